@@ -1,0 +1,63 @@
+# guozi-analysis — `make help` lists the targets.
+# Everything runs inside .venv, created on first use from pyproject.toml (PyPI only, no root, no apt).
+
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+LAB_STAMP := $(VENV)/.lab-installed
+KERNEL := guozi-analysis
+PERIOD ?= 2022-11
+JOBS ?= 2
+
+.DEFAULT_GOAL := help
+.PHONY: help env report run render test test-fast demo lab bench catalogue clean
+
+help: ## 列出全部命令
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "未找到 Python 3.11，请先安装 Python 3.11"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (guozi-analysis)" >/dev/null
+	@touch $(STAMP)
+
+env: $(STAMP) ## 创建 .venv，安装本项目并注册 Jupyter 内核 guozi-analysis
+
+report: $(STAMP) ## 运行示范区全部分析（$(PERIOD)）并出版年度报告（HTML + PDF）
+	$(BIN)/guozi report --period $(PERIOD) --jobs $(JOBS)
+
+run: $(STAMP) ## 只执行本期分析笔记本（papermill），不渲染
+	$(BIN)/guozi run --period $(PERIOD) --jobs $(JOBS)
+
+render: $(STAMP) ## 只把已执行的笔记本渲染成书（有 Quarto 用 Quarto，否则用内置渲染器）
+	$(BIN)/guozi render
+
+test: $(STAMP) ## 运行全部测试
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP) ## 跳过端到端（执行笔记本、渲染）测试
+	$(BIN)/python -m pytest -m "not slow"
+
+demo: $(STAMP) ## 重新生成示范区数据 data/demo/（确定性，逐字节相同）
+	$(BIN)/guozi demo
+
+catalogue: $(STAMP) ## 以 CSV 打印指标目录
+	$(BIN)/guozi catalogue
+
+$(LAB_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,lab]'
+	@touch $(LAB_STAMP)
+
+lab: $(LAB_STAMP) ## 在项目内核上打开 JupyterLab（示范数据已就绪）
+	$(BIN)/guozi ingest data/demo/raw >/dev/null || true
+	$(BIN)/jupyter lab --notebook-dir=. notebooks/
+
+bench: $(STAMP) ## 运行基准脚本（打印与同次运行基线的比值）
+	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+clean: ## 删除可重建的产物（保留原始数据）
+	rm -rf reports/_build reports/executed data/processed .pytest_cache

@@ -1,0 +1,56 @@
+"""The shared step of a period run: load the data once, compute what every notebook reads.
+
+Notebooks never recompute indicators: they read the parquet files this module's
+results are written to (see :func:`guozi_analysis.pipeline.compute_shared`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from . import config
+from .periods import parse_period
+
+
+def load_tables(*, raw_dir: Path | None = None) -> dict[str, pd.DataFrame]:
+    """Every contract table read from the raw submissions (default: the demo district)."""
+    from .intake import load_raw
+
+    return load_raw(raw_dir or config.DEMO_DIR / "raw")
+
+
+def history_periods(period: str, *, months: int = 24) -> list[str]:
+    """The ``months`` monthly periods ending with ``period``'s month, oldest first."""
+    parse_period(period)
+    end = pd.Period(period[:7], freq="M")
+    return [str(end - k) for k in range(months - 1, -1, -1)]
+
+
+def indicator_history(tables: dict[str, pd.DataFrame], *, period: str, months: int = 24) -> pd.DataFrame:
+    """Indicators for every month of the trailing window (January rows stay NaN: not reported)."""
+    from .indicators import compute_indicators
+
+    frames = [
+        compute_indicators(tables, period=p, roster=tables["roster"])
+        for p in history_periods(period, months=months)
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
+def shared_results(period: str, *, raw_dir: Path | None = None) -> dict[str, pd.DataFrame]:
+    """Tables every notebook reads, keyed by the parquet file name they are stored under."""
+    from .indicators import compute_indicators
+
+    tables = load_tables(raw_dir=raw_dir)
+    results = {f"table_{name}": frame for name, frame in tables.items()}
+    results["indicators"] = compute_indicators(tables, period=period, roster=tables["roster"])
+    results["indicator_history"] = indicator_history(tables, period=period)
+    return results
+
+
+def default_profile_entities(processed_dir: Path) -> list[str]:
+    """The groups (level 1) of the roster: one profile each in the published book."""
+    roster = pd.read_parquet(processed_dir / "table_roster.parquet")
+    return sorted(roster.loc[roster["level"] == 1, "enterprise_id"].astype(str))

@@ -1,0 +1,126 @@
+"""The Quarto book's sources in ``reports/``: ``_quarto.yml`` and the generated pages.
+
+``_quarto.yml`` is generated from ``params/district.yaml`` and the executed
+notebooks so that a district never edits it by hand; for the demo district the
+generated file is committed (and a test checks that regenerating it changes
+nothing). The same file drives ``quarto render`` and the built-in renderer.
+"""
+
+from __future__ import annotations
+
+import calendar
+import shutil
+from pathlib import Path
+
+import yaml
+
+from . import config
+from .settings import district_settings
+
+HEADER = (
+    "# 由 guozi 生成（guozi_analysis.book.write_book_sources），请勿手工修改；\n"
+    "# 书名、期间等在 params/district.yaml 中设置。有 Quarto 时 `quarto render reports` 即可出版，\n"
+    "# 没有 Quarto 时 `guozi render` 用内置渲染器（pandoc + Typst）读取本文件出版同样的书。\n"
+)
+
+
+def as_of_date(period: str) -> str:
+    """Closing date of a monthly or half-monthly period, ISO format."""
+    year, month = int(period[:4]), int(period[5:7])
+    if period.endswith("-H1"):
+        return f"{year:04d}-{month:02d}-15"
+    last = calendar.monthrange(year, month)[1]
+    return f"{year:04d}-{month:02d}-{last:02d}"
+
+
+def book_config(*, period: str, chapters: list[str], appendices: list[str], settings: dict) -> dict:
+    """The ``_quarto.yml`` mapping for one publication."""
+    report = settings["report"]
+    district = settings["district"]
+    return {
+        "project": {"type": "book", "output-dir": "_build"},
+        "lang": "zh",
+        "execute": {"enabled": False, "echo": False},
+        "book": {
+            "title": report["title"],
+            "subtitle": report.get("subtitle", ""),
+            "author": district["supervisor"],
+            "date": as_of_date(period),
+            "output-file": report.get("output_file", "review"),
+            "chapters": chapters,
+            "appendices": appendices,
+            "search": True,
+        },
+        "format": {
+            "html": {
+                "embed-resources": False,
+                "toc": True,
+                "number-sections": True,
+                "lang": "zh",
+                "mainfont": "Noto Sans CJK SC",
+            },
+            "typst": {
+                "papersize": "a4",
+                "mainfont": "Noto Sans CJK SC",
+                "font-paths": ["_fonts"],
+                "toc": True,
+                "number-sections": True,
+                "section-numbering": "1.1",
+            },
+        },
+    }
+
+
+def chapter_files(executed_dir: Path, reports_dir: Path) -> tuple[list[str], list[str]]:
+    """Chapters (index + district notebooks) and appendices (profiles + dictionary) as relative paths."""
+    rel = executed_dir.relative_to(reports_dir)
+    district = sorted(p.name for p in executed_dir.glob("[0-9][0-9]_*.ipynb"))
+    profiles = sorted(p.name for p in (executed_dir / "profiles").glob("profile_*.ipynb"))
+    chapters = ["index.md"] + [f"{rel.as_posix()}/{name}" for name in district]
+    appendices = [f"{rel.as_posix()}/profiles/{name}" for name in profiles] + ["dictionary.md"]
+    return chapters, appendices
+
+
+def write_book_sources(
+    *,
+    period: str,
+    reports_dir: Path | None = None,
+    executed_dir: Path | None = None,
+    params_dir: Path | None = None,
+) -> Path:
+    """Write ``_quarto.yml``, ``index.md`` and ``dictionary.md``; copy the CJK font for Typst."""
+    from .catalogue import catalogue_frame
+    from .fonts import cjk_font_path
+    from .narrative import index_page
+
+    reports_dir = reports_dir or config.REPORTS_DIR
+    executed_dir = executed_dir or config.EXECUTED_DIR
+    settings = district_settings(params_dir=params_dir)
+    chapters, appendices = chapter_files(executed_dir, reports_dir)
+    cfg = book_config(period=period, chapters=chapters, appendices=appendices, settings=settings)
+    text = HEADER + yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False, width=120)
+    (reports_dir / "_quarto.yml").write_text(text, "utf-8")
+    (reports_dir / "index.md").write_text(index_page(period=period, settings=settings,
+                                                     executed_dir=executed_dir), "utf-8")
+    (reports_dir / "dictionary.md").write_text(dictionary_page(catalogue_frame()), "utf-8")
+    fonts = reports_dir / "_fonts"
+    fonts.mkdir(exist_ok=True)
+    font = cjk_font_path()
+    if not (fonts / font.name).exists():
+        shutil.copy2(font, fonts / font.name)
+    return reports_dir / "_quarto.yml"
+
+
+def dictionary_page(catalogue) -> str:
+    """The indicator dictionary appendix: every indicator with formula, unit, direction, source."""
+    direction_zh = {"higher_better": "越高越好", "lower_better": "越低越好", "band": "区间内为宜"}
+    lines = ["# 指标词典 {.appendix}", "",
+             f"本书使用的“六张报表”共 {len(catalogue)} 项指标，定义如下（来源见各项）。", ""]
+    for table, rows in catalogue.groupby("table", sort=False):
+        lines += [f"## {table}", "", "| 编号 | 指标 | 公式 | 单位 | 方向 | 来源 |", "|---|---|---|---|---|---|"]
+        for row in rows.itertuples():
+            formula = str(getattr(row, "formula", "")).replace("|", "\\|")
+            lines.append(f"| {row.id} | {row.name_zh} | {formula} | {row.unit} | "
+                         f"{direction_zh.get(row.direction, row.direction)} | {row.source} |")
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,119 @@
+"""`guozi` command line: one subcommand per job an analyst runs.
+
+Every subcommand imports its heavy modules lazily so that `guozi --help` is fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__, config
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import generate_demo
+
+    out = Path(args.out) if args.out else config.DEMO_DIR
+    files = generate_demo(out)
+    print(f"已生成示范区数据 {len(files)} 个文件 → {out}")
+    return 0
+
+
+def _cmd_catalogue(args: argparse.Namespace) -> int:
+    from .catalogue import catalogue_frame
+
+    catalogue_frame().to_csv(sys.stdout, index=False)
+    return 0
+
+
+def _cmd_indicators(args: argparse.Namespace) -> int:
+    from .analysis import load_tables
+    from .indicators import write_indicator_outputs
+
+    tables = load_tables(raw_dir=Path(args.data) if args.data else None)
+    paths = write_indicator_outputs(tables, period=args.period, roster=tables["roster"], out_dir=Path(args.out))
+    for p in paths:
+        print(p)
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from .pipeline import run_period
+
+    summary = run_period(
+        args.period,
+        entities=args.entities,
+        jobs=args.jobs,
+        raw_dir=Path(args.data) if args.data else None,
+        force=args.force,
+    )
+    if summary.results:
+        print(summary.table())
+    return 0 if summary.ok else 1
+
+
+def _cmd_render(args: argparse.Namespace) -> int:
+    from .render import render
+
+    result = render(config.REPORTS_DIR, engine=args.engine)
+    for fmt, path in result.outputs.items():
+        print(f"{fmt}: {path}")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    code = _cmd_run(args)
+    if code != 0:
+        print("分析未全部成功，未渲染报告；上次发布的报告保持不变。", file=sys.stderr)
+        return code
+    from .book import write_book_sources
+
+    write_book_sources(period=args.period)
+    return _cmd_render(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="guozi", description="区/市国资委企业监测分析与年度报告工具")
+    parser.add_argument("--version", action="version", version=f"guozi-analysis {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("demo", help="（重新）生成示范区数据，逐字节确定")
+    p.add_argument("--out", help="输出目录（默认 data/demo）")
+    p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("catalogue", help="以 CSV 打印指标目录（六张报表、64项指标）")
+    p.set_defaults(func=_cmd_catalogue)
+
+    p = sub.add_parser("indicators", help="计算某期全部指标，写出 indicators.csv 与 Excel")
+    p.add_argument("--period", required=True, help="期间，如 2022-11")
+    p.add_argument("--out", required=True, help="输出目录")
+    p.add_argument("--data", help="原始数据目录（默认示范区 data/demo/raw）")
+    p.set_defaults(func=_cmd_indicators)
+
+    for name, helptext in (("run", "执行本期全部分析笔记本（papermill）"),
+                           ("report", "执行本期分析并出版年度报告（HTML + PDF）")):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("--period", required=True, help="期间，如 2022-11 或 2022-11-H2")
+        p.add_argument("--entities", nargs="*", help="只为这些企业生成画像（默认全部集团）")
+        p.add_argument("--jobs", type=int, default=2, help="同时执行的笔记本数")
+        p.add_argument("--data", help="原始数据目录（默认示范区 data/demo/raw）")
+        p.add_argument("--force", action="store_true", help="输入未变也强制重跑")
+        p.add_argument("--engine", default="auto", choices=["auto", "quarto", "builtin"],
+                       help="渲染引擎（report 用）")
+        p.set_defaults(func=_cmd_run if name == "run" else _cmd_report)
+
+    p = sub.add_parser("render", help="把已执行的笔记本渲染成书（有 Quarto 用 Quarto，否则内置渲染器）")
+    p.add_argument("--engine", default="auto", choices=["auto", "quarto", "builtin"])
+    p.set_defaults(func=_cmd_render)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

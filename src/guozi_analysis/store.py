@@ -1,0 +1,67 @@
+"""The processed store: one parquet dataset per table, written atomically.
+
+Everything here can be rebuilt from the raw files (cookiecutter-data-science's
+rule); a failed write never leaves a half-written file behind, because each
+file is written beside its final name and then renamed over it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old or the new file, never a mix."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_table(df: pd.DataFrame, path: Path) -> Path:
+    """Write ``df`` as parquet at ``path`` atomically; returns the path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        df.to_parquet(tmp, index=False)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """Read a parquet table written by :func:`write_table`, naming the file if it is missing."""
+    if not path.exists():
+        raise FileNotFoundError(f"加工数据不存在：{path}。请先运行 `guozi run --period …` 生成共享结果。")
+    return pd.read_parquet(path)
+
+
+def file_sha256(path: Path) -> str:
+    """Content hash of one file (hex)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def hash_tree(root: Path) -> dict[str, str]:
+    """``{relative path: sha256}`` for every file below ``root``, sorted by path."""
+    return {
+        str(p.relative_to(root)): file_sha256(p)
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not p.name.startswith(".")
+    }
