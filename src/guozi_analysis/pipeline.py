@@ -147,9 +147,10 @@ def _failure_from_output(output: Path, stderr: str) -> tuple[int | None, str]:
         return None, tail[-1] if tail else "未知错误"
     code_index = 0
     for cell in nb.get("cells", []):
-        if cell.get("cell_type") != "code":
+        tags = cell.get("metadata", {}).get("tags", [])
+        if cell.get("cell_type") != "code" or "injected-parameters" in tags:
             continue
-        code_index += 1
+        code_index += 1  # numbered as in the template notebook the analyst opens
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":
                 return code_index, f"{out.get('ename')}: {out.get('evalue')}"
@@ -166,6 +167,7 @@ def _run_one(spec: dict) -> None:
         spec["output"],
         parameters=spec["parameters"],
         kernel_name=spec["kernel"],
+        language="python",
         execution_timeout=spec["cell_timeout"],
         cwd=spec["cwd"],
         progress_bar=False,

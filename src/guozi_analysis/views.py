@@ -1,0 +1,159 @@
+"""What the notebooks display: tables with Chinese headers and units, charts with Chinese labels.
+
+Notebooks stay thin: each cell calls one function here. Every function reads the
+results of the shared step (parquet files in ``processed_dir``) and computes no
+indicator itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from . import config
+from .periods import parse_period
+
+WAN_PER_YI = 10_000  # 1 亿元 = 10,000 万元
+
+#: Amounts shown in the overview, by line item (万元 internally, shown in 亿元).
+OVERVIEW_AMOUNTS = {
+    "total_assets": "资产总额",
+    "total_liabilities": "负债总额",
+    "total_equity": "所有者权益",
+    "revenue": "营业总收入（本年累计）",
+    "total_profit": "利润总额（本年累计）",
+}
+
+
+class ParameterError(ValueError):
+    """A notebook parameter is wrong; raised before any work is done."""
+
+
+@dataclass(frozen=True)
+class Context:
+    """One notebook's view of the shared results: period, entity and where the data is."""
+
+    period: str
+    entity_id: str
+    processed_dir: Path
+
+    def _read(self, name: str) -> pd.DataFrame:
+        return pd.read_parquet(self.processed_dir / f"{name}.parquet")
+
+    @cached_property
+    def roster(self) -> pd.DataFrame:
+        return self._read("table_roster")
+
+    @cached_property
+    def indicators(self) -> pd.DataFrame:
+        return self._read("indicators")
+
+    @cached_property
+    def history(self) -> pd.DataFrame:
+        return self._read("indicator_history")
+
+    def table(self, name: str) -> pd.DataFrame:
+        return self._read(f"table_{name}")
+
+    @property
+    def entity_name(self) -> str:
+        if self.entity_id == "DISTRICT":
+            from .settings import district_settings
+
+            return f"{district_settings()['district']['name']}国企合计"
+        row = self.roster.loc[self.roster["enterprise_id"] == self.entity_id]
+        return str(row["name"].iloc[0])
+
+
+def open_context(*, period: str, entity_id: str = "DISTRICT", processed_dir: str | Path = "") -> Context:
+    """Check the notebook's parameters and return its context; fail fast in Chinese."""
+    try:
+        parse_period(period)
+    except ValueError as exc:
+        raise ParameterError(f"参数 period 有误：{exc}") from None
+    pdir = Path(processed_dir) if processed_dir else config.PROCESSED_DIR
+    if not pdir.is_absolute():
+        raise ParameterError(f"参数 processed_dir 应为绝对路径，收到：{processed_dir}")
+    if not (pdir / "indicators.parquet").exists():
+        raise ParameterError(f"加工数据目录 {pdir} 中没有本期共享结果，请先运行 `guozi run --period {period}`")
+    ctx = Context(period=period, entity_id=entity_id, processed_dir=pdir)
+    known = set(ctx.roster["enterprise_id"].astype(str)) | {"DISTRICT"}
+    if entity_id not in known:
+        raise ParameterError(f"参数 entity_id 有误：企业编号「{entity_id}」不在企业名录中")
+    return ctx
+
+
+def _indicator_meta() -> pd.DataFrame:
+    from .catalogue import catalogue_frame
+
+    return catalogue_frame().set_index("id")
+
+
+def _wide(ind: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
+    sub = ind.loc[ind["indicator_id"].isin(ids)]
+    return sub.pivot_table(index="entity_id", columns="indicator_id", values="value", aggfunc="first",
+                           dropna=False).reindex(columns=ids)
+
+
+def _label(meta: pd.DataFrame, ind_id: str) -> str:
+    row = meta.loc[ind_id]
+    return f"{row['name_zh']}（{row['unit']}）" if row["unit"] else str(row["name_zh"])
+
+
+def group_overview(ctx: Context, *, indicator_ids: list[str]) -> pd.DataFrame:
+    """Groups and the district side by side on the given indicators, Chinese headers with units."""
+    meta = _indicator_meta()
+    groups = ctx.roster.loc[ctx.roster["level"] == 1, ["enterprise_id", "short_name"]]
+    order = list(groups["enterprise_id"].astype(str)) + ["DISTRICT"]
+    wide = _wide(ctx.indicators, indicator_ids).reindex(order)
+    names = dict(zip(groups["enterprise_id"].astype(str), groups["short_name"].astype(str)))
+    names["DISTRICT"] = "全区合计"
+    wide.index = [names[i] for i in wide.index]
+    wide.index.name = "企业"
+    wide.columns = [_label(meta, c) for c in wide.columns]
+    return wide.round(2)
+
+
+def entity_indicators(ctx: Context) -> pd.DataFrame:
+    """Every indicator of one entity this period, grouped by report table, with the district value beside."""
+    meta = _indicator_meta()
+    ind = ctx.indicators
+    own = ind.loc[ind["entity_id"] == ctx.entity_id].set_index("indicator_id")
+    dist = ind.loc[ind["entity_id"] == "DISTRICT"].set_index("indicator_id")["value"]
+    out = pd.DataFrame({
+        "报表": meta["table"],
+        "指标": meta["name_zh"],
+        "单位": meta["unit"],
+        "本企业": own["value"].reindex(meta.index),
+        "全区": dist.reindex(meta.index),
+        "说明": own["reason"].reindex(meta.index).fillna(""),
+    })
+    out.index.name = "编号"
+    return out.round(2)
+
+
+def trend_chart(ctx: Context, *, indicator_ids: list[str], title: str):
+    """Monthly trend of the context entity on the given indicators (one line each), Chinese labels."""
+    import matplotlib.pyplot as plt
+
+    from .fonts import use_cjk_font
+
+    use_cjk_font()
+    meta = _indicator_meta()
+    hist = ctx.history.loc[ctx.history["entity_id"] == ctx.entity_id]
+    fig, ax = plt.subplots(figsize=(8, 3.6), dpi=110)
+    styles = ["-", "--", ":", "-."]
+    for k, ind_id in enumerate(indicator_ids):
+        series = hist.loc[hist["indicator_id"] == ind_id].set_index("period")["value"]
+        x = pd.PeriodIndex(series.index.astype(str).str[:7], freq="M").to_timestamp()
+        ax.plot(x, series.to_numpy(dtype=float), styles[k % 4], color=str(0.1 + 0.25 * k), marker="o",
+                markersize=3, label=_label(meta, ind_id))
+    ax.set_title(f"{ctx.entity_name}：{title}")
+    ax.set_xlabel("月份")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="best", fontsize=8)
+    fig.tight_layout()
+    return fig

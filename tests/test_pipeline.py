@@ -1,0 +1,84 @@
+"""The period runner: jobs, failure isolation, publication swap, reuse of unchanged runs."""
+
+import json
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from guozi_analysis import pipeline
+
+PARAMS = 'period = "2022-11"  # 期间\nentity_id = "DISTRICT"  # 对象\nprocessed_dir = ""  # 目录\noutput_dir = ""  # 输出'
+
+
+def _notebook(path: Path, body: str) -> None:
+    nb = new_notebook()
+    params = new_code_cell(PARAMS)
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [new_markdown_cell("# 测试"), params, new_code_cell(body)]
+    nbformat.write(nb, path)
+
+
+@pytest.fixture
+def workspace(tmp_path, monkeypatch):
+    nbs = tmp_path / "notebooks"
+    nbs.mkdir()
+    _notebook(nbs / "01_ok.ipynb", "print('本期', period)")
+    _notebook(nbs / pipeline.PROFILE_NOTEBOOK,
+              "assert entity_id != 'G02', '企业 G02 的数据损坏'\nprint(entity_id)")
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "a.csv").write_text("x\n1\n", "utf-8")
+
+    def fake_shared(period, *, raw_dir, processed_dir):
+        processed_dir.mkdir(parents=True, exist_ok=True)
+        pd.DataFrame({"x": [1]}).to_parquet(processed_dir / "indicators.parquet")
+        return {}
+
+    monkeypatch.setattr(pipeline, "compute_shared", fake_shared)
+    return {"notebooks_dir": nbs, "raw_dir": raw, "runs_dir": tmp_path / "runs",
+            "publish_to": tmp_path / "reports" / "executed"}
+
+
+def test_plan_jobs_one_profile_per_entity(tmp_path, workspace):
+    jobs = pipeline.plan_jobs("2022-11", ["G01", "G02"], run_dir=tmp_path / "r", processed_dir=tmp_path / "p",
+                              notebooks_dir=workspace["notebooks_dir"])
+    assert [j.label for j in jobs] == ["01_ok.ipynb", "profile_G01", "profile_G02"]
+    assert jobs[2].parameters["entity_id"] == "G02"
+    assert jobs[0].parameters["entity_id"] == "DISTRICT"
+    assert Path(jobs[0].parameters["processed_dir"]).is_absolute()
+
+
+def test_failure_keeps_previous_publication(workspace):
+    logs = []
+    ok = pipeline.run_period("2022-11", entities=["G01"], jobs=2, log=logs.append, **workspace)
+    assert ok.ok and ok.published
+    published = workspace["publish_to"]
+    assert (published / "profiles" / "profile_G01.ipynb").exists()
+    before = (published / "manifest.json").read_text("utf-8")
+
+    bad = pipeline.run_period("2022-11", entities=["G01", "G02"], jobs=2, log=logs.append, **workspace)
+    assert not bad.ok and not bad.published
+    failed = [r for r in bad.results if r.status != "成功"]
+    assert [r.label for r in failed] == ["profile_G02"]
+    assert failed[0].failed_cell == 2  # the cell after the injected parameters cell
+    assert "G02 的数据损坏" in failed[0].error
+    assert "profile_G02" in bad.table()
+    # the other notebooks completed and the failing one kept its partial output
+    assert all(Path(r.output).exists() for r in bad.results)
+    partial = json.loads(Path(failed[0].output).read_text("utf-8"))
+    assert any(o.get("output_type") == "error" for c in partial["cells"] for o in c.get("outputs", []))
+    # the last good publication is untouched
+    assert (published / "manifest.json").read_text("utf-8") == before
+    assert not (published / "profiles" / "profile_G02.ipynb").exists()
+
+
+def test_unchanged_rerun_is_reused(workspace):
+    first = pipeline.run_period("2022-11", entities=["G01"], log=lambda m: None, **workspace)
+    assert first.ok
+    again = pipeline.run_period("2022-11", entities=["G01"], log=lambda m: None, **workspace)
+    assert again.reused and again.results == []
+    forced = pipeline.run_period("2022-11", entities=["G01"], force=True, log=lambda m: None, **workspace)
+    assert not forced.reused and forced.ok
