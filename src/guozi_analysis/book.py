@@ -8,13 +8,13 @@ nothing). The same file drives ``quarto render`` and the built-in renderer.
 
 from __future__ import annotations
 
-import calendar
 import shutil
 from pathlib import Path
 
 import yaml
 
 from . import config
+from .periods import as_of_date
 from .settings import district_settings
 
 HEADER = (
@@ -22,15 +22,6 @@ HEADER = (
     "# 书名、期间等在 params/district.yaml 中设置。有 Quarto 时 `quarto render reports` 即可出版，\n"
     "# 没有 Quarto 时 `guozi render` 用内置渲染器（pandoc + Typst）读取本文件出版同样的书。\n"
 )
-
-
-def as_of_date(period: str) -> str:
-    """Closing date of a monthly or half-monthly period, ISO format."""
-    year, month = int(period[:4]), int(period[5:7])
-    if period.endswith("-H1"):
-        return f"{year:04d}-{month:02d}-15"
-    last = calendar.monthrange(year, month)[1]
-    return f"{year:04d}-{month:02d}-{last:02d}"
 
 
 def book_config(*, period: str, chapters: list[str], appendices: list[str], settings: dict) -> dict:
@@ -45,7 +36,7 @@ def book_config(*, period: str, chapters: list[str], appendices: list[str], sett
             "title": report["title"],
             "subtitle": report.get("subtitle", ""),
             "author": district["supervisor"],
-            "date": as_of_date(period),
+            "date": as_of_date(period).isoformat(),
             "output-file": report.get("output_file", "review"),
             "chapters": chapters,
             "appendices": appendices,
@@ -114,7 +105,7 @@ def write_book_sources(
 def dictionary_page(catalogue) -> str:
     """The indicator dictionary appendix: every indicator with formula, unit, direction, source."""
     direction_zh = {"higher_better": "越高越好", "lower_better": "越低越好", "band": "区间内为宜"}
-    lines = ["# 指标词典 {.appendix}", "",
+    lines = ["# 指标词典", "",
              f"本书使用的“六张报表”共 {len(catalogue)} 项指标，定义如下（来源见各项）。", ""]
     for table, rows in catalogue.groupby("table", sort=False):
         lines += [f"## {table}", "", "| 编号 | 指标 | 公式 | 单位 | 方向 | 来源 |", "|---|---|---|---|---|---|"]

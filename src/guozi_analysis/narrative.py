@@ -42,9 +42,9 @@ class Fact:
         return float(self.text().replace(",", ""))
 
 
-def date_zh(iso: str) -> str:
-    """'2022-11-30' → '2022年11月30日'."""
-    d = date.fromisoformat(iso)
+def date_zh(value: date | str) -> str:
+    """``date(2022, 11, 30)`` or '2022-11-30' → '2022年11月30日'."""
+    d = value if isinstance(value, date) else date.fromisoformat(value)
     return f"{d.year}年{d.month}月{d.day}日"
 
 
@@ -78,7 +78,7 @@ def indicator_fact(indicators: pd.DataFrame, entity_id: str, indicator_id: str, 
 
 def index_page(*, period: str, settings: dict, executed_dir: Path) -> str:
     """The book's first page: what this is, the as-of date, the data version."""
-    from .book import as_of_date
+    from .periods import as_of_date
 
     manifest = {}
     try:

@@ -113,7 +113,12 @@ def group_overview(ctx: Context, *, indicator_ids: list[str]) -> pd.DataFrame:
     names["DISTRICT"] = "全区合计"
     wide.index = [names[i] for i in wide.index]
     wide.index.name = "企业"
-    wide.columns = [_label(meta, c) for c in wide.columns]
+    labels = []
+    for col in indicator_ids:
+        unit, factor = _display_unit(meta.loc[col, "unit"])
+        wide[col] = wide[col] * factor
+        labels.append(f"{meta.loc[col, 'name_zh']}（{unit}）" if unit else str(meta.loc[col, "name_zh"]))
+    wide.columns = labels
     return wide.round(2)
 
 
@@ -123,12 +128,14 @@ def entity_indicators(ctx: Context) -> pd.DataFrame:
     ind = ctx.indicators
     own = ind.loc[ind["entity_id"] == ctx.entity_id].set_index("indicator_id")
     dist = ind.loc[ind["entity_id"] == "DISTRICT"].set_index("indicator_id")["value"]
+    shown = meta["unit"].map(lambda u: _display_unit(u)[0])
+    factor = meta["unit"].map(lambda u: _display_unit(u)[1]).astype(float)
     out = pd.DataFrame({
         "报表": meta["table"],
         "指标": meta["name_zh"],
-        "单位": meta["unit"],
-        "本企业": own["value"].reindex(meta.index),
-        "全区": dist.reindex(meta.index),
+        "单位": shown,
+        "本企业": own["value"].reindex(meta.index) * factor,
+        "全区": dist.reindex(meta.index) * factor,
         "说明": own["reason"].reindex(meta.index).fillna(""),
     })
     out.index.name = "编号"
@@ -157,3 +164,62 @@ def trend_chart(ctx: Context, *, indicator_ids: list[str], title: str):
     ax.legend(loc="best", fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def _display_unit(meta_unit: str) -> tuple[str, float]:
+    """Amounts are kept in 万元 and shown in 亿元; everything else as catalogued."""
+    return ("亿元", 1 / WAN_PER_YI) if meta_unit == "万元" else (meta_unit, 1.0)
+
+
+def markdown(text: str):
+    """Display Markdown in a notebook (and in the rendered book)."""
+    from IPython.display import Markdown
+
+    return Markdown(text)
+
+
+def profile_title(ctx: Context):
+    """The profile chapter's heading, named after the enterprise."""
+    return markdown(f"# 企业画像：{ctx.entity_name}")
+
+
+def profile_facts(ctx: Context) -> pd.DataFrame:
+    """Who the enterprise is: id, level, classes, shareholding, parent, subsidiaries."""
+    roster = ctx.roster.set_index("enterprise_id")
+    row = roster.loc[ctx.entity_id]
+    children = roster.loc[roster["parent_id"].astype(str) == ctx.entity_id]
+    facts = {
+        "企业编号": ctx.entity_id,
+        "企业名称": row["name"],
+        "层级": {1: "一级（集团）", 2: "二级", 3: "三级"}.get(int(row["level"]), str(row["level"])),
+        "行业分类": row["industry_class"],
+        "功能分类": row["function_class"],
+        "直属子企业数（家）": len(children),
+    }
+    return pd.DataFrame({"项目": list(facts), "内容": [str(v) for v in facts.values()]}).set_index("项目")
+
+
+def headline(ctx: Context):
+    """Opening paragraph of the overview with the period's headline numbers, written from data."""
+    from .narrative import Fact, change_word, date_zh
+    from .periods import as_of_date, months_elapsed
+
+    ind = ctx.indicators
+    ent = ctx.entity_id
+
+    def fact(ind_id: str, unit: str) -> Fact:
+        row = ind.loc[(ind["entity_id"] == ent) & (ind["indicator_id"] == ind_id), "value"]
+        return Fact(float(row.iloc[0]) if len(row) else float("nan"), unit, f"indicators:{ent}:{ind_id}")
+
+    months = months_elapsed(ctx.period)
+    growth = fact("revenue_growth", "%")
+    pgrowth = fact("total_profit_growth", "%")
+    text = (
+        f"截至{date_zh(as_of_date(ctx.period))}，{ctx.entity_name}资产总额{fact('total_assets', '亿元').text()}亿元，"
+        f"资产负债率{fact('debt_to_asset_ratio', '%').text()}%。1—{months}月实现营业总收入"
+        f"{fact('revenue', '亿元').text()}亿元，同比{change_word(growth.value)}"
+        f"{Fact(abs(growth.value), '%', growth.source).text()}%；利润总额{fact('total_profit', '亿元').text()}亿元，"
+        f"同比{change_word(pgrowth.value)}{Fact(abs(pgrowth.value), '%', pgrowth.source).text()}%；"
+        f"年化净资产收益率{fact('roe', '%').text()}%。"
+    )
+    return markdown(text)

@@ -1,0 +1,378 @@
+"""Tests of the book renderers (guozi_analysis.render): built-in pandoc + Typst, and Quarto."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import logging
+import re
+import shutil
+import textwrap
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import nbformat  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from fontTools.ttLib import TTFont  # noqa: E402
+from pypdf import PdfReader  # noqa: E402
+
+import guozi_analysis.render as render_pkg  # noqa: E402
+from guozi_analysis.fonts import use_cjk_font  # noqa: E402
+from guozi_analysis.render import (  # noqa: E402
+    RenderError,
+    read_book_config,
+    render,
+    render_book,
+)
+
+QUARTO_YML = """\
+project:
+  type: book
+  output-dir: _build
+book:
+  title: 滨江区国资系统年度工作报告
+  subtitle: 2025年度回顾与2026年展望
+  author: 滨江区国资委
+  district: 滨江区
+  date: "2025-12-31"
+  output-file: review
+  chapters:
+    - index.md
+    - part: 经营分析
+      chapters:
+        - executed/01_overview.ipynb
+  appendices:
+    - appendix.md
+lang: zh
+execute:
+  enabled: false
+format:
+  html:
+    toc: true
+  typst:
+    papersize: a4
+"""
+
+INDEX_MD = """\
+---
+title: 前言
+---
+
+# 前言 {.unnumbered}
+
+本报告汇总全区六大集团的经营情况，详见[总体概况](executed/01_overview.ipynb)。
+
+## 主要成绩
+
+国有资本保值增值，参见[国资委网站](https://www.example.gov.cn/report)。
+"""
+
+APPENDIX_MD = """\
+# 指标口径
+
+资产负债率 = 负债总额 ÷ 资产总额 × 100%。
+"""
+
+TABLE = pd.DataFrame(
+    {"企业名称": ["滨江城投集团", "东湖产投集团"], "资产负债率": [65.3, 72.8], "利润总额": [1234.5, -87.2]}
+)
+CODE_SOURCE = "display(负债率表格代码)"
+STDERR_TEXT = "不应出现的告警输出"
+
+
+def _chart_png() -> str:
+    with matplotlib.rc_context():
+        use_cjk_font()
+        fig, ax = plt.subplots(figsize=(4, 2.5), dpi=80)
+        ax.bar(["滨江城投", "东湖产投"], [65.3, 72.8])
+        ax.set_title("各集团资产负债率")
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png")
+        plt.close(fig)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _notebook() -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# 总体概况\n\n全区企业总体运行平稳。\n\n## 资产负债情况"),
+        nbformat.v4.new_code_cell(
+            CODE_SOURCE,
+            outputs=[
+                nbformat.v4.new_output(
+                    "execute_result",
+                    data={"text/html": TABLE.to_html(), "text/plain": TABLE.to_string()},
+                    execution_count=1,
+                ),
+                nbformat.v4.new_output("stream", name="stderr", text=STDERR_TEXT + "\n"),
+            ],
+            execution_count=1,
+        ),
+        nbformat.v4.new_markdown_cell("## 利润情况"),
+        nbformat.v4.new_code_cell(
+            "plot_chart()",
+            outputs=[
+                nbformat.v4.new_output("display_data", data={"image/png": _chart_png(), "text/plain": "<Figure>"}),
+                nbformat.v4.new_output("stream", name="stdout", text="共计2家集团\n"),
+            ],
+            execution_count=2,
+        ),
+    ]
+    return nb
+
+
+def _write_book(root: Path, *, appendix: str = APPENDIX_MD) -> Path:
+    (root / "executed").mkdir(parents=True)
+    (root / "_quarto.yml").write_text(QUARTO_YML, encoding="utf-8")
+    (root / "index.md").write_text(INDEX_MD, encoding="utf-8")
+    (root / "appendix.md").write_text(appendix, encoding="utf-8")
+    nbformat.write(_notebook(), root / "executed" / "01_overview.ipynb")
+    return root
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory) -> tuple[Path, dict[str, Path]]:
+    root = _write_book(tmp_path_factory.mktemp("book"))
+    return root, render_book(root)
+
+
+@pytest.fixture(scope="module")
+def pdf_text(book) -> str:
+    # Typst puts thin gaps between CJK and Latin text and prints "-87.2" with a minus sign:
+    # compare without whitespace and with ASCII hyphens.
+    reader = PdfReader(book[1]["pdf"])
+    text = "\n".join(page.extract_text() or "" for page in reader.pages)
+    return re.sub(r"\s+", "", text).replace("\u2212", "-")
+
+
+@pytest.fixture(scope="module")
+def html_pages(book) -> dict[str, str]:
+    folder = book[1]["html"].parent
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.html"))}
+
+
+# ---------------------------------------------------------------- configuration
+
+
+def test_read_book_config(tmp_path):
+    root = _write_book(tmp_path)
+    config = read_book_config(root)
+    assert config.title == "滨江区国资系统年度工作报告"
+    assert config.subtitle == "2025年度回顾与2026年展望"
+    assert config.district == "滨江区"
+    assert config.date == "2025-12-31"
+    assert config.output_dir == (root / "_build").resolve()
+    assert config.output_file == "review"
+    assert config.formats == ("html", "typst")
+    assert config.lang == "zh"
+    assert [c.path.name for c in config.chapters] == ["index.md", "01_overview.ipynb", "appendix.md"]
+    assert [c.part for c in config.chapters] == [None, "经营分析", None]
+    assert [c.appendix for c in config.chapters] == [False, False, True]
+    assert [c.path.name for c in config.appendices] == ["appendix.md"]
+
+
+def test_read_book_config_defaults_and_profile(tmp_path):
+    (tmp_path / "_quarto.yml").write_text(
+        "project: {type: book}\nbook:\n  title: 报告\n  chapters: [index.md]\n", encoding="utf-8"
+    )
+    (tmp_path / "_quarto-2025.yml").write_text("book:\n  subtitle: 2025年度版\n", encoding="utf-8")
+    config = read_book_config(tmp_path)
+    assert config.output_dir == (tmp_path / "_book").resolve()
+    assert config.output_file == "review"
+    assert config.subtitle is None and config.edition is None
+    profiled = read_book_config(tmp_path, profile="2025")
+    assert profiled.subtitle == "2025年度版"
+    assert profiled.title == "报告"
+    assert profiled.edition == "2025"
+
+
+def test_read_book_config_requires_chapters(tmp_path):
+    (tmp_path / "_quarto.yml").write_text("project: {type: book}\nbook: {title: 报告}\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="chapters"):
+        read_book_config(tmp_path)
+    with pytest.raises(ValueError, match="未找到"):
+        read_book_config(tmp_path / "nowhere")
+
+
+# ---------------------------------------------------------------- PDF
+
+
+def test_outputs_where_quarto_would_put_them(book):
+    root, outputs = book
+    assert outputs["pdf"] == root / "_build" / "pdf" / "review.pdf"
+    assert outputs["html"] == root / "_build" / "html" / "index.html"
+    assert outputs["pdf"].read_bytes()[:5] == b"%PDF-"
+    assert not [p for p in root.iterdir() if p.name.startswith(".")]  # temp folders cleaned up
+
+
+def test_pdf_contains_chinese_headings_and_cover(pdf_text):
+    for text in ("滨江区国资系统年度工作报告", "2025年12月31日", "目录", "前言", "主要成绩", "经营分析",
+                 "总体概况", "资产负债情况", "利润情况", "指标口径", "附录"):
+        assert text in pdf_text, text
+    assert "第1章" in pdf_text and "附录A" in pdf_text  # numbered chapter and appendix
+    assert "1.1资产负债情况" in pdf_text
+    assert "0.1" not in pdf_text  # sections of the unnumbered 前言 are unnumbered (as in Quarto)
+
+
+def test_pdf_table_values_and_stdout_but_no_code_or_stderr(pdf_text):
+    for value in ("滨江城投集团", "东湖产投集团", "65.3", "72.8", "1234.5", "-87.2", "企业名称", "共计2家集团"):
+        assert value in pdf_text, value
+    assert CODE_SOURCE not in pdf_text
+    assert STDERR_TEXT not in pdf_text
+    assert "<Figure>" not in pdf_text
+    assert pdf_text.count("滨江城投集团") == 1  # the text/plain twin of the table is gone
+
+
+def _fonts_of(reader: PdfReader) -> list[tuple[str, bool]]:
+    found = []
+    for page in reader.pages:
+        resources = page.get("/Resources") or {}
+        for font in (resources.get("/Font") or {}).values():
+            font = font.get_object()
+            descendants = font.get("/DescendantFonts")
+            target = descendants[0].get_object() if descendants else font
+            descriptor = target.get("/FontDescriptor")
+            descriptor = descriptor.get_object() if descriptor else {}
+            embedded = any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3"))
+            found.append((str(font.get("/BaseFont")), embedded))
+    return found
+
+
+def test_pdf_embeds_noto_cjk_font(book):
+    fonts = _fonts_of(PdfReader(book[1]["pdf"]))
+    cjk = [(name, embedded) for name, embedded in fonts if "Noto" in name and "CJK" in name]
+    assert cjk, fonts
+    assert all(embedded for _, embedded in cjk)
+
+
+def test_pdf_has_the_chart_image(book):
+    reader = PdfReader(book[1]["pdf"])
+    images = 0
+    for page in reader.pages:
+        xobjects = (page.get("/Resources") or {}).get("/XObject") or {}
+        images += sum(1 for x in xobjects.values() if x.get_object().get("/Subtype") == "/Image")
+    assert images >= 1
+
+
+# ---------------------------------------------------------------- HTML
+
+
+def test_html_pages_exist(html_pages):
+    assert set(html_pages) == {"index.html", "01_overview.html", "appendix.html"}
+
+
+def test_html_sidebar_links_every_chapter(html_pages):
+    for text in html_pages.values():
+        sidebar = text.split('<nav id="sidebar"', 1)[1].split("</nav>", 1)[0]
+        for page in html_pages:
+            assert f'href="{page}"' in sidebar
+        assert "经营分析" in sidebar and "附录" in sidebar
+    assert 'class="active" aria-current="page"' in html_pages["01_overview.html"]
+    assert "第1章" in html_pages["01_overview.html"]
+
+
+def test_html_has_no_external_reference(html_pages):
+    pattern = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?\s*https?://|@import""", re.I)
+    for name, text in html_pages.items():
+        assert not pattern.search(text), name
+    assert "国资委网站" in html_pages["index.html"]  # the external link is kept as text
+
+
+def test_html_is_self_contained(html_pages):
+    overview = html_pages["01_overview.html"]
+    assert '<img src="data:image/png;base64,' in overview
+    assert "<table" in overview and "滨江城投集团" in overview
+    assert "<link" not in overview and "<script src" not in overview
+    assert CODE_SOURCE not in overview and STDERR_TEXT not in overview
+    # the link from 前言 to the notebook chapter points at that chapter's page and heading
+    assert 'href="01_overview.html#c2-' in html_pages["index.html"]
+
+
+def _embedded_font(text: str) -> TTFont:
+    match = re.search(r"@font-face\s*\{[^}]*url\(data:font/woff;base64,([A-Za-z0-9+/=]+)\)", text)
+    assert match, "no @font-face with an embedded WOFF"
+    return TTFont(io.BytesIO(base64.b64decode(match.group(1))))
+
+
+def test_html_font_subset_covers_every_cjk_character(html_pages):
+    for name, text in html_pages.items():
+        cmap = _embedded_font(text).getBestCmap()
+        cjk = {ch for ch in text if "\u2e80" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" or "\u3000" <= ch <= "\u303f"}
+        assert cjk, name
+        missing = {ch for ch in cjk if ord(ch) not in cmap}
+        assert not missing, (name, missing)
+
+
+def test_html_search_index_is_inline(html_pages):
+    text = html_pages["appendix.html"]
+    raw = re.search(r'<script type="application/json" id="gz-search-index">(.*?)</script>', text, re.S).group(1)
+    index = json.loads(raw)
+    headings = {entry["h"] for entry in index}
+    assert {"前言", "主要成绩", "总体概况", "资产负债情况", "指标口径"} <= headings
+    assert any(entry["p"] == "01_overview.html" and "滨江城投集团" in entry["x"] for entry in index)
+    assert 'id="gz-search"' in text
+
+
+# ---------------------------------------------------------------- robustness and engine choice
+
+
+def _mini_book(root: Path, body: str) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "_quarto.yml").write_text(
+        "project: {type: book, output-dir: _build}\nbook:\n  title: 小报告\n  date: '2025-06-30'\n"
+        "  chapters: [index.md]\n",
+        encoding="utf-8",
+    )
+    (root / "index.md").write_text(body, encoding="utf-8")
+    return root
+
+
+def test_failed_render_keeps_last_good_output(tmp_path):
+    root = _mini_book(tmp_path / "mini", "# 概况\n\n正常内容。\n")
+    outputs = render_book(root, formats=("pdf",))
+    good = outputs["pdf"].read_bytes()
+    (root / "index.md").write_text("# 概况\n\n```{=typst}\n#text(font: \"不存在的字体\")[豆腐]\n```\n", encoding="utf-8")
+    with pytest.raises(RenderError, match="警告"):
+        render_book(root, formats=("pdf",))
+    assert outputs["pdf"].read_bytes() == good
+    (root / "index.md").write_text("# 概况\n\n```{=typst}\n#no-such-function()\n```\n", encoding="utf-8")
+    with pytest.raises(RenderError, match="Typst"):
+        render_book(root, formats=("pdf",))
+    assert outputs["pdf"].read_bytes() == good
+    assert sorted(p.name for p in (root / "_build").iterdir()) == ["pdf"]
+
+
+def test_pdf_is_deterministic(tmp_path):
+    root = _mini_book(tmp_path / "mini", "# 概况\n\n| 集团 | 营业收入 |\n|---|---|\n| 滨江城投集团 | 100 |\n")
+    first = render_book(root, formats=("pdf",), output_dir=tmp_path / "a")["pdf"].read_bytes()
+    second = render_book(root, formats=("pdf",), output_dir=tmp_path / "b")["pdf"].read_bytes()
+    assert first == second
+
+
+def test_render_auto_falls_back_to_builtin(tmp_path, monkeypatch, caplog):
+    root = _mini_book(tmp_path / "mini", "# 概况\n\n内容。\n")
+    monkeypatch.setattr(render_pkg, "quarto_available", lambda: False)
+    with caplog.at_level(logging.INFO, logger="guozi_analysis.render"):
+        result = render(root, formats=("html",))
+    assert result.engine == "builtin"
+    assert result.outputs["html"] == root / "_build" / "html" / "index.html"
+    assert result.outputs["html"].is_file()
+    assert "内置渲染器" in caplog.text
+    with pytest.raises(ValueError, match="渲染引擎"):
+        render(root, engine="latex")
+    with pytest.raises(ValueError, match="格式"):
+        render_book(root, formats=("docx",))
+
+
+@pytest.mark.skipif(shutil.which("quarto") is None, reason="quarto 未安装（CI 与本机均无法安装），跳过 Quarto 渲染测试")
+def test_render_with_quarto(tmp_path):
+    root = _write_book(tmp_path / "book")
+    result = render(root, engine="quarto", formats=("html",))
+    assert result.engine == "quarto"
+    assert result.outputs["html"].is_file()
