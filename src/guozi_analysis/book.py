@@ -107,7 +107,7 @@ def dictionary_page(catalogue) -> str:
     direction_zh = {"higher_better": "越高越好", "lower_better": "越低越好", "band": "区间内为宜"}
     lines = ["# 指标词典", "",
              f"本书使用的“六张报表”共 {len(catalogue)} 项指标，定义如下（来源见各项）。", ""]
-    for table, rows in catalogue.groupby("table", sort=False):
+    for table, rows in catalogue.groupby("table_name_zh", sort=False):
         lines += [f"## {table}", "", "| 编号 | 指标 | 公式 | 单位 | 方向 | 来源 |", "|---|---|---|---|---|---|"]
         for row in rows.itertuples():
             formula = str(getattr(row, "formula", "")).replace("|", "\\|")

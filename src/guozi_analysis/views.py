@@ -131,7 +131,7 @@ def entity_indicators(ctx: Context) -> pd.DataFrame:
     shown = meta["unit"].map(lambda u: _display_unit(u)[0])
     factor = meta["unit"].map(lambda u: _display_unit(u)[1]).astype(float)
     out = pd.DataFrame({
-        "报表": meta["table"],
+        "报表": meta["table_name_zh"],
         "指标": meta["name_zh"],
         "单位": shown,
         "本企业": own["value"].reindex(meta.index) * factor,

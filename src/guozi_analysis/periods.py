@@ -1,0 +1,184 @@
+"""Reporting periods: monthly ``"YYYY-MM"`` and half-monthly ``"YYYY-MM-H1"`` / ``"YYYY-MM-H2"``.
+
+The model
+---------
+* A monthly period closes at month end; ``H1`` closes on the 15th; ``H2`` closes at month end.
+  The closing day is the period's *as-of date* (数据截至日).
+* Monthly tables (财务快报, 融资明细, 担保 …) are read for the *closed month* of a period: the month
+  itself for a monthly period or ``H2``; the previous month for ``H1`` (on the 15th only the previous
+  month's 快报 has been filed).
+* January is not reported on its own: the February 快报 carries January–February, so the months
+  elapsed for annualising are simply the closed month's number (February → 2).
+* 序时进度 (:func:`elapsed_share`) is the share of the calendar year elapsed at the as-of date:
+  day of year / days in year, leap years included (2024-02-29 → 60/366).
+
+Every function accepts a period label or a :class:`Period`; malformed labels raise ``ValueError``
+with a Chinese message starting 「期间格式错误」.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import pandas as pd
+
+_PATTERN = re.compile(r"^(\d{4})-(\d{2})(?:-H([12]))?$")
+
+__all__ = [
+    "Period",
+    "parse_period",
+    "validate_period",
+    "as_of_date",
+    "elapsed_share",
+    "same_period_last_year",
+    "previous_period",
+    "year_start",
+    "previous_year_end",
+    "closed_month",
+    "months_elapsed",
+    "is_half_monthly",
+]
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """One reporting period. ``half`` is ``None`` for a monthly period, else 1 or 2."""
+
+    year: int
+    month: int
+    half: int | None = None
+
+    @property
+    def label(self) -> str:
+        """Canonical label, e.g. ``"2022-11"`` or ``"2022-11-H1"``."""
+        base = f"{self.year:04d}-{self.month:02d}"
+        return base if self.half is None else f"{base}-H{self.half}"
+
+    @property
+    def is_half_monthly(self) -> bool:
+        return self.half is not None
+
+    @property
+    def as_of(self) -> date:
+        """Closing date: the 15th for ``H1``, month end otherwise."""
+        if self.half == 1:
+            return date(self.year, self.month, 15)
+        return date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
+
+    def __str__(self) -> str:  # pragma: no cover - trivial
+        return self.label
+
+
+def parse_period(value: str | Period) -> Period:
+    """Parse ``"YYYY-MM"`` or ``"YYYY-MM-H1"``/``"YYYY-MM-H2"`` into a :class:`Period`.
+
+    Raises ``ValueError`` 「期间格式错误…」 for anything else (month outside 01–12 included).
+    """
+    if isinstance(value, Period):
+        return value
+    text = str(value).strip() if value is not None else ""
+    match = _PATTERN.match(text)
+    if not match:
+        raise ValueError(
+            f"期间格式错误：{value!r}，应为 YYYY-MM（月度）或 YYYY-MM-H1/YYYY-MM-H2（半月）"
+        )
+    year, month = int(match.group(1)), int(match.group(2))
+    if not 1 <= month <= 12:
+        raise ValueError(f"期间格式错误：{value!r}，月份应在 01–12 之间")
+    if year < 1900:
+        raise ValueError(f"期间格式错误：{value!r}，年份不合理")
+    half = int(match.group(3)) if match.group(3) else None
+    return Period(year, month, half)
+
+
+def validate_period(value: str | Period) -> str:
+    """Return the canonical label of a valid period, or raise the Chinese ``ValueError``."""
+    return parse_period(value).label
+
+
+def is_half_monthly(value: str | Period) -> bool:
+    """``True`` for ``"YYYY-MM-H1"`` / ``"YYYY-MM-H2"``."""
+    return parse_period(value).is_half_monthly
+
+
+def as_of_date(value: str | Period) -> date:
+    """The period's closing date (H1 → 15th; H2 and monthly → month end)."""
+    return parse_period(value).as_of
+
+
+def _to_date(value) -> date:
+    if isinstance(value, Period):
+        return value.as_of
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    text = str(value).strip()
+    if _PATTERN.match(text):
+        return parse_period(text).as_of
+    try:
+        return pd.Timestamp(text).date()
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"日期格式错误：{value!r}，应为 YYYY-MM-DD 或期间标签") from exc
+
+
+def elapsed_share(as_of) -> float:
+    """序时进度: days elapsed in the year at ``as_of`` (inclusive) / days in that year.
+
+    ``as_of`` may be a date, a timestamp, an ISO date string or a period label (its as-of date).
+    Dec 31 → 1.0; 2022-11-30 → 334/365; 2024-02-29 → 60/366.
+    """
+    day = _to_date(as_of)
+    days_in_year = 366 if calendar.isleap(day.year) else 365
+    return day.timetuple().tm_yday / days_in_year
+
+
+def same_period_last_year(value: str | Period) -> str:
+    """Same period one year earlier (``"2022-11-H1"`` → ``"2021-11-H1"``)."""
+    p = parse_period(value)
+    return Period(p.year - 1, p.month, p.half).label
+
+
+def previous_period(value: str | Period) -> str:
+    """The period just before, at the same frequency.
+
+    Monthly: previous month. Half-monthly: H2 → H1 of the same month; H1 → H2 of the previous month.
+    """
+    p = parse_period(value)
+    if p.half == 2:
+        return Period(p.year, p.month, 1).label
+    year, month = (p.year - 1, 12) if p.month == 1 else (p.year, p.month - 1)
+    return Period(year, month, None if p.half is None else 2).label
+
+
+def year_start(value: str | Period) -> date:
+    """1 January of the period's year."""
+    return date(parse_period(value).year, 1, 1)
+
+
+def closed_month(value: str | Period) -> str:
+    """The month whose monthly data are available at the period's as-of date.
+
+    Monthly and H2 → the month itself; H1 → the previous month.
+    """
+    p = parse_period(value)
+    if p.half == 1:
+        year, month = (p.year - 1, 12) if p.month == 1 else (p.year, p.month - 1)
+        return Period(year, month).label
+    return Period(p.year, p.month).label
+
+
+def previous_year_end(value: str | Period) -> str:
+    """December of the year before the closed month: where opening balances (年初数) are read."""
+    p = parse_period(closed_month(value))
+    return Period(p.year - 1, 12).label
+
+
+def months_elapsed(value: str | Period) -> int:
+    """Months covered by the year-to-date figures of the closed month (Feb → 2: Jan–Feb combined)."""
+    return parse_period(closed_month(value)).month

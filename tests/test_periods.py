@@ -1,0 +1,67 @@
+"""Period model tests."""
+
+from datetime import date
+
+import pytest
+
+from guozi_analysis.periods import (
+    Period, as_of_date, closed_month, elapsed_share, is_half_monthly, months_elapsed, parse_period,
+    previous_period, previous_year_end, same_period_last_year, validate_period, year_start,
+)
+
+
+@pytest.mark.parametrize("bad", ["2022-13", "2022-00", "2022-1", "22-11", "2022-11-H3", "2022/11", "", None,
+                                 "2022-11-h1x"])
+def test_bad_periods_raise_chinese_error(bad):
+    with pytest.raises(ValueError, match="^期间格式错误"):
+        parse_period(bad)
+
+
+def test_parse_and_labels():
+    assert parse_period("2022-11") == Period(2022, 11, None)
+    assert parse_period("2022-11-H1") == Period(2022, 11, 1)
+    assert validate_period(" 2022-02-H2 ") == "2022-02-H2"
+    assert is_half_monthly("2022-02-H2") and not is_half_monthly("2022-02")
+
+
+def test_as_of_dates():
+    assert as_of_date("2022-11") == date(2022, 11, 30)
+    assert as_of_date("2022-11-H1") == date(2022, 11, 15)
+    assert as_of_date("2022-11-H2") == date(2022, 11, 30)
+    assert as_of_date("2024-02") == date(2024, 2, 29)
+    assert as_of_date("2023-02-H2") == date(2023, 2, 28)
+
+
+def test_elapsed_share_including_leap_years():
+    assert elapsed_share(date(2022, 11, 30)) == pytest.approx(334 / 365)
+    assert elapsed_share("2022-11") == pytest.approx(334 / 365)
+    assert elapsed_share("2022-11-H1") == pytest.approx(319 / 365)
+    assert elapsed_share(date(2024, 2, 29)) == pytest.approx(60 / 366)
+    assert elapsed_share("2024-12-31") == 1.0
+    assert elapsed_share(date(2023, 1, 1)) == pytest.approx(1 / 365)
+
+
+def test_same_period_last_year_and_previous():
+    assert same_period_last_year("2022-11-H1") == "2021-11-H1"
+    assert same_period_last_year("2024-02") == "2023-02"
+    assert previous_period("2022-11") == "2022-10"
+    assert previous_period("2022-01") == "2021-12"
+    assert previous_period("2022-11-H2") == "2022-11-H1"
+    assert previous_period("2022-11-H1") == "2022-10-H2"
+    assert previous_period("2022-01-H1") == "2021-12-H2"
+
+
+def test_year_start_closed_month_and_opening():
+    assert year_start("2022-11-H1") == date(2022, 1, 1)
+    assert closed_month("2022-11-H2") == "2022-11"
+    assert closed_month("2022-11-H1") == "2022-10"
+    assert closed_month("2022-01-H1") == "2021-12"
+    assert previous_year_end("2022-11") == "2021-12"
+    assert previous_year_end("2022-01-H1") == "2020-12"  # reads December 2021's 快报, opened end 2020
+
+
+def test_months_elapsed_for_annualising():
+    assert months_elapsed("2022-02") == 2  # Jan–Feb reported together
+    assert months_elapsed("2022-11") == 11
+    assert months_elapsed("2022-11-H1") == 10
+    assert months_elapsed("2022-12-H2") == 12
