@@ -79,11 +79,20 @@ def open_context(*, period: str, entity_id: str = "DISTRICT", processed_dir: str
         raise ParameterError(f"参数 processed_dir 应为绝对路径，收到：{processed_dir}")
     if not (pdir / "indicators.parquet").exists():
         raise ParameterError(f"加工数据目录 {pdir} 中没有本期共享结果，请先运行 `guozi run --period {period}`")
+    _configure_display()
     ctx = Context(period=period, entity_id=entity_id, processed_dir=pdir)
     known = set(ctx.roster["enterprise_id"].astype(str)) | {"DISTRICT"}
     if entity_id not in known:
         raise ParameterError(f"参数 entity_id 有误：企业编号「{entity_id}」不在企业名录中")
     return ctx
+
+
+def _configure_display() -> None:
+    """Show whole tables (64 indicators fit) and two decimals, as the published tables do."""
+    pd.set_option("display.max_rows", 200)
+    pd.set_option("display.max_columns", 40)
+    pd.set_option("display.width", 200)
+    pd.set_option("display.float_format", "{:,.2f}".format)
 
 
 def _indicator_meta() -> pd.DataFrame:
@@ -96,11 +105,6 @@ def _wide(ind: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
     sub = ind.loc[ind["indicator_id"].isin(ids)]
     return sub.pivot_table(index="entity_id", columns="indicator_id", values="value", aggfunc="first",
                            dropna=False).reindex(columns=ids)
-
-
-def _label(meta: pd.DataFrame, ind_id: str) -> str:
-    row = meta.loc[ind_id]
-    return f"{row['name_zh']}（{row['unit']}）" if row["unit"] else str(row["name_zh"])
 
 
 def group_overview(ctx: Context, *, indicator_ids: list[str]) -> pd.DataFrame:
@@ -155,14 +159,17 @@ def trend_chart(ctx: Context, *, indicator_ids: list[str], title: str):
     styles = ["-", "--", ":", "-."]
     for k, ind_id in enumerate(indicator_ids):
         series = hist.loc[hist["indicator_id"] == ind_id].set_index("period")["value"]
+        unit, factor = _display_unit(meta.loc[ind_id, "unit"])
+        series = series * factor
         x = pd.PeriodIndex(series.index.astype(str).str[:7], freq="M").to_timestamp()
         ax.plot(x, series.to_numpy(dtype=float), styles[k % 4], color=str(0.1 + 0.25 * k), marker="o",
-                markersize=3, label=_label(meta, ind_id))
+                markersize=3, label=f"{meta.loc[ind_id, 'name_zh']}（{unit}）")
     ax.set_title(f"{ctx.entity_name}：{title}")
     ax.set_xlabel("月份")
     ax.grid(alpha=0.3)
     ax.legend(loc="best", fontsize=8)
     fig.tight_layout()
+    plt.close(fig)  # shown once, as the cell's result, not again by the inline backend
     return fig
 
 

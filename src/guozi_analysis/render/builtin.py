@@ -227,10 +227,11 @@ def _clean_output(div: dict, raw_html: list[dict]) -> dict | None:
             child["c"][1] = _ANSI.sub("", child["c"][1])
     if "stream" in classes or "error" in classes:
         return div
-    rich = [c for c in children if c["t"] != "CodeBlock" and not (c["t"] == "RawBlock" and c["c"][0] != "html")]
+    rich = [c for c in children
+            if c["t"] != "CodeBlock" and not (c["t"] == "RawBlock" and c["c"][0] not in ("html", "markdown"))]
     kept = rich if rich else [c for c in children if c["t"] == "CodeBlock"]
     for child in kept:
-        if child["t"] == "RawBlock" and child["c"][0] == "html":
+        if child["t"] == "RawBlock":
             raw_html.append(child)
     div["c"][1] = kept
     return div if kept else None
@@ -278,11 +279,24 @@ def _align_numeric_columns(table: dict) -> None:
             colspecs[col][0] = {"t": "AlignRight"}
 
 
+def _markdown_to_blocks(fragments: list[str], *, cwd: Path) -> list[list | None]:
+    """Parse several Markdown outputs (``IPython.display.Markdown``) in one pandoc call."""
+    if not fragments:
+        return []
+    wrapped = "".join(f"::::::::: {{#gzmd{k}}}\n{frag}\n:::::::::\n\n" for k, frag in enumerate(fragments))
+    blocks = json.loads(_pandoc(["-f", "markdown", "-t", "json"], stdin=wrapped, cwd=cwd))["blocks"]
+    found = {b["c"][0][0]: b["c"][1] for b in blocks if b["t"] == "Div" and b["c"][0][0].startswith("gzmd")}
+    return [found.get(f"gzmd{k}") for k in range(len(fragments))]
+
+
 def _replace_raw_html(raw_html: list[dict], *, cwd: Path) -> int:
-    """Turn notebook HTML outputs into AST in place; returns how many could not be parsed."""
-    parsed = _html_to_blocks([block["c"][1] for block in raw_html], cwd=cwd)
+    """Turn notebook HTML and Markdown outputs into AST in place; returns how many could not be parsed."""
+    html = [b for b in raw_html if b["c"][0] == "html"]
+    markdown = [b for b in raw_html if b["c"][0] == "markdown"]
+    pairs = list(zip(html, _html_to_blocks([b["c"][1] for b in html], cwd=cwd)))
+    pairs += list(zip(markdown, _markdown_to_blocks([b["c"][1] for b in markdown], cwd=cwd)))
     failed = 0
-    for block, blocks in zip(raw_html, parsed):
+    for block, blocks in pairs:
         if blocks is None:
             failed += 1
             continue
