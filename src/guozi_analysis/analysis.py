@@ -6,12 +6,17 @@ results are written to (see :func:`guozi_analysis.pipeline.compute_shared`).
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import pandas as pd
 
 from . import config
 from .periods import parse_period
+
+
+#: Modules whose ``shared_frames(tables, indicators, *, period)`` add precomputed frames for notebooks.
+SHARED_PROVIDERS: tuple[str, ...] = ("ranking",)
 
 
 def load_tables(*, raw_dir: Path | None = None) -> dict[str, pd.DataFrame]:
@@ -47,6 +52,9 @@ def shared_results(period: str, *, raw_dir: Path | None = None) -> dict[str, pd.
     results = {f"table_{name}": frame for name, frame in tables.items()}
     results["indicators"] = compute_indicators(tables, period=period, roster=tables["roster"])
     results["indicator_history"] = indicator_history(tables, period=period)
+    for module in SHARED_PROVIDERS:
+        provider = importlib.import_module(f"guozi_analysis.{module}")
+        results.update(provider.shared_frames(tables, results["indicators"], period=period))
     return results
 
 

@@ -39,6 +39,14 @@ def _cmd_indicators(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_ranking(args: argparse.Namespace) -> int:
+    from .publication import ranking_command
+
+    for path in ranking_command(args.period, Path(args.out), raw_dir=Path(args.data) if args.data else None):
+        print(path)
+    return 0
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from .pipeline import run_period
 
@@ -91,6 +99,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="输出目录")
     p.add_argument("--data", help="原始数据目录（默认示范区 data/demo/raw）")
     p.set_defaults(func=_cmd_indicators)
+
+    p = sub.add_parser("ranking", help="半月晾晒：六张报表排名，写出可打印的 Excel 与 CSV")
+    p.add_argument("--period", required=True, help="半月期间，如 2022-11-H2")
+    p.add_argument("--out", required=True, help="输出目录")
+    p.add_argument("--data", help="原始数据目录（默认示范区 data/demo/raw）")
+    p.set_defaults(func=_cmd_ranking)
 
     for name, helptext in (("run", "执行本期全部分析笔记本（papermill）"),
                            ("report", "执行本期分析并出版年度报告（HTML + PDF）")):
