@@ -53,7 +53,7 @@ $(LAB_STAMP): $(STAMP)
 	@touch $(LAB_STAMP)
 
 lab: $(LAB_STAMP) ## 在项目内核上打开 JupyterLab（示范数据已就绪）
-	$(BIN)/guozi ingest data/demo/raw >/dev/null || true
+	$(BIN)/guozi run --period $(PERIOD) --jobs $(JOBS)
 	$(BIN)/jupyter lab --notebook-dir=. notebooks/
 
 bench: $(STAMP) ## 运行基准脚本（打印与同次运行基线的比值）

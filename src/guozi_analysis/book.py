@@ -18,28 +18,32 @@ from .periods import as_of_date
 from .settings import district_settings
 
 HEADER = (
-    "# 由 guozi 生成（guozi_analysis.book.write_book_sources），请勿手工修改；\n"
+    "# 由 guozi 生成（guozi_analysis.book.write_book_sources），请勿手工修改；两个版本（内部版、公开版）\n"
+    "# 各有一个 profile 文件 _quarto-<版本>.yml，`quarto render reports --profile public` 出版公开版。\n"
     "# 书名、期间等在 params/district.yaml 中设置。有 Quarto 时 `quarto render reports` 即可出版，\n"
     "# 没有 Quarto 时 `guozi render` 用内置渲染器（pandoc + Typst）读取本文件出版同样的书。\n"
 )
 
 
-def book_config(*, period: str, chapters: list[str], appendices: list[str], settings: dict) -> dict:
-    """The ``_quarto.yml`` mapping for one publication."""
+EDITIONS = {"internal": "内部版", "public": "公开版"}
+
+
+def book_config(*, period: str, settings: dict) -> dict:
+    """The common ``_quarto.yml``: everything but the chapter lists, which each edition's profile holds."""
     report = settings["report"]
     district = settings["district"]
     return {
         "project": {"type": "book", "output-dir": "_build"},
+        "profile": {"default": "internal", "group": [list(EDITIONS)]},
         "lang": "zh",
         "execute": {"enabled": False, "echo": False},
         "book": {
             "title": report["title"],
             "subtitle": report.get("subtitle", ""),
             "author": district["supervisor"],
+            "district": district["name"],
             "date": as_of_date(period).isoformat(),
             "output-file": report.get("output_file", "review"),
-            "chapters": chapters,
-            "appendices": appendices,
             "search": True,
         },
         "format": {
@@ -62,6 +66,16 @@ def book_config(*, period: str, chapters: list[str], appendices: list[str], sett
     }
 
 
+def edition_config(edition: str, *, chapters: list[str], appendices: list[str], settings: dict) -> dict:
+    """One edition's profile (``_quarto-<edition>.yml``): its chapters, and where it is written."""
+    book = {"edition": EDITIONS[edition], "chapters": chapters, "appendices": appendices}
+    cfg: dict = {"book": book}
+    if edition != "internal":
+        cfg["project"] = {"output-dir": f"_build/{edition}"}
+        book["output-file"] = f"{settings['report'].get('output_file', 'review')}-{edition}"
+    return cfg
+
+
 def chapter_files(executed_dir: Path, reports_dir: Path) -> tuple[list[str], list[str]]:
     """Chapters (index + district notebooks) and appendices (profiles + dictionary) as relative paths."""
     rel = executed_dir.relative_to(reports_dir)
@@ -72,6 +86,20 @@ def chapter_files(executed_dir: Path, reports_dir: Path) -> tuple[list[str], lis
     return chapters, appendices
 
 
+def public_selection(chapters: list[str], appendices: list[str], *, settings: dict) -> tuple[list[str], list[str]]:
+    """Keep only the chapters the district lists as public (``report.public_edition`` in params)."""
+    allowed = set(settings["report"].get("public_edition", []))
+
+    def keep(path: str) -> bool:
+        return Path(path).stem in allowed or Path(path).name in allowed
+
+    return [c for c in chapters if keep(c)], [a for a in appendices if keep(a)]
+
+
+def _dump(cfg: dict) -> str:
+    return HEADER + yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False, width=120)
+
+
 def write_book_sources(
     *,
     period: str,
@@ -79,7 +107,7 @@ def write_book_sources(
     executed_dir: Path | None = None,
     params_dir: Path | None = None,
 ) -> Path:
-    """Write ``_quarto.yml``, ``index.md`` and ``dictionary.md``; copy the CJK font for Typst."""
+    """Write ``_quarto.yml`` and one profile per edition, ``index.md``, ``dictionary.md``; copy the font."""
     from .catalogue import catalogue_frame
     from .fonts import cjk_font_path
     from .narrative import index_page
@@ -88,9 +116,12 @@ def write_book_sources(
     executed_dir = executed_dir or config.EXECUTED_DIR
     settings = district_settings(params_dir=params_dir)
     chapters, appendices = chapter_files(executed_dir, reports_dir)
-    cfg = book_config(period=period, chapters=chapters, appendices=appendices, settings=settings)
-    text = HEADER + yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False, width=120)
-    (reports_dir / "_quarto.yml").write_text(text, "utf-8")
+    (reports_dir / "_quarto.yml").write_text(_dump(book_config(period=period, settings=settings)), "utf-8")
+    selections = {"internal": (chapters, appendices),
+                  "public": public_selection(chapters, appendices, settings=settings)}
+    for edition, (chaps, apps) in selections.items():
+        cfg = edition_config(edition, chapters=chaps, appendices=apps, settings=settings)
+        (reports_dir / f"_quarto-{edition}.yml").write_text(_dump(cfg), "utf-8")
     (reports_dir / "index.md").write_text(index_page(period=period, settings=settings,
                                                      executed_dir=executed_dir), "utf-8")
     (reports_dir / "dictionary.md").write_text(dictionary_page(catalogue_frame()), "utf-8")

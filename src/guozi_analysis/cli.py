@@ -47,6 +47,21 @@ def _cmd_ranking(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_assess(args: argparse.Namespace) -> int:
+    from .assessment import assessment_command
+
+    for path in assessment_command(args.year, Path(args.out), raw_dir=Path(args.data) if args.data else None):
+        print(path)
+    return 0
+
+
+def _cmd_targets(args: argparse.Namespace) -> int:
+    from .assessment import targets_command
+
+    print(targets_command(args.year, raw_dir=Path(args.data) if args.data else None))
+    return 0
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from .pipeline import run_period
 
@@ -65,9 +80,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_render(args: argparse.Namespace) -> int:
     from .render import render
 
-    result = render(config.REPORTS_DIR, engine=args.engine)
-    for fmt, path in result.outputs.items():
-        print(f"{fmt}: {path}")
+    from .book import EDITIONS
+
+    editions = [args.edition] if getattr(args, "edition", None) else list(EDITIONS)
+    for edition in editions:
+        result = render(config.REPORTS_DIR, engine=args.engine, edition=edition)
+        for fmt, path in result.outputs.items():
+            print(f"{EDITIONS[edition]} {fmt}（{result.engine}）: {path}")
     return 0
 
 
@@ -106,6 +125,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", help="原始数据目录（默认示范区 data/demo/raw）")
     p.set_defaults(func=_cmd_ranking)
 
+    p = sub.add_parser("assess", help="年度经营业绩考核：计分表、排名与等级（Excel + CSV）")
+    p.add_argument("--year", type=int, required=True, help="考核年度，如 2022")
+    p.add_argument("--out", required=True, help="输出目录")
+    p.add_argument("--data", help="原始数据目录（默认示范区 data/demo/raw）")
+    p.set_defaults(func=_cmd_assess)
+
+    p = sub.add_parser("targets", help="提出下一年度考核目标建议（写入 params/targets/<年>_proposed.yaml）")
+    p.add_argument("--year", type=int, required=True, help="依据的年度，如 2022（建议 2023 年目标）")
+    p.add_argument("--data", help="原始数据目录（默认示范区 data/demo/raw）")
+    p.set_defaults(func=_cmd_targets)
+
     for name, helptext in (("run", "执行本期全部分析笔记本（papermill）"),
                            ("report", "执行本期分析并出版年度报告（HTML + PDF）")):
         p = sub.add_parser(name, help=helptext)
@@ -120,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("render", help="把已执行的笔记本渲染成书（有 Quarto 用 Quarto，否则内置渲染器）")
     p.add_argument("--engine", default="auto", choices=["auto", "quarto", "builtin"])
+    p.add_argument("--edition", choices=["internal", "public"], help="只出版一个版本（默认两个都出版）")
     p.set_defaults(func=_cmd_render)
     return parser
 

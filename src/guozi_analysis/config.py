@@ -34,3 +34,8 @@ DOCS_DIR = PROJECT_ROOT / "docs"
 
 #: Name of the Jupyter kernel that ``make`` registers for the project's venv.
 KERNEL_NAME = "guozi-analysis"
+
+
+def shared_dir(period: str) -> Path:
+    """Where the last good run of ``period`` leaves its shared results for JupyterLab sessions."""
+    return PROCESSED_DIR / "shared" / period

@@ -195,9 +195,9 @@ def compute_shared(period: str, *, raw_dir: Path, processed_dir: Path) -> dict[s
     return written
 
 
-def publish(run_dir: Path, target: Path) -> None:
-    """Swap ``run_dir/executed`` into ``target`` (the previous publication is kept until the swap)."""
-    staged = run_dir / "executed"
+def publish(run_dir: Path, target: Path, *, staged_name: str = "executed") -> None:
+    """Swap ``run_dir/<staged_name>`` into ``target`` (the previous publication is kept until the swap)."""
+    staged = run_dir / staged_name
     target.parent.mkdir(parents=True, exist_ok=True)
     incoming = target.with_name(target.name + ".incoming")
     shutil.rmtree(incoming, ignore_errors=True)
@@ -275,6 +275,8 @@ def run_period(
     if summary.ok:
         shutil.copy2(run_dir / "manifest.json", run_dir / "executed" / "manifest.json")
         publish(run_dir, publish_to)
+        if publish_to == config.EXECUTED_DIR:  # the project's own publication: refresh JupyterLab's data too
+            publish(run_dir, config.shared_dir(period), staged_name="processed")
         summary.published = True
         log(f"[{period}] 全部 {len(planned)} 个笔记本执行成功，已发布到 {publish_to}")
     else:

@@ -74,7 +74,7 @@ def open_context(*, period: str, entity_id: str = "DISTRICT", processed_dir: str
         parse_period(period)
     except ValueError as exc:
         raise ParameterError(f"参数 period 有误：{exc}") from None
-    pdir = Path(processed_dir) if processed_dir else config.PROCESSED_DIR
+    pdir = Path(processed_dir) if processed_dir else config.shared_dir(period)
     if not pdir.is_absolute():
         raise ParameterError(f"参数 processed_dir 应为绝对路径，收到：{processed_dir}")
     if not (pdir / "indicators.parquet").exists():

@@ -89,6 +89,8 @@ def _deep_merge(base: dict, over: dict) -> dict:
     for key, value in over.items():
         if isinstance(value, dict) and isinstance(merged.get(key), dict):
             merged[key] = _deep_merge(merged[key], value)
+        elif isinstance(value, list) and isinstance(merged.get(key), list):
+            merged[key] = merged[key] + value  # Quarto appends arrays of a profile to the base's
         else:
             merged[key] = value
     return merged
@@ -170,6 +172,14 @@ def _collect(project_dir: Path, entries: Any, *, appendix: bool) -> list[Chapter
     return chapters
 
 
+def default_profile(raw: dict) -> str | None:
+    """The profile Quarto applies when none is asked for (``profile: default:`` in ``_quarto.yml``)."""
+    default = (raw.get("profile") or {}).get("default") if isinstance(raw.get("profile"), dict) else None
+    if isinstance(default, list):
+        default = default[0] if default else None
+    return str(default) if default else None
+
+
 def read_book_config(project_dir: str | Path, *, profile: str | None = None) -> BookConfig:
     """Read ``<project_dir>/_quarto.yml`` (merged with ``_quarto-<profile>.yml`` when given).
 
@@ -183,6 +193,8 @@ def read_book_config(project_dir: str | Path, *, profile: str | None = None) -> 
     if not config_path.is_file():
         raise BookConfigError(f"未找到 Quarto 项目配置文件：{config_path}")
     raw = _load_yaml(config_path)
+    if not profile:
+        profile = default_profile(raw)
     if profile:
         profile_path = project_dir / f"_quarto-{profile}.yml"
         if profile_path.is_file():
