@@ -28,7 +28,9 @@ def published(tmp_path_factory):
     assert summary.ok, summary.table()
     book.write_book_sources(period=PERIOD, reports_dir=reports, executed_dir=reports / "executed")
     result = render(reports, engine="builtin")
-    return {"reports": reports, "summary": summary, "outputs": result.outputs, "engine": result.engine}
+    public = render(reports, engine="builtin", edition="public")
+    return {"reports": reports, "summary": summary, "outputs": result.outputs, "engine": result.engine,
+            "public": public.outputs}
 
 
 def test_every_group_has_a_profile(published):
@@ -85,10 +87,69 @@ def test_html_is_self_contained_and_covered_by_the_font(published):
         assert not missing_glyphs("".join(cjk))
 
 
-def test_committed_quarto_config_matches_generated(published):
-    generated = (published["reports"] / "_quarto.yml").read_text("utf-8")
-    committed = (config.REPORTS_DIR / "_quarto.yml").read_text("utf-8")
-    assert generated == committed, "reports/_quarto.yml 与生成结果不一致：请运行 make report 后提交"
+@pytest.mark.parametrize("name", ["_quarto.yml", "_quarto-internal.yml", "_quarto-public.yml"])
+def test_committed_quarto_config_matches_generated(published, name):
+    generated = (published["reports"] / name).read_text("utf-8")
+    committed = (config.REPORTS_DIR / name).read_text("utf-8")
+    assert generated == committed, f"reports/{name} 与生成结果不一致：请运行 make report 后提交"
+
+
+def _pdf_text(path):
+    return "".join(page.extract_text() or "" for page in PdfReader(path).pages)
+
+
+def test_public_edition_has_no_subsidiary_detail(published):
+    from guozi_analysis.intake import load_demo
+
+    roster = load_demo()["roster"]
+    subsidiaries = roster.loc[roster["level"] > 1]
+    public_pdf = published["public"]["pdf"]
+    assert public_pdf.name == "review-public.pdf"
+    html_dir = published["public"]["html"].parent
+    texts = [_pdf_text(public_pdf)] + [p.read_text("utf-8") for p in html_dir.glob("*.html")]
+    for text in texts:
+        for name in subsidiaries["name"]:
+            assert name not in text, f"公开版出现了子企业名称：{name}"
+        assert "企业画像" not in text
+    internal = _pdf_text(published["outputs"]["pdf"])
+    assert any(name in internal for name in subsidiaries["name"]), "内部版应包含子企业明细"
+
+
+def _overflowing_text(pdf_path):
+    """Text runs whose estimated extent leaves the page (CJK ≈ 1 em, other characters ≈ 0.55 em)."""
+    bad = []
+    for number, page in enumerate(PdfReader(pdf_path).pages, 1):
+        width = float(page.mediabox.width)
+
+        def visit(text, cm, tm, font, size, number=number, width=width):
+            text = text.strip()
+            if not text:
+                return
+            scale = (cm[0] ** 2 + cm[1] ** 2) ** 0.5 * (tm[0] ** 2 + tm[1] ** 2) ** 0.5
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            em = size * scale
+            extent = sum(em if ord(ch) > 0x2E80 else 0.55 * em for ch in text)
+            if x < -1 or x + extent > width + 2:
+                bad.append((number, round(x), round(extent), text[:30]))
+
+        page.extract_text(visitor_text=visit)
+    return bad
+
+
+def test_overflow_check_detects_text_beyond_the_page(tmp_path):
+    import typst
+
+    from guozi_analysis.fonts import cjk_font_dir
+
+    src = tmp_path / "wide.typ"
+    src.write_text('#set text(font: "Noto Sans CJK SC")\n正文\n#place(dx: 520pt)[超出页面右边的文字]\n', "utf-8")
+    typst.compile(str(src), output=str(tmp_path / "wide.pdf"), font_paths=[str(cjk_font_dir())])
+    assert _overflowing_text(tmp_path / "wide.pdf")
+
+
+@pytest.mark.parametrize("edition", ["outputs", "public"])
+def test_no_table_or_text_overflows_the_page(published, edition):
+    assert _overflowing_text(published[edition]["pdf"]) == []
 
 
 def test_engine_is_reported(published):

@@ -62,6 +62,13 @@ def _cmd_targets(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_risk(args: argparse.Namespace) -> int:
+    from .risk import risk_command
+
+    sys.stdout.write(risk_command(args.period, raw_dir=Path(args.data) if args.data else None))
+    return 0
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from .pipeline import run_period
 
@@ -124,6 +131,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="输出目录")
     p.add_argument("--data", help="原始数据目录（默认示范区 data/demo/raw）")
     p.set_defaults(func=_cmd_ranking)
+
+    p = sub.add_parser("risk", help="债务风险预警：以 CSV 打印重点监管对象名单（编号、名称、等级、规则、说明）")
+    p.add_argument("--period", required=True, help="期间，如 2022-11")
+    p.add_argument("--data", help="原始数据目录（默认示范区 data/demo/raw）")
+    p.set_defaults(func=_cmd_risk)
 
     p = sub.add_parser("assess", help="年度经营业绩考核：计分表、排名与等级（Excel + CSV）")
     p.add_argument("--year", type=int, required=True, help="考核年度，如 2022")
