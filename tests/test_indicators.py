@@ -243,7 +243,7 @@ EXPECTED_G01 = {
     "cash_current_liabilities_ratio": 60 * 2 / 250 * 100,
     "guarantee_to_net_assets": (80 + 50 + 20) / 400 * 100,
     "non_related_guarantee": 20,
-    "above_share_guarantee": 50 + 20,
+    "above_share_guarantee": 50,
 }
 # Disabled in the bundled catalogue: checked by calling the functions directly.
 EXPECTED_DISABLED = {"operating_profit_margin": 60 / 500 * 100, "cash_collection_ratio": 480 / 500 * 100}
@@ -315,9 +315,12 @@ def test_detail_tables_roll_up_over_the_tree(result):
 
 
 def test_guarantee_above_shareholding_rule(result):
-    # GU1 80/100 = 80% ≤ 100%; GU2 50% > 30%; GU3 non-related (stake 0); GU4 60% = 60% is not above
+    # GU1 80/100 = 80% ≤ 100%; GU2 50% > 30%; GU3 non-related: counted under non_related_guarantee only;
+    # GU4 60% = 60% is not above
     assert value(result, "G02", "above_share_guarantee") == 0
-    assert value(result, "G01-01", "above_share_guarantee") == 20
+    assert value(result, "G01-01", "above_share_guarantee") == 0
+    assert value(result, "G01-01", "non_related_guarantee") == 20
+    assert value(result, "G01", "above_share_guarantee") == 50
 
 
 def test_profit_growth_uses_absolute_base_for_losses(result):

@@ -82,3 +82,30 @@ def test_unchanged_rerun_is_reused(workspace):
     assert again.reused and again.results == []
     forced = pipeline.run_period("2022-11", entities=["G01"], force=True, log=lambda m: None, **workspace)
     assert not forced.reused and forced.ok
+
+
+def test_a_second_run_at_the_same_time_stops_at_once(workspace):
+    from filelock import FileLock
+
+    workspace["runs_dir"].mkdir(parents=True)
+    with FileLock(str(workspace["runs_dir"] / ".guozi-run.lock")):
+        with pytest.raises(pipeline.RunLocked, match="另一个 guozi run 正在运行"):
+            pipeline.run_period("2022-11", entities=["G01"], log=lambda m: None, **workspace)
+    assert not workspace["publish_to"].exists()
+
+
+def test_period_parameters_file_is_overridden_by_the_command_line(tmp_path, monkeypatch):
+    from guozi_analysis import cli, config
+
+    (tmp_path / "periods").mkdir()
+    (tmp_path / "periods" / "2022-11.yaml").write_text("run:\n  jobs: 1\n  entities: [G01]\n", "utf-8")
+    monkeypatch.setattr(config, "PARAMS_DIR", tmp_path)
+    args = cli.build_parser().parse_args(["run", "--period", "2022-11", "--jobs", "3"])
+    opts = cli.period_options(args)
+    assert opts["jobs"] == 3 and opts["entities"] == ["G01"]
+
+
+def test_bad_period_fails_before_any_work(workspace):
+    with pytest.raises(ValueError, match="期间"):
+        pipeline.run_period("2022-13", log=lambda m: None, **workspace)
+    assert not workspace["runs_dir"].exists()

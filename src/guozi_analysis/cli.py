@@ -69,16 +69,36 @@ def _cmd_risk(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_run(args: argparse.Namespace) -> int:
-    from .pipeline import run_period
+def period_options(args: argparse.Namespace) -> dict:
+    """Run options: ``params/periods/<period>.yaml`` first, then whatever the command line sets."""
+    from .settings import load_yaml
 
-    summary = run_period(
-        args.period,
-        entities=args.entities,
-        jobs=args.jobs,
-        raw_dir=Path(args.data) if args.data else None,
-        force=args.force,
-    )
+    path = config.PARAMS_DIR / "periods" / f"{args.period}.yaml"
+    options = load_yaml(f"periods/{args.period}.yaml").get("run", {}) if path.exists() else {}
+    for key in ("entities", "jobs", "data", "cell_timeout", "notebook_timeout"):
+        value = getattr(args, key, None)
+        if value is not None:
+            options[key] = value
+    return options
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from .pipeline import RunLocked, run_period
+
+    opts = period_options(args)
+    try:
+        summary = run_period(
+            args.period,
+            entities=opts.get("entities"),
+            jobs=int(opts.get("jobs", 2)),
+            raw_dir=Path(opts["data"]) if opts.get("data") else None,
+            cell_timeout=int(opts.get("cell_timeout", 600)),
+            notebook_timeout=int(opts.get("notebook_timeout", 1800)),
+            force=args.force,
+        )
+    except RunLocked as exc:
+        print(exc, file=sys.stderr)
+        return 2
     if summary.results:
         print(summary.table())
     return 0 if summary.ok else 1
@@ -153,7 +173,10 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=helptext)
         p.add_argument("--period", required=True, help="期间，如 2022-11 或 2022-11-H2")
         p.add_argument("--entities", nargs="*", help="只为这些企业生成画像（默认全部集团）")
-        p.add_argument("--jobs", type=int, default=2, help="同时执行的笔记本数")
+        p.add_argument("--jobs", type=int, help="同时执行的笔记本数（默认 2）")
+        p.add_argument("--cell-timeout", dest="cell_timeout", type=int, help="单个单元格时限（秒，默认 600）")
+        p.add_argument("--notebook-timeout", dest="notebook_timeout", type=int,
+                       help="单本笔记本总时限（秒，默认 1800）")
         p.add_argument("--data", help="原始数据目录（默认示范区 data/demo/raw）")
         p.add_argument("--force", action="store_true", help="输入未变也强制重跑")
         p.add_argument("--engine", default="auto", choices=["auto", "quarto", "builtin"],

@@ -397,9 +397,10 @@ def _guarantee_measures(rows: pd.DataFrame) -> pd.DataFrame:
     debt = _num(rows, "guaranteed_debt")
     relation = _text(rows, "relation")
     non_related = relation.eq("非关联企业").fillna(False)
-    pct = _num(rows, "shareholding_pct").mask(non_related & _num(rows, "shareholding_pct").isna(), 0.0)
+    pct = _num(rows, "shareholding_pct")
     covered = amount / debt.where(debt > 0) * 100.0
-    above = (covered > pct + 1e-9).fillna(False).to_numpy()
+    # A guarantee to a non-related firm is its own (stricter) breach, counted once, not again as above-share.
+    above = ((covered > pct + 1e-9) & ~non_related).fillna(False).to_numpy()
     nr = non_related.to_numpy()
     a = amount.to_numpy()
     return pd.DataFrame({

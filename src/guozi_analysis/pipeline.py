@@ -224,11 +224,38 @@ def run_period(
     force: bool = False,
     log=print,
 ) -> RunSummary:
-    """Run every notebook for ``period`` and publish the executed notebooks if all succeed."""
+    """Run every notebook for ``period`` and publish the executed notebooks if all succeed.
+
+    Only one run at a time may publish to the same place: a second one started meanwhile
+    stops at once with :class:`RunLocked` (safe under cron). An interrupted run leaves the
+    previous publication as it was, since publishing is the last, atomic step.
+    """
+    from filelock import FileLock, Timeout
+
     parse_period(period)
     raw_dir = raw_dir or config.DEMO_DIR / "raw"
     runs_dir = runs_dir or config.PROJECT_ROOT / "runs"
     publish_to = publish_to or config.EXECUTED_DIR
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(runs_dir / ".guozi-run.lock"))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise RunLocked(f"另一个 guozi run 正在运行（锁文件 {lock.lock_file}），本次未执行。") from None
+    try:
+        return _run_locked(period, entities=entities, jobs=jobs, raw_dir=raw_dir, runs_dir=runs_dir,
+                           publish_to=publish_to, notebooks_dir=notebooks_dir, cell_timeout=cell_timeout,
+                           notebook_timeout=notebook_timeout, force=force, log=log)
+    finally:
+        lock.release()
+
+
+class RunLocked(RuntimeError):
+    """Another run holds the lock."""
+
+
+def _run_locked(period, *, entities, jobs, raw_dir, runs_dir, publish_to, notebooks_dir, cell_timeout,
+                notebook_timeout, force, log) -> RunSummary:
     inputs = input_manifest(raw_dir, config.PARAMS_DIR)
     code_hash = _code_hash(notebooks_dir or config.NOTEBOOKS_DIR)
     params = {"period": period, "entities": entities, "raw_dir": str(raw_dir)}
@@ -239,7 +266,7 @@ def run_period(
         log("输入、参数与代码均未变化，沿用上次结果（加 --force 强制重跑）。")
         return RunSummary(period, Path(previous["run_dir"]), published=True, reused=True)
 
-    stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
+    stamp = datetime.now().strftime("%Y%m%dT%H%M%S_%f")
     run_dir = runs_dir / period / stamp
     processed_dir = run_dir / "processed"
     started = datetime.now().isoformat(timespec="seconds")

@@ -1,0 +1,314 @@
+"""The review's text: every printed number is a Fact that matches its source; wording follows the data."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import date
+
+import pandas as pd
+import pytest
+import yaml
+
+from guozi_analysis import config, narrative, views
+from guozi_analysis.narrative import Fact, change_word, date_zh, done_word, pace_word
+from guozi_analysis.store import write_table
+
+PERIOD = "2022-11"
+AS_OF = "2022年11月30日"
+NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+
+
+# ------------------------------------------------------------------------------------------------
+# fixtures: the demo district's shared results for 2022-11 (tables, indicators, narrative frames)
+# ------------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def demo():
+    from guozi_analysis.indicators import compute_indicators
+    from guozi_analysis.intake import load_demo
+
+    tables = load_demo()
+    indicators = compute_indicators(tables, period=PERIOD, roster=tables["roster"])
+    return tables, indicators
+
+
+@pytest.fixture(scope="module")
+def processed(demo, tmp_path_factory):
+    """What the shared step writes for the review (the forecast outlook is left out: it takes seconds)."""
+    tables, indicators = demo
+    out = tmp_path_factory.mktemp("processed")
+    for name, frame in tables.items():
+        write_table(frame, out / f"table_{name}.parquet")
+    write_table(indicators, out / "indicators.parquet")
+    for key, frame in narrative.shared_frames(tables, indicators, period=PERIOD, outlook=False).items():
+        write_table(frame, out / f"{key}.parquet")
+    return out
+
+
+@pytest.fixture(scope="module")
+def ctx(processed):
+    return views.open_context(period=PERIOD, processed_dir=processed)
+
+
+@pytest.fixture(scope="module")
+def items(processed):
+    frame = pd.read_parquet(processed / "narrative_items.parquet")
+    return frame.set_index("item")
+
+
+def _variant(processed, tmp_path, edit):
+    """A copy of the processed dir with one frame edited: ``edit(key) -> frame or None``."""
+    out = tmp_path / "variant"
+    shutil.copytree(processed, out)
+    for key, frame in edit.items():
+        write_table(frame, out / f"{key}.parquet")
+    return views.open_context(period=PERIOD, processed_dir=out)
+
+
+def _numbers(markdown: str, year: int = 2022) -> list[str]:
+    """Every number printed, in order, leaving out the as-of date and the review's own year labels."""
+    text = markdown.replace(AS_OF, "")
+    for y in (year, year + 1):
+        text = text.replace(f"{y}年", "年")
+    return NUMBER.findall(text)
+
+
+def _sections(ctx):
+    return narrative.review_sections(ctx) + [narrative.section_plan(ctx)]
+
+
+# ------------------------------------------------------------------------------------------------
+# every number has a fact, and every fact matches its source table
+# ------------------------------------------------------------------------------------------------
+def test_every_printed_number_is_a_fact_in_order(ctx):
+    for section in _sections(ctx):
+        printed = _numbers(section.markdown)
+        assert printed == [f.text() for f in section.facts], section.title
+        assert printed, section.title
+
+
+def test_every_fact_matches_its_source(ctx):
+    for section in _sections(ctx):
+        for fact in section.facts:
+            source = narrative.source_value(ctx, fact.source)
+            assert not pd.isna(source), fact.source
+            assert fact.shown_value() == pytest.approx(fact.expected_shown(source)), fact.source
+            assert fact.parts[0] in narrative.SOURCE_TABLES_ZH
+
+
+def test_facts_resolve_against_the_indicator_table_directly(ctx):
+    ind = ctx.indicators.set_index(["entity_id", "indicator_id"])["value"]
+    facts = [f for s in _sections(ctx) for f in s.facts if f.parts[0] == "indicators"]
+    assert len(facts) >= 20
+    for f in facts:
+        _, entity, item = f.parts
+        assert f.value == pytest.approx(ind[(entity, item)])
+
+
+def test_amounts_in_yi_yuan_with_two_decimals(ctx):
+    for section in _sections(ctx):
+        amounts = re.findall(r"([\d,.]+)亿元", section.markdown)
+        assert amounts
+        for a in amounts:
+            assert re.fullmatch(r"\d{1,3}(,\d{3})*\.\d{2}", a), a
+    inv = narrative.section_investment(ctx)
+    total = next(f for f in inv.facts if f.source == "indicators:DISTRICT:project_total_investment")
+    assert total.unit == "亿元"
+    assert f"项目总投资{total.value / 10_000:,.2f}亿元" in inv.markdown
+
+
+def test_sources_table_lists_each_number(ctx):
+    section = narrative.section_risk(ctx)
+    table = narrative.sources_table(section)
+    assert list(table.columns) == ["数值", "单位", "来源表", "对象", "项目", "项目编号"]
+    assert len(table) == len(section.facts)
+    assert table["数值"].tolist() == [f.text() for f in section.facts]
+    assert "资产负债率" in table["项目"].tolist()
+
+
+# ------------------------------------------------------------------------------------------------
+# the demo's facts, hand-counted from the raw tables and ground_truth.yaml
+# ------------------------------------------------------------------------------------------------
+def test_key_supervision_counts_match_ground_truth(items):
+    truth = yaml.safe_load((config.DEMO_DIR / "ground_truth.yaml").read_text("utf-8"))["rules"]
+    assert items.loc["key_debt_ratio_count", "value"] == len(truth["debt_to_asset_ratio_above_80"]["entities"])
+    assert items.loc["key_negative_coverage_count", "value"] == len(truth["negative_interest_coverage"]["entities"])
+    for e in truth["debt_to_asset_ratio_above_80"]["entities"]:
+        assert e["name"] in items.loc["key_debt_ratio_count", "note"]
+    assert items.loc["debt_ratio_line", "value"] == 80
+
+
+def test_listing_fund_rating_and_fair_counts(items, demo):
+    tables, _ = demo
+    assert items.loc["listing_ipo_count", "value"] == 2
+    assert items.loc["listing_ipo_out_of_province_count", "value"] == 2
+    assert items.loc["listing_filed_count", "value"] == 3  # 2 报辅 + 1 报会
+    assert items.loc["listing_reformed_count", "value"] == 2
+    assert items.loc["listing_started_count", "value"] == 4
+    assert items.loc["fund_count", "value"] == 3
+    assert items.loc["fund_new_kechuang_count", "value"] == 0  # the 科创 fund was set up in 2021
+    assert items.loc["aa_plus_count", "value"] == 4  # G01, G02, G05 and G06 (first AA+ on 2022-08-19)
+    assert items.loc["aa_plus_new_rank", "value"] == 4
+    assert items.loc["aa_plus_new_count", "note"] == "澜海区城市更新投资建设运营有限公司"
+    lines = tables["credit_lines"]
+    fair = lines.loc[(lines["period"].astype(str) == PERIOD) & lines["signed_at_fair"].astype(bool)]
+    assert items.loc["fair_credit_count", "value"] == len(fair) == 8
+    assert items.loc["fair_credit_amount", "value"] == pytest.approx(fair["line_amount"].sum())
+    assert items.loc["mixed_reform_in_progress_count", "value"] == 3
+
+
+def test_equity_sectors_sum_to_the_indicator(items, ctx):
+    sectors = items.loc[items.index.str.startswith("equity_sector_completed[")]
+    total = narrative.source_value(ctx, "indicators:DISTRICT:equity_investment_completed")
+    assert sectors["value"].sum() == pytest.approx(total)
+    assert sectors.index[0] == "equity_sector_completed[集成电路]"  # largest first
+    assert sectors["value"].is_monotonic_decreasing
+
+
+def test_financing_cost_lowest_since_walks_back_over_history():
+    hist = pd.DataFrame({"month": ["2020-01", "2020-02", "2020-03", "2020-04", "2020-05"],
+                         "composite_financing_cost": [5.0, 4.0, 4.6, 4.5, 4.2]})
+    assert narrative.lowest_since(hist, "2020-05") == "2020-03"  # 4.2 < 4.6, 4.5; 2020-02 was 4.0
+    assert narrative.lowest_since(hist, "2020-02") == "2020-01"  # below everything before it
+    assert narrative.lowest_since(hist, "2020-04") == "2020-03"  # only below the month before
+    assert narrative.lowest_since(hist, "2020-03") is None  # higher than the month before: not a low
+    assert narrative.lowest_since(hist.assign(composite_financing_cost=[1, 2, 3, 4, 5]), "2020-05") is None
+
+
+def test_financing_cost_history_is_balance_weighted():
+    debts = pd.DataFrame({"period": ["2021-01", "2021-01", "2021-01", "2021-02"],
+                          "balance": [100.0, 300.0, 50.0, 10.0], "annual_rate": [4.0, 6.0, None, 5.0]})
+    hist = narrative.financing_cost_history({"debts": debts})
+    assert hist["composite_financing_cost"].tolist() == pytest.approx([(400 + 1800) / 400, 5.0])
+
+
+def test_demo_financing_cost_is_lowest_on_record(items):
+    assert items.loc["financing_cost_lowest_since_year", "value"] == 2019
+    assert items.loc["financing_cost_lowest_since_month", "value"] == 1
+
+
+# ------------------------------------------------------------------------------------------------
+# wording follows the data
+# ------------------------------------------------------------------------------------------------
+def test_change_done_and_pace_words():
+    assert change_word(3.2) == "增长" and change_word(-0.1) == "下降" and change_word(0.0) == "持平"
+    assert change_word(float("nan")) == "变动不详"
+    assert done_word(5, 4) == "完成" and done_word(3, 4) == "未完成" and done_word(4, 4) == "完成"
+    assert done_word(-20, -15, higher_better=False) == "完成"
+    assert done_word(-10, -15, higher_better=False) == "未完成"
+    assert pace_word(2.0) == "快于" and pace_word(-6.4) == "慢于"
+
+
+def test_demo_wording(ctx):
+    inv = narrative.section_investment(ctx).markdown
+    assert "慢于序时进度" in inv  # 85.07% done against 91.51% of the year elapsed
+    assert "全年目标尚未完成" in inv
+    assert "本年未新组建科创基金" in inv
+    risk = narrative.section_risk(ctx).markdown
+    assert "较上年同期下降" in risk
+    assert "有记录的2019年1月以来最低水平" in risk
+
+
+def test_wording_flips_with_the_sign(ctx, processed, tmp_path):
+    ind = ctx.indicators.copy()
+    mask = (ind["entity_id"] == "DISTRICT") & (ind["indicator_id"] == "financing_cost_change_bp")
+    ind.loc[mask, "value"] = 12.5
+    mask = (ind["entity_id"] == "DISTRICT") & (ind["indicator_id"] == "investment_pace_gap")
+    ind.loc[mask, "value"] = 3.0
+    items = pd.read_parquet(processed / "narrative_items.parquet")
+    items.loc[items["item"] == "investment_target_completion", "value"] = 101.0
+    other = _variant(processed, tmp_path, {"indicators": ind, "narrative_items": items})
+    risk = narrative.section_risk(other).markdown
+    assert "较上年同期上升12.50个基点" in risk
+    inv = narrative.section_investment(other).markdown
+    assert "快于序时进度3.00个百分点" in inv
+    assert "全年目标已提前完成" in inv
+
+
+def test_no_guarantee_sentence_when_none(ctx, processed, tmp_path):
+    items = pd.read_parquet(processed / "narrative_items.parquet")
+    for item in ("non_related_guarantee_count", "above_share_guarantee_count", "key_debt_ratio_count",
+                 "key_negative_coverage_count"):
+        items.loc[items["item"] == item, "value"] = 0.0
+    other = _variant(processed, tmp_path, {"narrative_items": items})
+    section = narrative.section_risk(other)
+    assert "未发生为非关联企业担保和超股比担保" in section.markdown
+    assert "本期没有资产负债率超80%或已获利息倍数为负的企业" in section.markdown
+    assert _numbers(section.markdown) == [f.text() for f in section.facts]
+
+
+# ------------------------------------------------------------------------------------------------
+# chapter 二: tracked targets
+# ------------------------------------------------------------------------------------------------
+def test_plan_targets_come_from_the_targets_table(processed):
+    targets = pd.read_parquet(processed / "narrative_targets.parquet").set_index("item")
+    assert targets.loc["revitalised_value", "target_value"] == 200000  # 20亿元
+    assert targets.loc["financing_cost_bp_change", "target_value"] == -15
+    assert targets.loc["mixed_reform_count", "target_value"] == 2
+    assert targets.loc["mixed_reform_reserve_count", "target_value"] == 5
+    assert targets.loc["incentive_pilot_count", "target_value"] == 2
+    # revenue 2023: the six groups' targets added up
+    assert targets.loc["revenue", "target_value"] == pytest.approx(
+        832850 + 362420 + 1188350 + 202660 + 438520 + 298840)
+    assert targets.loc["revenue", "origin"] == "年度目标表（各集团合计）"
+
+
+def test_plan_falls_back_to_the_yaml_defaults(demo):
+    tables, _ = demo
+    no_targets = {**tables, "targets": tables["targets"].iloc[0:0]}
+    frame = narrative.target_frame(no_targets, year=2023).set_index("item")
+    assert frame.loc["revitalised_value", "target_value"] == 200000
+    assert frame.loc["revitalised_value", "origin"].startswith("params/targets_2023.yaml")
+    assert pd.isna(frame.loc["revenue", "target_value"]) and frame.loc["revenue", "origin"] == "未设定"
+
+
+def test_plan_lines_say_status_and_no_forecast(ctx):
+    md = narrative.section_plan(ctx).markdown
+    assert "**盘活账面资产资源**：目标超过20.00亿元" in md
+    assert "目标较上年同期下降15个基点以上" in md
+    assert "按当前水平计已达到目标" in md  # −41 bp against −15 bp
+    assert "交流选拔优秀干部**：目标不少于10人；当前进展：暂无报送数据；全年预测：暂无预测" in md
+    assert md.count("暂无预测") == 10
+
+
+def test_plan_uses_the_outlook_when_present(ctx, processed, tmp_path):
+    outlook = pd.DataFrame({"entity_id": ["DISTRICT"], "item": ["revenue"], "year": [2023], "median": [3_400_000.0],
+                            "lo80": [3_000_000.0], "hi80": [3_800_000.0], "basis": ["按往年平均增速外推"]})
+    other = _variant(processed, tmp_path, {"narrative_outlook": outlook})
+    section = narrative.section_plan(other)
+    assert "预计340.00亿元（八成概率区间300.00～380.00亿元，按往年平均增速外推），预计可完成目标" in section.markdown
+    assert _numbers(section.markdown) == [f.text() for f in section.facts]
+    for f in section.facts:
+        assert f.shown_value() == pytest.approx(f.expected_shown(narrative.source_value(other, f.source)))
+    table = narrative.plan_table(other)
+    assert table.loc["营业总收入", "全年预测"] == 340.0
+    assert table.loc["综合融资利率同比变动", "目标值"] == -15
+
+
+# ------------------------------------------------------------------------------------------------
+# formatting
+# ------------------------------------------------------------------------------------------------
+def test_date_and_fact_formatting():
+    assert date_zh(date(2022, 11, 30)) == "2022年11月30日"
+    assert date_zh("2023-01-05") == "2023年1月5日"
+    assert Fact(123456.0, "亿元", "x:y:z").text() == "12.35"
+    assert Fact(1_234_567_890.0, "亿元", "x:y:z").text() == "123,456.79"
+    assert Fact(1234.0, "个", "x:y:z").text() == "1,234"
+    assert Fact(2019.0, "年", "x:y:z").text() == "2019"
+    assert Fact(-41.286, "bp", "x:y:z").magnitude().text() == "41.29"
+    assert Fact(float("nan"), "%", "x:y:z").text() == "—"
+    assert Fact(65.306, "%", "x:y:z").shown_value() == 65.31
+    assert Fact(1.0, "%", "indicators:DISTRICT:roe").parts == ("indicators", "DISTRICT", "roe")
+
+
+def test_render_fills_slots_in_order():
+    a, b = Fact(1.5, "%", "t:e:a"), Fact(20000.0, "亿元", "t:e:b")
+    text, used = narrative.render("比率{a}%，金额{b}亿元", {"b": b, "a": a})
+    assert text == "比率1.50%，金额2.00亿元"
+    assert used == [a, b]
+
+
+def test_index_page_still_works(tmp_path):
+    settings = {"district": {"name": "澜海区", "supervisor": "澜海区国资委"}}
+    page = narrative.index_page(period=PERIOD, settings=settings, executed_dir=tmp_path)
+    assert "数据截至2022年11月30日" in page and "| 地区 | 澜海区 |" in page
