@@ -230,3 +230,103 @@ def headline(ctx: Context):
         f"年化净资产收益率{fact('roe', '%').text()}%。"
     )
     return markdown(text)
+
+
+def report_table(ctx: Context, *, table: str) -> pd.DataFrame:
+    """One report table (e.g. ``investment``): its indicators as rows, groups and the district as columns."""
+    meta = _indicator_meta()
+    rows = meta.loc[meta["table"] == table]
+    groups = ctx.roster.loc[ctx.roster["level"] == 1, ["enterprise_id", "short_name"]]
+    order = list(groups["enterprise_id"].astype(str)) + ["DISTRICT"]
+    wide = _wide(ctx.indicators, list(rows.index)).reindex(order).T
+    factor = rows["unit"].map(lambda u: _display_unit(u)[1]).astype(float)
+    wide = wide.mul(factor, axis=0)
+    wide.columns = list(groups["short_name"].astype(str)) + ["全区"]
+    wide.index = [f"{r.name_zh}（{_display_unit(r.unit)[0]}）" for r in rows.itertuples()]
+    wide.index.name = f"{rows['table_name_zh'].iloc[0]}·指标"
+    return wide.round(2)
+
+
+def _detail_rows(ctx: Context, name: str) -> pd.DataFrame:
+    """Rows of a detail table at the context's period (half month for investment projects)."""
+    from .periods import closed_month, parse_period
+
+    frame = ctx.table(name)
+    p = parse_period(ctx.period)
+    wanted = ctx.period if name == "projects" and p.is_half_monthly else (
+        f"{ctx.period[:7]}-H2" if name == "projects" else closed_month(ctx.period))
+    rows = frame.loc[frame["period"].astype(str) == wanted]
+    if ctx.entity_id != "DISTRICT":
+        rows = rows.loc[rows["enterprise_id"].astype(str).str.startswith(ctx.entity_id)]
+    return rows
+
+
+def _group_short_names(ctx: Context) -> dict[str, str]:
+    groups = ctx.roster.loc[ctx.roster["level"] == 1]
+    return dict(zip(groups["enterprise_id"].astype(str), groups["short_name"].astype(str)))
+
+
+def city_key_projects(ctx: Context) -> pd.DataFrame:
+    """City-level key projects carried by the district's SOEs, with this year's completion rate."""
+    from .indicators import safe_divide
+
+    rows = _detail_rows(ctx, "projects")
+    rows = rows.loc[rows["is_city_key"].astype(bool)].sort_values("total_investment", ascending=False)
+    short = _group_short_names(ctx)
+    out = pd.DataFrame({
+        "项目名称": rows["project_name"].astype(str),
+        "所属集团": rows["enterprise_id"].astype(str).str[:3].map(short),
+        "状态": rows["status"].astype(str),
+        "总投资（亿元）": rows["total_investment"] / WAN_PER_YI,
+        "年度计划（亿元）": rows["annual_plan"] / WAN_PER_YI,
+        "本年完成（亿元）": rows["completed_ytd"] / WAN_PER_YI,
+        "年度完成率（%）": safe_divide(rows["completed_ytd"], rows["annual_plan"]) * 100,
+    })
+    return out.set_index("项目名称").round(2)
+
+
+def completion_chart(ctx: Context):
+    """Annual investment completion rate by group against 序时进度 (the pace the year requires)."""
+    import matplotlib.pyplot as plt
+
+    from .fonts import use_cjk_font
+    from .periods import as_of_date, elapsed_share
+
+    use_cjk_font()
+    short = _group_short_names(ctx)
+    ind = ctx.indicators
+    rate = ind.loc[ind["indicator_id"] == "investment_completion_rate"].set_index("entity_id")["value"]
+    ids = list(short) + ["DISTRICT"]
+    values = rate.reindex(ids).to_numpy(dtype=float)
+    labels = [short.get(i, "全区") for i in ids]
+    pace = elapsed_share(as_of_date(ctx.period)) * 100
+    fig, ax = plt.subplots(figsize=(8, 3.4), dpi=110)
+    bars = ax.bar(labels, values, color=["0.55"] * len(short) + ["0.2"], edgecolor="black", linewidth=0.6)
+    ax.axhline(pace, color="black", linestyle="--", linewidth=1)
+    ax.text(len(ids) - 0.5, pace, f" 序时进度 {pace:.1f}%", va="bottom", ha="right", fontsize=8)
+    ax.bar_label(bars, fmt="%.1f", fontsize=7)
+    ax.set_ylabel("年度投资完成率（%）")
+    ax.set_title(f"各集团年度投资完成率（数据截至{as_of_date(ctx.period).isoformat()}）")
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def detail_list(ctx: Context, *, table: str) -> pd.DataFrame:
+    """A detail register (funds, idle assets, reforms, listings) at the period, Chinese headers, 亿元 amounts."""
+    from .contract import table as contract_table
+
+    spec = contract_table(table)
+    rows = _detail_rows(ctx, table).drop(columns=["source_file", "source_row", "period"], errors="ignore")
+    short = _group_short_names(ctx)
+    out = pd.DataFrame(index=rows.index)
+    out["所属集团"] = rows["enterprise_id"].astype(str).str[:3].map(short)
+    for field in spec.fields:
+        if field.name not in rows.columns or field.name in ("enterprise_id", "period"):
+            continue
+        if field.unit == "万元":
+            out[f"{field.label_zh}（亿元）"] = rows[field.name].astype(float) / WAN_PER_YI
+        else:
+            out[f"{field.label_zh}（{field.unit}）" if field.unit else field.label_zh] = rows[field.name]
+    out = out.reset_index(drop=True)
+    return out.round({c: 2 for c in out.select_dtypes("number").columns})
