@@ -36,7 +36,7 @@ def published(tmp_path_factory):
 def test_every_group_has_a_profile(published):
     labels = [r.label for r in published["summary"].results]
     assert [lbl for lbl in labels if lbl.startswith("profile_")] == [f"profile_G0{k}" for k in range(1, 7)]
-    assert "01_district_overview.ipynb" in labels
+    assert "10_district_overview.ipynb" in labels and "01_review_2022.ipynb" in labels
 
 
 def test_run_manifest_records_inputs_parameters_and_version(published):
