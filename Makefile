@@ -10,6 +10,9 @@ LAB_STAMP := $(VENV)/.lab-installed
 KERNEL := guozi-analysis
 PERIOD ?= 2022-11
 JOBS ?= 2
+# One BLAS thread per process: on 2 cores, threaded BLAS inside statsmodels fits runs 10-100x slower.
+export OPENBLAS_NUM_THREADS ?= 1
+export OMP_NUM_THREADS ?= 1
 
 .DEFAULT_GOAL := help
 .PHONY: help env report run render test test-fast demo lab bench catalogue clean

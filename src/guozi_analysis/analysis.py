@@ -16,7 +16,7 @@ from .periods import parse_period
 
 
 #: Modules whose ``shared_frames(tables, indicators, *, period)`` add precomputed frames for notebooks.
-SHARED_PROVIDERS: tuple[str, ...] = ("risk", "ranking", "assessment", "narrative")
+SHARED_PROVIDERS: tuple[str, ...] = ("risk", "ranking", "assessment", "forecast", "narrative")
 
 
 def load_tables(*, raw_dir: Path | None = None) -> dict[str, pd.DataFrame]:

@@ -21,6 +21,20 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    from .ingest import ingest_command
+
+    _report, code = ingest_command(args.paths)
+    return code
+
+
+def _cmd_template(args: argparse.Namespace) -> int:
+    from .template import template_command
+
+    print(template_command(args.period, args.enterprise, args.out))
+    return 0
+
+
 def _cmd_catalogue(args: argparse.Namespace) -> int:
     from .catalogue import catalogue_frame
 
@@ -136,6 +150,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="（重新）生成示范区数据，逐字节确定")
     p.add_argument("--out", help="输出目录（默认 data/demo）")
     p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("template", help="生成某期的 Excel 报送模板（每表一张工作表、中文表头、单位行、下拉选项）")
+    p.add_argument("--period", required=True, help="期间，如 2022-11 或 2022-11-H1")
+    p.add_argument("--enterprise", help="企业编号（预填该企业及其子企业）；缺省为全区")
+    p.add_argument("--out", help="输出文件路径（默认 data/templates/）")
+    p.set_defaults(func=_cmd_template)
+
+    p = sub.add_parser("ingest", help="接收报送文件：原样只读保存、校验（中文问题清单）、入库或隔离")
+    p.add_argument("paths", nargs="+", help="文件或目录（xlsx、csv）")
+    p.set_defaults(func=_cmd_ingest)
 
     p = sub.add_parser("catalogue", help="以 CSV 打印指标目录（六张报表、64项指标）")
     p.set_defaults(func=_cmd_catalogue)

@@ -1,0 +1,327 @@
+"""Tests for guozi_analysis.forecast (hand-computed values, few simulations)."""
+
+from __future__ import annotations
+
+import os
+
+# one BLAS thread: statsmodels' tiny fits are 10–100× slower with OpenBLAS threads on a busy
+# machine (only effective when numpy has not been imported yet, e.g. running this file alone)
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from guozi_analysis import forecast as fc
+
+# monthly flows of one synthetic year: Jan..Dec (December spike)
+PATTERN = np.array([8, 12, 10, 10, 11, 10, 10, 11, 10, 10, 12, 26], dtype=float)  # total 140
+
+
+def ytd_series(flows_by_year: dict[int, np.ndarray], *, drop_jan: bool = True, last=None):
+    """YTD series labelled "YYYY-MM" from monthly flows; January dropped like the real reports."""
+    idx, vals = [], []
+    for year, flows in flows_by_year.items():
+        cum = np.cumsum(flows)
+        for m in range(1, 13):
+            if drop_jan and m == 1:
+                continue
+            if last is not None and (year, m) > last:
+                break
+            idx.append(f"{year:04d}-{m:02d}")
+            vals.append(cum[m - 1])
+    return pd.Series(vals, index=idx, name="revenue")
+
+
+# --------------------------------------------------------------------------- conversions
+def test_ytd_to_monthly_jan_feb_combined():
+    s = pd.Series([20.0, 30.0, 45.0], index=["2021-02", "2021-03", "2021-04"])
+    m = fc.ytd_to_monthly(s)
+    assert str(m.index[0]) == "2021-01" and np.isnan(m.iloc[0])
+    assert m.tolist()[1:] == [20.0, 10.0, 15.0]
+
+
+def test_ytd_to_monthly_even_split_and_reported_january():
+    s = pd.Series([20.0, 30.0], index=["2021-02", "2021-03"])
+    m = fc.ytd_to_monthly(s, jan_feb="even")
+    assert m.tolist() == [10.0, 10.0, 10.0]
+    s2 = pd.Series([5.0, 20.0, 30.0], index=["2021-01", "2021-02", "2021-03"])
+    assert fc.ytd_to_monthly(s2).tolist() == [5.0, 15.0, 10.0]
+
+
+def test_missing_month_stays_nan_not_zero():
+    s = pd.Series([20.0, np.nan, 45.0, 50.0], index=["2021-02", "2021-03", "2021-04", "2021-05"])
+    m = fc.ytd_to_monthly(s)
+    assert np.isnan(m.loc[pd.Period("2021-03", "M")]) and np.isnan(m.loc[pd.Period("2021-04", "M")])
+    assert m.loc[pd.Period("2021-05", "M")] == 5.0
+    back = fc.monthly_to_ytd(m)
+    assert back.loc[pd.Period("2021-02", "M")] == 20.0
+    assert back.loc[pd.Period("2021-03", "M"):].isna().all()
+
+
+def test_round_trip_two_years_with_jan_feb_combined():
+    s = ytd_series({2020: PATTERN, 2021: PATTERN * 1.1}, last=(2021, 7))
+    m = fc.ytd_to_monthly(s)
+    back = fc.monthly_to_ytd(m)
+    orig = fc.to_monthly_ytd(s)
+    pd.testing.assert_series_equal(back, orig, check_names=False)
+    # year boundary: 2021 Feb flow is the Jan–Feb cumulative, not a difference with 2020 Dec
+    assert m.loc[pd.Period("2021-02", "M")] == pytest.approx(22.0)
+
+
+def test_half_monthly_keeps_month_end():
+    s = pd.Series([5.0, 20.0, 25.0, 30.0],
+                  index=["2021-02-H1", "2021-02-H2", "2021-03-H1", "2021-03-H2"])
+    out = fc.to_monthly_ytd(s)
+    assert out.loc[pd.Period("2021-02", "M")] == 20.0
+    assert out.loc[pd.Period("2021-03", "M")] == 30.0
+
+
+def test_inputs_not_mutated():
+    s = ytd_series({2020: PATTERN, 2021: PATTERN}, last=(2021, 11))
+    copy = s.copy()
+    fc.ytd_to_monthly(s)
+    fc.project_year_end(s, as_of="2021-11", n_sims=50, backtest_sims=50)
+    pd.testing.assert_series_equal(s, copy)
+
+
+# --------------------------------------------------------------------------- methods
+def test_linear_and_share_by_hand():
+    # 2021 grows 10 % evenly: hist share at June = 61/140 in 2020
+    s = ytd_series({2020: PATTERN, 2021: PATTERN * 1.1}, last=(2021, 6))
+    lin = fc.forecast_remaining(s, as_of="2021-06", method="linear_ytd", n_sims=400, seed=1)
+    ytd = 61 * 1.1
+    assert (ytd + lin.sum(axis=1)).mean() == pytest.approx(ytd * 2, rel=0.05)
+    share = fc.forecast_remaining(s, as_of="2021-06", method="hist_share", n_sims=4000, seed=1)
+    median = np.median(ytd + share.sum(axis=1))
+    assert median == pytest.approx(ytd / (61 / 140), rel=0.01)  # = 154
+    sn = fc.forecast_remaining(s, as_of="2021-06", method="seasonal_naive", n_sims=200, seed=1)
+    assert list(sn.columns.astype(str)) == [f"2021-{m:02d}" for m in range(7, 13)]
+
+
+def test_short_history_falls_back_with_reason():
+    s = ytd_series({2020: PATTERN, 2021: PATTERN}, last=(2021, 6))
+    with pytest.raises(ValueError, match="ETS"):
+        fc.forecast_remaining(s, as_of="2021-06", method="ets", n_sims=10)
+    res = fc.project_year_end(s, as_of="2021-06", n_sims=100, backtest_sims=50)
+    assert res["method"] in {"hist_share", "seasonal_naive", "linear_ytd"}
+    assert "ETS" in res["note"] and "SARIMA" in res["note"]
+
+
+def test_identical_years_project_last_year_total():
+    s = ytd_series({y: PATTERN for y in (2019, 2020, 2021, 2022)}, last=(2022, 11))
+    res = fc.project_year_end(s, as_of="2022-11", n_sims=200, seed=3, backtest_sims=100,
+                              methods=["hist_share", "seasonal_naive", "linear_ytd", "ets"])
+    assert res["median"] == pytest.approx(140.0, abs=1e-6)
+    assert res["hi95"] - res["lo95"] < 1e-6 * 140
+    assert res["linear_ytd"] == pytest.approx(114 * 12 / 11)
+    assert res["method"] in {"hist_share", "seasonal_naive"}
+
+
+def _noisy(seed=0, years=(2019, 2020, 2021, 2022), growth=0.06, noise=0.05, last=(2022, 11)):
+    rng = np.random.default_rng(seed)
+    flows = {y: PATTERN * (1 + growth) ** i * (1 + noise * rng.standard_normal(12))
+             for i, y in enumerate(years)}
+    return ytd_series(flows, last=last)
+
+
+def test_interval_ordering_and_probability_monotone():
+    s = _noisy()
+    res = fc.project_year_end(s, as_of="2022-11", n_sims=300, seed=5, backtest_sims=100)
+    assert res["lo95"] <= res["lo80"] <= res["median"] <= res["hi80"] <= res["hi95"]
+    targets = np.linspace(res["lo95"] * 0.9, res["hi95"] * 1.1, 15)
+    probs = [fc._prob(res["samples"], t) for t in targets]
+    assert all(a >= b for a, b in zip(probs, probs[1:]))
+    assert probs[0] == 1.0 and probs[-1] == 0.0
+    assert res["samples"].shape == (300,)
+    assert res["cum_paths"].shape == (300, 1)
+
+
+def test_backtest_never_sees_the_future():
+    s = _noisy(seed=2)
+    bt = fc.backtest_year_end(s, months=[8], n_sims=100, history_years=5)
+    assert set(bt["year"]) == {2019, 2020, 2021}
+    # the first year has no history: only linear extrapolation is possible
+    first = bt[bt["year"] == 2019].set_index("method")["available"]
+    assert first["linear_ytd"] and not first["hist_share"] and not first["ets"]
+    choice = fc.choose_from_backtest(bt, year=2021, month=8)
+    assert choice["backtest_n"] >= 1
+    lin = bt[(bt["year"] == 2021) & (bt["method"] == "linear_ytd")].iloc[0]
+    mat = fc.ytd_matrix(s)
+    assert lin["median"] == pytest.approx(mat.loc[2021, 8] * 12 / 8, rel=0.1)
+
+
+def test_project_matches_benchmark_composition():
+    s = _noisy(seed=4)
+    bt = fc.backtest_year_end(s, months=[10], n_sims=100, history_years=5)
+    choice = fc.choose_from_backtest(bt, year=2022, month=10,
+                                     candidates=["hist_share", "seasonal_naive", "linear_ytd"])
+    res = fc.project_year_end(s, as_of="2022-10", n_sims=100, backtest_sims=100,
+                              methods=["hist_share", "seasonal_naive", "linear_ytd"])
+    assert res["method"] == choice["method"]
+    assert res["backtest_wape"] == pytest.approx(choice["backtest_wape"])
+
+
+def test_determinism_with_seed():
+    s = _noisy(seed=1)
+    kw = dict(as_of="2022-09", n_sims=200, seed=11, backtest_sims=60, history_years=2)
+    a = fc.project_year_end(s, **kw)
+    b = fc.project_year_end(s, **kw)
+    np.testing.assert_array_equal(a["samples"], b["samples"])
+    assert a["median"] == b["median"] and a["method"] == b["method"]
+
+
+def test_profit_with_sign_change_does_not_crash():
+    rng = np.random.default_rng(7)
+    base = np.array([-3, 1, 2, 2, 1, 2, 1, 1, 2, 1, 2, 6], dtype=float)
+    flows = {2019: base + 1.0, 2020: base - 2.5, 2021: base * rng.uniform(0.5, 1.5, 12),
+             2022: base - 1.0}
+    s = ytd_series(flows, last=(2022, 11))
+    res = fc.project_year_end(s, as_of="2022-11", target=5.0, n_sims=200, backtest_sims=60)
+    assert res["method"] != "hist_share"
+    assert np.isfinite(res["median"]) and 0.0 <= res["prob_target"] <= 1.0
+    assert res["lo95"] <= res["median"] <= res["hi95"]
+
+
+def test_year_complete_returns_actual():
+    s = _noisy(last=(2022, 12))
+    res = fc.project_year_end(s, as_of="2022-12", target=1.0, n_sims=20)
+    assert res["method"] == "actual" and res["lo95"] == res["hi95"] == res["ytd_actual"]
+
+
+def test_january_as_of_rejected():
+    with pytest.raises(ValueError, match="1月"):
+        fc.project_year_end(_noisy(), as_of="2022-01")
+
+
+# --------------------------------------------------------------------------- hierarchy + targets
+def _roster():
+    return pd.DataFrame({
+        "enterprise_id": ["G01", "G02", "G01-01", "G01-02"],
+        "parent_id": [None, None, "G01", "G01"],
+        "is_group": [True, True, False, False],
+    })
+
+
+def _long_frame():
+    rows = []
+    for k, eid in enumerate(["G01", "G02", "G01-01", "G01-02"]):
+        s = _noisy(seed=10 + k) * (k + 1)
+        for p, v in s.items():
+            rows.append({"enterprise_id": eid, "period": p, "revenue": v})
+    return pd.DataFrame(rows)
+
+
+def test_hierarchy_district_is_sum_of_groups():
+    frame = _long_frame()
+    proj = fc.project_items(frame, items=["revenue"], as_of="2022-11", n_sims=150,
+                            methods=["hist_share", "seasonal_naive", "linear_ytd"])
+    rec = fc.reconcile_bottom_up(proj, _roster())
+    d = rec[rec["enterprise_id"] == "DISTRICT"].iloc[0]
+    g = rec[rec["enterprise_id"].isin(["G01", "G02"])]
+    assert d["mean"] == pytest.approx(g["mean"].sum())
+    assert d["ytd_actual"] == pytest.approx(g["ytd_actual"].sum())
+    for q in ("lo95", "lo80", "median", "hi80", "hi95"):  # comonotonic: quantiles add up
+        assert d[q] == pytest.approx(g[q].sum(), rel=1e-9)
+    g1 = rec[rec["enterprise_id"] == "G01"].iloc[0]
+    assert np.isfinite(g1["children_sum"])
+    assert g1["consolidation_gap"] == pytest.approx(g1["median"] - g1["children_sum"])
+    ind = fc.reconcile_bottom_up(proj, _roster(), dependence="independent")
+    di = ind[ind["enterprise_id"] == "DISTRICT"].iloc[0]
+    assert di["mean"] == pytest.approx(d["mean"])
+    assert di["hi95"] - di["lo95"] <= d["hi95"] - d["lo95"] + 1e-9
+
+
+def test_missing_group_leaves_district_nan():
+    frame = _long_frame()
+    frame = frame[frame["enterprise_id"] != "G02"]
+    proj = fc.project_items(frame, items=["revenue"], as_of="2022-11", n_sims=50,
+                            methods=["linear_ytd"])
+    rec = fc.reconcile_bottom_up(proj, _roster())
+    d = rec[rec["enterprise_id"] == "DISTRICT"].iloc[0]
+    assert np.isnan(d["median"]) and "G02" in d["note"]
+
+
+def test_track_targets_status_and_progress():
+    s = ytd_series({y: PATTERN for y in (2020, 2021, 2022)}, last=(2022, 11))
+    res = fc.project_year_end(s, as_of="2022-11", n_sims=100, backtest_sims=50)
+    proj = pd.DataFrame([{"enterprise_id": "G01", "item": "revenue", **res}]).drop(
+        columns=["cum_paths"])
+    targets = pd.DataFrame({
+        "enterprise_id": ["G01", "G01", "G01"], "year": [2022, 2022, 2021],
+        "item": ["revenue", "revenue", "revenue"], "target_value": [130.0, 150.0, 100.0],
+        "unit": ["万元"] * 3,
+    })
+    out = fc.track_targets(targets, proj)
+    assert len(out) == 2
+    assert out["status"].tolist() == ["预计完成", "存在缺口"]
+    assert out["completion_pct"].iloc[0] == pytest.approx(114 / 130 * 100)
+    assert out["time_progress_pct"].iloc[0] == pytest.approx(334 / 365 * 100, abs=0.5)
+    assert out["prob_reach_target"].tolist() == [1.0, 0.0]
+    assert out["projected_gap"].iloc[1] == pytest.approx(-10.0)
+
+
+def test_next_year_outlook_runs():
+    out = fc.project_next_year(_noisy(), as_of="2022-11", n_sims=100, history_years=2)
+    assert out["year"] == 2023 and out["lo80"] <= out["median"] <= out["hi80"]
+
+
+def test_fan_chart_has_chinese_labels():
+    s = _noisy()
+    res = fc.project_year_end(s, as_of="2022-08", target=160.0, n_sims=100, backtest_sims=50,
+                              methods=["hist_share", "linear_ytd"])
+    fig = fc.fan_chart(s, res, title="营业总收入预测")
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "月份" and "本年累计" in ax.get_ylabel()
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "80%区间" in labels and "年度目标" in labels
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+
+
+def test_noisy_backtest_gives_equal_weight_combination():
+    rows = []
+    for year, errs in ((2019, {"hist_share": 30, "seasonal_naive": -20, "linear_ytd": 40}),
+                       (2020, {"hist_share": -25, "seasonal_naive": 30, "linear_ytd": -35})):
+        for meth, e in errs.items():
+            rows.append({"year": year, "month": 11, "method": meth, "available": True,
+                         "actual": 100.0, "median": 100.0 + e, "error": float(e),
+                         "lo80": 90.0 + e, "hi80": 110.0 + e})
+    bt = pd.DataFrame(rows)
+    c = fc.choose_from_backtest(bt, year=2021, month=11,
+                                candidates=["hist_share", "seasonal_naive", "linear_ytd"])
+    assert c["method"] == "combination" and len(c["members"]) == 3
+    # combination point per year = mean of member medians: 2019 → 116.67, 2020 → 90
+    assert c["backtest_wape"] == pytest.approx((50 / 3 + 10) / 200 * 100)
+    quiet = fc.choose_from_backtest(bt, year=2021, month=11, noisy_wape=60.0,
+                                    candidates=["hist_share", "seasonal_naive", "linear_ytd"])
+    assert quiet["method"] == "seasonal_naive"  # WAPE 25 % < 27.5 % < 37.5 %
+    assert quiet["backtest_wape"] == pytest.approx(25.0)
+
+
+def test_demo_smoke_groups_add_up_to_district():
+    pytest.importorskip("guozi_analysis.intake")
+    try:
+        out = fc.demo_smoke(n_sims=50, methods=["hist_share", "seasonal_naive", "linear_ytd"])
+    except (FileNotFoundError, KeyError) as exc:  # demo data not generated in this checkout
+        pytest.skip(f"演示数据不可用：{exc}")
+    for item in ("revenue", "total_profit"):
+        sub = out[out["item"] == item]
+        d = sub[sub["enterprise_id"] == "DISTRICT"].iloc[0]
+        groups = sub[sub["enterprise_id"].str.fullmatch(r"G\d\d")]
+        assert len(groups) == 6
+        assert d["ytd_actual"] == pytest.approx(groups["ytd_actual"].sum())
+        assert d["mean"] == pytest.approx(groups["mean"].sum())
+
+
+def test_calibration_widens_around_median():
+    paths = np.array([[1.0, 1.0], [2.0, 2.0], [3.0, 5.0]])  # remaining totals 2, 4, 8
+    wide = fc._widen(paths, 2.0)
+    np.testing.assert_allclose(wide.sum(axis=1), [0.0, 4.0, 12.0], atol=1e-12)  # 4 + 2 × (x − 4)
+    np.testing.assert_array_equal(fc._widen(paths, 1.0), paths)
