@@ -1078,6 +1078,19 @@ def _comonotonic_sum(paths: list[pd.DataFrame]) -> pd.DataFrame:
     return sum(ordered[1:], ordered[0])
 
 
+def with_district_targets(targets: pd.DataFrame, *, groups: list[str], year: int) -> pd.DataFrame:
+    """Add the district's target of a projected item as the sum of the groups' targets, where every group
+    has one and the district has none of its own (the district's figures are the sum of the groups')."""
+    rows = targets.loc[(targets["year"] == year) & targets["item"].isin(list(PROJECTED_ITEMS))]
+    own = set(rows.loc[rows["enterprise_id"] == "DISTRICT", "item"])
+    extra = []
+    for item, grp in rows.loc[rows["enterprise_id"].isin(groups)].groupby("item"):
+        if item not in own and set(grp["enterprise_id"]) == set(groups):
+            extra.append({"enterprise_id": "DISTRICT", "year": year, "item": item,
+                          "target_value": float(grp["target_value"].sum()), "unit": grp["unit"].iloc[0]})
+    return pd.concat([targets, pd.DataFrame(extra)], ignore_index=True) if extra else targets
+
+
 def _paths_long(entity: str, item: str, cum: pd.DataFrame) -> pd.DataFrame:
     keep = cum.iloc[np.linspace(0, len(cum) - 1, min(_KEPT_PATHS, len(cum))).astype(int)]
     long = keep.reset_index(drop=True).rename_axis("sim").reset_index().melt(
@@ -1120,12 +1133,106 @@ def shared_frames(tables: Mapping[str, pd.DataFrame], indicators: pd.DataFrame |
         if cums and len(cums) == len(groups):
             fan.append(_paths_long("DISTRICT", item, _comonotonic_sum(cums)))
     reconciled = reconcile_bottom_up(projections.drop(columns=["cum_paths"], errors="ignore"), roster, seed=seed)
-    tracked = track_targets(targets, reconciled, year=int(as_of[:4])) if targets is not None else pd.DataFrame()
+    tracked = (track_targets(with_district_targets(targets, groups=groups, year=int(as_of[:4])), reconciled,
+                             year=int(as_of[:4])) if targets is not None else pd.DataFrame())
     table = reconciled.drop(columns=["samples"], errors="ignore")
     paths = pd.concat(fan, ignore_index=True) if fan else pd.DataFrame(
         columns=["entity_id", "item", "sim", "month", "value"])
+    district = pd.concat([fin.groupby(fin["period"].astype(str))[["revenue", "total_profit"]].sum(min_count=1),
+                          inv.groupby("period")[["investment_completed"]].sum(min_count=1)], axis=1)
+    backtests = []
+    for item in PROJECTED_ITEMS:
+        bt = backtest_year_end(district[item].dropna(), months=range(6, 12), n_sims=300, seed=seed)
+        bt.insert(0, "item", item)
+        backtests.append(bt)
     return {"forecast_projections": _parquet_safe(table), "forecast_targets": _parquet_safe(tracked),
-            "forecast_paths": paths}
+            "forecast_paths": paths, "forecast_backtest": _parquet_safe(pd.concat(backtests, ignore_index=True))}
+
+
+def _read(ctx, name: str) -> pd.DataFrame:
+    path = ctx.processed_dir / f"{name}.parquet"
+    if not path.exists():
+        raise FileNotFoundError(f"缺少预测共享结果 {path.name}（{ctx.processed_dir}）：请先运行共享计算步骤。")
+    return pd.read_parquet(path)
+
+
+def projection_table(ctx) -> pd.DataFrame:
+    """Year-end projections against targets: groups and the district, amounts in 亿元, with probabilities."""
+    tracked = _read(ctx, "forecast_targets")
+    proj = _read(ctx, "forecast_projections")
+    names = dict(zip(ctx.roster["enterprise_id"].astype(str), ctx.roster["short_name"].astype(str)))
+    names["DISTRICT"] = "全区合计"
+    merged = proj.merge(tracked[["enterprise_id", "item", "completion_pct", "pace_gap_pct", "status"]],
+                        on=["enterprise_id", "item"], how="left")
+    if ctx.entity_id != "DISTRICT":
+        merged = merged.loc[merged["enterprise_id"] == ctx.entity_id]
+    out = pd.DataFrame({
+        "企业": merged["enterprise_id"].map(names),
+        "项目": merged["item"].map(PROJECTED_ITEMS),
+        "本年累计（亿元）": merged["ytd_actual"] / 1e4,
+        "年度目标（亿元）": merged["target"] / 1e4,
+        "目标完成率（%）": merged["completion_pct"],
+        "与序时进度差（百分点）": merged["pace_gap_pct"],
+        "预计全年（亿元）": merged["median"] / 1e4,
+        "80%区间下限（亿元）": merged["lo80"] / 1e4,
+        "80%区间上限（亿元）": merged["hi80"] / 1e4,
+        "完成目标概率（%）": merged["prob_target"] * 100,
+        "预测方法": merged["method_label"],
+        "判断": merged["status"].fillna("无目标"),
+    })
+    return out.set_index(["企业", "项目"]).round(2)
+
+
+def fan_chart_for(ctx, *, item: str, entity_id: str | None = None):
+    """Fan chart of one item for the context entity (or ``entity_id``), from the shared step's paths."""
+    import matplotlib.pyplot as plt
+
+    from .periods import closed_month
+
+    entity = entity_id or ctx.entity_id
+    proj = _read(ctx, "forecast_projections")
+    row = proj.loc[(proj["enterprise_id"] == entity) & (proj["item"] == item)]
+    paths = _read(ctx, "forecast_paths")
+    sub = paths.loc[(paths["entity_id"] == entity) & (paths["item"] == item)]
+    if item == "investment_completed":
+        proj_rows = ctx.table("projects")
+        history = investment_ytd(proj_rows).pipe(
+            lambda f: f if entity == "DISTRICT" else f.loc[f["enterprise_id"] == entity])
+        history = history.groupby("period")["investment_completed"].sum(min_count=1)
+    else:
+        fin = ctx.table("financials")
+        groups = set(ctx.roster.loc[ctx.roster["level"] == 1, "enterprise_id"].astype(str))
+        keep = fin["enterprise_id"].astype(str).isin(groups) if entity == "DISTRICT" else fin["enterprise_id"] == entity
+        rows = fin.loc[keep]
+        history = rows.groupby(rows["period"].astype(str))[item].sum(min_count=1)
+    as_of = closed_month(ctx.period)
+    cum = sub.pivot(index="sim", columns="month", values="value") / 1e4 if len(sub) else None
+    r = row.iloc[0] if len(row) else None
+    projection = {"year": int(as_of[:4]), "month": int(as_of[5:7]), "cum_paths": cum,
+                  "median": float(r["median"]) / 1e4 if r is not None else float("nan"),
+                  "lo80": float(r["lo80"]) / 1e4 if r is not None else float("nan"),
+                  "hi80": float(r["hi80"]) / 1e4 if r is not None else float("nan"),
+                  "target": float(r["target"]) / 1e4 if r is not None and pd.notna(r["target"]) else None}
+    name = "全区" if entity == "DISTRICT" else dict(zip(ctx.roster["enterprise_id"], ctx.roster["short_name"]))[entity]
+    fig = fan_chart(to_monthly_ytd(history / 1e4), projection, title=f"{name}{PROJECTED_ITEMS[item]}：本年累计与全年预测",
+                    unit="亿元", past_years=2)
+    fig.set_size_inches(8, 3.8)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def backtest_table(ctx) -> pd.DataFrame:
+    """Accuracy of past year-end projections (district): MAPE by method and month the projection was made."""
+    bt = _read(ctx, "forecast_backtest")
+    bt = bt.loc[bt["available"].astype(str).isin(["True", "true", "1"]) | (bt["available"] == True)]  # noqa: E712
+    bt = bt.assign(项目=bt["item"].map(PROJECTED_ITEMS), 方法=bt["method"].map(METHOD_LABELS),
+                   month=bt["month"].astype(int))
+    table = bt.pivot_table(index=["项目", "方法"], columns="month", values="ape", aggfunc="mean").sort_index(axis=1)
+    table.columns = [f"{m}月末" for m in table.columns]
+    table["平均"] = bt.groupby(["项目", "方法"])["ape"].mean()
+    table.columns.name = "预测月份"
+    return table.round(2)
 
 
 def _parquet_safe(frame: pd.DataFrame) -> pd.DataFrame:
