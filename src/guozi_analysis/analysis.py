@@ -44,12 +44,47 @@ def indicator_history(tables: dict[str, pd.DataFrame], *, period: str, months: i
     return pd.concat(frames, ignore_index=True)
 
 
-def shared_results(period: str, *, raw_dir: Path | None = None) -> dict[str, pd.DataFrame]:
-    """Tables every notebook reads, keyed by the parquet file name they are stored under."""
+def ingest_raw(raw_dir: Path, *, store_dir: Path, period: str):
+    """Receive every raw file into a store of this run (validated, quarantined, hashed) and read it back.
+
+    Returns the accepted tables and the intake report. Error findings do not stop the run: the
+    rows they block are quarantined and listed on the data-quality page.
+    """
+    from .ingest import ingest, load_processed
+
+    report = ingest([raw_dir], raw_store=store_dir / "raw", processed_dir=store_dir / "processed")
+    return load_processed(store_dir / "processed"), report
+
+
+def quality_frames(report, tables: dict[str, pd.DataFrame], *, period: str) -> dict[str, pd.DataFrame]:
+    """The data-quality page's inputs: findings, the per-enterprise summary and the rendered page."""
+    from .quality import quality_markdown, quality_report
+    from .validate import findings_frame
+
+    roster = tables.get("roster")
+    return {
+        "quality_findings": findings_frame(report.findings, chinese=True).astype(str),
+        "quality_summary": quality_report(report, period=period, roster=roster),
+        "quality_page": pd.DataFrame({"markdown": [quality_markdown(report, period=period, roster=roster)]}),
+    }
+
+
+def shared_results(period: str, *, raw_dir: Path | None = None,
+                   store_dir: Path | None = None) -> dict[str, pd.DataFrame]:
+    """Tables every notebook reads, keyed by the parquet file name they are stored under.
+
+    With ``store_dir`` the raw files go through intake (validation, quarantine, content-hashed raw
+    store) and the analyses read the accepted rows; without it they are read as they are.
+    """
     from .indicators import compute_indicators
 
-    tables = load_tables(raw_dir=raw_dir)
-    results = {f"table_{name}": frame for name, frame in tables.items()}
+    raw_dir = raw_dir or config.DEMO_DIR / "raw"
+    if store_dir is None:
+        tables, quality = load_tables(raw_dir=raw_dir), {}
+    else:
+        tables, report = ingest_raw(raw_dir, store_dir=store_dir, period=period)
+        quality = quality_frames(report, tables, period=period)
+    results = {f"table_{name}": frame for name, frame in tables.items()} | quality
     results["indicators"] = compute_indicators(tables, period=period, roster=tables["roster"])
     results["indicator_history"] = indicator_history(tables, period=period)
     for module in SHARED_PROVIDERS:

@@ -918,6 +918,13 @@ def _store_raw(path: Path, data: bytes, sha: str, raw_store: Path) -> str:
     return name
 
 
+def _intake_order(path: Path) -> tuple:
+    """Roster first (the other files are checked against it), then migrated history, then the periods."""
+    name = path.name.lower()
+    rank = 0 if ("roster" in name or "企业名录" in name) else 1 if "history" in path.parts else 2
+    return rank, str(path)
+
+
 def _expand(paths) -> list[Path]:
     if isinstance(paths, (str, Path)):
         paths = [paths]
@@ -925,8 +932,8 @@ def _expand(paths) -> list[Path]:
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            out += sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".csv")
-                          and not q.name.startswith(("~$", ".")))
+            out += sorted((q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".csv")
+                           and not q.name.startswith(("~$", "."))), key=_intake_order)
         else:
             out.append(p)
     return out

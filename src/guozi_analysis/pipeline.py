@@ -190,7 +190,7 @@ def compute_shared(period: str, *, raw_dir: Path, processed_dir: Path) -> dict[s
     from .analysis import shared_results
 
     written = {}
-    for name, frame in shared_results(period, raw_dir=raw_dir).items():
+    for name, frame in shared_results(period, raw_dir=raw_dir, store_dir=processed_dir / "store").items():
         written[name] = write_table(frame, processed_dir / f"{name}.parquet")
     return written
 

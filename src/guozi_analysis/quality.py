@@ -195,3 +195,13 @@ def quality_markdown(report_or_findings, *, period: str, roster: pd.DataFrame | 
     if len(findings) > max_findings:
         lines.append(f"\n另有 {len(findings) - max_findings} 项，见数据质量工作簿。")
     return "\n".join(lines) + "\n"
+
+
+def page(ctx) -> str:
+    """The data-quality page of the book (Markdown) from the shared step, without its own title."""
+    path = ctx.processed_dir / "quality_page.parquet"
+    if not path.exists():
+        raise FileNotFoundError(f"缺少数据质量共享结果 {path.name}（{ctx.processed_dir}）：请先运行共享计算步骤。")
+    text = str(pd.read_parquet(path)["markdown"].iloc[0])
+    lines = text.splitlines()
+    return "\n".join(lines[1:] if lines and lines[0].startswith("# ") else lines)
