@@ -186,6 +186,11 @@ def _split_front_matter(text: str) -> tuple[dict, str]:
     return (front if isinstance(front, dict) else {}), text[match.end() :]
 
 
+#: Markdown cells read as Quarto reads them: heading attributes ({.unnumbered}), fenced divs, spans,
+#: and no stray spaces where a Chinese sentence wraps across lines.
+IPYNB_READER = "ipynb+header_attributes+fenced_divs+bracketed_spans+east_asian_line_breaks"
+
+
 def _read_chapter_ast(chapter: Chapter, media_dir: Path) -> tuple[list, dict]:
     """pandoc JSON AST blocks of one chapter plus its front matter."""
     if not chapter.path.is_file():
@@ -193,7 +198,7 @@ def _read_chapter_ast(chapter: Chapter, media_dir: Path) -> tuple[list, dict]:
     media_dir.mkdir(parents=True, exist_ok=True)
     if chapter.is_notebook:
         out = _pandoc(
-            ["-f", "ipynb", "--ipynb-output=all", "-t", "json", f"--extract-media={media_dir}", str(chapter.path)],
+            ["-f", IPYNB_READER, "--ipynb-output=all", "-t", "json", f"--extract-media={media_dir}", str(chapter.path)],
             cwd=chapter.path.parent,
         )
         return json.loads(out)["blocks"], {}
