@@ -109,3 +109,12 @@ def test_bad_period_fails_before_any_work(workspace):
     with pytest.raises(ValueError, match="期间"):
         pipeline.run_period("2022-13", log=lambda m: None, **workspace)
     assert not workspace["runs_dir"].exists()
+
+
+def test_half_month_run_executes_only_the_ranking_publication(tmp_path, workspace):
+    _notebook(workspace["notebooks_dir"] / "60_half_month_ranking.ipynb", "print(period)")
+    jobs = pipeline.plan_jobs("2022-11-H2", ["G01"], run_dir=tmp_path / "r", processed_dir=tmp_path / "p",
+                              notebooks_dir=workspace["notebooks_dir"])
+    assert [j.label for j in jobs] == ["60_half_month_ranking.ipynb"]
+    assert jobs[0].parameters["output_dir"] == str(tmp_path / "r" / "executed" / "outputs")
+    assert pipeline.default_publication("2022-11-H2").parts[-2:] == ("half-month", "2022-11-H2")

@@ -137,7 +137,13 @@ def _cmd_report(args: argparse.Namespace) -> int:
         print("分析未全部成功，未渲染报告；上次发布的报告保持不变。", file=sys.stderr)
         return code
     from .book import write_book_sources
+    from .periods import parse_period
+    from .pipeline import default_publication
 
+    if parse_period(args.period).is_half_monthly:
+        print(f"半月晾晒已发布到 {default_publication(args.period)}（含 outputs/ 下的 Excel 晾晒表）；"
+              "年度报告按月出版，本次不渲染。")
+        return 0
     write_book_sources(period=args.period)
     return _cmd_render(args)
 

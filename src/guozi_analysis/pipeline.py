@@ -25,6 +25,15 @@ from .periods import parse_period
 from .store import file_sha256, write_table
 
 PROFILE_NOTEBOOK = "90_enterprise_profile.ipynb"
+#: What a half-month run (YYYY-MM-H1/H2) executes: the 晾晒 publication only, no profiles.
+HALF_MONTH_NOTEBOOKS = ("60_half_month_ranking.ipynb",)
+
+
+def default_publication(period: str) -> Path:
+    """Where a run's executed notebooks are published: the book's chapters, or the half-month folder."""
+    if parse_period(period).is_half_monthly:
+        return config.REPORTS_DIR / "half-month" / period
+    return config.EXECUTED_DIR
 
 
 @dataclass(frozen=True)
@@ -84,10 +93,14 @@ def plan_jobs(
 ) -> list[NotebookJob]:
     """Jobs for one period: every district notebook, then one profile per entity."""
     nb_dir = notebooks_dir or config.NOTEBOOKS_DIR
-    common = {"period": period, "processed_dir": str(processed_dir), "output_dir": str(run_dir)}
+    outputs = run_dir / "executed" / "outputs"  # workbooks the notebooks write are published with them
+    common = {"period": period, "processed_dir": str(processed_dir), "output_dir": str(outputs)}
+    notebooks = district_notebooks(nb_dir)
+    if parse_period(period).is_half_monthly:
+        notebooks, entities = [p for p in notebooks if p.name in HALF_MONTH_NOTEBOOKS], []
     jobs = [
         NotebookJob(p.name, p, run_dir / "executed" / p.name, {**common, "entity_id": "DISTRICT"})
-        for p in district_notebooks(nb_dir)
+        for p in notebooks
     ]
     profile = nb_dir / PROFILE_NOTEBOOK
     for entity in entities:
@@ -235,7 +248,7 @@ def run_period(
     parse_period(period)
     raw_dir = raw_dir or config.DEMO_DIR / "raw"
     runs_dir = runs_dir or config.PROJECT_ROOT / "runs"
-    publish_to = publish_to or config.EXECUTED_DIR
+    publish_to = publish_to or default_publication(period)
     runs_dir.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(runs_dir / ".guozi-run.lock"))
     try:
@@ -302,7 +315,7 @@ def _run_locked(period, *, entities, jobs, raw_dir, runs_dir, publish_to, notebo
     if summary.ok:
         shutil.copy2(run_dir / "manifest.json", run_dir / "executed" / "manifest.json")
         publish(run_dir, publish_to)
-        if publish_to == config.EXECUTED_DIR:  # the project's own publication: refresh JupyterLab's data too
+        if publish_to == default_publication(period):  # the project's own publication: refresh JupyterLab's too
             publish(run_dir, config.shared_dir(period), staged_name="processed")
         summary.published = True
         log(f"[{period}] 全部 {len(planned)} 个笔记本执行成功，已发布到 {publish_to}")

@@ -683,4 +683,4 @@ def export_workbook(ctx, *, output_dir: str | Path = ""):
     out = Path(output_dir)
     xlsx = write_ranking_workbook(out / f"晾晒排名_{half}.xlsx", ranking, comp, roster=ctx.roster)
     csv = write_ranking_csv(out / f"晾晒排名_{half}.csv", publication_frame(ranking, comp, roster=ctx.roster))
-    return markdown(f"已生成可打印的 Excel 晾晒表 `{xlsx.name}` 与明细 `{csv.name}`（目录：{out}）。")
+    return markdown(f"已生成可打印的 Excel 晾晒表 `{xlsx.name}` 与明细 `{csv.name}`，随本期出版物一并提供（outputs 目录）。")
