@@ -11,7 +11,7 @@ import pytest
 from guozi_analysis import indicators as ind
 from guozi_analysis.catalogue import load_catalogue
 from guozi_analysis.indicators import REGISTRY, compute_indicators, safe_divide
-from guozi_analysis.panel import BALANCE_ITEMS, FINANCIAL_ITEMS, FLOW_ITEMS, line_items
+from guozi_analysis.panel import BALANCE_ITEMS, FLOW_ITEMS, line_items
 
 PERIOD = "2022-06"
 ELAPSED = 181 / 365  # 2022-06-30 is day 181 of a 365-day year

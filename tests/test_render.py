@@ -8,7 +8,6 @@ import json
 import logging
 import re
 import shutil
-import textwrap
 from pathlib import Path
 
 import matplotlib

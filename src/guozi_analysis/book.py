@@ -26,6 +26,8 @@ HEADER = (
 
 
 EDITIONS = {"internal": "内部版", "public": "公开版"}
+#: Written at each publication (not versioned): the hash of the run's inputs, shown on the cover.
+DATA_VERSION_FILE = "_data-version.yml"
 
 
 def book_config(*, period: str, settings: dict) -> dict:
@@ -34,6 +36,7 @@ def book_config(*, period: str, settings: dict) -> dict:
     district = settings["district"]
     return {
         "project": {"type": "book", "output-dir": "_build"},
+        "metadata-files": [DATA_VERSION_FILE],
         "profile": {"default": "internal", "group": [list(EDITIONS)]},
         "lang": "zh",
         "execute": {"enabled": False, "echo": False},
@@ -122,6 +125,8 @@ def write_book_sources(
     for edition, (chaps, apps) in selections.items():
         cfg = edition_config(edition, chapters=chaps, appendices=apps, settings=settings)
         (reports_dir / f"_quarto-{edition}.yml").write_text(_dump(cfg), "utf-8")
+    version = {"book": {"data-version": data_version(executed_dir)}}
+    (reports_dir / DATA_VERSION_FILE).write_text(yaml.safe_dump(version, allow_unicode=True), "utf-8")
     (reports_dir / "index.md").write_text(index_page(period=period, settings=settings,
                                                      executed_dir=executed_dir), "utf-8")
     (reports_dir / "dictionary.md").write_text(dictionary_page(catalogue_frame()), "utf-8")
@@ -131,6 +136,18 @@ def write_book_sources(
     if not (fonts / font.name).exists():
         shutil.copy2(font, fonts / font.name)
     return reports_dir / "_quarto.yml"
+
+
+def data_version(executed_dir: Path) -> str:
+    """Short hash of the published run's input hashes ('—' when no run manifest is there)."""
+    import hashlib
+    import json
+
+    try:
+        inputs = json.loads((executed_dir / "manifest.json").read_text("utf-8"))["inputs"]
+    except (OSError, ValueError, KeyError):
+        return "—"
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:12]
 
 
 def dictionary_page(catalogue) -> str:

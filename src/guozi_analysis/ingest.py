@@ -1049,7 +1049,6 @@ def ingest(
             submitted, dropped = counts.get(name, (len(frame), 0))
             result.submitted += submitted
             result.dropped += dropped
-            label = contract.table(name).label_zh
             sheet_block = [f for f in findings if f.is_error and f.row is None and f.table == name]
             row_errors: dict[int, list[Finding]] = {}
             drop_rows: set[int] = set()

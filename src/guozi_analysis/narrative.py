@@ -21,7 +21,6 @@ How it fits together
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import re
@@ -990,8 +989,9 @@ def index_page(*, period: str, settings: dict, executed_dir: Path) -> str:
         manifest = json.loads((executed_dir / "manifest.json").read_text("utf-8"))
     except (OSError, ValueError):
         pass
-    inputs = manifest.get("inputs", {})
-    data_version = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:12] if inputs else "—"
+    from .book import data_version as _data_version
+
+    data_version = _data_version(executed_dir)
     district = settings["district"]
     lines = [
         "# 前言 {.unnumbered}",

@@ -574,11 +574,18 @@ def _page_nav(pages: list[_Page], k: int) -> str:
     return prev + nxt
 
 
+def _data_version(config: BookConfig) -> str | None:
+    """'数据版本 …' for the cover, from ``book: data-version`` (written beside the book by the runner)."""
+    version = (config.raw.get("book") or {}).get("data-version")
+    return f"数据版本 {version}" if version else None
+
+
 def _title_block(config: BookConfig) -> str:
     parts = [f'<header class="title-block"><h1 class="title">{html.escape(config.title)}</h1>']
     if config.subtitle:
         parts.append(f'<p class="subtitle">{html.escape(config.subtitle)}</p>')
-    meta = [m for m in (config.district, config.edition, config.author, _display_date(config.date)) if m]
+    meta = [m for m in (config.district, config.edition, config.author, _display_date(config.date),
+                        _data_version(config)) if m]
     if meta:
         parts.append(f'<p class="meta">{html.escape("　".join(meta))}</p>')
     parts.append("</header>")
@@ -725,6 +732,7 @@ def _write_pdf(config: BookConfig, pages: list[_Page], work: Path, folder: Path)
             "date": _display_date(config.date),
             "district": config.district,
             "edition": config.edition,
+            "version": _data_version(config),
         }.items()
     )
     source = f"{_template('book.typ')}\n#let meta = ({meta})\n#show: book.with(meta)\n\n{body}"

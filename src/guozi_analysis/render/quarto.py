@@ -193,6 +193,10 @@ def read_book_config(project_dir: str | Path, *, profile: str | None = None) -> 
     if not config_path.is_file():
         raise BookConfigError(f"未找到 Quarto 项目配置文件：{config_path}")
     raw = _load_yaml(config_path)
+    for extra in raw.get("metadata-files") or []:  # merged like Quarto does; absent files are skipped
+        extra_path = project_dir / str(extra)
+        if extra_path.is_file():
+            raw = _deep_merge(raw, _load_yaml(extra_path))
     if not profile:
         profile = default_profile(raw)
     if profile:
