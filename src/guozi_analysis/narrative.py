@@ -799,11 +799,9 @@ def section_risk(ctx) -> Section:
     debt_n = L.item("key_debt_ratio_count", "家")
     cover_n = L.item("key_negative_coverage_count", "家")
     if debt_n.value > 0 or cover_n.value > 0:
-        text += (f"将资产负债率超{n(line)}%的{n(debt_n)}家企业"
-                 + (f"（{L.note('key_debt_ratio_count')}）" if debt_n.value > 0 else "")
-                 + f"、已获利息倍数为负的{n(cover_n)}家企业"
-                 + (f"（{L.note('key_negative_coverage_count')}）" if cover_n.value > 0 else "")
-                 + "纳入重点监管对象")
+        # counts only, as the published review does: names stay in the internal risk chapter
+        text += (f"将资产负债率超{n(line)}%的{n(debt_n)}家企业、已获利息倍数为负的{n(cover_n)}家企业"
+                 "纳入重点监管对象（名单见债务风险章节）")
     else:
         text += f"本期没有资产负债率超{n(line)}%或已获利息倍数为负的企业"
     text += f"；全区国企资产负债率{n(L.ind('debt_to_asset_ratio', '%'))}%。"

@@ -88,11 +88,14 @@ def open_context(*, period: str, entity_id: str = "DISTRICT", processed_dir: str
 
 
 def _configure_display() -> None:
-    """Show whole tables (64 indicators fit) and two decimals, as the published tables do."""
+    """In a notebook kernel, show whole tables (the 64 indicators fit); never touches other processes."""
+    import sys
+
+    if "ipykernel" not in sys.modules:
+        return
     pd.set_option("display.max_rows", 200)
     pd.set_option("display.max_columns", 40)
     pd.set_option("display.width", 200)
-    pd.set_option("display.float_format", "{:,.2f}".format)
 
 
 def _indicator_meta() -> pd.DataFrame:
