@@ -1162,8 +1162,12 @@ def projection_table(ctx) -> pd.DataFrame:
     proj = _read(ctx, "forecast_projections")
     names = dict(zip(ctx.roster["enterprise_id"].astype(str), ctx.roster["short_name"].astype(str)))
     names["DISTRICT"] = "全区合计"
-    merged = proj.merge(tracked[["enterprise_id", "item", "completion_pct", "pace_gap_pct", "status"]],
+    cols = ["enterprise_id", "item", "target", "completion_pct", "pace_gap_pct", "prob_reach_target", "status"]
+    merged = proj.merge(tracked[cols].rename(columns={"target": "tracked_target"}),
                         on=["enterprise_id", "item"], how="left")
+    # the district's target is the sum of the groups' (see with_district_targets), tracked only there
+    merged["target"] = merged["tracked_target"].fillna(merged["target"])
+    merged["prob_target"] = merged["prob_reach_target"].fillna(merged["prob_target"])
     if ctx.entity_id != "DISTRICT":
         merged = merged.loc[merged["enterprise_id"] == ctx.entity_id]
     out = pd.DataFrame({

@@ -253,6 +253,9 @@ def _clean_notebook(blocks: list, raw_html: list[dict]) -> list:
         if "cell" in classes:
             block["c"][0][0] = ""
             if "code" in classes:
+                for code in (b for b in block["c"][1] if b["t"] == "CodeBlock"):
+                    options = _cell_options(code["c"][1])
+                    block["c"][0][2] += [[f"gz-{k}", options[k]] for k in CAPTION_OPTIONS if k in options]
                 block["c"][1] = [b for b in block["c"][1] if b["t"] != "CodeBlock"]
             block["c"][1] = _clean_notebook(block["c"][1], raw_html)
             if block["c"][1]:
@@ -265,6 +268,65 @@ def _clean_notebook(blocks: list, raw_html: list[dict]) -> list:
             block["c"][1] = _clean_notebook(block["c"][1], raw_html)
             cleaned.append(block)
     return cleaned
+
+
+#: Quarto cell options (``#| tbl-cap: …`` / ``#| fig-cap: …``) that caption a cell's table or figure.
+CAPTION_OPTIONS = ("tbl-cap", "fig-cap")
+_CAPTION_WORD = {"tbl-cap": "表", "fig-cap": "图"}
+
+
+def _cell_options(source: str) -> dict[str, str]:
+    """The ``#| key: value`` lines at the top of a code cell (Quarto's cell options)."""
+    options = {}
+    for line in source.splitlines():
+        if not line.startswith("#|"):
+            break
+        key, _, value = line[2:].partition(":")
+        options[key.strip()] = value.strip().strip("'\"")
+    return options
+
+
+def _number_captions(pages: list[_Page]) -> None:
+    """Caption each captioned cell's first table / image as 表3-1 / 图3-1 (chapter-wise, as Quarto books do).
+
+    The number is part of the caption text, so HTML and PDF print the same one (Typst's own figure
+    numbering is switched off in the template).
+    """
+    for page in pages:
+        if page.number:
+            prefix = page.number.removeprefix("第").removesuffix("章").removeprefix("附录")
+        else:
+            prefix = None
+        counts = {"tbl-cap": 0, "fig-cap": 0}
+        for cell in _walk(page.blocks):
+            if cell["t"] != "Div":
+                continue
+            kv = dict((k, v) for k, v in cell["c"][0][2])
+            for option in CAPTION_OPTIONS:
+                caption = kv.get(f"gz-{option}")
+                if not caption:
+                    continue
+                counts[option] += 1
+                number = f"{prefix}-{counts[option]}" if prefix else str(counts[option])
+                text = f"{_CAPTION_WORD[option]}{number}　{caption}"
+                _apply_caption(cell["c"][1], option, text)
+            cell["c"][0][2] = [pair for pair in cell["c"][0][2] if not pair[0].startswith("gz-")]
+
+
+def _apply_caption(blocks: list, option: str, text: str) -> bool:
+    """Put ``text`` as the caption of the first table (tbl-cap) or image paragraph (fig-cap) in ``blocks``."""
+    for k, block in enumerate(blocks):
+        if option == "tbl-cap" and block["t"] == "Table":
+            block["c"][1] = [None, [{"t": "Plain", "c": _str_inlines(text)}]]
+            return True
+        if (option == "fig-cap" and block["t"] in ("Para", "Plain") and len(block["c"]) == 1
+                and block["c"][0]["t"] == "Image"):
+            blocks[k] = {"t": "Figure", "c": [_attr(), [None, [{"t": "Plain", "c": _str_inlines(text)}]],
+                                              [{"t": "Plain", "c": block["c"]}]]}
+            return True
+        if block["t"] == "Div" and _apply_caption(block["c"][1], option, text):
+            return True
+    return False
 
 
 def _is_number(text: str) -> bool:
@@ -399,6 +461,7 @@ def _load_pages(config: BookConfig, work: Path) -> list[_Page]:
         page.title = _plain_text(first["c"][2])
         pages.append(page)
     _number_headings(pages)
+    _number_captions(pages)
     _resolve_links(pages, config)
     return pages
 
