@@ -96,6 +96,7 @@ def _configure_display() -> None:
     pd.set_option("display.max_rows", 200)
     pd.set_option("display.max_columns", 40)
     pd.set_option("display.width", 200)
+    pd.set_option("display.max_colwidth", None)  # risk messages carry value, threshold, rule and source in full
 
 
 def _indicator_meta() -> pd.DataFrame:
