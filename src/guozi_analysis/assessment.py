@@ -185,14 +185,10 @@ def scheme_path(year: int, *, params_dir: Path | None = None) -> Path:
 
 def load_scheme(year: int, *, params_dir: Path | None = None) -> dict:
     """Read and check the assessment scheme of ``year`` (see :func:`validate_scheme`)."""
+    from .settings import read_yaml
+
     path = scheme_path(year, params_dir=params_dir)
-    try:
-        data = yaml.safe_load(path.read_text("utf-8"))
-    except FileNotFoundError as exc:
-        raise FileNotFoundError(f"找不到{year}年度考核方案：{path}") from exc
-    except yaml.YAMLError as exc:
-        raise ValueError(f"考核方案 {path} 不是合法的 YAML：{exc}") from exc
-    scheme = validate_scheme(data)
+    scheme = validate_scheme(read_yaml(path, what=f"{year}年度考核方案"))
     if scheme["year"] != int(year):
         raise ValueError(f"考核方案 {path} 中的 year 为 {scheme['year']}，与文件名年度 {year} 不符")
     return scheme

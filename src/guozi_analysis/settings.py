@@ -9,18 +9,22 @@ import yaml
 from . import config
 
 
+def read_yaml(path: Path, *, what: str = "参数文件") -> dict:
+    """Read one YAML file and return its mapping; Chinese errors name ``what`` and the file."""
+    try:
+        data = yaml.safe_load(Path(path).read_text("utf-8"))
+    except FileNotFoundError as exc:
+        raise FileNotFoundError(f"{what}不存在：{path}") from exc
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{what} {path} 不是合法的 YAML：{exc}") from exc
+    if not isinstance(data, dict):
+        raise ValueError(f"{what} {path} 的顶层应为键值映射")
+    return data
+
+
 def load_yaml(name: str, *, params_dir: Path | None = None) -> dict:
     """Read ``params/<name>`` and return its mapping, with a Chinese error naming the file."""
-    path = (params_dir or config.PARAMS_DIR) / name
-    try:
-        data = yaml.safe_load(path.read_text("utf-8"))
-    except FileNotFoundError as exc:
-        raise FileNotFoundError(f"参数文件不存在：{path}") from exc
-    except yaml.YAMLError as exc:
-        raise ValueError(f"参数文件 {path} 不是合法的 YAML：{exc}") from exc
-    if not isinstance(data, dict):
-        raise ValueError(f"参数文件 {path} 的顶层应为键值映射")
-    return data
+    return read_yaml((params_dir or config.PARAMS_DIR) / name)
 
 
 def district_settings(*, params_dir: Path | None = None) -> dict:

@@ -15,7 +15,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 
 from .. import config
 
@@ -246,14 +245,10 @@ def parse_rules(data, *, path: Path | None = None) -> RuleSet:
 
 def load_rules(path: Path | str | None = None) -> RuleSet:
     """Read and validate a rules file (default ``params/risk_rules.yaml``)."""
+    from ..settings import read_yaml
+
     path = Path(path) if path is not None else default_rules_path()
-    try:
-        data = yaml.safe_load(path.read_text("utf-8"))
-    except FileNotFoundError as exc:
-        raise FileNotFoundError(f"风险规则文件不存在：{path}") from exc
-    except yaml.YAMLError as exc:
-        raise ValueError(f"风险规则文件 {path} 不是合法的 YAML：{exc}") from exc
-    return parse_rules(data, path=path)
+    return parse_rules(read_yaml(path, what="风险规则文件"), path=path)
 
 
 def as_ruleset(rules: RuleSet | Path | str | dict | None) -> RuleSet:
