@@ -623,7 +623,6 @@ def _financials_table(ents: dict[str, _Entity], rng: np.random.Generator) -> pd.
     rows = []
     for e in ents.values():
         r, p = e.rep, e.p
-        tp_m = _tp_monthly(r)
         ca_noise = rng.lognormal(0, 0.03, (_T, 5))
         for idx in range(_T):
             y, m = _ym(idx)
