@@ -159,3 +159,20 @@ def test_no_table_or_text_overflows_the_page(published, edition):
 def test_engine_is_reported(published):
     expected = "quarto" if shutil.which("quarto") else "builtin"
     assert published["engine"] in ("builtin", expected)
+
+
+def test_every_key_supervision_flag_in_the_book_shows_value_threshold_rule_and_source(published):
+    import yaml
+
+    truth = yaml.safe_load((config.DEMO_DIR / "ground_truth.yaml").read_text("utf-8"))
+    page = (published["outputs"]["html"].parent / "40_debt_risk.html").read_text("utf-8")
+    text = re.sub(r"<[^>]+>", "", page.split("<main", 1)[-1])
+    messages = re.findall(r"[^。\n]*：[^：\n]*。规则：[^；\n]*；依据：[^\n<]*", text)
+    assert len(messages) >= 6, "重点监管名单中每条说明都应完整显示"
+    for msg in messages:
+        assert re.search(r"-?\d[\d,]*\.\d+", msg), msg  # the value and the threshold
+        assert "规则：" in msg and "依据：" in msg
+    names = [e["name"] for rule in truth["rules"].values() for e in rule.get("entities", []) if "name" in e]
+    assert len(names) >= 3
+    for name in names:  # every enterprise the generator put on the list appears with a full reason
+        assert any(name in msg for msg in messages), name
