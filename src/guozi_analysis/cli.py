@@ -222,7 +222,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except BrokenPipeError:  # `guozi catalogue | head`: the reader left early, nothing is wrong
+        sys.stderr.close()
+        return 0
+    except (ValueError, FileNotFoundError) as exc:  # a wrong parameter or a missing file: say so, no traceback
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -1,0 +1,44 @@
+"""The `guozi` command line, called as an analyst would (in-process, through `main`)."""
+
+import csv
+import io
+
+import pytest
+
+from guozi_analysis import cli
+
+
+def test_help_lists_every_job(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    out = capsys.readouterr().out
+    for command in ("demo", "template", "ingest", "catalogue", "indicators", "ranking", "risk", "assess",
+                    "targets", "run", "report", "render"):
+        assert command in out
+
+
+def test_catalogue_prints_64_indicators_as_csv(capsys):
+    assert cli.main(["catalogue"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert len(rows) == 64
+    assert list(rows[0])[:9] == ["id", "table", "name_zh", "name_en", "unit", "direction", "basis", "aggregation",
+                                 "source"]
+    assert {r["table_name_zh"] for r in rows} == {"争突破", "扩投资", "稳增长", "盘资产", "保民生", "稳金融"}
+
+
+@pytest.mark.slow
+def test_indicators_command_writes_csv_and_excel_for_the_demo(tmp_path, capsys):
+    import pandas as pd
+
+    assert cli.main(["indicators", "--period", "2022-11", "--out", str(tmp_path)]) == 0
+    table = pd.read_csv(tmp_path / "indicators.csv", encoding="utf-8-sig")
+    assert (tmp_path / "indicators.xlsx").exists()
+    levels = set(table.iloc[:, 2])  # enterprises, groups and the district
+    assert len(levels) == 3
+    assert table.iloc[:, 0].nunique() == 46 + 1  # 46 enterprises + DISTRICT
+
+
+def test_bad_period_is_reported_in_chinese_without_a_traceback(capsys):
+    assert cli.main(["run", "--period", "2022-13"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("错误：") and "期间格式错误" in err and "Traceback" not in err
