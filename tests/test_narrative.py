@@ -312,3 +312,18 @@ def test_index_page_still_works(tmp_path):
     settings = {"district": {"name": "澜海区", "supervisor": "澜海区国资委"}}
     page = narrative.index_page(period=PERIOD, settings=settings, executed_dir=tmp_path)
     assert "数据截至2022年11月30日" in page and "| 地区 | 澜海区 |" in page
+
+
+def test_every_number_links_to_its_sources_table(ctx):
+    for section in _sections(ctx):
+        linked = narrative.linked_markdown(section, "src-x")
+        links = re.findall(r"\[([^\]]+)\]\(#src-x\)", linked)
+        assert links == [f.text() for f in section.facts], section.title
+        # removing the link syntax gives back the text exactly (dates untouched)
+        assert re.sub(r"\[([^\]]+)\]\(#src-x\)", r"\1", linked) == section.markdown
+
+
+def test_numbers_inside_dates_are_not_taken_for_facts():
+    section = narrative.Section("t", "截至2022年11月30日，共11个项目。",
+                                (narrative.Fact(11, "个", "line_items:DISTRICT:proj_count"),))
+    assert narrative.linked_markdown(section, "s") == "截至2022年11月30日，共[11](#s)个项目。"

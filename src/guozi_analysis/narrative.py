@@ -943,11 +943,38 @@ def _join(title: str, paragraphs: list[str]) -> str:
     return f"### {title}\n\n" + "\n\n".join(paragraphs) + "\n"
 
 
-def show(section: Section):
-    """Display a section's Markdown in a notebook (and in the rendered book)."""
+#: Full dates (the as-of date): their digits are never facts of their own.
+_DATE_SPANS = re.compile(r"(?:\d{4}年)?\d{1,2}月\d{1,2}日")
+
+
+def linked_markdown(section: Section, anchor: str) -> str:
+    """The section's Markdown with each printed number (in order) linked to ``#anchor``, its sources table.
+
+    Numbers inside dates are never taken for facts; a fact whose text cannot be found stays plain.
+    """
+    md = section.markdown
+    dates = [m.span() for m in _DATE_SPANS.finditer(md)]
+    out, pos = [], 0
+    for fact in section.facts:
+        text = fact.text()
+        pattern = re.compile(r"(?<![\d.,])" + re.escape(text) + r"(?![\d]|[.,]\d)")
+        for match in pattern.finditer(md, pos):
+            if not any(a <= match.start() < b for a, b in dates):
+                out += [md[pos:match.start()], f"[{text}](#{anchor})"]
+                pos = match.end()
+                break
+    out.append(md[pos:])
+    return "".join(out)
+
+
+def show(section: Section, *, anchor: str | None = None):
+    """Display a section's Markdown in a notebook (and in the rendered book).
+
+    With ``anchor``, every number links to the section's sources table (marked with that id).
+    """
     from .views import markdown
 
-    return markdown(section.markdown)
+    return markdown(linked_markdown(section, anchor) if anchor else section.markdown)
 
 
 def sources_table(section: Section) -> pd.DataFrame:
