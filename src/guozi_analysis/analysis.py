@@ -84,6 +84,10 @@ def shared_results(period: str, *, raw_dir: Path | None = None,
     else:
         tables, report = ingest_raw(raw_dir, store_dir=store_dir, period=period)
         quality = quality_frames(report, tables, period=period)
+        from .quality import QUALITY_WORKBOOK, write_quality_workbook
+
+        write_quality_workbook(store_dir / QUALITY_WORKBOOK.format(period=period), report, period=period,
+                               roster=tables.get("roster"), financials=tables.get("financials"))
     results = {f"table_{name}": frame for name, frame in tables.items()} | quality
     results["indicators"] = compute_indicators(tables, period=period, roster=tables["roster"])
     results["indicator_history"] = indicator_history(tables, period=period)

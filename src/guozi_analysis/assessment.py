@@ -1363,3 +1363,17 @@ def score_chart(ctx, *, previous: bool = False):
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     return fig
+
+
+def export_workbook(ctx, *, output_dir: str | Path = ""):
+    """Write this year's assessment workbook (score sheet with workings, ranking, scheme) into the outputs."""
+    from .views import markdown
+
+    if not output_dir:
+        return markdown("（未指定输出目录，本次不另存考核工作簿。）")
+    from .contract import TABLES
+
+    tables = {name: ctx.table(name) for name in TABLES}
+    year = int(ctx.period[:4])
+    path = write_assessment_workbook(Path(output_dir) / f"经营业绩考核_{year}.xlsx", assess(tables, year=year))
+    return markdown(f"考核工作簿 `{path.name}`（说明、排名与等级、计分明细、加减分事项、考核方案）随本期出版物一并提供。")

@@ -205,3 +205,24 @@ def page(ctx) -> str:
     text = str(pd.read_parquet(path)["markdown"].iloc[0])
     lines = text.splitlines()
     return "\n".join(lines[1:] if lines and lines[0].startswith("# ") else lines)
+
+
+#: The data-quality workbook the shared step writes beside the run's intake store.
+QUALITY_WORKBOOK = "数据质量_{period}.xlsx"
+
+
+def export_workbook(ctx, *, output_dir: str | Path = ""):
+    """Copy the period's data-quality workbook into the run's outputs (published with the book)."""
+    import shutil
+
+    from .views import markdown
+
+    if not output_dir:
+        return markdown("（未指定输出目录，本次不另存数据质量工作簿。）")
+    source = ctx.processed_dir / "store" / QUALITY_WORKBOOK.format(period=ctx.period)
+    if not source.exists():
+        return markdown("（本次运行未经接收校验，没有数据质量工作簿。）")
+    target = Path(output_dir) / source.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(source, target)
+    return markdown(f"数据质量工作簿 `{target.name}`（概况、问题清单、文件统计、未报送）随本期出版物一并提供（outputs 目录）。")
