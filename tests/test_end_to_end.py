@@ -176,3 +176,19 @@ def test_every_key_supervision_flag_in_the_book_shows_value_threshold_rule_and_s
     assert len(names) >= 3
     for name in names:  # every enterprise the generator put on the list appears with a full reason
         assert any(name in msg for msg in messages), name
+
+
+def test_a_failing_profile_leaves_the_others_and_the_last_publication_intact(published, tmp_path):
+    """Real notebooks: one profile fails (an enterprise the roster does not know), the rest complete."""
+    executed = published["reports"] / "executed"
+    before = (executed / "manifest.json").read_text("utf-8")
+    summary = pipeline.run_period(PERIOD, entities=["G01", "G99"], jobs=2, runs_dir=tmp_path / "runs",
+                                  publish_to=executed, force=True, log=lambda m: None)
+    assert not summary.ok and not summary.published
+    failed = [r for r in summary.results if r.status != "成功"]
+    assert [r.label for r in failed] == ["profile_G99"]
+    assert failed[0].failed_cell == 2 and "G99" in failed[0].error  # the open_context cell, in Chinese
+    assert "profile_G99" in summary.table()
+    assert all(r.status == "成功" for r in summary.results if r.label != "profile_G99")
+    assert (executed / "manifest.json").read_text("utf-8") == before
+    assert not (executed / "profiles" / "profile_G99.ipynb").exists()
