@@ -334,3 +334,38 @@ def detail_list(ctx: Context, *, table: str) -> pd.DataFrame:
             out[f"{field.label_zh}（{field.unit}）" if field.unit else field.label_zh] = rows[field.name]
     out = out.reset_index(drop=True)
     return out.round({c: 2 for c in out.select_dtypes("number").columns})
+
+
+#: The headline set (一利五率) shown when an enterprise is set beside its peers.
+PEER_INDICATORS = ("total_profit", "debt_to_asset_ratio", "roe", "operating_cash_ratio", "rd_intensity",
+                   "labour_productivity")
+
+
+def peer_table(ctx: Context, *, indicator_ids: tuple[str, ...] = PEER_INDICATORS) -> pd.DataFrame:
+    """The enterprise beside its peers: groups of the same function class, or subsidiaries of the same industry.
+
+    Peers are entities of the same level and class; the last column ranks the enterprise among them on
+    each indicator, respecting its direction (1 = best).
+    """
+    meta = _indicator_meta()
+    roster = ctx.roster.set_index("enterprise_id")
+    row = roster.loc[ctx.entity_id]
+    is_group = int(row["level"]) == 1
+    key = "function_class" if is_group else "industry_class"
+    same_level = roster["level"] == 1 if is_group else roster["level"] > 1
+    peers = roster.loc[same_level & (roster[key] == row[key])]
+    wide = _wide(ctx.indicators, list(indicator_ids)).reindex(peers.index)
+    ranks = {}
+    for ind_id in indicator_ids:
+        ascending = meta.loc[ind_id, "direction"] == "lower_better"
+        ranks[ind_id] = wide[ind_id].rank(ascending=ascending, method="min")
+    factor = pd.Series({i: _display_unit(meta.loc[i, "unit"])[1] for i in indicator_ids})
+    shown = wide.mul(factor, axis=1)
+    shown.columns = [f"{meta.loc[i, 'name_zh']}（{_display_unit(meta.loc[i, 'unit'])[0]}）" for i in indicator_ids]
+    shown.index = [roster.loc[i, "short_name"] + ("（本企业）" if i == ctx.entity_id else "") for i in shown.index]
+    shown.index.name = f"同类企业（{row[key]}，{len(peers)}家）"
+    shown = shown.round(2).astype(object)
+    own_ranks = [f"{int(ranks[i][ctx.entity_id])}/{int(ranks[i].notna().sum())}"
+                 if pd.notna(ranks[i][ctx.entity_id]) else "—" for i in indicator_ids]
+    shown.loc["本企业在同类中的名次"] = own_ranks
+    return shown

@@ -1,0 +1,44 @@
+"""Notebook display helpers: parameters fail fast, peers and report tables use the shared results."""
+
+import pandas as pd
+import pytest
+
+from guozi_analysis import views
+
+
+@pytest.fixture
+def processed(tmp_path):
+    roster = pd.DataFrame({
+        "enterprise_id": ["G01", "G02", "G03", "G01-01"],
+        "name": ["甲集团有限公司", "乙集团有限公司", "丙集团有限公司", "甲子公司"],
+        "short_name": ["甲集团", "乙集团", "丙集团", "甲子"],
+        "parent_id": ["", "", "", "G01"], "level": [1, 1, 1, 2],
+        "industry_class": ["非工业", "非工业", "工业", "工业"],
+        "function_class": ["功能类", "功能类", "竞争类", "竞争类"],
+    })
+    roster.to_parquet(tmp_path / "table_roster.parquet")
+    rows = []
+    for entity, profit, ratio in (("G01", 100.0, 60.0), ("G02", 300.0, 70.0), ("G03", 50.0, 40.0),
+                                  ("G01-01", 10.0, 85.0), ("DISTRICT", 450.0, 62.0)):
+        rows += [{"entity_id": entity, "indicator_id": "total_profit", "value": profit, "reason": None},
+                 {"entity_id": entity, "indicator_id": "debt_to_asset_ratio", "value": ratio, "reason": None}]
+    pd.DataFrame(rows).to_parquet(tmp_path / "indicators.parquet")
+    return tmp_path
+
+
+def test_parameters_fail_fast_in_chinese(processed):
+    with pytest.raises(views.ParameterError, match="期间"):
+        views.open_context(period="2022-13", processed_dir=processed)
+    with pytest.raises(views.ParameterError, match="不在企业名录中"):
+        views.open_context(period="2022-11", entity_id="G09", processed_dir=processed)
+    with pytest.raises(views.ParameterError, match="绝对路径"):
+        views.open_context(period="2022-11", processed_dir="relative/dir")
+
+
+def test_peers_are_the_same_class_and_ranked_by_direction(processed):
+    ctx = views.open_context(period="2022-11", entity_id="G01", processed_dir=processed)
+    table = views.peer_table(ctx, indicator_ids=("total_profit", "debt_to_asset_ratio"))
+    assert list(table.index) == ["甲集团（本企业）", "乙集团", "本企业在同类中的名次"]  # 功能类 groups only
+    assert table.iloc[0, 0] == pytest.approx(100 / 10_000)  # 万元 shown in 亿元
+    # profit: higher is better → 2nd of 2; debt ratio: lower is better → 1st of 2
+    assert list(table.loc["本企业在同类中的名次"]) == ["2/2", "1/2"]
