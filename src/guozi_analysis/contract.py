@@ -480,12 +480,13 @@ def money_fields(name: str) -> list[str]:
     return [f.name for f in table(name).fields if f.is_money]
 
 
-def pandera_schema(name: str):
+def pandera_schema(name: str, *, coerce: bool = True, unique_keys: bool = True, extra_checks=None):
     """A pandera ``DataFrameSchema`` for table ``name``, built from the contract.
 
     Checks column presence, types (after intake parsing), vocabularies and that
     required columns hold no missing values. Extra columns (``source_file``,
-    ``source_row``) are allowed.
+    ``source_row``) are allowed. ``extra_checks`` maps a field to more pandera checks
+    (validation adds its ranges there); ``unique_keys`` checks the table's key.
     """
     import pandera.pandas as pa
 
@@ -498,6 +499,7 @@ def pandera_schema(name: str):
         if f.dtype == "period":
             pattern = r"^\d{4}-(0[1-9]|1[0-2])(-H[12])?$"
             checks.append(pa.Check.str_matches(pattern))
+        checks += list((extra_checks or {}).get(f.name, ()))
         dtype = {
             "str": None,
             "period": None,
@@ -506,8 +508,9 @@ def pandera_schema(name: str):
             "bool": "boolean",
             "date": "datetime64[ns]",
         }[f.dtype]
-        columns[f.name] = pa.Column(dtype, checks=checks or None, nullable=not f.required, coerce=f.dtype != "date")
-    return pa.DataFrameSchema(columns, strict=False, unique=list(t.key), name=t.label_zh)
+        columns[f.name] = pa.Column(dtype, checks=checks or None, nullable=not f.required,
+                                    coerce=coerce and f.dtype != "date", required=True)
+    return pa.DataFrameSchema(columns, strict=False, unique=list(t.key) if unique_keys else None, name=t.label_zh)
 
 
 def _md_escape(text: str) -> str:

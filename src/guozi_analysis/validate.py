@@ -363,21 +363,9 @@ def contract_schema(name: str):
     non_negative = set(_FIN_NON_NEGATIVE) if name == "financials" else {
         f.name for f in t.fields if f.is_money or f.dtype == "int" or (name == "livelihood" and f.dtype == "float")
     }
-    columns = {}
-    for f in t.fields:
-        checks = []
-        if f.vocabulary:
-            checks.append(pa.Check.isin(list(f.vocabulary)))
-        if f.dtype == "period":
-            checks.append(pa.Check.str_matches(r"^\d{4}-(0[1-9]|1[0-2])(-H[12])?$"))
-        if f.name in bounds:
-            lo, hi = bounds[f.name]
-            checks.append(pa.Check.in_range(lo, hi))
-        elif f.name in non_negative:
-            checks.append(pa.Check.ge(0))
-        dtype = {"float": "float64", "int": "Int64", "bool": "boolean", "date": "datetime64[ns]"}.get(f.dtype)
-        columns[f.name] = pa.Column(dtype, checks=checks or None, nullable=not f.required, required=True)
-    return pa.DataFrameSchema(columns, strict=False, name=t.label_zh)
+    ranges = {f: [pa.Check.in_range(*bounds[f])] for f in bounds}
+    ranges |= {f: [pa.Check.ge(0)] for f in non_negative if f not in bounds}
+    return contract.pandera_schema(name, coerce=False, unique_keys=False, extra_checks=ranges)
 
 
 def _pandera_message(check: str, label: str, value, where: str, field: contract.Field) -> tuple[str, str]:
