@@ -42,3 +42,16 @@ def test_peers_are_the_same_class_and_ranked_by_direction(processed):
     assert table.iloc[0, 0] == pytest.approx(100 / 10_000)  # 万元 shown in 亿元
     # profit: higher is better → 2nd of 2; debt ratio: lower is better → 1st of 2
     assert list(table.loc["本企业在同类中的名次"]) == ["2/2", "1/2"]
+
+
+def test_report_table_prints_counts_whole_amounts_in_yi_and_gaps_as_dashes(processed):
+    ind = pd.read_parquet(processed / "indicators.parquet")
+    extra = pd.DataFrame([{"entity_id": "G01", "indicator_id": "ipo_count", "value": 2.0, "reason": None}])
+    pd.concat([ind, extra]).to_parquet(processed / "indicators.parquet")
+    ctx = views.open_context(period="2022-11", processed_dir=processed)
+    table = views.report_table(ctx, table="breakthrough")
+    assert list(table.columns) == ["甲集团", "乙集团", "丙集团", "全区"]
+    assert table.loc["利润总额（亿元）", "乙集团"] == "0.03"  # 300 万元
+    assert table.loc["资产负债率（%）", "全区"] == "62.00"
+    ipo = next(label for label in table.index if label.startswith("国资投资企业上市数"))
+    assert table.loc[ipo, "甲集团"] == "2" and table.loc[ipo, "乙集团"] == "—"

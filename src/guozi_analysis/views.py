@@ -17,6 +17,7 @@ from . import config
 from .periods import parse_period
 
 WAN_PER_YI = 10_000  # 1 亿元 = 10,000 万元
+COUNT_UNITS = ("个", "家", "支", "人", "笔")  # units of whole numbers
 
 #: Amounts shown in the overview, by line item (万元 internally, shown in 亿元).
 OVERVIEW_AMOUNTS = {
@@ -246,9 +247,12 @@ def report_table(ctx: Context, *, table: str) -> pd.DataFrame:
     factor = rows["unit"].map(lambda u: _display_unit(u)[1]).astype(float)
     wide = wide.mul(factor, axis=0)
     wide.columns = list(groups["short_name"].astype(str)) + ["全区"]
-    wide.index = [f"{r.name_zh}（{_display_unit(r.unit)[0]}）" for r in rows.itertuples()]
-    wide.index.name = f"{rows['table_name_zh'].iloc[0]}·指标"
-    return wide.round(2)
+    counts = rows["unit"].isin(COUNT_UNITS).to_numpy()
+    shown = wide.map(lambda v: "—" if pd.isna(v) else f"{v:.2f}")  # rows mix units: format each one
+    shown.loc[counts] = wide.loc[counts].map(lambda v: "—" if pd.isna(v) else f"{v:.0f}")  # counts print whole
+    shown.index = [f"{r.name_zh}（{_display_unit(r.unit)[0]}）" for r in rows.itertuples()]
+    shown.index.name = f"{rows['table_name_zh'].iloc[0]}·指标"
+    return shown
 
 
 def _detail_rows(ctx: Context, name: str) -> pd.DataFrame:
