@@ -85,7 +85,7 @@ def chapter_files(executed_dir: Path, reports_dir: Path) -> tuple[list[str], lis
     district = sorted(p.name for p in executed_dir.glob("[0-9][0-9]_*.ipynb"))
     profiles = sorted(p.name for p in (executed_dir / "profiles").glob("profile_*.ipynb"))
     chapters = ["index.md"] + [f"{rel.as_posix()}/{name}" for name in district]
-    appendices = [f"{rel.as_posix()}/profiles/{name}" for name in profiles] + ["dictionary.md"]
+    appendices = [f"{rel.as_posix()}/profiles/{name}" for name in profiles] + ["dictionary.md", "methods.md"]
     return chapters, appendices
 
 
@@ -130,6 +130,7 @@ def write_book_sources(
     (reports_dir / "index.md").write_text(index_page(period=period, settings=settings,
                                                      executed_dir=executed_dir), "utf-8")
     (reports_dir / "dictionary.md").write_text(dictionary_page(catalogue_frame()), "utf-8")
+    (reports_dir / "methods.md").write_text(methods_page(params_dir=params_dir), "utf-8")
     fonts = reports_dir / "_fonts"
     fonts.mkdir(exist_ok=True)
     font = cjk_font_path()
@@ -148,6 +149,28 @@ def data_version(executed_dir: Path) -> str:
     except (OSError, ValueError, KeyError):
         return "—"
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def methods_page(*, params_dir: Path | None = None) -> str:
+    """The methods appendix: how forecasts are made and chosen, and the rules behind risk and assessment."""
+    from .settings import read_yaml
+
+    forecast = (config.DOCS_DIR / "forecast-method.md").read_text("utf-8").splitlines()
+    body = [("#" + line) if line.startswith("#") else line for line in forecast[1:]]  # one level down
+    risk = read_yaml((params_dir or config.PARAMS_DIR) / "risk_rules.yaml", what="风险规则文件")
+    lines = ["# 方法说明", "", "## 年末预测", *body, "", "## 风险预警规则", "",
+             "规则与阈值全部来自 `params/risk_rules.yaml`，修改该文件即可调整名单，无需改代码。", "",
+             "| 规则 | 类别 | 严重程度 | 列入重点监管 | 依据 |", "|---|---|---|---|---|"]
+    for rule in risk.get("rules", []):
+        lines.append(f"| {rule.get('name_zh', rule.get('id'))} | {rule.get('family', '')} | "
+                     f"{rule.get('severity', '')} | {'是' if rule.get('on_list') else '否'} | "
+                     f"{str(rule.get('source', '')).replace('|', '／')} |")
+    lines += ["", "## 经营业绩考核", "",
+              "考核方案（指标、按功能分类的权重、目标完成计分或功效系数法、加减分、等级线）逐年存放在 "
+              "`params/assessment/<年度>.yaml`，行业标准值在 `params/assessment/standards.csv`（示范区为示意值）。"
+              "功效系数法：本档基础分 = 权数 × 本档标准系数；调整分 = 功效系数 × (上档基础分 − 本档基础分)，"
+              "功效系数 = (实际值 − 本档标准值) ÷ (上档标准值 − 本档标准值)；达到优秀值得满分，低于较差值得 0 分。", ""]
+    return "\n".join(lines)
 
 
 def dictionary_page(catalogue) -> str:
