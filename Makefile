@@ -30,7 +30,7 @@ $(STAMP): pyproject.toml
 
 env: $(STAMP) ## 创建 .venv，安装本项目并注册 Jupyter 内核 guozi-analysis
 
-report: $(STAMP) ## 运行示范区全部分析（$(PERIOD)）并出版年度报告（HTML + PDF）
+report: $(STAMP) ## 运行全部分析并出版年度报告（HTML + PDF；期间默认 2022-11，可用 PERIOD=… 指定）
 	$(BIN)/guozi report --period $(PERIOD) --jobs $(JOBS)
 
 run: $(STAMP) ## 只执行本期分析笔记本（papermill），不渲染
