@@ -170,7 +170,7 @@ def item_name(column: str) -> str:
 # --------------------------------------------------------------------------------------------
 # small helpers
 # --------------------------------------------------------------------------------------------
-def _as_bool(series: pd.Series) -> pd.Series:
+def as_bool(series: pd.Series) -> pd.Series:
     """Booleans from bool / 0-1 / "True"/"是" columns; missing → False."""
     if series.dtype == bool:
         return series
@@ -178,13 +178,13 @@ def _as_bool(series: pd.Series) -> pd.Series:
     return text.isin(["true", "1", "1.0", "是", "y", "yes", "t"]).fillna(False).astype(bool)
 
 
-def _num(frame: pd.DataFrame, column: str) -> pd.Series:
+def num_column(frame: pd.DataFrame, column: str) -> pd.Series:
     if column not in frame.columns:
         return pd.Series(np.nan, index=frame.index, dtype=float)
     return pd.to_numeric(frame[column], errors="coerce").astype(float)
 
 
-def _text(frame: pd.DataFrame, column: str) -> pd.Series:
+def text_column(frame: pd.DataFrame, column: str) -> pd.Series:
     if column not in frame.columns:
         return pd.Series(pd.NA, index=frame.index, dtype="string")
     return frame[column].astype("string").str.strip()
@@ -226,13 +226,13 @@ def _to_dates(series: pd.Series) -> pd.Series:
 def _entities(roster: pd.DataFrame) -> pd.DataFrame:
     """Identity frame of the roster plus DISTRICT (first), indexed by entity_id."""
     ids = roster["enterprise_id"].astype("string").str.strip()
-    parent = _text(roster, "parent_id").fillna("").set_axis(ids.to_numpy())
+    parent = text_column(roster, "parent_id").fillna("").set_axis(ids.to_numpy())
     parent = parent.where(parent.ne("") & parent.ne("nan"), "")
-    is_group = _as_bool(roster["is_group"]) if "is_group" in roster.columns else None
-    roster_level = _num(roster, "level")
+    is_group = as_bool(roster["is_group"]) if "is_group" in roster.columns else None
+    roster_level = num_column(roster, "level")
     if is_group is None:
         is_group = roster_level.eq(1)
-    names = _text(roster, "name")
+    names = text_column(roster, "name")
     frame = pd.DataFrame(
         {
             "entity_name": names.to_numpy(),
@@ -298,7 +298,7 @@ def _financial_block(tables: Mapping[str, pd.DataFrame], month: str, entities: p
     rows = _rows_for(tables, "financials", _monthly_labels(month))
     if rows is None:
         return pd.DataFrame(np.nan, index=index, columns=items)
-    values = pd.DataFrame({c: _num(rows, c) for c in items})
+    values = pd.DataFrame({c: num_column(rows, c) for c in items})
     values.index = rows["enterprise_id"].astype("string").str.strip().to_numpy()
     values = values.loc[~values.index.duplicated(keep="last")]
     out = values.reindex(index)
@@ -309,15 +309,15 @@ def _financial_block(tables: Mapping[str, pd.DataFrame], month: str, entities: p
 
 
 def _project_measures(rows: pd.DataFrame) -> pd.DataFrame:
-    status = _text(rows, "status")
+    status = text_column(rows, "status")
     active = status.isin(["新开工", "续建", "竣工"]).fillna(False).to_numpy()
-    city = _as_bool(rows["is_city_key"]).to_numpy() if "is_city_key" in rows else np.zeros(len(rows), bool)
-    strategic = (_as_bool(rows["is_strategic_emerging"]).to_numpy()
+    city = as_bool(rows["is_city_key"]).to_numpy() if "is_city_key" in rows else np.zeros(len(rows), bool)
+    strategic = (as_bool(rows["is_strategic_emerging"]).to_numpy()
                  if "is_strategic_emerging" in rows else np.zeros(len(rows), bool))
-    public = _text(rows, "project_type").isin(["民生工程", "城市更新"]).fillna(False).to_numpy()
-    total = _num(rows, "total_investment").to_numpy()
-    plan = _num(rows, "annual_plan").to_numpy()
-    done = _num(rows, "completed_ytd").to_numpy()
+    public = text_column(rows, "project_type").isin(["民生工程", "城市更新"]).fillna(False).to_numpy()
+    total = num_column(rows, "total_investment").to_numpy()
+    plan = num_column(rows, "annual_plan").to_numpy()
+    done = num_column(rows, "completed_ytd").to_numpy()
     zero = np.zeros(len(rows))
     return pd.DataFrame({
         "proj_count": active.astype(float),
@@ -336,12 +336,12 @@ def _project_measures(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _equity_measures(rows: pd.DataFrame) -> pd.DataFrame:
-    strategic = _as_bool(rows["is_strategic_emerging"]).to_numpy() if "is_strategic_emerging" in rows \
+    strategic = as_bool(rows["is_strategic_emerging"]).to_numpy() if "is_strategic_emerging" in rows \
         else np.zeros(len(rows), bool)
-    done = _num(rows, "completed_ytd").to_numpy()
+    done = num_column(rows, "completed_ytd").to_numpy()
     return pd.DataFrame({
         "eq_count": np.ones(len(rows)),
-        "eq_planned": _num(rows, "planned_amount").to_numpy(),
+        "eq_planned": num_column(rows, "planned_amount").to_numpy(),
         "eq_completed_ytd": done,
         "eq_strategic_completed_ytd": np.where(strategic, done, 0.0),
     }, index=rows.index)
@@ -350,14 +350,14 @@ def _equity_measures(rows: pd.DataFrame) -> pd.DataFrame:
 def _fund_measures(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "fund_count": np.ones(len(rows)),
-        "fund_aum": _num(rows, "aum").to_numpy(),
-        "fund_sub_funds": _num(rows, "sub_funds").to_numpy(),
-        "fund_projects": _num(rows, "projects_invested").to_numpy(),
+        "fund_aum": num_column(rows, "aum").to_numpy(),
+        "fund_sub_funds": num_column(rows, "sub_funds").to_numpy(),
+        "fund_projects": num_column(rows, "projects_invested").to_numpy(),
     }, index=rows.index)
 
 
 def _listing_measures(rows: pd.DataFrame) -> pd.DataFrame:
-    stage = _text(rows, "stage")
+    stage = text_column(rows, "stage")
     listed = stage.eq("已上市").fillna(False).to_numpy()
     pipeline = stage.isin(["启动上市", "完成股改", "报辅", "报会"]).fillna(False).to_numpy()
     return pd.DataFrame({"listed_count": listed.astype(float),
@@ -365,10 +365,10 @@ def _listing_measures(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _debt_measures(rows: pd.DataFrame, as_of: date) -> pd.DataFrame:
-    balance = _num(rows, "balance").to_numpy()
-    rate = _num(rows, "annual_rate").to_numpy()
+    balance = num_column(rows, "balance").to_numpy()
+    rate = num_column(rows, "annual_rate").to_numpy()
     rated = ~np.isnan(rate) & ~np.isnan(balance)
-    direct = _as_bool(rows["is_direct_financing"]).to_numpy() if "is_direct_financing" in rows \
+    direct = as_bool(rows["is_direct_financing"]).to_numpy() if "is_direct_financing" in rows \
         else np.zeros(len(rows), bool)
     maturity = _to_dates(rows["maturity_date"]) if "maturity_date" in rows else pd.Series(pd.NaT, index=rows.index)
     horizon = pd.Timestamp(as_of) + pd.DateOffset(years=1)
@@ -383,21 +383,21 @@ def _debt_measures(rows: pd.DataFrame, as_of: date) -> pd.DataFrame:
 
 
 def _credit_measures(rows: pd.DataFrame) -> pd.DataFrame:
-    amount = _num(rows, "line_amount").to_numpy()
-    fair = _as_bool(rows["signed_at_fair"]).to_numpy() if "signed_at_fair" in rows else np.zeros(len(rows), bool)
+    amount = num_column(rows, "line_amount").to_numpy()
+    fair = as_bool(rows["signed_at_fair"]).to_numpy() if "signed_at_fair" in rows else np.zeros(len(rows), bool)
     return pd.DataFrame({
         "credit_line_amount": amount,
-        "credit_used_amount": _num(rows, "used_amount").to_numpy(),
+        "credit_used_amount": num_column(rows, "used_amount").to_numpy(),
         "fair_credit_amount": np.where(fair, amount, 0.0),
     }, index=rows.index)
 
 
 def _guarantee_measures(rows: pd.DataFrame) -> pd.DataFrame:
-    amount = _num(rows, "amount")
-    debt = _num(rows, "guaranteed_debt")
-    relation = _text(rows, "relation")
+    amount = num_column(rows, "amount")
+    debt = num_column(rows, "guaranteed_debt")
+    relation = text_column(rows, "relation")
     non_related = relation.eq("非关联企业").fillna(False)
-    pct = _num(rows, "shareholding_pct")
+    pct = num_column(rows, "shareholding_pct")
     covered = amount / debt.where(debt > 0) * 100.0
     # A guarantee to a non-related firm is its own (stricter) breach, counted once, not again as above-share.
     above = ((covered > pct + 1e-9) & ~non_related).fillna(False).to_numpy()
@@ -414,19 +414,19 @@ def _guarantee_measures(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _idle_measures(rows: pd.DataFrame) -> pd.DataFrame:
-    status = _text(rows, "status")
+    status = text_column(rows, "status")
     return pd.DataFrame({
         "idle_asset_count": np.ones(len(rows)),
         "idle_in_progress_count": status.eq("推进中").fillna(False).to_numpy().astype(float),
         "idle_revitalised_count": status.eq("已盘活").fillna(False).to_numpy().astype(float),
-        "idle_book_value": _num(rows, "book_value").to_numpy(),
-        "revitalised_value_ytd": _num(rows, "revitalised_value_ytd").to_numpy(),
+        "idle_book_value": num_column(rows, "book_value").to_numpy(),
+        "revitalised_value_ytd": num_column(rows, "revitalised_value_ytd").to_numpy(),
     }, index=rows.index)
 
 
 def _reform_measures(rows: pd.DataFrame, year: int) -> pd.DataFrame:
-    kind = _text(rows, "item_type")
-    status = _text(rows, "status")
+    kind = text_column(rows, "item_type")
+    status = text_column(rows, "status")
     done_year = _to_dates(rows["completed_date"]).dt.year if "completed_date" in rows \
         else pd.Series(np.nan, index=rows.index)
     in_year = (done_year.eq(year) | done_year.isna()).to_numpy()
@@ -443,8 +443,8 @@ def _reform_measures(rows: pd.DataFrame, year: int) -> pd.DataFrame:
 
 
 def _livelihood_measures(rows: pd.DataFrame) -> pd.DataFrame:
-    target = _num(rows, "annual_target")
-    done = _num(rows, "completed_ytd")
+    target = num_column(rows, "annual_target")
+    done = num_column(rows, "completed_ytd")
     valid = (target > 0).to_numpy()
     progress = (done / target.where(target > 0)).clip(lower=0.0, upper=1.0).to_numpy()
     return pd.DataFrame({
@@ -465,7 +465,7 @@ def _rating_measures(tables: Mapping[str, pd.DataFrame], as_of: date) -> tuple[p
         return None
     rows["_date"] = _to_dates(rows["rating_date"])
     rows = rows.sort_values("_date").drop_duplicates("enterprise_id", keep="last")
-    high = _text(rows, "rating").isin(["AAA", "AA+"]).fillna(False).to_numpy()
+    high = text_column(rows, "rating").isin(["AAA", "AA+"]).fillna(False).to_numpy()
     return pd.DataFrame({"aa_plus_count": high.astype(float)}, index=rows.index), rows["enterprise_id"]
 
 
@@ -536,12 +536,12 @@ def _target_block(tables: Mapping[str, pd.DataFrame], year: int, entities: pd.Da
     frame = tables.get("targets")
     wide = pd.DataFrame(index=index)
     if frame is not None and len(frame):
-        rows = frame.loc[_num(frame, "year").eq(year).to_numpy()]
+        rows = frame.loc[num_column(frame, "year").eq(year).to_numpy()]
         if len(rows):
             tidy = pd.DataFrame({
-                "entity_id": _text(rows, "enterprise_id").to_numpy(),
-                "item": _text(rows, "item").to_numpy(),
-                "value": _num(rows, "target_value").to_numpy(),
+                "entity_id": text_column(rows, "enterprise_id").to_numpy(),
+                "item": text_column(rows, "item").to_numpy(),
+                "value": num_column(rows, "target_value").to_numpy(),
             }).drop_duplicates(["entity_id", "item"], keep="last")
             wide = tidy.pivot(index="entity_id", columns="item", values="value").reindex(index)
             wide.columns = [str(c) for c in wide.columns]

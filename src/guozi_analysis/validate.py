@@ -229,14 +229,19 @@ class Finding:
         return d
 
 
-def _value_text(value) -> str | None:
+def _is_missing(value) -> bool:
+    """None or a scalar NA/NaN (array-likes count as present)."""
     if value is None:
-        return None
+        return True
     try:
-        if pd.isna(value):
-            return None
+        return bool(pd.isna(value))
     except (TypeError, ValueError):
-        pass
+        return False
+
+
+def _value_text(value) -> str | None:
+    if _is_missing(value):
+        return None
     if isinstance(value, (pd.Timestamp, datetime)):
         return value.strftime("%Y-%m-%d")
     if isinstance(value, (float, np.floating)):
@@ -269,14 +274,7 @@ def make_finding(rule: str, message: str, *, file=None, sheet=None, row=None, co
 
 
 def _clean(value):
-    if value is None:
-        return None
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return str(value)
+    return None if _is_missing(value) else str(value)
 
 
 # ---------------------------------------------------------------------------

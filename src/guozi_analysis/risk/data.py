@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .. import periods as _periods
+from ..panel import as_bool, num_column, text_column
 
 DISTRICT_ID = "DISTRICT"
 DISTRICT_NAME = "全区合计"
@@ -33,27 +34,16 @@ class Scope:
     pairs: pd.DataFrame  # member, entity_id: every roster entity with itself and each ancestor
 
 
-def text(frame: pd.DataFrame, column: str) -> pd.Series:
-    if column not in frame.columns:
-        return pd.Series(pd.NA, index=frame.index, dtype="string")
-    return frame[column].astype("string").str.strip()
-
-
-def num(frame: pd.DataFrame, column: str) -> pd.Series:
-    if column not in frame.columns:
-        return pd.Series(np.nan, index=frame.index, dtype=float)
-    return pd.to_numeric(frame[column], errors="coerce").astype(float)
+# Column readers are the panel's: one definition of "missing column → NaN / NA / False".
+text = text_column
+num = num_column
 
 
 def flag(frame: pd.DataFrame, column: str) -> pd.Series:
     """Booleans from bool / 0-1 / 是/否 text; missing → False."""
     if column not in frame.columns:
         return pd.Series(False, index=frame.index)
-    col = frame[column]
-    if col.dtype == bool:
-        return col
-    t = col.astype("string").str.strip().str.lower()
-    return t.isin(["true", "1", "1.0", "是", "y", "yes", "t"]).fillna(False).astype(bool)
+    return as_bool(frame[column])
 
 
 def rows_for_month(tables: Mapping[str, pd.DataFrame], name: str, month: str) -> pd.DataFrame | None:
