@@ -36,7 +36,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from guozi_analysis import forecast as fc
+from guozi_analysis.analyses import forecast as fc
 
 MONTHS = range(6, 12)
 HISTORY_YEARS = 4
@@ -125,7 +125,7 @@ def real_series(last_years: int = 12) -> dict:
 
 def demo_series() -> dict:
     try:
-        from guozi_analysis.intake import load_demo
+        from guozi_analysis.intake.legacy import load_demo
     except ImportError:
         return {}
     try:

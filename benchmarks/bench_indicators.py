@@ -15,8 +15,8 @@ import time
 import numpy as np
 import pandas as pd
 
-from guozi_analysis.indicators import REGISTRY, inputs_of
-from guozi_analysis.panel import BALANCE_ITEMS, FINANCIAL_ITEMS
+from guozi_analysis.indicators.formulas import REGISTRY, inputs_of
+from guozi_analysis.indicators.panel import BALANCE_ITEMS, FINANCIAL_ITEMS
 
 N_ENTERPRISES = 10_000
 N_MONTHS = 60

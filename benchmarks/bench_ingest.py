@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from guozi_analysis import contract
-from guozi_analysis.ingest import ingest
-from guozi_analysis.template import write_submission
+from guozi_analysis.base import contract
+from guozi_analysis.intake.ingest import ingest
+from guozi_analysis.intake.template import write_submission
 
 
 def months(n: int) -> list[str]:

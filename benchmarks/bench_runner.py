@@ -22,7 +22,8 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
 
-from guozi_analysis import config, pipeline
+from guozi_analysis.base import config
+from guozi_analysis.running import runner as pipeline
 
 IMPORTS = ("import pandas as pd\nimport matplotlib.pyplot as plt\n"
            "from guozi_analysis import fonts, risk, views")

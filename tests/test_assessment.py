@@ -8,7 +8,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from guozi_analysis import assessment as A
+from guozi_analysis.analyses import assessment as A
+from guozi_analysis.publishing import workbooks
+from guozi_analysis.publishing.views import assessment as assessment_views
+from guozi_analysis.running import commands
 
 ROE_STD = {"优秀": 15.0, "良好": 9.5, "平均": 1.7, "较低": -5.0, "较差": -10.0}
 DEBT_STD = {"优秀": 48.0, "良好": 53.0, "平均": 58.0, "较低": 68.0, "较差": 83.0}
@@ -371,17 +374,17 @@ def test_shared_frames_survive_parquet_and_feed_the_notebook_functions(frames, t
     for key, frame in frames.items():
         frame.to_parquet(tmp_path / f"{key}.parquet")
     ctx = SimpleNamespace(period="2022-11", entity_id="DISTRICT", processed_dir=tmp_path)
-    table = A.ranking_table(ctx)
+    table = assessment_views.ranking_table(ctx)
     assert list(table.columns[:3]) == ["企业", "功能分类", "考核类型"] and table.index.name == "排名"
     assert "—" in table.index  # the trial company has no rank
-    assert len(A.ranking_table(ctx, previous=True)) == 5
-    assert "计分过程" in A.workings_table(ctx, previous=True).columns
-    assert "预计" in A.assessment_intro(ctx).data and "试考核" in A.assessment_intro(ctx).data
-    assert "三位一体试考核权重" in A.weights_table(ctx).columns
-    assert A.proposed_targets_table(ctx)["建议目标（万元）"].str.len().min() > 0
+    assert len(assessment_views.ranking_table(ctx, previous=True)) == 5
+    assert "计分过程" in assessment_views.workings_table(ctx, previous=True).columns
+    assert "预计" in assessment_views.assessment_intro(ctx).data and "试考核" in assessment_views.assessment_intro(ctx).data
+    assert "三位一体试考核权重" in assessment_views.weights_table(ctx).columns
+    assert assessment_views.proposed_targets_table(ctx)["建议目标（万元）"].str.len().min() > 0
     one = SimpleNamespace(period="2022-11", entity_id="G02", processed_dir=tmp_path)
-    assert set(A.workings_table(one).index.get_level_values("企业")) == {"澜海交投集团"}
-    fig = A.score_chart(ctx)
+    assert set(assessment_views.workings_table(one).index.get_level_values("企业")) == {"澜海交投集团"}
+    fig = assessment_views.score_chart(ctx)
     assert fig.axes[0].get_title().startswith("2022年度")
     import matplotlib.pyplot as plt
 
@@ -392,7 +395,7 @@ def test_workbook(demo, tmp_path):
     import openpyxl
 
     a = A.assess(demo, year=2021)
-    path = A.write_assessment_workbook(tmp_path / "a.xlsx", a)
+    path = workbooks.write_assessment_workbook(tmp_path / "a.xlsx", a)
     wb = openpyxl.load_workbook(path, read_only=True)
     assert wb.sheetnames == ["说明", "排名与等级", "计分明细", "加减分事项", "考核方案"]
     header = [c.value for c in next(wb["计分明细"].iter_rows(max_row=1))]
@@ -422,7 +425,7 @@ def test_propose_targets_no_lower_than_actual_and_at_least_the_trend(tmp_path):
     assert p.loc["total_profit", "proposed_target"] == 30.0
     floor = A.propose_targets(_history_tables(), year=2023, min_growth_pct=5).set_index("item")
     assert floor.loc["total_profit", "proposed_target"] == 40.0  # 31.5 rounded up to 10
-    path = A.write_proposed_targets(p.reset_index(), params_dir=tmp_path)
+    path = workbooks.write_proposed_targets(p.reset_index(), params_dir=tmp_path)
     assert path == tmp_path / "targets" / "2023_proposed.yaml"
     data = yaml.safe_load(path.read_text("utf-8"))
     assert data["targets"] == {"G01": {"revenue": 150.0, "total_profit": 30.0}}
@@ -444,10 +447,10 @@ def test_propose_targets_projects_when_december_is_missing():
 
 
 def test_assessment_command_writes_workbook_and_csvs(demo, tmp_path, monkeypatch):
-    import guozi_analysis.analysis as analysis
+    import guozi_analysis.running.shared as analysis
 
     monkeypatch.setattr(analysis, "load_tables", lambda raw_dir=None: demo)
-    paths = A.assessment_command(2021, tmp_path / "out")
+    paths = commands.assessment_command(2021, tmp_path / "out")
     assert [p.name for p in paths] == ["assessment_2021.xlsx", "assessment_2021_ranking.csv",
                                        "assessment_2021_sheet.csv"]
     ranking = pd.read_csv(paths[1], encoding="utf-8-sig")

@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from guozi_analysis.ingest import ingest, raw_name
-from guozi_analysis.store import file_sha256
-from guozi_analysis.validate import ERROR, RULES
+from guozi_analysis.base.store import file_sha256
+from guozi_analysis.intake.ingest import ingest, raw_name
+from guozi_analysis.intake.validate import ERROR, RULES
 
 BAD = Path(__file__).parent / "data" / "bad"
 EXPECTED = yaml.safe_load((BAD / "expected.yaml").read_text(encoding="utf-8"))
@@ -125,7 +125,7 @@ def _minimal_xlsx(path: Path, sheet: str, rows: list[list[str | None]]) -> None:
 
 def test_huge_sheet(tmp_path):
     """100k rows of 改革事项 in one sheet: read, validated and stored; a bad cell is still pinpointed."""
-    from guozi_analysis import contract
+    from guozi_analysis.base import contract
 
     t = contract.table("reforms")
     n = 100_000

@@ -5,10 +5,17 @@ from pathlib import Path
 import pytest
 import yaml
 
-from guozi_analysis.catalogue import (
-    AGGREGATIONS, BASES, DIRECTIONS, UNITS, catalogue_frame, default_path, load_catalogue, parse_catalogue,
+from guozi_analysis.indicators.catalogue import (
+    AGGREGATIONS,
+    BASES,
+    DIRECTIONS,
+    UNITS,
+    catalogue_frame,
+    default_path,
+    load_catalogue,
+    parse_catalogue,
 )
-from guozi_analysis.indicators import REGISTRY, inputs_of
+from guozi_analysis.indicators.formulas import REGISTRY, inputs_of
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from guozi_analysis import cli
+from guozi_analysis.running import cli
 
 
 def test_help_lists_every_job(capsys):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from guozi_analysis.config import DOCS_DIR
-from guozi_analysis.contract import (
+from guozi_analysis.base.config import DOCS_DIR
+from guozi_analysis.base.contract import (
     DTYPES,
     FREQUENCIES,
     TABLES,

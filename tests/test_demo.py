@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from guozi_analysis.config import DEMO_DIR
+from guozi_analysis.base.config import DEMO_DIR
 from guozi_analysis.demo import build_demo_tables, generate_demo, xlsx_bytes
 
 

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from guozi_analysis import risk
-from guozi_analysis.distress import DEFAULT_MODEL, altman_z2, altman_z2_from_panel, distress_flags
+from guozi_analysis.analyses import risk
+from guozi_analysis.analyses.distress import DEFAULT_MODEL, altman_z2, altman_z2_from_panel, distress_flags
 
 PERIOD = "2022-11"
 
@@ -58,7 +58,7 @@ def test_zone_boundaries_and_missing_inputs():
 
 
 def test_cut_offs_come_from_the_rules_file():
-    from guozi_analysis.risk.rules import load_rules
+    from guozi_analysis.analyses.risk.rules import load_rules
 
     model = load_rules().models["altman_z2"]
     assert model["safe_above"] == 2.6 and model["distress_below"] == 1.1

@@ -10,9 +10,11 @@ import shutil
 import pytest
 from pypdf import PdfReader
 
-from guozi_analysis import book, config, pipeline
-from guozi_analysis.fonts import missing_glyphs
-from guozi_analysis.render import render
+from guozi_analysis.base import config
+from guozi_analysis.base.fonts import missing_glyphs
+from guozi_analysis.publishing import book
+from guozi_analysis.publishing.render import render
+from guozi_analysis.running import runner as pipeline
 
 pytestmark = pytest.mark.slow
 PERIOD = "2022-11"
@@ -103,7 +105,7 @@ def _pdf_text(path):
 
 
 def test_public_edition_has_no_subsidiary_detail(published):
-    from guozi_analysis.intake import load_demo
+    from guozi_analysis.intake.legacy import load_demo
 
     roster = load_demo()["roster"]
     subsidiaries = roster.loc[roster["level"] > 1]
@@ -143,7 +145,7 @@ def _overflowing_text(pdf_path):
 def test_overflow_check_detects_text_beyond_the_page(tmp_path):
     import typst
 
-    from guozi_analysis.fonts import cjk_font_dir
+    from guozi_analysis.base.fonts import cjk_font_dir
 
     src = tmp_path / "wide.typ"
     src.write_text('#set text(font: "Noto Sans CJK SC")\n正文\n#place(dx: 520pt)[超出页面右边的文字]\n', "utf-8")

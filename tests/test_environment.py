@@ -5,7 +5,7 @@ import tomllib
 
 import yaml
 
-from guozi_analysis import config
+from guozi_analysis.base import config
 
 
 def _name_spec(requirement: str) -> tuple[str, str]:

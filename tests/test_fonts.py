@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 from fontTools.ttLib import TTFont  # noqa: E402
 
-from guozi_analysis import fonts  # noqa: E402
+from guozi_analysis.base import fonts
 
 SENTENCE = "滨江城投集团资产负债率为65.3%，较上年下降1.2个百分点；利润总额同比增长（万元）。"
 

@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from guozi_analysis import forecast as fc
+from guozi_analysis.analyses import forecast as fc
+from guozi_analysis.publishing.views import forecast as forecast_views
 
 # monthly flows of one synthetic year: Jan..Dec (December spike)
 PATTERN = np.array([8, 12, 10, 10, 11, 10, 10, 11, 10, 10, 12, 26], dtype=float)  # total 140
@@ -275,7 +276,7 @@ def test_fan_chart_has_chinese_labels():
     s = _noisy()
     res = fc.project_year_end(s, as_of="2022-08", target=160.0, n_sims=100, backtest_sims=50,
                               methods=["hist_share", "linear_ytd"])
-    fig = fc.fan_chart(s, res, title="营业总收入预测")
+    fig = forecast_views.fan_chart(s, res, title="营业总收入预测")
     ax = fig.axes[0]
     assert ax.get_xlabel() == "月份" and "本年累计" in ax.get_ylabel()
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
@@ -308,7 +309,7 @@ def test_noisy_backtest_gives_equal_weight_combination():
 def test_demo_smoke_groups_add_up_to_district():
     pytest.importorskip("guozi_analysis.intake")
     try:
-        out = fc.demo_smoke(n_sims=50, methods=["hist_share", "seasonal_naive", "linear_ytd"])
+        out = forecast_views.demo_smoke(n_sims=50, methods=["hist_share", "seasonal_naive", "linear_ytd"])
     except (FileNotFoundError, KeyError) as exc:  # demo data not generated in this checkout
         pytest.skip(f"演示数据不可用：{exc}")
     for item in ("revenue", "total_profit"):

@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 
 from guozi_analysis import indicators as ind
-from guozi_analysis.catalogue import load_catalogue
-from guozi_analysis.indicators import REGISTRY, compute_indicators, safe_divide
-from guozi_analysis.panel import BALANCE_ITEMS, FLOW_ITEMS, line_items
+from guozi_analysis.indicators.catalogue import load_catalogue
+from guozi_analysis.indicators.formulas import REGISTRY, compute_indicators, safe_divide
+from guozi_analysis.indicators.panel import BALANCE_ITEMS, FLOW_ITEMS, line_items
+from guozi_analysis.publishing.workbooks import write_indicator_outputs
 
 PERIOD = "2022-06"
 ELAPSED = 181 / 365  # 2022-06-30 is day 181 of a 365-day year
@@ -463,7 +464,7 @@ def test_every_function_is_importable_and_documented():
 
 
 def test_write_outputs(tables, tmp_path):
-    paths = ind.write_indicator_outputs(tables, period=PERIOD, roster=tables["roster"], out_dir=tmp_path)
+    paths = write_indicator_outputs(tables, period=PERIOD, roster=tables["roster"], out_dir=tmp_path)
     assert [p.name for p in paths] == ["indicators.csv", "indicators.xlsx"]
     csv = pd.read_csv(paths[0], encoding="utf-8-sig")
     assert list(csv.columns)[:4] == ["企业编号", "企业名称", "层级", "期间"]

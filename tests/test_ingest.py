@@ -11,9 +11,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent / "data" / "bad"))
 import make_corpus as mc  # noqa: E402
 
-from guozi_analysis import ingest as ing  # noqa: E402
-from guozi_analysis.store import hash_tree  # noqa: E402
-from guozi_analysis.template import write_submission  # noqa: E402
+from guozi_analysis.base.store import hash_tree
+from guozi_analysis.intake import ingest as ing
+from guozi_analysis.intake.template import write_submission
 
 TODAY = "2022-12-05"
 
@@ -126,7 +126,7 @@ def test_folders_csv_and_missing_paths(dirs):
     folder = tmp / "inbox"
     folder.mkdir()
     df = mc.fin(mc.fin_row("G02", "2022-10", 0.5))
-    from guozi_analysis import contract
+    from guozi_analysis.base import contract
 
     labels = contract.labels_zh("financials")
     out = df.rename(columns=labels)
@@ -156,7 +156,7 @@ def test_template_round_trip(dirs):
     """A template filled in by an enterprise is accepted without a single finding."""
     from openpyxl import load_workbook
 
-    from guozi_analysis.template import write_template
+    from guozi_analysis.intake.template import write_template
 
     tmp, raw, proc = dirs
     path = write_template(tmp / "t.xlsx", period="2022-10", enterprise_id="G01", roster=mc.roster())
@@ -166,7 +166,7 @@ def test_template_round_trip(dirs):
     rows = {"G01": mc.fin_row("G01", "2022-10"), "G01-01": mc.fin_row("G01-01", "2022-10", 0.3)}
     for r in (3, 4):
         rec = rows[ws.cell(row=r, column=1).value]
-        from guozi_analysis import contract
+        from guozi_analysis.base import contract
 
         for j, h in enumerate(headers, start=1):
             f = contract.header_to_field("financials")[h]
@@ -180,7 +180,8 @@ def test_template_round_trip(dirs):
 def test_quality_report_workbook_and_markdown(dirs):
     from openpyxl import load_workbook
 
-    from guozi_analysis.quality import quality_markdown, quality_report, write_quality_workbook
+    from guozi_analysis.intake.quality import quality_markdown, quality_report
+    from guozi_analysis.publishing.workbooks import write_quality_workbook
 
     tmp, raw, proc = dirs
     r = mc.fin_row("G01", "2022-11")

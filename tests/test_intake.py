@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from guozi_analysis.config import DEMO_DIR
-from guozi_analysis.contract import TABLES, pandera_schema
+from guozi_analysis.base.config import DEMO_DIR
+from guozi_analysis.base.contract import TABLES, pandera_schema
 from guozi_analysis.demo import xlsx_bytes
-from guozi_analysis.intake import IntakeError, empty_table, load_demo, parse_unit, read_table_file, read_workbook
+from guozi_analysis.intake.legacy import IntakeError, empty_table, load_demo, parse_unit, read_table_file, read_workbook
 
 AS_OF = "2022-11"
 CENT = 0.0101  # figures are rounded to 0.01 万元

@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from guozi_analysis import config, narrative, views
-from guozi_analysis.narrative import Fact, change_word, date_zh, done_word, pace_word
-from guozi_analysis.store import write_table
+from guozi_analysis.base import config
+from guozi_analysis.base.store import write_table
+from guozi_analysis.publishing import book, narrative, views
+from guozi_analysis.publishing.text import Fact, change_word, date_zh, done_word, pace_word
 
 PERIOD = "2022-11"
 AS_OF = "2022年11月30日"
@@ -24,8 +25,8 @@ NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 # ------------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def demo():
-    from guozi_analysis.indicators import compute_indicators
-    from guozi_analysis.intake import load_demo
+    from guozi_analysis.indicators.formulas import compute_indicators
+    from guozi_analysis.intake.legacy import load_demo
 
     tables = load_demo()
     indicators = compute_indicators(tables, period=PERIOD, roster=tables["roster"])
@@ -310,7 +311,7 @@ def test_render_fills_slots_in_order():
 
 def test_index_page_still_works(tmp_path):
     settings = {"district": {"name": "澜海区", "supervisor": "澜海区国资委"}}
-    page = narrative.index_page(period=PERIOD, settings=settings, executed_dir=tmp_path)
+    page = book.index_page(period=PERIOD, settings=settings, executed_dir=tmp_path)
     assert "数据截至2022年11月30日" in page and "| 地区 | 澜海区 |" in page
 
 

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from guozi_analysis import config
+from guozi_analysis.base import config
 
 NOTEBOOKS = sorted(config.NOTEBOOKS_DIR.glob("*.ipynb"))
 

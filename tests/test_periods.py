@@ -4,9 +4,19 @@ from datetime import date
 
 import pytest
 
-from guozi_analysis.periods import (
-    Period, as_of_date, closed_month, elapsed_share, is_half_monthly, months_elapsed, parse_period,
-    previous_period, previous_year_end, same_period_last_year, validate_period, year_start,
+from guozi_analysis.base.periods import (
+    Period,
+    as_of_date,
+    closed_month,
+    elapsed_share,
+    is_half_monthly,
+    months_elapsed,
+    parse_period,
+    previous_period,
+    previous_year_end,
+    same_period_last_year,
+    validate_period,
+    year_start,
 )
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from guozi_analysis import pipeline
+from guozi_analysis.running import runner as pipeline
 
 PARAMS = 'period = "2022-11"  # 期间\nentity_id = "DISTRICT"  # 对象\nprocessed_dir = ""  # 目录\noutput_dir = ""  # 输出'
 
@@ -95,7 +95,8 @@ def test_a_second_run_at_the_same_time_stops_at_once(workspace):
 
 
 def test_period_parameters_file_is_overridden_by_the_command_line(tmp_path, monkeypatch):
-    from guozi_analysis import cli, config
+    from guozi_analysis.base import config
+    from guozi_analysis.running import cli
 
     (tmp_path / "periods").mkdir()
     (tmp_path / "periods" / "2022-11.yaml").write_text("run:\n  jobs: 1\n  entities: [G01]\n", "utf-8")

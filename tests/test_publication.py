@@ -4,9 +4,10 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from guozi_analysis import publication as pub
-from guozi_analysis import ranking as rk
-from guozi_analysis.catalogue import load_catalogue
+from guozi_analysis.analyses import ranking as rk
+from guozi_analysis.indicators.catalogue import load_catalogue
+from guozi_analysis.publishing import workbooks as pub
+from guozi_analysis.running import commands
 
 
 @pytest.fixture(scope="module")
@@ -20,11 +21,11 @@ def demo():
 @pytest.fixture(scope="module")
 def outputs(demo, tmp_path_factory):
     """The CLI entry run once on the demo district (raw-file loading replaced by the demo tables)."""
-    import guozi_analysis.analysis as analysis
+    import guozi_analysis.running.shared as analysis
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(analysis, "load_tables", lambda raw_dir=None: demo)
-        return pub.ranking_command("2022-11-H2", tmp_path_factory.mktemp("pub") / "out")
+        return commands.ranking_command("2022-11-H2", tmp_path_factory.mktemp("pub") / "out")
 
 
 @pytest.fixture(scope="module")
@@ -168,7 +169,7 @@ def test_monthly_period_is_published_as_month_end_half():
 
 
 def test_mid_month_title_states_each_as_of_date(tmp_path):
-    from guozi_analysis.catalogue import parse_catalogue
+    from guozi_analysis.indicators.catalogue import parse_catalogue
 
     catalogue = parse_catalogue({
         "tables": [{"id": "t1", "name_zh": "表一", "order": 1}],

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from guozi_analysis import ranking as rk
-from guozi_analysis.catalogue import parse_catalogue
+from guozi_analysis.analyses import ranking as rk
+from guozi_analysis.indicators.catalogue import parse_catalogue
 
 SETTINGS = {
     "labels": {"levels": {"group": "集团", "enterprise": "子企业"}, "tie": "并列", "missing": "未报送",
@@ -259,7 +259,7 @@ def demo_frames():
 
 
 def test_demo_ranking_covers_every_indicator_and_entity(demo_frames):
-    from guozi_analysis.catalogue import load_catalogue
+    from guozi_analysis.indicators.catalogue import load_catalogue
 
     tables, frames = demo_frames
     ranking = frames["ranking"]
@@ -280,7 +280,7 @@ def test_demo_ranking_covers_every_indicator_and_entity(demo_frames):
 
 
 def test_shared_frames_keys(demo_frames):
-    from guozi_analysis.indicators import compute_indicators
+    from guozi_analysis.indicators.formulas import compute_indicators
 
     tables, frames = demo_frames
     ind = compute_indicators(tables, period="2022-11", roster=tables["roster"])

@@ -21,14 +21,9 @@ import pytest  # noqa: E402
 from fontTools.ttLib import TTFont  # noqa: E402
 from pypdf import PdfReader  # noqa: E402
 
-import guozi_analysis.render as render_pkg  # noqa: E402
-from guozi_analysis.fonts import use_cjk_font  # noqa: E402
-from guozi_analysis.render import (  # noqa: E402
-    RenderError,
-    read_book_config,
-    render,
-    render_book,
-)
+import guozi_analysis.publishing.render as render_pkg  # noqa: E402
+from guozi_analysis.base.fonts import use_cjk_font
+from guozi_analysis.publishing.render import RenderError, read_book_config, render, render_book
 
 QUARTO_YML = """\
 project:
@@ -357,7 +352,7 @@ def test_pdf_is_deterministic(tmp_path):
 def test_render_auto_falls_back_to_builtin(tmp_path, monkeypatch, caplog):
     root = _mini_book(tmp_path / "mini", "# 概况\n\n内容。\n")
     monkeypatch.setattr(render_pkg, "quarto_available", lambda: False)
-    with caplog.at_level(logging.INFO, logger="guozi_analysis.render"):
+    with caplog.at_level(logging.INFO, logger="guozi_analysis.publishing.render"):
         result = render(root, formats=("html",))
     assert result.engine == "builtin"
     assert result.outputs["html"] == root / "_build" / "html" / "index.html"

@@ -11,9 +11,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from guozi_analysis import config, risk
-from guozi_analysis.risk.engine import format_value
-from guozi_analysis.risk.rules import load_rules, parse_rules
+from guozi_analysis.analyses import risk
+from guozi_analysis.analyses.risk.engine import format_value
+from guozi_analysis.analyses.risk.rules import load_rules, parse_rules
+from guozi_analysis.base import config
+from guozi_analysis.publishing.views import risk as risk_views
+from guozi_analysis.running import commands
 
 PERIOD = "2022-11"
 
@@ -461,7 +464,7 @@ def test_default_scenarios_file():
 def test_shared_frames_and_views_on_small_tables(tmp_path):
     tables = _stress_tables()
     tables["roster"] = _roster()
-    from guozi_analysis.indicators import compute_indicators
+    from guozi_analysis.indicators.formulas import compute_indicators
 
     ind = compute_indicators(tables, period=PERIOD, roster=tables["roster"])
     spec = {"scenarios": [{"id": "f", "name_zh": "再融资冻结12个月", "kind": "refinancing_freeze", "months": 12}]}
@@ -472,15 +475,15 @@ def test_shared_frames_and_views_on_small_tables(tmp_path):
     for key, frame in frames.items():
         frame.to_parquet(tmp_path / f"{key}.parquet", index=False)
     ctx = SimpleNamespace(processed_dir=tmp_path, period=PERIOD, entity_id="G02")
-    assert "严重程度" in risk.supervision_list_table(ctx).columns
-    assert "变动" in risk.list_changes_table(ctx).columns
-    assert list(risk.traffic_light_table(ctx).columns[1:]) == list(risk.FAMILIES)
-    assert "情景" == risk.stress_summary_table(ctx).index.name
-    risk.stress_crossings_table(ctx)
-    assert risk.maturity_table(ctx).shape[1] >= 1
-    section = risk.entity_risk_section(ctx)
+    assert "严重程度" in risk_views.supervision_list_table(ctx).columns
+    assert "变动" in risk_views.list_changes_table(ctx).columns
+    assert list(risk_views.traffic_light_table(ctx).columns[1:]) == list(risk.FAMILIES)
+    assert "情景" == risk_views.stress_summary_table(ctx).index.name
+    risk_views.stress_crossings_table(ctx)
+    assert risk_views.maturity_table(ctx).shape[1] >= 1
+    section = risk_views.entity_risk_section(ctx)
     assert section["规则类别"].iloc[-1] == "模型参考" and section["列入名单"].iloc[-1] == "否"
-    fig = risk.maturity_chart(ctx)
+    fig = risk_views.maturity_chart(ctx)
     assert fig.axes[0].get_title().startswith("全区合计")
     import matplotlib.pyplot as plt
 
@@ -488,11 +491,9 @@ def test_shared_frames_and_views_on_small_tables(tmp_path):
 
 
 def test_risk_command_prints_the_list_as_csv(monkeypatch):
-    from guozi_analysis import analysis
-
     tables = _tables(guarantees=_guarantees())
-    monkeypatch.setattr(analysis, "load_tables", lambda raw_dir=None: tables)
-    text = risk.risk_command(PERIOD)
+    monkeypatch.setattr(commands, "load_tables", lambda raw_dir=None: tables)
+    text = commands.risk_command(PERIOD)
     lines = text.strip().splitlines()
     assert lines[0] == "entity_id,name,severity,rule_ids,messages"
     assert [ln.split(",")[0] for ln in lines[1:]] == ["G01", "G02"]
@@ -567,7 +568,7 @@ def test_demo_raw_files_list_is_exactly_the_ground_truth():
     if not path.exists():
         pytest.skip("示范数据文件尚未生成（data/demo/ground_truth.yaml 不存在）")
     try:
-        from guozi_analysis.analysis import load_tables
+        from guozi_analysis.running.shared import load_tables
 
         tables = load_tables(raw_dir=config.DEMO_DIR / "raw")
     except ImportError:

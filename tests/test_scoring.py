@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from guozi_analysis.scoring import efficacy_score, grade_of
+from guozi_analysis.indicators.scoring import efficacy_score, grade_of
 
 ROE_STANDARDS = [15.0, 9.5, 1.7, -5.0, -10.0]  # 优秀 良好 平均 较低 较差
 DEBT_STANDARDS = [48.0, 53.0, 58.0, 68.0, 83.0]  # lower is better: 优秀 is the smallest

@@ -11,8 +11,8 @@ from openpyxl import load_workbook
 sys.path.insert(0, str(Path(__file__).parent / "data" / "bad"))
 import make_corpus as mc  # noqa: E402
 
-from guozi_analysis import contract  # noqa: E402
-from guozi_analysis.template import template_command, template_tables, write_template  # noqa: E402
+from guozi_analysis.base import contract
+from guozi_analysis.intake.template import template_command, template_tables, write_template
 
 
 def test_sheets_per_period_kind():
@@ -61,7 +61,7 @@ def test_unknown_enterprise_is_refused(tmp_path):
 
 def test_missing_sheet_of_a_template_is_named(tmp_path):
     """Deleting a sheet from a template is reported as sheet_missing for that sheet."""
-    from guozi_analysis.ingest import read_submission
+    from guozi_analysis.intake.ingest import read_submission
 
     path = write_template(tmp_path / "t.xlsx", period="2022-11", enterprise_id="G02", roster=mc.roster())
     wb = load_workbook(path)

@@ -6,7 +6,7 @@ from datetime import date
 
 import pandas as pd
 
-from guozi_analysis import validate as v
+from guozi_analysis.intake import validate as v
 
 
 def fin(**over) -> pd.DataFrame:

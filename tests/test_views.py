@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from guozi_analysis import views
+from guozi_analysis.publishing import views
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ fixed, rows are sorted, numbers rounded to 0.01.
 
 from __future__ import annotations
 
+import calendar
 import csv
 import io
 import math
@@ -28,8 +29,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 
-from .contract import TABLES, table
+from guozi_analysis.base.config import DEMO_DIR
+from guozi_analysis.base.contract import TABLES, table
 
 __all__ = ["AS_OF", "DISTRICT_NAME", "DEFAULT_SEED", "build_demo_tables", "generate_demo", "xlsx_bytes"]
 
@@ -140,7 +143,6 @@ def _month_end(idx: int) -> date:
 
 def _days_in_month(year: int, month: int) -> int:
     """Number of days in a month."""
-    import calendar
 
     return calendar.monthrange(year, month)[1]
 
@@ -1547,9 +1549,7 @@ def generate_demo(out_dir: Path | None = None, *, seed: int = DEFAULT_SEED) -> l
 
     Deterministic: the same ``seed`` gives byte-identical files.
     """
-    import yaml
 
-    from .config import DEMO_DIR
 
     out = Path(out_dir) if out_dir is not None else DEMO_DIR
     tables, truth = build_demo_tables(seed=seed)

@@ -17,8 +17,8 @@ import pandas as pd
 import yaml
 from openpyxl import Workbook, load_workbook
 
-from guozi_analysis import contract
-from guozi_analysis.template import write_submission
+from guozi_analysis.base import contract
+from guozi_analysis.intake.template import write_submission
 
 HERE = Path(__file__).resolve().parent
 TODAY = "2022-12-05"

@@ -1,0 +1,1055 @@
+"""Year-end projections of year-to-date (本年累计) figures with simulated intervals.
+
+What this module does
+---------------------
+Monthly financial figures arrive **year-to-date cumulative**; January is not reported, so the
+February figure carries January–February. In November the district must say where the year will
+end (营业总收入, 利润总额, 固定资产投资完成额) and whether the annual targets will be met.
+
+* :func:`ytd_to_monthly` / :func:`monthly_to_ytd` convert between cumulative and monthly flows.
+  Rule: when January is missing, the January–February value stays on February and January is NaN
+  (``jan_feb="combined"``, the default); ``jan_feb="even"`` splits it half and half instead.
+* Models work on **11 slots a year**: slot 1 = January–February (robust to the Spring Festival
+  moving between the two months), slots 2..11 = March..December.
+* Candidate methods (:data:`METHODS`), each giving simulated paths of the remaining months:
+  ``linear_ytd`` (YTD × 12 / m, the analysts' habit), ``hist_share`` (YTD / average share of the
+  annual total reached by the same month in past years), ``seasonal_naive`` (same months last
+  year), ``ets`` (statsmodels ``ETSModel``) and ``sarima`` (statsmodels ``SARIMAX`` airline model).
+  Methods that do not fit the data (too short a history, non-positive totals, gaps) are skipped
+  with a Chinese reason.
+* Selection per series and per as-of month by a **rolling-origin backtest** over past years (the
+  same month in each prior year, forecasting with only the data available then). The method with
+  the lowest weighted absolute percentage error (WAPE) wins; ties go to the simpler method; with
+  no backtest evidence the simplest available method (normally ``hist_share``) is used. When even
+  the best method's backtest WAPE exceeds 10 % (profits near zero, big year-end adjustments) an
+  equal-weight mixture of all compared methods is used instead of a noisy "winner".
+* Intervals: 80 % and 95 % quantiles of the **simulated annual total** (YTD actual + sum of the
+  simulated remaining months), widened — never narrowed — by the root-mean-square standardised
+  backtest error of the chosen method.
+* Hierarchy: :func:`reconcile_bottom_up` — see its docstring for what "coherent" means when groups
+  submit consolidated figures.
+
+All money stays in 万元; no function mutates its inputs; nothing runs at import time.
+
+Performance note: the statsmodels fits are tiny; with multi-threaded OpenBLAS on a busy 2-core
+machine they run 10–100× slower. Set ``OPENBLAS_NUM_THREADS=1`` (before numpy is imported) in
+notebooks, CI and batch runs; a projection then takes well under a second per series.
+"""
+
+from __future__ import annotations
+
+import inspect
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from guozi_analysis.base.periods import closed_month, elapsed_share
+
+__all__ = [
+    "METHODS",
+    "METHOD_LABELS",
+    "ytd_to_monthly",
+    "monthly_to_ytd",
+    "to_monthly_ytd",
+    "ytd_matrix",
+    "forecast_remaining",
+    "backtest_year_end",
+    "choose_from_backtest",
+    "project_year_end",
+    "project_items",
+    "project_next_year",
+    "reconcile_bottom_up",
+    "track_targets",
+]
+
+#: Candidate methods, in order of simplicity (ties in the backtest go to the earlier one).
+METHODS: tuple[str, ...] = ("hist_share", "seasonal_naive", "linear_ytd", "ets", "sarima")
+
+#: Chinese names for reports.
+METHOD_LABELS: dict[str, str] = {
+    "linear_ytd": "序时线性外推",
+    "hist_share": "历年同期占比法",
+    "seasonal_naive": "季节性朴素法",
+    "ets": "指数平滑（ETS）",
+    "sarima": "季节性ARIMA",
+    "actual": "全年实际",
+    "combination": "多方法等权组合",
+    "bottom_up": "自下而上汇总",
+}
+
+_Z80 = 1.2815515655446004  # standard normal 90 % quantile
+_QUANTILES = (0.025, 0.10, 0.50, 0.90, 0.975)
+_SLOTS = 11  # Jan–Feb, Mar, ..., Dec
+
+
+class _Unavailable(Exception):
+    """A method cannot be used for this series at this origin (message in Chinese)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Conversions
+# ---------------------------------------------------------------------------------------------
+def _to_period_index(index: pd.Index) -> pd.PeriodIndex:
+    if isinstance(index, pd.PeriodIndex):
+        return index.asfreq("M")
+    if isinstance(index, pd.DatetimeIndex):
+        return index.to_period("M")
+    labels = pd.Index(index).astype(str).str.slice(0, 7)
+    return pd.PeriodIndex(labels, freq="M")
+
+
+def to_monthly_ytd(series: pd.Series) -> pd.Series:
+    """Normalise a YTD series to a monthly ``PeriodIndex`` (freq ``M``), sorted, full calendar.
+
+    Accepts an index of ``pandas.Period``, timestamps, ``"YYYY-MM"`` labels or half-monthly labels
+    ``"YYYY-MM-H1"``/``"YYYY-MM-H2"``. For half-monthly data only the month-end value (``H2``) is kept,
+    because the monthly models need month-end cumulative figures; a month with only ``H1`` is NaN.
+    Missing months (January included) appear as NaN. The input is not modified.
+    """
+    s = pd.Series(series, copy=True)
+    labels = pd.Index(s.index).astype(str) if not isinstance(
+        s.index, (pd.PeriodIndex, pd.DatetimeIndex)
+    ) else None
+    if labels is not None and labels.str.contains("-H").any():
+        keep = labels.str.endswith("-H2")
+        s = s[np.asarray(keep)]
+    values = pd.to_numeric(pd.Series(s.to_numpy(), dtype="object"), errors="coerce").to_numpy(
+        dtype=float
+    )
+    out = pd.Series(values, index=_to_period_index(s.index), name=series.name)
+    out = out[~out.index.duplicated(keep="last")].sort_index()
+    if out.empty:
+        return out
+    full = pd.period_range(
+        pd.Period(year=out.index[0].year, month=1, freq="M"),
+        pd.Period(year=out.index[-1].year, month=out.index[-1].month, freq="M"),
+        freq="M",
+    )
+    return out.reindex(full)
+
+
+def ytd_to_monthly(ytd: pd.Series, *, jan_feb: str = "combined") -> pd.Series:
+    """Monthly flows from a year-to-date cumulative series.
+
+    Parameters
+    ----------
+    ytd:
+        Cumulative figures, one per month (index as accepted by :func:`to_monthly_ytd`).
+    jan_feb:
+        ``"combined"`` (default): when January is missing, February's flow is the whole
+        January–February value and January stays NaN. ``"even"``: the January–February value is
+        split half and half between the two months. When January *is* reported the two months are
+        separate flows under both rules.
+
+    A missing month makes its own flow and the next month's flow NaN (the two months cannot be
+    told apart); nothing is filled with zero.
+    """
+    if jan_feb not in {"combined", "even"}:
+        raise ValueError("jan_feb 只能取 'combined' 或 'even'")
+    s = to_monthly_ytd(ytd)
+    if s.empty:
+        return s.copy()
+    years = s.index.year
+    prev = s.groupby(years).shift(1)
+    flows = s - prev
+    is_jan = np.asarray(s.index.month == 1)
+    is_feb = np.asarray(s.index.month == 2)
+    flows[is_jan] = s[is_jan]
+    jan_missing = np.asarray(prev.isna()) & is_feb
+    flows[jan_missing] = s[jan_missing]
+    if jan_feb == "even":
+        feb_pos = np.flatnonzero(jan_missing & np.asarray(s.notna()))
+        for pos in feb_pos:
+            if pos >= 1 and s.index[pos - 1].month == 1:
+                half = s.iloc[pos] / 2.0
+                flows.iloc[pos] = half
+                flows.iloc[pos - 1] = half
+    return flows
+
+
+def monthly_to_ytd(monthly: pd.Series) -> pd.Series:
+    """Year-to-date cumulative figures from monthly flows (inverse of :func:`ytd_to_monthly`).
+
+    A NaN January followed by a reported February is read as the combined January–February
+    convention: January's cumulative stays NaN and February carries the sum. Any other missing month
+    makes the cumulative figure NaN from that month to December (never filled with zero).
+    """
+    s = to_monthly_ytd(monthly)
+    if s.empty:
+        return s.copy()
+    values = s.to_numpy(dtype=float)
+    out = np.full_like(values, np.nan)
+    years = np.asarray(s.index.year)
+    months = np.asarray(s.index.month)
+    for year in np.unique(years):
+        pos = np.flatnonzero(years == year)
+        total = 0.0
+        broken = False
+        for p in pos:
+            v = values[p]
+            if np.isnan(v):
+                if months[p] == 1:
+                    continue  # merged into February
+                broken = True
+            if broken:
+                continue
+            total += v
+            out[p] = total
+    return pd.Series(out, index=s.index, name=monthly.name)
+
+
+def ytd_matrix(ytd: pd.Series) -> pd.DataFrame:
+    """Years × months (1..12) table of cumulative figures; NaN where not reported."""
+    s = to_monthly_ytd(ytd)
+    frame = pd.DataFrame({"year": s.index.year, "month": s.index.month, "value": s.to_numpy()})
+    wide = frame.pivot(index="year", columns="month", values="value")
+    return wide.reindex(columns=range(1, 13))
+
+
+# ---------------------------------------------------------------------------------------------
+# Internal helpers on the years × 12 matrix
+# ---------------------------------------------------------------------------------------------
+def _slots(row: np.ndarray) -> np.ndarray:
+    """11 slot flows (Jan–Feb, Mar..Dec) from a 12-month YTD row (NaN where unknown)."""
+    return np.concatenate([[row[1]], np.diff(row[1:])])
+
+
+def _history(mat: pd.DataFrame, year: int, history_years: int) -> pd.DataFrame:
+    """Complete prior years (Feb..Dec all reported), contiguous, ending at ``year - 1``."""
+    rows = []
+    for y in range(year - 1, year - 1 - history_years, -1):
+        if y not in mat.index or mat.loc[y, 2:12].isna().any():
+            break
+        rows.append(y)
+    return mat.loc[sorted(rows)]
+
+
+def _allocate(total: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    return np.outer(total, weights)
+
+
+def _m_linear(hist, cur, m, n, rng):
+    a = cur[m - 1]
+    flows = np.concatenate([[cur[1] / 2.0, cur[1] / 2.0], np.diff(cur[1:m])])
+    mean = a / m
+    resid = flows - mean
+    h = 12 - m
+    draws = rng.choice(resid, size=(n, h), replace=True)
+    return mean + draws, ""
+
+
+def _m_hist_share(hist, cur, m, n, rng):
+    k = len(hist)
+    if k == 0:
+        raise _Unavailable("无完整的往年数据，占比法不适用")
+    a = cur[m - 1]
+    ytd_m = hist[:, m - 1]
+    totals = hist[:, 11]
+    if a <= 0 or np.any(totals <= 0) or np.any(ytd_m <= 0):
+        raise _Unavailable("累计值或往年全年合计非正（如利润为负），占比法不适用")
+    shares = ytd_m / totals
+    s_bar = shares.mean()
+    if k >= 2:
+        sd = shares.std(ddof=1) * np.sqrt(1.0 + 1.0 / k)
+        note = ""
+    else:
+        sd = 0.1 * (1.0 - s_bar)
+        note = "仅一个往年，占比波动按剩余份额的10%假定"
+    s_sim = s_bar + sd * rng.standard_normal(n)
+    s_sim = np.clip(s_sim, 0.25 * shares.min(), None)
+    remaining = a / s_sim - a
+    rem_hist = totals - ytd_m
+    flows_hist = np.diff(hist[:, m - 1 :], axis=1)  # months m+1..12
+    if np.all(rem_hist > 0):
+        w = (flows_hist / rem_hist[:, None]).mean(axis=0)
+    else:
+        w = np.full(12 - m, 1.0 / (12 - m))
+    w = w / w.sum()
+    return _allocate(remaining, w), note
+
+
+def _m_seasonal_naive(hist, cur, m, n, rng):
+    if len(hist) == 0:
+        raise _Unavailable("无上年完整数据，季节性朴素法不适用")
+    last = _slots(hist[-1])
+    base = last[m - 1 :]  # slots for months m+1..12
+    # year-on-year slot differences (prior years and this year's known slots), centred
+    diffs = [(_slots(hist[i]) - _slots(hist[i - 1])) for i in range(1, len(hist))]
+    known = _slots(cur)[: m - 1]
+    diffs.append(known - last[: m - 1])
+    d = np.concatenate(diffs)
+    d = d[np.isfinite(d)]
+    d = d - d.mean() if d.size else np.zeros(1)
+    draws = rng.choice(d, size=(n, base.size), replace=True)
+    return base + draws, ""
+
+
+def _rng_kw(func, rng) -> dict:
+    """statsmodels ≥ 0.15 names the generator ``rng``; 0.14 calls it ``random_state``."""
+
+    params = inspect.signature(func).parameters
+    return {"rng": rng} if "rng" in params else {"random_state": rng}
+
+
+def _slot_series(hist, cur, m) -> np.ndarray:
+    parts = [_slots(r) for r in hist] + [_slots(cur)[: m - 1]]
+    y = np.concatenate(parts)
+    if np.isnan(y).any():
+        raise _Unavailable("历史数据有缺失月份，模型不适用")
+    return y
+
+
+def _m_ets(hist, cur, m, n, rng):
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel  # deferred: heavy dependency, loaded on first use
+
+    y = _slot_series(hist, cur, m)
+    if y.size < 2 * _SLOTS + 2:
+        raise _Unavailable(f"历史仅{y.size}个数据点（少于两个完整年度加两期），ETS不适用")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            model = ETSModel(
+                y,
+                error="add",
+                trend="add",
+                damped_trend=True,
+                seasonal="add",
+                seasonal_periods=_SLOTS,
+                initialization_method="heuristic",
+            )
+            res = model.fit(disp=False, maxiter=500)
+            sims = res.simulate(12 - m, repetitions=n, anchor="end", **_rng_kw(res.simulate, rng))
+        except Exception as exc:  # numerical failures of the optimiser
+            raise _Unavailable(f"ETS拟合失败：{type(exc).__name__}") from exc
+    arr = np.asarray(sims, dtype=float).reshape(12 - m, n).T
+    if not np.isfinite(arr).all():
+        raise _Unavailable("ETS模拟结果非有限值")
+    return arr, ""
+
+
+def _m_sarima(hist, cur, m, n, rng):
+    from statsmodels.tsa.statespace.sarimax import SARIMAX  # deferred: heavy dependency, loaded on first use
+
+    y = _slot_series(hist, cur, m)
+    if y.size < 2 * _SLOTS + 3:
+        raise _Unavailable(f"历史仅{y.size}个数据点（少于两个完整年度加三期），SARIMA不适用")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            res = SARIMAX(y, order=(0, 1, 1), seasonal_order=(0, 1, 1, _SLOTS)).fit(disp=False)
+            sims = res.simulate(12 - m, repetitions=n, anchor="end", **_rng_kw(res.simulate, rng))
+        except Exception as exc:
+            raise _Unavailable(f"SARIMA拟合失败：{type(exc).__name__}") from exc
+    arr = np.asarray(sims, dtype=float).reshape(12 - m, n).T
+    if not np.isfinite(arr).all():
+        raise _Unavailable("SARIMA模拟结果非有限值")
+    return arr, ""
+
+
+_IMPL = {
+    "linear_ytd": _m_linear,
+    "hist_share": _m_hist_share,
+    "seasonal_naive": _m_seasonal_naive,
+    "ets": _m_ets,
+    "sarima": _m_sarima,
+}
+
+
+def _rng(seed: int, year: int, month: int, method: str) -> np.random.Generator:
+    key = sum((i + 1) * ord(c) for i, c in enumerate(method))
+    return np.random.default_rng(np.random.SeedSequence([int(seed), int(year), int(month), key]))
+
+
+def _origin(mat, year, month, method, *, n_sims, seed, history_years):
+    """Paths of remaining monthly flows at one origin, or raise :class:`_Unavailable`."""
+    if method not in _IMPL:
+        raise ValueError(f"未知的预测方法：{method}")
+    if year not in mat.index:
+        raise _Unavailable("当年无数据")
+    cur = mat.loc[year].to_numpy(dtype=float)
+    if np.isnan(cur[1 : month]).any():
+        raise _Unavailable("本年已报月份有缺失")
+    hist = _history(mat, year, history_years).to_numpy(dtype=float)
+    paths, note = _IMPL[method](hist, cur, month, n_sims, _rng(seed, year, month, method))
+    return cur[month - 1], paths, note
+
+
+def _summary(totals: np.ndarray) -> dict:
+    q = np.quantile(totals, _QUANTILES)
+    return {
+        "mean": float(totals.mean()),
+        "lo95": float(q[0]),
+        "lo80": float(q[1]),
+        "median": float(q[2]),
+        "hi80": float(q[3]),
+        "hi95": float(q[4]),
+    }
+
+
+def _parse_as_of(as_of) -> tuple[int, int]:
+    if isinstance(as_of, tuple):
+        return int(as_of[0]), int(as_of[1])
+    p = _to_period_index(pd.Index([as_of]))[0]
+    text = str(as_of)
+    if text.endswith("-H1"):  # half-month: only the previous month-end is closed
+        p = p - 1
+    return int(p.year), int(p.month)
+
+
+def forecast_remaining(
+    ytd: pd.Series,
+    *,
+    as_of,
+    method: str,
+    n_sims: int = 2000,
+    seed: int = 0,
+    history_years: int = 5,
+) -> pd.DataFrame:
+    """Simulated monthly flows for the months after ``as_of`` until December with one method.
+
+    Returns a DataFrame (one row per simulation, one column per remaining month as
+    ``pandas.Period``). Raises ``ValueError`` with the Chinese reason when the method does not
+    apply to this series.
+    """
+    year, month = _parse_as_of(as_of)
+    _check_month(month)
+    mat = ytd_matrix(ytd)
+    try:
+        _, paths, _ = _origin(
+            mat, year, month, method, n_sims=n_sims, seed=seed, history_years=history_years
+        )
+    except _Unavailable as exc:
+        raise ValueError(str(exc)) from exc
+    cols = pd.period_range(pd.Period(year=year, month=month, freq="M") + 1, periods=12 - month)
+    return pd.DataFrame(paths, columns=cols)
+
+
+def _check_month(month: int) -> None:
+    if month < 2:
+        raise ValueError("1月不单独报送（2月报1-2月累计），预测时点至少为2月")
+
+
+# ---------------------------------------------------------------------------------------------
+# Backtest and selection
+# ---------------------------------------------------------------------------------------------
+def backtest_year_end(
+    ytd: pd.Series,
+    *,
+    months: Iterable[int] = range(6, 12),
+    years: Iterable[int] | None = None,
+    methods: Sequence[str] = METHODS,
+    n_sims: int = 500,
+    seed: int = 0,
+    history_years: int = 5,
+    keep_samples: bool = False,
+) -> pd.DataFrame:
+    """Rolling-origin backtest of year-end projections.
+
+    For every complete year (or ``years``) and every as-of month in ``months`` each method
+    forecasts the year-end total using only the data up to that month (and at most
+    ``history_years`` earlier years). Columns: ``year, month, method, available, note, ytd,
+    actual, mean, lo95, lo80, median, hi80, hi95, error, ape`` (``ape`` in percent), plus
+    ``samples`` (simulated annual totals) when ``keep_samples``.
+    """
+    mat = ytd_matrix(ytd)
+    complete = [y for y in mat.index if np.isfinite(mat.loc[y, 12])]
+    chosen_years = complete if years is None else [y for y in years if y in complete]
+    rows = []
+    for y in chosen_years:
+        actual = float(mat.loc[y, 12])
+        for m in months:
+            _check_month(m)
+            for method in methods:
+                row = {"year": y, "month": m, "method": method, "actual": actual}
+                try:
+                    a, paths, note = _origin(
+                        mat, y, m, method, n_sims=n_sims, seed=seed, history_years=history_years
+                    )
+                except _Unavailable as exc:
+                    row.update(available=False, note=str(exc))
+                    rows.append(row)
+                    continue
+                totals = a + paths.sum(axis=1)
+                row.update(available=True, note=note, ytd=float(a), **_summary(totals))
+                if keep_samples:
+                    row["samples"] = totals
+                rows.append(row)
+    cols = ["year", "month", "method", "available", "note", "ytd", "actual", "mean", "lo95",
+            "lo80", "median", "hi80", "hi95"] + (["samples"] if keep_samples else [])
+    out = pd.DataFrame(rows).reindex(columns=cols)
+    out["error"] = out["median"] - out["actual"]
+    out["ape"] = (out["error"].abs() / out["actual"].abs() * 100.0).where(out["actual"] != 0)
+    return out
+
+
+def choose_from_backtest(
+    backtest: pd.DataFrame,
+    *,
+    year: int,
+    month: int,
+    candidates: Sequence[str] = METHODS,
+    history_years: int = 5,
+    noisy_wape: float = 10.0,
+) -> dict:
+    """Pick the method for an origin from backtest rows of earlier years at the same month.
+
+    Only rows with ``year - history_years <= row.year < year`` and ``month == month`` count (the
+    origin never sees its own outcome). Methods are compared on the years where all compared
+    methods were available; the lowest WAPE (Σ|error| / Σ|actual|) wins, ties go to the earlier
+    method in ``candidates``. The default is ``candidates[0]`` (the simplest available method):
+    it is kept when it has no backtest rows, and a challenger is dropped from the comparison when
+    it shares no backtest year with the methods still compared. The chosen method's calibration
+    factor is the root-mean-square of its standardised errors (error / σ, σ from the 80 % interval), floored at 1 and capped at 10.
+    Returns ``{"method", "backtest_wape", "backtest_n", "calibration", "note"}``.
+    """
+    bt = backtest[
+        (backtest["month"] == month)
+        & (backtest["year"] < year)
+        & (backtest["year"] >= year - history_years)
+        & (backtest["available"].fillna(False).astype(bool))
+        & backtest["method"].isin(list(candidates))
+    ]
+    default = candidates[0]
+    fallback = {
+        "method": default,
+        "backtest_wape": np.nan,
+        "backtest_n": 0,
+        "calibration": 1.0,
+        "note": "无往年回测依据，采用默认方法",
+        "members": [default],
+    }
+    years_by = {c: set(bt.loc[bt["method"] == c, "year"]) for c in candidates}
+    if not years_by[default]:
+        return fallback
+    pool = [c for c in candidates if years_by[c]]
+    while True:
+        common = set.intersection(*(years_by[c] for c in pool))
+        if common:
+            break
+        challengers = [c for c in pool if c != default]
+        pool.remove(min(challengers, key=lambda c: (len(years_by[c]), -candidates.index(c))))
+    sub = bt[bt["year"].isin(common) & bt["method"].isin(pool)]
+    scores = {}
+    for c in pool:
+        r = sub[sub["method"] == c]
+        denom = r["actual"].abs().sum()
+        scores[c] = r["error"].abs().sum() / denom * 100.0 if denom > 0 else np.inf
+    best = min(pool, key=lambda c: (round(scores[c], 9), candidates.index(c)))
+    members = [best]
+    if scores[best] > noisy_wape:
+        members = list(pool)
+    keyed = sub.assign(_sigma=(sub["hi80"] - sub["lo80"]) / (2 * _Z80))
+    per_year = keyed[keyed["method"].isin(members)].groupby("year")
+    point = per_year["median"].mean()
+    sigma = np.sqrt(per_year["_sigma"].apply(lambda s: np.mean(s**2))
+                    + per_year["median"].var(ddof=0).fillna(0.0))
+    actual = per_year["actual"].first()
+    z = ((actual - point) / sigma).to_numpy(dtype=float)
+    z = z[np.isfinite(z)]
+    calib = float(np.clip(np.sqrt(np.mean(z**2)), 1.0, 10.0)) if len(z) else 1.0
+    if len(members) > 1:
+        denom = actual.abs().sum()
+        combo_wape = float((point - actual).abs().sum() / denom * 100.0) if denom > 0 else np.nan
+        return {
+            "method": "combination",
+            "members": members,
+            "backtest_wape": combo_wape,
+            "backtest_n": int(len(common)),
+            "calibration": calib,
+            "note": f"最优方法回测误差{scores[best]:.1f}%超过{noisy_wape:g}%，改用各方法等权组合",
+        }
+    return {
+        "method": best,
+        "members": [best],
+        "backtest_wape": float(scores[best]),
+        "backtest_n": int(len(common)),
+        "calibration": calib,
+        "note": "",
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Projection
+# ---------------------------------------------------------------------------------------------
+def project_year_end(
+    ytd_series: pd.Series,
+    *,
+    as_of,
+    target: float | None = None,
+    n_sims: int = 2000,
+    seed: int = 0,
+    methods: Sequence[str] = METHODS,
+    history_years: int = 5,
+    backtest_sims: int = 500,
+) -> dict:
+    """Project the year-end total of a YTD series at ``as_of`` (``"YYYY-MM"`` or ``(year, month)``).
+
+    Year end = YTD actual + simulated remaining months of the method chosen by a rolling-origin
+    backtest over earlier years (see :func:`choose_from_backtest`). Quantiles come from the
+    ``n_sims`` simulated **annual totals**, stretched around their median by the backtest
+    calibration factor. Deterministic
+    for a given ``seed``.
+
+    Returns a dict: ``year, month, as_of, ytd_actual, linear_ytd, method, method_label, mean,
+    median, lo80, hi80, lo95, hi95, target, prob_target (P(year end ≥ target)), backtest_wape (%),
+    backtest_n, calibration, note`` plus ``samples`` (simulated annual totals, ndarray) and
+    ``cum_paths`` (DataFrame of simulated cumulative values for the remaining months).
+    """
+    year, month = _parse_as_of(as_of)
+    _check_month(month)
+    mat = ytd_matrix(ytd_series)
+    if year not in mat.index or not np.isfinite(mat.loc[year, month]):
+        raise ValueError(f"{year}年{month}月无累计数据，无法预测")
+    ytd_now = float(mat.loc[year, month])
+    base = {
+        "year": year,
+        "month": month,
+        "as_of": f"{year:04d}-{month:02d}",
+        "ytd_actual": ytd_now,
+        "linear_ytd": ytd_now * 12.0 / month,
+        "target": np.nan if target is None else float(target),
+    }
+    if month == 12:
+        samples = np.full(n_sims, ytd_now)
+        res = {**base, "method": "actual", "method_label": METHOD_LABELS["actual"],
+               **_summary(samples), "backtest_wape": 0.0, "backtest_n": 0, "calibration": 1.0,
+               "note": "全年已结束"}
+        res["prob_target"] = _prob(samples, target)
+        res["samples"] = samples
+        res["cum_paths"] = pd.DataFrame(index=range(n_sims))
+        return res
+
+    prior_years = [y for y in _history(mat, year, history_years).index]
+    bt = backtest_year_end(
+        ytd_series, months=[month], years=prior_years, methods=methods,
+        n_sims=backtest_sims, seed=seed, history_years=history_years,
+    )
+    available_now: dict[str, tuple] = {}
+    reasons = []
+    for method in methods:
+        try:
+            available_now[method] = _origin(
+                mat, year, month, method, n_sims=n_sims, seed=seed, history_years=history_years
+            )
+        except _Unavailable as exc:
+            reasons.append(f"{METHOD_LABELS[method]}：{exc}")
+    if not available_now:
+        raise ValueError("没有可用的预测方法：" + "；".join(reasons))
+    choice = choose_from_backtest(
+        bt, year=year, month=month,
+        candidates=[m for m in methods if m in available_now], history_years=history_years,
+    )
+    method = choice["method"]
+    members = choice["members"]
+    if len(members) == 1:
+        a, paths, note = available_now[method]
+    else:  # equal-weight mixture: simulation j comes from member j mod k
+        a = ytd_now
+        paths = np.empty_like(available_now[members[0]][1])
+        for i, mem in enumerate(members):
+            paths[i :: len(members)] = available_now[mem][1][i :: len(members)]
+        note = "组合成员：" + "、".join(METHOD_LABELS[x] for x in members)
+    f = choice["calibration"]
+    paths = _widen(paths, f)
+    samples = a + paths.sum(axis=1)
+    notes = [t for t in (choice["note"], note) if t] + [r for r in reasons]
+    res = {
+        **base,
+        "method": method,
+        "method_label": METHOD_LABELS[method],
+        "members": ",".join(members),
+        **_summary(samples),
+        "prob_target": _prob(samples, target),
+        "backtest_wape": choice["backtest_wape"],
+        "backtest_n": choice["backtest_n"],
+        "calibration": f,
+        "note": "；".join(notes),
+        "samples": samples,
+    }
+    cols = pd.period_range(pd.Period(year=year, month=month, freq="M") + 1, periods=12 - month)
+    res["cum_paths"] = pd.DataFrame(a + np.cumsum(paths, axis=1), columns=cols)
+    return res
+
+
+def _widen(paths: np.ndarray, factor: float) -> np.ndarray:
+    """Stretch simulated annual remainders around their median by ``factor`` (median unchanged).
+
+    The extra deviation of each simulation's remaining total is spread over the remaining months
+    in proportion to the average path (evenly when that sums to zero).
+    """
+    if factor == 1.0 or paths.size == 0:
+        return paths
+    rem = paths.sum(axis=1)
+    extra = (factor - 1.0) * (rem - np.median(rem))
+    avg = paths.mean(axis=0)
+    w = avg / avg.sum() if avg.sum() != 0 else np.full(avg.size, 1.0 / avg.size)
+    return paths + np.outer(extra, w)
+
+
+def _prob(samples: np.ndarray, target) -> float:
+    if target is None or not np.isfinite(target):
+        return np.nan
+    return float(np.mean(samples >= target))
+
+
+def project_items(
+    frame: pd.DataFrame,
+    *,
+    items: Sequence[str] = ("revenue", "total_profit"),
+    as_of,
+    id_col: str = "enterprise_id",
+    period_col: str = "period",
+    targets: pd.DataFrame | None = None,
+    n_sims: int = 2000,
+    seed: int = 0,
+    history_years: int = 5,
+    methods: Sequence[str] = METHODS,
+    keep_paths: bool = False,
+) -> pd.DataFrame:
+    """Project many YTD series from a long table (e.g. the ``financials`` table).
+
+    One output row per ``id_col`` × item with the fields of :func:`project_year_end` (``samples`` is
+    kept as an object column for :func:`reconcile_bottom_up`; ``cum_paths`` is dropped unless
+    ``keep_paths``). Series that
+    cannot be projected get NaN figures and the Chinese reason in ``note``. Every series uses the
+    same ``seed`` (common random numbers). ``targets`` follows the contract table ``targets``.
+    """
+    year, _ = _parse_as_of(as_of)
+    tmap = {}
+    if targets is not None and len(targets):
+        t = targets[targets["year"] == year]
+        tmap = {(r.enterprise_id, r.item): r.target_value for r in t.itertuples()}
+    rows = []
+    for eid, grp in frame.groupby(id_col, sort=True):
+        for item in items:
+            if item not in grp.columns:
+                continue
+            series = pd.Series(grp[item].to_numpy(), index=grp[period_col].astype(str).to_numpy())
+            target = tmap.get((eid, item))
+            try:
+                res = project_year_end(
+                    series, as_of=as_of, target=target, n_sims=n_sims, seed=seed,
+                    history_years=history_years, methods=methods,
+                )
+                if not keep_paths:
+                    res.pop("cum_paths", None)
+            except ValueError as exc:
+                res = {"note": str(exc), "samples": None,
+                       "target": np.nan if target is None else target}
+            rows.append({id_col: eid, "item": item, **res})
+    return pd.DataFrame(rows)
+
+
+def project_next_year(
+    ytd_series: pd.Series,
+    *,
+    as_of,
+    n_sims: int = 2000,
+    seed: int = 0,
+    history_years: int = 5,
+) -> dict:
+    """Rough outlook for next year's annual total.
+
+    This year's simulated total (from :func:`project_year_end`) times a growth factor drawn from
+    the past years' annual growth rates (normal with their mean and standard deviation, the latter
+    at least 5 percentage points); when a total is not positive, additive year-on-year changes are
+    used instead. Returns ``{"year", "mean", "median", "lo80", "hi80", "lo95", "hi95", "basis"}``.
+    """
+    this = project_year_end(ytd_series, as_of=as_of, n_sims=n_sims, seed=seed,
+                            history_years=history_years)
+    mat = ytd_matrix(ytd_series)
+    totals = _history(mat, this["year"], history_years)[12].to_numpy(dtype=float)
+    rng = _rng(seed, this["year"] + 1, 0, "next_year")
+    base = this["samples"]
+    if totals.size >= 2 and np.all(totals > 0) and np.all(base > 0):
+        g = totals[1:] / totals[:-1]
+        sd = max(g.std(ddof=1) if g.size > 1 else 0.0, 0.05)
+        sims = base * (g.mean() + sd * rng.standard_normal(base.size))
+        basis = "按往年平均增速外推"
+    elif totals.size >= 2:
+        d = np.diff(totals)
+        sd = max(d.std(ddof=1) if d.size > 1 else 0.0, 0.05 * np.abs(totals).mean())
+        sims = base + d.mean() + sd * rng.standard_normal(base.size)
+        basis = "按往年平均增减额外推"
+    else:
+        sims = base.copy()
+        basis = "往年数据不足，按本年预计数持平"
+    return {"year": this["year"] + 1, **_summary(sims), "basis": basis}
+
+
+# ---------------------------------------------------------------------------------------------
+# Hierarchy
+# ---------------------------------------------------------------------------------------------
+def _sum_samples(arrays: list[np.ndarray], *, dependence: str, rng) -> np.ndarray:
+    if dependence == "comonotonic":
+        return np.sum([np.sort(a) for a in arrays], axis=0)
+    if dependence == "independent":
+        return np.sum([rng.permutation(a) for a in arrays], axis=0)
+    if dependence == "paired":
+        return np.sum(arrays, axis=0)
+    raise ValueError("dependence 只能取 'comonotonic'、'independent' 或 'paired'")
+
+
+def reconcile_bottom_up(
+    projections: pd.DataFrame,
+    roster: pd.DataFrame,
+    *,
+    dependence: str = "comonotonic",
+    district_id: str = "DISTRICT",
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Make the hierarchy add up: district = sum of the six groups, computed on simulated paths.
+
+    "Coherent" here: groups submit **consolidated** figures that already include their
+    subsidiaries and are *not* the plain sum of them (intra-group eliminations, the head office's
+    own business). So a group's own projection is kept as it is; its subsidiaries' projections are
+    summed only for information (``children_sum``) and the difference is reported as
+    ``consolidation_gap``. Only when a group has no own projection is it built bottom-up from its
+    direct subsidiaries. The district row is always built from the groups' simulated annual totals
+    (the contract: district line items = sum of the six groups' rows), so its mean is exactly the
+    sum of the groups' means.
+
+    ``dependence`` couples the groups' simulations: ``"comonotonic"`` (default; sorted samples
+    added, so every district quantile equals the sum of the groups' quantiles — a deliberately
+    cautious upper bound on spread, since the groups share the district's economy),
+    ``"independent"`` (randomly permuted; the narrowest credible interval) or ``"paired"`` (sample
+    *i* with sample *i*, i.e. common random numbers from the same seed). Missing groups make the
+    district row NaN (never treated as zero).
+
+    ``projections`` needs ``enterprise_id, item, ytd_actual, linear_ytd, samples``; the output
+    has the same columns plus ``children_sum``, ``consolidation_gap``; one ``DISTRICT`` row per item.
+    """
+    rng = np.random.default_rng(seed)
+    proj = projections.copy()
+    groups = roster.loc[roster["is_group"].astype(bool), "enterprise_id"].astype(str).tolist()
+    parent = dict(zip(roster["enterprise_id"].astype(str), roster["parent_id"]))
+    out_rows = []
+    for item, sub in proj.groupby("item", sort=False):
+        by_id = {str(r["enterprise_id"]): r for r in sub.to_dict("records")}
+        group_rows = {}
+        for g in groups:
+            kids = [by_id[e] for e in by_id if str(parent.get(e)) == g and _has(by_id[e])]
+            kid_sum = (
+                _sum_samples([k["samples"] for k in kids], dependence=dependence, rng=rng)
+                if kids else None
+            )
+            if g in by_id and _has(by_id[g]):
+                row = dict(by_id[g])
+            elif kid_sum is not None:
+                row = _aggregate_row(g, item, kids, kid_sum, label="bottom_up")
+            else:
+                continue
+            row["children_sum"] = float(np.median(kid_sum)) if kid_sum is not None else np.nan
+            row["consolidation_gap"] = (
+                row["median"] - row["children_sum"] if kid_sum is not None else np.nan
+            )
+            group_rows[g] = row
+        for e, r in by_id.items():
+            if e not in group_rows and e != district_id:
+                out_rows.append(dict(r))
+        out_rows.extend(group_rows.values())
+        missing = [g for g in groups if g not in group_rows]
+        if missing:
+            drow = {"enterprise_id": district_id, "item": item, "method": "bottom_up",
+                    "method_label": METHOD_LABELS["bottom_up"], "samples": None,
+                    "note": "缺少集团预测：" + "、".join(missing) + "，区合计不予汇总"}
+        else:
+            members = [group_rows[g] for g in groups]
+            total = _sum_samples([r["samples"] for r in members], dependence=dependence, rng=rng)
+            drow = _aggregate_row(district_id, item, members, total, label="bottom_up")
+            drow["children_sum"] = drow["median"]
+            drow["consolidation_gap"] = 0.0
+        out_rows.append(drow)
+    return pd.DataFrame(out_rows)
+
+
+def _has(row: Mapping) -> bool:
+    s = row.get("samples")
+    return isinstance(s, np.ndarray) and s.size > 0
+
+
+def _aggregate_row(eid, item, members, total, *, label) -> dict:
+    row = {
+        "enterprise_id": eid,
+        "item": item,
+        "year": members[0].get("year"),
+        "month": members[0].get("month"),
+        "as_of": members[0].get("as_of"),
+        "ytd_actual": float(np.sum([m["ytd_actual"] for m in members])),
+        "linear_ytd": float(np.sum([m["linear_ytd"] for m in members])),
+        "method": label,
+        "method_label": METHOD_LABELS[label],
+        **_summary(total),
+        "note": "由下级预测的模拟路径汇总",
+        "samples": total,
+    }
+    row["mean"] = float(np.sum([m["mean"] for m in members]))
+    return row
+
+
+# ---------------------------------------------------------------------------------------------
+# Target tracking
+# ---------------------------------------------------------------------------------------------
+def _time_progress(year: int, month: int) -> float:
+    try:
+
+        return float(elapsed_share(f"{year:04d}-{month:02d}")) * 100.0
+    except (ImportError, ValueError):
+        return month / 12.0 * 100.0
+
+
+def track_targets(
+    targets: pd.DataFrame,
+    projections: pd.DataFrame,
+    *,
+    year: int | None = None,
+) -> pd.DataFrame:
+    """Compare annual targets with YTD actuals and year-end projections.
+
+    ``targets`` is the contract table (``enterprise_id, year, item, target_value, unit``);
+    ``projections`` comes from :func:`project_items` / :func:`reconcile_bottom_up`. Only targets of
+    projected items are kept. Columns: ``enterprise_id, item, unit, target, actual_ytd,
+    completion_pct`` (actual / target × 100), ``time_progress_pct`` (序时进度, days elapsed / days in
+    the year × 100), ``pace_gap_pct`` (completion − time progress), ``projected_year_end``
+    (median), ``lo80, hi80, projected_gap`` (projection − target), ``prob_reach_target`` and
+    ``status``: 预计完成 when the median projection reaches the target, 存在缺口 otherwise,
+    无目标/无预测 when an input is missing.
+    """
+    proj = projections.copy()
+    if year is None:
+        year = int(pd.to_numeric(proj["year"], errors="coerce").dropna().iloc[0])
+    t = targets[(targets["year"] == year) & targets["item"].isin(proj["item"].unique())]
+    merged = t.merge(proj, on=["enterprise_id", "item"], how="left", suffixes=("", "_proj"))
+    out = pd.DataFrame({
+        "enterprise_id": merged["enterprise_id"],
+        "item": merged["item"],
+        "unit": merged.get("unit"),
+        "target": pd.to_numeric(merged["target_value"], errors="coerce"),
+        "actual_ytd": pd.to_numeric(merged["ytd_actual"], errors="coerce"),
+    })
+    out["completion_pct"] = (out["actual_ytd"] / out["target"] * 100.0).where(out["target"] != 0)
+    months = pd.to_numeric(merged["month"], errors="coerce")
+    out["time_progress_pct"] = [
+        _time_progress(year, int(m)) if np.isfinite(m) else np.nan for m in months
+    ]
+    out["pace_gap_pct"] = out["completion_pct"] - out["time_progress_pct"]
+    out["projected_year_end"] = pd.to_numeric(merged["median"], errors="coerce")
+    out["lo80"] = pd.to_numeric(merged["lo80"], errors="coerce")
+    out["hi80"] = pd.to_numeric(merged["hi80"], errors="coerce")
+    out["projected_gap"] = out["projected_year_end"] - out["target"]
+    probs = []
+    samples = merged["samples"] if "samples" in merged else [None] * len(merged)
+    for s, tv in zip(samples, out["target"]):
+        probs.append(_prob(s, tv) if isinstance(s, np.ndarray) else np.nan)
+    out["prob_reach_target"] = probs
+    status = np.where(out["projected_gap"] >= 0, "预计完成", "存在缺口")
+    status = np.where(out["projected_year_end"].isna(), "无预测", status)
+    status = np.where(out["target"].isna(), "无目标", status)
+    out["status"] = status
+    return out.reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# The shared step of a period run, and what the notebooks display
+# ---------------------------------------------------------------------------------------------
+#: Items projected every period, with their Chinese names.
+PROJECTED_ITEMS = {"revenue": "营业总收入", "total_profit": "利润总额", "investment_completed": "固定资产投资完成额"}
+_KEPT_PATHS = 400  # simulated cumulative paths kept per series for the fan charts
+
+
+def investment_ytd(projects: pd.DataFrame) -> pd.DataFrame:
+    """Fixed-asset investment completed this year per group (its whole tree) × month (month-end H2 rows)."""
+    rows = projects.loc[projects["period"].astype(str).str.endswith("-H2")]
+    keys = [rows["enterprise_id"].astype(str).str[:3].rename("enterprise_id"),
+            rows["period"].astype(str).str[:7].rename("period")]
+    out = rows.groupby(keys)["completed_ytd"].sum().rename("investment_completed").reset_index()
+    return out
+
+
+def _comonotonic_sum(paths: list[pd.DataFrame]) -> pd.DataFrame:
+    """Add simulated cumulative paths rank by rank of their year-end value (as the district reconciliation)."""
+    n = min(len(p) for p in paths)
+    ordered = [p.iloc[np.argsort(p.iloc[:, -1].to_numpy())[np.linspace(0, len(p) - 1, n).astype(int)]]
+               .reset_index(drop=True) for p in paths]
+    return sum(ordered[1:], ordered[0])
+
+
+def with_district_targets(targets: pd.DataFrame, *, groups: list[str], year: int) -> pd.DataFrame:
+    """Add the district's target of a projected item as the sum of the groups' targets, where every group
+    has one and the district has none of its own (the district's figures are the sum of the groups')."""
+    rows = targets.loc[(targets["year"] == year) & targets["item"].isin(list(PROJECTED_ITEMS))]
+    own = set(rows.loc[rows["enterprise_id"] == "DISTRICT", "item"])
+    extra = []
+    for item, grp in rows.loc[rows["enterprise_id"].isin(groups)].groupby("item"):
+        if item not in own and set(grp["enterprise_id"]) == set(groups):
+            extra.append({"enterprise_id": "DISTRICT", "year": year, "item": item,
+                          "target_value": float(grp["target_value"].sum()), "unit": grp["unit"].iloc[0]})
+    return pd.concat([targets, pd.DataFrame(extra)], ignore_index=True) if extra else targets
+
+
+def _paths_long(entity: str, item: str, cum: pd.DataFrame) -> pd.DataFrame:
+    keep = cum.iloc[np.linspace(0, len(cum) - 1, min(_KEPT_PATHS, len(cum))).astype(int)]
+    long = keep.reset_index(drop=True).rename_axis("sim").reset_index().melt(
+        id_vars="sim", var_name="month", value_name="value")
+    long.insert(0, "item", item)
+    long.insert(0, "entity_id", entity)
+    long["month"] = long["month"].astype(str)
+    return long
+
+
+def shared_frames(tables: Mapping[str, pd.DataFrame], indicators: pd.DataFrame | None = None, *, period: str,
+                  n_sims: int = 2000, seed: int = 0) -> dict[str, pd.DataFrame]:
+    """Year-end projections of the groups and the district, target tracking and fan-chart paths.
+
+    Groups are projected on their own consolidated series (investment: the sum over the group's
+    tree); the district is the sum of the six groups' simulations (:func:`reconcile_bottom_up`,
+    comonotonic), so it adds up; its fan-chart paths are the groups' paths added rank by rank.
+    """
+
+    as_of = closed_month(period)
+    roster = tables["roster"]
+    groups = sorted(roster.loc[roster["level"] == 1, "enterprise_id"].astype(str))
+    fin = tables["financials"].loc[lambda f: f["enterprise_id"].astype(str).isin(groups)]
+    inv = investment_ytd(tables["projects"]).loc[lambda f: f["enterprise_id"].isin(groups)]
+    targets = tables.get("targets")
+    projections = pd.concat([
+        project_items(fin, items=("revenue", "total_profit"), as_of=as_of, targets=targets, n_sims=n_sims,
+                      seed=seed, keep_paths=True),
+        project_items(inv, items=("investment_completed",), as_of=as_of, targets=targets, n_sims=n_sims,
+                      seed=seed, keep_paths=True),
+    ], ignore_index=True)
+    fan = []
+    for item in PROJECTED_ITEMS:
+        rows = projections.loc[projections["item"] == item]
+        cums = [c for c in rows.get("cum_paths", pd.Series(dtype=object))
+                if isinstance(c, pd.DataFrame) and c.shape[1]]
+        fan += [_paths_long(e, item, c) for e, c in zip(rows["enterprise_id"], rows["cum_paths"])
+                if isinstance(c, pd.DataFrame) and c.shape[1]]
+        if cums and len(cums) == len(groups):
+            fan.append(_paths_long("DISTRICT", item, _comonotonic_sum(cums)))
+    reconciled = reconcile_bottom_up(projections.drop(columns=["cum_paths"], errors="ignore"), roster, seed=seed)
+    tracked = (track_targets(with_district_targets(targets, groups=groups, year=int(as_of[:4])), reconciled,
+                             year=int(as_of[:4])) if targets is not None else pd.DataFrame())
+    table = reconciled.drop(columns=["samples"], errors="ignore")
+    paths = pd.concat(fan, ignore_index=True) if fan else pd.DataFrame(
+        columns=["entity_id", "item", "sim", "month", "value"])
+    district = pd.concat([fin.groupby(fin["period"].astype(str))[["revenue", "total_profit"]].sum(min_count=1),
+                          inv.groupby("period")[["investment_completed"]].sum(min_count=1)], axis=1)
+    backtests = []
+    for item in PROJECTED_ITEMS:
+        bt = backtest_year_end(district[item].dropna(), months=range(6, 12), n_sims=300, seed=seed)
+        bt.insert(0, "item", item)
+        backtests.append(bt)
+    return {"forecast_projections": _parquet_safe(table), "forecast_targets": _parquet_safe(tracked),
+            "forecast_paths": paths, "forecast_backtest": _parquet_safe(pd.concat(backtests, ignore_index=True))}
+
+
+def _parquet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Object columns holding arrays or mixed values become text, so the frame can go to parquet."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object:
+            out[col] = out[col].map(lambda v: v if v is None or isinstance(v, (str, float, int)) else str(v))
+    return out

@@ -1,0 +1,225 @@
+"""Named checks: the tests a catalogue indicator cannot express, implemented once each.
+
+Every check takes the tables, the :class:`~guozi_analysis.risk.data.Scope`, the wide indicator
+frame of the period and the rule, and returns a frame indexed by entity id with
+
+* ``value`` — the number compared with the rule's threshold (NaN = not evaluated);
+* ``detail`` — Chinese text explaining the value (which month, which guarantees …);
+* ``condition`` — an extra condition that must also hold for the rule to fire (default true);
+* ``threshold`` — optional: a threshold computed by the check (the district median …);
+* ``note`` — why the value is missing, when it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from guozi_analysis.analyses.risk.data import (
+    DISTRICT_ID,
+    Scope,
+    committed_unused_lines,
+    debt_rows,
+    due_by,
+    financial_item,
+    fmt_wan,
+    num,
+    rows_for_month,
+    text,
+)
+from guozi_analysis.analyses.risk.rules import Rule
+
+__all__ = ["CHECKS", "maturity_wall", "maturity_coverage", "financing_cost_above_median", "guarantee_non_related",
+           "guarantee_above_share", "consecutive_losses"]
+
+
+def _frame(scope: Scope, *, note: str = "") -> pd.DataFrame:
+    index = scope.entities.index
+    return pd.DataFrame({"value": np.nan, "detail": "", "condition": True, "note": note}, index=index)
+
+
+def _month_table(rows: pd.DataFrame, keys, basis: str) -> pd.DataFrame:
+    """Largest month, its amount, the window total and the share per key."""
+    by = rows.assign(key=keys).groupby(["key", "month"], as_index=False)["balance"].sum()
+    by["total"] = by.groupby("key")["balance"].transform("sum")
+    by = by.sort_values(["key", "balance", "month"], ascending=[True, False, True], kind="mergesort")
+    top = by.drop_duplicates("key").rename(columns={"balance": "amount"})
+    top = top.loc[top["total"] > 0]
+    return top.assign(share=top["amount"] / top["total"] * 100.0, basis=basis)
+
+
+def maturity_wall(tables: Mapping[str, pd.DataFrame], scope: Scope, wide: pd.DataFrame, rule: Rule) -> pd.DataFrame:
+    """Largest single calendar month's share of the maturities due in the next ``months`` months.
+
+    Computed on the entity's own instruments and on its whole tree; the larger share is used (the
+    detail says which). The window is (as-of date, as-of date + months]. A month smaller than
+    ``min_amount`` (万元) does not trigger.
+    """
+    months = int(rule.params.get("months", 12))
+    min_amount = float(rule.params.get("min_amount", 0))
+    debts = debt_rows(tables, scope)
+    if debts is None:
+        return _frame(scope, note="融资明细未报送")
+    end = scope.as_of + pd.DateOffset(months=months)
+    window = debts.loc[((debts["maturity"] > scope.as_of) & (debts["maturity"] <= end)).fillna(False).to_numpy()]
+    window = window.assign(month=window["maturity"].dt.strftime("%Y-%m"))
+    tree_rows = window.merge(scope.pairs, left_on="owner", right_on="member")
+    candidates = pd.concat([
+        _month_table(window, window["owner"].to_numpy(), "本企业自身"),
+        _month_table(tree_rows, tree_rows["entity_id"].to_numpy(), "含全部下属企业"),
+        _month_table(window, np.full(len(window), DISTRICT_ID, dtype=object), "全区"),
+    ], ignore_index=True)
+    best = candidates.sort_values("share", ascending=False, kind="mergesort").drop_duplicates("key").set_index("key")
+    best = best.reindex(scope.entities.index)
+    out = _frame(scope, note=f"未来{months}个月无到期融资")
+    has = best["share"].notna().to_numpy()
+    out["value"] = best["share"].to_numpy(dtype=float)
+    out.loc[has, "note"] = ""
+    out["condition"] = (best["amount"] >= min_amount).to_numpy()
+    out["detail"] = [f"{m} 到期 {fmt_wan(a)}，未来{months}个月到期合计 {fmt_wan(t)}（{b}口径）" if ok else ""
+                     for m, a, t, b, ok in zip(best["month"], best["amount"], best["total"], best["basis"], has)]
+    return out
+
+
+def maturity_coverage(tables: Mapping[str, pd.DataFrame], scope: Scope, wide: pd.DataFrame, rule: Rule) -> pd.DataFrame:
+    """(货币资金 + 未使用的承诺授信) / 未来 ``months`` 个月内到期（含已到期未还）的融资余额."""
+    months = int(rule.params.get("months", 12))
+    debts = debt_rows(tables, scope)
+    if debts is None:
+        return _frame(scope, note="融资明细未报送")
+    due = due_by(debts, scope, scope.as_of + pd.DateOffset(months=months))
+    cash = financial_item(tables, scope, "cash")
+    lines = committed_unused_lines(tables, scope) if rule.params.get("include_committed_lines", True) else None
+    lines_note = ""
+    if lines is None:
+        lines = pd.Series(0.0, index=scope.entities.index)
+        lines_note = "（授信未报送或不计入，按 0 计）" if rule.params.get("include_committed_lines", True) else ""
+    available = cash + lines
+    out = _frame(scope)
+    out["value"] = (available / due.where(due > 0)).astype(float)
+    out.loc[due.le(0).to_numpy(), "note"] = f"未来{months}个月无到期融资"
+    out.loc[cash.isna().to_numpy(), "note"] = "未报送（缺少：货币资金）"
+    out["detail"] = [f"{months}个月内到期 {fmt_wan(d)}，可用资金 {fmt_wan(a)}（货币资金 {fmt_wan(c)} + 未使用承诺授信 "
+                     f"{fmt_wan(ln)}）{lines_note}" for d, a, c, ln in zip(due, available, cash, lines)]
+    return out
+
+
+def financing_cost_above_median(tables: Mapping[str, pd.DataFrame], scope: Scope, wide: pd.DataFrame,
+                                rule: Rule) -> pd.DataFrame:
+    """综合融资成本 against the median of the groups' and enterprises' values plus ``margin_bp``."""
+    margin = float(rule.params.get("margin_bp", 100))
+    out = _frame(scope, note="无存量融资或未报送")
+    if "composite_financing_cost" not in wide.columns:
+        return out
+    cost = wide["composite_financing_cost"].reindex(out.index).astype(float)
+    peers = cost.loc[scope.entities["level"].isin(["group", "enterprise"]).to_numpy()].dropna()
+    median = float(peers.median()) if len(peers) else np.nan
+    out["value"] = cost
+    out["threshold"] = median + margin / 100.0
+    out.loc[cost.notna().to_numpy(), "note"] = ""
+    out["detail"] = f"全区 {len(peers)} 户企业综合融资成本中位数 {median:.2f}%，加 {margin:.0f} 个基点"
+    return out
+
+
+def _guarantee_rows(tables: Mapping[str, pd.DataFrame], scope: Scope) -> pd.DataFrame | None:
+    rows = rows_for_month(tables, "guarantees", scope.month)
+    if rows is None:
+        return None
+    amount, debt, pct = num(rows, "amount"), num(rows, "guaranteed_debt"), num(rows, "shareholding_pct")
+    return pd.DataFrame({
+        "guarantee_id": text(rows, "guarantee_id").to_numpy(),
+        "owner": text(rows, "guarantor_id").to_numpy(),
+        "beneficiary": text(rows, "beneficiary_name").fillna("").to_numpy(),
+        "relation": text(rows, "relation").fillna("").to_numpy(),
+        "amount": amount.to_numpy(),
+        "covered_pct": (amount / debt.where(debt > 0) * 100.0).to_numpy(),
+        "shareholding_pct": pct.to_numpy(),
+    })
+
+
+def _guarantee_check(tables, scope: Scope, select: Callable[[pd.DataFrame], np.ndarray],
+                     describe: Callable[[pd.Series], str]) -> pd.DataFrame:
+    """Balance of the selected guarantees per guarantor (the signer, not its parents); DISTRICT = all."""
+    rows = _guarantee_rows(tables, scope)
+    if rows is None:
+        return _frame(scope, note="担保明细未报送")
+    out = _frame(scope)
+    chosen = rows.loc[select(rows)]
+    values = chosen.groupby("owner")["amount"].sum()
+    out["value"] = values.reindex(out.index).fillna(0.0)
+    out.at[DISTRICT_ID, "value"] = float(chosen["amount"].sum())
+    for owner, items in chosen.groupby("owner"):
+        if owner in out.index:
+            out.at[owner, "detail"] = "；".join(describe(r) for _, r in items.iterrows())
+    out.at[DISTRICT_ID, "detail"] = "；".join(f"{r['owner']} {describe(r)}" for _, r in chosen.iterrows())
+    return out
+
+
+def guarantee_non_related(tables: Mapping[str, pd.DataFrame], scope: Scope, wide: pd.DataFrame,
+                          rule: Rule) -> pd.DataFrame:
+    """担保余额 of guarantees whose beneficiary is a 非关联企业 (no equity link)."""
+    return _guarantee_check(
+        tables, scope,
+        lambda r: (r["relation"] == "非关联企业").to_numpy(),
+        lambda r: f"{r['guarantee_id']} 为非关联企业「{r['beneficiary']}」担保 {fmt_wan(r['amount'])}",
+    )
+
+
+def guarantee_above_share(tables: Mapping[str, pd.DataFrame], scope: Scope, wide: pd.DataFrame,
+                          rule: Rule) -> pd.DataFrame:
+    """担保余额 of guarantees to related firms where 担保金额 / 被担保债务 × 100 > 持股比例 (+ tolerance).
+
+    Guarantees to 非关联企业 are reported by their own rule and not counted again here.
+    """
+    tol = float(rule.params.get("tolerance_pct", 0))
+    return _guarantee_check(
+        tables, scope,
+        lambda r: ((r["relation"] != "非关联企业") & (r["covered_pct"] > r["shareholding_pct"] + tol)).fillna(False)
+        .to_numpy(),
+        lambda r: (f"{r['guarantee_id']} 为「{r['beneficiary']}」担保 {fmt_wan(r['amount'])}，占其债务 "
+                   f"{r['covered_pct']:.2f}%，超过持股比例 {r['shareholding_pct']:.2f}%"),
+    )
+
+
+def consecutive_losses(tables: Mapping[str, pd.DataFrame], scope: Scope, wide: pd.DataFrame,
+                       rule: Rule) -> pd.DataFrame:
+    """Years of consecutive net losses counted back from the latest figures, with negative operating cash flow.
+
+    With ``include_current_ytd`` (default) the current year's year-to-date 净利润 counts as the latest
+    year; otherwise counting starts at the last December. The operating cash flow tested is the
+    latest year's (``require_negative_ocf``, default true).
+    """
+    include_current = bool(rule.params.get("include_current_ytd", True))
+    require_ocf = bool(rule.params.get("require_negative_ocf", True))
+    lookback = int(rule.params.get("lookback_years", 5))
+    year, month = int(scope.month[:4]), int(scope.month[5:7])
+    bases = [(scope.month, f"{year}年1—{month}月")] if include_current and month != 12 else []
+    last_full = year if month == 12 else year - 1
+    bases += [(f"{y}-12", f"{y}年") for y in range(last_full, last_full - lookback, -1)]
+    profits = pd.DataFrame({label: financial_item(tables, scope, "net_profit", month=m) for m, label in bases})
+    ocf = financial_item(tables, scope, "net_operating_cash_flow", month=bases[0][0])
+    out = _frame(scope)
+    loss = profits.lt(0).to_numpy()
+    count = np.where(loss.all(axis=1), loss.shape[1], np.argmin(loss, axis=1)) if loss.shape[1] else 0
+    out["value"] = np.where(profits.iloc[:, 0].isna().to_numpy(), np.nan, count).astype(float)
+    out["condition"] = (ocf < 0).to_numpy() if require_ocf else True
+    out.loc[profits.iloc[:, 0].isna().to_numpy(), "note"] = "未报送（缺少：净利润）"
+    details = []
+    for eid, n in zip(out.index, out["value"]):
+        k = int(n) if n == n and n > 0 else 1
+        parts = "、".join(f"{label} {fmt_wan(profits.at[eid, label])}" for label in list(profits.columns[:k])[::-1])
+        details.append(f"净利润 {parts}；{bases[0][1]}经营活动现金流量净额 {fmt_wan(ocf.at[eid])}")
+    out["detail"] = details
+    return out
+
+
+CHECKS: dict[str, Callable[..., pd.DataFrame]] = {
+    "maturity_wall": maturity_wall,
+    "maturity_coverage": maturity_coverage,
+    "financing_cost_above_median": financing_cost_above_median,
+    "guarantee_non_related": guarantee_non_related,
+    "guarantee_above_share": guarantee_above_share,
+    "consecutive_losses": consecutive_losses,
+}

@@ -1,0 +1,60 @@
+"""What the risk chapter shows, the shared-step hook and the command-line entry.
+
+* :func:`shared_frames` computes everything once per period (written as ``risk_*.parquet``).
+* The display functions read those parquet files from ``ctx.processed_dir`` and return tables with
+  Chinese headers or matplotlib figures; they compute nothing.
+* :func:`risk_command` is the body of ``guozi risk --period …``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from guozi_analysis.analyses.distress import altman_z2
+from guozi_analysis.analyses.risk.engine import evaluate_rules, key_supervision_list, list_changes, traffic_lights
+from guozi_analysis.analyses.risk.maturity import maturity_profile
+from guozi_analysis.analyses.risk.stress import run_stress
+from guozi_analysis.base.periods import previous_period
+
+__all__ = [
+    "shared_frames",
+]
+
+WAN_PER_YI = 10_000
+LEVEL_ZH = {"district": "全区", "group": "集团", "enterprise": "企业"}
+
+
+def shared_frames(tables: Mapping[str, pd.DataFrame], indicators: pd.DataFrame, *, period: str,
+                  scenarios: Path | str | dict | None = None) -> dict[str, pd.DataFrame]:
+    """Every risk frame of one period, keyed by the parquet name the notebooks read.
+
+    ``scenarios`` defaults to ``params/stress_scenarios.yaml`` (see :func:`run_stress`).
+
+    Keys: ``risk_evaluation`` (every entity × rule, with status), ``risk_flags`` (fired rules),
+    ``risk_list`` (重点监管对象), ``risk_changes`` (entered/left since the previous period),
+    ``risk_traffic_lights``, ``risk_maturity_profile`` (24 months), ``risk_stress_summary``,
+    ``risk_stress_crossings``, ``risk_stress_shortfall``, ``risk_distress`` (Altman Z'').
+    """
+
+    evaluation = evaluate_rules(tables, indicators, period=period, include_passed=True)
+    flags = evaluation.loc[evaluation["triggered"]].reset_index(drop=True)
+    current = key_supervision_list(flags)
+    previous = key_supervision_list(evaluate_rules(tables, None, period=previous_period(period)))
+    stress = run_stress(tables, period=period, scenarios=scenarios)
+    return {
+        "risk_evaluation": evaluation,
+        "risk_flags": flags,
+        "risk_list": current,
+        "risk_changes": list_changes(current, previous, include_unchanged=True),
+        "risk_traffic_lights": traffic_lights(evaluation),
+        "risk_maturity_profile": maturity_profile(tables, period=period, months=24),
+        "risk_stress_summary": stress["summary"],
+        "risk_stress_crossings": stress["crossings"],
+        "risk_stress_shortfall": stress["shortfall"],
+        "risk_distress": altman_z2(tables, period=period),
+    }
+
+

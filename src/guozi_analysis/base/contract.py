@@ -1,0 +1,566 @@
+"""The data contract as code: every table, field, type, unit and vocabulary.
+
+Every module of the project agrees on these names. Field names are English and
+fixed (fields may be added, never renamed); the Chinese labels are the column
+headers a district's spreadsheets carry. ``docs/data-contract.md`` is generated
+from this module by :func:`render_contract_markdown`.
+
+Internal units: money in 万元 (float), percentages as percent numbers
+(65.3 means 65.3 %), counts as integers, dates as datetimes, periods as
+``"YYYY-MM"`` (monthly) or ``"YYYY-MM-H1"``/``"YYYY-MM-H2"`` (half-monthly).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "DTYPES",
+    "FREQUENCIES",
+    "Field",
+    "Table",
+    "TABLES",
+    "table",
+    "labels_zh",
+    "header_to_field",
+    "money_fields",
+    "pandera_schema",
+    "render_contract_markdown",
+]
+
+#: Allowed field types. ``period`` is a ``YYYY-MM`` or ``YYYY-MM-Hn`` string.
+DTYPES = ("str", "float", "int", "bool", "date", "period")
+#: Allowed table frequencies.
+FREQUENCIES = ("static", "monthly", "half_monthly", "yearly", "event")
+
+_DTYPE_ZH = {"str": "文本", "float": "数值", "int": "整数", "bool": "是/否", "date": "日期", "period": "期间"}
+_FREQ_ZH = {
+    "static": "名录（随时更新）",
+    "monthly": "月报",
+    "half_monthly": "半月报",
+    "yearly": "年度",
+    "event": "事件（发生时报送）",
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column of a contract table.
+
+    ``unit`` is the internal unit (money is always 万元); ``vocabulary`` lists
+    the allowed values of a categorical text field.
+    """
+
+    name: str
+    label_zh: str
+    dtype: str
+    unit: str | None = None
+    required: bool = True
+    vocabulary: tuple[str, ...] | None = None
+    description_zh: str = ""
+
+    @property
+    def is_money(self) -> bool:
+        """True when the field holds an amount of money (stored in 万元)."""
+        return self.unit == "万元"
+
+
+@dataclass(frozen=True)
+class Table:
+    """One contract table: name, Chinese sheet name, frequency, key and fields."""
+
+    name: str
+    label_zh: str
+    frequency: str
+    key: tuple[str, ...]
+    fields: tuple[Field, ...]
+    description_zh: str = ""
+
+    @property
+    def field_names(self) -> list[str]:
+        """Field names in contract order."""
+        return [f.name for f in self.fields]
+
+    def field(self, name: str) -> Field:
+        """The field called ``name`` (KeyError with a Chinese message otherwise)."""
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(f"表「{self.label_zh}」没有字段 {name}")
+
+
+# ---------------------------------------------------------------------------
+# field helpers (module-private, keep the table definitions short)
+
+
+def _s(name, label, *, required=True, vocab=None, desc=""):
+    return Field(name, label, "str", None, required, tuple(vocab) if vocab else None, desc)
+
+
+def _m(name, label, *, required=True, desc=""):
+    return Field(name, label, "float", "万元", required, None, desc)
+
+
+def _n(name, label, unit, *, required=True, desc=""):
+    return Field(name, label, "float", unit, required, None, desc)
+
+
+def _i(name, label, unit, *, required=True, desc=""):
+    return Field(name, label, "int", unit, required, None, desc)
+
+
+def _b(name, label, *, required=True, desc=""):
+    return Field(name, label, "bool", None, required, None, desc)
+
+
+def _d(name, label, *, required=True, desc=""):
+    return Field(name, label, "date", None, required, None, desc)
+
+
+def _p(label="期间", *, desc="月报 YYYY-MM"):
+    return Field("period", label, "period", None, True, None, desc)
+
+
+def _eid(label="企业编码", name="enterprise_id", *, required=True):
+    return Field(name, label, "str", None, required, None, "G01、G01-01、G01-01-01 形式的企业编码")
+
+
+_INDUSTRY = ("工业", "非工业", "科研设计")
+_FUNCTION = ("竞争类", "功能类", "公益类")
+
+_ROSTER = Table(
+    "roster",
+    "企业名录",
+    "static",
+    ("enterprise_id",),
+    (
+        _eid(),
+        _s("name", "企业名称"),
+        _s("short_name", "企业简称"),
+        _s("parent_id", "上级企业编码", required=False, desc="集团为空"),
+        _i("level", "企业级次", None, desc="1 集团，2 二级子企业，3 三级子企业"),
+        _s("industry_class", "行业分类", vocab=_INDUSTRY),
+        _s("function_class", "功能分类", vocab=_FUNCTION),
+        _n("shareholding_pct", "上级持股比例", "%", desc="上级企业持股比例；集团为区国资委持股比例"),
+        _b("is_group", "是否集团"),
+    ),
+    "区属国有企业名录：六大集团及其二、三级子企业。",
+)
+
+_FIN_FIELDS = (
+    _eid(),
+    _p(),
+    # balance sheet (period end)
+    _m("total_assets", "资产总额"),
+    _m("current_assets", "流动资产"),
+    _m("cash", "货币资金"),
+    _m("accounts_receivable", "应收账款"),
+    _m("inventory", "存货"),
+    _m("contract_assets", "合同资产", required=False),
+    _m("total_liabilities", "负债总额"),
+    _m("current_liabilities", "流动负债"),
+    _m("short_term_borrowings", "短期借款"),
+    _m("notes_payable", "应付票据", required=False),
+    _m("current_portion_long_term_debt", "一年内到期的非流动负债"),
+    _m("long_term_borrowings", "长期借款"),
+    _m("bonds_payable", "应付债券"),
+    _m("other_interest_bearing_debt", "其他带息负债", required=False, desc="短期融资券、融资租赁、信托及其他非标"),
+    _m("total_equity", "所有者权益合计"),
+    _m("minority_equity", "少数股东权益", required=False),
+    _m("paid_in_capital", "实收资本"),
+    _m("state_capital", "国有资本及权益"),
+    # year-to-date flows
+    _m("revenue", "营业总收入", desc="本年累计"),
+    _m("operating_cost", "营业成本", desc="本年累计"),
+    _m("taxes_and_surcharges", "税金及附加", desc="本年累计"),
+    _m("selling_expenses", "销售费用", desc="本年累计"),
+    _m("admin_expenses", "管理费用", desc="本年累计"),
+    _m("rd_expenses", "研发费用", desc="本年累计"),
+    _m("financial_expenses", "财务费用", desc="本年累计"),
+    _m("interest_expense", "费用化利息支出", desc="本年累计"),
+    _m("capitalized_interest", "资本化利息支出", required=False, desc="本年累计"),
+    _m("other_gains", "其他收益等", required=False,
+       desc="本年累计；其他收益（含政府补助）、公允价值变动、资产处置等损益，使营业利润勾稽闭合"),
+    _m("operating_profit", "营业利润", desc="本年累计"),
+    _m("investment_income", "投资收益", desc="本年累计"),
+    _m("non_operating_income", "营业外收入", desc="本年累计"),
+    _m("non_operating_expenses", "营业外支出", desc="本年累计"),
+    _m("total_profit", "利润总额", desc="本年累计；= 营业利润 + 营业外收入 − 营业外支出"),
+    _m("income_tax", "所得税费用", desc="本年累计"),
+    _m("net_profit", "净利润", desc="本年累计；= 利润总额 − 所得税费用"),
+    _m("net_profit_parent", "归属于母公司所有者的净利润", desc="本年累计"),
+    _m("employee_compensation", "职工薪酬", desc="本年累计"),
+    _m("depreciation", "计提折旧", desc="本年累计"),
+    _m("taxes_payable_total", "应交税费总额", desc="本年累计"),
+    _m("taxes_paid", "已交税费总额", desc="本年累计"),
+    _m("rd_investment", "研发经费投入", desc="本年累计"),
+    _m("cash_from_sales", "销售商品、提供劳务收到的现金", desc="本年累计"),
+    _m("operating_cash_inflow", "经营活动现金流入小计", desc="本年累计"),
+    _m("net_operating_cash_flow", "经营活动产生的现金流量净额", desc="本年累计"),
+    _m("state_capital_objective_increase", "国有资本客观增加因素", required=False, desc="本年累计"),
+    _m("state_capital_objective_decrease", "国有资本客观减少因素", required=False, desc="本年累计"),
+    _i("headcount_end", "从业人员期末人数", "人"),
+    _i("headcount_avg", "本年平均从业人数", "人"),
+)
+
+_FINANCIALS = Table(
+    "financials",
+    "财务快报",
+    "monthly",
+    ("enterprise_id", "period"),
+    _FIN_FIELDS,
+    "企业财务快报：资产负债为期末数，损益、现金流为本年累计数；1月不报，2月报1—2月累计；"
+    "集团报合并数（已含子企业）。",
+)
+
+_PROJECTS = Table(
+    "projects",
+    "固定资产投资项目",
+    "half_monthly",
+    ("project_id", "period"),
+    (
+        _s("project_id", "项目编码"),
+        _eid("项目业主企业编码"),
+        _p(desc="半月报 YYYY-MM-H1（截至15日）或 YYYY-MM-H2（截至月末）"),
+        _s("project_name", "项目名称"),
+        _s("project_type", "项目类型", vocab=("基础设施", "产业项目", "民生工程", "城市更新", "生态治理")),
+        _s("status", "项目状态", vocab=("新开工", "续建", "竣工", "储备")),
+        _b("is_city_key", "是否市级重点工程"),
+        _b("is_strategic_emerging", "是否战略性新兴产业"),
+        _m("total_investment", "项目总投资"),
+        _m("annual_plan", "本年计划投资"),
+        _m("completed_ytd", "本年累计完成投资"),
+        _m("completed_cumulative", "开累完成投资"),
+        _d("start_date", "开工日期", required=False),
+        _d("planned_end_date", "计划竣工日期"),
+    ),
+    "固定资产投资项目进度，每半月报送；在建项目 = 状态为新开工或续建。",
+)
+
+_EQUITY = Table(
+    "equity_investments",
+    "股权投资",
+    "monthly",
+    ("investment_id", "period"),
+    (
+        _s("investment_id", "股权投资编码"),
+        _eid("投资企业编码"),
+        _p(),
+        _s("target_name", "被投资企业"),
+        _s("sector", "投向领域", vocab=("智能制造", "集成电路", "新材料", "生物医药", "数字经济", "新能源", "其他")),
+        _b("is_strategic_emerging", "是否战略性新兴产业"),
+        _m("planned_amount", "本年计划投资额"),
+        _m("completed_ytd", "本年累计完成投资额"),
+    ),
+    "股权投资项目，每月报送。",
+)
+
+_FUNDS = Table(
+    "funds",
+    "国有基金",
+    "monthly",
+    ("fund_id", "period"),
+    (
+        _s("fund_id", "基金编码"),
+        _eid("管理企业编码"),
+        _p(),
+        _s("fund_name", "基金名称"),
+        _s("fund_type", "基金类型", vocab=("产业基金", "人才基金", "科创基金")),
+        _m("aum", "实际在管规模"),
+        _i("sub_funds", "参股基金数", "支"),
+        _i("projects_invested", "对外投资项目数", "个"),
+        _d("established_date", "设立日期"),
+    ),
+    "区级国有基金运行情况。",
+)
+
+_LISTINGS = Table(
+    "listings",
+    "上市培育",
+    "monthly",
+    ("item_id", "period"),
+    (
+        _s("item_id", "培育事项编码"),
+        _eid("投资企业编码"),
+        _p(),
+        _s("company_name", "培育企业名称"),
+        _s("stage", "上市进程", vocab=("启动上市", "完成股改", "报辅", "报会", "已上市")),
+        _b("is_out_of_province", "是否省外企业"),
+        _s("invest_mode", "投资方式", vocab=("直接", "间接")),
+    ),
+    "国资直接或间接投资企业的上市培育进程。",
+)
+
+_DEBTS = Table(
+    "debts",
+    "融资明细",
+    "monthly",
+    ("debt_id", "period"),
+    (
+        _s("debt_id", "融资编码"),
+        _eid("融资主体企业编码"),
+        _p(),
+        _s("instrument_type", "融资品种",
+           vocab=("银行贷款", "企业债券", "中期票据", "短期融资券", "融资租赁", "信托及其他非标")),
+        _b("is_direct_financing", "是否直接融资"),
+        _m("balance", "期末余额"),
+        _n("annual_rate", "年利率", "%"),
+        _d("issue_date", "起息日"),
+        _d("maturity_date", "到期日"),
+    ),
+    "期末存续的带息融资逐笔明细（月末快照）。",
+)
+
+_CREDIT = Table(
+    "credit_lines",
+    "授信",
+    "monthly",
+    ("line_id", "period"),
+    (
+        _s("line_id", "授信编码"),
+        _eid(),
+        _p(),
+        _s("bank_name", "授信机构"),
+        _m("line_amount", "授信额度"),
+        _m("used_amount", "已使用额度"),
+        _b("is_committed", "是否承诺性授信"),
+        _b("signed_at_fair", "是否投融资对接会签约"),
+    ),
+    "金融机构授信情况。",
+)
+
+_RATINGS = Table(
+    "ratings",
+    "主体信用评级",
+    "event",
+    ("enterprise_id", "rating_date"),
+    (
+        _eid(),
+        _d("rating_date", "评级日期"),
+        _s("rating", "主体信用等级", vocab=("AAA", "AA+", "AA", "AA-", "A+")),
+        _s("agency", "评级机构"),
+        _s("outlook", "评级展望", vocab=("稳定", "正面", "负面")),
+    ),
+    "主体信用评级结果，发生评级（含跟踪评级）当月报送。",
+)
+
+_GUARANTEES = Table(
+    "guarantees",
+    "对外担保",
+    "monthly",
+    ("guarantee_id", "period"),
+    (
+        _s("guarantee_id", "担保编码"),
+        _eid("担保人企业编码", "guarantor_id"),
+        _p(),
+        _s("beneficiary_name", "被担保人名称"),
+        _s("beneficiary_id", "被担保人企业编码", required=False, desc="名录外企业为空"),
+        _s("relation", "与担保人关系", vocab=("全资子企业", "控股子企业", "参股企业", "非关联企业")),
+        _n("shareholding_pct", "担保人持股比例", "%", desc="担保人对被担保人的持股比例"),
+        _m("guaranteed_debt", "被担保债务金额"),
+        _m("amount", "担保金额"),
+        _d("start_date", "担保起始日"),
+        _d("end_date", "担保到期日"),
+    ),
+    "对外担保余额明细；担保金额 ÷ 被担保债务 × 100 > 持股比例 即为超股比担保。",
+)
+
+_IDLE = Table(
+    "idle_assets",
+    "存量资产盘活",
+    "monthly",
+    ("asset_id", "period"),
+    (
+        _s("asset_id", "资产编码"),
+        _eid(),
+        _p(),
+        _s("asset_name", "资产名称"),
+        _s("asset_type", "资产类型", vocab=("土地", "房产", "股权", "特许经营权", "自然资源", "其他")),
+        _m("book_value", "账面价值"),
+        _s("status", "盘活状态", vocab=("已梳理", "推进中", "已盘活")),
+        _m("revitalised_value_ytd", "本年累计盘活金额"),
+        _s("method", "盘活方式", required=False,
+           vocab=("出租", "出售", "资产注入", "REITs", "特许经营", "补办产权证")),
+    ),
+    "待盘活存量资产清单及进展。",
+)
+
+_REFORMS = Table(
+    "reforms",
+    "改革事项",
+    "monthly",
+    ("item_id", "period"),
+    (
+        _s("item_id", "改革事项编码"),
+        _eid(),
+        _p(),
+        _s("item_type", "改革类型", vocab=("混合所有制改革", "中长期激励", "董事会建设", "经理层任期制")),
+        _s("status", "推进状态", vocab=("储备", "推进中", "已完成")),
+        _d("completed_date", "完成日期", required=False),
+    ),
+    "国企改革事项台账。",
+)
+
+_LIVELIHOOD = Table(
+    "livelihood",
+    "民生实事",
+    "monthly",
+    ("task_id", "period"),
+    (
+        _s("task_id", "任务编码"),
+        _eid("责任企业编码"),
+        _p(),
+        _s("task_name", "任务名称"),
+        _s("category", "任务类别", vocab=("城市运行", "公共服务", "城市更新", "防汛防台", "疫情防控")),
+        _n("annual_target", "年度目标量", None),
+        _n("completed_ytd", "本年累计完成量", None),
+        _s("unit", "计量单位"),
+    ),
+    "国企承担的民生实事任务进度；完成量的计量单位见“计量单位”列。",
+)
+
+_TARGETS = Table(
+    "targets",
+    "年度目标",
+    "yearly",
+    ("enterprise_id", "year", "item"),
+    (
+        _eid(),
+        _i("year", "年度", None),
+        _s("item", "目标项目", desc="指标编码或报表项目，如 revenue、total_profit、investment_completed"),
+        _s("item_name", "目标项目名称", required=False),
+        _n("target_value", "目标值", None),
+        _s("unit", "计量单位"),
+    ),
+    "区国资委下达的年度目标；enterprise_id 为 DISTRICT 表示全区目标。目标值按“计量单位”列计量。",
+)
+
+#: Every contract table by name, in the contract's order.
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        _ROSTER,
+        _FINANCIALS,
+        _PROJECTS,
+        _EQUITY,
+        _FUNDS,
+        _LISTINGS,
+        _DEBTS,
+        _CREDIT,
+        _RATINGS,
+        _GUARANTEES,
+        _IDLE,
+        _REFORMS,
+        _LIVELIHOOD,
+        _TARGETS,
+    )
+}
+
+
+def table(name: str) -> Table:
+    """The contract table called ``name`` (KeyError with a Chinese message otherwise)."""
+    try:
+        return TABLES[name]
+    except KeyError:
+        raise KeyError(f"数据契约中没有表 {name}；可用的表：{', '.join(TABLES)}") from None
+
+
+def labels_zh(name: str) -> dict[str, str]:
+    """``{field name: Chinese header}`` for table ``name``, in contract order."""
+    return {f.name: f.label_zh for f in table(name).fields}
+
+
+def header_to_field(name: str) -> dict[str, str]:
+    """``{Chinese header: field name}`` for table ``name`` (the reverse of :func:`labels_zh`)."""
+    return {f.label_zh: f.name for f in table(name).fields}
+
+
+def money_fields(name: str) -> list[str]:
+    """Fields of table ``name`` holding money (stored in 万元)."""
+    return [f.name for f in table(name).fields if f.is_money]
+
+
+def pandera_schema(name: str, *, coerce: bool = True, unique_keys: bool = True, extra_checks=None):
+    """A pandera ``DataFrameSchema`` for table ``name``, built from the contract.
+
+    Checks column presence, types (after intake parsing), vocabularies and that
+    required columns hold no missing values. Extra columns (``source_file``,
+    ``source_row``) are allowed. ``extra_checks`` maps a field to more pandera checks
+    (validation adds its ranges there); ``unique_keys`` checks the table's key.
+    """
+    import pandera.pandas as pa  # deferred: heavy dependency, loaded on first use
+
+    t = table(name)
+    columns = {}
+    for f in t.fields:
+        checks = []
+        if f.vocabulary:
+            checks.append(pa.Check.isin(list(f.vocabulary)))
+        if f.dtype == "period":
+            pattern = r"^\d{4}-(0[1-9]|1[0-2])(-H[12])?$"
+            checks.append(pa.Check.str_matches(pattern))
+        checks += list((extra_checks or {}).get(f.name, ()))
+        dtype = {
+            "str": None,
+            "period": None,
+            "float": "float64",
+            "int": "Int64",
+            "bool": "boolean",
+            "date": "datetime64[ns]",
+        }[f.dtype]
+        columns[f.name] = pa.Column(dtype, checks=checks or None, nullable=not f.required,
+                                    coerce=coerce and f.dtype != "date", required=True)
+    return pa.DataFrameSchema(columns, strict=False, unique=list(t.key) if unique_keys else None, name=t.label_zh)
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def render_contract_markdown() -> str:
+    """The data contract as a Chinese Markdown document (``docs/data-contract.md``)."""
+    lines = [
+        "# 数据契约",
+        "",
+        "> 本文件由 `guozi_analysis.contract.render_contract_markdown()` 生成，请勿手工编辑；"
+        "修改 `src/guozi_analysis/contract.py` 后重新生成。",
+        "",
+        "## 通用约定",
+        "",
+        "- 金额内部统一以**万元**计（浮点数）；报送文件的单位行可写 `单位：元`、`单位：万元` 或 `单位：亿元`，读入时换算为万元。",
+        "- 百分比以百分数计（65.3 表示 65.3%）；人数、个数为整数；日期为 ISO 格式（YYYY-MM-DD）。",
+        "- 期间：月报 `YYYY-MM`；半月报 `YYYY-MM-H1`（截至 15 日）、`YYYY-MM-H2`（截至月末）。",
+        "- 企业编码：集团 `G01`…`G06`，二级子企业 `G01-01`，三级子企业 `G01-01-01`；全区汇总为 `DISTRICT`。",
+        "- 集团报送**合并**财务数（已含子企业）：集团财务项目取其合并行，全区 = 六大集团之和。"
+        "明细表（项目、融资、担保、资产等）每一项只列在所属企业名下：集团合计 = 集团全部下属企业之和，全区 = 全部行之和。",
+        "- 报送文件：第 1 行中文表头，第 2 行单位行（如 `单位：万元`，非数值列留空），第 3 行起为数据；是/否字段填“是”或“否”。",
+        "- 缺失值保持为空（NaN），不以 0 代替。",
+        "",
+        "## 表一览",
+        "",
+        "| 表名 | 中文名（工作表名） | 频率 | 主键 | 字段数 |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for t in TABLES.values():
+        lines.append(
+            f"| `{t.name}` | {t.label_zh} | {_FREQ_ZH[t.frequency]} | {', '.join(t.key)} | {len(t.fields)} |"
+        )
+    for i, t in enumerate(TABLES.values(), start=1):
+        lines += [
+            "",
+            f"## {i}. {t.label_zh}（`{t.name}`）",
+            "",
+            t.description_zh,
+            "",
+            f"频率：{_FREQ_ZH[t.frequency]}；主键：{'、'.join(f'`{k}`' for k in t.key)}。",
+            "",
+            "| 字段 | 中文表头 | 类型 | 单位 | 必填 | 取值范围 | 说明 |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
+        ]
+        for f in t.fields:
+            vocab = "、".join(f.vocabulary) if f.vocabulary else ""
+            lines.append(
+                f"| `{f.name}` | {f.label_zh} | {_DTYPE_ZH[f.dtype]} | {f.unit or ''} | "
+                f"{'是' if f.required else '否'} | {_md_escape(vocab)} | {_md_escape(f.description_zh)} |"
+            )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,2 @@
+"""Publishing layer: narrative, notebook views, workbooks, the book's sources and the renderers.
+"""

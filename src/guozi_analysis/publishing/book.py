@@ -1,0 +1,207 @@
+"""The Quarto book's sources in ``reports/``: ``_quarto.yml`` and the generated pages.
+
+``_quarto.yml`` is generated from ``params/district.yaml`` and the executed
+notebooks so that a district never edits it by hand; for the demo district the
+generated file is committed (and a test checks that regenerating it changes
+nothing). The same file drives ``quarto render`` and the built-in renderer.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import yaml
+
+from guozi_analysis.base import config
+from guozi_analysis.base.fonts import cjk_font_path
+from guozi_analysis.base.params import district_settings, read_yaml
+from guozi_analysis.base.periods import as_of_date
+from guozi_analysis.indicators.catalogue import catalogue_frame
+from guozi_analysis.publishing.text import data_version, date_zh
+
+HEADER = (
+    "# 由 guozi 生成（guozi_analysis.book.write_book_sources），请勿手工修改；两个版本（内部版、公开版）\n"
+    "# 各有一个 profile 文件 _quarto-<版本>.yml，`quarto render reports --profile public` 出版公开版。\n"
+    "# 书名、期间等在 params/district.yaml 中设置。有 Quarto 时 `quarto render reports` 即可出版，\n"
+    "# 没有 Quarto 时 `guozi render` 用内置渲染器（pandoc + Typst）读取本文件出版同样的书。\n"
+)
+
+
+EDITIONS = {"internal": "内部版", "public": "公开版"}
+#: Written at each publication (not versioned): the hash of the run's inputs, shown on the cover.
+DATA_VERSION_FILE = "_data-version.yml"
+
+
+def book_config(*, period: str, settings: dict) -> dict:
+    """The common ``_quarto.yml``: everything but the chapter lists, which each edition's profile holds."""
+    report = settings["report"]
+    district = settings["district"]
+    return {
+        "project": {"type": "book", "output-dir": "_build"},
+        "metadata-files": [DATA_VERSION_FILE],
+        "profile": {"default": "internal", "group": [list(EDITIONS)]},
+        "lang": "zh",
+        "execute": {"enabled": False, "echo": False},
+        "book": {
+            "title": report["title"],
+            "subtitle": report.get("subtitle", ""),
+            "author": district["supervisor"],
+            "district": district["name"],
+            "date": as_of_date(period).isoformat(),
+            "output-file": report.get("output_file", "review"),
+            "search": True,
+        },
+        "format": {
+            "html": {
+                "embed-resources": False,
+                "toc": True,
+                "number-sections": True,
+                "lang": "zh",
+                "mainfont": "Noto Sans CJK SC",
+            },
+            "typst": {
+                "papersize": "a4",
+                "mainfont": "Noto Sans CJK SC",
+                "font-paths": ["_fonts"],
+                "toc": True,
+                "number-sections": True,
+                "section-numbering": "1.1",
+            },
+        },
+    }
+
+
+def edition_config(edition: str, *, chapters: list[str], appendices: list[str], settings: dict) -> dict:
+    """One edition's profile (``_quarto-<edition>.yml``): its chapters, and where it is written."""
+    book = {"edition": EDITIONS[edition], "chapters": chapters, "appendices": appendices}
+    cfg: dict = {"book": book}
+    if edition != "internal":
+        cfg["project"] = {"output-dir": f"_build/{edition}"}
+        book["output-file"] = f"{settings['report'].get('output_file', 'review')}-{edition}"
+    return cfg
+
+
+def chapter_files(executed_dir: Path, reports_dir: Path) -> tuple[list[str], list[str]]:
+    """Chapters (index + district notebooks) and appendices (profiles + dictionary) as relative paths."""
+    rel = executed_dir.relative_to(reports_dir)
+    district = sorted(p.name for p in executed_dir.glob("[0-9][0-9]_*.ipynb"))
+    profiles = sorted(p.name for p in (executed_dir / "profiles").glob("profile_*.ipynb"))
+    chapters = ["index.md"] + [f"{rel.as_posix()}/{name}" for name in district]
+    appendices = [f"{rel.as_posix()}/profiles/{name}" for name in profiles] + ["dictionary.md", "methods.md"]
+    return chapters, appendices
+
+
+def public_selection(chapters: list[str], appendices: list[str], *, settings: dict) -> tuple[list[str], list[str]]:
+    """Keep only the chapters the district lists as public (``report.public_edition`` in params)."""
+    allowed = set(settings["report"].get("public_edition", []))
+
+    def keep(path: str) -> bool:
+        return Path(path).stem in allowed or Path(path).name in allowed
+
+    return [c for c in chapters if keep(c)], [a for a in appendices if keep(a)]
+
+
+def _dump(cfg: dict) -> str:
+    return HEADER + yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False, width=120)
+
+
+def write_book_sources(
+    *,
+    period: str,
+    reports_dir: Path | None = None,
+    executed_dir: Path | None = None,
+    params_dir: Path | None = None,
+) -> Path:
+    """Write ``_quarto.yml`` and one profile per edition, ``index.md``, ``dictionary.md``; copy the font."""
+
+    reports_dir = reports_dir or config.REPORTS_DIR
+    executed_dir = executed_dir or config.EXECUTED_DIR
+    settings = district_settings(params_dir=params_dir)
+    chapters, appendices = chapter_files(executed_dir, reports_dir)
+    (reports_dir / "_quarto.yml").write_text(_dump(book_config(period=period, settings=settings)), "utf-8")
+    selections = {"internal": (chapters, appendices),
+                  "public": public_selection(chapters, appendices, settings=settings)}
+    for edition, (chaps, apps) in selections.items():
+        cfg = edition_config(edition, chapters=chaps, appendices=apps, settings=settings)
+        (reports_dir / f"_quarto-{edition}.yml").write_text(_dump(cfg), "utf-8")
+    version = {"book": {"data-version": data_version(executed_dir)}}
+    (reports_dir / DATA_VERSION_FILE).write_text(yaml.safe_dump(version, allow_unicode=True), "utf-8")
+    (reports_dir / "index.md").write_text(index_page(period=period, settings=settings,
+                                                     executed_dir=executed_dir), "utf-8")
+    (reports_dir / "dictionary.md").write_text(dictionary_page(catalogue_frame()), "utf-8")
+    (reports_dir / "methods.md").write_text(methods_page(params_dir=params_dir), "utf-8")
+    fonts = reports_dir / "_fonts"
+    fonts.mkdir(exist_ok=True)
+    font = cjk_font_path()
+    if not (fonts / font.name).exists():
+        shutil.copy2(font, fonts / font.name)
+    return reports_dir / "_quarto.yml"
+
+
+def methods_page(*, params_dir: Path | None = None) -> str:
+    """The methods appendix: how forecasts are made and chosen, and the rules behind risk and assessment."""
+
+    forecast = (config.DOCS_DIR / "forecast-method.md").read_text("utf-8").splitlines()
+    body = [("#" + line) if line.startswith("#") else line for line in forecast[1:]]  # one level down
+    risk = read_yaml((params_dir or config.PARAMS_DIR) / "risk_rules.yaml", what="风险规则文件")
+    lines = ["# 方法说明", "", "## 年末预测", *body, "", "## 风险预警规则", "",
+             "规则与阈值全部来自 `params/risk_rules.yaml`，修改该文件即可调整名单，无需改代码。", "",
+             "| 规则 | 类别 | 严重程度 | 列入重点监管 | 依据 |", "|---|---|---|---|---|"]
+    for rule in risk.get("rules", []):
+        lines.append(f"| {rule.get('name_zh', rule.get('id'))} | {rule.get('family', '')} | "
+                     f"{rule.get('severity', '')} | {'是' if rule.get('on_list') else '否'} | "
+                     f"{str(rule.get('source', '')).replace('|', '／')} |")
+    lines += ["", "## 经营业绩考核", "",
+              "考核方案（指标、按功能分类的权重、目标完成计分或功效系数法、加减分、等级线）逐年存放在 "
+              "`params/assessment/<年度>.yaml`，行业标准值在 `params/assessment/standards.csv`（示范区为示意值）。"
+              "功效系数法：本档基础分 = 权数 × 本档标准系数；调整分 = 功效系数 × (上档基础分 − 本档基础分)，"
+              "功效系数 = (实际值 − 本档标准值) ÷ (上档标准值 − 本档标准值)；达到优秀值得满分，低于较差值得 0 分。", ""]
+    return "\n".join(lines)
+
+
+def dictionary_page(catalogue) -> str:
+    """The indicator dictionary appendix: every indicator with formula, unit, direction, source."""
+    direction_zh = {"higher_better": "越高越好", "lower_better": "越低越好", "band": "区间内为宜"}
+    lines = ["# 指标词典", "",
+             f"本书使用的“六张报表”共 {len(catalogue)} 项指标，定义如下（来源见各项）。", ""]
+    for table, rows in catalogue.groupby("table_name_zh", sort=False):
+        lines += [f"## {table}", "", "| 编号 | 指标 | 公式 | 单位 | 方向 | 来源 |", "|---|---|---|---|---|---|"]
+        for row in rows.itertuples():
+            formula = str(getattr(row, "formula", "")).replace("|", "\\|")
+            lines.append(f"| {row.id} | {row.name_zh} | {formula} | {row.unit} | "
+                         f"{direction_zh.get(row.direction, row.direction)} | {row.source} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def index_page(*, period: str, settings: dict, executed_dir: Path) -> str:
+    """The book's first page: what this is, the as-of date, the data version."""
+
+    manifest = {}
+    try:
+        manifest = json.loads((executed_dir / "manifest.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        pass
+
+    version = data_version(executed_dir)
+    district = settings["district"]
+    lines = [
+        "# 前言 {.unnumbered}",
+        "",
+        f"本书由 {district['supervisor']} 使用 guozi-analysis 根据企业报送数据自动生成，"
+        f"数据截至{date_zh(as_of_date(period))}。",
+        "",
+        "| 项目 | 内容 |",
+        "|---|---|",
+        f"| 地区 | {district['name']} |",
+        f"| 出版期间 | {period} |",
+        f"| 数据截至 | {date_zh(as_of_date(period))} |",
+        f"| 数据版本（输入文件哈希） | {version} |",
+        f"| 软件版本 | guozi-analysis {manifest.get('package_version', '—')} |",
+        "",
+        "各章为按期执行的分析笔记本；附录为各集团画像与指标词典。金额单位除注明外为亿元。",
+        "",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,902 @@
+"""The year-end review's sentences, written from data.
+
+Each number in a sentence is a :class:`Fact` that remembers the shared table, the entity and the
+item it came from (``source = "table:entity:item"``), so that a test can check every printed number
+against its source and the book can print, under each section, the table of numbers it used.
+Wording follows the data (增长/下降, 完成/未完成, 快于/慢于序时进度).
+
+How it fits together
+--------------------
+* The shared step calls :func:`shared_frames`, which writes ``line_items`` (the panel),
+  ``narrative_items`` (the counts, sums and derived figures of the review that are not indicators:
+  equity investment by sector, listing stages, AA+ ranks, financing-cost history, key-supervision
+  counts …, each with the rule it was computed by), ``narrative_targets`` (next year's quantified
+  targets) and ``narrative_outlook`` (next year's projections, when the forecast module can give
+  them).
+* The section functions (:func:`section_investment`, :func:`section_reform`, :func:`section_risk`,
+  :func:`section_plan`) only *look numbers up* in those parquet files and the indicator table, and
+  return a :class:`Section` (``.markdown`` and ``.facts``).
+* :func:`show` and :func:`sources_table` are what the notebooks call.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from guozi_analysis.analyses.forecast import project_next_year
+from guozi_analysis.base import config
+from guozi_analysis.base.params import load_yaml
+from guozi_analysis.base.periods import as_of_date, closed_month, parse_period
+from guozi_analysis.indicators.catalogue import catalogue_frame
+from guozi_analysis.indicators.formulas import safe_divide
+from guozi_analysis.indicators.panel import item_name, line_items
+from guozi_analysis.publishing.text import Fact, _isnan, change_word, date_zh, done_word, markdown, pace_word
+
+DISTRICT_ID = "DISTRICT"
+
+
+#: Chinese names of the shared tables a fact may come from.
+SOURCE_TABLES_ZH = {
+    "indicators": "指标表（64项指标）",
+    "line_items": "指标面板（报表项目与明细汇总）",
+    "narrative_items": "总结口径汇总表",
+    "narrative_targets": "年度目标表",
+    "narrative_outlook": "全年预测表",
+    "assessment_ranking": "经营业绩考核结果",
+}
+
+#: Equity-investment sectors that count as strategic emerging industries in the text.
+TOP_SECTORS = 3
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section of the review: its heading, its Markdown text and the facts printed in it."""
+
+    title: str
+    markdown: str
+    facts: tuple[Fact, ...] = field(default_factory=tuple)
+
+    def sources(self) -> pd.DataFrame:
+        """The numbers used, in order, with their source (Chinese headers)."""
+        return sources_table(self)
+
+
+def render(template: str, facts: dict[str, Fact]) -> tuple[str, list[Fact]]:
+    """Fill ``{name}`` slots with the facts' printed numbers; return the text and facts in order."""
+    slots = re.findall(r"\{(\w+)\}", template)
+    used = [facts[name] for name in slots if name in facts]
+    out = template
+    for name, fact in facts.items():
+        out = out.replace("{" + name + "}", fact.text())
+    return out, used
+
+
+def indicator_fact(indicators: pd.DataFrame, entity_id: str, indicator_id: str, unit: str) -> Fact:
+    """A fact from the tidy indicator table (value NaN when absent)."""
+    row = indicators.loc[(indicators["entity_id"] == entity_id) & (indicators["indicator_id"] == indicator_id)]
+    value = float(row["value"].iloc[0]) if len(row) else float("nan")
+    return Fact(value, unit, f"indicators:{entity_id}:{indicator_id}")
+
+
+class _Writer:
+    """Collects the facts of a text in the order their numbers are printed."""
+
+    def __init__(self) -> None:
+        self.facts: list[Fact] = []
+
+    def n(self, fact: Fact) -> str:
+        self.facts.append(fact)
+        return fact.text()
+
+
+# ------------------------------------------------------------------------------------------------
+# the shared step: frames the review reads
+# ------------------------------------------------------------------------------------------------
+def _month_rows(tables: Mapping[str, pd.DataFrame], name: str, month: str) -> pd.DataFrame:
+    frame = tables.get(name)
+    if frame is None or not len(frame) or "period" not in frame.columns:
+        return pd.DataFrame(columns=[] if frame is None else frame.columns)
+    labels = frame["period"].astype("string").str.strip()
+    return frame.loc[labels.isin([month, f"{month}-H2"]).fillna(False).to_numpy()]
+
+
+def _flag(series: pd.Series) -> pd.Series:
+    if series.dtype == bool:
+        return series
+    text = series.astype("string").str.strip().str.lower()
+    return text.isin(["true", "1", "1.0", "是"]).fillna(False).astype(bool)
+
+
+def _item(rows: list[dict], item: str, value, unit: str, label: str, basis: str, note: str = "") -> None:
+    rows.append({"entity_id": DISTRICT_ID, "item": item,
+                 "value": float("nan") if _isnan(value) else float(value),
+                 "unit": unit, "label_zh": label, "basis": basis, "note": note})
+
+
+def _panel_value(panel: pd.DataFrame, column: str) -> float:
+    row = panel.loc[panel["entity_id"] == DISTRICT_ID]
+    if not len(row) or column not in row.columns:
+        return float("nan")
+    return float(row[column].iloc[0])
+
+
+def _indicator_value(indicators: pd.DataFrame, entity_id: str, indicator_id: str) -> float:
+    row = indicators.loc[(indicators["entity_id"] == entity_id) & (indicators["indicator_id"] == indicator_id)]
+    return float(row["value"].iloc[0]) if len(row) else float("nan")
+
+
+def _equity_items(rows: list[dict], tables, month: str) -> None:
+    eq = _month_rows(tables, "equity_investments", month)
+    if not len(eq):
+        return
+    done = pd.to_numeric(eq["completed_ytd"], errors="coerce")
+    by_sector = done.groupby(eq["sector"].astype("string").to_numpy()).sum(min_count=1)
+    by_sector = by_sector.sort_values(ascending=False, kind="mergesort")
+    for rank, (sector, value) in enumerate(by_sector.items(), start=1):
+        _item(rows, f"equity_sector_completed[{sector}]", value, "万元", f"股权投资本年完成额（{sector}）",
+              "股权投资台账本月快照：按投向领域汇总本年累计完成额", note=str(rank))
+
+
+def _fund_items(rows: list[dict], tables, month: str, year: int) -> None:
+    funds = _month_rows(tables, "funds", month)
+    if not len(funds):
+        return
+    names = "、".join(funds["fund_name"].astype(str))
+    _item(rows, "fund_count", len(funds), "支", "国有基金数", "国有基金台账本月快照的基金数", names)
+    est = pd.to_datetime(funds["established_date"], errors="coerce")
+    new = funds.loc[(funds["fund_type"].astype(str) == "科创基金").to_numpy() & (est.dt.year == year).to_numpy()]
+    _item(rows, "fund_new_kechuang_count", len(new), "支", "本年新组建科创基金数",
+          "基金类型为科创基金且成立日期在本年", "、".join(new["fund_name"].astype(str)))
+
+
+LISTING_STAGES = {
+    "listing_ipo_count": (("已上市",), "已上市企业数"),
+    "listing_filed_count": (("报辅", "报会"), "完成报辅、报会企业数"),
+    "listing_reformed_count": (("完成股改",), "完成股改企业数"),
+    "listing_started_count": (("启动上市",), "启动上市流程企业数"),
+}
+
+
+def _listing_items(rows: list[dict], tables, month: str) -> None:
+    lst = _month_rows(tables, "listings", month)
+    if not len(lst):
+        return
+    stage = lst["stage"].astype(str)
+    for item, (stages, label) in LISTING_STAGES.items():
+        hit = lst.loc[stage.isin(stages).to_numpy()]
+        _item(rows, item, len(hit), "家", label, f"上市培育台账本月快照中阶段为{'、'.join(stages)}的企业数",
+              "、".join(hit["company_name"].astype(str)))
+    ipo = lst.loc[stage.eq("已上市").to_numpy() & _flag(lst["is_out_of_province"]).to_numpy()]
+    _item(rows, "listing_ipo_out_of_province_count", len(ipo), "家", "其中省外企业上市数",
+          "已上市且为省外企业", "、".join(ipo["company_name"].astype(str)))
+
+
+def _rating_items(rows: list[dict], tables, roster: pd.DataFrame, as_of: date) -> None:
+    ratings = tables.get("ratings")
+    if ratings is None or not len(ratings):
+        return
+    r = ratings.assign(_d=pd.to_datetime(ratings["rating_date"], errors="coerce"))
+    r = r.loc[(r["_d"] <= pd.Timestamp(as_of)).fillna(False).to_numpy()]
+    high = r.loc[r["rating"].astype(str).isin(["AAA", "AA+"]).to_numpy()]
+    latest = r.sort_values("_d", kind="mergesort").drop_duplicates("enterprise_id", keep="last")
+    holders = latest.loc[latest["rating"].astype(str).isin(["AAA", "AA+"]).to_numpy(), "enterprise_id"].astype(str)
+    first = high.groupby(high["enterprise_id"].astype(str))["_d"].min()
+    first = first.reindex(sorted(holders)).sort_values(kind="mergesort")
+    names = dict(zip(roster["enterprise_id"].astype(str), roster["name"].astype(str)))
+    new = [e for e, d in first.items() if d.year == as_of.year]
+    _item(rows, "aa_plus_count", len(holders), "家", "AA+及以上主体信用等级企业数",
+          "截至期末最近一次评级为AA+或AAA的企业数", "、".join(names.get(e, e) for e in first.index))
+    _item(rows, "aa_plus_new_count", len(new), "家", "本年新获AA+主体信用等级企业数",
+          "首次获评AA+或AAA的日期在本年", "、".join(names.get(e, e) for e in new))
+    if new:
+        order = list(first.index).index(new[0]) + 1
+        _item(rows, "aa_plus_new_rank", order, "家", "本年新获评企业为全区第几家AA+主体",
+              "按首次获评AA+或AAA的日期排序", names.get(new[0], new[0]))
+
+
+def _credit_items(rows: list[dict], tables, month: str) -> None:
+    lines = _month_rows(tables, "credit_lines", month)
+    if not len(lines):
+        return
+    fair = lines.loc[_flag(lines["signed_at_fair"]).to_numpy()]
+    _item(rows, "fair_credit_count", len(fair), "笔", "投融资对接会签约授信笔数",
+          "授信台账本月快照中在投融资对接会签约的授信笔数")
+    _item(rows, "fair_credit_enterprises", fair["enterprise_id"].nunique(), "家", "投融资对接会签约企业数",
+          "在投融资对接会签约授信的企业数")
+
+
+def financing_cost_history(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """District composite financing cost by month: Σ(余额 × 利率) / Σ 有利率的余额 (%), over all history."""
+
+    debts = tables.get("debts")
+    if debts is None or not len(debts):
+        return pd.DataFrame(columns=["month", "composite_financing_cost"])
+    balance = pd.to_numeric(debts["balance"], errors="coerce")
+    rate = pd.to_numeric(debts["annual_rate"], errors="coerce")
+    rated = balance.notna() & rate.notna()
+    month = debts["period"].astype("string").str.slice(0, 7)
+    frame = pd.DataFrame({"month": month.to_numpy(),
+                          "rxb": (balance * rate).where(rated, 0.0).to_numpy(),
+                          "bal": balance.where(rated, 0.0).to_numpy()})
+    sums = frame.groupby("month", sort=True)[["rxb", "bal"]].sum()
+    cost = safe_divide(sums["rxb"], sums["bal"])
+    return pd.DataFrame({"month": sums.index.astype(str), "composite_financing_cost": cost.to_numpy()})
+
+
+def lowest_since(history: pd.DataFrame, month: str) -> str | None:
+    """The first month from which ``month``'s cost is the lowest, or ``None`` when it is not a low.
+
+    Walks back from ``month`` while every earlier value is higher; the month after the last value
+    that is not higher (or the first month of the history) is returned as ``"YYYY-MM"``.
+    """
+    h = history.dropna().sort_values("month")
+    h = h.loc[h["month"] <= month]
+    if not len(h) or h["month"].iloc[-1] != month:
+        return None
+    current = h["composite_financing_cost"].iloc[-1]
+    earlier = h.iloc[:-1]
+    if not len(earlier):
+        return None
+    not_higher = earlier.loc[earlier["composite_financing_cost"] <= current]
+    if not len(not_higher):
+        return str(earlier["month"].iloc[0])
+    after = earlier.loc[earlier["month"] > not_higher["month"].iloc[-1]]
+    return str(after["month"].iloc[0]) if len(after) else None
+
+
+def _financing_items(rows: list[dict], tables, month: str) -> None:
+    hist = financing_cost_history(tables)
+    if not len(hist):
+        return
+    since = lowest_since(hist, month)
+    start = str(hist.dropna()["month"].min())
+    _item(rows, "financing_cost_history_start_year", int(start[:4]), "年", "融资明细最早月份（年）",
+          "融资明细中有利率数据的最早月份", start)
+    if since is not None:
+        _item(rows, "financing_cost_lowest_since_year", int(since[:4]), "年", "综合融资成本最低纪录起始年",
+              "本月综合融资成本低于自该月起的每个月（逐月 Σ余额×利率 / Σ余额）", since)
+        _item(rows, "financing_cost_lowest_since_month", int(since[5:7]), "月", "综合融资成本最低纪录起始月",
+              "同上", since)
+
+
+def _risk_lines() -> tuple[float, float]:
+    """Key-supervision lines (debt ratio, interest coverage) from ``params/risk_rules.yaml`` (80, 0)."""
+    debt, cover = 80.0, 0.0
+    try:
+
+        for rule in load_yaml("risk_rules.yaml").get("rules", []):
+            if rule.get("id") == "district_debt_ratio" and isinstance(rule.get("threshold"), (int, float)):
+                debt = float(rule["threshold"])
+            if rule.get("id") == "district_negative_coverage" and isinstance(rule.get("threshold"), (int, float)):
+                cover = float(rule["threshold"])
+    except (FileNotFoundError, ValueError):
+        pass
+    return debt, cover
+
+
+def _supervision_items(rows: list[dict], indicators: pd.DataFrame) -> None:
+    debt_line, cover_line = _risk_lines()
+    ind = indicators.loc[indicators["entity_id"].astype(str) != DISTRICT_ID]
+    names = dict(zip(ind["entity_id"].astype(str), ind["entity_name"].astype(str)))
+    for item, indicator, test, label, line in (
+        ("key_debt_ratio_count", "debt_to_asset_ratio", lambda v: v > debt_line, "资产负债率超过重点监管线的企业数",
+         debt_line),
+        ("key_negative_coverage_count", "interest_coverage", lambda v: v < cover_line, "已获利息倍数为负的企业数",
+         cover_line),
+    ):
+        values = ind.loc[ind["indicator_id"] == indicator].set_index("entity_id")["value"].astype(float)
+        hit = values.loc[test(values).fillna(False).to_numpy()]
+        _item(rows, item, len(hit), "家", label,
+              f"指标表中集团与子企业（不含全区合计）{indicator} {'>' if line == debt_line else '<'} {line:g} 的个数",
+              "、".join(names.get(str(e), str(e)) for e in sorted(hit.index.astype(str))))
+    _item(rows, "debt_ratio_line", debt_line, "%", "资产负债率重点监管线", "params/risk_rules.yaml district_debt_ratio")
+
+
+def _reform_items(rows: list[dict], tables, month: str) -> None:
+    ref = _month_rows(tables, "reforms", month)
+    if not len(ref):
+        return
+    kind, status = ref["item_type"].astype(str), ref["status"].astype(str)
+    for item, k, s, label in (
+        ("mixed_reform_in_progress_count", "混合所有制改革", "推进中", "正在推进混改的企业数"),
+        ("mixed_reform_reserve_count", "混合所有制改革", "储备", "混改储备企业数"),
+        ("board_done_count", "董事会建设", "已完成", "完成董事会建设的企业数"),
+        ("tenure_done_count", "经理层任期制", "已完成", "完成经理层任期制改革的企业数"),
+    ):
+        hit = ref.loc[(kind == k).to_numpy() & (status == s).to_numpy()]
+        _item(rows, item, len(hit), "家", label, f"改革事项台账本月快照中类型为{k}、状态为{s}的事项数")
+
+
+def _assessment_items(rows: list[dict], tables, roster: pd.DataFrame, year: int) -> None:
+    groups = roster.loc[_flag(roster["is_group"]).to_numpy() if "is_group" in roster else roster["level"] == 1]
+    _item(rows, "group_count", len(groups), "家", "集团数", "企业名录中的集团数")
+    targets = tables.get("targets")
+    if targets is not None and len(targets):
+        t = targets.loc[(pd.to_numeric(targets["year"], errors="coerce") == year).to_numpy()]
+        with_targets = set(t["enterprise_id"].astype(str)) & set(groups["enterprise_id"].astype(str))
+        _item(rows, "groups_with_targets_count", len(with_targets), "家", "已下达本年考核目标的集团数",
+              "年度目标表中有本年目标的集团数")
+
+
+def _derived_items(rows: list[dict], panel: pd.DataFrame) -> None:
+
+    done, target = _panel_value(panel, "proj_completed_ytd"), _panel_value(panel, "target_investment_completed")
+    _item(rows, "investment_target", target, "万元", "本年固定资产投资目标（各集团合计）",
+          "年度目标表 investment_completed（全区为各集团合计）")
+    _item(rows, "investment_target_completion", safe_divide(done, target) * 100, "%",
+          "本年固定资产投资目标完成率", "本年完成投资 / 本年投资目标 × 100")
+    _item(rows, "idle_revitalised_count", _panel_value(panel, "idle_revitalised_count"), "个", "已盘活项目数",
+          "存量资产台账中状态为已盘活的项目数")
+    _item(rows, "idle_book_value", _panel_value(panel, "idle_book_value"), "万元", "存量资产账面价值",
+          "存量资产台账账面价值合计")
+    for col, unit in (("fair_credit_amount", "万元"), ("non_related_guarantee_count", "笔"),
+                      ("non_related_guarantee_balance", "万元"), ("above_share_guarantee_count", "笔"),
+                      ("above_share_guarantee_balance", "万元"), ("city_key_total_investment", "万元")):
+
+        _item(rows, col, _panel_value(panel, col), unit, item_name(col), f"指标面板 {col}（全区）")
+
+
+def narrative_items(tables: Mapping[str, pd.DataFrame], indicators: pd.DataFrame, *, period: str,
+                    panel: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The review's figures that are not indicators, one row each, with the rule they follow.
+
+    Columns: ``entity_id`` (always ``DISTRICT``), ``item``, ``value``, ``unit`` (万元 for money),
+    ``label_zh``, ``basis`` (how it is computed) and ``note`` (names behind a count, ranks …).
+    Missing source tables give no row (the text then says the data were not reported).
+    """
+
+    p = parse_period(period)
+    month = closed_month(p)
+    year = int(month[:4])
+    roster = tables["roster"]
+    panel = line_items(tables, period=period, roster=roster) if panel is None else panel
+    rows: list[dict] = []
+    _equity_items(rows, tables, month)
+    _fund_items(rows, tables, month, year)
+    _listing_items(rows, tables, month)
+    _rating_items(rows, tables, roster, p.as_of)
+    _credit_items(rows, tables, month)
+    _financing_items(rows, tables, month)
+    _supervision_items(rows, indicators)
+    _reform_items(rows, tables, month)
+    _assessment_items(rows, tables, roster, year)
+    _derived_items(rows, panel)
+    return pd.DataFrame(rows, columns=["entity_id", "item", "value", "unit", "label_zh", "basis", "note"])
+
+
+def plan_catalogue(year: int) -> dict:
+    """The quantified targets to track in ``year`` (``params/targets_<year>.yaml``, else the 2023 file)."""
+
+    name = f"targets_{year}.yaml"
+    if not (config.PARAMS_DIR / name).exists():
+        name = "targets_2023.yaml"
+    return load_yaml(name)
+
+
+def target_frame(tables: Mapping[str, pd.DataFrame], *, year: int) -> pd.DataFrame:
+    """Next year's district targets: the targets table first, the groups' sum, then the YAML default.
+
+    Columns: ``entity_id, year, item, name_zh, target_value, unit, comparison, status, status_label,
+    outlook, origin`` (where the value came from, in Chinese).
+    """
+    catalogue = plan_catalogue(year)
+    targets = tables.get("targets")
+    table = pd.DataFrame(columns=["enterprise_id", "year", "item", "target_value", "unit"])
+    if targets is not None and len(targets):
+        table = targets.loc[(pd.to_numeric(targets["year"], errors="coerce") == year).to_numpy()]
+    roster = tables.get("roster")
+    groups = set() if roster is None else set(roster.loc[_flag(roster["is_group"]).to_numpy(), "enterprise_id"]
+                                              .astype(str))
+    rows = []
+    for spec in catalogue.get("targets", []):
+        item = spec["item"]
+        own = table.loc[(table["item"].astype(str) == item).to_numpy()]
+        district = own.loc[(own["enterprise_id"].astype(str) == DISTRICT_ID).to_numpy()]
+        by_group = own.loc[own["enterprise_id"].astype(str).isin(groups).to_numpy()]
+        raw = spec.get("target_value")
+        value = float(raw) if isinstance(raw, (int, float)) and not isinstance(raw, bool) else float("nan")
+        origin = "params/targets_%d.yaml 缺省值" % year if not _isnan(value) else "未设定"
+        if len(district):
+            value, origin = float(district["target_value"].iloc[0]), "年度目标表（全区）"
+        elif spec.get("additive") and len(by_group) and len(by_group) == len(groups):
+            value, origin = float(pd.to_numeric(by_group["target_value"]).sum()), "年度目标表（各集团合计）"
+        rows.append({
+            "entity_id": DISTRICT_ID, "year": year, "item": item, "name_zh": spec.get("name_zh", item),
+            "target_value": value, "unit": spec.get("unit", ""), "comparison": spec.get("comparison", "at_least"),
+            "status": spec.get("status", ""), "status_label": spec.get("status_label", ""),
+            "outlook": bool(spec.get("outlook", False)), "origin": origin,
+        })
+    return pd.DataFrame(rows)
+
+
+def _district_ytd(financials: pd.DataFrame, item: str, roster: pd.DataFrame) -> pd.Series:
+    groups = roster.loc[_flag(roster["is_group"]).to_numpy(), "enterprise_id"].astype(str)
+    fin = financials.loc[financials["enterprise_id"].astype(str).isin(groups).to_numpy()]
+    values = pd.to_numeric(fin[item], errors="coerce")
+    months = fin["period"].astype("string").str.slice(0, 7).to_numpy()
+    return values.groupby(months).sum(min_count=len(groups)).dropna()
+
+
+def outlook_frame(tables: Mapping[str, pd.DataFrame], *, period: str, items: tuple[str, ...] = ("revenue",
+                  "total_profit"), n_sims: int = 1000) -> pd.DataFrame:
+    """Next year's district outlook for YTD line items (``forecast.project_next_year``); empty if unavailable.
+
+    Columns: ``entity_id, item, year, median, lo80, hi80, basis``.
+    """
+
+    columns = ["entity_id", "item", "year", "median", "lo80", "hi80", "basis"]
+    rows = []
+    fin = tables.get("financials")
+    if fin is None or not len(fin):
+        return pd.DataFrame(columns=columns)
+    for item in items:
+        series = _district_ytd(fin, item, tables["roster"])
+        try:
+            res = project_next_year(series, as_of=closed_month(period), n_sims=n_sims)
+        except (ValueError, KeyError):
+            continue
+        rows.append({"entity_id": DISTRICT_ID, "item": item, "year": int(res["year"]), "median": res["median"],
+                     "lo80": res["lo80"], "hi80": res["hi80"], "basis": res.get("basis", "")})
+    return pd.DataFrame(rows, columns=columns)
+
+
+def shared_frames(tables: Mapping[str, pd.DataFrame], indicators: pd.DataFrame, *, period: str,
+                  outlook: bool = True) -> dict[str, pd.DataFrame]:
+    """Frames the review chapters read: ``line_items``, ``narrative_items``, ``narrative_targets``,
+    ``narrative_outlook`` (empty when ``outlook`` is false or the forecast cannot be made)."""
+
+    panel = line_items(tables, period=period, roster=tables["roster"])
+    next_year = parse_period(period).year + 1
+    return {
+        "line_items": panel,
+        "narrative_items": narrative_items(tables, indicators, period=period, panel=panel),
+        "narrative_targets": target_frame(tables, year=next_year),
+        "narrative_outlook": outlook_frame(tables, period=period) if outlook else
+        pd.DataFrame(columns=["entity_id", "item", "year", "median", "lo80", "hi80", "basis"]),
+    }
+
+
+# ------------------------------------------------------------------------------------------------
+# reading the shared frames (sections look numbers up; they compute nothing)
+# ------------------------------------------------------------------------------------------------
+def _frame(ctx, key: str) -> pd.DataFrame:
+    if key == "indicators":
+        return ctx.indicators
+    path = Path(ctx.processed_dir) / f"{key}.parquet"
+    return pd.read_parquet(path) if path.exists() else pd.DataFrame()
+
+
+def source_value(ctx, source: str) -> float:
+    """The value a fact's ``source`` ("table:entity:item") points to in the shared results (NaN if absent)."""
+    table, entity, item = source.split(":", 2)
+    frame = _frame(ctx, table)
+    if not len(frame):
+        return float("nan")
+    if table == "line_items":
+        row = frame.loc[frame["entity_id"].astype(str) == entity]
+        return float(row[item].iloc[0]) if len(row) and item in row.columns else float("nan")
+    if table == "assessment_ranking":  # entity = year, item = status: number of enterprises
+        year = pd.to_numeric(frame["year"], errors="coerce")
+        return float(((year == int(entity)) & (frame["status"].astype(str) == item)).sum())
+    key, column = {"indicators": ("indicator_id", "value"), "narrative_items": ("item", "value"),
+                   "narrative_targets": ("item", "target_value")}.get(table, ("item", "value"))
+    if table == "narrative_outlook":
+        item, _, column = item.partition(".")
+        column = column or "median"
+    row = frame.loc[(frame["entity_id"].astype(str) == entity) & (frame[key].astype(str) == item)]
+    return float(row[column].iloc[0]) if len(row) else float("nan")
+
+
+class _Lookup:
+    """Facts of one context, looked up in the shared frames."""
+
+    def __init__(self, ctx) -> None:
+        self.ctx = ctx
+        self.items = _frame(ctx, "narrative_items")
+
+    def fact(self, table: str, item: str, unit: str, *, entity: str = DISTRICT_ID, digits: int = 2,
+             label: str = "") -> Fact:
+        source = f"{table}:{entity}:{item}"
+        return Fact(source_value(self.ctx, source), unit, source, digits, label)
+
+    def ind(self, indicator_id: str, unit: str, **kw) -> Fact:
+        return self.fact("indicators", indicator_id, unit, **kw)
+
+    def line(self, column: str, unit: str, **kw) -> Fact:
+        return self.fact("line_items", column, unit, **kw)
+
+    def item(self, item: str, unit: str, **kw) -> Fact:
+        if "label" not in kw and self.has(item):
+            kw["label"] = str(self.items.loc[self.items["item"] == item, "label_zh"].iloc[0])
+        return self.fact("narrative_items", item, unit, **kw)
+
+    def has(self, item: str) -> bool:
+        return len(self.items) > 0 and bool((self.items["item"] == item).any())
+
+    def note(self, item: str) -> str:
+        if not self.has(item):
+            return ""
+        value = self.items.loc[self.items["item"] == item, "note"].iloc[0]
+        return "" if _isnan(value) or value is None else str(value)
+
+    def with_prefix(self, prefix: str) -> pd.DataFrame:
+        if not len(self.items):
+            return self.items
+        return self.items.loc[self.items["item"].astype(str).str.startswith(prefix)]
+
+
+def _as_of_text(ctx) -> str:
+
+    return date_zh(as_of_date(ctx.period))
+
+
+def _year(ctx) -> int:
+
+    return parse_period(ctx.period).year
+
+
+def _missing(fact: Fact) -> bool:
+    return _isnan(fact.value)
+
+
+# ------------------------------------------------------------------------------------------------
+# chapter 一、工作完成情况
+# ------------------------------------------------------------------------------------------------
+def section_investment(ctx) -> Section:
+    """（一）抓项目、促投资：fixed-asset projects, equity investment, city key projects, funds, listings."""
+    L, w = _Lookup(ctx), _Writer()
+    n = w.n
+    paras = []
+    rate = L.ind("investment_completion_rate", "%")
+    gap = L.ind("investment_pace_gap", "百分点")
+    text = (f"**一是有效投资稳步放量。**截至{_as_of_text(ctx)}，全区国企在建固定资产投资项目"
+            f"{n(L.ind('projects_under_construction', '个'))}个，项目总投资{n(L.ind('project_total_investment', '亿元'))}亿元，"
+            f"本年计划投资{n(L.ind('project_annual_plan', '亿元'))}亿元；本年已完成投资"
+            f"{n(L.ind('project_completed_ytd', '亿元'))}亿元，年度完成率{n(rate)}%，"
+            f"{pace_word(gap.value)}序时进度{n(gap.magnitude())}个百分点。")
+    target = L.item("investment_target", "亿元")
+    if not _missing(target):
+        completion = L.item("investment_target_completion", "%")
+        text += (f"对照各集团年度投资目标合计{n(target)}亿元，已完成{n(completion)}%，"
+                 f"全年目标{done_word(completion.value, 100.0, done='已提前完成', not_done='尚未完成')}。")
+    eq_count = L.ind("equity_investment_count", "个")
+    text += (f"股权投资项目共{n(eq_count)}个，本年完成投资{n(L.ind('equity_investment_completed', '亿元'))}亿元")
+    sectors = L.with_prefix("equity_sector_completed[").head(TOP_SECTORS)
+    if len(sectors):
+        parts = []
+        for item in sectors["item"]:
+            name = item[len("equity_sector_completed["):-1]
+            parts.append(f"{name}（{n(L.item(item, '亿元'))}亿元）")
+        text += "，主要投向" + "、".join(parts) + "等领域"
+    text += (f"；固定资产与股权投资合计中战略性新兴产业占{n(L.ind('strategic_emerging_share', '%'))}%。")
+    city_rate = L.ind("city_key_completion_rate", "%")
+    elapsed = L.line("elapsed_share", "%")  # share of the year, printed nowhere: wording only
+    city_gap = city_rate.value - elapsed.value * 100 if not _missing(city_rate) else float("nan")
+    text += (f"国资国企承担市级重点工程建设项目{n(L.ind('city_key_project_count', '个'))}个，项目总投资"
+             f"{n(L.item('city_key_total_investment', '亿元'))}亿元，年度完成率{n(city_rate)}%，"
+             + ("总体按计划有序推进。" if not _isnan(city_gap) and city_gap >= 0 else "进度慢于序时，需加快推进。"))
+    paras.append(text)
+
+    text = "**二是基金与上市培育协同发力。**"
+    if L.has("fund_count"):
+        names = L.note("fund_count")
+        text += (f"{names}等{n(L.item('fund_count', '支'))}支国有基金实际在管规模{n(L.ind('fund_aum', '亿元'))}亿元，"
+                 f"参股基金{n(L.ind('fund_sub_funds', '支'))}支，对外投资项目{n(L.ind('fund_projects', '个'))}个；")
+        new = L.item("fund_new_kechuang_count", "支")
+        text += (f"本年新组建科创基金{n(new)}支。" if new.value > 0 else "本年未新组建科创基金。")
+    else:
+        text += "本期未报送国有基金台账。"
+    if L.has("listing_ipo_count"):
+        text += (f"国资通过直接、间接投资方式累计推动{n(L.item('listing_ipo_count', '家'))}家企业实现IPO"
+                 f"（其中省外企业{n(L.item('listing_ipo_out_of_province_count', '家'))}家），"
+                 f"完成报辅、报会{n(L.item('listing_filed_count', '家'))}家，完成股改"
+                 f"{n(L.item('listing_reformed_count', '家'))}家，另有{n(L.item('listing_started_count', '家'))}家启动上市流程。")
+    else:
+        text += "本期未报送上市培育台账。"
+    paras.append(text)
+    title = "（一）抓项目、促投资，国企发展积蓄新动能"
+    return Section(title, _join(title, paras), tuple(w.facts))
+
+
+def section_reform(ctx) -> Section:
+    """（二）强改革、注活水：idle-asset revitalisation, mixed-ownership reform, governance reforms."""
+    L, w = _Lookup(ctx), _Writer()
+    n = w.n
+    paras = []
+    found = L.ind("idle_assets_found", "个")
+    if _missing(found):
+        paras.append("**一是盘活存量资产。**本期未报送存量资产台账。")
+    else:
+        paras.append(
+            f"**一是盘活存量资产扩大有效投资。**截至{_as_of_text(ctx)}，共梳理出国企待盘活存量资产项目{n(found)}个，"
+            f"账面价值{n(L.item('idle_book_value', '亿元'))}亿元；经筛选，{n(L.ind('idle_assets_in_progress', '个'))}个项目"
+            f"正在加快推进，{n(L.item('idle_revitalised_count', '个'))}个项目已完成盘活，本年盘活资产价值"
+            f"{n(L.ind('revitalised_value_ytd', '亿元'))}亿元。")
+    if L.has("mixed_reform_in_progress_count"):
+        done = L.ind("mixed_reform_completed", "家")
+        text = (f"**二是稳妥推进混合所有制改革。**对{n(L.item('mixed_reform_in_progress_count', '家'))}家"
+                f"初步具备条件的子企业开展混改工作指导，另有{n(L.item('mixed_reform_reserve_count', '家'))}家列入储备，"
+                f"混改储备库合计{n(L.ind('mixed_reform_pool', '家'))}家；")
+        text += (f"本年已完成混改{n(done)}家。" if done.value > 0 else "本年尚无完成混改的企业。")
+        paras.append(text)
+        pilots = L.ind("incentive_pilots", "家")
+        text = (f"**三是完善公司治理与激励。**已完成董事会建设{n(L.item('board_done_count', '家'))}家、"
+                f"经理层任期制和契约化管理{n(L.item('tenure_done_count', '家'))}家；")
+        text += (f"{n(pilots)}家企业已启动中长期激励。" if pilots.value > 0 else "中长期激励尚处于方案储备阶段。")
+        paras.append(text)
+    else:
+        paras.append("**二是稳妥推进混合所有制改革。**本期未报送改革事项台账。")
+    title = "（二）强改革、注活水，国有资本焕发新活力"
+    return Section(title, _join(title, paras), tuple(w.facts))
+
+
+def _assessment_text(ctx, L: _Lookup, n) -> str:
+    year = _year(ctx)
+    ranking = _frame(ctx, "assessment_ranking")
+    text = "**二是优化监督考核。**"
+    if len(ranking) and "status" in ranking.columns:
+        prev = ranking.loc[pd.to_numeric(ranking["year"], errors="coerce") == year - 1]
+        formal = Fact(source_value(ctx, f"assessment_ranking:{year - 1}:正式考核"), "家",
+                      f"assessment_ranking:{year - 1}:正式考核")
+        if len(prev) and formal.value > 0:
+            text += f"完成{n(formal)}家集团上年度经营业绩考核"
+            trial = prev.loc[prev["status"].astype(str) == "试考核", "enterprise_name"].astype(str)
+            if len(trial):
+                text += f"，对{'、'.join(trial)}开展试考核"
+            text += "；"
+    if L.has("groups_with_targets_count"):
+        text += f"完成{n(L.item('groups_with_targets_count', '家'))}家集团本年度考核目标制订，引导激励作用明显。"
+    else:
+        text += f"全区共{n(L.item('group_count', '家'))}家集团纳入经营业绩考核。"
+    return text
+
+
+def section_risk(ctx) -> Section:
+    """（三）防风险、优结构：ratings, financing fair, financing cost, assessment, key supervision, guarantees."""
+    L, w = _Lookup(ctx), _Writer()
+    n = w.n
+    paras = []
+    text = "**一是强化资金保障。**"
+    if L.has("aa_plus_new_rank"):
+        rank, total = L.item("aa_plus_new_rank", "家"), L.item("aa_plus_count", "家")
+        text += (f"本年{L.note('aa_plus_new_count')}获得AA+主体信用等级，成为全区第"
+                 f"{n(rank)}家AA+主体信用等级的国资公司")
+        text += "，资金统筹保障能力进一步提升。" if rank.value == total.value else \
+            f"，目前全区AA+及以上主体共{n(total)}家。"
+    elif L.has("aa_plus_count"):
+        text += f"全区AA+及以上主体信用等级企业共{n(L.item('aa_plus_count', '家'))}家，本年无新增。"
+    if L.has("fair_credit_count"):
+        count = L.item("fair_credit_count", "笔")
+        if count.value > 0:
+            text += (f"召开国企投融资对接交流会，{n(L.item('fair_credit_enterprises', '家'))}家国企与金融机构签约授信"
+                     f"{n(count)}笔，授信金额{n(L.item('fair_credit_amount', '亿元'))}亿元。")
+    cost = L.ind("composite_financing_cost", "%")
+    bp = L.ind("financing_cost_change_bp", "bp")
+    text += (f"截至{_as_of_text(ctx)}，存量融资综合成本{n(cost)}%，较上年同期{change_word(bp.value, up='上升')}"
+             f"{n(bp.magnitude())}个基点")
+    if L.has("financing_cost_lowest_since_year"):
+        since_year = L.item("financing_cost_lowest_since_year", "年")
+        since_month = L.item("financing_cost_lowest_since_month", "月")
+        if L.note("financing_cost_lowest_since_year") == L.note("financing_cost_history_start_year"):
+            text += f"，为有记录的{n(since_year)}年{n(since_month)}月以来最低水平。"
+        else:
+            text += f"，创{n(since_year)}年{n(since_month)}月以来最低水平。"
+    else:
+        text += "。"
+    paras.append(text)
+    paras.append(_assessment_text(ctx, L, n))
+    text = "**三是量化日常监管。**以财务管控为主线防控企业债务风险，"
+    line = L.item("debt_ratio_line", "%", digits=0)
+    debt_n = L.item("key_debt_ratio_count", "家")
+    cover_n = L.item("key_negative_coverage_count", "家")
+    if debt_n.value > 0 or cover_n.value > 0:
+        # counts only, as the published review does: names stay in the internal risk chapter
+        text += (f"将资产负债率超{n(line)}%的{n(debt_n)}家企业、已获利息倍数为负的{n(cover_n)}家企业"
+                 "纳入重点监管对象（名单见债务风险章节）")
+    else:
+        text += f"本期没有资产负债率超{n(line)}%或已获利息倍数为负的企业"
+    text += f"；全区国企资产负债率{n(L.ind('debt_to_asset_ratio', '%'))}%。"
+    nr_count = L.item("non_related_guarantee_count", "笔")
+    above_count = L.item("above_share_guarantee_count", "笔")
+    if _missing(nr_count):
+        text += "本期未报送对外担保台账。"
+    elif nr_count.value > 0 or above_count.value > 0:
+        text += "严控为非关联企业和超股比担保："
+        parts = []
+        if nr_count.value > 0:
+            parts.append(f"对非关联企业担保{n(nr_count)}笔、金额{n(L.ind('non_related_guarantee', '亿元'))}亿元")
+        if above_count.value > 0:
+            parts.append(f"超股比担保{n(above_count)}笔、金额{n(L.ind('above_share_guarantee', '亿元'))}亿元")
+        text += "，".join(parts) + "，已督促相关企业落实反担保等风险防范措施。"
+    else:
+        text += "全区国企未发生为非关联企业担保和超股比担保。"
+    paras.append(text)
+    title = "（三）防风险、优结构，国资监管取得新成效"
+    return Section(title, _join(title, paras), tuple(w.facts))
+
+
+def review_sections(ctx) -> list[Section]:
+    """The three sections of chapter 一 in order."""
+    return [section_investment(ctx), section_reform(ctx), section_risk(ctx)]
+
+
+# ------------------------------------------------------------------------------------------------
+# chapter 二、工作思路: tracked targets
+# ------------------------------------------------------------------------------------------------
+_COMPARISON_ZH = {"at_least": "不少于", "more_than": "超过", "at_most": "不高于"}
+
+
+def _target_phrase(row, fact: Fact, n) -> str:
+    unit = row["unit"]
+    if unit == "bp":
+        word = change_word(fact.value)
+        return f"较上年同期{word}{n(fact.magnitude())}个基点以上" if row["comparison"] == "at_most" and fact.value < 0 \
+            else f"{_COMPARISON_ZH.get(row['comparison'], '')}{n(fact)}个基点"
+    shown_unit = "亿元" if unit == "万元" else unit
+    return f"{_COMPARISON_ZH.get(row['comparison'], '')}{n(fact)}{shown_unit}"
+
+
+def _status_fact(L: _Lookup, row, unit: str) -> Fact | None:
+    status = str(row["status"] or "")
+    if not status.startswith("indicators:"):
+        return None
+    indicator = status.split(":", 1)[1]
+    return L.ind(indicator, "亿元" if unit == "万元" else unit, label=row["status_label"])
+
+
+def plan_lines(ctx) -> list[tuple[dict, list[Fact], str]]:
+    """Each tracked target as ``(row, facts, text)``: target, status as of the period, projection."""
+    L = _Lookup(ctx)
+    targets = _frame(ctx, "narrative_targets")
+    outlook = _frame(ctx, "narrative_outlook")
+    out = []
+    for row in targets.to_dict("records"):
+        w = _Writer()
+        n = w.n
+        unit = row["unit"]
+        shown_unit = "亿元" if unit == "万元" else unit
+        target = Fact(row["target_value"], shown_unit, f"narrative_targets:{DISTRICT_ID}:{row['item']}",
+                      digits=0 if unit == "bp" else 2, label=f"{row['name_zh']}（{row['year']}年目标）")
+        text = f"**{row['name_zh']}**：目标"
+        text += "未设定" if _missing(target) else _target_phrase(row, target, n)
+        text += "；当前进展："
+        status = _status_fact(L, row, unit)
+        if status is None or _missing(status):
+            text += "暂无报送数据"
+        elif unit == "bp":
+            text += (f"截至{_as_of_text(ctx)}，{row['status_label']}为{change_word(status.value, up='上升')}"
+                     f"{n(status.magnitude())}个基点")
+        else:
+            text += f"截至{_as_of_text(ctx)}，{row['status_label']}{n(status)}{shown_unit}"
+        if status is not None and not _missing(status) and not _missing(target) and not row["outlook"] \
+                and row["item"] != "investment_completed":
+            text += "，按当前水平计" + done_word(status.value, target.value,
+                                             higher_better=row["comparison"] != "at_most",
+                                             done="已达到目标", not_done="尚未达到目标")
+        text += "；全年预测："
+        proj = outlook.loc[outlook["item"].astype(str) == row["item"]] if len(outlook) else outlook
+        if row["outlook"] and len(proj) and not _isnan(proj["median"].iloc[0]):
+            med = Fact(float(proj["median"].iloc[0]), shown_unit, f"narrative_outlook:{DISTRICT_ID}:{row['item']}.median", label=f"{row['name_zh']}预计中位数")
+            lo = Fact(float(proj["lo80"].iloc[0]), shown_unit, f"narrative_outlook:{DISTRICT_ID}:{row['item']}.lo80", label=f"{row['name_zh']}预计区间下限")
+            hi = Fact(float(proj["hi80"].iloc[0]), shown_unit, f"narrative_outlook:{DISTRICT_ID}:{row['item']}.hi80", label=f"{row['name_zh']}预计区间上限")
+            text += (f"预计{n(med)}{shown_unit}（八成概率区间{n(lo)}～{n(hi)}{shown_unit}，{proj['basis'].iloc[0]}）")
+            if not _missing(target):
+                text += "，预计" + done_word(med.value, target.value, done="可完成目标", not_done="难以完成目标")
+        else:
+            text += "暂无预测"
+        out.append((row, w.facts, text + "。"))
+    return out
+
+
+def section_plan(ctx) -> Section:
+    """二、工作思路：each quantified target of next year with its current status and projection."""
+    lines = plan_lines(ctx)
+    title = "（一）量化目标跟踪"
+    if not lines:
+        return Section(title, f"### {title}\n\n暂无下一年度量化目标。", ())
+    year = _year(ctx) + 1
+    body = [f"### {title}", "",
+            f"下表逐项跟踪{year}年工作思路中的量化目标：目标值取自企业报送的年度目标表（缺项取参数文件缺省值），"
+            "当前进展为本期数据，全年预测由预测模块按往年增速外推。", ""]
+    facts: list[Fact] = []
+    for _, f, text in lines:
+        body.append(f"- {text}")
+        facts.extend(f)
+    return Section(title, "\n".join(body) + "\n", tuple(facts))
+
+
+def plan_table(ctx) -> pd.DataFrame:
+    """The tracked targets as a table (Chinese headers): 目标, 目标值, 当前进展, 全年预测, 目标来源."""
+    rows = []
+    for row, facts, _ in plan_lines(ctx):
+        shown_unit = "亿元" if row["unit"] == "万元" else row["unit"]
+        def signed(table: str, suffix: str = "") -> float:
+            hit = [f for f in facts if f.parts[0] == table and f.source.endswith(suffix)]
+            return Fact(hit[0].value, hit[0].unit, hit[0].source, hit[0].digits).shown_value() if hit else np.nan
+
+        target = Fact(row["target_value"], shown_unit, "", digits=0 if row["unit"] == "bp" else 2)
+        median = signed("narrative_outlook", ".median")
+        rows.append({
+            "目标": row["name_zh"],
+            "单位": shown_unit,
+            "目标值": target.shown_value(),
+            "当前进展": signed("indicators"),
+            "全年预测": "暂无预测" if _isnan(median) else median,
+            "目标来源": row["origin"],
+        })
+    return pd.DataFrame(rows).set_index("目标") if rows else pd.DataFrame()
+
+
+# ------------------------------------------------------------------------------------------------
+# display
+# ------------------------------------------------------------------------------------------------
+def _join(title: str, paragraphs: list[str]) -> str:
+    return f"### {title}\n\n" + "\n\n".join(paragraphs) + "\n"
+
+
+#: Full dates (the as-of date): their digits are never facts of their own.
+_DATE_SPANS = re.compile(r"(?:\d{4}年)?\d{1,2}月\d{1,2}日")
+
+
+def linked_markdown(section: Section, anchor: str) -> str:
+    """The section's Markdown with each printed number (in order) linked to ``#anchor``, its sources table.
+
+    Numbers inside dates are never taken for facts; a fact whose text cannot be found stays plain.
+    """
+    md = section.markdown
+    dates = [m.span() for m in _DATE_SPANS.finditer(md)]
+    out, pos = [], 0
+    for fact in section.facts:
+        text = fact.text()
+        pattern = re.compile(r"(?<![\d.,])" + re.escape(text) + r"(?![\d]|[.,]\d)")
+        for match in pattern.finditer(md, pos):
+            if not any(a <= match.start() < b for a, b in dates):
+                out += [md[pos:match.start()], f"[{text}](#{anchor})"]
+                pos = match.end()
+                break
+    out.append(md[pos:])
+    return "".join(out)
+
+
+def show(section: Section, *, anchor: str | None = None):
+    """Display a section's Markdown in a notebook (and in the rendered book).
+
+    With ``anchor``, every number links to the section's sources table (marked with that id).
+    """
+
+    return markdown(linked_markdown(section, anchor) if anchor else section.markdown)
+
+
+def sources_table(section: Section) -> pd.DataFrame:
+    """The numbers a section printed, in order, with where each comes from (the "cite" table)."""
+
+    meta = catalogue_frame().set_index("id")["name_zh"]
+    rows = []
+    for k, fact in enumerate(section.facts, start=1):
+        table, entity, item = fact.parts
+        if table == "indicators":
+            name = str(meta.get(item, item))
+        elif table == "line_items":
+            name = item_name(item)
+        else:
+            name = fact.label or item
+        rows.append({"序号": k, "数值": fact.text(), "单位": fact.unit, "来源表": SOURCE_TABLES_ZH.get(table, table),
+                     "对象": "全区" if entity == DISTRICT_ID else entity, "项目": name, "项目编号": item})
+    frame = pd.DataFrame(rows, columns=["序号", "数值", "单位", "来源表", "对象", "项目", "项目编号"])
+    return frame.set_index("序号")
+
+
+def review_intro(ctx):
+    """The chapter's opening sentence (as-of date and what the figures cover)."""
+
+    return markdown(f"数据截至{_as_of_text(ctx)}，金额单位为亿元；各节之后列出正文引用的每个数字及其来源表。")
+
+

@@ -1,0 +1,884 @@
+"""Built-in book renderer: the Quarto book in ``_quarto.yml`` rendered with pandoc and Typst.
+
+Quarto cannot be installed on the district's machines, so this module does the part of its
+work the project needs, with the same inputs and the same look:
+
+1. every chapter is converted on its own to pandoc's JSON AST (``-f ipynb --ipynb-output=all``
+   for notebooks, ``-f markdown`` for ``.md``/``.qmd`` after the YAML front matter is removed);
+2. the AST is cleaned in Python like Quarto with ``echo: false``: code is dropped, stderr is
+   dropped, each pandas HTML table output becomes a real table (one batched ``-f html`` call per
+   chapter) and its plain-text twin is dropped, images are kept;
+3. HTML: one self-contained page per chapter (images as data URIs, CSS and an offline search
+   inline, the CJK font embedded as a subset WOFF, no external host anywhere);
+4. PDF: one Typst document from ``templates/book.typ`` compiled with Noto Sans CJK SC; every
+   Typst warning is an error (a missing font only warns and prints tofu).
+
+Outputs are built in a temporary folder and swapped into place at the end, so a failed
+render leaves the last good book untouched.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import datetime as dt
+import functools
+import html
+import json
+import logging
+import mimetypes
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import yaml
+
+from guozi_analysis.base.fonts import cjk_font_dir, missing_glyphs, subset_font_woff
+from guozi_analysis.publishing.render.quarto import BookConfig, Chapter, read_book_config
+
+__all__ = ["RenderError", "render_book", "SUPPORTED_FORMATS"]
+
+log = logging.getLogger(__name__)
+
+SUPPORTED_FORMATS = ("html", "pdf")
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
+_PAGEBREAK = re.compile(r"^[ \t]*\{\{<\s*pagebreak\s*>\}\}[ \t]*$", re.M)
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_LABEL = re.compile(r"[\w:.-]+")
+_EXTERNAL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
+_EXTERNAL_REF = re.compile(
+    r"""((?:src|href|poster|data|action)\s*=\s*["']?)\s*(?:https?:)?//[^"'\s>]*"""
+    r"""|(url\(\s*["']?)\s*(?:https?:)?//[^)"']*"""
+    r"""|(@import\s+["'])\s*(?:https?:)?//[^"']*""",
+    re.I,
+)
+
+
+class RenderError(RuntimeError):
+    """The built-in renderer could not produce the book."""
+
+
+# --------------------------------------------------------------------------------------
+# small pandoc helpers
+
+
+def _pandoc(args: list[str], *, stdin: str | None = None, cwd: Path | None = None) -> str:
+    import pypandoc  # deferred: heavy dependency, loaded on first use
+
+    command = [pypandoc.get_pandoc_path(), *args]
+    done = subprocess.run(
+        command, input=stdin, capture_output=True, text=True, encoding="utf-8", cwd=cwd, check=False
+    )
+    if done.returncode != 0:
+        raise RenderError(f"pandoc 转换失败（{' '.join(args)}）：{done.stderr.strip()[-2000:]}")
+    return done.stdout
+
+
+@functools.lru_cache(maxsize=1)
+def _api_version() -> tuple[int, ...]:
+    """The pandoc-api-version of the bundled pandoc, for the JSON documents we hand back."""
+    return tuple(json.loads(_pandoc(["-f", "markdown", "-t", "json"], stdin=""))["pandoc-api-version"])
+
+
+def _document(blocks: list) -> str:
+    return json.dumps({"pandoc-api-version": list(_api_version()), "meta": {}, "blocks": blocks}, ensure_ascii=False)
+
+
+def _attr(ident: str = "", classes: Iterable[str] = (), kv: Iterable[tuple[str, str]] = ()) -> list:
+    return [ident, list(classes), [list(pair) for pair in kv]]
+
+
+def _str_inlines(text: str) -> list[dict]:
+    """Plain text as pandoc inlines (words and spaces)."""
+    inlines: list[dict] = []
+    for k, word in enumerate(text.split(" ")):
+        if k:
+            inlines.append({"t": "Space"})
+        if word:
+            inlines.append({"t": "Str", "c": word})
+    return inlines
+
+
+def _walk(node: Any) -> Iterator[dict]:
+    """Every AST element (dict with ``t``) under ``node``, depth first."""
+    if isinstance(node, dict):
+        if "t" in node:
+            yield node
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _walk(item)
+
+
+def _plain_text(node: Any) -> str:
+    """Readable text of an AST fragment (raw blocks and inlines skipped)."""
+    parts: list[str] = []
+
+    def visit(item: Any) -> None:
+        if isinstance(item, list):
+            for sub in item:
+                visit(sub)
+            return
+        if not isinstance(item, dict) or "t" not in item:
+            return
+        kind, content = item["t"], item.get("c")
+        if kind == "Str":
+            parts.append(content)
+        elif kind in ("Space", "SoftBreak", "LineBreak"):
+            parts.append(" ")
+        elif kind in ("Code", "Math"):
+            parts.append(content[1])
+        elif kind == "CodeBlock":
+            parts.append(" " + content[1] + " ")
+        elif kind in ("RawBlock", "RawInline"):
+            return
+        elif kind == "Image":
+            visit(content[1])
+        elif kind in ("Para", "Plain", "Header", "Div", "BlockQuote", "Table", "Figure"):
+            parts.append(" ")
+            visit(content)
+            parts.append(" ")
+        else:
+            visit(content)
+
+    visit(node)
+    return re.sub(r"\s+", " ", "".join(parts)).strip()
+
+
+def _header_attr(block: dict) -> list:
+    return block["c"][1]
+
+
+# --------------------------------------------------------------------------------------
+# reading chapters
+
+
+@dataclass
+class _Page:
+    """One chapter, read and cleaned, ready for both writers."""
+
+    chapter: Chapter
+    index: int
+    slug: str
+    blocks: list
+    title: str = ""
+    anchor: str = ""
+    number: str | None = None
+    ids: set[str] = field(default_factory=set)
+
+
+def _split_front_matter(text: str) -> tuple[dict, str]:
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return {}, text
+    try:
+        front = yaml.safe_load(match.group(1)) or {}
+    except yaml.YAMLError:
+        front = {}
+    return (front if isinstance(front, dict) else {}), text[match.end() :]
+
+
+#: Markdown cells read as Quarto reads them: heading attributes ({.unnumbered}), fenced divs, spans,
+#: and no stray spaces where a Chinese sentence wraps across lines.
+IPYNB_READER = "ipynb+header_attributes+fenced_divs+bracketed_spans+east_asian_line_breaks"
+
+
+def _read_chapter_ast(chapter: Chapter, media_dir: Path) -> tuple[list, dict]:
+    """pandoc JSON AST blocks of one chapter plus its front matter."""
+    if not chapter.path.is_file():
+        raise RenderError(f"章节文件不存在：{chapter.path}")
+    media_dir.mkdir(parents=True, exist_ok=True)
+    if chapter.is_notebook:
+        out = _pandoc(
+            ["-f", IPYNB_READER, "--ipynb-output=all", "-t", "json", f"--extract-media={media_dir}", str(chapter.path)],
+            cwd=chapter.path.parent,
+        )
+        return json.loads(out)["blocks"], {}
+    front, body = _split_front_matter(chapter.path.read_text(encoding="utf-8"))
+    body = _PAGEBREAK.sub('\n::: {.gz-pagebreak}\n:::\n', body)
+    out = _pandoc(["-f", "markdown", "-t", "json"], stdin=body, cwd=chapter.path.parent)
+    return json.loads(out)["blocks"], front
+
+
+def _html_to_blocks(fragments: list[str], *, cwd: Path) -> list[list | None]:
+    """Parse several HTML fragments in one pandoc call; ``None`` where one could not be found."""
+    if not fragments:
+        return []
+    wrapped = "".join(f'<div id="gzraw{k}">\n{frag}\n</div>\n' for k, frag in enumerate(fragments))
+    blocks = json.loads(_pandoc(["-f", "html", "-t", "json"], stdin=wrapped, cwd=cwd))["blocks"]
+    found: dict[str, list] = {}
+    for block in blocks:
+        if block["t"] == "Div" and block["c"][0][0].startswith("gzraw"):
+            found[block["c"][0][0]] = block["c"][1]
+    return [found.get(f"gzraw{k}") for k in range(len(fragments))]
+
+
+def _clean_output(div: dict, raw_html: list[dict]) -> dict | None:
+    """One notebook output: stderr dropped, plain-text twins of rich outputs dropped."""
+    classes = div["c"][0][1]
+    children = div["c"][1]
+    if "stream" in classes and "stderr" in classes:
+        return None
+    for child in children:
+        if child["t"] == "CodeBlock":
+            child["c"][1] = _ANSI.sub("", child["c"][1])
+    if "stream" in classes or "error" in classes:
+        return div
+    rich = [c for c in children
+            if c["t"] != "CodeBlock" and not (c["t"] == "RawBlock" and c["c"][0] not in ("html", "markdown"))]
+    kept = rich if rich else [c for c in children if c["t"] == "CodeBlock"]
+    for child in kept:
+        if child["t"] == "RawBlock":
+            raw_html.append(child)
+    div["c"][1] = kept
+    return div if kept else None
+
+
+def _clean_notebook(blocks: list, raw_html: list[dict]) -> list:
+    """Drop code, clear random cell ids, clean outputs (see :func:`_clean_output`)."""
+    cleaned = []
+    for block in blocks:
+        if block["t"] != "Div":
+            cleaned.append(block)
+            continue
+        classes = block["c"][0][1]
+        if "cell" in classes:
+            block["c"][0][0] = ""
+            if "code" in classes:
+                for code in (b for b in block["c"][1] if b["t"] == "CodeBlock"):
+                    options = _cell_options(code["c"][1])
+                    block["c"][0][2] += [[f"gz-{k}", options[k]] for k in CAPTION_OPTIONS if k in options]
+                block["c"][1] = [b for b in block["c"][1] if b["t"] != "CodeBlock"]
+            block["c"][1] = _clean_notebook(block["c"][1], raw_html)
+            if block["c"][1]:
+                cleaned.append(block)
+        elif "output" in classes:
+            kept = _clean_output(block, raw_html)
+            if kept is not None:
+                cleaned.append(kept)
+        else:
+            block["c"][1] = _clean_notebook(block["c"][1], raw_html)
+            cleaned.append(block)
+    return cleaned
+
+
+#: Quarto cell options (``#| tbl-cap: …`` / ``#| fig-cap: …``) that caption a cell's table or figure.
+CAPTION_OPTIONS = ("tbl-cap", "fig-cap")
+_CAPTION_WORD = {"tbl-cap": "表", "fig-cap": "图"}
+
+
+def _cell_options(source: str) -> dict[str, str]:
+    """The ``#| key: value`` lines at the top of a code cell (Quarto's cell options)."""
+    options = {}
+    for line in source.splitlines():
+        if not line.startswith("#|"):
+            break
+        key, _, value = line[2:].partition(":")
+        options[key.strip()] = value.strip().strip("'\"")
+    return options
+
+
+def _number_captions(pages: list[_Page]) -> None:
+    """Caption each captioned cell's first table / image as 表3-1 / 图3-1 (chapter-wise, as Quarto books do).
+
+    The number is part of the caption text, so HTML and PDF print the same one (Typst's own figure
+    numbering is switched off in the template).
+    """
+    for page in pages:
+        if page.number:
+            prefix = page.number.removeprefix("第").removesuffix("章").removeprefix("附录")
+        else:
+            prefix = None
+        counts = {"tbl-cap": 0, "fig-cap": 0}
+        for cell in _walk(page.blocks):
+            if cell["t"] != "Div":
+                continue
+            kv = dict((k, v) for k, v in cell["c"][0][2])
+            for option in CAPTION_OPTIONS:
+                caption = kv.get(f"gz-{option}")
+                if not caption:
+                    continue
+                counts[option] += 1
+                number = f"{prefix}-{counts[option]}" if prefix else str(counts[option])
+                text = f"{_CAPTION_WORD[option]}{number}　{caption}"
+                _apply_caption(cell["c"][1], option, text)
+            cell["c"][0][2] = [pair for pair in cell["c"][0][2] if not pair[0].startswith("gz-")]
+
+
+def _apply_caption(blocks: list, option: str, text: str) -> bool:
+    """Put ``text`` as the caption of the first table (tbl-cap) or image paragraph (fig-cap) in ``blocks``."""
+    for k, block in enumerate(blocks):
+        if option == "tbl-cap" and block["t"] == "Table":
+            block["c"][1] = [None, [{"t": "Plain", "c": _str_inlines(text)}]]
+            return True
+        if (option == "fig-cap" and block["t"] in ("Para", "Plain") and len(block["c"]) == 1
+                and block["c"][0]["t"] == "Image"):
+            blocks[k] = {"t": "Figure", "c": [_attr(), [None, [{"t": "Plain", "c": _str_inlines(text)}]],
+                                              [{"t": "Plain", "c": block["c"]}]]}
+            return True
+        if block["t"] == "Div" and _apply_caption(block["c"][1], option, text):
+            return True
+    return False
+
+
+def _is_number(text: str) -> bool:
+    return bool(re.fullmatch(r"[-+−]?[\d,]*\.?\d+(?:[eE][-+]?\d+)?%?", text.strip())) if text.strip() else False
+
+
+def _align_numeric_columns(table: dict) -> None:
+    """Right-align table columns whose body cells are all numbers (pandas tables)."""
+    colspecs, bodies = table["c"][2], table["c"][4]
+    rows = [row for body in bodies for row in body[3]]
+    if not rows or any(len(row[1]) != len(colspecs) for row in rows):
+        return
+    for col in range(len(colspecs)):
+        texts = [_plain_text(row[1][col][4]) for row in rows]
+        values = [t for t in texts if t and t not in ("NaN", "nan", "<NA>", "—", "-")]
+        if values and all(_is_number(t) for t in values):
+            colspecs[col][0] = {"t": "AlignRight"}
+
+
+def _markdown_to_blocks(fragments: list[str], *, cwd: Path) -> list[list | None]:
+    """Parse several Markdown outputs (``IPython.display.Markdown``) in one pandoc call."""
+    if not fragments:
+        return []
+    wrapped = "".join(f"::::::::: {{#gzmd{k}}}\n{frag}\n:::::::::\n\n" for k, frag in enumerate(fragments))
+    blocks = json.loads(_pandoc(["-f", "markdown", "-t", "json"], stdin=wrapped, cwd=cwd))["blocks"]
+    found = {b["c"][0][0]: b["c"][1] for b in blocks if b["t"] == "Div" and b["c"][0][0].startswith("gzmd")}
+    return [found.get(f"gzmd{k}") for k in range(len(fragments))]
+
+
+def _replace_raw_html(raw_html: list[dict], *, cwd: Path) -> int:
+    """Turn notebook HTML and Markdown outputs into AST in place; returns how many could not be parsed."""
+    html = [b for b in raw_html if b["c"][0] == "html"]
+    markdown = [b for b in raw_html if b["c"][0] == "markdown"]
+    pairs = list(zip(html, _html_to_blocks([b["c"][1] for b in html], cwd=cwd)))
+    pairs += list(zip(markdown, _markdown_to_blocks([b["c"][1] for b in markdown], cwd=cwd)))
+    failed = 0
+    for block, blocks in pairs:
+        if blocks is None:
+            failed += 1
+            continue
+        for node in _walk(blocks):
+            if node["t"] == "Table":
+                _align_numeric_columns(node)
+        block.clear()
+        block.update({"t": "Div", "c": [_attr("", ["cell-output-display"]), blocks]})
+    return failed
+
+
+def _resolve_images(blocks: list, *, base: Path, media_dir: Path) -> None:
+    """Make every local image path absolute and inside the work folder; drop remote ones."""
+    for node in _walk(blocks):
+        if node["t"] != "Image":
+            continue
+        target = node["c"][2][0]
+        if _EXTERNAL.match(target) or target.startswith("data:"):
+            if _EXTERNAL.match(target):
+                log.warning("图片 %s 是外部链接，离线渲染无法获取，已改为文字说明。", target)
+                node["t"], node["c"] = "Span", [_attr(), _str_inlines(f"[图片：{target}]")]
+            continue
+        path = Path(target)
+        path = path if path.is_absolute() else (base / path)
+        path = path.resolve()
+        if not path.is_file():
+            raise RenderError(f"找不到图片文件：{target}（相对于 {base}）")
+        if media_dir not in path.parents:
+            copied = media_dir / path.name
+            if not copied.exists():
+                shutil.copyfile(path, copied)
+            path = copied
+        node["c"][2][0] = str(path)
+
+
+def _rename_ids(blocks: list, prefix: str) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for node in _walk(blocks):
+        if node["t"] in ("Header", "Div", "Span", "CodeBlock", "Table", "Figure", "Image", "Link"):
+            attr = node["c"][1] if node["t"] == "Header" else node["c"][0]
+            if attr[0]:
+                mapping.setdefault(attr[0], f"{prefix}-{attr[0]}")
+                attr[0] = mapping[attr[0]]
+    return mapping
+
+
+def _ensure_title(blocks: list, front: dict, chapter: Chapter) -> None:
+    if any(b["t"] == "Header" and b["c"][0] == 1 for b in _top_headers(blocks)):
+        return
+    title = str(front.get("title") or chapter.path.stem)
+    classes = ["unnumbered"] if "unnumbered" in str(front.get("number-sections", "")) else []
+    blocks.insert(0, {"t": "Header", "c": [1, _attr("", classes), _str_inlines(title)]})
+
+
+def _top_headers(blocks: list) -> Iterator[dict]:
+    """Headers in document order, looking inside Divs (notebook cells) but not tables/quotes."""
+    for block in blocks:
+        if block["t"] == "Header":
+            yield block
+        elif block["t"] == "Div":
+            yield from _top_headers(block["c"][1])
+
+
+def _slugs(chapters: tuple[Chapter, ...]) -> list[str]:
+    slugs: list[str] = []
+    for k, chapter in enumerate(chapters):
+        stem = "index" if k == 0 else re.sub(r"[^\w.-]+", "-", chapter.path.stem).strip("-") or f"chapter-{k}"
+        slug, n = f"{stem}.html", 2
+        while slug in slugs:
+            slug, n = f"{stem}-{n}.html", n + 1
+        slugs.append(slug)
+    return slugs
+
+
+def _load_pages(config: BookConfig, work: Path) -> list[_Page]:
+    pages = []
+    for k, (chapter, slug) in enumerate(zip(config.chapters, _slugs(config.chapters)), start=1):
+        media_dir = (work / "media" / f"ch{k:02d}").resolve()
+        blocks, front = _read_chapter_ast(chapter, media_dir)
+        if chapter.is_notebook:
+            raw_html: list[dict] = []
+            blocks = _clean_notebook(blocks, raw_html)
+            failed = _replace_raw_html(raw_html, cwd=work)
+            if failed:
+                log.warning("章节 %s 有 %d 个 HTML 输出无法解析，PDF 中将缺失。", chapter.path.name, failed)
+        _resolve_images(blocks, base=chapter.path.parent, media_dir=media_dir)
+        _ensure_title(blocks, front, chapter)
+        page = _Page(chapter=chapter, index=k, slug=slug, blocks=blocks)
+        page.ids = set(_rename_ids(blocks, f"c{k}").values())
+        first = next(h for h in _top_headers(blocks) if h["c"][0] == 1)
+        if not _header_attr(first)[0]:
+            _header_attr(first)[0] = f"c{k}"
+            page.ids.add(f"c{k}")
+        page.anchor = _header_attr(first)[0]
+        page.title = _plain_text(first["c"][2])
+        pages.append(page)
+    _number_headings(pages)
+    _number_captions(pages)
+    _resolve_links(pages, config)
+    return pages
+
+
+def _number_headings(pages: list[_Page]) -> None:
+    """Heading numbers as Typst will print them (第1章 / 1.2 / 附录A / A.1).
+
+    Unnumbered headings (``{.unnumbered}`` or ``{-}``) do not step the counter, and make the
+    sections under them unnumbered too; the counter restarts at the appendices. Numbers are stored as a ``data-number`` attribute.
+    """
+    counters: list[int] = []
+    in_appendix = False
+    numbered_chapter = True
+    for page in pages:
+        if page.chapter.appendix and not in_appendix:
+            counters, in_appendix = [], True
+        for header in _top_headers(page.blocks):
+            level, attr = header["c"][0], header["c"][1]
+            unnumbered = "unnumbered" in attr[1] or "unlisted" in attr[1]
+            if level == 1:
+                numbered_chapter = not unnumbered
+            elif not numbered_chapter and not unnumbered:
+                attr[1].append("unnumbered")  # as in Quarto: sections of an unnumbered chapter
+                unnumbered = True
+            if unnumbered:
+                continue
+            counters = (counters + [0] * level)[:level]
+            counters[-1] += 1
+            if in_appendix:
+                letter = chr(ord("A") + counters[0] - 1)
+                label = f"附录{letter}" if level == 1 else ".".join([letter, *map(str, counters[1:])])
+            else:
+                label = f"第{counters[0]}章" if level == 1 else ".".join(map(str, counters))
+            attr[2] = [kv for kv in attr[2] if kv[0] != "data-number"] + [["data-number", label]]
+            if attr[0] == page.anchor:
+                page.number = label
+
+
+def _resolve_links(pages: list[_Page], config: BookConfig) -> None:
+    """Links between chapters become ``#<global id>``; links to unknown ids become text."""
+    by_path = {page.chapter.path: page for page in pages}
+    known = {ident for page in pages for ident in page.ids}
+    for page in pages:
+        for node in _walk(page.blocks):
+            if node["t"] != "Link":
+                continue
+            target = node["c"][2][0]
+            if _EXTERNAL.match(target) or target.startswith("mailto:"):
+                continue
+            file_part, _, fragment = target.partition("#")
+            if file_part:
+                other = by_path.get((page.chapter.path.parent / file_part).resolve())
+                if other is None:
+                    other = by_path.get((config.project_dir / file_part).resolve())
+                if other is None:
+                    node["t"], node["c"] = "Span", [_attr(), node["c"][1]]
+                    continue
+                ident = f"c{other.index}-{fragment}" if fragment else other.anchor
+            else:
+                ident = f"c{page.index}-{fragment}"
+            if ident not in known:
+                node["t"], node["c"] = "Span", [_attr(), node["c"][1]]
+                continue
+            node["c"][2][0] = f"#{ident}"
+
+
+# --------------------------------------------------------------------------------------
+# HTML
+
+
+def _template(name: str) -> str:
+    return resources.files("guozi_analysis.publishing.render").joinpath("templates", name).read_text(encoding="utf-8")
+
+
+def _fill(template: str, values: dict[str, str]) -> str:
+    return re.sub(r"\{\{(\w+)\}\}", lambda m: values[m.group(1)], template)
+
+
+def _data_uri(path: Path) -> str:
+    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+def _html_blocks(page: _Page, owner: dict[str, str]) -> list:
+    """A copy of the page's AST adapted for HTML: data URIs, page links, no external links."""
+    blocks = copy.deepcopy(page.blocks)
+    for node in _walk(blocks):
+        kind = node["t"]
+        if kind == "Image":
+            target = node["c"][2][0]
+            if not target.startswith("data:"):
+                node["c"][2][0] = _data_uri(Path(target))
+        elif kind == "Link":
+            target = node["c"][2][0]
+            if _EXTERNAL.match(target):
+                shown = [] if _plain_text(node["c"][1]) == target else [{"t": "Str", "c": f"（{target}）"}]
+                node["t"], node["c"] = "Span", [_attr(), node["c"][1] + shown]
+            elif target.startswith("#"):
+                slug = owner.get(target[1:], page.slug)
+                node["c"][2][0] = target if slug == page.slug else f"{slug}{target}"
+        elif kind == "Header":
+            number = dict(map(tuple, node["c"][1][2])).get("data-number")
+            if number:
+                node["c"][2] = [
+                    {"t": "Span", "c": [_attr("", ["header-section-number"]), [{"t": "Str", "c": number}]]},
+                    {"t": "Space"},
+                    *node["c"][2],
+                ]
+        elif kind == "Div" and "gz-pagebreak" in node["c"][0][1]:
+            node["c"][1] = []
+    return blocks
+
+
+def _strip_external_refs(text: str, where: str) -> str:
+    def repl(match: re.Match) -> str:
+        log.warning("页面 %s 含外部引用 %s，已移除（政务内网无法访问外部网站）。", where, match.group(0)[:80])
+        prefix = next(g for g in match.groups() if g is not None)
+        return prefix + "#"
+
+    return _EXTERNAL_REF.sub(repl, text)
+
+
+def _search_entries(page: _Page) -> list[dict]:
+    entries: list[dict] = []
+    current = {"p": page.slug, "t": page.title, "h": page.title, "a": page.anchor, "x": []}
+
+    def flush() -> None:
+        text = _plain_text(current["x"])
+        if text or current["h"]:
+            entries.append({**current, "x": text[:4000]})
+
+    def visit(blocks: list) -> None:
+        nonlocal current
+        for block in blocks:
+            if block["t"] == "Header" and block["c"][0] <= 3:
+                flush()
+                current = {"p": page.slug, "t": page.title, "h": _plain_text(block["c"][2]),
+                           "a": block["c"][1][0], "x": []}
+            elif block["t"] == "Div":
+                visit(block["c"][1])
+            else:
+                current["x"].append(block)
+
+    visit(page.blocks)
+    flush()
+    return entries
+
+
+def _toc_html(pages: list[_Page], current: _Page) -> str:
+    lines = ['<ul class="toc">']
+    part: str | None = None
+    appendix = False
+    for page in pages:
+        if page.chapter.appendix and not appendix:
+            appendix, part = True, None
+            lines.append('<li class="part">附录</li>')
+        if page.chapter.part and page.chapter.part != part:
+            part = page.chapter.part
+            lines.append(f'<li class="part">{html.escape(part)}</li>')
+        number = f'<span class="num">{html.escape(page.number)}</span>' if page.number else ""
+        active = ' class="active" aria-current="page"' if page is current else ""
+        lines.append(f'<li><a href="{page.slug}"{active}>{number}{html.escape(page.title)}</a></li>')
+    lines.append("</ul>")
+    return "\n".join(lines)
+
+
+def _page_nav(pages: list[_Page], k: int) -> str:
+    def label(page: _Page) -> str:
+        return html.escape(f"{page.number} {page.title}" if page.number else page.title)
+
+    prev = f'<a class="prev" href="{pages[k - 1].slug}">← {label(pages[k - 1])}</a>' if k > 0 else "<span></span>"
+    nxt = f'<a class="next" href="{pages[k + 1].slug}">{label(pages[k + 1])} →</a>' if k + 1 < len(pages) else ""
+    return prev + nxt
+
+
+def _data_version(config: BookConfig) -> str | None:
+    """'数据版本 …' for the cover, from ``book: data-version`` (written beside the book by the runner)."""
+    version = (config.raw.get("book") or {}).get("data-version")
+    return f"数据版本 {version}" if version else None
+
+
+def _title_block(config: BookConfig) -> str:
+    parts = [f'<header class="title-block"><h1 class="title">{html.escape(config.title)}</h1>']
+    if config.subtitle:
+        parts.append(f'<p class="subtitle">{html.escape(config.subtitle)}</p>')
+    meta = [m for m in (config.district, config.edition, config.author, _display_date(config.date),
+                        _data_version(config)) if m]
+    if meta:
+        parts.append(f'<p class="meta">{html.escape("　".join(meta))}</p>')
+    parts.append("</header>")
+    return "".join(parts)
+
+
+def _write_html(config: BookConfig, pages: list[_Page], folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    owner = {ident: page.slug for page in pages for ident in page.ids}
+    index = [entry for page in pages for entry in _search_entries(page)]
+    index_json = json.dumps(index, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    template, css, js = _template("page.html"), _template("style.css"), _template("search.js")
+    footer = html.escape("　".join(x for x in (config.title, config.district, _display_date(config.date)) if x))
+    drafts: dict[str, str] = {}
+    for k, page in enumerate(pages):
+        body = _pandoc(["-f", "json", "-t", "html5", "--wrap=none", "--mathml"], stdin=_document(_html_blocks(page, owner)))
+        title = f"{page.title} – {config.title}" if k else config.title
+        values = {
+            "page_title": html.escape(title),
+            "font_woff": "{{font_woff}}",
+            "css": css,
+            "book_title": html.escape(config.title),
+            "toc": _toc_html(pages, page),
+            "title_block": _title_block(config) if k == 0 else "",
+            "body": body,
+            "page_nav": _page_nav(pages, k),
+            "footer": footer,
+            "search_index": index_json,
+            "search_js": js,
+        }
+        drafts[page.slug] = _strip_external_refs(_fill(template, values), page.slug)
+    text = "".join(drafts.values())
+    missing = missing_glyphs(re.sub(r"<[^>]+>", " ", text))
+    if missing:
+        log.warning("中文字体缺少以下字符的字形，将显示为替代字体：%s", "".join(sorted(missing)))
+    woff = base64.b64encode(subset_font_woff("".join(sorted(set(text))))).decode("ascii")
+    for slug, draft in drafts.items():
+        (folder / slug).write_text(draft.replace("{{font_woff}}", woff, 1), encoding="utf-8")
+    return folder / "index.html"
+
+
+# --------------------------------------------------------------------------------------
+# PDF (Typst)
+
+
+def _typst_str(value: str | None) -> str:
+    if value is None:
+        return "none"
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "")
+    return f'"{escaped}"'
+
+
+def _display_date(value: str | None) -> str | None:
+    """Quarto's ``today`` and ISO dates shown the Chinese way (2025年12月31日)."""
+    if value is None:
+        return None
+    if value.lower() in ("today", "now", "last-modified"):
+        day = dt.date.fromtimestamp(int(os.environ["SOURCE_DATE_EPOCH"])) if "SOURCE_DATE_EPOCH" in os.environ else dt.date.today()
+        return f"{day.year}年{day.month}月{day.day}日"
+    try:
+        day = dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return value
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _timestamp(config: BookConfig) -> int | None:
+    """PDF timestamp: ``SOURCE_DATE_EPOCH``, else the book's ISO date, else now."""
+    if "SOURCE_DATE_EPOCH" in os.environ:
+        return int(os.environ["SOURCE_DATE_EPOCH"])
+    try:
+        day = dt.date.fromisoformat((config.date or "")[:10])
+    except ValueError:
+        return None
+    return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).timestamp())
+
+
+def _raw_typst(code: str) -> dict:
+    return {"t": "RawBlock", "c": ["typst", code]}
+
+
+def _typst_blocks(pages: list[_Page], work: Path) -> list:
+    blocks: list = []
+    part: str | None = None
+    appendix = False
+    for page in pages:
+        if page.chapter.appendix and not appendix:
+            appendix, part = True, None
+            blocks += [
+                _raw_typst("#counter(heading).update(0)"),
+                _raw_typst("#set heading(numbering: appendix-numbering)"),
+                _raw_typst('#book-part("附录")'),
+            ]
+        if page.chapter.part and page.chapter.part != part:
+            part = page.chapter.part
+            blocks.append(_raw_typst(f"#book-part({_typst_str(part)})"))
+        chapter_blocks = copy.deepcopy(page.blocks)
+        for node in _walk(chapter_blocks):
+            if node["t"] == "Image":
+                target = node["c"][2][0]
+                if target.startswith("data:"):
+                    raise RenderError(f"章节 {page.chapter.path.name} 含内嵌 data URI 图片，PDF 无法使用。")
+                node["c"][2][0] = Path(target).relative_to(work).as_posix()
+            elif node["t"] == "Header":
+                node["c"][1][2] = [kv for kv in node["c"][1][2] if kv[0] != "data-number"]
+            elif node["t"] == "Div" and "gz-pagebreak" in node["c"][0][1]:
+                node["t"], node["c"] = "RawBlock", ["typst", "#pagebreak()"]
+        blocks += _unwrap_divs(chapter_blocks)
+    return blocks
+
+
+def _unwrap_divs(blocks: list) -> list:
+    """Notebook cells and other plain Divs flattened: Typst forbids page breaks in blocks.
+
+    Divs with a class starting with ``callout`` stay (they are boxed on purpose).
+    """
+    flat: list = []
+    for block in blocks:
+        if block["t"] == "Div" and not any(c.startswith("callout") for c in block["c"][0][1]):
+            ident = block["c"][0][0]
+            if ident and _LABEL.fullmatch(ident):
+                flat.append(_raw_typst(f"#[] <{ident}>"))  # keeps links to the Div working
+            flat += _unwrap_divs(block["c"][1])
+        else:
+            flat.append(block)
+    return flat
+
+
+def _write_pdf(config: BookConfig, pages: list[_Page], work: Path, folder: Path) -> Path:
+    import typst  # deferred: heavy dependency, loaded on first use
+
+    blocks = _typst_blocks(pages, work)
+    expected = sum(1 for node in _walk(blocks) if node["t"] == "Image")
+    body = _pandoc(["-f", "json", "-t", "typst", "--wrap=none"], stdin=_document(blocks))
+    written = len(re.findall(r"\bimage\(\"", body))
+    if written < expected:
+        raise RenderError(f"PDF 中图片缺失：应有 {expected} 张，Typst 源文件中只有 {written} 张。")
+    meta = ", ".join(
+        f"{key}: {_typst_str(value)}"
+        for key, value in {
+            "title": config.title,
+            "subtitle": config.subtitle,
+            "author": config.author,
+            "date": _display_date(config.date),
+            "district": config.district,
+            "edition": config.edition,
+            "version": _data_version(config),
+        }.items()
+    )
+    source = f"{_template('book.typ')}\n#let meta = ({meta})\n#show: book.with(meta)\n\n{body}"
+    typ_path = work / "book.typ"
+    typ_path.write_text(source, encoding="utf-8")
+    try:
+        pdf, warnings = typst.compile_with_warnings(
+            str(typ_path),
+            root=str(work),
+            font_paths=[str(cjk_font_dir())],
+            ignore_system_fonts=True,
+            timestamp=_timestamp(config),
+        )
+    except typst.TypstError as exc:
+        raise RenderError(f"Typst 编译失败：{exc}") from exc
+    if warnings:
+        details = "；".join(str(w) for w in warnings)
+        raise RenderError(f"Typst 编译出现警告（按错误处理，可能缺字体或出现豆腐块）：{details}")
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{config.output_file}.pdf"
+    target.write_bytes(pdf)
+    return target
+
+
+# --------------------------------------------------------------------------------------
+# driver
+
+
+def _swap_into_place(stage: Path, out: Path, names: Iterable[str]) -> None:
+    """Replace ``out/<name>`` by ``stage/<name>`` for each name; old output removed last."""
+    out.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        target, fresh = out / name, stage / name
+        old = None
+        if target.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{name}-old-", dir=out))
+            os.replace(target, old / name)
+        os.replace(fresh, target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def render_book(
+    project_dir: str | Path,
+    *,
+    formats: Iterable[str] = SUPPORTED_FORMATS,
+    output_dir: str | Path | None = None,
+    profile: str | None = None,
+) -> dict[str, Path]:
+    """Render the Quarto book in ``project_dir`` without Quarto.
+
+    Parameters
+    ----------
+    project_dir
+        Folder with ``_quarto.yml``.
+    formats
+        Any of ``"html"`` and ``"pdf"``.
+    output_dir
+        Where ``html/`` and ``pdf/`` go; defaults to ``project: output-dir`` (``_book``).
+    profile
+        Quarto profile: ``_quarto-<profile>.yml`` is merged over ``_quarto.yml``.
+
+    Returns
+    -------
+    dict
+        ``{"html": <out>/html/index.html, "pdf": <out>/pdf/<output-file>.pdf}`` for the formats
+        rendered. Nothing under ``<out>`` changes unless every format rendered.
+    """
+    formats = tuple(dict.fromkeys(formats))
+    unknown = [fmt for fmt in formats if fmt not in SUPPORTED_FORMATS]
+    if unknown or not formats:
+        raise ValueError(f"不支持的输出格式：{unknown or formats}；可选：{', '.join(SUPPORTED_FORMATS)}")
+    config = read_book_config(project_dir, profile=profile)
+    out = Path(output_dir).resolve() if output_dir else config.output_dir
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f".{out.name}-render-", dir=out.parent) as tmp:
+        work, stage = Path(tmp) / "work", Path(tmp) / "stage"
+        work.mkdir()
+        pages = _load_pages(config, work)
+        written: dict[str, Path] = {}
+        if "html" in formats:
+            written["html"] = _write_html(config, pages, stage / "html")
+        if "pdf" in formats:
+            written["pdf"] = _write_pdf(config, pages, work, stage / "pdf")
+        _swap_into_place(stage, out, formats)
+    return {fmt: out / path.relative_to(stage) for fmt, path in written.items()}

@@ -1,0 +1,126 @@
+"""Wording and number formatting shared by every publication: facts, dates, change words, Markdown.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+WAN_PER_YI = 10_000
+
+
+#: Units printed as whole numbers (with thousands separators).
+COUNT_UNITS = ("个", "家", "支", "人", "处", "笔", "项")
+
+
+#: Units printed as whole numbers without separators (calendar numbers).
+CALENDAR_UNITS = ("年", "月")
+
+
+# ------------------------------------------------------------------------------------------------
+# facts and wording
+# ------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Fact:
+    """One number of the narrative with the place it comes from.
+
+    ``value`` is in the source's unit (money in 万元 even when ``unit`` is 亿元); ``absolute``
+    marks a fact printed without its sign (the sign is said in words: 增长/下降).
+    """
+
+    value: float
+    unit: str  # 亿元 / 万元 / % / 个 / 家 / bp / 倍 / 百分点 / 年 / 月 …
+    source: str  # "table:entity:item", e.g. "indicators:DISTRICT:total_assets"
+    digits: int = 2
+    label: str = ""
+    absolute: bool = False
+
+    def text(self) -> str:
+        """The number as printed ("—" when missing)."""
+        value = self.value
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return "—"
+        if self.absolute:
+            value = abs(value)
+        if self.unit == "亿元":
+            return f"{value / WAN_PER_YI:,.{self.digits}f}"
+        if self.unit in COUNT_UNITS:
+            return f"{int(round(value)):,d}"
+        if self.unit in CALENDAR_UNITS:
+            return f"{int(round(value))}"
+        return f"{value:,.{self.digits}f}"
+
+    def shown_value(self) -> float:
+        """The value exactly as printed (after unit conversion and rounding)."""
+        text = self.text()
+        return float("nan") if text == "—" else float(text.replace(",", ""))
+
+    def expected_shown(self, source_value: float) -> float:
+        """What :meth:`shown_value` must be for a given value read from the source."""
+        return Fact(source_value, self.unit, self.source, self.digits, self.label, self.absolute).shown_value()
+
+    @property
+    def parts(self) -> tuple[str, str, str]:
+        """``(table, entity, item)`` of the source."""
+        table, entity, item = self.source.split(":", 2)
+        return table, entity, item
+
+    def magnitude(self) -> Fact:
+        """The same fact printed without its sign."""
+        return Fact(self.value, self.unit, self.source, self.digits, self.label, True)
+
+
+def date_zh(value: date | str) -> str:
+    """``date(2022, 11, 30)`` or '2022-11-30' → '2022年11月30日'."""
+    d = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def _isnan(x) -> bool:
+    return x is None or (isinstance(x, (float, np.floating)) and math.isnan(x))
+
+
+def change_word(change: float, *, up: str = "增长", down: str = "下降", flat: str = "持平") -> str:
+    """Wording by the sign of a change."""
+    if _isnan(change):
+        return "变动不详"
+    if abs(change) < 1e-9:
+        return flat
+    return up if change > 0 else down
+
+
+def done_word(value: float, target: float, *, higher_better: bool = True, done: str = "完成",
+              not_done: str = "未完成") -> str:
+    """完成 when ``value`` reaches ``target`` (≥, or ≤ for lower-better targets), else 未完成."""
+    if _isnan(value) or _isnan(target):
+        return "完成情况不详"
+    reached = value >= target if higher_better else value <= target
+    return done if reached else not_done
+
+
+def pace_word(gap: float) -> str:
+    """快于 / 慢于 / 持平于 序时进度 by the sign of completion − elapsed share."""
+    return change_word(gap, up="快于", down="慢于", flat="持平于")
+
+
+def markdown(text: str):
+    """Display Markdown in a notebook (and in the rendered book)."""
+    from IPython.display import Markdown  # deferred: heavy dependency, loaded on first use
+
+    return Markdown(text)
+
+
+def data_version(executed_dir: Path) -> str:
+    """Short hash of the published run's input hashes ('—' when no run manifest is there)."""
+
+    try:
+        inputs = json.loads((executed_dir / "manifest.json").read_text("utf-8"))["inputs"]
+    except (OSError, ValueError, KeyError):
+        return "—"
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:12]

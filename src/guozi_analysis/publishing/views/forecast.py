@@ -1,0 +1,212 @@
+"""Notebook views of the year-end projections: projection table, fan charts, backtest table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from guozi_analysis.analyses.forecast import (
+    _QUANTILES,
+    METHOD_LABELS,
+    METHODS,
+    PROJECTED_ITEMS,
+    investment_ytd,
+    project_items,
+    reconcile_bottom_up,
+    to_monthly_ytd,
+    ytd_matrix,
+)
+from guozi_analysis.base.fonts import use_cjk_font
+from guozi_analysis.base.periods import closed_month
+from guozi_analysis.intake.legacy import load_demo
+
+
+# ---------------------------------------------------------------------------------------------
+# Chart
+# ---------------------------------------------------------------------------------------------
+def fan_chart(
+    history: pd.Series,
+    projection: Mapping,
+    *,
+    title: str,
+    unit: str = "万元",
+    past_years: int = 3,
+    ax=None,
+):
+    """Fan chart of the cumulative year: past years (grey), this year (black), 80 %/95 % fans.
+
+    ``history`` is the YTD series, ``projection`` the dict from :func:`project_year_end`.
+    Greyscale-readable (line styles and grey levels only). Returns the matplotlib Figure.
+    """
+    import matplotlib.pyplot as plt  # deferred: heavy dependency, loaded on first use
+
+    try:
+
+        use_cjk_font()
+    except Exception:  # font module absent or font missing: plot anyway
+        pass
+    mat = ytd_matrix(history)
+    year, month = int(projection["year"]), int(projection["month"])
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(8, 4.5))
+    else:
+        fig = ax.figure
+    x = np.arange(1, 13)
+    past = [y for y in mat.index if y < year][-past_years:]
+    styles = [":", "-.", "--"]
+    for i, y in enumerate(past):
+        ax.plot(x, mat.loc[y].to_numpy(dtype=float), color="0.6", lw=1.2,
+                ls=styles[i % len(styles)], label=f"{y}年实际")
+    cur = mat.loc[year].to_numpy(dtype=float)
+    ax.plot(x[:month], cur[:month], color="black", lw=2.2, marker="o", ms=3,
+            label=f"{year}年实际")
+    paths = projection.get("cum_paths")
+    if isinstance(paths, pd.DataFrame) and paths.shape[1]:
+        xs = np.arange(month, 13)
+        q = np.quantile(paths.to_numpy(), _QUANTILES, axis=0)
+        start = np.full((len(_QUANTILES), 1), cur[month - 1])
+        q = np.hstack([start, q])
+        ax.fill_between(xs, q[0], q[4], color="0.85", label="95%区间")
+        ax.fill_between(xs, q[1], q[3], color="0.65", label="80%区间")
+        ax.plot(xs, q[2], color="black", ls="--", lw=1.6, label="预测中位数")
+    target = projection.get("target")
+    if target is not None and np.isfinite(target):
+        ax.axhline(target, color="0.3", ls=(0, (1, 1)), lw=1.2, label="年度目标")
+    ax.set_xticks(x)
+    ax.set_xticklabels([f"{i}月" for i in x])
+    ax.set_xlabel("月份")
+    ax.set_ylabel(f"本年累计（{unit}）")
+    ax.set_title(title)
+    ax.annotate(
+        f"预计全年 {projection['median']:,.0f}\n80%区间 {projection['lo80']:,.0f}～"
+        f"{projection['hi80']:,.0f}",
+        xy=(12, projection["median"]), xytext=(-8, 0), textcoords="offset points",
+        ha="right", va="center", fontsize=8,
+    )
+    ax.legend(fontsize=8, loc="upper left", frameon=False)
+    ax.grid(axis="y", color="0.9")
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# Demo
+# ---------------------------------------------------------------------------------------------
+def demo_smoke(
+    *,
+    as_of: str | None = None,
+    n_sims: int = 200,
+    groups_only: bool = True,
+    methods: Sequence[str] = METHODS,
+) -> pd.DataFrame:
+    """Project revenue and total profit of the demo district's groups, then reconcile.
+
+    Uses ``guozi_analysis.intake.load_demo()``; ``as_of`` defaults to the last period in the
+    demo ``financials`` table. With ``groups_only=False`` every enterprise is projected (about
+    1–2 s per series). Returns the reconciled projections (without ``samples``), including the
+    ``DISTRICT`` row.
+    """
+
+    data = load_demo()
+    fin = data["financials"]
+    roster = data["roster"]
+    if groups_only:
+        ids = roster.loc[roster["is_group"].astype(bool), "enterprise_id"].astype(str)
+        fin = fin[fin["enterprise_id"].astype(str).isin(set(ids))]
+    if as_of is None:
+        as_of = str(sorted(fin["period"].astype(str))[-1])
+    proj = project_items(fin, as_of=as_of, n_sims=n_sims, targets=data.get("targets"),
+                         methods=methods)
+    rec = reconcile_bottom_up(proj, roster)
+    return rec.drop(columns=["samples"])
+
+
+def _read(ctx, name: str) -> pd.DataFrame:
+    path = ctx.processed_dir / f"{name}.parquet"
+    if not path.exists():
+        raise FileNotFoundError(f"缺少预测共享结果 {path.name}（{ctx.processed_dir}）：请先运行共享计算步骤。")
+    return pd.read_parquet(path)
+
+
+def projection_table(ctx) -> pd.DataFrame:
+    """Year-end projections against targets: groups and the district, amounts in 亿元, with probabilities."""
+    tracked = _read(ctx, "forecast_targets")
+    proj = _read(ctx, "forecast_projections")
+    names = dict(zip(ctx.roster["enterprise_id"].astype(str), ctx.roster["short_name"].astype(str)))
+    names["DISTRICT"] = "全区合计"
+    cols = ["enterprise_id", "item", "target", "completion_pct", "pace_gap_pct", "prob_reach_target", "status"]
+    merged = proj.merge(tracked[cols].rename(columns={"target": "tracked_target"}),
+                        on=["enterprise_id", "item"], how="left")
+    # the district's target is the sum of the groups' (see with_district_targets), tracked only there
+    merged["target"] = merged["tracked_target"].fillna(merged["target"])
+    merged["prob_target"] = merged["prob_reach_target"].fillna(merged["prob_target"])
+    if ctx.entity_id != "DISTRICT":
+        merged = merged.loc[merged["enterprise_id"] == ctx.entity_id]
+    out = pd.DataFrame({
+        "企业": merged["enterprise_id"].map(names),
+        "项目": merged["item"].map(PROJECTED_ITEMS),
+        "本年累计（亿元）": merged["ytd_actual"] / 1e4,
+        "年度目标（亿元）": merged["target"] / 1e4,
+        "目标完成率（%）": merged["completion_pct"],
+        "与序时进度差（百分点）": merged["pace_gap_pct"],
+        "预计全年（亿元）": merged["median"] / 1e4,
+        "80%区间下限（亿元）": merged["lo80"] / 1e4,
+        "80%区间上限（亿元）": merged["hi80"] / 1e4,
+        "完成目标概率（%）": merged["prob_target"] * 100,
+        "预测方法": merged["method_label"],
+        "判断": merged["status"].fillna("无目标"),
+    })
+    return out.set_index(["企业", "项目"]).round(2)
+
+
+def fan_chart_for(ctx, *, item: str, entity_id: str | None = None):
+    """Fan chart of one item for the context entity (or ``entity_id``), from the shared step's paths."""
+    import matplotlib.pyplot as plt  # deferred: heavy dependency, loaded on first use
+
+
+    entity = entity_id or ctx.entity_id
+    proj = _read(ctx, "forecast_projections")
+    row = proj.loc[(proj["enterprise_id"] == entity) & (proj["item"] == item)]
+    paths = _read(ctx, "forecast_paths")
+    sub = paths.loc[(paths["entity_id"] == entity) & (paths["item"] == item)]
+    if item == "investment_completed":
+        proj_rows = ctx.table("projects")
+        history = investment_ytd(proj_rows).pipe(
+            lambda f: f if entity == "DISTRICT" else f.loc[f["enterprise_id"] == entity])
+        history = history.groupby("period")["investment_completed"].sum(min_count=1)
+    else:
+        fin = ctx.table("financials")
+        groups = set(ctx.roster.loc[ctx.roster["level"] == 1, "enterprise_id"].astype(str))
+        keep = fin["enterprise_id"].astype(str).isin(groups) if entity == "DISTRICT" else fin["enterprise_id"] == entity
+        rows = fin.loc[keep]
+        history = rows.groupby(rows["period"].astype(str))[item].sum(min_count=1)
+    as_of = closed_month(ctx.period)
+    cum = sub.pivot(index="sim", columns="month", values="value") / 1e4 if len(sub) else None
+    r = row.iloc[0] if len(row) else None
+    projection = {"year": int(as_of[:4]), "month": int(as_of[5:7]), "cum_paths": cum,
+                  "median": float(r["median"]) / 1e4 if r is not None else float("nan"),
+                  "lo80": float(r["lo80"]) / 1e4 if r is not None else float("nan"),
+                  "hi80": float(r["hi80"]) / 1e4 if r is not None else float("nan"),
+                  "target": float(r["target"]) / 1e4 if r is not None and pd.notna(r["target"]) else None}
+    name = "全区" if entity == "DISTRICT" else dict(zip(ctx.roster["enterprise_id"], ctx.roster["short_name"]))[entity]
+    fig = fan_chart(to_monthly_ytd(history / 1e4), projection, title=f"{name}{PROJECTED_ITEMS[item]}：本年累计与全年预测",
+                    unit="亿元", past_years=2)
+    fig.set_size_inches(8, 3.8)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def backtest_table(ctx) -> pd.DataFrame:
+    """Accuracy of past year-end projections (district): MAPE by method and month the projection was made."""
+    bt = _read(ctx, "forecast_backtest")
+    bt = bt.loc[bt["available"].astype(str).isin(["True", "true", "1"]) | (bt["available"] == True)]  # noqa: E712
+    bt = bt.assign(项目=bt["item"].map(PROJECTED_ITEMS), 方法=bt["method"].map(METHOD_LABELS),
+                   month=bt["month"].astype(int))
+    table = bt.pivot_table(index=["项目", "方法"], columns="month", values="ape", aggfunc="mean").sort_index(axis=1)
+    table.columns = [f"{m}月末" for m in table.columns]
+    table["平均"] = bt.groupby(["项目", "方法"])["ape"].mean()
+    table.columns.name = "预测月份"
+    return table.round(2)

@@ -1,0 +1,289 @@
+"""What the notebooks display: tables with Chinese headers and units, charts with Chinese labels.
+
+Notebooks stay thin: each cell calls one function here. Every function reads the
+results of the shared step (parquet files in ``processed_dir``) and computes no
+indicator itself.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from guozi_analysis.base.contract import table as contract_table
+from guozi_analysis.base.fonts import use_cjk_font
+from guozi_analysis.base.periods import as_of_date, closed_month, elapsed_share, months_elapsed, parse_period
+from guozi_analysis.indicators.catalogue import catalogue_frame
+from guozi_analysis.indicators.formulas import safe_divide
+from guozi_analysis.publishing.text import Fact, change_word, date_zh, markdown
+from guozi_analysis.publishing.views.context import Context
+
+WAN_PER_YI = 10_000  # 1 亿元 = 10,000 万元
+COUNT_UNITS = ("个", "家", "支", "人", "笔")  # units of whole numbers
+
+#: Amounts shown in the overview, by line item (万元 internally, shown in 亿元).
+OVERVIEW_AMOUNTS = {
+    "total_assets": "资产总额",
+    "total_liabilities": "负债总额",
+    "total_equity": "所有者权益",
+    "revenue": "营业总收入（本年累计）",
+    "total_profit": "利润总额（本年累计）",
+}
+
+
+def _indicator_meta() -> pd.DataFrame:
+
+    return catalogue_frame().set_index("id")
+
+
+def _wide(ind: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
+    sub = ind.loc[ind["indicator_id"].isin(ids)]
+    return sub.pivot_table(index="entity_id", columns="indicator_id", values="value", aggfunc="first",
+                           dropna=False).reindex(columns=ids)
+
+
+def group_overview(ctx: Context, *, indicator_ids: list[str]) -> pd.DataFrame:
+    """Groups and the district side by side on the given indicators, Chinese headers with units."""
+    meta = _indicator_meta()
+    groups = ctx.roster.loc[ctx.roster["level"] == 1, ["enterprise_id", "short_name"]]
+    order = list(groups["enterprise_id"].astype(str)) + ["DISTRICT"]
+    wide = _wide(ctx.indicators, indicator_ids).reindex(order)
+    names = dict(zip(groups["enterprise_id"].astype(str), groups["short_name"].astype(str)))
+    names["DISTRICT"] = "全区合计"
+    wide.index = [names[i] for i in wide.index]
+    wide.index.name = "企业"
+    labels = []
+    for col in indicator_ids:
+        unit, factor = _display_unit(meta.loc[col, "unit"])
+        wide[col] = wide[col] * factor
+        labels.append(f"{meta.loc[col, 'name_zh']}（{unit}）" if unit else str(meta.loc[col, "name_zh"]))
+    wide.columns = labels
+    return wide.round(2)
+
+
+def entity_indicators(ctx: Context) -> pd.DataFrame:
+    """Every indicator of one entity this period, grouped by report table, with the district value beside."""
+    meta = _indicator_meta()
+    ind = ctx.indicators
+    own = ind.loc[ind["entity_id"] == ctx.entity_id].set_index("indicator_id")
+    dist = ind.loc[ind["entity_id"] == "DISTRICT"].set_index("indicator_id")["value"]
+    shown = meta["unit"].map(lambda u: _display_unit(u)[0])
+    factor = meta["unit"].map(lambda u: _display_unit(u)[1]).astype(float)
+    out = pd.DataFrame({
+        "报表": meta["table_name_zh"],
+        "指标": meta["name_zh"],
+        "单位": shown,
+        "本企业": own["value"].reindex(meta.index) * factor,
+        "全区": dist.reindex(meta.index) * factor,
+        "说明": own["reason"].reindex(meta.index).fillna(""),
+    })
+    out.index.name = "编号"
+    return out.round(2)
+
+
+def trend_chart(ctx: Context, *, indicator_ids: list[str], title: str):
+    """Monthly trend of the context entity on the given indicators (one line each), Chinese labels."""
+    import matplotlib.pyplot as plt  # deferred: heavy dependency, loaded on first use
+
+
+    use_cjk_font()
+    meta = _indicator_meta()
+    hist = ctx.history.loc[ctx.history["entity_id"] == ctx.entity_id]
+    fig, ax = plt.subplots(figsize=(8, 3.6), dpi=110)
+    styles = ["-", "--", ":", "-."]
+    for k, ind_id in enumerate(indicator_ids):
+        series = hist.loc[hist["indicator_id"] == ind_id].set_index("period")["value"]
+        unit, factor = _display_unit(meta.loc[ind_id, "unit"])
+        series = series * factor
+        x = pd.PeriodIndex(series.index.astype(str).str[:7], freq="M").to_timestamp()
+        ax.plot(x, series.to_numpy(dtype=float), styles[k % 4], color=str(0.1 + 0.25 * k), marker="o",
+                markersize=3, label=f"{meta.loc[ind_id, 'name_zh']}（{unit}）")
+    ax.set_title(f"{ctx.entity_name}：{title}")
+    ax.set_xlabel("月份")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="best", fontsize=8)
+    fig.tight_layout()
+    plt.close(fig)  # shown once, as the cell's result, not again by the inline backend
+    return fig
+
+
+def _display_unit(meta_unit: str) -> tuple[str, float]:
+    """Amounts are kept in 万元 and shown in 亿元; everything else as catalogued."""
+    return ("亿元", 1 / WAN_PER_YI) if meta_unit == "万元" else (meta_unit, 1.0)
+
+
+def profile_title(ctx: Context):
+    """The profile chapter's heading, named after the enterprise."""
+    return markdown(f"# 企业画像：{ctx.entity_name}")
+
+
+def profile_facts(ctx: Context) -> pd.DataFrame:
+    """Who the enterprise is: id, level, classes, shareholding, parent, subsidiaries."""
+    roster = ctx.roster.set_index("enterprise_id")
+    row = roster.loc[ctx.entity_id]
+    children = roster.loc[roster["parent_id"].astype(str) == ctx.entity_id]
+    facts = {
+        "企业编号": ctx.entity_id,
+        "企业名称": row["name"],
+        "层级": {1: "一级（集团）", 2: "二级", 3: "三级"}.get(int(row["level"]), str(row["level"])),
+        "行业分类": row["industry_class"],
+        "功能分类": row["function_class"],
+        "直属子企业数（家）": len(children),
+    }
+    return pd.DataFrame({"项目": list(facts), "内容": [str(v) for v in facts.values()]}).set_index("项目")
+
+
+def headline(ctx: Context):
+    """Opening paragraph of the overview with the period's headline numbers, written from data."""
+
+    ind = ctx.indicators
+    ent = ctx.entity_id
+
+    def fact(ind_id: str, unit: str) -> Fact:
+        row = ind.loc[(ind["entity_id"] == ent) & (ind["indicator_id"] == ind_id), "value"]
+        return Fact(float(row.iloc[0]) if len(row) else float("nan"), unit, f"indicators:{ent}:{ind_id}")
+
+    months = months_elapsed(ctx.period)
+    growth = fact("revenue_growth", "%")
+    pgrowth = fact("total_profit_growth", "%")
+    text = (
+        f"截至{date_zh(as_of_date(ctx.period))}，{ctx.entity_name}资产总额{fact('total_assets', '亿元').text()}亿元，"
+        f"资产负债率{fact('debt_to_asset_ratio', '%').text()}%。1—{months}月实现营业总收入"
+        f"{fact('revenue', '亿元').text()}亿元，同比{change_word(growth.value)}"
+        f"{Fact(abs(growth.value), '%', growth.source).text()}%；利润总额{fact('total_profit', '亿元').text()}亿元，"
+        f"同比{change_word(pgrowth.value)}{Fact(abs(pgrowth.value), '%', pgrowth.source).text()}%；"
+        f"年化净资产收益率{fact('roe', '%').text()}%。"
+    )
+    return markdown(text)
+
+
+def report_table(ctx: Context, *, table: str) -> pd.DataFrame:
+    """One report table (e.g. ``investment``): its indicators as rows, groups and the district as columns."""
+    meta = _indicator_meta()
+    rows = meta.loc[meta["table"] == table]
+    groups = ctx.roster.loc[ctx.roster["level"] == 1, ["enterprise_id", "short_name"]]
+    order = list(groups["enterprise_id"].astype(str)) + ["DISTRICT"]
+    wide = _wide(ctx.indicators, list(rows.index)).reindex(order).T
+    factor = rows["unit"].map(lambda u: _display_unit(u)[1]).astype(float)
+    wide = wide.mul(factor, axis=0)
+    wide.columns = list(groups["short_name"].astype(str)) + ["全区"]
+    counts = rows["unit"].isin(COUNT_UNITS).to_numpy()
+    shown = wide.map(lambda v: "—" if pd.isna(v) else f"{v:.2f}")  # rows mix units: format each one
+    shown.loc[counts] = wide.loc[counts].map(lambda v: "—" if pd.isna(v) else f"{v:.0f}")  # counts print whole
+    shown.index = [f"{r.name_zh}（{_display_unit(r.unit)[0]}）" for r in rows.itertuples()]
+    shown.index.name = f"{rows['table_name_zh'].iloc[0]}·指标"
+    return shown
+
+
+def _detail_rows(ctx: Context, name: str) -> pd.DataFrame:
+    """Rows of a detail table at the context's period (half month for investment projects)."""
+
+    frame = ctx.table(name)
+    p = parse_period(ctx.period)
+    wanted = ctx.period if name == "projects" and p.is_half_monthly else (
+        f"{ctx.period[:7]}-H2" if name == "projects" else closed_month(ctx.period))
+    rows = frame.loc[frame["period"].astype(str) == wanted]
+    if ctx.entity_id != "DISTRICT":
+        rows = rows.loc[rows["enterprise_id"].astype(str).str.startswith(ctx.entity_id)]
+    return rows
+
+
+def _group_short_names(ctx: Context) -> dict[str, str]:
+    groups = ctx.roster.loc[ctx.roster["level"] == 1]
+    return dict(zip(groups["enterprise_id"].astype(str), groups["short_name"].astype(str)))
+
+
+def city_key_projects(ctx: Context) -> pd.DataFrame:
+    """City-level key projects carried by the district's SOEs, with this year's completion rate."""
+
+    rows = _detail_rows(ctx, "projects")
+    rows = rows.loc[rows["is_city_key"].astype(bool)].sort_values("total_investment", ascending=False)
+    short = _group_short_names(ctx)
+    out = pd.DataFrame({
+        "项目名称": rows["project_name"].astype(str),
+        "所属集团": rows["enterprise_id"].astype(str).str[:3].map(short),
+        "状态": rows["status"].astype(str),
+        "总投资（亿元）": rows["total_investment"] / WAN_PER_YI,
+        "年度计划（亿元）": rows["annual_plan"] / WAN_PER_YI,
+        "本年完成（亿元）": rows["completed_ytd"] / WAN_PER_YI,
+        "年度完成率（%）": safe_divide(rows["completed_ytd"], rows["annual_plan"]) * 100,
+    })
+    return out.set_index("项目名称").round(2)
+
+
+def completion_chart(ctx: Context):
+    """Annual investment completion rate by group against 序时进度 (the pace the year requires)."""
+    import matplotlib.pyplot as plt  # deferred: heavy dependency, loaded on first use
+
+
+    use_cjk_font()
+    short = _group_short_names(ctx)
+    ind = ctx.indicators
+    rate = ind.loc[ind["indicator_id"] == "investment_completion_rate"].set_index("entity_id")["value"]
+    ids = list(short) + ["DISTRICT"]
+    values = rate.reindex(ids).to_numpy(dtype=float)
+    labels = [short.get(i, "全区") for i in ids]
+    pace = elapsed_share(as_of_date(ctx.period)) * 100
+    fig, ax = plt.subplots(figsize=(8, 3.4), dpi=110)
+    bars = ax.bar(labels, values, color=["0.55"] * len(short) + ["0.2"], edgecolor="black", linewidth=0.6)
+    ax.axhline(pace, color="black", linestyle="--", linewidth=1)
+    ax.text(len(ids) - 0.5, pace, f" 序时进度 {pace:.1f}%", va="bottom", ha="right", fontsize=8)
+    ax.bar_label(bars, fmt="%.1f", fontsize=7)
+    ax.set_ylabel("年度投资完成率（%）")
+    ax.set_title(f"各集团年度投资完成率（数据截至{as_of_date(ctx.period).isoformat()}）")
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def detail_list(ctx: Context, *, table: str) -> pd.DataFrame:
+    """A detail register (funds, idle assets, reforms, listings) at the period, Chinese headers, 亿元 amounts."""
+
+    spec = contract_table(table)
+    rows = _detail_rows(ctx, table).drop(columns=["source_file", "source_row", "period"], errors="ignore")
+    short = _group_short_names(ctx)
+    out = pd.DataFrame(index=rows.index)
+    out["所属集团"] = rows["enterprise_id"].astype(str).str[:3].map(short)
+    for field in spec.fields:
+        if field.name not in rows.columns or field.name in ("enterprise_id", "period"):
+            continue
+        if field.unit == "万元":
+            out[f"{field.label_zh}（亿元）"] = rows[field.name].astype(float) / WAN_PER_YI
+        else:
+            out[f"{field.label_zh}（{field.unit}）" if field.unit else field.label_zh] = rows[field.name]
+    out = out.reset_index(drop=True)
+    return out.round({c: 2 for c in out.select_dtypes("number").columns})
+
+
+#: The headline set (一利五率) shown when an enterprise is set beside its peers.
+PEER_INDICATORS = ("total_profit", "debt_to_asset_ratio", "roe", "operating_cash_ratio", "rd_intensity",
+                   "labour_productivity")
+
+
+def peer_table(ctx: Context, *, indicator_ids: tuple[str, ...] = PEER_INDICATORS) -> pd.DataFrame:
+    """The enterprise beside its peers: groups of the same function class, or subsidiaries of the same industry.
+
+    Peers are entities of the same level and class; the last column ranks the enterprise among them on
+    each indicator, respecting its direction (1 = best).
+    """
+    meta = _indicator_meta()
+    roster = ctx.roster.set_index("enterprise_id")
+    row = roster.loc[ctx.entity_id]
+    is_group = int(row["level"]) == 1
+    key = "function_class" if is_group else "industry_class"
+    same_level = roster["level"] == 1 if is_group else roster["level"] > 1
+    peers = roster.loc[same_level & (roster[key] == row[key])]
+    wide = _wide(ctx.indicators, list(indicator_ids)).reindex(peers.index)
+    ranks = {}
+    for ind_id in indicator_ids:
+        ascending = meta.loc[ind_id, "direction"] == "lower_better"
+        ranks[ind_id] = wide[ind_id].rank(ascending=ascending, method="min")
+    factor = pd.Series({i: _display_unit(meta.loc[i, "unit"])[1] for i in indicator_ids})
+    shown = wide.mul(factor, axis=1)
+    shown.columns = [f"{meta.loc[i, 'name_zh']}（{_display_unit(meta.loc[i, 'unit'])[0]}）" for i in indicator_ids]
+    shown.index = [roster.loc[i, "short_name"] + ("（本企业）" if i == ctx.entity_id else "") for i in shown.index]
+    shown.index.name = f"同类企业（{row[key]}，{len(peers)}家）"
+    shown = shown.round(2).astype(object)
+    own_ranks = [f"{int(ranks[i][ctx.entity_id])}/{int(ranks[i].notna().sum())}"
+                 if pd.notna(ranks[i][ctx.entity_id]) else "—" for i in indicator_ids]
+    shown.loc["本企业在同类中的名次"] = own_ranks
+    return shown

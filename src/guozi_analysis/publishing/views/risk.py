@@ -1,0 +1,217 @@
+"""Notebook views of the debt-risk chapter: key-supervision list, changes, lights, flags, maturities,
+stress tests and the distress model.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from guozi_analysis.analyses.distress import MODEL_LABEL
+from guozi_analysis.analyses.risk.maturity import OVERDUE_LABEL
+from guozi_analysis.analyses.risk.report import LEVEL_ZH
+from guozi_analysis.analyses.risk.rules import LIGHTS
+from guozi_analysis.base.fonts import use_cjk_font
+from guozi_analysis.publishing.text import WAN_PER_YI
+
+
+# ------------------------------------------------------------------------------------------
+# notebook views (read the parquet files of the shared step)
+# ------------------------------------------------------------------------------------------
+def _read(ctx, key: str) -> pd.DataFrame:
+    path = Path(ctx.processed_dir) / f"{key}.parquet"
+    if not path.exists():
+        raise FileNotFoundError(f"缺少风险预警共享结果 {path.name}（{path.parent}）：请先运行共享计算步骤"
+                                "（guozi_analysis.risk.shared_frames）")
+    return pd.read_parquet(path)
+
+
+def supervision_list_table(ctx) -> pd.DataFrame:
+    """重点监管对象名单: enterprise, level, severity, the rules and the full explanation."""
+    lst = _read(ctx, "risk_list")
+    out = pd.DataFrame({
+        "企业编号": lst["entity_id"],
+        "企业名称": lst["entity_name"],
+        "层级": lst["level"].map(LEVEL_ZH),
+        "严重程度": lst["severity"],
+        "触发规则": lst["rule_names"],
+        "说明": lst["messages"],
+    })
+    return out.set_index("企业编号")
+
+
+def list_changes_table(ctx) -> pd.DataFrame:
+    """名单变动: who entered and who left since the previous period (and who stays)."""
+    ch = _read(ctx, "risk_changes")
+    out = pd.DataFrame({
+        "企业编号": ch["entity_id"],
+        "企业名称": ch["entity_name"],
+        "变动": ch["change"],
+        "本期触发规则": ch["rule_ids_current"],
+        "上期触发规则": ch["rule_ids_previous"],
+    })
+    return out.set_index("企业编号")
+
+
+def traffic_light_table(ctx, *, levels: tuple[str, ...] = ("district", "group", "enterprise")) -> pd.DataFrame:
+    """红黄绿灯: entity × rule family (红 = 重点监管, 黄 = 预警, 绿 = 关注或未触发, — = 无数据)."""
+    lights = _read(ctx, "risk_traffic_lights")
+    lights = lights.loc[lights["level"].isin(levels)]
+    out = lights.drop(columns=["level"]).rename(columns={"entity_id": "企业编号", "entity_name": "企业名称"})
+    return out.set_index("企业编号")
+
+
+def flags_table(ctx, *, entity_id: str | None = None) -> pd.DataFrame:
+    """Every fired rule (one row each) with the Chinese explanation."""
+    flags = _read(ctx, "risk_flags")
+    if entity_id is not None:
+        flags = flags.loc[flags["entity_id"] == entity_id]
+    out = pd.DataFrame({
+        "企业名称": flags["entity_name"],
+        "规则类别": flags["family"],
+        "规则": flags["rule_name"],
+        "严重程度": flags["severity"],
+        "信号灯": flags["light"],
+        "列入名单": flags["on_list"].map({True: "是", False: "否"}),
+        "说明": flags["message"],
+    })
+    return out.reset_index(drop=True)
+
+
+def maturity_table(ctx, *, months: int = 12) -> pd.DataFrame:
+    """Groups and the district × the next ``months`` months: balance falling due (亿元)."""
+    prof = _read(ctx, "risk_maturity_profile")
+    prof = prof.loc[prof["level"].isin(["district", "group"])]
+    labels = [m for m in dict.fromkeys(prof["month"]) if m != OVERDUE_LABEL][:months]
+    wide = prof.pivot_table(index=["entity_id", "entity_name"], columns="month", values="balance", aggfunc="sum",
+                            sort=False)
+    wide = (wide.reindex(columns=labels) / WAN_PER_YI).round(2)
+    wide.index = wide.index.get_level_values(1)
+    wide.index.name = "企业（到期金额，亿元）"
+    return wide
+
+
+def maturity_chart(ctx, *, entity_id: str = "DISTRICT", months: int = 24, wall_pct: float = 40.0):
+    """Bar chart of the balance falling due each month (亿元), the largest of the next 12 months darker.
+
+    A dashed line marks ``wall_pct`` % of the next 12 months' total (the 集中到期 line).
+    """
+    import matplotlib.pyplot as plt  # deferred: heavy dependency, loaded on first use
+
+
+    use_cjk_font()
+    prof = _read(ctx, "risk_maturity_profile")
+    prof = prof.loc[(prof["entity_id"] == entity_id) & (prof["month"] != OVERDUE_LABEL)].head(months)
+    fig, ax = plt.subplots(figsize=(8, 3.6), dpi=110)
+    if prof.empty:
+        ax.text(0.5, 0.5, "无到期融资数据", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return fig
+    values = prof["balance"].to_numpy(dtype=float) / WAN_PER_YI
+    first12 = values[:12]
+    top = int(first12.argmax()) if len(first12) else -1
+    colours = ["0.15" if k == top else "0.65" for k in range(len(values))]
+    ax.bar(range(len(values)), values, color=colours, edgecolor="0.1", linewidth=0.5)
+    line = first12.sum() * wall_pct / 100.0
+    ax.axhline(line, color="0.1", linestyle="--", linewidth=1,
+               label=f"未来12个月到期合计的{wall_pct:.0f}%（{line:.2f} 亿元）")
+    ax.set_ylim(0, max(float(values.max()), line) * 1.25)
+    ax.set_xticks(range(len(values)))
+    ax.set_xticklabels(prof["month"].str[2:], rotation=60, fontsize=7)
+    name = prof["entity_name"].iloc[0]
+    ax.set_title(f"{name}：未来{len(values)}个月债务到期分布（截至{ctx.period}）")
+    ax.set_ylabel("到期金额（亿元）")
+    ax.set_xlabel("到期月份")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(loc="upper right", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def stress_summary_table(ctx) -> pd.DataFrame:
+    """压力测试汇总: per scenario, new flags and list entries, cash shortfall and exposure (亿元)."""
+    s = _read(ctx, "risk_stress_summary")
+    out = pd.DataFrame({
+        "情景": s["scenario_name"],
+        "触发规则数": s["flags"],
+        "新增触发": s["new_flags"],
+        "名单企业数": s["listed"],
+        "新增名单企业": s["new_listed_ids"].replace("", "—"),
+        "存在现金缺口的企业数": s["shortfall_entities"],
+        "全区最大现金缺口（亿元）": (s["district_shortfall"] / WAN_PER_YI).round(2),
+        "名单企业融资余额（亿元）": (s["listed_debt"] / WAN_PER_YI).round(2),
+        "名单企业对外担保（亿元）": (s["listed_guarantees"] / WAN_PER_YI).round(2),
+        "全区融资余额（亿元）": (s["district_debt"] / WAN_PER_YI).round(2),
+        "全区对外担保（亿元）": (s["district_guarantees"] / WAN_PER_YI).round(2),
+    })
+    return out.set_index("情景")
+
+
+def stress_crossings_table(ctx, *, only_new: bool = True) -> pd.DataFrame:
+    """Lines crossed under each scenario (by default only those not crossed in the baseline)."""
+    c = _read(ctx, "risk_stress_crossings")
+    c = c.loc[c["scenario_id"] != "baseline"]
+    if only_new:
+        c = c.loc[c["new"]]
+    out = pd.DataFrame({
+        "情景": c["scenario_name"],
+        "企业名称": c["entity_name"],
+        "规则": c["rule_name"],
+        "严重程度": c["severity"],
+        "冲击前": c["value_before"].round(2),
+        "冲击后": c["value"].round(2),
+        "阈值": c["threshold"].round(2),
+        "单位": c["unit"],
+    })
+    return out.reset_index(drop=True)
+
+
+def entity_risk_section(ctx) -> pd.DataFrame:
+    """One entity's risk picture for the profile notebook: every rule, its value, line and status.
+
+    Rows are the rules in file order plus the Altman Z'' model row (labelled as a model). The entity
+    is ``ctx.entity_id`` (``DISTRICT`` gives the district aggregate).
+    """
+
+    ev = _read(ctx, "risk_evaluation")
+    ev = ev.loc[ev["entity_id"] == ctx.entity_id]
+    status = ev["status"].where(~ev["triggered"], ev["severity"].map(lambda s: f"{s}（{LIGHTS[s]}）"))
+    out = pd.DataFrame({
+        "规则类别": ev["family"],
+        "规则": ev["rule_name"],
+        "本期值": ev["value"].round(2),
+        "阈值": ev["threshold"].round(2),
+        "单位": ev["unit"],
+        "结果": status,
+        "列入名单": (ev["on_list"] & ev["triggered"]).map({True: "是", False: "否"}),
+        "说明": ev["message"].where(ev["triggered"], ev["note"]),
+    })
+    z = _read(ctx, "risk_distress")
+    z = z.loc[z["entity_id"] == ctx.entity_id]
+    if len(z):
+        out = pd.concat([out, pd.DataFrame({
+            "规则类别": ["模型参考"], "规则": ["Altman Z''"], "本期值": [round(float(z["z2"].iloc[0]), 2)],
+            "阈值": [float("nan")], "单位": [""], "结果": [z["zone"].iloc[0]], "列入名单": ["否"],
+            "说明": [f"{MODEL_LABEL}；{z['source'].iloc[0]}"],
+        })], ignore_index=True)
+    return out.reset_index(drop=True)
+
+
+def distress_table(ctx, *, entity_id: str | None = None) -> pd.DataFrame:
+    """Notebook view: Z'' by entity with Chinese headers, read from ``risk_distress.parquet``."""
+    scores = pd.read_parquet(Path(ctx.processed_dir) / "risk_distress.parquet")
+    if entity_id is not None:
+        scores = scores.loc[scores["entity_id"] == entity_id]
+    out = pd.DataFrame({
+        "企业编号": scores["entity_id"],
+        "企业名称": scores["entity_name"],
+        "X1 营运资金/资产": scores["x1"].round(3),
+        "X2 留存收益近似/资产": scores["x2"].round(3),
+        "X3 年化息税前利润/资产": scores["x3"].round(3),
+        "X4 账面权益/负债": scores["x4"].round(3),
+        "Z''": scores["z2"].round(2),
+        "Z''（新兴市场版，+3.25）": scores["z2_em"].round(2),
+        "区间（模型参考）": scores["zone"],
+    })
+    return out.set_index("企业编号")

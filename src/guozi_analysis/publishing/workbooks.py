@@ -1,0 +1,476 @@
+"""The printable half-monthly 晾晒 workbook (six sheets, one per report table) and its CSV.
+
+:func:`publication_frame` lays the rankings of :mod:`guozi_analysis.ranking` out as one long table
+with Chinese headers (units in the headers or in the 单位 column); :func:`write_ranking_workbook`
+splits it into the six report sheets (争突破、扩投资、稳增长、盘资产、保民生、稳金融), each with
+
+* a title row naming the half month and the as-of date (数据截至), a second row with the as-of date
+  of each frequency and 序时进度, then the frozen header row;
+* per peer set (集团, then 子企业): the table's composite score (本表综合得分) first, then every
+  indicator of the table, entities in rank order;
+* conditional colours: lights (绿灯/黄灯/红灯) filled green/yellow/red, ↑ in green and ↓ in red —
+  the words and arrows stay readable in grey print;
+* landscape A4, fit to one page wide, header row repeated on every page, page numbers in the footer.
+
+:func:`ranking_command` is the CLI entry: it loads the raw submissions, builds the rankings and
+writes ``晾晒排名_<period>.xlsx`` and ``晾晒排名_<period>.csv``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from guozi_analysis.analyses import ranking as _ranking
+from guozi_analysis.analyses.assessment import (
+    Assessment,
+    _isnan,
+    _num,
+    _scheme_frame,
+    _short,
+)
+from guozi_analysis.base import config
+from guozi_analysis.base import periods as _periods
+from guozi_analysis.indicators.catalogue import Catalogue, load_catalogue
+from guozi_analysis.indicators.formulas import LEVEL_ZH, compute_indicators
+from guozi_analysis.intake.quality import _FILE_ZH, QUALITY_LABELS_ZH, _split, missing_submissions, quality_report
+from guozi_analysis.intake.validate import findings_frame
+from guozi_analysis.publishing.text import date_zh
+
+__all__ = ["HEADERS", "COMPOSITE_ID", "publication_frame", "write_ranking_workbook", "write_ranking_csv",
+]
+
+COMPOSITE_ID = "composite"
+COMPOSITE_NAME = "本表综合得分"
+
+#: Column headers of the publication (and the CSV), in order.
+HEADERS = [
+    "报表", "层级", "指标编号", "指标", "单位", "数据截至", "名次", "名次说明", "企业编号", "企业名称", "所属集团",
+    "数值", "上期名次", "较上期", "序时进度（%）", "与序时进度差（百分点）", "信号灯", "说明",
+]
+_SHEET_HEADERS = HEADERS[1:]
+_WIDTHS = {"层级": 7, "指标编号": 10, "指标": 24, "单位": 8, "数据截至": 11, "名次": 6, "名次说明": 8,
+           "企业编号": 11, "企业名称": 30, "所属集团": 14, "数值": 15, "上期名次": 8, "较上期": 8,
+           "序时进度（%）": 10, "与序时进度差（百分点）": 12, "信号灯": 7, "说明": 28}
+_INTEGER_UNITS = {"个", "家", "支", "人"}
+_LEVEL_ZH = {"group": "集团", "enterprise": "子企业"}
+
+
+def _movement_text(frame: pd.DataFrame) -> pd.Series:
+    movement = frame["movement"].astype(str)
+    size = frame["rank_change"].astype("Float64").abs().astype("Int64").astype("string").fillna("")
+    return (movement + size.where(movement.isin(["↑", "↓"]), "")).astype("string")
+
+
+def _group_names(ranking: pd.DataFrame, roster: pd.DataFrame | None) -> dict[str, str]:
+    if roster is not None and len(roster):
+        col = "short_name" if "short_name" in roster else "name"
+        return dict(zip(roster["enterprise_id"].astype(str), roster[col].astype(str)))
+    groups = ranking.loc[ranking["level"] == "group"].drop_duplicates("entity_id")
+    return dict(zip(groups["entity_id"].astype(str), groups["entity_name"].astype(str)))
+
+
+def _indicator_rows(ranking: pd.DataFrame, groups: Mapping[str, str]) -> pd.DataFrame:
+    status = ranking["status"].astype(str)
+    return pd.DataFrame({
+        "报表": ranking["table_name"].astype(str),
+        "层级": ranking["level"].map(_LEVEL_ZH),
+        "指标编号": ranking["indicator_id"].astype(str),
+        "指标": ranking["indicator_name"].astype(str),
+        "单位": ranking["unit"].astype(str),
+        "数据截至": ranking["as_of"].astype(str),
+        "名次": ranking["rank"].astype("Int64"),
+        "名次说明": status.where(status.ne("正常"), ""),
+        "企业编号": ranking["entity_id"].astype(str),
+        "企业名称": ranking["entity_name"].astype(str),
+        "所属集团": ranking["group_id"].astype(str).map(groups).fillna(""),
+        "数值": ranking["value"].astype(float),
+        "上期名次": ranking["previous_rank"].astype("Int64"),
+        "较上期": _movement_text(ranking),
+        "序时进度（%）": ranking["pace"].astype(float),
+        "与序时进度差（百分点）": ranking["pace_gap"].astype(float),
+        "信号灯": ranking["light"].astype(str),
+        "说明": ranking["reason"].astype(str),
+        "_level": ranking["level"].map({"group": 0, "enterprise": 1}),
+        "_table": ranking["table_order"].astype(int),
+        "_order": ranking["indicator_order"].astype(int) + 1,
+    })
+
+
+def _composite_rows(composite: pd.DataFrame, as_of: str, groups: Mapping[str, str]) -> pd.DataFrame:
+    comp = composite.loc[composite["table"] != _ranking.OVERALL]
+    label = comp["rank_label"].astype(str)
+    return pd.DataFrame({
+        "报表": comp["table_name"].astype(str),
+        "层级": comp["level"].map(_LEVEL_ZH),
+        "指标编号": COMPOSITE_ID,
+        "指标": COMPOSITE_NAME,
+        "单位": "分",
+        "数据截至": as_of,
+        "名次": comp["rank"].astype("Int64"),
+        "名次说明": np.where(comp["is_tie"], "并列", np.where(comp["score"].isna(), label, "")),
+        "企业编号": comp["entity_id"].astype(str),
+        "企业名称": comp["entity_name"].astype(str),
+        "所属集团": comp["group_id"].astype(str).map(groups).fillna(""),
+        "数值": comp["score"].astype(float),
+        "上期名次": comp["previous_rank"].astype("Int64"),
+        "较上期": _movement_text(comp),
+        "序时进度（%）": np.nan,
+        "与序时进度差（百分点）": np.nan,
+        "信号灯": "",
+        "说明": np.where(comp["n_missing"] > 0, comp["n_missing"].astype(str) + " 项指标未报送", ""),
+        "_level": comp["level"].map({"group": 0, "enterprise": 1}),
+        "_table": comp["table_order"].astype(int),
+        "_order": 0,
+    })
+
+
+def publication_frame(ranking: pd.DataFrame, composite: pd.DataFrame, *,
+                      roster: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The publication as one long table with the Chinese :data:`HEADERS`.
+
+    Rows are ordered by report table, peer set (集团 before 子企业), then the table's composite
+    score (指标编号 ``composite``) followed by each indicator in catalogue order, entities by rank.
+    Money stays in 万元 and percentages as percent numbers (the 单位 column says which).
+    """
+    groups = _group_names(ranking, roster)
+    as_of = str(ranking["as_of"].max()) if len(ranking) else ""
+    rows = pd.concat([_composite_rows(composite, as_of, groups), _indicator_rows(ranking, groups)],
+                     ignore_index=True)
+    rows = rows.sort_values(["_table", "_level", "_order", "名次", "企业编号"], kind="stable")
+    return rows[HEADERS].reset_index(drop=True)
+
+
+def write_ranking_csv(path: Path | str, frame: pd.DataFrame) -> Path:
+    """Write :func:`publication_frame` output as UTF-8 CSV with BOM (opens correctly in Excel)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, index=False, encoding="utf-8-sig")
+    return path
+
+
+def _number_format(unit: str) -> str:
+    if unit in _INTEGER_UNITS:
+        return "#,##0"
+    if unit == "万元":
+        return "#,##0.00"
+    return "0.00"
+
+
+def _as_of_line(ranking: pd.DataFrame, period: str) -> str:
+
+    dates = ranking.drop_duplicates("frequency").set_index("frequency")["as_of"].astype(str)
+    names = {"half_monthly": "半月报送指标", "monthly": "月度指标", "annual": "年度指标"}
+    order = [f for f in ("half_monthly", "monthly", "annual") if f in dates]
+    parts = [f"{names[f]}截至{date_zh(dates[f])}" for f in order]
+    paces = dict.fromkeys(dates[f] for f in order if f != "annual")
+    pace = "；".join(f"{_ranking.pace_percent(d):.2f}%（截至{date_zh(d)}）" for d in paces)
+    return (f"数据截至：{'；'.join(parts)}。序时进度：{pace}。"
+            f"名次相同者并列；未报送、不适用者列末位。金额单位：万元。")
+
+
+def _style_sheet(ws, frame: pd.DataFrame, *, title: str, subtitle: str, colours: Mapping[str, str],
+                 labels: Mapping) -> None:
+    from openpyxl.formatting.rule import CellIsRule, FormulaRule  # deferred: heavy dependency, loaded on first use
+    from openpyxl.styles import (  # deferred: heavy dependency, loaded on first use
+        Alignment,
+        Border,
+        Font,
+        PatternFill,
+        Side,
+    )
+    from openpyxl.utils import get_column_letter  # deferred: heavy dependency, loaded on first use
+    from openpyxl.worksheet.properties import PageSetupProperties  # deferred: heavy dependency, loaded on first use
+
+    ncol = len(_SHEET_HEADERS)
+    last = get_column_letter(ncol)
+    ws["A1"] = title
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.merge_cells(f"A1:{last}1")
+    ws["A2"] = subtitle
+    ws["A2"].font = Font(size=9)
+    ws.merge_cells(f"A2:{last}2")
+    thin = Side(style="thin", color="808080")
+    header_fill = PatternFill("solid", fgColor=colours.get("header", "D9D9D9"))
+    for j, name in enumerate(_SHEET_HEADERS, start=1):
+        cell = ws.cell(row=3, column=j, value=name)
+        cell.font = Font(bold=True)
+        cell.fill = header_fill
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
+        ws.column_dimensions[get_column_letter(j)].width = _WIDTHS.get(name, 10)
+    ws.row_dimensions[3].height = 30
+    col = {name: j for j, name in enumerate(_SHEET_HEADERS, start=1)}
+    units = frame["单位"].astype(str).tolist()
+    first, end = 4, 3 + len(frame)
+    pace_cols = (col["序时进度（%）"], col["与序时进度差（百分点）"])
+    bold = Font(bold=True)
+    composite = (frame["指标编号"] == COMPOSITE_ID).to_numpy()
+    for i, values in enumerate(frame[_SHEET_HEADERS].itertuples(index=False), start=first):
+        for j, value in enumerate(values, start=1):
+            if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+                continue
+            cell = ws.cell(row=i, column=j, value=value.item() if hasattr(value, "item") else value)
+            if j == col["数值"]:
+                cell.number_format = _number_format(units[i - first])
+            elif j in pace_cols:
+                cell.number_format = "0.00"
+            if composite[i - first]:
+                cell.font = bold
+    ws.column_dimensions[get_column_letter(col["指标编号"])].hidden = True
+    if end >= first:
+        light = f"{get_column_letter(col['信号灯'])}{first}:{get_column_letter(col['信号灯'])}{end}"
+        lights = labels["lights"]
+        for key in ("green", "yellow", "red"):
+            fill = PatternFill("solid", fgColor=colours[key], bgColor=colours[key])
+            ws.conditional_formatting.add(light, CellIsRule(operator="equal", formula=[f'"{lights[key]}"'],
+                                                            fill=fill))
+        move_col = get_column_letter(col["较上期"])
+        moves = f"{move_col}{first}:{move_col}{end}"
+        ws.conditional_formatting.add(moves, FormulaRule(formula=[f'LEFT({move_col}{first},1)="↑"'],
+                                                         font=Font(color=colours["up_font"], bold=True)))
+        ws.conditional_formatting.add(moves, FormulaRule(formula=[f'LEFT({move_col}{first},1)="↓"'],
+                                                         font=Font(color=colours["down_font"], bold=True)))
+    ws.freeze_panes = "A4"
+    ws.auto_filter.ref = f"A3:{last}{max(end, 3)}"
+    ws.print_title_rows = "3:3"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.print_options.horizontalCentered = True
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    ws.oddHeader.center.text = title
+
+
+_DEFAULT_COLOURS = {"green": "C6EFCE", "yellow": "FFEB9C", "red": "FFC7CE", "up_font": "006100",
+                    "down_font": "9C0006", "header": "D9D9D9"}
+
+
+def _colours(settings: Mapping) -> dict[str, str]:
+    given = (settings.get("workbook") or {}).get("colours") or {}
+    colours = {**_DEFAULT_COLOURS, **given}
+    for key, value in colours.items():
+        if not isinstance(value, str) or not re.fullmatch(r"[0-9A-Fa-f]{6}", value):
+            raise ValueError(f"参数文件 ranking.yaml：workbook.colours.{key} 应为加引号的六位十六进制颜色，如 \"C6EFCE\"")
+    return colours
+
+
+def write_ranking_workbook(path: Path | str, ranking: pd.DataFrame, composite: pd.DataFrame, *,
+                           roster: pd.DataFrame | None = None, settings: Mapping | None = None,
+                           catalogue=None) -> Path:
+    """Write the printable workbook: one sheet per report table, in catalogue table order.
+
+    ``ranking`` / ``composite`` come from :func:`guozi_analysis.ranking.build_ranking` (both peer
+    sets). ``roster`` gives groups' short names for the 所属集团 column. Returns the path written.
+    """
+    from openpyxl import Workbook  # deferred: heavy dependency, loaded on first use
+
+
+    settings = _ranking.load_settings() if settings is None else settings
+    catalogue = catalogue or load_catalogue()
+    colours = _colours(settings)
+    frame = publication_frame(ranking, composite, roster=roster)
+    period = str(ranking["period"].iloc[0]) if len(ranking) else ""
+
+    as_of = _periods.as_of_date(period) if period else None
+    subtitle = _as_of_line(ranking, period) if period else ""
+    wb = Workbook()
+    wb.remove(wb.active)
+    for table in sorted(catalogue.tables, key=lambda t: t.order):
+        ws = wb.create_sheet(title=table.name_zh[:31])
+        part = frame.loc[frame["报表"] == table.name_zh].reset_index(drop=True)
+        title = (f"“六张报表”晾晒排名·{table.name_zh}（{_ranking.period_zh(period)}，"
+                 f"数据截至{date_zh(as_of)}）") if period else f"“六张报表”晾晒排名·{table.name_zh}"
+        _style_sheet(ws, part, title=title, subtitle=subtitle, colours=colours, labels=settings["progress"])
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    wb.save(tmp)
+    tmp.replace(path)
+    return path
+
+
+# --------------------------------------------------------------------------------------------
+# Chinese presentation
+# --------------------------------------------------------------------------------------------
+RANKING_HEADERS = {
+    "rank": "排名", "enterprise_id": "企业编号", "enterprise_name": "企业", "function_class": "功能分类",
+    "industry": "行业", "weight_profile": "权重档", "status": "考核类型", "base_score": "指标得分",
+    "bonus": "加分", "penalty": "扣分", "total_score": "总分", "grade": "等级", "projected": "含预计数",
+    "note": "说明",
+}
+
+
+SHEET_HEADERS = {
+    "enterprise_id": "企业编号", "enterprise_name": "企业", "item_type": "类别", "item_name": "考核项目",
+    "method": "计分方法", "unit": "单位", "weight": "权重（分）", "value": "实际值", "projected": "是否预计",
+    "target": "目标值", "target_source": "目标来源", "standards": "标准值", "standards_source": "标准值来源",
+    "points": "得分", "workings": "计分过程", "basis": "数据口径",
+}
+
+
+def _ranking_display(ranking: pd.DataFrame) -> pd.DataFrame:
+    cols = ["rank", "enterprise_name", "function_class", "status", "base_score", "bonus", "penalty",
+            "total_score", "grade", "projected", "note"]
+    out = ranking[cols].copy()
+    out["rank"] = out["rank"].astype("string").fillna("—")
+    out["projected"] = out["projected"].map({True: "是（预计）", False: "否"})
+    return out.rename(columns=RANKING_HEADERS)
+
+
+def _sheet_display(sheet: pd.DataFrame) -> pd.DataFrame:
+    cols = ["enterprise_name", "item_type", "item_name", "method", "weight", "value", "unit", "target",
+            "standards", "points", "workings"]
+    out = sheet[cols].copy()
+    value_text = [("—" if _isnan(v) else _num(v)) + ("（预计）" if p else "")
+                  for v, p in zip(sheet["value"], sheet["projected"])]
+    out["value"] = value_text
+    out["target"] = ["" if _isnan(v) else _num(v) for v in sheet["target"]]
+    out["weight"] = ["" if _isnan(v) else _num(v) for v in sheet["weight"]]
+    return out.rename(columns=SHEET_HEADERS)
+
+
+def write_assessment_workbook(path: Path | str, assessment: Assessment) -> Path:
+    """Write the assessment to an Excel workbook: 排名与等级, 计分明细, 考核方案, 加减分事项."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    a = assessment
+    info = pd.DataFrame({"项目": ["考核年度", "考核方案", "数据口径", "等级划分"],
+                         "内容": [str(a.year), a.title, a.basis_text,
+                                "；".join(f"{b['grade']} ≥ {_short(b['min'])}" if b["min"] is not None
+                                         else f"{b['grade']} 其余" for b in a.scheme["grade_bands"])]})
+    ranking = _ranking_display(a.ranking)
+    sheet = a.sheet.loc[a.sheet["item_type"] == "指标"]
+    adjust = a.sheet.loc[a.sheet["item_type"] != "指标",
+                         ["enterprise_name", "item_type", "item_name", "points", "workings"]]
+    scheme = _scheme_frame(a.scheme).drop(columns=["year", "indicator_id"])
+    scheme = scheme.rename(columns={"indicator_name": "考核指标", "method": "计分方法", "direction": "方向",
+                                    "rule": "计分规则", **{c: f"权重（{c[7:]}）" for c in scheme.columns
+                                                          if c.startswith("weight_")}})
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        info.to_excel(writer, sheet_name="说明", index=False)
+        ranking.to_excel(writer, sheet_name="排名与等级", index=False)
+        detail = _sheet_display(sheet)
+        detail["数据口径"] = sheet["basis"].to_numpy()
+        detail.to_excel(writer, sheet_name="计分明细", index=False)
+        adjust.rename(columns=SHEET_HEADERS).to_excel(writer, sheet_name="加减分事项", index=False)
+        scheme.to_excel(writer, sheet_name="考核方案", index=False)
+    return path
+
+
+def write_proposed_targets(proposals: pd.DataFrame, *, path: Path | str | None = None,
+                           params_dir: Path | None = None) -> Path:
+    """Write the proposals to the editable ``params/targets/<year>_proposed.yaml``.
+
+    To adopt them, copy the ``targets`` block into ``params/assessment/<year>.yaml``.
+    """
+    years = sorted(set(int(y) for y in proposals["year"]))
+    if len(years) != 1:
+        raise ValueError("目标建议应只含一个年度")
+    year = years[0]
+    path = Path(path) if path is not None else (params_dir or config.PARAMS_DIR) / "targets" / f"{year}_proposed.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    targets: dict[str, dict[str, float | None]] = {}
+    details = []
+    for r in proposals.itertuples(index=False):
+        value = None if _isnan(r.proposed_target) else float(r.proposed_target)
+        targets.setdefault(str(r.enterprise_id), {})[str(r.item)] = value
+        details.append({"enterprise_id": str(r.enterprise_id), "item": str(r.item), "item_name": str(r.item_name),
+                        "base_value": None if _isnan(r.base_value) else round(float(r.base_value), 2),
+                        "base_projected": bool(r.base_projected),
+                        "trend_value": None if _isnan(r.trend_value) else round(float(r.trend_value), 2),
+                        "proposed_target": value, "rule": str(r.rule)})
+    header = (f"# {year}年度经营业绩考核目标建议（由 guozi_analysis.assessment.propose_targets 生成，可编辑）\n"
+              f"# 采纳：把下面的 targets 整段复制到 params/assessment/{year}.yaml 的 targets 中（单位：万元）。\n"
+              f"# details 为每个目标的测算依据，仅供审阅。\n")
+    body = yaml.safe_dump({"year": year, "targets": targets, "details": details}, allow_unicode=True,
+                          sort_keys=False, width=200)
+    path.write_text(header + body, encoding="utf-8")
+    return path
+
+
+def write_quality_workbook(path, report_or_findings, *, period: str, roster: pd.DataFrame | None = None,
+                           financials: pd.DataFrame | None = None) -> Path:
+    """Excel workbook: 概况 (by enterprise), 问题清单 (every finding), 文件统计 (rows per file), 未报送.
+
+    ``financials`` (the processed 财务快报) decides the missing submissions; without it the
+    sheet lists the roster's enterprises with no 财务快报 in this report.
+    """
+    findings, units, files = _split(report_or_findings)
+    summary = quality_report(report_or_findings, period=period, roster=roster)
+    if financials is None and units is not None:
+        fin_units = units[units["table"] == "financials"]
+        financials = fin_units.rename(columns={})[["enterprise_id", "period"]] if len(fin_units) else None
+    missing = missing_submissions(period, roster=roster, financials=financials)
+    fdf = findings_frame(findings, chinese=True)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with pd.ExcelWriter(path, engine="openpyxl") as xw:
+        summary.rename(columns=QUALITY_LABELS_ZH).to_excel(xw, sheet_name="概况", index=False)
+        fdf.to_excel(xw, sheet_name="问题清单", index=False)
+        if files is not None:
+            files.drop(columns=["sha256"]).rename(columns=_FILE_ZH).to_excel(xw, sheet_name="文件统计", index=False)
+        missing.rename(columns={"enterprise_id": "企业编码", "name": "企业名称", "period": "期间", "table": "报表"}) \
+            .to_excel(xw, sheet_name="未报送", index=False)
+        for ws in xw.book.worksheets:
+            ws.freeze_panes = "A2"
+            for col in ws.columns:
+                width = max(len(str(c.value or "")) for c in list(col)[:200])
+                ws.column_dimensions[col[0].column_letter].width = max(8, min(60, width * 1.6 + 2))
+    return path
+
+
+def _wide_sheet(frame: pd.DataFrame, catalogue: Catalogue, table_id: str) -> pd.DataFrame:
+    specs = [s for s in catalogue.enabled() if s.table == table_id]
+    sub = frame.loc[frame["table"] == table_id]
+    wide = sub.pivot_table(index=["entity_id", "entity_name", "level"], columns="indicator_id", values="value",
+                           aggfunc="first", dropna=False, sort=False)
+    wide = wide.reindex(columns=[s.id for s in specs])
+    wide.columns = [f"{s.name_zh}（{s.unit}）" for s in specs]
+    wide = wide.reset_index()
+    wide["level"] = wide["level"].map(LEVEL_ZH).fillna(wide["level"])
+    return wide.rename(columns={"entity_id": "企业编号", "entity_name": "企业名称", "level": "层级"})
+
+
+def write_indicator_outputs(tables: Mapping[str, pd.DataFrame], *, period: str, roster: pd.DataFrame | None = None,
+                            out_dir: Path | str, catalogue: Catalogue | None = None) -> list[Path]:
+    """Write ``indicators.csv`` (UTF-8 with BOM, Chinese headers) and ``indicators.xlsx``.
+
+    The workbook has a 「全部指标」 sheet (tidy) and one wide sheet per report table (entities ×
+    indicators, headers 「指标（单位）」).
+    """
+    catalogue = catalogue or load_catalogue()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    frame = compute_indicators(tables, period=period, roster=roster, catalogue=catalogue)
+    table_names = {t.id: t.name_zh for t in catalogue.tables}
+    tidy = pd.DataFrame({
+        "企业编号": frame["entity_id"],
+        "企业名称": frame["entity_name"],
+        "层级": frame["level"].map(LEVEL_ZH),
+        "期间": frame["period"],
+        "报表": frame["table"].map(table_names),
+        "指标编号": frame["indicator_id"],
+        "指标名称": frame["name_zh"],
+        "数值": frame["value"],
+        "单位": frame["unit"],
+        "说明": frame["reason"],
+    })
+    csv_path = out_dir / "indicators.csv"
+    tidy.to_csv(csv_path, index=False, encoding="utf-8-sig")
+    xlsx_path = out_dir / "indicators.xlsx"
+    with pd.ExcelWriter(xlsx_path, engine="openpyxl") as writer:
+        tidy.to_excel(writer, sheet_name="全部指标", index=False)
+        for table in sorted(catalogue.tables, key=lambda t: t.order):
+            if any(s.table == table.id for s in catalogue.enabled()):
+                _wide_sheet(frame, catalogue, table.id).to_excel(writer, sheet_name=table.name_zh[:31], index=False)
+    return [csv_path, xlsx_path]

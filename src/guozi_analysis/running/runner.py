@@ -1,0 +1,364 @@
+"""The per-period run: shared computation once, then papermill notebooks, then swap into place.
+
+A run writes everything into a fresh folder ``runs/<period>/<stamp>/`` and only
+replaces the published executed notebooks (``reports/executed``) when every
+notebook succeeded, so a failed run never damages the last good publication.
+Each notebook is executed in its own subprocess (papermill's Python API), which
+gives an overall timeout per notebook and isolates failures.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from guozi_analysis import __version__
+from guozi_analysis.base import config
+from guozi_analysis.base.periods import parse_period
+from guozi_analysis.base.store import file_sha256, write_table
+from guozi_analysis.running.shared import default_profile_entities, shared_results
+
+PROFILE_NOTEBOOK = "90_enterprise_profile.ipynb"
+#: What a half-month run (YYYY-MM-H1/H2) executes: the 晾晒 publication only, no profiles.
+HALF_MONTH_NOTEBOOKS = ("60_half_month_ranking.ipynb",)
+
+
+def default_publication(period: str) -> Path:
+    """Where a run's executed notebooks are published: the book's chapters, or the half-month folder."""
+    if parse_period(period).is_half_monthly:
+        return config.REPORTS_DIR / "half-month" / period
+    return config.EXECUTED_DIR
+
+
+@dataclass(frozen=True)
+class NotebookJob:
+    """One notebook to execute: its template, where the executed copy goes, and its parameters."""
+
+    label: str
+    template: Path
+    output: Path
+    parameters: dict
+
+
+@dataclass
+class JobResult:
+    label: str
+    output: str
+    status: str  # "成功" / "失败" / "超时"
+    seconds: float
+    error: str = ""
+    failed_cell: int | None = None
+
+
+@dataclass
+class RunSummary:
+    period: str
+    run_dir: Path
+    results: list[JobResult] = field(default_factory=list)
+    published: bool = False
+    reused: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return all(r.status == "成功" for r in self.results)
+
+    def table(self) -> str:
+        """Plain-text summary: notebook, status, seconds, error."""
+        lines = [f"{'笔记本':<40} {'状态':<4} {'秒':>7}  错误"]
+        for r in self.results:
+            where = f"（第 {r.failed_cell} 个单元格）" if r.failed_cell is not None else ""
+            lines.append(f"{r.label:<40} {r.status:<4} {r.seconds:7.1f}  {where}{r.error}")
+        return "\n".join(lines)
+
+
+def district_notebooks(notebooks_dir: Path | None = None) -> list[Path]:
+    """The district-wide notebooks in reading order (every numbered notebook but the profile)."""
+    nb_dir = notebooks_dir or config.NOTEBOOKS_DIR
+    return sorted(p for p in nb_dir.glob("[0-9][0-9]_*.ipynb") if p.name != PROFILE_NOTEBOOK)
+
+
+def plan_jobs(
+    period: str,
+    entities: list[str],
+    *,
+    run_dir: Path,
+    processed_dir: Path,
+    notebooks_dir: Path | None = None,
+) -> list[NotebookJob]:
+    """Jobs for one period: every district notebook, then one profile per entity."""
+    nb_dir = notebooks_dir or config.NOTEBOOKS_DIR
+    outputs = run_dir / "executed" / "outputs"  # workbooks the notebooks write are published with them
+    common = {"period": period, "processed_dir": str(processed_dir), "output_dir": str(outputs)}
+    notebooks = district_notebooks(nb_dir)
+    if parse_period(period).is_half_monthly:
+        notebooks, entities = [p for p in notebooks if p.name in HALF_MONTH_NOTEBOOKS], []
+    jobs = [
+        NotebookJob(p.name, p, run_dir / "executed" / p.name, {**common, "entity_id": "DISTRICT"})
+        for p in notebooks
+    ]
+    profile = nb_dir / PROFILE_NOTEBOOK
+    for entity in entities:
+        out = run_dir / "executed" / "profiles" / f"profile_{entity}.ipynb"
+        jobs.append(NotebookJob(f"profile_{entity}", profile, out, {**common, "entity_id": entity}))
+    return jobs
+
+
+def kernel_name() -> str:
+    """The project's named kernel if registered, else the running interpreter's default kernel."""
+    try:
+        from jupyter_client.kernelspec import KernelSpecManager  # deferred: heavy dependency, loaded on first use
+
+        if config.KERNEL_NAME in KernelSpecManager().find_kernel_specs():
+            return config.KERNEL_NAME
+    except Exception:  # pragma: no cover - jupyter_client always present with papermill
+        pass
+    return "python3"
+
+
+def execute_job(job: NotebookJob, *, cell_timeout: int = 600, notebook_timeout: int = 1800) -> JobResult:
+    """Execute one notebook in a subprocess; never raises for a notebook failure."""
+    job.output.parent.mkdir(parents=True, exist_ok=True)
+    spec = {
+        "template": str(job.template),
+        "output": str(job.output),
+        "parameters": job.parameters,
+        "kernel": kernel_name(),
+        "cell_timeout": cell_timeout,
+        "cwd": str(job.template.parent),
+    }
+    start = time.perf_counter()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "guozi_analysis.running.runner", json.dumps(spec, ensure_ascii=False)],
+            capture_output=True,
+            text=True,
+            timeout=notebook_timeout,
+            env={**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"},
+        )
+    except subprocess.TimeoutExpired:
+        return JobResult(job.label, str(job.output), "超时", time.perf_counter() - start,
+                         f"超过整本时限 {notebook_timeout} 秒")
+    seconds = time.perf_counter() - start
+    if proc.returncode == 0:
+        return JobResult(job.label, str(job.output), "成功", seconds)
+    cell, message = _failure_from_output(job.output, proc.stderr)
+    return JobResult(job.label, str(job.output), "失败", seconds, message, cell)
+
+
+def _failure_from_output(output: Path, stderr: str) -> tuple[int | None, str]:
+    """Find the failing cell (papermill tags it) and the error line of a failed notebook."""
+    try:
+        nb = json.loads(output.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        tail = [ln for ln in stderr.strip().splitlines() if ln.strip()]
+        return None, tail[-1] if tail else "未知错误"
+    code_index = 0
+    for cell in nb.get("cells", []):
+        tags = cell.get("metadata", {}).get("tags", [])
+        if cell.get("cell_type") != "code" or "injected-parameters" in tags:
+            continue
+        code_index += 1  # numbered as in the template notebook the analyst opens
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                return code_index, f"{out.get('ename')}: {out.get('evalue')}"
+    tail = [ln for ln in stderr.strip().splitlines() if ln.strip()]
+    return None, tail[-1] if tail else "未知错误"
+
+
+def _run_one(spec: dict) -> None:
+    """Subprocess body: execute one notebook with papermill's Python API."""
+    import papermill as pm  # deferred: heavy dependency, loaded on first use
+
+    pm.execute_notebook(
+        spec["template"],
+        spec["output"],
+        parameters=spec["parameters"],
+        kernel_name=spec["kernel"],
+        language="python",
+        execution_timeout=spec["cell_timeout"],
+        cwd=spec["cwd"],
+        progress_bar=False,
+        log_output=False,
+    )
+
+
+def input_manifest(raw_dir: Path, params_dir: Path) -> dict[str, str]:
+    """Content hashes of every input file (raw data and parameters)."""
+    hashes = {}
+    for root, prefix in ((raw_dir, "data"), (params_dir, "params")):
+        for p in sorted(root.rglob("*")):
+            if p.is_file() and not p.name.startswith("."):
+                hashes[f"{prefix}/{p.relative_to(root)}"] = file_sha256(p)
+    return hashes
+
+
+def compute_shared(period: str, *, raw_dir: Path, processed_dir: Path) -> dict[str, Path]:
+    """What every notebook reads: the loaded tables and the indicator panel, written once."""
+
+    written = {}
+    for name, frame in shared_results(period, raw_dir=raw_dir, store_dir=processed_dir / "store").items():
+        written[name] = write_table(frame, processed_dir / f"{name}.parquet")
+    return written
+
+
+def publish(run_dir: Path, target: Path, *, staged_name: str = "executed") -> None:
+    """Swap ``run_dir/<staged_name>`` into ``target`` (the previous publication is kept until the swap)."""
+    staged = run_dir / staged_name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    incoming = target.with_name(target.name + ".incoming")
+    shutil.rmtree(incoming, ignore_errors=True)
+    shutil.copytree(staged, incoming)
+    old = target.with_name(target.name + ".previous")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        os.replace(target, old)
+    os.replace(incoming, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def run_period(
+    period: str,
+    *,
+    entities: list[str] | None = None,
+    jobs: int = 2,
+    raw_dir: Path | None = None,
+    runs_dir: Path | None = None,
+    publish_to: Path | None = None,
+    notebooks_dir: Path | None = None,
+    cell_timeout: int = 600,
+    notebook_timeout: int = 1800,
+    force: bool = False,
+    log=print,
+) -> RunSummary:
+    """Run every notebook for ``period`` and publish the executed notebooks if all succeed.
+
+    Only one run at a time may publish to the same place: a second one started meanwhile
+    stops at once with :class:`RunLocked` (safe under cron). An interrupted run leaves the
+    previous publication as it was, since publishing is the last, atomic step.
+    """
+    from filelock import FileLock, Timeout  # deferred: heavy dependency, loaded on first use
+
+    parse_period(period)
+    raw_dir = raw_dir or config.DEMO_DIR / "raw"
+    runs_dir = runs_dir or config.PROJECT_ROOT / "runs"
+    publish_to = publish_to or default_publication(period)
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(runs_dir / ".guozi-run.lock"))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise RunLocked(f"另一个 guozi run 正在运行（锁文件 {lock.lock_file}），本次未执行。") from None
+    try:
+        return _run_locked(period, entities=entities, jobs=jobs, raw_dir=raw_dir, runs_dir=runs_dir,
+                           publish_to=publish_to, notebooks_dir=notebooks_dir, cell_timeout=cell_timeout,
+                           notebook_timeout=notebook_timeout, force=force, log=log)
+    finally:
+        lock.release()
+
+
+class RunLocked(RuntimeError):
+    """Another run holds the lock."""
+
+
+def _run_locked(period, *, entities, jobs, raw_dir, runs_dir, publish_to, notebooks_dir, cell_timeout,
+                notebook_timeout, force, log) -> RunSummary:
+    inputs = input_manifest(raw_dir, config.PARAMS_DIR)
+    code_hash = _code_hash(notebooks_dir or config.NOTEBOOKS_DIR)
+    params = {"period": period, "entities": entities, "raw_dir": str(raw_dir)}
+
+    previous = _last_manifest(publish_to)
+    if (not force and previous and previous.get("inputs") == inputs and previous.get("code") == code_hash
+            and previous.get("parameters") == params):
+        log("输入、参数与代码均未变化，沿用上次结果（加 --force 强制重跑）。")
+        return RunSummary(period, Path(previous["run_dir"]), published=True, reused=True)
+
+    stamp = datetime.now().strftime("%Y%m%dT%H%M%S_%f")
+    run_dir = runs_dir / period / stamp
+    processed_dir = run_dir / "processed"
+    started = datetime.now().isoformat(timespec="seconds")
+    log(f"[{period}] 计算共享结果（指标、预警、预测）→ {processed_dir}")
+    compute_shared(period, raw_dir=raw_dir, processed_dir=processed_dir)
+    if entities is None:
+
+        entities = default_profile_entities(processed_dir)
+    planned = plan_jobs(period, entities, run_dir=run_dir, processed_dir=processed_dir,
+                        notebooks_dir=notebooks_dir)
+    summary = RunSummary(period, run_dir)
+    progress = _progress(len(planned))
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = [pool.submit(execute_job, job, cell_timeout=cell_timeout,
+                               notebook_timeout=notebook_timeout) for job in planned]
+        for fut in futures:
+            result = fut.result()
+            summary.results.append(result)
+            progress(result, log)
+    manifest = {
+        "package_version": __version__,
+        "period": period,
+        "parameters": params,
+        "inputs": inputs,
+        "code": code_hash,
+        "started": started,
+        "finished": datetime.now().isoformat(timespec="seconds"),
+        "run_dir": str(run_dir),
+        "notebooks": [asdict(r) for r in summary.results],
+    }
+    (run_dir / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8")
+    if summary.ok:
+        shutil.copy2(run_dir / "manifest.json", run_dir / "executed" / "manifest.json")
+        publish(run_dir, publish_to)
+        if publish_to == default_publication(period):  # the project's own publication: refresh JupyterLab's too
+            publish(run_dir, config.shared_dir(period), staged_name="processed")
+        summary.published = True
+        log(f"[{period}] 全部 {len(planned)} 个笔记本执行成功，已发布到 {publish_to}")
+    else:
+        log(f"[{period}] 有笔记本失败，上次发布的结果保持不变；本次输出保留在 {run_dir}")
+    return summary
+
+
+def _code_hash(notebooks_dir: Path) -> str:
+    parts = [__version__]
+    parts += [file_sha256(p) for p in sorted(notebooks_dir.glob("*.ipynb"))]
+    parts += [file_sha256(p) for p in sorted(Path(__file__).parents[1].rglob("*.py"))]
+    return "|".join(parts)
+
+
+def _last_manifest(publish_to: Path) -> dict | None:
+    path = publish_to / "manifest.json"
+    try:
+        return json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _progress(total: int):
+    """A tqdm bar on a terminal, one log line per notebook otherwise."""
+    if sys.stderr.isatty():
+        from tqdm import tqdm  # deferred: heavy dependency, loaded on first use
+
+        bar = tqdm(total=total, desc="执行笔记本", unit="本")
+
+        def step(result: JobResult, log) -> None:
+            bar.update(1)
+            bar.set_postfix_str(f"{result.label} {result.status}")
+            if bar.n == total:
+                bar.close()
+
+        return step
+
+    def line(result: JobResult, log) -> None:
+        log(f"  {result.label}: {result.status}，{result.seconds:.1f} 秒 {result.error}".rstrip())
+
+    return line
+
+
+if __name__ == "__main__":  # subprocess entry point used by execute_job
+    _run_one(json.loads(sys.argv[1]))
