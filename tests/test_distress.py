@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from guozi_analysis.analyses import risk
-from guozi_analysis.analyses.distress import DEFAULT_MODEL, altman_z2, altman_z2_from_panel, distress_flags
+from guozi_analysis.analyses.risk.distress import DEFAULT_MODEL, altman_z2, altman_z2_from_panel, distress_flags
 
 PERIOD = "2022-11"
 

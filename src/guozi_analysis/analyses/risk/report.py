@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from guozi_analysis.analyses.distress import altman_z2
+from guozi_analysis.analyses.risk.distress import altman_z2
 from guozi_analysis.analyses.risk.engine import evaluate_rules, key_supervision_list, list_changes, traffic_lights
 from guozi_analysis.analyses.risk.maturity import maturity_profile
 from guozi_analysis.analyses.risk.stress import run_stress

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from guozi_analysis.analyses.distress import MODEL_LABEL
+from guozi_analysis.analyses.risk.distress import MODEL_LABEL
 from guozi_analysis.analyses.risk.maturity import OVERDUE_LABEL
 from guozi_analysis.analyses.risk.report import LEVEL_ZH
 from guozi_analysis.analyses.risk.rules import LIGHTS
