@@ -446,11 +446,8 @@ def test_propose_targets_projects_when_december_is_missing():
     assert np.isfinite(p.loc["revenue", "proposed_target"])
 
 
-def test_assessment_command_writes_workbook_and_csvs(demo, tmp_path, monkeypatch):
-    import guozi_analysis.running.shared as analysis
-
-    monkeypatch.setattr(analysis, "load_tables", lambda raw_dir=None: demo)
-    paths = commands.assessment_command(2021, tmp_path / "out")
+def test_assessment_command_writes_workbook_and_csvs(demo_inbox, tmp_path):
+    paths = commands.assessment_command(2021, tmp_path / "out", demo_inbox.path)
     assert [p.name for p in paths] == ["assessment_2021.xlsx", "assessment_2021_ranking.csv",
                                        "assessment_2021_sheet.csv"]
     ranking = pd.read_csv(paths[1], encoding="utf-8-sig")

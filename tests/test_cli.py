@@ -19,11 +19,19 @@ def test_help_lists_every_job(capsys):
 
 def test_catalogue_prints_64_indicators_as_csv(capsys):
     assert cli.main(["catalogue"]) == 0
-    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    out = capsys.readouterr().out
+    assert out.startswith("\ufeff")  # UTF-8 with BOM for Excel
+    rows = list(csv.DictReader(io.StringIO(out[1:])))
     assert len(rows) == 64
-    assert list(rows[0])[:9] == ["id", "table", "name_zh", "name_en", "unit", "direction", "basis", "aggregation",
-                                 "source"]
-    assert {r["table_name_zh"] for r in rows} == {"争突破", "扩投资", "稳增长", "盘资产", "保民生", "稳金融"}
+    assert list(rows[0]) == ["指标编号", "报表", "指标名称", "单位", "方向", "口径", "汇总方式", "公式", "来源"]
+    assert {r["报表"] for r in rows} == {"争突破", "扩投资", "稳增长", "盘资产", "保民生", "稳金融"}
+    assert {r["方向"] for r in rows} <= {"越高越好", "越低越好", "区间内为好"}
+
+
+def test_catalogue_english_headers_for_scripts(capsys):
+    assert cli.main(["catalogue", "--english"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out[1:])))
+    assert len(rows) == 64 and list(rows[0])[:3] == ["id", "table", "name_zh"]
 
 
 @pytest.mark.slow

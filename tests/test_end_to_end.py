@@ -104,10 +104,8 @@ def _pdf_text(path):
     return "".join(page.extract_text() or "" for page in PdfReader(path).pages)
 
 
-def test_public_edition_has_no_subsidiary_detail(published):
-    from guozi_analysis.intake.legacy import load_demo
-
-    roster = load_demo()["roster"]
+def test_public_edition_has_no_subsidiary_detail(published, demo_inbox):
+    roster = demo_inbox.tables["roster"]
     subsidiaries = roster.loc[roster["level"] > 1]
     public_pdf = published["public"]["pdf"]
     assert public_pdf.name == "review-public.pdf"

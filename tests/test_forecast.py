@@ -306,21 +306,6 @@ def test_noisy_backtest_gives_equal_weight_combination():
     assert quiet["backtest_wape"] == pytest.approx(25.0)
 
 
-def test_demo_smoke_groups_add_up_to_district():
-    pytest.importorskip("guozi_analysis.intake")
-    try:
-        out = forecast_views.demo_smoke(n_sims=50, methods=["hist_share", "seasonal_naive", "linear_ytd"])
-    except (FileNotFoundError, KeyError) as exc:  # demo data not generated in this checkout
-        pytest.skip(f"演示数据不可用：{exc}")
-    for item in ("revenue", "total_profit"):
-        sub = out[out["item"] == item]
-        d = sub[sub["enterprise_id"] == "DISTRICT"].iloc[0]
-        groups = sub[sub["enterprise_id"].str.fullmatch(r"G\d\d")]
-        assert len(groups) == 6
-        assert d["ytd_actual"] == pytest.approx(groups["ytd_actual"].sum())
-        assert d["mean"] == pytest.approx(groups["mean"].sum())
-
-
 def test_calibration_widens_around_median():
     paths = np.array([[1.0, 1.0], [2.0, 2.0], [3.0, 5.0]])  # remaining totals 2, 4, 8
     wide = fc._widen(paths, 2.0)

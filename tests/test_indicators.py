@@ -474,14 +474,8 @@ def test_write_outputs(tables, tmp_path):
     assert "资产负债率（%）" in sheets["争突破"].columns
 
 
-def test_demo_smoke():
-    intake = pytest.importorskip("guozi_analysis.intake")
-    if not hasattr(intake, "load_demo"):
-        pytest.skip("intake.load_demo 尚未提供")
-    try:
-        demo = intake.load_demo()
-    except FileNotFoundError as exc:  # demo data not generated yet
-        pytest.skip(str(exc))
+def test_demo_smoke(demo_tables):
+    demo = demo_tables
     out = compute_indicators(demo, period="2022-11", roster=demo["roster"])
     assert set(out["indicator_id"]) == set(load_catalogue().ids)
     district = out.loc[out["entity_id"] == "DISTRICT"].set_index("indicator_id")["value"]

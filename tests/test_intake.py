@@ -1,8 +1,7 @@
-"""Reading raw files: the demo district loads completely and consistently; bad input is reported in Chinese."""
+"""The demo district, read through intake, loads completely and consistently; units are converted."""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -10,15 +9,15 @@ import yaml
 from guozi_analysis.base.config import DEMO_DIR
 from guozi_analysis.base.contract import TABLES, pandera_schema
 from guozi_analysis.demo import xlsx_bytes
-from guozi_analysis.intake.legacy import IntakeError, empty_table, load_demo, parse_unit, read_table_file, read_workbook
+from guozi_analysis.intake.ingest import read_submission
 
 AS_OF = "2022-11"
 CENT = 0.0101  # figures are rounded to 0.01 万元
 
 
 @pytest.fixture(scope="module")
-def demo() -> dict[str, pd.DataFrame]:
-    return load_demo()
+def demo(demo_inbox) -> dict[str, pd.DataFrame]:
+    return {name: frame.copy() for name, frame in demo_inbox.tables.items()}
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +54,7 @@ def test_every_row_has_its_source(demo):
         assert df.source_file.notna().all() and (df.source_row >= 3).all(), name
     fin = demo["financials"]
     row = fin[(fin.enterprise_id == "G05") & (fin.period == AS_OF)].iloc[0]
-    assert row.source_file == "2022-11/G05_澜海水务集团.xlsx"
+    assert row.source_file.endswith("_G05_澜海水务集团.xlsx")  # the content-hashed copy in the raw store
     assert fin[fin.period == "2019-02"].source_file.eq("history/financials.csv").all()
 
 
@@ -228,13 +227,7 @@ def test_other_demo_features(demo):
     assert eq_now.sector.isin(["智能制造", "集成电路", "新材料"]).mean() > 0.6
 
 
-def test_load_demo_returns_copies(demo):
-    a = load_demo()
-    a["roster"].loc[0, "name"] = "改掉"
-    assert load_demo()["roster"].loc[0, "name"] != "改掉"
-
-
-# ---------------------------------------------------------------- units and errors
+# ---------------------------------------------------------------- units (the validating reader)
 
 
 HEAD = ["融资编码", "融资主体企业编码", "期间", "融资品种", "是否直接融资", "期末余额", "年利率", "起息日", "到期日"]
@@ -250,72 +243,17 @@ def _debt_rows(unit: str, balance, *, period="2022-11", rate=4.5):
 def test_units_line_converts_money_to_wanyuan(tmp_path, unit, value, expected):
     path = tmp_path / "d.xlsx"
     path.write_bytes(xlsx_bytes([("融资明细", _debt_rows(unit, value))]))
-    df = read_table_file(path, "debts")
+    tables, findings, _counts = read_submission(path)
+    df = tables["debts"]
     assert df.balance.iloc[0] == pytest.approx(expected)
     assert df.annual_rate.iloc[0] == 4.5  # percentages are not converted
-    assert df.is_direct_financing.iloc[0] is True or bool(df.is_direct_financing.iloc[0])
-    assert df.source_row.iloc[0] == 3
+    assert bool(df.is_direct_financing.iloc[0]) is True
+    assert int(df.source_row.iloc[0]) == 3
 
 
 def test_csv_with_units_line(tmp_path):
     path = tmp_path / "debts.csv"
     lines = [",".join(map(str, r)) for r in _debt_rows("亿元", "2.25")]
     path.write_text("\n".join(lines), encoding="utf-8-sig")
-    assert read_table_file(path, "debts").balance.iloc[0] == pytest.approx(22500.0)
-
-
-def test_parse_unit():
-    assert parse_unit("单位：万元") == "万元"
-    assert parse_unit("单位:亿元") == "亿元"
-    assert parse_unit("（元）") == "元"
-    assert parse_unit("") is None and parse_unit(None) is None
-
-
-def test_bad_value_names_file_sheet_row_column_value(tmp_path):
-    path = tmp_path / "G01_测试.xlsx"
-    path.write_bytes(xlsx_bytes([("融资明细", _debt_rows("万元", "一百"))]))
-    with pytest.raises(IntakeError) as exc:
-        read_workbook(path)
-    msg = str(exc.value)
-    for part in ("G01_测试.xlsx", "融资明细", "第 3 行", "期末余额", "一百", "应为数值"):
-        assert part in msg
-    assert exc.value.row == 3 and exc.value.column == "期末余额"
-
-
-@pytest.mark.parametrize(
-    ("rows", "needle"),
-    [
-        (_debt_rows("万元", 1, period="2022-13"), "期间格式错误"),
-        (_debt_rows("美元", 1), "金额单位应为"),
-        ([HEAD[:-1] + ["到期时间"]] + _debt_rows("万元", 1)[1:], "表头无法识别"),
-        ([HEAD[:5]] + [r[:5] for r in _debt_rows("万元", 1)[1:]], "缺少必填列"),
-    ],
-)
-def test_contract_violations_raise_intake_error(tmp_path, rows, needle):
-    path = tmp_path / "x.xlsx"
-    path.write_bytes(xlsx_bytes([("融资明细", rows)]))
-    with pytest.raises(IntakeError, match=needle):
-        read_table_file(path, "debts")
-
-
-def test_bad_vocabulary_and_bool(tmp_path):
-    rows = _debt_rows("万元", 1)
-    rows[2][3] = "高利贷"
-    path = tmp_path / "v.xlsx"
-    path.write_bytes(xlsx_bytes([("融资明细", rows)]))
-    with pytest.raises(IntakeError, match="不在允许的取值范围内"):
-        read_table_file(path, "debts")
-    rows = _debt_rows("万元", 1)
-    rows[2][4] = "也许"
-    path.write_bytes(xlsx_bytes([("融资明细", rows)]))
-    with pytest.raises(IntakeError, match="是.*否"):
-        read_table_file(path, "debts")
-
-
-def test_unknown_sheet_and_empty_table(tmp_path):
-    path = tmp_path / "s.xlsx"
-    path.write_bytes(xlsx_bytes([("杂项", [["a"], [""]])]))
-    with pytest.raises(IntakeError, match="工作表名称无法识别"):
-        read_workbook(path)
-    empty = empty_table("debts")
-    assert len(empty) == 0 and "source_row" in empty.columns and empty.balance.dtype == np.float64
+    tables, _findings, _counts = read_submission(path)
+    assert tables["debts"].balance.iloc[0] == pytest.approx(22500.0)

@@ -24,11 +24,10 @@ NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 # fixtures: the demo district's shared results for 2022-11 (tables, indicators, narrative frames)
 # ------------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def demo():
+def demo(demo_inbox):
     from guozi_analysis.indicators.formulas import compute_indicators
-    from guozi_analysis.intake.legacy import load_demo
 
-    tables = load_demo()
+    tables = {name: frame.copy() for name, frame in demo_inbox.tables.items()}
     indicators = compute_indicators(tables, period=PERIOD, roster=tables["roster"])
     return tables, indicators
 

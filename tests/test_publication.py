@@ -19,13 +19,9 @@ def demo():
 
 
 @pytest.fixture(scope="module")
-def outputs(demo, tmp_path_factory):
-    """The CLI entry run once on the demo district (raw-file loading replaced by the demo tables)."""
-    import guozi_analysis.running.shared as analysis
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(analysis, "load_tables", lambda raw_dir=None: demo)
-        return commands.ranking_command("2022-11-H2", tmp_path_factory.mktemp("pub") / "out")
+def outputs(demo_inbox, tmp_path_factory):
+    """The CLI entry run once on the demo district's raw files (through the inbox)."""
+    return commands.ranking_command("2022-11-H2", tmp_path_factory.mktemp("pub") / "out", demo_inbox.path)
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import math
 import shutil
 from types import SimpleNamespace
@@ -490,13 +491,18 @@ def test_shared_frames_and_views_on_small_tables(tmp_path):
     plt.close(fig)
 
 
-def test_risk_command_prints_the_list_as_csv(monkeypatch):
-    tables = _tables(guarantees=_guarantees())
-    monkeypatch.setattr(commands, "load_tables", lambda raw_dir=None: tables)
-    text = commands.risk_command(PERIOD)
-    lines = text.strip().splitlines()
-    assert lines[0] == "entity_id,name,severity,rule_ids,messages"
-    assert [ln.split(",")[0] for ln in lines[1:]] == ["G01", "G02"]
+def test_risk_command_prints_the_list_as_csv_from_the_raw_files(demo_inbox):
+    truth = yaml.safe_load((config.DEMO_DIR / "ground_truth.yaml").read_text("utf-8"))
+    text = commands.risk_command(truth["period"], demo_inbox.path)
+    assert text.startswith("\ufeff")  # BOM: Excel opens the UTF-8 correctly
+    frame = pd.read_csv(io.StringIO(text[1:]), dtype=str)
+    assert list(frame.columns) == ["企业编码", "企业名称", "层级", "监管等级", "触发规则", "说明（数值、阈值、规则与依据）"]
+    assert set(frame["企业编码"]) == set(_expected(truth))
+    assert set(frame["监管等级"]) == {"重点监管"}
+    english = pd.read_csv(io.StringIO(commands.risk_command(truth["period"], demo_inbox.path, english=True)[1:]),
+                          dtype=str)
+    assert list(english.columns) == ["entity_id", "entity_name", "level", "severity", "rule_ids", "messages"]
+    assert {r.entity_id: set(r.rule_ids.split(";")) for r in english.itertuples()} == _expected(truth)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -554,26 +560,15 @@ def test_demo_list_is_exactly_the_ground_truth(demo):
 
 def test_demo_ground_truth_file_matches_the_generator(demo):
     path = config.DEMO_DIR / "ground_truth.yaml"
-    if not path.exists():
-        pytest.skip("示范数据文件尚未生成（data/demo/ground_truth.yaml 不存在）；内存中的示范数据已由上一测试覆盖")
     tables, truth = demo
     on_file = yaml.safe_load(path.read_text("utf-8"))
     assert _expected(on_file) == _expected(truth)
     _check_demo_list(tables, on_file)
 
 
-@pytest.mark.slow  # reads every raw demo workbook through intake (about 20 s)
-def test_demo_raw_files_list_is_exactly_the_ground_truth():
+def test_demo_raw_files_list_is_exactly_the_ground_truth(demo_tables):
     path = config.DEMO_DIR / "ground_truth.yaml"
-    if not path.exists():
-        pytest.skip("示范数据文件尚未生成（data/demo/ground_truth.yaml 不存在）")
-    try:
-        from guozi_analysis.running.shared import load_tables
-
-        tables = load_tables(raw_dir=config.DEMO_DIR / "raw")
-    except ImportError:
-        pytest.skip("读入模块 guozi_analysis.intake 尚未完成，无法从示范文件读入")
-    _check_demo_list(tables, yaml.safe_load(path.read_text("utf-8")))
+    _check_demo_list(demo_tables, yaml.safe_load(path.read_text("utf-8")))
 
 
 def test_demo_district_threshold_copy_changes_the_list(demo, tmp_path):

@@ -442,8 +442,10 @@ def _wide_sheet(frame: pd.DataFrame, catalogue: Catalogue, table_id: str) -> pd.
 
 
 def write_indicator_outputs(tables: Mapping[str, pd.DataFrame], *, period: str, roster: pd.DataFrame | None = None,
-                            out_dir: Path | str, catalogue: Catalogue | None = None) -> list[Path]:
-    """Write ``indicators.csv`` (UTF-8 with BOM, Chinese headers) and ``indicators.xlsx``.
+                            out_dir: Path | str, catalogue: Catalogue | None = None,
+                            english: bool = False) -> list[Path]:
+    """Write ``indicators.csv`` (UTF-8 with BOM, Chinese headers; ``english`` for English headers) and
+    ``indicators.xlsx``.
 
     The workbook has a 「全部指标」 sheet (tidy) and one wide sheet per report table (entities ×
     indicators, headers 「指标（单位）」).
@@ -466,7 +468,11 @@ def write_indicator_outputs(tables: Mapping[str, pd.DataFrame], *, period: str, 
         "说明": frame["reason"],
     })
     csv_path = out_dir / "indicators.csv"
-    tidy.to_csv(csv_path, index=False, encoding="utf-8-sig")
+    if english:
+        frame[["entity_id", "entity_name", "level", "period", "table", "indicator_id", "name_zh", "value", "unit",
+               "reason"]].to_csv(csv_path, index=False, encoding="utf-8-sig")
+    else:
+        tidy.to_csv(csv_path, index=False, encoding="utf-8-sig")
     xlsx_path = out_dir / "indicators.xlsx"
     with pd.ExcelWriter(xlsx_path, engine="openpyxl") as writer:
         tidy.to_excel(writer, sheet_name="全部指标", index=False)

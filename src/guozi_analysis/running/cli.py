@@ -14,15 +14,20 @@ from guozi_analysis.base import config
 from guozi_analysis.base.params import load_yaml
 from guozi_analysis.base.periods import parse_period
 from guozi_analysis.demo import generate_demo
-from guozi_analysis.indicators.catalogue import catalogue_frame
-from guozi_analysis.intake.ingest import ingest_command
+from guozi_analysis.intake.inbox import check_enterprises
 from guozi_analysis.intake.template import template_command
 from guozi_analysis.publishing.book import EDITIONS, write_book_sources
 from guozi_analysis.publishing.render import render
-from guozi_analysis.publishing.workbooks import write_indicator_outputs
-from guozi_analysis.running.commands import assessment_command, ranking_command, risk_command, targets_command
+from guozi_analysis.running.commands import (
+    assessment_command,
+    catalogue_command,
+    indicators_command,
+    ingest_command,
+    ranking_command,
+    risk_command,
+    targets_command,
+)
 from guozi_analysis.running.runner import RunLocked, default_publication, run_period
-from guozi_analysis.running.shared import load_tables
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -34,55 +39,44 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
-
-    _report, code = ingest_command(args.paths)
-    return code
+    return ingest_command(args.data, findings_out=args.findings)
 
 
 def _cmd_template(args: argparse.Namespace) -> int:
-
     print(template_command(args.period, args.enterprise, args.out))
     return 0
 
 
 def _cmd_catalogue(args: argparse.Namespace) -> int:
-
-    catalogue_frame().to_csv(sys.stdout, index=False)
+    sys.stdout.write(catalogue_command(english=args.english))
     return 0
 
 
 def _cmd_indicators(args: argparse.Namespace) -> int:
-
-    tables = load_tables(raw_dir=Path(args.data) if args.data else None)
-    paths = write_indicator_outputs(tables, period=args.period, roster=tables["roster"], out_dir=Path(args.out))
-    for p in paths:
-        print(p)
+    for path in indicators_command(args.period, Path(args.out), args.data, english=args.english):
+        print(path)
     return 0
 
 
 def _cmd_ranking(args: argparse.Namespace) -> int:
-
-    for path in ranking_command(args.period, Path(args.out), raw_dir=Path(args.data) if args.data else None):
+    for path in ranking_command(args.period, Path(args.out), args.data):
         print(path)
     return 0
 
 
 def _cmd_assess(args: argparse.Namespace) -> int:
-
-    for path in assessment_command(args.year, Path(args.out), raw_dir=Path(args.data) if args.data else None):
+    for path in assessment_command(args.year, Path(args.out), args.data):
         print(path)
     return 0
 
 
 def _cmd_targets(args: argparse.Namespace) -> int:
-
-    print(targets_command(args.year, raw_dir=Path(args.data) if args.data else None))
+    print(targets_command(args.year, args.data))
     return 0
 
 
 def _cmd_risk(args: argparse.Namespace) -> int:
-
-    sys.stdout.write(risk_command(args.period, raw_dir=Path(args.data) if args.data else None))
+    sys.stdout.write(risk_command(args.period, args.data, english=args.english))
     return 0
 
 
@@ -101,6 +95,8 @@ def period_options(args: argparse.Namespace) -> dict:
 def _cmd_run(args: argparse.Namespace) -> int:
 
     opts = period_options(args)
+    parse_period(args.period)
+    check_enterprises(opts.get("entities"), opts.get("data"))  # seconds: the roster alone, before any work
     try:
         summary = run_period(
             args.period,
@@ -160,38 +156,42 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_template)
 
     p = sub.add_parser("ingest", help="接收报送文件：原样只读保存、校验（中文问题清单）、入库或隔离")
-    p.add_argument("paths", nargs="+", help="文件或目录（xlsx、csv）")
+    p.add_argument("data", nargs="?", help="收件目录（默认 params/district.yaml 的 data.inbox，示范区为 data/demo/raw）")
+    p.add_argument("--findings", help="问题清单 CSV 的输出路径（默认写在该收件目录的加工数据旁）")
     p.set_defaults(func=_cmd_ingest)
 
     p = sub.add_parser("catalogue", help="以 CSV 打印指标目录（六张报表、64项指标）")
+    p.add_argument("--english", action="store_true", help="CSV 用英文表头（供脚本读取）")
     p.set_defaults(func=_cmd_catalogue)
 
     p = sub.add_parser("indicators", help="计算某期全部指标，写出 indicators.csv 与 Excel")
     p.add_argument("--period", required=True, help="期间，如 2022-11")
     p.add_argument("--out", required=True, help="输出目录")
-    p.add_argument("--data", help="原始数据目录（默认示范区 data/demo/raw）")
+    p.add_argument("--data", help="收件目录（默认 params/district.yaml 的 data.inbox，示范区为 data/demo/raw）")
+    p.add_argument("--english", action="store_true", help="CSV 用英文表头（供脚本读取）")
     p.set_defaults(func=_cmd_indicators)
 
     p = sub.add_parser("ranking", help="半月晾晒：六张报表排名，写出可打印的 Excel 与 CSV")
     p.add_argument("--period", required=True, help="半月期间，如 2022-11-H2")
     p.add_argument("--out", required=True, help="输出目录")
-    p.add_argument("--data", help="原始数据目录（默认示范区 data/demo/raw）")
+    p.add_argument("--data", help="收件目录（默认 params/district.yaml 的 data.inbox，示范区为 data/demo/raw）")
     p.set_defaults(func=_cmd_ranking)
 
     p = sub.add_parser("risk", help="债务风险预警：以 CSV 打印重点监管对象名单（编号、名称、等级、规则、说明）")
     p.add_argument("--period", required=True, help="期间，如 2022-11")
-    p.add_argument("--data", help="原始数据目录（默认示范区 data/demo/raw）")
+    p.add_argument("--data", help="收件目录（默认 params/district.yaml 的 data.inbox，示范区为 data/demo/raw）")
+    p.add_argument("--english", action="store_true", help="CSV 用英文表头（供脚本读取）")
     p.set_defaults(func=_cmd_risk)
 
     p = sub.add_parser("assess", help="年度经营业绩考核：计分表、排名与等级（Excel + CSV）")
     p.add_argument("--year", type=int, required=True, help="考核年度，如 2022")
     p.add_argument("--out", required=True, help="输出目录")
-    p.add_argument("--data", help="原始数据目录（默认示范区 data/demo/raw）")
+    p.add_argument("--data", help="收件目录（默认 params/district.yaml 的 data.inbox，示范区为 data/demo/raw）")
     p.set_defaults(func=_cmd_assess)
 
     p = sub.add_parser("targets", help="提出下一年度考核目标建议（写入 params/targets/<年>_proposed.yaml）")
     p.add_argument("--year", type=int, required=True, help="依据的年度，如 2022（建议 2023 年目标）")
-    p.add_argument("--data", help="原始数据目录（默认示范区 data/demo/raw）")
+    p.add_argument("--data", help="收件目录（默认 params/district.yaml 的 data.inbox，示范区为 data/demo/raw）")
     p.set_defaults(func=_cmd_targets)
 
     for name, helptext in (("run", "执行本期全部分析笔记本（papermill）"),
@@ -203,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--cell-timeout", dest="cell_timeout", type=int, help="单个单元格时限（秒，默认 600）")
         p.add_argument("--notebook-timeout", dest="notebook_timeout", type=int,
                        help="单本笔记本总时限（秒，默认 1800）")
-        p.add_argument("--data", help="原始数据目录（默认示范区 data/demo/raw）")
+        p.add_argument("--data", help="收件目录（默认 params/district.yaml 的 data.inbox，示范区为 data/demo/raw）")
         p.add_argument("--force", action="store_true", help="输入未变也强制重跑")
         p.add_argument("--engine", default="auto", choices=["auto", "quarto", "builtin"],
                        help="渲染引擎（report 用）")

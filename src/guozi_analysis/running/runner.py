@@ -24,6 +24,7 @@ from guozi_analysis import __version__
 from guozi_analysis.base import config
 from guozi_analysis.base.periods import parse_period
 from guozi_analysis.base.store import file_sha256, write_table
+from guozi_analysis.intake.inbox import open_inbox, resolve_inbox
 from guozi_analysis.running.shared import default_profile_entities, shared_results
 
 PROFILE_NOTEBOOK = "90_enterprise_profile.ipynb"
@@ -200,11 +201,12 @@ def input_manifest(raw_dir: Path, params_dir: Path) -> dict[str, str]:
     return hashes
 
 
-def compute_shared(period: str, *, raw_dir: Path, processed_dir: Path) -> dict[str, Path]:
-    """What every notebook reads: the loaded tables and the indicator panel, written once."""
-
+def compute_shared(period: str, *, raw_dir: Path, processed_dir: Path, log=print) -> dict[str, Path]:
+    """What every notebook reads: the accepted tables and every analysis's results, written once."""
+    inbox = open_inbox(raw_dir)
+    log(inbox.description)
     written = {}
-    for name, frame in shared_results(period, raw_dir=raw_dir, store_dir=processed_dir / "store").items():
+    for name, frame in shared_results(period, inbox=inbox, workbook_dir=processed_dir / "store").items():
         written[name] = write_table(frame, processed_dir / f"{name}.parquet")
     return written
 
@@ -247,7 +249,7 @@ def run_period(
     from filelock import FileLock, Timeout  # deferred: heavy dependency, loaded on first use
 
     parse_period(period)
-    raw_dir = raw_dir or config.DEMO_DIR / "raw"
+    raw_dir = resolve_inbox(raw_dir)
     runs_dir = runs_dir or config.PROJECT_ROOT / "runs"
     publish_to = publish_to or default_publication(period)
     runs_dir.mkdir(parents=True, exist_ok=True)

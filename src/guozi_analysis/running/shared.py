@@ -1,7 +1,9 @@
 """The shared step of a period run: load the data once, compute what every notebook reads.
 
 Notebooks never recompute indicators: they read the parquet files this module's
-results are written to (see :func:`guozi_analysis.pipeline.compute_shared`).
+results are written to (see :func:`guozi_analysis.running.runner.compute_shared`). The data come
+from the inbox through intake (:func:`guozi_analysis.intake.inbox.open_inbox`), the project's only
+reader of raw files, so every chapter and every command sees the same accepted rows.
 """
 
 from __future__ import annotations
@@ -11,21 +13,13 @@ from pathlib import Path
 import pandas as pd
 
 from guozi_analysis.analyses import assessment, forecast, ranking, risk
-from guozi_analysis.base import config
 from guozi_analysis.base.periods import parse_period
 from guozi_analysis.indicators.formulas import compute_indicators
-from guozi_analysis.intake.ingest import ingest, load_processed
-from guozi_analysis.intake.legacy import load_raw
+from guozi_analysis.intake.inbox import Inbox, require_period
 from guozi_analysis.intake.quality import QUALITY_WORKBOOK, quality_markdown, quality_report
 from guozi_analysis.intake.validate import findings_frame
 from guozi_analysis.publishing import narrative
 from guozi_analysis.publishing.workbooks import write_quality_workbook
-
-
-def load_tables(*, raw_dir: Path | None = None) -> dict[str, pd.DataFrame]:
-    """Every contract table read from the raw submissions (default: the demo district)."""
-
-    return load_raw(raw_dir or config.DEMO_DIR / "raw")
 
 
 def history_periods(period: str, *, months: int = 24) -> list[str]:
@@ -45,17 +39,6 @@ def indicator_history(tables: dict[str, pd.DataFrame], *, period: str, months: i
     return pd.concat(frames, ignore_index=True)
 
 
-def ingest_raw(raw_dir: Path, *, store_dir: Path, period: str):
-    """Receive every raw file into a store of this run (validated, quarantined, hashed) and read it back.
-
-    Returns the accepted tables and the intake report. Error findings do not stop the run: the
-    rows they block are quarantined and listed on the data-quality page.
-    """
-
-    report = ingest([raw_dir], raw_store=store_dir / "raw", processed_dir=store_dir / "processed")
-    return load_processed(store_dir / "processed"), report
-
-
 def quality_frames(report, tables: dict[str, pd.DataFrame], *, period: str) -> dict[str, pd.DataFrame]:
     """The data-quality page's inputs: findings, the per-enterprise summary and the rendered page."""
 
@@ -67,23 +50,19 @@ def quality_frames(report, tables: dict[str, pd.DataFrame], *, period: str) -> d
     }
 
 
-def shared_results(period: str, *, raw_dir: Path | None = None,
-                   store_dir: Path | None = None) -> dict[str, pd.DataFrame]:
+def shared_results(period: str, *, inbox: Inbox, workbook_dir: Path | None = None) -> dict[str, pd.DataFrame]:
     """Tables every notebook reads, keyed by the parquet file name they are stored under.
 
-    With ``store_dir`` the raw files go through intake (validation, quarantine, content-hashed raw
-    store) and the analyses read the accepted rows; without it they are read as they are.
+    ``inbox`` is an ingested inbox (:func:`guozi_analysis.intake.inbox.open_inbox`): the analyses
+    read its accepted rows; its intake report feeds the data-quality page. With ``workbook_dir``
+    the data-quality workbook is written there too.
     """
-
-    raw_dir = raw_dir or config.DEMO_DIR / "raw"
-    if store_dir is None:
-        tables, quality = load_tables(raw_dir=raw_dir), {}
-    else:
-        tables, report = ingest_raw(raw_dir, store_dir=store_dir, period=period)
-        quality = quality_frames(report, tables, period=period)
-
-        write_quality_workbook(store_dir / QUALITY_WORKBOOK.format(period=period), report, period=period,
-                               roster=tables.get("roster"), financials=tables.get("financials"))
+    require_period(inbox, period)
+    tables = inbox.tables
+    quality = quality_frames(inbox.report, tables, period=period)
+    if workbook_dir is not None:
+        write_quality_workbook(Path(workbook_dir) / QUALITY_WORKBOOK.format(period=period), inbox.report,
+                               period=period, roster=tables.get("roster"), financials=tables.get("financials"))
     results = {f"table_{name}": frame for name, frame in tables.items()} | quality
     results["indicators"] = compute_indicators(tables, period=period, roster=tables["roster"])
     results["indicator_history"] = indicator_history(tables, period=period)

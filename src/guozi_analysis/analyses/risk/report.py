@@ -27,6 +27,12 @@ WAN_PER_YI = 10_000
 LEVEL_ZH = {"district": "全区", "group": "集团", "enterprise": "企业"}
 
 
+def supervision_list(flags: pd.DataFrame) -> pd.DataFrame:
+    """The key-supervision list (重点监管对象) from evaluated flags: the one list the book, the review's
+    counts and ``guozi risk`` all print."""
+    return key_supervision_list(flags.loc[flags["triggered"]] if "triggered" in flags else flags)
+
+
 def shared_frames(tables: Mapping[str, pd.DataFrame], indicators: pd.DataFrame, *, period: str,
                   scenarios: Path | str | dict | None = None) -> dict[str, pd.DataFrame]:
     """Every risk frame of one period, keyed by the parquet name the notebooks read.
@@ -41,7 +47,7 @@ def shared_frames(tables: Mapping[str, pd.DataFrame], indicators: pd.DataFrame, 
 
     evaluation = evaluate_rules(tables, indicators, period=period, include_passed=True)
     flags = evaluation.loc[evaluation["triggered"]].reset_index(drop=True)
-    current = key_supervision_list(flags)
+    current = supervision_list(flags)
     previous = key_supervision_list(evaluate_rules(tables, None, period=previous_period(period)))
     stress = run_stress(tables, period=period, scenarios=scenarios)
     return {

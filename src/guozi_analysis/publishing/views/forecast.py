@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -11,17 +11,13 @@ import pandas as pd
 from guozi_analysis.analyses.forecast import (
     _QUANTILES,
     METHOD_LABELS,
-    METHODS,
     PROJECTED_ITEMS,
     investment_ytd,
-    project_items,
-    reconcile_bottom_up,
     to_monthly_ytd,
     ytd_matrix,
 )
 from guozi_analysis.base.fonts import use_cjk_font
 from guozi_analysis.base.periods import closed_month
-from guozi_analysis.intake.legacy import load_demo
 
 
 # ---------------------------------------------------------------------------------------------
@@ -91,36 +87,6 @@ def fan_chart(
     return fig
 
 
-# ---------------------------------------------------------------------------------------------
-# Demo
-# ---------------------------------------------------------------------------------------------
-def demo_smoke(
-    *,
-    as_of: str | None = None,
-    n_sims: int = 200,
-    groups_only: bool = True,
-    methods: Sequence[str] = METHODS,
-) -> pd.DataFrame:
-    """Project revenue and total profit of the demo district's groups, then reconcile.
-
-    Uses ``guozi_analysis.intake.load_demo()``; ``as_of`` defaults to the last period in the
-    demo ``financials`` table. With ``groups_only=False`` every enterprise is projected (about
-    1–2 s per series). Returns the reconciled projections (without ``samples``), including the
-    ``DISTRICT`` row.
-    """
-
-    data = load_demo()
-    fin = data["financials"]
-    roster = data["roster"]
-    if groups_only:
-        ids = roster.loc[roster["is_group"].astype(bool), "enterprise_id"].astype(str)
-        fin = fin[fin["enterprise_id"].astype(str).isin(set(ids))]
-    if as_of is None:
-        as_of = str(sorted(fin["period"].astype(str))[-1])
-    proj = project_items(fin, as_of=as_of, n_sims=n_sims, targets=data.get("targets"),
-                         methods=methods)
-    rec = reconcile_bottom_up(proj, roster)
-    return rec.drop(columns=["samples"])
 
 
 def _read(ctx, name: str) -> pd.DataFrame:
