@@ -10,10 +10,12 @@ import pandas as pd
 import pytest
 import yaml
 
+from guozi_analysis.analyses import risk
 from guozi_analysis.base import config
 from guozi_analysis.base.store import write_table
 from guozi_analysis.publishing import book, narrative, views
 from guozi_analysis.publishing.text import Fact, change_word, date_zh, done_word, pace_word
+from guozi_analysis.running import commands
 
 PERIOD = "2022-11"
 AS_OF = "2022年11月30日"
@@ -40,7 +42,9 @@ def processed(demo, tmp_path_factory):
     for name, frame in tables.items():
         write_table(frame, out / f"table_{name}.parquet")
     write_table(indicators, out / "indicators.parquet")
-    for key, frame in narrative.shared_frames(tables, indicators, period=PERIOD, outlook=False).items():
+    risk_frames = risk.shared_frames(tables, indicators, period=PERIOD)
+    for key, frame in narrative.shared_frames(tables, indicators, period=PERIOD, outlook=False,
+                                              results=risk_frames).items():
         write_table(frame, out / f"{key}.parquet")
     return out
 
@@ -131,11 +135,31 @@ def test_sources_table_lists_each_number(ctx):
 # ------------------------------------------------------------------------------------------------
 def test_key_supervision_counts_match_ground_truth(items):
     truth = yaml.safe_load((config.DEMO_DIR / "ground_truth.yaml").read_text("utf-8"))["rules"]
-    assert items.loc["key_debt_ratio_count", "value"] == len(truth["debt_to_asset_ratio_above_80"]["entities"])
-    assert items.loc["key_negative_coverage_count", "value"] == len(truth["negative_interest_coverage"]["entities"])
+    debt = items.loc[narrative.KEY_RULE_COUNT + "district_debt_ratio"]
+    assert debt["value"] == len(truth["debt_to_asset_ratio_above_80"]["entities"])
     for e in truth["debt_to_asset_ratio_above_80"]["entities"]:
-        assert e["name"] in items.loc["key_debt_ratio_count", "note"]
-    assert items.loc["debt_ratio_line", "value"] == 80
+        assert e["name"] in debt["note"]
+    coverage = items.loc[narrative.KEY_RULE_COUNT + "district_negative_coverage", "value"]
+    assert coverage == len(truth["negative_interest_coverage"]["entities"])
+    assert items.loc[narrative.KEY_RULE_THRESHOLD + "district_debt_ratio", "value"] == 80
+    listed = set()
+    for key in ("debt_to_asset_ratio_above_80", "negative_interest_coverage", "maturity_wall",
+                "guarantee_to_non_related", "guarantee_above_shareholding"):
+        listed |= {e.get("enterprise_id") or e.get("guarantor_id") for e in truth[key]["entities"]}
+    assert items.loc["key_supervision_count", "value"] == len(listed)
+
+
+def test_key_supervision_count_is_the_cli_list(items, demo_inbox):
+    """The review's count and names are those of `guozi risk` on the same inbox (computed independently)."""
+    listed = commands.risk_list(demo_inbox, PERIOD)
+    assert items.loc["key_supervision_count", "value"] == len(listed)
+    assert items.loc["key_supervision_count", "note"] == "、".join(listed["entity_name"])
+
+
+def test_key_supervision_sentence_is_left_out_without_the_engine(demo, tmp_path):
+    tables, indicators = demo
+    frame = narrative.narrative_items(tables, indicators, period=PERIOD)
+    assert not frame["item"].str.startswith(("key_supervision", narrative.KEY_RULE_COUNT)).any()
 
 
 def test_listing_fund_rating_and_fair_counts(items, demo):
@@ -227,13 +251,12 @@ def test_wording_flips_with_the_sign(ctx, processed, tmp_path):
 
 def test_no_guarantee_sentence_when_none(ctx, processed, tmp_path):
     items = pd.read_parquet(processed / "narrative_items.parquet")
-    for item in ("non_related_guarantee_count", "above_share_guarantee_count", "key_debt_ratio_count",
-                 "key_negative_coverage_count"):
+    for item in ("non_related_guarantee_count", "above_share_guarantee_count", "key_supervision_count"):
         items.loc[items["item"] == item, "value"] = 0.0
     other = _variant(processed, tmp_path, {"narrative_items": items})
     section = narrative.section_risk(other)
     assert "未发生为非关联企业担保和超股比担保" in section.markdown
-    assert "本期没有资产负债率超80%或已获利息倍数为负的企业" in section.markdown
+    assert "本期没有企业列入重点监管对象" in section.markdown
     assert _numbers(section.markdown) == [f.text() for f in section.facts]
 
 

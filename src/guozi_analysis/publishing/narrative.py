@@ -267,37 +267,37 @@ def _financing_items(rows: list[dict], tables, month: str) -> None:
               "同上", since)
 
 
-def _risk_lines() -> tuple[float, float]:
-    """Key-supervision lines (debt ratio, interest coverage) from ``params/risk_rules.yaml`` (80, 0)."""
-    debt, cover = 80.0, 0.0
-    try:
-
-        for rule in load_yaml("risk_rules.yaml").get("rules", []):
-            if rule.get("id") == "district_debt_ratio" and isinstance(rule.get("threshold"), (int, float)):
-                debt = float(rule["threshold"])
-            if rule.get("id") == "district_negative_coverage" and isinstance(rule.get("threshold"), (int, float)):
-                cover = float(rule["threshold"])
-    except (FileNotFoundError, ValueError):
-        pass
-    return debt, cover
+#: Prefixes of the key-supervision items (one per on-list rule that fired), read from the risk engine.
+KEY_RULE_COUNT = "key_rule_count__"
+KEY_RULE_THRESHOLD = "key_rule_threshold__"
 
 
-def _supervision_items(rows: list[dict], indicators: pd.DataFrame) -> None:
-    debt_line, cover_line = _risk_lines()
-    ind = indicators.loc[indicators["entity_id"].astype(str) != DISTRICT_ID]
-    names = dict(zip(ind["entity_id"].astype(str), ind["entity_name"].astype(str)))
-    for item, indicator, test, label, line in (
-        ("key_debt_ratio_count", "debt_to_asset_ratio", lambda v: v > debt_line, "资产负债率超过重点监管线的企业数",
-         debt_line),
-        ("key_negative_coverage_count", "interest_coverage", lambda v: v < cover_line, "已获利息倍数为负的企业数",
-         cover_line),
-    ):
-        values = ind.loc[ind["indicator_id"] == indicator].set_index("entity_id")["value"].astype(float)
-        hit = values.loc[test(values).fillna(False).to_numpy()]
-        _item(rows, item, len(hit), "家", label,
-              f"指标表中集团与子企业（不含全区合计）{indicator} {'>' if line == debt_line else '<'} {line:g} 的个数",
-              "、".join(names.get(str(e), str(e)) for e in sorted(hit.index.astype(str))))
-    _item(rows, "debt_ratio_line", debt_line, "%", "资产负债率重点监管线", "params/risk_rules.yaml district_debt_ratio")
+def _supervision_items(rows: list[dict], risk_list: pd.DataFrame | None, risk_flags: pd.DataFrame | None) -> None:
+    """The key-supervision figures, taken from the risk engine's list and flags (never recomputed here).
+
+    ``key_supervision_count`` is the number of enterprises on the list; for every on-list rule that
+    fired, ``key_rule_count__<rule>`` counts the listed enterprises it put there and
+    ``key_rule_threshold__<rule>`` holds its threshold when the rule has one number for everyone.
+    Without the engine's results no item is written (the review then leaves the sentence out).
+    """
+    if risk_list is None or risk_flags is None:
+        return
+    names = "、".join(risk_list["entity_name"].astype(str))
+    _item(rows, "key_supervision_count", len(risk_list), "家", "列入重点监管对象的企业数",
+          "风险预警引擎的重点监管对象名单（与债务风险章节、guozi risk 同一名单）中的企业数", names)
+    listed = set(risk_list["entity_id"].astype(str))
+    fired = risk_flags.loc[risk_flags["on_list"].astype(bool) & risk_flags["entity_id"].astype(str).isin(listed)]
+    if "triggered" in fired.columns:
+        fired = fired.loc[fired["triggered"].astype(bool)]
+    for rule_id, hits in fired.groupby("rule_id", sort=False):
+        name = str(hits["rule_name"].iloc[0])
+        _item(rows, f"{KEY_RULE_COUNT}{rule_id}", hits["entity_id"].nunique(), "家", f"因「{name}」列入名单的企业数",
+              f"重点监管对象名单中触发规则「{name}」的企业数", "、".join(hits["entity_name"].astype(str)))
+        thresholds = pd.to_numeric(hits["threshold"], errors="coerce").dropna().unique()
+        unit = str(hits["unit"].iloc[0]) if "unit" in hits.columns else ""
+        if len(thresholds) == 1 and unit == "%":
+            _item(rows, f"{KEY_RULE_THRESHOLD}{rule_id}", float(thresholds[0]), unit, f"「{name}」的阈值",
+                  f"风险规则「{name}」的阈值（params/risk_rules.yaml）")
 
 
 def _reform_items(rows: list[dict], tables, month: str) -> None:
@@ -345,12 +345,14 @@ def _derived_items(rows: list[dict], panel: pd.DataFrame) -> None:
 
 
 def narrative_items(tables: Mapping[str, pd.DataFrame], indicators: pd.DataFrame, *, period: str,
-                    panel: pd.DataFrame | None = None) -> pd.DataFrame:
+                    panel: pd.DataFrame | None = None, risk_list: pd.DataFrame | None = None,
+                    risk_flags: pd.DataFrame | None = None) -> pd.DataFrame:
     """The review's figures that are not indicators, one row each, with the rule they follow.
 
     Columns: ``entity_id`` (always ``DISTRICT``), ``item``, ``value``, ``unit`` (万元 for money),
     ``label_zh``, ``basis`` (how it is computed) and ``note`` (names behind a count, ranks …).
-    Missing source tables give no row (the text then says the data were not reported).
+    Missing source tables give no row (the text then says the data were not reported). The
+    key-supervision figures come from the risk engine's ``risk_list`` and ``risk_flags``.
     """
 
     p = parse_period(period)
@@ -365,7 +367,7 @@ def narrative_items(tables: Mapping[str, pd.DataFrame], indicators: pd.DataFrame
     _rating_items(rows, tables, roster, p.as_of)
     _credit_items(rows, tables, month)
     _financing_items(rows, tables, month)
-    _supervision_items(rows, indicators)
+    _supervision_items(rows, risk_list, risk_flags)
     _reform_items(rows, tables, month)
     _assessment_items(rows, tables, roster, year)
     _derived_items(rows, panel)
@@ -449,15 +451,21 @@ def outlook_frame(tables: Mapping[str, pd.DataFrame], *, period: str, items: tup
 
 
 def shared_frames(tables: Mapping[str, pd.DataFrame], indicators: pd.DataFrame, *, period: str,
-                  outlook: bool = True) -> dict[str, pd.DataFrame]:
+                  outlook: bool = True, results: Mapping[str, pd.DataFrame] | None = None) -> dict[str, pd.DataFrame]:
     """Frames the review chapters read: ``line_items``, ``narrative_items``, ``narrative_targets``,
-    ``narrative_outlook`` (empty when ``outlook`` is false or the forecast cannot be made)."""
+    ``narrative_outlook`` (empty when ``outlook`` is false or the forecast cannot be made).
+
+    ``results`` are the other analyses' shared frames (``risk_list``, ``risk_flags`` …): the review
+    quotes them instead of recomputing them.
+    """
+    results = results or {}
 
     panel = line_items(tables, period=period, roster=tables["roster"])
     next_year = parse_period(period).year + 1
     return {
         "line_items": panel,
-        "narrative_items": narrative_items(tables, indicators, period=period, panel=panel),
+        "narrative_items": narrative_items(tables, indicators, period=period, panel=panel,
+                                           risk_list=results.get("risk_list"), risk_flags=results.get("risk_flags")),
         "narrative_targets": target_frame(tables, year=next_year),
         "narrative_outlook": outlook_frame(tables, period=period) if outlook else
         pd.DataFrame(columns=["entity_id", "item", "year", "median", "lo80", "hi80", "basis"]),
@@ -526,6 +534,11 @@ class _Lookup:
             return ""
         value = self.items.loc[self.items["item"] == item, "note"].iloc[0]
         return "" if _isnan(value) or value is None else str(value)
+
+    def note_label(self, item: str) -> str:
+        """The rule name behind a key-supervision count (its label without the counting words)."""
+        label = str(self.items.loc[self.items["item"] == item, "label_zh"].iloc[0])
+        return label.removeprefix("因「").removesuffix("」列入名单的企业数")
 
     def with_prefix(self, prefix: str) -> pd.DataFrame:
         if not len(self.items):
@@ -653,7 +666,7 @@ def _assessment_text(ctx, L: _Lookup, n) -> str:
                 text += f"，对{'、'.join(trial)}开展试考核"
             text += "；"
     if L.has("groups_with_targets_count"):
-        text += f"完成{n(L.item('groups_with_targets_count', '家'))}家集团本年度考核目标制订，引导激励作用明显。"
+        text += f"完成{n(L.item('groups_with_targets_count', '家'))}家集团本年度考核目标制订。"
     else:
         text += f"全区共{n(L.item('group_count', '家'))}家集团纳入经营业绩考核。"
     return text
@@ -669,8 +682,7 @@ def section_risk(ctx) -> Section:
         rank, total = L.item("aa_plus_new_rank", "家"), L.item("aa_plus_count", "家")
         text += (f"本年{L.note('aa_plus_new_count')}获得AA+主体信用等级，成为全区第"
                  f"{n(rank)}家AA+主体信用等级的国资公司")
-        text += "，资金统筹保障能力进一步提升。" if rank.value == total.value else \
-            f"，目前全区AA+及以上主体共{n(total)}家。"
+        text += "。" if rank.value == total.value else f"，目前全区AA+及以上主体共{n(total)}家。"
     elif L.has("aa_plus_count"):
         text += f"全区AA+及以上主体信用等级企业共{n(L.item('aa_plus_count', '家'))}家，本年无新增。"
     if L.has("fair_credit_count"):
@@ -693,16 +705,22 @@ def section_risk(ctx) -> Section:
         text += "。"
     paras.append(text)
     paras.append(_assessment_text(ctx, L, n))
-    text = "**三是量化日常监管。**以财务管控为主线防控企业债务风险，"
-    line = L.item("debt_ratio_line", "%", digits=0)
-    debt_n = L.item("key_debt_ratio_count", "家")
-    cover_n = L.item("key_negative_coverage_count", "家")
-    if debt_n.value > 0 or cover_n.value > 0:
-        # counts only, as the published review does: names stay in the internal risk chapter
-        text += (f"将资产负债率超{n(line)}%的{n(debt_n)}家企业、已获利息倍数为负的{n(cover_n)}家企业"
-                 "纳入重点监管对象（名单见债务风险章节）")
-    else:
-        text += f"本期没有资产负债率超{n(line)}%或已获利息倍数为负的企业"
+    text = "**三是量化日常监管。**以财务管控为主线防控企业债务风险"
+    if L.has("key_supervision_count"):
+        total = L.item("key_supervision_count", "家")
+        if total.value > 0:
+            # counts only, as the published review does: names stay in the internal risk chapter
+            head = f"，{n(total)}家企业列入重点监管对象："  # facts are numbered in the order printed
+            parts = []
+            for item in L.with_prefix(KEY_RULE_COUNT)["item"]:
+                rule_id = item[len(KEY_RULE_COUNT):]
+                label = L.note_label(item)
+                limit = f"{KEY_RULE_THRESHOLD}{rule_id}"
+                shown = f"（{n(L.item(limit, '%', digits=0))}%）" if L.has(limit) else ""
+                parts.append(f"{label}{shown}{n(L.item(item, '家'))}家")
+            text += head + "，".join(parts)
+        else:
+            text += "，本期没有企业列入重点监管对象"
     text += f"；全区国企资产负债率{n(L.ind('debt_to_asset_ratio', '%'))}%。"
     nr_count = L.item("non_related_guarantee_count", "笔")
     above_count = L.item("above_share_guarantee_count", "笔")
@@ -715,7 +733,7 @@ def section_risk(ctx) -> Section:
             parts.append(f"对非关联企业担保{n(nr_count)}笔、金额{n(L.ind('non_related_guarantee', '亿元'))}亿元")
         if above_count.value > 0:
             parts.append(f"超股比担保{n(above_count)}笔、金额{n(L.ind('above_share_guarantee', '亿元'))}亿元")
-        text += "，".join(parts) + "，已督促相关企业落实反担保等风险防范措施。"
+        text += "，".join(parts) + "。"
     else:
         text += "全区国企未发生为非关联企业担保和超股比担保。"
     paras.append(text)

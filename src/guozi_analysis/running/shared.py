@@ -66,8 +66,9 @@ def shared_results(period: str, *, inbox: Inbox, workbook_dir: Path | None = Non
     results = {f"table_{name}": frame for name, frame in tables.items()} | quality
     results["indicators"] = compute_indicators(tables, period=period, roster=tables["roster"])
     results["indicator_history"] = indicator_history(tables, period=period)
-    for provider in (risk, ranking, assessment, forecast, narrative):
+    for provider in (risk, ranking, assessment, forecast):
         results.update(provider.shared_frames(tables, results["indicators"], period=period))
+    results.update(narrative.shared_frames(tables, results["indicators"], period=period, results=results))
     return results
 
 
