@@ -140,6 +140,22 @@ def write_book_sources(
     return reports_dir / "_quarto.yml"
 
 
+def prepare_book(*, reports_dir: Path | None = None, executed_dir: Path | None = None,
+                 params_dir: Path | None = None) -> Path:
+    """Write the book's sources for the published run (its period read from the run manifest).
+
+    Raises a Chinese :class:`FileNotFoundError` when nothing has been published yet.
+    """
+    executed_dir = executed_dir or config.EXECUTED_DIR
+    try:
+        manifest = json.loads((executed_dir / "manifest.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        raise FileNotFoundError(f"还没有可出版的分析结果（{executed_dir} 中没有运行记录）：请先运行 "
+                                "`guozi report --period 2022-11` 或 `guozi run --period …`。") from None
+    return write_book_sources(period=str(manifest["period"]), reports_dir=reports_dir, executed_dir=executed_dir,
+                              params_dir=params_dir)
+
+
 def methods_page(*, params_dir: Path | None = None) -> str:
     """The methods appendix: how forecasts are made and chosen, and the rules behind risk and assessment."""
 

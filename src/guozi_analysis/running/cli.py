@@ -16,7 +16,7 @@ from guozi_analysis.base.periods import parse_period
 from guozi_analysis.demo import generate_demo
 from guozi_analysis.intake.inbox import check_enterprises
 from guozi_analysis.intake.template import template_command
-from guozi_analysis.publishing.book import EDITIONS, write_book_sources
+from guozi_analysis.publishing.book import EDITIONS, prepare_book
 from guozi_analysis.publishing.render import render
 from guozi_analysis.running.commands import (
     assessment_command,
@@ -116,8 +116,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
-
-
+    prepare_book()  # the book's sources for the published run (generated, git-ignored)
     editions = [args.edition] if getattr(args, "edition", None) else list(EDITIONS)
     for edition in editions:
         result = render(config.REPORTS_DIR, engine=args.engine, edition=edition)
@@ -136,7 +135,6 @@ def _cmd_report(args: argparse.Namespace) -> int:
         print(f"半月晾晒已发布到 {default_publication(args.period)}（含 outputs/ 下的 Excel 晾晒表）；"
               "年度报告按月出版，本次不渲染。")
         return 0
-    write_book_sources(period=args.period)
     return _cmd_render(args)
 
 
