@@ -19,6 +19,7 @@ groups in roster order, each followed by its subtree depth-first (children in ro
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -69,8 +70,14 @@ def _flag(value: object) -> bool | None:
 
 
 def _number(value: object) -> float | None:
-    number = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
-    return None if pd.isna(number) else float(number)
+    """A level as a number; ``None`` when blank or not a number."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(str(value).strip()) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number
 
 
 def _roster_columns(roster: pd.DataFrame) -> tuple[list[str], list[str], list, list]:

@@ -97,7 +97,7 @@ def make_scope(tables: Mapping[str, pd.DataFrame], *, period: str, indicators: p
 
 def tree_sum(values: pd.Series, scope: Scope) -> pd.Series:
     """Sum per-owner values (index = owner id, may repeat) over each entity's tree; DISTRICT = all."""
-    per_owner = values.groupby(level=0).sum()
+    per_owner = values.groupby(level=0, sort=False).sum()  # row order: independent of the codes
     merged = scope.pairs.merge(per_owner.rename("v"), left_on="member", right_index=True, how="inner")
     out = merged.groupby("entity_id")["v"].sum().reindex(scope.entities.index).fillna(0.0)
     out.loc[DISTRICT_ID] = float(per_owner.sum())
@@ -106,7 +106,7 @@ def tree_sum(values: pd.Series, scope: Scope) -> pd.Series:
 
 def own_sum(values: pd.Series, scope: Scope) -> pd.Series:
     """Sum per-owner values over the owner itself only; DISTRICT = all."""
-    per_owner = values.groupby(level=0).sum()
+    per_owner = values.groupby(level=0, sort=False).sum()
     out = per_owner.reindex(scope.entities.index).fillna(0.0)
     out.loc[DISTRICT_ID] = float(per_owner.sum())
     return out.astype(float)

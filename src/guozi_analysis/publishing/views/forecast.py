@@ -19,6 +19,7 @@ from guozi_analysis.analyses.forecast import (
     to_monthly_ytd,
     ytd_matrix,
 )
+from guozi_analysis.base.entities import EnterpriseTree
 from guozi_analysis.base.fonts import use_cjk_font
 from guozi_analysis.base.periods import closed_month
 from guozi_analysis.intake.legacy import load_demo
@@ -113,7 +114,7 @@ def demo_smoke(
     fin = data["financials"]
     roster = data["roster"]
     if groups_only:
-        ids = roster.loc[roster["is_group"].astype(bool), "enterprise_id"].astype(str)
+        ids = EnterpriseTree.from_roster(roster).groups
         fin = fin[fin["enterprise_id"].astype(str).isin(set(ids))]
     if as_of is None:
         as_of = str(sorted(fin["period"].astype(str))[-1])
@@ -178,7 +179,7 @@ def fan_chart_for(ctx, *, item: str, entity_id: str | None = None):
         history = history.groupby("period")["investment_completed"].sum(min_count=1)
     else:
         fin = ctx.table("financials")
-        groups = set(ctx.roster.loc[ctx.roster["level"] == 1, "enterprise_id"].astype(str))
+        groups = set(ctx.tree.groups)
         keep = fin["enterprise_id"].astype(str).isin(groups) if entity == "DISTRICT" else fin["enterprise_id"] == entity
         rows = fin.loc[keep]
         history = rows.groupby(rows["period"].astype(str))[item].sum(min_count=1)
