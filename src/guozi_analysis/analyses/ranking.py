@@ -463,8 +463,9 @@ def build_ranking(tables: Mapping[str, pd.DataFrame], *, period: str, indicators
     """Rankings and composite scores of one half month, with movement against the previous one.
 
     ``indicators`` (already computed for ``period``) is reused when given; the previous half
-    month's indicators are computed from ``tables``. Returns ``{"ranking": …, "ranking_composite": …}``
-    covering both peer sets (groups and subsidiaries).
+    month's indicators are computed from ``tables``. ``group_id`` (所属集团) follows the roster's
+    parent codes. Returns ``{"ranking": …, "ranking_composite": …}`` covering both peer sets
+    (groups and subsidiaries).
     """
 
     catalogue = catalogue or load_catalogue()

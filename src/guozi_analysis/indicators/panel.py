@@ -10,7 +10,8 @@
 * ``ly_<item>``: every 快报 item for the same month last year, for growth rates;
 * detail-table aggregates (projects, equity investments, funds, listings, debts, credit lines,
   ratings, guarantees, idle assets, reforms, livelihood tasks) summed over each entity's whole
-  subtree (itself and every descendant); ``DISTRICT`` = the sum over all rows;
+  subtree (itself and every descendant, by the roster's parent codes); ``DISTRICT`` = the sum over
+  all rows;
 * ``target_<item>``: the year's targets from ``targets``.
 
 Missing data stay NaN: an entity without a 快报 row has NaN line items; a detail table with no rows
@@ -543,7 +544,11 @@ def _target_block(tables: Mapping[str, pd.DataFrame], year: int, entities: pd.Da
 # public
 # --------------------------------------------------------------------------------------------
 def line_items(tables: Mapping[str, pd.DataFrame], *, period: str, roster: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per entity (``DISTRICT`` first, then the roster) with every indicator input.
+    """One row per entity (``DISTRICT`` first, then the roster in tree order) with every indicator input.
+
+    Groups, parents and subtrees come from the roster's parent codes
+    (:class:`~guozi_analysis.base.entities.EnterpriseTree`); a roster whose parent codes do not form
+    a tree raises :class:`~guozi_analysis.base.entities.EnterpriseTreeError`.
 
     Parameters
     ----------
