@@ -127,14 +127,30 @@ def test_movement_against_previous_half_month():
 def test_levels_are_separate_peer_sets():
     groups = _indicators(BASE)
     subs = _indicators({"up": [1.0, 2.0]}, level="enterprise", ids=["G01-01", "G02-01"])
+    roster = pd.DataFrame({"enterprise_id": GROUPS + ["G01-01", "G02-01"],
+                           "parent_id": [None] * 4 + ["G01", "G02"], "level": [1, 1, 1, 1, 2, 2]})
     out = rk.rank_indicators(pd.concat([groups, subs]), catalogue=CATALOGUE, level="enterprise",
-                             settings=SETTINGS)
+                             settings=SETTINGS, roster=roster)
     assert set(out["entity_id"]) == {"G01-01", "G02-01"}
     assert _ranks(out, "up") == {"G02-01": 1, "G01-01": 2}
     assert set(out.loc[out["indicator_id"] == "down", "status"]) == {"未报送"}
     assert out.set_index("entity_id").loc["G02-01", "group_id"].iloc[0] == "G02"
     with pytest.raises(ValueError, match="排名范围"):
         rk.rank_indicators(groups, catalogue=CATALOGUE, level="district", settings=SETTINGS)
+
+
+def test_group_id_comes_from_the_roster_not_from_the_code():
+    """所属集团 follows the parent codes; a code shaped like another group's is not parsed."""
+    subs = _indicators({"up": [1.0, 2.0]}, level="enterprise", ids=["G01-01", "X9"])
+    roster = pd.DataFrame({"enterprise_id": GROUPS + ["G01-01", "X9"],
+                           "parent_id": [None] * 4 + ["G03", "G01-01"]})
+    out = rk.rank_indicators(subs, catalogue=CATALOGUE, level="enterprise", settings=SETTINGS, roster=roster)
+    groups = out.drop_duplicates("entity_id").set_index("entity_id")["group_id"].to_dict()
+    assert groups == {"G01-01": "G03", "X9": "G03"}
+    alone = rk.rank_indicators(subs, catalogue=CATALOGUE, level="enterprise", settings=SETTINGS)
+    assert set(alone["group_id"]) == {""}
+    own = rk.rank_indicators(_indicators(BASE), catalogue=CATALOGUE, settings=SETTINGS)
+    assert (own["group_id"] == own["entity_id"]).all()
 
 
 def test_composite_score_is_weighted_rank_points():

@@ -55,3 +55,33 @@ def test_report_table_prints_counts_whole_amounts_in_yi_and_gaps_as_dashes(proce
     assert table.loc["资产负债率（%）", "全区"] == "62.00"
     ipo = next(label for label in table.index if label.startswith("国资投资企业上市数"))
     assert table.loc[ipo, "甲集团"] == "2" and table.loc[ipo, "乙集团"] == "—"
+
+
+def test_subtrees_and_group_names_follow_parent_codes_not_code_shapes(tmp_path):
+    """Codes without structure (and one shaped like another group's child) are placed by their parent."""
+    roster = pd.DataFrame({
+        "enterprise_id": ["91330100MA2K0009", "91330100MA2K0001", "913301", "91330100MA2K0001-01"],
+        "name": ["甲集团有限公司", "乙集团有限公司", "甲子公司", "乙子公司"],
+        "short_name": ["甲集团", "乙集团", "甲子", "乙子"],
+        "parent_id": ["", "", "91330100MA2K0009", "91330100MA2K0009"], "level": [1, 1, 2, 2],
+        "industry_class": ["非工业", "非工业", "工业", "工业"],
+        "function_class": ["功能类", "功能类", "竞争类", "竞争类"],
+    })
+    roster.to_parquet(tmp_path / "table_roster.parquet")
+    pd.DataFrame([{"entity_id": "DISTRICT", "indicator_id": "total_profit", "value": 1.0, "reason": None}]) \
+        .to_parquet(tmp_path / "indicators.parquet")
+    funds = pd.DataFrame({
+        "fund_id": ["F1", "F2", "F3"], "enterprise_id": ["913301", "91330100MA2K0001-01", "91330100MA2K0001"],
+        "period": ["2022-11"] * 3, "fund_name": ["一号基金", "二号基金", "三号基金"], "aum": [1e4, 2e4, 3e4],
+    })
+    funds.to_parquet(tmp_path / "table_funds.parquet")
+    ctx = views.open_context(period="2022-11", entity_id="91330100MA2K0009", processed_dir=tmp_path)
+    out = views.detail_list(ctx, table="funds")
+    assert list(out["所属集团"]) == ["甲集团", "甲集团"]  # 二号基金's owner is 甲集团's, whatever its code says
+    assert list(out["基金名称"]) == ["一号基金", "二号基金"]
+    district = views.open_context(period="2022-11", processed_dir=tmp_path)
+    assert list(views.detail_list(district, table="funds")["所属集团"]) == ["甲集团", "甲集团", "乙集团"]
+    facts = views.profile_facts(ctx)
+    assert facts.loc["直属子企业数（家）", "内容"] == "2" and facts.loc["层级", "内容"] == "一级（集团）"
+    child = views.open_context(period="2022-11", entity_id="91330100MA2K0001-01", processed_dir=tmp_path)
+    assert views.profile_facts(child).loc["层级", "内容"] == "二级"

@@ -52,6 +52,7 @@ import pandas as pd
 
 from guozi_analysis.analyses.forecast import METHODS, project_year_end
 from guozi_analysis.base import config
+from guozi_analysis.base.entities import EnterpriseTree
 from guozi_analysis.base.params import read_yaml
 from guozi_analysis.base.periods import closed_month, parse_period
 from guozi_analysis.indicators.catalogue import Catalogue, load_catalogue
@@ -490,18 +491,11 @@ def _roster_frame(tables: Mapping[str, pd.DataFrame], roster: pd.DataFrame | Non
 
 
 def _tree(roster: pd.DataFrame, entity_id: str) -> list[str]:
-    """``entity_id`` and every descendant, by ``parent_id``."""
-    ids = roster["enterprise_id"].astype(str).tolist()
-    parents = roster["parent_id"].astype("string").fillna("").str.strip().tolist()
-    children: dict[str, list[str]] = {}
-    for i, p in zip(ids, parents):
-        children.setdefault(p, []).append(i)
-    out, todo = [], [entity_id]
-    while todo:
-        e = todo.pop(0)
-        out.append(e)
-        todo.extend(children.get(e, []))
-    return out
+    """``entity_id`` and every descendant by the roster's parent codes, nearest first (level by level)."""
+    tree = EnterpriseTree.from_roster(roster)
+    if entity_id not in tree:
+        return [entity_id]
+    return sorted(tree.subtree(entity_id), key=tree.depth)
 
 
 def _financial_series(tables: Mapping[str, pd.DataFrame], entity_id: str, item: str) -> pd.Series:
@@ -972,7 +966,8 @@ def propose_targets(tables: Mapping[str, pd.DataFrame], *, year: int, as_of: str
     base_year = int(year) - 1
     month = data_month_for(tables, year=base_year, as_of=as_of)
     options = {**DEFAULT_PROJECTION, **(projection or {})}
-    groups = roster.loc[pd.to_numeric(roster["level"], errors="coerce") == 1]
+    groups = roster.loc[roster["enterprise_id"].astype(str).str.strip().isin(
+        EnterpriseTree.from_roster(roster).groups).to_numpy()]
     rows = []
     for g in groups.itertuples(index=False):
         eid = str(g.enterprise_id)

@@ -54,6 +54,7 @@ import numpy as np
 import pandas as pd
 
 from guozi_analysis.base import periods as _periods
+from guozi_analysis.base.entities import EnterpriseTree
 from guozi_analysis.base.params import load_yaml
 from guozi_analysis.indicators.catalogue import Catalogue, load_catalogue
 from guozi_analysis.indicators.formulas import compute_indicators, safe_divide
@@ -187,10 +188,20 @@ def rank_values(values: pd.Series, *, direction: str, band: tuple[float, float] 
     return ranks.round().astype("Int64")
 
 
-def _group_of(entity_id: str) -> str:
-    """The group an entity belongs to, from the contract's id scheme (``G01-02-01`` → ``G01``)."""
-    text = str(entity_id)
-    return "" if text == "DISTRICT" else text.split("-")[0]
+def _group_ids(entity_ids: pd.Series, level: str, tree: EnterpriseTree | None) -> np.ndarray:
+    """The group (集团) of each entity, from the roster's parent codes.
+
+    Without a roster a group is its own group and a subsidiary's group is unknown (""): an
+    enterprise code is never parsed.
+    """
+    ids = entity_ids.astype(str)
+    if tree is not None:
+        return ids.map(tree.group_map()).fillna("").to_numpy(dtype=object)
+    return np.where(level == "group", ids.to_numpy(dtype=object), "").astype(object)
+
+
+def _tree(roster: pd.DataFrame | None) -> EnterpriseTree | None:
+    return None if roster is None else EnterpriseTree.from_roster(roster)
 
 
 def _entities(indicators: pd.DataFrame, level: str) -> pd.DataFrame:
@@ -231,7 +242,8 @@ def _sort_key(values: np.ndarray, direction: np.ndarray, low: np.ndarray, high: 
                      [-values, values, distance], default=np.nan)
 
 
-def _rank_level(indicators: pd.DataFrame, *, catalogue: Catalogue, level: str, settings: Mapping) -> pd.DataFrame:
+def _rank_level(indicators: pd.DataFrame, *, catalogue: Catalogue, level: str, settings: Mapping,
+                tree: EnterpriseTree | None = None) -> pd.DataFrame:
     """Rank every enabled indicator for one peer set (no movement columns yet), vectorised."""
     if level not in LEVELS:
         raise ValueError(f"排名范围只能是 group（集团）或 enterprise（子企业），收到：{level}")
@@ -285,7 +297,7 @@ def _rank_level(indicators: pd.DataFrame, *, catalogue: Catalogue, level: str, s
     out = grid.assign(
         level=level,
         period=period,
-        group_id=[_group_of(i) for i in grid["entity_id"]],
+        group_id=_group_ids(grid["entity_id"], level, tree),
         rank=pd.array(rank, dtype="Int64"),
         n_entities=n,
         n_ranked=n_ranked,
@@ -324,7 +336,8 @@ def _attach_previous(frame: pd.DataFrame, previous: pd.DataFrame | None, keys: l
 
 
 def rank_indicators(indicators: pd.DataFrame, *, catalogue: Catalogue | None = None, level: str = "group",
-                    previous: pd.DataFrame | None = None, settings: Mapping | None = None) -> pd.DataFrame:
+                    previous: pd.DataFrame | None = None, settings: Mapping | None = None,
+                    roster: pd.DataFrame | None = None) -> pd.DataFrame:
     """Rank one peer set on every enabled catalogue indicator.
 
     Parameters
@@ -341,16 +354,20 @@ def rank_indicators(indicators: pd.DataFrame, *, catalogue: Catalogue | None = N
         and ``movement``. ``None`` → 无上期.
     settings:
         ``params/ranking.yaml`` mapping (default: loaded from ``params/``).
+    roster:
+        The 企业名录; ``group_id`` (所属集团) comes from its parent codes. Without it a group is its
+        own group and a subsidiary's ``group_id`` is empty.
 
     Returns a tidy frame, one row per indicator × entity (every entity of the peer set, valued or
     not), with the columns of :data:`RANKING_COLUMNS`, ordered by table, indicator and rank.
     """
     catalogue = catalogue or load_catalogue()
     settings = _settings(settings)
-    out = _rank_level(indicators, catalogue=catalogue, level=level, settings=settings)
+    tree = _tree(roster)
+    out = _rank_level(indicators, catalogue=catalogue, level=level, settings=settings, tree=tree)
     prev = None
     if previous is not None:
-        prev = _rank_level(previous, catalogue=catalogue, level=level, settings=settings)
+        prev = _rank_level(previous, catalogue=catalogue, level=level, settings=settings, tree=tree)
     return _finish(out, prev, settings)
 
 
@@ -446,8 +463,9 @@ def build_ranking(tables: Mapping[str, pd.DataFrame], *, period: str, indicators
     """Rankings and composite scores of one half month, with movement against the previous one.
 
     ``indicators`` (already computed for ``period``) is reused when given; the previous half
-    month's indicators are computed from ``tables``. Returns ``{"ranking": …, "ranking_composite": …}``
-    covering both peer sets (groups and subsidiaries).
+    month's indicators are computed from ``tables``. ``group_id`` (所属集团) follows the roster's
+    parent codes. Returns ``{"ranking": …, "ranking_composite": …}`` covering both peer sets
+    (groups and subsidiaries).
     """
 
     catalogue = catalogue or load_catalogue()
@@ -457,10 +475,11 @@ def build_ranking(tables: Mapping[str, pd.DataFrame], *, period: str, indicators
     current = indicators if indicators is not None else compute_indicators(
         tables, period=half, roster=roster, catalogue=catalogue)
     before = compute_indicators(tables, period=_periods.previous_period(half), roster=roster, catalogue=catalogue)
+    tree = _tree(roster)
     ranks, prev_ranks = [], []
     for level in LEVELS:
-        prev = _rank_level(before, catalogue=catalogue, level=level, settings=settings)
-        now = _rank_level(current, catalogue=catalogue, level=level, settings=settings)
+        prev = _rank_level(before, catalogue=catalogue, level=level, settings=settings, tree=tree)
+        now = _rank_level(current, catalogue=catalogue, level=level, settings=settings, tree=tree)
         ranks.append(_finish(now, prev, settings))
         prev_ranks.append(_finish(prev, None, settings))
     ranking = pd.concat(ranks, ignore_index=True)

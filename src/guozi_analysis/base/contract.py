@@ -122,7 +122,7 @@ def _p(label="期间", *, desc="月报 YYYY-MM"):
 
 
 def _eid(label="企业编码", name="enterprise_id", *, required=True):
-    return Field(name, label, "str", None, required, None, "G01、G01-01、G01-01-01 形式的企业编码")
+    return Field(name, label, "str", None, required, None, "企业名录中的企业编码（如 G01-01 或统一社会信用代码）")
 
 
 _INDUSTRY = ("工业", "非工业", "科研设计")
@@ -137,7 +137,7 @@ _ROSTER = Table(
         _eid(),
         _s("name", "企业名称"),
         _s("short_name", "企业简称"),
-        _s("parent_id", "上级企业编码", required=False, desc="集团为空"),
+        _s("parent_id", "上级企业编码", required=False, desc="集团为空；隶属关系只由本列确定，不看编码的形式"),
         _i("level", "企业级次", None, desc="1 集团，2 二级子企业，3 三级子企业"),
         _s("industry_class", "行业分类", vocab=_INDUSTRY),
         _s("function_class", "功能分类", vocab=_FUNCTION),

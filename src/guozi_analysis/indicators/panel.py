@@ -10,7 +10,8 @@
 * ``ly_<item>``: every 快报 item for the same month last year, for growth rates;
 * detail-table aggregates (projects, equity investments, funds, listings, debts, credit lines,
   ratings, guarantees, idle assets, reforms, livelihood tasks) summed over each entity's whole
-  subtree (itself and every descendant); ``DISTRICT`` = the sum over all rows;
+  subtree (itself and every descendant, by the roster's parent codes); ``DISTRICT`` = the sum over
+  all rows;
 * ``target_<item>``: the year's targets from ``targets``.
 
 Missing data stay NaN: an entity without a 快报 row has NaN line items; a detail table with no rows
@@ -27,8 +28,8 @@ import numpy as np
 import pandas as pd
 
 from guozi_analysis.base import periods as _periods
+from guozi_analysis.base.entities import DISTRICT_ID, EnterpriseTree
 
-DISTRICT_ID = "DISTRICT"
 DISTRICT_NAME = "全区合计"
 
 #: Balance-sheet items (period end).
@@ -223,27 +224,25 @@ def _to_dates(series: pd.Series) -> pd.Series:
 # --------------------------------------------------------------------------------------------
 # roster and trees
 # --------------------------------------------------------------------------------------------
-def _entities(roster: pd.DataFrame) -> pd.DataFrame:
-    """Identity frame of the roster plus DISTRICT (first), indexed by entity_id."""
-    ids = roster["enterprise_id"].astype("string").str.strip()
-    parent = text_column(roster, "parent_id").fillna("").set_axis(ids.to_numpy())
-    parent = parent.where(parent.ne("") & parent.ne("nan"), "")
-    is_group = as_bool(roster["is_group"]) if "is_group" in roster.columns else None
-    roster_level = num_column(roster, "level")
-    if is_group is None:
-        is_group = roster_level.eq(1)
-    names = text_column(roster, "name")
+def _entities(roster: pd.DataFrame, tree: EnterpriseTree) -> pd.DataFrame:
+    """Identity frame: DISTRICT first, then the roster in tree order (groups, each with its subtree).
+
+    Group membership, parent and level come from the tree (the roster's parent codes), never from
+    the shape of a code.
+    """
+    shape = tree.frame()
+    rows = roster.assign(_id=text_column(roster, "enterprise_id").to_numpy()).set_index("_id")
+    names = text_column(rows, "name").reindex(shape.index)
     frame = pd.DataFrame(
         {
             "entity_name": names.to_numpy(),
-            "level": np.where(is_group.to_numpy(), "group", "enterprise"),
-            "roster_level": roster_level.to_numpy(),
-            "parent_id": parent.to_numpy(),
+            "level": np.where(shape["is_group"].to_numpy(), "group", "enterprise"),
+            "roster_level": shape["depth"].astype(float).to_numpy(),
+            "parent_id": shape["parent_id"].to_numpy(),
+            "group_id": shape["group_id"].to_numpy(),
         },
-        index=pd.Index(ids.to_numpy(), name="entity_id"),
+        index=pd.Index(shape.index, name="entity_id"),
     )
-    frame = frame.loc[~frame.index.duplicated(keep="first")].sort_index()
-    frame["group_id"] = [_top_ancestor(i, frame["parent_id"]) for i in frame.index]
     district = pd.DataFrame(
         {"entity_name": [DISTRICT_NAME], "level": ["district"], "roster_level": [0.0],
          "parent_id": [""], "group_id": [DISTRICT_ID]},
@@ -252,26 +251,9 @@ def _entities(roster: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([district, frame])
 
 
-def _ancestors(entity_id: str, parent: pd.Series) -> list[str]:
-    chain, current, seen = [entity_id], entity_id, {entity_id}
-    while True:
-        up = parent.get(current, "")
-        if not isinstance(up, str) or not up or up in seen or up not in parent.index:
-            return chain
-        chain.append(up)
-        seen.add(up)
-        current = up
-
-
-def _top_ancestor(entity_id: str, parent: pd.Series) -> str:
-    return _ancestors(entity_id, parent)[-1]
-
-
-def _subtree_pairs(entities: pd.DataFrame) -> pd.DataFrame:
+def _subtree_pairs(tree: EnterpriseTree) -> pd.DataFrame:
     """(member, entity_id) pairs: every roster entity with itself and each of its ancestors."""
-    parent = entities.loc[entities.index != DISTRICT_ID, "parent_id"]
-    rows = [(member, anc) for member in parent.index for anc in _ancestors(member, parent)]
-    return pd.DataFrame(rows, columns=["member", "entity_id"])
+    return tree.pairs().rename(columns={"entity_id": "member", "ancestor_id": "entity_id"})[["member", "entity_id"]]
 
 
 def _rollup(measures: pd.DataFrame | None, owner: pd.Series | None, pairs: pd.DataFrame,
@@ -562,7 +544,11 @@ def _target_block(tables: Mapping[str, pd.DataFrame], year: int, entities: pd.Da
 # public
 # --------------------------------------------------------------------------------------------
 def line_items(tables: Mapping[str, pd.DataFrame], *, period: str, roster: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per entity (``DISTRICT`` first, then the roster) with every indicator input.
+    """One row per entity (``DISTRICT`` first, then the roster in tree order) with every indicator input.
+
+    Groups, parents and subtrees come from the roster's parent codes
+    (:class:`~guozi_analysis.base.entities.EnterpriseTree`); a roster whose parent codes do not form
+    a tree raises :class:`~guozi_analysis.base.entities.EnterpriseTreeError`.
 
     Parameters
     ----------
@@ -583,8 +569,9 @@ def line_items(tables: Mapping[str, pd.DataFrame], *, period: str, roster: pd.Da
     ly_month = _periods.same_period_last_year(month)
     open_month = _periods.previous_year_end(p)
     as_of = p.as_of
-    entities = _entities(roster)
-    pairs = _subtree_pairs(entities)
+    tree = EnterpriseTree.from_roster(roster)
+    entities = _entities(roster, tree)
+    pairs = _subtree_pairs(tree)
 
     current = _financial_block(tables, month, entities)
     opening = _financial_block(tables, open_month, entities)[list(BALANCE_ITEMS)].add_prefix("open_")

@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from guozi_analysis.base import config, contract
+from guozi_analysis.base.entities import EnterpriseTree
 from guozi_analysis.base.periods import is_half_monthly, validate_period
 from guozi_analysis.intake.ingest import TEMPLATE_KEYWORD, read_submission
 
@@ -42,26 +43,22 @@ def template_tables(period: str) -> list[str]:
 
 
 def _enterprise_tree(roster: pd.DataFrame | None, enterprise_id: str | None) -> pd.DataFrame:
-    """Roster rows of ``enterprise_id`` and all its descendants (everything when ``None``)."""
+    """Roster rows of ``enterprise_id`` and all its descendants (everything when ``None``), in tree order.
+
+    The subtree follows the roster's parent codes (:class:`~guozi_analysis.base.entities.EnterpriseTree`):
+    the enterprise first, then its subsidiaries depth first; the whole roster lists each group
+    followed by its subtree.
+    """
     if roster is None or not len(roster):
         if enterprise_id is None:
             return pd.DataFrame(columns=["enterprise_id", "name"])
         return pd.DataFrame({"enterprise_id": [enterprise_id], "name": [None]})
-    ros = roster.copy()
-    ros["enterprise_id"] = ros["enterprise_id"].astype("str")
-    if enterprise_id is None:
-        return ros.sort_values("enterprise_id").reset_index(drop=True)
-    parent = ros.get("parent_id", pd.Series([None] * len(ros))).astype("object")
-    keep = {enterprise_id}
-    while True:
-        more = set(ros.loc[parent.isin(list(keep)), "enterprise_id"]) - keep
-        if not more:
-            break
-        keep |= more
-    tree = ros[ros["enterprise_id"].isin(keep)]
-    if enterprise_id not in set(tree["enterprise_id"]):
+    tree = EnterpriseTree.from_roster(roster)
+    if enterprise_id is not None and enterprise_id not in tree:
         raise ValueError(f"企业编码 {enterprise_id} 不在企业名录中")
-    return tree.sort_values("enterprise_id").reset_index(drop=True)
+    ids = list(tree.order if enterprise_id is None else tree.subtree(enterprise_id))
+    ros = roster.assign(enterprise_id=roster["enterprise_id"].astype("str").str.strip())
+    return ros.set_index("enterprise_id", drop=False).loc[ids].reset_index(drop=True)
 
 
 def _default_roster() -> pd.DataFrame | None:

@@ -720,7 +720,7 @@ def check_enterprises(df: pd.DataFrame, name: str, roster) -> list[Finding]:
     rule = "guarantor_unknown" if name == "guarantees" else "unknown_enterprise"
     label = contract.labels_zh(name)[field]
     return [loc.finding(idx, rule, f"{loc.where(idx)}「{label}」{_fmt(df.at[idx, field])}不在企业名录中，"
-                                   "请核对企业编码（如 G01、G01-01）",
+                                   "请核对企业编码",
                         field=field, value=df.at[idx, field])
             for idx in df.index[bad.to_numpy()]]
 

@@ -32,6 +32,7 @@ import pandas as pd
 
 from guozi_analysis.analyses.forecast import project_next_year
 from guozi_analysis.base import config
+from guozi_analysis.base.entities import EnterpriseTree
 from guozi_analysis.base.params import load_yaml
 from guozi_analysis.base.periods import as_of_date, closed_month, parse_period
 from guozi_analysis.indicators.catalogue import catalogue_frame
@@ -316,12 +317,12 @@ def _reform_items(rows: list[dict], tables, month: str) -> None:
 
 
 def _assessment_items(rows: list[dict], tables, roster: pd.DataFrame, year: int) -> None:
-    groups = roster.loc[_flag(roster["is_group"]).to_numpy() if "is_group" in roster else roster["level"] == 1]
+    groups = EnterpriseTree.from_roster(roster).groups
     _item(rows, "group_count", len(groups), "家", "集团数", "企业名录中的集团数")
     targets = tables.get("targets")
     if targets is not None and len(targets):
         t = targets.loc[(pd.to_numeric(targets["year"], errors="coerce") == year).to_numpy()]
-        with_targets = set(t["enterprise_id"].astype(str)) & set(groups["enterprise_id"].astype(str))
+        with_targets = set(t["enterprise_id"].astype(str)) & set(groups)
         _item(rows, "groups_with_targets_count", len(with_targets), "家", "已下达本年考核目标的集团数",
               "年度目标表中有本年目标的集团数")
 
@@ -395,8 +396,7 @@ def target_frame(tables: Mapping[str, pd.DataFrame], *, year: int) -> pd.DataFra
     if targets is not None and len(targets):
         table = targets.loc[(pd.to_numeric(targets["year"], errors="coerce") == year).to_numpy()]
     roster = tables.get("roster")
-    groups = set() if roster is None else set(roster.loc[_flag(roster["is_group"]).to_numpy(), "enterprise_id"]
-                                              .astype(str))
+    groups = set() if roster is None else set(EnterpriseTree.from_roster(roster).groups)
     rows = []
     for spec in catalogue.get("targets", []):
         item = spec["item"]
@@ -420,7 +420,7 @@ def target_frame(tables: Mapping[str, pd.DataFrame], *, year: int) -> pd.DataFra
 
 
 def _district_ytd(financials: pd.DataFrame, item: str, roster: pd.DataFrame) -> pd.Series:
-    groups = roster.loc[_flag(roster["is_group"]).to_numpy(), "enterprise_id"].astype(str)
+    groups = list(EnterpriseTree.from_roster(roster).groups)
     fin = financials.loc[financials["enterprise_id"].astype(str).isin(groups).to_numpy()]
     values = pd.to_numeric(fin[item], errors="coerce")
     months = fin["period"].astype("string").str.slice(0, 7).to_numpy()

@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 
 from guozi_analysis.base import periods as _periods
+from guozi_analysis.base.entities import DISTRICT_ID, EnterpriseTree
 from guozi_analysis.indicators.panel import as_bool, num_column, text_column
 
-DISTRICT_ID = "DISTRICT"
 DISTRICT_NAME = "全区合计"
 
 
@@ -32,6 +32,7 @@ class Scope:
     months_elapsed: int
     entities: pd.DataFrame  # index entity_id; entity_name, level, industry_class, parent_id
     pairs: pd.DataFrame  # member, entity_id: every roster entity with itself and each ancestor
+    tree: EnterpriseTree  # the roster's parent codes: groups, ancestors, subtrees
 
 
 # Column readers are the panel's: one definition of "missing column → NaN / NA / False".
@@ -57,29 +58,17 @@ def rows_for_month(tables: Mapping[str, pd.DataFrame], name: str, month: str) ->
     return rows.reset_index(drop=True) if len(rows) else None
 
 
-def _ancestors(entity_id: str, parent: dict[str, str]) -> list[str]:
-    chain, current = [entity_id], entity_id
-    while parent.get(current) and parent[current] in parent and parent[current] not in chain:
-        current = parent[current]
-        chain.append(current)
-    return chain
-
-
-def entity_frame(roster: pd.DataFrame, indicators: pd.DataFrame | None = None) -> pd.DataFrame:
-    """DISTRICT then the roster: entity_name, level (district/group/enterprise), industry_class, parent_id."""
-    ids = text(roster, "enterprise_id")
-    parent = text(roster, "parent_id").fillna("")
-    if "is_group" in roster.columns:
-        is_group = flag(roster, "is_group")
-    else:
-        is_group = num(roster, "level").eq(1)
+def entity_frame(roster: pd.DataFrame, tree: EnterpriseTree, indicators: pd.DataFrame | None = None) -> pd.DataFrame:
+    """DISTRICT then the roster in tree order: entity_name, level (district/group/enterprise), industry_class,
+    parent_id — membership and parents from ``tree`` (the roster's parent codes)."""
+    shape = tree.frame()
+    rows = roster.assign(_id=text(roster, "enterprise_id").to_numpy()).set_index("_id")
     frame = pd.DataFrame({
-        "entity_name": text(roster, "name").to_numpy(),
-        "level": np.where(is_group.to_numpy(), "group", "enterprise"),
-        "industry_class": text(roster, "industry_class").to_numpy(),
-        "parent_id": parent.where(~parent.isin(["nan", "None"]), "").to_numpy(),
-    }, index=pd.Index(ids.to_numpy(), name="entity_id"))
-    frame = frame.loc[~frame.index.duplicated()].sort_index()
+        "entity_name": text(rows, "name").reindex(shape.index).to_numpy(),
+        "level": np.where(shape["is_group"].to_numpy(), "group", "enterprise"),
+        "industry_class": text(rows, "industry_class").reindex(shape.index).to_numpy(),
+        "parent_id": shape["parent_id"].to_numpy(),
+    }, index=pd.Index(shape.index, name="entity_id"))
     district = pd.DataFrame({"entity_name": [DISTRICT_NAME], "level": ["district"], "industry_class": [pd.NA],
                              "parent_id": [""]}, index=pd.Index([DISTRICT_ID], name="entity_id"))
     out = pd.concat([district, frame])
@@ -89,12 +78,10 @@ def entity_frame(roster: pd.DataFrame, indicators: pd.DataFrame | None = None) -
     return out.astype({"entity_name": str, "level": str, "parent_id": str})
 
 
-def tree_pairs(entities: pd.DataFrame) -> pd.DataFrame:
+def tree_pairs(tree: EnterpriseTree) -> pd.DataFrame:
     """(member, entity_id) pairs: every roster entity with itself and each of its ancestors."""
-    roster = entities.loc[entities.index != DISTRICT_ID, "parent_id"]
-    parent = {str(k): str(v) for k, v in roster.items()}
-    rows = [(m, a) for m in parent for a in _ancestors(m, parent)]
-    return pd.DataFrame(rows, columns=["member", "entity_id"])
+    pairs = tree.pairs().rename(columns={"entity_id": "member", "ancestor_id": "entity_id"})
+    return pairs[["member", "entity_id"]].astype(str)
 
 
 def make_scope(tables: Mapping[str, pd.DataFrame], *, period: str, indicators: pd.DataFrame | None = None) -> Scope:
@@ -102,14 +89,15 @@ def make_scope(tables: Mapping[str, pd.DataFrame], *, period: str, indicators: p
     roster = tables.get("roster")
     if roster is None:
         raise ValueError("缺少企业名录（roster），无法评估风险规则")
-    entities = entity_frame(roster, indicators)
+    tree = EnterpriseTree.from_roster(roster)
     return Scope(period=p.label, month=_periods.closed_month(p), as_of=pd.Timestamp(p.as_of),
-                 months_elapsed=_periods.months_elapsed(p), entities=entities, pairs=tree_pairs(entities))
+                 months_elapsed=_periods.months_elapsed(p), entities=entity_frame(roster, tree, indicators),
+                 pairs=tree_pairs(tree), tree=tree)
 
 
 def tree_sum(values: pd.Series, scope: Scope) -> pd.Series:
     """Sum per-owner values (index = owner id, may repeat) over each entity's tree; DISTRICT = all."""
-    per_owner = values.groupby(level=0).sum()
+    per_owner = values.groupby(level=0, sort=False).sum()  # row order: independent of the codes
     merged = scope.pairs.merge(per_owner.rename("v"), left_on="member", right_index=True, how="inner")
     out = merged.groupby("entity_id")["v"].sum().reindex(scope.entities.index).fillna(0.0)
     out.loc[DISTRICT_ID] = float(per_owner.sum())
@@ -118,7 +106,7 @@ def tree_sum(values: pd.Series, scope: Scope) -> pd.Series:
 
 def own_sum(values: pd.Series, scope: Scope) -> pd.Series:
     """Sum per-owner values over the owner itself only; DISTRICT = all."""
-    per_owner = values.groupby(level=0).sum()
+    per_owner = values.groupby(level=0, sort=False).sum()
     out = per_owner.reindex(scope.entities.index).fillna(0.0)
     out.loc[DISTRICT_ID] = float(per_owner.sum())
     return out.astype(float)

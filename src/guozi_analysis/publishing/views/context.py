@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from guozi_analysis.base import config
+from guozi_analysis.base.entities import EnterpriseTree
 from guozi_analysis.base.params import district_settings
 from guozi_analysis.base.periods import parse_period
 
@@ -33,6 +34,11 @@ class Context:
     @cached_property
     def roster(self) -> pd.DataFrame:
         return self._read("table_roster")
+
+    @cached_property
+    def tree(self) -> EnterpriseTree:
+        """The enterprise tree of the roster (groups, parents, subtrees from the parent codes)."""
+        return EnterpriseTree.from_roster(self.roster)
 
     @cached_property
     def indicators(self) -> pd.DataFrame:

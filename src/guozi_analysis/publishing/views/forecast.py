@@ -144,7 +144,7 @@ def fan_chart_for(ctx, *, item: str, entity_id: str | None = None):
         history = history.groupby("period")["investment_completed"].sum(min_count=1)
     else:
         fin = ctx.table("financials")
-        groups = set(ctx.roster.loc[ctx.roster["level"] == 1, "enterprise_id"].astype(str))
+        groups = set(ctx.tree.groups)
         keep = fin["enterprise_id"].astype(str).isin(groups) if entity == "DISTRICT" else fin["enterprise_id"] == entity
         rows = fin.loc[keep]
         history = rows.groupby(rows["period"].astype(str))[item].sum(min_count=1)

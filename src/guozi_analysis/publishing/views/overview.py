@@ -44,10 +44,9 @@ def _wide(ind: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
 def group_overview(ctx: Context, *, indicator_ids: list[str]) -> pd.DataFrame:
     """Groups and the district side by side on the given indicators, Chinese headers with units."""
     meta = _indicator_meta()
-    groups = ctx.roster.loc[ctx.roster["level"] == 1, ["enterprise_id", "short_name"]]
-    order = list(groups["enterprise_id"].astype(str)) + ["DISTRICT"]
+    names = _group_short_names(ctx)
+    order = list(names) + ["DISTRICT"]
     wide = _wide(ctx.indicators, indicator_ids).reindex(order)
-    names = dict(zip(groups["enterprise_id"].astype(str), groups["short_name"].astype(str)))
     names["DISTRICT"] = "全区合计"
     wide.index = [names[i] for i in wide.index]
     wide.index.name = "企业"
@@ -120,11 +119,12 @@ def profile_facts(ctx: Context) -> pd.DataFrame:
     """Who the enterprise is: id, level, classes, shareholding, parent, subsidiaries."""
     roster = ctx.roster.set_index("enterprise_id")
     row = roster.loc[ctx.entity_id]
-    children = roster.loc[roster["parent_id"].astype(str) == ctx.entity_id]
+    children = ctx.tree.children(ctx.entity_id)
+    depth = ctx.tree.depth(ctx.entity_id)
     facts = {
         "企业编号": ctx.entity_id,
         "企业名称": row["name"],
-        "层级": {1: "一级（集团）", 2: "二级", 3: "三级"}.get(int(row["level"]), str(row["level"])),
+        "层级": {1: "一级（集团）", 2: "二级", 3: "三级"}.get(depth, f"{depth}级"),
         "行业分类": row["industry_class"],
         "功能分类": row["function_class"],
         "直属子企业数（家）": len(children),
@@ -160,12 +160,12 @@ def report_table(ctx: Context, *, table: str) -> pd.DataFrame:
     """One report table (e.g. ``investment``): its indicators as rows, groups and the district as columns."""
     meta = _indicator_meta()
     rows = meta.loc[meta["table"] == table]
-    groups = ctx.roster.loc[ctx.roster["level"] == 1, ["enterprise_id", "short_name"]]
-    order = list(groups["enterprise_id"].astype(str)) + ["DISTRICT"]
+    names = _group_short_names(ctx)
+    order = list(names) + ["DISTRICT"]
     wide = _wide(ctx.indicators, list(rows.index)).reindex(order).T
     factor = rows["unit"].map(lambda u: _display_unit(u)[1]).astype(float)
     wide = wide.mul(factor, axis=0)
-    wide.columns = list(groups["short_name"].astype(str)) + ["全区"]
+    wide.columns = list(names.values()) + ["全区"]
     counts = rows["unit"].isin(COUNT_UNITS).to_numpy()
     shown = wide.map(lambda v: "—" if pd.isna(v) else f"{v:.2f}")  # rows mix units: format each one
     shown.loc[counts] = wide.loc[counts].map(lambda v: "—" if pd.isna(v) else f"{v:.0f}")  # counts print whole
@@ -183,13 +183,20 @@ def _detail_rows(ctx: Context, name: str) -> pd.DataFrame:
         f"{ctx.period[:7]}-H2" if name == "projects" else closed_month(ctx.period))
     rows = frame.loc[frame["period"].astype(str) == wanted]
     if ctx.entity_id != "DISTRICT":
-        rows = rows.loc[rows["enterprise_id"].astype(str).str.startswith(ctx.entity_id)]
+        rows = rows.loc[rows["enterprise_id"].astype(str).str.strip().isin(ctx.tree.subtree(ctx.entity_id))]
     return rows
 
 
 def _group_short_names(ctx: Context) -> dict[str, str]:
-    groups = ctx.roster.loc[ctx.roster["level"] == 1]
-    return dict(zip(groups["enterprise_id"].astype(str), groups["short_name"].astype(str)))
+    """Group id → short name (简称), groups in roster order."""
+    short = dict(zip(ctx.roster["enterprise_id"].astype(str).str.strip(), ctx.roster["short_name"].astype(str)))
+    return {g: short[g] for g in ctx.tree.groups}
+
+
+def _group_short_of(ctx: Context, enterprise_ids: pd.Series) -> pd.Series:
+    """The short name of each enterprise's group (所属集团), by the roster's parent codes."""
+    group = enterprise_ids.astype(str).str.strip().map(ctx.tree.group_map())
+    return group.map(_group_short_names(ctx))
 
 
 def city_key_projects(ctx: Context) -> pd.DataFrame:
@@ -197,10 +204,9 @@ def city_key_projects(ctx: Context) -> pd.DataFrame:
 
     rows = _detail_rows(ctx, "projects")
     rows = rows.loc[rows["is_city_key"].astype(bool)].sort_values("total_investment", ascending=False)
-    short = _group_short_names(ctx)
     out = pd.DataFrame({
         "项目名称": rows["project_name"].astype(str),
-        "所属集团": rows["enterprise_id"].astype(str).str[:3].map(short),
+        "所属集团": _group_short_of(ctx, rows["enterprise_id"]),
         "状态": rows["status"].astype(str),
         "总投资（亿元）": rows["total_investment"] / WAN_PER_YI,
         "年度计划（亿元）": rows["annual_plan"] / WAN_PER_YI,
@@ -240,9 +246,8 @@ def detail_list(ctx: Context, *, table: str) -> pd.DataFrame:
 
     spec = contract_table(table)
     rows = _detail_rows(ctx, table).drop(columns=["source_file", "source_row", "period"], errors="ignore")
-    short = _group_short_names(ctx)
     out = pd.DataFrame(index=rows.index)
-    out["所属集团"] = rows["enterprise_id"].astype(str).str[:3].map(short)
+    out["所属集团"] = _group_short_of(ctx, rows["enterprise_id"])
     for field in spec.fields:
         if field.name not in rows.columns or field.name in ("enterprise_id", "period"):
             continue
@@ -268,9 +273,9 @@ def peer_table(ctx: Context, *, indicator_ids: tuple[str, ...] = PEER_INDICATORS
     meta = _indicator_meta()
     roster = ctx.roster.set_index("enterprise_id")
     row = roster.loc[ctx.entity_id]
-    is_group = int(row["level"]) == 1
+    is_group = ctx.tree.is_group(ctx.entity_id)
     key = "function_class" if is_group else "industry_class"
-    same_level = roster["level"] == 1 if is_group else roster["level"] > 1
+    same_level = roster.index.astype(str).str.strip().isin(ctx.tree.groups) == is_group
     peers = roster.loc[same_level & (roster[key] == row[key])]
     wide = _wide(ctx.indicators, list(indicator_ids)).reindex(peers.index)
     ranks = {}
