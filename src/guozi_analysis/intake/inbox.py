@@ -214,17 +214,23 @@ def unknown_enterprises(inbox: Inbox, entity_ids) -> list[str]:
     return [e for e in entity_ids if str(e) not in known]
 
 
-def roster_codes(data_dir: Path | str | None = None, *, params_dir: Path | None = None) -> set[str]:
-    """The enterprise codes of the inbox's roster file(s), read on their own (seconds, not a full ingest)."""
+def inbox_roster(data_dir: Path | str | None = None, *, params_dir: Path | None = None) -> pd.DataFrame:
+    """The roster rows of the inbox's roster file(s), read on their own (seconds, not a full ingest)."""
     path = resolve_inbox(data_dir, params_dir=params_dir)
     check_inbox(path)
-    codes: set[str] = set()
+    frames = []
     for file in roster_files(path):
         tables, _findings, _counts = read_submission(file)
-        roster = tables.get("roster")
-        if roster is not None:
-            codes |= set(roster["enterprise_id"].dropna().astype(str))
-    return codes
+        if tables.get("roster") is not None:
+            frames.append(tables["roster"])
+    if not frames:
+        raise InboxError(f"收件目录 {path} 的企业名录文件中没有可读的企业名录工作表。")
+    return pd.concat(frames, ignore_index=True).drop_duplicates("enterprise_id")
+
+
+def roster_codes(data_dir: Path | str | None = None, *, params_dir: Path | None = None) -> set[str]:
+    """The enterprise codes of the inbox's roster file(s)."""
+    return set(inbox_roster(data_dir, params_dir=params_dir)["enterprise_id"].dropna().astype(str))
 
 
 def check_enterprises(entity_ids, data_dir: Path | str | None = None, *, params_dir: Path | None = None) -> None:

@@ -15,6 +15,7 @@ submitted.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -22,7 +23,8 @@ import pandas as pd
 from guozi_analysis.base import config, contract
 from guozi_analysis.base.entities import EnterpriseTree
 from guozi_analysis.base.periods import is_half_monthly, validate_period
-from guozi_analysis.intake.ingest import TEMPLATE_KEYWORD, read_submission
+from guozi_analysis.intake.inbox import InboxError, inbox_roster, resolve_inbox
+from guozi_analysis.intake.ingest import TEMPLATE_KEYWORD
 
 __all__ = ["template_tables", "write_template", "write_submission", "template_command", "DATA_ROWS"]
 
@@ -59,19 +61,6 @@ def _enterprise_tree(roster: pd.DataFrame | None, enterprise_id: str | None) -> 
     ids = list(tree.order if enterprise_id is None else tree.subtree(enterprise_id))
     ros = roster.assign(enterprise_id=roster["enterprise_id"].astype("str").str.strip())
     return ros.set_index("enterprise_id", drop=False).loc[ids].reset_index(drop=True)
-
-
-def _default_roster() -> pd.DataFrame | None:
-    """The processed roster if ingested, else the demo roster, else ``None``."""
-    p = config.PROCESSED_DIR / "roster.parquet"
-    if p.exists():
-        return pd.read_parquet(p)
-    demo = config.DEMO_DIR / "raw" / "roster.xlsx"
-    if demo.exists():
-
-        tables, _, _ = read_submission(demo)
-        return tables.get("roster")
-    return None
 
 
 def _unit_text(f: contract.Field) -> str | None:
@@ -182,8 +171,6 @@ def write_template(path, *, period: str, enterprise_id: str | None = None,
 
     period = validate_period(period)
     tables = template_tables(period)
-    if roster is None:
-        roster = _default_roster()
     tree = _enterprise_tree(roster, enterprise_id)
     wb = Workbook()
     wb.remove(wb.active)
@@ -259,11 +246,18 @@ def write_submission(path, tables: dict[str, pd.DataFrame], *, units: dict[str, 
     return path
 
 
-def template_command(period: str, enterprise_id: str | None = None, out=None) -> Path:
-    """CLI body of ``guozi template --period P [--enterprise ID] [--out PATH]``; returns the written path.
+def template_command(period: str, enterprise_id: str | None = None, out=None, data_dir=None) -> Path:
+    """CLI body of ``guozi template --period P [--enterprise ID] [--out PATH] [--data DIR]``.
 
-    Default ``out``: ``data/templates/报送模板_<period>_<enterprise or 全区>.xlsx``.
+    The enterprises are pre-filled from the roster of the inbox (``data_dir`` or the district's
+    configured one), which is named on stderr. Default ``out``:
+    ``data/templates/报送模板_<period>_<enterprise or 全区>.xlsx``. Returns the written path.
     """
+    path = resolve_inbox(data_dir)
+    roster = inbox_roster(path)
+    print(f"企业名录取自收件目录：{path}（{len(roster)} 家企业）", file=sys.stderr)
+    if enterprise_id is not None and enterprise_id not in set(roster["enterprise_id"].astype(str)):
+        raise InboxError(f"企业编码「{enterprise_id}」不在收件目录 {path} 的企业名录中。")
     if out is None:
         out = config.DATA_DIR / "templates" / f"报送模板_{period}_{enterprise_id or '全区'}.xlsx"
-    return write_template(out, period=period, enterprise_id=enterprise_id)
+    return write_template(out, period=period, enterprise_id=enterprise_id, roster=roster)

@@ -43,7 +43,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def _cmd_template(args: argparse.Namespace) -> int:
-    print(template_command(args.period, args.enterprise, args.out))
+    print(template_command(args.period, args.enterprise, args.out, args.data))
     return 0
 
 
@@ -151,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--period", required=True, help="期间，如 2022-11 或 2022-11-H1")
     p.add_argument("--enterprise", help="企业编号（预填该企业及其子企业）；缺省为全区")
     p.add_argument("--out", help="输出文件路径（默认 data/templates/）")
+    p.add_argument("--data", help="取企业名录的收件目录（默认 params/district.yaml 的 data.inbox）")
     p.set_defaults(func=_cmd_template)
 
     p = sub.add_parser("ingest", help="接收报送文件：原样只读保存、校验（中文问题清单）、入库或隔离")

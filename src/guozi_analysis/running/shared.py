@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from guozi_analysis.analyses import assessment, forecast, ranking, risk
+from guozi_analysis.base.entities import EnterpriseTree
 from guozi_analysis.base.periods import parse_period
 from guozi_analysis.indicators.formulas import compute_indicators
 from guozi_analysis.intake.inbox import Inbox, require_period
@@ -73,6 +74,6 @@ def shared_results(period: str, *, inbox: Inbox, workbook_dir: Path | None = Non
 
 
 def default_profile_entities(processed_dir: Path) -> list[str]:
-    """The groups (level 1) of the roster: one profile each in the published book."""
+    """The groups of the roster's enterprise tree, in roster order: one profile each in the book."""
     roster = pd.read_parquet(processed_dir / "table_roster.parquet")
-    return sorted(roster.loc[roster["level"] == 1, "enterprise_id"].astype(str))
+    return list(EnterpriseTree.from_roster(roster).groups)
