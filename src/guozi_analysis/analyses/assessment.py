@@ -50,7 +50,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from guozi_analysis.analyses.forecast import METHODS, project_year_end
+from guozi_analysis.analyses.forecast import METHODS, project_year_end, stored_projection
 from guozi_analysis.base import config
 from guozi_analysis.base.params import read_yaml
 from guozi_analysis.base.periods import closed_month, parse_period
@@ -540,9 +540,17 @@ def _hist_share(series: pd.Series, *, year: int, month: int) -> tuple[float, str
     return float(ytd * 12.0 / month), "序时线性外推（往年数据不足）"
 
 
-def _project_value(series: pd.Series, *, month: str, options: Mapping) -> tuple[float, str]:
-    """Projected year-end value of a YTD series and the method used (Chinese)."""
+def _project_value(series: pd.Series, *, month: str, options: Mapping,
+                   stored: Mapping | None = None) -> tuple[float, str]:
+    """Projected year-end value of a YTD series and the method used (Chinese).
+
+    ``stored`` is the period's stored projection of this series (``forecast.stored_projection`` on
+    the shared step's ``forecast_projections``): when given, its median is used as it is, so the
+    assessment shows the number the forecast chapter and the review show. Otherwise it is projected
+    here with the same function."""
     year, mon = int(month[:4]), int(month[5:7])
+    if stored is not None and str(stored.get("as_of", month))[:7] == month[:7]:
+        return float(stored["median"]), f"{stored.get('method_label', '')}，模拟中位数（与预测章节同一结果）"
     series = series.dropna()
     try:
 
@@ -573,12 +581,15 @@ def _formula_inputs(spec, row: pd.Series, inputs: list[str]) -> str:
 
 
 def assessment_values(tables: Mapping[str, pd.DataFrame], *, year: int, scheme: Mapping,
-                      as_of: str | None = None, roster: pd.DataFrame | None = None) -> pd.DataFrame:
+                      as_of: str | None = None, roster: pd.DataFrame | None = None,
+                      projections: pd.DataFrame | None = None) -> pd.DataFrame:
     """Year-end value of every scheme indicator for every assessed enterprise.
 
     Columns: ``entity_id, indicator_id, value, projected, basis, inputs, reason, data_month``.
     ``basis`` says whether the value is the full-year actual or projected (预计) and how;
     ``inputs`` gives the formula and its input values; ``reason`` explains a NaN value.
+    ``projections`` (the shared step's ``forecast_projections``) supplies the projected year-end
+    values of the series it holds, so they match the forecast chapter.
     """
 
     roster = _roster_frame(tables, roster)
@@ -616,7 +627,9 @@ def assessment_values(tables: Mapping[str, pd.DataFrame], *, year: int, scheme: 
                 ytd = panel.at[pos, col]
                 if _isnan(ytd):
                     continue
-                value, how = _project_value(series, month=month, options=scheme["projection"])
+                stored = (None if col in _PROJECTABLE_DETAIL
+                          else stored_projection(projections, eid, col, as_of=month))
+                value, how = _project_value(series, month=month, options=scheme["projection"], stored=stored)
                 panel.at[pos, col] = value
                 notes[col] = (f"{item_name(col)}：{_month_zh(month)}末累计 {_num(ytd)}，"
                               f"预计全年 {_num(value)}（{how}）")

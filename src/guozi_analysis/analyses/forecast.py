@@ -66,6 +66,10 @@ __all__ = [
     "project_next_year",
     "reconcile_bottom_up",
     "track_targets",
+    "forecast_settings",
+    "prob_words",
+    "final_samples",
+    "stored_projection",
 ]
 
 #: Candidate methods, in order of simplicity (ties in the backtest go to the earlier one).
@@ -676,11 +680,9 @@ def choose_from_backtest(
         return empty
     points, info = candidate_points(bt, candidates=candidates)
     if default not in points.columns or points[default].notna().sum() == 0:
-        # the default cannot be backtested (e.g. no prior year for seasonal naive): the first candidate that can
-        have = [c for c in candidates if c in points.columns and points[c].notna().any()]
-        if not have:
-            return empty
-        default = have[0]
+        # the default has no backtest yet (e.g. seasonal naive the year after the first): it is kept,
+        # with no evidence for its interval, rather than handing over to whatever could be backtested
+        return empty
     actual = info["actual"]
     years_idx = points.index.get_level_values("year")
     best, best_ratio = default, 1.0
@@ -1180,6 +1182,9 @@ def _aggregate_row(eid, item, members, total, *, label) -> dict:
         "samples": total,
     }
     row["mean"] = float(np.sum([m["mean"] for m in members]))
+    if all(m.get("method") == "actual" for m in members):  # December: the sum of actuals, no interval
+        row.update(method="actual", method_label=METHOD_LABELS["actual"], note="全年已结束，为全年实际数",
+                   **{k: np.nan for k in ("lo95", "lo80", "hi80", "hi95")})
     return row
 
 
@@ -1207,8 +1212,8 @@ def track_targets(
     projected items are kept. Columns: ``enterprise_id, item, unit, target, actual_ytd,
     completion_pct`` (actual / target × 100), ``time_progress_pct`` (序时进度, days elapsed / days in
     the year × 100), ``pace_gap_pct`` (completion − time progress), ``projected_year_end``
-    (median), ``lo80, hi80, projected_gap`` (projection − target), ``prob_reach_target`` and
-    ``status``: 预计完成 when the median projection reaches the target, 存在缺口 otherwise,
+    (median), ``lo80, hi80, projected_gap`` (projection − target), ``prob_reach_target``,
+    ``prob_words`` (:func:`prob_words`; 全年实际已完成/未完成 in December) and ``status``: 预计完成 when the median projection reaches the target, 存在缺口 otherwise,
     无目标/无预测 when an input is missing.
     """
     proj = projections.copy()
@@ -1238,6 +1243,11 @@ def track_targets(
     for s, tv in zip(samples, out["target"]):
         probs.append(_prob(s, tv) if isinstance(s, np.ndarray) else np.nan)
     out["prob_reach_target"] = probs
+    methods = merged["method"] if "method" in merged else pd.Series([None] * len(merged))
+    out["prob_words"] = [
+        _actual_words(a, t) if m == "actual" else prob_words(p)
+        for m, a, t, p in zip(methods, out["actual_ytd"], out["target"], out["prob_reach_target"])
+    ]
     status = np.where(out["projected_gap"] >= 0, "预计完成", "存在缺口")
     status = np.where(out["projected_year_end"].isna(), "无预测", status)
     status = np.where(out["target"].isna(), "无目标", status)
@@ -1293,15 +1303,28 @@ def _paths_long(entity: str, item: str, cum: pd.DataFrame) -> pd.DataFrame:
     return long
 
 
+#: Columns of the stored projection (``forecast_projections``) every reader relies on.
+STORED_COLUMNS = ("enterprise_id", "item", "as_of", "ytd_actual", "median", "lo80", "hi80", "lo95", "hi95",
+                  "prob_target", "prob_words", "method", "method_label", "backtest_wape", "backtest_years",
+                  "backtest_n", "note")
+
+
 def shared_frames(tables: Mapping[str, pd.DataFrame], indicators: pd.DataFrame | None = None, *, period: str,
-                  n_sims: int = 2000, seed: int = 0) -> dict[str, pd.DataFrame]:
+                  n_sims: int = 2000, seed: int = 0, settings: Mapping | None = None) -> dict[str, pd.DataFrame]:
     """Year-end projections of the groups and the district, target tracking and fan-chart paths.
+
+    This is the single place a period's projections are computed: ``forecast_projections`` (one row
+    per entity × item: point, intervals, P(target) and its wording, method, backtest error; see
+    :data:`STORED_COLUMNS` and :func:`stored_projection`) is what the forecast chapter, the
+    assessment's pre-assessment and the review's sentences read.
 
     Groups are projected on their own consolidated series (investment: the sum over the group's
     tree); the district is the sum of the six groups' simulations (:func:`reconcile_bottom_up`,
-    comonotonic), so it adds up; its fan-chart paths are the groups' paths added rank by rank.
+    comonotonic), so it adds up; its fan-chart paths are the groups' paths added rank by rank. The
+    district's backtest error is that of its own series under the same selection rule.
     """
 
+    cfg = _settings(settings)
     as_of = closed_month(period)
     roster = tables["roster"]
     groups = sorted(roster.loc[roster["level"] == 1, "enterprise_id"].astype(str))
@@ -1310,9 +1333,9 @@ def shared_frames(tables: Mapping[str, pd.DataFrame], indicators: pd.DataFrame |
     targets = tables.get("targets")
     projections = pd.concat([
         project_items(fin, items=("revenue", "total_profit"), as_of=as_of, targets=targets, n_sims=n_sims,
-                      seed=seed, keep_paths=True),
+                      seed=seed, keep_paths=True, settings=cfg),
         project_items(inv, items=("investment_completed",), as_of=as_of, targets=targets, n_sims=n_sims,
-                      seed=seed, keep_paths=True),
+                      seed=seed, keep_paths=True, settings=cfg),
     ], ignore_index=True)
     fan = []
     for item in PROJECTED_ITEMS:
@@ -1324,20 +1347,51 @@ def shared_frames(tables: Mapping[str, pd.DataFrame], indicators: pd.DataFrame |
         if cums and len(cums) == len(groups):
             fan.append(_paths_long("DISTRICT", item, _comonotonic_sum(cums)))
     reconciled = reconcile_bottom_up(projections.drop(columns=["cum_paths"], errors="ignore"), roster, seed=seed)
-    tracked = (track_targets(with_district_targets(targets, groups=groups, year=int(as_of[:4])), reconciled,
-                             year=int(as_of[:4])) if targets is not None else pd.DataFrame())
-    table = reconciled.drop(columns=["samples"], errors="ignore")
-    paths = pd.concat(fan, ignore_index=True) if fan else pd.DataFrame(
-        columns=["entity_id", "item", "sim", "month", "value"])
+    year = int(as_of[:4])
+    tracked = (track_targets(with_district_targets(targets, groups=groups, year=year), reconciled, year=year)
+               if targets is not None else pd.DataFrame())
     district = pd.concat([fin.groupby(fin["period"].astype(str))[["revenue", "total_profit"]].sum(min_count=1),
                           inv.groupby("period")[["investment_completed"]].sum(min_count=1)], axis=1)
     backtests = []
     for item in PROJECTED_ITEMS:
-        bt = backtest_year_end(district[item].dropna(), months=range(6, 12), n_sims=300, seed=seed)
+        series = district[item].dropna()
+        bt = backtest_year_end(series, n_sims=300, seed=seed, settings=cfg)
+        here = reconciled["item"].eq(item) & reconciled["enterprise_id"].eq("DISTRICT")
+        if here.any() and len(bt) and reconciled.loc[here, "method"].iloc[0] != "actual":
+            choice = choose_from_backtest(bt, year=year, settings=cfg)
+            reconciled.loc[here, ["backtest_wape", "backtest_years", "backtest_n"]] = [
+                choice["backtest_wape"], choice["backtest_years"], choice["backtest_n"]]
         bt.insert(0, "item", item)
         backtests.append(bt)
+    reconciled["prob_words"] = [
+        _actual_words(a, t) if m == "actual" else prob_words(p, cfg)
+        for m, a, t, p in zip(reconciled["method"], reconciled["ytd_actual"], reconciled["target"],
+                              reconciled["prob_target"])
+    ] if len(reconciled) else []
+    table = reconciled.drop(columns=["samples"], errors="ignore")
+    paths = pd.concat(fan, ignore_index=True) if fan else pd.DataFrame(
+        columns=["entity_id", "item", "sim", "month", "value"])
     return {"forecast_projections": _parquet_safe(table), "forecast_targets": _parquet_safe(tracked),
             "forecast_paths": paths, "forecast_backtest": _parquet_safe(pd.concat(backtests, ignore_index=True))}
+
+
+def stored_projection(projections: pd.DataFrame | None, entity_id: str, item: str, *,
+                      as_of: str | None = None) -> dict | None:
+    """The stored year-end projection of one series (a row of ``forecast_projections``) as a dict, or
+    ``None`` when there is none (no frame, no row, another ``as_of``, or no point projection).
+
+    Every reader — the forecast chapter, the assessment's projected values, the review — goes through
+    this function, so they all show the same number.
+    """
+    if projections is None or not len(projections):
+        return None
+    rows = projections.loc[(projections["enterprise_id"].astype(str) == str(entity_id))
+                           & (projections["item"].astype(str) == item)]
+    if as_of is not None and "as_of" in rows:
+        rows = rows.loc[rows["as_of"].astype(str) == str(as_of)[:7]]
+    if not len(rows) or not np.isfinite(pd.to_numeric(rows["median"], errors="coerce").iloc[0]):
+        return None
+    return rows.iloc[0].to_dict()
 
 
 def _parquet_safe(frame: pd.DataFrame) -> pd.DataFrame:
