@@ -362,7 +362,9 @@ def test_interval_calibrated_on_known_noise_covers_80_percent():
             lo10, lo025, hi90, hi975 = np.quantile(samples, [0.10, 0.025, 0.90, 0.975])
             hits80.append(lo10 <= row["actual"] <= hi90)
             hits95.append(lo025 <= row["actual"] <= hi975)
-            assert factor >= 1.0 and notes == []
+            w80, _, _ = fc.calibration_widths(choice["z"], choice["backtest_years"])
+            implied = w80 * fc._level(mat, y, m) * (12 - m) ** choice["exponent"]
+            assert (hi90 - lo10) / 2 >= 0.97 * implied and notes == []  # never narrower than the errors imply
     assert 0.75 <= np.mean(hits80) <= 0.85
     assert 0.90 <= np.mean(hits95) <= 0.99
 

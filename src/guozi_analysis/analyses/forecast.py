@@ -448,7 +448,8 @@ _DEFAULT_SETTINGS: dict = {
     "candidates": ["seasonal_naive", "hist_share", "linear_ytd"],
     "selection": {"default": "seasonal_naive", "backtest_months": list(range(2, 12)), "backtest_years": 10,
                   "min_years": 3, "score": "scaled", "margin": 0.05, "win_share": 0.5, "mode": "sequential"},
-    "calibration": {"horizon_exponent": "auto", "min_years": 3, "no_history_factor": 2.0},
+    "calibration": {"horizon_exponent": "auto", "min_years": 3, "no_history_factor": 2.0,
+                    "floor_at_simulation": False},
     "turn": {"recent_months": 3, "threshold": 0.08},
     "prob_words": [{"at_least": 0.90, "word": "基本确定"}, {"at_least": 0.60, "word": "较大可能"},
                    {"above": 0.40, "word": "存在不确定性"}, {"above": 0.10, "word": "可能性较小"},
@@ -746,9 +747,9 @@ def _beats(points: pd.DataFrame, info: pd.DataFrame, challenger: str, incumbent:
 def calibration_widths(z: np.ndarray, n_years: int, settings: Mapping | None = None) -> tuple[float, float, str]:
     """80 % and 95 % half-widths, in units of the error scale, implied by pooled backtest errors.
 
-    Empirical quantiles of |z| times a small-sample factor √(1 + 1/years); with fewer than
-    ``calibration.min_years`` backtest years the half-widths are further stretched to Student-t
-    quantiles with that many degrees of freedom and a note says so. Returns ``(w80, w95, note)``
+    Empirical quantiles of |z| times √(1 + 1/years) (the next year is not among those the errors
+    come from); with fewer than ``calibration.min_years`` backtest years they are further stretched
+    to Student-t quantiles with that many degrees of freedom, and a note says so. Returns ``(w80, w95, note)``
     (NaN widths when there are no errors).
     """
     cfg = _settings(settings)["calibration"]
