@@ -439,3 +439,11 @@ def test_december_row_says_full_year_actual():
     row = view.loc[("一集团", "营业总收入")]
     assert row["预测方法"] == "全年实际" and row["判断"] == "全年实际" and row["预计全年（亿元）"] == 0.02
     assert np.isnan(row["80%区间下限（亿元）"]) and np.isnan(row["80%区间上限（亿元）"])
+
+
+def test_next_year_outlook_from_stored_year_end_equals_recomputed():
+    s = _noisy()
+    this = fc.project_year_end(s, as_of="2022-11", n_sims=100, seed=0)
+    direct = fc.project_next_year(s, as_of="2022-11", n_sims=100)
+    stored = fc.project_next_year(s, as_of="2022-11", n_sims=100, this_year=this["samples"])
+    assert stored == direct
