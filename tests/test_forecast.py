@@ -109,8 +109,8 @@ def test_short_history_falls_back_with_reason():
     s = ytd_series({2020: PATTERN, 2021: PATTERN}, last=(2021, 6))
     with pytest.raises(ValueError, match="ETS"):
         fc.forecast_remaining(s, as_of="2021-06", method="ets", n_sims=10)
-    res = fc.project_year_end(s, as_of="2021-06", n_sims=100, backtest_sims=50)
-    assert res["method"] in {"hist_share", "seasonal_naive", "linear_ytd"}
+    res = fc.project_year_end(s, as_of="2021-06", n_sims=100, backtest_sims=50, methods=fc.METHODS)
+    assert res["method"] == "seasonal_naive"  # the default: no backtest evidence against it
     assert "ETS" in res["note"] and "SARIMA" in res["note"]
 
 
@@ -145,13 +145,13 @@ def test_interval_ordering_and_probability_monotone():
 
 def test_backtest_never_sees_the_future():
     s = _noisy(seed=2)
-    bt = fc.backtest_year_end(s, months=[8], n_sims=100, history_years=5)
+    bt = fc.backtest_year_end(s, months=[8], n_sims=100, history_years=5, methods=fc.METHODS)
     assert set(bt["year"]) == {2019, 2020, 2021}
     # the first year has no history: only linear extrapolation is possible
     first = bt[bt["year"] == 2019].set_index("method")["available"]
     assert first["linear_ytd"] and not first["hist_share"] and not first["ets"]
-    choice = fc.choose_from_backtest(bt, year=2021, month=8)
-    assert choice["backtest_n"] >= 1
+    choice = fc.choose_from_backtest(bt, year=2021)
+    assert choice["method"] == "seasonal_naive" and choice["backtest_n"] == 1  # 2020 only (2019 has no prior year)
     lin = bt[(bt["year"] == 2021) & (bt["method"] == "linear_ytd")].iloc[0]
     mat = fc.ytd_matrix(s)
     assert lin["median"] == pytest.approx(mat.loc[2021, 8] * 12 / 8, rel=0.1)
@@ -159,13 +159,13 @@ def test_backtest_never_sees_the_future():
 
 def test_project_matches_benchmark_composition():
     s = _noisy(seed=4)
-    bt = fc.backtest_year_end(s, months=[10], n_sims=100, history_years=5)
-    choice = fc.choose_from_backtest(bt, year=2022, month=10,
-                                     candidates=["hist_share", "seasonal_naive", "linear_ytd"])
+    bt = fc.backtest_year_end(s, n_sims=100, history_years=5)
+    choice = fc.choose_from_backtest(bt, year=2022, candidates=["hist_share", "seasonal_naive", "linear_ytd"])
     res = fc.project_year_end(s, as_of="2022-10", n_sims=100, backtest_sims=100,
                               methods=["hist_share", "seasonal_naive", "linear_ytd"])
     assert res["method"] == choice["method"]
     assert res["backtest_wape"] == pytest.approx(choice["backtest_wape"])
+    assert res["backtest_years"] == choice["backtest_years"] == 2
 
 
 def test_determinism_with_seed():
@@ -192,7 +192,9 @@ def test_profit_with_sign_change_does_not_crash():
 def test_year_complete_returns_actual():
     s = _noisy(last=(2022, 12))
     res = fc.project_year_end(s, as_of="2022-12", target=1.0, n_sims=20)
-    assert res["method"] == "actual" and res["lo95"] == res["hi95"] == res["ytd_actual"]
+    assert res["method"] == "actual" and res["median"] == res["ytd_actual"]
+    assert np.isnan(res["lo80"]) and np.isnan(res["hi95"])  # no fake interval
+    assert res["prob_words"] == "全年实际已完成" and res["method_label"] == "全年实际"
 
 
 def test_january_as_of_rejected():
@@ -286,28 +288,162 @@ def test_fan_chart_has_chinese_labels():
     plt.close(fig)
 
 
-def test_noisy_backtest_gives_equal_weight_combination():
-    rows = []
-    for year, errs in ((2019, {"hist_share": 30, "seasonal_naive": -20, "linear_ytd": 40}),
-                       (2020, {"hist_share": -25, "seasonal_naive": 30, "linear_ytd": -35})):
-        for meth, e in errs.items():
-            rows.append({"year": year, "month": 11, "method": meth, "available": True,
-                         "actual": 100.0, "median": 100.0 + e, "error": float(e),
-                         "lo80": 90.0 + e, "hi80": 110.0 + e})
-    bt = pd.DataFrame(rows)
-    c = fc.choose_from_backtest(bt, year=2021, month=11,
-                                candidates=["hist_share", "seasonal_naive", "linear_ytd"])
-    assert c["method"] == "combination" and len(c["members"]) == 3
-    # combination point per year = mean of member medians: 2019 → 116.67, 2020 → 90
-    assert c["backtest_wape"] == pytest.approx((50 / 3 + 10) / 200 * 100)
-    quiet = fc.choose_from_backtest(bt, year=2021, month=11, noisy_wape=60.0,
-                                    candidates=["hist_share", "seasonal_naive", "linear_ytd"])
-    assert quiet["method"] == "seasonal_naive"  # WAPE 25 % < 27.5 % < 37.5 %
-    assert quiet["backtest_wape"] == pytest.approx(25.0)
-
-
 def test_calibration_widens_around_median():
     paths = np.array([[1.0, 1.0], [2.0, 2.0], [3.0, 5.0]])  # remaining totals 2, 4, 8
     wide = fc._widen(paths, 2.0)
     np.testing.assert_allclose(wide.sum(axis=1), [0.0, 4.0, 12.0], atol=1e-12)  # 4 + 2 × (x − 4)
     np.testing.assert_array_equal(fc._widen(paths, 1.0), paths)
+
+
+# --------------------------------------------------------------------------- selection rule
+def _bt_rows(errors_by_year: dict[int, dict[str, float]], months=range(2, 12)) -> pd.DataFrame:
+    """Backtest rows: actual 100 at every origin; ``errors_by_year[y][method]`` = median − actual."""
+    rows = []
+    for y, errs in errors_by_year.items():
+        for m in months:
+            for meth, e in errs.items():
+                rows.append({"year": y, "month": m, "method": meth, "available": True, "actual": 100.0,
+                             "level": 10.0, "median": 100.0 + e})
+    return pd.DataFrame(rows)
+
+
+SEL = ["seasonal_naive", "hist_share"]
+
+
+def test_method_winning_one_backtest_year_is_not_chosen():
+    # hist_share is far better in 2019 only; over the four years its error is lower, but it wins one year of four
+    bt = _bt_rows({2019: {"seasonal_naive": 20, "hist_share": 1}, 2020: {"seasonal_naive": 2, "hist_share": 3},
+                   2021: {"seasonal_naive": 2, "hist_share": 3}, 2022: {"seasonal_naive": 2, "hist_share": 3}})
+    c = fc.choose_from_backtest(bt, year=2023, candidates=SEL)
+    assert c["method"] == "seasonal_naive" and c["backtest_years"] == 4
+    # with only one (or two) backtest years even a clear winner is not chosen
+    one = _bt_rows({2021: {"seasonal_naive": 10, "hist_share": 1}, 2022: {"seasonal_naive": 10, "hist_share": 1}})
+    assert fc.choose_from_backtest(one, year=2023, candidates=SEL)["method"] == "seasonal_naive"
+    assert fc.choose_from_backtest(one.loc[one["year"] == 2022], year=2023, candidates=SEL)["method"] == \
+        "seasonal_naive"
+
+
+def test_margin_of_five_percent_pins_the_replacement():
+    def pick(ratio):
+        bt = _bt_rows({y: {"seasonal_naive": 4.0, "hist_share": 4.0 * ratio} for y in (2019, 2020, 2021)})
+        return fc.choose_from_backtest(bt, year=2022, candidates=SEL)
+    assert pick(0.96)["method"] == "seasonal_naive"  # 4 % better: not enough
+    c = pick(0.94)  # 6 % better in every one of three years
+    assert c["method"] == "hist_share" and c["backtest_wape"] == pytest.approx(3.76)
+    assert c["default_wape"] == pytest.approx(4.0) and "取代默认方法" in c["note"]
+    # the origin never sees its own year: rows of 2022 and later are ignored
+    assert fc.choose_from_backtest(_bt_rows({2022: {"seasonal_naive": 9, "hist_share": 0}}), year=2022,
+                                   candidates=SEL)["backtest_n"] == 0
+
+
+def test_combination_is_a_candidate():
+    # errors of opposite sign: the equal-weight mean beats both by far in every year
+    bt = _bt_rows({y: {"seasonal_naive": 4, "hist_share": -4} for y in (2019, 2020, 2021)})
+    c = fc.choose_from_backtest(bt, year=2022, candidates=SEL)
+    assert c["method"] == "combo_mean" and c["members"] == SEL
+    assert c["weights"] == {"seasonal_naive": 0.5, "hist_share": 0.5} and c["backtest_wape"] == 0.0
+
+
+# --------------------------------------------------------------------------- calibration
+def test_interval_calibrated_on_known_noise_covers_80_percent():
+    rng = np.random.default_rng(2024)
+    years = range(1971, 2031)
+    flows = {y: PATTERN + rng.normal(0.0, 1.0, 12) for y in years}  # stable pattern, N(0, 1) monthly noise
+    s = ytd_series(flows)
+    mat = fc.ytd_matrix(s)
+    bt = fc.backtest_year_end(s, methods=["seasonal_naive"], n_sims=200, keep_samples=True)
+    hits80, hits95 = [], []
+    for y in range(1985, 2031):
+        choice = fc.choose_from_backtest(bt.loc[bt["year"] >= y - 10], year=y, candidates=["seasonal_naive"])
+        for m in range(6, 12):
+            row = bt.loc[(bt["year"] == y) & (bt["month"] == m)].iloc[0]
+            samples, factor, notes = fc.final_samples({"seasonal_naive": row["samples"]}, choice, ytd=row["ytd"],
+                                                      level=fc._level(mat, y, m), month=m)
+            lo10, lo025, hi90, hi975 = np.quantile(samples, [0.10, 0.025, 0.90, 0.975])
+            hits80.append(lo10 <= row["actual"] <= hi90)
+            hits95.append(lo025 <= row["actual"] <= hi975)
+            w80, _, _ = fc.calibration_widths(choice["z"], choice["backtest_years"])
+            implied = w80 * fc._level(mat, y, m) * (12 - m) ** choice["exponent"]
+            assert (hi90 - lo10) / 2 >= 0.97 * implied and notes == []  # never narrower than the errors imply
+    assert 0.75 <= np.mean(hits80) <= 0.85
+    assert 0.90 <= np.mean(hits95) <= 0.99
+
+
+def test_too_little_history_widens_and_says_so():
+    z = np.array([1.0, -1.0, 0.5, -0.5, 2.0])
+    w80, w95, note = fc.calibration_widths(z, 2)
+    w80_ok, _, note_ok = fc.calibration_widths(z, 5)
+    assert note_ok == "" and "回测仅2年" in note
+    assert w80 / w80_ok == pytest.approx(1.886 / 1.2815515655446004 * np.sqrt(1.5) / np.sqrt(1.2))
+    assert np.isnan(fc.calibration_widths(np.array([]), 0)[0])
+
+
+def test_turn_in_the_last_months_widens_the_interval():
+    rng = np.random.default_rng(3)
+    flows = {y: PATTERN * 1.05 ** i * (1 + 0.02 * rng.standard_normal(12)) for i, y in enumerate(range(2016, 2023))}
+    calm = ytd_series(flows, last=(2022, 9))
+    shifted_flows = dict(flows)
+    shifted_flows[2022] = flows[2022].copy()
+    shifted_flows[2022][6:9] *= 1.3  # July–September 30 % above the year's pattern
+    shifted = ytd_series(shifted_flows, last=(2022, 9))
+    kw = dict(as_of="2022-09", n_sims=400, backtest_sims=100)
+    a, b = fc.project_year_end(calm, **kw), fc.project_year_end(shifted, **kw)
+    assert abs(b["turn"]) > 0.25 and abs(a["turn"]) < 0.08
+    assert b["hi80"] - b["lo80"] > 1.5 * (a["hi80"] - a["lo80"])
+    assert "走势偏离往年季节规律" in b["note"] and "走势" not in a["note"]
+
+
+# --------------------------------------------------------------------------- wording
+@pytest.mark.parametrize("p, text", [
+    (1.0, "基本确定（>99%）"), (0.96, "基本确定（96%）"), (0.90, "基本确定（90%）"), (0.75, "较大可能（75%）"),
+    (0.60, "较大可能（60%）"), (0.50, "存在不确定性（50%）"), (0.40, "可能性较小（40%）"), (0.2, "可能性较小（20%）"),
+    (0.10, "难以完成（10%）"), (0.0, "难以完成（<1%）"), (float("nan"), ""),
+])
+def test_probability_in_words(p, text):
+    assert fc.prob_words(p) == text
+
+
+# --------------------------------------------------------------------------- one stored projection
+def test_stored_projection_read_identically_by_view_and_assessment():
+    from guozi_analysis.analyses import assessment
+
+    frame = _long_frame()
+    frame = frame[frame["enterprise_id"].isin(["G01", "G02"])]
+    targets = pd.DataFrame({"enterprise_id": ["G01"], "year": [2022], "item": ["revenue"],
+                            "target_value": [160.0], "unit": ["万元"]})
+    proj = fc.project_items(frame, items=["revenue"], as_of="2022-11", n_sims=200, targets=targets)
+    rec = fc.reconcile_bottom_up(proj, _roster().iloc[:2])
+    tracked = fc.track_targets(targets, rec)
+    stored = fc._parquet_safe(rec.drop(columns=["samples"]))
+    stored["prob_words"] = [fc.prob_words(p) for p in stored["prob_target"]]
+    median = float(rec.loc[rec["enterprise_id"] == "G01", "median"].iloc[0])
+    view = forecast_views.projection_view(stored, fc._parquet_safe(tracked), names={"G01": "一集团", "G02": "二集团"})
+    assert view.loc[("一集团", "营业总收入"), "预计全年（亿元）"] == pytest.approx(round(median / 1e4, 2))
+    assert view.loc[("一集团", "营业总收入"), "回测年数"] == 2
+    assert view.loc[("一集团", "营业总收入"), "完成目标可能性"] == tracked["prob_words"].iloc[0]
+    series = pd.Series(frame.loc[frame["enterprise_id"] == "G01", "revenue"].to_numpy(),
+                       index=frame.loc[frame["enterprise_id"] == "G01", "period"].to_numpy())
+    value, how = assessment._project_value(series, month="2022-11", options=assessment.DEFAULT_PROJECTION,
+                                           stored=fc.stored_projection(stored, "G01", "revenue", as_of="2022-11"))
+    assert value == median and "预测章节" in how
+    assert fc.stored_projection(stored, "G01", "revenue", as_of="2022-10") is None
+
+
+def test_december_row_says_full_year_actual():
+    frame = _long_frame()
+    frame = frame[frame["enterprise_id"] == "G01"]
+    dec = pd.DataFrame([{"enterprise_id": "G01", "period": "2022-12", "revenue": 150.0}])
+    proj = fc.project_items(pd.concat([frame, dec]), items=["revenue"], as_of="2022-12", n_sims=20)
+    stored = fc._parquet_safe(proj.drop(columns=["samples"]))
+    view = forecast_views.projection_view(stored, pd.DataFrame(), names={"G01": "一集团"})
+    row = view.loc[("一集团", "营业总收入")]
+    assert row["预测方法"] == "全年实际" and row["判断"] == "全年实际" and row["预计全年（亿元）"] == 0.02
+    assert np.isnan(row["80%区间下限（亿元）"]) and np.isnan(row["80%区间上限（亿元）"])
+
+
+def test_next_year_outlook_from_stored_year_end_equals_recomputed():
+    s = _noisy()
+    this = fc.project_year_end(s, as_of="2022-11", n_sims=100, seed=0)
+    direct = fc.project_next_year(s, as_of="2022-11", n_sims=100)
+    stored = fc.project_next_year(s, as_of="2022-11", n_sims=100, this_year=this["samples"])
+    assert stored == direct

@@ -50,7 +50,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from guozi_analysis.analyses.forecast import METHODS, project_year_end
+from guozi_analysis.analyses.forecast import METHODS, project_year_end, stored_projection
 from guozi_analysis.base import config
 from guozi_analysis.base.entities import EnterpriseTree
 from guozi_analysis.base.params import read_yaml
@@ -534,9 +534,17 @@ def _hist_share(series: pd.Series, *, year: int, month: int) -> tuple[float, str
     return float(ytd * 12.0 / month), "序时线性外推（往年数据不足）"
 
 
-def _project_value(series: pd.Series, *, month: str, options: Mapping) -> tuple[float, str]:
-    """Projected year-end value of a YTD series and the method used (Chinese)."""
+def _project_value(series: pd.Series, *, month: str, options: Mapping,
+                   stored: Mapping | None = None) -> tuple[float, str]:
+    """Projected year-end value of a YTD series and the method used (Chinese).
+
+    ``stored`` is the period's stored projection of this series (``forecast.stored_projection`` on
+    the shared step's ``forecast_projections``): when given, its median is used as it is, so the
+    assessment shows the number the forecast chapter and the review show. Otherwise it is projected
+    here with the same function."""
     year, mon = int(month[:4]), int(month[5:7])
+    if stored is not None and str(stored.get("as_of", month))[:7] == month[:7]:
+        return float(stored["median"]), f"{stored.get('method_label', '')}，模拟中位数（与预测章节同一结果）"
     series = series.dropna()
     try:
 
@@ -567,12 +575,15 @@ def _formula_inputs(spec, row: pd.Series, inputs: list[str]) -> str:
 
 
 def assessment_values(tables: Mapping[str, pd.DataFrame], *, year: int, scheme: Mapping,
-                      as_of: str | None = None, roster: pd.DataFrame | None = None) -> pd.DataFrame:
+                      as_of: str | None = None, roster: pd.DataFrame | None = None,
+                      projections: pd.DataFrame | None = None) -> pd.DataFrame:
     """Year-end value of every scheme indicator for every assessed enterprise.
 
     Columns: ``entity_id, indicator_id, value, projected, basis, inputs, reason, data_month``.
     ``basis`` says whether the value is the full-year actual or projected (预计) and how;
     ``inputs`` gives the formula and its input values; ``reason`` explains a NaN value.
+    ``projections`` (the shared step's ``forecast_projections``) supplies the projected year-end
+    values of the series it holds, so they match the forecast chapter.
     """
 
     roster = _roster_frame(tables, roster)
@@ -610,7 +621,9 @@ def assessment_values(tables: Mapping[str, pd.DataFrame], *, year: int, scheme: 
                 ytd = panel.at[pos, col]
                 if _isnan(ytd):
                     continue
-                value, how = _project_value(series, month=month, options=scheme["projection"])
+                stored = (None if col in _PROJECTABLE_DETAIL
+                          else stored_projection(projections, eid, col, as_of=month))
+                value, how = _project_value(series, month=month, options=scheme["projection"], stored=stored)
                 panel.at[pos, col] = value
                 notes[col] = (f"{item_name(col)}：{_month_zh(month)}末累计 {_num(ytd)}，"
                               f"预计全年 {_num(value)}（{how}）")
@@ -918,17 +931,20 @@ class Assessment:
 
 def assess(tables: Mapping[str, pd.DataFrame], *, year: int, scheme: Mapping | None = None,
            as_of: str | None = None, standards: pd.DataFrame | None = None,
-           roster: pd.DataFrame | None = None) -> Assessment:
+           roster: pd.DataFrame | None = None, projections: pd.DataFrame | None = None) -> Assessment:
     """Assess the groups of ``year`` with the scheme (default ``params/assessment/<year>.yaml``).
 
     ``as_of`` (``"YYYY-MM"`` or a half-month) fixes the data period; by default December is used
     when reported, else the latest month of the year, and the year-end is projected.
+    ``projections`` is the shared step's stored ``forecast_projections``: where it holds a series'
+    year-end projection, that very number is used (one projection, many readers).
     """
     scheme = validate_scheme(scheme if scheme is not None else load_scheme(year))
     if scheme["year"] != int(year):
         raise ValueError(f"考核方案年度 {scheme['year']} 与考核年度 {year} 不符")
     roster = _roster_frame(tables, roster)
-    values = assessment_values(tables, year=year, scheme=scheme, as_of=as_of, roster=roster)
+    values = assessment_values(tables, year=year, scheme=scheme, as_of=as_of, roster=roster,
+                               projections=projections)
     month = data_month_for(tables, year=year, as_of=as_of)
     rule_ids = sorted({c["indicator"] for a in scheme["adjustments"] if a.get("rule") for c in a["rule"]["any"]})
     risk = risk_values(tables, period=month, indicator_ids=rule_ids, roster=roster)
@@ -1023,13 +1039,14 @@ def _parse_bands(text: str) -> list[tuple[str, float]]:
 
 
 def shared_frames(tables: Mapping[str, pd.DataFrame], indicators: pd.DataFrame | None = None, *,
-                  period: str) -> dict[str, pd.DataFrame]:
+                  period: str, projections: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """Frames the assessment chapter reads: this year's assessment (projected before December), the
     previous year's (actuals) and next year's proposed targets.
 
     Keys: ``assessment_ranking``, ``assessment_sheet``, ``assessment_scheme`` (one ``year`` column
     each; a year without a scheme file is skipped) and ``assessment_targets_proposed``.
     ``indicators`` is not used: assessment values are year-end values, not the period's.
+    ``projections`` (the stored ``forecast_projections``) feed this year's pre-assessment.
     """
 
     year = parse_period(period).year
@@ -1040,7 +1057,8 @@ def shared_frames(tables: Mapping[str, pd.DataFrame], indicators: pd.DataFrame |
             continue
         if y == year and int(month[:4]) != year:  # an H1 of January closes in December of last year
             continue
-        a = assess(tables, year=y, as_of=month if y == year else None)
+        a = assess(tables, year=y, as_of=month if y == year else None,
+                   projections=projections if y == year else None)
         rankings.append(a.ranking.assign(data_month=a.data_month, basis_text=a.basis_text, title=a.title,
                                          grade_bands=_bands_text(a.scheme["grade_bands"])))
         sheets.append(a.sheet)

@@ -38,13 +38,17 @@ notebooks, CI and batch runs; a projection then takes well under a second per se
 
 from __future__ import annotations
 
+import copy
 import inspect
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from guozi_analysis.base import config
+from guozi_analysis.base.params import read_yaml
 from guozi_analysis.base.periods import closed_month, elapsed_share
 
 __all__ = [
@@ -62,10 +66,14 @@ __all__ = [
     "project_next_year",
     "reconcile_bottom_up",
     "track_targets",
+    "forecast_settings",
+    "prob_words",
+    "final_samples",
+    "stored_projection",
 ]
 
 #: Candidate methods, in order of simplicity (ties in the backtest go to the earlier one).
-METHODS: tuple[str, ...] = ("hist_share", "seasonal_naive", "linear_ytd", "ets", "sarima")
+METHODS: tuple[str, ...] = ("seasonal_naive", "hist_share", "linear_ytd", "ets", "sarima")
 
 #: Chinese names for reports.
 METHOD_LABELS: dict[str, str] = {
@@ -76,6 +84,8 @@ METHOD_LABELS: dict[str, str] = {
     "sarima": "季节性ARIMA",
     "actual": "全年实际",
     "combination": "多方法等权组合",
+    "combo_mean": "多方法等权组合",
+    "combo_weighted": "多方法按回测误差加权组合",
     "bottom_up": "自下而上汇总",
 }
 
@@ -432,27 +442,114 @@ def _check_month(month: int) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# Settings (params/forecast.yaml)
+# ---------------------------------------------------------------------------------------------
+_DEFAULT_SETTINGS: dict = {
+    "candidates": ["seasonal_naive", "hist_share", "linear_ytd"],
+    "selection": {"default": "seasonal_naive", "backtest_months": list(range(2, 12)), "backtest_years": 10,
+                  "min_years": 3, "score": "scaled", "margin": 0.05, "win_share": 0.5, "mode": "sequential"},
+    "calibration": {"horizon_exponent": "auto", "min_years": 3, "no_history_factor": 2.0,
+                    "floor_at_simulation": False},
+    "turn": {"recent_months": 3, "threshold": 0.08},
+    "prob_words": [{"at_least": 0.90, "word": "基本确定"}, {"at_least": 0.60, "word": "较大可能"},
+                   {"above": 0.40, "word": "存在不确定性"}, {"above": 0.10, "word": "可能性较小"},
+                   {"at_least": 0.0, "word": "难以完成"}],
+}
+
+
+def forecast_settings(path: Path | None = None) -> dict:
+    """Forecast settings: ``params/forecast.yaml`` (or ``path``) over the built-in defaults, section by section."""
+    path = Path(path) if path is not None else config.PARAMS_DIR / "forecast.yaml"
+    out = copy.deepcopy(_DEFAULT_SETTINGS)
+    if not path.exists():
+        return out
+    data = read_yaml(path, what="预测参数文件")
+    for key, value in data.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
+            out[key].update(value)
+        else:
+            out[key] = value
+    return out
+
+
+def _settings(settings: Mapping | None) -> dict:
+    return forecast_settings() if settings is None else dict(settings)
+
+
+def prob_words(p: float, settings: Mapping | None = None) -> str:
+    """P(reaching the target) in words with the percentage, e.g. ``基本确定（96%）``; empty for NaN.
+
+    Thresholds come from ``prob_words`` in the settings (first rule that holds wins). The percentage
+    never prints as 0 % or 100 %, which a simulation cannot establish: ``<1%`` and ``>99%`` instead.
+    """
+    if p is None or not np.isfinite(p):
+        return ""
+    rules = _settings(settings)["prob_words"]
+    word = rules[-1]["word"]
+    for rule in rules:
+        if ("at_least" in rule and p >= float(rule["at_least"])) or ("above" in rule and p > float(rule["above"])):
+            word = rule["word"]
+            break
+    pct = "<1%" if p < 0.005 else ">99%" if p > 0.995 else f"{p * 100:.0f}%"
+    return f"{word}（{pct}）"
+
+
+# ---------------------------------------------------------------------------------------------
 # Backtest and selection
 # ---------------------------------------------------------------------------------------------
+def _level(mat: pd.DataFrame, year: int, month: int) -> float:
+    """Level of a series at an origin: mean absolute monthly flow of the last complete year before
+    ``year`` (this year's months so far when there is none). Uses no data after the origin; times
+    horizon^exponent it is the error scale of the calibration."""
+    hist = _history(mat, year, 1)
+    if len(hist):
+        level = np.nansum(np.abs(_slots(hist.iloc[-1].to_numpy(dtype=float)))) / 12.0
+    else:
+        cur = mat.loc[year].to_numpy(dtype=float)
+        level = np.nansum(np.abs(_slots(cur)[: month - 1])) / month
+    return float(level)
+
+
+def _horizon_exponent(errors: pd.Series, horizons: pd.Series, level: pd.Series, cfg: Mapping) -> float:
+    """How backtest errors grow with the horizon h (months left): the configured exponent, or with
+    ``horizon_exponent: auto`` the slope of log(median |error| / level) on log h, clipped to
+    [0.5, 1] (0.5: independent monthly noise; 1: errors that persist, such as a level shift)."""
+    value = cfg["calibration"]["horizon_exponent"]
+    if value != "auto":
+        return float(value)
+    rel = (errors.abs() / level).replace([np.inf, -np.inf], np.nan)
+    med = rel.groupby(horizons.to_numpy()).median().dropna()
+    med = med[med > 0]
+    if len(med) < 3:
+        return 0.5
+    slope = np.polyfit(np.log(med.index.to_numpy(dtype=float)), np.log(med.to_numpy(dtype=float)), 1)[0]
+    return float(np.clip(slope, 0.5, 1.0))
+
+
 def backtest_year_end(
     ytd: pd.Series,
     *,
-    months: Iterable[int] = range(6, 12),
+    months: Iterable[int] | None = None,
     years: Iterable[int] | None = None,
-    methods: Sequence[str] = METHODS,
-    n_sims: int = 500,
+    methods: Sequence[str] | None = None,
+    n_sims: int = 300,
     seed: int = 0,
     history_years: int = 5,
     keep_samples: bool = False,
+    settings: Mapping | None = None,
 ) -> pd.DataFrame:
     """Rolling-origin backtest of year-end projections.
 
-    For every complete year (or ``years``) and every as-of month in ``months`` each method
-    forecasts the year-end total using only the data up to that month (and at most
-    ``history_years`` earlier years). Columns: ``year, month, method, available, note, ytd,
-    actual, mean, lo95, lo80, median, hi80, hi95, error, ape`` (``ape`` in percent), plus
-    ``samples`` (simulated annual totals) when ``keep_samples``.
+    For every complete year (or ``years``) and every as-of month in ``months`` (default: the
+    settings' ``backtest_months``, Feb..Nov) each method forecasts the year-end total using only the
+    data up to that month (and at most ``history_years`` earlier years). Columns: ``year, month,
+    method, available, note, ytd, actual, level, mean, lo95, lo80, median, hi80, hi95, error, ape``
+    (``error`` = median − actual; ``ape`` in percent; ``level`` as in :func:`_level`),
+    plus ``samples`` (simulated annual totals) when ``keep_samples``.
     """
+    cfg = _settings(settings)
+    months = cfg["selection"]["backtest_months"] if months is None else list(months)
+    methods = cfg["candidates"] if methods is None else list(methods)
     mat = ytd_matrix(ytd)
     complete = [y for y in mat.index if np.isfinite(mat.loc[y, 12])]
     chosen_years = complete if years is None else [y for y in years if y in complete]
@@ -472,102 +569,276 @@ def backtest_year_end(
                     rows.append(row)
                     continue
                 totals = a + paths.sum(axis=1)
-                row.update(available=True, note=note, ytd=float(a), **_summary(totals))
+                row.update(available=True, note=note, ytd=float(a),
+                           level=_level(mat, y, m), **_summary(totals))
                 if keep_samples:
                     row["samples"] = totals
                 rows.append(row)
-    cols = ["year", "month", "method", "available", "note", "ytd", "actual", "mean", "lo95",
+    cols = ["year", "month", "method", "available", "note", "ytd", "actual", "level", "mean", "lo95",
             "lo80", "median", "hi80", "hi95"] + (["samples"] if keep_samples else [])
     out = pd.DataFrame(rows).reindex(columns=cols)
+    out["available"] = out["available"].fillna(False).astype(bool)
     out["error"] = out["median"] - out["actual"]
     out["ape"] = (out["error"].abs() / out["actual"].abs() * 100.0).where(out["actual"] != 0)
     return out
+
+
+def _wape(point: pd.Series, actual: pd.Series) -> float:
+    denom = actual.abs().sum()
+    return float((point - actual).abs().sum() / denom * 100.0) if denom > 0 else np.inf
+
+
+def _score(point: pd.Series, actual: pd.Series, scale: pd.Series, sel: Mapping) -> float:
+    """Selection score: WAPE (%), or with ``score: scaled`` the mean absolute error in units of the
+    horizon-scaled error scale (each origin month counts alike)."""
+    if sel.get("score", "wape") == "scaled":
+        return float(((point - actual).abs() / scale).mean())
+    return _wape(point, actual)
+
+
+def _inverse_wape_weights(points: pd.DataFrame, actual: pd.Series, members: Sequence[str]) -> dict[str, float]:
+    """Weights ∝ 1 / WAPE² over the rows given (equal weights when there are none)."""
+    rows = points[list(members)].notna().all(axis=1)
+    if not rows.any():
+        return {m: 1.0 / len(members) for m in members}
+    inv = {m: 1.0 / max(_wape(points.loc[rows, m], actual[rows]), 1e-9) ** 2 for m in members}
+    total = sum(inv.values())
+    return {m: v / total for m, v in inv.items()}
+
+
+def candidate_points(backtest: pd.DataFrame, *, candidates: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Backtest points of every candidate, combinations included, one row per origin (year, month).
+
+    Returns ``(points, info)``: ``points`` has one column per candidate (single methods and, when at
+    least two methods qualify, ``combo_mean`` — the equal-weight mean of the methods other than
+    linear extrapolation — and ``combo_weighted`` — all methods weighted by 1 / WAPE² over the
+    *earlier* backtest years only, equal weights for the first year); ``info`` has ``actual`` and
+    ``level`` per origin.
+    """
+    bt = backtest.loc[backtest["available"].astype(bool) & backtest["method"].isin(list(candidates))]
+    points = bt.pivot_table(index=["year", "month"], columns="method", values="median")
+    points = points.reindex(columns=[c for c in candidates if c in points.columns])
+    info = bt.groupby(["year", "month"])[["actual", "level"]].first().reindex(points.index)
+    info["horizon"] = 12 - info.index.get_level_values("month")
+    info["scale"] = info["level"] * np.sqrt(info["horizon"])  # selection's scaled score
+    singles = list(points.columns)
+    mean_members = [c for c in singles if c != "linear_ytd"]
+    if len(mean_members) >= 2:
+        points["combo_mean"] = points[mean_members].mean(axis=1, skipna=False)
+    if len(singles) >= 2:
+        years = points.index.get_level_values("year")
+        combo = pd.Series(np.nan, index=points.index)
+        for y in sorted(set(years)):
+            w = _inverse_wape_weights(points.loc[years < y], info["actual"].loc[years < y], singles)
+            here = years == y
+            combo[here] = sum(points.loc[here, m] * w[m] for m in singles)
+        points["combo_weighted"] = combo
+    return points, info
+
+
+def combo_members(method: str, candidates: Sequence[str]) -> list[str]:
+    """The single methods a candidate is made of."""
+    if method == "combo_mean":
+        return [c for c in candidates if c != "linear_ytd" and not c.startswith("combo")]
+    if method == "combo_weighted":
+        return [c for c in candidates if not c.startswith("combo")]
+    return [method]
 
 
 def choose_from_backtest(
     backtest: pd.DataFrame,
     *,
     year: int,
-    month: int,
-    candidates: Sequence[str] = METHODS,
-    history_years: int = 5,
-    noisy_wape: float = 10.0,
+    candidates: Sequence[str] | None = None,
+    settings: Mapping | None = None,
+    month: int | None = None,
 ) -> dict:
-    """Pick the method for an origin from backtest rows of earlier years at the same month.
+    """Pick the projection method for origins in ``year`` from backtest rows of earlier years.
 
-    Only rows with ``year - history_years <= row.year < year`` and ``month == month`` count (the
-    origin never sees its own outcome). Methods are compared on the years where all compared
-    methods were available; the lowest WAPE (Σ|error| / Σ|actual|) wins, ties go to the earlier
-    method in ``candidates``. The default is ``candidates[0]`` (the simplest available method):
-    it is kept when it has no backtest rows, and a challenger is dropped from the comparison when
-    it shares no backtest year with the methods still compared. The chosen method's calibration
-    factor is the root-mean-square of its standardised errors (error / σ, σ from the 80 % interval), floored at 1 and capped at 10.
-    Returns ``{"method", "backtest_wape", "backtest_n", "calibration", "note"}``.
+    The rule (settings ``selection``): the default method (seasonal naive) is kept unless a
+    challenger — another single method or a combination (:func:`candidate_points`) — compared with it
+    on the same origins (every backtest month of every earlier year where both exist)
+
+    1. covers at least ``min_years`` (3) backtest years,
+    2. has a WAPE at least ``margin`` (10 %) below the default's, and
+    3. has the smaller absolute error sum in at least ``win_share`` (half) of those years.
+
+    Among the challengers that pass, the lowest WAPE ratio wins. Only rows with ``row.year < year``
+    count (the origin never sees its own outcome); ``month`` is accepted for compatibility and not
+    used (all origin months are pooled). Returns ``{"method", "members", "weights", "backtest_wape"
+    (chosen, %), "default_wape", "backtest_n" (origins), "backtest_years", "z" (standardised errors
+    (actual − point) / (level × h^exponent) over all its origins), "exponent", "note"}``.
     """
-    bt = backtest[
-        (backtest["month"] == month)
-        & (backtest["year"] < year)
-        & (backtest["year"] >= year - history_years)
-        & (backtest["available"].fillna(False).astype(bool))
-        & backtest["method"].isin(list(candidates))
-    ]
-    default = candidates[0]
-    fallback = {
-        "method": default,
-        "backtest_wape": np.nan,
-        "backtest_n": 0,
-        "calibration": 1.0,
-        "note": "无往年回测依据，采用默认方法",
-        "members": [default],
-    }
-    years_by = {c: set(bt.loc[bt["method"] == c, "year"]) for c in candidates}
-    if not years_by[default]:
-        return fallback
-    pool = [c for c in candidates if years_by[c]]
-    while True:
-        common = set.intersection(*(years_by[c] for c in pool))
-        if common:
-            break
-        challengers = [c for c in pool if c != default]
-        pool.remove(min(challengers, key=lambda c: (len(years_by[c]), -candidates.index(c))))
-    sub = bt[bt["year"].isin(common) & bt["method"].isin(pool)]
-    scores = {}
-    for c in pool:
-        r = sub[sub["method"] == c]
-        denom = r["actual"].abs().sum()
-        scores[c] = r["error"].abs().sum() / denom * 100.0 if denom > 0 else np.inf
-    best = min(pool, key=lambda c: (round(scores[c], 9), candidates.index(c)))
-    members = [best]
-    if scores[best] > noisy_wape:
-        members = list(pool)
-    keyed = sub.assign(_sigma=(sub["hi80"] - sub["lo80"]) / (2 * _Z80))
-    per_year = keyed[keyed["method"].isin(members)].groupby("year")
-    point = per_year["median"].mean()
-    sigma = np.sqrt(per_year["_sigma"].apply(lambda s: np.mean(s**2))
-                    + per_year["median"].var(ddof=0).fillna(0.0))
-    actual = per_year["actual"].first()
-    z = ((actual - point) / sigma).to_numpy(dtype=float)
+    cfg = _settings(settings)
+    sel = cfg["selection"]
+    candidates = list(cfg["candidates"] if candidates is None else candidates)
+    bt = backtest.loc[backtest["year"] < year]
+    default = sel["default"] if sel["default"] in candidates else candidates[0]
+    empty = {"method": default, "members": [default], "weights": {default: 1.0}, "backtest_wape": np.nan,
+             "default_wape": np.nan, "backtest_n": 0, "backtest_years": 0, "z": np.array([]), "exponent": 0.5,
+             "note": "无往年回测依据，采用默认方法"}
+    if bt.empty or not bt["available"].astype(bool).any():
+        return empty
+    points, info = candidate_points(bt, candidates=candidates)
+    if default not in points.columns or points[default].notna().sum() == 0:
+        # the default has no backtest yet (e.g. seasonal naive the year after the first): it is kept,
+        # with no evidence for its interval, rather than handing over to whatever could be backtested
+        return empty
+    actual = info["actual"]
+    years_idx = points.index.get_level_values("year")
+    best, best_ratio = default, 1.0
+    order = [c for c in points.columns if c != default]
+    if sel.get("mode", "sequential") == "sequential":  # simpler first: singles, then combinations
+        order = [c for c in order if not c.startswith("combo")] + [c for c in order if c.startswith("combo")]
+    for c in order:
+        incumbent = best if sel.get("mode", "sequential") == "sequential" else default
+        ok, ratio = _beats(points, info, c, incumbent, sel)
+        if ok and (sel.get("mode", "sequential") == "sequential" or ratio < best_ratio):
+            best = c
+            best_ratio = ratio if incumbent == default else best_ratio * ratio
+    members = combo_members(best, list(points.columns))
+    members = [m for m in members if m in candidates]
+    if best == "combo_weighted":
+        weights = _inverse_wape_weights(points, actual, members)
+    else:
+        weights = {m: 1.0 / len(members) for m in members}
+    rows = points[best].notna()
+    err = actual[rows] - points.loc[rows, best]
+    exponent = _horizon_exponent(err, info["horizon"][rows], info["level"][rows], cfg)
+    z = (err / (info["level"][rows] * info["horizon"][rows] ** exponent)).to_numpy(dtype=float)
     z = z[np.isfinite(z)]
-    calib = float(np.clip(np.sqrt(np.mean(z**2)), 1.0, 10.0)) if len(z) else 1.0
-    if len(members) > 1:
-        denom = actual.abs().sum()
-        combo_wape = float((point - actual).abs().sum() / denom * 100.0) if denom > 0 else np.nan
-        return {
-            "method": "combination",
-            "members": members,
-            "backtest_wape": combo_wape,
-            "backtest_n": int(len(common)),
-            "calibration": calib,
-            "note": f"最优方法回测误差{scores[best]:.1f}%超过{noisy_wape:g}%，改用各方法等权组合",
-        }
+    d_rows = points[default].notna()
+    note = "" if best == default else (
+        f"{METHOD_LABELS.get(best, best)}回测误差比{METHOD_LABELS.get(default, default)}低"
+        f"{(1 - best_ratio) * 100:.0f}%，取代默认方法")
     return {
         "method": best,
-        "members": [best],
-        "backtest_wape": float(scores[best]),
-        "backtest_n": int(len(common)),
-        "calibration": calib,
-        "note": "",
+        "members": members,
+        "weights": weights,
+        "backtest_wape": _wape(points.loc[rows, best], actual[rows]),
+        "default_wape": _wape(points.loc[d_rows, default], actual[d_rows]),
+        "backtest_n": int(rows.sum()),
+        "backtest_years": int(len(set(years_idx[rows.to_numpy()]))),
+        "z": z,
+        "exponent": exponent,
+        "note": note,
     }
+
+
+def _beats(points: pd.DataFrame, info: pd.DataFrame, challenger: str, incumbent: str,
+           sel: Mapping) -> tuple[bool, float]:
+    """Whether ``challenger`` beats ``incumbent`` on their common backtest origins by the rule of
+    :func:`choose_from_backtest`, and the ratio of their scores."""
+    years_idx = points.index.get_level_values("year")
+    both = points[[challenger, incumbent]].notna().all(axis=1).to_numpy()
+    if len(set(years_idx[both])) < int(sel["min_years"]):
+        return False, np.inf
+    actual, scale = info["actual"][both], info["scale"][both]
+    s_c, s_i = (_score(points.loc[both, k], actual, scale, sel) for k in (challenger, incumbent))
+    err = points.loc[both, [challenger, incumbent]].sub(actual, axis=0).abs()
+    if sel.get("score", "wape") == "scaled":
+        err = err.div(scale, axis=0)
+    err = err.groupby(years_idx[both]).sum()
+    wins = float((err[challenger] < err[incumbent]).mean())
+    ratio = s_c / s_i if s_i > 0 else np.inf
+    return bool(ratio <= 1.0 - float(sel["margin"]) and wins >= float(sel["win_share"])), float(ratio)
+
+
+def calibration_widths(z: np.ndarray, n_years: int, settings: Mapping | None = None) -> tuple[float, float, str]:
+    """80 % and 95 % half-widths, in units of the error scale, implied by pooled backtest errors.
+
+    Empirical quantiles of |z| times √(1 + 1/years) (the next year is not among those the errors
+    come from); with fewer than ``calibration.min_years`` backtest years they are further stretched
+    to Student-t quantiles with that many degrees of freedom, and a note says so. Returns ``(w80, w95, note)``
+    (NaN widths when there are no errors).
+    """
+    cfg = _settings(settings)["calibration"]
+    z = np.abs(np.asarray(z, dtype=float))
+    z = z[np.isfinite(z)]
+    if z.size == 0 or n_years < 1:
+        return np.nan, np.nan, "无往年回测误差，区间按经验放宽"
+    k = np.sqrt(1.0 + 1.0 / n_years)
+    w80, w95 = float(np.quantile(z, 0.80)) * k, float(np.quantile(z, 0.95)) * k
+    note = ""
+    if n_years < int(cfg["min_years"]):
+        w80 *= _T90[n_years] / _Z80
+        w95 *= _T975[n_years] / 1.959963984540054
+        note = f"回测仅{n_years}年，区间已按小样本放宽，可信度有限"
+    return w80, w95, note
+
+
+_T90 = {1: 3.078, 2: 1.886, 3: 1.638, 4: 1.533, 5: 1.476}
+_T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571}
+
+
+def turn_signal(mat: pd.DataFrame, year: int, month: int, settings: Mapping | None = None) -> float:
+    """Break from the seasonal pattern within the year: year-on-year growth of the last
+    ``turn.recent_months`` months minus that of the months before them (0 when it cannot be told:
+    no prior year, too few months, non-positive flows)."""
+    cfg = _settings(settings)["turn"]
+    k = int(cfg["recent_months"])
+    if year - 1 not in mat.index or month - 1 < k + 1:
+        return 0.0
+    cur = _slots(mat.loc[year].to_numpy(dtype=float))[: month - 1]
+    last = _slots(mat.loc[year - 1].to_numpy(dtype=float))[: month - 1]
+    if not (np.isfinite(cur).all() and np.isfinite(last).all()):
+        return 0.0
+    recent, early = slice(month - 1 - k, month - 1), slice(0, month - 1 - k)
+    if last[recent].sum() <= 0 or last[early].sum() <= 0 or cur[recent].sum() <= 0 or cur[early].sum() <= 0:
+        return 0.0
+    return float(cur[recent].sum() / last[recent].sum() - cur[early].sum() / last[early].sum())
+
+
+def final_samples(
+    totals_by_method: Mapping[str, np.ndarray],
+    choice: Mapping,
+    *,
+    ytd: float,
+    level: float,
+    month: int,
+    turn: float = 0.0,
+    settings: Mapping | None = None,
+) -> tuple[np.ndarray, float, list[str]]:
+    """Simulated annual totals of the chosen method or combination, calibrated.
+
+    Point = weighted mean of the members' medians. Spread = the members' simulations (paired,
+    weighted), stretched around the point by the factor that makes the 80 % and 95 % half-widths at
+    least those the pooled backtest errors imply (:func:`calibration_widths` × ``level`` ×
+    (12 − ``month``)^exponent, the exponent from the choice) — never
+    narrowed. A turn (|``turn``| above ``turn.threshold``) widens the 80 % half-width further by
+    |turn| × the remaining amount. Returns ``(samples, factor, notes)``.
+    """
+    cfg = _settings(settings)
+    scale = level * (12 - month) ** float(choice.get("exponent", 0.5))
+    members, weights = choice["members"], choice["weights"]
+    point = float(sum(weights[m] * np.median(totals_by_method[m]) for m in members))
+    mix = sum(weights[m] * totals_by_method[m] for m in members)
+    dev = mix - np.median(mix)
+    q = np.quantile(dev, [0.025, 0.10, 0.90, 0.975])
+    sim80, sim95 = (q[2] - q[1]) / 2.0, (q[3] - q[0]) / 2.0
+    w80, w95, note = calibration_widths(choice["z"], int(choice.get("backtest_years", 0)), cfg)
+    notes = [note] if note else []
+    tiny = 1e-12 * max(1.0, abs(point))
+    if np.isnan(w80):
+        factor = float(cfg["calibration"]["no_history_factor"])
+        need80 = factor * sim80
+    else:
+        need80, need95 = w80 * scale, w95 * scale
+        factor = max(need80 / sim80 if sim80 > tiny else 1.0, need95 / sim95 if sim95 > tiny else 1.0)
+        if cfg["calibration"].get("floor_at_simulation", True):
+            factor = max(1.0, factor)
+        if sim80 <= tiny and need80 > tiny:  # no simulated spread: the backtest errors give it
+            z = np.concatenate([choice["z"], -choice["z"]])
+            dev = np.quantile(z, np.linspace(0, 1, dev.size)) * scale * (w80 / np.quantile(np.abs(z), 0.8))
+            dev = dev - np.median(dev)
+            factor, sim80 = 1.0, need80
+    if abs(turn) > float(cfg["turn"]["threshold"]):
+        remaining = abs(point - ytd)
+        half = max(factor * sim80, tiny)
+        factor *= (half + abs(turn) * remaining) / half
+        notes.append(f"近{cfg['turn']['recent_months']}个月同比增速较此前变化{turn * 100:+.0f}个百分点，"
+                     "走势偏离往年季节规律，区间已放宽")
+    return point + factor * dev, factor, notes
 
 
 # ---------------------------------------------------------------------------------------------
@@ -580,23 +851,28 @@ def project_year_end(
     target: float | None = None,
     n_sims: int = 2000,
     seed: int = 0,
-    methods: Sequence[str] = METHODS,
+    methods: Sequence[str] | None = None,
     history_years: int = 5,
-    backtest_sims: int = 500,
+    backtest_sims: int = 300,
+    settings: Mapping | None = None,
 ) -> dict:
     """Project the year-end total of a YTD series at ``as_of`` (``"YYYY-MM"`` or ``(year, month)``).
 
-    Year end = YTD actual + simulated remaining months of the method chosen by a rolling-origin
-    backtest over earlier years (see :func:`choose_from_backtest`). Quantiles come from the
-    ``n_sims`` simulated **annual totals**, stretched around their median by the backtest
-    calibration factor. Deterministic
-    for a given ``seed``.
+    Year end = YTD actual + simulated remaining months of the method or combination chosen by the
+    rolling-origin backtest over earlier years (:func:`choose_from_backtest`; seasonal naive unless
+    a challenger earns its place), with the interval calibrated on the pooled backtest errors
+    (:func:`final_samples`). ``methods`` defaults to the settings' ``candidates``. In December the
+    year is over: the actual is returned without an interval (``method == "actual"``, interval
+    columns NaN). Deterministic for a given ``seed``.
 
-    Returns a dict: ``year, month, as_of, ytd_actual, linear_ytd, method, method_label, mean,
-    median, lo80, hi80, lo95, hi95, target, prob_target (P(year end ≥ target)), backtest_wape (%),
-    backtest_n, calibration, note`` plus ``samples`` (simulated annual totals, ndarray) and
-    ``cum_paths`` (DataFrame of simulated cumulative values for the remaining months).
+    Returns a dict: ``year, month, as_of, ytd_actual, linear_ytd, method, method_label, members,
+    mean, median, lo80, hi80, lo95, hi95, target, prob_target (P(year end ≥ target)), prob_words,
+    backtest_wape (%), default_wape, backtest_n (origins), backtest_years, calibration, turn, note``
+    plus ``samples`` (simulated annual totals, ndarray) and ``cum_paths`` (DataFrame of simulated
+    cumulative values for the remaining months).
     """
+    cfg = _settings(settings)
+    methods = list(cfg["candidates"] if methods is None else methods)
     year, month = _parse_as_of(as_of)
     _check_month(month)
     mat = ytd_matrix(ytd_series)
@@ -613,19 +889,20 @@ def project_year_end(
     }
     if month == 12:
         samples = np.full(n_sims, ytd_now)
-        res = {**base, "method": "actual", "method_label": METHOD_LABELS["actual"],
-               **_summary(samples), "backtest_wape": 0.0, "backtest_n": 0, "calibration": 1.0,
-               "note": "全年已结束"}
+        res = {**base, "method": "actual", "method_label": METHOD_LABELS["actual"], "members": "actual",
+               **_summary(samples), "backtest_wape": np.nan, "default_wape": np.nan, "backtest_n": 0,
+               "backtest_years": 0, "calibration": 1.0, "turn": 0.0, "note": "全年已结束，为全年实际数"}
+        res.update({k: np.nan for k in ("lo95", "lo80", "hi80", "hi95")})
         res["prob_target"] = _prob(samples, target)
+        res["prob_words"] = _actual_words(ytd_now, target)
         res["samples"] = samples
         res["cum_paths"] = pd.DataFrame(index=range(n_sims))
         return res
 
-    prior_years = [y for y in _history(mat, year, history_years).index]
-    bt = backtest_year_end(
-        ytd_series, months=[month], years=prior_years, methods=methods,
-        n_sims=backtest_sims, seed=seed, history_years=history_years,
-    )
+    complete = [y for y in mat.index if y < year and np.isfinite(mat.loc[y, 12])]
+    bt_years = complete[-int(cfg["selection"]["backtest_years"]):]
+    bt = backtest_year_end(ytd_series, years=bt_years, methods=methods, n_sims=backtest_sims, seed=seed,
+                           history_years=history_years, settings=cfg)
     available_now: dict[str, tuple] = {}
     reasons = []
     for method in methods:
@@ -637,55 +914,66 @@ def project_year_end(
             reasons.append(f"{METHOD_LABELS[method]}：{exc}")
     if not available_now:
         raise ValueError("没有可用的预测方法：" + "；".join(reasons))
-    choice = choose_from_backtest(
-        bt, year=year, month=month,
-        candidates=[m for m in methods if m in available_now], history_years=history_years,
-    )
-    method = choice["method"]
+    choice = choose_from_backtest(bt, year=year, candidates=[m for m in methods if m in available_now],
+                                  settings=cfg)
+    totals = {m: a + p.sum(axis=1) for m, (a, p, _) in available_now.items()}
+    turn = turn_signal(mat, year, month, cfg)
+    samples, factor, cal_notes = final_samples(totals, choice, ytd=ytd_now, level=_level(mat, year, month),
+                                               month=month, turn=turn,
+                                               settings=cfg)
     members = choice["members"]
-    if len(members) == 1:
-        a, paths, note = available_now[method]
-    else:  # equal-weight mixture: simulation j comes from member j mod k
-        a = ytd_now
-        paths = np.empty_like(available_now[members[0]][1])
-        for i, mem in enumerate(members):
-            paths[i :: len(members)] = available_now[mem][1][i :: len(members)]
-        note = "组合成员：" + "、".join(METHOD_LABELS[x] for x in members)
-    f = choice["calibration"]
-    paths = _widen(paths, f)
-    samples = a + paths.sum(axis=1)
-    notes = [t for t in (choice["note"], note) if t] + [r for r in reasons]
+    paths = sum(choice["weights"][m] * available_now[m][1] for m in members)
+    paths = _reshape(paths, samples - ytd_now)
+    method_notes = [available_now[m][2] for m in members if available_now[m][2]]
+    if len(members) > 1:
+        method_notes.append("组合成员：" + "、".join(
+            f"{METHOD_LABELS[m]}{choice['weights'][m] * 100:.0f}%" for m in members))
+    notes = [t for t in [choice["note"], *method_notes, *cal_notes] if t] + reasons
     res = {
         **base,
-        "method": method,
-        "method_label": METHOD_LABELS[method],
+        "method": choice["method"],
+        "method_label": METHOD_LABELS[choice["method"]],
         "members": ",".join(members),
         **_summary(samples),
         "prob_target": _prob(samples, target),
         "backtest_wape": choice["backtest_wape"],
+        "default_wape": choice["default_wape"],
         "backtest_n": choice["backtest_n"],
-        "calibration": f,
+        "backtest_years": choice["backtest_years"],
+        "calibration": factor,
+        "turn": turn,
         "note": "；".join(notes),
         "samples": samples,
     }
+    res["prob_words"] = prob_words(res["prob_target"], cfg)
     cols = pd.period_range(pd.Period(year=year, month=month, freq="M") + 1, periods=12 - month)
-    res["cum_paths"] = pd.DataFrame(a + np.cumsum(paths, axis=1), columns=cols)
+    res["cum_paths"] = pd.DataFrame(ytd_now + np.cumsum(paths, axis=1), columns=cols)
     return res
 
 
-def _widen(paths: np.ndarray, factor: float) -> np.ndarray:
-    """Stretch simulated annual remainders around their median by ``factor`` (median unchanged).
+def _actual_words(actual: float, target) -> str:
+    if target is None or not np.isfinite(target):
+        return ""
+    return "全年实际已完成" if actual >= target else "全年实际未完成"
 
-    The extra deviation of each simulation's remaining total is spread over the remaining months
-    in proportion to the average path (evenly when that sums to zero).
-    """
+
+def _reshape(paths: np.ndarray, remaining: np.ndarray) -> np.ndarray:
+    """Monthly paths whose row sums are ``remaining``: each row's difference is spread over the months
+    in proportion to the average path (evenly when that sums to zero)."""
+    if paths.size == 0:
+        return paths
+    extra = remaining - paths.sum(axis=1)
+    avg = paths.mean(axis=0)
+    w = avg / avg.sum() if abs(avg.sum()) > 1e-12 else np.full(avg.size, 1.0 / avg.size)
+    return paths + np.outer(extra, w)
+
+
+def _widen(paths: np.ndarray, factor: float) -> np.ndarray:
+    """Stretch simulated annual remainders around their median by ``factor`` (median unchanged)."""
     if factor == 1.0 or paths.size == 0:
         return paths
     rem = paths.sum(axis=1)
-    extra = (factor - 1.0) * (rem - np.median(rem))
-    avg = paths.mean(axis=0)
-    w = avg / avg.sum() if avg.sum() != 0 else np.full(avg.size, 1.0 / avg.size)
-    return paths + np.outer(extra, w)
+    return _reshape(paths, np.median(rem) + factor * (rem - np.median(rem)))
 
 
 def _prob(samples: np.ndarray, target) -> float:
@@ -705,8 +993,9 @@ def project_items(
     n_sims: int = 2000,
     seed: int = 0,
     history_years: int = 5,
-    methods: Sequence[str] = METHODS,
+    methods: Sequence[str] | None = None,
     keep_paths: bool = False,
+    settings: Mapping | None = None,
 ) -> pd.DataFrame:
     """Project many YTD series from a long table (e.g. the ``financials`` table).
 
@@ -717,6 +1006,7 @@ def project_items(
     same ``seed`` (common random numbers). ``targets`` follows the contract table ``targets``.
     """
     year, _ = _parse_as_of(as_of)
+    cfg = _settings(settings)
     tmap = {}
     if targets is not None and len(targets):
         t = targets[targets["year"] == year]
@@ -731,7 +1021,7 @@ def project_items(
             try:
                 res = project_year_end(
                     series, as_of=as_of, target=target, n_sims=n_sims, seed=seed,
-                    history_years=history_years, methods=methods,
+                    history_years=history_years, methods=methods, settings=cfg,
                 )
                 if not keep_paths:
                     res.pop("cum_paths", None)
@@ -749,17 +1039,24 @@ def project_next_year(
     n_sims: int = 2000,
     seed: int = 0,
     history_years: int = 5,
+    this_year: np.ndarray | None = None,
 ) -> dict:
     """Rough outlook for next year's annual total.
 
     This year's simulated total (from :func:`project_year_end`) times a growth factor drawn from
     the past years' annual growth rates (normal with their mean and standard deviation, the latter
     at least 5 percentage points); when a total is not positive, additive year-on-year changes are
-    used instead. Returns ``{"year", "mean", "median", "lo80", "hi80", "lo95", "hi95", "basis"}``.
+    used instead. ``this_year`` (simulated annual totals of this year, e.g. the stored projection's
+    year-end column of ``forecast_paths``) replaces the projection of this year, so the outlook
+    starts from the same number every other reader sees. Returns ``{"year", "mean", "median", "lo80", "hi80", "lo95", "hi95", "basis"}``.
     """
-    this = project_year_end(ytd_series, as_of=as_of, n_sims=n_sims, seed=seed,
-                            history_years=history_years)
     mat = ytd_matrix(ytd_series)
+    if this_year is not None:
+        year, _ = _parse_as_of(as_of)
+        this = {"year": year, "samples": np.asarray(this_year, dtype=float)}
+    else:
+        this = project_year_end(ytd_series, as_of=as_of, n_sims=n_sims, seed=seed,
+                                history_years=history_years)
     totals = _history(mat, this["year"], history_years)[12].to_numpy(dtype=float)
     rng = _rng(seed, this["year"] + 1, 0, "next_year")
     base = this["samples"]
@@ -886,6 +1183,9 @@ def _aggregate_row(eid, item, members, total, *, label) -> dict:
         "samples": total,
     }
     row["mean"] = float(np.sum([m["mean"] for m in members]))
+    if all(m.get("method") == "actual" for m in members):  # December: the sum of actuals, no interval
+        row.update(method="actual", method_label=METHOD_LABELS["actual"], note="全年已结束，为全年实际数",
+                   **{k: np.nan for k in ("lo95", "lo80", "hi80", "hi95")})
     return row
 
 
@@ -913,8 +1213,8 @@ def track_targets(
     projected items are kept. Columns: ``enterprise_id, item, unit, target, actual_ytd,
     completion_pct`` (actual / target × 100), ``time_progress_pct`` (序时进度, days elapsed / days in
     the year × 100), ``pace_gap_pct`` (completion − time progress), ``projected_year_end``
-    (median), ``lo80, hi80, projected_gap`` (projection − target), ``prob_reach_target`` and
-    ``status``: 预计完成 when the median projection reaches the target, 存在缺口 otherwise,
+    (median), ``lo80, hi80, projected_gap`` (projection − target), ``prob_reach_target``,
+    ``prob_words`` (:func:`prob_words`; 全年实际已完成/未完成 in December) and ``status``: 预计完成 when the median projection reaches the target, 存在缺口 otherwise,
     无目标/无预测 when an input is missing.
     """
     proj = projections.copy()
@@ -944,6 +1244,11 @@ def track_targets(
     for s, tv in zip(samples, out["target"]):
         probs.append(_prob(s, tv) if isinstance(s, np.ndarray) else np.nan)
     out["prob_reach_target"] = probs
+    methods = merged["method"] if "method" in merged else pd.Series([None] * len(merged))
+    out["prob_words"] = [
+        _actual_words(a, t) if m == "actual" else prob_words(p)
+        for m, a, t, p in zip(methods, out["actual_ytd"], out["target"], out["prob_reach_target"])
+    ]
     status = np.where(out["projected_gap"] >= 0, "预计完成", "存在缺口")
     status = np.where(out["projected_year_end"].isna(), "无预测", status)
     status = np.where(out["target"].isna(), "无目标", status)
@@ -999,15 +1304,28 @@ def _paths_long(entity: str, item: str, cum: pd.DataFrame) -> pd.DataFrame:
     return long
 
 
+#: Columns of the stored projection (``forecast_projections``) every reader relies on.
+STORED_COLUMNS = ("enterprise_id", "item", "as_of", "ytd_actual", "median", "lo80", "hi80", "lo95", "hi95",
+                  "prob_target", "prob_words", "method", "method_label", "backtest_wape", "backtest_years",
+                  "backtest_n", "note")
+
+
 def shared_frames(tables: Mapping[str, pd.DataFrame], indicators: pd.DataFrame | None = None, *, period: str,
-                  n_sims: int = 2000, seed: int = 0) -> dict[str, pd.DataFrame]:
+                  n_sims: int = 2000, seed: int = 0, settings: Mapping | None = None) -> dict[str, pd.DataFrame]:
     """Year-end projections of the groups and the district, target tracking and fan-chart paths.
+
+    This is the single place a period's projections are computed: ``forecast_projections`` (one row
+    per entity × item: point, intervals, P(target) and its wording, method, backtest error; see
+    :data:`STORED_COLUMNS` and :func:`stored_projection`) is what the forecast chapter, the
+    assessment's pre-assessment and the review's sentences read.
 
     Groups are projected on their own consolidated series (investment: the sum over the group's
     tree); the district is the sum of the six groups' simulations (:func:`reconcile_bottom_up`,
-    comonotonic), so it adds up; its fan-chart paths are the groups' paths added rank by rank.
+    comonotonic), so it adds up; its fan-chart paths are the groups' paths added rank by rank. The
+    district's backtest error is that of its own series under the same selection rule.
     """
 
+    cfg = _settings(settings)
     as_of = closed_month(period)
     roster = tables["roster"]
     groups = sorted(roster.loc[roster["level"] == 1, "enterprise_id"].astype(str))
@@ -1016,9 +1334,9 @@ def shared_frames(tables: Mapping[str, pd.DataFrame], indicators: pd.DataFrame |
     targets = tables.get("targets")
     projections = pd.concat([
         project_items(fin, items=("revenue", "total_profit"), as_of=as_of, targets=targets, n_sims=n_sims,
-                      seed=seed, keep_paths=True),
+                      seed=seed, keep_paths=True, settings=cfg),
         project_items(inv, items=("investment_completed",), as_of=as_of, targets=targets, n_sims=n_sims,
-                      seed=seed, keep_paths=True),
+                      seed=seed, keep_paths=True, settings=cfg),
     ], ignore_index=True)
     fan = []
     for item in PROJECTED_ITEMS:
@@ -1030,20 +1348,51 @@ def shared_frames(tables: Mapping[str, pd.DataFrame], indicators: pd.DataFrame |
         if cums and len(cums) == len(groups):
             fan.append(_paths_long("DISTRICT", item, _comonotonic_sum(cums)))
     reconciled = reconcile_bottom_up(projections.drop(columns=["cum_paths"], errors="ignore"), roster, seed=seed)
-    tracked = (track_targets(with_district_targets(targets, groups=groups, year=int(as_of[:4])), reconciled,
-                             year=int(as_of[:4])) if targets is not None else pd.DataFrame())
-    table = reconciled.drop(columns=["samples"], errors="ignore")
-    paths = pd.concat(fan, ignore_index=True) if fan else pd.DataFrame(
-        columns=["entity_id", "item", "sim", "month", "value"])
+    year = int(as_of[:4])
+    tracked = (track_targets(with_district_targets(targets, groups=groups, year=year), reconciled, year=year)
+               if targets is not None else pd.DataFrame())
     district = pd.concat([fin.groupby(fin["period"].astype(str))[["revenue", "total_profit"]].sum(min_count=1),
                           inv.groupby("period")[["investment_completed"]].sum(min_count=1)], axis=1)
     backtests = []
     for item in PROJECTED_ITEMS:
-        bt = backtest_year_end(district[item].dropna(), months=range(6, 12), n_sims=300, seed=seed)
+        series = district[item].dropna()
+        bt = backtest_year_end(series, n_sims=300, seed=seed, settings=cfg)
+        here = reconciled["item"].eq(item) & reconciled["enterprise_id"].eq("DISTRICT")
+        if here.any() and len(bt) and reconciled.loc[here, "method"].iloc[0] != "actual":
+            choice = choose_from_backtest(bt, year=year, settings=cfg)
+            reconciled.loc[here, ["backtest_wape", "backtest_years", "backtest_n"]] = [
+                choice["backtest_wape"], choice["backtest_years"], choice["backtest_n"]]
         bt.insert(0, "item", item)
         backtests.append(bt)
+    reconciled["prob_words"] = [
+        _actual_words(a, t) if m == "actual" else prob_words(p, cfg)
+        for m, a, t, p in zip(reconciled["method"], reconciled["ytd_actual"], reconciled["target"],
+                              reconciled["prob_target"])
+    ] if len(reconciled) else []
+    table = reconciled.drop(columns=["samples"], errors="ignore")
+    paths = pd.concat(fan, ignore_index=True) if fan else pd.DataFrame(
+        columns=["entity_id", "item", "sim", "month", "value"])
     return {"forecast_projections": _parquet_safe(table), "forecast_targets": _parquet_safe(tracked),
             "forecast_paths": paths, "forecast_backtest": _parquet_safe(pd.concat(backtests, ignore_index=True))}
+
+
+def stored_projection(projections: pd.DataFrame | None, entity_id: str, item: str, *,
+                      as_of: str | None = None) -> dict | None:
+    """The stored year-end projection of one series (a row of ``forecast_projections``) as a dict, or
+    ``None`` when there is none (no frame, no row, another ``as_of``, or no point projection).
+
+    Every reader — the forecast chapter, the assessment's projected values, the review — goes through
+    this function, so they all show the same number.
+    """
+    if projections is None or not len(projections):
+        return None
+    rows = projections.loc[(projections["enterprise_id"].astype(str) == str(entity_id))
+                           & (projections["item"].astype(str) == item)]
+    if as_of is not None and "as_of" in rows:
+        rows = rows.loc[rows["as_of"].astype(str) == str(as_of)[:7]]
+    if not len(rows) or not np.isfinite(pd.to_numeric(rows["median"], errors="coerce").iloc[0]):
+        return None
+    return rows.iloc[0].to_dict()
 
 
 def _parquet_safe(frame: pd.DataFrame) -> pd.DataFrame:

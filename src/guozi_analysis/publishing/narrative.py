@@ -428,9 +428,12 @@ def _district_ytd(financials: pd.DataFrame, item: str, roster: pd.DataFrame) -> 
 
 
 def outlook_frame(tables: Mapping[str, pd.DataFrame], *, period: str, items: tuple[str, ...] = ("revenue",
-                  "total_profit"), n_sims: int = 1000) -> pd.DataFrame:
+                  "total_profit"), n_sims: int = 1000, paths: pd.DataFrame | None = None) -> pd.DataFrame:
     """Next year's district outlook for YTD line items (``forecast.project_next_year``); empty if unavailable.
 
+    ``paths`` is the shared step's stored ``forecast_paths``: when it holds the district's simulated
+    paths of an item, next year starts from those year-end values (the projection every other reader
+    shows) instead of projecting this year again.
     Columns: ``entity_id, item, year, median, lo80, hi80, basis``.
     """
 
@@ -439,10 +442,16 @@ def outlook_frame(tables: Mapping[str, pd.DataFrame], *, period: str, items: tup
     fin = tables.get("financials")
     if fin is None or not len(fin):
         return pd.DataFrame(columns=columns)
+    as_of = closed_month(period)
     for item in items:
         series = _district_ytd(fin, item, tables["roster"])
+        this_year = None
+        if paths is not None and len(paths):
+            end = paths.loc[(paths["entity_id"].astype(str) == DISTRICT_ID) & (paths["item"] == item)
+                            & (paths["month"].astype(str) == f"{as_of[:4]}-12"), "value"]
+            this_year = end.to_numpy(dtype=float) if len(end) else None
         try:
-            res = project_next_year(series, as_of=closed_month(period), n_sims=n_sims)
+            res = project_next_year(series, as_of=as_of, n_sims=n_sims, this_year=this_year)
         except (ValueError, KeyError):
             continue
         rows.append({"entity_id": DISTRICT_ID, "item": item, "year": int(res["year"]), "median": res["median"],
@@ -467,7 +476,7 @@ def shared_frames(tables: Mapping[str, pd.DataFrame], indicators: pd.DataFrame, 
         "narrative_items": narrative_items(tables, indicators, period=period, panel=panel,
                                            risk_list=results.get("risk_list"), risk_flags=results.get("risk_flags")),
         "narrative_targets": target_frame(tables, year=next_year),
-        "narrative_outlook": outlook_frame(tables, period=period) if outlook else
+        "narrative_outlook": outlook_frame(tables, period=period, paths=results.get("forecast_paths")) if outlook else
         pd.DataFrame(columns=["entity_id", "item", "year", "median", "lo80", "hi80", "basis"]),
     }
 

@@ -67,8 +67,11 @@ def shared_results(period: str, *, inbox: Inbox, workbook_dir: Path | None = Non
     results = {f"table_{name}": frame for name, frame in tables.items()} | quality
     results["indicators"] = compute_indicators(tables, period=period, roster=tables["roster"])
     results["indicator_history"] = indicator_history(tables, period=period)
-    for provider in (risk, ranking, assessment, forecast):
+    for provider in (risk, ranking, forecast):
         results.update(provider.shared_frames(tables, results["indicators"], period=period))
+    # one projection, many readers: the assessment and the review quote the stored forecast
+    results.update(assessment.shared_frames(tables, results["indicators"], period=period,
+                                            projections=results["forecast_projections"]))
     results.update(narrative.shared_frames(tables, results["indicators"], period=period, results=results))
     return results
 

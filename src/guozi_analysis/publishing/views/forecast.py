@@ -13,6 +13,7 @@ from guozi_analysis.analyses.forecast import (
     METHOD_LABELS,
     PROJECTED_ITEMS,
     investment_ytd,
+    stored_projection,
     to_monthly_ytd,
     ytd_matrix,
 )
@@ -76,17 +77,16 @@ def fan_chart(
     ax.set_xlabel("月份")
     ax.set_ylabel(f"本年累计（{unit}）")
     ax.set_title(title)
+    interval = np.isfinite(projection["lo80"]) and np.isfinite(projection["hi80"])
     ax.annotate(
-        f"预计全年 {projection['median']:,.0f}\n80%区间 {projection['lo80']:,.0f}～"
-        f"{projection['hi80']:,.0f}",
+        f"预计全年 {projection['median']:,.0f}\n80%区间 {projection['lo80']:,.0f}～{projection['hi80']:,.0f}"
+        if interval else f"全年实际 {projection['median']:,.0f}",
         xy=(12, projection["median"]), xytext=(-8, 0), textcoords="offset points",
         ha="right", va="center", fontsize=8,
     )
     ax.legend(fontsize=8, loc="upper left", frameon=False)
     ax.grid(axis="y", color="0.9")
     return fig
-
-
 
 
 def _read(ctx, name: str) -> pd.DataFrame:
@@ -98,33 +98,66 @@ def _read(ctx, name: str) -> pd.DataFrame:
 
 def projection_table(ctx) -> pd.DataFrame:
     """Year-end projections against targets: groups and the district, amounts in 亿元, with probabilities."""
-    tracked = _read(ctx, "forecast_targets")
-    proj = _read(ctx, "forecast_projections")
     names = dict(zip(ctx.roster["enterprise_id"].astype(str), ctx.roster["short_name"].astype(str)))
-    names["DISTRICT"] = "全区合计"
-    cols = ["enterprise_id", "item", "target", "completion_pct", "pace_gap_pct", "prob_reach_target", "status"]
-    merged = proj.merge(tracked[cols].rename(columns={"target": "tracked_target"}),
-                        on=["enterprise_id", "item"], how="left")
-    # the district's target is the sum of the groups' (see with_district_targets), tracked only there
-    merged["target"] = merged["tracked_target"].fillna(merged["target"])
-    merged["prob_target"] = merged["prob_reach_target"].fillna(merged["prob_target"])
-    if ctx.entity_id != "DISTRICT":
-        merged = merged.loc[merged["enterprise_id"] == ctx.entity_id]
-    out = pd.DataFrame({
-        "企业": merged["enterprise_id"].map(names),
-        "项目": merged["item"].map(PROJECTED_ITEMS),
-        "本年累计（亿元）": merged["ytd_actual"] / 1e4,
-        "年度目标（亿元）": merged["target"] / 1e4,
-        "目标完成率（%）": merged["completion_pct"],
-        "与序时进度差（百分点）": merged["pace_gap_pct"],
-        "预计全年（亿元）": merged["median"] / 1e4,
-        "80%区间下限（亿元）": merged["lo80"] / 1e4,
-        "80%区间上限（亿元）": merged["hi80"] / 1e4,
-        "完成目标概率（%）": merged["prob_target"] * 100,
-        "预测方法": merged["method_label"],
-        "判断": merged["status"].fillna("无目标"),
-    })
+    return projection_view(_read(ctx, "forecast_projections"), _read(ctx, "forecast_targets"), names=names,
+                           entity_id=ctx.entity_id)
+
+
+def projection_view(proj: pd.DataFrame, tracked: pd.DataFrame, *, names: Mapping[str, str],
+                    entity_id: str = "DISTRICT") -> pd.DataFrame:
+    """The projection table from the stored frames (``forecast_projections``, ``forecast_targets``).
+
+    Each figure is read through :func:`stored_projection` (the number the assessment and the review
+    read too). Next to each projection: the method, its backtest error (WAPE over every origin month
+    of the earlier years) and how many years that rests on, P(target) in words, and the notes
+    (widened interval, turn, too little history). In December the row says 全年实际 and the interval
+    columns stay empty.
+    """
+    names = {**names, "DISTRICT": "全区合计"}
+    cols = ["enterprise_id", "item", "target", "completion_pct", "pace_gap_pct", "prob_reach_target",
+            "prob_words", "status"]
+    tracked = tracked.reindex(columns=cols)
+    rows = []
+    for key in proj[["enterprise_id", "item"]].drop_duplicates().itertuples(index=False):
+        if entity_id != "DISTRICT" and key.enterprise_id != entity_id:
+            continue
+        p = stored_projection(proj, key.enterprise_id, key.item)
+        if p is None:
+            continue
+        t = tracked.loc[(tracked["enterprise_id"] == key.enterprise_id) & (tracked["item"] == key.item)]
+        t = t.iloc[0].to_dict() if len(t) else {}
+        target = t.get("target") if pd.notna(t.get("target", np.nan)) else p.get("target")
+        actual = p.get("method") == "actual"
+        words = t.get("prob_words") if isinstance(t.get("prob_words"), str) and t.get("prob_words") else \
+            p.get("prob_words", "")
+        rows.append({
+            "企业": names.get(str(key.enterprise_id), str(key.enterprise_id)),
+            "项目": PROJECTED_ITEMS.get(key.item, key.item),
+            "本年累计（亿元）": p["ytd_actual"] / 1e4,
+            "年度目标（亿元）": _num(target) / 1e4,
+            "目标完成率（%）": t.get("completion_pct", np.nan),
+            "与序时进度差（百分点）": t.get("pace_gap_pct", np.nan),
+            "预计全年（亿元）": p["median"] / 1e4,
+            "80%区间下限（亿元）": np.nan if actual else p["lo80"] / 1e4,
+            "80%区间上限（亿元）": np.nan if actual else p["hi80"] / 1e4,
+            "完成目标可能性": words or "",
+            "预测方法": p.get("method_label", ""),
+            "回测误差（%）": np.nan if actual else _num(p.get("backtest_wape")),
+            "回测年数": np.nan if actual else _num(p.get("backtest_years")),
+            "判断": "全年实际" if actual else (t.get("status") if isinstance(t.get("status"), str) else "无目标"),
+            "说明": p.get("note") if isinstance(p.get("note"), str) else "",
+        })
+    out = pd.DataFrame(rows)
+    if out.empty:
+        return out
     return out.set_index(["企业", "项目"]).round(2)
+
+
+def _num(value) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return float("nan")
 
 
 def fan_chart_for(ctx, *, item: str, entity_id: str | None = None):
@@ -171,6 +204,7 @@ def backtest_table(ctx) -> pd.DataFrame:
     bt = bt.loc[bt["available"].astype(str).isin(["True", "true", "1"]) | (bt["available"] == True)]  # noqa: E712
     bt = bt.assign(项目=bt["item"].map(PROJECTED_ITEMS), 方法=bt["method"].map(METHOD_LABELS),
                    month=bt["month"].astype(int))
+    bt = bt.loc[bt["month"].between(6, 11)]
     table = bt.pivot_table(index=["项目", "方法"], columns="month", values="ape", aggfunc="mean").sort_index(axis=1)
     table.columns = [f"{m}月末" for m in table.columns]
     table["平均"] = bt.groupby(["项目", "方法"])["ape"].mean()
