@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 
 from guozi_analysis.base import config
+from guozi_analysis.base.entities import EnterpriseTree
 from guozi_analysis.base.params import read_yaml
 from guozi_analysis.base.periods import closed_month, elapsed_share
 
@@ -1120,7 +1121,7 @@ def reconcile_bottom_up(
     """
     rng = np.random.default_rng(seed)
     proj = projections.copy()
-    groups = roster.loc[roster["is_group"].astype(bool), "enterprise_id"].astype(str).tolist()
+    groups = list(EnterpriseTree.from_roster(roster).groups)
     parent = dict(zip(roster["enterprise_id"].astype(str), roster["parent_id"]))
     out_rows = []
     for item, sub in proj.groupby("item", sort=False):
@@ -1264,10 +1265,12 @@ PROJECTED_ITEMS = {"revenue": "营业总收入", "total_profit": "利润总额",
 _KEPT_PATHS = 400  # simulated cumulative paths kept per series for the fan charts
 
 
-def investment_ytd(projects: pd.DataFrame) -> pd.DataFrame:
-    """Fixed-asset investment completed this year per group (its whole tree) × month (month-end H2 rows)."""
+def investment_ytd(projects: pd.DataFrame, roster: pd.DataFrame) -> pd.DataFrame:
+    """Fixed-asset investment completed this year per group (its whole tree, from the roster's
+    enterprise tree) × month (month-end H2 rows)."""
     rows = projects.loc[projects["period"].astype(str).str.endswith("-H2")]
-    keys = [rows["enterprise_id"].astype(str).str[:3].rename("enterprise_id"),
+    group_of = EnterpriseTree.from_roster(roster).group_map()
+    keys = [rows["enterprise_id"].astype(str).map(group_of).rename("enterprise_id"),
             rows["period"].astype(str).str[:7].rename("period")]
     out = rows.groupby(keys)["completed_ytd"].sum().rename("investment_completed").reset_index()
     return out
@@ -1328,9 +1331,9 @@ def shared_frames(tables: Mapping[str, pd.DataFrame], indicators: pd.DataFrame |
     cfg = _settings(settings)
     as_of = closed_month(period)
     roster = tables["roster"]
-    groups = sorted(roster.loc[roster["level"] == 1, "enterprise_id"].astype(str))
+    groups = list(EnterpriseTree.from_roster(roster).groups)
     fin = tables["financials"].loc[lambda f: f["enterprise_id"].astype(str).isin(groups)]
-    inv = investment_ytd(tables["projects"]).loc[lambda f: f["enterprise_id"].isin(groups)]
+    inv = investment_ytd(tables["projects"], roster).loc[lambda f: f["enterprise_id"].isin(groups)]
     targets = tables.get("targets")
     projections = pd.concat([
         project_items(fin, items=("revenue", "total_profit"), as_of=as_of, targets=targets, n_sims=n_sims,

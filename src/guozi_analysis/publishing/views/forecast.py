@@ -172,7 +172,7 @@ def fan_chart_for(ctx, *, item: str, entity_id: str | None = None):
     sub = paths.loc[(paths["entity_id"] == entity) & (paths["item"] == item)]
     if item == "investment_completed":
         proj_rows = ctx.table("projects")
-        history = investment_ytd(proj_rows).pipe(
+        history = investment_ytd(proj_rows, ctx.roster).pipe(
             lambda f: f if entity == "DISTRICT" else f.loc[f["enterprise_id"] == entity])
         history = history.groupby("period")["investment_completed"].sum(min_count=1)
     else:
