@@ -350,3 +350,19 @@ def test_numbers_inside_dates_are_not_taken_for_facts():
     section = narrative.Section("t", "截至2022年11月30日，共11个项目。",
                                 (narrative.Fact(11, "个", "line_items:DISTRICT:proj_count"),))
     assert narrative.linked_markdown(section, "s") == "截至2022年11月30日，共[11](#s)个项目。"
+
+
+def test_review_numbers_match_an_independent_recomputation_from_the_raw_rows(ctx, demo_inbox):
+    """Figures printed in the risk section, recomputed here straight from the accepted rows."""
+    tables = demo_inbox.tables
+    roster, fin, debts = tables["roster"], tables["financials"], tables["debts"]
+    groups = set(roster.loc[roster["parent_id"].isna() | (roster["parent_id"].astype(str) == ""), "enterprise_id"])
+    month = fin.loc[(fin["period"] == PERIOD) & fin["enterprise_id"].isin(groups)]
+    debt_ratio = month["total_liabilities"].sum() / month["total_assets"].sum() * 100  # ratio of sums
+    live = debts.loc[debts["period"] == PERIOD]
+    cost = (live["balance"] * live["annual_rate"]).sum() / live["balance"].sum()
+    section = narrative.section_risk(ctx)
+    printed = {f.source: f for f in section.facts}
+    assert printed["indicators:DISTRICT:debt_to_asset_ratio"].text() == f"{debt_ratio:,.2f}"
+    assert printed["indicators:DISTRICT:composite_financing_cost"].text() == f"{cost:,.2f}"
+    assert f"全区国企资产负债率{debt_ratio:.2f}%" in section.markdown
