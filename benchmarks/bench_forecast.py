@@ -102,7 +102,7 @@ def real_series() -> dict[str, tuple[str, pd.Series]]:
 def demo_series() -> dict[str, tuple[str, pd.Series]]:
     """The demo district's six groups and the district (sum of the groups), through intake."""
     from guozi_analysis.base import config
-    from guozi_analysis.intake.ingest import ingest, load_processed
+    from guozi_analysis.intake.ingestion import ingest, load_processed
 
     raw = config.DEMO_DIR / "raw"
     with tempfile.TemporaryDirectory() as tmp:

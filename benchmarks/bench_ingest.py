@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from guozi_analysis.base import contract
-from guozi_analysis.intake.ingest import ingest
+from guozi_analysis.intake.ingestion import ingest
 from guozi_analysis.intake.template import write_submission
 
 

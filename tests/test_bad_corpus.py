@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from guozi_analysis.base.store import file_sha256
-from guozi_analysis.intake.ingest import ingest, raw_name
+from guozi_analysis.intake.ingestion import ingest, raw_name
 from guozi_analysis.intake.validate import ERROR, RULES
 
 BAD = Path(__file__).parent / "data" / "bad"

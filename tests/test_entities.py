@@ -22,7 +22,7 @@ from guozi_analysis.analyses.ranking import build_ranking
 from guozi_analysis.base import config, contract
 from guozi_analysis.base.entities import EnterpriseTree, EnterpriseTreeError, roster_problems
 from guozi_analysis.indicators import compute_indicators
-from guozi_analysis.intake.ingest import ingest, load_processed
+from guozi_analysis.intake.ingestion import ingest, load_processed
 
 PERIOD = "2022-11"
 HALF = "2022-11-H2"

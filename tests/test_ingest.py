@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).parent / "data" / "bad"))
 import make_corpus as mc  # noqa: E402
 
 from guozi_analysis.base.store import hash_tree
-from guozi_analysis.intake import ingest as ing
+from guozi_analysis.intake import ingestion as ing
 from guozi_analysis.intake.template import write_submission
 
 TODAY = "2022-12-05"

@@ -9,7 +9,7 @@ import yaml
 from guozi_analysis.base.config import DEMO_DIR
 from guozi_analysis.base.contract import TABLES, pandera_schema
 from guozi_analysis.demo import xlsx_bytes
-from guozi_analysis.intake.ingest import read_submission
+from guozi_analysis.intake.ingestion import read_submission
 
 AS_OF = "2022-11"
 CENT = 0.0101  # figures are rounded to 0.01 万元

@@ -61,7 +61,7 @@ def test_unknown_enterprise_is_refused(tmp_path):
 
 def test_missing_sheet_of_a_template_is_named(tmp_path):
     """Deleting a sheet from a template is reported as sheet_missing for that sheet."""
-    from guozi_analysis.intake.ingest import read_submission
+    from guozi_analysis.intake.ingestion import read_submission
 
     path = write_template(tmp_path / "t.xlsx", period="2022-11", enterprise_id="G02", roster=mc.roster())
     wb = load_workbook(path)

@@ -7,6 +7,6 @@ The analyst's entry points (see ``docs/api.md``): :func:`open_inbox` (the one da
 """
 
 from guozi_analysis.intake.inbox import Inbox, InboxError, open_inbox
-from guozi_analysis.intake.ingest import IngestReport, ingest, load_processed, read_submission
+from guozi_analysis.intake.ingestion import IngestReport, ingest, load_processed, read_submission
 
 __all__ = ["Inbox", "InboxError", "IngestReport", "ingest", "load_processed", "open_inbox", "read_submission"]

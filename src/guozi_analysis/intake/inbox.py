@@ -8,7 +8,7 @@ An inbox holds what the enterprises sent, laid out as described in the README::
     <inbox>/YYYY-MM/*.xlsx|csv     the period's submissions (any file name; sheets are recognised)
 
 :func:`open_inbox` is the single data path of the project: it validates every file through
-:func:`guozi_analysis.intake.ingest.ingest` (errors are quarantined, never dropped) into a
+:func:`guozi_analysis.intake.ingestion.ingest` (errors are quarantined, never dropped) into a
 processed store kept per inbox under ``data/processed/inboxes/``, and returns the accepted rows.
 The store is reused while neither the inbox's files nor the package's code change; otherwise it is
 rebuilt beside the old one and swapped in, so a failed rebuild never damages the last good store.
@@ -37,7 +37,7 @@ from guozi_analysis.base import config
 from guozi_analysis.base.params import district_settings
 from guozi_analysis.base.periods import closed_month, parse_period
 from guozi_analysis.base.store import file_sha256, hash_tree
-from guozi_analysis.intake.ingest import IngestReport, ingest, load_processed, read_submission
+from guozi_analysis.intake.ingestion import IngestReport, ingest, load_processed, read_submission
 
 #: Words in a file name that mark the roster (it is ingested first; the others are checked against it).
 ROSTER_WORDS = ("roster", "企业名录")

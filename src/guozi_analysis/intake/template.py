@@ -24,7 +24,7 @@ from guozi_analysis.base import config, contract
 from guozi_analysis.base.entities import EnterpriseTree
 from guozi_analysis.base.periods import is_half_monthly, validate_period
 from guozi_analysis.intake.inbox import InboxError, inbox_roster, resolve_inbox
-from guozi_analysis.intake.ingest import TEMPLATE_KEYWORD
+from guozi_analysis.intake.ingestion import TEMPLATE_KEYWORD
 
 __all__ = ["template_tables", "write_template", "write_submission", "template_command", "DATA_ROWS"]
 
