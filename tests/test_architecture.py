@@ -174,7 +174,7 @@ def test_the_documented_public_api_is_importable():
     assert len(pairs) >= 15
     documented = {f"{m}.{n}" for m, n in pairs}
     for required in ("guozi_analysis.indicators.compute_indicators", "guozi_analysis.intake.read_submission",
-                     "guozi_analysis.intake.ingestion", "guozi_analysis.intake.load_processed",
+                     "guozi_analysis.intake.ingest", "guozi_analysis.intake.load_processed",
                      "guozi_analysis.intake.open_inbox", "guozi_analysis.analyses.key_supervision_list",
                      "guozi_analysis.analyses.project_year_end", "guozi_analysis.indicators.efficacy_score",
                      "guozi_analysis.indicators.load_catalogue", "guozi_analysis.indicators.debt_to_asset_ratio"):
