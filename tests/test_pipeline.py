@@ -35,6 +35,8 @@ def workspace(tmp_path, monkeypatch):
     def fake_shared(period, *, raw_dir, processed_dir):
         processed_dir.mkdir(parents=True, exist_ok=True)
         pd.DataFrame({"x": [1]}).to_parquet(processed_dir / "indicators.parquet")
+        pd.DataFrame({"enterprise_id": ["G01", "G01-01", "G02"], "level": [1, 2, 1]}).to_parquet(
+            processed_dir / "table_roster.parquet")
         return {}
 
     monkeypatch.setattr(pipeline, "compute_shared", fake_shared)
