@@ -137,9 +137,13 @@ def test_unknown_entity_message_suggests_close_codes():
     roster = ["G01", "G01-01", "G02", "G03"]
     pipeline.check_entities(["G01", "G01-01"], roster)  # known codes pass
     pipeline.check_entities(None, roster)
-    with pytest.raises(ValueError, match="「g01-01」相近的编号：G01-01") as info:
+    with pytest.raises(ValueError) as info:
         pipeline.check_entities(["g01-01", "G02"], roster)
-    assert str(info.value).startswith("企业名录中没有编号 g01-01，")
+    assert str(info.value) == "企业名录中没有编号 g01-01，未执行任何笔记本。「g01-01」是不是 G01-01？"
+    with pytest.raises(ValueError) as info:
+        pipeline.check_entities(["G99", "G0-3"], roster)
+    assert str(info.value) == ("企业名录中没有编号 G99、G0-3，未执行任何笔记本。「G0-3」是不是 G03、G01-01？"
+                               "集团编号有：G01、G02、G03。")
 
 
 def _job(tmp_path):

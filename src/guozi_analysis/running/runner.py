@@ -49,21 +49,23 @@ class UnknownEntity(ValueError):
     """``--entities`` names an enterprise code the period's roster does not have."""
 
 
+def close_codes(code: str, known: list[str]) -> list[str]:
+    """Roster codes ``code`` was probably meant to be: the same letters in another case, else similar ones."""
+    same = [k for k in known if k.upper() == code.upper()]
+    return same or difflib.get_close_matches(code.upper(), sorted(known), n=3, cutoff=0.6)
+
+
 def check_entities(entities: list[str] | None, roster_ids: list[str]) -> None:
     """Raise :class:`UnknownEntity` (in Chinese, with close matches) unless every entity is in the roster."""
     known = set(roster_ids)
     unknown = [e for e in entities or [] if e not in known]
     if not unknown:
         return
-    hints = []
-    for code in unknown:
-        close = difflib.get_close_matches(code.upper(), sorted(known), n=3, cutoff=0.6)
-        if close:
-            hints.append(f"「{code}」相近的编号：{'、'.join(close)}")
-    groups = sorted(e for e in known if "-" not in e)
-    message = f"企业名录中没有编号 {'、'.join(unknown)}，未执行任何笔记本。"
-    message += "；".join(hints) + "。" if hints else f"集团编号有：{'、'.join(groups)}。"
-    raise UnknownEntity(message)
+    suggestions = {code: close_codes(code, sorted(known)) for code in unknown}
+    hints = [f"「{code}」是不是 {'、'.join(close)}？" for code, close in suggestions.items() if close]
+    if not all(suggestions.values()):
+        hints.append(f"集团编号有：{'、'.join(sorted(e for e in known if '-' not in e))}。")
+    raise UnknownEntity(f"企业名录中没有编号 {'、'.join(unknown)}，未执行任何笔记本。" + "".join(hints))
 
 
 def default_publication(period: str) -> Path:
