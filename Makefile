@@ -55,9 +55,21 @@ $(LAB_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,lab]'
 	@touch $(LAB_STAMP)
 
-lab: $(LAB_STAMP) ## 在项目内核上打开 JupyterLab（示范数据已就绪）
+# JupyterLab settings for an offline office: no news feed, no update check, so no prompt about either
+# (keys from schemas/@jupyterlab/apputils-extension/notification.json, JupyterLab 4).
+LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
+$(LAB_OVERRIDES): Makefile | $(LAB_STAMP)
+	@mkdir -p $(dir $@)
+	@printf '%s\n' '{' '  "@jupyterlab/apputils-extension:notification": {' \
+	  '    "checkForUpdates": false,' '    "fetchNews": "false"' '  }' '}' > $@
+
+lab: $(LAB_STAMP) $(LAB_OVERRIDES) ## 在项目内核上打开 JupyterLab（示范数据已就绪；离线：不取新闻、不查更新）
 	$(BIN)/guozi run --period $(PERIOD) --jobs $(JOBS)
-	$(BIN)/jupyter lab --notebook-dir=. notebooks/
+	$(BIN)/jupyter lab --notebook-dir=. \
+	  --MappingKernelManager.default_kernel_name=$(KERNEL) \
+	  --LabApp.news_url=None \
+	  --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
+	  notebooks/
 
 bench: $(STAMP) ## 运行基准脚本（打印与同次运行基线的比值）
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done

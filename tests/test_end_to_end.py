@@ -182,10 +182,17 @@ def test_every_key_supervision_flag_in_the_book_shows_value_threshold_rule_and_s
         assert any(name in msg for msg in messages), name
 
 
-def test_a_failing_profile_leaves_the_others_and_the_last_publication_intact(published, tmp_path):
+def test_a_failing_profile_leaves_the_others_and_the_last_publication_intact(published, tmp_path, monkeypatch):
     """Real notebooks: one profile fails (an enterprise the roster does not know), the rest complete."""
     executed = published["reports"] / "executed"
     before = (executed / "manifest.json").read_text("utf-8")
+    # the runner refuses an unknown enterprise before any notebook starts ...
+    with pytest.raises(pipeline.UnknownEntity, match="企业名录中没有编号 G99.*集团编号有：G01、G02、G03、G04、G05、G06"):
+        pipeline.run_period(PERIOD, entities=["G01", "G99"], jobs=2, runs_dir=tmp_path / "early",
+                            publish_to=executed, force=True, log=lambda m: None)
+    assert not list((tmp_path / "early").glob("*/*/executed"))
+    # ... so, to see a profile notebook fail on its own, the runner's check is switched off here
+    monkeypatch.setattr(pipeline, "check_entities", lambda entities, roster_ids: None)
     summary = pipeline.run_period(PERIOD, entities=["G01", "G99"], jobs=2, runs_dir=tmp_path / "runs",
                                   publish_to=executed, force=True, log=lambda m: None)
     assert not summary.ok and not summary.published

@@ -1,6 +1,7 @@
 """The period runner: jobs, failure isolation, publication swap, reuse of unchanged runs."""
 
 import json
+import subprocess
 from pathlib import Path
 
 import nbformat
@@ -35,6 +36,8 @@ def workspace(tmp_path, monkeypatch):
     def fake_shared(period, *, raw_dir, processed_dir):
         processed_dir.mkdir(parents=True, exist_ok=True)
         pd.DataFrame({"x": [1]}).to_parquet(processed_dir / "indicators.parquet")
+        pd.DataFrame({"enterprise_id": ["G01", "G01-01", "G02"], "level": [1, 2, 1]}).to_parquet(
+            processed_dir / "table_roster.parquet")
         return {}
 
     monkeypatch.setattr(pipeline, "compute_shared", fake_shared)
@@ -119,3 +122,114 @@ def test_half_month_run_executes_only_the_ranking_publication(tmp_path, workspac
     assert [j.label for j in jobs] == ["60_half_month_ranking.ipynb"]
     assert jobs[0].parameters["output_dir"] == str(tmp_path / "r" / "executed" / "outputs")
     assert pipeline.default_publication("2022-11-H2").parts[-2:] == ("half-month", "2022-11-H2")
+
+
+def test_unknown_entity_stops_before_any_notebook(workspace, monkeypatch):
+    started = []
+    monkeypatch.setattr(pipeline, "execute_job", lambda job, **kw: started.append(job.label))
+    with pytest.raises(pipeline.UnknownEntity, match="企业名录中没有编号 G99，未执行任何笔记本。集团编号有：G01、G02"):
+        pipeline.run_period("2022-11", entities=["G01", "G99"], log=lambda m: None, **workspace)
+    assert started == []
+    assert not workspace["publish_to"].exists()
+
+
+def test_unknown_entity_message_suggests_close_codes():
+    roster = ["G01", "G01-01", "G02", "G03"]
+    pipeline.check_entities(["G01", "G01-01"], roster)  # known codes pass
+    pipeline.check_entities(None, roster)
+    with pytest.raises(ValueError) as info:
+        pipeline.check_entities(["g01-01", "G02"], roster)
+    assert str(info.value) == "企业名录中没有编号 g01-01，未执行任何笔记本。「g01-01」是不是 G01-01？"
+    with pytest.raises(ValueError) as info:
+        pipeline.check_entities(["G99", "G0-3"], roster)
+    assert str(info.value) == ("企业名录中没有编号 G99、G0-3，未执行任何笔记本。「G0-3」是不是 G03、G01-01？"
+                               "集团编号有：G01、G02、G03。")
+
+
+def _job(tmp_path):
+    template = tmp_path / "01_ok.ipynb"
+    _notebook(template, "print(1)")
+    return pipeline.NotebookJob("01_ok.ipynb", template, tmp_path / "out" / "01_ok.ipynb", {"period": "2022-11"})
+
+
+class FakeLaunch:
+    """Stands in for the notebook subprocess: answers with the given (exit code, stderr) in turn."""
+
+    def __init__(self, *answers):
+        self.answers = list(answers)
+        self.specs = []
+
+    def __call__(self, spec, timeout):
+        self.specs.append(spec)
+        code, stderr = self.answers.pop(0)
+        return subprocess.CompletedProcess(["notebook"], code, "", stderr)
+
+
+KERNEL_SLOW = (1, "Traceback (most recent call last):\nRuntimeError: Kernel didn't respond in 60 seconds\n")
+
+
+def test_slow_kernel_start_is_retried_once(tmp_path):
+    launch = FakeLaunch(KERNEL_SLOW, (0, ""))
+    result = pipeline.execute_job(_job(tmp_path), start_timeout=60, launch=launch)
+    assert (result.status, result.attempts, result.error) == ("成功", 2, "")
+    assert len(launch.specs) == 2 and launch.specs[0]["start_timeout"] == 60
+
+
+def test_kernel_that_never_starts_fails_after_one_retry_with_a_chinese_reason(tmp_path):
+    launch = FakeLaunch((pipeline.KERNEL_START_EXIT, "内核启动超时（45 秒）"), KERNEL_SLOW, (0, ""))
+    result = pipeline.execute_job(_job(tmp_path), start_timeout=45, launch=launch)
+    assert (result.status, result.attempts) == ("失败", 2)
+    assert result.error.startswith("内核启动超时：45 秒内没有响应，重试一次仍未启动")
+    assert len(launch.answers) == 1  # the third answer was never asked for
+
+
+def test_a_notebook_error_is_not_retried(tmp_path):
+    launch = FakeLaunch((1, "Traceback\nZeroDivisionError: division by zero\n"), (0, ""))
+    result = pipeline.execute_job(_job(tmp_path), launch=launch)
+    assert (result.status, result.attempts, result.error) == ("失败", 1, "ZeroDivisionError: division by zero")
+    assert len(launch.specs) == 1
+
+
+def test_kernel_start_timeouts_are_told_from_cell_timeouts():
+    from nbclient.exceptions import CellTimeoutError
+
+    def wait_for_ready():  # named as jupyter_client's kernel-start wait
+        raise TimeoutError("Timeout waiting for reply")
+
+    def run_cell():
+        raise TimeoutError("Timeout waiting for reply")
+
+    def caught(func):
+        try:
+            func()
+        except TimeoutError as exc:
+            return exc
+
+    assert pipeline.is_kernel_start_timeout(RuntimeError("Kernel didn't respond in 60 seconds"))
+    assert pipeline.is_kernel_start_timeout(caught(wait_for_ready))
+    assert not pipeline.is_kernel_start_timeout(caught(run_cell))
+    assert not pipeline.is_kernel_start_timeout(CellTimeoutError("A cell timed out while it was being executed"))
+    assert not pipeline.is_kernel_start_timeout(RuntimeError("Kernel died before replying to kernel_info"))
+
+
+def test_notebook_subprocess_exits_with_the_retry_code_when_the_kernel_is_slow(monkeypatch, tmp_path):
+    import papermill
+
+    calls = []
+
+    def slow_kernel(*args, **kwargs):
+        calls.append(kwargs)
+        raise RuntimeError("Kernel didn't respond in 5 seconds")
+
+    monkeypatch.setattr(papermill, "execute_notebook", slow_kernel)
+    spec = {"template": "t.ipynb", "output": str(tmp_path / "o.ipynb"), "parameters": {}, "kernel": "python3",
+            "cell_timeout": 600, "start_timeout": 5, "cwd": str(tmp_path)}
+    assert pipeline._run_one(spec) == pipeline.KERNEL_START_EXIT
+    assert calls[0]["start_timeout"] == 5
+
+    def cell_fails(*args, **kwargs):
+        raise ValueError("单元格出错")
+
+    monkeypatch.setattr(papermill, "execute_notebook", cell_fails)
+    with pytest.raises(ValueError, match="单元格出错"):
+        pipeline._run_one(spec)

@@ -9,16 +9,21 @@ gives an overall timeout per notebook and isolates failures.
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import time
+import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
+
+import pandas as pd
 
 from guozi_analysis import __version__
 from guozi_analysis.base import config
@@ -30,6 +35,38 @@ from guozi_analysis.running.shared import default_profile_entities, shared_resul
 PROFILE_NOTEBOOK = "90_enterprise_profile.ipynb"
 #: What a half-month run (YYYY-MM-H1/H2) executes: the 晾晒 publication only, no profiles.
 HALF_MONTH_NOTEBOOKS = ("60_half_month_ranking.ipynb",)
+#: Exit code of the notebook subprocess when the kernel did not start in time (EX_TEMPFAIL: worth a retry).
+KERNEL_START_EXIT = 75
+#: How many times a notebook whose kernel was slow to start is tried in all.
+KERNEL_START_ATTEMPTS = 2
+_KERNEL_START_TIMEOUT = re.compile(r"Kernel didn't respond in \d+ seconds")
+#: Frames of jupyter_client/nbclient that only run while a kernel is starting.
+_KERNEL_START_FRAMES = {"start_kernel", "_async_start_kernel", "async_start_new_kernel", "start_new_kernel",
+                        "async_start_new_kernel_client", "start_new_kernel_client", "wait_for_ready",
+                        "_async_wait_for_ready", "_launch_kernel", "_async_launch_kernel"}
+
+
+class UnknownEntity(ValueError):
+    """``--entities`` names an enterprise code the period's roster does not have."""
+
+
+def close_codes(code: str, known: list[str]) -> list[str]:
+    """Roster codes ``code`` was probably meant to be: the same letters in another case, else similar ones."""
+    same = [k for k in known if k.upper() == code.upper()]
+    return same or difflib.get_close_matches(code.upper(), sorted(known), n=3, cutoff=0.6)
+
+
+def check_entities(entities: list[str] | None, roster_ids: list[str]) -> None:
+    """Raise :class:`UnknownEntity` (in Chinese, with close matches) unless every entity is in the roster."""
+    known = set(roster_ids)
+    unknown = [e for e in entities or [] if e not in known]
+    if not unknown:
+        return
+    suggestions = {code: close_codes(code, sorted(known)) for code in unknown}
+    hints = [f"「{code}」是不是 {'、'.join(close)}？" for code, close in suggestions.items() if close]
+    if not all(suggestions.values()):
+        hints.append(f"集团编号有：{'、'.join(sorted(e for e in known if '-' not in e))}。")
+    raise UnknownEntity(f"企业名录中没有编号 {'、'.join(unknown)}，未执行任何笔记本。" + "".join(hints))
 
 
 def default_publication(period: str) -> Path:
@@ -57,6 +94,7 @@ class JobResult:
     seconds: float
     error: str = ""
     failed_cell: int | None = None
+    attempts: int = 1  # 2 when the kernel was slow to start and the notebook was tried again
 
 
 @dataclass
@@ -124,8 +162,21 @@ def kernel_name() -> str:
     return "python3"
 
 
-def execute_job(job: NotebookJob, *, cell_timeout: int = 600, notebook_timeout: int = 1800) -> JobResult:
-    """Execute one notebook in a subprocess; never raises for a notebook failure."""
+def execute_job(
+    job: NotebookJob,
+    *,
+    cell_timeout: int = 600,
+    notebook_timeout: int = 1800,
+    start_timeout: int = 60,
+    launch=None,
+) -> JobResult:
+    """Execute one notebook in a subprocess; never raises for a notebook failure.
+
+    A kernel that does not answer within ``start_timeout`` seconds (a loaded machine) gets one
+    more try before the notebook counts as failed. ``launch(spec, timeout)`` runs one attempt and
+    returns a :class:`subprocess.CompletedProcess` (default: :func:`launch_notebook`; tests pass a fake).
+    """
+    launch = launch or launch_notebook
     job.output.parent.mkdir(parents=True, exist_ok=True)
     spec = {
         "template": str(job.template),
@@ -133,25 +184,59 @@ def execute_job(job: NotebookJob, *, cell_timeout: int = 600, notebook_timeout: 
         "parameters": job.parameters,
         "kernel": kernel_name(),
         "cell_timeout": cell_timeout,
+        "start_timeout": start_timeout,
         "cwd": str(job.template.parent),
     }
     start = time.perf_counter()
-    try:
-        proc = subprocess.run(
-            [sys.executable, "-m", "guozi_analysis.running.runner", json.dumps(spec, ensure_ascii=False)],
-            capture_output=True,
-            text=True,
-            timeout=notebook_timeout,
-            env={**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"},
-        )
-    except subprocess.TimeoutExpired:
-        return JobResult(job.label, str(job.output), "超时", time.perf_counter() - start,
-                         f"超过整本时限 {notebook_timeout} 秒")
+    for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+        try:
+            proc = launch(spec, notebook_timeout)
+        except subprocess.TimeoutExpired:
+            return JobResult(job.label, str(job.output), "超时", time.perf_counter() - start,
+                             f"超过整本时限 {notebook_timeout} 秒", attempts=attempt)
+        if not kernel_start_timed_out(proc):
+            break
     seconds = time.perf_counter() - start
     if proc.returncode == 0:
-        return JobResult(job.label, str(job.output), "成功", seconds)
+        return JobResult(job.label, str(job.output), "成功", seconds, attempts=attempt)
+    if kernel_start_timed_out(proc):
+        return JobResult(job.label, str(job.output), "失败", seconds,
+                         f"内核启动超时：{start_timeout} 秒内没有响应，重试一次仍未启动"
+                         "（机器负载过高时可用 --kernel-start-timeout 放宽时限）", attempts=attempt)
     cell, message = _failure_from_output(job.output, proc.stderr)
-    return JobResult(job.label, str(job.output), "失败", seconds, message, cell)
+    return JobResult(job.label, str(job.output), "失败", seconds, message, cell, attempts=attempt)
+
+
+def launch_notebook(spec: dict, timeout: int) -> subprocess.CompletedProcess:
+    """One attempt at a notebook: this module run as a subprocess (raises ``TimeoutExpired`` after ``timeout``)."""
+    return subprocess.run(
+        [sys.executable, "-m", "guozi_analysis.running.runner", json.dumps(spec, ensure_ascii=False)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"},
+    )
+
+
+def kernel_start_timed_out(proc: subprocess.CompletedProcess) -> bool:
+    """Whether an attempt failed because the kernel did not start in time (worth one retry)."""
+    if proc.returncode == 0:
+        return False
+    return proc.returncode == KERNEL_START_EXIT or bool(_KERNEL_START_TIMEOUT.search(proc.stderr or ""))
+
+
+def is_kernel_start_timeout(exc: BaseException) -> bool:
+    """Whether ``exc`` is jupyter_client's start timeout, or a ``TimeoutError`` raised while the kernel started.
+
+    A cell running too long (nbclient's ``CellTimeoutError``, also a ``TimeoutError``) is not: it is
+    raised outside the kernel-start frames.
+    """
+    if isinstance(exc, RuntimeError) and _KERNEL_START_TIMEOUT.search(str(exc)):
+        return True
+    if not isinstance(exc, TimeoutError):
+        return False
+    frames = {frame.name for frame in traceback.extract_tb(exc.__traceback__)}
+    return bool(frames & _KERNEL_START_FRAMES)
 
 
 def _failure_from_output(output: Path, stderr: str) -> tuple[int | None, str]:
@@ -174,21 +259,33 @@ def _failure_from_output(output: Path, stderr: str) -> tuple[int | None, str]:
     return None, tail[-1] if tail else "未知错误"
 
 
-def _run_one(spec: dict) -> None:
-    """Subprocess body: execute one notebook with papermill's Python API."""
+def _run_one(spec: dict) -> int:
+    """Subprocess body: execute one notebook with papermill's Python API.
+
+    Returns the process exit code: 0, or :data:`KERNEL_START_EXIT` when the kernel did not start
+    in time (the parent then tries once more); any other failure raises.
+    """
     import papermill as pm  # deferred: heavy dependency, loaded on first use
 
-    pm.execute_notebook(
-        spec["template"],
-        spec["output"],
-        parameters=spec["parameters"],
-        kernel_name=spec["kernel"],
-        language="python",
-        execution_timeout=spec["cell_timeout"],
-        cwd=spec["cwd"],
-        progress_bar=False,
-        log_output=False,
-    )
+    try:
+        pm.execute_notebook(
+            spec["template"],
+            spec["output"],
+            parameters=spec["parameters"],
+            kernel_name=spec["kernel"],
+            language="python",
+            execution_timeout=spec["cell_timeout"],
+            start_timeout=spec.get("start_timeout", 60),
+            cwd=spec["cwd"],
+            progress_bar=False,
+            log_output=False,
+        )
+    except Exception as exc:
+        if not is_kernel_start_timeout(exc):
+            raise
+        print(f"内核启动超时（{spec.get('start_timeout', 60)} 秒）：{exc}", file=sys.stderr)
+        return KERNEL_START_EXIT
+    return 0
 
 
 def input_manifest(raw_dir: Path, params_dir: Path) -> dict[str, str]:
@@ -199,6 +296,12 @@ def input_manifest(raw_dir: Path, params_dir: Path) -> dict[str, str]:
             if p.is_file() and not p.name.startswith("."):
                 hashes[f"{prefix}/{p.relative_to(root)}"] = file_sha256(p)
     return hashes
+
+
+def roster_ids(processed_dir: Path) -> list[str]:
+    """Every enterprise code of the roster the shared step wrote."""
+    roster = pd.read_parquet(processed_dir / "table_roster.parquet", columns=["enterprise_id"])
+    return sorted(roster["enterprise_id"].astype(str))
 
 
 def compute_shared(period: str, *, raw_dir: Path, processed_dir: Path, log=print) -> dict[str, Path]:
@@ -237,6 +340,7 @@ def run_period(
     notebooks_dir: Path | None = None,
     cell_timeout: int = 600,
     notebook_timeout: int = 1800,
+    start_timeout: int = 60,
     force: bool = False,
     log=print,
 ) -> RunSummary:
@@ -245,6 +349,10 @@ def run_period(
     Only one run at a time may publish to the same place: a second one started meanwhile
     stops at once with :class:`RunLocked` (safe under cron). An interrupted run leaves the
     previous publication as it was, since publishing is the last, atomic step.
+
+    ``entities`` are checked against the period's roster as soon as the shared step has read it,
+    before any notebook starts (:class:`UnknownEntity`). A notebook whose kernel does not start
+    within ``start_timeout`` seconds is tried once more.
     """
     from filelock import FileLock, Timeout  # deferred: heavy dependency, loaded on first use
 
@@ -261,7 +369,8 @@ def run_period(
     try:
         return _run_locked(period, entities=entities, jobs=jobs, raw_dir=raw_dir, runs_dir=runs_dir,
                            publish_to=publish_to, notebooks_dir=notebooks_dir, cell_timeout=cell_timeout,
-                           notebook_timeout=notebook_timeout, force=force, log=log)
+                           notebook_timeout=notebook_timeout, start_timeout=start_timeout, force=force,
+                           log=log)
     finally:
         lock.release()
 
@@ -271,7 +380,7 @@ class RunLocked(RuntimeError):
 
 
 def _run_locked(period, *, entities, jobs, raw_dir, runs_dir, publish_to, notebooks_dir, cell_timeout,
-                notebook_timeout, force, log) -> RunSummary:
+                notebook_timeout, start_timeout, force, log) -> RunSummary:
     inputs = input_manifest(raw_dir, config.PARAMS_DIR)
     code_hash = _code_hash(notebooks_dir or config.NOTEBOOKS_DIR)
     params = {"period": period, "entities": entities, "raw_dir": str(raw_dir)}
@@ -288,16 +397,16 @@ def _run_locked(period, *, entities, jobs, raw_dir, runs_dir, publish_to, notebo
     started = datetime.now().isoformat(timespec="seconds")
     log(f"[{period}] 计算共享结果（指标、预警、预测）→ {processed_dir}")
     compute_shared(period, raw_dir=raw_dir, processed_dir=processed_dir)
+    check_entities(entities, roster_ids(processed_dir))  # before any notebook starts
     if entities is None:
-
         entities = default_profile_entities(processed_dir)
     planned = plan_jobs(period, entities, run_dir=run_dir, processed_dir=processed_dir,
                         notebooks_dir=notebooks_dir)
     summary = RunSummary(period, run_dir)
     progress = _progress(len(planned))
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [pool.submit(execute_job, job, cell_timeout=cell_timeout,
-                               notebook_timeout=notebook_timeout) for job in planned]
+        futures = [pool.submit(execute_job, job, cell_timeout=cell_timeout, notebook_timeout=notebook_timeout,
+                               start_timeout=start_timeout) for job in planned]
         for fut in futures:
             result = fut.result()
             summary.results.append(result)
@@ -357,10 +466,11 @@ def _progress(total: int):
         return step
 
     def line(result: JobResult, log) -> None:
-        log(f"  {result.label}: {result.status}，{result.seconds:.1f} 秒 {result.error}".rstrip())
+        retried = "（内核启动慢，已重试）" if result.attempts > 1 else ""
+        log(f"  {result.label}: {result.status}{retried}，{result.seconds:.1f} 秒 {result.error}".rstrip())
 
     return line
 
 
 if __name__ == "__main__":  # subprocess entry point used by execute_job
-    _run_one(json.loads(sys.argv[1]))
+    raise SystemExit(_run_one(json.loads(sys.argv[1])))
