@@ -99,7 +99,7 @@ def test_everything_a_run_writes_is_ignored_by_git(published):
     written = [p.relative_to(published["reports"]) for p in published["reports"].rglob("*") if p.is_file()]
     assert any(p.name == "_quarto.yml" for p in written)
     paths = [f"reports/{p.as_posix()}" for p in written] + ["runs/x/manifest.json", "data/processed/x.parquet"]
-    ignored = subprocess.run(["git", "check-ignore", "--no-index", *paths], cwd=config.PROJECT_ROOT,
+    ignored = subprocess.run(["git", "-c", "core.quotepath=off", "check-ignore", "--no-index", *paths], cwd=config.PROJECT_ROOT,
                              capture_output=True, text=True).stdout.split()
     assert sorted(set(paths) - set(ignored)) == []
 
@@ -203,3 +203,83 @@ def test_a_failing_profile_leaves_the_others_and_the_last_publication_intact(pub
     assert all(r.status == "成功" for r in summary.results if r.label != "profile_G99")
     assert (executed / "manifest.json").read_text("utf-8") == before
     assert not (executed / "profiles" / "profile_G99.ipynb").exists()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _cell_texts(path) -> list[str]:
+    """The text outputs of every code cell (what a reader sees), without execution metadata."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    out = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        for o in cell.get("outputs", []):
+            data = o.get("data", {})
+            out.append(str(data.get("text/markdown") or data.get("text/html") or data.get("text/plain") or
+                           o.get("text", "")))
+    return out
+
+
+@pytest.fixture()
+def dask_cluster():
+    """A Dask scheduler and one worker on 127.0.0.1, as separate processes; stopped afterwards."""
+    import os
+    import sys
+    import time
+
+    port = _free_port()
+    env = {**os.environ, "PYTHONPATH": str(config.PROJECT_ROOT / "src"), "OPENBLAS_NUM_THREADS": "1"}
+    bin_dir = os.path.dirname(sys.executable)
+    scheduler = subprocess.Popen([os.path.join(bin_dir, "dask"), "scheduler", "--host", "127.0.0.1", "--port",
+                                  str(port), "--no-dashboard"], env=env, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen([os.path.join(bin_dir, "dask"), "worker", f"tcp://127.0.0.1:{port}", "--nworkers", "1",
+                               "--nthreads", "2", "--no-dashboard"], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        from distributed import Client
+
+        deadline = time.time() + 60
+        with Client(f"tcp://127.0.0.1:{port}", timeout=60) as client:
+            while not client.scheduler_info()["workers"] and time.time() < deadline:
+                time.sleep(0.5)
+            assert client.scheduler_info()["workers"], "Dask 工作进程未能启动"
+        yield f"tcp://127.0.0.1:{port}"
+    finally:
+        for proc in (worker, scheduler):
+            proc.terminate()
+        for proc in (worker, scheduler):
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def test_dask_fan_out_gives_the_same_results(published, dask_cluster, tmp_path):
+    """The demo period with --scheduler: same indicators, risk list and profile outputs as the local run."""
+    import pandas as pd
+
+    summary = pipeline.run_period(PERIOD, jobs=2, runs_dir=tmp_path / "runs", publish_to=tmp_path / "executed",
+                                  scheduler=dask_cluster, log=lambda m: None)
+    assert summary.ok, summary.table()
+    local = published["summary"].run_dir / "processed"
+    remote = summary.run_dir / "processed"
+    for name in ("indicators", "risk_list"):
+        pd.testing.assert_frame_equal(pd.read_parquet(local / f"{name}.parquet"), pd.read_parquet(remote / f"{name}.parquet"))
+    import json
+
+    manifest = json.loads((tmp_path / "executed" / "manifest.json").read_text("utf-8"))
+    assert manifest["executor"] == f"Dask {dask_cluster}"
+    for k in range(1, 7):
+        a = published["reports"] / "executed" / "profiles" / f"profile_G0{k}.ipynb"
+        b = tmp_path / "executed" / "profiles" / f"profile_G0{k}.ipynb"
+        assert _cell_texts(a) == _cell_texts(b), a.name

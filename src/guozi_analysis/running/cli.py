@@ -321,7 +321,7 @@ def _cmd_risk(args: argparse.Namespace) -> int:
 
 #: Run options a period's ``params/periods/<period>.yaml`` ``run:`` block may set, and their defaults.
 RUN_DEFAULTS = {"jobs": 2, "cell_timeout": 600, "notebook_timeout": 1800, "kernel_start_timeout": 60}
-RUN_OPTIONS = ("entities", "data", *RUN_DEFAULTS)
+RUN_OPTIONS = ("entities", "data", "scheduler", "workers", *RUN_DEFAULTS)
 
 
 def period_options(args: argparse.Namespace) -> dict:
@@ -364,6 +364,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
             notebook_timeout=numbers["notebook_timeout"],
             start_timeout=numbers["kernel_start_timeout"],
             force=args.force,
+            scheduler=opts.get("scheduler"),
+            workers=int(opts["workers"]) if opts.get("workers") else None,
         )
     except RunLocked as exc:
         print(exc, file=sys.stderr)
@@ -425,6 +427,8 @@ def _add_run_options(p: ChineseArgumentParser) -> None:
     p.add_argument("--kernel-start-timeout", dest="kernel_start_timeout", type=positive_int, metavar="秒",
                    help="等待内核启动的时限（秒，默认 60；超时自动重试一次）")
     p.add_argument("--data", metavar="目录", help=_DATA_HELP)
+    p.add_argument("--scheduler", metavar="地址", help="把笔记本分发到 Dask 调度器，如 tcp://10.0.0.5:8786（各机共享项目目录）")
+    p.add_argument("--workers", type=positive_int, metavar="个数", help="在本机启动 Dask LocalCluster，工作进程数")
     p.add_argument("--force", action="store_true", help="输入未变也强制重跑")
     p.add_argument("--engine", default="auto", choices=ENGINES, help="渲染引擎（report 用；默认 auto）")
 

@@ -342,6 +342,8 @@ def run_period(
     notebook_timeout: int = 1800,
     start_timeout: int = 60,
     force: bool = False,
+    scheduler: str | None = None,
+    workers: int | None = None,
     log=print,
 ) -> RunSummary:
     """Run every notebook for ``period`` and publish the executed notebooks if all succeed.
@@ -353,6 +355,12 @@ def run_period(
     ``entities`` are checked against the period's roster as soon as the shared step has read it,
     before any notebook starts (:class:`UnknownEntity`). A notebook whose kernel does not start
     within ``start_timeout`` seconds is tried once more.
+
+    The notebooks run in local threads (``jobs`` at a time) unless ``scheduler`` names a Dask
+    distributed scheduler (``tcp://HOST:PORT``, started with ``dask scheduler`` and ``dask worker``
+    on machines that share the project folder) or ``workers`` asks for a Dask ``LocalCluster`` of
+    that many worker processes on this machine; results come back into the same run folder with
+    the same failure isolation, manifest and atomic publication.
     """
     from filelock import FileLock, Timeout  # deferred: heavy dependency, loaded on first use
 
@@ -370,7 +378,7 @@ def run_period(
         return _run_locked(period, entities=entities, jobs=jobs, raw_dir=raw_dir, runs_dir=runs_dir,
                            publish_to=publish_to, notebooks_dir=notebooks_dir, cell_timeout=cell_timeout,
                            notebook_timeout=notebook_timeout, start_timeout=start_timeout, force=force,
-                           log=log)
+                           scheduler=scheduler, workers=workers, log=log)
     finally:
         lock.release()
 
@@ -380,7 +388,7 @@ class RunLocked(RuntimeError):
 
 
 def _run_locked(period, *, entities, jobs, raw_dir, runs_dir, publish_to, notebooks_dir, cell_timeout,
-                notebook_timeout, start_timeout, force, log) -> RunSummary:
+                notebook_timeout, start_timeout, force, log, scheduler=None, workers=None) -> RunSummary:
     inputs = input_manifest(raw_dir, config.PARAMS_DIR)
     code_hash = _code_hash(notebooks_dir or config.NOTEBOOKS_DIR)
     params = {"period": period, "entities": entities, "raw_dir": str(raw_dir)}
@@ -404,13 +412,17 @@ def _run_locked(period, *, entities, jobs, raw_dir, runs_dir, publish_to, notebo
                         notebooks_dir=notebooks_dir)
     summary = RunSummary(period, run_dir)
     progress = _progress(len(planned))
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [pool.submit(execute_job, job, cell_timeout=cell_timeout, notebook_timeout=notebook_timeout,
-                               start_timeout=start_timeout) for job in planned]
-        for fut in futures:
-            result = fut.result()
-            summary.results.append(result)
-            progress(result, log)
+    options = {"cell_timeout": cell_timeout, "notebook_timeout": notebook_timeout, "start_timeout": start_timeout}
+    if scheduler or workers:
+        executor = f"Dask {scheduler}" if scheduler else f"Dask LocalCluster（{workers} 个工作进程）"
+        log(f"[{period}] 笔记本分发到 {executor}")
+        results = run_on_dask(planned, scheduler=scheduler, workers=workers, **options)
+    else:
+        executor = f"本机线程（{max(1, jobs)} 个）"
+        results = run_in_threads(planned, jobs=jobs, **options)
+    for result in results:
+        summary.results.append(result)
+        progress(result, log)
     manifest = {
         "package_version": __version__,
         "period": period,
@@ -420,6 +432,7 @@ def _run_locked(period, *, entities, jobs, raw_dir, runs_dir, publish_to, notebo
         "started": started,
         "finished": datetime.now().isoformat(timespec="seconds"),
         "run_dir": str(run_dir),
+        "executor": executor,
         "notebooks": [asdict(r) for r in summary.results],
     }
     (run_dir / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8")
@@ -433,6 +446,56 @@ def _run_locked(period, *, entities, jobs, raw_dir, runs_dir, publish_to, notebo
     else:
         log(f"[{period}] 有笔记本失败，上次发布的结果保持不变；本次输出保留在 {run_dir}")
     return summary
+
+
+def run_in_threads(planned: list[NotebookJob], *, jobs: int, **options):
+    """Execute the jobs in local threads, ``jobs`` at a time; yield results in plan order."""
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = [pool.submit(execute_job, job, **options) for job in planned]
+        for fut in futures:
+            yield fut.result()
+
+
+def run_on_dask(planned: list[NotebookJob], *, scheduler: str | None = None, workers: int | None = None,
+                **options) -> list[JobResult]:
+    """Execute the jobs as tasks on a Dask distributed cluster; results in plan order.
+
+    ``scheduler`` is the address of a running scheduler; otherwise a ``LocalCluster`` of ``workers``
+    processes is started here and stopped afterwards. A task lost with its worker counts as a
+    failed notebook (with the reason), like any other failure; the run goes on.
+    """
+    from distributed import Client, LocalCluster  # deferred: heavy dependency, loaded on first use
+
+    cluster = None
+    try:
+        if scheduler:
+            try:
+                client = Client(scheduler, timeout=30)
+            except OSError as exc:
+                raise RunnerError(f"无法连接 Dask 调度器 {scheduler}（{exc}）：请先在该地址运行 `dask scheduler`，"
+                                  "并至少启动一个 `dask worker`。") from None
+        else:
+            cluster = LocalCluster(n_workers=max(1, int(workers)), threads_per_worker=1, dashboard_address=None,
+                                   processes=True)
+            client = Client(cluster)
+        with client:
+            futures = [client.submit(execute_job, job, pure=False, key=f"notebook-{job.label}-{k}", **options)
+                       for k, job in enumerate(planned)]
+            results = []
+            for job, fut in zip(planned, futures):
+                try:
+                    results.append(fut.result())
+                except Exception as exc:  # noqa: BLE001 - a lost worker is one failed notebook, not a lost run
+                    results.append(JobResult(job.label, str(job.output), "失败", 0.0,
+                                             f"Dask 任务失败：{type(exc).__name__}：{exc}"))
+            return results
+    finally:
+        if cluster is not None:
+            cluster.close()
+
+
+class RunnerError(ValueError):
+    """The run cannot start as asked (e.g. the Dask scheduler cannot be reached)."""
 
 
 def _code_hash(notebooks_dir: Path) -> str:
