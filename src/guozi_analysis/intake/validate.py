@@ -164,7 +164,10 @@ _FIN_NON_NEGATIVE = (
     "admin_expenses", "rd_expenses", "interest_expense", "capitalized_interest", "employee_compensation",
     "depreciation", "taxes_paid", "rd_investment", "cash_from_sales", "operating_cash_inflow",
     "headcount_end", "headcount_avg",
+    "operating_revenue", "lease_liabilities", "perpetual_bonds",  # issue 19
 )
+#: Money fields of other tables that may be negative (issue 19: a guaranteed party's net assets).
+_MAY_BE_NEGATIVE = {"guarantees": {"beneficiary_net_assets"}}
 
 #: ``{table: {field: (low, high)}}`` bounds other than "not negative".
 _BOUNDS = {
@@ -365,7 +368,7 @@ def contract_schema(name: str):
     bounds = _BOUNDS.get(name, {})
     non_negative = set(_FIN_NON_NEGATIVE) if name == "financials" else {
         f.name for f in t.fields if f.is_money or f.dtype == "int" or (name == "livelihood" and f.dtype == "float")
-    }
+    } - _MAY_BE_NEGATIVE.get(name, set())
     ranges = {f: [pa.Check.in_range(*bounds[f])] for f in bounds}
     ranges |= {f: [pa.Check.ge(0)] for f in non_negative if f not in bounds}
     return contract.pandera_schema(name, coerce=False, unique_keys=False, extra_checks=ranges)
