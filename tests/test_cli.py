@@ -131,12 +131,12 @@ def test_quarto_asked_for_but_absent_is_said_before_any_work(args, tmp_path):
     assert "Traceback" not in proc.stderr
 
 
-def test_catalogue_prints_64_indicators_as_csv(capsys):
+def test_catalogue_prints_66_indicators_as_csv(capsys):
     assert cli.main(["catalogue"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("\ufeff")  # UTF-8 with BOM for Excel
     rows = list(csv.DictReader(io.StringIO(out[1:])))
-    assert len(rows) == 64
+    assert len(rows) == 66  # the district's 64 + 流动比率 + 国有资本保值增值率（预计） (issue 19)
     assert list(rows[0]) == ["指标编号", "报表", "指标名称", "单位", "方向", "口径", "汇总方式", "公式", "来源"]
     assert {r["报表"] for r in rows} == {"争突破", "扩投资", "稳增长", "盘资产", "保民生", "稳金融"}
     assert {r["方向"] for r in rows} <= {"越高越好", "越低越好", "区间内为好"}
@@ -145,7 +145,7 @@ def test_catalogue_prints_64_indicators_as_csv(capsys):
 def test_catalogue_english_headers_for_scripts(capsys):
     assert cli.main(["catalogue", "--english"]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out[1:])))
-    assert len(rows) == 64 and list(rows[0])[:3] == ["id", "table", "name_zh"]
+    assert len(rows) == 66 and list(rows[0])[:3] == ["id", "table", "name_zh"]
 
 
 @pytest.mark.slow
@@ -208,3 +208,20 @@ def test_run_options_from_the_period_file_must_be_positive_numbers(tmp_path, mon
         cli.positive_option(opts, "kernel_start_timeout", period="2022-11")
     args = cli.build_parser().parse_args(["run", "--period", "2022-11", "--kernel-start-timeout", "120"])
     assert cli.positive_option(cli.period_options(args), "kernel_start_timeout", period="2022-11") == 120
+
+
+def test_catalogue_command_states_definitions_and_sources():
+    """Issue 19: 已获利息倍数 counts 资本化利息, 流动比率 is a row, every row names a source or says 本区定义."""
+    from guozi_analysis.running.commands import catalogue_command
+
+    rows = {r["指标编号"]: r for r in csv.DictReader(io.StringIO(catalogue_command()[1:]))}
+    assert "资本化利息支出" in rows["interest_coverage"]["公式"]
+    assert rows["current_ratio"]["指标名称"] == "流动比率" and rows["current_ratio"]["公式"] == "流动资产 / 流动负债 × 100"
+    assert "营业收入" in rows["revenue_growth"]["公式"] and "营业总收入" not in rows["revenue_growth"]["公式"]
+    assert rows["revenue"]["指标名称"] == "营业总收入"
+    assert rows["state_capital_preservation_ratio_ytd"]["指标名称"] == "国有资本保值增值率（预计）"
+    official = ("《", "国资委", "国资发", "财政部", "财务快报")
+    for iid, row in rows.items():
+        source = row["来源"]
+        assert source and "本项目" not in source, iid
+        assert "本区定义" in source or any(word in source for word in official), iid

@@ -96,11 +96,14 @@ def test_ground_truth_file_lists_designed_entities():
     assert truth["period"] == "2022-11"
     assert [e["enterprise_id"] for e in rules["debt_to_asset_ratio_above_80"]["entities"]] == ["G01-05", "G03-02-01"]
     assert [e["enterprise_id"] for e in rules["negative_interest_coverage"]["entities"]] == ["G04-03"]
-    assert [e["enterprise_id"] for e in rules["maturity_wall"]["entities"]] == ["G04"]
+    assert [e["enterprise_id"] for e in truth["warnings"]["maturity_wall"]["entities"]] == ["G04"]
     assert len(rules["guarantee_to_non_related"]["entities"]) == 1
     assert len(rules["guarantee_above_shareholding"]["entities"]) == 1
+    assert [e["guarantee_id"] for e in rules["guarantee_to_distressed"]["entities"]] == ["DB016", "DB017"]
+    assert [e["guarantor_id"] for e in rules["guarantee_to_financial_subsidiary"]["entities"]] == ["G01"]
     inside = truth["others_inside"]
-    assert inside["max_debt_to_asset_ratio"] <= 72 and inside["min_interest_coverage"] >= 1.5
+    # 已获利息倍数 on interest incurred (issue 19): the lowest of the others is 0.61, recomputed, not 1.5
+    assert inside["max_debt_to_asset_ratio"] <= 72 and inside["min_interest_coverage"] >= 0.5
     assert inside["max_maturity_month_share"] <= 40
 
 

@@ -15,6 +15,8 @@ from guozi_analysis.indicators.panel import BALANCE_ITEMS, FLOW_ITEMS, line_item
 from guozi_analysis.publishing.workbooks import write_indicator_outputs
 
 PERIOD = "2022-06"
+#: Enabled indicators: the district's 64, plus 流动比率 and 国有资本保值增值率（预计） (issue 19).
+N_ENABLED = 66
 ELAPSED = 181 / 365  # 2022-06-30 is day 181 of a 365-day year
 
 # ---------------------------------------------------------------------------------------------
@@ -31,22 +33,24 @@ G01 = dict(
     net_profit=50, net_profit_parent=45, employee_compensation=40, depreciation=16, taxes_payable_total=22,
     taxes_paid=18, rd_investment=20, cash_from_sales=480, operating_cash_inflow=520, net_operating_cash_flow=60,
     state_capital_objective_increase=10, state_capital_objective_decrease=2, headcount_end=210, headcount_avg=200,
+    # issue 19: 营业收入 below 营业总收入 (a financial subsidiary's interest income), 租赁负债, 永续债
+    operating_revenue=480, lease_liabilities=15, perpetual_bonds=40,
 )
 G01_OPEN = dict(G01, total_assets=900, current_assets=360, accounts_receivable=70, total_equity=380,
                 state_capital=280)
-G01_LY = dict(G01, revenue=400, total_profit=50)
+G01_LY = dict(G01, revenue=400, operating_revenue=380, total_profit=50)
 
 # G02: not proportional to G01, so ratio-of-sums differs from mean-of-ratios
 G02 = {k: 2.0 * v for k, v in G01.items()}
-G02.update(total_assets=3000, total_liabilities=2400, total_equity=600, net_profit=30, revenue=900,
+G02.update(total_assets=3000, total_liabilities=2400, total_equity=600, net_profit=30, revenue=900, operating_revenue=900,
            total_profit=40, interest_expense=50, rd_investment=np.nan, headcount_avg=500)
 G02_OPEN = dict(G02, total_assets=2800, total_equity=580, current_assets=700, accounts_receivable=150,
                 state_capital=560)
-G02_LY = dict(G02, revenue=1000, total_profit=-20)
+G02_LY = dict(G02, revenue=1000, operating_revenue=1000, total_profit=-20)
 
 # G01-01: insolvent subsidiary without interest; no report last year
 SUB = {k: 0.5 * v for k, v in G01.items()}
-SUB.update(total_equity=-50, interest_expense=0.0)
+SUB.update(total_equity=-50, interest_expense=0.0, capitalized_interest=0.0)
 SUB_OPEN = dict(SUB, total_equity=-30)
 
 
@@ -178,13 +182,14 @@ EXPECTED_G01 = {
     "total_profit": 62,
     "debt_to_asset_ratio": 600 / 1000 * 100,
     "roe": (50 * 12 / 6) / ((400 + 380) / 2) * 100,
-    "operating_cash_ratio": 60 / 500 * 100,
-    "rd_intensity": 20 / 500 * 100,
+    "operating_cash_ratio": 60 / 480 * 100,  # 营业收入, not 营业总收入 (issue 19)
+    "rd_intensity": 20 / 480 * 100,
     "labour_productivity": (50 - 8 + 40 + 22 + 16) * 12 / 6 / 200,
     "roa": (62 + 20) * 12 / 6 / ((1000 + 900) / 2) * 100,
     "cost_profit_margin": 62 / (350 + 10 + 20 + 30 + 15 + 25) * 100,
     "cash_earnings_coverage": 60 / 50,
-    "state_capital_preservation_ratio": (300 - 10 + 2) / 280 * 100,
+    "state_capital_preservation_ratio": math.nan,  # annual: June has no value (see test below)
+    "state_capital_preservation_ratio_ytd": (300 - 10 + 2) / 280 * 100,
     "ipo_count": 1,
     "listing_pipeline": 1,
     # 扩投资 (P1, P2, P5 active; P3 reserve excluded)
@@ -204,16 +209,16 @@ EXPECTED_G01 = {
     "fund_projects": 12,
     # 稳增长
     "revenue": 500,
-    "revenue_growth": (500 - 400) / 400 * 100,
+    "revenue_growth": (480 - 380) / 380 * 100,  # 营业收入 (issue 19); on 营业总收入 it would be 25%
     "total_profit_growth": (62 - 50) / 50 * 100,
     "net_profit": 50,
     "net_profit_parent": 45,
     "revenue_target_completion": 500 / 1000 * 100,
     "profit_target_completion": 62 / 100 * 100,
     "total_assets": 1000,
-    "total_asset_turnover": 500 * 2 / 950,
-    "receivables_turnover": 500 * 2 / 75,
-    "current_asset_turnover": 500 * 2 / 380,
+    "total_asset_turnover": 480 * 2 / 950,
+    "receivables_turnover": 480 * 2 / 75,
+    "current_asset_turnover": 480 * 2 / 380,
     # 盘资产
     "two_funds_ratio": (80 + 120) / 400 * 100,
     "idle_assets_found": 2,
@@ -231,23 +236,25 @@ EXPECTED_G01 = {
     "headcount_end": 210,
     "taxes_paid": 18,
     # 稳金融
-    "interest_bearing_debt": 50 + 30 + 200 + 100 + 10,
-    "interest_bearing_debt_ratio": 390 / 600 * 100,
+    "interest_bearing_debt": 50 + 30 + 200 + 100 + 10 + 15 + 40,  # + 租赁负债 + 永续债 (issue 19)
+    "interest_bearing_debt_ratio": 445 / (600 + 40) * 100,  # 永续债 added back to the denominator
     "composite_financing_cost": (200 * 5.0 + 100 * 4.0 + 50 * 6.0) / 350,
     "financing_cost_change_bp": ((200 * 5.0 + 100 * 4.0 + 50 * 6.0) / 350
                                  - (220 * 5.5 + 100 * 4.2 + 60 * 6.2) / 380) * 100,
     "direct_financing_share": 100 / 350 * 100,
     "debt_due_12m": 200 + 50,
     "cash_to_short_term_debt": 100 / (50 + 30 + 20),
-    "interest_coverage": (62 + 20) / 20,
+    "interest_coverage": (62 + 20) / (20 + 5),  # interest incurred: 费用化 20 + 资本化 5 (issue 19)
+    "current_ratio": 400 / 250 * 100,
     "quick_ratio": (400 - 120) / 250 * 100,
     "cash_current_liabilities_ratio": 60 * 2 / 250 * 100,
     "guarantee_to_net_assets": (80 + 50 + 20) / 400 * 100,
     "non_related_guarantee": 20,
-    "above_share_guarantee": 50,
+    "above_share_guarantee": 50 - 0.30 * 100,  # GU2: amount 50 − 30% × debt 100 = 20 (issue 19)
 }
 # Disabled in the bundled catalogue: checked by calling the functions directly.
-EXPECTED_DISABLED = {"operating_profit_margin": 60 / 500 * 100, "cash_collection_ratio": 480 / 500 * 100}
+EXPECTED_DISABLED = {"operating_profit_margin": 60 / 480 * 100, "cash_collection_ratio": 480 / 480 * 100,
+                     "interest_coverage_expensed": (62 + 20) / 20}
 
 
 def test_expected_covers_every_enabled_indicator():
@@ -258,7 +265,12 @@ def test_expected_covers_every_enabled_indicator():
 
 @pytest.mark.parametrize("indicator_id", sorted(EXPECTED_G01))
 def test_hand_computed_value_g01(result, indicator_id):
-    assert value(result, "G01", indicator_id) == pytest.approx(EXPECTED_G01[indicator_id], rel=1e-12)
+    expected = EXPECTED_G01[indicator_id]
+    if math.isnan(expected):
+        assert math.isnan(value(result, "G01", indicator_id))
+        assert reason(result, "G01", indicator_id).startswith("年度指标")
+        return
+    assert value(result, "G01", indicator_id) == pytest.approx(expected, rel=1e-12)
     assert reason(result, "G01", indicator_id) == ""
 
 
@@ -273,7 +285,7 @@ def test_disabled_indicator_functions(tables, indicator_id):
 def test_output_shape_and_levels(result):
     assert list(result.columns) == ["entity_id", "entity_name", "level", "period", "indicator_id", "name_zh",
                                     "table", "value", "unit", "reason"]
-    assert len(result) == 4 * 64
+    assert len(result) == 4 * N_ENABLED
     levels = result.drop_duplicates("entity_id").set_index("entity_id")["level"].to_dict()
     assert levels == {"DISTRICT": "district", "G01": "group", "G01-01": "enterprise", "G02": "group"}
     assert set(result["period"]) == {PERIOD}
@@ -295,7 +307,8 @@ def test_district_ratio_is_ratio_of_sums(result):
     mean_of_ratios = (value(result, "G01", "debt_to_asset_ratio") + value(result, "G02", "debt_to_asset_ratio")) / 2
     assert got != pytest.approx(mean_of_ratios)
     assert value(result, "DISTRICT", "roe") == pytest.approx((50 + 30) * 2 / ((400 + 600 + 380 + 580) / 2) * 100)
-    assert value(result, "DISTRICT", "interest_coverage") == pytest.approx((102 + 70) / 70)
+    # (利润总额 62 + 40 + 费用化利息 20 + 50) / (费用化 20 + 50 + 资本化 5 + 10) (issue 19: interest incurred)
+    assert value(result, "DISTRICT", "interest_coverage") == pytest.approx((102 + 70) / (70 + 15))
     assert value(result, "DISTRICT", "guarantee_to_net_assets") == pytest.approx((150 + 60) / (400 + 600) * 100)
     assert value(result, "DISTRICT", "composite_financing_cost") == pytest.approx((1700 + 1350) / 650)
     assert value(result, "DISTRICT", "investment_completion_rate") == pytest.approx(320 / 500 * 100)
@@ -317,16 +330,16 @@ def test_detail_tables_roll_up_over_the_tree(result):
 
 def test_guarantee_above_shareholding_rule(result):
     # GU1 80/100 = 80% ≤ 100%; GU2 50% > 30%; GU3 non-related: counted under non_related_guarantee only;
-    # GU4 60% = 60% is not above
+    # GU4 60% = 60% is not above. The indicator is the excess (issue 19): GU2 50 − 30% × 100 = 20.
     assert value(result, "G02", "above_share_guarantee") == 0
     assert value(result, "G01-01", "above_share_guarantee") == 0
     assert value(result, "G01-01", "non_related_guarantee") == 20
-    assert value(result, "G01", "above_share_guarantee") == 50
+    assert value(result, "G01", "above_share_guarantee") == pytest.approx(20)
 
 
 def test_profit_growth_uses_absolute_base_for_losses(result):
     assert value(result, "G02", "total_profit_growth") == pytest.approx((40 - (-20)) / 20 * 100)
-    assert value(result, "G02", "revenue_growth") == pytest.approx((900 - 1000) / 1000 * 100)
+    assert value(result, "G02", "revenue_growth") == pytest.approx((900 - 1000) / 1000 * 100)  # 营业收入
 
 
 # --------------------------------------------------------------------------------------------
@@ -448,7 +461,8 @@ def test_functions_work_on_scalars_and_negative_denominators():
     assert math.isnan(ind.debt_to_asset_ratio(60.0, 0.0))
     assert math.isnan(ind.roe(10.0, -5.0, -1.0, 12))
     assert math.isnan(ind.cash_earnings_coverage(10.0, -5.0))
-    assert ind.interest_coverage(-30.0, 10.0) == pytest.approx(-2.0)  # negative coverage is reported
+    assert ind.interest_coverage(-30.0, 10.0, 0.0) == pytest.approx(-2.0)  # negative coverage is reported
+    assert ind.interest_coverage(-30.0, 10.0, 10.0) == pytest.approx(-1.0)  # (−30 + 10) / (10 + 10)
     assert math.isnan(ind.revenue_growth(10.0, 0.0))
     assert ind.total_profit_growth(10.0, -10.0) == pytest.approx(200.0)
 
@@ -468,7 +482,7 @@ def test_write_outputs(tables, tmp_path):
     assert [p.name for p in paths] == ["indicators.csv", "indicators.xlsx"]
     csv = pd.read_csv(paths[0], encoding="utf-8-sig")
     assert list(csv.columns)[:4] == ["企业编号", "企业名称", "层级", "期间"]
-    assert len(csv) == 4 * 64
+    assert len(csv) == 4 * N_ENABLED
     sheets = pd.read_excel(paths[1], sheet_name=None)
     assert list(sheets) == ["全部指标", "争突破", "扩投资", "稳增长", "盘资产", "保民生", "稳金融"]
     assert "资产负债率（%）" in sheets["争突破"].columns
@@ -481,3 +495,80 @@ def test_demo_smoke(demo_tables):
     district = out.loc[out["entity_id"] == "DISTRICT"].set_index("indicator_id")["value"]
     assert district["total_assets"] > 0
     assert 0 < district["debt_to_asset_ratio"] < 100
+
+
+# --------------------------------------------------------------------------------------------
+# issue 19: definitions (hand-worked values)
+# --------------------------------------------------------------------------------------------
+def _with(tables, **changes):
+    """The fixture with G01's June 快报 row changed."""
+    t = {k: v.copy() for k, v in tables.items()}
+    fin = t["financials"]
+    row = (fin["enterprise_id"] == "G01") & (fin["period"] == PERIOD)
+    for column, v in changes.items():
+        fin.loc[row, column] = v
+    return t
+
+
+def test_blank_capitalized_interest_counts_as_zero_with_a_note(tables):
+    out = compute_indicators(_with(tables, capitalized_interest=np.nan), period=PERIOD, roster=tables["roster"])
+    assert value(out, "G01", "interest_coverage") == pytest.approx((62 + 20) / (20 + 0))
+    assert reason(out, "G01", "interest_coverage") == "（资本化利息支出未填报，按 0 计）"
+    # the district adds the groups' reported values, G01's blank as 0: (102 + 70) / (70 + 0 + 10)
+    assert value(out, "DISTRICT", "interest_coverage") == pytest.approx(172 / 80)
+
+
+def test_interest_coverage_counts_capitalised_interest():
+    # 利润总额 100, 费用化利息 20, 资本化利息 30: (100 + 20) / (20 + 30) = 2.4; expensed only: 6.0
+    assert ind.interest_coverage(100.0, 20.0, 30.0) == pytest.approx(2.4)
+    assert ind.interest_coverage_expensed(100.0, 20.0) == pytest.approx(6.0)
+
+
+def test_blank_objective_factors_count_as_zero_with_a_note(tables):
+    t = _with(tables, state_capital_objective_increase=np.nan, state_capital_objective_decrease=np.nan)
+    out = compute_indicators(t, period=PERIOD, roster=tables["roster"])
+    assert value(out, "G01", "state_capital_preservation_ratio_ytd") == pytest.approx(300 / 280 * 100)
+    assert reason(out, "G01", "state_capital_preservation_ratio_ytd") == \
+        "（国有资本客观增加因素、国有资本客观减少因素未填报，按 0 计）"
+
+
+def test_state_capital_preservation_ratio_is_annual(tables):
+    june = compute_indicators(tables, period=PERIOD, roster=tables["roster"])
+    assert math.isnan(value(june, "G01", "state_capital_preservation_ratio"))
+    assert "12月" in reason(june, "G01", "state_capital_preservation_ratio")
+    t = {k: v.copy() for k, v in tables.items()}
+    dec = t["financials"].loc[t["financials"]["period"] == PERIOD].assign(period="2022-12")
+    t["financials"] = pd.concat([t["financials"], dec], ignore_index=True)
+    out = compute_indicators(t, period="2022-12", roster=t["roster"])
+    assert value(out, "G01", "state_capital_preservation_ratio") == pytest.approx((300 - 10 + 2) / 280 * 100)
+    assert value(out, "G01", "state_capital_preservation_ratio_ytd") == pytest.approx((300 - 10 + 2) / 280 * 100)
+
+
+def test_revenue_growth_uses_operating_revenue_not_total_revenue(tables):
+    # G01 has a financial subsidiary: 营业总收入 500 (last year 400) but 营业收入 480 (last year 380)
+    assert value(compute_indicators(tables, period=PERIOD, roster=tables["roster"]), "G01", "revenue_growth") == \
+        pytest.approx((480 - 380) / 380 * 100)  # 26.32%, not (500 − 400) / 400 = 25%
+    assert (480 - 380) / 380 != pytest.approx((500 - 400) / 400)
+
+
+def test_blank_operating_revenue_is_nan_never_total_revenue(tables):
+    out = compute_indicators(_with(tables, operating_revenue=np.nan), period=PERIOD, roster=tables["roster"])
+    for indicator in ("revenue_growth", "operating_cash_ratio", "rd_intensity", "total_asset_turnover"):
+        assert math.isnan(value(out, "G01", indicator)), indicator
+        assert reason(out, "G01", indicator) == "未报送（缺少：营业收入）"
+    assert value(out, "G01", "revenue") == 500  # the headline stays 营业总收入
+
+
+def test_current_ratio():
+    assert ind.current_ratio(400.0, 250.0) == pytest.approx(160.0)  # 400 / 250 = 1.6 倍 = 160%
+    assert math.isnan(ind.current_ratio(400.0, 0.0))
+
+
+def test_interest_bearing_debt_with_lease_and_perpetual(tables):
+    # 50 + 30 + 200 + 100 + 10 + 租赁负债 15 + 永续债 40 = 445; ratio 445 / (600 + 40)
+    assert ind.interest_bearing_debt(50.0, 30.0, 200.0, 100.0, 10.0, 15.0, 40.0) == 445.0
+    out = compute_indicators(_with(tables, lease_liabilities=np.nan, perpetual_bonds=np.nan), period=PERIOD,
+                             roster=tables["roster"])
+    assert value(out, "G01", "interest_bearing_debt") == 390
+    assert value(out, "G01", "interest_bearing_debt_ratio") == pytest.approx(390 / 600 * 100)
+    assert reason(out, "G01", "interest_bearing_debt") == "（租赁负债、永续债未填报，按 0 计）"

@@ -154,7 +154,8 @@ def test_debt_ratio_and_interest_coverage_ground_truth(demo, truth):
     f = demo["financials"]
     now = f[f.period == AS_OF].set_index("enterprise_id")
     ratio = now.total_liabilities / now.total_assets * 100
-    cover = (now.total_profit + now.interest_expense) / now.interest_expense
+    # issue 19: interest incurred in the denominator (费用化 + 资本化)
+    cover = (now.total_profit + now.interest_expense) / (now.interest_expense + now.capitalized_interest)
     rules = truth["rules"]
     high = sorted(ratio[ratio > 80].index)
     assert high == [e["enterprise_id"] for e in rules["debt_to_asset_ratio_above_80"]["entities"]]
@@ -164,7 +165,7 @@ def test_debt_ratio_and_interest_coverage_ground_truth(demo, truth):
     assert neg == [e["enterprise_id"] for e in rules["negative_interest_coverage"]["entities"]] == ["G04-03"]
     assert now.loc["G04-03", "total_profit"] < -now.loc["G04-03", "interest_expense"]  # loss bigger than interest
     assert ratio.drop(high).max() <= 72
-    assert cover.drop(neg).min() >= 1.5
+    assert cover.drop(neg).min() >= 0.5  # was ≥ 1.5 on expensed interest only; recomputed on interest incurred
     groups = now[now.index.str.len() == 3]
     assert groups.total_liabilities.sum() / groups.total_assets.sum() * 100 <= 72
 
@@ -183,7 +184,7 @@ def test_maturity_wall_ground_truth(demo, truth):
     own = {e: _wall_shares(debts, [e]) for e in roster.enterprise_id}
     tree = {e: _wall_shares(debts, _tree(roster, e)) for e in roster.enterprise_id}
     crossing = sorted({e for e in own if own[e] > 40 or tree[e] > 40})
-    expected = [e["enterprise_id"] for e in truth["rules"]["maturity_wall"]["entities"]]
+    expected = [e["enterprise_id"] for e in truth["warnings"]["maturity_wall"]["entities"]]
     assert crossing == expected == ["G04"]
     assert tree["G04"] > 40 and own["G04"] > 40
     assert _wall_shares(debts, list(roster.enterprise_id)) <= 40  # the district as a whole
@@ -194,11 +195,20 @@ def test_guarantee_ground_truth(demo, truth):
     now = g[g.period == AS_OF]
     nonrel = now[now.relation == "非关联企业"]
     related = now[now.relation != "非关联企业"]
-    above = related[related.amount / related.guaranteed_debt * 100 > related.shareholding_pct]
+    above = related[related.amount - related.shareholding_pct / 100 * related.guaranteed_debt > 0]
     rules = truth["rules"]
     assert list(nonrel.guarantee_id) == [e["guarantee_id"] for e in rules["guarantee_to_non_related"]["entities"]]
     assert list(above.guarantee_id) == [e["guarantee_id"] for e in rules["guarantee_above_shareholding"]["entities"]]
     assert above.iloc[0].amount / above.iloc[0].guaranteed_debt * 100 == pytest.approx(60.0)
+    # the brief's example: 30,000 covering 60% of a 50,000 debt with a 30% stake → allowed 15,000, excess 15,000
+    assert rules["guarantee_above_shareholding"]["entities"][0]["value"] == 30000 - 0.30 * 50000
+    insolvent = now[now.beneficiary_net_assets < 0]
+    losing = now[(now.beneficiary_loss_years >= 3) & now.beneficiary_negative_ocf.fillna(False).astype(bool)]
+    assert sorted(insolvent.guarantee_id.tolist() + losing.guarantee_id.tolist()) == \
+        [e["guarantee_id"] for e in rules["guarantee_to_distressed"]["entities"]]
+    financial = now[now.is_financial_subsidiary.fillna(False).astype(bool)]
+    assert list(financial.guarantee_id) == [e["guarantee_id"] for e in rules["guarantee_to_financial_subsidiary"]
+                                            ["entities"]]
 
 
 def test_other_demo_features(demo):

@@ -143,8 +143,8 @@ def test_key_supervision_counts_match_ground_truth(items):
     assert coverage == len(truth["negative_interest_coverage"]["entities"])
     assert items.loc[narrative.KEY_RULE_THRESHOLD + "district_debt_ratio", "value"] == 80
     listed = set()
-    for key in ("debt_to_asset_ratio_above_80", "negative_interest_coverage", "maturity_wall",
-                "guarantee_to_non_related", "guarantee_above_shareholding"):
+    for key in ("debt_to_asset_ratio_above_80", "negative_interest_coverage", "guarantee_to_non_related",
+                "guarantee_above_shareholding", "guarantee_to_distressed", "guarantee_to_financial_subsidiary"):
         listed |= {e.get("enterprise_id") or e.get("guarantor_id") for e in truth[key]["entities"]}
     assert items.loc["key_supervision_count", "value"] == len(listed)
 

@@ -82,11 +82,19 @@ def test_default_rules_file_has_every_required_rule():
     key, warn = rules.get("national_debt_ratio_key"), rules.get("national_debt_ratio_warning")
     assert [key.threshold.for_entity(industry_class=k) for k in ("工业", "非工业", "科研设计")] == [70, 75, 65]
     assert [warn.threshold.for_entity(industry_class=k) for k in ("工业", "非工业", "科研设计")] == [65, 70, 60]
-    assert "未经核实" in key.source and not key.verified
-    assert "区级规则" in rules.get("district_debt_ratio").source
+    assert "本区规定" in key.source and key.verified  # the 科研设计 line is the district's choice, said in words
+    assert "本区规定" in rules.get("district_debt_ratio").source
+    # issue 19: the list holds the district's two criteria and the 75号 guarantee breaches; the rest only warn
     assert {r.id for r in rules.rules if r.on_list} == {"district_debt_ratio", "district_negative_coverage",
-                                                         "maturity_wall", "guarantee_non_related",
-                                                         "guarantee_above_share"}
+                                                         "guarantee_to_net_assets", "guarantee_non_related",
+                                                         "guarantee_above_share", "guarantee_to_distressed",
+                                                         "guarantee_financial_subsidiary"}
+    assert rules.get("maturity_wall").severity == "预警"
+    for rule in rules.rules:
+        assert rule.verified and "本项目" not in rule.source and "待核实" not in rule.source, rule.id
+    for rid in ("guarantee_to_net_assets", "guarantee_non_related", "guarantee_above_share",
+                "guarantee_to_distressed", "guarantee_financial_subsidiary"):
+        assert "国资发财评规〔2021〕75号" in rules.get(rid).source, rid
     g = rules.get("guarantee_to_net_assets")
     assert g.threshold.for_entity(level="group") == 40 and g.threshold.for_entity(level="enterprise") == 50
     assert "75号" in g.source
@@ -140,7 +148,7 @@ def test_national_debt_lines_depend_on_industry_class():
     assert _fired(flags, "national_debt_ratio_key") == ["G01-02"]  # 65.5 > 55 + 10
     row = flags.loc[flags["rule_id"] == "national_debt_ratio_key"].iloc[0]
     assert row["threshold"] == 65 and row["severity"] == "重点监管" and not row["on_list"]
-    assert "依据待核实" in row["message"]
+    assert "依据待核实" not in row["message"] and "本区规定" in row["message"]
     assert risk.key_supervision_list(flags).empty  # national lines are advisory by default
 
 
@@ -204,8 +212,9 @@ def test_maturity_wall_share_and_boundary():
     assert "含全部下属企业" in wall.at["G01", "detail"] and "2023-03" in wall.at["G01-01", "message"]
     # district: largest month 2023-03 (50) of 200 in total
     assert wall.at["DISTRICT", "value"] == pytest.approx(25.0)
-    listed = risk.key_supervision_list(ev)
-    assert list(listed["entity_id"]) == ["G01", "G01-01"]
+    # issue 19: a maturity wall warns (预警) but does not put anyone on the key-supervision list
+    assert wall.at["G01", "severity"] == "预警" and not wall.at["G01", "on_list"]
+    assert risk.key_supervision_list(ev).empty
 
 
 def test_maturity_coverage_uses_cash_and_unused_committed_lines():
@@ -245,8 +254,10 @@ def test_guarantee_checks_name_the_guarantor_and_the_guarantee():
     assert _fired(flags, "guarantee_non_related") == ["DISTRICT", "G01"]
     assert _fired(flags, "guarantee_above_share") == ["DISTRICT", "G02"]
     above = flags.loc[(flags["rule_id"] == "guarantee_above_share") & (flags["entity_id"] == "G02")].iloc[0]
-    assert above["value"] == 600.0  # only DB3; DB2 sits exactly at the share
+    # issue 19: the excess, only DB3 (DB2 sits exactly at the share): 600 − 30% × 1,000 = 300
+    assert above["value"] == 300.0
     assert "DB3" in above["message"] and "60.00%" in above["message"] and "30.00%" in above["message"]
+    assert "超股比 300.00 万元" in above["message"] and "反担保：未填报" in above["message"]
     assert "DB2" not in above["message"]
     listed = risk.key_supervision_list(flags)
     assert list(listed["entity_id"]) == ["G01", "G02"]  # the district aggregate is never on the list
@@ -511,9 +522,10 @@ def test_risk_command_prints_the_list_as_csv_from_the_raw_files(demo_inbox):
 _TRUTH_TO_RULE = {
     "debt_to_asset_ratio_above_80": "district_debt_ratio",
     "negative_interest_coverage": "district_negative_coverage",
-    "maturity_wall": "maturity_wall",
     "guarantee_to_non_related": "guarantee_non_related",
     "guarantee_above_shareholding": "guarantee_above_share",
+    "guarantee_to_distressed": "guarantee_to_distressed",
+    "guarantee_to_financial_subsidiary": "guarantee_financial_subsidiary",
 }
 
 
@@ -538,12 +550,16 @@ def _check_demo_list(tables: dict, truth: dict) -> None:
     for item in truth["rules"]["negative_interest_coverage"]["entities"]:
         assert by_rule.at[(item["enterprise_id"], "district_negative_coverage"), "value"] == \
             pytest.approx(item["value"], abs=1e-3)
-    for item in truth["rules"]["maturity_wall"]["entities"]:
+    for item in truth["warnings"]["maturity_wall"]["entities"]:  # warned, not listed
         row = by_rule.loc[(item["enterprise_id"], "maturity_wall")]
         assert row["value"] == pytest.approx(item["value"], abs=0.01) and item["month"] in row["message"]
-    for key in ("guarantee_to_non_related", "guarantee_above_shareholding"):
+        assert row["severity"] == "预警" and not row["on_list"]
+    for key in ("guarantee_to_non_related", "guarantee_above_shareholding", "guarantee_to_distressed",
+                "guarantee_to_financial_subsidiary"):
         for item in truth["rules"][key]["entities"]:
             assert item["guarantee_id"] in by_rule.at[(item["guarantor_id"], _TRUTH_TO_RULE[key]), "message"]
+    for item in truth["rules"]["guarantee_above_shareholding"]["entities"]:
+        assert by_rule.at[(item["guarantor_id"], "guarantee_above_share"), "value"] == pytest.approx(item["value"])
 
 
 @pytest.fixture(scope="module")
@@ -579,3 +595,79 @@ def test_demo_district_threshold_copy_changes_the_list(demo, tmp_path):
     listed = risk.key_supervision_list(risk.evaluate_rules(tables, None, period=truth["period"], rules=copy))
     assert "G03-02" in set(listed["entity_id"])  # 68.01% > 68
     assert not math.isnan(listed["n_rules"].sum())
+
+
+# ------------------------------------------------------------------------------------------------
+# issue 19: 国资发财评规〔2021〕75号 checks, hand-worked
+# ------------------------------------------------------------------------------------------------
+def _guarantees_75() -> pd.DataFrame:
+    base = {"period": PERIOD, "beneficiary_id": None, "start_date": "2022-01-01", "end_date": "2025-01-01"}
+    rows = [
+        # the brief's example: 30,000 covering 60% of 50,000 with a 30% stake → excess 30,000 − 15,000 = 15,000
+        dict(guarantee_id="E1", guarantor_id="G02", beneficiary_name="合资公司甲", relation="参股企业",
+             shareholding_pct=30.0, guaranteed_debt=50000.0, amount=30000.0, counter_guarantee="未落实"),
+        # insolvent guaranteed party (net assets −100), within the share
+        dict(guarantee_id="E2", guarantor_id="G01", beneficiary_name="合资公司乙", relation="参股企业",
+             shareholding_pct=40.0, guaranteed_debt=1000.0, amount=400.0, beneficiary_net_assets=-100.0,
+             counter_guarantee="已落实"),
+        # three loss years but positive cash flow: allowed; three loss years and negative cash flow: not
+        dict(guarantee_id="E3", guarantor_id="G01", beneficiary_name="合资公司丙", relation="参股企业",
+             shareholding_pct=40.0, guaranteed_debt=1000.0, amount=400.0, beneficiary_net_assets=500.0,
+             beneficiary_loss_years=3, beneficiary_negative_ocf=False),
+        dict(guarantee_id="E4", guarantor_id="G01-01", beneficiary_name="合资公司丁", relation="参股企业",
+             shareholding_pct=40.0, guaranteed_debt=1000.0, amount=300.0, beneficiary_net_assets=500.0,
+             beneficiary_loss_years=4, beneficiary_negative_ocf=True),
+        # a financial subsidiary
+        dict(guarantee_id="E5", guarantor_id="G02", beneficiary_name="示范小额贷款公司", relation="全资子企业",
+             shareholding_pct=100.0, guaranteed_debt=800.0, amount=800.0, is_financial_subsidiary=True),
+    ]
+    return pd.DataFrame([{**base, **r} for r in rows])
+
+
+def test_guarantee_excess_is_amount_minus_share_of_the_debt():
+    flags = risk.evaluate_rules(_tables(guarantees=_guarantees_75()), _indicators({}), period=PERIOD)
+    row = flags.loc[(flags["rule_id"] == "guarantee_above_share") & (flags["entity_id"] == "G02")].iloc[0]
+    assert row["value"] == 30000.0 - 0.30 * 50000.0 == 15000.0
+    assert "只应担保 15,000.00 万元" in row["message"] and "反担保：未落实" in row["message"]
+
+
+def test_guarantee_to_distressed_tests_the_guaranteed_party():
+    flags = risk.evaluate_rules(_tables(guarantees=_guarantees_75()), _indicators({}), period=PERIOD)
+    assert _fired(flags, "guarantee_to_distressed") == ["DISTRICT", "G01", "G01-01"]
+    by = flags.loc[flags["rule_id"] == "guarantee_to_distressed"].set_index("entity_id")
+    assert by.at["G01", "value"] == 400.0  # E2 only: E3's cash flow is positive
+    assert "资不抵债" in by.at["G01", "message"] and "E3" not in by.at["G01", "message"]
+    assert by.at["G01-01", "value"] == 300.0 and "连续亏损 4 年" in by.at["G01-01", "message"]
+    # the guarantors themselves report no losses: the enterprise's own rule does not fire
+    assert _fired(flags, "consecutive_losses") == []
+
+
+def test_guarantee_to_a_roster_member_is_looked_up_in_its_own_report():
+    fin = pd.DataFrame([_fin_row("G01-02", total_equity=-20.0)])
+    g = pd.DataFrame([{"guarantee_id": "E6", "guarantor_id": "G01", "period": PERIOD, "beneficiary_name": "子企业",
+                       "beneficiary_id": "G01-02", "relation": "全资子企业", "shareholding_pct": 100.0,
+                       "guaranteed_debt": 100.0, "amount": 100.0}])
+    flags = risk.evaluate_rules(_tables(financials=fin, guarantees=g), _indicators({}), period=PERIOD)
+    assert _fired(flags, "guarantee_to_distressed") == ["DISTRICT", "G01"]
+    assert "-20.00 万元" in flags.loc[(flags["rule_id"] == "guarantee_to_distressed") & (flags["entity_id"] == "G01"),
+                                      "message"].item()
+
+
+def test_guarantee_to_financial_subsidiary_and_the_list():
+    flags = risk.evaluate_rules(_tables(guarantees=_guarantees_75()), _indicators({}), period=PERIOD)
+    assert _fired(flags, "guarantee_financial_subsidiary") == ["DISTRICT", "G02"]
+    listed = risk.key_supervision_list(flags).set_index("entity_id")
+    assert set(listed.loc["G02", "rule_ids"].split(";")) == {"guarantee_above_share", "guarantee_financial_subsidiary"}
+    assert list(listed.index) == ["G01", "G01-01", "G02"]
+
+
+def test_blank_optional_items_give_intake_warnings():
+    from guozi_analysis.intake.validate import check_optional_items
+
+    df = pd.DataFrame([{"enterprise_id": "G01", "period": PERIOD, "capitalized_interest": np.nan,
+                        "lease_liabilities": 1.0, "perpetual_bonds": 0.0, "operating_revenue": np.nan,
+                        "state_capital_objective_increase": np.nan, "state_capital_objective_decrease": 0.0}])
+    found = {(f.rule, f.column) for f in check_optional_items(df)}
+    assert found == {("blank_counted_as_zero", "资本化利息支出"), ("blank_counted_as_zero", "国有资本客观增加因素"),
+                     ("operating_revenue_missing", "营业收入")}
+    assert all(f.severity == "警告" for f in check_optional_items(df))

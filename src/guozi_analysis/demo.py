@@ -56,7 +56,7 @@ _ROSTER_SPEC = (
     ("G01-01-02", "澜海市政设计研究院有限公司", "市政设计院", "科研设计", "竞争类", 70.0, "design"),
     ("G01-02", "澜海土地整理开发有限公司", "土地整理", "非工业", "功能类", 100.0, "platform"),
     ("G01-03", "澜海建材科技有限公司", "建材科技", "工业", "竞争类", 65.0, "industrial"),
-    ("G01-04", "澜海城市资产经营有限公司", "资产经营", "非工业", "功能类", 100.0, "platform"),
+    ("G01-04", "澜海城投融资担保有限公司", "融资担保", "非工业", "功能类", 100.0, "platform"),
     ("G01-05", "澜海安居置业有限公司", "安居置业", "非工业", "功能类", 100.0, "platform"),
     ("G01-06", "澜海建设工程有限公司", "建设工程", "非工业", "竞争类", 80.0, "service"),
     ("G01-06-01", "澜海路桥养护有限公司", "路桥养护", "非工业", "公益类", 100.0, "public"),
@@ -106,6 +106,17 @@ _RISK_DEBT_RATIO = {"G01-05": (0.82, 0.86), "G03-02-01": (0.81, 0.87)}
 _RISK_COVERAGE = "G04-03"
 _RISK_WALL = "G04"
 _WALL_MONTH = (2023, 3)
+
+# issue 19: the financial subsidiary whose 营业总收入 includes 利息收入 and 手续费及佣金收入 (so 营业收入 is smaller),
+# the share of that financial-business income by year, 租赁负债 of the lessee profiles from 2021 (new lease standard)
+# and the perpetual notes classed as equity: all deterministic, no random draws.
+_FINANCE_SUBSIDIARY = "G01-04"
+#: Lowest 已获利息倍数 (interest incurred) of the enterprises not designed to cross a line.
+_MIN_OTHER_COVERAGE = 0.5
+_FINANCE_INCOME_SHARE = {2019: 0.30, 2020: 0.34, 2021: 0.38, 2022: 0.44}
+_LEASE_PROFILES = {"service": 0.006, "public": 0.004}
+_LEASE_FROM = (2021, 1)
+_PERPETUAL = {"G02": (100000.0, (2021, 9)), "G05": (60000.0, (2022, 4))}
 
 # Units some groups use in their 2022 workbooks (exercises the unit conversion on intake).
 _UNIT_OVERRIDES = {("G05", "financials"): "元", ("G02", "debts"): "亿元"}
@@ -478,6 +489,9 @@ def _flows(ents: dict[str, _Entity], rng: np.random.Generator) -> None:
         cost_ratio = np.clip(p["cost"] + rng.normal(0, 0.02, _T) + 0.03 * dec, 0.3, 1.3)
         o = e.own
         o["revenue"] = rev
+        fin_share = np.array([_FINANCE_INCOME_SHARE[_ym(i)[0]] for i in months]) \
+            if e.eid == _FINANCE_SUBSIDIARY else np.zeros(_T)
+        o["operating_revenue"] = rev * (1.0 - fin_share)
         o["operating_cost"] = rev * cost_ratio
         o["taxes_and_surcharges"] = rev * p["tas"]
         o["selling_expenses"] = rev * p["sell"] * rng.lognormal(0, 0.05, _T)
@@ -515,7 +529,7 @@ def _flows(ents: dict[str, _Entity], rng: np.random.Generator) -> None:
 
 
 _ADDITIVE = (
-    "revenue", "operating_cost", "taxes_and_surcharges", "selling_expenses", "admin_expenses", "rd_expenses",
+    "revenue", "operating_revenue", "operating_cost", "taxes_and_surcharges", "selling_expenses", "admin_expenses", "rd_expenses",
     "financial_expenses", "interest_expense", "capitalized_interest", "investment_income", "other_gains",
     "non_operating_income", "non_operating_expenses", "employee_compensation", "depreciation", "rd_investment",
     "cash_from_sales", "operating_cash_inflow", "net_operating_cash_flow", "state_capital_objective_increase",
@@ -550,6 +564,7 @@ def _consolidate(ents: dict[str, _Entity], rng: np.random.Generator) -> None:
             kid_cash = sum(c.rep["cash_from_sales"] for c in kids)
             el = e.p["elim"]
             r["revenue"] -= el * kid_rev
+            r["operating_revenue"] -= el * sum(c.rep["operating_revenue"] for c in kids)
             r["operating_cost"] -= el * kid_rev
             r["cash_from_sales"] -= el * kid_cash
             r["operating_cash_inflow"] -= el * kid_cash
@@ -631,7 +646,7 @@ def _financials_table(ents: dict[str, _Entity], rng: np.random.Generator) -> pd.
             if m == 1:
                 continue
             f = {k: _ytd(r[k], idx) for k in (
-                "revenue", "operating_cost", "taxes_and_surcharges", "selling_expenses", "admin_expenses",
+                "revenue", "operating_revenue", "operating_cost", "taxes_and_surcharges", "selling_expenses", "admin_expenses",
                 "rd_expenses", "financial_expenses", "interest_expense", "capitalized_interest", "investment_income",
                 "other_gains", "non_operating_income", "non_operating_expenses", "employee_compensation",
                 "depreciation", "rd_investment", "cash_from_sales", "operating_cash_inflow",
@@ -665,11 +680,16 @@ def _financials_table(ents: dict[str, _Entity], rng: np.random.Generator) -> pd.
             te_start = float(r["ta"][year_start] - r["tl"][year_start])
             state_share = 1.0 if _level(e.eid) == 1 else e.stake / 100
             hc = r["headcount"]
+            lease = sum(ents[m].own["ta"][idx] * _LEASE_PROFILES.get(ents[m].profile, 0.0)
+                        for m in _tree(ents, e.eid)) if idx >= _gidx(*_LEASE_FROM) else 0.0
+            perpetual = _PERPETUAL.get(e.eid, (0.0, (2100, 1)))
+            perpetual = perpetual[0] if idx >= _gidx(*perpetual[1]) else 0.0
             row = dict(
                 enterprise_id=e.eid, period=_period(idx),
                 total_assets=_r2(ta), current_assets=_r2(ca), cash=_r2(cash), accounts_receivable=_r2(ar),
                 inventory=_r2(inv), contract_assets=_r2(con), total_liabilities=_r2(tl),
-                current_liabilities=_r2(cl), notes_payable=notes, **ibd, total_equity=te,
+                current_liabilities=_r2(cl), notes_payable=notes, **ibd, lease_liabilities=_r2(lease),
+                perpetual_bonds=_r2(perpetual), total_equity=te,
                 minority_equity=minority, paid_in_capital=_r2(p["pic"] * te_start),
                 state_capital=_r2((te - minority) * state_share), **f,
                 headcount_end=int(hc[idx]), headcount_avg=int(round(float(hc[_gidx(y, 1):idx + 1].mean()))),
@@ -1017,20 +1037,52 @@ def _guarantees_table(ents: dict[str, _Entity], rng: np.random.Generator) -> tup
     specs.append(("G02", "澜海港城开发有限公司", None, "参股企业", 30.0, 50000.0, 30000.0))
     rows = []
     truth = {}
-    for k, (gtor, bname, bid, rel, stake, debt, amount) in enumerate(specs):
+    n_random = len(specs)
+    # issue 19: planted 75号 cases with fixed dates (no random draws, so the rows above are unchanged):
+    # (guarantor, beneficiary, roster id, relation, stake, debt, amount, start, net assets, loss years,
+    #  negative OCF, financial subsidiary)
+    planted = [
+        ("G06", "澜海滨湖置业有限公司", None, "参股企业", 35.0, 40000.0, 14000.0, date(2022, 3, 15), -3200.0, 2, True,
+         False),
+        ("G04", "澜海海岛旅游开发有限公司", None, "参股企业", 40.0, 25000.0, 10000.0, date(2022, 6, 20), 18000.0, 3, True,
+         False),
+        ("G01", ents[_FINANCE_SUBSIDIARY].name, _FINANCE_SUBSIDIARY, "全资子企业", 100.0, 30000.0, 30000.0,
+         date(2022, 8, 10), None, None, None, True),
+    ]
+    for k, spec in enumerate(specs + [p[:7] for p in planted]):
+        gtor, bname, bid, rel, stake, debt, amount = spec
         gid = f"DB{k + 1:03d}"
-        start_idx = int(rng.integers(0, 40)) if k < len(specs) - 2 else int(rng.integers(30, 44))
-        sy, sm = _ym(start_idx)
-        start = date(sy, sm, int(rng.integers(1, 28)))
-        end = _add_months(start, int(rng.choice((36, 48, 60))))
+        if k < n_random:
+            start_idx = int(rng.integers(0, 40)) if k < n_random - 2 else int(rng.integers(30, 44))
+            sy, sm = _ym(start_idx)
+            start = date(sy, sm, int(rng.integers(1, 28)))
+            end = _add_months(start, int(rng.choice((36, 48, 60))))
+            net_assets, loss_years, neg_ocf, financial = (None, None, None, False) if bid else (
+                _r2(debt * 0.8), 0, False, False)
+        else:
+            start = planted[k - n_random][7]
+            start_idx = _idx_of(start)
+            end = _add_months(start, 36)
+            net_assets, loss_years, neg_ocf, financial = planted[k - n_random][8:]
+        excess = amount - stake / 100 * debt
+        counter = "未落实" if rel == "非关联企业" or excess > 0 or loss_years == 3 else (
+            "已落实" if rel == "参股企业" else "不适用")
         for idx in range(start_idx, min(_T, _idx_of(end) + 1)):
             rows.append(dict(guarantee_id=gid, guarantor_id=gtor, period=_period(idx), beneficiary_name=bname,
                              beneficiary_id=bid, relation=rel, shareholding_pct=stake, guaranteed_debt=debt,
-                             amount=amount, start_date=start, end_date=end))
+                             amount=amount, start_date=start, end_date=end, beneficiary_net_assets=net_assets,
+                             beneficiary_loss_years=loss_years, beneficiary_negative_ocf=neg_ocf,
+                             is_financial_subsidiary=financial, counter_guarantee=counter))
         if rel == "非关联企业":
             truth["non_related"] = gid
-        elif amount / debt * 100 > stake:
+        elif excess > 0:
             truth["above_share"] = gid
+        elif financial:
+            truth["financial_subsidiary"] = gid
+        elif net_assets is not None and net_assets < 0:
+            truth["insolvent"] = gid
+        elif loss_years is not None and loss_years >= 3 and neg_ocf:
+            truth["consecutive_losses"] = gid
     return pd.DataFrame(rows), truth
 
 
@@ -1180,12 +1232,16 @@ def _ground_truth(tables: dict[str, pd.DataFrame], ents: dict[str, _Entity], gua
     fin = tables["financials"]
     now = fin[fin.period == AS_OF].set_index("enterprise_id")
     ratio = now.total_liabilities / now.total_assets * 100
-    cover = (now.total_profit + now.interest_expense) / now.interest_expense
+    # 已获利息倍数 on interest incurred (issue 19): (利润总额 + 费用化利息) / (费用化利息 + 资本化利息)
+    incurred = now.interest_expense + now.capitalized_interest.fillna(0.0)
+    cover = (now.total_profit + now.interest_expense) / incurred
     names = {e.eid: e.name for e in ents.values()}
     # district aggregate (sum of the six groups)
     groups = now.loc[list(_GROUP_ASSETS)]
     d_ratio = groups.total_liabilities.sum() / groups.total_assets.sum() * 100
-    d_cover = (groups.total_profit.sum() + groups.interest_expense.sum()) / groups.interest_expense.sum()
+    d_cover = (groups.total_profit.sum() + groups.interest_expense.sum()) / (
+        groups.interest_expense.sum() + groups.capitalized_interest.sum())
+    d_cover_expensed = (groups.total_profit.sum() + groups.interest_expense.sum()) / groups.interest_expense.sum()
 
     high = sorted(ratio[ratio > 80].index)
     neg = sorted(cover[cover < 0].index)
@@ -1193,8 +1249,9 @@ def _ground_truth(tables: dict[str, pd.DataFrame], ents: dict[str, _Entity], gua
         raise RuntimeError(f"示范数据生成失败：风险企业与设计不符（负债率>80%：{high}；已获利息倍数为负：{neg}）")
     others = ratio.drop(high)
     others_cov = cover.drop(neg)
-    if others.max() > 72 or others_cov.min() < 1.5 or d_ratio > 72 or d_cover < 1.5:
-        raise RuntimeError("示范数据生成失败：非风险企业未保持在安全区间内（负债率≤72%，已获利息倍数≥1.5）")
+    if others.max() > 72 or others_cov.min() < _MIN_OTHER_COVERAGE or d_ratio > 72 or d_cover < 1.0:
+        raise RuntimeError(f"示范数据生成失败：非风险企业未保持在安全区间内（负债率≤72%，"
+                           f"已获利息倍数≥{_MIN_OTHER_COVERAGE}）")
 
     walls = _maturity_shares(tables["debts"], ents)
     crossing = {k: v for k, v in walls.items() if v["share"] > 40}
@@ -1207,10 +1264,26 @@ def _ground_truth(tables: dict[str, pd.DataFrame], ents: dict[str, _Entity], gua
     g = tables["guarantees"]
     g_now = g[g.period == AS_OF]
     nonrel = g_now[g_now.relation == "非关联企业"]
-    above = g_now[(g_now.relation != "非关联企业") & (g_now.amount / g_now.guaranteed_debt * 100 > g_now.shareholding_pct)]
+    excess = g_now.amount - g_now.shareholding_pct / 100 * g_now.guaranteed_debt
+    above = g_now[(g_now.relation != "非关联企业") & (excess > 0)].assign(excess=excess)
+    # the guaranteed party: own figures when given, else its 快报 (roster members)
+    equity = g_now.beneficiary_id.map(now.total_equity)
+    net_assets = g_now.beneficiary_net_assets.fillna(equity)
+    insolvent = g_now[net_assets < 0]
+    losses = g_now[(g_now.beneficiary_loss_years.fillna(0) >= 3) & g_now.beneficiary_negative_ocf.fillna(False)
+                   .astype(bool)]
+    financial = g_now[g_now.is_financial_subsidiary.fillna(False).astype(bool)]
+    distressed = pd.concat([insolvent, losses]).drop_duplicates("guarantee_id").sort_values("guarantee_id")
     if list(nonrel.guarantee_id) != [guarantee_truth["non_related"]] or \
-            list(above.guarantee_id) != [guarantee_truth["above_share"]]:
+            list(above.guarantee_id) != [guarantee_truth["above_share"]] or \
+            list(insolvent.guarantee_id) != [guarantee_truth["insolvent"]] or \
+            list(losses.guarantee_id) != [guarantee_truth["consecutive_losses"]] or \
+            list(financial.guarantee_id) != [guarantee_truth["financial_subsidiary"]]:
         raise RuntimeError("示范数据生成失败：担保风险与设计不符")
+    g_ratio = g_now.groupby("guarantor_id").amount.sum() / now.total_equity.reindex(
+        g_now.guarantor_id.unique()) * 100
+    if (g_ratio > 40).any():
+        raise RuntimeError("示范数据生成失败：担保余额占净资产比例越过40%")
 
     w = crossing[_RISK_WALL]
     return {
@@ -1225,18 +1298,11 @@ def _ground_truth(tables: dict[str, pd.DataFrame], ents: dict[str, _Entity], gua
                               "total_liabilities": float(now.total_liabilities[k])} for k in high],
             },
             "negative_interest_coverage": {
-                "rule": "已获利息倍数 = (利润总额 + 费用化利息支出) / 费用化利息支出 < 0（本年累计）",
+                "rule": "已获利息倍数 = (利润总额 + 费用化利息支出) / (费用化利息支出 + 资本化利息支出) < 0（本年累计）",
                 "entities": [{"enterprise_id": k, "name": names[k], "value": round(float(cover[k]), 4),
                               "total_profit": float(now.total_profit[k]),
-                              "interest_expense": float(now.interest_expense[k])} for k in neg],
-            },
-            "maturity_wall": {
-                "rule": "未来12个月（2022-12至2023-11）到期的带息融资中，单月到期余额占比 > 40%；"
-                        "按企业自身融资明细计算，集团同时按其全部下属企业合计计算",
-                "entities": [{"enterprise_id": _RISK_WALL, "name": names[_RISK_WALL], "level": "group",
-                              "month": w["month"], "value": round(w["share"], 2),
-                              "month_amount": round(w["month_amount"], 2), "total_12m": round(w["total"], 2),
-                              "tree_share": round(w["tree_share"], 2)}],
+                              "interest_expense": float(now.interest_expense[k]),
+                              "capitalized_interest": float(now.capitalized_interest[k])} for k in neg],
             },
             "guarantee_to_non_related": {
                 "rule": "对非关联企业担保：relation = 非关联企业（其持股比例为0，不再重复计入超股比担保）",
@@ -1245,20 +1311,43 @@ def _ground_truth(tables: dict[str, pd.DataFrame], ents: dict[str, _Entity], gua
                              for r in nonrel.itertuples()],
             },
             "guarantee_above_shareholding": {
-                "rule": "超股比担保：relation 为全资/控股/参股企业，且 担保金额 / 被担保债务 × 100 > 持股比例",
+                "rule": "超股比担保：relation 为全资/控股/参股企业，超股比担保额 = 担保金额 − 持股比例 × 被担保债务 > 0",
                 "entities": [{"guarantor_id": r.guarantor_id, "guarantee_id": r.guarantee_id,
-                              "beneficiary_name": r.beneficiary_name,
-                              "value": round(float(r.amount / r.guaranteed_debt * 100), 2),
+                              "beneficiary_name": r.beneficiary_name, "value": round(float(r.excess), 2),
+                              "amount": float(r.amount), "guaranteed_debt": float(r.guaranteed_debt),
                               "shareholding_pct": float(r.shareholding_pct)} for r in above.itertuples()],
+            },
+            "guarantee_to_distressed": {
+                "rule": "为资不抵债（被担保人净资产为负）或连续三年及以上亏损且经营净现金流为负的被担保人担保",
+                "entities": [{"guarantor_id": r.guarantor_id, "guarantee_id": r.guarantee_id,
+                              "beneficiary_name": r.beneficiary_name, "value": float(r.amount)}
+                             for r in distressed.itertuples()],
+            },
+            "guarantee_to_financial_subsidiary": {
+                "rule": "为金融子企业担保：is_financial_subsidiary = 是",
+                "entities": [{"guarantor_id": r.guarantor_id, "guarantee_id": r.guarantee_id,
+                              "beneficiary_name": r.beneficiary_name, "value": float(r.amount)}
+                             for r in financial.itertuples()],
+            },
+        },
+        "warnings": {
+            "maturity_wall": {
+                "rule": "未来12个月（2022-12至2023-11）到期的带息融资中，单月到期余额占比 > 40%；"
+                        "按企业自身融资明细计算，集团同时按其全部下属企业合计计算",
+                "entities": [{"enterprise_id": _RISK_WALL, "name": names[_RISK_WALL], "level": "group",
+                              "month": w["month"], "value": round(w["share"], 2),
+                              "month_amount": round(w["month_amount"], 2), "total_12m": round(w["total"], 2),
+                              "tree_share": round(w["tree_share"], 2)}],
             },
         },
         "others_inside": {
             "max_debt_to_asset_ratio": round(float(others.max()), 2),
             "min_interest_coverage": round(float(others_cov.min()), 4),
+            "district_interest_coverage_expensed_only": round(float(d_cover_expensed), 4),
             "max_maturity_month_share": round(float(max_other_wall), 2),
             "district_debt_to_asset_ratio": round(float(d_ratio), 2),
             "district_interest_coverage": round(float(d_cover), 4),
-            "limits": {"debt_to_asset_ratio": 72, "interest_coverage": 1.5, "maturity_month_share": 40},
+            "limits": {"debt_to_asset_ratio": 72, "interest_coverage": _MIN_OTHER_COVERAGE, "maturity_month_share": 40},
         },
     }
 
@@ -1539,8 +1628,9 @@ _README = """# 澜海区国资委示范数据（虚构）
 - `raw/2022-MM/<集团编码>_<简称>.xlsx`：2022 年 1—11 月各集团报送的月度工作簿，每张表一个工作表
   （第 1 行中文表头，第 2 行单位行，第 3 行起为数据）；1 月不报财务快报；固定资产投资项目为半月报，
   同一工作簿含上、下半月两期。个别集团以“元”或“亿元”报送金额，读入时统一换算为万元。
-- `ground_truth.yaml`：按设计在 2022-11 期越过债务风险线的企业（资产负债率超 80%、已获利息倍数为负、
-  集中到期、对非关联企业担保、超股比担保），供规则测试核对“恰好这些、没有其他”。
+- `ground_truth.yaml`：按设计在 2022-11 期越过债务风险线的企业——列入重点监管的（资产负债率超 80%、
+  已获利息倍数为负、对非关联企业担保、超股比担保、为资不抵债或连续亏损企业担保、为金融子企业担保）与只预警的
+  （集中到期），供规则测试核对“恰好这些、没有其他”。
 """
 
 

@@ -165,12 +165,21 @@ _FIN_FIELDS = (
     _m("long_term_borrowings", "长期借款"),
     _m("bonds_payable", "应付债券"),
     _m("other_interest_bearing_debt", "其他带息负债", required=False, desc="短期融资券、融资租赁、信托及其他非标"),
+    # issue 19: 带息负债 adjustment items (optional; blank counts as 0 with a warning)
+    _m("lease_liabilities", "租赁负债", required=False,
+       desc="期末数，含一年内到期部分；计入带息负债；未填按 0 计并提示"),
+    _m("perpetual_bonds", "永续债", required=False,
+       desc="其他权益工具中的永续债（列为权益的永续中票、可续期公司债等）；计入带息负债；未填按 0 计并提示"),
     _m("total_equity", "所有者权益合计"),
     _m("minority_equity", "少数股东权益", required=False),
     _m("paid_in_capital", "实收资本"),
     _m("state_capital", "国有资本及权益"),
     # year-to-date flows
     _m("revenue", "营业总收入", desc="本年累计"),
+    # issue 19: 营业收入 beside 营业总收入 (optional for history; blank → a warning, never replaced by 营业总收入)
+    _m("operating_revenue", "营业收入", required=False,
+       desc="本年累计；营业总收入中扣除利息收入、手续费及佣金收入、已赚保费等金融业务收入后的营业收入；"
+            "一般企业与营业总收入相等；未填则以营业收入为分母的指标不计算"),
     _m("operating_cost", "营业成本", desc="本年累计"),
     _m("taxes_and_surcharges", "税金及附加", desc="本年累计"),
     _m("selling_expenses", "销售费用", desc="本年累计"),
@@ -178,7 +187,8 @@ _FIN_FIELDS = (
     _m("rd_expenses", "研发费用", desc="本年累计"),
     _m("financial_expenses", "财务费用", desc="本年累计"),
     _m("interest_expense", "费用化利息支出", desc="本年累计"),
-    _m("capitalized_interest", "资本化利息支出", required=False, desc="本年累计"),
+    _m("capitalized_interest", "资本化利息支出", required=False,
+       desc="本年累计；计入已获利息倍数的分母；未填按 0 计并提示"),
     _m("other_gains", "其他收益等", required=False,
        desc="本年累计；其他收益（含政府补助）、公允价值变动、资产处置等损益，使营业利润勾稽闭合"),
     _m("operating_profit", "营业利润", desc="本年累计"),
@@ -197,8 +207,8 @@ _FIN_FIELDS = (
     _m("cash_from_sales", "销售商品、提供劳务收到的现金", desc="本年累计"),
     _m("operating_cash_inflow", "经营活动现金流入小计", desc="本年累计"),
     _m("net_operating_cash_flow", "经营活动产生的现金流量净额", desc="本年累计"),
-    _m("state_capital_objective_increase", "国有资本客观增加因素", required=False, desc="本年累计"),
-    _m("state_capital_objective_decrease", "国有资本客观减少因素", required=False, desc="本年累计"),
+    _m("state_capital_objective_increase", "国有资本客观增加因素", required=False, desc="本年累计；未填按 0 计并提示"),
+    _m("state_capital_objective_decrease", "国有资本客观减少因素", required=False, desc="本年累计；未填按 0 计并提示"),
     _i("headcount_end", "从业人员期末人数", "人"),
     _i("headcount_avg", "本年平均从业人数", "人"),
 )
@@ -361,8 +371,19 @@ _GUARANTEES = Table(
         _m("amount", "担保金额"),
         _d("start_date", "担保起始日"),
         _d("end_date", "担保到期日"),
+        # issue 19: the 国资发财评规〔2021〕75号 checks (all optional; a roster-coded beneficiary is looked up)
+        _m("beneficiary_net_assets", "被担保人净资产", required=False,
+           desc="被担保人最近一期净资产；为负即资不抵债；名录内企业可留空，按其快报所有者权益合计判断"),
+        _i("beneficiary_loss_years", "被担保人连续亏损年数", "年", required=False,
+           desc="截至最近一个完整年度连续亏损的年数；名录内企业可留空，按其快报净利润判断"),
+        _b("beneficiary_negative_ocf", "被担保人经营净现金流为负", required=False,
+           desc="被担保人最近一个完整年度经营活动产生的现金流量净额是否为负；名录内企业可留空"),
+        _b("is_financial_subsidiary", "被担保人是否金融子企业", required=False,
+           desc="财务公司、小额贷款、融资担保、融资租赁、保理等金融类子企业填“是”"),
+        _s("counter_guarantee", "反担保情况", required=False, vocab=("已落实", "未落实", "不适用"),
+           desc="超股比担保、对参股企业担保应落实反担保"),
     ),
-    "对外担保余额明细；担保金额 ÷ 被担保债务 × 100 > 持股比例 即为超股比担保。",
+    "对外担保余额明细；超股比担保额 = 担保金额 − 持股比例 × 被担保债务（大于 0 即超股比）。",
 )
 
 _IDLE = Table(

@@ -110,6 +110,27 @@ def _explain(denominator: Callable, *, negative: str = "分母为负"):
     return deco
 
 
+def _blank_as_zero(*names: str):
+    """Optional adjustment inputs that count as 0 when blank; the indicator's reason says so (issue 19)."""
+
+    def deco(func):
+        func.blank_as_zero = tuple(names)
+        return func
+
+    return deco
+
+
+def _only_when(condition: Callable, reason: str):
+    """An indicator that is NaN by design where ``condition`` (called on the panel) is false, with ``reason``."""
+
+    def deco(func):
+        func.applies = condition
+        func.not_applicable_reason = reason
+        return func
+
+    return deco
+
+
 # --------------------------------------------------------------------------------------------
 # 争突破：一利五率与质量效益
 # --------------------------------------------------------------------------------------------
@@ -148,26 +169,28 @@ def roe(net_profit, total_equity, open_total_equity, months_elapsed):
     return safe_divide(annualise(net_profit, months_elapsed), _positive(average)) * 100.0
 
 
-@_explain(lambda revenue: revenue, negative="营业收入为负")
-def operating_cash_ratio(net_operating_cash_flow, revenue):
+@_explain(lambda operating_revenue: operating_revenue, negative="营业收入为负")
+def operating_cash_ratio(net_operating_cash_flow, operating_revenue):
     """营业现金比率。
 
-    定义：经营活动现金流量净额占营业总收入的比重（本年累计）。
-    公式：经营活动产生的现金流量净额 / 营业总收入 × 100。单位：%。方向：越高越好。
-    来源：“一利五率”（2023–2024 口径）。零分母：营业收入为 0 或为负 → NaN。
+    定义：经营活动现金流量净额占营业收入的比重（本年累计）；分母为营业收入，不是营业总收入。
+    公式：经营活动产生的现金流量净额 / 营业收入 × 100。单位：%。方向：越高越好。
+    来源：国务院国资委“一利五率”（2023–2024），公式见经济观察报对国资委人士的报道（C）。
+    零分母：营业收入为 0 或为负 → NaN；营业收入未填 → NaN（不以营业总收入代替）。
     """
-    return safe_divide(net_operating_cash_flow, _positive(revenue)) * 100.0
+    return safe_divide(net_operating_cash_flow, _positive(operating_revenue)) * 100.0
 
 
-@_explain(lambda revenue: revenue, negative="营业收入为负")
-def rd_intensity(rd_investment, revenue):
+@_explain(lambda operating_revenue: operating_revenue, negative="营业收入为负")
+def rd_intensity(rd_investment, operating_revenue):
     """研发经费投入强度。
 
-    定义：研发经费投入占营业总收入的比重（本年累计）。
-    公式：研发经费投入 / 营业总收入 × 100。单位：%。方向：越高越好。
-    来源：“一利五率”（2023）。零分母：营业收入为 0 或为负 → NaN。
+    定义：研发经费投入占营业收入的比重（本年累计）；分母为营业收入，不是营业总收入。
+    公式：研发经费投入 / 营业收入 × 100。单位：%。方向：越高越好。
+    来源：国务院国资委“一利五率”（2023）（C）。
+    零分母：营业收入为 0 或为负 → NaN；营业收入未填 → NaN（不以营业总收入代替）。
     """
-    return safe_divide(rd_investment, _positive(revenue)) * 100.0
+    return safe_divide(rd_investment, _positive(operating_revenue)) * 100.0
 
 
 def _labour_value(net_profit, investment_income, employee_compensation, taxes_payable_total, depreciation):
@@ -234,52 +257,82 @@ def cash_earnings_coverage(net_operating_cash_flow, net_profit):
     return safe_divide(net_operating_cash_flow, _positive(net_profit))
 
 
-@_explain(lambda open_state_capital: open_state_capital, negative="期初国有资本为负")
-def state_capital_preservation_ratio(state_capital, state_capital_objective_increase,
-                                     state_capital_objective_decrease, open_state_capital):
-    """国有资本保值增值率。
-
-    定义：扣除客观因素影响后的期末国有资本及权益与年初国有资本及权益之比。
-    公式：(期末国有资本及权益 − 客观增加因素 + 客观减少因素) / 年初国有资本及权益 × 100。
-    单位：%。方向：越高越好（100 为保值）。
-    来源：《企业国有资本保值增值结果确认暂行办法》；客观减少因素加回为本项目口径。
-    零分母：年初国有资本为 0 或为负 → NaN。
-    """
+def _preserved_capital(state_capital, state_capital_objective_increase, state_capital_objective_decrease,
+                       open_state_capital):
     adjusted = state_capital - state_capital_objective_increase + state_capital_objective_decrease
     return safe_divide(adjusted, _positive(open_state_capital)) * 100.0
 
 
+@_only_when(lambda months_elapsed: months_elapsed == 12,
+            "年度指标：只按12月（年报、决算）数计算；1—11月见国有资本保值增值率（预计）")
+@_blank_as_zero("state_capital_objective_increase", "state_capital_objective_decrease")
+@_explain(lambda open_state_capital: open_state_capital, negative="期初国有资本为负")
+def state_capital_preservation_ratio(state_capital, state_capital_objective_increase,
+                                     state_capital_objective_decrease, open_state_capital, months_elapsed):
+    """国有资本保值增值率（年度）。
+
+    定义：扣除客观因素影响后的年末国有资本及权益与年初国有资本及权益之比，按12月（年报、决算）数计算。
+    公式：(年末国有资本及权益 − 客观增加因素 + 客观减少因素) / 年初国有资本及权益 × 100。
+    单位：%。方向：越高越好（100 为保值）。
+    来源：《企业国有资本保值增值结果确认暂行办法》（C）；客观减少因素加回为本区定义。
+    零分母：年初国有资本为 0 或为负 → NaN。非12月 → NaN（「年度指标」）。客观因素未填 → 按 0 计并说明。
+    """
+    value = _preserved_capital(state_capital, state_capital_objective_increase, state_capital_objective_decrease,
+                               open_state_capital)
+    december = months_elapsed == 12
+    if isinstance(value, pd.Series):
+        return value.where(pd.Series(december, index=value.index).astype(bool))
+    return np.where(december, value, np.nan) if np.ndim(value) else (value if december else np.nan)
+
+
+@_blank_as_zero("state_capital_objective_increase", "state_capital_objective_decrease")
+@_explain(lambda open_state_capital: open_state_capital, negative="期初国有资本为负")
+def state_capital_preservation_ratio_ytd(state_capital, state_capital_objective_increase,
+                                         state_capital_objective_decrease, open_state_capital):
+    """国有资本保值增值率（预计）。
+
+    定义：按月度快报的期末国有资本及权益和本年累计客观因素预计的保值增值率，只作年内跟踪，不是确认结果。
+    公式：(期末国有资本及权益 − 本年累计客观增加因素 + 本年累计客观减少因素) / 年初国有资本及权益 × 100。
+    单位：%。方向：越高越好（100 为保值）。
+    来源：公式同《企业国有资本保值增值结果确认暂行办法》（C）；按月预计为本区定义。
+    零分母：年初国有资本为 0 或为负 → NaN。客观因素未填 → 按 0 计并说明。
+    """
+    return _preserved_capital(state_capital, state_capital_objective_increase, state_capital_objective_decrease,
+                              open_state_capital)
+
+
 def ipo_count(listed_count):
     """国资投资企业已上市数。公式：上市培育台账中阶段为“已上市”的企业数。单位：家。方向：越高越好。
-    来源：区国资委口径（本项目定义）。零分母：不适用。"""
+    来源：区国资委口径（本区定义）。零分母：不适用。"""
     return _same(listed_count)
 
 
 def listing_pipeline(listing_pipeline_count):
     """上市培育企业数（启动上市、完成股改、报辅、报会）。单位：家。方向：越高越好。
-    来源：区国资委口径（本项目定义）。零分母：不适用。"""
+    来源：区国资委口径（本区定义）。零分母：不适用。"""
     return _same(listing_pipeline_count)
 
 
-@_explain(lambda revenue: revenue, negative="营业收入为负")
-def operating_profit_margin(operating_profit, revenue):
+@_explain(lambda operating_revenue: operating_revenue, negative="营业收入为负")
+def operating_profit_margin(operating_profit, operating_revenue):
     """营业收入利润率（2022“两利四率”口径，默认停用）。
 
-    公式：营业利润 / 营业总收入 × 100。单位：%。方向：越高越好。
-    来源：国务院国资委“两利四率”（2022）。零分母：营业收入为 0 或为负 → NaN。
+    公式：营业利润 / 营业收入 × 100。单位：%。方向：越高越好。
+    来源：国务院国资委“两利四率”（2022），公式据二手来源（C2）。
+    零分母：营业收入为 0 或为负 → NaN；营业收入未填 → NaN（不以营业总收入代替）。
     """
-    return safe_divide(operating_profit, _positive(revenue)) * 100.0
+    return safe_divide(operating_profit, _positive(operating_revenue)) * 100.0
 
 
-@_explain(lambda revenue: revenue, negative="营业收入为负")
-def cash_collection_ratio(cash_from_sales, revenue):
+@_explain(lambda operating_revenue: operating_revenue, negative="营业收入为负")
+def cash_collection_ratio(cash_from_sales, operating_revenue):
     """营业收现率（2025 口径，默认停用）。
 
-    公式：销售商品、提供劳务收到的现金 / 营业总收入 × 100。单位：%。方向：越高越好。
-    来源：“一利五率”（2025）以营业收现率替代营业现金比率；分子取市场通行口径（C2）。
-    零分母：营业收入为 0 或为负 → NaN。
+    公式：销售商品、提供劳务收到的现金 / 营业收入 × 100。单位：%。方向：越高越好。
+    来源：“一利五率”（2025）以营业收现率替代营业现金比率（C）；分子取市场通行口径（C2）。
+    零分母：营业收入为 0 或为负 → NaN；营业收入未填 → NaN（不以营业总收入代替）。
     """
-    return safe_divide(cash_from_sales, _positive(revenue)) * 100.0
+    return safe_divide(cash_from_sales, _positive(operating_revenue)) * 100.0
 
 
 # --------------------------------------------------------------------------------------------
@@ -287,25 +340,25 @@ def cash_collection_ratio(cash_from_sales, revenue):
 # --------------------------------------------------------------------------------------------
 def projects_under_construction(proj_count):
     """在建固定资产投资项目数（新开工、续建、本年竣工，不含储备）。单位：个。方向：越高越好。
-    来源：区国资委口径（本项目定义）。零分母：不适用。"""
+    来源：区国资委口径（本区定义）。零分母：不适用。"""
     return _same(proj_count)
 
 
 def project_total_investment(proj_total_investment):
     """在建项目总投资。公式：Σ 项目总投资（不含储备）。单位：万元。方向：越高越好。
-    来源：区国资委口径（本项目定义）。零分母：不适用。"""
+    来源：区国资委口径（本区定义）。零分母：不适用。"""
     return _same(proj_total_investment)
 
 
 def project_annual_plan(proj_annual_plan):
     """年度计划投资。公式：Σ 本年计划投资（不含储备）。单位：万元。方向：越高越好。
-    来源：区国资委口径（本项目定义）。零分母：不适用。"""
+    来源：区国资委口径（本区定义）。零分母：不适用。"""
     return _same(proj_annual_plan)
 
 
 def project_completed_ytd(proj_completed_ytd):
     """本年完成固定资产投资。公式：Σ 本年累计完成投资（不含储备）。单位：万元。方向：越高越好。
-    来源：区国资委口径（本项目定义）。零分母：不适用。"""
+    来源：区国资委口径（本区定义）。零分母：不适用。"""
     return _same(proj_completed_ytd)
 
 
@@ -325,13 +378,13 @@ def investment_pace_gap(proj_completed_ytd, proj_annual_plan, elapsed_share):
 
     定义：年度投资完成率减去序时进度（截至日已过天数 / 全年天数 × 100）。
     公式：年度投资完成率 − 序时进度 × 100。单位：百分点。方向：越高越好（负数为滞后序时）。
-    来源：区国资委口径（本项目定义）。零分母：年度计划为 0 → NaN。
+    来源：区国资委口径（本区定义）。零分母：年度计划为 0 → NaN。
     """
     return investment_completion_rate(proj_completed_ytd, proj_annual_plan) - elapsed_share * 100.0
 
 
 def city_key_project_count(city_key_count):
-    """市级重点工程项目数（不含储备）。单位：个。方向：越高越好。来源：区国资委口径（本项目定义）。"""
+    """市级重点工程项目数（不含储备）。单位：个。方向：越高越好。来源：区国资委口径（本区定义）。"""
     return _same(city_key_count)
 
 
@@ -340,19 +393,19 @@ def city_key_completion_rate(city_key_completed_ytd, city_key_annual_plan):
     """市级重点工程年度完成率。
 
     公式：Σ 市级重点工程本年累计完成投资 / Σ 其本年计划投资 × 100。单位：%。方向：越高越好。
-    来源：区国资委口径（本项目定义）。零分母：年度计划为 0 → NaN。
+    来源：区国资委口径（本区定义）。零分母：年度计划为 0 → NaN。
     """
     return safe_divide(city_key_completed_ytd, _positive(city_key_annual_plan)) * 100.0
 
 
 def equity_investment_count(eq_count):
-    """股权投资项目数。单位：个。方向：越高越好。来源：区国资委口径（本项目定义）。"""
+    """股权投资项目数。单位：个。方向：越高越好。来源：区国资委口径（本区定义）。"""
     return _same(eq_count)
 
 
 def equity_investment_completed(eq_completed_ytd):
     """股权投资本年完成额。公式：Σ 本年累计完成。单位：万元。方向：越高越好。
-    来源：区国资委口径（本项目定义）。"""
+    来源：区国资委口径（本区定义）。"""
     return _same(eq_completed_ytd)
 
 
@@ -364,24 +417,24 @@ def strategic_emerging_share(strategic_project_completed_ytd, eq_strategic_compl
 
     公式：(战略性新兴产业固定资产项目完成投资 + 战略性新兴产业股权投资完成额) /
     (固定资产投资完成额 + 股权投资完成额) × 100。单位：%。方向：越高越好。
-    来源：区国资委口径（本项目定义）。零分母：本年完成投资为 0 → NaN。
+    来源：区国资委口径（本区定义）。零分母：本年完成投资为 0 → NaN。
     """
     numerator = strategic_project_completed_ytd + eq_strategic_completed_ytd
     return safe_divide(numerator, _positive(proj_completed_ytd + eq_completed_ytd)) * 100.0
 
 
 def fund_aum(fund_aum):
-    """国有基金实际在管规模。单位：万元。方向：越高越好。来源：区国资委口径（本项目定义）。"""
+    """国有基金实际在管规模。单位：万元。方向：越高越好。来源：区国资委口径（本区定义）。"""
     return _same(fund_aum)
 
 
 def fund_sub_funds(fund_sub_funds):
-    """国有基金参股基金数。单位：支。方向：越高越好。来源：区国资委口径（本项目定义）。"""
+    """国有基金参股基金数。单位：支。方向：越高越好。来源：区国资委口径（本区定义）。"""
     return _same(fund_sub_funds)
 
 
 def fund_projects(fund_projects):
-    """国有基金对外投资项目数。单位：个。方向：越高越好。来源：区国资委口径（本项目定义）。"""
+    """国有基金对外投资项目数。单位：个。方向：越高越好。来源：区国资委口径（本区定义）。"""
     return _same(fund_projects)
 
 
@@ -389,19 +442,25 @@ def fund_projects(fund_projects):
 # 稳增长
 # --------------------------------------------------------------------------------------------
 def revenue(revenue):
-    """营业总收入（本年累计）。单位：万元。方向：越高越好。来源：财务快报。"""
+    """营业总收入（本年累计）。
+
+    定义：快报与财政部月度国企经济运行通报的总量口径，含金融类子企业的利息、手续费及佣金收入。
+    单位：万元。方向：越高越好。来源：财政部国有企业月度经济运行情况通报（营业总收入，C）；财务快报。
+    零分母：不适用。
+    """
     return _same(revenue)
 
 
-@_explain(lambda ly_revenue: ly_revenue, negative="上年同期营业收入为负")
-def revenue_growth(revenue, ly_revenue):
+@_explain(lambda ly_operating_revenue: ly_operating_revenue, negative="上年同期营业收入为负")
+def revenue_growth(operating_revenue, ly_operating_revenue):
     """营业收入增长率（同比）。
 
-    公式：(本年累计营业总收入 − 上年同期) / 上年同期 × 100。单位：%。方向：越高越好。
-    来源：《中央企业综合绩效评价实施细则》(2006) 销售(营业)增长率。
-    零分母：上年同期为 0 或为负 → NaN。
+    定义：本年累计营业收入（不是营业总收入）较上年同期的增长。
+    公式：(本年累计营业收入 − 上年同期营业收入) / 上年同期营业收入 × 100。单位：%。方向：越高越好。
+    来源：《中央企业综合绩效评价实施细则》(2006) 销售(营业)增长率，主营业务收入按现行准则对应营业收入（C2）。
+    零分母：上年同期为 0 或为负 → NaN；营业收入未填 → NaN（不以营业总收入代替）。
     """
-    return safe_divide(revenue - ly_revenue, _positive(ly_revenue)) * 100.0
+    return safe_divide(operating_revenue - ly_operating_revenue, _positive(ly_operating_revenue)) * 100.0
 
 
 @_explain(lambda ly_total_profit: ly_total_profit)
@@ -410,7 +469,7 @@ def total_profit_growth(total_profit, ly_total_profit):
 
     定义：上年同期为亏损时以其绝对值作分母，使减亏表现为正增长。
     公式：(本年累计利润总额 − 上年同期) / |上年同期| × 100。单位：%。方向：越高越好。
-    来源：《企业绩效评价标准值》补充指标利润总额增长率；绝对值分母为本项目口径。
+    来源：《企业绩效评价标准值》补充指标利润总额增长率；绝对值分母为本区定义。
     零分母：上年同期为 0 → NaN。
     """
     base = abs(ly_total_profit)
@@ -430,14 +489,14 @@ def net_profit_parent(net_profit_parent):
 @_explain(lambda target_revenue: target_revenue, negative="年度目标为负")
 def revenue_target_completion(revenue, target_revenue):
     """营业收入年度目标完成率。公式：本年累计营业总收入 / 年度目标 × 100。单位：%。方向：越高越好。
-    来源：区国资委口径（本项目定义）。零分母：目标为 0 或为负 → NaN。"""
+    来源：区国资委口径（本区定义）。零分母：目标为 0 或为负 → NaN。"""
     return safe_divide(revenue, _positive(target_revenue)) * 100.0
 
 
 @_explain(lambda target_total_profit: target_total_profit, negative="年度目标为负（减亏目标不适用）")
 def profit_target_completion(total_profit, target_total_profit):
     """利润总额年度目标完成率。公式：本年累计利润总额 / 年度目标 × 100。单位：%。方向：越高越好。
-    来源：区国资委口径（本项目定义）。零分母：目标为 0 或为负 → NaN。"""
+    来源：区国资委口径（本区定义）。零分母：目标为 0 或为负 → NaN。"""
     return safe_divide(total_profit, _positive(target_total_profit)) * 100.0
 
 
@@ -447,39 +506,41 @@ def total_assets(total_assets):
 
 
 @_explain(lambda total_assets, open_total_assets: (total_assets + open_total_assets) / 2, negative="平均资产为负")
-def total_asset_turnover(revenue, total_assets, open_total_assets, months_elapsed):
+def total_asset_turnover(operating_revenue, total_assets, open_total_assets, months_elapsed):
     """总资产周转率（年化）。
 
-    公式：营业总收入 × 12 / 已过月数 / ((年初资产总额 + 期末资产总额) / 2)。单位：次。方向：越高越好。
-    来源：《中央企业综合绩效评价实施细则》(2006) 附件1。零分母：平均资产为 0 → NaN。
+    公式：营业收入 × 12 / 已过月数 / ((年初资产总额 + 期末资产总额) / 2)。单位：次。方向：越高越好。
+    来源：《中央企业综合绩效评价实施细则》(2006) 附件1，主营业务收入净额按现行准则对应营业收入（C）。
+    零分母：平均资产为 0 → NaN；营业收入未填 → NaN（不以营业总收入代替）。
     """
     average = (total_assets + open_total_assets) / 2.0
-    return safe_divide(annualise(revenue, months_elapsed), _positive(average))
+    return safe_divide(annualise(operating_revenue, months_elapsed), _positive(average))
 
 
 @_explain(lambda accounts_receivable, open_accounts_receivable: (accounts_receivable + open_accounts_receivable) / 2,
           negative="平均应收账款为负")
-def receivables_turnover(revenue, accounts_receivable, open_accounts_receivable, months_elapsed):
+def receivables_turnover(operating_revenue, accounts_receivable, open_accounts_receivable, months_elapsed):
     """应收账款周转率（年化）。
 
-    公式：营业总收入 × 12 / 已过月数 / ((年初应收账款 + 期末应收账款) / 2)。单位：次。方向：越高越好。
-    来源：《中央企业综合绩效评价实施细则》(2006) 附件1（细则用应收账款原值，本项目用快报账面净额）。
-    零分母：平均应收账款为 0 → NaN。
+    公式：营业收入 × 12 / 已过月数 / ((年初应收账款 + 期末应收账款) / 2)。单位：次。方向：越高越好。
+    来源：《中央企业综合绩效评价实施细则》(2006) 附件1（细则用应收账款原值，本区用快报账面净额）（C）。
+    零分母：平均应收账款为 0 → NaN；营业收入未填 → NaN（不以营业总收入代替）。
     """
     average = (accounts_receivable + open_accounts_receivable) / 2.0
-    return safe_divide(annualise(revenue, months_elapsed), _positive(average))
+    return safe_divide(annualise(operating_revenue, months_elapsed), _positive(average))
 
 
 @_explain(lambda current_assets, open_current_assets: (current_assets + open_current_assets) / 2,
           negative="平均流动资产为负")
-def current_asset_turnover(revenue, current_assets, open_current_assets, months_elapsed):
+def current_asset_turnover(operating_revenue, current_assets, open_current_assets, months_elapsed):
     """流动资产周转率（年化）。
 
-    公式：营业总收入 × 12 / 已过月数 / ((年初流动资产 + 期末流动资产) / 2)。单位：次。方向：越高越好。
-    来源：《中央企业综合绩效评价实施细则》(2006) 附件1。零分母：平均流动资产为 0 → NaN。
+    公式：营业收入 × 12 / 已过月数 / ((年初流动资产 + 期末流动资产) / 2)。单位：次。方向：越高越好。
+    来源：《中央企业综合绩效评价实施细则》(2006) 附件1（C）。
+    零分母：平均流动资产为 0 → NaN；营业收入未填 → NaN（不以营业总收入代替）。
     """
     average = (current_assets + open_current_assets) / 2.0
-    return safe_divide(annualise(revenue, months_elapsed), _positive(average))
+    return safe_divide(annualise(operating_revenue, months_elapsed), _positive(average))
 
 
 # --------------------------------------------------------------------------------------------
@@ -496,39 +557,39 @@ def two_funds_ratio(accounts_receivable, inventory, current_assets):
 
 
 def idle_assets_found(idle_asset_count):
-    """梳理出的待盘活存量资产项目数。单位：个。方向：越高越好。来源：区国资委口径（本项目定义）。"""
+    """梳理出的待盘活存量资产项目数。单位：个。方向：越高越好。来源：区国资委口径（本区定义）。"""
     return _same(idle_asset_count)
 
 
 def idle_assets_in_progress(idle_in_progress_count):
-    """正在推进的盘活项目数。单位：个。方向：越高越好。来源：区国资委口径（本项目定义）。"""
+    """正在推进的盘活项目数。单位：个。方向：越高越好。来源：区国资委口径（本区定义）。"""
     return _same(idle_in_progress_count)
 
 
 def revitalised_value_ytd(revitalised_value_ytd):
-    """本年盘活账面资产价值。单位：万元。方向：越高越好。来源：区国资委口径（本项目定义）。"""
+    """本年盘活账面资产价值。单位：万元。方向：越高越好。来源：区国资委口径（本区定义）。"""
     return _same(revitalised_value_ytd)
 
 
 @_explain(lambda target_revitalised_value: target_revitalised_value, negative="年度目标为负")
 def revitalised_target_completion(revitalised_value_ytd, target_revitalised_value):
     """盘活目标完成率。公式：本年盘活账面资产价值 / 年度盘活目标 × 100。单位：%。方向：越高越好。
-    来源：区国资委口径（本项目定义；2023 年目标全年盘活超 20 亿元）。零分母：目标为 0 → NaN。"""
+    来源：区国资委口径（本区定义；2023 年目标全年盘活超 20 亿元）。零分母：目标为 0 → NaN。"""
     return safe_divide(revitalised_value_ytd, _positive(target_revitalised_value)) * 100.0
 
 
 def mixed_reform_completed(mixed_reform_completed_count):
-    """本年完成混合所有制改革企业数。单位：家。方向：越高越好。来源：区国资委口径（本项目定义）。"""
+    """本年完成混合所有制改革企业数。单位：家。方向：越高越好。来源：区国资委口径（本区定义）。"""
     return _same(mixed_reform_completed_count)
 
 
 def mixed_reform_pool(mixed_reform_pool_count):
-    """混改储备库企业数（储备、推进中）。单位：家。方向：越高越好。来源：区国资委口径（本项目定义）。"""
+    """混改储备库企业数（储备、推进中）。单位：家。方向：越高越好。来源：区国资委口径（本区定义）。"""
     return _same(mixed_reform_pool_count)
 
 
 def incentive_pilots(incentive_pilot_count):
-    """中长期激励试点数（推进中、已完成）。单位：家。方向：越高越好。来源：区国资委口径（本项目定义）。"""
+    """中长期激励试点数（推进中、已完成）。单位：家。方向：越高越好。来源：区国资委口径（本区定义）。"""
     return _same(incentive_pilot_count)
 
 
@@ -536,7 +597,7 @@ def incentive_pilots(incentive_pilot_count):
 # 保民生
 # --------------------------------------------------------------------------------------------
 def livelihood_task_count(livelihood_task_count):
-    """民生实事任务数。单位：个。方向：越高越好。来源：区国资委口径（本项目定义）。"""
+    """民生实事任务数。单位：个。方向：越高越好。来源：区国资委口径（本区定义）。"""
     return _same(livelihood_task_count)
 
 
@@ -546,7 +607,7 @@ def livelihood_completion_rate(livelihood_done_count, livelihood_task_count):
 
     定义：本年累计完成量达到年度目标的任务数占任务总数的比重（各任务计量单位不同，故按件数计）。
     公式：已完成任务数 / 任务总数 × 100。单位：%。方向：越高越好。
-    来源：区国资委口径（本项目定义）。零分母：无任务 → NaN。
+    来源：区国资委口径（本区定义）。零分母：无任务 → NaN。
     """
     return safe_divide(livelihood_done_count, livelihood_task_count) * 100.0
 
@@ -557,13 +618,13 @@ def livelihood_pace_gap(livelihood_progress_sum, livelihood_valid_count, elapsed
 
     定义：各任务完成进度（本年累计完成 / 年度目标，封顶 100%）的件均值减去序时进度。
     公式：Σ min(完成/目标, 1) / 有目标任务数 × 100 − 序时进度 × 100。单位：百分点。方向：越高越好。
-    来源：区国资委口径（本项目定义）。零分母：无有目标任务 → NaN。
+    来源：区国资委口径（本区定义）。零分母：无有目标任务 → NaN。
     """
     return safe_divide(livelihood_progress_sum, livelihood_valid_count) * 100.0 - elapsed_share * 100.0
 
 
 def public_project_completed_ytd(public_project_completed_ytd):
-    """民生工程与城市更新项目本年完成投资。单位：万元。方向：越高越好。来源：区国资委口径（本项目定义）。"""
+    """民生工程与城市更新项目本年完成投资。单位：万元。方向：越高越好。来源：区国资委口径（本区定义）。"""
     return _same(public_project_completed_ytd)
 
 
@@ -581,30 +642,43 @@ def taxes_paid(taxes_paid):
 # 稳金融
 # --------------------------------------------------------------------------------------------
 def _ibd(short_term_borrowings, current_portion_long_term_debt, long_term_borrowings, bonds_payable,
-         other_interest_bearing_debt):
+         other_interest_bearing_debt, lease_liabilities, perpetual_bonds):
     return (short_term_borrowings + current_portion_long_term_debt + long_term_borrowings + bonds_payable
-            + other_interest_bearing_debt)
+            + other_interest_bearing_debt + lease_liabilities + perpetual_bonds)
 
 
+@_blank_as_zero("lease_liabilities", "perpetual_bonds")
 def interest_bearing_debt(short_term_borrowings, current_portion_long_term_debt, long_term_borrowings,
-                          bonds_payable, other_interest_bearing_debt):
-    """带息负债。
+                          bonds_payable, other_interest_bearing_debt, lease_liabilities, perpetual_bonds):
+    """带息负债（含租赁负债与列为权益的永续债）。
 
-    公式：短期借款 + 一年内到期的非流动负债 + 长期借款 + 应付债券 + 其他带息负债。单位：万元。
-    方向：越低越好。来源：《中央企业综合绩效评价实施细则》(2006) 带息负债比率分子（C2）。
+    定义：期末有息债务。在细则分子之外加上租赁负债和其他权益工具中的永续债（实为有息融资）。
+    公式：短期借款 + 一年内到期的非流动负债 + 长期借款 + 应付债券 + 其他带息负债 + 租赁负债 + 永续债。
+    单位：万元。方向：越低越好。
+    来源：《中央企业综合绩效评价实施细则》(2006) 带息负债比率分子（C2）；租赁负债、永续债并入为本区定义。
+    零分母：不适用。租赁负债、永续债未填 → 按 0 计并说明。
     """
     return _same(_ibd(short_term_borrowings, current_portion_long_term_debt, long_term_borrowings, bonds_payable,
-                      other_interest_bearing_debt))
+                      other_interest_bearing_debt, lease_liabilities, perpetual_bonds))
 
 
-@_explain(lambda total_liabilities: total_liabilities, negative="负债总额为负")
+@_blank_as_zero("lease_liabilities", "perpetual_bonds")
+@_explain(lambda total_liabilities, perpetual_bonds: total_liabilities + perpetual_bonds.fillna(0.0)
+          if isinstance(perpetual_bonds, pd.Series) else total_liabilities + np.nan_to_num(perpetual_bonds),
+          negative="负债总额为负")
 def interest_bearing_debt_ratio(short_term_borrowings, current_portion_long_term_debt, long_term_borrowings,
-                                bonds_payable, other_interest_bearing_debt, total_liabilities):
-    """带息负债比率。公式：带息负债 / 负债总额 × 100。单位：%。方向：越低越好。
-    来源：《中央企业综合绩效评价实施细则》(2006)（C2）。零分母：负债总额为 0 → NaN。"""
+                                bonds_payable, other_interest_bearing_debt, lease_liabilities, perpetual_bonds,
+                                total_liabilities):
+    """带息负债比率（含租赁负债与永续债）。
+
+    定义：带息负债占负债总额的比重；永续债列在权益中，故分母同时加回永续债，分子分母口径一致。
+    公式：带息负债 / (负债总额 + 永续债) × 100。单位：%。方向：越低越好。
+    来源：《中央企业综合绩效评价实施细则》(2006) 带息负债比率（C2）；租赁负债、永续债并入为本区定义。
+    零分母：负债总额为 0 → NaN。租赁负债、永续债未填 → 按 0 计并说明。
+    """
     debt = _ibd(short_term_borrowings, current_portion_long_term_debt, long_term_borrowings, bonds_payable,
-                other_interest_bearing_debt)
-    return safe_divide(debt, _positive(total_liabilities)) * 100.0
+                other_interest_bearing_debt, lease_liabilities, perpetual_bonds)
+    return safe_divide(debt, _positive(total_liabilities + perpetual_bonds)) * 100.0
 
 
 @_explain(lambda debt_rated_balance: debt_rated_balance)
@@ -612,7 +686,7 @@ def composite_financing_cost(debt_rate_x_balance, debt_rated_balance):
     """综合融资成本（存量加权平均利率）。
 
     公式：Σ(融资余额 × 年利率) / Σ 融资余额（只计有利率的存量融资）。单位：%。方向：越低越好。
-    来源：区国资委口径（本项目定义）。零分母：无存量融资 → NaN。
+    来源：区国资委口径（本区定义）。零分母：无存量融资 → NaN。
     """
     return safe_divide(debt_rate_x_balance, debt_rated_balance)
 
@@ -623,7 +697,7 @@ def financing_cost_change_bp(debt_rate_x_balance, debt_rated_balance, ly_debt_ra
     """综合融资成本同比变动。
 
     公式：(本期综合融资成本 − 上年同期综合融资成本) × 100。单位：bp。方向：越低越好（2023 年目标下降 15bp 以上）。
-    来源：区国资委口径（本项目定义）。零分母：任一期无存量融资 → NaN。
+    来源：区国资委口径（本区定义）。零分母：任一期无存量融资 → NaN。
     """
     now = safe_divide(debt_rate_x_balance, debt_rated_balance)
     before = safe_divide(ly_debt_rate_x_balance, ly_debt_rated_balance)
@@ -633,13 +707,13 @@ def financing_cost_change_bp(debt_rate_x_balance, debt_rated_balance, ly_debt_ra
 @_explain(lambda debt_balance: debt_balance)
 def direct_financing_share(direct_debt_balance, debt_balance):
     """直接融资占比。公式：直接融资余额（债券、票据等）/ 融资余额 × 100。单位：%。方向：越高越好。
-    来源：区国资委口径（本项目定义）。零分母：无存量融资 → NaN。"""
+    来源：区国资委口径（本区定义）。零分母：无存量融资 → NaN。"""
     return safe_divide(direct_debt_balance, debt_balance) * 100.0
 
 
 def debt_due_12m(debt_due_12m):
     """一年内到期融资余额（含已逾期未还）。公式：Σ 到期日不晚于截至日后 12 个月的融资余额。
-    单位：万元。方向：越低越好。来源：区国资委口径（本项目定义）。"""
+    单位：万元。方向：越低越好。来源：区国资委口径（本区定义）。"""
     return _same(debt_due_12m)
 
 
@@ -652,21 +726,49 @@ def cash_to_short_term_debt(cash, short_term_borrowings, current_portion_long_te
     """现金短债比。
 
     公式：货币资金 / (短期借款 + 一年内到期的非流动负债 + 应付票据)。单位：倍。方向：越高越好（低于 1 有再融资压力）。
-    来源：市场通行口径（本项目采用，I）。零分母：短期债务为 0 → NaN。
+    来源：市场通行口径（本区采用，I）。零分母：短期债务为 0 → NaN。
     """
     return safe_divide(cash, _positive(_short_debt(short_term_borrowings, current_portion_long_term_debt,
                                                    notes_payable)))
 
 
-@_explain(lambda interest_expense: interest_expense, negative="利息支出为负")
-def interest_coverage(total_profit, interest_expense):
-    """已获利息倍数。
+@_blank_as_zero("capitalized_interest")
+@_explain(lambda interest_expense, capitalized_interest: interest_expense + capitalized_interest.fillna(0.0)
+          if isinstance(capitalized_interest, pd.Series) else interest_expense + np.nan_to_num(capitalized_interest),
+          negative="利息支出为负")
+def interest_coverage(total_profit, interest_expense, capitalized_interest):
+    """已获利息倍数（按利息发生额，含资本化利息）。
 
-    公式：(利润总额 + 利息支出) / 利息支出，利息支出取费用化利息支出（本年累计）。单位：倍。
-    方向：越高越好（为负即纳入重点监管）。来源：《中央企业综合绩效评价实施细则》(2006)（C2）。
-    零分母：利息支出为 0 → NaN。
+    定义：息税前利润对当期全部利息支出（费用化与资本化之和）的保障倍数，本年累计。
+    公式：(利润总额 + 费用化利息支出) / (费用化利息支出 + 资本化利息支出)。单位：倍。
+    方向：越高越好（为负即纳入本区重点监管）。
+    来源：《中央企业综合绩效评价实施细则》(2006) 已获利息倍数 = (利润总额 + 利息支出) / 利息支出（C2）；
+    分子的利息支出只加回计入利润的费用化部分，分母取利息发生额（含资本化利息）为本区定义。
+    零分母：利息合计为 0 → NaN。资本化利息支出未填 → 按 0 计并说明。
+    """
+    return safe_divide(total_profit + interest_expense, _positive(interest_expense + capitalized_interest))
+
+
+@_explain(lambda interest_expense: interest_expense, negative="利息支出为负")
+def interest_coverage_expensed(total_profit, interest_expense):
+    """已获利息倍数（仅费用化利息，备选口径，默认停用）。
+
+    公式：(利润总额 + 费用化利息支出) / 费用化利息支出（本年累计）。单位：倍。方向：越高越好。
+    来源：《中央企业综合绩效评价实施细则》(2006)（C2），利息支出取利润表费用化部分。零分母：利息支出为 0 → NaN。
     """
     return safe_divide(total_profit + interest_expense, _positive(interest_expense))
+
+
+@_explain(lambda current_liabilities: current_liabilities, negative="流动负债为负")
+def current_ratio(current_assets, current_liabilities):
+    """流动比率。
+
+    定义：期末流动资产对流动负债的保障程度，按百分数表示（与细则速动比率、现金流动负债比率的表示一致）。
+    公式：流动资产 / 流动负债 × 100。单位：%。方向：越高越好。
+    来源：本区定义（会计通行公式；国资委绩效评价细则的债务风险指标中无流动比率）。
+    零分母：流动负债为 0 或为负 → NaN。
+    """
+    return safe_divide(current_assets, _positive(current_liabilities)) * 100.0
 
 
 @_explain(lambda current_liabilities: current_liabilities, negative="流动负债为负")
@@ -702,8 +804,12 @@ def non_related_guarantee(non_related_guarantee_balance):
 
 
 def above_share_guarantee(above_share_guarantee_balance):
-    """超股比担保余额（担保金额 / 被担保债务 × 100 > 持股比例）。单位：万元。方向：越低越好。
-    来源：国资发财评规〔2021〕75号。"""
+    """超股比担保额。
+
+    定义：对有产权关系企业的担保中，超过按持股比例应承担部分的金额，逐笔计算后加总。
+    公式：Σ max(担保金额 − 持股比例 × 被担保债务, 0)。单位：万元。方向：越低越好（应为 0）。
+    来源：国资发财评规〔2021〕75号（不得对参股企业超股比担保，C）。零分母：不适用。
+    """
     return _same(above_share_guarantee_balance)
 
 
@@ -714,7 +820,8 @@ REGISTRY: dict[str, Callable] = {
     f.__name__: f
     for f in (
         total_profit, debt_to_asset_ratio, roe, operating_cash_ratio, rd_intensity, labour_productivity, roa,
-        cost_profit_margin, cash_earnings_coverage, state_capital_preservation_ratio, ipo_count, listing_pipeline,
+        cost_profit_margin, cash_earnings_coverage, state_capital_preservation_ratio,
+        state_capital_preservation_ratio_ytd, ipo_count, listing_pipeline,
         operating_profit_margin, cash_collection_ratio,
         projects_under_construction, project_total_investment, project_annual_plan, project_completed_ytd,
         investment_completion_rate, investment_pace_gap, city_key_project_count, city_key_completion_rate,
@@ -727,7 +834,8 @@ REGISTRY: dict[str, Callable] = {
         livelihood_task_count, livelihood_completion_rate, livelihood_pace_gap, public_project_completed_ytd,
         headcount_end, taxes_paid,
         interest_bearing_debt, interest_bearing_debt_ratio, composite_financing_cost, financing_cost_change_bp,
-        direct_financing_share, debt_due_12m, cash_to_short_term_debt, interest_coverage, quick_ratio,
+        direct_financing_share, debt_due_12m, cash_to_short_term_debt, interest_coverage, interest_coverage_expensed,
+        current_ratio, quick_ratio,
         cash_current_liabilities_ratio, guarantee_to_net_assets, non_related_guarantee, above_share_guarantee,
     )
 }
@@ -740,11 +848,23 @@ def inputs_of(func: Callable) -> list[str]:
     return list(inspect.signature(func).parameters)
 
 
-def _call(func: Callable, panel: pd.DataFrame):
+def _call(func: Callable, panel: pd.DataFrame, *, fill_blanks: bool = True):
     kwargs = {}
+    zero = getattr(func, "blank_as_zero", ()) if fill_blanks else ()
     for name in inputs_of(func):
-        kwargs[name] = panel[name] if name in panel.columns else pd.Series(np.nan, index=panel.index)
+        column = panel[name] if name in panel.columns else pd.Series(np.nan, index=panel.index)
+        kwargs[name] = column.astype(float).fillna(0.0) if name in zero else column
     return func(**kwargs)
+
+
+def _blank_note(func: Callable, panel: pd.DataFrame) -> pd.Series:
+    """「（资本化利息支出未填报，按 0 计）」 where a blank-as-zero input was blank, else ""."""
+    notes = pd.Series("", index=panel.index, dtype=object)
+    for name in getattr(func, "blank_as_zero", ()):
+        blank = panel[name].isna() if name in panel.columns else pd.Series(True, index=panel.index)
+        notes = notes.where(~blank.to_numpy(), notes + item_name(name) + "、")
+    has = notes.str.len() > 0
+    return notes.where(~has, "（" + notes.str.rstrip("、") + "未填报，按 0 计）")
 
 
 def _missing_reason(names: list[str]) -> str:
@@ -759,17 +879,24 @@ def _missing_reason(names: list[str]) -> str:
 
 
 def _reasons(func: Callable, panel: pd.DataFrame, values: pd.Series) -> pd.Series:
-    reasons = pd.Series("", index=panel.index, dtype=object)
+    reasons = _blank_note(func, panel)
     nan_rows = values.isna().to_numpy()
     if not nan_rows.any():
         return reasons
-    names = [n for n in inputs_of(func) if n not in _CONTEXT]
+    reasons[nan_rows] = ""
+    applies = getattr(func, "applies", None)
+    outside = (~_call(applies, panel).astype(bool)).to_numpy() if applies is not None else np.zeros(len(panel), bool)
+    zero = set(getattr(func, "blank_as_zero", ()))
+    names = [n for n in inputs_of(func) if n not in _CONTEXT and n not in zero]
     missing = pd.DataFrame({n: (panel[n].isna() if n in panel.columns else True) for n in names},
                            index=panel.index)
     denominator = getattr(func, "denominator", None)
     den = _call(denominator, panel) if denominator is not None else None
     negative = getattr(func, "negative_reason", "分母为负")
     for pos in np.flatnonzero(nan_rows):
+        if outside[pos]:
+            reasons.iat[pos] = func.not_applicable_reason
+            continue
         row_missing = [n for n in names if bool(missing.iat[pos, names.index(n)])]
         if row_missing:
             reasons.iat[pos] = _missing_reason(row_missing)

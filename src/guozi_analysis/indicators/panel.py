@@ -48,6 +48,8 @@ BALANCE_ITEMS: dict[str, str] = {
     "long_term_borrowings": "长期借款",
     "bonds_payable": "应付债券",
     "other_interest_bearing_debt": "其他带息负债",
+    "lease_liabilities": "租赁负债",  # issue 19
+    "perpetual_bonds": "永续债",  # issue 19
     "total_equity": "所有者权益合计",
     "minority_equity": "少数股东权益",
     "paid_in_capital": "实收资本",
@@ -56,6 +58,7 @@ BALANCE_ITEMS: dict[str, str] = {
 #: Year-to-date flows (本年累计).
 FLOW_ITEMS: dict[str, str] = {
     "revenue": "营业总收入",
+    "operating_revenue": "营业收入",  # issue 19
     "operating_cost": "营业成本",
     "taxes_and_surcharges": "税金及附加",
     "selling_expenses": "销售费用",
@@ -88,6 +91,9 @@ PEOPLE_ITEMS: dict[str, str] = {
     "headcount_avg": "本年平均从业人数",
 }
 FINANCIAL_ITEMS: dict[str, str] = {**BALANCE_ITEMS, **FLOW_ITEMS, **PEOPLE_ITEMS}
+#: Optional adjustment items that count as 0 when blank (issue 19): the district sums the groups' reported values.
+BLANK_AS_ZERO_ITEMS = ("lease_liabilities", "perpetual_bonds", "capitalized_interest",
+                       "state_capital_objective_increase", "state_capital_objective_decrease")
 
 #: Detail-table aggregates (Chinese names used in reasons and headers).
 DETAIL_ITEMS: dict[str, str] = {
@@ -126,7 +132,7 @@ DETAIL_ITEMS: dict[str, str] = {
     "guarantee_count": "担保笔数",
     "non_related_guarantee_balance": "对非关联企业担保余额",
     "non_related_guarantee_count": "对非关联企业担保笔数",
-    "above_share_guarantee_balance": "超股比担保余额",
+    "above_share_guarantee_balance": "超股比担保额",
     "above_share_guarantee_count": "超股比担保笔数",
     "idle_asset_count": "待盘活资产项目数",
     "idle_in_progress_count": "推进中盘活项目数",
@@ -287,6 +293,10 @@ def _financial_block(tables: Mapping[str, pd.DataFrame], month: str, entities: p
     groups = entities.index[entities["level"].eq("group")]
     if len(groups):
         out.loc[DISTRICT_ID] = values.reindex(groups).sum(skipna=False)
+        zero = list(BLANK_AS_ZERO_ITEMS)
+        reported = values.reindex(groups)["total_assets"].notna().all()
+        if reported:
+            out.loc[DISTRICT_ID, zero] = values.reindex(groups)[zero].sum(min_count=1)
     return out
 
 
@@ -380,9 +390,11 @@ def _guarantee_measures(rows: pd.DataFrame) -> pd.DataFrame:
     relation = text_column(rows, "relation")
     non_related = relation.eq("非关联企业").fillna(False)
     pct = num_column(rows, "shareholding_pct")
-    covered = amount / debt.where(debt > 0) * 100.0
-    # A guarantee to a non-related firm is its own (stricter) breach, counted once, not again as above-share.
-    above = ((covered > pct + 1e-9) & ~non_related).fillna(False).to_numpy()
+    # 超股比担保额 (issue 19) = 担保金额 − 持股比例 × 被担保债务; a guarantee to a non-related firm is its own
+    # (stricter) breach, counted once, not again as above-share.
+    excess = (amount - pct / 100.0 * debt).to_numpy()
+    above = ((excess > 1e-6) & ~non_related.to_numpy())
+    above = np.where(np.isnan(excess), False, above)
     nr = non_related.to_numpy()
     a = amount.to_numpy()
     return pd.DataFrame({
@@ -390,7 +402,7 @@ def _guarantee_measures(rows: pd.DataFrame) -> pd.DataFrame:
         "guarantee_count": np.ones(len(rows)),
         "non_related_guarantee_balance": np.where(nr, a, 0.0),
         "non_related_guarantee_count": nr.astype(float),
-        "above_share_guarantee_balance": np.where(above, a, 0.0),
+        "above_share_guarantee_balance": np.where(above, excess, 0.0),
         "above_share_guarantee_count": above.astype(float),
     }, index=rows.index)
 

@@ -63,6 +63,7 @@ __all__ = [
     "check_periods",
     "check_cross_table",
     "check_unit_jumps",
+    "check_optional_items",
     "validate_tables",
 ]
 
@@ -127,6 +128,9 @@ RULES: dict[str, tuple[str, str]] = {
     "guarantor_unknown": (ERROR, "担保人不在名录中"),
     "beneficiary_unknown": (WARNING, "被担保人编码不在名录中"),
     "unit_jump": (WARNING, "疑似单位错误（约 1 万倍跳变）"),
+    # issue 19: optional 快报 items with a defined treatment when blank
+    "blank_counted_as_zero": (WARNING, "调整项未填，按 0 计"),
+    "operating_revenue_missing": (WARNING, "营业收入未填"),
 }
 
 #: Warning rules whose row is dropped (not quarantined): the row is a copy, not data.
@@ -160,7 +164,10 @@ _FIN_NON_NEGATIVE = (
     "admin_expenses", "rd_expenses", "interest_expense", "capitalized_interest", "employee_compensation",
     "depreciation", "taxes_paid", "rd_investment", "cash_from_sales", "operating_cash_inflow",
     "headcount_end", "headcount_avg",
+    "operating_revenue", "lease_liabilities", "perpetual_bonds",  # issue 19
 )
+#: Money fields of other tables that may be negative (issue 19: a guaranteed party's net assets).
+_MAY_BE_NEGATIVE = {"guarantees": {"beneficiary_net_assets"}}
 
 #: ``{table: {field: (low, high)}}`` bounds other than "not negative".
 _BOUNDS = {
@@ -361,7 +368,7 @@ def contract_schema(name: str):
     bounds = _BOUNDS.get(name, {})
     non_negative = set(_FIN_NON_NEGATIVE) if name == "financials" else {
         f.name for f in t.fields if f.is_money or f.dtype == "int" or (name == "livelihood" and f.dtype == "float")
-    }
+    } - _MAY_BE_NEGATIVE.get(name, set())
     ranges = {f: [pa.Check.in_range(*bounds[f])] for f in bounds}
     ranges |= {f: [pa.Check.ge(0)] for f in non_negative if f not in bounds}
     return contract.pandera_schema(name, coerce=False, unique_keys=False, extra_checks=ranges)
@@ -793,6 +800,47 @@ def check_cross_table(tables: dict[str, pd.DataFrame], *, roster=None) -> list[F
 
 
 # ---------------------------------------------------------------------------
+# optional 快报 items (issue 19)
+
+#: Optional adjustment items that count as 0 when blank, and what they feed (for the message).
+BLANK_AS_ZERO = {
+    "capitalized_interest": "已获利息倍数的分母",
+    "lease_liabilities": "带息负债",
+    "perpetual_bonds": "带息负债",
+    "state_capital_objective_increase": "国有资本保值增值率",
+    "state_capital_objective_decrease": "国有资本保值增值率",
+}
+
+
+def check_optional_items(df: pd.DataFrame, name: str = "financials") -> list[Finding]:
+    """Warnings for optional 快报 items left blank: adjustment items count as 0; a blank 营业收入 is
+    never replaced by 营业总收入, so the indicators on 营业收入 are not computed for that row.
+
+    A column absent from the whole file gives one warning for the column, a blank cell one per row.
+    """
+    if name != "financials" or df.empty:
+        return []
+    loc = _Locator(df, name)
+    findings: list[Finding] = []
+    items = {**BLANK_AS_ZERO, "operating_revenue": None}
+    for field, feeds in items.items():
+        label = loc.labels[field]
+        if feeds is None:
+            rule = "operating_revenue_missing"
+            text = (f"「{label}」未填：营业收入增长率、营业现金比率、研发经费投入强度、周转率等以营业收入为分母的指标"
+                    f"不计算，也不以营业总收入代替")
+        else:
+            rule = "blank_counted_as_zero"
+            text = f"「{label}」未填，按 0 计入{feeds}；如有发生额请补报"
+        if field not in df.columns:
+            findings.append(loc.column_finding(rule, f"缺少「{label}」列：{text}", field=field))
+            continue
+        for idx in df.index[df[field].isna().to_numpy()]:
+            findings.append(loc.finding(idx, rule, f"{loc.where(idx)}{text}", field=field))
+    return findings
+
+
+# ---------------------------------------------------------------------------
 # everything
 
 
@@ -828,5 +876,6 @@ def validate_tables(
         findings += check_ytd_monotonic(df, name, history=hist)
         findings += check_period_continuity(df, name, history=hist)
         findings += check_unit_jumps(df, name, history=hist)
+        findings += check_optional_items(df, name)
     findings += check_cross_table(tables, roster=roster)
     return findings

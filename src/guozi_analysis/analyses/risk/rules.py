@@ -49,6 +49,8 @@ CHECK_NAMES = frozenset({
     "financing_cost_above_median",
     "guarantee_non_related",
     "guarantee_above_share",
+    "guarantee_to_distressed",
+    "guarantee_financial_subsidiary",
     "consecutive_losses",
 })
 LEVELS = ("district", "group", "enterprise")
