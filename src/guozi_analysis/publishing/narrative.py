@@ -45,7 +45,7 @@ DISTRICT_ID = "DISTRICT"
 
 #: Chinese names of the shared tables a fact may come from.
 SOURCE_TABLES_ZH = {
-    "indicators": "指标表（64项指标）",
+    "indicators": "指标表",
     "line_items": "指标面板（报表项目与明细汇总）",
     "narrative_items": "总结口径汇总表",
     "narrative_targets": "年度目标表",

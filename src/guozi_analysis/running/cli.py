@@ -454,7 +454,7 @@ def build_parser() -> ChineseArgumentParser:
     p.add_argument("data", nargs="?", metavar="收件目录", help=_DATA_HELP)
     p.add_argument("--findings", metavar="文件", help="完整问题清单 CSV 的输出路径（默认写在该收件目录的加工数据旁）")
 
-    p = _add(sub, "catalogue", "以 CSV 打印指标目录（六张报表、64项指标）", _cmd_catalogue)
+    p = _add(sub, "catalogue", "以 CSV 打印指标目录（六张报表的64项指标及补充的流动比率、国有资本保值增值率预计数）", _cmd_catalogue)
     p.add_argument("--english", action="store_true", help=_ENGLISH_HELP)
 
     p = _add(sub, "indicators", "计算某期全部指标，写出 indicators.csv 与 Excel", _cmd_indicators)

@@ -80,7 +80,7 @@ def open_context(*, period: str, entity_id: str = "DISTRICT", processed_dir: str
 
 
 def _configure_display() -> None:
-    """In a notebook kernel, show whole tables (the 64 indicators fit); never touches other processes."""
+    """In a notebook kernel, show whole tables (the whole catalogue fits); never touches other processes."""
 
     if "ipykernel" not in sys.modules:
         return
