@@ -897,7 +897,10 @@ def _expected_period(path: Path) -> tuple[str | None, str | None]:
     """The month of the file's folder (``YYYY-MM``) and the month in its file name, where there are."""
     m = _MONTH_DIR.match(path.parent.name.strip())
     folder = f"{m.group(1)}-{m.group(2)}" if m else None
-    name = period_in_text(path.stem)
+    # a full date in the name (报送日期 such as 2022-12-05 or 20221205) is not the period
+    stem = re.sub(r"(?<!\d)20\d{2}\s*[-_./年]?\s*\d{1,2}\s*[-_./月]?\s*\d{1,2}\s*日|(?<!\d)20\d{2}[-_./]\d{1,2}[-_./]\d{1,2}"
+                  r"(?!\d)|(?<!\d)20\d{6}(?!\d)", " ", path.stem)
+    name = period_in_text(stem)
     return folder, name
 
 
