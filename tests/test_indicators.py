@@ -284,7 +284,7 @@ def test_disabled_indicator_functions(tables, indicator_id):
 
 def test_output_shape_and_levels(result):
     assert list(result.columns) == ["entity_id", "entity_name", "level", "period", "indicator_id", "name_zh",
-                                    "table", "value", "unit", "reason"]
+                                    "table", "value", "unit", "reason", "basis"]
     assert len(result) == 4 * N_ENABLED
     levels = result.drop_duplicates("entity_id").set_index("entity_id")["level"].to_dict()
     assert levels == {"DISTRICT": "district", "G01": "group", "G01-01": "enterprise", "G02": "group"}

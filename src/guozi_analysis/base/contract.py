@@ -26,6 +26,9 @@ __all__ = [
     "money_fields",
     "pandera_schema",
     "render_contract_markdown",
+    "SUPPLEMENTARY_TABLES",
+    "INTAKE_TABLES",
+    "KUAIBAO_LAYOUT_MD",
 ]
 
 #: Allowed field types. ``period`` is a ``YYYY-MM`` or ``YYYY-MM-Hn`` string.
@@ -456,6 +459,21 @@ _TARGETS = Table(
     "区国资委下达的年度目标；enterprise_id 为 DISTRICT 表示全区目标。目标值按“计量单位”列计量。",
 )
 
+# --- issue 14: 上年同期 figures reported with the current 快报 (begin) ---------------------------
+_FINANCIALS_LY = Table(
+    "financials_ly",
+    "财务快报上年同期",
+    "monthly",
+    ("enterprise_id", "period"),
+    (_eid(), _p(desc="本期 YYYY-MM（数值为上年同期数）"),
+     *(Field(f.name, f.label_zh, f.dtype, f.unit, False, f.vocabulary, f.description_zh) for f in _FIN_FIELDS[2:])),
+    "本期快报所附的上年同期数（快报“上年同期累计数”列，或列式报送的“财务快报上年同期”工作表）：期间为本期，"
+    "数值为上年同月的期末数/本年累计数（已按重述、合并口径调整）。计算同比增长时优先使用本表，缺失时取上年报送的快报。",
+)
+#: Tables a district may send beside the core tables (not in :data:`TABLES`: no template sheet, no demo rows).
+SUPPLEMENTARY_TABLES: dict[str, Table] = {_FINANCIALS_LY.name: _FINANCIALS_LY}
+# --- issue 14 (end) -------------------------------------------------------------------------------
+
 #: Every contract table by name, in the contract's order.
 TABLES: dict[str, Table] = {
     t.name: t
@@ -478,10 +496,14 @@ TABLES: dict[str, Table] = {
 }
 
 
+#: Every table intake reads: the core tables, then the supplementary ones (issue 14).
+INTAKE_TABLES: dict[str, Table] = {**TABLES, **SUPPLEMENTARY_TABLES}
+
+
 def table(name: str) -> Table:
     """The contract table called ``name`` (KeyError with a Chinese message otherwise)."""
     try:
-        return TABLES[name]
+        return INTAKE_TABLES[name]
     except KeyError:
         raise KeyError(f"数据契约中没有表 {name}；可用的表：{', '.join(TABLES)}") from None
 
@@ -566,7 +588,7 @@ def render_contract_markdown() -> str:
         lines.append(
             f"| `{t.name}` | {t.label_zh} | {_FREQ_ZH[t.frequency]} | {', '.join(t.key)} | {len(t.fields)} |"
         )
-    for i, t in enumerate(TABLES.values(), start=1):
+    for i, t in enumerate(INTAKE_TABLES.values(), start=1):  # issue 14: supplementary tables too
         lines += [
             "",
             f"## {i}. {t.label_zh}（`{t.name}`）",
@@ -584,4 +606,50 @@ def render_contract_markdown() -> str:
                 f"| `{f.name}` | {f.label_zh} | {_DTYPE_ZH[f.dtype]} | {f.unit or ''} | "
                 f"{'是' if f.required else '否'} | {_md_escape(vocab)} | {_md_escape(f.description_zh)} |"
             )
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + KUAIBAO_LAYOUT_MD  # issue 14
+
+
+# --- issue 14: the standard 财务快报 layout and cell semantics, documented (begin) -------------------
+KUAIBAO_LAYOUT_MD = """
+## 附录 A　财务快报标准格式（财务软件导出的“快报式”报表）
+
+除上述列式报表（第 1 行表头、每行一家企业）外，财务快报也可按财务软件导出的**快报式**报送：
+**一张工作表（或一个文件）只含一家企业**，工作表名、文件名不限，按内容识别。
+
+- **表头区**（表格上方）：`编制单位：<企业名称>` 和/或 `企业编码：<编码>`；期间（如 `2022年11月`、
+  `2022-11`）；`金额单位：元`（可为 元、千元、万元、亿元，缺省按万元）。可选 `版本：2` 或“更正”字样。
+- **表头行**：`项目`，以及数值列 `本月数`（或 `本月`、`期末数`、`期末余额`）、`本年累计数`（或 `本年累计`）、
+  `上年同期累计数`（或 `上年同期`、`上年同期数`）；可选 `行次`、`计量单位` 列。某行“计量单位”填写时
+  （如人数填 `人`、比率填 `%`），以该行单位为准，不按金额单位换算。
+- **项目识别**：按 `params/kuaibao_items.yaml` 的同义词表匹配项目名称（忽略空格、全半角、行首序号与
+  “其中：”“减：”“加：”等前缀），或按该文件中本区约定的行次。**不认识的项目逐项列入问题清单**，不静默丢弃；
+  一个字段匹配到两行且数值不同为错误。
+- **取哪一列**：财务快报表中**资产负债类项目**（期末余额）与从业人员期末人数取 `本月数`（期末数）列
+  ——若该列为空而 `本年累计数` 有值，取后者并给出警告；**损益、现金流等本年累计项目**及本年平均从业人数取
+  `本年累计数` 列。`上年同期累计数` 列按同样规则写入“财务快报上年同期”表（`financials_ly`）：
+  资产负债类为上年同月末数，累计项目为上年同期累计数。
+- **换算**：金额一律换算为万元（元 ÷ 10000）。
+
+## 附录 B　上年同期数与同比口径
+
+同比增长率（如营业收入增长率 = 本年累计 ÷ 上年同期累计 − 1）所用的上年同期数，**优先取本期报送的上年同期数**
+（快报式的 `上年同期累计数` 列，或列式报送中名为“财务快报上年同期”的工作表，表头与财务快报相同、期间填本期）；
+缺失时才取上年同月报送并已入库的快报。上年报送的数不反映其后的重述、合并、划转，故以本期报送为准。
+指标输出的“同比口径”列逐企业说明所用来源：`上年同期数取自本期快报` 或 `上年同期数取自上年报送`。
+
+## 附录 C　单元格的读取规则
+
+- 数字按单元格的数字格式读取：百分比格式的 0.0617 与数值 6.17、文本 `6.17%` 在单位为 % 的列中同为 6.17。
+- 单位为 % 的列（持股比例、利率）中，未设百分比格式、且介于 0 与 1 之间（含 1）的数值**有两种读法**
+  （如 0.7 可能是 0.7% 或 70%），列为错误并给出两种读法，不作猜测；请改填 70 或 `0.7%`。
+- 全角数字与标点（`１２３．４`、`，`）按半角读取；科学计数法（`1.2E+05`）照常读取；
+  `—`、`-`、`/`、`无`、`N/A`、`#N/A`、`#DIV/0!` 等占位或错误值按空值处理（错误值另有警告），不以 0 代替。
+- 单元格内写明单位的金额（`1,234.5万元`、`12.3亿`）按其单位换算为万元并给出警告；单位无法识别为错误。
+- 期间以文本或日期填写。数值形式的期间（Excel 会把 `2022.10` 存成 2022.1）无法区分 1 月与 10 月，列为错误，
+  绝不按 1 月读取；`2022.11`、`2022.12`、`202211` 等无歧义的数值期间可读，并给出警告。
+- 期间同时从单元格、文件名与所在文件夹（`YYYY-MM`）读取，任何不一致即为该文件的错误，该文件不入库。
+- 同一批次中，同一企业、同一报表、同一期间收到多份文件时，标明更正（文件名含“更正”“修订”、`版本` 单元格、
+  或“(1)”等后一份副本）或文件修改时间较晚者为准；问题清单逐一列出每次替代。更正版中未通过校验的行
+  不会删除此前已接收的同一行：原行继续有效，直至收到通过校验的新版本，问题清单对此逐行说明。
+"""
+# --- issue 14 (end) ----------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from guozi_analysis.indicators.catalogue import Catalogue, load_catalogue
-from guozi_analysis.indicators.panel import item_name, line_items
+from guozi_analysis.indicators.panel import item_name, line_items, ly_basis
 
 __all__ = [
     "safe_divide",
@@ -916,12 +916,12 @@ def compute_from_panel(panel: pd.DataFrame, *, catalogue: Catalogue | None = Non
     catalogue = catalogue or load_catalogue()
     panel = panel.reset_index(drop=True)
     columns = ["entity_id", "entity_name", "level", "period", "indicator_id", "name_zh", "table", "value",
-               "unit", "reason"]
+               "unit", "reason", "basis"]  # basis: issue 14, where a growth rate's 上年同期数 came from
     specs = catalogue.enabled()
     if not specs:
         return pd.DataFrame(columns=columns)
     n = len(panel)
-    values, reasons = [], []
+    values, reasons, bases = [], [], []
     for spec in specs:
         func = REGISTRY.get(spec.id)
         if func is None:
@@ -930,6 +930,7 @@ def compute_from_panel(panel: pd.DataFrame, *, catalogue: Catalogue | None = Non
         raw = np.where(np.isfinite(raw), raw, np.nan)
         values.append(raw)
         reasons.append(_reasons(func, panel, pd.Series(raw, index=panel.index)).to_numpy())
+        bases.append(np.where(np.isnan(raw), "", ly_basis(panel, inputs_of(func)).to_numpy()))  # issue 14
     k = len(specs)
 
     def per_spec(attr):
@@ -949,6 +950,7 @@ def compute_from_panel(panel: pd.DataFrame, *, catalogue: Catalogue | None = Non
         "value": np.concatenate(values),
         "unit": per_spec("unit"),
         "reason": pd.array(np.concatenate(reasons), dtype="string"),
+        "basis": pd.array(np.concatenate(bases), dtype="string"),
     })
     return out[columns]
 
@@ -958,8 +960,9 @@ def compute_indicators(tables: Mapping[str, pd.DataFrame], *, period: str, roste
     """Every enabled indicator for every entity (enterprises, groups, ``DISTRICT``) in one period.
 
     Returns a tidy frame with columns ``entity_id, entity_name, level, period, indicator_id, name_zh,
-    table, value, unit, reason``; ``reason`` is Chinese text where ``value`` is NaN (「未报送（缺少：…）」,
-    「分母为零」, 「缺少上年同期数据」, 「平均净资产为负」 …) and empty otherwise.
+    table, value, unit, reason, basis``; ``reason`` is Chinese text where ``value`` is NaN (「未报送（缺少：…）」,
+    「分母为零」, 「缺少上年同期数据」, 「平均净资产为负」 …) and empty otherwise; ``basis`` says, for an
+    indicator reading 上年同期数, whether they came from this period's 快报 or last year's filing.
     """
     panel = line_items(tables, period=period, roster=roster)
     return compute_from_panel(panel, catalogue=catalogue)

@@ -7,7 +7,10 @@
 * every 财务快报 line item **as reported** for the closed month of the period (a group's own
   consolidated row; ``DISTRICT`` = the sum of the groups' rows, NaN if any group is missing);
 * ``open_<item>``: balance-sheet items at the previous year end (年初数), for averages;
-* ``ly_<item>``: every 快报 item for the same month last year, for growth rates;
+* ``ly_<item>``: every 快报 item for the same month last year, for growth rates — the 上年同期数
+  reported with this period's 快报 (table ``financials_ly``) where there is one, else last year's
+  filing; ``ly_reported_items`` / ``ly_partly_reported_items`` name the items taken (wholly /
+  for some groups of ``DISTRICT``) from this period's 快报 (see :func:`ly_basis`);
 * detail-table aggregates (projects, equity investments, funds, listings, debts, credit lines,
   ratings, guarantees, idle assets, reforms, livelihood tasks) summed over each entity's whole
   subtree (itself and every descendant, by the roster's parent codes); ``DISTRICT`` = the sum over
@@ -300,6 +303,65 @@ def _financial_block(tables: Mapping[str, pd.DataFrame], month: str, entities: p
     return out
 
 
+# --- issue 14: 上年同期数 reported with the current 快报 take precedence (begin) --------------------
+LY_BASIS_REPORTED = "上年同期数取自本期快报"
+LY_BASIS_FILED = "上年同期数取自上年报送"
+LY_BASIS_MIXED = "上年同期数部分取自本期快报、部分取自上年报送"
+
+
+def _last_year_block(tables: Mapping[str, pd.DataFrame], month: str, ly_month: str,
+                     entities: pd.DataFrame) -> pd.DataFrame:
+    """``ly_<item>`` per entity: this period's reported 上年同期数 where present, else last year's filing."""
+    items = list(FINANCIAL_ITEMS)
+    filed = _financial_block(tables, ly_month, entities)
+    rows = _rows_for(tables, "financials_ly", _monthly_labels(month))
+    if rows is None:
+        out = filed.add_prefix("ly_")
+        out["ly_reported_items"] = ""
+        out["ly_partly_reported_items"] = ""
+        return out
+    reported = pd.DataFrame({c: num_column(rows, c) for c in items})
+    reported.index = rows["enterprise_id"].astype("string").str.strip().to_numpy()
+    reported = reported.loc[~reported.index.duplicated(keep="last")].reindex(entities.index)
+    use = reported.notna()
+    values = reported.where(use, filed)
+    groups = entities.index[entities["level"].eq("group")]
+    partly = pd.DataFrame(False, index=entities.index, columns=items)
+    if len(groups) and DISTRICT_ID in values.index:
+        values.loc[DISTRICT_ID] = values.reindex(groups).sum(skipna=False)
+        g_use = use.reindex(groups).fillna(False)
+        use.loc[DISTRICT_ID] = g_use.all()
+        partly.loc[DISTRICT_ID] = g_use.any() & ~g_use.all()
+    cols = np.array(items, dtype=object)
+    out = values.add_prefix("ly_")
+    out["ly_reported_items"] = [",".join(cols[m]) for m in use.to_numpy(bool)]
+    out["ly_partly_reported_items"] = [",".join(cols[m]) for m in partly.to_numpy(bool)]
+    return out
+
+
+def ly_basis(panel: pd.DataFrame, ly_inputs: Iterable[str]) -> pd.Series:
+    """Per panel row: where the 上年同期数 of ``ly_inputs`` (``ly_<item>`` columns) came from (Chinese text)."""
+    items = [c[3:] for c in ly_inputs if c.startswith("ly_") and c[3:] in FINANCIAL_ITEMS]
+    out = pd.Series("", index=panel.index, dtype=object)
+    if not items:
+        return out
+    full = panel.get("ly_reported_items", pd.Series("", index=panel.index)).fillna("").astype(str)
+    part = panel.get("ly_partly_reported_items", pd.Series("", index=panel.index)).fillna("").astype(str)
+    have = panel[[f"ly_{i}" for i in items if f"ly_{i}" in panel.columns]].notna().all(axis=1)
+    for pos, (f, p, ok) in enumerate(zip(full, part, have)):
+        if not ok:
+            continue
+        fs, ps = set(f.split(",")) - {""}, set(p.split(",")) - {""}
+        if all(i in fs for i in items):
+            out.iat[pos] = LY_BASIS_REPORTED
+        elif any(i in fs or i in ps for i in items):
+            out.iat[pos] = LY_BASIS_MIXED
+        else:
+            out.iat[pos] = LY_BASIS_FILED
+    return out
+# --- issue 14 (end) ---------------------------------------------------------------------------------
+
+
 def _project_measures(rows: pd.DataFrame) -> pd.DataFrame:
     status = text_column(rows, "status")
     active = status.isin(["新开工", "续建", "竣工"]).fillna(False).to_numpy()
@@ -587,7 +649,7 @@ def line_items(tables: Mapping[str, pd.DataFrame], *, period: str, roster: pd.Da
 
     current = _financial_block(tables, month, entities)
     opening = _financial_block(tables, open_month, entities)[list(BALANCE_ITEMS)].add_prefix("open_")
-    last_year = _financial_block(tables, ly_month, entities).add_prefix("ly_")
+    last_year = _last_year_block(tables, month, ly_month, entities)  # issue 14
     details = _detail_block(tables, p, entities, pairs, month=month, as_of=as_of)
     ly_debt = _debt_cost_block(tables, ly_month, entities, pairs, "ly_")
     targets = _target_block(tables, _periods.parse_period(month).year, entities)

@@ -54,6 +54,8 @@ import pandas as pd
 
 from guozi_analysis.base import config, contract
 from guozi_analysis.base.store import atomic_write_bytes, write_table
+from guozi_analysis.intake import kuaibao
+from guozi_analysis.intake.cells import normalise_text, parse_number, parse_period, period_in_text
 from guozi_analysis.intake.validate import (
     DROP_RULES,
     ERROR,
@@ -84,6 +86,7 @@ IGNORED_SHEETS = frozenset({"填报说明", "说明"})
 TEMPLATE_KEYWORD = "guozi-template"
 
 _MONEY_FACTORS = {"元": 1e-4, "千元": 0.1, "万元": 1.0, "百万元": 100.0, "亿元": 1e4}
+MONEY_FACTORS = _MONEY_FACTORS
 _UNIT_TOKEN = re.compile(r"^(?:单位\s*[:：]\s*)?([^\s:：]*)\s*$")
 _HEADER_UNIT = re.compile(r"^(.*?)\s*[（(]\s*(?:单位\s*[:：]\s*)?([^()（）]{1,4})\s*[)）]\s*$")
 _MISSING_TEXT = frozenset({"", "-", "--", "—", "——", "/", "\\"})
@@ -190,11 +193,12 @@ class _Sheet:
     frame: pd.DataFrame
     submitted: int
     dropped: int
+    meta: dict | None = None  # issue 14: the 快报 header (names, codes, period, version) of a 快报-layout sheet
 
 
 def _lookup_maps() -> dict[str, dict[str, str]]:
     maps = {}
-    for name, t in contract.TABLES.items():
+    for name, t in contract.INTAKE_TABLES.items():
         m = {}
         for f in t.fields:
             m[f.name] = f.name
@@ -210,14 +214,14 @@ def _norm_header(text: str) -> str:
 
 def _table_of_sheet(title: str) -> str | None:
     key = title.strip()
-    for name, t in contract.TABLES.items():
+    for name, t in contract.INTAKE_TABLES.items():
         if key in (name, t.label_zh):
             return name
     return None
 
 
 def _table_of_filename(stem: str) -> str | None:
-    hits = [(len(tok), name) for name, t in contract.TABLES.items() for tok in (name, t.label_zh) if tok in stem]
+    hits = [(len(tok), name) for name, t in contract.INTAKE_TABLES.items() for tok in (name, t.label_zh) if tok in stem]
     return max(hits)[1] if hits else None
 
 
@@ -247,29 +251,9 @@ def _unit_of(text) -> str | None:
 
 
 def _parse_number(v):
-    """``(float | None, issue)`` where issue is None, 'text' or 'bad'."""
-    if v is None:
-        return None, None
-    t = type(v)
-    if t is float or t is int:
-        return float(v), None
-    if isinstance(v, bool):
-        return None, "bad"
-    if isinstance(v, (int, float, np.number)):
-        return float(v), None
-    if isinstance(v, str):
-        s = v.strip().replace("\u3000", "")
-        if s in _MISSING_TEXT:
-            return None, None
-        pct = s.endswith(("%", "％"))
-        if pct:
-            s = s[:-1].strip()
-        if _NUMBER.match(s):
-            return float(s), "text"
-        if _THOUSANDS.match(s.replace("，", ",")):
-            return float(s.replace("，", ",").replace(",", "")), "text"
-        return None, "bad"
-    return None, "bad"
+    """``(float | None, issue)`` where issue is None, 'text' or 'bad' (units ignored; see :func:`cells.parse_number`)."""
+    x, issue, _unit = parse_number(v)
+    return x, ("bad" if issue == "error_value" else issue)
 
 
 def _parse_bool(v):
@@ -328,18 +312,8 @@ def _parse_str(v):
 
 
 def _parse_period(v, half_monthly: bool):
-    if v is None:
-        return None, None
-    if isinstance(v, (datetime, date)) and not half_monthly:
-        return f"{v.year:04d}-{v.month:02d}", None
-    s = str(v).strip().upper()
-    if not s:
-        return None, None
-    m = re.fullmatch(r"(\d{4})\s*(?:[-/.年])\s*(\d{1,2})\s*月?\s*(?:-?\s*(H[12]))?", s)
-    if m:
-        base = f"{m.group(1)}-{int(m.group(2)):02d}"
-        return (f"{base}-{m.group(3)}" if m.group(3) else base), None
-    return str(v).strip(), None  # left to the period_format rule
+    """``(label, issue)``: see :func:`guozi_analysis.intake.cells.parse_period` (2022.1 is ambiguous, never January)."""
+    return parse_period(v, half_monthly)
 
 
 _BAD_RULE = {"float": "not_a_number", "int": "not_an_integer", "bool": "not_a_bool", "date": "not_a_date"}
@@ -370,7 +344,7 @@ class _Reader:
 
     # -- one sheet ----------------------------------------------------------------
     def sheet(self, rows: list, name: str, sheet: str, *, merged: list[str] = (),
-              cached: list | None = None) -> _Sheet | None:
+              cached: list | None = None, formats: list | None = None) -> _Sheet | None:
         t = contract.table(name)
         ctx = {"sheet": sheet, "table": name}
         header = list(rows[0]) if rows else []
@@ -461,6 +435,7 @@ class _Reader:
                           *[pos[f.name] for f in t.fields if f.dtype == "str" and f.name in pos][:2]})
         kept: list[tuple] = []
         kept_cached: list[tuple] = []
+        kept_formats: list[tuple] = []
         numbers: list[int] = []
         dropped = 0
         submitted = 0
@@ -485,11 +460,72 @@ class _Reader:
             if cached is not None:
                 crow = cached[k] if k < len(cached) else ()
                 kept_cached.append(tuple(crow) + (None,) * max(0, width - len(crow)))
-        frame = self._typed(kept, kept_cached if cached is not None else None, numbers, pos, factors, t, sheet)
+            if formats is not None:
+                frow = formats[k] if k < len(formats) else ()
+                kept_formats.append(tuple(frow) + (None,) * max(0, width - len(frow)))
+        frame = self._typed(kept, kept_cached if cached is not None else None, numbers, pos, factors, t, sheet,
+                            formats=kept_formats if formats is not None else None)
         return _Sheet(name, sheet, frame, submitted, dropped)
 
+    # -- the 快报 layout (issue 14) -----------------------------------------------------
+    def kuaibao_sheet(self, rows: list, formats: list | None, head, title: str, *,
+                      cached: list | None = None) -> list[_Sheet]:
+        """One enterprise's 快报 (see :mod:`guozi_analysis.intake.kuaibao`): a financials row and, when the
+        sheet has a 上年同期 column, a financials_ly row; the enterprise is resolved later against the roster."""
+        ctx = {"sheet": title, "table": "financials"}
+        first = len(self.findings)
+        if cached is not None:
+            swapped = 0
+            out = []
+            for k, r in enumerate(rows):
+                crow = cached[k] if k < len(cached) else ()
+                new = []
+                for j, v in enumerate(r):
+                    if isinstance(v, str) and v.startswith("=") and j < len(crow) and crow[j] is not None:
+                        new.append(crow[j])
+                        swapped += 1
+                    else:
+                        new.append(v)
+                out.append(tuple(new))
+            rows = out
+            if swapped:
+                self.add("formula_cached", f"工作表「{title}」有 {swapped} 个公式单元格，已读取其计算结果；建议粘贴为数值", **ctx)
+
+        def add(rule, message, **kw):
+            self.add(rule, f"工作表「{title}」（快报格式）{message}", **{**ctx, **kw})
+
+        periods = list(dict.fromkeys(p for p, _ in head.periods))
+        if not periods:
+            add("kuaibao_period_missing", "表头区未写期间（如“2022年11月”），无法确定期间，未入库；请在表头写明期间")
+        elif len(periods) > 1:
+            add("kuaibao_period_conflict", f"表头区写有不同的期间（{'、'.join(periods)}），无法确定期间，未入库",
+                value="、".join(periods))
+        codes = list(dict.fromkeys(head.codes))
+        if len(codes) > 1:
+            add("enterprise_mismatch", f"表头区写有不同的企业编码（{'、'.join(codes)}），无法确定企业，未入库",
+                value="、".join(codes))
+        current, last_year, _rows = kuaibao.parse(rows, formats, head, add)
+        period = periods[0] if len(periods) == 1 else None
+        eid = codes[0] if len(codes) == 1 else None
+        meta = {"names": list(dict.fromkeys(head.names)), "codes": codes, "period": period,
+                "version": head.version, "correction": head.correction, "header_row": head.header_row + 1}
+
+        def frame_for(name: str, values: dict) -> pd.DataFrame:
+            t = contract.table(name)
+            row = tuple([eid, period] + [None if values.get(f.name) is kuaibao.BAD else values.get(f.name)
+                                         for f in t.fields[2:]])
+            pos = {f.name: i for i, f in enumerate(t.fields)}
+            return self._typed([row], None, [head.header_row + 1], pos, {}, t, title)
+
+        sheets = [_Sheet("financials", title, frame_for("financials", current), 1, 0, meta)]
+        if head.ly_col is not None and any(v is not None and v is not kuaibao.BAD for v in last_year.values()):
+            sheets.append(_Sheet("financials_ly", title, frame_for("financials_ly", last_year), 1, 0, meta))
+        meta["errors"] = [f for f in self.findings[first:] if f.is_error]
+        return sheets
+
     # -- typing ---------------------------------------------------------------------
-    def _typed(self, rows, cached, numbers, pos, factors, t: contract.Table, sheet: str) -> pd.DataFrame:
+    def _typed(self, rows, cached, numbers, pos, factors, t: contract.Table, sheet: str, *,
+               formats=None) -> pd.DataFrame:
         n = len(rows)
         data: dict[str, object] = {}
         ctx = {"sheet": sheet, "table": t.name}
@@ -517,23 +553,59 @@ class _Reader:
                         values[i] = cv
             if f.dtype in ("float", "int"):
                 out = np.full(n, np.nan)
+                pct_field = f.unit == "%"
+                col_fmts = [fr[j] for fr in formats] if formats is not None and pct_field else None
+                cfactor = factors.get(f.name, 1.0)
                 for i, v in enumerate(values):
-                    if v is _FORMULA_ERROR:
+                    if v is _FORMULA_ERROR or v is None:
                         continue
-                    x, issue = _parse_number(v)
+                    fmt = col_fmts[i] if col_fmts is not None else None
+                    if (type(v) is float or type(v) is int) and fmt is None:  # the common case, fast
+                        x, issue, unit = float(v), None, None
+                    else:
+                        x, issue, unit = parse_number(v, fmt)
+                    where = {"row": numbers[i], "column": f.label_zh, "value": v,
+                             "enterprise_id": _s(eids[i]), "period": _s(pers[i])}
+                    if issue == "error_value":
+                        self._note(ctx, f, "cell_error_value", numbers[i],
+                                   f"「{f.label_zh}」有 Excel 错误值（如“{v}”），按空值处理；请检查公式")
+                        continue
                     if issue == "bad" or (f.dtype == "int" and x is not None and not float(x).is_integer()):
                         rule = "not_a_number" if issue == "bad" else "not_an_integer"
                         if f.dtype == "int" and issue == "bad":
                             rule = "not_an_integer"
                         self.add(rule, f"工作表「{sheet}」第 {numbers[i]} 行「{f.label_zh}」为“{v}”，{_BAD_TEXT[f.dtype]}",
-                                 row=numbers[i], column=f.label_zh, value=v,
-                                 enterprise_id=_s(eids[i]), period=_s(pers[i]), **ctx)
+                                 **where, **ctx)
                         continue
-                    if issue == "text" and not self.is_csv:
+                    if issue == "text" and not self.is_csv and unit is None:
                         self._note(ctx, f, "number_as_text", numbers[i],
                                    f"「{f.label_zh}」有数字以文本形式存储（如“{v}”），已按数值读取")
-                    if x is not None:
-                        out[i] = x
+                    if x is None:
+                        continue
+                    if pct_field:
+                        if unit not in (None, "%"):
+                            self.add("unit_mismatch", f"工作表「{sheet}」第 {numbers[i]} 行「{f.label_zh}」为“{v}”，"
+                                     f"写有金额单位“{unit}”，但该列单位为 %", **where, **ctx)
+                            continue
+                        if unit is None and 0 < x <= 1:
+                            self.add("percent_ambiguous", f"工作表「{sheet}」第 {numbers[i]} 行「{f.label_zh}」为 {x:g}，"
+                                     f"该列以百分数填写（0—100），{x:g} 有两种读法：{x:g}% 或 {x * 100:g}%；"
+                                     f"系统不作猜测，请改填 {x * 100:g}（表示 {x * 100:g}%）或“{x:g}%”", **where, **ctx)
+                            continue
+                    elif f.is_money:
+                        if unit == "%":
+                            self.add("unit_mismatch", f"工作表「{sheet}」第 {numbers[i]} 行「{f.label_zh}」为“{v}”（百分数），"
+                                     "但该列是金额", **where, **ctx)
+                            continue
+                        if unit is not None:
+                            self._note(ctx, f, "unit_in_cell", numbers[i],
+                                       f"「{f.label_zh}」有单元格写明了单位（如“{v}”），已按其单位换算为万元")
+                            x = x * MONEY_FACTORS[unit] / cfactor
+                    elif unit is not None and (unit != "%" or f.unit is not None):
+                        self.add("unit_mismatch", f"工作表「{sheet}」第 {numbers[i]} 行「{f.label_zh}」为“{v}”，"
+                                 f"单位“{unit}”与该列单位“{f.unit or '无'}”不符", **where, **ctx)
+                        continue
+                    out[i] = x
                 if f.name in factors and factors[f.name] != 1.0:
                     out = out * factors[f.name]
                 data[f.name] = pd.array(out, dtype="Float64").astype("float64") if f.dtype == "float" else \
@@ -547,6 +619,16 @@ class _Reader:
                     continue
                 if f.dtype == "period":
                     x, issue = _parse_period(v, t.frequency == "half_monthly")
+                    if issue == "ambiguous":
+                        self.add("period_ambiguous", f"工作表「{sheet}」第 {numbers[i]} 行「{f.label_zh}」为数值 {v}：Excel 会把"
+                                 f"输入的 2022.10 存成 2022.1，无法判断是 1 月还是 10 月，未按任何月份读取；请将期间单元格"
+                                 "设为文本并填写如 2022-10", row=numbers[i], column=f.label_zh, value=v,
+                                 enterprise_id=_s(eids[i]), **ctx)
+                        out_list.append(None)
+                        continue
+                    if issue == "numeric":
+                        self._note(ctx, f, "period_numeric", numbers[i],
+                                   f"「{f.label_zh}」以数值填写（如 {v}），已读作 {x}；请改为文本 YYYY-MM")
                 else:
                     x, issue = parser(v)
                 if issue == "bad":
@@ -638,22 +720,21 @@ def _sniff(data: bytes, suffix: str) -> str:
     return "other"
 
 
-def read_submission(path: Path | str, *, stored_name: str | None = None,
-                    data: bytes | None = None) -> tuple[dict[str, pd.DataFrame], list[Finding], dict[str, tuple[int, int]]]:
-    """Read one submitted file (xlsx or csv) into typed contract tables.
+@dataclass
+class _FileRead:
+    """One file read but not yet validated: its sheets, the reader (findings) and what the content says."""
 
-    Returns ``(tables, findings, counts)``: ``tables`` maps table name to a typed frame with
-    ``source_file`` (``stored_name``), ``source_sheet`` and ``source_row`` (Excel row number);
-    ``counts`` maps table name to ``(submitted rows, dropped rows)``. Never raises for bad input.
-    """
-    path = Path(path)
+    sheets: list[_Sheet]
+    reader: _Reader
+    kind: str
+
+    @property
+    def tables(self) -> set[str]:
+        return {sh.table for sh in self.sheets}
+
+
+def _read_file(path: Path, stored: str, data: bytes) -> _FileRead:
     display = path.name
-    stored = stored_name or display
-    if data is None:
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            return {}, [make_finding("file_missing", f"无法读取文件 {display}：{exc.strerror or exc}", file=display)], {}
     reader = _Reader(display, stored, is_csv=False)
     kind = _sniff(data, path.suffix.lower())
     sheets: list[_Sheet] = []
@@ -664,19 +745,25 @@ def read_submission(path: Path | str, *, stored_name: str | None = None,
                 or "EncryptedPackage".encode("utf-16-le") in data:
             reader.add("file_encrypted", f"工作簿 {display} 设置了打开密码，无法读取；请取消密码后重新报送")
         else:
-            reader.add("file_legacy_xls", f"文件 {display} 为旧版 .xls 格式，请在 Excel 中另存为 .xlsx 后报送")
+            sheets = _read_calamine(data, reader, "旧版 Excel（.xls）")
     elif kind == "zip":
         sheets = _read_xlsx(data, reader)
     elif kind == "csv":
         reader.is_csv = True
         sheets = _read_csv(data, path, reader)
+    elif _looks_text(data):
+        reader.is_csv = True
+        sheets = _read_csv(data, path, reader, renamed=True)
     else:
-        what = "CSV/文本" if _looks_text(data) else "其他格式"
         reader.add("file_not_excel", f"文件 {display} 的扩展名为 {path.suffix or '（无）'}，但内容不是 Excel 工作簿"
-                   f"（看起来是{what}文件）；请用模板填报并保存为 .xlsx")
+                   "（看起来是其他格式文件）；请用模板填报并保存为 .xlsx")
+    return _FileRead(sheets, reader, kind)
+
+
+def _assemble(read: _FileRead) -> tuple[dict[str, pd.DataFrame], dict[str, tuple[int, int]]]:
     tables: dict[str, pd.DataFrame] = {}
     counts: dict[str, tuple[int, int]] = {}
-    for sh in sheets:
+    for sh in read.sheets:
         if sh.table in tables:  # two sheets for one table: read both
             tables[sh.table] = pd.concat([tables[sh.table], sh.frame], ignore_index=True)
             s, d = counts[sh.table]
@@ -684,10 +771,200 @@ def read_submission(path: Path | str, *, stored_name: str | None = None,
         else:
             tables[sh.table] = sh.frame
             counts[sh.table] = (sh.submitted, sh.dropped)
-    if kind in ("zip", "csv") and not reader.findings_fatal() and sum(s for s, _ in counts.values()) == 0 \
-            and not any(f.rule == "sheet_missing" for f in reader.findings):
-        reader.add("file_no_data", f"文件 {display} 没有任何数据行")
-    return tables, reader.findings, counts
+    reader = read.reader
+    if read.kind in ("zip", "csv", "ole", "other") and not reader.findings_fatal() \
+            and sum(s for s, _ in counts.values()) == 0 \
+            and not any(f.rule in ("sheet_missing", "file_not_excel", "file_unknown_table") for f in reader.findings):
+        reader.add("file_no_data", f"文件 {reader.display} 没有任何数据行")
+    return tables, counts
+
+
+def read_submission(path: Path | str, *, stored_name: str | None = None, data: bytes | None = None,
+                    roster: pd.DataFrame | None = None
+                    ) -> tuple[dict[str, pd.DataFrame], list[Finding], dict[str, tuple[int, int]]]:
+    """Read one submitted file (xlsx, xls, ods or csv) into typed contract tables.
+
+    Returns ``(tables, findings, counts)``: ``tables`` maps table name to a typed frame with
+    ``source_file`` (``stored_name``), ``source_sheet`` and ``source_row`` (Excel row number);
+    ``counts`` maps table name to ``(submitted rows, dropped rows)``. ``roster`` (企业名录 rows) lets a
+    快报-layout sheet that names its enterprise only by 编制单位 be resolved to its code. Never raises
+    for bad input.
+    """
+    path = Path(path)
+    display = path.name
+    stored = stored_name or display
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            return {}, [make_finding("file_missing", f"无法读取文件 {display}：{exc.strerror or exc}", file=display)], {}
+    read = _read_file(path, stored, data)
+    _resolve_enterprises(read, path, roster)
+    tables, counts = _assemble(read)
+    return tables, read.reader.findings, counts
+
+
+# --- issue 14: cross-checks of enterprise and period ------------------------------------------------
+
+
+def _norm_name(text) -> str:
+    """A name for matching: NFKC (full-/half-width brackets alike), no spaces, no brackets' width."""
+    return re.sub(r"\s+", "", normalise_text(str(text))) if not _blank(text) else ""
+
+
+def _resolve_enterprises(read: _FileRead, path: Path, roster: pd.DataFrame | None) -> None:
+    """Give each 快报-layout sheet its enterprise code, checked against 编制单位, 企业编码, file name and roster."""
+    kb = {}
+    for sh in read.sheets:
+        if sh.meta is not None:
+            kb.setdefault(sh.sheet, []).append(sh)
+    if not kb:
+        return
+    reader = read.reader
+    have_roster = roster is not None and len(roster) and "enterprise_id" in roster.columns
+    ids: set[str] = set()
+    by_name: dict[str, str] = {}
+    parents: dict[str, str | None] = {}
+    names: dict[str, str] = {}
+    if have_roster:
+        for r in roster.itertuples(index=False):
+            eid = _s(getattr(r, "enterprise_id", None))
+            if eid is None:
+                continue
+            ids.add(eid)
+            parents[eid] = _s(getattr(r, "parent_id", None))
+            for col in ("name", "short_name"):
+                nm = _norm_name(getattr(r, col, None))
+                if nm:
+                    by_name.setdefault(nm, eid)
+            names[eid] = _s(getattr(r, "name", None)) or eid
+    stem = _norm_name(path.stem)
+    in_name = {e for e in ids if re.search(rf"(?<![A-Za-z0-9-]){re.escape(e)}(?![A-Za-z0-9-])", path.stem)}
+    in_name |= {e for nm, e in by_name.items() if len(nm) >= 4 and nm in stem}
+    for title, shs in kb.items():
+        meta = shs[0].meta
+        ctx = {"sheet": title, "table": "financials"}
+        codes = meta["codes"]
+        code = codes[0] if len(codes) == 1 else None
+        by_cells: list[tuple[str, str | None]] = [(n, by_name.get(_norm_name(n))) for n in meta["names"]]
+        eid = code
+        problem = None
+        if len(codes) > 1:
+            problem = "codes"
+        for text, matched in by_cells:
+            if not have_roster:
+                continue
+            if matched is None:
+                reader.add("enterprise_mismatch" if code else "enterprise_unresolved",
+                           f"工作表「{title}」编制单位“{text}”不在企业名录中（已忽略全角/半角括号与空格）"
+                           + (f"，与企业编码 {code} 无法相互印证" if code else "，无法确定企业编码")
+                           + "，未入库；请按名录填写编制单位", value=text, **ctx)
+                problem = "name"
+            elif code is not None and matched != code:
+                reader.add("enterprise_mismatch", f"工作表「{title}」编制单位“{text}”在企业名录中为 {matched}，"
+                           f"但表头企业编码为 {code}，无法确定是哪家企业，未入库", value=text, **ctx)
+                problem = "conflict"
+            elif code is None:
+                eid = matched
+                reader.add("enterprise_matched", f"工作表「{title}」未写企业编码，编制单位“{text}”按企业名录匹配为 "
+                           f"{matched}（{names.get(matched, matched)}）", value=text, enterprise_id=matched, **ctx)
+        if eid is None and problem is None:
+            reader.add("enterprise_unresolved", f"工作表「{title}」表头区没有编制单位或企业编码"
+                       + ("" if have_roster else "，且未找到企业名录") + "，无法确定企业，未入库", **ctx)
+        if eid is not None and len(kb) == 1 and in_name and problem is None:
+            anc, cur = set(), parents.get(eid)
+            while cur and cur not in anc:
+                anc.add(cur)
+                cur = parents.get(cur)
+            if eid not in in_name and not (in_name & anc):
+                shown = "、".join(f"{e}（{names.get(e, e)}）" for e in sorted(in_name))
+                reader.add("enterprise_mismatch", f"文件名“{path.name}”指向 {shown}，但工作表「{title}」的企业为 {eid}"
+                           f"（{names.get(eid, eid)}），文件与内容不符，未入库", value=path.name, **ctx)
+                problem = "file"
+        if problem is not None:
+            eid = eid if problem == "file" else None
+        for sh in shs:
+            sh.frame["enterprise_id"] = pd.Series([eid] * len(sh.frame), dtype="object").astype("str") \
+                if eid is not None else sh.frame["enterprise_id"]
+        meta["enterprise_id"] = eid
+        meta["errors"] = meta.get("errors", []) + [f for f in reader.findings if f.is_error and f.sheet == title]
+
+
+_MONTH_DIR = re.compile(r"^(\d{4})[-_.年]?(0[1-9]|1[0-2])月?$")
+
+
+def _expected_period(path: Path) -> tuple[str | None, str | None]:
+    """The month of the file's folder (``YYYY-MM``) and the month in its file name, where there are."""
+    m = _MONTH_DIR.match(path.parent.name.strip())
+    folder = f"{m.group(1)}-{m.group(2)}" if m else None
+    # a full date in the name (报送日期 such as 2022-12-05 or 20221205) is not the period
+    stem = re.sub(r"(?<!\d)20\d{2}\s*[-_./年]?\s*\d{1,2}\s*[-_./月]?\s*\d{1,2}\s*日|(?<!\d)20\d{2}[-_./]\d{1,2}[-_./]\d{1,2}"
+                  r"(?!\d)|(?<!\d)20\d{6}(?!\d)", " ", path.stem)
+    name = period_in_text(stem)
+    return folder, name
+
+
+def _check_periods(read: _FileRead, path: Path) -> None:
+    """Period in the cells vs file name vs folder: any disagreement is an error for every table of the file."""
+    folder, in_name = _expected_period(path)
+    reader = read.reader
+    if folder and in_name and folder != in_name:
+        for name in sorted(read.tables) or [None]:
+            reader.add("period_mismatch", f"文件 {path.name} 的文件名期间为 {in_name}，但位于文件夹 {path.parent.name}"
+                       f"（{folder}），无法确定期间，该文件不入库；请放入正确的期间文件夹", table=name,
+                       value=in_name)
+        return
+    expected = folder or in_name
+    if expected is None:
+        return
+    source = f"文件夹 {path.parent.name}" if folder else f"文件名 {path.name}"
+    for sh in read.sheets:
+        t = contract.table(sh.table)
+        if "period" not in t.field_names or t.frequency not in ("monthly", "half_monthly") or not len(sh.frame):
+            continue
+        months = sorted({str(p)[:7] for p in sh.frame["period"] if not _blank(p) and str(p) not in ("None", "nan")})
+        other = [m for m in months if m != expected]
+        if other:
+            reader.add("period_mismatch", f"文件 {path.name} 工作表「{sh.sheet}」单元格中的期间为 {'、'.join(other)}，"
+                       f"与{source}（{expected}）不符；为免覆盖其他月份，该文件的全部数据不入库，请核对期间后重新报送",
+                       sheet=sh.sheet, value="、".join(other))
+            for name in sorted(read.tables):
+                reader.add("period_mismatch", f"文件 {path.name} 因期间与{source}不符，「{contract.table(name).label_zh}」"
+                           "不入库", table=name, value="、".join(other))
+            return
+
+
+# --- issue 14: versions within one batch ------------------------------------------------------------
+_CORRECTION_WORDS = ("更正", "修订", "修正", "更新", "补正", "替换")
+_COPY_MARK = re.compile(r"(?:[(（]\s*(\d{1,2})\s*[)）]|[-_ ]?副本|[-_ ]?[vV](\d{1,2})|第\s*(\d{1,2})\s*版)\s*$")
+
+
+def _version_of(path: Path, read: _FileRead) -> tuple[int, int, str]:
+    """``(marked as correction, version number, why)`` from the file name and the 快报 header."""
+    stem = path.stem.strip()
+    marked = any(w in stem for w in _CORRECTION_WORDS)
+    number = 0
+    why = []
+    if marked:
+        why.append("文件名标明更正")
+    m = _COPY_MARK.search(stem)
+    if m:
+        marked = True
+        number = int(next((g for g in m.groups() if g), "1"))
+        why.append(f"文件名标明为后一份副本（{m.group(0).strip()}）")
+    for sh in read.sheets:
+        meta = sh.meta or {}
+        if meta.get("correction"):
+            marked = True
+            why.append("表头标明更正")
+        v = meta.get("version")
+        if v:
+            d = re.search(r"\d+", normalise_text(str(v)))
+            if d:
+                number = max(number, int(d.group(0)))
+                marked = marked or int(d.group(0)) > 1
+                why.append(f"版本 {v}")
+    return int(marked), number, "、".join(dict.fromkeys(why))
 
 
 def _looks_text(data: bytes) -> bool:
@@ -705,22 +982,22 @@ def _looks_text(data: bytes) -> bool:
             return False
 
 
-def _read_csv(data: bytes, path: Path, reader: _Reader) -> list[_Sheet]:
-    name = _table_of_filename(path.stem)
-    if name is None:
-        reader.add("file_unknown_table", f"无法从文件名 {path.name} 判断是哪张报表；CSV 文件名须包含表名，"
-                   "如“财务快报_G01_2022-11.csv”或“financials.csv”")
-        return []
+def _decode_text(data: bytes) -> str | None:
+    """CSV text in UTF-8 (with or without BOM), GBK or GB18030; ``None`` when none of them fits."""
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def _read_csv(data: bytes, path: Path, reader: _Reader, *, renamed: bool = False) -> list[_Sheet]:
     if b"\x00" in data[:4096]:
         reader.add("file_not_excel", f"文件 {path.name} 不是文本 CSV 文件")
         return []
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
+    text = _decode_text(data)
+    if text is None:
         reader.add("file_corrupt", f"文件 {path.name} 的编码无法识别（应为 UTF-8 或 GBK）")
         return []
     try:
@@ -728,9 +1005,94 @@ def _read_csv(data: bytes, path: Path, reader: _Reader) -> list[_Sheet]:
     except csv.Error as exc:
         reader.add("file_corrupt", f"文件 {path.name} 不是有效的 CSV：{exc}")
         return []
+    name = None if renamed else _table_of_filename(path.stem)
+    if name in (None, "financials") and kuaibao.detect(rows) is not None:
+        return reader.kuaibao_sheet(rows, None, kuaibao.detect(rows), path.stem)
+    if name is None:
+        name = _table_by_header(rows, path.stem)
+        if name is None:
+            if renamed:
+                what = "CSV/文本"
+                reader.add("file_not_excel", f"文件 {path.name} 的扩展名为 {path.suffix or '（无）'}，但内容不是 Excel 工作簿"
+                           f"（看起来是{what}文件），表头也无法对应任何报表；请用模板填报并保存为 .xlsx")
+            else:
+                reader.add("file_unknown_table", f"无法从文件名 {path.name} 或表头判断是哪张报表；CSV 文件名须包含表名，"
+                           "如“财务快报_G01_2022-11.csv”或“financials.csv”，或第 1 行为模板表头")
+            return []
+        reader.add("sheet_recognised", f"文件 {path.name} 按表头识别为「{contract.table(name).label_zh}」"
+                   + ("（扩展名不是 .csv，内容为 CSV 文本）" if renamed else "") + "，已读取；请核对",
+                   table=name)
     sheet = contract.table(name).label_zh
     sh = reader.sheet(rows, name, sheet)
     return [sh] if sh else []
+
+
+def _table_by_header(rows: list[tuple], title: str = "") -> str | None:
+    """The contract table whose Chinese headers the first rows carry (≥ 60 % of its required columns), else None."""
+    best: tuple[float, str] | None = None
+    for k in range(min(3, len(rows))):
+        keys = {_norm_header(str(v)) for v in rows[k] if not _blank(v)}
+        keys |= {_norm_header(m.group(1)) for v in rows[k] if not _blank(v)
+                 for m in [_HEADER_UNIT.match(str(v).strip())] if m}
+        if len(keys) < 2:
+            continue
+        for name, t in contract.INTAKE_TABLES.items():
+            required = [f for f in t.fields if f.required]
+            hit = sum(_norm_header(f.label_zh) in keys for f in required)
+            if hit >= max(2, 0.6 * len(required)):
+                score = hit / len(required)
+                if name == "financials_ly" and "上年" not in title:
+                    continue
+                if name == "financials" and "上年" in title:
+                    continue
+                if best is None or score > best[0]:
+                    best = (score, name)
+    return best[1] if best else None
+
+
+def _holds_data(rows: list[tuple]) -> bool:
+    """True when a sheet has a number anywhere (a sheet of notes has none)."""
+    return any(isinstance(v, (int, float)) and not isinstance(v, bool) for r in rows for v in r)
+
+
+def _has_percent(name: str) -> bool:
+    return any(f.unit == "%" for f in contract.table(name).fields)
+
+
+def _read_one_sheet(reader: _Reader, title: str, rows: list[tuple], *, hidden: bool, get_formats,
+                    merged: list[str] = (), cached: list | None = None) -> tuple[str | None, list[_Sheet]]:
+    """One sheet: by its name, else by the 快报 layout, else by its header row; a sheet of data never skipped."""
+    name = _table_of_sheet(title)
+    if name in (None, "financials"):
+        head = kuaibao.detect(rows)
+        if head is not None:
+            if hidden:
+                reader.add("sheet_hidden", f"工作表「{title}」处于隐藏状态，已照常读取；请确认其内容应当报送",
+                           sheet=title, table="financials")
+            return "financials", reader.kuaibao_sheet(rows, get_formats(), head, title, cached=cached)
+    if name is None:
+        if title.strip() in IGNORED_SHEETS:
+            return None, []
+        name = _table_by_header(rows, title)
+        if name is None:
+            if _holds_data(rows):
+                reader.add("sheet_unknown_data", f"工作表「{title}」{'（隐藏）' if hidden else ''}含有数据，但工作表名和表头"
+                           "都无法对应任何报表，未读取；请将工作表改名为报表名（"
+                           f"{'、'.join(t.label_zh for t in contract.TABLES.values())}）或使用模板表头",
+                           sheet=title)
+            elif not hidden and any(not _blank(v) for r in rows for v in r):
+                reader.add("sheet_unknown", f"工作表「{title}」不是报表工作表，已忽略"
+                           f"（报表工作表名为：{'、'.join(t.label_zh for t in contract.TABLES.values())}）",
+                           sheet=title)
+            return None, []
+        reader.add("sheet_recognised", f"工作表「{title}」{'（隐藏）' if hidden else ''}的名称不是报表名，按表头识别为"
+                   f"「{contract.table(name).label_zh}」并已读取；请核对，并建议改回报表名", sheet=title, table=name)
+    elif hidden:
+        reader.add("sheet_hidden", f"工作表「{title}」处于隐藏状态，已照常读取；请确认其内容应当报送",
+                   sheet=title, table=name)
+    formats = get_formats() if _has_percent(name) else None
+    sh = reader.sheet(rows, name, title, merged=merged, cached=cached, formats=formats)
+    return name, ([sh] if sh else [])
 
 
 def _merged_refs(zf: zipfile.ZipFile, ws) -> list[str]:
@@ -752,6 +1114,49 @@ def _sheet_rows(ws) -> list[tuple]:
     return [tuple(r) for r in ws.iter_rows(values_only=True)]
 
 
+def _sheet_formats(ws) -> list[tuple]:
+    """The number format of every cell (a second pass over the sheet; only where formats matter)."""
+    try:
+        ws.reset_dimensions()
+    except AttributeError:
+        pass
+    return [tuple(getattr(c, "number_format", None) for c in r) for r in ws.iter_rows()]
+
+
+def _read_calamine(data: bytes, reader: _Reader, what: str) -> list[_Sheet]:
+    """Legacy .xls and .ods workbooks (python-calamine: values without number formats)."""
+    import python_calamine  # deferred: heavy dependency, loaded on first use
+
+    display = reader.display
+    try:
+        wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        metas = list(wb.sheets_metadata)
+    except Exception as exc:  # noqa: BLE001 - any reader failure is a finding
+        reader.add("file_legacy_xls", f"文件 {display} 为 {what} 格式，但无法读取（{type(exc).__name__}）；"
+                   "请在 Excel 中另存为 .xlsx 后报送")
+        return []
+    reader.add("file_no_formats", f"文件 {display} 为 {what} 格式，已读取；该格式的数字格式（如百分比格式）无法识别，"
+               "百分比请填百分数（如 6.17），建议另存为 .xlsx")
+    sheets: list[_Sheet] = []
+    found = False
+    for meta in metas:
+        title = meta.name
+        hidden = "visible" not in str(getattr(meta, "visible", "visible")).lower()
+        try:
+            rows = [tuple(None if (isinstance(v, str) and v == "") else v for v in r)
+                    for r in wb.get_sheet_by_name(title).to_python()]
+        except Exception as exc:  # noqa: BLE001
+            reader.add("file_corrupt", f"工作表「{title}」无法读取（{type(exc).__name__}: {exc}）", sheet=title)
+            continue
+        name, got = _read_one_sheet(reader, title, rows, hidden=hidden, get_formats=lambda: None)
+        found = found or name is not None
+        sheets += got
+    if not found:
+        reader.add("sheet_missing", f"工作簿 {display} 中没有任何报表工作表；工作表须命名为："
+                   f"{'、'.join(t.label_zh for t in contract.TABLES.values())}")
+    return sheets
+
+
 def _read_xlsx(data: bytes, reader: _Reader) -> list[_Sheet]:
     import openpyxl  # deferred: heavy dependency, loaded on first use
 
@@ -766,6 +1171,9 @@ def _read_xlsx(data: bytes, reader: _Reader) -> list[_Sheet]:
                    "可能是上传或拷贝中断；请重新导出后报送")
         return []
     if "xl/workbook.xml" not in zf.namelist():
+        if "content.xml" in zf.namelist() and b"opendocument.spreadsheet" in zf.read("mimetype")[:100] \
+                if "mimetype" in zf.namelist() else False:
+            return _read_calamine(data, reader, "OpenDocument（.ods）")
         reader.add("file_not_excel", f"文件 {display} 是压缩包，但不是 Excel 工作簿（缺少 xl/workbook.xml）")
         return []
     try:
@@ -780,18 +1188,7 @@ def _read_xlsx(data: bytes, reader: _Reader) -> list[_Sheet]:
         found: set[str] = set()
         for ws in wb.worksheets:
             title = ws.title
-            name = _table_of_sheet(title)
             hidden = getattr(ws, "sheet_state", "visible") != "visible"
-            if name is None:
-                if title.strip() not in IGNORED_SHEETS and not hidden:
-                    reader.add("sheet_unknown", f"工作表「{title}」不是报表工作表，已忽略"
-                               f"（报表工作表名为：{'、'.join(t.label_zh for t in contract.TABLES.values())}）",
-                               sheet=title)
-                continue
-            if hidden:
-                reader.add("sheet_hidden", f"工作表「{title}」处于隐藏状态，已照常读取；请确认其内容应当报送",
-                           sheet=title, table=name)
-            found.add(name)
             try:
                 rows = _sheet_rows(ws)
                 cached = None
@@ -799,13 +1196,15 @@ def _read_xlsx(data: bytes, reader: _Reader) -> list[_Sheet]:
                     if cached_wb is None:
                         cached_wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
                     cached = _sheet_rows(cached_wb[title])
-                sh = reader.sheet(rows, name, title, merged=_merged_refs(zf, ws), cached=cached)
+                name, got = _read_one_sheet(reader, title, rows, hidden=hidden, get_formats=lambda ws=ws: _sheet_formats(ws),
+                                            merged=_merged_refs(zf, ws), cached=cached)
             except Exception as exc:  # noqa: BLE001
                 reader.add("file_corrupt", f"工作表「{title}」无法读取（{type(exc).__name__}: {exc}）", sheet=title,
-                           table=name)
+                           table=_table_of_sheet(title))
                 continue
-            if sh is not None:
-                sheets.append(sh)
+            if name is not None:
+                found.add(name)
+            sheets += got
         missing = [n for n in expected if n not in found]
         for n in missing:
             reader.add("sheet_missing", f"工作簿 {display} 缺少模板中的工作表「{contract.table(n).label_zh}」",
@@ -874,6 +1273,7 @@ _QUARANTINE_COLUMNS = {
 }
 _LOG_COLUMNS = {
     "seq": "Int64", "source_file": "str", "original_name": "str", "sha256": "str", "received_on": "str",
+    "received_at": "str", "file_mtime": "str",
     "table": "str", "enterprise_id": "str", "period": "str", "submitted_rows": "Int64", "accepted_rows": "Int64",
     "quarantined_rows": "Int64", "status": "str", "superseded_by": "str",
 }
@@ -896,7 +1296,7 @@ def load_processed(processed_dir: Path | None = None, *, tables: list[str] | Non
     """The processed history: ``{table name: frame}`` for every dataset present (latest submissions only)."""
     d = Path(processed_dir or config.PROCESSED_DIR)
     out = {}
-    for name in tables or list(contract.TABLES):
+    for name in tables or list(contract.INTAKE_TABLES):
         p = d / f"{name}.parquet"
         if p.exists():
             out[name] = pd.read_parquet(p)
@@ -932,7 +1332,8 @@ def _expand(paths) -> list[Path]:
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            out += sorted((q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".csv")
+            out += sorted((q for q in p.rglob("*") if q.is_file()
+                           and q.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".csv", ".ods", ".txt")
                            and not q.name.startswith(("~$", "."))), key=_intake_order)
         else:
             out.append(p)
@@ -942,7 +1343,8 @@ def _expand(paths) -> list[Path]:
 def _dedupe(findings: list[Finding]) -> list[Finding]:
     """Drop a required_missing finding where the cell already has a parse error."""
     parse = {(f.file, f.sheet, f.row, f.column) for f in findings
-             if f.rule in ("not_a_number", "not_an_integer", "not_a_bool", "not_a_date", "formula_no_value")}
+             if f.rule in ("not_a_number", "not_an_integer", "not_a_bool", "not_a_date", "formula_no_value",
+                           "period_ambiguous", "percent_ambiguous", "unit_mismatch")}
     blocked_cols = {(f.sheet, f.column) for f in findings if f.rule in ("column_missing", "column_renamed")}
     out = []
     for f in findings:
@@ -977,6 +1379,40 @@ def _day(today) -> date:
     return today
 
 
+def _roster_frame(*parts) -> pd.DataFrame | None:
+    frames = [p for p in parts if p is not None and len(p) and "enterprise_id" in p.columns]
+    if not frames:
+        return None
+    cols = ["enterprise_id", "name", "short_name", "parent_id"]
+    out = pd.concat([f[[c for c in cols if c in f.columns]] for f in frames], ignore_index=True)
+    return out.drop_duplicates("enterprise_id", keep="last")
+
+
+@dataclass
+class _Received:
+    path: Path
+    sha: str
+    stored: str
+    read: _FileRead
+    mtime: float
+    version: tuple[int, int, str]
+    at: int = 0
+
+
+def _order_key(item: _Received) -> tuple:
+    """Roster first (by name or by content), then migrated history, then each period folder; within a folder a
+    file marked as a correction (or a higher version) after the original, then the later file (mtime), then name."""
+    name = item.path.name.lower()
+    if "roster" in name or "企业名录" in name or "roster" in item.read.tables:
+        rank = 0
+    elif "history" in item.path.parts:
+        rank = 1
+    else:
+        rank = 2
+    marked, number, _why = item.version
+    return rank, str(item.path.parent), marked, number, item.mtime, item.path.name
+
+
 def ingest(
     paths,
     *,
@@ -990,10 +1426,17 @@ def ingest(
     ``roster`` overrides the roster used for the enterprise checks (default: the processed
     ``roster`` dataset plus any 企业名录 sheet in the files). ``today`` is the reference date of
     the future-period rule. Never raises for bad input; see the module docstring.
+
+    Every file is read first; then they are taken roster first (by file name or content), then
+    history, then folder by folder, a correction after its original (see :func:`_order_key`). When a
+    later file of the batch replaces rows an earlier one gave, a ``version_superseded`` finding says
+    which and why. A correction's rows that fail validation never delete the version accepted before:
+    it stays in force (``correction_kept_previous``).
     """
     raw_store = Path(raw_store)
     processed_dir = Path(processed_dir)
     day = _day(today)
+    received_at = datetime.now().isoformat(timespec="seconds")
     report = IngestReport()
     store = load_processed(processed_dir)
     original = dict(store)
@@ -1008,13 +1451,17 @@ def ingest(
     seq = int(log["seq"].max()) + 1 if len(log) else 1
     unit_rows: list[dict] = []
     known_sha = set(log["sha256"].dropna().astype("str"))
-    for path in _expand(paths):
+    received: list[_Received] = []
+    position: dict[int, int] = {}  # id(FileResult) → the file's place in the input (the report keeps that order)
+    for at, path in enumerate(_expand(paths)):
         try:
             data = path.read_bytes()
+            mtime = path.stat().st_mtime
         except OSError as exc:
             f = make_finding("file_missing", f"文件 {path} 不存在或无法读取（{exc.strerror or exc}）", file=path.name)
             report.findings.append(f)
             report.files.append(FileResult(str(path), None, None, "已拒收", errors=1))
+            position[id(report.files[-1])] = at
             continue
         sha = hashlib.sha256(data).hexdigest()
         stored = _store_raw(path, data, sha, raw_store)
@@ -1023,9 +1470,22 @@ def ingest(
                              file=path.name)
             report.findings.append(f)
             report.files.append(FileResult(str(path), stored, sha, "已接收过", warnings=1))
+            position[id(report.files[-1])] = at
             continue
         known_sha.add(sha)
-        tables, findings, counts = read_submission(path, stored_name=stored, data=data)
+        read = _read_file(path, stored, data)
+        received.append(_Received(path, sha, stored, read, mtime, _version_of(path, read), at))
+    received.sort(key=_order_key)
+    #: (table, enterprise, period) → the file of this batch whose rows are in force, with its order key
+    in_force: dict[tuple, _Received] = {}
+    for item in received:
+        path, sha, stored, read = item.path, item.sha, item.stored, item.read
+        ros_full = roster if roster is not None else _roster_frame(
+            store.get("roster"), *[sh.frame for sh in read.sheets if sh.table == "roster"])
+        _resolve_enterprises(read, path, ros_full)
+        _check_periods(read, path)
+        tables, counts = _assemble(read)
+        findings = list(read.reader.findings)
         ros = roster
         if ros is None:
             parts = [df for df in (store.get("roster"), tables.get("roster")) if df is not None and len(df)]
@@ -1037,6 +1497,8 @@ def ingest(
         for f in vfind:
             f.file = path.name
         findings = _dedupe(findings + vfind)
+        kb_titles = {sh.sheet for sh in read.sheets if sh.meta is not None}
+        kb_bad = {f.sheet for f in findings if f.is_error and f.sheet in kb_titles}
         result = FileResult(str(path), stored, sha, "已处理",
                             errors=sum(f.is_error for f in findings), warnings=sum(not f.is_error for f in findings))
         fatal = [f for f in findings if f.is_error and f.rule.startswith("file_")]
@@ -1045,6 +1507,7 @@ def ingest(
                           "source_row": None, "enterprise_id": None, "period": None,
                           "rules": "；".join(f.rule for f in fatal), "reasons": "；".join(f.message for f in fatal),
                           "values_json": None})
+        extra: list[Finding] = []
         for name, frame in tables.items():
             submitted, dropped = counts.get(name, (len(frame), 0))
             result.submitted += submitted
@@ -1060,7 +1523,9 @@ def ingest(
                 elif f.rule in DROP_RULES:
                     drop_rows.add(f.row)
             rows = frame["source_row"].astype("int64").to_numpy()
-            blocked = np.ones(len(frame), bool) if sheet_block else np.isin(rows, list(row_errors))
+            sheets_col = frame["source_sheet"].astype("str").to_numpy()
+            kb_rows = np.isin(sheets_col, list(kb_bad)) if kb_bad else np.zeros(len(frame), bool)
+            blocked = np.ones(len(frame), bool) if sheet_block else (np.isin(rows, list(row_errors)) | kb_rows)
             dropped_mask = np.isin(rows, list(drop_rows)) & ~blocked
             result.dropped += int(dropped_mask.sum())
             accepted = frame[~blocked & ~dropped_mask]
@@ -1069,7 +1534,9 @@ def ingest(
             result.quarantined += len(rejected)
             for idx in rejected.index:
                 r = int(rejected.at[idx, "source_row"])
-                errs = sheet_block + row_errors.get(r, [])
+                sh_title = str(rejected.at[idx, "source_sheet"])
+                errs = sheet_block + row_errors.get(r, []) + \
+                    ([f for f in findings if f.is_error and f.sheet == sh_title] if sh_title in kb_bad else [])
                 eid_field = _unit_fields(name)[0]
                 q_new.append({
                     "source_file": stored, "original_name": path.name, "table": name, "source_sheet":
@@ -1083,15 +1550,18 @@ def ingest(
             # submission units: counts and supersede
             ufields = _unit_fields(name)
             ukeys = _unit_keys(frame, ufields)
-            acc_keys = ukeys[~blocked & ~dropped_mask]
+            ok_mask = ~blocked & ~dropped_mask
+            acc_keys = ukeys[ok_mask]
             groups: dict[tuple, list[int]] = {}
             for i, k in enumerate(ukeys):
                 groups.setdefault(k, []).append(i)
+            label = contract.table(name).label_zh
+            old = store.get(name)
             for key in sorted(groups, key=lambda k: tuple("" if x is None else str(x) for x in k)):
                 sel = np.zeros(len(ukeys), bool)
                 sel[groups[key]] = True
                 n_sub = int(sel.sum())
-                n_acc = int((sel & ~blocked & ~dropped_mask).sum())
+                n_acc = int((sel & ok_mask).sum())
                 n_q = int((sel & blocked).sum())
                 eid = key[0]
                 per = "|".join("" if x is None else x for x in key[1:]) or None
@@ -1099,22 +1569,50 @@ def ingest(
                                   "period": per, "submitted": n_sub, "accepted": n_acc, "quarantined": n_q})
                 status = "有效" if n_acc else "已拒收"
                 log_new.append({"seq": seq, "source_file": stored, "original_name": path.name, "sha256": sha,
-                                "received_on": day.isoformat(), "table": name, "enterprise_id": eid,
+                                "received_on": day.isoformat(), "received_at": received_at,
+                                "file_mtime": datetime.fromtimestamp(item.mtime).isoformat(timespec="seconds"),
+                                "table": name, "enterprise_id": eid,
                                 "period": per, "submitted_rows": n_sub, "accepted_rows": n_acc,
                                 "quarantined_rows": n_q, "status": status, "superseded_by": None})
+                unit_text = f"「{label}」{eid or ''} {per or ''}".rstrip()
+                earlier = in_force.get((name, eid, per))
                 if n_acc:
                     supersede[(name, eid, per)] = stored
+                    if earlier is not None and earlier.stored != stored:
+                        extra.append(make_finding(
+                            "version_superseded", f"{unit_text}：同一批次收到多份，采用 {path.name}"
+                            f"（{_why_later(item, earlier)}），替代 {earlier.path.name}",
+                            file=path.name, table=name, enterprise_id=eid, period=per, value=earlier.path.name))
+                    in_force[(name, eid, per)] = item
+                if n_q and eid is not None and old is not None and len(old) and _in_units(old, ufields, {key}).any():
+                    source = earlier.path.name if earlier is not None else "此前已接收的文件"
+                    if not n_acc:
+                        extra.append(make_finding(
+                            "correction_kept_previous", f"{unit_text}：{path.name} 中该期数据未通过校验（见同文件的错误），"
+                            f"继续采用{source}中已接收的版本，直至收到通过校验的新版本",
+                            file=path.name, table=name, enterprise_id=eid, period=per))
             if len(accepted):
                 new = _normalise(accepted, name, sort=False)
-                old = store.get(name)
                 if old is not None and len(old):
-                    old = old[~_in_units(old, ufields, set(acc_keys))]
+                    drop_old = _in_units(old, ufields, set(acc_keys))
+                    keep = _kept_previous(old, frame, blocked, ukeys, set(acc_keys), name, drop_old)
+                    for i in np.nonzero(keep)[0]:
+                        row = old.iloc[i]
+                        kt = "、".join(f"{contract.table(name).field(k).label_zh} {row[k]}" for k in contract.table(name).key)
+                        extra.append(make_finding(
+                            "correction_kept_previous", f"「{label}」{kt}：{path.name} 中对应的行未通过校验，"
+                            f"继续采用此前已接收的版本（{row['source_file']} 第 {row['source_row']} 行），直至收到通过校验的新版本",
+                            file=path.name, table=name, enterprise_id=_s(row[ufields[0]]),
+                            period=_s(row["period"]) if "period" in old.columns else None))
+                    old = old[~(drop_old & ~keep)]
                     new = pd.concat([old, new], ignore_index=True)
                 store[name] = new
                 changed.add(name)
         if not tables:
             log_new.append({"seq": seq, "source_file": stored, "original_name": path.name, "sha256": sha,
-                            "received_on": day.isoformat(), "table": None, "enterprise_id": None, "period": None,
+                            "received_on": day.isoformat(), "received_at": received_at,
+                            "file_mtime": datetime.fromtimestamp(item.mtime).isoformat(timespec="seconds"),
+                            "table": None, "enterprise_id": None, "period": None,
                             "submitted_rows": 0, "accepted_rows": 0, "quarantined_rows": 0,
                             "status": "已拒收", "superseded_by": None})
         if fatal:
@@ -1123,9 +1621,12 @@ def ingest(
             result.status = "部分隔离"
         elif result.quarantined:
             result.status = "已拒收"
+        result.warnings += len(extra)
         seq += 1
-        report.findings += findings
+        report.findings += findings + extra
         report.files.append(result)
+        position[id(result)] = item.at
+    report.files.sort(key=lambda r: position.get(id(r), 0))
     report.submissions = pd.DataFrame(unit_rows, columns=_UNIT_COLUMNS)
     if not log_new and not q_new:
         return report
@@ -1159,6 +1660,42 @@ def ingest(
     return report
 
 
+def _why_later(item: _Received, earlier: _Received) -> str:
+    if item.version[:2] > earlier.version[:2]:
+        return item.version[2] or "标明为更正版"
+    if item.mtime > earlier.mtime:
+        return (f"文件修改时间较晚：{datetime.fromtimestamp(item.mtime):%Y-%m-%d %H:%M:%S}，"
+                f"原文件 {datetime.fromtimestamp(earlier.mtime):%Y-%m-%d %H:%M:%S}")
+    return "修改时间相同，按文件名顺序在后"
+
+
+def _kept_previous(old: pd.DataFrame, frame: pd.DataFrame, blocked: np.ndarray, ukeys: np.ndarray,
+                   acc_units: set, name: str, drop_old: np.ndarray) -> np.ndarray:
+    """Old rows of replaced units that stay in force: a rejected row of the correction names them by key
+    (or names no key at all, then every old row not replaced by an accepted row stays)."""
+    keep = np.zeros(len(old), bool)
+    if not blocked.any() or not drop_old.any():
+        return keep
+    key_cols = list(contract.table(name).key)
+    rej_in_replaced = np.array([blocked[i] and ukeys[i] in acc_units for i in range(len(frame))], bool)
+    if not rej_in_replaced.any():
+        return keep
+    fkeys = _unit_keys(frame, key_cols)
+    accepted_keys = {fkeys[i] for i in range(len(frame)) if not blocked[i]}
+    rej_keys = {fkeys[i] for i in np.nonzero(rej_in_replaced)[0]}
+    keyless_units = {ukeys[i] for i in np.nonzero(rej_in_replaced)[0] if any(x is None for x in fkeys[i])}
+    idx = np.nonzero(drop_old)[0]
+    okeys = _unit_keys(old.iloc[idx], key_cols)
+    ounits = _unit_keys(old.iloc[idx], _unit_fields(name))
+    for pos, i in enumerate(idx):
+        k = okeys[pos]
+        if k in accepted_keys:
+            continue
+        if k in rej_keys or ounits[pos] in keyless_units:
+            keep[i] = True
+    return keep
+
+
 def _log_key(df: pd.DataFrame) -> pd.Series:
     """One text key per (table, enterprise, period) row of the submissions log."""
     parts = [df[c].astype("object").where(df[c].notna(), "\x00").astype("str") for c in ("table", "enterprise_id", "period")]
@@ -1182,7 +1719,7 @@ def _in_units(frame: pd.DataFrame, ufields: list[str], units: set[tuple]) -> np.
     first = {u[0] for u in units}
     cand = frame[ufields[0]].astype("str").isin([x for x in first if x is not None]).to_numpy()
     if None in first:
-        cand |= frame[ufields[0]].isna().to_numpy()
+        cand = cand | frame[ufields[0]].isna().to_numpy()
     out = np.zeros(len(frame), bool)
     idx = np.nonzero(cand)[0]
     if len(idx):

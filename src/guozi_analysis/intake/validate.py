@@ -107,6 +107,32 @@ RULES: dict[str, tuple[str, str]] = {
     "not_a_date": (ERROR, "应为日期"),
     "total_row_dropped": (WARNING, "合计行已剔除"),
     "roster_unavailable": (WARNING, "未找到企业名录"),
+    # issue 14: cells, the 快报 layout, cross-checks and versions (raised by the reader and ingest)
+    "cell_error_value": (WARNING, "单元格为 Excel 错误值"),
+    "unit_in_cell": (WARNING, "单元格内写有单位"),
+    "unit_mismatch": (ERROR, "单位与列不符"),
+    "percent_ambiguous": (ERROR, "百分比有两种读法"),
+    "period_ambiguous": (ERROR, "数值期间有歧义"),
+    "period_numeric": (WARNING, "期间以数值填写"),
+    "period_mismatch": (ERROR, "期间与文件名或文件夹不符"),
+    "enterprise_mismatch": (ERROR, "企业与编制单位、文件名或名录不符"),
+    "enterprise_unresolved": (ERROR, "无法确定企业"),
+    "enterprise_matched": (WARNING, "按名称匹配到企业编码"),
+    "kuaibao_period_missing": (ERROR, "快报未写期间"),
+    "kuaibao_period_conflict": (ERROR, "快报表头期间不一致"),
+    "kuaibao_unit_missing": (WARNING, "快报未写金额单位"),
+    "kuaibao_unit_conflict": (ERROR, "快报金额单位不一致"),
+    "kuaibao_item_unknown": (WARNING, "无法识别的快报项目"),
+    "kuaibao_item_unused": (WARNING, "快报项目暂未入库"),
+    "kuaibao_item_fallback": (WARNING, "快报项目以近似项目代替"),
+    "kuaibao_item_duplicate": (ERROR, "快报项目重复且数值不同"),
+    "kuaibao_column_missing": (ERROR, "快报缺少数值列"),
+    "kuaibao_balance_from_ytd": (WARNING, "期末项目取自本年累计列"),
+    "sheet_recognised": (WARNING, "按表头识别的工作表"),
+    "sheet_unknown_data": (ERROR, "无法识别但含数据的工作表"),
+    "file_no_formats": (WARNING, "文件格式不含数字格式"),
+    "version_superseded": (WARNING, "同一报送被更正版替代"),
+    "correction_kept_previous": (WARNING, "更正版未通过校验的行沿用原版本"),
     # row level (this module)
     "wrong_type": (ERROR, "数据类型错误"),
     "required_missing": (ERROR, "必填项为空"),
@@ -863,7 +889,7 @@ def validate_tables(
     if roster is None and tables.get("roster") is not None:
         roster = tables["roster"]
     findings: list[Finding] = []
-    for name in contract.TABLES:
+    for name in contract.INTAKE_TABLES:  # issue 14: supplementary tables (上年同期) too
         df = tables.get(name)
         if df is None:
             continue

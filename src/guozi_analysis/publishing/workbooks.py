@@ -466,11 +466,12 @@ def write_indicator_outputs(tables: Mapping[str, pd.DataFrame], *, period: str, 
         "数值": frame["value"],
         "单位": frame["unit"],
         "说明": frame["reason"],
+        "同比口径": frame["basis"],
     })
     csv_path = out_dir / "indicators.csv"
     if english:
         frame[["entity_id", "entity_name", "level", "period", "table", "indicator_id", "name_zh", "value", "unit",
-               "reason"]].to_csv(csv_path, index=False, encoding="utf-8-sig")
+               "reason", "basis"]].to_csv(csv_path, index=False, encoding="utf-8-sig")
     else:
         tidy.to_csv(csv_path, index=False, encoding="utf-8-sig")
     xlsx_path = out_dir / "indicators.xlsx"

@@ -72,15 +72,20 @@ def read_inbox(data_dir: Path | str | None, *, period: str | None = None) -> Inb
 def ingest_command(data_dir: Path | str | None = None, *, findings_out: Path | str | None = None) -> int:
     """``guozi ingest``: validate the inbox into its store; print the summary; write the full findings.
 
-    The findings go to ``findings_out`` (default: ``<store>/问题清单.csv``), UTF-8 with BOM; exit
-    code 0 when no finding is an error, 1 otherwise.
+    The findings go to ``findings_out`` (default: ``<store>/问题清单.csv``), UTF-8 with BOM, and beside it
+    as ``.xlsx`` (same rows); exit code 0 when no finding is an error, 1 otherwise.
     """
     inbox = read_inbox(data_dir)
     print(inbox.report.summary_zh())
     target = Path(findings_out) if findings_out else inbox.store_dir / "问题清单.csv"
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(csv_text(findings_frame(inbox.report.findings, chinese=True)), encoding="utf-8")
+    frame = findings_frame(inbox.report.findings, chinese=True)
+    target.write_text(csv_text(frame), encoding="utf-8")
+    xlsx = target.with_suffix(".xlsx")
+    frame.astype("object").where(frame.notna(), None).to_excel(xlsx, index=False, sheet_name="问题清单",
+                                                               engine="openpyxl")
     print(f"全部问题（{len(inbox.report.findings)} 项）已写入：{target}")
+    print(f"同一清单（Excel）：{xlsx}")
     return 0 if inbox.report.ok else 1
 
 
