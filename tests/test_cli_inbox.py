@@ -76,3 +76,13 @@ def test_template_names_the_inbox_it_took_the_roster_from(tmp_path):
     assert "企业名录取自收件目录" in done.stderr and "data/demo/raw" in done.stderr
     _assert_chinese_failure(guozi("template", "--period", "2022-11", "--enterprise", "G99",
                                   "--out", str(tmp_path / "x.xlsx")), "「G99」")
+
+
+def test_a_roster_is_recognised_by_its_content_whatever_its_name(tmp_path):
+    from guozi_analysis.intake.inbox import roster_codes
+
+    inbox = tmp_path / "inbox"
+    shutil.copytree(config.DEMO_DIR / "raw", inbox)
+    (inbox / "roster.xlsx").rename(inbox / "单位清单.xlsx")
+    codes = roster_codes(inbox)
+    assert len(codes) == 46 and "G01" in codes

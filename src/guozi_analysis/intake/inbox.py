@@ -98,8 +98,12 @@ def submission_files(inbox: Path) -> list[Path]:
 
 
 def roster_files(inbox: Path) -> list[Path]:
-    """The roster file(s) of an inbox, recognised by name."""
-    return [p for p in submission_files(inbox) if any(w in p.name.lower() for w in ROSTER_WORDS)]
+    """The roster file(s) of an inbox: by name (企业名录/roster), else any top-level file holding a 企业名录 table."""
+    named = [p for p in submission_files(inbox) if any(w in p.name.lower() for w in ROSTER_WORDS)]
+    if named:
+        return named
+    top = [p for p in submission_files(inbox) if p.parent == inbox]
+    return [p for p in top if "roster" in read_submission(p)[0]]
 
 
 def check_inbox(inbox: Path) -> None:
@@ -108,8 +112,8 @@ def check_inbox(inbox: Path) -> None:
     if not files:
         raise InboxError(f"收件目录 {inbox} 中没有报送文件（xlsx、xls、csv、ods）。")
     if not roster_files(inbox):
-        raise InboxError(f"收件目录 {inbox} 中没有企业名录：请放入文件名含“企业名录”或“roster”的名录文件"
-                         "（可用 `guozi template` 生成模板），其余报送都要据此核对企业编码。")
+        raise InboxError(f"收件目录 {inbox} 中没有企业名录：请在目录顶层放入企业名录文件（含“企业名录”工作表，"
+                         "可用 `guozi template` 生成模板），其余报送都要据此核对企业编码。")
 
 
 def _inbox_key(inbox: Path) -> str:
