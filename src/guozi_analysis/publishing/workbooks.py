@@ -28,6 +28,7 @@ import yaml
 
 from guozi_analysis.analyses import ranking as _ranking
 from guozi_analysis.analyses.assessment import (
+    PRE_ASSESSMENT,
     Assessment,
     _isnan,
     _num,
@@ -363,25 +364,42 @@ SHEET_HEADERS = {
 }
 
 
+def _kind_column(projected: pd.Series) -> pd.Series:
+    """评估性质 of each row: 预评估（含预计数） before December data, else 年度考核（实际数）."""
+    flags = projected.astype(bool)
+    return pd.Series(np.where(flags, f"{PRE_ASSESSMENT}（含预计数）", "年度考核（实际数）"), index=projected.index)
+
+
 def _ranking_display(ranking: pd.DataFrame) -> pd.DataFrame:
     cols = ["rank", "enterprise_name", "function_class", "status", "base_score", "bonus", "penalty",
             "total_score", "grade", "projected", "note"]
     out = ranking[cols].copy()
     out["rank"] = out["rank"].astype("string").fillna("—")
     out["projected"] = out["projected"].map({True: "是（预计）", False: "否"})
-    return out.rename(columns=RANKING_HEADERS)
+    out = out.rename(columns=RANKING_HEADERS)
+    out["评估性质"] = _kind_column(ranking["projected"]).to_numpy()
+    return out
 
 
 def _sheet_display(sheet: pd.DataFrame) -> pd.DataFrame:
     cols = ["enterprise_name", "item_type", "item_name", "method", "weight", "value", "unit", "target",
-            "standards", "points", "workings"]
+            "standards", "standards_source", "points", "workings"]
     out = sheet[cols].copy()
     value_text = [("—" if _isnan(v) else _num(v)) + ("（预计）" if p else "")
                   for v, p in zip(sheet["value"], sheet["projected"])]
     out["value"] = value_text
     out["target"] = ["" if _isnan(v) else _num(v) for v in sheet["target"]]
     out["weight"] = ["" if _isnan(v) else _num(v) for v in sheet["weight"]]
-    return out.rename(columns=SHEET_HEADERS)
+    out = out.rename(columns=SHEET_HEADERS)
+    out["评估性质"] = _kind_column(sheet.groupby("enterprise_id")["projected"].transform("any")).to_numpy()
+    return out
+
+
+#: The note printed under every table that shows standard values from the bundled table.
+STANDARDS_NOTE = ("标准值（优秀/良好/平均/较低/较差）取自 params/assessment/standards.csv，按行业（工业/非工业/科研设计）"
+                  "和规模（大型/中型/小型，按 params/assessment/size_classes.yaml 划分）查找，查不到时退回该行业"
+                  "“全部”规模或“全行业”。示范区所列为示范数值，非国资委公布的标准值；正式考核请换用当年"
+                  "《企业绩效评价标准值》。")
 
 
 def write_assessment_workbook(path: Path | str, assessment: Assessment) -> Path:
@@ -389,10 +407,14 @@ def write_assessment_workbook(path: Path | str, assessment: Assessment) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     a = assessment
-    info = pd.DataFrame({"项目": ["考核年度", "考核方案", "数据口径", "等级划分"],
-                         "内容": [str(a.year), a.title, a.basis_text,
+    info = pd.DataFrame({"项目": ["考核年度", "考核方案", "评估性质", "数据口径", "等级划分", "标准值"],
+                         "内容": [str(a.year), a.display_title,
+                                f"{PRE_ASSESSMENT}（12月快报前按预计全年数计分，结果待正式考核确认）" if a.projected
+                                else "年度考核（全年实际数）", a.basis_text,
                                 "；".join(f"{b['grade']} ≥ {_short(b['min'])}" if b["min"] is not None
-                                         else f"{b['grade']} 其余" for b in a.scheme["grade_bands"])]})
+                                         else f"{b['grade']} 其余" for b in a.scheme["grade_bands"]),
+                                STANDARDS_NOTE]})
+    tag = f"（{PRE_ASSESSMENT}）" if a.projected else ""
     ranking = _ranking_display(a.ranking)
     sheet = a.sheet.loc[a.sheet["item_type"] == "指标"]
     adjust = a.sheet.loc[a.sheet["item_type"] != "指标",
@@ -402,12 +424,12 @@ def write_assessment_workbook(path: Path | str, assessment: Assessment) -> Path:
                                     "rule": "计分规则", **{c: f"权重（{c[7:]}）" for c in scheme.columns
                                                           if c.startswith("weight_")}})
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        info.to_excel(writer, sheet_name="说明", index=False)
-        ranking.to_excel(writer, sheet_name="排名与等级", index=False)
+        info.to_excel(writer, sheet_name=f"说明{tag}", index=False)
+        ranking.to_excel(writer, sheet_name=f"排名与等级{tag}", index=False)
         detail = _sheet_display(sheet)
         detail["数据口径"] = sheet["basis"].to_numpy()
-        detail.to_excel(writer, sheet_name="计分明细", index=False)
-        adjust.rename(columns=SHEET_HEADERS).to_excel(writer, sheet_name="加减分事项", index=False)
+        detail.to_excel(writer, sheet_name=f"计分明细{tag}", index=False)
+        adjust.rename(columns=SHEET_HEADERS).to_excel(writer, sheet_name=f"加减分事项{tag}", index=False)
         scheme.to_excel(writer, sheet_name="考核方案", index=False)
     return path
 
