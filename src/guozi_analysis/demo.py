@@ -1188,16 +1188,17 @@ def _key_tasks_table() -> pd.DataFrame:
     for task_id, item, name, who, target, unit, progress, evidence in done_2022:
         for month, value in progress.items():
             rows.append(dict(task_id=task_id, year=2022, period=month, item=item, task_name=name, responsible=who,
-                             target_value=target, unit=unit, progress_value=value,
+                             enterprise_id=None, target_value=target, unit=unit, progress_value=value,
                              progress_note=f"截至{int(month[5:])}月末累计完成{value:g}{unit}", evidence=evidence))
     plan_2023 = (
-        ("T2023-01", "cadre_exchange_count", "交流选拔优秀干部", "组织人事科", 10.0, "人"),
-        ("T2023-02", "integrity_base_count", "新建国企廉政宣教阵地", "党建工作科", 1.0, "处"),
-        ("T2023-03", "incentive_pilot_count", "竞争类子企业中长期激励试点", "G03", 2.0, "家"),
-        ("T2023-04", "institution_revision_count", "修订资金、车辆、人事、薪酬考核管理制度", "综合办公室", 4.0, "项"),
+        ("T2023-01", "cadre_exchange_count", "交流选拔优秀干部", "组织人事科", None, 10.0, "人"),
+        ("T2023-02", "integrity_base_count", "新建国企廉政宣教阵地", "党建工作科", None, 1.0, "处"),
+        ("T2023-03", "incentive_pilot_count", "竞争类子企业中长期激励试点", "改革发展科", "G03", 2.0, "家"),
+        ("T2023-04", "institution_revision_count", "修订资金、车辆、人事、薪酬考核管理制度", "综合办公室", None, 4.0, "项"),
     )
-    for task_id, item, name, who, target, unit in plan_2023:
+    for task_id, item, name, who, eid, target, unit in plan_2023:
         rows.append(dict(task_id=task_id, year=2023, period=AS_OF, item=item, task_name=name, responsible=who,
+                         enterprise_id=eid,
                          target_value=target, unit=unit, progress_value=np.nan,
                          progress_note="2023年任务，已列入台账，尚未开始", evidence=""))
     return pd.DataFrame(rows)
