@@ -90,15 +90,75 @@ def test_efficacy_standards_from_the_table_by_industry():
     assert "全行业" in src
 
 
+def _std(industry, size, base):
+    return {"industry": industry, "size_class": size, "indicator_id": "roe", "优秀": base, "良好": base - 1,
+            "平均": base - 2, "较低": base - 3, "较差": base - 4, "source": "测试"}
+
+
+SIZED = pd.DataFrame([_std("工业", "大型", 50.0), _std("工业", "全部", 40.0), _std("全行业", "中型", 30.0),
+                      _std("全行业", "全部", 20.0)])
+
+
+@pytest.mark.parametrize("industry, size, expected, label", [
+    ("工业", "大型", 50.0, "工业·大型（测试）"),                     # exact
+    ("工业", "小型", 40.0, "工业·小型无标准值，取工业（测试）"),         # the industry as a whole
+    ("非工业", "中型", 30.0, "非工业·中型无标准值，取全行业·中型（测试）"),  # 全行业 of the same size
+    ("非工业", "大型", 20.0, "非工业·大型无标准值，取全行业（测试）"),      # 全行业 as a whole
+    ("工业", None, 40.0, "工业（测试）"),                             # size unknown → the industry row
+])
+def test_standards_lookup_by_industry_and_size_with_fallback(industry, size, expected, label):
+    values, source = A.lookup_standards(SIZED, indicator_id="roe", industry=industry, size_class=size)
+    assert values["优秀"] == expected and source == label
+    assert A.lookup_standards(SIZED, indicator_id="debt_to_asset_ratio", industry="工业")[0] is None
+
+
+def test_bundled_standards_lookup_falls_back_to_the_whole_industry():
+    std = A.load_standards()
+    big, src = A.lookup_standards(std, indicator_id="roe", industry="工业", size_class="大型")
+    assert src == "工业·大型（示范数值，非国资委公布的标准值）"
+    other, src = A.lookup_standards(std, indicator_id="roe", industry="科研设计", size_class="大型")
+    assert src.startswith("科研设计·大型无标准值，取科研设计（")
+    row = std.loc[(std["industry"] == "科研设计") & (std["size_class"] == "全部") & (std["indicator_id"] == "roe")]
+    assert other["优秀"] == float(row["优秀"].iloc[0])
+
+
+@pytest.mark.parametrize("industry, headcount, revenue, size", [
+    ("工业", 1000, 40000, "大型"), ("工业", 1000, 39999, "中型"),   # both thresholds must be met
+    ("工业", 999, 90000, "中型"), ("工业", 300, 2000, "中型"), ("工业", 299, 90000, "小型"),
+    ("非工业", 300, 0, "大型"), ("非工业", 299, 0, "中型"), ("非工业", 99, 0, "小型"),
+    ("科研设计", 300, 0, "大型"),                                  # not listed → 全行业
+    ("工业", float("nan"), 50000, "全部"),                          # missing figure → the whole industry
+])
+def test_size_class_by_headcount_and_revenue(industry, headcount, revenue, size):
+    assert A.size_class_for(industry, headcount=headcount, revenue=revenue) == size
+
+
+def test_size_class_picks_the_sized_standards_in_the_sheet():
+    scheme = _scheme(enterprises=[{"enterprise_id": "G01", "size_class": "大型"}, {"enterprise_id": "G02"}])
+    del scheme["indicators"][0]["standards"]
+    sheet = A.score_sheet(SAME_VALUES, scheme=scheme, roster=_roster(), standards=SIZED)
+    src = sheet.set_index(["enterprise_id", "item_id"])["standards_source"]
+    assert src[("G01", "roe")] == "工业·大型（测试）"
+    assert src[("G02", "roe")] == "非工业无标准值，取全行业（测试）"
+
+
 # ---------------------------------------------------------------------------------------------
 # grades
 # ---------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("score, grade", [
-    (100.0, "A"), (85.0, "A"), (84.995, "A"), (84.99, "B"), (70.0, "B"), (69.99, "C"), (50.0, "C"),
-    (49.99, "D"), (40.0, "D"), (39.99, "E"), (0.0, "E"), (-3.0, "E"),
+    (100.0, "A"), (90.0, "A"), (89.995, "A"), (89.99, "B"), (80.0, "B"), (79.99, "C"), (70.0, "C"),
+    (69.99, "D"), (40.0, "D"), (0.0, "D"), (-3.0, "D"),
 ])
 def test_grade_bands_at_their_edges(score, grade):
+    # default A ≥ 90, B ≥ 80, C ≥ 70, D below (the district's own bands)
     assert A.grade_for(score) == grade
+
+
+def test_bundled_schemes_use_the_four_district_bands():
+    for year in (2021, 2022):
+        bands = A.load_scheme(year)["grade_bands"]
+        assert [(b["grade"], b["min"]) for b in bands] == [("A", 90), ("B", 80), ("C", 70), ("D", None)]
+        assert A.grade_for(90, bands) == "A" and A.grade_for(79.99, bands) == "C" and A.grade_for(69.99, bands) == "D"
 
 
 def test_grade_of_nan_and_custom_bands():
@@ -268,10 +328,16 @@ def test_bundled_schemes_load_and_are_complete():
     assert [e["enterprise_id"] for e in s22["enterprises"] if e["trial"]] == ["G06"]
     for s in (s21, s22):
         assert s["target_rule"]["shortfall_step"] == 2 and s["target_rule"]["cap_pct"] == 110
-        assert [b["min"] for b in s["grade_bands"]] == [85, 70, 50, 40, None]
+        assert [b["min"] for b in s["grade_bands"]] == [90, 80, 70, None]
     std = A.load_standards()
     assert set(std["indicator_id"]) >= {i["id"] for i in s22["indicators"] if i["method"] == "efficacy"}
-    assert std["source"].str.contains("示意值").all()
+    # the demo's values are illustrative and say so in words
+    assert (std["source"] == "示范数值，非国资委公布的标准值").all()
+    # industry × size: 工业/非工业 × 大型/中型/小型, each industry's 全部, and 全行业
+    for iid in set(std["indicator_id"]):
+        own = std.loc[std["indicator_id"] == iid]
+        pairs = set(zip(own["industry"], own["size_class"]))
+        assert {(i, s) for i in ("工业", "非工业", "全行业") for s in ("大型", "中型", "小型", "全部")} <= pairs
 
 
 def test_scores_are_reproducible_from_the_yaml_alone(tmp_path):
@@ -346,7 +412,10 @@ def test_demo_2021_is_full_year_actual_and_2022_is_projected(demo, frames):
     assert sorted(r21["enterprise_id"]) == ["G01", "G02", "G03", "G04", "G05"] and not r21["projected"].any()
     assert sorted(r22["enterprise_id"]) == ["G01", "G02", "G03", "G04", "G05", "G06"] and r22["projected"].all()
     assert r22.set_index("enterprise_id").loc["G06", "status"] == "试考核"
-    assert set(r["grade"]) <= {"A", "B", "C", "D", "E"}
+    assert set(r["grade"]) <= {"A", "B", "C", "D"}
+    # 预评估 before December data, in the stored title and kind
+    assert (r22["assessment_kind"] == "预评估").all() and r22["title"].str.endswith("（预评估）").all()
+    assert (r21["assessment_kind"] == "年度考核").all() and not r21["title"].str.contains("预评估").any()
     s = frames["assessment_sheet"]
     # a 2021 total-profit line is the December actual against the YAML target
     line = s.loc[(s["year"] == 2021) & (s["enterprise_id"] == "G03") & (s["item_id"] == "total_profit")].iloc[0]
@@ -385,7 +454,14 @@ def test_shared_frames_survive_parquet_and_feed_the_notebook_functions(frames, t
     one = SimpleNamespace(period="2022-11", entity_id="G02", processed_dir=tmp_path)
     assert set(assessment_views.workings_table(one).index.get_level_values("企业")) == {"澜海交投集团"}
     fig = assessment_views.score_chart(ctx)
-    assert fig.axes[0].get_title().startswith("2022年度")
+    assert fig.axes[0].get_title().startswith("2022年度经营业绩考核预评估")
+    # the 2022 result (November data, December projected) is a 预评估 everywhere it is shown
+    assert "预评估" in assessment_views.assessment_intro(ctx).data
+    assert set(table["评估性质"]) == {"预评估（含预计数）"}
+    assert set(assessment_views.workings_table(ctx)["评估性质"]) == {"预评估（含预计数）"}
+    assert set(assessment_views.ranking_table(ctx, previous=True)["评估性质"]) == {"年度考核（实际数）"}
+    assert "预评估" not in assessment_views.score_chart(ctx, previous=True).axes[0].get_title()
+    assert "示范数值，非国资委公布的标准值" in assessment_views.standards_note(ctx).data
     import matplotlib.pyplot as plt
 
     plt.close(fig)
@@ -397,7 +473,18 @@ def test_workbook(demo, tmp_path):
     a = A.assess(demo, year=2021)
     path = workbooks.write_assessment_workbook(tmp_path / "a.xlsx", a)
     wb = openpyxl.load_workbook(path, read_only=True)
-    assert wb.sheetnames == ["说明", "排名与等级", "计分明细", "加减分事项", "考核方案"]
+    assert wb.sheetnames == ["说明", "排名与等级", "计分明细", "加减分事项", "考核方案"]  # 2021: actuals
+    pre = A.assess(demo, year=2022, projections=None)
+    assert pre.projected and pre.kind == "预评估" and pre.display_title.endswith("（预评估）")
+    path22 = workbooks.write_assessment_workbook(tmp_path / "b.xlsx", pre)
+    wb22 = openpyxl.load_workbook(path22, read_only=True)
+    assert wb22.sheetnames == ["说明（预评估）", "排名与等级（预评估）", "计分明细（预评估）", "加减分事项（预评估）",
+                               "考核方案"]
+    info = {r[0]: r[1] for r in wb22["说明（预评估）"].iter_rows(min_row=2, values_only=True)}
+    assert info["考核方案"].endswith("（预评估）") and info["评估性质"].startswith("预评估")
+    assert "示范数值，非国资委公布的标准值" in info["标准值"]
+    ranked = [r for r in wb22["排名与等级（预评估）"].iter_rows(values_only=True)]
+    assert ranked[0][-1] == "评估性质" and {r[-1] for r in ranked[1:]} == {"预评估（含预计数）"}
     header = [c.value for c in next(wb["计分明细"].iter_rows(max_row=1))]
     assert "计分过程" in header and "得分" in header
 

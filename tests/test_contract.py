@@ -20,12 +20,14 @@ from guozi_analysis.base.contract import (
 EXPECTED = {
     "roster", "financials", "projects", "equity_investments", "funds", "listings", "debts", "credit_lines",
     "ratings", "guarantees", "idle_assets", "reforms", "livelihood", "targets",
+    "key_tasks",  # 重点工作任务台账 (issue 19: the 2023 plan's non-financial targets)
 }
 
 
-def test_all_fourteen_tables_present():
+def test_all_fifteen_tables_present():
     assert set(TABLES) == EXPECTED
-    assert len({t.label_zh for t in TABLES.values()}) == 14  # sheet names unique
+    assert len({t.label_zh for t in TABLES.values()}) == 15  # sheet names unique
+    assert list(TABLES)[-1] == "key_tasks"  # the ledger block is kept last
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))

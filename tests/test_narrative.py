@@ -287,11 +287,105 @@ def test_plan_falls_back_to_the_yaml_defaults(demo):
 
 def test_plan_lines_say_status_and_no_forecast(ctx):
     md = narrative.section_plan(ctx).markdown
-    assert "**盘活账面资产资源**：目标超过20.00亿元" in md
-    assert "目标较上年同期下降15个基点以上" in md
-    assert "按当前水平计已达到目标" in md  # −41 bp against −15 bp
-    assert "交流选拔优秀干部**：目标不少于10人；当前进展：暂无报送数据；全年预测：暂无预测" in md
-    assert md.count("暂无预测") == 10
+    assert "**盘活账面资产资源**：2023年目标超过20.00亿元" in md
+    assert "2023年目标较上年同期下降15个基点以上" in md
+    # 2022 data never declare a 2023 target reached (−41 bp in 2022 says nothing about 2023)
+    assert "已达到" not in md and "尚未达到" not in md
+    assert md.count("2023年进展：待2023年数据") == 11
+    assert "交流选拔优秀干部**：2023年目标不少于10人；2022年基准：截至2022年11月30日本年已交流选拔干部7人" in md
+    assert "新建国企廉政宣教阵地**：2023年目标不少于1处；2022年基准：2022年无同类数据（新增目标）" in md
+    # every projection names its year; only the financial items are projected
+    assert "全年预测" not in md and md.count("2023年预测：暂无预测") == 2
+
+
+def test_financing_cost_target_is_the_2022_level_less_15bp(processed, ctx):
+    targets = pd.read_parquet(processed / "narrative_targets.parquet").set_index("item")
+    row = targets.loc["financing_cost_bp_change"]
+    indicators = pd.read_parquet(processed / "indicators.parquet")
+    level = indicators.loc[(indicators["entity_id"] == "DISTRICT")
+                           & (indicators["indicator_id"] == "composite_financing_cost"), "value"].iloc[0]
+    assert row["level_baseline"] == pytest.approx(level)
+    assert row["target_level"] == pytest.approx(level - 0.15)  # 15 bp = 0.15 percentage points
+    md = narrative.section_plan(ctx).markdown
+    assert f"存量融资综合成本{level:.2f}%，目标即2023年同期不高于{level - 0.15:.2f}%" in md
+    table = narrative.plan_table(ctx)
+    assert table.loc["综合融资利率同比变动", "2022年基准"] == pytest.approx(round(level, 2))
+    assert f"不高于{level - 0.15:.2f}%" in table.loc["综合融资利率同比变动", "目标与基准比较"]
+
+
+def test_revitalisation_pipeline_against_the_20yi_target(processed, items):
+    row = pd.read_parquet(processed / "narrative_targets.parquet").set_index("item").loc["revitalised_value"]
+    assert row["pipeline_value"] == pytest.approx(items.loc["idle_book_value", "value"])
+    assert row["pipeline_share"] == pytest.approx(items.loc["idle_book_value", "value"] / 200000 * 100)
+
+
+def test_target_below_the_prior_year_is_flagged(demo):
+    tables, indicators = demo
+    # 2022 expected year end above the 2023 targets → flagged in words
+    projections = pd.DataFrame({"enterprise_id": ["DISTRICT"] * 2, "item": ["revenue", "total_profit"],
+                                "as_of": ["2022-11"] * 2, "median": [4_000_000.0, 200_000.0]})
+    frame = narrative.target_frame(tables, year=2023, period=PERIOD, indicators=indicators,
+                                   projections=projections).set_index("item")
+    assert frame.loc["revenue", "below_baseline"] and frame.loc["revenue", "flag_text"] == "目标低于2022年预计完成数"
+    assert frame.loc["revenue", "baseline_value"] == 4_000_000.0 and frame.loc["revenue", "baseline_kind"] == "expected"
+    assert not frame.loc["total_profit", "below_baseline"]  # 33.28亿 target above 20亿 expected
+    # against an actual so far (no projection): a reserve-pool target below today's pool
+    lower = tables["targets"].copy()
+    lower.loc[(lower["item"] == "mixed_reform_reserve_count").to_numpy(), "target_value"] = 3.0
+    frame = narrative.target_frame({**tables, "targets": lower}, year=2023, period=PERIOD,
+                                   indicators=indicators).set_index("item")
+    assert frame.loc["mixed_reform_reserve_count", "flag_text"] == "目标低于2022年现有水平"
+    assert not frame.loc["revenue", "below_baseline"]
+    assert set(frame.loc[frame["below_baseline"]].index) == {"mixed_reform_reserve_count"}
+
+
+def test_flag_is_printed_in_the_plan(ctx, processed, tmp_path):
+    targets = pd.read_parquet(processed / "narrative_targets.parquet")
+    at = (targets["item"] == "mixed_reform_reserve_count").to_numpy()
+    targets.loc[at, "below_baseline"] = True
+    targets.loc[at, "flag_text"] = "目标低于2022年现有水平"
+    other = _variant(processed, tmp_path, {"narrative_targets": targets})
+    md = narrative.section_plan(other).markdown
+    assert "混改储备库在库企业5家（目标低于2022年现有水平）" in md
+    assert narrative.plan_table(other).loc["混改储备库企业", "目标与基准比较"] == "目标低于2022年现有水平"
+
+
+def test_plan_table_has_no_nan_or_none(ctx):
+    table = narrative.plan_table(ctx)
+    assert len(table) == 11
+    assert list(table.columns) == ["单位", "2023年目标", "2022年基准", "基准口径", "目标与基准比较", "2023年进展", "状态",
+                                   "2023年预测", "目标来源", "进展数据来源"]
+    for value in table.to_numpy().ravel():
+        assert value is not None and not (isinstance(value, float) and pd.isna(value)), table
+        assert str(value) not in ("", "nan", "None", "—")
+    assert set(table["状态"]) == {"待2023年数据"}
+
+
+def test_task_ledger_feeds_the_plan(demo, processed):
+    tables, indicators = demo
+    ledger = tables["key_tasks"]
+    assert set(ledger.loc[ledger["year"] == 2023, "item"]) == {
+        "cadre_exchange_count", "integrity_base_count", "incentive_pilot_count", "institution_revision_count"}
+    targets = pd.read_parquet(processed / "narrative_targets.parquet").set_index("item")
+    # 制度修订: no targets-table row → the ledger's 2023 target; 2022 baseline = the ledger's latest progress
+    assert targets.loc["institution_revision_count", "target_value"] == 4.0
+    assert targets.loc["institution_revision_count", "origin"] == "重点工作任务台账"
+    assert targets.loc["institution_revision_count", "baseline_value"] == 3.0
+    assert targets.loc["cadre_exchange_count", "baseline_value"] == 7.0  # November, not September's 5
+    # with 2023 progress in the ledger, the target is tracked — and only then can it be reached
+    later = ledger.copy()
+    extra = later.loc[later["task_id"] == "T2023-01"].assign(period="2023-03", progress_value=4.0)
+    later = pd.concat([later, extra], ignore_index=True)
+    ind23 = indicators.assign(period="2023-03")
+    frame = narrative.target_frame({**tables, "key_tasks": later}, year=2023, period="2023-03",
+                                   indicators=ind23).set_index("item")
+    assert frame.loc["cadre_exchange_count", "progress_value"] == 4.0
+    assert frame.loc["cadre_exchange_count", "status_text"] == "进行中"
+    done = pd.concat([later, extra.assign(period="2023-04", progress_value=11.0)], ignore_index=True)
+    frame = narrative.target_frame({**tables, "key_tasks": done}, year=2023, period="2023-04",
+                                   indicators=ind23).set_index("item")
+    assert frame.loc["cadre_exchange_count", "status_text"] == "已达到"
+    assert frame["baseline_value"].isna().all()  # 2023 data: no 2022 baseline is read from them
 
 
 def test_plan_uses_the_outlook_when_present(ctx, processed, tmp_path):
@@ -299,13 +393,14 @@ def test_plan_uses_the_outlook_when_present(ctx, processed, tmp_path):
                             "lo80": [3_000_000.0], "hi80": [3_800_000.0], "basis": ["按往年平均增速外推"]})
     other = _variant(processed, tmp_path, {"narrative_outlook": outlook})
     section = narrative.section_plan(other)
-    assert "预计340.00亿元（八成概率区间300.00～380.00亿元，按往年平均增速外推），预计可完成目标" in section.markdown
+    assert ("2023年预测：预计340.00亿元（八成概率区间300.00～380.00亿元，按往年平均增速外推），预计可完成目标"
+            in section.markdown)
     assert _numbers(section.markdown) == [f.text() for f in section.facts]
     for f in section.facts:
         assert f.shown_value() == pytest.approx(f.expected_shown(narrative.source_value(other, f.source)))
     table = narrative.plan_table(other)
-    assert table.loc["营业总收入", "全年预测"] == 340.0
-    assert table.loc["综合融资利率同比变动", "目标值"] == -15
+    assert table.loc["营业总收入", "2023年预测"] == 340.0
+    assert table.loc["综合融资利率同比变动", "2023年目标"] == -15
 
 
 # ------------------------------------------------------------------------------------------------

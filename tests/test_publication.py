@@ -60,8 +60,18 @@ def test_every_entity_listed_per_indicator(workbook, demo):
     n_groups = int(tables["roster"]["is_group"].astype(bool).sum())
     ws = workbook["稳金融"]
     rows = pd.DataFrame({h: _column(ws, h) for h in ("层级", "指标编号", "企业编号", "名次")})
-    counts = rows.loc[rows["指标编号"] == "debt_due_12m"].groupby("层级").size().to_dict()
+    block = rows.loc[rows["指标编号"] == "debt_due_12m"]
+    entities = block.loc[block["企业编号"] != "DISTRICT"]
+    counts = entities.groupby("层级").size().to_dict()
     assert counts == {"集团": n_groups, "子企业": len(tables["roster"]) - n_groups}
+    # one 全区合计（参考） row heads each peer set's block, unranked; a size indicator has no 名次
+    reference = block.loc[block["企业编号"] == "DISTRICT"]
+    assert reference["层级"].tolist() == ["集团", "子企业"] and reference["名次"].isna().all()
+    assert entities["名次"].isna().all()  # 一年内到期融资 is a size indicator: shown, not ranked
+    ranked = rows.loc[(rows["指标编号"] == "interest_coverage") & (rows["企业编号"] != "DISTRICT")]
+    assert ranked["名次"].notna().all()
+    subs = ranked.loc[ranked["层级"] == "子企业"]
+    assert int(subs["名次"].max()) <= 22  # ranked within the largest function class, not across all 40
     # composite first, groups before subsidiaries
     assert rows["指标编号"].iloc[0] == pub.COMPOSITE_ID and rows["层级"].iloc[0] == "集团"
     assert rows["层级"].tolist().index("子企业") > rows["层级"].tolist().index("集团")

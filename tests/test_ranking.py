@@ -5,6 +5,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from guozi_analysis.analyses import ranking as rk
 from guozi_analysis.indicators.catalogue import parse_catalogue
@@ -288,11 +289,31 @@ def test_demo_ranking_covers_every_indicator_and_entity(demo_frames):
         assert (sub.groupby("indicator_id").size() == n).all()
     assert (ranking["period"] == "2022-11-H2").all()
     assert set(ranking["as_of"]) == {"2022-11-30"}
-    assert ranking["movement"].isin(["↑", "↓", "—"]).all()  # H1 exists in the demo
+    ranked = ~ranking["is_size"]
+    assert ranking.loc[ranked, "movement"].isin(["↑", "↓", "—"]).all()  # H1 exists in the demo
+    # size indicators are shown, not ranked: no rank, no movement, no points
+    size = ranking.loc[~ranked]
+    assert set(size["indicator_id"]) == set(rk.size_indicators()) & ids
+    assert size["rank"].isna().all() and (size["movement"] == "").all() and size["points"].isna().all()
+    # subsidiaries are ranked within their function class; the six groups together
+    subs = ranking.loc[(ranking["level"] == "enterprise") & ranked]
+    classes = roster.loc[~roster["is_group"].astype(bool)].set_index("enterprise_id")["function_class"]
+    assert (subs["peer_class"] == subs["entity_id"].map(classes)).all()
+    per_class = classes.value_counts()
+    assert (subs["n_entities"] == subs["peer_class"].map(per_class)).all()
+    assert subs.groupby(["indicator_id", "peer_class"])["rank"].max().le(subs["peer_class"].map(per_class).max()).all()
+    assert set(ranking.loc[ranking["level"] == "group", "peer_class"]) == {rk.ALL_CLASSES}
+    # the district total rides along for reference
+    assert ranking["district_value"].notna().any()
     comp = frames["ranking_composite"]
     assert set(comp["table"]) == {"breakthrough", "investment", "growth", "assets", "livelihood", "finance",
                                   rk.OVERALL}
-    assert comp["score"].between(0, 100).all()
+    assert comp["score"].dropna().between(0, 100).all()
+    # a table whose ranked indicators all are 不适用 for an entity (no livelihood task, no project …)
+    # has no score: it is labelled 不适用, never scored by size indicators
+    empty = comp.loc[comp["score"].isna()]
+    assert (empty["n_indicators"] == 0).all() and (empty["rank_label"] == "不适用").all()
+    assert comp.loc[comp["table"] == rk.OVERALL, "score"].notna().all()
 
 
 def test_shared_frames_keys(demo_frames):
@@ -303,3 +324,152 @@ def test_shared_frames_keys(demo_frames):
     out = rk.shared_frames(tables, ind, period="2022-11")
     assert set(out) == {"ranking", "ranking_composite"}
     pd.testing.assert_series_equal(out["ranking"]["rank"], frames["ranking"]["rank"])
+
+
+# ------------------------------------------------------------------------------------------------
+# size indicators and comparable classes: a small hand-worked panel
+# ------------------------------------------------------------------------------------------------
+CLASS_SETTINGS = {
+    **SETTINGS,
+    "labels": {**SETTINGS["labels"], "size": "规模指标", "not_ranked": "不排名"},
+    "composite": {**SETTINGS["composite"], "table_weights": {"t1": 1}},
+    "peer_classes": {"column": "function_class", "levels": ["enterprise"], "order": ["竞争类", "功能类"]},
+    "size_indicators": ["heads"],
+}
+CLASS_CATALOGUE = parse_catalogue({
+    "tables": [{"id": "t1", "name_zh": "表一", "order": 1}],
+    "indicators": [
+        _entry("eff", "t1", "higher_better"),
+        _entry("cost", "t1", "lower_better"),
+        _entry("heads", "t1", "higher_better", unit="人"),
+    ],
+})
+SUBS = ["E1", "E2", "E3", "E4", "E5", "E6"]
+CLASS_ROSTER = pd.DataFrame({
+    "enterprise_id": ["G01", *SUBS], "parent_id": [None, "G01", "G01", "G01", "G01", "G01", "G01"],
+    "function_class": ["功能类", "竞争类", "竞争类", "竞争类", "功能类", "功能类", "功能类"],
+})
+CLASS_VALUES = {
+    # 竞争类 E1–E3: E1 and E2 tie, E3 did not submit; 功能类 E4–E6: no ties
+    "eff": [10.0, 10.0, np.nan, 5.0, 8.0, 2.0],
+    "cost": [3.0, 1.0, 2.0, 4.0, 6.0, 5.0],
+    # size: E6 is by far the largest — it must not earn a rank for it
+    "heads": [100.0, 50.0, 20.0, 80.0, 60.0, 9000.0],
+}
+
+
+def _class_panel():
+    frame = _indicators(CLASS_VALUES, level="enterprise", ids=SUBS,
+                        reasons={"eff": ["", "", "未报送（缺少：净利润）", "", "", ""]})
+    district = pd.DataFrame({"entity_id": "DISTRICT", "entity_name": "全区", "level": "district",
+                             "period": "2022-11-H2", "indicator_id": ["eff", "cost", "heads"],
+                             "value": [7.5, 3.2, 9310.0], "reason": ""})
+    return pd.concat([frame, district], ignore_index=True)
+
+
+def _class_ranking():
+    return rk.rank_indicators(_class_panel(), catalogue=CLASS_CATALOGUE, level="enterprise",
+                              settings=CLASS_SETTINGS, roster=CLASS_ROSTER)
+
+
+def test_ranks_are_worked_within_each_class():
+    out = _class_ranking()
+    eff = out.loc[out["indicator_id"] == "eff"].set_index("entity_id")
+    assert eff["peer_class"].to_dict() == {"E1": "竞争类", "E2": "竞争类", "E3": "竞争类",
+                                           "E5": "功能类", "E4": "功能类", "E6": "功能类"}
+    # 竞争类: E1 = E2 = 10 → 1（并列）, 1（并列）; E3 未报送 → last of its class (3), not of all six
+    # 功能类: E5 8 → 1, E4 5 → 2, E6 2 → 3
+    assert {k: int(v) for k, v in eff["rank"].items()} == {"E1": 1, "E2": 1, "E3": 3, "E5": 1, "E4": 2, "E6": 3}
+    assert eff["rank_label"].to_dict() == {"E1": "1（并列）", "E2": "1（并列）", "E3": "未报送",
+                                           "E5": "1", "E4": "2", "E6": "3"}
+    assert eff.loc["E3", "status"] == "未报送" and eff.loc["E3", "reason"] == "未报送（缺少：净利润）"
+    assert eff["n_entities"].tolist() == [3] * 6
+    assert eff.loc["E1", "n_ranked"] == 2 and eff.loc["E5", "n_ranked"] == 3
+    # points within the class (n = 3): 1 → 100, 2 → 50, 3 → 0; 未报送 → missing_points 0
+    assert eff["points"].to_dict() == pytest.approx({"E1": 100, "E2": 100, "E3": 0, "E5": 100, "E4": 50, "E6": 0})
+    # rows: 竞争类 before 功能类 (params order), rank order inside
+    assert out.loc[out["indicator_id"] == "eff", "entity_id"].tolist() == ["E1", "E2", "E3", "E5", "E4", "E6"]
+    cost = out.loc[out["indicator_id"] == "cost"].set_index("entity_id")["rank"].astype(int).to_dict()
+    assert cost == {"E2": 1, "E3": 2, "E1": 3, "E4": 1, "E6": 2, "E5": 3}
+
+
+def test_size_indicators_are_shown_not_ranked():
+    out = _class_ranking()
+    heads = out.loc[out["indicator_id"] == "heads"].set_index("entity_id")
+    assert heads["is_size"].all()
+    assert heads["rank"].isna().all()
+    assert (heads["rank_label"] == "不排名").all() and (heads["status"] == "规模指标").all()
+    assert heads["points"].isna().all() and not heads["is_tie"].any()
+    assert heads.loc["E6", "value"] == 9000.0  # shown
+    # listed largest first within each class
+    assert out.loc[out["indicator_id"] == "heads", "entity_id"].tolist() == ["E1", "E2", "E3", "E6", "E4", "E5"]
+    comp = rk.composite_scores(out, settings=CLASS_SETTINGS).set_index(["table", "entity_id"])
+    # composite = mean of eff and cost points only (heads left out): E6 gets nothing for its size
+    # cost 竞争类: E2 100, E3 50, E1 0; 功能类: E4 100, E6 50, E5 0
+    expected = {"E1": (100 + 0) / 2, "E2": (100 + 100) / 2, "E3": (0 + 50) / 2,
+                "E4": (50 + 100) / 2, "E5": (100 + 0) / 2, "E6": (0 + 50) / 2}
+    assert comp.loc["t1", "score"].to_dict() == pytest.approx(expected)
+    assert comp.loc["t1", "n_indicators"].to_dict() == dict.fromkeys(SUBS, 2)  # 未报送 keeps its weight
+    assert int(comp.loc[("t1", "E3"), "n_missing"]) == 1
+    # composite ranked within the class too: 竞争类 E2 1, E1 2, E3 3; 功能类 E4 1, E5 2, E6 3
+    ranks = comp.loc["t1", "rank"].astype(int).to_dict()
+    assert ranks == {"E2": 1, "E1": 2, "E3": 3, "E4": 1, "E5": 2, "E6": 3}
+    assert comp.loc["t1", "peer_class"].to_dict()["E4"] == "功能类"
+
+
+def test_district_total_is_carried_for_reference():
+    out = _class_ranking()
+    ref = out.drop_duplicates("indicator_id").set_index("indicator_id")["district_value"].to_dict()
+    assert ref == {"eff": 7.5, "cost": 3.2, "heads": 9310.0}
+    assert "DISTRICT" not in set(out["entity_id"])
+
+
+def test_size_rows_carry_no_movement():
+    prev = _class_panel().assign(period="2022-11-H1")
+    out = rk.rank_indicators(_class_panel(), catalogue=CLASS_CATALOGUE, level="enterprise", previous=prev,
+                             settings=CLASS_SETTINGS, roster=CLASS_ROSTER)
+    heads = out.loc[out["indicator_id"] == "heads"]
+    assert (heads["movement"] == "").all() and heads["rank_change"].isna().all()
+    assert set(out.loc[out["indicator_id"] == "eff", "movement"]) == {"—"}
+
+
+def test_without_a_roster_everybody_is_one_class():
+    out = rk.rank_indicators(_class_panel(), catalogue=CLASS_CATALOGUE, level="enterprise", settings=CLASS_SETTINGS)
+    eff = out.loc[out["indicator_id"] == "eff"].set_index("entity_id")
+    assert set(eff["peer_class"]) == {rk.ALL_CLASSES}
+    assert {k: int(v) for k, v in eff["rank"].items()} == {"E1": 1, "E2": 1, "E5": 3, "E4": 4, "E6": 5, "E3": 6}
+
+
+def test_class_dimension_is_configurable():
+    roster = CLASS_ROSTER.assign(industry_class=["非工业", "工业", "非工业", "工业", "非工业", "工业", "非工业"])
+    settings = {**CLASS_SETTINGS, "peer_classes": {"column": "industry_class", "levels": ["enterprise"]}}
+    out = rk.rank_indicators(_class_panel(), catalogue=CLASS_CATALOGUE, level="enterprise", settings=settings,
+                             roster=roster)
+    eff = out.loc[out["indicator_id"] == "eff"].set_index("entity_id")
+    # 工业 E1, E3, E5: E1 10 → 1, E5 8 → 2, E3 未报送 → 3; 非工业 E2, E4, E6: 10, 5, 2 → 1, 2, 3
+    assert {k: int(v) for k, v in eff["rank"].items()} == {"E1": 1, "E5": 2, "E3": 3, "E2": 1, "E4": 2, "E6": 3}
+
+
+def test_unknown_class_column_is_refused(tmp_path):
+    text = rk.load_settings()
+    text["peer_classes"] = {"column": "size_class", "levels": ["enterprise"]}
+    (tmp_path / "ranking.yaml").write_text(yaml.safe_dump(text, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ValueError, match="peer_classes.column"):
+        rk.load_settings(params_dir=tmp_path)
+
+
+def test_bundled_size_list_names_catalogue_indicators():
+    from guozi_analysis.indicators.catalogue import load_catalogue
+
+    cat = load_catalogue()
+    known = {s.id for s in cat.indicators}
+    size = rk.size_indicators()
+    assert size <= known
+    # every size indicator is an absolute amount or count, never a ratio or a rate
+    assert {cat.get(i).unit for i in size} <= {"万元", "个", "家", "支", "人"}
+    # and every table keeps ranked indicators
+    for t in cat.tables:
+        assert [s for s in cat.enabled() if s.table == t.id and s.id not in size], t.id
+    settings = rk.load_settings()
+    assert settings["peer_classes"]["column"] == "function_class"
+    assert settings["peer_classes"]["levels"] == ["enterprise"]

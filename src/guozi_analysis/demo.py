@@ -1224,6 +1224,39 @@ def _targets_table(fin: pd.DataFrame, projects: list[dict], ents, rng: np.random
 
 
 # --------------------------------------------------------------------------
+# 重点工作任务台账 (issue 19): the plan's targets that no financial table reports
+
+
+def _key_tasks_table() -> pd.DataFrame:
+    """The supervisor's task ledger: 2022 tasks with monthly progress (the baseline) and the 2023 plan's
+    tasks as registered in November 2022 (targets set, no progress yet)."""
+    rows = []
+    done_2022 = (
+        ("T2022-01", "cadre_exchange_count", "交流选拔优秀干部", "组织人事科", 8.0, "人",
+         {"2022-09": 5.0, "2022-10": 6.0, "2022-11": 7.0}, "区属企业干部交流任免文件（示范）"),
+        ("T2022-02", "institution_revision_count", "修订国资监管制度", "综合办公室", 3.0, "项",
+         {"2022-09": 2.0, "2022-10": 2.0, "2022-11": 3.0}, "制度修订印发文件（示范）"),
+    )
+    for task_id, item, name, who, target, unit, progress, evidence in done_2022:
+        for month, value in progress.items():
+            rows.append(dict(task_id=task_id, year=2022, period=month, item=item, task_name=name, responsible=who,
+                             enterprise_id=None, target_value=target, unit=unit, progress_value=value,
+                             progress_note=f"截至{int(month[5:])}月末累计完成{value:g}{unit}", evidence=evidence))
+    plan_2023 = (
+        ("T2023-01", "cadre_exchange_count", "交流选拔优秀干部", "组织人事科", None, 10.0, "人"),
+        ("T2023-02", "integrity_base_count", "新建国企廉政宣教阵地", "党建工作科", None, 1.0, "处"),
+        ("T2023-03", "incentive_pilot_count", "竞争类子企业中长期激励试点", "改革发展科", "G03", 2.0, "家"),
+        ("T2023-04", "institution_revision_count", "修订资金、车辆、人事、薪酬考核管理制度", "综合办公室", None, 4.0, "项"),
+    )
+    for task_id, item, name, who, eid, target, unit in plan_2023:
+        rows.append(dict(task_id=task_id, year=2023, period=AS_OF, item=item, task_name=name, responsible=who,
+                         enterprise_id=eid,
+                         target_value=target, unit=unit, progress_value=np.nan,
+                         progress_note="2023年任务，已列入台账，尚未开始", evidence=""))
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------
 # ground truth
 
 
@@ -1418,6 +1451,7 @@ def build_demo_tables(*, seed: int = DEFAULT_SEED) -> tuple[dict[str, pd.DataFra
     tables["reforms"] = _reforms_table()
     tables["livelihood"] = _livelihood_table(stream(13))
     tables["targets"] = _targets_table(tables["financials"], projects, ents, stream(14))
+    tables["key_tasks"] = _key_tasks_table()
     for name, df in tables.items():
         t = table(name)
         tables[name] = df[t.field_names].sort_values(list(t.key), kind="mergesort").reset_index(drop=True)
@@ -1624,6 +1658,8 @@ _README = """# 澜海区国资委示范数据（虚构）
 
 - `raw/roster.xlsx`：企业名录（六大集团及 40 家二、三级子企业）。
 - `raw/targets.xlsx`：区国资委下达的 2022、2023 年度目标（含全区 2023 年目标）。
+- `raw/key_tasks.xlsx`：重点工作任务台账（国资委各科室维护）：2022 年任务的逐月进展（2023 年目标的基准），
+  以及 2023 年工作思路中财务报表不反映的任务（干部交流、廉政阵地、激励试点、制度修订），尚无进展。
 - `raw/history/<表名>.csv`：2019-01 至 2021-12 的历史数据，每张表一个文件（UTF-8 带 BOM，第 1 行中文表头，第 2 行单位行）。
 - `raw/2022-MM/<集团编码>_<简称>.xlsx`：2022 年 1—11 月各集团报送的月度工作簿，每张表一个工作表
   （第 1 行中文表头，第 2 行单位行，第 3 行起为数据）；1 月不报财务快报；固定资产投资项目为半月报，
@@ -1654,7 +1690,11 @@ def generate_demo(out_dir: Path | None = None, *, seed: int = DEFAULT_SEED) -> l
     _write_xlsx(path, [("targets", tables["targets"], "万元")])
     written.append(path)
 
-    monthly = [n for n in TABLES if n not in ("roster", "targets")]
+    path = raw / "key_tasks.xlsx"  # kept by the supervisor's offices, not by the groups
+    _write_xlsx(path, [("key_tasks", tables["key_tasks"], "万元")])
+    written.append(path)
+
+    monthly = [n for n in TABLES if n not in ("roster", "targets", "key_tasks")]
     split = {n: _split_by_month(n, tables[n]) for n in monthly}
     for name in monthly:
         hist = split[name][split[name]["_month"] < "2022-01"].drop(columns=["_month", "_group"])

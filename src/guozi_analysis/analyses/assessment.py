@@ -6,8 +6,15 @@ Everything that decides a score is data:
   the indicators (catalogue ids) with weights per weight profile (by default the enterprise's
   function class 竞争类/功能类/公益类), the scoring method of each indicator, bonus and penalty
   items, grade bands and the year's targets. :func:`load_scheme` reads and checks it.
-* ``params/assessment/standards.csv`` — standard values (优秀/良好/平均/较低/较差) per industry and
-  indicator for the efficacy-coefficient method (功效系数法, :func:`guozi_analysis.scoring.efficacy_score`).
+* ``params/assessment/standards.csv`` — standard values (优秀/良好/平均/较低/较差) per industry,
+  size class (大型/中型/小型, or 全部 for the industry as a whole) and indicator for the
+  efficacy-coefficient method (功效系数法, :func:`guozi_analysis.scoring.efficacy_score`). Lookup:
+  the enterprise's industry and size class, then the industry's 全部 row, then 全行业 (same size,
+  then 全部). The size class comes from ``params/assessment/size_classes.yaml`` (headcount and
+  revenue thresholds per industry), or from the scheme's ``size_class`` for an enterprise.
+
+An assessment made before December data is in (year-end projected) is a **预评估**: its title, the
+``assessment_kind`` column of the stored ranking, every table, chart title and workbook sheet say so.
 
 Two scoring methods
 -------------------
@@ -73,6 +80,10 @@ __all__ = [
     "target_points",
     "efficacy_points",
     "grade_for",
+    "assessment_kind",
+    "load_size_rules",
+    "size_class_for",
+    "PRE_ASSESSMENT",
     "data_month_for",
     "assessment_values",
     "risk_values",
@@ -86,13 +97,20 @@ __all__ = [
 
 METHOD_LABELS = {"target": "目标完成法", "efficacy": "功效系数法", "adjustment": "加减分"}
 
+#: Default grades of the 经营业绩考核 (A ≥ 90, B ≥ 80, C ≥ 70, D below): the district's own choice,
+#: overridable per year in ``params/assessment/<year>.yaml`` (see the comment there).
 DEFAULT_GRADE_BANDS: tuple[dict, ...] = (
-    {"grade": "A", "min": 85.0},
-    {"grade": "B", "min": 70.0},
-    {"grade": "C", "min": 50.0},
-    {"grade": "D", "min": 40.0},
-    {"grade": "E", "min": None},
+    {"grade": "A", "min": 90.0},
+    {"grade": "B", "min": 80.0},
+    {"grade": "C", "min": 70.0},
+    {"grade": "D", "min": None},
 )
+
+#: What an assessment is called: on projected year-end values (before December data) or on actuals.
+PRE_ASSESSMENT = "预评估"
+FINAL_ASSESSMENT = "年度考核"
+SIZE_ALL = "全部"
+SIZE_CLASSES = ("大型", "中型", "小型")
 
 DEFAULT_TARGET_RULE: dict = {
     "kind": "step",  # step | proportional
@@ -299,11 +317,14 @@ def validate_scheme(scheme: Mapping) -> dict:
 # standard values
 # --------------------------------------------------------------------------------------------
 def load_standards(path: Path | str | None = None) -> pd.DataFrame:
-    """The editable standard-value table (``industry, indicator_id, 优秀…较差, source``)."""
+    """The editable standard-value table (``industry, size_class, indicator_id, 优秀…较差, source``).
+
+    A table without ``size_class`` is read as one row per industry (``size_class`` = 全部).
+    """
     p = Path(path) if path is not None else config.PARAMS_DIR / "assessment" / "standards.csv"
     try:
-        frame = pd.read_csv(p, encoding="utf-8-sig", dtype={"industry": "string", "indicator_id": "string",
-                                                             "source": "string"})
+        frame = pd.read_csv(p, encoding="utf-8-sig", dtype={"industry": "string", "size_class": "string",
+                                                             "indicator_id": "string", "source": "string"})
     except FileNotFoundError as exc:
         raise FileNotFoundError(f"找不到标准值表：{p}") from exc
     missing = [c for c in ("industry", "indicator_id", *GRADES) if c not in frame.columns]
@@ -311,23 +332,70 @@ def load_standards(path: Path | str | None = None) -> pd.DataFrame:
         raise ValueError(f"标准值表 {p} 缺少列：{'、'.join(missing)}")
     if "source" not in frame.columns:
         frame["source"] = pd.NA
+    if "size_class" not in frame.columns:
+        frame["size_class"] = SIZE_ALL
+    frame["size_class"] = frame["size_class"].fillna(SIZE_ALL)
+    bad = sorted(set(frame["size_class"].astype(str)) - {SIZE_ALL, *SIZE_CLASSES})
+    if bad:
+        raise ValueError(f"标准值表 {p} 的规模（size_class）只能是 大型/中型/小型/全部，收到：{'、'.join(bad)}")
     for g in GRADES:
         frame[g] = pd.to_numeric(frame[g], errors="coerce").astype(float)
-    frame["source"] = frame["source"].fillna("示意值")
+    frame["source"] = frame["source"].fillna("来源未注明")
     return frame
 
 
-def lookup_standards(standards: pd.DataFrame, *, indicator_id: str, industry: str) -> tuple[dict | None, str]:
-    """Standard values of ``indicator_id`` for ``industry`` (fallback 全行业) and a label of their origin."""
+def lookup_standards(standards: pd.DataFrame, *, indicator_id: str, industry: str,
+                     size_class: str | None = None) -> tuple[dict | None, str]:
+    """Standard values of ``indicator_id`` for ``industry`` and ``size_class`` and a label of their origin.
+
+    Order: (industry, size class) → (industry, 全部) → (全行业, size class) → (全行业, 全部). A table
+    without ``size_class`` is matched on industry alone.
+    """
+    size = size_class or SIZE_ALL
+    sizes = standards["size_class"].astype(str) if "size_class" in standards.columns else \
+        pd.Series(SIZE_ALL, index=standards.index)
     for ind in (industry, _INDUSTRY_FALLBACK):
-        rows = standards.loc[(standards["industry"] == ind) & (standards["indicator_id"] == indicator_id)]
-        if len(rows):
-            row = rows.iloc[0]
-            label = f"{ind}（{row['source']}）"
-            if ind != industry:
-                label = f"{industry}无标准值，取{label}"
-            return {g: float(row[g]) for g in GRADES}, label
+        for sz in dict.fromkeys((size, SIZE_ALL)):
+            rows = standards.loc[(standards["industry"] == ind) & (sizes == sz)
+                                 & (standards["indicator_id"] == indicator_id)]
+            if len(rows):
+                row = rows.iloc[0]
+                where = ind if sz == SIZE_ALL else f"{ind}·{sz}"
+                label = f"{where}（{row['source']}）"
+                wanted = industry if size == SIZE_ALL else f"{industry}·{size}"
+                if where != wanted:
+                    label = f"{wanted}无标准值，取{label}"
+                return {g: float(row[g]) for g in GRADES}, label
     return None, f"标准值表中没有「{indicator_id}」（{industry}或全行业）"
+
+
+def load_size_rules(path: Path | str | None = None) -> dict:
+    """``params/assessment/size_classes.yaml``: headcount / revenue thresholds of 大型 and 中型 per industry."""
+    p = Path(path) if path is not None else config.PARAMS_DIR / "assessment" / "size_classes.yaml"
+    data = read_yaml(p, what="企业规模划分标准")
+    rules = data.get("industries") or {}
+    if _INDUSTRY_FALLBACK not in rules:
+        raise ValueError(f"企业规模划分标准 {p} 须有「{_INDUSTRY_FALLBACK}」一档（未单列的行业用它）")
+    return {str(k): {sz: {str(m): float(x) for m, x in (v.get(sz) or {}).items()} for sz in ("大型", "中型")}
+            for k, v in rules.items()}
+
+
+def size_class_for(industry: str, *, headcount: float, revenue: float, rules: Mapping | None = None) -> str:
+    """大型 / 中型 / 小型 by the thresholds of ``industry`` (else 全行业); 全部 when a figure is missing.
+
+    A class is reached only when *every* threshold it names is met (``headcount`` in 人, annual
+    ``revenue`` in 万元); otherwise the enterprise falls to the next class.
+    """
+    rules = load_size_rules() if rules is None else rules
+    rule = rules.get(industry) or rules[_INDUSTRY_FALLBACK]
+    figures = {"headcount": headcount, "revenue": revenue}
+    for size in ("大型", "中型"):
+        need = rule.get(size) or {}
+        if any(_isnan(figures.get(k)) for k in need):
+            return SIZE_ALL
+        if all(float(figures[k]) >= v for k, v in need.items()):
+            return size
+    return "小型"
 
 
 def _standards_text(values: Mapping[str, float] | None) -> str:
@@ -440,8 +508,13 @@ def efficacy_points(value: float, standards: Mapping[str, float] | Sequence[floa
     return points, text
 
 
+def assessment_kind(projected: bool) -> str:
+    """「预评估」 for an assessment on projected year-end values, 「年度考核」 on actuals."""
+    return PRE_ASSESSMENT if projected else FINAL_ASSESSMENT
+
+
 def grade_for(score: float, bands: Sequence[Mapping] | None = None) -> str | None:
-    """The grade of a total score (default A ≥85, B ≥70, C ≥50, D ≥40, E <40); ``None`` for NaN.
+    """The grade of a total score (default A ≥90, B ≥80, C ≥70, D below); ``None`` for NaN.
 
     The score is rounded half-up to 2 decimals first, so 84.995 is an A.
     """
@@ -705,6 +778,8 @@ def _enterprise_info(scheme: Mapping, roster: pd.DataFrame) -> list[dict]:
             "enterprise_name": str(name if not _isnan(name) else row.get("name")),
             "function_class": fc,
             "industry": str(e.get("industry") or row.get("industry_class") or _INDUSTRY_FALLBACK),
+            "size_class": str(e.get("size_class") or (row.get("size_class") if "size_class" in r.columns
+                                                       and not _isnan(row.get("size_class")) else SIZE_ALL)),
             "weight_profile": str(e.get("weight_profile") or fc),
             "trial": bool(e.get("trial", False)),
             "note": str(e.get("note") or ""),
@@ -840,7 +915,8 @@ def score_sheet(values: pd.DataFrame, *, scheme: Mapping, roster: pd.DataFrame,
                 if "standards" in ind:
                     std, std_source = ind["standards"], "考核方案"
                 else:
-                    std, std_source = lookup_standards(standards, indicator_id=ind["id"], industry=info["industry"])
+                    std, std_source = lookup_standards(standards, indicator_id=ind["id"], industry=info["industry"],
+                                                       size_class=info["size_class"])
                 std_text = _standards_text(std)
                 points, text = efficacy_points(value, std, weight, direction=ind["direction"], unit=spec.unit,
                                                projected=projected)
@@ -922,10 +998,21 @@ class Assessment:
     ranking: pd.DataFrame
 
     @property
+    def kind(self) -> str:
+        """「预评估」 (projected year end) or 「年度考核」 (December actuals)."""
+        return assessment_kind(self.projected)
+
+    @property
+    def display_title(self) -> str:
+        """The title as shown: 「…经营业绩考核（预评估）」 before December data."""
+        return f"{self.title}（{PRE_ASSESSMENT}）" if self.projected else self.title
+
+    @property
     def basis_text(self) -> str:
         """「全年实际」 or 「数据截至…，12月为预计」."""
         if self.projected:
-            return f"数据截至{_month_zh(self.data_month)}，全年数为预计（预计值标注“预计”）"
+            return (f"{PRE_ASSESSMENT}：数据截至{_month_zh(self.data_month)}，全年数为预计（预计值标注“预计”），"
+                    "待12月快报后正式考核")
         return f"全年实际数（{_month_zh(self.data_month)}快报）"
 
 
@@ -946,6 +1033,7 @@ def assess(tables: Mapping[str, pd.DataFrame], *, year: int, scheme: Mapping | N
     values = assessment_values(tables, year=year, scheme=scheme, as_of=as_of, roster=roster,
                                projections=projections)
     month = data_month_for(tables, year=year, as_of=as_of)
+    roster = _with_size_classes(tables, roster, scheme=scheme, month=month)
     rule_ids = sorted({c["indicator"] for a in scheme["adjustments"] if a.get("rule") for c in a["rule"]["any"]})
     risk = risk_values(tables, period=month, indicator_ids=rule_ids, roster=roster)
     sheet = score_sheet(values, scheme=scheme, roster=roster, standards=standards, targets=tables.get("targets"),
@@ -953,6 +1041,31 @@ def assess(tables: Mapping[str, pd.DataFrame], *, year: int, scheme: Mapping | N
     ranking = rank(sheet, scheme=scheme, roster=roster)
     return Assessment(year=int(year), title=scheme["title"], data_month=month, projected=int(month[5:7]) < 12,
                       scheme=scheme, values=values, sheet=sheet, ranking=ranking)
+
+
+def _with_size_classes(tables: Mapping[str, pd.DataFrame], roster: pd.DataFrame, *, scheme: Mapping,
+                       month: str) -> pd.DataFrame:
+    """The roster with a ``size_class`` for each assessed enterprise (its own 快报 of ``month``:
+    期末从业人数 and the annualised 营业总收入), unless the roster or the scheme already gives one."""
+    out = roster.copy()
+    if "size_class" not in out.columns:
+        out["size_class"] = pd.NA
+    fin = tables.get("financials")
+    if fin is None or not len(fin):
+        return out
+    rules = load_size_rules()
+    months = int(month[5:7])
+    ids = out["enterprise_id"].astype(str)
+    for e in scheme["enterprises"]:
+        eid = e["enterprise_id"]
+        at = (ids == eid).to_numpy()
+        if e.get("size_class") or not at.any() or not _isnan(out.loc[at, "size_class"].iloc[0]):
+            continue
+        headcount = _financial_series(tables, eid, "headcount_end").get(month, np.nan)
+        revenue = _financial_series(tables, eid, "revenue").get(month, np.nan) * 12.0 / months
+        industry = str(out.loc[at, "industry_class"].iloc[0]) if "industry_class" in out.columns else ""
+        out.loc[at, "size_class"] = size_class_for(industry, headcount=headcount, revenue=revenue, rules=rules)
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -1025,7 +1138,7 @@ def propose_targets(tables: Mapping[str, pd.DataFrame], *, year: int, as_of: str
 # shared step, commands
 # --------------------------------------------------------------------------------------------
 def _bands_text(bands: Sequence[Mapping]) -> str:
-    """``"A:85;B:70;C:50;D:40;E:"`` (the last band has no lower bound)."""
+    """``"A:90;B:80;C:70;D:"`` (the last band has no lower bound)."""
     return ";".join(f"{b['grade']}:{'' if b['min'] is None else _short(b['min'])}" for b in bands)
 
 
@@ -1059,13 +1172,14 @@ def shared_frames(tables: Mapping[str, pd.DataFrame], indicators: pd.DataFrame |
             continue
         a = assess(tables, year=y, as_of=month if y == year else None,
                    projections=projections if y == year else None)
-        rankings.append(a.ranking.assign(data_month=a.data_month, basis_text=a.basis_text, title=a.title,
-                                         grade_bands=_bands_text(a.scheme["grade_bands"])))
+        rankings.append(a.ranking.assign(data_month=a.data_month, basis_text=a.basis_text, title=a.display_title,
+                                         assessment_kind=a.kind, grade_bands=_bands_text(a.scheme["grade_bands"])))
         sheets.append(a.sheet)
         schemes.append(_scheme_frame(a.scheme))
     out = {
         "assessment_ranking": pd.concat(rankings, ignore_index=True) if rankings else
-        pd.DataFrame(columns=RANKING_COLUMNS + ["data_month", "basis_text", "title", "grade_bands"]),
+        pd.DataFrame(columns=RANKING_COLUMNS + ["data_month", "basis_text", "title", "assessment_kind",
+                                                "grade_bands"]),
         "assessment_sheet": pd.concat(sheets, ignore_index=True) if sheets else pd.DataFrame(columns=SHEET_COLUMNS),
         "assessment_scheme": pd.concat(schemes, ignore_index=True) if schemes else pd.DataFrame(),
     }

@@ -15,25 +15,38 @@ closed month's end for ``monthly`` ones.
 
 Ranking rules (:func:`rank_indicators`)
 ---------------------------------------
+* Two kinds of indicator (``params/ranking.yaml``, ``size_indicators``): **size** indicators
+  (absolute amounts and counts — headcount, total assets, planned investment, idle assets …) are
+  *shown, not ranked*: no rank, no 名次, no points, left out of the composite scores (status
+  规模指标). Every other indicator (efficiency, structure, progress) is ranked.
 * Peer sets: the six groups (``level="group"``) and all subsidiaries of every tier
-  (``level="enterprise"``), each ranked across the whole district.
+  (``level="enterprise"``). Within a peer set, ranked indicators are compared within comparable
+  classes (``peer_classes``): by default the subsidiaries by the roster's 功能分类 (竞争类 /
+  功能类 / 公益类), the six groups together (each group is a mixed portfolio). The class of every
+  row is ``peer_class``; ``n_entities`` is the size of that class. Without a roster (or for a level
+  not split) everybody is one class (``全部``).
 * ``higher_better`` ranks descending, ``lower_better`` ascending, ``band`` by the distance from the
   band (0 inside it, so everyone inside ties for first).
 * Equal values share the best rank (``"min"``: 1, 2, 2, 4) and are marked 并列.
-* An entity without a value is never skipped: it is ranked last (number of valued entities + 1),
-  labelled 未报送 when its data were not submitted and 不适用 when they were submitted but the
-  indicator cannot be computed (zero denominator, no annual target …); the reason is kept.
+* An entity without a value is never skipped: it is ranked last *within its class* (number of
+  valued entities of the class + 1), labelled 未报送 when its data were not submitted and 不适用
+  when they were submitted but the indicator cannot be computed (zero denominator, no annual
+  target …); the reason is kept.
+* The district total (全区) of every indicator is carried on each row as ``district_value``, for
+  reference only (never ranked).
 * Movement against the previous half month: ``rank_change = previous_rank − rank`` (positive is an
-  improvement) shown as ↑ / ↓ / —, or 无上期 when there is no previous ranking.
+  improvement) shown as ↑ / ↓ / —, or 无上期 when there is no previous ranking (empty for size
+  indicators).
 
 Composite score (:func:`composite_scores`)
 ------------------------------------------
-Rank-based points per indicator: ``max_points × (n − rank) / (n − 1)`` where ``n`` is the size of
-the peer set (first place 100, last place 0; ``n = 1`` gives 100). 未报送 scores
+Rank-based points per ranked (non-size) indicator: ``max_points × (n − rank) / (n − 1)`` where ``n``
+is the size of the entity's class (first place 100, last place 0; ``n = 1`` gives 100). 未报送 scores
 ``missing_points`` (0) and keeps its weight; 不适用 is left out of that entity's weights (or scores 0,
 per ``params/ranking.yaml``). A table's score is the catalogue-weight (``weight``) average of its
 indicators' points; the overall score (``table = "overall"``) is the table-weight average of the six
-table scores. Scores are ranked like an indicator (higher is better, ties 并列).
+table scores. Scores are ranked like an indicator (higher is better, ties 并列) within the same
+class (``peer_class``) as the indicators.
 
 序时进度 and lights
 -------------------
@@ -70,6 +83,9 @@ __all__ = [
     "progress_light",
     "rank_values",
     "rank_indicators",
+    "size_indicators",
+    "peer_class_of",
+    "complete_columns",
     "composite_scores",
     "build_ranking",
     "shared_frames",
@@ -79,15 +95,19 @@ LEVELS = ("group", "enterprise")
 OVERALL = "overall"
 OVERALL_NAME_ZH = "六表总分"
 SETTINGS_FILE = "ranking.yaml"
+ALL_CLASSES = "全部"
+SIZE_STATUS = "规模指标"
+SIZE_LABEL = "不排名"
 
 RANKING_COLUMNS = [
     "level", "table", "table_name", "table_order", "indicator_order", "indicator_id", "indicator_name", "unit",
-    "direction", "frequency", "weight", "period", "as_of", "entity_id", "entity_name", "group_id", "value",
-    "rank", "n_entities", "n_ranked", "is_tie", "status", "rank_label", "reason", "previous_rank",
+    "direction", "frequency", "weight", "period", "as_of", "entity_id", "entity_name", "group_id", "peer_class",
+    "is_size", "value", "district_value", "rank", "n_entities", "n_ranked", "is_tie", "status", "rank_label", "reason", "previous_rank",
     "rank_change", "movement", "points", "pace", "pace_gap", "light",
 ]
 COMPOSITE_COLUMNS = [
-    "level", "table", "table_name", "table_order", "period", "entity_id", "entity_name", "group_id", "score",
+    "level", "table", "table_name", "table_order", "period", "entity_id", "entity_name", "group_id", "peer_class",
+    "score",
     "rank", "n_entities", "is_tie", "rank_label", "n_indicators", "n_missing", "previous_rank", "rank_change",
     "movement",
 ]
@@ -108,7 +128,47 @@ def load_settings(*, params_dir: Path | None = None) -> dict:
         raise ValueError(f"参数文件 {SETTINGS_FILE}：yellow_min_gap 不应大于 green_min_gap")
     if data["composite"].get("not_applicable", "exclude") not in ("exclude", "zero"):
         raise ValueError(f"参数文件 {SETTINGS_FILE}：composite.not_applicable 只能是 exclude 或 zero")
+    classes = data.get("peer_classes") or {}
+    if classes.get("column") not in (None, "function_class", "industry_class"):
+        raise ValueError(f"参数文件 {SETTINGS_FILE}：peer_classes.column 只能是 function_class（功能分类）"
+                         f"或 industry_class（行业分类），收到：{classes.get('column')}")
+    bad = [lv for lv in classes.get("levels") or [] if lv not in LEVELS]
+    if bad:
+        raise ValueError(f"参数文件 {SETTINGS_FILE}：peer_classes.levels 只能是 group 或 enterprise，收到：{'、'.join(bad)}")
+    if not isinstance(data.get("size_indicators") or [], list):
+        raise ValueError(f"参数文件 {SETTINGS_FILE}：size_indicators 应为指标编号列表")
     return data
+
+
+def size_indicators(settings: Mapping | None = None) -> frozenset[str]:
+    """Catalogue ids that are *size* (shown, not ranked): ``size_indicators`` of ``params/ranking.yaml``."""
+    return frozenset(str(i) for i in (_settings(settings).get("size_indicators") or []))
+
+
+def peer_class_of(entity_ids: pd.Series, *, level: str, roster: pd.DataFrame | None,
+                  settings: Mapping | None = None) -> pd.Series:
+    """The comparable class (``peer_class``) of each entity of ``level``.
+
+    ``params/ranking.yaml`` → ``peer_classes``: ``column`` is the roster column (``function_class``
+    功能分类 or ``industry_class`` 行业分类), ``levels`` the peer sets that are split. Entities of a
+    level that is not split, or without a roster, are all :data:`ALL_CLASSES`; an entity the roster
+    does not classify gets ``unclassified`` (default 未分类).
+    """
+    cfg = _settings(settings).get("peer_classes") or {}
+    ids = entity_ids.astype(str)
+    column = cfg.get("column")
+    if roster is None or not column or level not in (cfg.get("levels") or []) or column not in roster.columns:
+        return pd.Series(ALL_CLASSES, index=ids.index, dtype=object)
+    lookup = roster.assign(_id=roster["enterprise_id"].astype(str).str.strip()).drop_duplicates("_id")
+    lookup = lookup.set_index("_id")[column].astype("string").str.strip()
+    out = ids.map(lookup).astype(object)
+    missing = out.isna() | (out.astype(str) == "")
+    return out.where(~missing, str(cfg.get("unclassified", "未分类")))
+
+
+def _class_order(settings: Mapping) -> dict[str, int]:
+    order = list((settings.get("peer_classes") or {}).get("order") or [])
+    return {c: k for k, c in enumerate(order)}
 
 
 def _settings(settings: Mapping | None) -> Mapping:
@@ -243,13 +303,17 @@ def _sort_key(values: np.ndarray, direction: np.ndarray, low: np.ndarray, high: 
 
 
 def _rank_level(indicators: pd.DataFrame, *, catalogue: Catalogue, level: str, settings: Mapping,
-                tree: EnterpriseTree | None = None) -> pd.DataFrame:
-    """Rank every enabled indicator for one peer set (no movement columns yet), vectorised."""
+                tree: EnterpriseTree | None = None, roster: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Rank every enabled indicator for one peer set, class by class (no movement columns yet)."""
     if level not in LEVELS:
         raise ValueError(f"排名范围只能是 group（集团）或 enterprise（子企业），收到：{level}")
     labels, cfg = settings["labels"], settings["composite"]
+    size_status = str(labels.get("size", SIZE_STATUS))
+    size_label = str(labels.get("not_ranked", SIZE_LABEL))
     period = _period_of(indicators)
     entities = _entities(indicators, level)
+    entities["peer_class"] = peer_class_of(entities["entity_id"], level=level, roster=roster,
+                                           settings=settings).to_numpy()
     specs = _spec_frame(catalogue, period)
     sub = indicators.loc[(indicators["level"].astype(str) == level).to_numpy()]
     given = pd.DataFrame({
@@ -259,33 +323,46 @@ def _rank_level(indicators: pd.DataFrame, *, catalogue: Catalogue, level: str, s
         "reason": (sub["reason"].astype("string").fillna("").to_numpy(dtype=object) if "reason" in sub
                    else np.full(len(sub), "", dtype=object)),
     }).drop_duplicates(["indicator_id", "entity_id"])
+    district = indicators.loc[(indicators["level"].astype(str) == "district").to_numpy()]
+    district = pd.Series(district["value"].to_numpy(dtype=float, na_value=np.nan),
+                         index=district["indicator_id"].astype(str).to_numpy())
+    district = district[~district.index.duplicated()]
     grid = specs.merge(entities, how="cross")
     grid = grid.merge(given, on=["indicator_id", "entity_id"], how="left")
-    n = len(entities)
+    n_class = grid.groupby(["indicator_id", "peer_class"], sort=False)["entity_id"].transform("count").to_numpy()
 
     values = grid["value"].to_numpy(dtype=float)
     valid = ~np.isnan(values)
+    is_size = grid["indicator_id"].isin(size_indicators(settings)).to_numpy()
+    ranked = ~is_size
     reasons = grid["reason"].fillna("").to_numpy(dtype=object)
     reasons = np.where(~valid & (reasons == ""), "未报送（无数据）", reasons)
-    grid["_key"] = _sort_key(values, grid["direction"].to_numpy(dtype=object), grid["_low"].to_numpy(float),
-                             grid["_high"].to_numpy(float))
-    by_ind = grid.groupby("indicator_id", sort=False)["_key"]
-    rank = by_ind.rank(method="min").to_numpy()
-    n_ranked = by_ind.transform("count").to_numpy(dtype=int)
-    rank = np.where(valid, rank, n_ranked + 1).astype(int)
-    grid["rank"] = rank
-    ties = valid & (grid.groupby(["indicator_id", "rank"], sort=False)["_key"].transform("count").to_numpy() > 1)
+    key = _sort_key(values, grid["direction"].to_numpy(dtype=object), grid["_low"].to_numpy(float),
+                    grid["_high"].to_numpy(float))
+    grid["_key"] = np.where(ranked, key, np.nan)
+    by_class = grid.groupby(["indicator_id", "peer_class"], sort=False)["_key"]
+    rank = by_class.rank(method="min").to_numpy()
+    n_ranked = by_class.transform("count").to_numpy(dtype=int)
+    rank = np.where(valid, rank, n_ranked + 1)
+    grid["_rank"] = rank
+    ties = ranked & valid & (grid.groupby(["indicator_id", "peer_class", "_rank"], sort=False)["_key"]
+                             .transform("count").to_numpy() > 1)
 
     missing = ~valid & np.array([str(r).startswith("未报送") for r in reasons], dtype=bool)
-    status = np.where(valid, np.where(ties, labels["tie"], "正常"),
+    status = np.where(valid, np.where(is_size, size_status, np.where(ties, labels["tie"], "正常")),
                       np.where(missing, labels["missing"], labels["not_applicable"]))
-    rank_text = rank.astype(str)
+    rank_int = np.nan_to_num(rank, nan=0).astype(int)
+    rank_text = rank_int.astype(str)
     rank_label = np.where(valid, np.where(ties, np.char.add(rank_text, f"（{labels['tie']}）"), rank_text), status)
+    rank_label = np.where(is_size, np.where(valid, size_label, status), rank_label)
+    n_ranked = np.where(is_size, 0, n_ranked)
 
     top = float(cfg.get("max_points", 100))
-    points = top * (n - rank) / (n - 1) if n > 1 else np.full(len(grid), top)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        points = np.where(n_class > 1, top * (n_class - rank_int) / np.maximum(n_class - 1, 1), top)
     na_points = np.nan if cfg.get("not_applicable", "exclude") == "exclude" else 0.0
     points = np.where(valid, points, np.where(missing, float(cfg.get("missing_points", 0)), na_points))
+    points = np.where(is_size, np.nan, points)
 
     progress = settings["progress"]
     ids = grid["indicator_id"].to_numpy(dtype=object)
@@ -298,8 +375,10 @@ def _rank_level(indicators: pd.DataFrame, *, catalogue: Catalogue, level: str, s
         level=level,
         period=period,
         group_id=_group_ids(grid["entity_id"], level, tree),
-        rank=pd.array(rank, dtype="Int64"),
-        n_entities=n,
+        is_size=is_size,
+        district_value=grid["indicator_id"].map(district).astype(float).to_numpy(),
+        rank=pd.array(np.where(is_size, None, rank_int), dtype="Int64"),
+        n_entities=n_class,
         n_ranked=n_ranked,
         is_tie=ties,
         status=pd.array(status, dtype="string"),
@@ -332,6 +411,8 @@ def _attach_previous(frame: pd.DataFrame, previous: pd.DataFrame | None, keys: l
     out["previous_rank"] = prev
     out["rank_change"] = (prev - out["rank"].astype("Int64")).astype("Int64")
     out["movement"] = _movement(out["rank_change"].astype("Float64").fillna(0.0), prev.notna(), labels)
+    if "is_size" in out.columns:
+        out["movement"] = out["movement"].where(~out["is_size"].astype(bool), "")
     return out
 
 
@@ -364,16 +445,23 @@ def rank_indicators(indicators: pd.DataFrame, *, catalogue: Catalogue | None = N
     catalogue = catalogue or load_catalogue()
     settings = _settings(settings)
     tree = _tree(roster)
-    out = _rank_level(indicators, catalogue=catalogue, level=level, settings=settings, tree=tree)
+    out = _rank_level(indicators, catalogue=catalogue, level=level, settings=settings, tree=tree, roster=roster)
     prev = None
     if previous is not None:
-        prev = _rank_level(previous, catalogue=catalogue, level=level, settings=settings, tree=tree)
+        prev = _rank_level(previous, catalogue=catalogue, level=level, settings=settings, tree=tree, roster=roster)
     return _finish(out, prev, settings)
 
 
 def _finish(ranking: pd.DataFrame, previous: pd.DataFrame | None, settings: Mapping) -> pd.DataFrame:
+    """Movement, then rows by table, indicator, class, rank (size indicators: largest value first)."""
     out = _attach_previous(ranking, previous, ["indicator_id", "entity_id"], settings["labels"])
-    out = out.sort_values(["table_order", "indicator_order", "rank", "entity_id"], kind="stable")
+    order = _class_order(settings)
+    out["_class"] = out["peer_class"].map(lambda c: order.get(c, len(order)))
+    out["_pos"] = out["rank"].astype("Float64").fillna(np.inf).astype(float)
+    size_pos = out["value"].where(out["is_size"]).astype(float)
+    out["_pos"] = np.where(out["is_size"], -size_pos.fillna(-np.inf), out["_pos"])
+    out = out.sort_values(["table_order", "indicator_order", "_class", "peer_class", "_pos", "entity_id"],
+                          kind="stable")
     return out[RANKING_COLUMNS].reset_index(drop=True)
 
 
@@ -381,7 +469,7 @@ def _rank_scores(scores: pd.DataFrame, labels: Mapping) -> pd.DataFrame:
     out = scores.copy()
     out["rank"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
     out["is_tie"] = False
-    for _, idx in out.groupby(["level", "table"], sort=False).groups.items():
+    for _, idx in out.groupby(["level", "peer_class", "table"], sort=False).groups.items():
         rank = rank_values(out.loc[idx, "score"], direction="higher_better")
         out.loc[idx, "rank"] = rank
         valid = out.loc[idx, "score"].notna()
@@ -394,9 +482,21 @@ def _rank_scores(scores: pd.DataFrame, labels: Mapping) -> pd.DataFrame:
     return out
 
 
+def complete_columns(ranking: pd.DataFrame) -> pd.DataFrame:
+    """A ranking frame with the class and size columns (older frames: one class, nothing size)."""
+    out = ranking.reset_index(drop=True)
+    if "peer_class" not in out.columns:
+        out = out.assign(peer_class=ALL_CLASSES)
+    if "is_size" not in out.columns:
+        out = out.assign(is_size=False)
+    if "district_value" not in out.columns:
+        out = out.assign(district_value=np.nan)
+    return out
+
+
 def _composite(ranking: pd.DataFrame, settings: Mapping) -> pd.DataFrame:
     labels = settings["labels"]
-    ranking = ranking.reset_index(drop=True)
+    ranking = complete_columns(ranking)
     valid = ranking["points"].notna()
     work = pd.DataFrame({
         "level": ranking["level"].astype(str),
@@ -407,12 +507,15 @@ def _composite(ranking: pd.DataFrame, settings: Mapping) -> pd.DataFrame:
         "entity_id": ranking["entity_id"].astype(str),
         "entity_name": ranking["entity_name"].astype(str),
         "group_id": ranking["group_id"].astype(str),
+        "peer_class": ranking["peer_class"].astype(str),
         "wp": (ranking["weight"].astype(float) * ranking["points"]).where(valid, 0.0),
         "w": ranking["weight"].astype(float).where(valid, 0.0),
         "counted": valid.astype(int),
-        "missing": (ranking["status"].astype(str) == labels["missing"]).astype(int),
+        "missing": ((ranking["status"].astype(str) == labels["missing"])
+                    & ~ranking["is_size"].astype(bool)).astype(int),
     })
-    keys = ["level", "table", "table_name", "table_order", "period", "entity_id", "entity_name", "group_id"]
+    keys = ["level", "table", "table_name", "table_order", "period", "entity_id", "entity_name", "group_id",
+            "peer_class"]
     agg = work.groupby(keys, sort=False, as_index=False)[["wp", "w", "counted", "missing"]].sum()
     agg["score"] = safe_divide(agg["wp"], agg["w"])
     agg = agg.rename(columns={"counted": "n_indicators", "missing": "n_missing"})
@@ -422,7 +525,7 @@ def _composite(ranking: pd.DataFrame, settings: Mapping) -> pd.DataFrame:
     has = agg["score"].notna()
     agg["_tw_s"] = (tw * agg["score"]).where(has, 0.0)
     agg["_tw"] = tw.where(has, 0.0)
-    okeys = ["level", "period", "entity_id", "entity_name", "group_id"]
+    okeys = ["level", "period", "entity_id", "entity_name", "group_id", "peer_class"]
     overall = agg.groupby(okeys, sort=False, as_index=False)[["_tw_s", "_tw", "n_indicators", "n_missing"]].sum()
     overall["score"] = safe_divide(overall["_tw_s"], overall["_tw"])
     overall["table"] = OVERALL
@@ -447,9 +550,10 @@ def composite_scores(ranking: pd.DataFrame, *, previous: pd.DataFrame | None = N
     out = _composite(ranking, settings)
     prev = _composite(previous, settings) if previous is not None else None
     out = _attach_previous(out, prev, ["level", "table", "entity_id"], settings["labels"])
-    out = out.sort_values(["level", "table_order", "rank", "entity_id"], kind="stable")
+    order = _class_order(settings)
+    out["_class"] = out["peer_class"].map(lambda c: order.get(c, len(order)))
     out["level"] = pd.Categorical(out["level"], categories=list(LEVELS))
-    out = out.sort_values(["level", "table_order", "rank", "entity_id"], kind="stable")
+    out = out.sort_values(["level", "table_order", "_class", "peer_class", "rank", "entity_id"], kind="stable")
     out["level"] = out["level"].astype(str)
     return out[COMPOSITE_COLUMNS].reset_index(drop=True)
 
@@ -478,8 +582,8 @@ def build_ranking(tables: Mapping[str, pd.DataFrame], *, period: str, indicators
     tree = _tree(roster)
     ranks, prev_ranks = [], []
     for level in LEVELS:
-        prev = _rank_level(before, catalogue=catalogue, level=level, settings=settings, tree=tree)
-        now = _rank_level(current, catalogue=catalogue, level=level, settings=settings, tree=tree)
+        prev = _rank_level(before, catalogue=catalogue, level=level, settings=settings, tree=tree, roster=roster)
+        now = _rank_level(current, catalogue=catalogue, level=level, settings=settings, tree=tree, roster=roster)
         ranks.append(_finish(now, prev, settings))
         prev_ranks.append(_finish(prev, None, settings))
     ranking = pd.concat(ranks, ignore_index=True)

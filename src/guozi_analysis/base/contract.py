@@ -496,6 +496,31 @@ TABLES: dict[str, Table] = {
 }
 
 
+# ---- 重点工作任务台账 (issue 19, 2023 plan) — one self-contained block, kept last --------------------
+_KEY_TASKS = Table(
+    "key_tasks",
+    "重点工作任务台账",
+    "monthly",
+    ("task_id", "period"),
+    (
+        _s("task_id", "任务编码"),
+        _i("year", "目标年度", None),
+        _p(desc="月报 YYYY-MM：进展截至的月份"),
+        _s("item", "目标项目", desc="与 params/targets_<年度>.yaml 的 item 一致，如 cadre_exchange_count"),
+        _s("task_name", "任务名称"),
+        _s("responsible", "责任处室", desc="国资委内设处室名称"),
+        _eid("责任企业编码", required=False),
+        _n("target_value", "目标值", None),
+        _s("unit", "计量单位"),
+        _n("progress_value", "本年累计完成", None, required=False, desc="截至本月末本年累计完成量；尚未开展时留空"),
+        _s("progress_note", "进展情况", required=False),
+        _s("evidence", "佐证材料", required=False, desc="文件名、发文号或其他可核查的材料"),
+    ),
+    "工作思路中财务报表不反映的量化任务（干部交流、廉政阵地、制度修订、激励试点等）的逐月进展与佐证。",
+)
+TABLES[_KEY_TASKS.name] = _KEY_TASKS
+# ---- end of 重点工作任务台账 block --------------------------------------------------------------------
+
 #: Every table intake reads: the core tables, then the supplementary ones (issue 14).
 INTAKE_TABLES: dict[str, Table] = {**TABLES, **SUPPLEMENTARY_TABLES}
 

@@ -171,7 +171,7 @@ def methods_page(*, params_dir: Path | None = None) -> str:
                      f"{str(rule.get('source', '')).replace('|', '／')} |")
     lines += ["", "## 经营业绩考核", "",
               "考核方案（指标、按功能分类的权重、目标完成计分或功效系数法、加减分、等级线）逐年存放在 "
-              "`params/assessment/<年度>.yaml`，行业标准值在 `params/assessment/standards.csv`（示范区为示意值）。"
+              "`params/assessment/<年度>.yaml`，行业、规模标准值在 `params/assessment/standards.csv`（示范区所列为示范数值，非国资委公布的标准值）；12月快报前的考核为预评估。"
               "功效系数法：本档基础分 = 权数 × 本档标准系数；调整分 = 功效系数 × (上档基础分 − 本档基础分)，"
               "功效系数 = (实际值 − 本档标准值) ÷ (上档标准值 − 本档标准值)；达到优秀值得满分，低于较差值得 0 分。", ""]
     return "\n".join(lines)

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from guozi_analysis.analyses.forecast import project_next_year
+from guozi_analysis.analyses.forecast import project_next_year, stored_projection
 from guozi_analysis.base import config
 from guozi_analysis.base.entities import EnterpriseTree
 from guozi_analysis.base.params import load_yaml
@@ -48,7 +48,7 @@ SOURCE_TABLES_ZH = {
     "indicators": "指标表",
     "line_items": "指标面板（报表项目与明细汇总）",
     "narrative_items": "总结口径汇总表",
-    "narrative_targets": "年度目标表",
+    "narrative_targets": "目标跟踪表（目标、上年基准与进展）",
     "narrative_outlook": "全年预测表",
     "assessment_ranking": "经营业绩考核结果",
 }
@@ -384,11 +384,75 @@ def plan_catalogue(year: int) -> dict:
     return load_yaml(name)
 
 
-def target_frame(tables: Mapping[str, pd.DataFrame], *, year: int) -> pd.DataFrame:
-    """Next year's district targets: the targets table first, the groups' sum, then the YAML default.
+TARGET_COLUMNS = [
+    "entity_id", "year", "item", "name_zh", "target_value", "unit", "comparison", "status", "status_label",
+    "outlook", "origin", "baseline_year", "baseline_value", "baseline_text", "baseline_kind", "baseline_source",
+    "below_baseline", "flag_text", "target_level", "level_baseline", "level_label", "level_unit", "level_text",
+    "pipeline_value", "pipeline_share", "pipeline_label", "data_year", "progress_value", "status_text",
+    "source_zh",
+]
+#: Status of a target while the data are of an earlier year: it is never declared reached from them.
+AWAITING = "待{year}年数据"
 
-    Columns: ``entity_id, year, item, name_zh, target_value, unit, comparison, status, status_label,
-    outlook, origin`` (where the value came from, in Chinese).
+
+def _is_number(raw) -> bool:
+    return isinstance(raw, (int, float)) and not isinstance(raw, bool)
+
+
+def _task_rows(tables: Mapping[str, pd.DataFrame], item: str, year: int) -> pd.DataFrame:
+    tasks = tables.get("key_tasks")
+    if tasks is None or not len(tasks):
+        return pd.DataFrame(columns=["task_id", "year", "period", "item", "target_value", "progress_value"])
+    return tasks.loc[((tasks["item"].astype(str) == item)
+                      & (pd.to_numeric(tasks["year"], errors="coerce") == year)).to_numpy()]
+
+
+def _task_progress(tables: Mapping[str, pd.DataFrame], item: str, year: int, month: str) -> float:
+    """本年累计完成 of ``year``'s tasks for ``item`` in the latest month up to ``month`` (NaN if none)."""
+    rows = _task_rows(tables, item, year)
+    rows = rows.loc[(rows["period"].astype(str).str.slice(0, 7) <= month).to_numpy()]
+    values = pd.to_numeric(rows["progress_value"], errors="coerce")
+    rows = rows.assign(_v=values.to_numpy()).dropna(subset=["_v"])
+    if not len(rows):
+        return float("nan")
+    latest = rows.sort_values("period").groupby("task_id").tail(1)
+    return float(latest["_v"].sum())
+
+
+def _lookup(spec: str | None, *, tables, indicators: pd.DataFrame | None, items: pd.DataFrame | None,
+            year: int, month: str) -> float:
+    """A value named ``indicators:<id>`` (the district's), ``tasks:<item>`` (ledger, ``year``) or ``items:<item>``."""
+    kind, _, name = str(spec or "").partition(":")
+    if kind == "indicators" and indicators is not None and len(indicators):
+        return _indicator_value(indicators, DISTRICT_ID, name)
+    if kind == "tasks":
+        return _task_progress(tables, name, year, month)
+    if kind == "items" and items is not None and len(items):
+        row = items.loc[items["item"].astype(str) == name, "value"]
+        return float(row.iloc[0]) if len(row) else float("nan")
+    return float("nan")
+
+
+def _source_zh(spec: str | None) -> str:
+    kind, _, name = str(spec or "").partition(":")
+    return {"indicators": f"指标表 {name}", "tasks": f"重点工作任务台账 {name}",
+            "items": f"总结口径汇总表 {name}"}.get(kind, "")
+
+
+def target_frame(tables: Mapping[str, pd.DataFrame], *, year: int, period: str | None = None,
+                 indicators: pd.DataFrame | None = None, items: pd.DataFrame | None = None,
+                 projections: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Next year's district targets, each with its previous-year baseline and its status.
+
+    Target value: the targets table's DISTRICT row, else the groups' sum (``additive``), else the task
+    ledger's targets of that year, else the YAML default. Baseline (``year − 1``): the spec's
+    ``baseline`` read from ``indicators`` (the period's district values) or the ledger; where the
+    stored ``projections`` hold the previous year's expected year end (``projection_item``) that is the
+    baseline instead (2022年预计). A target below the baseline is flagged (``below_baseline``,
+    ``flag_text``); a change target (bp) is turned into a level (``target_level`` = baseline level +
+    change). Progress counts only data of the target year itself (``data_year == year``); before that
+    the status is 待<year>年数据 — a target is never declared reached from the previous year's data.
+    Columns: :data:`TARGET_COLUMNS`.
     """
     catalogue = plan_catalogue(year)
     targets = tables.get("targets")
@@ -397,26 +461,85 @@ def target_frame(tables: Mapping[str, pd.DataFrame], *, year: int) -> pd.DataFra
         table = targets.loc[(pd.to_numeric(targets["year"], errors="coerce") == year).to_numpy()]
     roster = tables.get("roster")
     groups = set() if roster is None else set(EnterpriseTree.from_roster(roster).groups)
+    month = closed_month(period) if period else f"{year - 1}-12"
+    data_year = int(month[:4])
+    base_year = year - 1
     rows = []
     for spec in catalogue.get("targets", []):
         item = spec["item"]
         own = table.loc[(table["item"].astype(str) == item).to_numpy()]
         district = own.loc[(own["enterprise_id"].astype(str) == DISTRICT_ID).to_numpy()]
         by_group = own.loc[own["enterprise_id"].astype(str).isin(groups).to_numpy()]
+        ledger = _task_rows(tables, item, year)
         raw = spec.get("target_value")
-        value = float(raw) if isinstance(raw, (int, float)) and not isinstance(raw, bool) else float("nan")
+        value = float(raw) if _is_number(raw) else float("nan")
         origin = "params/targets_%d.yaml 缺省值" % year if not _isnan(value) else "未设定"
         if len(district):
             value, origin = float(district["target_value"].iloc[0]), "年度目标表（全区）"
         elif spec.get("additive") and len(by_group) and len(by_group) == len(groups):
             value, origin = float(pd.to_numeric(by_group["target_value"]).sum()), "年度目标表（各集团合计）"
+        elif len(ledger):
+            first = ledger.sort_values("period").groupby("task_id").head(1)
+            value, origin = float(pd.to_numeric(first["target_value"]).sum()), "重点工作任务台账"
+        comparison = spec.get("comparison", "at_least")
+        look = {"tables": tables, "indicators": indicators, "items": items, "month": month}
+
+        # baseline: the previous year (actual so far, or expected year end when the forecast gives it)
+        b_spec = spec.get("baseline")
+        baseline = _lookup(b_spec, year=base_year, **look) if data_year == base_year else float("nan")
+        kind = str(spec.get("baseline_kind", "ytd"))
+        b_label = str(spec.get("baseline_label", ""))
+        b_source = _source_zh(b_spec)
+        expected = stored_projection(projections, DISTRICT_ID, str(spec.get("projection_item") or ""),
+                                     as_of=month) if spec.get("projection_item") and data_year == base_year else None
+        if expected is not None:
+            baseline, kind = float(expected["median"]), "expected"
+            b_label, b_source = f"{spec['name_zh']}预计", f"预测模块 {spec['projection_item']}（全年预计）"
+        if _isnan(baseline):
+            b_text = f"{base_year}年无同类数据（新增目标）" if str(b_spec or "").startswith("tasks:") \
+                else f"暂无{base_year}年数据"
+        elif kind == "expected":
+            b_text = f"{base_year}年预计{b_label.replace(spec['name_zh'] + '预计', spec['name_zh'])}"
+        else:
+            b_text = f"截至{date_zh(as_of_date(month))}{b_label}"
+
+        higher = comparison != "at_most"
+        below = bool(not _isnan(baseline) and not _isnan(value) and higher and value < baseline)
+        flag = ""
+        if below:
+            flag = {"expected": f"目标低于{base_year}年预计完成数",
+                    "point": f"目标低于{base_year}年现有水平"}.get(kind, f"目标低于{base_year}年已完成数")
+
+        level = spec.get("level") or {}
+        level_base = _lookup(level.get("baseline"), year=base_year, **look) if level and data_year == base_year \
+            else float("nan")
+        target_level = level_base + float(level["change"]) if level and not _isnan(level_base) else float("nan")
+
+        pipe = _lookup(spec.get("pipeline"), year=base_year, **look) if spec.get("pipeline") else float("nan")
+        share = safe_divide(pipe, value) * 100 if not _isnan(pipe) and not _isnan(value) and value else float("nan")
+
+        progress = _lookup(spec.get("status"), year=year, **look) if data_year == year else float("nan")
+        if data_year < year:
+            status_text = AWAITING.format(year=year)
+        elif _isnan(progress):
+            status_text = f"{year}年暂无报送数据"
+        else:
+            status_text = done_word(progress, value, higher_better=higher, done="已达到", not_done="进行中")
         rows.append({
             "entity_id": DISTRICT_ID, "year": year, "item": item, "name_zh": spec.get("name_zh", item),
-            "target_value": value, "unit": spec.get("unit", ""), "comparison": spec.get("comparison", "at_least"),
+            "target_value": value, "unit": spec.get("unit", ""), "comparison": comparison,
             "status": spec.get("status", ""), "status_label": spec.get("status_label", ""),
             "outlook": bool(spec.get("outlook", False)), "origin": origin,
+            "baseline_year": base_year, "baseline_value": baseline, "baseline_text": b_text, "baseline_kind": kind,
+            "baseline_source": b_source, "below_baseline": below, "flag_text": flag,
+            "target_level": target_level, "level_baseline": level_base, "level_label": str(level.get("label", "")),
+            "level_unit": str(level.get("unit", "")),
+            "level_text": f"截至{date_zh(as_of_date(month))}{level.get('label', '')}" if level else "",
+            "pipeline_value": pipe, "pipeline_share": share,
+            "pipeline_label": str(spec.get("pipeline_label", "")), "data_year": data_year,
+            "progress_value": progress, "status_text": status_text, "source_zh": str(spec.get("source_zh", "")),
         })
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=TARGET_COLUMNS)
 
 
 def _district_ytd(financials: pd.DataFrame, item: str, roster: pd.DataFrame) -> pd.Series:
@@ -471,11 +594,13 @@ def shared_frames(tables: Mapping[str, pd.DataFrame], indicators: pd.DataFrame, 
 
     panel = line_items(tables, period=period, roster=tables["roster"])
     next_year = parse_period(period).year + 1
+    items = narrative_items(tables, indicators, period=period, panel=panel,
+                            risk_list=results.get("risk_list"), risk_flags=results.get("risk_flags"))
     return {
         "line_items": panel,
-        "narrative_items": narrative_items(tables, indicators, period=period, panel=panel,
-                                           risk_list=results.get("risk_list"), risk_flags=results.get("risk_flags")),
-        "narrative_targets": target_frame(tables, year=next_year),
+        "narrative_items": items,
+        "narrative_targets": target_frame(tables, year=next_year, period=period, indicators=indicators, items=items,
+                                          projections=results.get("forecast_projections")),
         "narrative_outlook": outlook_frame(tables, period=period, paths=results.get("forecast_paths")) if outlook else
         pd.DataFrame(columns=["entity_id", "item", "year", "median", "lo80", "hi80", "basis"]),
     }
@@ -508,6 +633,9 @@ def source_value(ctx, source: str) -> float:
     if table == "narrative_outlook":
         item, _, column = item.partition(".")
         column = column or "median"
+    if table == "narrative_targets":
+        item, _, column = item.partition(".")
+        column = column or "target_value"
     row = frame.loc[(frame["entity_id"].astype(str) == entity) & (frame[key].astype(str) == item)]
     return float(row[column].iloc[0]) if len(row) else float("nan")
 
@@ -761,78 +889,113 @@ def review_sections(ctx) -> list[Section]:
 _COMPARISON_ZH = {"at_least": "不少于", "more_than": "超过", "at_most": "不高于"}
 
 
+def _shown(unit: str) -> str:
+    return "亿元" if unit == "万元" else unit
+
+
 def _target_phrase(row, fact: Fact, n) -> str:
     unit = row["unit"]
     if unit == "bp":
         word = change_word(fact.value)
         return f"较上年同期{word}{n(fact.magnitude())}个基点以上" if row["comparison"] == "at_most" and fact.value < 0 \
             else f"{_COMPARISON_ZH.get(row['comparison'], '')}{n(fact)}个基点"
-    shown_unit = "亿元" if unit == "万元" else unit
-    return f"{_COMPARISON_ZH.get(row['comparison'], '')}{n(fact)}{shown_unit}"
+    return f"{_COMPARISON_ZH.get(row['comparison'], '')}{n(fact)}{_shown(unit)}"
 
 
-def _status_fact(L: _Lookup, row, unit: str) -> Fact | None:
-    status = str(row["status"] or "")
-    if not status.startswith("indicators:"):
-        return None
-    indicator = status.split(":", 1)[1]
-    return L.ind(indicator, "亿元" if unit == "万元" else unit, label=row["status_label"])
+def _target_fact(row, column: str, unit: str, label: str, *, digits: int = 2) -> Fact:
+    item = row["item"] if column == "target_value" else f"{row['item']}.{column}"
+    return Fact(row[column], unit, f"narrative_targets:{DISTRICT_ID}:{item}", digits=digits, label=label)
+
+
+def _baseline_part(row, n) -> str:
+    """「2022年基准：…」: the previous year's value the target is compared with, and the flag."""
+    unit, year = row["unit"], int(row["baseline_year"])
+    base = _target_fact(row, "baseline_value", _shown(unit), f"{row['name_zh']}（{year}年基准）")
+    text = f"{year}年基准："
+    if _missing(base):
+        text += row["baseline_text"]
+    elif unit == "bp":
+        text += f"{row['baseline_text']}为{change_word(base.value, up='上升')}{n(base.magnitude())}个基点"
+    else:
+        text += f"{row['baseline_text']}{n(base)}{_shown(unit)}"
+    level = _target_fact(row, "target_level", row["level_unit"], f"{row['name_zh']}（{int(row['year'])}年目标水平）")
+    if not _missing(level):
+        lb = _target_fact(row, "level_baseline", row["level_unit"], f"{row['level_label']}（{year}年基准）")
+        text += (f"，{row['level_label']}{n(lb)}{row['level_unit']}，"
+                 f"目标即{int(row['year'])}年同期不高于{n(level)}{row['level_unit']}")
+    pipe = _target_fact(row, "pipeline_value", _shown(unit), row["pipeline_label"])
+    if not _missing(pipe):
+        text += f"；{row['pipeline_label']}{n(pipe)}{_shown(unit)}"
+        share = _target_fact(row, "pipeline_share", "%", f"{row['pipeline_label']}占目标比例")
+        if not _missing(share):
+            text += f"，相当于目标的{n(share)}%"
+    if bool(row["below_baseline"]):
+        text += f"（{row['flag_text']}）"
+    return text
+
+
+def _progress_part(row, n, ctx) -> str:
+    year = int(row["year"])
+    text = f"{year}年进展："
+    progress = _target_fact(row, "progress_value", _shown(row["unit"]), row["status_label"])
+    if int(row["data_year"]) < year or _missing(progress):
+        text += str(row["status_text"])
+    else:
+        text += f"截至{_as_of_text(ctx)}，{row['status_label']}{n(progress)}{_shown(row['unit'])}，{row['status_text']}"
+    return text + (f"（逐月跟踪，数据来源：{row['source_zh']}）" if row["source_zh"] else "")
 
 
 def plan_lines(ctx) -> list[tuple[dict, list[Fact], str]]:
-    """Each tracked target as ``(row, facts, text)``: target, status as of the period, projection."""
-    L = _Lookup(ctx)
+    """Each tracked target as ``(row, facts, text)``: target, previous-year baseline, progress, projection.
+
+    Every number is a :class:`Fact` of the stored ``narrative_targets`` / ``narrative_outlook``; every
+    year is named (2023年目标, 2022年基准, 2023年进展, 2023年预测).
+    """
     targets = _frame(ctx, "narrative_targets")
     outlook = _frame(ctx, "narrative_outlook")
     out = []
     for row in targets.to_dict("records"):
         w = _Writer()
         n = w.n
-        unit = row["unit"]
-        shown_unit = "亿元" if unit == "万元" else unit
-        target = Fact(row["target_value"], shown_unit, f"narrative_targets:{DISTRICT_ID}:{row['item']}",
-                      digits=0 if unit == "bp" else 2, label=f"{row['name_zh']}（{row['year']}年目标）")
-        text = f"**{row['name_zh']}**：目标"
+        unit, year = row["unit"], int(row["year"])
+        target = _target_fact(row, "target_value", _shown(unit), f"{row['name_zh']}（{year}年目标）",
+                              digits=0 if unit == "bp" else 2)
+        text = f"**{row['name_zh']}**：{year}年目标"
         text += "未设定" if _missing(target) else _target_phrase(row, target, n)
-        text += "；当前进展："
-        status = _status_fact(L, row, unit)
-        if status is None or _missing(status):
-            text += "暂无报送数据"
-        elif unit == "bp":
-            text += (f"截至{_as_of_text(ctx)}，{row['status_label']}为{change_word(status.value, up='上升')}"
-                     f"{n(status.magnitude())}个基点")
-        else:
-            text += f"截至{_as_of_text(ctx)}，{row['status_label']}{n(status)}{shown_unit}"
-        if status is not None and not _missing(status) and not _missing(target) and not row["outlook"] \
-                and row["item"] != "investment_completed":
-            text += "，按当前水平计" + done_word(status.value, target.value,
-                                             higher_better=row["comparison"] != "at_most",
-                                             done="已达到目标", not_done="尚未达到目标")
-        text += "；全年预测："
-        proj = outlook.loc[outlook["item"].astype(str) == row["item"]] if len(outlook) else outlook
-        if row["outlook"] and len(proj) and not _isnan(proj["median"].iloc[0]):
-            med = Fact(float(proj["median"].iloc[0]), shown_unit, f"narrative_outlook:{DISTRICT_ID}:{row['item']}.median", label=f"{row['name_zh']}预计中位数")
-            lo = Fact(float(proj["lo80"].iloc[0]), shown_unit, f"narrative_outlook:{DISTRICT_ID}:{row['item']}.lo80", label=f"{row['name_zh']}预计区间下限")
-            hi = Fact(float(proj["hi80"].iloc[0]), shown_unit, f"narrative_outlook:{DISTRICT_ID}:{row['item']}.hi80", label=f"{row['name_zh']}预计区间上限")
-            text += (f"预计{n(med)}{shown_unit}（八成概率区间{n(lo)}～{n(hi)}{shown_unit}，{proj['basis'].iloc[0]}）")
-            if not _missing(target):
-                text += "，预计" + done_word(med.value, target.value, done="可完成目标", not_done="难以完成目标")
-        else:
-            text += "暂无预测"
+        text += "；" + _baseline_part(row, n)
+        text += "；" + _progress_part(row, n, ctx)
+        if row["outlook"]:
+            text += f"；{year}年预测："
+            proj = outlook.loc[outlook["item"].astype(str) == row["item"]] if len(outlook) else outlook
+            if len(proj) and not _isnan(proj["median"].iloc[0]):
+                src = f"narrative_outlook:{DISTRICT_ID}:{row['item']}"
+                med = Fact(float(proj["median"].iloc[0]), _shown(unit), f"{src}.median",
+                           label=f"{row['name_zh']}{year}年预测中位数")
+                lo = Fact(float(proj["lo80"].iloc[0]), _shown(unit), f"{src}.lo80",
+                          label=f"{row['name_zh']}{year}年预测区间下限")
+                hi = Fact(float(proj["hi80"].iloc[0]), _shown(unit), f"{src}.hi80",
+                          label=f"{row['name_zh']}{year}年预测区间上限")
+                text += (f"预计{n(med)}{_shown(unit)}（八成概率区间{n(lo)}～{n(hi)}{_shown(unit)}，"
+                         f"{proj['basis'].iloc[0]}）")
+                if not _missing(target):
+                    text += "，预计" + done_word(med.value, target.value, done="可完成目标", not_done="难以完成目标")
+            else:
+                text += "暂无预测"
         out.append((row, w.facts, text + "。"))
     return out
 
 
 def section_plan(ctx) -> Section:
-    """二、工作思路：each quantified target of next year with its current status and projection."""
+    """二、工作思路：each quantified target of next year against its baseline, with its status and projection."""
     lines = plan_lines(ctx)
     title = "（一）量化目标跟踪"
     if not lines:
         return Section(title, f"### {title}\n\n暂无下一年度量化目标。", ())
     year = _year(ctx) + 1
     body = [f"### {title}", "",
-            f"下表逐项跟踪{year}年工作思路中的量化目标：目标值取自企业报送的年度目标表（缺项取参数文件缺省值），"
-            "当前进展为本期数据，全年预测由预测模块按往年增速外推。", ""]
+            f"下表逐项跟踪{year}年工作思路中的量化目标：目标值取自年度目标表或重点工作任务台账（缺项取参数文件"
+            f"缺省值），并与{year - 1}年基准比较，低于上年的目标单独标出；进展只按{year}年数据逐月跟踪，"
+            f"本期仍为{year - 1}年数据的，进展一律为“待{year}年数据”。", ""]
     facts: list[Fact] = []
     for _, f, text in lines:
         body.append(f"- {text}")
@@ -841,23 +1004,49 @@ def section_plan(ctx) -> Section:
 
 
 def plan_table(ctx) -> pd.DataFrame:
-    """The tracked targets as a table (Chinese headers): 目标, 目标值, 当前进展, 全年预测, 目标来源."""
+    """The tracked targets as a table with Chinese headers; every cell is a number or says why it is not."""
     rows = []
-    for row, facts, _ in plan_lines(ctx):
-        shown_unit = "亿元" if row["unit"] == "万元" else row["unit"]
-        def signed(table: str, suffix: str = "") -> float:
-            hit = [f for f in facts if f.parts[0] == table and f.source.endswith(suffix)]
-            return Fact(hit[0].value, hit[0].unit, hit[0].source, hit[0].digits).shown_value() if hit else np.nan
+    for row, _, _ in plan_lines(ctx):
+        unit, year, base_year = row["unit"], int(row["year"]), int(row["baseline_year"])
+        shown = _shown(unit)
 
-        target = Fact(row["target_value"], shown_unit, "", digits=0 if row["unit"] == "bp" else 2)
-        median = signed("narrative_outlook", ".median")
+        def value(column: str, fallback: str, digits: int = 2, unit: str = shown):
+            fact = _target_fact(row, column, unit, "", digits=digits)
+            return fallback if _missing(fact) else fact.shown_value()
+
+        target = value("target_value", "未设定", 0 if unit == "bp" else 2)
+        if row["below_baseline"]:
+            compare = row["flag_text"]
+        elif _isnan(row["baseline_value"]) or _isnan(row["target_value"]):
+            compare = "无可比基准"
+        elif unit == "bp":
+            compare = "按上年同期水平下降"
+        else:
+            compare = "不低于上年" if row["target_value"] >= row["baseline_value"] else row["flag_text"]
+        level = value("target_level", "", unit=row["level_unit"])
+        has_level = level != ""
+        if has_level:
+            compare += f"：目标水平不高于{level}{row['level_unit']}（{base_year}年基准下降{abs(row['target_value']):g}个基点）"
+        median = Fact(np.nan, shown, "")
+        outlook = _frame(ctx, "narrative_outlook")
+        hit = outlook.loc[outlook["item"].astype(str) == row["item"]] if len(outlook) else outlook
+        if row["outlook"] and len(hit):
+            median = Fact(float(hit["median"].iloc[0]), shown, "")
         rows.append({
             "目标": row["name_zh"],
-            "单位": shown_unit,
-            "目标值": target.shown_value(),
-            "当前进展": signed("indicators"),
-            "全年预测": "暂无预测" if _isnan(median) else median,
+            "单位": shown,
+            f"{year}年目标": target,
+            f"{base_year}年基准": (value("level_baseline", str(row["baseline_text"]), unit=row["level_unit"])
+                                  if has_level else value("baseline_value", str(row["baseline_text"]))),
+            "基准口径": (f"{row['level_text']}（{row['level_unit']}）" if has_level else str(row["baseline_text"]) if not _isnan(row["baseline_value"])
+                       else "—（无上年数据）"),
+            "目标与基准比较": compare,
+            f"{year}年进展": value("progress_value", str(row["status_text"])),
+            "状态": str(row["status_text"]),
+            f"{year}年预测": (median.shown_value() if not _missing(median) else
+                             ("暂无预测（预测模块未给出）" if row["outlook"] else "不作预测（逐月跟踪实际进展）")),
             "目标来源": row["origin"],
+            "进展数据来源": row["source_zh"] or "—（未指定）",
         })
     return pd.DataFrame(rows).set_index("目标") if rows else pd.DataFrame()
 

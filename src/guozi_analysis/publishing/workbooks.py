@@ -28,6 +28,7 @@ import yaml
 
 from guozi_analysis.analyses import ranking as _ranking
 from guozi_analysis.analyses.assessment import (
+    PRE_ASSESSMENT,
     Assessment,
     _isnan,
     _num,
@@ -51,14 +52,15 @@ COMPOSITE_NAME = "本表综合得分"
 #: Column headers of the publication (and the CSV), in order.
 HEADERS = [
     "报表", "层级", "指标编号", "指标", "单位", "数据截至", "名次", "名次说明", "企业编号", "企业名称", "所属集团",
-    "数值", "上期名次", "较上期", "序时进度（%）", "与序时进度差（百分点）", "信号灯", "说明",
+    "比较组", "数值", "上期名次", "较上期", "序时进度（%）", "与序时进度差（百分点）", "信号灯", "说明",
 ]
 _SHEET_HEADERS = HEADERS[1:]
 _WIDTHS = {"层级": 7, "指标编号": 10, "指标": 24, "单位": 8, "数据截至": 11, "名次": 6, "名次说明": 8,
-           "企业编号": 11, "企业名称": 30, "所属集团": 14, "数值": 15, "上期名次": 8, "较上期": 8,
+           "企业编号": 11, "企业名称": 30, "所属集团": 14, "比较组": 8, "数值": 15, "上期名次": 8, "较上期": 8,
            "序时进度（%）": 10, "与序时进度差（百分点）": 12, "信号灯": 7, "说明": 28}
 _INTEGER_UNITS = {"个", "家", "支", "人"}
 _LEVEL_ZH = {"group": "集团", "enterprise": "子企业"}
+DISTRICT_REFERENCE = "全区合计（参考）"
 
 
 def _movement_text(frame: pd.DataFrame) -> pd.Series:
@@ -89,6 +91,7 @@ def _indicator_rows(ranking: pd.DataFrame, groups: Mapping[str, str]) -> pd.Data
         "企业编号": ranking["entity_id"].astype(str),
         "企业名称": ranking["entity_name"].astype(str),
         "所属集团": ranking["group_id"].astype(str).map(groups).fillna(""),
+        "比较组": ranking["peer_class"].astype(str),
         "数值": ranking["value"].astype(float),
         "上期名次": ranking["previous_rank"].astype("Int64"),
         "较上期": _movement_text(ranking),
@@ -99,6 +102,37 @@ def _indicator_rows(ranking: pd.DataFrame, groups: Mapping[str, str]) -> pd.Data
         "_level": ranking["level"].map({"group": 0, "enterprise": 1}),
         "_table": ranking["table_order"].astype(int),
         "_order": ranking["indicator_order"].astype(int) + 1,
+        "_seq": np.arange(len(ranking)),
+    })
+
+
+def _reference_rows(ranking: pd.DataFrame) -> pd.DataFrame:
+    """One 全区合计（参考） row per indicator and peer set: the district total, never ranked."""
+    ref = ranking.loc[ranking["district_value"].notna()].drop_duplicates(["level", "indicator_id"])
+    return pd.DataFrame({
+        "报表": ref["table_name"].astype(str),
+        "层级": ref["level"].map(_LEVEL_ZH),
+        "指标编号": ref["indicator_id"].astype(str),
+        "指标": ref["indicator_name"].astype(str),
+        "单位": ref["unit"].astype(str),
+        "数据截至": ref["as_of"].astype(str),
+        "名次": pd.array([pd.NA] * len(ref), dtype="Int64"),
+        "名次说明": "参考",
+        "企业编号": "DISTRICT",
+        "企业名称": DISTRICT_REFERENCE,
+        "所属集团": "",
+        "比较组": "",
+        "数值": ref["district_value"].astype(float),
+        "上期名次": pd.array([pd.NA] * len(ref), dtype="Int64"),
+        "较上期": "",
+        "序时进度（%）": np.nan,
+        "与序时进度差（百分点）": np.nan,
+        "信号灯": "",
+        "说明": "全区合计，仅供参考，不参与排名",
+        "_level": ref["level"].map({"group": 0, "enterprise": 1}),
+        "_table": ref["table_order"].astype(int),
+        "_order": ref["indicator_order"].astype(int) + 1,
+        "_seq": -1,
     })
 
 
@@ -117,6 +151,7 @@ def _composite_rows(composite: pd.DataFrame, as_of: str, groups: Mapping[str, st
         "企业编号": comp["entity_id"].astype(str),
         "企业名称": comp["entity_name"].astype(str),
         "所属集团": comp["group_id"].astype(str).map(groups).fillna(""),
+        "比较组": comp["peer_class"].astype(str) if "peer_class" in comp else _ranking.ALL_CLASSES,
         "数值": comp["score"].astype(float),
         "上期名次": comp["previous_rank"].astype("Int64"),
         "较上期": _movement_text(comp),
@@ -127,6 +162,7 @@ def _composite_rows(composite: pd.DataFrame, as_of: str, groups: Mapping[str, st
         "_level": comp["level"].map({"group": 0, "enterprise": 1}),
         "_table": comp["table_order"].astype(int),
         "_order": 0,
+        "_seq": np.arange(len(comp)),
     })
 
 
@@ -135,14 +171,17 @@ def publication_frame(ranking: pd.DataFrame, composite: pd.DataFrame, *,
     """The publication as one long table with the Chinese :data:`HEADERS`.
 
     Rows are ordered by report table, peer set (集团 before 子企业), then the table's composite
-    score (指标编号 ``composite``) followed by each indicator in catalogue order, entities by rank.
+    score (指标编号 ``composite``) followed by each indicator in catalogue order: the district total
+    (全区合计（参考）, not ranked) first, then the entities class by class (比较组) in rank order.
+    Size indicators (名次说明 规模指标) have no rank and are listed largest first.
     Money stays in 万元 and percentages as percent numbers (the 单位 column says which).
     """
+    ranking = _ranking.complete_columns(ranking)
     groups = _group_names(ranking, roster)
     as_of = str(ranking["as_of"].max()) if len(ranking) else ""
-    rows = pd.concat([_composite_rows(composite, as_of, groups), _indicator_rows(ranking, groups)],
-                     ignore_index=True)
-    rows = rows.sort_values(["_table", "_level", "_order", "名次", "企业编号"], kind="stable")
+    rows = pd.concat([_composite_rows(composite, as_of, groups), _reference_rows(ranking),
+                      _indicator_rows(ranking, groups)], ignore_index=True)
+    rows = rows.sort_values(["_table", "_level", "_order", "_seq"], kind="stable")
     return rows[HEADERS].reset_index(drop=True)
 
 
@@ -170,8 +209,15 @@ def _as_of_line(ranking: pd.DataFrame, period: str) -> str:
     parts = [f"{names[f]}截至{date_zh(dates[f])}" for f in order]
     paces = dict.fromkeys(dates[f] for f in order if f != "annual")
     pace = "；".join(f"{_ranking.pace_percent(d):.2f}%（截至{date_zh(d)}）" for d in paces)
-    return (f"数据截至：{'；'.join(parts)}。序时进度：{pace}。"
-            f"名次相同者并列；未报送、不适用者列末位。金额单位：万元。")
+    ranking = _ranking.complete_columns(ranking)
+    classes = [c for c in ranking["peer_class"].astype(str).unique() if c != _ranking.ALL_CLASSES]
+    rules = "名次相同者并列；未报送、不适用者列本组末位。"
+    if ranking["is_size"].astype(bool).any():
+        rules += "规模指标（名次说明为“规模指标”）只列示、不排名，不计入综合得分。"
+    if classes:
+        rules += f"子企业按功能定位分{'、'.join(classes)}分别排名（比较组）。"
+    rules += "全区合计数列作参考。"
+    return f"数据截至：{'；'.join(parts)}。序时进度：{pace}。{rules}金额单位：万元。"
 
 
 def _style_sheet(ws, frame: pd.DataFrame, *, title: str, subtitle: str, colours: Mapping[str, str],
@@ -318,25 +364,42 @@ SHEET_HEADERS = {
 }
 
 
+def _kind_column(projected: pd.Series) -> pd.Series:
+    """评估性质 of each row: 预评估（含预计数） before December data, else 年度考核（实际数）."""
+    flags = projected.astype(bool)
+    return pd.Series(np.where(flags, f"{PRE_ASSESSMENT}（含预计数）", "年度考核（实际数）"), index=projected.index)
+
+
 def _ranking_display(ranking: pd.DataFrame) -> pd.DataFrame:
     cols = ["rank", "enterprise_name", "function_class", "status", "base_score", "bonus", "penalty",
             "total_score", "grade", "projected", "note"]
     out = ranking[cols].copy()
     out["rank"] = out["rank"].astype("string").fillna("—")
     out["projected"] = out["projected"].map({True: "是（预计）", False: "否"})
-    return out.rename(columns=RANKING_HEADERS)
+    out = out.rename(columns=RANKING_HEADERS)
+    out["评估性质"] = _kind_column(ranking["projected"]).to_numpy()
+    return out
 
 
 def _sheet_display(sheet: pd.DataFrame) -> pd.DataFrame:
     cols = ["enterprise_name", "item_type", "item_name", "method", "weight", "value", "unit", "target",
-            "standards", "points", "workings"]
+            "standards", "standards_source", "points", "workings"]
     out = sheet[cols].copy()
     value_text = [("—" if _isnan(v) else _num(v)) + ("（预计）" if p else "")
                   for v, p in zip(sheet["value"], sheet["projected"])]
     out["value"] = value_text
     out["target"] = ["" if _isnan(v) else _num(v) for v in sheet["target"]]
     out["weight"] = ["" if _isnan(v) else _num(v) for v in sheet["weight"]]
-    return out.rename(columns=SHEET_HEADERS)
+    out = out.rename(columns=SHEET_HEADERS)
+    out["评估性质"] = _kind_column(sheet.groupby("enterprise_id")["projected"].transform("any")).to_numpy()
+    return out
+
+
+#: The note printed under every table that shows standard values from the bundled table.
+STANDARDS_NOTE = ("标准值（优秀/良好/平均/较低/较差）取自 params/assessment/standards.csv，按行业（工业/非工业/科研设计）"
+                  "和规模（大型/中型/小型，按 params/assessment/size_classes.yaml 划分）查找，查不到时退回该行业"
+                  "“全部”规模或“全行业”。示范区所列为示范数值，非国资委公布的标准值；正式考核请换用当年"
+                  "《企业绩效评价标准值》。")
 
 
 def write_assessment_workbook(path: Path | str, assessment: Assessment) -> Path:
@@ -344,10 +407,14 @@ def write_assessment_workbook(path: Path | str, assessment: Assessment) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     a = assessment
-    info = pd.DataFrame({"项目": ["考核年度", "考核方案", "数据口径", "等级划分"],
-                         "内容": [str(a.year), a.title, a.basis_text,
+    info = pd.DataFrame({"项目": ["考核年度", "考核方案", "评估性质", "数据口径", "等级划分", "标准值"],
+                         "内容": [str(a.year), a.display_title,
+                                f"{PRE_ASSESSMENT}（12月快报前按预计全年数计分，结果待正式考核确认）" if a.projected
+                                else "年度考核（全年实际数）", a.basis_text,
                                 "；".join(f"{b['grade']} ≥ {_short(b['min'])}" if b["min"] is not None
-                                         else f"{b['grade']} 其余" for b in a.scheme["grade_bands"])]})
+                                         else f"{b['grade']} 其余" for b in a.scheme["grade_bands"]),
+                                STANDARDS_NOTE]})
+    tag = f"（{PRE_ASSESSMENT}）" if a.projected else ""
     ranking = _ranking_display(a.ranking)
     sheet = a.sheet.loc[a.sheet["item_type"] == "指标"]
     adjust = a.sheet.loc[a.sheet["item_type"] != "指标",
@@ -357,12 +424,12 @@ def write_assessment_workbook(path: Path | str, assessment: Assessment) -> Path:
                                     "rule": "计分规则", **{c: f"权重（{c[7:]}）" for c in scheme.columns
                                                           if c.startswith("weight_")}})
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        info.to_excel(writer, sheet_name="说明", index=False)
-        ranking.to_excel(writer, sheet_name="排名与等级", index=False)
+        info.to_excel(writer, sheet_name=f"说明{tag}", index=False)
+        ranking.to_excel(writer, sheet_name=f"排名与等级{tag}", index=False)
         detail = _sheet_display(sheet)
         detail["数据口径"] = sheet["basis"].to_numpy()
-        detail.to_excel(writer, sheet_name="计分明细", index=False)
-        adjust.rename(columns=SHEET_HEADERS).to_excel(writer, sheet_name="加减分事项", index=False)
+        detail.to_excel(writer, sheet_name=f"计分明细{tag}", index=False)
+        adjust.rename(columns=SHEET_HEADERS).to_excel(writer, sheet_name=f"加减分事项{tag}", index=False)
         scheme.to_excel(writer, sheet_name="考核方案", index=False)
     return path
 

@@ -8,12 +8,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from guozi_analysis.analyses.assessment import _isnan, _num, _parse_bands, assess
+from guozi_analysis.analyses.assessment import PRE_ASSESSMENT, _isnan, _num, _parse_bands, assess
 from guozi_analysis.base.contract import TABLES
 from guozi_analysis.base.fonts import use_cjk_font
 from guozi_analysis.base.periods import parse_period
 from guozi_analysis.publishing.text import markdown
-from guozi_analysis.publishing.workbooks import _ranking_display, _sheet_display, write_assessment_workbook
+from guozi_analysis.publishing.workbooks import (
+    STANDARDS_NOTE,
+    _ranking_display,
+    _sheet_display,
+    write_assessment_workbook,
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -55,8 +60,14 @@ def assessment_intro(ctx, *, previous: bool = False):
         text += (f"{top['enterprise_name']}以 {_num(top['total_score'])} 分居首；等级分布："
                  + "，".join(f"{g}级 {int(grades[g])} 家" for g in sorted(grades.index)) + "。")
     if r["projected"].any():
-        text += "标注“预计”的数值为按已报月份预计的全年数，最终以年度快报为准。"
+        text += (f"本结果为**{PRE_ASSESSMENT}**：标注“预计”的数值为按已报月份预计的全年数，"
+                 "得分与等级待12月快报后正式考核确认。")
     return Markdown(text)
+
+
+def standards_note(ctx=None):
+    """The note under the workings: where the standard values come from and that the demo's are illustrative."""
+    return markdown(STANDARDS_NOTE)
 
 
 def ranking_table(ctx, *, previous: bool = False) -> pd.DataFrame:
@@ -138,8 +149,10 @@ def score_chart(ctx, *, previous: bool = False):
     ax.set_yticklabels(labels)
     ax.set_xlim(0, max(110.0, np.nanmax(np.append(scores, 0)) + 8))
     ax.set_xlabel("考核总分（分）")
-    suffix = "（含预计数）" if r["projected"].any() else ""
-    ax.set_title(f"{_year(ctx, previous)}年度经营业绩考核总分与等级{suffix}", pad=14)
+    pre = bool(r["projected"].any())
+    kind = f"{PRE_ASSESSMENT}" if pre else ""
+    suffix = "（含预计数）" if pre else ""
+    ax.set_title(f"{_year(ctx, previous)}年度经营业绩考核{kind}总分与等级{suffix}", pad=14)
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     return fig
@@ -153,5 +166,7 @@ def export_workbook(ctx, *, output_dir: str | Path = ""):
 
     tables = {name: ctx.table(name) for name in TABLES}
     year = int(ctx.period[:4])
-    path = write_assessment_workbook(Path(output_dir) / f"经营业绩考核_{year}.xlsx", assess(tables, year=year))
+    result = assess(tables, year=year)
+    name = f"经营业绩考核{PRE_ASSESSMENT if result.projected else ''}_{year}.xlsx"
+    path = write_assessment_workbook(Path(output_dir) / name, result)
     return markdown(f"考核工作簿 `{path.name}`（说明、排名与等级、计分明细、加减分事项、考核方案）随本期出版物一并提供。")

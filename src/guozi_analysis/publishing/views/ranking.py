@@ -8,7 +8,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from guozi_analysis.analyses.ranking import LEVELS, OVERALL, pace_percent, period_zh, ranking_period
+from guozi_analysis.analyses.ranking import (
+    ALL_CLASSES,
+    LEVELS,
+    OVERALL,
+    complete_columns,
+    pace_percent,
+    period_zh,
+    ranking_period,
+)
 from guozi_analysis.base.fonts import use_cjk_font
 from guozi_analysis.publishing.text import date_zh, markdown
 from guozi_analysis.publishing.workbooks import publication_frame, write_ranking_csv, write_ranking_workbook
@@ -21,7 +29,10 @@ def read_frames(processed_dir: Path | str) -> tuple[pd.DataFrame, pd.DataFrame]:
     for p in paths:
         if not p.exists():
             raise FileNotFoundError(f"共享结果中没有排名数据：{p}（请确认共享步骤已写出晾晒排名）")
-    return pd.read_parquet(paths[0]), pd.read_parquet(paths[1])
+    comp = pd.read_parquet(paths[1])
+    if "peer_class" not in comp.columns:
+        comp = comp.assign(peer_class=ALL_CLASSES)
+    return complete_columns(pd.read_parquet(paths[0])), comp
 
 
 # --------------------------------------------------------------------------------------------
@@ -56,9 +67,17 @@ def publication_note(ctx):
         parts.append(f"年度指标数据截至{date_zh(dates['annual'])}")
     paces = dict.fromkeys(dates[f] for f in ("half_monthly", "monthly") if f in dates)
     pace = "，".join(f"截至{date_zh(d)}为 {pace_percent(d):.2f}%" for d in paces)
+    classes = [c for c in ranking["peer_class"].astype(str).unique() if c != ALL_CLASSES]
+    size = ranking.loc[ranking["is_size"].astype(bool)].drop_duplicates("indicator_id")
     text = (f"**{period_zh(half)}晾晒**。{'；'.join(parts)}。序时进度{pace}。"
-            f"名次相同者标注“并列”；未报送或无法计算的企业列于末位并注明原因；"
+            f"名次相同者标注“并列”；未报送或无法计算的企业列于本组末位并注明原因；"
             f"变动与上一半月相比（↑ 名次上升，↓ 名次下降，— 持平）。")
+    if len(size):
+        text += (f"{len(size)}项规模指标（{'、'.join(size['indicator_name'].astype(str).head(4))}等绝对额和个数）"
+                 "随企业体量而定，只列示数值、不排名，也不计入综合得分；其余指标按效率和进度排名。")
+    if classes:
+        text += f"子企业按功能定位分{'、'.join(classes)}在本类内分别排名，不跨类比较；六大集团一并排名。"
+    text += "各指标均列示全区合计数作参考。"
     return markdown(text)
 
 
@@ -75,12 +94,28 @@ def composite_table(ctx, *, level: str = "group") -> pd.DataFrame:
     overall = comp.loc[comp["table"] == OVERALL].set_index("entity_id")
     out = scores.round(2)
     out.columns = [f"{c}（分）" for c in out.columns]
-    out["总分排名"] = overall["rank_label"].reindex(out.index)
+    split = bool((overall["peer_class"].astype(str) != ALL_CLASSES).any())
+    if split:
+        out.insert(0, "比较组", overall["peer_class"].reindex(out.index))
+    out["总分排名" + ("（组内）" if split else "")] = overall["rank_label"].reindex(out.index)
     out["较上期"] = _movement_text(overall).reindex(out.index)
-    out = out.loc[overall.sort_values(["rank", "entity_id"]).index.intersection(out.index, sort=False)]
+    out = out.loc[_class_sorted(overall).index.intersection(out.index, sort=False)]
     out.index = [names.get(i, i) for i in out.index]
     out.index.name = _LEVEL_ZH[level]
     return out
+
+
+def _class_sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows class by class (as ordered in the shared frame), then by rank."""
+    order = {c: k for k, c in enumerate(dict.fromkeys(frame["peer_class"].astype(str)))}
+    key = frame["peer_class"].astype(str).map(order)
+    return frame.assign(_class=key.to_numpy()).sort_values(["_class", "rank"], kind="stable")
+
+
+def _value_text(values: pd.Series, units: pd.Series) -> pd.Series:
+    whole = units.astype(str).isin(["个", "家", "支", "人"])
+    text = [("未报送" if pd.isna(v) else (f"{v:,.0f}" if w else f"{v:,.2f}")) for v, w in zip(values, whole)]
+    return pd.Series(text, index=values.index)
 
 
 def _movement_text(frame: pd.DataFrame) -> pd.Series:
@@ -103,16 +138,20 @@ def rank_matrix(ctx, *, table_id: str, level: str = "group") -> pd.DataFrame:
     sub = ranking.loc[(ranking["level"] == level) & (ranking["table"] == table_id)].copy()
     if sub.empty:
         raise ValueError(f"没有报表「{table_id}」的排名数据")
-    sub["cell"] = _rank_cell(sub)
-    wide = sub.pivot_table(index="entity_id", columns="indicator_name", values="cell", aggfunc="first",
-                           sort=False)
-    order = sub.drop_duplicates("indicator_id").sort_values("indicator_order")["indicator_name"].tolist()
-    wide = wide.reindex(columns=order)
+    size = sub["is_size"].astype(bool)
+    sub["cell"] = _rank_cell(sub).where(~size, _value_text(sub["value"], sub["unit"]))
+    sub["column"] = sub["indicator_name"].astype(str).where(
+        ~size, sub["indicator_name"].astype(str) + "（" + sub["unit"].astype(str) + "，规模指标不排名）")
+    wide = sub.pivot_table(index="entity_id", columns="column", values="cell", aggfunc="first", sort=False)
+    specs = sub.drop_duplicates("indicator_id").sort_values(["is_size", "indicator_order"])
+    wide = wide.reindex(columns=specs["column"].tolist())
     wide.columns.name = None
     own = comp.loc[(comp["level"] == level) & (comp["table"] == table_id)].set_index("entity_id")
     wide.insert(0, "本表综合得分（分）", own["score"].reindex(wide.index).round(2))
     wide.insert(1, "本表名次", own["rank_label"].reindex(wide.index))
-    wide = wide.loc[own.sort_values(["rank", "entity_id"]).index.intersection(wide.index, sort=False)]
+    if (own["peer_class"].astype(str) != ALL_CLASSES).any():
+        wide.insert(0, "比较组", own["peer_class"].reindex(wide.index))
+    wide = wide.loc[_class_sorted(own).index.intersection(wide.index, sort=False)]
     names = _short_names(ctx)
     wide.index = [names.get(i, i) for i in wide.index]
     wide.index.name = _LEVEL_ZH[level]
@@ -125,18 +164,32 @@ def table_ranking(ctx, *, table_id: str, level: str = "group") -> pd.DataFrame:
     ranking, _ = read_frames(ctx.processed_dir)
     sub = ranking.loc[(ranking["level"] == level) & (ranking["table"] == table_id)]
     names = _short_names(ctx)
-    out = pd.DataFrame({
-        "指标": sub["indicator_name"].astype(str) + "（" + sub["unit"].astype(str) + "）",
-        "数据截至": sub["as_of"].astype(str),
-        "名次": sub["rank_label"].astype(str),
-        "企业": sub["entity_id"].astype(str).map(lambda i: names.get(i, i)),
-        "数值": sub["value"].round(2),
-        "变动": _movement_text(sub),
-        "与序时进度差（百分点）": sub["pace_gap"].round(2),
-        "信号灯": sub["light"].astype(str),
-        "说明": sub["reason"].astype(str),
-    })
-    return out.set_index(["指标", "名次"])
+    ref = sub.loc[sub["district_value"].notna()].drop_duplicates("indicator_id")
+    rows = pd.concat([
+        pd.DataFrame({
+            "_order": ref["indicator_order"].to_numpy(), "_seq": -1,
+            "指标": (ref["indicator_name"].astype(str) + "（" + ref["unit"].astype(str) + "）").to_numpy(),
+            "数据截至": ref["as_of"].astype(str).to_numpy(), "比较组": "", "名次": "参考",
+            "企业": "全区合计（参考）", "数值": ref["district_value"].round(2).to_numpy(), "变动": "",
+            "与序时进度差（百分点）": np.nan, "信号灯": "", "说明": "全区合计，不参与排名",
+        }),
+        pd.DataFrame({
+            "_order": sub["indicator_order"].to_numpy(), "_seq": np.arange(len(sub)),
+            "指标": (sub["indicator_name"].astype(str) + "（" + sub["unit"].astype(str) + "）").to_numpy(),
+            "数据截至": sub["as_of"].astype(str).to_numpy(),
+            "比较组": sub["peer_class"].astype(str).to_numpy(),
+            "名次": sub["rank_label"].astype(str).to_numpy(),
+            "企业": sub["entity_id"].astype(str).map(lambda i: names.get(i, i)).to_numpy(),
+            "数值": sub["value"].round(2).to_numpy(),
+            "变动": _movement_text(sub).to_numpy(),
+            "与序时进度差（百分点）": sub["pace_gap"].round(2).to_numpy(),
+            "信号灯": sub["light"].astype(str).to_numpy(),
+            "说明": sub["reason"].astype(str).to_numpy(),
+        }),
+    ], ignore_index=True).sort_values(["_order", "_seq"], kind="stable").drop(columns=["_order", "_seq"])
+    if (sub["peer_class"].astype(str) == ALL_CLASSES).all():
+        rows = rows.drop(columns="比较组")
+    return rows.set_index(["指标", "名次"])
 
 
 def progress_table(ctx, *, level: str = "group") -> pd.DataFrame:
@@ -166,11 +219,12 @@ def composite_chart(ctx, *, level: str = "group", top: int | None = None):
     _check_level(level)
     use_cjk_font()
     _, comp = read_frames(ctx.processed_dir)
-    sub = comp.loc[(comp["level"] == level) & (comp["table"] == OVERALL)].sort_values(["rank", "entity_id"])
+    sub = _class_sorted(comp.loc[(comp["level"] == level) & (comp["table"] == OVERALL)].sort_values("entity_id"))
     if top is not None:
-        sub = sub.head(top)
+        sub = sub.groupby("peer_class", sort=False).head(top)
     names = _short_names(ctx)
-    labels = [f"{names.get(i, i)}（{r}）" for i, r in zip(sub["entity_id"].astype(str), sub["rank_label"])]
+    labels = [f"{names.get(i, i)}（{r}）" if c == ALL_CLASSES else f"{names.get(i, i)}（{c}第{r}）"
+              for i, r, c in zip(sub["entity_id"].astype(str), sub["rank_label"], sub["peer_class"].astype(str))]
     values = sub["score"].to_numpy(dtype=float, na_value=np.nan)
     height = max(2.4, 0.28 * len(sub) + 1.0)
     fig, ax = plt.subplots(figsize=(8, height), dpi=110)
@@ -183,7 +237,8 @@ def composite_chart(ctx, *, level: str = "group", top: int | None = None):
     ax.set_xlim(0, 110)
     ax.set_xlabel("六表总分（分，满分 100）")
     half = str(sub["period"].iloc[0]) if len(sub) else ranking_period(ctx.period)
-    ax.set_title(f"{period_zh(half)}{_LEVEL_ZH[level]}晾晒六表总分")
+    split = bool((sub["peer_class"].astype(str) != ALL_CLASSES).any())
+    ax.set_title(f"{period_zh(half)}{_LEVEL_ZH[level]}晾晒六表总分" + ("（按功能分类组内排名）" if split else ""))
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     plt.close(fig)  # shown once, by the notebook's display of the returned figure
