@@ -660,17 +660,19 @@ def choose_from_backtest(
 
     The rule (settings ``selection``): the default method (seasonal naive) is kept unless a
     challenger — another single method or a combination (:func:`candidate_points`) — compared with it
-    on the same origins (every backtest month of every earlier year where both exist)
+    on the same origins (backtest origin months within ``window`` (2) of ``month``, every earlier
+    year except warm-up years with fewer than ``min_history`` (2) complete years before them)
 
-    1. covers at least ``min_years`` (3) backtest years,
-    2. has a WAPE at least ``margin`` (10 %) below the default's, and
-    3. has the smaller absolute error sum in at least ``win_share`` (half) of those years.
+    1. covers at least ``min_years`` (2) backtest years,
+    2. has a score at least ``margin`` (5 %) below the incumbent's, and
+    3. has the smaller error in at least ``win_share`` (half) and at least ``min_wins`` (2) of those years.
 
-    Among the challengers that pass, the lowest WAPE ratio wins. Only rows with ``row.year < year``
-    count (the origin never sees its own outcome); ``month`` is accepted for compatibility and not
-    used (all origin months are pooled). Returns ``{"method", "members", "weights", "backtest_wape"
-    (chosen, %), "default_wape", "backtest_n" (origins), "backtest_years", "z" (standardised errors
-    (actual − point) / (level × h^exponent) over all its origins), "exponent", "note"}``.
+    Only rows with ``row.year < year`` count (the origin never sees its own outcome). Without ``month``
+    all origin months are pooled. The reported error and the calibration errors ``z`` use every earlier
+    year (warm-up years included) within ``selection.window`` / ``calibration.window`` months. Returns
+    ``{"method", "members", "weights", "backtest_wape" (chosen, %), "default_wape", "backtest_n"
+    (origins), "backtest_years", "calibration_years", "z" (standardised errors (actual − point) /
+    (level × h^exponent)), "exponent", "note"}``.
     """
     cfg = _settings(settings)
     sel = cfg["selection"]
