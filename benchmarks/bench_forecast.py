@@ -50,6 +50,7 @@ from guozi_analysis.analyses import forecast as fc
 
 EVAL_MONTHS = range(6, 12)
 YEARS = 14
+MIN_PRIOR = 3  # evaluation years: at least three earlier backtest years (fixed, whatever the selection rule)
 N_SIMS = 300
 BASELINES = ("linear_ytd", "hist_share", "seasonal_naive")
 LABEL = {"linear_ytd": "线性外推", "hist_share": "历年占比", "seasonal_naive": "季节朴素", "ets": "ETS",
@@ -143,9 +144,9 @@ def evaluate(ytd: pd.Series, years: list[int], *, methods, settings) -> pd.DataF
             if here.empty:
                 continue
             avail = [c for c in methods if c in here.index]
-            key = (y, tuple(avail))
+            key = (y, m, tuple(avail))
             if key not in cache:
-                cache[key] = fc.choose_from_backtest(earlier, year=y, candidates=avail, settings=settings)
+                cache[key] = fc.choose_from_backtest(earlier, year=y, candidates=avail, settings=settings, month=m)
             choice = cache[key]
             actual = float(here["actual"].iloc[0])
             ytd_now = float(here["ytd"].iloc[0])
@@ -193,7 +194,7 @@ def main() -> None:
     t_all = time.perf_counter()
     settings = fc.forecast_settings()
     methods = list(settings["candidates"]) + (["ets", "sarima"] if args.models else [])
-    min_prior = int(settings["selection"]["min_years"])
+    min_prior = MIN_PRIOR
     sets = real_series()
     if args.quick:
         sets = dict(list(sets.items())[:3])

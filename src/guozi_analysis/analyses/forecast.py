@@ -448,9 +448,10 @@ def _check_month(month: int) -> None:
 _DEFAULT_SETTINGS: dict = {
     "candidates": ["seasonal_naive", "hist_share", "linear_ytd"],
     "selection": {"default": "seasonal_naive", "backtest_months": list(range(2, 12)), "backtest_years": 10,
-                  "min_years": 3, "score": "scaled", "margin": 0.05, "win_share": 0.5, "mode": "sequential"},
+                  "min_years": 2, "min_history": 2, "min_wins": 2, "score": "scaled", "margin": 0.05,
+                  "win_share": 0.5, "mode": "sequential", "window": 2},
     "calibration": {"horizon_exponent": "auto", "min_years": 3, "no_history_factor": 2.0,
-                    "floor_at_simulation": False},
+                    "floor_at_simulation": False, "two_point": True, "window": 2},
     "turn": {"recent_months": 3, "threshold": 0.08},
     "prob_words": [{"at_least": 0.90, "word": "基本确定"}, {"at_least": 0.60, "word": "较大可能"},
                    {"above": 0.40, "word": "存在不确定性"}, {"above": 0.10, "word": "可能性较小"},
@@ -557,10 +558,11 @@ def backtest_year_end(
     rows = []
     for y in chosen_years:
         actual = float(mat.loc[y, 12])
+        depth = len(_history(mat, y, history_years))
         for m in months:
             _check_month(m)
             for method in methods:
-                row = {"year": y, "month": m, "method": method, "actual": actual}
+                row = {"year": y, "month": m, "method": method, "actual": actual, "history": depth}
                 try:
                     a, paths, note = _origin(
                         mat, y, m, method, n_sims=n_sims, seed=seed, history_years=history_years
@@ -575,7 +577,7 @@ def backtest_year_end(
                 if keep_samples:
                     row["samples"] = totals
                 rows.append(row)
-    cols = ["year", "month", "method", "available", "note", "ytd", "actual", "level", "mean", "lo95",
+    cols = ["year", "month", "method", "available", "note", "history", "ytd", "actual", "level", "mean", "lo95",
             "lo80", "median", "hi80", "hi95"] + (["samples"] if keep_samples else [])
     out = pd.DataFrame(rows).reindex(columns=cols)
     out["available"] = out["available"].fillna(False).astype(bool)
@@ -658,57 +660,70 @@ def choose_from_backtest(
 
     The rule (settings ``selection``): the default method (seasonal naive) is kept unless a
     challenger — another single method or a combination (:func:`candidate_points`) — compared with it
-    on the same origins (every backtest month of every earlier year where both exist)
+    on the same origins (backtest origin months within ``window`` (2) of ``month``, every earlier
+    year except warm-up years with fewer than ``min_history`` (2) complete years before them)
 
-    1. covers at least ``min_years`` (3) backtest years,
-    2. has a WAPE at least ``margin`` (10 %) below the default's, and
-    3. has the smaller absolute error sum in at least ``win_share`` (half) of those years.
+    1. covers at least ``min_years`` (2) backtest years,
+    2. has a score at least ``margin`` (5 %) below the incumbent's, and
+    3. has the smaller error in at least ``win_share`` (half) and at least ``min_wins`` (2) of those years.
 
-    Among the challengers that pass, the lowest WAPE ratio wins. Only rows with ``row.year < year``
-    count (the origin never sees its own outcome); ``month`` is accepted for compatibility and not
-    used (all origin months are pooled). Returns ``{"method", "members", "weights", "backtest_wape"
-    (chosen, %), "default_wape", "backtest_n" (origins), "backtest_years", "z" (standardised errors
-    (actual − point) / (level × h^exponent) over all its origins), "exponent", "note"}``.
+    Only rows with ``row.year < year`` count (the origin never sees its own outcome). Without ``month``
+    all origin months are pooled. The reported error and the calibration errors ``z`` use every earlier
+    year (warm-up years included) within ``selection.window`` / ``calibration.window`` months. Returns
+    ``{"method", "members", "weights", "backtest_wape" (chosen, %), "default_wape", "backtest_n"
+    (origins), "backtest_years", "calibration_years", "z" (standardised errors (actual − point) /
+    (level × h^exponent)), "exponent", "note"}``.
     """
     cfg = _settings(settings)
     sel = cfg["selection"]
     candidates = list(cfg["candidates"] if candidates is None else candidates)
-    bt = backtest.loc[backtest["year"] < year]
+    earlier = backtest.loc[backtest["year"] < year]
     default = sel["default"] if sel["default"] in candidates else candidates[0]
-    empty = {"method": default, "members": [default], "weights": {default: 1.0}, "backtest_wape": np.nan,
-             "default_wape": np.nan, "backtest_n": 0, "backtest_years": 0, "z": np.array([]), "exponent": 0.5,
-             "note": "无往年回测依据，采用默认方法"}
-    if bt.empty or not bt["available"].astype(bool).any():
-        return empty
-    points, info = candidate_points(bt, candidates=candidates)
-    if default not in points.columns or points[default].notna().sum() == 0:
-        # the default has no backtest yet (e.g. seasonal naive the year after the first): it is kept,
-        # with no evidence for its interval, rather than handing over to whatever could be backtested
-        return empty
-    actual = info["actual"]
-    years_idx = points.index.get_level_values("year")
+    # selection evidence: origins within selection.window months of this one, warm-up years left out
+    # (a year with a single earlier year: one year's shares, one year's growth — it says little about
+    # the methods as they work with the fuller history of the years that follow)
+    sel_bt = _month_window(earlier, month, sel.get("window"))
+    if "history" in sel_bt and sel.get("min_history"):
+        sel_bt = sel_bt.loc[sel_bt["history"].fillna(np.inf) >= int(sel["min_history"])]
     best, best_ratio = default, 1.0
-    order = [c for c in points.columns if c != default]
-    if sel.get("mode", "sequential") == "sequential":  # simpler first: singles, then combinations
-        order = [c for c in order if not c.startswith("combo")] + [c for c in order if c.startswith("combo")]
-    for c in order:
-        incumbent = best if sel.get("mode", "sequential") == "sequential" else default
-        ok, ratio = _beats(points, info, c, incumbent, sel)
-        if ok and (sel.get("mode", "sequential") == "sequential" or ratio < best_ratio):
-            best = c
-            best_ratio = ratio if incumbent == default else best_ratio * ratio
-    members = combo_members(best, list(points.columns))
-    members = [m for m in members if m in candidates]
+    points, info = _points_or_none(sel_bt, candidates)
+    # the default keeps its place while it has no backtest (e.g. seasonal naive the year after the
+    # first) rather than handing over to whatever could be backtested
+    if points is not None and default in points.columns and points[default].notna().any():
+        order = [c for c in points.columns if c != default]
+        if sel.get("mode", "sequential") == "sequential":  # simpler first: singles, then combinations
+            order = [c for c in order if not c.startswith("combo")] + [c for c in order if c.startswith("combo")]
+        for c in order:
+            incumbent = best if sel.get("mode", "sequential") == "sequential" else default
+            ok, ratio = _beats(points, info, c, incumbent, sel)
+            if ok and (sel.get("mode", "sequential") == "sequential" or ratio < best_ratio):
+                best = c
+                best_ratio = ratio if incumbent == default else best_ratio * ratio
+    # what is reported (backtest error, origins, years) and the calibration use every earlier year
+    rep_points, rep_info = _points_or_none(_month_window(earlier, month, sel.get("window")), candidates)
+    c_points, c_info = _points_or_none(_month_window(earlier, month, cfg["calibration"].get("window")),
+                                       candidates)
+    if rep_points is None or best not in rep_points or c_points is None or best not in c_points:
+        return {"method": best, "members": [best], "weights": {best: 1.0}, "backtest_wape": np.nan,
+                "default_wape": np.nan, "backtest_n": 0, "backtest_years": 0, "calibration_years": 0,
+                "z": np.array([]), "exponent": 0.5, "note": "无往年回测依据，采用默认方法"}
+    members = [m for m in combo_members(best, list(rep_points.columns)) if m in candidates]
+    actual = rep_info["actual"]
     if best == "combo_weighted":
-        weights = _inverse_wape_weights(points, actual, members)
+        weights = _inverse_wape_weights(rep_points, actual, members)
     else:
         weights = {m: 1.0 / len(members) for m in members}
-    rows = points[best].notna()
-    err = actual[rows] - points.loc[rows, best]
-    exponent = _horizon_exponent(err, info["horizon"][rows], info["level"][rows], cfg)
-    z = (err / (info["level"][rows] * info["horizon"][rows] ** exponent)).to_numpy(dtype=float)
+    rows = rep_points[best].notna()
+    years_idx = rep_points.index.get_level_values("year")
+    # calibration: the chosen candidate's errors at the origins within calibration.window months of
+    # this one (all origin months without a month or a window), scaled by level × horizon^b
+    c_rows = c_points[best].notna()
+    err = c_info["actual"][c_rows] - c_points.loc[c_rows, best]
+    exponent = _horizon_exponent(err, c_info["horizon"][c_rows], c_info["level"][c_rows], cfg)
+    z = (err / (c_info["level"][c_rows] * c_info["horizon"][c_rows] ** exponent)).to_numpy(dtype=float)
     z = z[np.isfinite(z)]
-    d_rows = points[default].notna()
+    c_years = int(len(set(c_points.index.get_level_values("year")[c_rows.to_numpy()])))
+    d_rows = rep_points[default].notna() if default in rep_points else rows & False
     note = "" if best == default else (
         f"{METHOD_LABELS.get(best, best)}回测误差比{METHOD_LABELS.get(default, default)}低"
         f"{(1 - best_ratio) * 100:.0f}%，取代默认方法")
@@ -716,14 +731,31 @@ def choose_from_backtest(
         "method": best,
         "members": members,
         "weights": weights,
-        "backtest_wape": _wape(points.loc[rows, best], actual[rows]),
-        "default_wape": _wape(points.loc[d_rows, default], actual[d_rows]),
+        "backtest_wape": _wape(rep_points.loc[rows, best], actual[rows]),
+        "default_wape": _wape(rep_points.loc[d_rows, default], actual[d_rows]) if d_rows.any() else np.nan,
         "backtest_n": int(rows.sum()),
         "backtest_years": int(len(set(years_idx[rows.to_numpy()]))),
+        "calibration_years": c_years,
         "z": z,
         "exponent": exponent,
         "note": note,
     }
+
+
+def _points_or_none(bt: pd.DataFrame, candidates: Sequence[str]):
+    """:func:`candidate_points` of some backtest rows, or ``(None, None)`` when none is usable."""
+    if bt.empty or not bt["available"].astype(bool).any():
+        return None, None
+    return candidate_points(bt, candidates=candidates)
+
+
+def _month_window(backtest: pd.DataFrame, month: int | None, window) -> pd.DataFrame:
+    """Backtest rows whose origin month is within ``window`` months of ``month`` (all rows when either
+    is None): the evidence for an origin in June is the backtest origins around June, not February's,
+    where the historical shares scatter far more."""
+    if month is None or window is None:
+        return backtest
+    return backtest.loc[(backtest["month"] - int(month)).abs() <= int(window)]
 
 
 def _beats(points: pd.DataFrame, info: pd.DataFrame, challenger: str, incumbent: str,
@@ -740,9 +772,11 @@ def _beats(points: pd.DataFrame, info: pd.DataFrame, challenger: str, incumbent:
     if sel.get("score", "wape") == "scaled":
         err = err.div(scale, axis=0)
     err = err.groupby(years_idx[both]).sum()
-    wins = float((err[challenger] < err[incumbent]).mean())
+    won = err[challenger] < err[incumbent]
+    wins = float(won.mean())
     ratio = s_c / s_i if s_i > 0 else np.inf
-    return bool(ratio <= 1.0 - float(sel["margin"]) and wins >= float(sel["win_share"])), float(ratio)
+    enough = int(won.sum()) >= int(sel.get("min_wins", 0))
+    return bool(ratio <= 1.0 - float(sel["margin"]) and wins >= float(sel["win_share"]) and enough), float(ratio)
 
 
 def calibration_widths(z: np.ndarray, n_years: int, settings: Mapping | None = None) -> tuple[float, float, str]:
@@ -760,6 +794,9 @@ def calibration_widths(z: np.ndarray, n_years: int, settings: Mapping | None = N
         return np.nan, np.nan, "无往年回测误差，区间按经验放宽"
     k = np.sqrt(1.0 + 1.0 / n_years)
     w80, w95 = float(np.quantile(z, 0.80)) * k, float(np.quantile(z, 0.95)) * k
+    # tails no thinner than the normal's: a few dozen errors, a handful of years apart, rarely show
+    # the 1-in-20 miss, so the 95 % width is at least 1.96 / 1.28 times the 80 % width
+    w95 = max(w95, w80 * 1.959963984540054 / _Z80)
     note = ""
     if n_years < int(cfg["min_years"]):
         w80 *= _T90[n_years] / _Z80
@@ -817,29 +854,54 @@ def final_samples(
     dev = mix - np.median(mix)
     q = np.quantile(dev, [0.025, 0.10, 0.90, 0.975])
     sim80, sim95 = (q[2] - q[1]) / 2.0, (q[3] - q[0]) / 2.0
-    w80, w95, note = calibration_widths(choice["z"], int(choice.get("backtest_years", 0)), cfg)
+    n_years = int(choice.get("calibration_years", choice.get("backtest_years", 0)))
+    w80, w95, note = calibration_widths(choice["z"], n_years, cfg)
     notes = [note] if note else []
     tiny = 1e-12 * max(1.0, abs(point))
     if np.isnan(w80):
         factor = float(cfg["calibration"]["no_history_factor"])
-        need80 = factor * sim80
+        dev, half = factor * dev, factor * sim80
     else:
         need80, need95 = w80 * scale, w95 * scale
         factor = max(need80 / sim80 if sim80 > tiny else 1.0, need95 / sim95 if sim95 > tiny else 1.0)
-        if cfg["calibration"].get("floor_at_simulation", True):
-            factor = max(1.0, factor)
         if sim80 <= tiny and need80 > tiny:  # no simulated spread: the backtest errors give it
             z = np.concatenate([choice["z"], -choice["z"]])
             dev = np.quantile(z, np.linspace(0, 1, dev.size)) * scale * (w80 / np.quantile(np.abs(z), 0.8))
-            dev = dev - np.median(dev)
-            factor, sim80 = 1.0, need80
+            dev, factor = dev - np.median(dev), 1.0
+        elif cfg["calibration"].get("floor_at_simulation", False):
+            factor = max(1.0, factor)
+            dev = factor * dev
+        elif cfg["calibration"].get("two_point", True) and sim95 > sim80 > tiny:
+            # stretch the simulated deviations piecewise so that both the 80 % and the 95 % half-widths
+            # are those the backtest errors imply (one factor for both over-covers one of them)
+            dev, factor = _two_point(dev, need80, need95), need80 / sim80
+        else:
+            dev = factor * dev
+        half = need80
     if abs(turn) > float(cfg["turn"]["threshold"]):
         remaining = abs(point - ytd)
-        half = max(factor * sim80, tiny)
-        factor *= (half + abs(turn) * remaining) / half
+        half = max(half, tiny)
+        widen = (half + abs(turn) * remaining) / half
+        factor *= widen
+        dev = dev * widen
         notes.append(f"近{cfg['turn']['recent_months']}个月同比增速较此前变化{turn * 100:+.0f}个百分点，"
                      "走势偏离往年季节规律，区间已放宽")
-    return point + factor * dev, factor, notes
+    return point + dev, factor, notes
+
+
+def _two_point(dev: np.ndarray, need80: float, need95: float) -> np.ndarray:
+    """Deviations from the median stretched by rank, each side on its own: the 10 %/90 % quantiles
+    move to ∓``need80``, the 2.5 %/97.5 % quantiles to ∓``need95``, linearly in between and
+    proportionally beyond; order kept, median kept."""
+    q025, q10, q90, q975 = np.quantile(dev, [0.025, 0.10, 0.90, 0.975])
+    if not (q025 < q10 < 0.0 < q90 < q975):
+        a80 = (q90 - q10) / 2.0
+        return dev * (need80 / a80 if a80 > 0 else 1.0)
+    out = np.interp(dev, [q025, q10, 0.0, q90, q975], [-need95, -need80, 0.0, need80, need95])
+    low, high = dev < q025, dev > q975
+    out[low] = dev[low] * need95 / -q025
+    out[high] = dev[high] * need95 / q975
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -916,7 +978,7 @@ def project_year_end(
     if not available_now:
         raise ValueError("没有可用的预测方法：" + "；".join(reasons))
     choice = choose_from_backtest(bt, year=year, candidates=[m for m in methods if m in available_now],
-                                  settings=cfg)
+                                  settings=cfg, month=month)
     totals = {m: a + p.sum(axis=1) for m, (a, p, _) in available_now.items()}
     turn = turn_signal(mat, year, month, cfg)
     samples, factor, cal_notes = final_samples(totals, choice, ytd=ytd_now, level=_level(mat, year, month),
@@ -1362,7 +1424,7 @@ def shared_frames(tables: Mapping[str, pd.DataFrame], indicators: pd.DataFrame |
         bt = backtest_year_end(series, n_sims=300, seed=seed, settings=cfg)
         here = reconciled["item"].eq(item) & reconciled["enterprise_id"].eq("DISTRICT")
         if here.any() and len(bt) and reconciled.loc[here, "method"].iloc[0] != "actual":
-            choice = choose_from_backtest(bt, year=year, settings=cfg)
+            choice = choose_from_backtest(bt, year=year, settings=cfg, month=_parse_as_of(as_of)[1])
             reconciled.loc[here, ["backtest_wape", "backtest_years", "backtest_n"]] = [
                 choice["backtest_wape"], choice["backtest_years"], choice["backtest_n"]]
         bt.insert(0, "item", item)
