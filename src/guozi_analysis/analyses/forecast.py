@@ -793,7 +793,12 @@ def calibration_widths(z: np.ndarray, n_years: int, settings: Mapping | None = N
     if z.size == 0 or n_years < 1:
         return np.nan, np.nan, "无往年回测误差，区间按经验放宽"
     k = np.sqrt(1.0 + 1.0 / n_years)
-    w80, w95 = float(np.quantile(z, 0.80)) * k, float(np.quantile(z, 0.95)) * k
+    # finite-sample (split-conformal) quantile levels: with m errors, the ⌈(m + 1)·p⌉-th smallest
+    # covers a new error with probability ≥ p; the plain quantile of a few dozen errors is too low
+    m = z.size
+    level80, level95 = min(1.0, 0.80 * (1 + 1 / m)), min(1.0, 0.95 * (1 + 1 / m))
+    w80 = float(np.quantile(z, level80, method="higher")) * k
+    w95 = float(np.quantile(z, level95, method="higher")) * k
     # tails no thinner than the normal's: a few dozen errors, a handful of years apart, rarely show
     # the 1-in-20 miss, so the 95 % width is at least 1.96 / 1.28 times the 80 % width
     w95 = max(w95, w80 * 1.959963984540054 / _Z80)
