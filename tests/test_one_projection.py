@@ -1,0 +1,53 @@
+"""One projection, many readers: on the demo, the forecast chapter, the assessment's pre-assessment and
+the review's 2023 plan print the same 2022 year-end projections (the shared step computes them once)."""
+
+from __future__ import annotations
+
+import pytest
+
+from guozi_analysis.running.shared import shared_results
+
+PERIOD = "2022-11"
+pytestmark = pytest.mark.slow  # the whole shared step on the demo (about a minute)
+
+
+@pytest.fixture(scope="module")
+def results(demo_inbox):
+    return shared_results(PERIOD, inbox=demo_inbox)
+
+
+def _stored(results, entity: str, item: str) -> float:
+    p = results["forecast_projections"]
+    row = p.loc[(p["enterprise_id"] == entity) & (p["item"] == item) & (p["as_of"].astype(str) == PERIOD)]
+    assert len(row) == 1, (entity, item)
+    return float(row["median"].iloc[0])
+
+
+@pytest.mark.parametrize("item", ["revenue", "total_profit"])
+def test_the_pre_assessment_scores_the_stored_projection(results, item):
+    sheet = results["assessment_sheet"]
+    rows = sheet.loc[(sheet["year"] == 2022) & (sheet["item_id"] == item) & sheet["projected"].astype(bool)]
+    assert len(rows) >= 5  # the assessed groups
+    for row in rows.itertuples():
+        assert row.value == pytest.approx(_stored(results, row.enterprise_id, item), rel=1e-12), row.enterprise_id
+
+
+@pytest.mark.parametrize("item", ["revenue", "total_profit"])
+def test_the_plan_compares_2023_targets_with_the_stored_2022_projection(results, item):
+    targets = results["narrative_targets"].set_index("item")
+    assert targets.loc[item, "baseline_kind"] == "expected"
+    assert targets.loc[item, "baseline_value"] == pytest.approx(_stored(results, "DISTRICT", item), rel=1e-12)
+    assert str(targets.loc[item, "baseline_text"]).startswith("2022年预计")
+
+
+def test_the_forecast_chapter_reads_the_same_rows(results, tmp_path):
+    from guozi_analysis.base.store import write_table
+    from guozi_analysis.publishing import views
+    from guozi_analysis.publishing.views import forecast as forecast_views
+
+    for name, frame in results.items():
+        write_table(frame, tmp_path / f"{name}.parquet")
+    table = forecast_views.projection_table(views.open_context(period=PERIOD, processed_dir=tmp_path))
+    for entity, name in (("DISTRICT", "全区合计"), ("G01", "澜海城投集团")):
+        shown = float(table.loc[(name, "营业总收入"), "预计全年（亿元）"])
+        assert shown == pytest.approx(_stored(results, entity, "revenue") / 1e4, abs=0.005), entity
