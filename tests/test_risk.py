@@ -671,3 +671,16 @@ def test_blank_optional_items_give_intake_warnings():
     assert found == {("blank_counted_as_zero", "资本化利息支出"), ("blank_counted_as_zero", "国有资本客观增加因素"),
                      ("operating_revenue_missing", "营业收入")}
     assert all(f.severity == "警告" for f in check_optional_items(df))
+
+
+def test_the_chapter_says_which_rules_list_an_enterprise_from_the_rules_themselves(tmp_path):
+    text = (config.PARAMS_DIR / "risk_rules.yaml").read_text("utf-8")
+    listed = risk_views.list_basis(rules=config.PARAMS_DIR / "risk_rules.yaml").data
+    assert "资产负债率超过区级重点监管线（高于80%）" in listed and "已获利息倍数为负（低于0倍）" in listed
+    assert "债务集中到期" not in listed  # a warning only, since the district did not list on it
+    moved = tmp_path / "risk_rules.yaml"
+    start = text.index("  - id: maturity_wall")
+    block_end = text.index("\n  - id:", start + 5)
+    block = text[start:block_end].replace("on_list: false", "on_list: true")
+    moved.write_text(text[:start] + block + text[block_end:], "utf-8")
+    assert "债务集中到期（高于40%）" in risk_views.list_basis(rules=moved).data

@@ -11,9 +11,9 @@ import pandas as pd
 from guozi_analysis.analyses.risk.distress import MODEL_LABEL
 from guozi_analysis.analyses.risk.maturity import OVERDUE_LABEL
 from guozi_analysis.analyses.risk.report import LEVEL_ZH
-from guozi_analysis.analyses.risk.rules import LIGHTS
+from guozi_analysis.analyses.risk.rules import LIGHTS, OPERATOR_ZH, as_ruleset
 from guozi_analysis.base.fonts import use_cjk_font
-from guozi_analysis.publishing.text import WAN_PER_YI
+from guozi_analysis.publishing.text import WAN_PER_YI, markdown
 
 
 # ------------------------------------------------------------------------------------------
@@ -215,3 +215,23 @@ def distress_table(ctx, *, entity_id: str | None = None) -> pd.DataFrame:
         "区间（模型参考）": scores["zone"],
     })
     return out.set_index("企业编号")
+
+
+def list_basis(ctx=None, *, rules=None):
+    """Which rules put an enterprise on the key-supervision list, written from the district's rules
+    (``on_list``), with their thresholds and bases in words — never a fixed sentence."""
+    ruleset = as_ruleset(rules)
+    listed = [r for r in ruleset.rules if r.on_list]
+    if not listed:
+        return markdown("本区目前没有设定列入重点监管对象的规则，各项预警只作提示。")
+    items = []
+    for rule in listed:
+        limit = ""
+        if rule.threshold.by is None and rule.threshold.value is not None and rule.unit in ("%", "倍"):
+            limit = f"（{OPERATOR_ZH[rule.op]}{rule.threshold.value:g}{rule.unit}）"
+        items.append(f"- {rule.name_zh}{limit}；依据：{rule.source}")
+    others = sum(1 for r in ruleset.rules if not r.on_list)
+    lines = ["触发下列任一规则的企业列入重点监管对象（区国资委在风险规则中设定）：", "", *items, ""]
+    if others:
+        lines.append(f"另有 {others} 条规则只作预警或关注提示，不据此列入名单。每条说明都写明实际值、阈值、规则和依据。")
+    return markdown("\n".join(lines))
