@@ -124,7 +124,8 @@ def test_amounts_in_yi_yuan_with_two_decimals(ctx):
 def test_sources_table_lists_each_number(ctx):
     section = narrative.section_risk(ctx)
     table = narrative.sources_table(section)
-    assert list(table.columns) == ["数值", "单位", "来源表", "对象", "项目", "项目编号"]
+    assert list(table.columns) == ["数值", "单位", "来源表", "对象", "项目"]
+    assert not table.astype(str).apply(lambda col: col.str.contains(r"[a-z]+_[a-z_]+")).any().any()  # no ids
     assert len(table) == len(section.facts)
     assert table["数值"].tolist() == [f.text() for f in section.facts]
     assert "资产负债率" in table["项目"].tolist()

@@ -1105,8 +1105,8 @@ def sources_table(section: Section) -> pd.DataFrame:
         else:
             name = fact.label or item
         rows.append({"序号": k, "数值": fact.text(), "单位": fact.unit, "来源表": SOURCE_TABLES_ZH.get(table, table),
-                     "对象": "全区" if entity == DISTRICT_ID else entity, "项目": name, "项目编号": item})
-    frame = pd.DataFrame(rows, columns=["序号", "数值", "单位", "来源表", "对象", "项目", "项目编号"])
+                     "对象": "全区" if entity == DISTRICT_ID else entity, "项目": name})
+    frame = pd.DataFrame(rows, columns=["序号", "数值", "单位", "来源表", "对象", "项目"])
     return frame.set_index("序号")
 
 

@@ -60,7 +60,7 @@ def _message(rule: Rule, entity_name: str, value: float, threshold: float, detai
     body = Template(rule.message).safe_substitute(
         value=format_value(value, rule.unit), threshold=format_value(threshold, rule.unit), detail=detail or "—")
     pending = "（依据待核实）" if not rule.verified else ""
-    return f"{entity_name}：{body}。规则：{rule.name_zh}（{rule.id}）；依据：{rule.source}{pending}"
+    return f"{entity_name}：{body}。规则：{rule.name_zh}；依据：{rule.source}{pending}"
 
 
 def _indicator_values(indicators: pd.DataFrame, scope: Scope) -> tuple[pd.DataFrame, pd.DataFrame]:
