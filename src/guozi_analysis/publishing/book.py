@@ -9,6 +9,7 @@ nothing). The same file drives ``quarto render`` and the built-in renderer.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -17,9 +18,9 @@ import yaml
 from guozi_analysis.base import config
 from guozi_analysis.base.fonts import cjk_font_path
 from guozi_analysis.base.params import district_settings, read_yaml
-from guozi_analysis.base.periods import as_of_date
+from guozi_analysis.base.periods import as_of_date, quarter_of, validate_period
 from guozi_analysis.indicators.catalogue import catalogue_frame
-from guozi_analysis.publishing.text import data_version, date_zh
+from guozi_analysis.publishing.text import bulletin_title, data_version, date_zh
 
 HEADER = (
     "# 由 guozi 生成（guozi_analysis.book.write_book_sources），请勿手工修改；两个版本（内部版、公开版）\n"
@@ -221,3 +222,40 @@ def index_page(*, period: str, settings: dict, executed_dir: Path) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+#: The short publications' chapter (the executed notebook's file name) in their folder.
+BULLETIN_CHAPTERS = {"monthly": "monthly.ipynb", "quarterly": "quarterly.ipynb", "half_month": "half_month.ipynb"}
+
+
+def write_bulletin_sources(kind: str, *, label: str, period: str, executed_dir: Path, output_dir: Path,
+                           params_dir: Path | None = None) -> Path:
+    """``_quarto.yml`` of a short publication (月度通报, 季度分析, 半月晾晒通报) beside its executed notebook.
+
+    One chapter, no cover page and no table of contents in the PDF (``toc: false``); written to
+    ``output_dir`` (``reports/_build/<publication>/<label>``), so it never touches the review.
+    """
+    settings = district_settings(params_dir=params_dir)
+    district = settings["district"]
+    title = bulletin_title(kind, validate_period(period), district=district["name"], quarter=quarter_of(label))
+    cfg = {
+        "project": {"type": "book", "output-dir": os.path.relpath(output_dir, executed_dir)},
+        "lang": "zh",
+        "execute": {"enabled": False, "echo": False},
+        "book": {
+            "title": title,
+            "author": district["supervisor"],
+            "district": district["name"],
+            "date": as_of_date(period).isoformat(),
+            "output-file": f"{kind.replace('_', '-')}-{label}",
+            "chapters": [BULLETIN_CHAPTERS[kind]],
+            "search": False,
+        },
+        "format": {
+            "html": {"toc": True, "number-sections": False, "lang": "zh", "mainfont": "Noto Sans CJK SC"},
+            "typst": {"papersize": "a4", "mainfont": "Noto Sans CJK SC", "toc": False, "number-sections": False},
+        },
+    }
+    path = executed_dir / "_quarto.yml"
+    path.write_text(_dump(cfg), "utf-8")
+    return path

@@ -798,6 +798,8 @@ def _write_pdf(config: BookConfig, pages: list[_Page], work: Path, folder: Path)
             "version": _data_version(config),
         }.items()
     )
+    compact = (config.raw.get("format", {}).get("typst", {}) or {}).get("toc", True) is False
+    meta += f", compact: {'true' if compact else 'false'}"  # a bulletin: title on page 1, no cover, no contents
     source = f"{_template('book.typ')}\n#let meta = ({meta})\n#show: book.with(meta)\n\n{body}"
     typ_path = work / "book.typ"
     typ_path.write_text(source, encoding="utf-8")
