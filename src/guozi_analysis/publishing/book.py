@@ -84,14 +84,29 @@ def edition_config(edition: str, *, chapters: list[str], appendices: list[str], 
     return cfg
 
 
+#: Notebooks numbered below this form the review's body (一、2022年工作完成情况; 二、2023年工作思路).
+BODY_BELOW = "10"
+#: The data-quality appendix and the sources appendix (numbers 85 and 95) close the appendices.
+QUALITY_NOTEBOOK, SOURCES_FROM = "85", "90"
+
+
 def chapter_files(executed_dir: Path, reports_dir: Path) -> tuple[list[str], list[str]]:
-    """Chapters (index + district notebooks) and appendices (profiles + dictionary) as relative paths."""
-    rel = executed_dir.relative_to(reports_dir)
+    """The review's body and appendices as paths relative to ``reports_dir``.
+
+    Body: the front page and the notebooks numbered 00–09. Appendices, in order: the statistical
+    and analytical chapters (10–84), the group profiles, the indicator dictionary, data quality (85),
+    the methods, and the sources of every number in the body (95).
+    """
+    rel = executed_dir.relative_to(reports_dir).as_posix()
     district = sorted(p.name for p in executed_dir.glob("[0-9][0-9]_*.ipynb"))
     profiles = sorted(p.name for p in (executed_dir / "profiles").glob("profile_*.ipynb"))
-    chapters = ["index.md"] + [f"{rel.as_posix()}/{name}" for name in district]
-    appendices = [f"{rel.as_posix()}/profiles/{name}" for name in profiles] + ["dictionary.md", "methods.md"]
-    return chapters, appendices
+    body = [f"{rel}/{name}" for name in district if name[:2] < BODY_BELOW]
+    analyses = [f"{rel}/{name}" for name in district if BODY_BELOW <= name[:2] < QUALITY_NOTEBOOK]
+    quality = [f"{rel}/{name}" for name in district if QUALITY_NOTEBOOK <= name[:2] < SOURCES_FROM]
+    closing = [f"{rel}/{name}" for name in district if name[:2] >= SOURCES_FROM]
+    appendices = [*analyses, *(f"{rel}/profiles/{name}" for name in profiles), "dictionary.md", *quality,
+                  "methods.md", *closing]
+    return ["index.md", *body], appendices
 
 
 def public_selection(chapters: list[str], appendices: list[str], *, settings: dict) -> tuple[list[str], list[str]]:
@@ -164,15 +179,15 @@ def methods_page(*, params_dir: Path | None = None) -> str:
     body = [("#" + line) if line.startswith("#") else line for line in forecast[1:]]  # one level down
     risk = read_yaml((params_dir or config.PARAMS_DIR) / "risk_rules.yaml", what="风险规则文件")
     lines = ["# 方法说明", "", "## 年末预测", *body, "", "## 风险预警规则", "",
-             "规则与阈值全部来自 `params/risk_rules.yaml`，修改该文件即可调整名单，无需改代码。", "",
+             "规则与阈值由本区在风险规则参数文件中设定，调整名单只需修改该文件。", "",
              "| 规则 | 类别 | 严重程度 | 列入重点监管 | 依据 |", "|---|---|---|---|---|"]
     for rule in risk.get("rules", []):
         lines.append(f"| {rule.get('name_zh', rule.get('id'))} | {rule.get('family', '')} | "
                      f"{rule.get('severity', '')} | {'是' if rule.get('on_list') else '否'} | "
                      f"{str(rule.get('source', '')).replace('|', '／')} |")
     lines += ["", "## 经营业绩考核", "",
-              "考核方案（指标、按功能分类的权重、目标完成计分或功效系数法、加减分、等级线）逐年存放在 "
-              "`params/assessment/<年度>.yaml`，行业、规模标准值在 `params/assessment/standards.csv`（示范区所列为示范数值，非国资委公布的标准值）；12月快报前的考核为预评估。"
+              "考核方案（指标、按功能分类的权重、目标完成计分或功效系数法、加减分、等级线）逐年存放在考核方案参数文件中，"
+              "行业、规模标准值另表存放（示范区所列为示范数值，非国资委公布的标准值）；12月快报前的考核为预评估。"
               "功效系数法：本档基础分 = 权数 × 本档标准系数；调整分 = 功效系数 × (上档基础分 − 本档基础分)，"
               "功效系数 = (实际值 − 本档标准值) ÷ (上档标准值 − 本档标准值)；达到优秀值得满分，低于较差值得 0 分。", ""]
     return "\n".join(lines)
@@ -184,10 +199,10 @@ def dictionary_page(catalogue) -> str:
     lines = ["# 指标词典", "",
              f"本书使用的“六张报表”共 {len(catalogue)} 项指标，定义如下（来源见各项）。", ""]
     for table, rows in catalogue.groupby("table_name_zh", sort=False):
-        lines += [f"## {table}", "", "| 编号 | 指标 | 公式 | 单位 | 方向 | 来源 |", "|---|---|---|---|---|---|"]
+        lines += [f"## {table}", "", "| 指标 | 公式 | 单位 | 方向 | 来源 |", "|---|---|---|---|---|"]
         for row in rows.itertuples():
             formula = str(getattr(row, "formula", "")).replace("|", "\\|")
-            lines.append(f"| {row.id} | {row.name_zh} | {formula} | {row.unit} | "
+            lines.append(f"| {row.name_zh} | {formula} | {row.unit} | "
                          f"{direction_zh.get(row.direction, row.direction)} | {row.source} |")
         lines.append("")
     return "\n".join(lines)
@@ -215,10 +230,11 @@ def index_page(*, period: str, settings: dict, executed_dir: Path) -> str:
         f"| 地区 | {district['name']} |",
         f"| 出版期间 | {period} |",
         f"| 数据截至 | {date_zh(as_of_date(period))} |",
-        f"| 数据版本（输入文件哈希） | {version} |",
+        f"| 数据版本 | {version} |",
         f"| 软件版本 | guozi-analysis {manifest.get('package_version', '—')} |",
         "",
-        "各章为按期执行的分析笔记本；附录为各集团画像与指标词典。金额单位除注明外为亿元。",
+        "正文为年度工作总结与下一年度工作思路；附录依次为统计与分析、指标词典、数据质量、方法说明和正文数字的来源。"
+        "金额单位除注明外为亿元。",
         "",
     ]
     return "\n".join(lines)
