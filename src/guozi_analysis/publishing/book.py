@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
+from typing import Iterable
 
+import pandas as pd
 import yaml
 
 from guozi_analysis.base import config
+from guozi_analysis.base.entities import EnterpriseTree
 from guozi_analysis.base.fonts import cjk_font_path
 from guozi_analysis.base.params import district_settings, read_yaml
 from guozi_analysis.base.periods import as_of_date, quarter_of, validate_period
@@ -233,8 +237,7 @@ def index_page(*, period: str, settings: dict, executed_dir: Path) -> str:
         f"| 数据版本 | {version} |",
         f"| 软件版本 | guozi-analysis {manifest.get('package_version', '—')} |",
         "",
-        "正文为年度工作总结与下一年度工作思路；附录依次为统计与分析、指标词典、数据质量、方法说明和正文数字的来源。"
-        "金额单位除注明外为亿元。",
+        "正文为年度工作总结与下一年度工作思路，附录见目录。金额单位除注明外为亿元。",
         "",
     ]
     return "\n".join(lines)
@@ -275,3 +278,49 @@ def write_bulletin_sources(kind: str, *, label: str, period: str, executed_dir: 
     path = executed_dir / "_quarto.yml"
     path.write_text(_dump(cfg), "utf-8")
     return path
+
+
+def public_leaks(texts: Iterable[str], *, roster: pd.DataFrame, flagged: Iterable[str] = (),
+                 internal_titles: Iterable[str] = ()) -> list[str]:
+    """What a public edition must not say, found in ``texts`` (the rendered pages' text).
+
+    * every enterprise below the groups (level 2 and below): its full name, short name or code;
+    * every enterprise in ``flagged`` (codes under a guarantee or risk finding), at any level;
+    * the titles of chapters the public edition does not contain (``internal_titles``).
+
+    Returns one Chinese line per leak (empty when the edition is clean).
+    """
+    tree = EnterpriseTree.from_roster(roster)
+    flagged = set(map(str, flagged))
+    leaks: list[str] = []
+    text = "\n".join(texts)
+    for row in roster.itertuples():
+        code = str(row.enterprise_id).strip()
+        if tree.depth(code) < 2 and code not in flagged:
+            continue
+        why = "子企业" if tree.depth(code) >= 2 else "有风险或担保问题的企业"
+        for label, value in (("名称", row.name), ("简称", getattr(row, "short_name", None)), ("编码", code)):
+            value = "" if value is None or pd.isna(value) else str(value).strip()
+            if not value:
+                continue
+            pattern = re.escape(value) if label != "编码" else r"(?<![\w-])" + re.escape(value) + r"(?![\w-])"
+            if re.search(pattern, text):
+                leaks.append(f"公开版出现了{why}的{label}：{value}")
+    for title in internal_titles:
+        if title and title in text:
+            leaks.append(f"公开版提到了它不包含的章节：{title}")
+    return leaks
+
+
+#: Machine text a reader must never see in a publication: missing/boolean spellings, snake_case
+#: identifiers, parameter paths, placeholder wording and the wrong name of the prediction chart.
+_MACHINE = re.compile(
+    r"(?<![A-Za-z])(?:NaN|NaT|None|True|False|nan)(?![A-Za-z])"
+    r"|(?<![A-Za-z0-9_])[a-z][a-z0-9]*_[a-z0-9_]*[a-z0-9](?![A-Za-z0-9_])"
+    r"|params/|依据待核实|本项目缺省值|扇形图"
+)
+
+
+def machine_text(text: str) -> list[str]:
+    """Every piece of machine text in a publication's text (see ``_MACHINE``), in order."""
+    return _MACHINE.findall(text)

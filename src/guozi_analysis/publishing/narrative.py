@@ -892,8 +892,6 @@ def section_problems(ctx) -> Section:
     L, w = _Lookup(ctx), _Writer()
     n = w.n
     share = elapsed_share(as_of_date(ctx.period)) * 100
-    roster = ctx.roster
-    short = dict(zip(roster["enterprise_id"].astype(str), roster["short_name"].astype(str)))
     groups = list(ctx.tree.groups)
     paras = []
     for indicator, label in (("revenue_target_completion", "营业收入"), ("profit_target_completion", "利润总额")):
@@ -902,10 +900,10 @@ def section_problems(ctx) -> Section:
             fact = L.ind(indicator, "%", entity=g)
             if not _missing(fact) and fact.value < share:
                 behind.append((g, fact))
-        if behind:
-            listed = "、".join(f"{short.get(g, g)}（{n(f)}%）" for g, f in behind)
+        if behind:  # counted, not named: the review is also published (names are in the statistical appendix)
+            lowest = min((f for _, f in behind), key=lambda f: f.value)
             paras.append(f"**{label}目标完成进度偏慢。**截至{_as_of_text(ctx)}，{_count_zh(len(behind))}集团{label}"
-                         f"目标完成率低于序时进度：{listed}。")
+                         f"目标完成率低于序时进度，最低的为{n(lowest)}%。")
     gap = L.ind("investment_pace_gap", "百分点")
     if not _missing(gap) and gap.value < 0:
         rate = L.ind("investment_completion_rate", "%")
