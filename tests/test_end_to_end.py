@@ -185,10 +185,11 @@ def test_no_machine_text_in_the_rendered_review(published, edition):
 
 
 def _appendix_page(pdf):
-    """The 1-based page number of the 附录 part page (the first appendix starts after it)."""
-    for number, page in enumerate(PdfReader(pdf).pages, 1):
-        if re.sub(r"\s+", "", page.extract_text() or "") == "附录":
-            return number
+    """The 1-based page number of the 附录 part page, from the PDF's bookmarks (the first appendix follows it)."""
+    reader = PdfReader(pdf)
+    for entry in reader.outline:
+        if not isinstance(entry, list) and entry.title.strip() == "附录":
+            return reader.get_destination_page_number(entry) + 1
     return None
 
 

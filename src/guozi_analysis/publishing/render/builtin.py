@@ -522,6 +522,8 @@ def _resolve_links(pages: list[_Page], config: BookConfig) -> None:
                 ident = f"c{other.index}-{fragment}" if fragment else other.anchor
             else:
                 ident = f"c{page.index}-{fragment}"
+                if ident not in known:  # an anchor of another chapter (e.g. a row of the sources appendix)
+                    ident = next((f"c{p.index}-{fragment}" for p in pages if f"c{p.index}-{fragment}" in known), ident)
             if ident not in known:
                 node["t"], node["c"] = "Span", [_attr(), node["c"][1]]
                 continue
