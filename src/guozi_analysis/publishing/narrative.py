@@ -815,11 +815,9 @@ def section_risk(ctx) -> Section:
     n = w.n
     paras = []
     text = "**一是强化资金保障。**"
-    if L.has("aa_plus_new_rank"):
-        rank, total = L.item("aa_plus_new_rank", "家"), L.item("aa_plus_count", "家")
-        text += (f"本年{L.note('aa_plus_new_count')}获得AA+主体信用等级，成为全区第"
-                 f"{n(rank)}家AA+主体信用等级的国资公司")
-        text += "。" if rank.value == total.value else f"，目前全区AA+及以上主体共{n(total)}家。"
+    if L.has("aa_plus_new_rank"):  # counted, not named: the review is published (names are in the ratings table)
+        new, total = L.item("aa_plus_new_count", "家"), L.item("aa_plus_count", "家")
+        text += f"本年新增{n(new)}家国资公司获得AA+主体信用等级，全区AA+及以上主体达到{n(total)}家。"
     elif L.has("aa_plus_count"):
         text += f"全区AA+及以上主体信用等级企业共{n(L.item('aa_plus_count', '家'))}家，本年无新增。"
     if L.has("fair_credit_count"):
@@ -901,9 +899,8 @@ def section_problems(ctx) -> Section:
             if not _missing(fact) and fact.value < share:
                 behind.append((g, fact))
         if behind:  # counted, not named: the review is also published (names are in the statistical appendix)
-            lowest = min((f for _, f in behind), key=lambda f: f.value)
             paras.append(f"**{label}目标完成进度偏慢。**截至{_as_of_text(ctx)}，{_count_zh(len(behind))}集团{label}"
-                         f"目标完成率低于序时进度，最低的为{n(lowest)}%。")
+                         f"目标完成率低于序时进度，需加快进度确保完成全年目标。")
     gap = L.ind("investment_pace_gap", "百分点")
     if not _missing(gap) and gap.value < 0:
         rate = L.ind("investment_completion_rate", "%")
