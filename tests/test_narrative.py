@@ -474,3 +474,17 @@ def test_review_numbers_match_an_independent_recomputation_from_the_raw_rows(ctx
     assert printed["indicators:DISTRICT:debt_to_asset_ratio"].text() == f"{debt_ratio:,.2f}"
     assert printed["indicators:DISTRICT:composite_financing_cost"].text() == f"{cost:,.2f}"
     assert f"全区国企资产负债率{debt_ratio:.2f}%" in section.markdown
+
+
+def test_plan_follows_the_six_parts_with_each_target_under_its_part(ctx):
+    md = narrative.section_plan(ctx).markdown
+    parts = ["扩投资优结构", "稳增长促发展", "稳金融防风险", "抓改革重绩效", "建机制优体系", "强引领聚合力"]
+    headings = re.findall(r"^### （([一二三四五六])）(\S+)$", md, flags=re.M)
+    assert [name for _, name in headings] == parts
+    assert [num for num, _ in headings] == list("一二三四五六")
+    blocks = dict(zip(parts, re.split(r"^### （[一二三四五六]）\S+$", md, flags=re.M)[1:]))
+    assert "**盘活账面资产资源**" in blocks["扩投资优结构"]
+    assert "**综合融资利率同比变动**" in blocks["稳金融防风险"]
+    assert "**完成混合所有制改革企业**" in blocks["抓改革重绩效"]
+    assert "**交流选拔优秀干部**" in blocks["强引领聚合力"]
+    assert "2022年基准" in blocks["稳增长促发展"]

@@ -389,7 +389,7 @@ TARGET_COLUMNS = [
     "outlook", "origin", "baseline_year", "baseline_value", "baseline_text", "baseline_kind", "baseline_source",
     "below_baseline", "flag_text", "target_level", "level_baseline", "level_label", "level_unit", "level_text",
     "pipeline_value", "pipeline_share", "pipeline_label", "data_year", "progress_value", "status_text",
-    "source_zh",
+    "source_zh", "part",
 ]
 #: Status of a target while the data are of an earlier year: it is never declared reached from them.
 AWAITING = "待{year}年数据"
@@ -538,6 +538,7 @@ def target_frame(tables: Mapping[str, pd.DataFrame], *, year: int, period: str |
             "pipeline_value": pipe, "pipeline_share": share,
             "pipeline_label": str(spec.get("pipeline_label", "")), "data_year": data_year,
             "progress_value": progress, "status_text": status_text, "source_zh": str(spec.get("source_zh", "")),
+            "part": str(spec.get("part", "")),
         })
     return pd.DataFrame(rows, columns=TARGET_COLUMNS)
 
@@ -1024,21 +1025,33 @@ def plan_lines(ctx) -> list[tuple[dict, list[Fact], str]]:
     return out
 
 
+_PART_NUMBERS = "一二三四五六七八九十"
+
+
 def section_plan(ctx) -> Section:
-    """二、工作思路：each quantified target of next year against its baseline, with its status and projection."""
+    """二、工作思路: the plan's parts in order (``parts`` of the targets file), each with its quantified
+    targets against the previous year's baseline, their status and projection."""
     lines = plan_lines(ctx)
-    title = "（一）量化目标跟踪"
+    year = _year(ctx) + 1
+    title = f"{year}年量化目标"
     if not lines:
         return Section(title, f"### {title}\n\n暂无下一年度量化目标。", ())
-    year = _year(ctx) + 1
-    body = [f"### {title}", "",
-            f"下表逐项跟踪{year}年工作思路中的量化目标：目标值取自年度目标表或重点工作任务台账（缺项取参数文件"
-            f"缺省值），并与{year - 1}年基准比较，低于上年的目标单独标出；进展只按{year}年数据逐月跟踪，"
-            f"本期仍为{year - 1}年数据的，进展一律为“待{year}年数据”。", ""]
+    parts = list(plan_catalogue(year).get("parts") or [])
+    parts += [p for p in dict.fromkeys(str(row.get("part") or "") for row, _, _ in lines) if p not in parts]
+    body = [f"以下按{year}年工作思路的{_PART_NUMBERS[len(parts) - 1] if 0 < len(parts) <= 10 else ''}个部分，逐项列出"
+            f"量化目标：目标值取自年度目标表或重点工作任务台账，并与{year - 1}年基准比较，低于上年的目标单独标出；"
+            f"进展只按{year}年数据逐月跟踪，本期仍为{year - 1}年数据的，进展一律为“待{year}年数据”。", ""]
     facts: list[Fact] = []
-    for _, f, text in lines:
-        body.append(f"- {text}")
-        facts.extend(f)
+    for k, part in enumerate(parts):
+        mine = [(f, text) for row, f, text in lines if str(row.get("part") or "") == part]
+        heading = f"（{_PART_NUMBERS[k]}）{part}" if part and k < 10 else (part or "其他目标")
+        body += [f"### {heading}", ""]
+        if not mine:
+            body += ["本部分没有量化目标，按重点工作任务台账逐月跟踪。", ""]
+        for f, text in mine:
+            body.append(f"- {text}")
+            facts.extend(f)
+        body.append("")
     return Section(title, "\n".join(body) + "\n", tuple(facts))
 
 
