@@ -456,3 +456,16 @@ def test_next_year_outlook_from_stored_year_end_equals_recomputed():
     direct = fc.project_next_year(s, as_of="2022-11", n_sims=100)
     stored = fc.project_next_year(s, as_of="2022-11", n_sims=100, this_year=this["samples"])
     assert stored == direct
+
+
+def test_method_note_for_readers_has_no_code_identifiers():
+    """The methods appendix prints docs/forecast-method.md for readers: Chinese, no code or file names."""
+    import re
+
+    from guozi_analysis.base import config
+
+    text = (config.DOCS_DIR / "forecast-method.md").read_text("utf-8")
+    assert "`" not in text
+    assert not re.search(r"[A-Za-z]\w*_\w+", text)  # snake_case names
+    assert not re.search(r"\w+\.(py|yaml|md|csv|parquet)\b|params/|benchmarks/", text)
+    assert not re.search(r"\b[a-z]+\(", text)  # function calls

@@ -678,7 +678,7 @@ def choose_from_backtest(
     sel = cfg["selection"]
     candidates = list(cfg["candidates"] if candidates is None else candidates)
     earlier = backtest.loc[backtest["year"] < year]
-    default = sel["default"] if sel["default"] in candidates else candidates[0]
+    default = _default_method(sel, candidates)
     # selection evidence: origins within selection.window months of this one, warm-up years left out
     # (a year with a single earlier year: one year's shares, one year's growth — it says little about
     # the methods as they work with the fuller history of the years that follow)
@@ -704,7 +704,9 @@ def choose_from_backtest(
     c_points, c_info = _points_or_none(_month_window(earlier, month, cfg["calibration"].get("window")),
                                        candidates)
     if rep_points is None or best not in rep_points or c_points is None or best not in c_points:
-        return {"method": best, "members": [best], "weights": {best: 1.0}, "backtest_wape": np.nan,
+        members = combo_members(best, candidates)
+        return {"method": best, "members": members, "weights": {m: 1.0 / len(members) for m in members},
+                "backtest_wape": np.nan,
                 "default_wape": np.nan, "backtest_n": 0, "backtest_years": 0, "calibration_years": 0,
                 "z": np.array([]), "exponent": 0.5, "note": "无往年回测依据，采用默认方法"}
     members = [m for m in combo_members(best, list(rep_points.columns)) if m in candidates]
@@ -740,6 +742,19 @@ def choose_from_backtest(
         "exponent": exponent,
         "note": note,
     }
+
+
+def _default_method(sel: Mapping, candidates: Sequence[str]) -> str:
+    """The default of ``selection.default`` among the candidates available: a single method, or a
+    combination when at least two of its members are available; otherwise ``selection.fallback``
+    (seasonal naive), or the first candidate."""
+    default = sel["default"]
+    if default in candidates:
+        return default
+    if str(default).startswith("combo") and len(combo_members(default, candidates)) >= 2:
+        return default
+    fallback = sel.get("fallback", "seasonal_naive")
+    return fallback if fallback in candidates else candidates[0]
 
 
 def _points_or_none(bt: pd.DataFrame, candidates: Sequence[str]):
