@@ -352,6 +352,26 @@ def test_combination_is_a_candidate():
     assert c["weights"] == {"seasonal_naive": 0.5, "hist_share": 0.5} and c["backtest_wape"] == 0.0
 
 
+def test_a_combination_as_default_falls_back_to_seasonal_naive_without_its_members():
+    cfg = fc.forecast_settings()
+    cfg["selection"] = {**cfg["selection"], "default": "combo_mean"}
+    bt = _bt_rows({y: {"seasonal_naive": 4, "hist_share": 3, "linear_ytd": 9} for y in (2019, 2020, 2021)})
+    c = fc.choose_from_backtest(bt, year=2022, candidates=["seasonal_naive", "hist_share", "linear_ytd"], settings=cfg)
+    # the mean (3.5) is the default; hist_share (3) is 14 % better in every year and replaces it
+    assert c["method"] == "hist_share"
+    c = fc.choose_from_backtest(bt, year=2022, candidates=SEL, settings=cfg, month=6)
+    assert c["method"] == "hist_share"
+    even = _bt_rows({y: {"seasonal_naive": 4, "hist_share": -4} for y in (2019, 2020, 2021)})
+    c = fc.choose_from_backtest(even, year=2022, candidates=SEL, settings=cfg)
+    assert c["method"] == "combo_mean" and c["members"] == SEL and c["note"] == ""
+    # profits below zero: no historical shares, so no mean — seasonal naive, as without the setting
+    c = fc.choose_from_backtest(bt, year=2022, candidates=["seasonal_naive", "linear_ytd"], settings=cfg)
+    assert c["method"] == "seasonal_naive" and c["members"] == ["seasonal_naive"]
+    # no backtest at all: the combination's members, equal weights
+    c = fc.choose_from_backtest(bt.iloc[:0], year=2022, candidates=SEL, settings=cfg)
+    assert c["members"] == SEL and c["weights"] == {"seasonal_naive": 0.5, "hist_share": 0.5}
+
+
 # --------------------------------------------------------------------------- calibration
 def test_interval_calibrated_on_known_noise_covers_80_percent():
     rng = np.random.default_rng(2024)
