@@ -169,7 +169,9 @@ def evaluate(ytd: pd.Series, years: list[int], *, methods, settings) -> pd.DataF
 
 def summarise(res: pd.DataFrame) -> dict:
     """MAPE on the origins where the three baselines and the chosen method all exist; chosen coverage."""
-    piv = res.pivot_table(index=["year", "month"], columns="method", values="ape")
+    # one row per origin of one series (several series pooled: the series is part of the origin)
+    piv = res.pivot_table(index=[c for c in ("series", "year", "month") if c in res], columns="method",
+                          values="ape")
     common = piv.dropna(subset=[c for c in BASELINES + ("chosen",) if c in piv.columns])
     out = {"预测点": len(common)}
     for method in BASELINES + ("chosen",):
