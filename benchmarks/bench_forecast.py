@@ -169,7 +169,9 @@ def evaluate(ytd: pd.Series, years: list[int], *, methods, settings) -> pd.DataF
 
 def summarise(res: pd.DataFrame) -> dict:
     """MAPE on the origins where the three baselines and the chosen method all exist; chosen coverage."""
-    piv = res.pivot_table(index=["year", "month"], columns="method", values="ape")
+    # one row per origin of one series (several series pooled: the series is part of the origin)
+    piv = res.pivot_table(index=[c for c in ("series", "year", "month") if c in res], columns="method",
+                          values="ape")
     common = piv.dropna(subset=[c for c in BASELINES + ("chosen",) if c in piv.columns])
     out = {"预测点": len(common)}
     for method in BASELINES + ("chosen",):
@@ -230,12 +232,18 @@ def main() -> None:
         avg = part[["线性外推", "历年占比", "季节朴素", "选定方法", "80%覆盖", "95%覆盖"]].mean()
         best = part[["线性外推", "历年占比", "季节朴素"]].min(axis=1)
         wins = int((part["选定方法"] <= best + 1e-9).sum())
+        shown = int((part["选定方法"].round(2) <= best.round(2)).sum())  # ties at the printed precision
         best_avg = avg[["线性外推", "历年占比", "季节朴素"]].min()
+        best_name = avg[["线性外推", "历年占比", "季节朴素"]].idxmin()
         print(f"\n{title}平均（{len(part)}条）：" + "，".join(f"{k} {v:.2f}" for k, v in avg.items()))
-        print(f"  选定方法 {avg['选定方法']:.2f} 对比最佳基准 {best_avg:.2f}："
+        print(f"  选定方法 {avg['选定方法']:.2f} 对比平均最佳基准（{best_name}）{best_avg:.2f}："
               f"{'达到' if avg['选定方法'] <= best_avg + 1e-9 else '未达到'}；"
-              f"选定方法不劣于该序列最佳基准：{wins}/{len(part)} 条"
-              f"（{'达到' if wins * 3 >= 2 * len(part) else '未达到'}三分之二）")
+              f"选定方法不劣于该序列最佳基准：{wins}/{len(part)} 条，按两位小数计 {shown}/{len(part)} 条"
+              f"（{'达到' if shown * 3 >= 2 * len(part) else '未达到'}三分之二）")
+        lose = part.loc[part["选定方法"].round(2) > best.round(2)]
+        for name, row in lose.iterrows():
+            base = row[["线性外推", "历年占比", "季节朴素"]].astype(float)
+            print(f"    {name}：选定方法 {row['选定方法']:.2f}，最佳基准 {base.idxmin()} {base.min():.2f}（选定 {row['选定']}）")
         pooled = pd.concat([results[k] for k in part.index])
         ch = pooled[pooled["method"] == "chosen"]
         print(f"  逐点合并覆盖率：80%区间 {ch['covered80'].mean() * 100:.1f}%（目标70–90），"

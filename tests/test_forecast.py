@@ -352,6 +352,26 @@ def test_combination_is_a_candidate():
     assert c["weights"] == {"seasonal_naive": 0.5, "hist_share": 0.5} and c["backtest_wape"] == 0.0
 
 
+def test_a_combination_as_default_falls_back_to_seasonal_naive_without_its_members():
+    cfg = fc.forecast_settings()
+    cfg["selection"] = {**cfg["selection"], "default": "combo_mean"}
+    bt = _bt_rows({y: {"seasonal_naive": 4, "hist_share": 3, "linear_ytd": 9} for y in (2019, 2020, 2021)})
+    c = fc.choose_from_backtest(bt, year=2022, candidates=["seasonal_naive", "hist_share", "linear_ytd"], settings=cfg)
+    # the mean (3.5) is the default; hist_share (3) is 14 % better in every year and replaces it
+    assert c["method"] == "hist_share"
+    c = fc.choose_from_backtest(bt, year=2022, candidates=SEL, settings=cfg, month=6)
+    assert c["method"] == "hist_share"
+    even = _bt_rows({y: {"seasonal_naive": 4, "hist_share": -4} for y in (2019, 2020, 2021)})
+    c = fc.choose_from_backtest(even, year=2022, candidates=SEL, settings=cfg)
+    assert c["method"] == "combo_mean" and c["members"] == SEL and c["note"] == ""
+    # profits below zero: no historical shares, so no mean — seasonal naive, as without the setting
+    c = fc.choose_from_backtest(bt, year=2022, candidates=["seasonal_naive", "linear_ytd"], settings=cfg)
+    assert c["method"] == "seasonal_naive" and c["members"] == ["seasonal_naive"]
+    # no backtest at all: the combination's members, equal weights
+    c = fc.choose_from_backtest(bt.iloc[:0], year=2022, candidates=SEL, settings=cfg)
+    assert c["members"] == SEL and c["weights"] == {"seasonal_naive": 0.5, "hist_share": 0.5}
+
+
 # --------------------------------------------------------------------------- calibration
 def test_interval_calibrated_on_known_noise_covers_80_percent():
     rng = np.random.default_rng(2024)
@@ -456,3 +476,16 @@ def test_next_year_outlook_from_stored_year_end_equals_recomputed():
     direct = fc.project_next_year(s, as_of="2022-11", n_sims=100)
     stored = fc.project_next_year(s, as_of="2022-11", n_sims=100, this_year=this["samples"])
     assert stored == direct
+
+
+def test_method_note_for_readers_has_no_code_identifiers():
+    """The methods appendix prints docs/forecast-method.md for readers: Chinese, no code or file names."""
+    import re
+
+    from guozi_analysis.base import config
+
+    text = (config.DOCS_DIR / "forecast-method.md").read_text("utf-8")
+    assert "`" not in text
+    assert not re.search(r"[A-Za-z]\w*_\w+", text)  # snake_case names
+    assert not re.search(r"\w+\.(py|yaml|md|csv|parquet)\b|params/|benchmarks/", text)
+    assert not re.search(r"\b[a-z]+\(", text)  # function calls

@@ -17,15 +17,28 @@ end (营业总收入, 利润总额, 固定资产投资完成额) and whether the
   year), ``ets`` (statsmodels ``ETSModel``) and ``sarima`` (statsmodels ``SARIMAX`` airline model).
   Methods that do not fit the data (too short a history, non-positive totals, gaps) are skipped
   with a Chinese reason.
-* Selection per series and per as-of month by a **rolling-origin backtest** over past years (the
-  same month in each prior year, forecasting with only the data available then). The method with
-  the lowest weighted absolute percentage error (WAPE) wins; ties go to the simpler method; with
-  no backtest evidence the simplest available method (normally ``hist_share``) is used. When even
-  the best method's backtest WAPE exceeds 10 % (profits near zero, big year-end adjustments) an
-  equal-weight mixture of all compared methods is used instead of a noisy "winner".
-* Intervals: 80 % and 95 % quantiles of the **simulated annual total** (YTD actual + sum of the
-  simulated remaining months), widened — never narrowed — by the root-mean-square standardised
-  backtest error of the chosen method.
+* Selection per series and per as-of month m (:func:`choose_from_backtest`, settings ``selection`` in
+  ``params/forecast.yaml``): a rolling-origin backtest (:func:`backtest_year_end`) projects every
+  earlier year (at most ``backtest_years``) from every month-end Feb..Nov with only the data of
+  that time. ``selection.default`` (``seasonal_naive``; a combination such as ``combo_mean`` may be
+  configured, with ``fallback`` when its members are unavailable) is kept unless a challenger —
+  single methods first, then the combinations of :func:`candidate_points` (``combo_mean``: equal
+  weights of the methods other than ``linear_ytd``; ``combo_weighted``: 1 / WAPE² weights from
+  earlier years only) — compared on the backtest origins within ``window`` months of m, warm-up
+  years (``history < min_history``) left out, covers ``min_years`` years, has a scaled score
+  (|error| / (level × √h)) at least ``margin`` below the incumbent's, and wins at least
+  ``win_share`` and ``min_wins`` of those years. Pinned by
+  ``test_method_winning_one_backtest_year_is_not_chosen`` and
+  ``test_margin_of_five_percent_pins_the_replacement``.
+* Intervals (:func:`final_samples`, :func:`calibration_widths`): the chosen candidate's backtest
+  errors at origins within ``calibration.window`` months of m (warm-up years included), scaled by
+  level × h^b (b from :func:`_horizon_exponent`), give the 80 %/95 % half-widths (finite-sample
+  quantile levels ⌈(n + 1)p⌉/n, × √(1 + 1/years), 95 % ≥ 1.96/1.28 × 80 %); the simulated totals are
+  stretched piecewise to them (:func:`_two_point`), never narrower than the errors imply. Fewer than
+  ``calibration.min_years`` years: Student-t stretch and a note; no errors at all:
+  ``no_history_factor``. A turn (:func:`turn_signal` above ``turn.threshold``) widens further.
+  Pinned by ``test_interval_calibrated_on_known_noise_covers_80_percent``. The reader-facing
+  description (no identifiers) is ``docs/forecast-method.md``, printed in the methods appendix.
 * Hierarchy: :func:`reconcile_bottom_up` — see its docstring for what "coherent" means when groups
   submit consolidated figures.
 
@@ -447,8 +460,8 @@ def _check_month(month: int) -> None:
 # ---------------------------------------------------------------------------------------------
 _DEFAULT_SETTINGS: dict = {
     "candidates": ["seasonal_naive", "hist_share", "linear_ytd"],
-    "selection": {"default": "seasonal_naive", "backtest_months": list(range(2, 12)), "backtest_years": 10,
-                  "min_years": 2, "min_history": 2, "min_wins": 2, "score": "scaled", "margin": 0.05,
+    "selection": {"default": "seasonal_naive", "fallback": "seasonal_naive", "backtest_months": list(range(2, 12)),
+                  "backtest_years": 10, "min_years": 2, "min_history": 2, "min_wins": 2, "score": "scaled", "margin": 0.05,
                   "win_share": 0.5, "mode": "sequential", "window": 2},
     "calibration": {"horizon_exponent": "auto", "min_years": 3, "no_history_factor": 2.0,
                     "floor_at_simulation": False, "two_point": True, "window": 2},
@@ -678,7 +691,7 @@ def choose_from_backtest(
     sel = cfg["selection"]
     candidates = list(cfg["candidates"] if candidates is None else candidates)
     earlier = backtest.loc[backtest["year"] < year]
-    default = sel["default"] if sel["default"] in candidates else candidates[0]
+    default = _default_method(sel, candidates)
     # selection evidence: origins within selection.window months of this one, warm-up years left out
     # (a year with a single earlier year: one year's shares, one year's growth — it says little about
     # the methods as they work with the fuller history of the years that follow)
@@ -704,7 +717,9 @@ def choose_from_backtest(
     c_points, c_info = _points_or_none(_month_window(earlier, month, cfg["calibration"].get("window")),
                                        candidates)
     if rep_points is None or best not in rep_points or c_points is None or best not in c_points:
-        return {"method": best, "members": [best], "weights": {best: 1.0}, "backtest_wape": np.nan,
+        members = combo_members(best, candidates)
+        return {"method": best, "members": members, "weights": {m: 1.0 / len(members) for m in members},
+                "backtest_wape": np.nan,
                 "default_wape": np.nan, "backtest_n": 0, "backtest_years": 0, "calibration_years": 0,
                 "z": np.array([]), "exponent": 0.5, "note": "无往年回测依据，采用默认方法"}
     members = [m for m in combo_members(best, list(rep_points.columns)) if m in candidates]
@@ -740,6 +755,19 @@ def choose_from_backtest(
         "exponent": exponent,
         "note": note,
     }
+
+
+def _default_method(sel: Mapping, candidates: Sequence[str]) -> str:
+    """The default of ``selection.default`` among the candidates available: a single method, or a
+    combination when at least two of its members are available; otherwise ``selection.fallback``
+    (seasonal naive), or the first candidate."""
+    default = sel["default"]
+    if default in candidates:
+        return default
+    if str(default).startswith("combo") and len(combo_members(default, candidates)) >= 2:
+        return default
+    fallback = sel.get("fallback", "seasonal_naive")
+    return fallback if fallback in candidates else candidates[0]
 
 
 def _points_or_none(bt: pd.DataFrame, candidates: Sequence[str]):

@@ -108,8 +108,8 @@ def projection_view(proj: pd.DataFrame, tracked: pd.DataFrame, *, names: Mapping
     """The projection table from the stored frames (``forecast_projections``, ``forecast_targets``).
 
     Each figure is read through :func:`stored_projection` (the number the assessment and the review
-    read too). Next to each projection: the method, its backtest error (WAPE over every origin month
-    of the earlier years) and how many years that rests on, P(target) in words, and the notes
+    read too). Next to each projection: the method, its backtest error (WAPE over the origins of the
+    earlier years within two months of this one) and how many years that rests on, P(target) in words, and the notes
     (widened interval, turn, too little history). In December the row says 全年实际 and the interval
     columns stay empty.
     """
