@@ -28,7 +28,7 @@ __all__ = ["MISSING", "MISSING_NOTE", "reader_value", "reader_frame", "reader_ht
 #: What a missing value prints as.
 MISSING = "—"
 #: The note under a table that shows at least one missing value.
-MISSING_NOTE = "注：“—”表示该项无报送数据、不适用或分母为零无法计算（原因见数据质量附录）。"
+MISSING_NOTE = "注：“—”表示该项无报送数据、不适用或分母为零无法计算。"
 #: Strings that are machine spellings of "missing" or of a boolean.
 _MISSING_TEXT = {"nan", "NaN", "None", "NaT", "<NA>", "null", "NULL", "inf", "-inf"}
 _BOOL_TEXT = {"True": "是", "False": "否"}
