@@ -290,31 +290,41 @@ def forecast_chart(ctx: Context):
 
 
 def trend(ctx: Context):
-    """Monthly trend: revenue and total profit (YTD, 亿元) and the debt-to-asset ratio (%), one figure."""
+    """Monthly trend: revenue and total profit (YTD, 亿元) and the debt-to-asset ratio (%), one small image.
+
+    Drawn once at a fixed layout and returned as PNG (no tight-bbox second draw): the chart is most of
+    a profile's cost.
+    """
+    import io
+
     import matplotlib.pyplot as plt  # deferred: heavy dependency, loaded on first use
+    from IPython.display import Image  # deferred: heavy dependency, loaded on first use
 
     from guozi_analysis.base.fonts import use_cjk_font
 
     use_cjk_font()
     hist = ctx.history
     hist = hist.loc[hist["entity_id"] == ctx.entity_id]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(8, 2.8), dpi=100)
-    for ax, ids, unit in ((left, ("revenue", "total_profit"), "亿元"), (right, ("debt_to_asset_ratio",), "%")):
-        for k, ind in enumerate(ids):
-            s = hist.loc[hist["indicator_id"] == ind].set_index("period")["value"].astype(float)
-            s = s / WAN_PER_YI if unit == "亿元" else s
-            x = pd.PeriodIndex(s.index.astype(str).str[:7], freq="M").to_timestamp()
-            ax.plot(x, s.to_numpy(), ["-", "--"][k], color=str(0.15 + 0.35 * k), marker="o", markersize=2.5,
-                    label=f"{_TREND_NAMES[ind]}（{unit}）")
-        ax.grid(alpha=0.3)
-        ax.legend(loc="best", fontsize=7)
+    wide = hist.pivot_table(index="period", columns="indicator_id", values="value", aggfunc="first", dropna=False)
+    wide = wide.reindex(columns=list(_TREND_NAMES)).sort_index()
+    months = [str(p)[:7] for p in wide.index]
+    x = list(range(len(months)))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(7.5, 2.5), dpi=100)
+    left.plot(x, wide["revenue"].to_numpy(dtype=float) / WAN_PER_YI, "-", color="0.15")
+    left.plot(x, wide["total_profit"].to_numpy(dtype=float) / WAN_PER_YI, "--", color="0.5")
+    right.plot(x, wide["debt_to_asset_ratio"].to_numpy(dtype=float), "-", color="0.15")
+    left.set_title("营业总收入（实线）与利润总额（虚线），本年累计，亿元", fontsize=8)
+    right.set_title("资产负债率，%", fontsize=8)
+    ticks = x[::6] if len(x) > 6 else x
+    for ax in (left, right):
+        ax.set_xticks(ticks, [months[k] for k in ticks])
         ax.tick_params(labelsize=7)
-    left.set_title("营业总收入与利润总额（本年累计）", fontsize=9)
-    right.set_title("资产负债率", fontsize=9)
-    fig.autofmt_xdate()
-    fig.tight_layout()
+        ax.grid(alpha=0.3)
+    fig.subplots_adjust(left=0.06, right=0.99, bottom=0.12, top=0.88, wspace=0.18)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
     plt.close(fig)
-    return fig
+    return Image(data=buffer.getvalue(), format="png")
 
 
 def subsidiaries(ctx: Context):
