@@ -30,6 +30,8 @@ HEADER = (
 
 
 EDITIONS = {"internal": "内部版", "public": "公开版"}
+#: The public edition's first page: the internal one without the link to the profiles volume.
+PUBLIC_INDEX = "index-public.md"
 #: Written at each publication (not versioned): the hash of the run's inputs, shown on the cover.
 DATA_VERSION_FILE = "_data-version.yml"
 
@@ -84,12 +86,15 @@ def edition_config(edition: str, *, chapters: list[str], appendices: list[str], 
 
 
 def chapter_files(executed_dir: Path, reports_dir: Path) -> tuple[list[str], list[str]]:
-    """Chapters (index + district notebooks) and appendices (profiles + dictionary) as relative paths."""
+    """Chapters (index + district notebooks) and appendices (dictionary, methods) as relative paths.
+
+    The enterprise profiles are not in the review: they are the profiles volume (另册,
+    :mod:`guozi_analysis.publishing.profiles`), linked from the index page.
+    """
     rel = executed_dir.relative_to(reports_dir)
     district = sorted(p.name for p in executed_dir.glob("[0-9][0-9]_*.ipynb"))
-    profiles = sorted(p.name for p in (executed_dir / "profiles").glob("profile_*.ipynb"))
     chapters = ["index.md"] + [f"{rel.as_posix()}/{name}" for name in district]
-    appendices = [f"{rel.as_posix()}/profiles/{name}" for name in profiles] + ["dictionary.md", "methods.md"]
+    appendices = ["dictionary.md", "methods.md"]
     return chapters, appendices
 
 
@@ -121,8 +126,9 @@ def write_book_sources(
     settings = district_settings(params_dir=params_dir)
     chapters, appendices = chapter_files(executed_dir, reports_dir)
     (reports_dir / "_quarto.yml").write_text(_dump(book_config(period=period, settings=settings)), "utf-8")
-    selections = {"internal": (chapters, appendices),
-                  "public": public_selection(chapters, appendices, settings=settings)}
+    public_chapters, public_appendices = public_selection(chapters, appendices, settings=settings)
+    public_chapters = [PUBLIC_INDEX if c == "index.md" else c for c in public_chapters]  # no link to the profiles
+    selections = {"internal": (chapters, appendices), "public": (public_chapters, public_appendices)}
     for edition, (chaps, apps) in selections.items():
         cfg = edition_config(edition, chapters=chaps, appendices=apps, settings=settings)
         (reports_dir / f"_quarto-{edition}.yml").write_text(_dump(cfg), "utf-8")
@@ -130,6 +136,8 @@ def write_book_sources(
     (reports_dir / DATA_VERSION_FILE).write_text(yaml.safe_dump(version, allow_unicode=True), "utf-8")
     (reports_dir / "index.md").write_text(index_page(period=period, settings=settings,
                                                      executed_dir=executed_dir), "utf-8")
+    (reports_dir / PUBLIC_INDEX).write_text(index_page(period=period, settings=settings, executed_dir=executed_dir,
+                                                       profiles_link=False), "utf-8")
     (reports_dir / "dictionary.md").write_text(dictionary_page(catalogue_frame()), "utf-8")
     (reports_dir / "methods.md").write_text(methods_page(params_dir=params_dir), "utf-8")
     fonts = reports_dir / "_fonts"
@@ -192,8 +200,9 @@ def dictionary_page(catalogue) -> str:
     return "\n".join(lines)
 
 
-def index_page(*, period: str, settings: dict, executed_dir: Path) -> str:
-    """The book's first page: what this is, the as-of date, the data version."""
+def index_page(*, period: str, settings: dict, executed_dir: Path, profiles_link: bool = True) -> str:
+    """The book's first page: what this is, the as-of date, the data version, and (internal edition)
+    the link to the profiles volume."""
 
     manifest = {}
     try:
@@ -217,7 +226,11 @@ def index_page(*, period: str, settings: dict, executed_dir: Path) -> str:
         f"| 数据版本（输入文件哈希） | {version} |",
         f"| 软件版本 | guozi-analysis {manifest.get('package_version', '—')} |",
         "",
-        "各章为按期执行的分析笔记本；附录为各集团画像与指标词典。金额单位除注明外为亿元。",
+        "各章为按期执行的分析笔记本；附录为指标词典与方法说明。金额单位除注明外为亿元。",
         "",
     ]
+    if profiles_link:
+        lines += ["每家企业的画像另册出版（每家企业一页网页、一份 PDF，可按名称、简称、编码或分类查找）："
+                  '<a href="../profiles/index.html">企业画像（另册）</a>'
+                  "`《企业画像（另册）》，在出版目录的 profiles 文件夹中`{=typst}。", ""]
     return "\n".join(lines)

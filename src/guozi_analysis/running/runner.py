@@ -20,9 +20,9 @@ import tempfile
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
-from math import ceil
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from math import ceil
 from pathlib import Path
 
 import pandas as pd

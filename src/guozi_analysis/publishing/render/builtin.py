@@ -32,6 +32,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -888,6 +889,9 @@ def render_book(
 # one chapter on its own (the profiles volume: one HTML page and one PDF per enterprise)
 
 
+_COMPILERS = threading.local()
+
+
 def render_chapter(
     path: str | Path,
     *,
@@ -917,9 +921,10 @@ def render_chapter(
         source = f"{_template('profile.typ')}\n#let meta = ({fields})\n#show: profile.with(meta)\n\n{typ}"
         typ_path = work / "chapter.typ"
         typ_path.write_text(source, encoding="utf-8")
+        if not hasattr(_COMPILERS, "typst"):  # one compiler per thread: the CJK font is loaded once, not per PDF
+            _COMPILERS.typst = typst.Compiler(font_paths=[str(cjk_font_dir())], ignore_system_fonts=True)
         try:
-            data, warnings = typst.compile_with_warnings(str(typ_path), root=str(work),
-                                                         font_paths=[str(cjk_font_dir())], ignore_system_fonts=True)
+            data, warnings = _COMPILERS.typst.compile_with_warnings(input=str(typ_path), root=str(work))
         except typst.TypstError as exc:
             raise RenderError(f"Typst 编译失败（{chapter.path.name}）：{exc}") from exc
         if warnings:
