@@ -12,13 +12,17 @@ Every view returns what a reader sees: names not codes, Chinese headers, missing
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from guozi_analysis.analyses.ranking import peer_class_of
 from guozi_analysis.base import config
 from guozi_analysis.base.entities import EnterpriseTree
+from guozi_analysis.base.fonts import use_cjk_font
 from guozi_analysis.base.periods import as_of_date
 from guozi_analysis.base.store import write_table
 from guozi_analysis.indicators.catalogue import catalogue_frame
@@ -52,9 +56,6 @@ def split_by_entity(processed_dir: Path | str) -> int:
     group its subsidiaries' indicators and risk rows (the subsidiaries summary). Its roster holds
     the entity's ancestors and subtree, so the enterprise tree of the slice is whole.
     """
-    import pyarrow as pa  # deferred: heavy dependency, loaded on first use
-    import pyarrow.parquet as pq  # deferred: heavy dependency, loaded on first use
-
     src = Path(processed_dir)
     roster = pd.read_parquet(src / "table_roster.parquet")
     tree = EnterpriseTree.from_roster(roster)
@@ -295,12 +296,8 @@ def trend(ctx: Context):
     Drawn once at a fixed layout and returned as PNG (no tight-bbox second draw): the chart is most of
     a profile's cost.
     """
-    import io
-
     import matplotlib.pyplot as plt  # deferred: heavy dependency, loaded on first use
     from IPython.display import Image  # deferred: heavy dependency, loaded on first use
-
-    from guozi_analysis.base.fonts import use_cjk_font
 
     use_cjk_font()
     hist = ctx.history
