@@ -13,8 +13,8 @@ import pytest
 from pypdf import PdfReader
 
 from guozi_analysis.base import config
-from guozi_analysis.base.fonts import missing_glyphs
 from guozi_analysis.base.entities import EnterpriseTree
+from guozi_analysis.base.fonts import missing_glyphs
 from guozi_analysis.publishing import book, profiles
 from guozi_analysis.publishing.render import render
 from guozi_analysis.running import runner as pipeline
@@ -89,7 +89,7 @@ def test_each_profile_shows_the_stored_indicators(published):
         for row in rows:
             if len(row) == 6:  # the first row of each report table carries the 报表 cell (rowspan)
                 table = row.pop(0)
-            name, unit, shown = row[0], row[1], row[2]
+            name, shown = row[0], row[2]
             assert table and "nan" not in " ".join(row).lower(), (entity, row)
             value = own.get(meta.loc[name, "id"])
             expected = "—" if value is None or pd.isna(value) else \
