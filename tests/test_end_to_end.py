@@ -93,7 +93,7 @@ def test_each_profile_shows_the_stored_indicators(published):
             assert table and "nan" not in " ".join(row).lower(), (entity, row)
             value = own.get(meta.loc[name, "id"])
             expected = "—" if value is None or pd.isna(value) else \
-                f"{(value / 10_000 if meta.loc[name, 'unit'] == '万元' else value):,.2f}"
+                f"{(value * (1 / 10_000) if meta.loc[name, 'unit'] == '万元' else value):,.2f}"
             assert shown == expected, (entity, name, shown, expected)
             checked += 1
     assert checked == 46 * 66
