@@ -71,7 +71,8 @@ def _html_tables(nb_path) -> dict[str, list[list[str]]]:
 
 
 def test_each_profile_shows_the_stored_indicators(published):
-    """Every profile's 本企业 column equals the stored indicators (万元 shown in 亿元, 2 decimals, missing "—")."""
+    """Every profile's 本企业 column equals the stored indicators (万元 shown in 亿元, 2 decimals, counts whole,
+    missing "—")."""
     import pandas as pd
 
     from guozi_analysis.indicators.catalogue import catalogue_frame
@@ -92,8 +93,10 @@ def test_each_profile_shows_the_stored_indicators(published):
             name, shown = row[0], row[2]
             assert table and "nan" not in " ".join(row).lower(), (entity, row)
             value = own.get(meta.loc[name, "id"])
+            unit = meta.loc[name, "unit"]
+            digits = 0 if unit in ("个", "家", "支", "人", "笔") else 2
             expected = "—" if value is None or pd.isna(value) else \
-                f"{(value * (1 / 10_000) if meta.loc[name, 'unit'] == '万元' else value):,.2f}"
+                f"{(value * (1 / 10_000) if unit == '万元' else value):,.{digits}f}"
             assert shown == expected, (entity, name, shown, expected)
             checked += 1
     assert checked == 46 * 66
@@ -355,8 +358,10 @@ def test_dask_fan_out_gives_the_same_results(published, dask_cluster, tmp_path):
     """The demo period with --scheduler: same indicators, risk list and profile outputs as the local run."""
     import pandas as pd
 
-    summary = pipeline.run_period(PERIOD, jobs=2, runs_dir=tmp_path / "runs", publish_to=tmp_path / "executed",
-                                  scheduler=dask_cluster, log=lambda m: None)
+    # the groups and two subsidiaries: two batches of profiles, each one Dask task on one kernel
+    entities = [f"G0{k}" for k in range(1, 7)] + ["G01-01", "G01-01-02"]
+    summary = pipeline.run_period(PERIOD, entities=entities, jobs=2, runs_dir=tmp_path / "runs",
+                                  publish_to=tmp_path / "executed", scheduler=dask_cluster, log=lambda m: None)
     assert summary.ok, summary.table()
     local = published["summary"].run_dir / "processed"
     remote = summary.run_dir / "processed"
@@ -366,7 +371,7 @@ def test_dask_fan_out_gives_the_same_results(published, dask_cluster, tmp_path):
 
     manifest = json.loads((tmp_path / "executed" / "manifest.json").read_text("utf-8"))
     assert manifest["executor"] == f"Dask {dask_cluster}"
-    for k in range(1, 7):
-        a = published["reports"] / "executed" / "profiles" / f"profile_G0{k}.ipynb"
-        b = tmp_path / "executed" / "profiles" / f"profile_G0{k}.ipynb"
+    for entity in entities:
+        a = published["reports"] / "executed" / "profiles" / f"profile_{entity}.ipynb"
+        b = tmp_path / "executed" / "profiles" / f"profile_{entity}.ipynb"
         assert _cell_texts(a) == _cell_texts(b), a.name

@@ -29,7 +29,7 @@ from guozi_analysis.indicators.catalogue import catalogue_frame
 from guozi_analysis.publishing.text import date_zh, markdown
 from guozi_analysis.publishing.views import forecast as forecast_views
 from guozi_analysis.publishing.views.context import Context, ParameterError, open_context
-from guozi_analysis.publishing.views.overview import PEER_INDICATORS, WAN_PER_YI
+from guozi_analysis.publishing.views.overview import COUNT_UNITS, PEER_INDICATORS, WAN_PER_YI
 
 SLICE_DIR = "by_entity"
 PEER_DIR = "by_peer"
@@ -129,6 +129,11 @@ def _text(values, digits: int = 2) -> list[str]:
     return out
 
 
+def _by_unit(values, units) -> list[str]:
+    """Reader text of each value in its unit: whole numbers for counts (家、个……), 2 decimals otherwise."""
+    return [_text([v], 0 if u in COUNT_UNITS else 2)[0] for v, u in zip(values, units)]
+
+
 def _row(ctx: Context) -> pd.Series:
     roster = ctx.roster.assign(_id=ctx.roster["enterprise_id"].astype(str).str.strip()).set_index("_id")
     return roster.loc[ctx.entity_id]
@@ -208,6 +213,8 @@ def peers(ctx: Context) -> pd.DataFrame:
 def indicators(ctx: Context, *, tables: tuple[str, ...] | None = None) -> pd.DataFrame:
     """The enterprise's indicators this period (本企业 / 全区), grouped by report table; "说明" says why one is missing.
 
+    Amounts in 亿元 (stored in 万元), counts as whole numbers, everything else with 2 decimals; missing "—".
+
     ``tables`` limits the rows to those report tables (catalogue ``table`` ids), e.g. ``("investment",)``;
     by default every table but investment (shown in its own section).
     """
@@ -217,13 +224,14 @@ def indicators(ctx: Context, *, tables: tuple[str, ...] | None = None) -> pd.Dat
     own = ind.loc[ind["entity_id"] == ctx.entity_id].drop_duplicates("indicator_id").set_index("indicator_id")
     dist = ind.loc[ind["entity_id"] == "DISTRICT"].drop_duplicates("indicator_id").set_index("indicator_id")
     factor = meta["unit"].map(lambda u: _unit(u)[1]).astype(float).to_numpy()
+    units = meta["unit"].map(lambda u: _unit(u)[0]).to_numpy()
     reason = own["reason"].reindex(meta["id"]).astype(object)
     out = pd.DataFrame({
         "报表": meta["table_name_zh"].to_numpy(),
         "指标": meta["name_zh"].to_numpy(),
-        "单位": meta["unit"].map(lambda u: _unit(u)[0]).to_numpy(),
-        "本企业": _text(own["value"].reindex(meta["id"]).to_numpy() * factor),
-        "全区": _text(dist["value"].reindex(meta["id"]).to_numpy() * factor) if len(dist) else MISSING,
+        "单位": units,
+        "本企业": _by_unit(own["value"].reindex(meta["id"]).to_numpy() * factor, units),
+        "全区": _by_unit(dist["value"].reindex(meta["id"]).to_numpy() * factor, units) if len(dist) else MISSING,
         "说明": [str(r) if isinstance(r, str) and r else "" for r in reason],
     })
     return out.set_index(["报表", "指标"])
