@@ -12,9 +12,10 @@ Every view returns what a reader sees: names not codes, Chinese headers, missing
 
 from __future__ import annotations
 
-import io
+from html import escape as html_escape
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -22,7 +23,6 @@ import pyarrow.parquet as pq
 from guozi_analysis.analyses.ranking import peer_class_of
 from guozi_analysis.base import config
 from guozi_analysis.base.entities import EnterpriseTree
-from guozi_analysis.base.fonts import use_cjk_font
 from guozi_analysis.base.periods import as_of_date
 from guozi_analysis.base.store import write_table
 from guozi_analysis.indicators.catalogue import catalogue_frame
@@ -298,38 +298,75 @@ def forecast_chart(ctx: Context):
     return forecast_views.fan_chart_for(ctx, item="revenue")
 
 
+def _nice_ticks(low: float, high: float, count: int = 4) -> list[float]:
+    """About ``count`` round tick values covering ``low``..``high`` (1, 2, 2.5 or 5 times a power of ten)."""
+    if not np.isfinite(low) or not np.isfinite(high):
+        return [0.0, 1.0]
+    if high - low < 1e-12:
+        low, high = low - 1, high + 1
+    raw = (high - low) / count
+    power = 10 ** np.floor(np.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    first = np.floor(low / step) * step
+    return [float(first + k * step) for k in range(int(np.ceil((high - first) / step)) + 1)]
+
+
+def _svg_panel(x0: float, width: float, title: str, series: list[tuple[np.ndarray, str]], months: list[str]) -> str:
+    """One line-chart panel as SVG elements: title, y grid with labels, month labels, one polyline per run."""
+    top, height, left = 22.0, 150.0, 44.0
+    values = np.concatenate([v[np.isfinite(v)] for v, _ in series]) if series else np.array([])
+    ticks = _nice_ticks(float(values.min()), float(values.max())) if values.size else [0.0, 1.0]
+    lo, hi = ticks[0], ticks[-1]
+    n = max(len(months) - 1, 1)
+
+    def xy(k: int, v: float) -> str:
+        return f"{x0 + left + (width - left - 8) * k / n:.1f},{top + height * (hi - v) / (hi - lo):.1f}"
+
+    out = [f'<text x="{x0 + left:.0f}" y="14" font-size="11">{html_escape(title)}</text>']
+    for t in ticks:
+        y = top + height * (hi - t) / (hi - lo)
+        out.append(f'<line x1="{x0 + left:.0f}" y1="{y:.1f}" x2="{x0 + width - 8:.0f}" y2="{y:.1f}" stroke="#ddd"/>')
+        out.append(f'<text x="{x0 + left - 4:.0f}" y="{y + 3:.1f}" font-size="9" text-anchor="end">{t:,.{0 if abs(hi - lo) >= 4 else 2}f}</text>')
+    for k in range(0, len(months), 6 if len(months) > 6 else 1):
+        out.append(f'<text x="{xy(k, lo).split(",")[0]}" y="{top + height + 13:.0f}" font-size="9" '
+                   f'text-anchor="middle">{months[k]}</text>')
+    for v, style in series:
+        run: list[str] = []
+        for k, value in enumerate([*v, np.nan]):
+            if np.isfinite(value):
+                run.append(xy(k, float(value)))
+                continue
+            if len(run) == 1:
+                cx, cy = run[0].split(",")
+                out.append(f'<circle cx="{cx}" cy="{cy}" r="1.8" fill="#333"/>')
+            elif run:
+                out.append(f'<polyline points="{" ".join(run)}" fill="none" stroke-width="1.4" {style}/>')
+            run = []
+    return "".join(out)
+
+
 def trend(ctx: Context):
-    """Monthly trend: revenue and total profit (YTD, 亿元) and the debt-to-asset ratio (%), one small image.
+    """Monthly trend: revenue and total profit (YTD, 亿元) and the debt-to-asset ratio (%), as one SVG.
 
-    Drawn once at a fixed layout and returned as PNG (no tight-bbox second draw): the chart is most of
-    a profile's cost.
+    Drawn directly as SVG (two small line charts, Chinese labels in the CJK font): no plotting library
+    in a profile's path, which keeps the profile's cost near the floor of an empty notebook.
     """
-    import matplotlib.pyplot as plt  # deferred: heavy dependency, loaded on first use
-    from IPython.display import Image  # deferred: heavy dependency, loaded on first use
+    from IPython.display import SVG  # deferred: heavy dependency, loaded on first use
 
-    use_cjk_font()
     hist = ctx.history
     hist = hist.loc[hist["entity_id"] == ctx.entity_id]
     wide = hist.pivot_table(index="period", columns="indicator_id", values="value", aggfunc="first", dropna=False)
     wide = wide.reindex(columns=list(_TREND_NAMES)).sort_index()
     months = [str(p)[:7] for p in wide.index]
-    x = list(range(len(months)))
-    fig, (left, right) = plt.subplots(1, 2, figsize=(7.5, 2.5), dpi=100)
-    left.plot(x, wide["revenue"].to_numpy(dtype=float) / WAN_PER_YI, "-", color="0.15")
-    left.plot(x, wide["total_profit"].to_numpy(dtype=float) / WAN_PER_YI, "--", color="0.5")
-    right.plot(x, wide["debt_to_asset_ratio"].to_numpy(dtype=float), "-", color="0.15")
-    left.set_title("营业总收入（实线）与利润总额（虚线），本年累计，亿元", fontsize=8)
-    right.set_title("资产负债率，%", fontsize=8)
-    ticks = x[::6] if len(x) > 6 else x
-    for ax in (left, right):
-        ax.set_xticks(ticks, [months[k] for k in ticks])
-        ax.tick_params(labelsize=7)
-        ax.grid(alpha=0.3)
-    fig.subplots_adjust(left=0.06, right=0.99, bottom=0.12, top=0.88, wspace=0.18)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    plt.close(fig)
-    return Image(data=buffer.getvalue(), format="png")
+    solid, dashed = 'stroke="#222"', 'stroke="#888" stroke-dasharray="5,3"'
+    left = _svg_panel(0, 370, "营业总收入（实线）与利润总额（虚线），本年累计，亿元",
+                      [(wide["revenue"].to_numpy(dtype=float) / WAN_PER_YI, solid),
+                       (wide["total_profit"].to_numpy(dtype=float) / WAN_PER_YI, dashed)], months)
+    right = _svg_panel(380, 370, "资产负债率，%", [(wide["debt_to_asset_ratio"].to_numpy(dtype=float), solid)], months)
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="750" height="200" viewBox="0 0 750 200" '
+           'font-family="Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, SimHei, sans-serif" fill="#222">'
+           f'{left}{right}</svg>')
+    return SVG(data=svg)
 
 
 def subsidiaries(ctx: Context):
