@@ -15,9 +15,10 @@ import pytest
 from pypdf import PdfReader
 
 from guozi_analysis.base import config
+from guozi_analysis.base.entities import EnterpriseTree
 from guozi_analysis.base.fonts import missing_glyphs
 from guozi_analysis.base.params import district_settings, load_yaml
-from guozi_analysis.publishing import book
+from guozi_analysis.publishing import book, profiles
 from guozi_analysis.publishing.render import render
 from guozi_analysis.running import runner as pipeline
 
@@ -36,14 +37,101 @@ def published(tmp_path_factory):
     book.write_book_sources(period=PERIOD, reports_dir=reports, executed_dir=reports / "executed")
     result = render(reports, engine="builtin")
     public = render(reports, engine="builtin", edition="public")
+    volume = profiles.build_volume(reports / "executed", out_dir=reports / "_build" / "profiles", jobs=2)
     return {"reports": reports, "summary": summary, "outputs": result.outputs, "engine": result.engine,
-            "public": public.outputs}
+            "public": public.outputs, "volume": volume}
 
 
-def test_every_group_has_a_profile(published):
+def test_every_enterprise_has_a_profile(published, demo_inbox):
     labels = [r.label for r in published["summary"].results]
-    assert [lbl for lbl in labels if lbl.startswith("profile_")] == [f"profile_G0{k}" for k in range(1, 7)]
+    tree = EnterpriseTree.from_roster(demo_inbox.tables["roster"])
+    assert len(tree.order) == 46
+    assert [lbl for lbl in labels if lbl.startswith("profile_")] == [f"profile_{e}" for e in tree.order]
     assert "10_district_overview.ipynb" in labels and "01_review_2022.ipynb" in labels
+    timing = json.loads((published["reports"] / "executed" / "manifest.json").read_text("utf-8"))["profile_timing"]
+    assert timing["profiles"] == 46 and timing["empty_notebook"] > 0
+    for e in ("G01", "G01-01-02"):  # the executed notebook keeps papermill's injected parameters (audit trail)
+        nb = json.loads((published["reports"] / "executed" / "profiles" / f"profile_{e}.ipynb").read_text("utf-8"))
+        injected = [c for c in nb["cells"] if "injected-parameters" in c["metadata"].get("tags", [])]
+        assert len(injected) == 1 and f'entity_id = "{e}"' in "".join(injected[0]["source"])
+        assert nb["metadata"]["papermill"]["parameters"]["entity_id"] == e
+
+
+def _html_tables(nb_path) -> dict[str, list[list[str]]]:
+    """The profile's tables by caption (``#| tbl-cap``): body rows as lists of cell texts (th and td)."""
+    nb = json.loads(nb_path.read_text("utf-8"))
+    tables = {}
+    for cell in nb["cells"]:
+        source = "".join(cell.get("source", ""))
+        caption = re.match(r"#\| tbl-cap: (.*)", source)
+        html = "".join("".join(o.get("data", {}).get("text/html", "")) for o in cell.get("outputs", []))
+        if not caption or "<tbody>" not in html:
+            continue
+        body = html.split("<tbody>", 1)[1]
+        tables[caption.group(1)] = [[re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+                                    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)]
+    return tables
+
+
+def test_each_profile_shows_the_stored_indicators(published):
+    """Every profile's 本企业 column equals the stored indicators (万元 shown in 亿元, 2 decimals, counts whole,
+    missing "—")."""
+    import pandas as pd
+
+    from guozi_analysis.indicators.catalogue import catalogue_frame
+
+    stored = pd.read_parquet(published["summary"].run_dir / "processed" / "indicators.parquet")
+    meta = catalogue_frame().set_index("name_zh")
+    checked = 0
+    for nb_path in sorted((published["reports"] / "executed" / "profiles").glob("profile_*.ipynb")):
+        entity = nb_path.stem.removeprefix("profile_")
+        own = stored.loc[stored["entity_id"] == entity].set_index("indicator_id")["value"]
+        tables = _html_tables(nb_path)
+        rows = tables["六张报表指标（本企业与全区）"] + tables["扩投资指标"]
+        assert len(rows) == len(meta)
+        table = None
+        for row in rows:
+            if len(row) == 6:  # the first row of each report table carries the 报表 cell (rowspan)
+                table = row.pop(0)
+            name, shown = row[0], row[2]
+            assert table and "nan" not in " ".join(row).lower(), (entity, row)
+            value = own.get(meta.loc[name, "id"])
+            unit = meta.loc[name, "unit"]
+            digits = 0 if unit in ("个", "家", "支", "人", "笔") else 2
+            expected = "—" if value is None or pd.isna(value) else \
+                f"{(value * (1 / 10_000) if unit == '万元' else value):,.{digits}f}"
+            assert shown == expected, (entity, name, shown, expected)
+            checked += 1
+    assert checked == 46 * 66
+
+
+def test_profiles_volume_lists_every_enterprise_and_grows_linearly(published, demo_inbox):
+    index = published["volume"]
+    folder = index.parent
+    text = index.read_text("utf-8")
+    listed = json.loads(re.search(r'id="gz-enterprises">(.*?)</script>', text, re.S).group(1))
+    roster = demo_inbox.tables["roster"]
+    assert sorted(e["code"] for e in listed) == sorted(roster["enterprise_id"].astype(str))
+    assert {e["name"] for e in listed} == set(roster["name"].astype(str))
+    for entry in listed:
+        assert (folder / entry["page"]).exists() and (folder / entry["pdf"]).exists(), entry["code"]
+        assert entry["short_name"] and entry["function_class"] and entry["level"]
+    assert 2 <= len(PdfReader(folder / "pdf" / "G01-01-02.pdf").pages) <= 4
+    assert len(PdfReader(folder / "pdf" / "G01.pdf").pages) <= 6
+    assert len(PdfReader(folder / "pdf" / f"{profiles.INDEX_PDF}.pdf").pages) >= 1
+    names = list(roster["name"].astype(str))
+    for page in folder.glob("*.html"):
+        if page.name == "index.html":
+            continue
+        html = page.read_text("utf-8")
+        assert "gz-enterprises" not in html and "gz-search-index" not in html, page.name
+        assert sum(name in html for name in names) < len(names) // 2, page.name  # its own family only
+        assert not re.search(r"""(src|href)\s*=\s*["']?https?://""", html), page.name
+        visible = re.sub(r"<[^>]+>", " ", re.sub(r"<(script|style)[^>]*>.*?</\1>", "", html, flags=re.S))
+        assert "NaN" not in visible and "nan" not in visible.split(), page.name
+        assert not re.search(r"\bG0\d(-\d\d)*\b", visible), page.name  # no codes, names only
+    review = (published["outputs"]["html"].parent / "index.html").read_text("utf-8")
+    assert 'href="../profiles/index.html"' in review and "企业画像（另册）" in review
 
 
 def test_run_manifest_records_inputs_parameters_and_version(published):
@@ -62,11 +150,11 @@ def test_pdf_has_chinese_headings_embedded_cjk_font_and_charts(published):
     reader = PdfReader(pdf)
     text = "".join(page.extract_text() or "" for page in reader.pages)
     flat = re.sub(r"\s+", "", text)
-    for heading in ("全区国企经济运行概况", "企业画像", "指标词典", "一、2022年工作完成情况", "数据质量报告"):
+    for heading in ("全区国企经济运行概况", "企业画像（另册）", "指标词典", "一、2022年工作完成情况", "数据质量报告"):
         assert heading in flat, heading
-    # numbered tables and figures (chapter-wise, as in a Quarto book), the same numbers in HTML
-    assert "表1-1" in flat and "图1-1" in flat and "表A-1" in flat
-    assert "表1-1" in (pdf.parent.parent / "html" / "10_district_overview.html").read_text("utf-8")
+    # numbered tables and figures (chapter-wise, as in a Quarto book; the overview is appendix A), the same in HTML
+    assert "表A-1" in flat and "图A-1" in flat
+    assert "表A-1" in (pdf.parent.parent / "html" / "10_district_overview.html").read_text("utf-8")
     fonts, images = set(), 0
     for page in reader.pages:
         resources = page.get("/Resources") or {}
@@ -285,7 +373,8 @@ def test_a_failing_profile_leaves_the_others_and_the_last_publication_intact(pub
     assert not list((tmp_path / "early").glob("*/*/executed"))
     # ... so, to see a profile notebook fail on its own, the runner's check is switched off here
     monkeypatch.setattr(pipeline, "check_entities", lambda entities, roster_ids: None)
-    summary = pipeline.run_period(PERIOD, entities=["G01", "G99"], jobs=2, runs_dir=tmp_path / "runs",
+    # two batches of two profiles on one kernel each: G99 fails first in its batch, G01 still runs after it
+    summary = pipeline.run_period(PERIOD, entities=["G99", "G01", "G01-01", "G02"], jobs=2, runs_dir=tmp_path / "runs",
                                   publish_to=executed, force=True, log=lambda m: None)
     assert not summary.ok and not summary.published
     failed = [r for r in summary.results if r.status != "成功"]
@@ -360,8 +449,10 @@ def test_dask_fan_out_gives_the_same_results(published, dask_cluster, tmp_path):
     """The demo period with --scheduler: same indicators, risk list and profile outputs as the local run."""
     import pandas as pd
 
-    summary = pipeline.run_period(PERIOD, jobs=2, runs_dir=tmp_path / "runs", publish_to=tmp_path / "executed",
-                                  scheduler=dask_cluster, log=lambda m: None)
+    # the groups and two subsidiaries: two batches of profiles, each one Dask task on one kernel
+    entities = [f"G0{k}" for k in range(1, 7)] + ["G01-01", "G01-01-02"]
+    summary = pipeline.run_period(PERIOD, entities=entities, jobs=2, runs_dir=tmp_path / "runs",
+                                  publish_to=tmp_path / "executed", scheduler=dask_cluster, log=lambda m: None)
     assert summary.ok, summary.table()
     local = published["summary"].run_dir / "processed"
     remote = summary.run_dir / "processed"
@@ -371,9 +462,9 @@ def test_dask_fan_out_gives_the_same_results(published, dask_cluster, tmp_path):
 
     manifest = json.loads((tmp_path / "executed" / "manifest.json").read_text("utf-8"))
     assert manifest["executor"] == f"Dask {dask_cluster}"
-    for k in range(1, 7):
-        a = published["reports"] / "executed" / "profiles" / f"profile_G0{k}.ipynb"
-        b = tmp_path / "executed" / "profiles" / f"profile_G0{k}.ipynb"
+    for entity in entities:
+        a = published["reports"] / "executed" / "profiles" / f"profile_{entity}.ipynb"
+        b = tmp_path / "executed" / "profiles" / f"profile_{entity}.ipynb"
         assert _cell_texts(a) == _cell_texts(b), a.name
 
 

@@ -78,6 +78,31 @@ def test_failure_keeps_previous_publication(workspace):
     assert not (published / "profiles" / "profile_G02.ipynb").exists()
 
 
+def test_profiles_of_one_batch_share_a_kernel_and_fail_alone(workspace):
+    """One batch (one kernel): G02 fails in the middle, G01-01 after it still runs; each output keeps its
+    injected parameters; names a notebook defined do not leak into the next; the timing is recorded."""
+    nbs = workspace["notebooks_dir"]
+    _notebook(nbs / pipeline.PROFILE_NOTEBOOK,
+              "assert 'leftover' not in globals(), '上一本的变量未清除'\nleftover = entity_id\n"
+              "assert entity_id != 'G02', '企业 G02 的数据损坏'\nprint(entity_id)")
+    units = pipeline.plan_units(pipeline.plan_jobs("2022-11", ["G01", "G02", "G01-01"], run_dir=Path("r"),
+                                                   processed_dir=Path("p"), notebooks_dir=nbs), slots=1)
+    assert [[j.label for j in u] for u in units] == [["profile_G01", "profile_G02", "profile_G01-01"], ["01_ok.ipynb"]]
+    summary = pipeline.run_period("2022-11", entities=["G01", "G02", "G01-01"], jobs=1, log=lambda m: None,
+                                  **workspace)
+    status = {r.label: (r.status, r.failed_cell) for r in summary.results}
+    assert status == {"01_ok.ipynb": ("成功", None), "profile_G01": ("成功", None), "profile_G02": ("失败", 2),
+                      "profile_G01-01": ("成功", None)}
+    assert "G02 的数据损坏" in next(r.error for r in summary.results if r.label == "profile_G02")
+    for r in summary.results[1:]:
+        nb = json.loads(Path(r.output).read_text("utf-8"))
+        injected = [c for c in nb["cells"] if "injected-parameters" in c["metadata"].get("tags", [])]
+        assert len(injected) == 1 and r.label.removeprefix("profile_") in "".join(injected[0]["source"])
+    manifest = json.loads((summary.run_dir / "manifest.json").read_text("utf-8"))
+    timing = manifest["profile_timing"]
+    assert timing["profiles"] == 2 and timing["batches"] == 1 and timing["empty_notebook"] > 0
+
+
 def test_unchanged_rerun_is_reused(workspace):
     first = pipeline.run_period("2022-11", entities=["G01"], log=lambda m: None, **workspace)
     assert first.ok

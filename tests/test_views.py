@@ -85,3 +85,47 @@ def test_subtrees_and_group_names_follow_parent_codes_not_code_shapes(tmp_path):
     assert facts.loc["直属子企业数（家）", "内容"] == "2" and facts.loc["层级", "内容"] == "一级（集团）"
     child = views.open_context(period="2022-11", entity_id="91330100MA2K0001-01", processed_dir=tmp_path)
     assert views.profile_facts(child).loc["层级", "内容"] == "二级"
+
+
+def test_profile_reads_its_own_slice_and_compares_with_its_peers(processed):
+    """The shared step's split: each entity's slice holds its rows (and the district's), a group's slice its
+    subsidiaries'; peers come from the peer-set file (groups together; subsidiaries by 功能分类)."""
+    from guozi_analysis.publishing.views import profile
+
+    pd.DataFrame({"entity_id": ["G01", "G01-01", "G02"], "rule_name": ["甲规则", "乙规则", "丙规则"],
+                  "family": ["流动性"] * 3, "severity": ["关注"] * 3, "value": [0.5, 0.8, 2.0],
+                  "threshold": [1.0, 1.0, 1.0], "unit": ["倍"] * 3, "on_list": [True, False, False],
+                  "triggered": [True, True, False], "message": ["甲集团现金短债比 0.50 倍", "甲子现金短债比 0.80 倍", ""]}
+                 ).to_parquet(processed / "risk_evaluation.parquet")
+    assert profile.split_by_entity(processed) == 4
+    own = pd.read_parquet(processed / "by_entity" / "G02" / "indicators.parquet")
+    assert sorted(set(own["entity_id"])) == ["DISTRICT", "G02"]
+    group = pd.read_parquet(processed / "by_entity" / "G01" / "indicators.parquet")
+    assert sorted(set(group["entity_id"])) == ["DISTRICT", "G01", "G01-01"]
+    assert not (processed / "by_entity" / "G03" / "risk_evaluation.parquet").exists()  # nothing of its own
+
+    ctx = profile.open_profile(period="2022-11", entity_id="G01", processed_dir=processed)
+    assert ctx.processed_dir == processed / "by_entity" / "G01"
+    peers = profile.peers(ctx)
+    assert peers.index.name == "同类：全部集团（3家）"
+    # 利润总额 100 / 300 / 50 万元 → 0.01 亿元 for G01; median 0.01, best 0.03; rank 2 of 3
+    assert list(peers.loc["利润总额", ["本企业", "同类中位数", "同类最好", "名次"]]) == ["0.01", "0.01", "0.03", "2/3"]
+    # 资产负债率 lower is better: 60 / 70 / 40 → best 40.00, G01 second
+    assert list(peers.loc["资产负债率", ["本企业", "同类最好", "名次"]]) == ["60.00", "40.00", "2/3"]
+    assert peers.loc["营业总收入", "本企业"] == "—" and peers.loc["营业总收入", "名次"] == "—"
+    subs = profile.subsidiaries(ctx)
+    assert list(subs.index) == ["甲子"] and subs.loc["甲子", "触发预警（条）"] == "1"
+    assert subs.loc["甲子", "资产负债率（%）"] == "85.00" and subs.loc["甲子", "营业总收入（亿元）"] == "—"
+    table = profile.risks(ctx)
+    assert list(table.index) == ["甲规则"] and table.loc["甲规则", "列入重点监管"] == "是"
+    facts = profile.facts(ctx)
+    assert facts.loc["所属集团", "内容"] == "（本企业为集团）" and "G01" not in facts["内容"].str.cat()
+    shown = profile.indicators(ctx)
+    assert shown.loc[("争突破", "利润总额"), "本企业"] == "0.01" and shown.loc[("争突破", "利润总额"), "全区"] == "0.05"  # 450 万元 = 0.045 亿元
+    assert shown.loc[("争突破", "净资产收益率（年化）"), "本企业"] == "—"
+
+    child = profile.open_profile(period="2022-11", entity_id="G01-01", processed_dir=processed)
+    assert profile.peers(child).index.name == "同类：竞争类（1家）"
+    assert profile.facts(child).loc["所属集团", "内容"] == "甲集团有限公司"
+    with pytest.raises(views.ParameterError, match="G99"):
+        profile.open_profile(period="2022-11", entity_id="G99", processed_dir=processed)

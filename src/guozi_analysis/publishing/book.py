@@ -35,6 +35,8 @@ HEADER = (
 
 
 EDITIONS = {"internal": "内部版", "public": "公开版"}
+#: The public edition's first page: the internal one without the link to the profiles volume.
+PUBLIC_INDEX = "index-public.md"
 #: Written at each publication (not versioned): the hash of the run's inputs, shown on the cover.
 DATA_VERSION_FILE = "_data-version.yml"
 
@@ -98,18 +100,17 @@ def chapter_files(executed_dir: Path, reports_dir: Path) -> tuple[list[str], lis
     """The review's body and appendices as paths relative to ``reports_dir``.
 
     Body: the front page and the notebooks numbered 00–09. Appendices, in order: the statistical
-    and analytical chapters (10–84), the group profiles, the indicator dictionary, data quality (85),
-    the methods, and the sources of every number in the body (95).
+    and analytical chapters (10–84), the indicator dictionary, data quality (85), the methods, and the
+    sources of every number in the body (95). The enterprise profiles are not in the review: they are
+    the profiles volume (另册, :mod:`guozi_analysis.publishing.profiles`), linked from the index page.
     """
     rel = executed_dir.relative_to(reports_dir).as_posix()
     district = sorted(p.name for p in executed_dir.glob("[0-9][0-9]_*.ipynb"))
-    profiles = sorted(p.name for p in (executed_dir / "profiles").glob("profile_*.ipynb"))
     body = [f"{rel}/{name}" for name in district if name[:2] < BODY_BELOW]
     analyses = [f"{rel}/{name}" for name in district if BODY_BELOW <= name[:2] < QUALITY_NOTEBOOK]
     quality = [f"{rel}/{name}" for name in district if QUALITY_NOTEBOOK <= name[:2] < SOURCES_FROM]
     closing = [f"{rel}/{name}" for name in district if name[:2] >= SOURCES_FROM]
-    appendices = [*analyses, *(f"{rel}/profiles/{name}" for name in profiles), "dictionary.md", *quality,
-                  "methods.md", *closing]
+    appendices = [*analyses, "dictionary.md", *quality, "methods.md", *closing]
     return ["index.md", *body], appendices
 
 
@@ -141,8 +142,9 @@ def write_book_sources(
     settings = district_settings(params_dir=params_dir)
     chapters, appendices = chapter_files(executed_dir, reports_dir)
     (reports_dir / "_quarto.yml").write_text(_dump(book_config(period=period, settings=settings)), "utf-8")
-    selections = {"internal": (chapters, appendices),
-                  "public": public_selection(chapters, appendices, settings=settings)}
+    public_chapters, public_appendices = public_selection(chapters, appendices, settings=settings)
+    public_chapters = [PUBLIC_INDEX if c == "index.md" else c for c in public_chapters]  # no link to the profiles
+    selections = {"internal": (chapters, appendices), "public": (public_chapters, public_appendices)}
     for edition, (chaps, apps) in selections.items():
         cfg = edition_config(edition, chapters=chaps, appendices=apps, settings=settings)
         (reports_dir / f"_quarto-{edition}.yml").write_text(_dump(cfg), "utf-8")
@@ -150,6 +152,8 @@ def write_book_sources(
     (reports_dir / DATA_VERSION_FILE).write_text(yaml.safe_dump(version, allow_unicode=True), "utf-8")
     (reports_dir / "index.md").write_text(index_page(period=period, settings=settings,
                                                      executed_dir=executed_dir), "utf-8")
+    (reports_dir / PUBLIC_INDEX).write_text(index_page(period=period, settings=settings, executed_dir=executed_dir,
+                                                       profiles_link=False), "utf-8")
     (reports_dir / "dictionary.md").write_text(dictionary_page(catalogue_frame()), "utf-8")
     (reports_dir / "methods.md").write_text(methods_page(params_dir=params_dir), "utf-8")
     fonts = reports_dir / "_fonts"
@@ -212,8 +216,9 @@ def dictionary_page(catalogue) -> str:
     return "\n".join(lines)
 
 
-def index_page(*, period: str, settings: dict, executed_dir: Path) -> str:
-    """The book's first page: what this is, the as-of date, the data version."""
+def index_page(*, period: str, settings: dict, executed_dir: Path, profiles_link: bool = True) -> str:
+    """The book's first page: what this is, the as-of date, the data version, and (internal edition)
+    the link to the profiles volume."""
 
     manifest = {}
     try:
@@ -240,6 +245,10 @@ def index_page(*, period: str, settings: dict, executed_dir: Path) -> str:
         "正文为年度工作总结与下一年度工作思路，附录见目录。金额单位除注明外为亿元。",
         "",
     ]
+    if profiles_link:
+        lines += ["每家企业的画像另册出版（每家企业一页网页、一份 PDF，可按名称、简称、编码或分类查找）："
+                  '<a href="../profiles/index.html">企业画像（另册）</a>'
+                  "`《企业画像（另册）》，在出版目录的 profiles 文件夹中`{=typst}。", ""]
     return "\n".join(lines)
 
 

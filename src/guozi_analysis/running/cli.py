@@ -25,6 +25,7 @@ from guozi_analysis.demo import generate_demo
 from guozi_analysis.intake.inbox import check_enterprises
 from guozi_analysis.intake.template import template_command
 from guozi_analysis.publishing.book import EDITIONS, prepare_book, write_bulletin_sources
+from guozi_analysis.publishing.profiles import build_volume
 from guozi_analysis.publishing.render import QuartoError, RenderError, quarto_available, render
 from guozi_analysis.running.commands import (
     assessment_command,
@@ -384,6 +385,9 @@ def _cmd_render(args: argparse.Namespace) -> int:
         result = render(config.REPORTS_DIR, engine=args.engine, edition=edition)
         for fmt, path in result.outputs.items():
             print(f"{EDITIONS[edition]} {fmt}（{result.engine}）: {path}")
+    if "internal" in editions and any((config.EXECUTED_DIR / "profiles").glob("profile_*.ipynb")):
+        index = build_volume(jobs=max(1, int(getattr(args, "jobs", None) or 2)))  # after the review: 另册
+        print(f"企业画像（另册）: {index}（每家企业一页网页、一份 PDF：{index.parent / 'pdf'}）")
     return 0
 
 

@@ -16,11 +16,13 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from math import ceil
 from pathlib import Path
 
 import pandas as pd
@@ -30,9 +32,14 @@ from guozi_analysis.base import config
 from guozi_analysis.base.periods import parse_period, quarter_of
 from guozi_analysis.base.store import file_sha256, write_table
 from guozi_analysis.intake.inbox import open_inbox, resolve_inbox
+from guozi_analysis.publishing.views.profile import split_by_entity
+from guozi_analysis.running.batch import BASELINE
 from guozi_analysis.running.shared import default_profile_entities, shared_results
 
 PROFILE_NOTEBOOK = "90_enterprise_profile.ipynb"
+#: Most profiles executed on one kernel (one task of a Dask cluster): enough to spread the kernel
+#: start over many, few enough that the batches spread over the workers.
+PROFILE_BATCH_MAX = 50
 #: What a half-month run (YYYY-MM-H1/H2) executes: the 晾晒 workbook and its 通报, no profiles.
 HALF_MONTH_NOTEBOOKS = ("60_half_month_ranking.ipynb", "bulletins/half_month.ipynb")
 #: The publications (see :func:`publication_kind`): what each executes besides the review's chapters,
@@ -237,6 +244,73 @@ def execute_job(
     return JobResult(job.label, str(job.output), "失败", seconds, message, cell, attempts=attempt)
 
 
+def execute_batch(
+    batch: list[NotebookJob],
+    *,
+    cell_timeout: int = 600,
+    notebook_timeout: int = 1800,
+    start_timeout: int = 60,
+    baseline: bool = True,
+) -> list[JobResult]:
+    """Execute several notebooks on one kernel in a subprocess (:mod:`guozi_analysis.running.batch`).
+
+    Same contract as :func:`execute_job` for each notebook (never raises; a failing notebook is one
+    failed result, the others go on). The time limit of the whole batch is ``notebook_timeout`` per
+    notebook. With ``baseline`` the results end with the empty-notebook floor (label
+    :data:`~guozi_analysis.running.batch.BASELINE`), measured on the same kernel after the first notebook.
+    """
+    if not batch:
+        return []
+    for job in batch:
+        job.output.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="guozi-batch-") as tmp:
+        results_file = Path(tmp) / "results.jsonl"
+        spec = {"jobs": [{"label": j.label, "template": str(j.template), "output": str(j.output),
+                          "parameters": j.parameters} for j in batch],
+                "results": str(results_file), "kernel": kernel_name(), "cell_timeout": cell_timeout,
+                "start_timeout": start_timeout, "cwd": str(batch[0].template.parent), "baseline": baseline}
+        spec_file = Path(tmp) / "spec.json"
+        spec_file.write_text(json.dumps(spec, ensure_ascii=False), "utf-8")
+        proc, reason = None, ""
+        for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+            try:
+                proc = subprocess.run([sys.executable, "-m", "guozi_analysis.running.batch", str(spec_file)],
+                                      capture_output=True, text=True, timeout=notebook_timeout * len(batch),
+                                      env={**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"})
+            except subprocess.TimeoutExpired:
+                reason = f"超过整批时限 {notebook_timeout * len(batch)} 秒"
+                break
+            if not kernel_start_timed_out(proc):
+                break
+        lines = results_file.read_text("utf-8").splitlines() if results_file.exists() else []
+    done = {}
+    for line in lines:
+        item = json.loads(line)
+        done[item["label"]] = item
+    if proc is not None and proc.returncode != 0 and not reason:
+        if kernel_start_timed_out(proc):
+            reason = (f"内核启动超时：{start_timeout} 秒内没有响应，重试一次仍未启动"
+                      "（机器负载过高时可用 --kernel-start-timeout 放宽时限）")
+        else:
+            tail = [ln for ln in (proc.stderr or "").strip().splitlines() if ln.strip()]
+            reason = f"批量执行进程异常退出：{tail[-1] if tail else proc.returncode}"
+    results = []
+    for job in batch:
+        item = done.get(job.label)
+        if item is None:
+            results.append(JobResult(job.label, str(job.output), "失败", 0.0, reason or "未执行（批量执行中断）"))
+        elif item["status"] == "成功":
+            results.append(JobResult(job.label, str(job.output), "成功", item["seconds"]))
+        else:
+            cell, message = _failure_from_output(job.output, item["error"])
+            status = "超时" if item["status"] == "超时" else "失败"
+            results.append(JobResult(job.label, str(job.output), status, item["seconds"], message or item["error"],
+                                     cell))
+    if BASELINE in done:
+        results.append(JobResult(BASELINE, "", "成功", done[BASELINE]["seconds"]))
+    return results
+
+
 def launch_notebook(spec: dict, timeout: int) -> subprocess.CompletedProcess:
     """One attempt at a notebook: this module run as a subprocess (raises ``TimeoutExpired`` after ``timeout``)."""
     return subprocess.run(
@@ -341,6 +415,7 @@ def compute_shared(period: str, *, raw_dir: Path, processed_dir: Path, log=print
     written = {}
     for name, frame in shared_results(period, inbox=inbox, workbook_dir=processed_dir / "store").items():
         written[name] = write_table(frame, processed_dir / f"{name}.parquet")
+    split_by_entity(processed_dir)  # each profile reads only its own slice
     return written
 
 
@@ -447,16 +522,25 @@ def _run_locked(period, *, entities, jobs, raw_dir, runs_dir, publish_to, notebo
     summary = RunSummary(period, run_dir)
     progress = _progress(len(planned))
     options = {"cell_timeout": cell_timeout, "notebook_timeout": notebook_timeout, "start_timeout": start_timeout}
+    units = plan_units(planned, slots=max(1, workers or jobs))
     if scheduler or workers:
         executor = f"Dask {scheduler}" if scheduler else f"Dask LocalCluster（{workers} 个工作进程）"
         log(f"[{period}] 笔记本分发到 {executor}")
-        results = run_on_dask(planned, scheduler=scheduler, workers=workers, **options)
+        results = run_on_dask(planned, scheduler=scheduler, workers=workers, units=units, **options)
     else:
         executor = f"本机线程（{max(1, jobs)} 个）"
-        results = run_in_threads(planned, jobs=jobs, **options)
+        results = run_in_threads(planned, jobs=jobs, units=units, **options)
+    baselines = []
     for result in results:
+        if result.label == BASELINE:
+            baselines.append(result.seconds)
+            continue
         summary.results.append(result)
         progress(result, log)
+    timing = profile_timing(units, summary.results, baselines)
+    if timing:
+        log(f"[{period}] 企业画像 {timing['profiles']} 本：首本之后每本 {timing['per_profile_after_first']:.2f} 秒"
+            f"（同一内核上的空笔记本 {timing['empty_notebook']:.2f} 秒）")
     manifest = {
         "package_version": __version__,
         "period": period,
@@ -469,6 +553,7 @@ def _run_locked(period, *, entities, jobs, raw_dir, runs_dir, publish_to, notebo
         "finished": datetime.now().isoformat(timespec="seconds"),
         "run_dir": str(run_dir),
         "executor": executor,
+        "profile_timing": timing,
         "notebooks": [asdict(r) for r in summary.results],
     }
     (run_dir / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8")
@@ -484,24 +569,62 @@ def _run_locked(period, *, entities, jobs, raw_dir, runs_dir, publish_to, notebo
     return summary
 
 
-def run_in_threads(planned: list[NotebookJob], *, jobs: int, **options):
-    """Execute the jobs in local threads, ``jobs`` at a time; yield results in plan order."""
+def plan_units(planned: list[NotebookJob], *, slots: int = 2) -> list[list[NotebookJob]]:
+    """Units of work: the profiles in batches (one kernel each, at most :data:`PROFILE_BATCH_MAX`, at
+    least ``slots`` batches so every worker gets some), then each district notebook on its own."""
+    profiles = [j for j in planned if j.template.name == PROFILE_NOTEBOOK]
+    singles = [[j] for j in planned if j.template.name != PROFILE_NOTEBOOK]
+    if not profiles:
+        return singles
+    count = max(min(slots, len(profiles)), ceil(len(profiles) / PROFILE_BATCH_MAX))
+    size = ceil(len(profiles) / count)
+    return [profiles[k:k + size] for k in range(0, len(profiles), size)] + singles
+
+
+def _execute_unit(unit: list[NotebookJob], **options) -> list[JobResult]:
+    if len(unit) == 1 and unit[0].template.name != PROFILE_NOTEBOOK:
+        return [execute_job(unit[0], **options)]
+    return execute_batch(unit, **options)
+
+
+def _in_plan_order(planned: list[NotebookJob], units, unit_results):
+    """Yield results in plan order as their units finish; baselines after each unit's results."""
+    by_label: dict[str, JobResult] = {}
+    pending = iter(planned)
+    waiting = next(pending, None)
+    for unit, get in zip(units, unit_results):
+        for result in get():
+            if result.label == BASELINE:
+                yield result
+            else:
+                by_label[result.label] = result
+        while waiting is not None and waiting.label in by_label:
+            yield by_label.pop(waiting.label)
+            waiting = next(pending, None)
+    while waiting is not None:  # pragma: no cover - every unit reports each of its jobs
+        yield by_label.pop(waiting.label)
+        waiting = next(pending, None)
+
+
+def run_in_threads(planned: list[NotebookJob], *, jobs: int, units=None, **options):
+    """Execute the units of work in local threads, ``jobs`` at a time; yield results in plan order."""
+    units = units if units is not None else plan_units(planned, slots=max(1, jobs))
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [pool.submit(execute_job, job, **options) for job in planned]
-        for fut in futures:
-            yield fut.result()
+        futures = [pool.submit(_execute_unit, unit, **options) for unit in units]
+        yield from _in_plan_order(planned, units, [fut.result for fut in futures])
 
 
 def run_on_dask(planned: list[NotebookJob], *, scheduler: str | None = None, workers: int | None = None,
-                **options) -> list[JobResult]:
-    """Execute the jobs as tasks on a Dask distributed cluster; results in plan order.
+                units=None, **options) -> list[JobResult]:
+    """Execute the units of work (district notebooks, batches of profiles) as Dask tasks; results in plan order.
 
     ``scheduler`` is the address of a running scheduler; otherwise a ``LocalCluster`` of ``workers``
-    processes is started here and stopped afterwards. A task lost with its worker counts as a
-    failed notebook (with the reason), like any other failure; the run goes on.
+    processes is started here and stopped afterwards. A task lost with its worker counts as failed
+    notebooks (with the reason), like any other failure; the run goes on.
     """
     from distributed import Client, LocalCluster  # deferred: heavy dependency, loaded on first use
 
+    units = units if units is not None else plan_units(planned, slots=max(1, workers or 2))
     cluster = None
     try:
         if scheduler:
@@ -515,19 +638,40 @@ def run_on_dask(planned: list[NotebookJob], *, scheduler: str | None = None, wor
                                    processes=True)
             client = Client(cluster)
         with client:
-            futures = [client.submit(execute_job, job, pure=False, key=f"notebook-{job.label}-{k}", **options)
-                       for k, job in enumerate(planned)]
-            results = []
-            for job, fut in zip(planned, futures):
-                try:
-                    results.append(fut.result())
-                except Exception as exc:  # noqa: BLE001 - a lost worker is one failed notebook, not a lost run
-                    results.append(JobResult(job.label, str(job.output), "失败", 0.0,
-                                             f"Dask 任务失败：{type(exc).__name__}：{exc}"))
-            return results
+            futures = [client.submit(_execute_unit, unit, pure=False, key=f"notebooks-{unit[0].label}-{k}", **options)
+                       for k, unit in enumerate(units)]
+
+            def getter(unit, fut):
+                def get():
+                    try:
+                        return fut.result()
+                    except Exception as exc:  # noqa: BLE001 - a lost worker is failed notebooks, not a lost run
+                        return [JobResult(job.label, str(job.output), "失败", 0.0,
+                                          f"Dask 任务失败：{type(exc).__name__}：{exc}") for job in unit]
+                return get
+
+            return list(_in_plan_order(planned, units, [getter(u, f) for u, f in zip(units, futures)]))
     finally:
         if cluster is not None:
             cluster.close()
+
+
+def profile_timing(units, results: list[JobResult], baselines: list[float]) -> dict | None:
+    """Per-profile cost after the first of each batch (the kernel start and imports excluded), next to
+    the empty notebook on the same kernel; ``None`` when no profile ran."""
+    by_label = {r.label: r for r in results}
+    first, rest = [], []
+    for unit in units:
+        timed = [by_label[j.label].seconds for j in unit if j.template.name == PROFILE_NOTEBOOK
+                 and j.label in by_label and by_label[j.label].status == "成功"]
+        first += timed[:1]
+        rest += timed[1:]
+    if not first:
+        return None
+    per = sum(rest) / len(rest) if rest else first[0]
+    empty = sum(baselines) / len(baselines) if baselines else float("nan")
+    return {"profiles": len(first) + len(rest), "batches": len(first), "first_profile": sum(first) / len(first),
+            "per_profile_after_first": per, "empty_notebook": empty}
 
 
 class RunnerError(ValueError):

@@ -77,6 +77,7 @@ def shared_results(period: str, *, inbox: Inbox, workbook_dir: Path | None = Non
 
 
 def default_profile_entities(processed_dir: Path) -> list[str]:
-    """The groups of the roster's enterprise tree, in roster order: one profile each in the book."""
+    """Every enterprise of the roster's tree, every level, groups first then their subsidiaries (tree
+    order): one profile each in the profiles volume."""
     roster = pd.read_parquet(processed_dir / "table_roster.parquet")
-    return list(EnterpriseTree.from_roster(roster).groups)
+    return list(EnterpriseTree.from_roster(roster).order)

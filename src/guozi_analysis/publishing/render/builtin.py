@@ -32,6 +32,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -42,7 +43,7 @@ import yaml
 from guozi_analysis.base.fonts import cjk_font_dir, missing_glyphs, subset_font_woff
 from guozi_analysis.publishing.render.quarto import BookConfig, Chapter, read_book_config
 
-__all__ = ["RenderError", "render_book", "SUPPORTED_FORMATS"]
+__all__ = ["RenderError", "render_book", "render_chapter", "stylesheet", "SUPPORTED_FORMATS"]
 
 log = logging.getLogger(__name__)
 
@@ -886,3 +887,57 @@ def render_book(
             written["pdf"] = _write_pdf(config, pages, work, stage / "pdf")
         _swap_into_place(stage, out, formats)
     return {fmt: out / path.relative_to(stage) for fmt, path in written.items()}
+
+
+# --------------------------------------------------------------------------------------
+# one chapter on its own (the profiles volume: one HTML page and one PDF per enterprise)
+
+
+_COMPILERS = threading.local()
+
+
+def render_chapter(
+    path: str | Path,
+    *,
+    work: str | Path,
+    pdf: str | Path | None = None,
+    meta: dict[str, str | None] | None = None,
+) -> tuple[str, str]:
+    """Render one notebook or Markdown file by itself, as the book renders a chapter.
+
+    Returns ``(title, HTML body)``: the chapter's first heading and its ``<article>`` content (images
+    inline, no page around it; the caller supplies the page). With ``pdf``, also writes that PDF from
+    ``templates/profile.typ`` (the book's type and tables, no cover or contents; ``meta`` gives its
+    ``title`` for the running header). ``work`` is a scratch folder (media, the Typst source).
+    """
+    import typst  # deferred: heavy dependency, loaded on first use
+
+    work = Path(work).resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    chapter = Chapter(Path(path).resolve())
+    page_list = _load_pages(BookConfig(project_dir=chapter.path.parent, title="", chapters=(chapter,)), work)
+    page = page_list[0]
+    body = _pandoc(["-f", "json", "-t", "html5", "--wrap=none", "--mathml"],
+                   stdin=_document(_html_blocks(page, {ident: page.slug for ident in page.ids})))
+    if pdf is not None:
+        typ = _pandoc(["-f", "json", "-t", "typst", "--wrap=none"], stdin=_document(_typst_blocks(page_list, work)))
+        fields = ", ".join(f"{k}: {_typst_str(v)}" for k, v in {"title": page.title, **(meta or {})}.items())
+        source = f"{_template('profile.typ')}\n#let meta = ({fields})\n#show: profile.with(meta)\n\n{typ}"
+        typ_path = work / "chapter.typ"
+        typ_path.write_text(source, encoding="utf-8")
+        if not hasattr(_COMPILERS, "typst"):  # one compiler per thread: the CJK font is loaded once, not per PDF
+            _COMPILERS.typst = typst.Compiler(font_paths=[str(cjk_font_dir())], ignore_system_fonts=True)
+        try:
+            data, warnings = _COMPILERS.typst.compile_with_warnings(input=str(typ_path), root=str(work))
+        except typst.TypstError as exc:
+            raise RenderError(f"Typst 编译失败（{chapter.path.name}）：{exc}") from exc
+        if warnings:
+            raise RenderError(f"Typst 编译出现警告（{chapter.path.name}，按错误处理）：{'；'.join(map(str, warnings))}")
+        Path(pdf).parent.mkdir(parents=True, exist_ok=True)
+        Path(pdf).write_bytes(data)
+    return page.title, body
+
+
+def stylesheet() -> str:
+    """The book pages' CSS (``templates/style.css``), for pages built outside :func:`render_book`."""
+    return _template("style.css")

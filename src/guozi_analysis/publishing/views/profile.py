@@ -1,0 +1,394 @@
+"""The 企业画像 (one enterprise's profile) from that enterprise's own slices of the shared results.
+
+The shared step splits its stored results by entity once (:func:`split_by_entity`):
+``by_entity/<编码>/`` holds, under the shared files' own names, only the rows a profile needs (the
+enterprise, its ancestors and — for a group — its subsidiaries, plus the district totals), and
+``by_peer/<层级>-<类别>.parquet`` the headline indicators of each peer set (peer classes from
+``params/ranking.yaml``). A profile reads those few small files, never the whole shared result, so
+its cost does not grow with the number of enterprises.
+
+Every view returns what a reader sees: names not codes, Chinese headers, missing values as "—".
+"""
+
+from __future__ import annotations
+
+from html import escape as html_escape
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from guozi_analysis.analyses.ranking import peer_class_of
+from guozi_analysis.base import config
+from guozi_analysis.base.entities import EnterpriseTree
+from guozi_analysis.base.periods import as_of_date
+from guozi_analysis.base.store import write_table
+from guozi_analysis.indicators.catalogue import catalogue_frame
+from guozi_analysis.publishing.text import date_zh, markdown
+from guozi_analysis.publishing.views import forecast as forecast_views
+from guozi_analysis.publishing.views.context import Context, ParameterError, open_context
+from guozi_analysis.publishing.views.overview import COUNT_UNITS, PEER_INDICATORS, WAN_PER_YI
+
+SLICE_DIR = "by_entity"
+PEER_DIR = "by_peer"
+MISSING = "—"
+#: Indicators shown beside the peer set (一利五率 and the two scale lines a reader looks for first).
+PEER_SET = (*PEER_INDICATORS, "revenue", "roa")
+#: Columns of a group's subsidiaries summary (indicator id → header without unit).
+SUBSIDIARY_COLUMNS = {"revenue": "营业总收入", "total_profit": "利润总额", "debt_to_asset_ratio": "资产负债率"}
+#: Shared files split by entity, and the column naming the entity in each.
+_ENTITY_COLUMN = {
+    "indicators": "entity_id", "indicator_history": "entity_id", "risk_evaluation": "entity_id",
+    "risk_distress": "entity_id", "forecast_projections": "enterprise_id", "forecast_targets": "enterprise_id",
+    "forecast_paths": "entity_id", "table_financials": "enterprise_id", "table_projects": "enterprise_id",
+}
+_TREND_NAMES = {"revenue": "营业总收入", "total_profit": "利润总额", "debt_to_asset_ratio": "资产负债率"}
+_LEVEL_ZH = {1: "一级（集团）", 2: "二级子企业", 3: "三级子企业"}
+
+
+def split_by_entity(processed_dir: Path | str) -> int:
+    """Write each entity's slices (``by_entity/<id>/``) and each peer set (``by_peer/``) once; returns how many.
+
+    A slice keeps the shared files' names and columns, so the chapter views read it like the whole
+    result. It holds the entity's own rows, the district's indicators (shown beside), and for a
+    group its subsidiaries' indicators and risk rows (the subsidiaries summary). Its roster holds
+    the entity's ancestors and subtree, so the enterprise tree of the slice is whole.
+    """
+    src = Path(processed_dir)
+    roster = pd.read_parquet(src / "table_roster.parquet")
+    tree = EnterpriseTree.from_roster(roster)
+    ids = roster["enterprise_id"].astype(str).str.strip()
+    frames = {name: pd.read_parquet(src / f"{name}.parquet") for name in _ENTITY_COLUMN
+              if (src / f"{name}.parquet").exists()}
+    slices: dict[str, tuple[pa.Table, dict[str, tuple[int, int]]]] = {}
+    for name, frame in frames.items():  # one sorted Arrow table per file; an entity's rows are one slice of it
+        key = frame[_ENTITY_COLUMN[name]].astype(str)
+        order = key.sort_values(kind="stable")
+        table = pa.Table.from_pandas(frame.iloc[order.index.to_numpy()] if len(frame) else frame,
+                                     preserve_index=False)
+        sorted_keys = order.to_numpy()
+        bounds, start = {}, 0
+        for k, count in pd.Series(sorted_keys).value_counts(sort=False).sort_index().items():
+            bounds[str(k)], start = (start, int(count)), start + int(count)
+        slices[name] = (table, bounds)
+    roster_table = pa.Table.from_pandas(roster, preserve_index=False)
+
+    def write(table: pa.Table, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table, path)
+
+    for entity in tree.order:
+        out = src / SLICE_DIR / entity
+        family = set(tree.ancestors(entity)) | set(tree.subtree(entity))
+        write(roster_table.filter(pa.array(ids.isin(family).to_numpy())), out / "table_roster.parquet")
+        below = tree.descendants(entity)
+        for name, (table, bounds) in slices.items():
+            keys = [entity, *below] if name in ("indicators", "risk_evaluation") else [entity]
+            if name == "indicators":
+                keys.append("DISTRICT")
+            parts = [table.slice(*bounds[k]) for k in keys if k in bounds]
+            if parts and (entity in bounds or name == "indicators"):
+                write(pa.concat_tables(parts), out / f"{name}.parquet")
+    indicators = frames.get("indicators")
+    meta = catalogue_frame().set_index("id")
+    if indicators is not None:
+        headline = indicators.loc[indicators["indicator_id"].isin(PEER_SET)]
+        for level, members in (("group", list(tree.groups)),
+                               ("enterprise", [e for e in tree.order if not tree.is_group(e)])):
+            classes = peer_class_of(pd.Series(members, dtype=object), level=level, roster=roster)
+            for klass, chunk in pd.Series(members, dtype=object).groupby(classes.to_numpy()):
+                rows = headline.loc[headline["entity_id"].astype(str).isin(set(chunk))]
+                rows = rows.assign(direction=rows["indicator_id"].map(meta["direction"]))
+                write_table(rows, src / PEER_DIR / f"{level}-{klass}.parquet")
+    return len(tree.order)
+
+
+def open_profile(*, period: str, entity_id: str, processed_dir: str | Path = "") -> Context:
+    """The profile notebook's context: the entity's own slice of the shared results (Chinese errors)."""
+    root = Path(processed_dir) if processed_dir else config.shared_dir(period)
+    folder = root / SLICE_DIR / str(entity_id)
+    if not folder.is_dir():
+        raise ParameterError(f"参数 entity_id 有误：企业编号「{entity_id}」不在企业名录中（{root} 中没有其画像数据）")
+    return open_context(period=period, entity_id=str(entity_id), processed_dir=folder)
+
+
+# ------------------------------------------------------------------------------------------
+# display helpers
+# ------------------------------------------------------------------------------------------
+def _unit(meta_unit: str) -> tuple[str, float]:
+    return ("亿元", 1 / WAN_PER_YI) if meta_unit == "万元" else (meta_unit, 1.0)
+
+
+def _text(values, digits: int = 2) -> list[str]:
+    """Numbers as reader text (thousands separators, ``digits`` decimals); missing as "—"."""
+    out = []
+    for v in values:
+        out.append(MISSING if v is None or pd.isna(v) else f"{float(v):,.{digits}f}")
+    return out
+
+
+def _by_unit(values, units) -> list[str]:
+    """Reader text of each value in its unit: whole numbers for counts (家、个……), 2 decimals otherwise."""
+    return [_text([v], 0 if u in COUNT_UNITS else 2)[0] for v, u in zip(values, units)]
+
+
+def _row(ctx: Context) -> pd.Series:
+    roster = ctx.roster.assign(_id=ctx.roster["enterprise_id"].astype(str).str.strip()).set_index("_id")
+    return roster.loc[ctx.entity_id]
+
+
+def _name(ctx: Context, entity: str | None) -> str:
+    if not entity:
+        return MISSING
+    roster = ctx.roster.assign(_id=ctx.roster["enterprise_id"].astype(str).str.strip()).set_index("_id")
+    return str(roster.loc[entity, "name"]) if entity in roster.index else MISSING
+
+
+# ------------------------------------------------------------------------------------------
+# views
+# ------------------------------------------------------------------------------------------
+def title(ctx: Context):
+    """The profile's heading (the enterprise's name) and one line: short name, level, class, as-of date."""
+    row = _row(ctx)
+    level = _LEVEL_ZH.get(ctx.tree.depth(ctx.entity_id), f"{ctx.tree.depth(ctx.entity_id)}级子企业")
+    line = "｜".join(str(x) for x in (row["short_name"], level, row["function_class"], row["industry_class"],
+                                     f"数据截至{date_zh(as_of_date(ctx.period))}") if pd.notna(x))
+    return markdown(f"# {row['name']} {{.unnumbered}}\n\n{line}")
+
+
+def facts(ctx: Context) -> pd.DataFrame:
+    """Who the enterprise is: names, level, group, parent, classes, shareholding, subsidiaries (no codes)."""
+    row = _row(ctx)
+    tree = ctx.tree
+    is_group = tree.is_group(ctx.entity_id)
+    share = row.get("shareholding_pct")
+    items = {
+        "企业名称": row["name"],
+        "简称": row["short_name"],
+        "层级": _LEVEL_ZH.get(tree.depth(ctx.entity_id), f"{tree.depth(ctx.entity_id)}级子企业"),
+        "所属集团": "（本企业为集团）" if is_group else _name(ctx, tree.group_of(ctx.entity_id)),
+        "上级企业": MISSING if is_group else _name(ctx, tree.parent(ctx.entity_id)),
+        "功能分类": row["function_class"],
+        "行业分类": row["industry_class"],
+        "国有持股比例（%）": _text([share])[0],
+        "直属子企业（家）": str(len(tree.children(ctx.entity_id))),
+        "全部子企业（家）": str(len(tree.descendants(ctx.entity_id))),
+    }
+    out = pd.DataFrame({"内容": [MISSING if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
+                                for v in items.values()]}, index=pd.Index(list(items), name="项目"))
+    return out
+
+
+def peers(ctx: Context) -> pd.DataFrame:
+    """The enterprise beside its peer set (``params/ranking.yaml`` classes): own value, median, best, rank."""
+    meta = catalogue_frame().set_index("id")
+    level = "group" if ctx.tree.is_group(ctx.entity_id) else "enterprise"
+    klass = peer_class_of(pd.Series([ctx.entity_id], dtype=object), level=level, roster=ctx.roster).iloc[0]
+    path = Path(ctx.processed_dir).parent.parent / PEER_DIR / f"{level}-{klass}.parquet"
+    rows = pd.read_parquet(path)
+    wide = rows.pivot_table(index="entity_id", columns="indicator_id", values="value", aggfunc="first",
+                            dropna=False).reindex(columns=list(PEER_SET))
+    records = []
+    for ind in PEER_SET:
+        unit, factor = _unit(meta.loc[ind, "unit"])
+        values = wide[ind].astype(float) * factor
+        lower = meta.loc[ind, "direction"] == "lower_better"
+        ranks = values.rank(ascending=lower, method="min")
+        own = values.get(ctx.entity_id, float("nan"))
+        best = values.min() if lower else values.max()
+        rank = ranks.get(ctx.entity_id, float("nan"))
+        records.append({"指标": meta.loc[ind, "name_zh"], "单位": unit, "本企业": own, "同类中位数": values.median(),
+                        "同类最好": best,
+                        "名次": MISSING if pd.isna(rank) else f"{int(rank)}/{int(values.notna().sum())}"})
+    out = pd.DataFrame(records).set_index("指标")
+    for col in ("本企业", "同类中位数", "同类最好"):
+        out[col] = _text(out[col])
+    label = "全部集团" if level == "group" and klass == "全部" else str(klass)
+    out.index.name = f"同类：{label}（{len(wide)}家）"
+    return out
+
+
+def indicators(ctx: Context, *, tables: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """The enterprise's indicators this period (本企业 / 全区), grouped by report table; "说明" says why one is missing.
+
+    Amounts in 亿元 (stored in 万元), counts as whole numbers, everything else with 2 decimals; missing "—".
+
+    ``tables`` limits the rows to those report tables (catalogue ``table`` ids), e.g. ``("investment",)``;
+    by default every table but investment (shown in its own section).
+    """
+    meta = catalogue_frame()
+    meta = meta.loc[meta["table"].isin(tables)] if tables else meta.loc[meta["table"] != "investment"]
+    ind = ctx.indicators
+    own = ind.loc[ind["entity_id"] == ctx.entity_id].drop_duplicates("indicator_id").set_index("indicator_id")
+    dist = ind.loc[ind["entity_id"] == "DISTRICT"].drop_duplicates("indicator_id").set_index("indicator_id")
+    factor = meta["unit"].map(lambda u: _unit(u)[1]).astype(float).to_numpy()
+    units = meta["unit"].map(lambda u: _unit(u)[0]).to_numpy()
+    reason = own["reason"].reindex(meta["id"]).astype(object)
+    out = pd.DataFrame({
+        "报表": meta["table_name_zh"].to_numpy(),
+        "指标": meta["name_zh"].to_numpy(),
+        "单位": units,
+        "本企业": _by_unit(own["value"].reindex(meta["id"]).to_numpy() * factor, units),
+        "全区": _by_unit(dist["value"].reindex(meta["id"]).to_numpy() * factor, units) if len(dist) else MISSING,
+        "说明": [str(r) if isinstance(r, str) and r else "" for r in reason],
+    })
+    return out.set_index(["报表", "指标"])
+
+
+def projects(ctx: Context, *, top: int = 8) -> pd.DataFrame | object:
+    """The enterprise's largest investment projects this period (by annual plan), amounts in 亿元."""
+    path = Path(ctx.processed_dir) / "table_projects.parquet"
+    rows = pd.read_parquet(path) if path.exists() else pd.DataFrame()
+    if len(rows):  # the latest report of the period's month (projects are reported by half month)
+        month = rows.loc[rows["period"].astype(str).str[:7] == ctx.period[:7], "period"].astype(str)
+        rows = rows.loc[rows["period"].astype(str) == (month.max() if len(month) else "")]
+    if not len(rows):
+        return markdown("本期没有报送在建投资项目。")
+    rows = rows.sort_values(["annual_plan", "project_name"], ascending=[False, True]).head(top)
+    plan, done = rows["annual_plan"].astype(float), rows["completed_ytd"].astype(float)
+    rate = (done / plan.where(plan > 0)) * 100
+    out = pd.DataFrame({
+        "项目": rows["project_name"].astype(str).to_numpy(),
+        "类型": rows["project_type"].astype(object).fillna(MISSING).to_numpy(),
+        "状态": rows["status"].astype(object).fillna(MISSING).to_numpy(),
+        "总投资（亿元）": _text(rows["total_investment"].astype(float) / WAN_PER_YI),
+        "年度计划（亿元）": _text(plan / WAN_PER_YI),
+        "本年完成（亿元）": _text(done / WAN_PER_YI),
+        "年度完成率（%）": _text(rate),
+    })
+    return out.set_index("项目")
+
+
+def risks(ctx: Context):
+    """The warnings this enterprise triggered (stored risk results): rule, severity, value, threshold, message."""
+    path = Path(ctx.processed_dir) / "risk_evaluation.parquet"
+    ev = pd.read_parquet(path) if path.exists() else pd.DataFrame(columns=["entity_id", "triggered"])
+    own = ev.loc[ev["entity_id"] == ctx.entity_id]
+    hit = own.loc[own["triggered"].astype(bool)]
+    if not len(hit):
+        return markdown(f"本期未触发预警规则（已检查 {len(own)} 条）。")
+    out = pd.DataFrame({
+        "规则": hit["rule_name"].astype(str).to_numpy(),
+        "类别": hit["family"].astype(object).fillna(MISSING).to_numpy(),
+        "严重程度": hit["severity"].astype(object).fillna(MISSING).to_numpy(),
+        "本期值": _text(hit["value"]),
+        "阈值": _text(hit["threshold"]),
+        "单位": hit["unit"].astype(object).fillna("").to_numpy(),
+        "列入重点监管": hit["on_list"].map({True: "是", False: "否"}).to_numpy(),
+        "说明": hit["message"].astype(object).fillna("").to_numpy(),
+    })
+    return out.set_index("规则")
+
+
+def forecasts(ctx: Context):
+    """Year-end projections against targets where the forecast covers this enterprise, else one sentence."""
+    path = Path(ctx.processed_dir) / "forecast_projections.parquet"
+    if not path.exists():
+        return markdown("本企业不单独做年末预测（年末预测对象为各集团与全区）。")
+    table = forecast_views.projection_table(ctx)
+    return table.astype(object).where(table.notna(), MISSING)
+
+
+def forecast_chart(ctx: Context):
+    """The revenue fan chart where a forecast exists (None otherwise: the cell shows nothing)."""
+    if not (Path(ctx.processed_dir) / "forecast_paths.parquet").exists():
+        return None
+    return forecast_views.fan_chart_for(ctx, item="revenue")
+
+
+def _nice_ticks(low: float, high: float, count: int = 4) -> list[float]:
+    """About ``count`` round tick values covering ``low``..``high`` (1, 2, 2.5 or 5 times a power of ten)."""
+    if not np.isfinite(low) or not np.isfinite(high):
+        return [0.0, 1.0]
+    if high - low < 1e-12:
+        low, high = low - 1, high + 1
+    raw = (high - low) / count
+    power = 10 ** np.floor(np.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    first = np.floor(low / step) * step
+    return [float(first + k * step) for k in range(int(np.ceil((high - first) / step)) + 1)]
+
+
+def _svg_panel(x0: float, width: float, title: str, series: list[tuple[np.ndarray, str]], months: list[str]) -> str:
+    """One line-chart panel as SVG elements: title, y grid with labels, month labels, one polyline per run."""
+    top, height, left = 22.0, 150.0, 44.0
+    values = np.concatenate([v[np.isfinite(v)] for v, _ in series]) if series else np.array([])
+    ticks = _nice_ticks(float(values.min()), float(values.max())) if values.size else [0.0, 1.0]
+    lo, hi = ticks[0], ticks[-1]
+    n = max(len(months) - 1, 1)
+
+    def xy(k: int, v: float) -> str:
+        return f"{x0 + left + (width - left - 8) * k / n:.1f},{top + height * (hi - v) / (hi - lo):.1f}"
+
+    out = [f'<text x="{x0 + left:.0f}" y="14" font-size="11">{html_escape(title)}</text>']
+    for t in ticks:
+        y = top + height * (hi - t) / (hi - lo)
+        out.append(f'<line x1="{x0 + left:.0f}" y1="{y:.1f}" x2="{x0 + width - 8:.0f}" y2="{y:.1f}" stroke="#ddd"/>')
+        out.append(f'<text x="{x0 + left - 4:.0f}" y="{y + 3:.1f}" font-size="9" text-anchor="end">{t:,.{0 if abs(hi - lo) >= 4 else 2}f}</text>')
+    for k in range(0, len(months), 6 if len(months) > 6 else 1):
+        out.append(f'<text x="{xy(k, lo).split(",")[0]}" y="{top + height + 13:.0f}" font-size="9" '
+                   f'text-anchor="middle">{months[k]}</text>')
+    for v, style in series:
+        run: list[str] = []
+        for k, value in enumerate([*v, np.nan]):
+            if np.isfinite(value):
+                run.append(xy(k, float(value)))
+                continue
+            if len(run) == 1:
+                cx, cy = run[0].split(",")
+                out.append(f'<circle cx="{cx}" cy="{cy}" r="1.8" fill="#333"/>')
+            elif run:
+                out.append(f'<polyline points="{" ".join(run)}" fill="none" stroke-width="1.4" {style}/>')
+            run = []
+    return "".join(out)
+
+
+def trend(ctx: Context):
+    """Monthly trend: revenue and total profit (YTD, 亿元) and the debt-to-asset ratio (%), as one SVG.
+
+    Drawn directly as SVG (two small line charts, Chinese labels in the CJK font): no plotting library
+    in a profile's path, which keeps the profile's cost near the floor of an empty notebook.
+    """
+    from IPython.display import SVG  # deferred: heavy dependency, loaded on first use
+
+    hist = ctx.history
+    hist = hist.loc[hist["entity_id"] == ctx.entity_id]
+    wide = hist.pivot_table(index="period", columns="indicator_id", values="value", aggfunc="first", dropna=False)
+    wide = wide.reindex(columns=list(_TREND_NAMES)).sort_index()
+    months = [str(p)[:7] for p in wide.index]
+    solid, dashed = 'stroke="#222"', 'stroke="#888" stroke-dasharray="5,3"'
+    left = _svg_panel(0, 370, "营业总收入（实线）与利润总额（虚线），本年累计，亿元",
+                      [(wide["revenue"].to_numpy(dtype=float) / WAN_PER_YI, solid),
+                       (wide["total_profit"].to_numpy(dtype=float) / WAN_PER_YI, dashed)], months)
+    right = _svg_panel(380, 370, "资产负债率，%", [(wide["debt_to_asset_ratio"].to_numpy(dtype=float), solid)], months)
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="750" height="200" viewBox="0 0 750 200" '
+           'font-family="Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, SimHei, sans-serif" fill="#222">'
+           f'{left}{right}</svg>')
+    return SVG(data=svg)
+
+
+def subsidiaries(ctx: Context):
+    """The subsidiaries (whole subtree): level, class, revenue, profit, debt ratio and warnings triggered."""
+    below = list(ctx.tree.descendants(ctx.entity_id))
+    if not below:
+        return markdown("本企业没有下属子企业。")
+    roster = ctx.roster.assign(_id=ctx.roster["enterprise_id"].astype(str).str.strip()).set_index("_id")
+    ind = ctx.indicators
+    wide = ind.loc[ind["indicator_id"].isin(SUBSIDIARY_COLUMNS)].pivot_table(
+        index="entity_id", columns="indicator_id", values="value", aggfunc="first", dropna=False)
+    wide = wide.reindex(index=below, columns=list(SUBSIDIARY_COLUMNS))
+    path = Path(ctx.processed_dir) / "risk_evaluation.parquet"
+    ev = pd.read_parquet(path) if path.exists() else pd.DataFrame(columns=["entity_id", "triggered"])
+    warnings = ev.loc[ev["triggered"].astype(bool)].groupby("entity_id").size().reindex(below).fillna(0)
+    out = pd.DataFrame({
+        "企业": [str(roster.loc[e, "short_name"]) for e in below],
+        "层级": [_LEVEL_ZH.get(ctx.tree.depth(e), f"{ctx.tree.depth(e)}级子企业") for e in below],
+        "功能分类": [str(roster.loc[e, "function_class"]) for e in below],
+        "营业总收入（亿元）": _text(wide["revenue"] / WAN_PER_YI),
+        "利润总额（亿元）": _text(wide["total_profit"] / WAN_PER_YI),
+        "资产负债率（%）": _text(wide["debt_to_asset_ratio"]),
+        "触发预警（条）": [str(int(n)) for n in warnings],
+    })
+    return out.set_index("企业")
