@@ -137,7 +137,7 @@ def test_warnings_through_the_risk_engine(tables):
     })
     row = w.set_index("case_id").loc["C1"]
     assert row["threshold"] == 30.0 and row["light"] == "黄" and row["severity"] == "预警" and not row["on_list"]
-    assert row["message"].startswith("甲企业：合同「合同C1」（C1，相对方甲供应商）到期未付 2 期共 35.00 万元，"
+    assert row["message"].startswith("甲企业：合同「合同C1」（相对方甲供应商）到期未付 2 期共 35.00 万元，"
                                      "最早一期已逾期 244 天，超过 30 天。规则：合同应付款逾期未付；依据：")
     listed = C.shared_frames(tables, period=P)["contract_list"]
     assert listed.empty  # default: no contract rule lists an enterprise for key supervision
@@ -162,4 +162,4 @@ def test_the_district_decides_which_rules_list_an_enterprise(tables):
 def test_no_ledgers_no_warnings():
     assert C.contract_warnings({"roster": _roster()}, period=P).empty
     summary = C.contract_summary({"roster": _roster()}, C.contract_warnings({"roster": _roster()}, period=P), period=P)
-    assert summary.isna().all(axis=None)
+    assert summary["value"].isna().all() and len(summary) == len(C.SUMMARY_ITEMS)

@@ -33,7 +33,7 @@ __all__ = [
     "CONTRACT_CHECKS", "CONTRACT_FAMILIES", "WARNING_COLUMNS", "load_contract_rules", "ledger_snapshot",
     "contract_life", "overdue_installments", "ageing_table", "split_contracts", "counterparty_concentration",
     "transactions_without_contract", "finding_status", "open_findings_by_age", "closure_rate_by_source",
-    "repeat_findings", "contract_warnings", "contract_summary", "shared_frames",
+    "repeat_findings", "contract_warnings", "SUMMARY_ITEMS", "contract_summary", "shared_frames",
 ]
 
 #: Rule families of the contract and inspection rules (their traffic-light columns).
@@ -66,18 +66,31 @@ def ledger_snapshot(tables: Mapping[str, pd.DataFrame], name: str, *, period: st
     """Rows of ledger ``name`` from each enterprise's latest snapshot not after ``period``'s closed month.
 
     An enterprise that did not resubmit this month keeps its previous ledger. Missing table → empty frame.
+    The frame is returned as is (not copied) when it holds one snapshot only.
     """
     df = tables.get(name)
     if df is None or not len(df):
         return pd.DataFrame()
     month = closed_month(period)
-    per = df["period"].astype("str").str[:7]
-    rows = df.loc[(per <= month).to_numpy()].copy()
-    if not len(rows):
-        return pd.DataFrame(columns=df.columns)
-    rows["_p"] = per[per <= month].to_numpy()
-    latest = rows.groupby(rows["enterprise_id"].astype("str"))["_p"].transform("max")
-    return rows.loc[rows["_p"] == latest].drop(columns="_p").reset_index(drop=True)
+    first = df["period"].iloc[0]
+    if isinstance(first, str) and first[:7] <= month and bool((df["period"] == first).all()):
+        return df  # one snapshot (the usual case)
+    codes, uniques = pd.factorize(df["period"], use_na_sentinel=True)
+    labels = np.array([str(u)[:7] for u in uniques], dtype=object)
+    valid = labels <= month
+    if valid.all() and len(uniques) == 1 and (codes >= 0).all():
+        return df
+    order = np.argsort(labels, kind="mergesort")
+    rank = np.empty(len(labels), dtype=np.int64)
+    rank[order] = np.arange(len(labels))
+    row_rank = np.where(codes >= 0, rank[np.maximum(codes, 0)], -1)
+    row_ok = (codes >= 0) & valid[np.maximum(codes, 0)]
+    row_rank = np.where(row_ok, row_rank, -1)
+    ent, _ = pd.factorize(df["enterprise_id"].astype("object"))
+    best = np.full(ent.max() + 2 if len(ent) else 1, -1, dtype=np.int64)
+    np.maximum.at(best, ent, row_rank)
+    keep = row_ok & (row_rank == best[ent])
+    return df.loc[keep].reset_index(drop=True)
 
 
 def _as_of(period: str) -> pd.Timestamp:
@@ -95,9 +108,9 @@ def _bucket_labels(buckets) -> list[str]:
 
 
 def _bucket(days: pd.Series, buckets) -> pd.Series:
-    labels = _bucket_labels(buckets)
+    labels = np.array(_bucket_labels(buckets), dtype=object)
     idx = np.searchsorted(np.asarray(buckets, dtype=float), days.to_numpy(dtype=float), side="left")
-    return pd.Series([labels[i] for i in idx], index=days.index, dtype="object")
+    return pd.Series(labels[idx], index=days.index, dtype="object")
 
 
 def _fmt_wan(x: float) -> str:
@@ -106,6 +119,38 @@ def _fmt_wan(x: float) -> str:
 
 # ---------------------------------------------------------------------------
 # each contract's life
+
+
+def _contracts_index(con: pd.DataFrame) -> pd.DataFrame:
+    con = con.drop_duplicates("contract_id", keep="last")
+    return con.set_index(pd.Index(con["contract_id"].astype(str), name=None), drop=False)
+
+
+def _factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Codes (−1 for missing) and unique values; Arrow-backed strings are dictionary-encoded by Arrow."""
+    arr = getattr(values.array, "_pa_array", None)
+    if arr is not None:
+        import pyarrow as pa  # deferred: heavy dependency, loaded on first use
+
+        enc = (arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr).dictionary_encode()
+        codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+        return codes, pd.Index(enc.dictionary.to_pylist(), dtype=object)
+    codes, uniques = pd.factorize(values)
+    return codes, pd.Index(uniques, dtype=object)
+
+
+def _positions(con: pd.DataFrame, ids: pd.Series) -> np.ndarray:
+    """Position of each id in ``con``'s (unique) contract ids, −1 when unknown or blank: the ids are
+    factorised once, then only their distinct values are looked up."""
+    codes, uniques = _factorize(ids)
+    where = pd.Index(con["contract_id"].astype(str).to_numpy(dtype=object)).get_indexer(uniques.astype(str))
+    lookup = np.r_[where, -1]  # code −1 (missing) → the last slot
+    return lookup[codes]
+
+
+def _sum_by(pos: np.ndarray, values, n: int, mask=None) -> np.ndarray:
+    ok = pos >= 0 if mask is None else (pos >= 0) & mask
+    return np.bincount(pos[ok], weights=np.asarray(values, dtype=float)[ok], minlength=n)
 
 
 def contract_life(tables: Mapping[str, pd.DataFrame], *, period: str) -> pd.DataFrame:
@@ -117,12 +162,14 @@ def contract_life(tables: Mapping[str, pd.DataFrame], *, period: str) -> pd.Data
       (%; NaN when the amount is 0); ``milestones_due`` / ``milestones_done`` / ``milestones_late``
       (planned ≤ as-of and no actual date); ``days_past_end`` = as-of − 履行截止日期 for open contracts.
     Direction: a larger gap is worse. Source: 合同台账, 合同收付款计划, 合同履约节点, 收付款流水.
+    A ledger not sent leaves its columns NaN.
     """
     con = ledger_snapshot(tables, "contracts", period=period)
     if not len(con):
         return pd.DataFrame()
     as_of = _as_of(period)
-    con = con.drop_duplicates("contract_id", keep="last").set_index("contract_id", drop=False)
+    con = _contracts_index(con)
+    n = len(con)
     plan = ledger_snapshot(tables, "contract_payment_plan", period=period)
     trx = ledger_snapshot(tables, "transactions", period=period)
     ms = ledger_snapshot(tables, "contract_milestones", period=period)
@@ -130,23 +177,25 @@ def contract_life(tables: Mapping[str, pd.DataFrame], *, period: str) -> pd.Data
                "status", "amount", "original_amount", "signed_date", "end_date", "counterparty_related"]].copy()
     out["amount"] = out["amount"].astype(float)
     if len(plan):
-        due = plan.loc[(_dates(plan["due_date"]) <= as_of).to_numpy()]
-        out["planned_to_date"] = due.groupby("contract_id")["planned_amount"].sum().reindex(out.index).fillna(0.0)
-        out["planned_total"] = plan.groupby("contract_id")["planned_amount"].sum().reindex(out.index)
+        pos = _positions(con, plan["contract_id"])
+        due = (_dates(plan["due_date"]) <= as_of).to_numpy()
+        out["planned_to_date"] = _sum_by(pos, plan["planned_amount"], n, due)
+        total = _sum_by(pos, plan["planned_amount"], n)
+        out["planned_total"] = np.where(np.bincount(pos[pos >= 0], minlength=n) > 0, total, np.nan)
     else:
         out["planned_to_date"], out["planned_total"] = np.nan, np.nan
-    settled = _settled(trx, con, as_of)
-    out["settled"] = settled.reindex(out.index).fillna(0.0) if len(trx) else np.nan
+    out["settled"] = _settled(trx, con, as_of) if len(trx) else np.nan
     out["gap"] = out["planned_to_date"] - out["settled"]
     with np.errstate(divide="ignore", invalid="ignore"):
         out["settled_share"] = np.where(out["amount"] > 0, out["settled"] / out["amount"] * 100.0, np.nan)
     if len(ms):
-        planned = _dates(ms["planned_date"])
-        late = (planned <= as_of) & ms["actual_date"].isna()
-        g = ms.assign(_due=(planned <= as_of).to_numpy(), _done=ms["actual_date"].notna().to_numpy(),
-                      _late=late.to_numpy()).groupby("contract_id")
-        for col, src in (("milestones_due", "_due"), ("milestones_done", "_done"), ("milestones_late", "_late")):
-            out[col] = g[src].sum().reindex(out.index).fillna(0).astype(int)
+        pos = _positions(con, ms["contract_id"])
+        planned = (_dates(ms["planned_date"]) <= as_of).to_numpy()
+        done = ms["actual_date"].notna().to_numpy()
+        ones = np.ones(len(ms))
+        out["milestones_due"] = _sum_by(pos, ones, n, planned).astype(int)
+        out["milestones_done"] = _sum_by(pos, ones, n, done).astype(int)
+        out["milestones_late"] = _sum_by(pos, ones, n, planned & ~done).astype(int)
     else:
         out["milestones_due"] = out["milestones_done"] = out["milestones_late"] = 0
     end = _dates(out["end_date"])
@@ -155,24 +204,27 @@ def contract_life(tables: Mapping[str, pd.DataFrame], *, period: str) -> pd.Data
     return out.reset_index(drop=True)
 
 
-def _settled(trx: pd.DataFrame, con: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
-    """Σ transactions per contract in the contract's own direction, dated ≤ as-of (万元)."""
-    if not len(trx):
-        return pd.Series(dtype=float)
-    t = trx.loc[trx["contract_id"].notna() & (_dates(trx["transaction_date"]) <= as_of).to_numpy()]
-    want = t["contract_id"].astype(str).map(con["direction"].map(_TXN_DIRECTION))
-    t = t.loc[(t["direction"].astype(str) == want).to_numpy()]
-    return t.groupby(t["contract_id"].astype(str))["amount"].sum().round(2)  # money to the 0.01 万元 reported
+def _settled(trx: pd.DataFrame, con: pd.DataFrame, as_of: pd.Timestamp) -> np.ndarray:
+    """Σ transactions per contract of ``con`` (indexed by id, in its order) in the contract's own direction,
+    dated ≤ as-of (万元, to the 0.01 reported)."""
+    pos = _positions(con, trx["contract_id"])
+    receives = (con["direction"] == "收款").to_numpy(dtype=bool)
+    received = (trx["direction"] == "收").to_numpy(dtype=bool)
+    dated = (_dates(trx["transaction_date"]) <= as_of).to_numpy()
+    ok = dated & (pos >= 0)
+    ok &= received == receives[np.maximum(pos, 0)]
+    return _sum_by(pos, trx["amount"], len(con), ok).round(2)
 
 
-def overdue_installments(tables: Mapping[str, pd.DataFrame], *, period: str,
-                         buckets=_DEFAULT_BUCKETS) -> pd.DataFrame:
+def overdue_installments(tables: Mapping[str, pd.DataFrame], *, period: str, buckets=_DEFAULT_BUCKETS,
+                         life: pd.DataFrame | None = None) -> pd.DataFrame:
     """Installments due by the as-of date and not (fully) paid or received, with their ageing.
 
     Payments are matched to installments first-due-first: installment *i* is unpaid by
     ``min(planned_i, max(0, Σ_{k≤i} planned_k − settled))``. ``days_overdue`` = as-of − due date; ``bucket``
     is its ageing band (``buckets`` in days, e.g. ≤30, 31—90 …). Columns: contract_id, enterprise_id,
     direction (付款/收款), installment_no, due_date, planned_amount, unpaid, days_overdue, bucket.
+    ``life`` (:func:`contract_life` of the same period) saves summing the transactions again.
     """
     cols = ["contract_id", "enterprise_id", "direction", "installment_no", "due_date", "planned_amount", "unpaid",
             "days_overdue", "bucket"]
@@ -181,20 +233,36 @@ def overdue_installments(tables: Mapping[str, pd.DataFrame], *, period: str,
     if not len(con) or not len(plan):
         return pd.DataFrame(columns=cols)
     as_of = _as_of(period)
-    con = con.drop_duplicates("contract_id", keep="last").set_index("contract_id", drop=False)
-    con = con.loc[~con["status"].astype(str).isin(("拟签", "终止"))]
-    trx = ledger_snapshot(tables, "transactions", period=period)
-    settled = _settled(trx, con, as_of) if len(trx) else pd.Series(dtype=float)
-    p = plan.loc[plan["contract_id"].astype(str).isin(con.index)].copy()
+    con = _contracts_index(con)
+    con = con.loc[~con["status"].astype(str).isin(("拟签", "终止")).to_numpy()]
+    if life is not None and len(life):
+        settled = life.set_index(life["contract_id"].astype(str))["settled"].reindex(con.index).fillna(0.0)
+        settled = settled.to_numpy(dtype=float)
+    else:
+        trx = ledger_snapshot(tables, "transactions", period=period)
+        settled = _settled(trx, con, as_of) if len(trx) else np.zeros(len(con))
+    pos = _positions(con, plan["contract_id"])
+    known = pos >= 0
+    pos = pos[known]
+    due = _dates(plan["due_date"]).to_numpy()[known]
+    no = plan["installment_no"].to_numpy(dtype=float)[known]
+    amount = plan["planned_amount"].to_numpy(dtype=float)[known]
+    order = np.lexsort((no, due, pos))  # contract, then due date, then installment number
+    pos, due, amount = pos[order], due[order], amount[order]
+    rows = np.flatnonzero(known)[order]
+    cum = np.cumsum(amount)
+    start = np.r_[True, pos[1:] != pos[:-1]]
+    before = np.where(start, cum - amount, np.nan)
+    before = pd.Series(before).ffill().to_numpy()  # running total of the earlier contracts
+    cum = cum - before
+    unpaid = np.minimum(amount, np.maximum(0.0, cum - settled[pos])).round(2)
+    hit = (due <= np.datetime64(as_of)) & (unpaid > 0.005)
+    p = plan.iloc[rows[hit]][["contract_id", "installment_no", "due_date", "planned_amount"]].copy()
     p["due_date"] = _dates(p["due_date"])
-    p = p.sort_values(["contract_id", "due_date", "installment_no"], kind="mergesort")
-    cum = p.groupby("contract_id")["planned_amount"].cumsum()
-    paid = p["contract_id"].astype(str).map(settled).fillna(0.0)
-    p["unpaid"] = np.minimum(p["planned_amount"], np.maximum(0.0, cum - paid)).round(2)
-    p = p.loc[(p["due_date"] <= as_of) & (p["unpaid"] > 0.005)]
-    p["days_overdue"] = (as_of - p["due_date"]).dt.days
-    p["direction"] = p["contract_id"].astype(str).map(con["direction"])
-    p["enterprise_id"] = p["contract_id"].astype(str).map(con["enterprise_id"])
+    p["unpaid"] = unpaid[hit]
+    p["days_overdue"] = (as_of - p["due_date"]).dt.days.to_numpy()
+    p["direction"] = con["direction"].to_numpy()[pos[hit]]
+    p["enterprise_id"] = con["enterprise_id"].to_numpy()[pos[hit]]
     p["bucket"] = _bucket(p["days_overdue"], buckets)
     return p[cols].reset_index(drop=True)
 
@@ -277,8 +345,8 @@ def transactions_without_contract(tables: Mapping[str, pd.DataFrame], *, period:
     trx = ledger_snapshot(tables, "transactions", period=period)
     if not len(trx):
         return pd.DataFrame()
-    blank = trx["contract_id"].isna() | (trx["contract_id"].astype(str).str.strip() == "")
-    return trx.loc[(blank & (_dates(trx["transaction_date"]) <= _as_of(period))).to_numpy()].reset_index(drop=True)
+    blank = (trx["contract_id"].isna() | (trx["contract_id"] == "")).to_numpy(dtype=bool)
+    return trx.loc[blank & (_dates(trx["transaction_date"]) <= _as_of(period)).to_numpy()].reset_index(drop=True)
 
 
 # ---------------------------------------------------------------------------
@@ -355,8 +423,7 @@ def _cases(entity, case, value, detail) -> pd.DataFrame:
 
 
 def _c_label(df: pd.DataFrame) -> list[str]:
-    return [f"合同「{n}」（{cid}，相对方{cp}）" for n, cid, cp in
-            zip(df["contract_name"], df["contract_id"], df["counterparty_name"])]
+    return [f"合同「{n}」（相对方{cp}）" for n, cp in zip(df["contract_name"], df["counterparty_name"])]
 
 
 def _check_payment_overdue(ctx, rule) -> pd.DataFrame:
@@ -391,8 +458,8 @@ def _check_milestone_overdue(ctx, rule) -> pd.DataFrame:
     late = late.loc[late["contract_id"].astype(str).isin(ctx["contracts"].index)]
     days = (ctx["as_of"] - _dates(late["planned_date"])).dt.days
     names = late["contract_id"].astype(str).map(ctx["contracts"]["contract_name"])
-    detail = [f"合同「{n}」（{c}）第 {k} 个节点“{m}”计划 {pd.Timestamp(p):%Y-%m-%d} 完成，尚未完成" for n, c, k, m, p in
-              zip(names, late["contract_id"], late["milestone_no"], late["milestone_name"], late["planned_date"])]
+    detail = [f"合同「{n}」第 {k} 个节点“{m}”计划 {pd.Timestamp(p):%Y-%m-%d} 完成，尚未完成" for n, k, m, p in
+              zip(names, late["milestone_no"], late["milestone_name"], late["planned_date"])]
     case = [f"{c}#{int(k)}" for c, k in zip(late["contract_id"], late["milestone_no"])]
     return _cases(late["enterprise_id"], case, days, detail)
 
@@ -422,8 +489,10 @@ def _check_split(ctx, rule) -> pd.DataFrame:
     s = split_contracts(ctx["contracts"].reset_index(drop=True), threshold=threshold,
                         window_days=int(rule.params.get("window_days", 90)),
                         min_contracts=int(rule.params.get("min_contracts", 2)))
-    detail = [f"与{cp}在 {a:%Y-%m-%d} 至 {b:%Y-%m-%d} 签订 {n} 份单笔低于标准的合同（{ids}）" for cp, a, b, n, ids in
-              zip(s["counterparty_name"], s["first_date"], s["last_date"], s["n_contracts"], s["case_id"])]
+    names = ctx["contracts"]["contract_name"] if len(ctx["contracts"]) else pd.Series(dtype=str)
+    titles = ["、".join(f"「{names.get(c, c)}」" for c in ids.split("、")) for ids in s["case_id"]]
+    detail = [f"与{cp}在 {a:%Y-%m-%d} 至 {b:%Y-%m-%d} 签订 {n} 份单笔低于标准的合同（{t}）" for cp, a, b, n, t in
+              zip(s["counterparty_name"], s["first_date"], s["last_date"], s["n_contracts"], titles)]
     return _cases(s["enterprise_id"], s["case_id"], s["total"], detail)
 
 
@@ -450,8 +519,8 @@ def _check_no_contract(ctx, rule) -> pd.DataFrame:
     if not len(t):
         return _cases([], [], [], [])
     detail = [f"{pd.Timestamp(d):%Y-%m-%d} {'付给' if di == '付' else '收自'}{cp if isinstance(cp, str) and cp else '未注明对方'}"
-              f"（流水 {tid}，凭证 {v}）" for d, di, cp, tid, v in
-              zip(t["transaction_date"], t["direction"], t["counterparty_name"], t["transaction_id"], t["voucher_no"])]
+              f"的一笔{'付款' if di == '付' else '收款'}" for d, di, cp in
+              zip(t["transaction_date"], t["direction"], t["counterparty_name"])]
     return _cases(t["enterprise_id"], t["transaction_id"], t["amount"], detail)
 
 
@@ -470,15 +539,16 @@ def _check_finding_overdue(ctx, rule) -> pd.DataFrame:
     f = f.loc[f["days_overdue"].notna()] if len(f) else f
     if not len(f):
         return _cases([], [], [], [])
-    detail = [f"{src}发现的“{cat}”问题（{fid}，{pd.Timestamp(d):%Y-%m-%d} 发现）{st}，整改期限 {pd.Timestamp(dl):%Y-%m-%d}"
-              for src, cat, fid, d, st, dl in zip(f["source"], f["category"], f["finding_id"], f["found_date"],
-                                                  f["status"], f["deadline"])]
+    detail = [f"{src}于 {pd.Timestamp(d):%Y-%m-%d} 发现的“{cat}”问题{st}，整改期限 {pd.Timestamp(dl):%Y-%m-%d}"
+              for src, cat, d, st, dl in zip(f["source"], f["category"], f["found_date"], f["status"], f["deadline"])]
     return _cases(f["enterprise_id"], f["finding_id"], f["days_overdue"], detail)
 
 
 def _check_finding_repeat(ctx, rule) -> pd.DataFrame:
     r = repeat_findings(ctx["findings"])
-    detail = [f"“{cat}”类问题 {ids}" for cat, ids in zip(r["category"], r["case_id"])]
+    found = ctx["findings"].set_index("finding_id")["found_date"] if len(ctx["findings"]) else pd.Series(dtype=object)
+    dates = ["、".join(f"{pd.Timestamp(found[i]):%Y-%m-%d}" for i in ids.split("、")) for ids in r["case_id"]]
+    detail = [f"“{cat}”类问题先后于 {d} 发现" for cat, d in zip(r["category"], dates)]
     return _cases(r["enterprise_id"], r["case_id"], r["n_findings"], detail)
 
 
@@ -502,13 +572,13 @@ CONTRACT_CHECKS = {
 def _context(tables: Mapping[str, pd.DataFrame], *, period: str, buckets) -> dict:
     con = ledger_snapshot(tables, "contracts", period=period)
     if len(con):
-        con = con.drop_duplicates("contract_id", keep="last")
-        con = con.set_index(con["contract_id"].astype(str).to_numpy())
+        con = _contracts_index(con)
+    life = contract_life(tables, period=period)
     return {
         "as_of": _as_of(period),
         "contracts": con,
-        "life": contract_life(tables, period=period),
-        "overdue": overdue_installments(tables, period=period, buckets=buckets),
+        "life": life,
+        "overdue": overdue_installments(tables, period=period, buckets=buckets, life=life),
         "milestones": ledger_snapshot(tables, "contract_milestones", period=period),
         "no_contract": transactions_without_contract(tables, period=period),
         "findings": finding_status(tables, period=period, buckets=buckets),
@@ -550,14 +620,25 @@ def contract_warnings(tables: Mapping[str, pd.DataFrame], *, period: str,
     return out[WARNING_COLUMNS]
 
 
+#: Items of :func:`contract_summary`: (item, Chinese label).
+SUMMARY_ITEMS = (
+    ("contracts", "跟踪合同份数"), ("contract_amount", "跟踪合同金额"), ("enterprises", "建立合同台账的企业数"),
+    ("transactions", "收付款流水笔数"), ("transaction_amount", "收付款流水金额"),
+    ("linked_share", "对应合同的流水笔数占比"), ("warnings", "合同与督查预警条数"),
+    ("findings", "督查问题数"), ("findings_closed", "已整改或销号的问题数"), ("findings_overdue", "逾期未整改的问题数"),
+)
+
+
 def contract_summary(tables: Mapping[str, pd.DataFrame], warnings: pd.DataFrame, *, period: str) -> pd.DataFrame:
-    """One row of coverage figures for the review: contracts tracked, their amount (万元), enterprises with a
-    ledger, transactions and their amount, warnings raised, findings, findings closed. NaN when no ledger."""
+    """What the system covers, long format (entity_id = DISTRICT, item, value, label_zh) for the review's
+    traced facts: contracts tracked, their amount (万元), enterprises with a ledger, transactions and their
+    amount (万元), share linked to a contract (%), warnings raised, findings, closed, overdue.
+    A figure whose ledger was not sent is NaN (never 0)."""
     life = contract_life(tables, period=period)
     trx = ledger_snapshot(tables, "transactions", period=period)
     fnd = finding_status(tables, period=period)
     nan = np.nan
-    row = {
+    values = {
         "contracts": len(life) if len(life) else nan,
         "contract_amount": float(life["amount"].sum()) if len(life) else nan,
         "enterprises": life["enterprise_id"].nunique() if len(life) else nan,
@@ -569,7 +650,9 @@ def contract_summary(tables: Mapping[str, pd.DataFrame], warnings: pd.DataFrame,
         "findings_closed": int(fnd["is_closed"].sum()) if len(fnd) else nan,
         "findings_overdue": int(fnd["days_overdue"].notna().sum()) if len(fnd) else nan,
     }
-    return pd.DataFrame([row])
+    return pd.DataFrame({"entity_id": "DISTRICT", "item": [k for k, _ in SUMMARY_ITEMS],
+                         "value": [float(values[k]) for k, _ in SUMMARY_ITEMS],
+                         "label_zh": [v for _, v in SUMMARY_ITEMS]})
 
 
 def shared_frames(tables: Mapping[str, pd.DataFrame], indicators: pd.DataFrame | None = None, *,
