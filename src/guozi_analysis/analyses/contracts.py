@@ -130,9 +130,7 @@ def _factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """Codes (−1 for missing) and unique values; Arrow-backed strings are dictionary-encoded by Arrow."""
     arr = getattr(values.array, "_pa_array", None)
     if arr is not None:
-        import pyarrow as pa  # deferred: heavy dependency, loaded on first use
-
-        enc = (arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr).dictionary_encode()
+        enc = (arr.combine_chunks() if hasattr(arr, "combine_chunks") else arr).dictionary_encode()
         codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
         return codes, pd.Index(enc.dictionary.to_pylist(), dtype=object)
     codes, uniques = pd.factorize(values)
