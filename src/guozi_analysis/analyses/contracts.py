@@ -132,16 +132,16 @@ def _factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     if arr is not None:
         enc = (arr.combine_chunks() if hasattr(arr, "combine_chunks") else arr).dictionary_encode()
         codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-        return codes, pd.Index(enc.dictionary.to_pylist(), dtype=object)
+        return codes, pd.Index(pd.array(enc.dictionary, dtype=values.dtype))
     codes, uniques = pd.factorize(values)
-    return codes, pd.Index(uniques, dtype=object)
+    return codes, pd.Index(uniques)
 
 
 def _positions(con: pd.DataFrame, ids: pd.Series) -> np.ndarray:
     """Position of each id in ``con``'s (unique) contract ids, −1 when unknown or blank: the ids are
     factorised once, then only their distinct values are looked up."""
     codes, uniques = _factorize(ids)
-    where = pd.Index(con["contract_id"].astype(str).to_numpy(dtype=object)).get_indexer(uniques.astype(str))
+    where = con.index.get_indexer(uniques if uniques.dtype == con.index.dtype else uniques.astype(con.index.dtype))
     lookup = np.r_[where, -1]  # code −1 (missing) → the last slot
     return lookup[codes]
 
