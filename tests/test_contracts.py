@@ -163,3 +163,42 @@ def test_no_ledgers_no_warnings():
     assert C.contract_warnings({"roster": _roster()}, period=P).empty
     summary = C.contract_summary({"roster": _roster()}, C.contract_warnings({"roster": _roster()}, period=P), period=P)
     assert summary["value"].isna().all() and len(summary) == len(C.SUMMARY_ITEMS)
+
+
+def test_views_show_names_chinese_headers_and_no_missing_marks(tables, tmp_path):
+    import re
+
+    from guozi_analysis.publishing import views
+    from guozi_analysis.publishing.views import contracts as V
+
+    for name, frame in C.shared_frames(tables, period=P).items():
+        frame.to_parquet(tmp_path / f"{name}.parquet")
+    tables["roster"].to_parquet(tmp_path / "table_roster.parquet")
+    pd.DataFrame({"entity_id": ["DISTRICT"], "period": [P]}).to_parquet(tmp_path / "indicators.parquet")
+    ctx = views.open_context(period=P, entity_id="DISTRICT", processed_dir=str(tmp_path))
+    ids = {"E1", "E2", "C1", "C2", "S1", "S2", "S3", "R1", "F1", "F2", "F3", "T5"}
+    shown = [V.coverage_table(ctx), V.warnings_table(ctx), V.ageing_table(ctx), V.lagging_contracts_table(ctx),
+             V.concentration_table(ctx), V.closure_table(ctx), V.open_findings_table(ctx)]
+    for table in shown:
+        headers = [*table.columns, table.index.name]
+        assert all(h and not re.search(r"[A-Za-z]", str(h)) for h in headers), headers
+        cells = {str(v) for v in table.to_numpy().ravel()} | {str(v) for v in table.index}
+        assert not cells & ids and not cells & {"nan", "NaN", "None", "<NA>"}
+    assert V.open_findings_table(ctx).index[0] == "甲企业"
+    assert V.coverage_table(ctx).loc["跟踪合同份数", "数值"] == "6"
+    assert V.closure_table(ctx).loc["合计", "整改完成率（%）"] == "33.3"
+
+
+def test_contract_sheet_for_the_monthly_workbook(tables):
+    from openpyxl import Workbook
+
+    from guozi_analysis.publishing.workbooks import write_contract_sheet
+
+    wb = Workbook()
+    ws = write_contract_sheet(wb, C.contract_warnings(tables, period=P), period=P)
+    assert ws.title == "合同与督查预警" and ws["A1"].value.startswith("合同与督查整改预警（2022-11，数据截至2022年11月30日")
+    assert [c.value for c in ws[4]] == ["企业名称", "类别", "预警规则", "数值", "阈值", "预警等级", "信号灯",
+                                        "说明（数值、阈值、规则与依据）"]
+    first = [c.value for c in ws[5]]
+    assert first[:7] == ["甲企业", "合同履约", "合同应付款逾期未付", "244 天", "30 天", "预警", "黄"]
+    assert ws.max_row == 4 + 10
