@@ -290,6 +290,8 @@ def split_contracts(contracts: pd.DataFrame, *, threshold: float, window_days: i
     c = contracts.loc[(contracts["amount"].astype(float) < threshold)
                       & ~contracts["status"].astype(str).isin(("拟签",))].copy()
     c["signed_date"] = _dates(c["signed_date"])
+    size = c.groupby(["enterprise_id", "counterparty_name"])["contract_id"].transform("size")
+    c = c.loc[(size >= min_contracts).to_numpy()]  # only counterparties with several contracts can be split
     c = c.sort_values(["enterprise_id", "counterparty_name", "signed_date", "contract_id"], kind="mergesort")
     rows = []
     for (eid, cp), g in c.groupby(["enterprise_id", "counterparty_name"], sort=True):
@@ -323,19 +325,21 @@ def counterparty_concentration(contracts: pd.DataFrame, *, top_n: int = 1) -> pd
             "related_amount", "related_share"]
     if not len(contracts):
         return pd.DataFrame(columns=cols)
-    c = contracts.loc[~contracts["status"].astype(str).isin(("拟签",))]
-    rows = []
-    for eid, g in c.groupby("enterprise_id", sort=True):
-        total = float(g["amount"].sum())
-        by = g.groupby("counterparty_name")["amount"].sum().sort_values(ascending=False, kind="mergesort")
-        top = by.iloc[:top_n]
-        related = float(g.loc[g["counterparty_related"].fillna(False).astype(bool), "amount"].sum())
-        rows.append({"enterprise_id": eid, "total": total, "n_contracts": len(g),
-                     "top_counterparty": "、".join(top.index.astype(str)), "top_amount": float(top.sum()),
-                     "top_share": float(top.sum()) / total * 100.0 if total > 0 else np.nan,
-                     "related_amount": related,
-                     "related_share": related / total * 100.0 if total > 0 else np.nan})
-    return pd.DataFrame(rows, columns=cols)
+    c = contracts.loc[~contracts["status"].astype(str).isin(("拟签",)).to_numpy()]
+    c = c.assign(amount=c["amount"].astype(float),
+                 related=np.where(c["counterparty_related"].fillna(False).astype(bool), c["amount"].astype(float), 0.0))
+    g = c.groupby("enterprise_id", sort=True)
+    out = pd.DataFrame({"total": g["amount"].sum(), "n_contracts": g.size(), "related_amount": g["related"].sum()})
+    by = c.groupby(["enterprise_id", "counterparty_name"], sort=True)["amount"].sum().reset_index()
+    by = by.sort_values(["enterprise_id", "amount", "counterparty_name"], ascending=[True, False, True],
+                        kind="mergesort")
+    top = by.groupby("enterprise_id", sort=True).head(top_n).groupby("enterprise_id", sort=True)
+    out["top_counterparty"] = top["counterparty_name"].agg(lambda x: "、".join(x.astype(str)))
+    out["top_amount"] = top["amount"].sum()
+    positive = out["total"] > 0
+    out["top_share"] = np.where(positive, out["top_amount"] / out["total"].where(positive) * 100.0, np.nan)
+    out["related_share"] = np.where(positive, out["related_amount"] / out["total"].where(positive) * 100.0, np.nan)
+    return out.rename_axis("enterprise_id").reset_index()[cols]
 
 
 def transactions_without_contract(tables: Mapping[str, pd.DataFrame], *, period: str) -> pd.DataFrame:
