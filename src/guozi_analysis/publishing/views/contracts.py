@@ -54,7 +54,9 @@ def coverage_table(ctx) -> pd.DataFrame:
     """系统覆盖：contracts tracked, amount (亿元), transactions, share tied to contracts, warnings, findings."""
     s = _read(ctx, "contract_summary").set_index("item")
     units = {"contract_amount": ("亿元", WAN_PER_YI, 2), "transaction_amount": ("亿元", WAN_PER_YI, 2),
-             "linked_share": ("%", 1.0, 1)}
+             "linked_share": ("%", 1.0, 1), "contracts": ("份", 1.0, 0), "enterprises": ("家", 1.0, 0),
+             "transactions": ("笔", 1.0, 0), "warnings": ("条", 1.0, 0), "findings": ("项", 1.0, 0),
+             "findings_closed": ("项", 1.0, 0), "findings_overdue": ("项", 1.0, 0)}
     rows = []
     for item, row in s.iterrows():
         unit, scale, digits = units.get(item, ("", 1.0, 0))
