@@ -95,7 +95,7 @@ def ageing_chart(ctx):
 
     use_cjk_font()
     a = _read(ctx, "contract_ageing").set_index("what")
-    fig, ax = plt.subplots(figsize=(7, 3.2), dpi=110)
+    fig, ax = plt.subplots(figsize=(7, 3.4), dpi=110)
     if not a.to_numpy().sum():
         ax.text(0.5, 0.5, "无逾期款项", ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
@@ -108,7 +108,7 @@ def ageing_chart(ctx):
         left += a[band]
     ax.set_xlabel("逾期金额（万元）")
     ax.set_title(f"合同逾期款项账龄（截至{ctx.period}）")
-    ax.legend(loc="lower right", fontsize=8, ncol=len(a.columns))
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), fontsize=8, ncol=len(a.columns), frameon=False)
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     return fig
