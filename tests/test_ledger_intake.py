@@ -97,3 +97,18 @@ def test_ingest_names_every_ledger_error_in_chinese(tmp_path):
     assert list(store["transaction_id"]) == ["LS1"]
     assert list(pd.read_parquet(tmp_path / "p" / "inspection_findings.parquet")["finding_id"]) == ["WT1"]
     assert len(pd.read_parquet(tmp_path / "p" / "contracts.parquet")) == 2
+
+
+def test_ledger_tables_are_complete_and_documented():
+    labels = [t.label_zh for t in contract.INTAKE_TABLES.values()]
+    assert len(labels) == len(set(labels)) and [t.label_zh for t in contract.LEDGER_TABLES.values()] == LEDGER_SHEETS
+    doc = contract.render_contract_markdown()
+    for t in contract.LEDGER_TABLES.values():
+        names = t.field_names
+        assert len(names) == len(set(names)) and all(t.field(k).required for k in t.key) and "period" in t.key
+        assert "enterprise_id" in names  # the submission unit (enterprise × period) of intake
+        assert len(set(contract.labels_zh(t.name).values())) == len(names)
+        assert f"`{t.name}`" in doc and all(f"`{f}`" in doc for f in names)
+    assert contract.table("contracts").field("status").vocabulary == ("拟签", "履行中", "变更", "终止", "完成", "纠纷")
+    assert contract.table("inspection_findings").field("source").vocabulary == (
+        "国资前哨督查", "审计", "巡察", "纪检", "日常监管")
