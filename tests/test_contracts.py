@@ -202,3 +202,19 @@ def test_contract_sheet_for_the_monthly_workbook(tables):
     first = [c.value for c in ws[5]]
     assert first[:7] == ["甲企业", "合同履约", "合同应付款逾期未付", "244 天", "30 天", "预警", "黄"]
     assert ws.max_row == 4 + 10
+
+
+def test_a_district_without_ledgers_gets_empty_tables_not_errors(tmp_path):
+    from guozi_analysis.publishing import views
+    from guozi_analysis.publishing.views import contracts as V
+
+    tables = {"roster": _roster()}
+    for name, frame in C.shared_frames(tables, period=P).items():
+        frame.to_parquet(tmp_path / f"{name}.parquet")
+    tables["roster"].to_parquet(tmp_path / "table_roster.parquet")
+    pd.DataFrame({"entity_id": ["DISTRICT"], "period": [P]}).to_parquet(tmp_path / "indicators.parquet")
+    ctx = views.open_context(period=P, entity_id="DISTRICT", processed_dir=str(tmp_path))
+    assert set(V.coverage_table(ctx)["数值"]) == {"—"}
+    for view in (V.warnings_table, V.lagging_contracts_table, V.concentration_table, V.closure_table,
+                 V.open_findings_table):
+        assert view(ctx).empty

@@ -117,6 +117,11 @@ def ageing_chart(ctx):
 def lagging_contracts_table(ctx, *, top: int = 15) -> pd.DataFrame:
     """Contracts behind their payment plan or with late milestones (largest gap first)."""
     life = _read(ctx, "contract_life")
+    needed = ["contract_id", "enterprise_id", "contract_name", "counterparty_name", "direction", "amount",
+              "planned_to_date", "settled", "gap", "milestones_late", "status"]
+    if not set(needed) <= set(life.columns):  # no 合同台账 this period
+        life = pd.DataFrame({c: pd.Series(dtype=float if c in ("amount", "gap") else object) for c in needed})
+        life["milestones_late"] = life["milestones_late"].astype(float)
     lag = life.loc[(life["gap"] > 0.005) | (life["milestones_late"] > 0)]
     lag = lag.sort_values(["gap", "contract_id"], ascending=[False, True], kind="mergesort").head(top)
     names = _names(ctx)
