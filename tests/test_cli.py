@@ -17,7 +17,7 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 #: argparse's own English, which must never reach an analyst.
 ENGLISH = ("usage:", "options:", "positional arguments", "invalid choice", "the following arguments are required",
            "error:", "unrecognized arguments", "expected one argument", "invalid int value", "Traceback")
-COMMANDS = ("demo", "template", "ingest", "catalogue", "indicators", "ranking", "risk", "assess", "targets", "run",
+COMMANDS = ("demo", "template", "ingest", "catalogue", "indicators", "ranking", "risk", "contracts", "assess", "targets", "run",
             "report", "render")
 
 

@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from guozi_analysis.base.config import DEMO_DIR
-from guozi_analysis.base.contract import TABLES, pandera_schema
+from guozi_analysis.base.contract import LEDGER_TABLES, TABLES, pandera_schema
 from guozi_analysis.demo import xlsx_bytes
 from guozi_analysis.intake.ingestion import read_submission
 
@@ -34,7 +34,10 @@ def _tree(roster: pd.DataFrame, eid: str) -> list[str]:
 
 
 def test_row_counts(demo):
-    assert set(demo) == set(TABLES)
+    assert set(demo) == set(TABLES) | set(LEDGER_TABLES)  # issue 17: the demo sends the ledgers too
+    assert {n: len(demo[n]) for n in LEDGER_TABLES} == {
+        "contracts": 349, "contract_milestones": 1249, "contract_payment_plan": 1249, "transactions": 2231,
+        "inspection_findings": 36}
     assert len(demo["roster"]) == 46
     assert demo["roster"].is_group.sum() == 6
     assert demo["roster"].level.isin([2, 3]).sum() == 40

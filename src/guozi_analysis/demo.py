@@ -34,7 +34,8 @@ import yaml
 from guozi_analysis.base.config import DEMO_DIR
 from guozi_analysis.base.contract import TABLES, table
 
-__all__ = ["AS_OF", "DISTRICT_NAME", "DEFAULT_SEED", "build_demo_tables", "generate_demo", "xlsx_bytes"]
+__all__ = ["AS_OF", "DISTRICT_NAME", "DEFAULT_SEED", "build_demo_tables", "build_ledger_tables", "generate_demo",
+           "xlsx_bytes"]
 
 DISTRICT_NAME = "澜海区"
 AS_OF = "2022-11"
@@ -1721,6 +1722,8 @@ def generate_demo(out_dir: Path | None = None, *, seed: int = DEFAULT_SEED) -> l
             _write_xlsx(path, sheets)
             written.append(path)
 
+    written += _write_ledgers(out, tables, seed=seed)  # issue 17: contract, transaction and inspection ledgers
+
     path = out / "ground_truth.yaml"
     path.write_text(yaml.safe_dump(truth, allow_unicode=True, sort_keys=False, width=120), encoding="utf-8")
     written.append(path)
@@ -1737,3 +1740,267 @@ def _split_by_month(name: str, df: pd.DataFrame) -> pd.DataFrame:
         month = df["period"].str.slice(0, 7)
     col = "guarantor_id" if name == "guarantees" else "enterprise_id"
     return df.assign(_month=month, _group=df[col].map(_group))
+
+
+# --------------------------------------------------------------------------
+# 合同、资金流水与督查问题台账 (issue 17): new functions only, called from one place in generate_demo
+
+_LEDGER_DIR = "台账"  # raw/台账/2022-11/<group>_台账.xlsx: one ledger workbook per group, as at 2022-11
+_LEDGER_TABLES = ("contracts", "contract_milestones", "contract_payment_plan", "transactions", "inspection_findings")
+_CP_PLACES = ("青岚", "澄川", "枫溪", "云岫", "石渚", "鹭汀", "桐湾", "栖霞岭", "望潮", "柘浦", "莲塘", "松岙")
+_CP_TRADES = ("建工", "机电设备", "信息科技", "物资贸易", "园林工程", "咨询服务", "环保科技", "物业服务", "材料供应",
+              "运输服务", "检测技术", "装饰工程")
+_CP_TYPES = {"工程": "付款", "采购": "付款", "咨询": "付款", "销售": "收款", "租赁": "收款", "其他": "付款"}
+_MS_NAMES = ("合同签订生效", "进场/备货", "中期验收", "交付验收", "质保期满")
+_FINDING_CATS = ("三重一大决策", "合同管理", "资金管理", "工程建设", "资产管理", "财务核算", "选人用人", "其他")
+_FINDING_SOURCES = ("国资前哨督查", "审计", "巡察", "纪检", "日常监管")
+_LEDGER_ASOF = date(2022, 11, 30)
+
+
+def _cp_name(k: int) -> str:
+    place = _CP_PLACES[k % len(_CP_PLACES)]
+    trade = _CP_TRADES[(k // len(_CP_PLACES)) % len(_CP_TRADES)]
+    return f"{place}{trade}有限公司"
+
+
+def _cp_code(k: int) -> str:
+    return f"91330000MA{k:08d}"
+
+
+def _contract(c, eid, no, name, cp, ctype, amount, signed, months, *, related=False, original=None, status=None,
+              collective=None, route=None, terminated=None):
+    end = _add_months(signed, months)
+    coll = amount >= 500 if collective is None else collective
+    c.append(dict(contract_id=f"HT-{eid}-{no:03d}", period=AS_OF, enterprise_id=eid, contract_name=name,
+                  counterparty_name=cp, counterparty_credit_code=None, counterparty_related=related,
+                  counterparty_state_owned=related, contract_type=ctype, direction=_CP_TYPES[ctype],
+                  amount=_r2(amount), original_amount=None if original is None else _r2(original), signed_date=signed,
+                  start_date=signed, end_date=end,
+                  approval_route=route or ("董事会" if coll else "总经理办公会"), collective_decision=coll,
+                  status=status or ("完成" if end < _LEDGER_ASOF else "履行中"), terminated_date=terminated))
+    return c[-1]
+
+
+def _schedule(con: dict, n: int, rng, *, pay: bool = True, skip: tuple = (), extra: float = 0.0) -> tuple[list, list, list]:
+    """Milestones and installments spread over the contract's term; paid on time (a few days after due)
+    when due by the as-of date, except the installments in ``skip``; ``extra`` is paid on top."""
+    ms, plan, trx = [], [], []
+    start, end = con["start_date"], con["end_date"]
+    span = (end - start).days
+    amounts = np.full(n, round(con["amount"] / n, 2))
+    amounts[-1] = round(con["amount"] - amounts[:-1].sum(), 2)
+    kind = "付" if con["direction"] == "付款" else "收"
+    for k in range(n):
+        due = start + pd.Timedelta(days=int(span * (k + 1) / n)).to_pytimedelta()
+        done = due + pd.Timedelta(days=int(rng.integers(0, 6))).to_pytimedelta()
+        ms.append(dict(contract_id=con["contract_id"], milestone_no=k + 1, period=AS_OF,
+                       enterprise_id=con["enterprise_id"], milestone_name=_MS_NAMES[k % len(_MS_NAMES)],
+                       planned_date=due, actual_date=done if done <= _LEDGER_ASOF else None))
+        plan.append(dict(contract_id=con["contract_id"], installment_no=k + 1, period=AS_OF,
+                         enterprise_id=con["enterprise_id"], due_date=due, planned_amount=float(amounts[k]),
+                         milestone_no=k + 1))
+        if pay and done <= _LEDGER_ASOF and (k + 1) not in skip:
+            parts = int(min(4, 1 + amounts[k] // 20))
+            split = [round(float(amounts[k]) / parts, 2)] * (parts - 1)
+            for amt in [*split, round(float(amounts[k]) - sum(split), 2)]:
+                trx.append(dict(enterprise_id=con["enterprise_id"], contract_id=con["contract_id"],
+                                transaction_date=done, direction=kind, amount=amt, method="银行转账",
+                                counterparty_name=con["counterparty_name"]))
+    if extra:
+        trx.append(dict(enterprise_id=con["enterprise_id"], contract_id=con["contract_id"],
+                        transaction_date=date(2022, 10, 20), direction=kind, amount=extra, method="银行转账",
+                        counterparty_name=con["counterparty_name"]))
+    return ms, plan, trx
+
+
+def _ledger_contracts(ents: pd.DataFrame, rng: np.random.Generator) -> tuple[list, list, list, list]:
+    """Ordinary contracts (inside every rule by construction) and the planted cases; returns the rows and the
+    truth as (rule_id, case_id)."""
+    contracts, milestones, plan, trx, truth = [], [], [], [], []
+    types = ("工程", "采购", "咨询", "销售", "租赁", "采购", "工程")
+    k_cp = 0
+    for i, eid in enumerate(ents["enterprise_id"]):
+        n_small = 7
+        for no in range(1, n_small + 1):
+            ctype = types[(i + no) % len(types)]
+            signed = date(2021, 1, 1) + pd.Timedelta(days=int(rng.integers(0, 600))).to_pytimedelta()
+            amount = float(rng.uniform(100, 300))
+            months = int(rng.integers(6, 30))
+            con = _contract(contracts, eid, no, f"{ctype}合同{no:02d}", _cp_name(k_cp), ctype, amount, signed, months)
+            con["counterparty_credit_code"] = _cp_code(k_cp) if no % 3 else None
+            con["counterparty_state_owned"] = bool(no % 4 == 0)
+            if no == 2:  # a small, acceptable change (within the 10 % line)
+                con["original_amount"] = _r2(con["amount"] / 1.05)
+                con["status"] = "变更" if con["status"] == "履行中" else con["status"]
+            k_cp += 1
+            m, p, t = _schedule(con, int(rng.integers(2, 6)), rng)
+            milestones += m
+            plan += p
+            trx += t
+        if eid.count("-") == 0:  # groups: two large contracts, decided collectively
+            for no in (8, 9):
+                signed = date(2021, 6, 1) + pd.Timedelta(days=int(rng.integers(0, 300))).to_pytimedelta()
+                con = _contract(contracts, eid, no, f"重大工程合同{no:02d}", _cp_name(k_cp), "工程",
+                                float(rng.uniform(800, 1000)), signed, 24)
+                k_cp += 1
+                m, p, t = _schedule(con, 4, rng)
+                milestones += m
+                plan += p
+                trx += t
+
+    def planted(eid, no, name, cp, ctype, amount, signed, months, rule, **kw):
+        sched = kw.pop("sched", {})
+        con = _contract(contracts, eid, no, name, cp, ctype, amount, signed, months, **kw)
+        m, p, t = _schedule(con, sched.pop("n", 4), rng, **sched)
+        milestones.extend(m)
+        plan.extend(p)
+        trx.extend(t)
+        if rule:
+            truth.append((rule, con["contract_id"]))
+        return con, m
+
+    planted("G01-06", 21, "道路改造工程施工合同", "鹭汀路桥工程有限公司", "工程", 420.0, date(2022, 1, 10), 18,
+            "contract_payment_overdue", sched={"n": 6, "skip": (3,)})
+    planted("G02-03", 21, "交通设施采购合同", "望潮交通设施有限公司", "采购", 360.0, date(2021, 10, 31), 36,
+            "contract_payment_overdue", sched={"n": 6, "skip": (1, 2)})
+    planted("G04-01", 21, "景区门票分销合同", "栖霞岭旅行服务有限公司", "销售", 280.0, date(2022, 3, 31), 12,
+            "contract_receivable_overdue", sched={"n": 4, "skip": (2,)})
+    planted("G06-01", 21, "旧城改造监理服务合同", "柘浦工程监理有限公司", "咨询", 160.0, date(2021, 6, 30), 12,
+            "contract_expired_open", status="履行中")
+    con, m = planted("G05-04", 21, "生态修复工程合同", "莲塘生态工程有限公司", "工程", 300.0, date(2022, 1, 31), 15,
+                     None, sched={"n": 3})
+    # milestone 2 planned 2022-07-31 not achieved (its installment not paid either: no payment overdue check,
+    # the plan moves the installment to the milestone's new date)
+    m[1]["planned_date"], m[1]["actual_date"] = date(2022, 7, 31), None
+    truth.append(("contract_milestone_overdue", f"{con['contract_id']}#2"))
+    planted("G03-03", 21, "新材料生产线设备采购合同", "云岫智能装备制造有限公司", "采购", 360.0, date(2022, 2, 15), 18,
+            "contract_amendment_increase", original=300.0, status="变更")
+    planted("G02-05", 21, "轨道交通站点咨询合同", "松岙工程咨询有限公司", "咨询", 800.0, date(2022, 4, 20), 18,
+            "contract_no_collective_decision", collective=False, route="总经理办公会")
+    ids = []
+    for no, (amt, day) in enumerate(((200.0, date(2022, 5, 6)), (180.0, date(2022, 5, 30)), (190.0, date(2022, 6, 28))),
+                                    start=21):
+        con, _ = planted("G01-02", no, f"土地平整工程合同（{no - 20}标段）", "石渚土方工程有限公司", "工程", amt, day, 12,
+                         None)
+        ids.append(con["contract_id"])
+    truth.append(("contract_split_below_threshold", "、".join(ids)))
+    planted("G04-05", 21, "会展中心场馆运营服务合同", "桐湾会展服务有限公司", "采购", 2400.0, date(2022, 2, 1), 24, None)
+    truth.append(("counterparty_concentration", "G04-05"))
+    for no, cp in zip((21, 22, 23), ("澜海产投关联贸易有限公司", "澜海产投关联物业有限公司", "澜海产投关联科技有限公司")):
+        planted("G03-04", no, f"园区关联服务合同{no - 20}", cp, "采购", 300.0, date(2022, 3, no - 19), 12, None,
+                related=True)
+    truth.append(("related_party_share", "G03-04"))
+    planted("G03-02", 21, "精密部件采购合同", "枫溪精密部件有限公司", "采购", 400.0, date(2021, 12, 1), 10,
+            "transaction_over_contract", sched={"n": 4, "extra": 60.0})
+    # no contract: two planted above the 5 万元 line, small bank charges below it elsewhere
+    trx.append(dict(enterprise_id="G02-01", contract_id=None, transaction_date=date(2022, 9, 14), direction="付",
+                    amount=48.0, method="银行转账", counterparty_name="青岚汽车维修有限公司"))
+    trx.append(dict(enterprise_id="G05-02", contract_id=None, transaction_date=date(2022, 10, 9), direction="收",
+                    amount=12.0, method="票据", counterparty_name="澄川环保科技有限公司"))
+    for j, eid in enumerate(ents["enterprise_id"][::5]):
+        trx.append(dict(enterprise_id=eid, contract_id=None, transaction_date=date(2022, 1 + j % 11, 25), direction="付",
+                        amount=_r2(rng.uniform(0.1, 2.0)), method="其他", counterparty_name=None))
+    return contracts, milestones, plan, trx, truth
+
+
+def _ledger_findings(ents: pd.DataFrame, rng: np.random.Generator) -> tuple[list, list]:
+    """Inspection findings: most closed or within their deadline, two overdue, one repeated category."""
+    rows, truth = [], []
+    ids = list(ents["enterprise_id"])
+    n = 0
+
+    def add(eid, source, found, cat, days, status, closed=None, amount=None, evidence=None):
+        nonlocal n
+        n += 1
+        fid = f"WT2022-{n:03d}"
+        rows.append(dict(finding_id=fid, period=AS_OF, enterprise_id=eid, source=source, found_date=found,
+                         category=cat, description=f"{cat}方面存在不规范问题（示范）", amount_involved=amount,
+                         responsible_unit="财务部" if cat in ("资金管理", "财务核算") else "综合办公室",
+                         deadline=found + pd.Timedelta(days=days).to_pytimedelta(), status=status,
+                         closed_date=closed, closure_evidence=evidence))
+        return fid
+
+    for k in range(32):
+        eid = ids[(k * 7) % len(ids)]
+        cat = _FINDING_CATS[k % len(_FINDING_CATS)]
+        found = date(2022, 1, 15) + pd.Timedelta(days=int(rng.integers(0, 300))).to_pytimedelta()
+        deadline_days = 90
+        due = found + pd.Timedelta(days=deadline_days).to_pytimedelta()
+        if due < _LEDGER_ASOF:
+            closed = found + pd.Timedelta(days=int(rng.integers(20, 85))).to_pytimedelta()
+            status = "已销号" if k % 2 else "已整改"
+            add(eid, _FINDING_SOURCES[k % 5], found, cat, deadline_days, status, closed=closed,
+                amount=_r2(rng.uniform(5, 200)) if k % 3 == 0 else None,
+                evidence="整改报告及销号审批表（示范）" if status == "已销号" else None)
+        else:
+            add(eid, _FINDING_SOURCES[k % 5], found, cat, deadline_days, "整改中" if k % 2 else "未整改")
+    truth.append(("finding_rectification_overdue", add("G01-05", "国资前哨督查", date(2022, 6, 30), "资金管理", 92,
+                                                       "整改中", amount=35.0)))
+    truth.append(("finding_rectification_overdue", add("G06-03", "巡察", date(2022, 8, 1), "工程建设", 91, "未整改")))
+    a = add("G02-04", "审计", date(2022, 2, 10), "选人用人", 60, "已整改", closed=date(2022, 3, 30))
+    b = add("G02-04", "日常监管", date(2022, 9, 5), "选人用人", 120, "整改中")
+    truth.append(("finding_repeat", f"{a}、{b}"))
+    return rows, truth
+
+
+def build_ledger_tables(tables: dict[str, pd.DataFrame], *, seed: int = DEFAULT_SEED
+                        ) -> tuple[dict[str, pd.DataFrame], list[dict]]:
+    """The demo's contract, transaction and inspection ledgers as at 2022-11 and the planted warnings.
+
+    Returns ``({table: rows}, truth)`` where truth lists ``{rule_id, case_id, enterprise_id}`` of exactly the
+    warnings ``params/contract_rules.yaml`` must raise (every other row is inside every rule by construction).
+    """
+    rng = np.random.default_rng([seed, 40])
+    ents = tables["roster"].sort_values("enterprise_id")
+    contracts, milestones, plan, trx, c_truth = _ledger_contracts(ents, rng)
+    findings, f_truth = _ledger_findings(ents, np.random.default_rng([seed, 41]))
+    t = pd.DataFrame(trx)
+    t = t.sort_values(["enterprise_id", "transaction_date", "contract_id"], kind="mergesort", na_position="first")
+    t["transaction_id"] = [f"LS{k:06d}" for k in range(1, len(t) + 1)]
+    t["voucher_no"] = [f"记-{d:%Y%m}-{k % 1000:04d}" for k, d in enumerate(t["transaction_date"], start=1)]
+    t["period"] = AS_OF
+    out = {"contracts": pd.DataFrame(contracts), "contract_milestones": pd.DataFrame(milestones),
+           "contract_payment_plan": pd.DataFrame(plan), "transactions": t, "inspection_findings": pd.DataFrame(findings)}
+    for name, df in out.items():
+        tb = table(name)
+        out[name] = df[tb.field_names].sort_values(list(tb.key), kind="mergesort").reset_index(drop=True)
+    eid_of = {**dict(zip(out["contracts"]["contract_id"], out["contracts"]["enterprise_id"])),
+              **dict(zip(out["transactions"]["transaction_id"], out["transactions"]["enterprise_id"])),
+              **dict(zip(out["inspection_findings"]["finding_id"], out["inspection_findings"]["enterprise_id"]))}
+    planted_trx = out["transactions"].loc[out["transactions"]["contract_id"].isna()
+                                          & (out["transactions"]["amount"] >= 5.0)]
+    truth = [(r, c) for r, c in c_truth + f_truth] + [("transaction_without_contract", x)
+                                                       for x in planted_trx["transaction_id"]]
+    rows = []
+    for rule, case in truth:
+        first = case.split("、")[0].split("#")[0]
+        rows.append({"rule_id": rule, "case_id": case, "enterprise_id": eid_of.get(first, case)})
+    rows.sort(key=lambda r: (r["rule_id"], r["enterprise_id"], r["case_id"]))
+    return out, rows
+
+
+def _write_ledgers(out: Path, tables: dict[str, pd.DataFrame], *, seed: int) -> list[Path]:
+    """Write one ledger workbook per group under ``raw/台账/2022-11/`` and ``contract_ground_truth.yaml``."""
+    ledgers, truth = build_ledger_tables(tables, seed=seed)
+    folder = out / "raw" / _LEDGER_DIR / AS_OF
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    groups = tables["roster"][tables["roster"].is_group].sort_values("enterprise_id")
+    for g in groups.itertuples():
+        content = []
+        for name in _LEDGER_TABLES:
+            df = ledgers[name]
+            part = df[df["enterprise_id"].map(_group) == g.enterprise_id]
+            rows = [[f.label_zh for f in table(name).fields], _units_line(name)]
+            rows += list(_rows(part, name, "万元", for_csv=False))
+            content.append((table(name).label_zh, rows))
+        path = folder / f"{g.enterprise_id}_{g.short_name}_台账.xlsx"
+        path.write_bytes(xlsx_bytes(content))
+        written.append(path)
+    doc = {"description": f"{DISTRICT_NAME}示范数据（虚构）合同与督查台账在 {AS_OF} 期按设计触发的预警"
+                          "（params/contract_rules.yaml）；除此之外无其他预警。",
+           "period": AS_OF, "warnings": truth}
+    path = out / "contract_ground_truth.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=120), encoding="utf-8")
+    written.append(path)
+    return written

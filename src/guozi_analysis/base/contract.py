@@ -27,6 +27,7 @@ __all__ = [
     "pandera_schema",
     "render_contract_markdown",
     "SUPPLEMENTARY_TABLES",
+    "LEDGER_TABLES",
     "INTAKE_TABLES",
     "KUAIBAO_LAYOUT_MD",
 ]
@@ -521,8 +522,130 @@ _KEY_TASKS = Table(
 TABLES[_KEY_TASKS.name] = _KEY_TASKS
 # ---- end of 重点工作任务台账 block --------------------------------------------------------------------
 
-#: Every table intake reads: the core tables, then the supplementary ones (issue 14).
-INTAKE_TABLES: dict[str, Table] = {**TABLES, **SUPPLEMENTARY_TABLES}
+# ---- 合同、资金流水与督查问题台账 (issue 17, 国资慧聚 2.0) — one self-contained block ----------------------
+#: Contract types, directions and statuses (合同台账).
+CONTRACT_TYPES = ("工程", "采购", "销售", "租赁", "借款", "担保", "咨询", "其他")
+CONTRACT_STATUSES = ("拟签", "履行中", "变更", "终止", "完成", "纠纷")
+FINDING_SOURCES = ("国资前哨督查", "审计", "巡察", "纪检", "日常监管")
+FINDING_STATUSES = ("未整改", "整改中", "已整改", "已销号")
+_LEDGER_NOTE = "台账式报送：每期报送截至期末的完整台账，期间填本期；分析取每家企业不晚于分析期的最近一期。"
+
+_CONTRACTS = Table(
+    "contracts",
+    "合同台账",
+    "monthly",
+    ("contract_id", "period"),
+    (
+        _s("contract_id", "合同编号", desc="企业内唯一、各期不变"),
+        _p(desc="月报 YYYY-MM：台账截至的月份"),
+        _eid("签约企业编码"),
+        _s("contract_name", "合同名称"),
+        _s("counterparty_name", "相对方名称"),
+        _s("counterparty_credit_code", "相对方统一社会信用代码", required=False, desc="已知时填写"),
+        _b("counterparty_related", "相对方是否关联方"),
+        _b("counterparty_state_owned", "相对方是否国有企业"),
+        _s("contract_type", "合同类型", vocab=CONTRACT_TYPES),
+        _s("direction", "收支方向", vocab=("收款", "付款"), desc="本企业收款（销售、出租等）或付款（工程、采购等）"),
+        _m("amount", "合同金额", desc="现行金额（含已生效的变更）"),
+        _m("original_amount", "原合同金额", required=False, desc="签订时金额；未变更可留空（视同合同金额）"),
+        _d("signed_date", "签订日期"),
+        _d("start_date", "履行开始日期"),
+        _d("end_date", "履行截止日期"),
+        _s("approval_route", "审批方式", vocab=("部门审批", "总经理办公会", "董事会", "上级集团审批")),
+        _b("collective_decision", "是否经三重一大集体决策", desc="达到本区三重一大集体决策金额标准的合同应为“是”"),
+        _s("status", "合同状态", vocab=CONTRACT_STATUSES),
+        _d("terminated_date", "终止日期", required=False, desc="状态为终止时填写；终止后不应再付款"),
+    ),
+    "合同全生命周期台账：相对方、类型、金额、审批路径（含三重一大集体决策）、状态。" + _LEDGER_NOTE,
+)
+
+_CONTRACT_MILESTONES = Table(
+    "contract_milestones",
+    "合同履约节点",
+    "monthly",
+    ("contract_id", "milestone_no", "period"),
+    (
+        _s("contract_id", "合同编号"),
+        _i("milestone_no", "节点序号", None),
+        _p(desc="月报 YYYY-MM：台账截至的月份"),
+        _eid("签约企业编码"),
+        _s("milestone_name", "节点名称"),
+        _d("planned_date", "计划完成日期"),
+        _d("actual_date", "实际完成日期", required=False, desc="尚未完成留空"),
+    ),
+    "合同履约节点（开工、交付、验收等）的计划与实际日期。" + _LEDGER_NOTE,
+)
+
+_CONTRACT_PAYMENT_PLAN = Table(
+    "contract_payment_plan",
+    "合同收付款计划",
+    "monthly",
+    ("contract_id", "installment_no", "period"),
+    (
+        _s("contract_id", "合同编号"),
+        _i("installment_no", "期次", None),
+        _p(desc="月报 YYYY-MM：台账截至的月份"),
+        _eid("签约企业编码"),
+        _d("due_date", "计划收付款日期"),
+        _m("planned_amount", "计划收付款金额"),
+        _i("milestone_no", "对应节点序号", None, required=False, desc="按节点收付款时填写"),
+    ),
+    "合同约定的分期收付款计划；方向与合同的收支方向一致。" + _LEDGER_NOTE,
+)
+
+_TRANSACTIONS = Table(
+    "transactions",
+    "收付款流水",
+    "monthly",
+    ("transaction_id", "period"),
+    (
+        _s("transaction_id", "流水编号"),
+        _p(desc="月报 YYYY-MM：台账截至的月份"),
+        _eid("收付款企业编码"),
+        _s("contract_id", "合同编号", required=False, desc="无合同的收付款留空（将列为预警）"),
+        _d("transaction_date", "收付款日期"),
+        _s("direction", "收付方向", vocab=("收", "付")),
+        _m("amount", "金额"),
+        _s("method", "结算方式", vocab=("银行转账", "票据", "现金", "其他")),
+        _s("voucher_no", "凭证号"),
+        _s("counterparty_name", "对方名称", required=False),
+    ),
+    "资金收付流水，以合同编号与合同台账贯通（交易数据贯通）。" + _LEDGER_NOTE,
+)
+
+_INSPECTION_FINDINGS = Table(
+    "inspection_findings",
+    "督查问题台账",
+    "monthly",
+    ("finding_id", "period"),
+    (
+        _s("finding_id", "问题编号"),
+        _p(desc="月报 YYYY-MM：台账截至的月份"),
+        _eid("责任企业编码"),
+        _s("source", "问题来源", vocab=FINDING_SOURCES),
+        _d("found_date", "发现日期"),
+        _s("category", "问题类别",
+           vocab=("三重一大决策", "合同管理", "资金管理", "工程建设", "资产管理", "财务核算", "选人用人", "其他")),
+        _s("description", "问题描述"),
+        _m("amount_involved", "涉及金额", required=False),
+        _s("responsible_unit", "责任部门"),
+        _d("deadline", "整改期限", desc="不得早于发现日期"),
+        _s("status", "整改状态", vocab=FINDING_STATUSES),
+        _d("closed_date", "整改完成日期", required=False),
+        _s("closure_evidence", "销号佐证", required=False, desc="已销号的问题应写明佐证材料"),
+    ),
+    "国资前哨督查、审计、巡察、纪检和日常监管发现的问题及整改闭环。" + _LEDGER_NOTE,
+)
+
+#: Ledger tables (issue 17): in the template and intake, optional per inbox (a district without them
+#: ingests cleanly; a template sheet left out is not an error).
+LEDGER_TABLES: dict[str, Table] = {
+    t.name: t for t in (_CONTRACTS, _CONTRACT_MILESTONES, _CONTRACT_PAYMENT_PLAN, _TRANSACTIONS, _INSPECTION_FINDINGS)
+}
+# ---- end of 合同、资金流水与督查问题台账 block -----------------------------------------------------------
+
+#: Every table intake reads: the core tables, then the supplementary ones (issue 14), then the ledgers (issue 17).
+INTAKE_TABLES: dict[str, Table] = {**TABLES, **SUPPLEMENTARY_TABLES, **LEDGER_TABLES}
 
 
 def table(name: str) -> Table:
@@ -609,7 +732,7 @@ def render_contract_markdown() -> str:
         "| 表名 | 中文名（工作表名） | 频率 | 主键 | 字段数 |",
         "| --- | --- | --- | --- | --- |",
     ]
-    for t in TABLES.values():
+    for t in {**TABLES, **LEDGER_TABLES}.values():  # issue 17: the ledgers too
         lines.append(
             f"| `{t.name}` | {t.label_zh} | {_FREQ_ZH[t.frequency]} | {', '.join(t.key)} | {len(t.fields)} |"
         )

@@ -1205,7 +1205,7 @@ def _read_xlsx(data: bytes, reader: _Reader) -> list[_Sheet]:
             if name is not None:
                 found.add(name)
             sheets += got
-        missing = [n for n in expected if n not in found]
+        missing = [n for n in expected if n not in found and n not in contract.LEDGER_TABLES]  # ledgers optional
         for n in missing:
             reader.add("sheet_missing", f"工作簿 {display} 缺少模板中的工作表「{contract.table(n).label_zh}」",
                        sheet=contract.table(n).label_zh, table=n)

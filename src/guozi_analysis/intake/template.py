@@ -41,7 +41,8 @@ def template_tables(period: str) -> list[str]:
     label = validate_period(period)
     if is_half_monthly(label):
         return [n for n, t in contract.TABLES.items() if t.frequency == "half_monthly"]
-    return [n for n, t in contract.TABLES.items() if t.frequency in ("monthly", "event")]
+    core = [n for n, t in contract.TABLES.items() if t.frequency in ("monthly", "event")]
+    return core + list(contract.LEDGER_TABLES)  # issue 17: the ledgers (optional: a sheet may be left out)
 
 
 def _enterprise_tree(roster: pd.DataFrame | None, enterprise_id: str | None) -> pd.DataFrame:
@@ -140,6 +141,8 @@ def _instructions(wb, *, period: str, tables: list[str], tree: pd.DataFrame) -> 
         "4. 请填数值，不要填公式；不要添加合计行（合计由系统计算）；缺失数据留空，不要填 0。",
         "5. 财务快报：资产负债为期末数，损益和现金流为本年累计数；1月不单独报送，2月报1—2月累计；集团报合并数。",
         "6. 同一企业同一期间重复报送时，以最后一次报送为准。",
+        "7. 合同台账、合同履约节点、合同收付款计划、收付款流水、督查问题台账为台账式报送（每期报截至期末的完整台账），"
+        "未建立台账的可删除这些工作表。",
         "本模板包含工作表：" + "、".join(contract.table(n).label_zh for n in tables),
         "",
         "企业编码表：",

@@ -64,6 +64,7 @@ __all__ = [
     "check_cross_table",
     "check_unit_jumps",
     "check_optional_items",
+    "check_ledgers",
     "validate_tables",
 ]
 
@@ -157,6 +158,13 @@ RULES: dict[str, tuple[str, str]] = {
     # issue 19: optional 快报 items with a defined treatment when blank
     "blank_counted_as_zero": (WARNING, "调整项未填，按 0 计"),
     "operating_revenue_missing": (WARNING, "营业收入未填"),
+    # issue 17: the contract, transaction and inspection ledgers
+    "transaction_contract_unknown": (ERROR, "流水的合同编号不在合同台账中"),
+    "payment_after_termination": (ERROR, "合同终止后仍有付款"),
+    "deadline_before_found": (ERROR, "整改期限早于发现日期"),
+    "ledger_row_unknown_contract": (ERROR, "节点或收付款计划的合同编号不在合同台账中"),
+    "terminated_date_missing": (WARNING, "终止合同未填终止日期"),
+    "closure_evidence_missing": (WARNING, "已销号问题未写佐证"),
 }
 
 #: Warning rules whose row is dropped (not quarantined): the row is a copy, not data.
@@ -867,6 +875,97 @@ def check_optional_items(df: pd.DataFrame, name: str = "financials") -> list[Fin
 
 
 # ---------------------------------------------------------------------------
+# the contract, transaction and inspection ledgers (issue 17)
+
+
+def _known_contracts(tables: dict[str, pd.DataFrame], history: dict[str, pd.DataFrame] | None) -> pd.DataFrame:
+    """Contract rows of the submission, then of the processed store (the submission wins)."""
+    cols = ["contract_id", "enterprise_id", "status", "terminated_date"]
+    parts = [df for df in (tables.get("contracts"), (history or {}).get("contracts")) if df is not None and len(df)]
+    parts = [df.reindex(columns=cols) for df in parts]
+    if not parts:
+        return pd.DataFrame(columns=cols)
+    out = pd.concat(parts, ignore_index=True)
+    out = out.loc[out["contract_id"].notna()]
+    out = out.drop_duplicates("contract_id", keep="first")
+    return out.set_index(out["contract_id"].astype("str").to_numpy())
+
+
+def check_ledgers(tables: dict[str, pd.DataFrame], *, history: dict[str, pd.DataFrame] | None = None) -> list[Finding]:
+    """Rules across the ledgers: a transaction's 合同编号 is in the 合同台账 (this submission or one received
+    before); no payment after a contract's 终止日期; milestones and payment plans name known contracts;
+    a finding's 整改期限 is not before its 发现日期; 终止 has a date and 已销号 has evidence (warnings).
+    Negative amounts are caught by :func:`check_schema` (every money field is non-negative)."""
+    findings: list[Finding] = []
+    known = _known_contracts(tables, history)
+    trx = tables.get("transactions")
+    if trx is not None and len(trx) and "contract_id" in trx.columns:
+        loc = _Locator(trx, "transactions")
+        cid = trx["contract_id"]
+        has = cid.notna() & (cid.astype("str").str.strip() != "")
+        unknown = has & ~cid.astype("str").isin(known.index)
+        for idx in trx.index[unknown.to_numpy()]:
+            findings.append(loc.finding(
+                idx, "transaction_contract_unknown",
+                f"{loc.where(idx)}「合同编号」{_fmt(cid.at[idx])}不在合同台账中（本次报送与此前已接收的台账均无）；"
+                "请先报送该合同，无合同的收付款请将合同编号留空",
+                field="contract_id", value=cid.at[idx]))
+        ended = known.loc[(known["status"].astype("str") == "终止") & known["terminated_date"].notna()]
+        if {"direction", "transaction_date"} <= set(trx.columns) and len(ended):
+            ends = dict(zip(ended.index, pd.to_datetime(ended["terminated_date"])))
+            end = pd.to_datetime(cid.astype("str").map(lambda c: ends.get(c, pd.NaT)))
+            day = pd.to_datetime(trx["transaction_date"])
+            late = has & (trx["direction"].astype("str") == "付") & (day > end).fillna(False)
+            for idx in trx.index[late.to_numpy()]:
+                findings.append(loc.finding(
+                    idx, "payment_after_termination",
+                    f"{loc.where(idx)}合同 {_fmt(cid.at[idx])} 已于 {end.at[idx]:%Y-%m-%d} 终止，"
+                    f"但 {day.at[idx]:%Y-%m-%d} 仍付款 {_num(float(trx.at[idx, 'amount']))} 万元；终止后不应再付款，"
+                    "请核对合同状态或付款用途",
+                    field="transaction_date", value=day.at[idx].date()))
+    for name in ("contract_milestones", "contract_payment_plan"):
+        df = tables.get(name)
+        if df is None or not len(df) or "contract_id" not in df.columns:
+            continue
+        loc = _Locator(df, name)
+        bad = df["contract_id"].notna() & ~df["contract_id"].astype("str").isin(known.index)
+        for idx in df.index[bad.to_numpy()]:
+            findings.append(loc.finding(
+                idx, "ledger_row_unknown_contract",
+                f"{loc.where(idx)}「合同编号」{_fmt(df.at[idx, 'contract_id'])}不在合同台账中，请先报送该合同",
+                field="contract_id", value=df.at[idx, "contract_id"]))
+    con = tables.get("contracts")
+    if con is not None and len(con) and {"status", "terminated_date"} <= set(con.columns):
+        loc = _Locator(con, "contracts")
+        miss = (con["status"].astype("str") == "终止") & con["terminated_date"].isna()
+        for idx in con.index[miss.to_numpy()]:
+            findings.append(loc.finding(
+                idx, "terminated_date_missing",
+                f"{loc.where(idx)}合同 {_fmt(con.at[idx, 'contract_id'])} 状态为终止但未填终止日期，无法核对终止后付款",
+                field="terminated_date"))
+    fnd = tables.get("inspection_findings")
+    if fnd is not None and len(fnd) and {"found_date", "deadline"} <= set(fnd.columns):
+        loc = _Locator(fnd, "inspection_findings")
+        found, deadline = pd.to_datetime(fnd["found_date"]), pd.to_datetime(fnd["deadline"])
+        early = (deadline < found).fillna(False)
+        for idx in fnd.index[early.to_numpy()]:
+            findings.append(loc.finding(
+                idx, "deadline_before_found",
+                f"{loc.where(idx)}问题 {_fmt(fnd.at[idx, 'finding_id'])} 的整改期限 {deadline.at[idx]:%Y-%m-%d} "
+                f"早于发现日期 {found.at[idx]:%Y-%m-%d}，请核对日期",
+                field="deadline", value=deadline.at[idx].date()))
+        if {"status", "closure_evidence"} <= set(fnd.columns):
+            ev = fnd["closure_evidence"]
+            nothing = (fnd["status"].astype("str") == "已销号") & (ev.isna() | (ev.astype("str").str.strip() == ""))
+            for idx in fnd.index[nothing.to_numpy()]:
+                findings.append(loc.finding(
+                    idx, "closure_evidence_missing",
+                    f"{loc.where(idx)}问题 {_fmt(fnd.at[idx, 'finding_id'])} 已销号但未写销号佐证",
+                    field="closure_evidence"))
+    return findings
+
+
+# ---------------------------------------------------------------------------
 # everything
 
 
@@ -904,4 +1003,5 @@ def validate_tables(
         findings += check_unit_jumps(df, name, history=hist)
         findings += check_optional_items(df, name)
     findings += check_cross_table(tables, roster=roster)
+    findings += check_ledgers(tables, history=history)  # issue 17
     return findings

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from guozi_analysis.analyses.contracts import SUMMARY_ITEMS
 from guozi_analysis.analyses.forecast import project_next_year, stored_projection
 from guozi_analysis.base import config
 from guozi_analysis.base.entities import EnterpriseTree
@@ -51,6 +52,7 @@ SOURCE_TABLES_ZH = {
     "narrative_targets": "目标跟踪表（目标、上年基准与进展）",
     "narrative_outlook": "全年预测表",
     "assessment_ranking": "经营业绩考核结果",
+    "contract_summary": "合同与督查台账汇总表",
 }
 
 #: Equity-investment sectors that count as strategic emerging industries in the text.
@@ -873,6 +875,7 @@ def section_risk(ctx) -> Section:
     else:
         text += "全区国企未发生为非关联企业担保和超股比担保。"
     paras.append(text)
+    paras.append(huiju_text(ctx, n))  # issue 17: 国资慧聚, written from the ledgers
     title = "（三）防风险、优结构，国资监管取得新成效"
     return Section(title, _join(title, paras), tuple(w.facts))
 
@@ -916,6 +919,36 @@ def section_problems(ctx) -> Section:
     if not paras:
         paras = ["本期数据未显示目标完成、投资进度或风险方面需要单列的问题。"]
     return Section(title, _join(title, paras), tuple(w.facts))
+
+
+def huiju_text(ctx, n) -> str:
+    """The 国资慧聚 paragraph: what the system covers, from ``contract_summary`` (contracts tracked, amount,
+    transactions tied to contracts, warnings raised, inspection findings raised and closed). ``n`` prints
+    and records a fact (``_Writer.n``)."""
+
+    def f(item: str, unit: str) -> Fact:
+        return Fact(source_value(ctx, f"contract_summary:{DISTRICT_ID}:{item}"), unit,
+                    f"contract_summary:{DISTRICT_ID}:{item}", label=dict(SUMMARY_ITEMS)[item])
+
+    text = "**四是建设“国资慧聚”监管平台。**"
+    contracts = f("contracts", "份")
+    if _missing(contracts):
+        text += "本期未报送合同台账，合同全轨迹管理尚未覆盖。"
+    else:
+        text += (f"推进交易数据贯通和合同全轨迹管理，已跟踪{n(f('enterprises', '家'))}家企业的合同{n(contracts)}份、"
+                 f"金额{n(f('contract_amount', '亿元'))}亿元")
+        trx = f("transactions", "笔")
+        if not _missing(trx):
+            text += f"，收付款流水{n(trx)}笔、{n(f('transaction_amount', '亿元'))}亿元，其中{n(f('linked_share', '%'))}%与合同对应"
+        text += f"；按合同与督查预警规则提示风险{n(f('warnings', '条'))}条。"
+    findings = f("findings", "项")
+    if _missing(findings):
+        text += "本期未报送督查问题台账。"
+    else:
+        text += (f"建立国资前哨督查机制，督查、审计、巡察等发现问题{n(findings)}项，已整改或销号"
+                 f"{n(f('findings_closed', '项'))}项，逾期未整改{n(f('findings_overdue', '项'))}项，实行发现、核查、"
+                 "处置闭环管理。")
+    return text
 
 
 def review_sections(ctx) -> list[Section]:

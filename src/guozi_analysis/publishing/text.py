@@ -16,7 +16,7 @@ WAN_PER_YI = 10_000
 
 
 #: Units printed as whole numbers (with thousands separators).
-COUNT_UNITS = ("个", "家", "支", "人", "处", "笔", "项")
+COUNT_UNITS = ("个", "家", "支", "人", "处", "笔", "项", "份", "条")
 
 
 #: Units printed as whole numbers without separators (calendar numbers).

@@ -35,6 +35,7 @@ from guozi_analysis.analyses.assessment import (
     _scheme_frame,
     _short,
 )
+from guozi_analysis.analyses.risk.engine import format_value
 from guozi_analysis.base import config
 from guozi_analysis.base import periods as _periods
 from guozi_analysis.indicators.catalogue import Catalogue, load_catalogue
@@ -44,7 +45,7 @@ from guozi_analysis.intake.validate import findings_frame
 from guozi_analysis.publishing.text import date_zh
 
 __all__ = ["HEADERS", "COMPOSITE_ID", "publication_frame", "write_ranking_workbook", "write_ranking_csv",
-]
+           "CONTRACT_SHEET_HEADERS", "write_contract_sheet"]
 
 COMPOSITE_ID = "composite"
 COMPOSITE_NAME = "本表综合得分"
@@ -548,3 +549,52 @@ def write_indicator_outputs(tables: Mapping[str, pd.DataFrame], *, period: str, 
             if any(s.table == table.id for s in catalogue.enabled()):
                 _wide_sheet(frame, catalogue, table.id).to_excel(writer, sheet_name=table.name_zh[:31], index=False)
     return [csv_path, xlsx_path]
+
+
+# --------------------------------------------------------------------------------------------
+# 合同与督查预警 (issue 17): one sheet the monthly 通报 workbook carries
+# --------------------------------------------------------------------------------------------
+#: Columns of the contract-warning sheet (field → Chinese header), in order.
+CONTRACT_SHEET_HEADERS = {"entity_name": "企业名称", "family": "类别", "rule_name": "预警规则", "value": "数值",
+                          "threshold": "阈值", "severity": "预警等级", "light": "信号灯",
+                          "message": "说明（数值、阈值、规则与依据）"}
+
+
+def write_contract_sheet(wb, warnings: pd.DataFrame, *, period: str, sheet_name: str = "合同与督查预警"):
+    """Add the contract and inspection warnings of ``period`` as one printable sheet of ``wb`` (an openpyxl
+    Workbook); returns the worksheet. ``warnings`` is :func:`guozi_analysis.analyses.contracts.contract_warnings`
+    (or the shared step's ``contract_warnings``). Title row, as-of line, Chinese headers, values formatted with
+    their units, 信号灯 cells shaded; no ids; an empty period says so in one row.
+    """
+    from openpyxl.styles import Alignment, Font, PatternFill  # deferred: heavy dependency, loaded on first use
+
+    ws = wb.create_sheet(title=sheet_name[:31])
+    ws["A1"] = f"合同与督查整改预警（{period}，数据截至{date_zh(_periods.as_of_date(period))}）"
+    ws["A1"].font = Font(bold=True, size=14)
+    ws["A2"] = f"共 {len(warnings)} 条；规则见 params/contract_rules.yaml，信号灯：红 = 重点监管，黄 = 预警，绿 = 关注。"
+    headers = list(CONTRACT_SHEET_HEADERS.values())
+    ws.append([])
+    ws.append(headers)
+    for cell in ws[4]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="D9D9D9")
+    fills = {"红": "F4B6B6", "黄": "FFE699", "绿": "C6EFCE"}
+    if not len(warnings):
+        ws.append(["本期无合同与督查预警"] + ["—"] * (len(headers) - 1))
+    for rec in warnings.itertuples(index=False):
+        row = [getattr(rec, k) for k in CONTRACT_SHEET_HEADERS]
+        row[3] = format_value(rec.value, rec.unit)
+        row[4] = format_value(rec.threshold, rec.unit)
+        ws.append(["—" if v is None or v == "" else v for v in row])
+        light = ws.cell(row=ws.max_row, column=7)
+        if light.value in fills:
+            light.fill = PatternFill("solid", fgColor=fills[light.value])
+    widths = [22, 10, 26, 12, 12, 10, 8, 90]
+    for k, w in enumerate(widths, start=1):
+        ws.column_dimensions[chr(64 + k)].width = w
+    for row in ws.iter_rows(min_row=5):
+        row[-1].alignment = Alignment(wrap_text=True, vertical="top")
+    ws.freeze_panes = "A5"
+    ws.print_title_rows = "4:4"
+    ws.page_setup.orientation = "landscape"
+    return ws

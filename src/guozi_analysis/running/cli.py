@@ -30,6 +30,7 @@ from guozi_analysis.publishing.render import QuartoError, RenderError, quarto_av
 from guozi_analysis.running.commands import (
     assessment_command,
     catalogue_command,
+    contracts_command,
     indicators_command,
     ingest_command,
     ranking_command,
@@ -315,6 +316,11 @@ def _cmd_targets(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_contracts(args: argparse.Namespace) -> int:
+    sys.stdout.write(contracts_command(args.period, args.data, english=args.english))
+    return 0
+
+
 def _cmd_risk(args: argparse.Namespace) -> int:
     sys.stdout.write(risk_command(args.period, args.data, english=args.english))
     return 0
@@ -489,6 +495,11 @@ def build_parser() -> ChineseArgumentParser:
     p.add_argument("--data", metavar="目录", help=_DATA_HELP)
 
     p = _add(sub, "risk", "债务风险预警：以 CSV 打印重点监管对象名单（与书中同一名单）", _cmd_risk)
+    p.add_argument("--period", required=True, metavar="期间", help="期间，如 2022-11")
+    p.add_argument("--data", metavar="目录", help=_DATA_HELP)
+    p.add_argument("--english", action="store_true", help=_ENGLISH_HELP)
+
+    p = _add(sub, "contracts", "合同全轨迹与督查整改：以 CSV 打印合同、资金流水与督查问题预警", _cmd_contracts)
     p.add_argument("--period", required=True, metavar="期间", help="期间，如 2022-11")
     p.add_argument("--data", metavar="目录", help=_DATA_HELP)
     p.add_argument("--english", action="store_true", help=_ENGLISH_HELP)

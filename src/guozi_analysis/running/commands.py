@@ -16,7 +16,8 @@ import pandas as pd
 
 from guozi_analysis.analyses import ranking as _ranking
 from guozi_analysis.analyses.assessment import assess, propose_targets
-from guozi_analysis.analyses.risk.engine import evaluate_rules
+from guozi_analysis.analyses.contracts import contract_warnings
+from guozi_analysis.analyses.risk.engine import evaluate_rules, format_value
 from guozi_analysis.analyses.risk.report import supervision_list
 from guozi_analysis.indicators.catalogue import catalogue_frame
 from guozi_analysis.indicators.formulas import compute_indicators
@@ -37,6 +38,10 @@ from guozi_analysis.publishing.workbooks import (
 RISK_HEADERS_ZH = {"entity_id": "企业编码", "entity_name": "企业名称", "level": "层级", "severity": "监管等级",
                    "rule_names": "触发规则", "messages": "说明（数值、阈值、规则与依据）"}
 RISK_LEVEL_ZH = {"district": "全区", "group": "集团", "enterprise": "子企业"}
+#: Chinese headers of the contract and inspection warnings printed by ``guozi contracts`` (issue 17).
+CONTRACT_HEADERS_ZH = {"entity_id": "企业编码", "entity_name": "企业名称", "case_id": "预警对象", "family": "类别",
+                       "rule_name": "预警规则", "value": "数值", "threshold": "阈值", "severity": "预警等级",
+                       "light": "信号灯", "message": "说明（数值、阈值、规则与依据）"}
 #: Chinese headers of the indicator catalogue printed by ``guozi catalogue``.
 CATALOGUE_HEADERS_ZH = {"id": "指标编号", "table_name_zh": "报表", "name_zh": "指标名称", "unit": "单位",
                         "direction": "方向", "basis": "口径", "aggregation": "汇总方式", "formula": "公式",
@@ -125,6 +130,21 @@ def risk_command(period: str, data_dir: Path | str | None = None, *, english: bo
         return csv_text(listed[["entity_id", "entity_name", "level", "severity", "rule_ids", "messages"]])
     out = listed[list(RISK_HEADERS_ZH)].assign(level=listed["level"].map(RISK_LEVEL_ZH).fillna(listed["level"]))
     return csv_text(out.rename(columns=RISK_HEADERS_ZH))
+
+
+def contracts_command(period: str, data_dir: Path | str | None = None, *, english: bool = False) -> str:
+    """``guozi contracts``: the contract and inspection warnings of ``period`` as CSV text (one row per case
+    and rule: the contract, transaction, milestone, finding or enterprise, with value, threshold, rule and
+    basis); the caller prints it."""
+    inbox = read_inbox(data_dir, period=period)
+    warnings = contract_warnings(inbox.tables, period=period)
+    if english:
+        return csv_text(warnings[["entity_id", "entity_name", "case_id", "rule_id", "family", "value", "threshold",
+                                  "unit", "severity", "light", "on_list", "message"]])
+    out = warnings[list(CONTRACT_HEADERS_ZH)].assign(
+        value=[format_value(v, u) for v, u in zip(warnings["value"], warnings["unit"])],
+        threshold=[format_value(v, u) for v, u in zip(warnings["threshold"], warnings["unit"])])
+    return csv_text(out.rename(columns=CONTRACT_HEADERS_ZH))
 
 
 def ranking_command(period: str, out_dir: Path | str, data_dir: Path | str | None = None) -> list[Path]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from guozi_analysis.analyses import assessment, forecast, ranking, risk
+from guozi_analysis.analyses import assessment, contracts, forecast, ranking, risk
 from guozi_analysis.base.entities import EnterpriseTree
 from guozi_analysis.base.periods import parse_period
 from guozi_analysis.indicators.formulas import compute_indicators
@@ -67,7 +67,7 @@ def shared_results(period: str, *, inbox: Inbox, workbook_dir: Path | None = Non
     results = {f"table_{name}": frame for name, frame in tables.items()} | quality
     results["indicators"] = compute_indicators(tables, period=period, roster=tables["roster"])
     results["indicator_history"] = indicator_history(tables, period=period)
-    for provider in (risk, ranking, forecast):
+    for provider in (risk, ranking, forecast, contracts):
         results.update(provider.shared_frames(tables, results["indicators"], period=period))
     # one projection, many readers: the assessment and the review quote the stored forecast
     results.update(assessment.shared_frames(tables, results["indicators"], period=period,

@@ -10,6 +10,7 @@ notebook views are in :mod:`guozi_analysis.publishing.views.risk`.
 from guozi_analysis.analyses.risk.engine import (
     FLAG_COLUMNS,
     LIST_COLUMNS,
+    evaluate_cases,
     evaluate_rules,
     format_value,
     key_supervision_list,
@@ -33,7 +34,7 @@ from guozi_analysis.analyses.risk.stress import apply_scenario, cash_shortfall, 
 __all__ = [
     "FAMILIES", "LIGHTS", "SEVERITIES", "FLAG_COLUMNS", "LIST_COLUMNS",
     "Rule", "RuleSet", "Threshold", "load_rules", "parse_rules", "format_value",
-    "evaluate_rules", "key_supervision_list", "list_changes", "traffic_lights", "maturity_profile",
+    "evaluate_rules", "evaluate_cases", "key_supervision_list", "list_changes", "traffic_lights", "maturity_profile",
     "load_scenarios", "apply_scenario", "cash_shortfall", "run_stress",
     "shared_frames",
 ]

@@ -27,6 +27,7 @@ __all__ = [
     "LIST_COLUMNS",
     "format_value",
     "evaluate_rules",
+    "evaluate_cases",
     "key_supervision_list",
     "list_changes",
     "traffic_lights",
@@ -49,8 +50,8 @@ def format_value(value: float, unit: str) -> str:
         return f"{value:.2f}%"
     if unit == "万元":
         return f"{value:,.2f} 万元"
-    if unit == "年":
-        return f"{value:.0f} 年"
+    if unit in ("年", "天", "项"):
+        return f"{value:.0f} {unit}"
     if unit:
         return f"{value:.2f} {unit}"
     return f"{value:.2f}"
@@ -134,6 +135,45 @@ def _evaluate_rule(rule: Rule, tables, scope: Scope, wide: pd.DataFrame, reasons
         "verified": rule.verified,
         "is_model": False,
     }, columns=FLAG_COLUMNS)
+
+
+def evaluate_cases(rule: Rule, cases: pd.DataFrame, *, entities: pd.DataFrame, period: str) -> pd.DataFrame:
+    """Evaluate one rule on case rows (a contract, a transaction, a finding …) instead of on entities.
+
+    ``cases`` has ``entity_id``, ``case_id``, ``value``, ``detail`` and optionally ``threshold`` (else the
+    rule's, by the entity's industry class and level); ``entities`` is indexed by entity id with
+    entity_name, level and industry_class. The comparison, the message (value, threshold, rule, basis) and
+    the traffic light are those of :func:`evaluate_rules`. Returns :data:`FLAG_COLUMNS` plus ``case_id``,
+    every case with ``triggered`` and ``status``.
+    """
+    cols = [*FLAG_COLUMNS, "case_id"]
+    if cases is None or not len(cases):
+        return pd.DataFrame(columns=cols)
+    ents = entities.reindex(cases["entity_id"].astype(str).to_numpy())
+    if "threshold" in cases.columns:
+        thresholds = cases["threshold"].to_numpy(dtype=float)
+    else:
+        thresholds = np.array([
+            rule.threshold.for_entity(industry_class=k if isinstance(k, str) else None, level=lv)
+            for k, lv in zip(ents["industry_class"], ents["level"])], dtype=float)
+    values = cases["value"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        fired = OPERATORS[rule.op](values, thresholds) & ~np.isnan(values) & ~np.isnan(thresholds)
+    details = cases["detail"].fillna("").astype(str).to_numpy() if "detail" in cases.columns else np.full(len(cases), "")
+    names = ents["entity_name"].fillna(cases["entity_id"].astype(str).set_axis(ents.index)).astype(str).to_numpy()
+    messages = [_message(rule, n, v, t, d) if f else "" for n, v, t, d, f in zip(names, values, thresholds, details,
+                                                                                  fired)]
+    out = pd.DataFrame({
+        "entity_id": cases["entity_id"].astype(str).to_numpy(), "entity_name": names,
+        "level": ents["level"].fillna("enterprise").astype(str).to_numpy(), "period": period,
+        "rule_id": rule.id, "rule_name": rule.name_zh, "family": rule.family, "value": values,
+        "threshold": thresholds, "severity": rule.severity, "on_list": rule.on_list, "message": messages,
+        "source": rule.source, "unit": rule.unit, "light": np.where(fired, LIGHTS[rule.severity], ""),
+        "triggered": fired, "status": np.where(fired, "触发", np.where(np.isnan(values), "无数据", "未触发")),
+        "superseded_by": "", "detail": details, "note": "", "verified": rule.verified, "is_model": False,
+        "case_id": cases["case_id"].astype(str).to_numpy(),
+    }, columns=cols)
+    return pd.concat([_typed(out), out[["case_id"]]], axis=1)
 
 
 def _apply_supersedes(frame: pd.DataFrame, ruleset: RuleSet) -> pd.DataFrame:

@@ -54,7 +54,7 @@ CHECK_NAMES = frozenset({
     "consecutive_losses",
 })
 LEVELS = ("district", "group", "enterprise")
-UNITS = ("%", "倍", "万元", "年")
+UNITS = ("%", "倍", "万元", "年", "天", "项")  # 天/项: the contract and inspection rules (issue 17)
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _PLACEHOLDER = re.compile(r"\$\{(\w+)\}")
 _ALLOWED_PLACEHOLDERS = {"value", "threshold", "detail"}
@@ -166,7 +166,7 @@ def _threshold(raw, rule_id: str, path: Path | None) -> Threshold:
     return Threshold(by=by, values=pairs, plus=plus, default=default)
 
 
-def _rule(raw, path: Path | None) -> Rule:
+def _rule(raw, path: Path | None, *, checks: frozenset = CHECK_NAMES, families: tuple = FAMILIES) -> Rule:
     if not isinstance(raw, dict):
         _fail("rules 中的每一项都应为映射", path)
     rid = raw.get("id")
@@ -175,8 +175,8 @@ def _rule(raw, path: Path | None) -> Rule:
     for key in ("name_zh", "family", "test", "op", "threshold", "severity", "on_list", "message", "source"):
         if key not in raw:
             _fail(f"规则 {rid} 缺少字段 {key}", path)
-    if raw["family"] not in FAMILIES:
-        _fail(f"规则 {rid} 的 family「{raw['family']}」不在 {'、'.join(FAMILIES)} 之中", path)
+    if raw["family"] not in families:
+        _fail(f"规则 {rid} 的 family「{raw['family']}」不在 {'、'.join(families)} 之中", path)
     if raw["op"] not in OPERATORS:
         _fail(f"规则 {rid} 的 op「{raw['op']}」应为 gt/ge/lt/le", path)
     if raw["severity"] not in SEVERITIES:
@@ -187,8 +187,8 @@ def _rule(raw, path: Path | None) -> Rule:
     if not isinstance(test, dict) or len(test) != 1 or next(iter(test)) not in ("indicator", "check"):
         _fail(f"规则 {rid} 的 test 应为 {{indicator: 指标编号}} 或 {{check: 检验名称}}", path)
     indicator, check = test.get("indicator"), test.get("check")
-    if check is not None and check not in CHECK_NAMES:
-        _fail(f"规则 {rid} 的具名检验「{check}」不存在，可用：{'、'.join(sorted(CHECK_NAMES))}", path)
+    if check is not None and check not in checks:
+        _fail(f"规则 {rid} 的具名检验「{check}」不存在，可用：{'、'.join(sorted(checks))}", path)
     if indicator is not None and (not isinstance(indicator, str) or not _ID.match(indicator)):
         _fail(f"规则 {rid} 的指标编号 {indicator!r} 不合法", path)
     message = raw["message"]
@@ -226,11 +226,17 @@ def _rule(raw, path: Path | None) -> Rule:
     )
 
 
-def parse_rules(data, *, path: Path | None = None) -> RuleSet:
-    """Validate a parsed rules mapping and return a :class:`RuleSet` (Chinese ``ValueError`` otherwise)."""
+def parse_rules(data, *, path: Path | None = None, checks: frozenset | None = None,
+                families: tuple | None = None) -> RuleSet:
+    """Validate a parsed rules mapping and return a :class:`RuleSet` (Chinese ``ValueError`` otherwise).
+
+    ``checks`` and ``families`` replace the debt-risk check names and families for a sibling rule
+    file (the contract and inspection rules of issue 17 use their own).
+    """
     if not isinstance(data, dict) or not isinstance(data.get("rules"), list) or not data["rules"]:
         _fail("顶层应为映射，且含非空的 rules 列表", path)
-    rules = tuple(_rule(raw, path) for raw in data["rules"])
+    rules = tuple(_rule(raw, path, checks=checks or CHECK_NAMES, families=families or FAMILIES)
+                  for raw in data["rules"])
     ids = [r.id for r in rules]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
