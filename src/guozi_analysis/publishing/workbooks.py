@@ -571,7 +571,7 @@ def write_contract_sheet(wb, warnings: pd.DataFrame, *, period: str, sheet_name:
     ws = wb.create_sheet(title=sheet_name[:31])
     ws["A1"] = f"合同与督查整改预警（{period}，数据截至{date_zh(_periods.as_of_date(period))}）"
     ws["A1"].font = Font(bold=True, size=14)
-    ws["A2"] = f"共 {len(warnings)} 条；规则见 params/contract_rules.yaml，信号灯：红 = 重点监管，黄 = 预警，绿 = 关注。"
+    ws["A2"] = f"共 {len(warnings)} 条；规则由本区在合同与督查预警参数中设定，信号灯：红 = 重点监管，黄 = 预警，绿 = 关注。"
     headers = list(CONTRACT_SHEET_HEADERS.values())
     ws.append([])
     ws.append(headers)

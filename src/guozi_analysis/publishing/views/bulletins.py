@@ -21,11 +21,12 @@ from guozi_analysis.base.periods import as_of_date, elapsed_share, months_elapse
 from guozi_analysis.indicators.catalogue import catalogue_frame
 from guozi_analysis.publishing.text import WAN_PER_YI, bulletin_title, change_word, date_zh, markdown
 from guozi_analysis.publishing.views.context import Context
+from guozi_analysis.publishing.workbooks import write_contract_sheet
 
 __all__ = [
     "settings", "title", "main_table", "group_table", "pace_table", "risk_change_table", "lead_paragraph",
     "points", "quarter_table", "drivers_table", "outlook_table", "half_month_headline", "leaders_table",
-    "movers_table", "lights_table", "missing_reports_table",
+    "movers_table", "lights_table", "missing_reports_table", "export_workbook",
 ]
 
 DISTRICT = "DISTRICT"
@@ -420,3 +421,32 @@ def missing_reports_table(ctx: Context) -> pd.DataFrame:
 def months_in(ctx: Context) -> int:
     """Months the year-to-date figures cover (February → 2: January is reported with February)."""
     return months_elapsed(ctx.period)
+
+
+def export_workbook(ctx: Context, *, output_dir: str | Path = "", kind: str = "monthly"):
+    """The publication's printable workbook: its tables, one sheet each, and the contract and inspection
+    warnings of the period (``合同与督查预警``), written to ``output_dir`` (published with the 通报)."""
+    from openpyxl import Workbook  # deferred: heavy dependency, loaded on first use
+    from openpyxl.styles import Font
+
+    if not output_dir:
+        return markdown("（未指定输出目录，本次不另存工作簿。）")
+    quarter = kind == "quarterly"
+    sheets = {"主要指标": main_table(ctx, quarter=quarter), "分集团": group_table(ctx), "投资进度": pace_table(ctx),
+              "风险变化": risk_change_table(ctx)}
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, frame in sheets.items():
+        ws = wb.create_sheet(title=name)
+        ws["A1"] = f"{title(ctx, kind=kind)}·{name}"
+        ws["A1"].font = Font(bold=True, size=13)
+        ws.append([])
+        ws.append([str(c) for c in frame.columns])
+        for row in frame.itertuples(index=False):
+            ws.append(["—" if _nan(v) else v for v in row])
+    write_contract_sheet(wb, _read(ctx, "contract_warnings"), period=ctx.period)
+    name = {"monthly": "月度通报", "quarterly": "季度分析"}.get(kind, "通报")
+    target = Path(output_dir) / f"{name}_{ctx.period}.xlsx"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(target)
+    return markdown(f"本期通报的表格与合同、督查预警另附工作簿“{target.name}”。")
