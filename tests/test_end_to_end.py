@@ -502,7 +502,7 @@ def test_each_publication_has_its_own_folder_and_leaves_the_review_alone(bulleti
     assert pipeline.default_publication("2022-10", "monthly") != pipeline.default_publication("2022-10", "review")
     import openpyxl
 
-    workbook = bulletins["monthly"]["pdf"].parents[2].parent / "monthly" / "2022-10" / "outputs" / "月度通报_2022-10.xlsx"
+    workbook = bulletins["monthly"]["pdf"].parents[4] / "monthly" / "2022-10" / "outputs" / "月度通报_2022-10.xlsx"
     sheets = openpyxl.load_workbook(workbook).sheetnames
     assert sheets == ["主要指标", "分集团", "投资进度", "风险变化", "合同与督查预警"]
 
