@@ -122,7 +122,10 @@ def trend_chart(ctx: Context, *, indicator_ids: list[str], title: str):
         else:
             ax.set_ylabel(label)
         ax.grid(alpha=0.3)
-        ax.legend(loc="best", fontsize=7, frameon=False)
+        if ax.get_lines():
+            ax.legend(loc="best", fontsize=7, frameon=False)
+        else:
+            ax.text(0.5, 0.5, "暂无数据", ha="center", va="center", transform=ax.transAxes, color="0.4")
     fig.suptitle(f"{ctx.entity_name}：{title}，{year}年与{year - 1}年逐月对比", fontsize=11)
     return finish_figure(fig)
 
