@@ -4,6 +4,7 @@ This is what `make report` does, run into temporary folders so the repository's
 own publication is untouched. Marked slow (it executes every notebook once).
 """
 
+import json
 import re
 import shutil
 import subprocess
@@ -43,8 +44,6 @@ def test_every_group_has_a_profile(published):
 
 
 def test_run_manifest_records_inputs_parameters_and_version(published):
-    import json
-
     manifest = json.loads((published["reports"] / "executed" / "manifest.json").read_text("utf-8"))
     assert manifest["package_version"]
     assert manifest["parameters"]["period"] == PERIOD
@@ -84,14 +83,45 @@ def test_html_is_self_contained_and_covered_by_the_font(published):
     html_dir = published["outputs"]["html"].parent
     pages = sorted(html_dir.glob("*.html"))
     assert (html_dir / "index.html").exists() and len(pages) >= 4
+    assert "@font-face" in (html_dir / "book.css").read_text("utf-8")  # the font subset, written once
     for page in pages:
         text = page.read_text("utf-8")
         assert not re.search(r"""(src|href)\s*=\s*["']?https?://""", text), page.name
         assert not re.search(r"url\(\s*['\"]?https?://", text), page.name
-        assert "@font-face" in text
+        assert '<link rel="stylesheet" href="book.css">' in text
         visible = re.sub(r"<[^>]+>", "", re.sub(r"<(script|style)[^>]*>.*?</\1>", "", text, flags=re.S))
         shown = {ch for ch in visible if ord(ch) > 0x7F and not ch.isspace()}  # every non-ASCII character
         assert not missing_glyphs("".join(shown)), page.name
+
+
+def _image_draws(reader: PdfReader) -> dict[int, int]:
+    """How many times each image of the PDF is drawn, by object number."""
+    draws: dict[int, int] = {}
+    for page in reader.pages:
+        xobjects = (page.get("/Resources") or {}).get("/XObject") or {}
+        names = {str(n): ref.idnum for n, ref in xobjects.items() if ref.get_object().get("/Subtype") == "/Image"}
+        contents = page.get("/Contents")
+        contents = contents.get_object() if contents is not None else []
+        data = b"\n".join(c.get_object().get_data() for c in (contents if isinstance(contents, list) else [contents]))
+        for name in re.findall(rb"(/[^\s/]+)\s+Do\b", data):
+            if name.decode("latin-1") in names:
+                key = names[name.decode("latin-1")]
+                draws[key] = draws.get(key, 0) + 1
+    return draws
+
+
+@pytest.mark.parametrize("edition", ["outputs", "public"])
+def test_no_image_appears_twice(published, edition):
+    """One figure per cell: a figure returned by a view is not shown again by the inline backend."""
+    draws = _image_draws(PdfReader(published[edition]["pdf"]))
+    assert draws and max(draws.values()) == 1, draws
+    for page in published[edition]["html"].parent.glob("*.html"):
+        images = re.findall(r'<img src="(data:[^"]+)"', page.read_text("utf-8"))
+        assert len(images) == len(set(images)), page.name
+    for executed in (published["reports"] / "executed").rglob("*.ipynb"):
+        for cell in json.loads(executed.read_text("utf-8"))["cells"]:
+            shown = [o for o in cell.get("outputs", []) if "image/png" in o.get("data", {})]
+            assert len(shown) <= 1, (executed.name, "".join(cell["source"])[:60])
 
 
 def test_everything_a_run_writes_is_ignored_by_git(published):
