@@ -24,7 +24,7 @@ from pypdf import PdfReader  # noqa: E402
 import guozi_analysis.publishing.render as render_pkg  # noqa: E402
 from guozi_analysis.base.fonts import use_cjk_font
 from guozi_analysis.publishing.render import RenderError, read_book_config, render, render_book
-from guozi_analysis.publishing.render.builtin import RAG_FILLS, _rag_colour
+from guozi_analysis.publishing.render.builtin import RAG_FILLS, _add_image_alts, _rag_colour
 
 RAG_RED, RAG_GREEN = RAG_FILLS["red"], RAG_FILLS["green"]
 
@@ -417,6 +417,7 @@ def test_html_figure_and_table_mentions_link_to_them(html_pages):
     assert '<a href="01_overview.html#fig-1-1" class="gz-xref">图1-1</a>' in preface
     assert '<a href="01_overview.html#tbl-1-1" class="gz-xref">表1-1</a>' in appendix
     assert "表9-9不存在" in appendix  # no such table: stays text
+    assert re.search(r"<figcaption[^>]*>图1-1　", overview) and re.search(r"<caption>表1-1　", overview)  # captions stay text
     pages = {name: _ids(text) for name, text in html_pages.items()}
     for name, text in html_pages.items():
         for href in re.findall(r'<a href="([^"]*#[^"]+)"', text):
@@ -456,6 +457,13 @@ def test_html_phone_layout_and_print_css(book, html_pages):
     printed = css.split("@media print", 1)[1]
     assert "#sidebar" in printed and "display: none" in printed and "color: #000" in printed
     assert "break-inside: avoid" in printed
+
+
+def test_typst_images_get_their_caption_as_alt_text():
+    body = '#figure(image("media/ch02/ab12.png"),\n  caption: [图1-1]\n)\n#box(image("media/ch02/cd34.png"))'
+    out = _add_image_alts(body, {"media/ch02/ab12.png": '各集团"资产负债率"'})
+    assert 'image("media/ch02/ab12.png", alt: "各集团\\"资产负债率\\"")' in out
+    assert '#box(image("media/ch02/cd34.png"))' in out  # no caption, no alt
 
 
 @pytest.mark.parametrize("word", ["红灯", "黄灯", "绿灯", "红", "黄", "绿", "关注", "预警", "重点监管", "预警（黄）",
