@@ -7,9 +7,13 @@ work the project needs, with the same inputs and the same look:
    for notebooks, ``-f markdown`` for ``.md``/``.qmd`` after the YAML front matter is removed);
 2. the AST is cleaned in Python like Quarto with ``echo: false``: code is dropped, stderr is
    dropped, each pandas HTML table output becomes a real table (one batched ``-f html`` call per
-   chapter) and its plain-text twin is dropped, images are kept;
-3. HTML: one self-contained page per chapter (images as data URIs, CSS and an offline search
-   inline, the CJK font embedded as a subset WOFF, no external host anywhere);
+   chapter) and its plain-text twin is dropped, images are kept (identical ones in a cell once);
+3. HTML, as a Quarto book shows it and fully offline: one page per chapter (images as data URIs)
+   with the book's contents on the left (a 目录 button on phones), 本页目录 on the right, a §
+   anchor on every heading, 图/表 mentions linked to their figure or table, a 下载 PDF link and
+   print CSS; the style with the CJK font subset (``book.css``), the contents (``book.js``) and
+   the search index (``search.js``) are written once beside the pages, no external host anywhere;
+   cells showing a light or a risk level (红灯, 关注, …) are coloured, in the PDF too;
 4. PDF: one Typst document from ``templates/book.typ`` compiled with Noto Sans CJK SC; every
    Typst warning is an error (a missing font only warns and prints tofu).
 
