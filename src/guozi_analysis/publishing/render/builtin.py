@@ -433,8 +433,16 @@ def _rag_colour(text: str) -> str | None:
     return RAG_CELLS[match.group(1)] if match else None
 
 
+#: Body cells with more characters than this get the class ``gz-long`` (a wider column in HTML).
+LONG_CELL = 40
+
+
 def _colour_light_cells(blocks: list) -> int:
-    """Give every table body cell that shows a light or a risk level the class ``rag-red|amber|green``."""
+    """Give every table body cell that shows a light or a risk level the class ``rag-red|amber|green``.
+
+    Cells of long text get the class ``gz-long`` too, so that HTML gives their column room instead of
+    squeezing it to a few characters a line.
+    """
     coloured = 0
     for table in _walk(blocks):
         if table["t"] != "Table":
@@ -442,10 +450,13 @@ def _colour_light_cells(blocks: list) -> int:
         rows = [row for body in table["c"][4] for row in body[2] + body[3]]
         for row in rows:
             for cell in row[1]:
-                colour = _rag_colour(_plain_text(cell[4]))
+                text = _plain_text(cell[4])
+                colour = _rag_colour(text)
                 if colour:
                     cell[0][1] = [c for c in cell[0][1] if not c.startswith("rag-")] + [f"rag-{colour}"]
                     coloured += 1
+                elif len(text) > LONG_CELL and "gz-long" not in cell[0][1]:
+                    cell[0][1].append("gz-long")
     return coloured
 
 
