@@ -30,8 +30,8 @@ $(STAMP): pyproject.toml
 
 env: $(STAMP) ## 创建 .venv，安装本项目并注册 Jupyter 内核 guozi-analysis
 
-report: $(STAMP) ## 运行全部分析并出版年度报告（HTML + PDF；期间默认 2022-11，可用 PERIOD=… 指定）
-	$(BIN)/guozi report --period $(PERIOD) --jobs $(JOBS)
+report: $(STAMP) ## 运行全部分析并出版年度工作总结（HTML + PDF；期间默认 2022-11，可用 PERIOD=… 指定）
+	$(BIN)/guozi report --period $(PERIOD) --review --jobs $(JOBS)
 
 run: $(STAMP) ## 只执行本期分析笔记本（papermill），不渲染
 	$(BIN)/guozi run --period $(PERIOD) --jobs $(JOBS)

@@ -4,6 +4,8 @@ This is what `make report` does, run into temporary folders so the repository's
 own publication is untouched. Marked slow (it executes every notebook once).
 """
 
+import hashlib
+import html
 import json
 import re
 import shutil
@@ -14,6 +16,7 @@ from pypdf import PdfReader
 
 from guozi_analysis.base import config
 from guozi_analysis.base.fonts import missing_glyphs
+from guozi_analysis.base.params import district_settings, load_yaml
 from guozi_analysis.publishing import book
 from guozi_analysis.publishing.render import render
 from guozi_analysis.running import runner as pipeline
@@ -111,8 +114,12 @@ def _image_draws(reader: PdfReader) -> dict[int, int]:
 
 
 @pytest.mark.parametrize("edition", ["outputs", "public"])
-def test_no_image_appears_twice(published, edition):
-    """One figure per cell: a figure returned by a view is not shown again by the inline backend."""
+def test_no_image_is_drawn_twice_nor_shown_twice_in_a_page_or_a_cell(published, edition):
+    """One figure per cell: a figure returned by a view is not shown again by the inline backend.
+
+    Counts the drawings of each PDF image (the same picture twice on one page is one image object
+    drawn twice), the images of each HTML page and the image outputs of each executed cell.
+    """
     draws = _image_draws(PdfReader(published[edition]["pdf"]))
     assert draws and max(draws.values()) == 1, draws
     for page in published[edition]["html"].parent.glob("*.html"):
@@ -138,19 +145,107 @@ def _pdf_text(path):
     return "".join(page.extract_text() or "" for page in PdfReader(path).pages)
 
 
-def test_public_edition_has_no_subsidiary_detail(published, demo_inbox):
+def _html_text(path):
+    """What a reader sees on an HTML page: no scripts, styles or tags."""
+    page = path.read_text("utf-8")
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S | re.I)
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def _edition_texts(outputs):
+    html_dir = outputs["html"].parent
+    return [_pdf_text(outputs["pdf"])] + [_html_text(p) for p in sorted(html_dir.glob("*.html"))]
+
+
+def _internal_titles(published):
+    """The first heading of every chapter the public edition leaves out."""
+    public = set(book.public_selection(*book.chapter_files(published["reports"] / "executed", published["reports"]),
+                                      settings=district_settings())[0])
+    titles = []
+    for path in sorted((published["reports"] / "executed").glob("[0-9][0-9]_*.ipynb")):
+        if f"executed/{path.name}" in public or path.stem in district_settings()["report"]["public_edition"]:
+            continue
+        first = json.loads(path.read_text("utf-8"))["cells"][0]
+        title = "".join(first["source"]).lstrip("# ").split("{")[0].strip()
+        titles.append(title)
+    return titles + ["企业画像"]
+
+
+def _flagged(published):
+    import pandas as pd
+
+    shared = published["summary"].run_dir / "processed"
+    return pd.read_parquet(shared / "risk_list.parquet")["entity_id"].astype(str).tolist()
+
+
+def test_public_edition_names_no_subsidiary_no_flagged_enterprise_and_no_missing_chapter(published, demo_inbox):
     roster = demo_inbox.tables["roster"]
-    subsidiaries = roster.loc[roster["level"] > 1]
     public_pdf = published["public"]["pdf"]
     assert public_pdf.name == "review-public.pdf"
-    html_dir = published["public"]["html"].parent
-    texts = [_pdf_text(public_pdf)] + [p.read_text("utf-8") for p in html_dir.glob("*.html")]
-    for text in texts:
-        for name in subsidiaries["name"]:
-            assert name not in text, f"公开版出现了子企业名称：{name}"
-        assert "企业画像" not in text
+    texts = _edition_texts(published["public"])
+    leaks = book.public_leaks(texts, roster=roster, flagged=_flagged(published),
+                              internal_titles=_internal_titles(published))
+    assert leaks == []
     internal = _pdf_text(published["outputs"]["pdf"])
+    subsidiaries = roster.loc[roster["level"] > 1]
     assert any(name in internal for name in subsidiaries["name"]), "内部版应包含子企业明细"
+
+
+def test_the_public_check_catches_a_short_name_or_code_put_into_a_public_chapter(published, demo_inbox):
+    roster = demo_inbox.tables["roster"]
+    clean = _edition_texts(published["public"])
+    sub = roster.loc[roster["level"] > 1].iloc[0]
+    for leaked in (str(sub["short_name"]), str(sub["enterprise_id"]), str(sub["name"])):
+        texts = clean[:1] + [clean[1] + f"\n附表：{leaked} 的营业收入\n"] + clean[2:]
+        leaks = book.public_leaks(texts, roster=roster, flagged=_flagged(published),
+                                  internal_titles=_internal_titles(published))
+        assert any(leaked in line for line in leaks), leaked
+    flagged_group = next(e for e in _flagged(published) if "-" not in e)
+    name = roster.loc[roster["enterprise_id"] == flagged_group, "short_name"].iloc[0]
+    assert book.public_leaks([f"{name}担保超标"], roster=roster, flagged=[flagged_group])
+    assert book.public_leaks(["详见债务风险预警与重点监管对象一章"], roster=roster,
+                             internal_titles=_internal_titles(published))
+
+
+@pytest.mark.parametrize("edition", ["outputs", "public"])
+def test_no_machine_text_in_the_rendered_review(published, edition):
+    found = {}
+    for k, text in enumerate(_edition_texts(published[edition])):
+        bad = book.machine_text(text)
+        if bad:
+            found[k] = sorted(set(bad))[:20]
+    assert found == {}
+
+
+def _appendix_page(pdf):
+    """The 1-based page number of the 附录 part page, from the PDF's bookmarks (the first appendix follows it)."""
+    reader = PdfReader(pdf)
+    for entry in reader.outline:
+        if not isinstance(entry, list) and entry.title.strip() == "附录":
+            return reader.get_destination_page_number(entry) + 1
+    return None
+
+
+def test_review_body_is_at_most_forty_pages(published):
+    limit = load_yaml("bulletins.yaml")["pages"]["review_body"]
+    page = _appendix_page(published["outputs"]["pdf"])
+    assert page is not None and page - 1 <= limit, page
+
+
+def _image_digests(pdf):
+    digests = []
+    for page in PdfReader(pdf).pages:
+        for image in page.images:
+            digests.append(hashlib.sha256(image.data).hexdigest())
+    return digests
+
+
+def test_no_image_appears_twice(published):
+    for edition in ("outputs", "public"):
+        digests = _image_digests(published[edition]["pdf"])
+        assert len(digests) == len(set(digests)), edition
+    digests = _image_digests(published["outputs"]["pdf"])
+    assert len(digests) >= 3  # the charts are there
 
 
 def _overflowing_text(pdf_path):
@@ -313,3 +408,60 @@ def test_dask_fan_out_gives_the_same_results(published, dask_cluster, tmp_path):
         a = published["reports"] / "executed" / "profiles" / f"profile_G0{k}.ipynb"
         b = tmp_path / "executed" / "profiles" / f"profile_G0{k}.ipynb"
         assert _cell_texts(a) == _cell_texts(b), a.name
+
+
+# ------------------------------------------------------------------------------------------------
+# the short publications: 月度通报, 季度分析, 半月晾晒通报 — each into its own folder
+# ------------------------------------------------------------------------------------------------
+BULLETINS = {"monthly": "2022-10", "quarterly": "2022-Q3", "half_month": "2022-11-H2"}
+
+
+@pytest.fixture(scope="module")
+def bulletins(published):
+    root = published["reports"].parent
+    review_pdf = published["outputs"]["pdf"]
+    before = hashlib.sha256(review_pdf.read_bytes()).hexdigest()
+    out = {}
+    for kind, label in BULLETINS.items():
+        folder = pipeline.PUBLICATIONS[kind]["folder"]
+        executed = published["reports"] / folder / label
+        summary = pipeline.run_period(label, jobs=2, runs_dir=root / "runs", publish_to=executed, publication=kind,
+                                      log=lambda m: None)
+        assert summary.ok, summary.table()
+        target = published["reports"] / "_build" / folder / label
+        book.write_bulletin_sources(kind, label=label, period=label, executed_dir=executed, output_dir=target)
+        out[kind] = render(executed, engine="builtin", output_dir=target).outputs
+    out["review_untouched"] = hashlib.sha256(review_pdf.read_bytes()).hexdigest() == before
+    return out
+
+
+def test_each_publication_has_its_own_folder_and_leaves_the_review_alone(bulletins):
+    assert bulletins["review_untouched"]
+    folders = {bulletins[kind]["pdf"].parent.parent for kind in BULLETINS}
+    assert len(folders) == 3
+    assert bulletins["quarterly"]["pdf"].name == "quarterly-2022-Q3.pdf"
+    assert pipeline.default_publication("2022-Q3", "quarterly").name == "2022-Q3"
+    assert pipeline.default_publication("2022-10", "monthly") != pipeline.default_publication("2022-10", "review")
+
+
+@pytest.mark.parametrize("kind", list(BULLETINS))
+def test_publication_fits_its_page_limit_and_shows_no_machine_text(bulletins, kind):
+    pdf = bulletins[kind]["pdf"]
+    limit = load_yaml("bulletins.yaml")["pages"][kind]
+    assert 1 <= len(PdfReader(pdf).pages) <= limit
+    texts = [_pdf_text(pdf)] + [_html_text(p) for p in bulletins[kind]["html"].parent.glob("*.html")]
+    assert [book.machine_text(t) for t in texts] == [[] for _ in texts]
+    digests = _image_digests(pdf)
+    assert len(digests) == len(set(digests))
+
+
+def test_monthly_bulletin_reads_like_the_municipal_format(bulletins):
+    text = re.sub(r"\s+", "", _pdf_text(bulletins["monthly"]["pdf"]))
+    assert "澜海区属国有企业2022年1—10月经济运行情况通报" in text
+    assert "据企业财务快报反映，1—10月澜海区属国有企业实现营业总收入" in text
+    for heading in ("主要指标", "分集团情况", "投资进度", "风险变化", "存在问题", "下步工作"):
+        assert heading in text, heading
+    quarterly = re.sub(r"\s+", "", _pdf_text(bulletins["quarterly"]["pdf"]))
+    assert "2022年三季度经济运行分析" in quarterly and "全年预计" in quarterly and "1—9月" in quarterly
+    half = re.sub(r"\s+", "", _pdf_text(bulletins["half_month"]["pdf"]))
+    assert "11月下半月" in half and "序时进度灯号" in half and "未报送" in half

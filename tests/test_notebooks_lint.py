@@ -7,7 +7,7 @@ import pytest
 
 from guozi_analysis.base import config
 
-NOTEBOOKS = sorted(config.NOTEBOOKS_DIR.glob("*.ipynb"))
+NOTEBOOKS = sorted(config.NOTEBOOKS_DIR.rglob("*.ipynb"))  # bulletins/ included
 
 
 def test_there_are_notebooks():

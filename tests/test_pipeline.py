@@ -115,13 +115,31 @@ def test_bad_period_fails_before_any_work(workspace):
     assert not workspace["runs_dir"].exists()
 
 
-def test_half_month_run_executes_only_the_ranking_publication(tmp_path, workspace):
+def test_half_month_run_executes_only_the_ranking_workbook_and_its_bulletin(tmp_path, workspace):
     _notebook(workspace["notebooks_dir"] / "60_half_month_ranking.ipynb", "print(period)")
     jobs = pipeline.plan_jobs("2022-11-H2", ["G01"], run_dir=tmp_path / "r", processed_dir=tmp_path / "p",
                               notebooks_dir=workspace["notebooks_dir"])
-    assert [j.label for j in jobs] == ["60_half_month_ranking.ipynb"]
+    assert [j.label for j in jobs] == ["60_half_month_ranking.ipynb", "half_month.ipynb"]
     assert jobs[0].parameters["output_dir"] == str(tmp_path / "r" / "executed" / "outputs")
     assert pipeline.default_publication("2022-11-H2").parts[-2:] == ("half-month", "2022-11-H2")
+
+
+@pytest.mark.parametrize("label, review, kind, notebooks, folder", [
+    ("2022-10", False, "monthly", ["monthly.ipynb"], ("monthly", "2022-10")),
+    ("2022-Q3", False, "quarterly", ["quarterly.ipynb"], ("quarterly", "2022-Q3")),
+    ("2022-11", True, "review", None, ("reports", "executed")),
+])
+def test_each_publication_runs_its_own_notebooks_into_its_own_folder(tmp_path, workspace, label, review, kind,
+                                                                     notebooks, folder):
+    assert pipeline.publication_kind(label, review=review) == kind
+    jobs = pipeline.plan_jobs(label, ["G01"], run_dir=tmp_path / "r", processed_dir=tmp_path / "p",
+                              notebooks_dir=workspace["notebooks_dir"], publication=kind)
+    if notebooks is not None:
+        assert [j.label for j in jobs] == notebooks
+        assert {j.parameters["period"] for j in jobs} == {"2022-09" if kind == "quarterly" else label}
+    else:
+        assert "profile_G01" in [j.label for j in jobs]
+    assert pipeline.default_publication(label, kind).parts[-2:] == folder
 
 
 def test_unknown_entity_stops_before_any_notebook(workspace, monkeypatch):

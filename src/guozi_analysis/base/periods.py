@@ -1,4 +1,5 @@
-"""Reporting periods: monthly ``"YYYY-MM"`` and half-monthly ``"YYYY-MM-H1"`` / ``"YYYY-MM-H2"``.
+"""Reporting periods: monthly ``"YYYY-MM"``, half-monthly ``"YYYY-MM-H1"`` / ``"YYYY-MM-H2"``, and
+quarters ``"YYYY-Q1"``…``"YYYY-Q4"`` (read as the quarter's last month).
 
 The model
 ---------
@@ -26,6 +27,8 @@ from datetime import date, datetime
 import pandas as pd
 
 _PATTERN = re.compile(r"^(\d{4})-(\d{2})(?:-H([12]))?$")
+#: A quarter, ``"YYYY-Qn"``: read as the quarter's last month (its data are the 快报 of that month).
+_QUARTER = re.compile(r"^(\d{4})-[Qq]([1-4])$")
 
 __all__ = [
     "Period",
@@ -40,6 +43,7 @@ __all__ = [
     "closed_month",
     "months_elapsed",
     "is_half_monthly",
+    "quarter_of",
 ]
 
 
@@ -80,10 +84,13 @@ def parse_period(value: str | Period) -> Period:
     if isinstance(value, Period):
         return value
     text = str(value).strip() if value is not None else ""
+    quarter = _QUARTER.match(text)
+    if quarter:
+        return Period(int(quarter.group(1)), 3 * int(quarter.group(2)))
     match = _PATTERN.match(text)
     if not match:
         raise ValueError(
-            f"期间格式错误：{value!r}，应为 YYYY-MM（月度）或 YYYY-MM-H1/YYYY-MM-H2（半月）"
+            f"期间格式错误：{value!r}，应为 YYYY-MM（月度）、YYYY-MM-H1/YYYY-MM-H2（半月）或 YYYY-Q1…Q4（季度）"
         )
     year, month = int(match.group(1)), int(match.group(2))
     if not 1 <= month <= 12:
@@ -92,6 +99,18 @@ def parse_period(value: str | Period) -> Period:
         raise ValueError(f"期间格式错误：{value!r}，年份不合理")
     half = int(match.group(3)) if match.group(3) else None
     return Period(year, month, half)
+
+
+def quarter_of(value: str | Period) -> int | None:
+    """The quarter (1–4) when ``value`` is written as a quarter (``"2022-Q3"``), else ``None``.
+
+    ``parse_period("2022-Q3")`` is the quarter's last month (``2022-09``): everything that takes a
+    period takes a quarter; only the publication asks whether the reader wrote one.
+    """
+    if isinstance(value, Period):
+        return None
+    match = _QUARTER.match(str(value).strip()) if value is not None else None
+    return int(match.group(2)) if match else None
 
 
 def validate_period(value: str | Period) -> str:

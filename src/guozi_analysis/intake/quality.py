@@ -8,6 +8,7 @@ period's closed month (January excepted: it is reported with February).
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from guozi_analysis.base.periods import closed_month
@@ -125,7 +126,8 @@ def _md_table(df: pd.DataFrame) -> list[str]:
     cols = list(df.columns)
     out = ["| " + " | ".join(cols) + " |", "| " + " | ".join("---" for _ in cols) + " |"]
     for rec in df.itertuples(index=False):
-        cells = ["" if (v is None or (not isinstance(v, str) and pd.isna(v))) else str(v).replace("|", "\\|")
+        cells = ["—" if (v is None or (not isinstance(v, str) and pd.isna(v))) else
+                 ("是" if v else "否") if isinstance(v, (bool, np.bool_)) else str(v).replace("|", "\\|")
                  for v in rec]
         out.append("| " + " | ".join(cells) + " |")
     return out
@@ -152,8 +154,8 @@ def quality_markdown(report_or_findings, *, period: str, roster: pd.DataFrame | 
         financials = fin_units[["enterprise_id", "period"]] if len(fin_units) else None
     missing = missing_submissions(period, roster=roster, financials=financials)
     lines += ["", "## 未报送财务快报的企业", ""]
-    lines += _md_table(missing.rename(columns={"enterprise_id": "企业编码", "name": "企业名称",
-                                                "period": "期间", "table": "报表"}))
+    lines += _md_table(missing.drop(columns=["enterprise_id"], errors="ignore").rename(
+        columns={"name": "企业名称", "period": "期间", "table": "报表"}))
     lines += ["", "## 主要问题", ""]
     fdf = findings_frame(sorted(findings, key=lambda f: f.severity != ERROR)[:max_findings], chinese=True)
     keep = [FINDING_LABELS_ZH[c] for c in ("severity", "file", "sheet", "row", "column", "rule_name", "message")]

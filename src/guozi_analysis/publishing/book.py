@@ -9,17 +9,22 @@ nothing). The same file drives ``quarto render`` and the built-in renderer.
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 from pathlib import Path
+from typing import Iterable
 
+import pandas as pd
 import yaml
 
 from guozi_analysis.base import config
+from guozi_analysis.base.entities import EnterpriseTree
 from guozi_analysis.base.fonts import cjk_font_path
 from guozi_analysis.base.params import district_settings, read_yaml
-from guozi_analysis.base.periods import as_of_date
+from guozi_analysis.base.periods import as_of_date, quarter_of, validate_period
 from guozi_analysis.indicators.catalogue import catalogue_frame
-from guozi_analysis.publishing.text import data_version, date_zh
+from guozi_analysis.publishing.text import bulletin_title, data_version, date_zh
 
 HEADER = (
     "# 由 guozi 生成（guozi_analysis.book.write_book_sources），请勿手工修改；两个版本（内部版、公开版）\n"
@@ -83,14 +88,29 @@ def edition_config(edition: str, *, chapters: list[str], appendices: list[str], 
     return cfg
 
 
+#: Notebooks numbered below this form the review's body (一、2022年工作完成情况; 二、2023年工作思路).
+BODY_BELOW = "10"
+#: The data-quality appendix and the sources appendix (numbers 85 and 95) close the appendices.
+QUALITY_NOTEBOOK, SOURCES_FROM = "85", "90"
+
+
 def chapter_files(executed_dir: Path, reports_dir: Path) -> tuple[list[str], list[str]]:
-    """Chapters (index + district notebooks) and appendices (profiles + dictionary) as relative paths."""
-    rel = executed_dir.relative_to(reports_dir)
+    """The review's body and appendices as paths relative to ``reports_dir``.
+
+    Body: the front page and the notebooks numbered 00–09. Appendices, in order: the statistical
+    and analytical chapters (10–84), the group profiles, the indicator dictionary, data quality (85),
+    the methods, and the sources of every number in the body (95).
+    """
+    rel = executed_dir.relative_to(reports_dir).as_posix()
     district = sorted(p.name for p in executed_dir.glob("[0-9][0-9]_*.ipynb"))
     profiles = sorted(p.name for p in (executed_dir / "profiles").glob("profile_*.ipynb"))
-    chapters = ["index.md"] + [f"{rel.as_posix()}/{name}" for name in district]
-    appendices = [f"{rel.as_posix()}/profiles/{name}" for name in profiles] + ["dictionary.md", "methods.md"]
-    return chapters, appendices
+    body = [f"{rel}/{name}" for name in district if name[:2] < BODY_BELOW]
+    analyses = [f"{rel}/{name}" for name in district if BODY_BELOW <= name[:2] < QUALITY_NOTEBOOK]
+    quality = [f"{rel}/{name}" for name in district if QUALITY_NOTEBOOK <= name[:2] < SOURCES_FROM]
+    closing = [f"{rel}/{name}" for name in district if name[:2] >= SOURCES_FROM]
+    appendices = [*analyses, *(f"{rel}/profiles/{name}" for name in profiles), "dictionary.md", *quality,
+                  "methods.md", *closing]
+    return ["index.md", *body], appendices
 
 
 def public_selection(chapters: list[str], appendices: list[str], *, settings: dict) -> tuple[list[str], list[str]]:
@@ -163,15 +183,15 @@ def methods_page(*, params_dir: Path | None = None) -> str:
     body = [("#" + line) if line.startswith("#") else line for line in forecast[1:]]  # one level down
     risk = read_yaml((params_dir or config.PARAMS_DIR) / "risk_rules.yaml", what="风险规则文件")
     lines = ["# 方法说明", "", "## 年末预测", *body, "", "## 风险预警规则", "",
-             "规则与阈值全部来自 `params/risk_rules.yaml`，修改该文件即可调整名单，无需改代码。", "",
+             "规则与阈值由本区在风险规则参数文件中设定，调整名单只需修改该文件。", "",
              "| 规则 | 类别 | 严重程度 | 列入重点监管 | 依据 |", "|---|---|---|---|---|"]
     for rule in risk.get("rules", []):
         lines.append(f"| {rule.get('name_zh', rule.get('id'))} | {rule.get('family', '')} | "
                      f"{rule.get('severity', '')} | {'是' if rule.get('on_list') else '否'} | "
                      f"{str(rule.get('source', '')).replace('|', '／')} |")
     lines += ["", "## 经营业绩考核", "",
-              "考核方案（指标、按功能分类的权重、目标完成计分或功效系数法、加减分、等级线）逐年存放在 "
-              "`params/assessment/<年度>.yaml`，行业、规模标准值在 `params/assessment/standards.csv`（示范区所列为示范数值，非国资委公布的标准值）；12月快报前的考核为预评估。"
+              "考核方案（指标、按功能分类的权重、目标完成计分或功效系数法、加减分、等级线）逐年存放在考核方案参数文件中，"
+              "行业、规模标准值另表存放（示范区所列为示范数值，非国资委公布的标准值）；12月快报前的考核为预评估。"
               "功效系数法：本档基础分 = 权数 × 本档标准系数；调整分 = 功效系数 × (上档基础分 − 本档基础分)，"
               "功效系数 = (实际值 − 本档标准值) ÷ (上档标准值 − 本档标准值)；达到优秀值得满分，低于较差值得 0 分。", ""]
     return "\n".join(lines)
@@ -183,10 +203,10 @@ def dictionary_page(catalogue) -> str:
     lines = ["# 指标词典", "",
              f"本书使用的“六张报表”共 {len(catalogue)} 项指标，定义如下（来源见各项）。", ""]
     for table, rows in catalogue.groupby("table_name_zh", sort=False):
-        lines += [f"## {table}", "", "| 编号 | 指标 | 公式 | 单位 | 方向 | 来源 |", "|---|---|---|---|---|---|"]
+        lines += [f"## {table}", "", "| 指标 | 公式 | 单位 | 方向 | 来源 |", "|---|---|---|---|---|"]
         for row in rows.itertuples():
             formula = str(getattr(row, "formula", "")).replace("|", "\\|")
-            lines.append(f"| {row.id} | {row.name_zh} | {formula} | {row.unit} | "
+            lines.append(f"| {row.name_zh} | {formula} | {row.unit} | "
                          f"{direction_zh.get(row.direction, row.direction)} | {row.source} |")
         lines.append("")
     return "\n".join(lines)
@@ -214,10 +234,93 @@ def index_page(*, period: str, settings: dict, executed_dir: Path) -> str:
         f"| 地区 | {district['name']} |",
         f"| 出版期间 | {period} |",
         f"| 数据截至 | {date_zh(as_of_date(period))} |",
-        f"| 数据版本（输入文件哈希） | {version} |",
+        f"| 数据版本 | {version} |",
         f"| 软件版本 | guozi-analysis {manifest.get('package_version', '—')} |",
         "",
-        "各章为按期执行的分析笔记本；附录为各集团画像与指标词典。金额单位除注明外为亿元。",
+        "正文为年度工作总结与下一年度工作思路，附录见目录。金额单位除注明外为亿元。",
         "",
     ]
     return "\n".join(lines)
+
+
+#: The short publications' chapter (the executed notebook's file name) in their folder.
+BULLETIN_CHAPTERS = {"monthly": "monthly.ipynb", "quarterly": "quarterly.ipynb", "half_month": "half_month.ipynb"}
+
+
+def write_bulletin_sources(kind: str, *, label: str, period: str, executed_dir: Path, output_dir: Path,
+                           params_dir: Path | None = None) -> Path:
+    """``_quarto.yml`` of a short publication (月度通报, 季度分析, 半月晾晒通报) beside its executed notebook.
+
+    One chapter, no cover page and no table of contents in the PDF (``toc: false``); written to
+    ``output_dir`` (``reports/_build/<publication>/<label>``), so it never touches the review.
+    """
+    settings = district_settings(params_dir=params_dir)
+    district = settings["district"]
+    title = bulletin_title(kind, validate_period(period), district=district["name"], quarter=quarter_of(label))
+    cfg = {
+        "project": {"type": "book", "output-dir": os.path.relpath(output_dir, executed_dir)},
+        "lang": "zh",
+        "execute": {"enabled": False, "echo": False},
+        "book": {
+            "title": title,
+            "author": district["supervisor"],
+            "district": district["name"],
+            "date": as_of_date(period).isoformat(),
+            "output-file": f"{kind.replace('_', '-')}-{label}",
+            "chapters": [BULLETIN_CHAPTERS[kind]],
+            "search": False,
+        },
+        "format": {
+            "html": {"toc": True, "number-sections": False, "lang": "zh", "mainfont": "Noto Sans CJK SC"},
+            "typst": {"papersize": "a4", "mainfont": "Noto Sans CJK SC", "toc": False, "number-sections": False},
+        },
+    }
+    path = executed_dir / "_quarto.yml"
+    path.write_text(_dump(cfg), "utf-8")
+    return path
+
+
+def public_leaks(texts: Iterable[str], *, roster: pd.DataFrame, flagged: Iterable[str] = (),
+                 internal_titles: Iterable[str] = ()) -> list[str]:
+    """What a public edition must not say, found in ``texts`` (the rendered pages' text).
+
+    * every enterprise below the groups (level 2 and below): its full name, short name or code;
+    * every enterprise in ``flagged`` (codes under a guarantee or risk finding), at any level;
+    * the titles of chapters the public edition does not contain (``internal_titles``).
+
+    Returns one Chinese line per leak (empty when the edition is clean).
+    """
+    tree = EnterpriseTree.from_roster(roster)
+    flagged = set(map(str, flagged))
+    leaks: list[str] = []
+    text = "\n".join(texts)
+    for row in roster.itertuples():
+        code = str(row.enterprise_id).strip()
+        if tree.depth(code) < 2 and code not in flagged:
+            continue
+        why = "子企业" if tree.depth(code) >= 2 else "有风险或担保问题的企业"
+        for label, value in (("名称", row.name), ("简称", getattr(row, "short_name", None)), ("编码", code)):
+            value = "" if value is None or pd.isna(value) else str(value).strip()
+            if not value:
+                continue
+            pattern = re.escape(value) if label != "编码" else r"(?<![\w-])" + re.escape(value) + r"(?![\w-])"
+            if re.search(pattern, text):
+                leaks.append(f"公开版出现了{why}的{label}：{value}")
+    for title in internal_titles:
+        if title and title in text:
+            leaks.append(f"公开版提到了它不包含的章节：{title}")
+    return leaks
+
+
+#: Machine text a reader must never see in a publication: missing/boolean spellings, snake_case
+#: identifiers, parameter paths, placeholder wording and the wrong name of the prediction chart.
+_MACHINE = re.compile(
+    r"(?<![A-Za-z])(?:NaN|NaT|None|True|False|nan)(?![A-Za-z])"
+    r"|(?<![A-Za-z0-9_])[a-z][a-z0-9]*_[a-z0-9_]*[a-z0-9](?![A-Za-z0-9_])"
+    r"|params/|依据待核实|本项目缺省值|扇形图"
+)
+
+
+def machine_text(text: str) -> list[str]:
+    """Every piece of machine text in a publication's text (see ``_MACHINE``), in order."""
+    return _MACHINE.findall(text)

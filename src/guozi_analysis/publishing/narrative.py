@@ -34,7 +34,7 @@ from guozi_analysis.analyses.forecast import project_next_year, stored_projectio
 from guozi_analysis.base import config
 from guozi_analysis.base.entities import EnterpriseTree
 from guozi_analysis.base.params import load_yaml
-from guozi_analysis.base.periods import as_of_date, closed_month, parse_period
+from guozi_analysis.base.periods import as_of_date, closed_month, elapsed_share, parse_period
 from guozi_analysis.indicators.catalogue import catalogue_frame
 from guozi_analysis.indicators.formulas import safe_divide
 from guozi_analysis.indicators.panel import item_name, line_items
@@ -815,11 +815,9 @@ def section_risk(ctx) -> Section:
     n = w.n
     paras = []
     text = "**一是强化资金保障。**"
-    if L.has("aa_plus_new_rank"):
-        rank, total = L.item("aa_plus_new_rank", "家"), L.item("aa_plus_count", "家")
-        text += (f"本年{L.note('aa_plus_new_count')}获得AA+主体信用等级，成为全区第"
-                 f"{n(rank)}家AA+主体信用等级的国资公司")
-        text += "。" if rank.value == total.value else f"，目前全区AA+及以上主体共{n(total)}家。"
+    if L.has("aa_plus_new_rank"):  # counted, not named: the review is published (names are in the ratings table)
+        new, total = L.item("aa_plus_new_count", "家"), L.item("aa_plus_count", "家")
+        text += f"本年新增{n(new)}家国资公司获得AA+主体信用等级，全区AA+及以上主体达到{n(total)}家。"
     elif L.has("aa_plus_count"):
         text += f"全区AA+及以上主体信用等级企业共{n(L.item('aa_plus_count', '家'))}家，本年无新增。"
     if L.has("fair_credit_count"):
@@ -875,6 +873,47 @@ def section_risk(ctx) -> Section:
         text += "全区国企未发生为非关联企业担保和超股比担保。"
     paras.append(text)
     title = "（三）防风险、优结构，国资监管取得新成效"
+    return Section(title, _join(title, paras), tuple(w.facts))
+
+
+def _count_zh(count: int) -> str:
+    """A small count in words (六家), so that every figure in the text is a traced fact."""
+    return ("一二三四五六七八九十"[count - 1] + "家") if 1 <= count <= 10 else "多家"
+
+
+def section_problems(ctx) -> Section:
+    """存在的问题: drawn from the data — targets behind 序时进度, investment behind pace, the key-supervision list.
+
+    A group is behind when its target completion rate is below the share of the year elapsed
+    (序时进度); every number printed is a fact of the indicator table or the review's items.
+    """
+    L, w = _Lookup(ctx), _Writer()
+    n = w.n
+    share = elapsed_share(as_of_date(ctx.period)) * 100
+    groups = list(ctx.tree.groups)
+    paras = []
+    for indicator, label in (("revenue_target_completion", "营业收入"), ("profit_target_completion", "利润总额")):
+        behind = []
+        for g in groups:
+            fact = L.ind(indicator, "%", entity=g)
+            if not _missing(fact) and fact.value < share:
+                behind.append((g, fact))
+        if behind:  # counted, not named: the review is also published (names are in the statistical appendix)
+            paras.append(f"**{label}目标完成进度偏慢。**截至{_as_of_text(ctx)}，{_count_zh(len(behind))}集团{label}"
+                         f"目标完成率低于序时进度，需加快进度确保完成全年目标。")
+    gap = L.ind("investment_pace_gap", "百分点")
+    if not _missing(gap) and gap.value < 0:
+        rate = L.ind("investment_completion_rate", "%")
+        paras.append(f"**投资进度滞后。**全区本年完成投资占年度计划的{n(rate)}%，慢于序时进度"
+                     f"{n(gap.magnitude())}个百分点。")
+    if L.has("key_supervision_count"):
+        total = L.item("key_supervision_count", "家")
+        if total.value > 0:
+            paras.append(f"**部分企业风险仍需关注。**{n(total)}家企业列入重点监管对象，"
+                         f"全区国企资产负债率{n(L.ind('debt_to_asset_ratio', '%'))}%，须逐户跟踪化解。")
+    title = "（四）存在的问题"
+    if not paras:
+        paras = ["本期数据未显示目标完成、投资进度或风险方面需要单列的问题。"]
     return Section(title, _join(title, paras), tuple(w.facts))
 
 
@@ -1062,41 +1101,55 @@ def _join(title: str, paragraphs: list[str]) -> str:
 _DATE_SPANS = re.compile(r"(?:\d{4}年)?\d{1,2}月\d{1,2}日")
 
 
-def linked_markdown(section: Section, anchor: str) -> str:
-    """The section's Markdown with each printed number (in order) linked to ``#anchor``, its sources table.
+def _link_facts(section: Section, key: str) -> tuple[str, list[int]]:
+    """The section's Markdown with each printed number linked to its row in the sources appendix.
 
-    Numbers inside dates are never taken for facts; a fact whose text cannot be found stays plain.
+    Fact ``k`` (1-based) becomes ``[[text](#src-<key>-<k>)]{#ref-<key>-<k>}``: a link to its row
+    and an anchor the row links back to. Numbers inside dates are never taken for facts; a fact
+    whose text cannot be found stays plain (and its row has no back link). Returns the Markdown and
+    the numbers of the facts that were linked.
     """
     md = section.markdown
     dates = [m.span() for m in _DATE_SPANS.finditer(md)]
-    out, pos = [], 0
-    for fact in section.facts:
+    out, pos, linked = [], 0, []
+    for k, fact in enumerate(section.facts, start=1):
         text = fact.text()
         pattern = re.compile(r"(?<![\d.,])" + re.escape(text) + r"(?![\d]|[.,]\d)")
         for match in pattern.finditer(md, pos):
             if not any(a <= match.start() < b for a, b in dates):
-                out += [md[pos:match.start()], f"[{text}](#{anchor})"]
+                out += [md[pos:match.start()], f"[[{text}](#src-{key}-{k})]{{#ref-{key}-{k}}}"]
                 pos = match.end()
+                linked.append(k)
                 break
     out.append(md[pos:])
-    return "".join(out)
+    return "".join(out), linked
 
 
-def show(section: Section, *, anchor: str | None = None):
+def linked_markdown(section: Section, key: str) -> str:
+    """The section's Markdown with each number linked to its own row of the sources appendix (see
+    :func:`_link_facts`)."""
+    return _link_facts(section, key)[0]
+
+
+def show(section: Section, *, key: str | None = None):
     """Display a section's Markdown in a notebook (and in the rendered book).
 
-    With ``anchor``, every number links to the section's sources table (marked with that id).
+    With ``key``, every number links to its row in the sources appendix (:func:`sources_appendix`).
     """
 
-    return markdown(linked_markdown(section, anchor) if anchor else section.markdown)
+    return markdown(linked_markdown(section, key) if key else section.markdown)
 
 
-def sources_table(section: Section) -> pd.DataFrame:
-    """The numbers a section printed, in order, with where each comes from (the "cite" table)."""
+def sources_table(section: Section, *, names: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """The numbers a section printed, in order, with where each comes from (the "cite" table).
+
+    ``names`` maps enterprise codes to the names printed in the 对象 column (codes are never printed).
+    """
 
     meta = catalogue_frame().set_index("id")["name_zh"]
+    names = names or {}
     rows = []
-    for k, fact in enumerate(section.facts, start=1):
+    for fact in section.facts:
         table, entity, item = fact.parts
         if table == "indicators":
             name = str(meta.get(item, item))
@@ -1104,15 +1157,49 @@ def sources_table(section: Section) -> pd.DataFrame:
             name = item_name(item)
         else:
             name = fact.label or item
-        rows.append({"序号": k, "数值": fact.text(), "单位": fact.unit, "来源表": SOURCE_TABLES_ZH.get(table, table),
-                     "对象": "全区" if entity == DISTRICT_ID else entity, "项目": name})
-    frame = pd.DataFrame(rows, columns=["序号", "数值", "单位", "来源表", "对象", "项目"])
-    return frame.set_index("序号")
+        who = "全区" if entity == DISTRICT_ID else names.get(entity, "所属企业" if not entity.isdigit() else f"{entity}年")
+        rows.append({"数值": fact.text(), "单位": fact.unit, "来源表": SOURCE_TABLES_ZH.get(table, table),
+                     "对象": who, "项目": name})
+    return pd.DataFrame(rows, columns=["数值", "单位", "来源表", "对象", "项目"])
+
+
+#: The sections whose numbers the sources appendix lists, with the key their links use.
+def cited_sections(ctx) -> list[tuple[str, Section]]:
+    """(key, section) of every section of the review body that prints numbers, in reading order."""
+    keys = ("investment", "reform", "risk")
+    return [*zip(keys, review_sections(ctx)), ("problems", section_problems(ctx)), ("plan", section_plan(ctx))]
+
+
+def _cell(text) -> str:
+    return str(text).replace("|", "／").replace("\n", " ")
+
+
+def sources_appendix(ctx):
+    """The one sources appendix: every number of the review body, one row each, with a link back.
+
+    Each row carries the anchor ``src-<section>-<k>`` the number in the text links to, and a link
+    back to the number (``ref-<section>-<k>``) when the number was found in the text.
+    """
+    names = dict(zip(ctx.roster["enterprise_id"].astype(str), ctx.roster["name"].astype(str)))
+    lines = ["正文中的每个数字都链接到本附录中的一行；每行的“返回”链接回到正文中的该数字。", ""]
+    for key, section in cited_sections(ctx):
+        if not section.facts:
+            continue
+        _, linked = _link_facts(section, key)
+        table = sources_table(section, names=names)
+        lines += [f"## {section.title} {{.unnumbered}}", "",
+                  "| 序号 | 数值 | 单位 | 来源表 | 对象 | 项目 | 返回 |", "|---|---|---|---|---|---|---|"]
+        for k, row in enumerate(table.itertuples(index=False), start=1):
+            back = f"[返回](#ref-{key}-{k})" if k in linked else ""
+            lines.append(f"| [{k}]{{#src-{key}-{k}}} | {_cell(row.数值)} | {_cell(row.单位)} | {_cell(row.来源表)} | "
+                         f"{_cell(row.对象)} | {_cell(row.项目)} | {back} |")
+        lines.append("")
+    return markdown("\n".join(lines))
 
 
 def review_intro(ctx):
     """The chapter's opening sentence (as-of date and what the figures cover)."""
 
-    return markdown(f"数据截至{_as_of_text(ctx)}，金额单位为亿元；各节之后列出正文引用的每个数字及其来源表。")
+    return markdown(f"数据截至{_as_of_text(ctx)}，金额单位为亿元；正文中的每个数字都链接到附录“数字来源”中的一行。")
 
 

@@ -124,3 +124,20 @@ def data_version(executed_dir: Path) -> str:
     except (OSError, ValueError, KeyError):
         return "—"
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def bulletin_title(kind: str, period: str, *, district: str, quarter: int | None = None) -> str:
+    """A short publication's title, e.g. 澜海区属国有企业2022年1—10月经济运行情况通报.
+
+    ``kind`` is ``monthly``, ``quarterly`` or ``half_month``; ``period`` the data period (a quarter's
+    last month for ``quarterly``).
+    """
+    year, month = int(period[:4]), int(period[5:7])
+    if kind == "quarterly":
+        q = quarter or (month - 1) // 3 + 1
+        return f"{district}属国有企业{year}年{'一二三四'[q - 1]}季度经济运行分析"
+    if kind == "half_month":
+        half = "上半月" if period.endswith("H1") else "下半月"
+        return f"{district}属国有企业{year}年{month}月{half}“六张报表”晾晒通报"
+    span = f"1—{month}月" if month > 1 else "1月"
+    return f"{district}属国有企业{year}年{span}经济运行情况通报"

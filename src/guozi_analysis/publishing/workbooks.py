@@ -396,8 +396,8 @@ def _sheet_display(sheet: pd.DataFrame) -> pd.DataFrame:
 
 
 #: The note printed under every table that shows standard values from the bundled table.
-STANDARDS_NOTE = ("标准值（优秀/良好/平均/较低/较差）取自 params/assessment/standards.csv，按行业（工业/非工业/科研设计）"
-                  "和规模（大型/中型/小型，按 params/assessment/size_classes.yaml 划分）查找，查不到时退回该行业"
+STANDARDS_NOTE = ("标准值（优秀/良好/平均/较低/较差）取自本区的考核标准值表，按行业（工业/非工业/科研设计）"
+                  "和规模（大型/中型/小型，按本区规模划分标准）查找，查不到时退回该行业"
                   "“全部”规模或“全行业”。示范区所列为示范数值，非国资委公布的标准值；正式考核请换用当年"
                   "《企业绩效评价标准值》。")
 

@@ -24,7 +24,7 @@ from guozi_analysis.base.periods import parse_period
 from guozi_analysis.demo import generate_demo
 from guozi_analysis.intake.inbox import check_enterprises
 from guozi_analysis.intake.template import template_command
-from guozi_analysis.publishing.book import EDITIONS, prepare_book
+from guozi_analysis.publishing.book import EDITIONS, prepare_book, write_bulletin_sources
 from guozi_analysis.publishing.render import QuartoError, RenderError, quarto_available, render
 from guozi_analysis.running.commands import (
     assessment_command,
@@ -35,7 +35,7 @@ from guozi_analysis.running.commands import (
     risk_command,
     targets_command,
 )
-from guozi_analysis.running.runner import RunLocked, default_publication, run_period
+from guozi_analysis.running.runner import PUBLICATIONS, RunLocked, default_publication, publication_kind, run_period
 
 # ---------------------------------------------------------------------------------------------
 # argparse in Chinese
@@ -366,6 +366,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             force=args.force,
             scheduler=opts.get("scheduler"),
             workers=int(opts["workers"]) if opts.get("workers") else None,
+            publication=publication_kind(args.period, review=getattr(args, "review", False)),
         )
     except RunLocked as exc:
         print(exc, file=sys.stderr)
@@ -393,11 +394,24 @@ def _cmd_report(args: argparse.Namespace) -> int:
         print("分析未全部成功，未渲染报告；上次发布的报告保持不变。", file=sys.stderr)
         return code
 
-    if parse_period(args.period).is_half_monthly:
-        print(f"半月晾晒已发布到 {default_publication(args.period)}（含 outputs/ 下的 Excel 晾晒表）；"
-              "年度报告按月出版，本次不渲染。")
-        return 0
-    return _cmd_render(args)
+    kind = publication_kind(args.period, review=args.review)
+    if kind == "review":
+        return _cmd_render(args)
+    return _render_bulletin(kind, args)
+
+
+def _render_bulletin(kind: str, args: argparse.Namespace) -> int:
+    """Render a 月度通报 / 季度分析 / 半月晾晒通报 from its published notebooks into its own folder."""
+    executed = default_publication(args.period, kind)
+    label = executed.name
+    out = config.REPORTS_DIR / "_build" / PUBLICATIONS[kind]["folder"] / label
+    write_bulletin_sources(kind, label=label, period=args.period, executed_dir=executed, output_dir=out)
+    result = render(executed, engine=args.engine, output_dir=out)
+    for fmt, path in result.outputs.items():
+        print(f"{PUBLICATIONS[kind]['name_zh']} {fmt}（{result.engine}）: {path}")
+    if kind == "half_month":
+        print(f"半月晾晒的 Excel 晾晒表在 {executed / 'outputs'}。")
+    return 0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -417,7 +431,7 @@ def _add(sub, name: str, helptext: str, func) -> ChineseArgumentParser:
 
 
 def _add_run_options(p: ChineseArgumentParser) -> None:
-    p.add_argument("--period", required=True, metavar="期间", help="期间，如 2022-11 或 2022-11-H2")
+    p.add_argument("--period", required=True, metavar="期间", help="期间，如 2022-11、2022-Q3 或 2022-11-H2")
     p.add_argument("--entities", nargs="*", metavar="企业编号", help="只为这些企业生成画像（默认全部集团）")
     p.add_argument("--jobs", type=positive_int, metavar="个数", help="同时执行的笔记本数（默认 2）")
     p.add_argument("--cell-timeout", dest="cell_timeout", type=positive_int, metavar="秒",
@@ -431,6 +445,8 @@ def _add_run_options(p: ChineseArgumentParser) -> None:
     p.add_argument("--workers", type=positive_int, metavar="个数", help="在本机启动 Dask LocalCluster，工作进程数")
     p.add_argument("--force", action="store_true", help="输入未变也强制重跑")
     p.add_argument("--engine", default="auto", choices=ENGINES, help="渲染引擎（report 用；默认 auto）")
+    p.add_argument("--review", action="store_true",
+                   help="出版年度工作总结（YYYY-MM 期间；不加时 YYYY-MM 出版月度通报，YYYY-Qn 季度分析，H1/H2 半月晾晒通报）")
 
 
 def build_parser() -> ChineseArgumentParser:
@@ -483,7 +499,8 @@ def build_parser() -> ChineseArgumentParser:
     p.add_argument("--data", metavar="目录", help=_DATA_HELP)
 
     _add_run_options(_add(sub, "run", "执行本期全部分析笔记本（papermill）", _cmd_run))
-    _add_run_options(_add(sub, "report", "执行本期分析并出版年度报告（HTML + PDF）", _cmd_report))
+    _add_run_options(_add(sub, "report", "执行本期分析并出版：月度通报、季度分析、半月晾晒通报，或加 --review 出版年度工作总结（HTML + PDF）",
+                          _cmd_report))
 
     p = _add(sub, "render", "把已执行的笔记本渲染成书（有 Quarto 用 Quarto，否则内置渲染器）", _cmd_render)
     p.add_argument("--engine", default="auto", choices=ENGINES, help="渲染引擎（默认 auto）")

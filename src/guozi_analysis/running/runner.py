@@ -27,14 +27,36 @@ import pandas as pd
 
 from guozi_analysis import __version__
 from guozi_analysis.base import config
-from guozi_analysis.base.periods import parse_period
+from guozi_analysis.base.periods import parse_period, quarter_of
 from guozi_analysis.base.store import file_sha256, write_table
 from guozi_analysis.intake.inbox import open_inbox, resolve_inbox
 from guozi_analysis.running.shared import default_profile_entities, shared_results
 
 PROFILE_NOTEBOOK = "90_enterprise_profile.ipynb"
-#: What a half-month run (YYYY-MM-H1/H2) executes: the 晾晒 publication only, no profiles.
-HALF_MONTH_NOTEBOOKS = ("60_half_month_ranking.ipynb",)
+#: What a half-month run (YYYY-MM-H1/H2) executes: the 晾晒 workbook and its 通报, no profiles.
+HALF_MONTH_NOTEBOOKS = ("60_half_month_ranking.ipynb", "bulletins/half_month.ipynb")
+#: The publications (see :func:`publication_kind`): what each executes besides the review's chapters,
+#: and the folder of ``reports/`` its executed notebooks are published to (one per period label).
+PUBLICATIONS = {
+    "review": {"notebooks": None, "folder": None, "name_zh": "年度工作总结"},
+    "monthly": {"notebooks": ("bulletins/monthly.ipynb",), "folder": "monthly", "name_zh": "月度经济运行通报"},
+    "quarterly": {"notebooks": ("bulletins/quarterly.ipynb",), "folder": "quarterly", "name_zh": "季度经济运行分析"},
+    "half_month": {"notebooks": HALF_MONTH_NOTEBOOKS, "folder": "half-month", "name_zh": "半月晾晒通报"},
+}
+
+
+def publication_kind(period: str, *, review: bool = False) -> str:
+    """Which publication a period label asks for.
+
+    ``YYYY-MM-H1/H2`` → 半月晾晒通报; ``YYYY-Qn`` → 季度经济运行分析; ``YYYY-MM`` → 月度通报, or the
+    year-end review (年度工作总结) with ``review=True``.
+    """
+    p = parse_period(period)
+    if p.is_half_monthly:
+        return "half_month"
+    if quarter_of(period):
+        return "quarterly"
+    return "review" if review else "monthly"
 #: Exit code of the notebook subprocess when the kernel did not start in time (EX_TEMPFAIL: worth a retry).
 KERNEL_START_EXIT = 75
 #: How many times a notebook whose kernel was slow to start is tried in all.
@@ -69,11 +91,15 @@ def check_entities(entities: list[str] | None, roster_ids: list[str]) -> None:
     raise UnknownEntity(f"企业名录中没有编号 {'、'.join(unknown)}，未执行任何笔记本。" + "".join(hints))
 
 
-def default_publication(period: str) -> Path:
-    """Where a run's executed notebooks are published: the book's chapters, or the half-month folder."""
-    if parse_period(period).is_half_monthly:
-        return config.REPORTS_DIR / "half-month" / period
-    return config.EXECUTED_DIR
+def default_publication(period: str, kind: str | None = None) -> Path:
+    """Where a run's executed notebooks are published: the review's chapters, or the publication's
+    own folder (``reports/monthly/2022-10``, ``reports/quarterly/2022-Q3``, ``reports/half-month/…``)."""
+    kind = kind or publication_kind(period, review=True)
+    folder = PUBLICATIONS[kind]["folder"]
+    if folder is None:
+        return config.EXECUTED_DIR
+    label = period if quarter_of(period) else parse_period(period).label
+    return config.REPORTS_DIR / folder / label
 
 
 @dataclass(frozen=True)
@@ -131,14 +157,18 @@ def plan_jobs(
     run_dir: Path,
     processed_dir: Path,
     notebooks_dir: Path | None = None,
+    publication: str | None = None,
 ) -> list[NotebookJob]:
-    """Jobs for one period: every district notebook, then one profile per entity."""
+    """Jobs for one period: the review's district notebooks and one profile per entity, or the
+    notebooks of another publication (``publication``, default by the period: see :func:`publication_kind`)."""
     nb_dir = notebooks_dir or config.NOTEBOOKS_DIR
     outputs = run_dir / "executed" / "outputs"  # workbooks the notebooks write are published with them
+    period = parse_period(period).label  # a quarter's notebooks read its last month
     common = {"period": period, "processed_dir": str(processed_dir), "output_dir": str(outputs)}
+    kind = publication or publication_kind(period, review=True)
     notebooks = district_notebooks(nb_dir)
-    if parse_period(period).is_half_monthly:
-        notebooks, entities = [p for p in notebooks if p.name in HALF_MONTH_NOTEBOOKS], []
+    if PUBLICATIONS[kind]["notebooks"] is not None:
+        notebooks, entities = [nb_dir / name for name in PUBLICATIONS[kind]["notebooks"]], []
     jobs = [
         NotebookJob(p.name, p, run_dir / "executed" / p.name, {**common, "entity_id": "DISTRICT"})
         for p in notebooks
@@ -344,6 +374,7 @@ def run_period(
     force: bool = False,
     scheduler: str | None = None,
     workers: int | None = None,
+    publication: str | None = None,
     log=print,
 ) -> RunSummary:
     """Run every notebook for ``period`` and publish the executed notebooks if all succeed.
@@ -365,9 +396,10 @@ def run_period(
     from filelock import FileLock, Timeout  # deferred: heavy dependency, loaded on first use
 
     parse_period(period)
+    publication = publication or publication_kind(period, review=True)
     raw_dir = resolve_inbox(raw_dir)
     runs_dir = runs_dir or config.PROJECT_ROOT / "runs"
-    publish_to = publish_to or default_publication(period)
+    publish_to = publish_to or default_publication(period, publication)
     runs_dir.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(runs_dir / ".guozi-run.lock"))
     try:
@@ -378,7 +410,7 @@ def run_period(
         return _run_locked(period, entities=entities, jobs=jobs, raw_dir=raw_dir, runs_dir=runs_dir,
                            publish_to=publish_to, notebooks_dir=notebooks_dir, cell_timeout=cell_timeout,
                            notebook_timeout=notebook_timeout, start_timeout=start_timeout, force=force,
-                           scheduler=scheduler, workers=workers, log=log)
+                           scheduler=scheduler, workers=workers, publication=publication, log=log)
     finally:
         lock.release()
 
@@ -388,10 +420,12 @@ class RunLocked(RuntimeError):
 
 
 def _run_locked(period, *, entities, jobs, raw_dir, runs_dir, publish_to, notebooks_dir, cell_timeout,
-                notebook_timeout, start_timeout, force, log, scheduler=None, workers=None) -> RunSummary:
+                notebook_timeout, start_timeout, force, log, scheduler=None, workers=None,
+                publication="review") -> RunSummary:
     inputs = input_manifest(raw_dir, config.PARAMS_DIR)
     code_hash = _code_hash(notebooks_dir or config.NOTEBOOKS_DIR)
-    params = {"period": period, "entities": entities, "raw_dir": str(raw_dir)}
+    params = {"period": period, "entities": entities, "raw_dir": str(raw_dir), "publication": publication}
+    label, period = period, parse_period(period).label  # "2022-Q3" names the run; its data are 2022-09
 
     previous = _last_manifest(publish_to)
     if (not force and previous and previous.get("inputs") == inputs and previous.get("code") == code_hash
@@ -400,7 +434,7 @@ def _run_locked(period, *, entities, jobs, raw_dir, runs_dir, publish_to, notebo
         return RunSummary(period, Path(previous["run_dir"]), published=True, reused=True)
 
     stamp = datetime.now().strftime("%Y%m%dT%H%M%S_%f")
-    run_dir = runs_dir / period / stamp
+    run_dir = runs_dir / label / stamp
     processed_dir = run_dir / "processed"
     started = datetime.now().isoformat(timespec="seconds")
     log(f"[{period}] 计算共享结果（指标、预警、预测）→ {processed_dir}")
@@ -409,7 +443,7 @@ def _run_locked(period, *, entities, jobs, raw_dir, runs_dir, publish_to, notebo
     if entities is None:
         entities = default_profile_entities(processed_dir)
     planned = plan_jobs(period, entities, run_dir=run_dir, processed_dir=processed_dir,
-                        notebooks_dir=notebooks_dir)
+                        notebooks_dir=notebooks_dir, publication=publication)
     summary = RunSummary(period, run_dir)
     progress = _progress(len(planned))
     options = {"cell_timeout": cell_timeout, "notebook_timeout": notebook_timeout, "start_timeout": start_timeout}
@@ -426,6 +460,8 @@ def _run_locked(period, *, entities, jobs, raw_dir, runs_dir, publish_to, notebo
     manifest = {
         "package_version": __version__,
         "period": period,
+        "label": label,
+        "publication": publication,
         "parameters": params,
         "inputs": inputs,
         "code": code_hash,
@@ -439,7 +475,7 @@ def _run_locked(period, *, entities, jobs, raw_dir, runs_dir, publish_to, notebo
     if summary.ok:
         shutil.copy2(run_dir / "manifest.json", run_dir / "executed" / "manifest.json")
         publish(run_dir, publish_to)
-        if publish_to == default_publication(period):  # the project's own publication: refresh JupyterLab's too
+        if publish_to == default_publication(label, publication):  # the project's own: refresh JupyterLab's too
             publish(run_dir, config.shared_dir(period), staged_name="processed")
         summary.published = True
         log(f"[{period}] 全部 {len(planned)} 个笔记本执行成功，已发布到 {publish_to}")
@@ -500,7 +536,7 @@ class RunnerError(ValueError):
 
 def _code_hash(notebooks_dir: Path) -> str:
     parts = [__version__]
-    parts += [file_sha256(p) for p in sorted(notebooks_dir.glob("*.ipynb"))]
+    parts += [file_sha256(p) for p in sorted(notebooks_dir.rglob("*.ipynb"))]
     parts += [file_sha256(p) for p in sorted(Path(__file__).parents[1].rglob("*.py"))]
     return "|".join(parts)
 

@@ -718,6 +718,8 @@ def _resolve_links(pages: list[_Page], config: BookConfig) -> None:
                 ident = f"c{other.index}-{fragment}" if fragment else other.anchor
             else:
                 ident = f"c{page.index}-{fragment}"
+                if ident not in known:  # an anchor of another chapter (e.g. a row of the sources appendix)
+                    ident = next((f"c{p.index}-{fragment}" for p in pages if f"c{p.index}-{fragment}" in known), ident)
             if ident not in known:
                 node["t"], node["c"] = "Span", [_attr(), node["c"][1]]
                 continue
@@ -1118,6 +1120,8 @@ def _write_pdf(config: BookConfig, pages: list[_Page], work: Path, folder: Path)
             "version": _data_version(config),
         }.items()
     )
+    compact = (config.raw.get("format", {}).get("typst", {}) or {}).get("toc", True) is False
+    meta += f", compact: {'true' if compact else 'false'}"  # a bulletin: title on page 1, no cover, no contents
     source = f"{_template('book.typ')}\n#let meta = ({meta})\n#show: book.with(meta)\n\n{body}"
     typ_path = work / "book.typ"
     typ_path.write_text(source, encoding="utf-8")

@@ -47,7 +47,7 @@ def assessment_intro(ctx, *, previous: bool = False):
     year = _year(ctx, previous)
     r = _year_rows(ctx, "assessment_ranking", previous)
     if not len(r):
-        return Markdown(f"{year}年度没有考核方案（params/assessment/{year}.yaml），本节从略。")
+        return Markdown(f"{year}年度没有考核方案，本节从略。")
     formal = r.loc[r["status"] == "正式考核"].sort_values("rank")
     trial = r.loc[r["status"] == "试考核"]
     text = f"**{r['title'].iloc[0]}**：{r['basis_text'].iloc[0]}。参加正式考核 {len(formal)} 家"

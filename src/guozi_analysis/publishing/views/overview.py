@@ -77,8 +77,7 @@ def entity_indicators(ctx: Context) -> pd.DataFrame:
         "全区": dist.reindex(meta.index) * factor,
         "说明": own["reason"].reindex(meta.index).fillna(""),
     })
-    out.index.name = "编号"
-    return out.round(2)
+    return out.reset_index(drop=True).round(2)
 
 
 def trend_chart(ctx: Context, *, indicator_ids: list[str], title: str):

@@ -4,6 +4,7 @@ stress tests and the distress model.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -31,42 +32,56 @@ def supervision_list_table(ctx) -> pd.DataFrame:
     """重点监管对象名单: enterprise, level, severity, the rules and the full explanation."""
     lst = _read(ctx, "risk_list")
     out = pd.DataFrame({
-        "企业编号": lst["entity_id"],
         "企业名称": lst["entity_name"],
         "层级": lst["level"].map(LEVEL_ZH),
         "严重程度": lst["severity"],
         "触发规则": lst["rule_names"],
         "说明": lst["messages"],
     })
-    return out.set_index("企业编号")
+    return out.reset_index(drop=True)
 
 
 def list_changes_table(ctx) -> pd.DataFrame:
     """名单变动: who entered and who left since the previous period (and who stays)."""
     ch = _read(ctx, "risk_changes")
+    flags = _read(ctx, "risk_flags")
+    names = {rule.id: rule.name_zh for rule in as_ruleset(None).rules}
+    names.update(zip(flags["rule_id"].astype(str), flags["rule_name"].astype(str)))
+
+    def rule_names(ids) -> str:
+        if ids is None or (isinstance(ids, float) and pd.isna(ids)):
+            return "—"
+        parts = [p for p in re.split(r"[,，、;；\s]+", str(ids)) if p]
+        return "、".join(names.get(p, "其他规则") for p in parts) or "—"
+
     out = pd.DataFrame({
-        "企业编号": ch["entity_id"],
         "企业名称": ch["entity_name"],
         "变动": ch["change"],
-        "本期触发规则": ch["rule_ids_current"],
-        "上期触发规则": ch["rule_ids_previous"],
+        "本期触发规则": ch["rule_ids_current"].map(rule_names),
+        "上期触发规则": ch["rule_ids_previous"].map(rule_names),
     })
-    return out.set_index("企业编号")
+    return out.reset_index(drop=True)
 
 
 def traffic_light_table(ctx, *, levels: tuple[str, ...] = ("district", "group", "enterprise")) -> pd.DataFrame:
     """红黄绿灯: entity × rule family (红 = 重点监管, 黄 = 预警或关注, 绿 = 未触发, — = 无数据)."""
     lights = _read(ctx, "risk_traffic_lights")
     lights = lights.loc[lights["level"].isin(levels)]
-    out = lights.drop(columns=["level"]).rename(columns={"entity_id": "企业编号", "entity_name": "企业名称"})
-    return out.set_index("企业编号")
+    out = lights.drop(columns=["level", "entity_id"]).rename(columns={"entity_name": "企业名称"})
+    return out.reset_index(drop=True)
 
 
-def flags_table(ctx, *, entity_id: str | None = None) -> pd.DataFrame:
-    """Every fired rule (one row each) with the Chinese explanation."""
+#: The mildest severity: listed by count in the book, one by one only in the workbook and profiles.
+ATTENTION = "关注"
+
+
+def flags_table(ctx, *, entity_id: str | None = None, attention: bool = True) -> pd.DataFrame:
+    """Every fired rule (one row each) with the Chinese explanation; ``attention=False`` leaves out 关注."""
     flags = _read(ctx, "risk_flags")
     if entity_id is not None:
         flags = flags.loc[flags["entity_id"] == entity_id]
+    if not attention:
+        flags = flags.loc[flags["severity"].astype(str) != ATTENTION]
     out = pd.DataFrame({
         "企业名称": flags["entity_name"],
         "规则类别": flags["family"],
@@ -77,6 +92,13 @@ def flags_table(ctx, *, entity_id: str | None = None) -> pd.DataFrame:
         "说明": flags["message"],
     })
     return out.reset_index(drop=True)
+
+
+def attention_note(ctx):
+    """How many 关注-level signals there are (they are not listed one by one in the book)."""
+    flags = _read(ctx, "risk_flags")
+    n = int((flags["severity"].astype(str) == ATTENTION).sum())
+    return markdown(f"另有关注级提示{n}条（未达到预警程度），不在此逐条列出，见各企业画像。" if n else "本期无关注级提示。")
 
 
 def maturity_table(ctx, *, months: int = 12) -> pd.DataFrame:
@@ -199,7 +221,6 @@ def distress_table(ctx, *, entity_id: str | None = None) -> pd.DataFrame:
     if entity_id is not None:
         scores = scores.loc[scores["entity_id"] == entity_id]
     out = pd.DataFrame({
-        "企业编号": scores["entity_id"],
         "企业名称": scores["entity_name"],
         "X1 营运资金/资产": scores["x1"].round(3),
         "X2 留存收益近似/资产": scores["x2"].round(3),
@@ -209,7 +230,7 @@ def distress_table(ctx, *, entity_id: str | None = None) -> pd.DataFrame:
         "Z''（新兴市场版，+3.25）": scores["z2_em"].round(2),
         "区间（模型参考）": scores["zone"],
     })
-    return out.set_index("企业编号")
+    return out.reset_index(drop=True)
 
 
 def list_basis(ctx=None, *, rules=None):

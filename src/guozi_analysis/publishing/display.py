@@ -1,0 +1,144 @@
+"""How every table reaches a reader: one formatter for all the tables the notebooks display.
+
+Whatever a view returns, a reader sees the same conventions:
+
+* no pandas index: a meaningful (named) index becomes the first columns, repeated labels blank;
+  a plain 0, 1, 2 … index is dropped;
+* a missing value (NaN, None, NaT, or the strings pandas writes for them) prints as "—", and the
+  table gets a note saying what "—" means;
+* booleans print as 是/否; whole numbers without decimals; other numbers with the district's
+  decimals and thousands separators; dates as YYYY-MM-DD.
+
+:func:`install` registers :func:`reader_html` as the notebook kernel's HTML formatter for data frames
+(called from :func:`guozi_analysis.publishing.views.open_context`), so the executed notebooks, the
+book and JupyterLab all show the formatted table.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["MISSING", "MISSING_NOTE", "reader_value", "reader_frame", "reader_html", "install"]
+
+#: What a missing value prints as.
+MISSING = "—"
+#: The note under a table that shows at least one missing value.
+MISSING_NOTE = "注：“—”表示该项无报送数据、不适用或分母为零无法计算（原因见数据质量附录）。"
+#: Strings that are machine spellings of "missing" or of a boolean.
+_MISSING_TEXT = {"nan", "NaN", "None", "NaT", "<NA>", "null", "NULL", "inf", "-inf"}
+_BOOL_TEXT = {"True": "是", "False": "否"}
+#: Decimals for numbers that are not whole (the district's convention for amounts and rates).
+DECIMALS = 2
+
+
+def reader_value(value, *, decimals: int = DECIMALS) -> str:
+    """One cell as printed: "—" for missing, 是/否, whole numbers as integers, else ``decimals`` places."""
+    if value is None or value is pd.NaT:
+        return MISSING
+    if isinstance(value, (bool, np.bool_)):
+        return "是" if value else "否"
+    if isinstance(value, (int, np.integer)):
+        return f"{int(value):,d}"
+    if isinstance(value, (float, np.floating)):
+        if not math.isfinite(float(value)):
+            return MISSING
+        rounded = round(float(value), decimals)
+        if float(value).is_integer():
+            return f"{int(value):,d}"
+        return f"{rounded:,.{decimals}f}"
+    if isinstance(value, (pd.Timestamp, datetime, date)):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, pd.Period):
+        return str(value)
+    text = str(value)
+    if text.strip() in _MISSING_TEXT or not text.strip():
+        return MISSING if text.strip() in _MISSING_TEXT else text
+    return _BOOL_TEXT.get(text, text)
+
+
+def _column_text(column: pd.Series, *, decimals: int) -> list[str]:
+    """A column's cells as printed; a numeric column is whole numbers only if all its values are."""
+    numbers = pd.to_numeric(column, errors="coerce") if column.dtype.kind == "f" else None
+    if numbers is not None:
+        finite = numbers[np.isfinite(numbers)]
+        whole = bool(len(finite)) and bool((finite == finite.round()).all())
+        return [MISSING if not math.isfinite(v) else (f"{int(v):,d}" if whole else f"{v:,.{decimals}f}")
+                for v in numbers.astype(float)]
+    return [reader_value(v, decimals=decimals) for v in column]
+
+
+def _column_label(label) -> str:
+    if isinstance(label, tuple):
+        parts = [str(p) for p in label if str(p) and not str(p).startswith("Unnamed")]
+        return " ".join(dict.fromkeys(parts))
+    return "" if label is None else str(label)
+
+
+def reader_frame(frame: pd.DataFrame, *, decimals: int = DECIMALS) -> pd.DataFrame:
+    """``frame`` as a reader sees it: every cell a string, the index turned into columns or dropped.
+
+    A named index (or a MultiIndex) becomes leading columns, with a label repeated from the row above
+    left blank (as a printed table groups rows); an unnamed index is dropped when it is 0, 1, 2 …,
+    otherwise kept as an unlabelled first column. Column labels of several levels are joined.
+    The input is not changed.
+    """
+    out = frame.copy()
+    index = out.index
+    plain = isinstance(index, pd.RangeIndex) or (
+        index.nlevels == 1 and index.name is None and pd.api.types.is_integer_dtype(index)
+        and list(index) == list(range(len(index))))
+    if plain:
+        out = out.reset_index(drop=True)
+        lead = 0
+    else:
+        names = [n if n is not None else "" for n in index.names]
+        lead = len(names)
+        out = out.reset_index()
+        out.columns = [*names, *out.columns[lead:]] if not isinstance(out.columns, pd.MultiIndex) else \
+            [*names, *[_column_label(c) for c in out.columns[lead:]]]
+    if isinstance(out.columns, pd.MultiIndex):
+        out.columns = [_column_label(c) for c in out.columns]
+    else:
+        out.columns = [_column_label(c) for c in out.columns]
+    shown = pd.DataFrame({k: _column_text(out.iloc[:, k], decimals=decimals) for k in range(out.shape[1])})
+    shown.columns = out.columns
+    if lead > 1:  # group the leading index columns: blank a label equal to the row above
+        for k in range(lead - 1):
+            col = shown.iloc[:, k]
+            repeat = col.eq(col.shift()) & (k == 0 or shown.iloc[:, :k].eq(shown.iloc[:, :k].shift()).all(axis=1))
+            shown.iloc[repeat.to_numpy(), k] = ""
+    return shown
+
+
+def reader_html(frame: pd.DataFrame, *, decimals: int = DECIMALS) -> str:
+    """The HTML table a reader sees (see :func:`reader_frame`), with the "—" note when needed."""
+    shown = reader_frame(frame, decimals=decimals)
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in shown.columns)
+    rows = []
+    for row in shown.itertuples(index=False):
+        cells = "".join(f"<td>{html.escape(str(v))}</td>" for v in row)
+        rows.append(f"<tr>{cells}</tr>")
+    table = (f'<table class="dataframe reader-table"><thead><tr>{head}</tr></thead>'
+             f"<tbody>{''.join(rows)}</tbody></table>")
+    if (shown == MISSING).to_numpy().any():
+        table += f'\n<p class="table-note">{html.escape(MISSING_NOTE)}</p>'
+    return table
+
+
+def install(shell=None) -> None:
+    """Make :func:`reader_html` the kernel's HTML formatter for data frames (no-op outside IPython)."""
+    if shell is None:
+        try:
+            from IPython import get_ipython  # deferred: heavy dependency, loaded on first use
+        except ImportError:  # pragma: no cover - IPython comes with the notebook stack
+            return
+        shell = get_ipython()
+    if shell is None:
+        return
+    formatter = shell.display_formatter.formatters["text/html"]
+    formatter.for_type(pd.DataFrame, reader_html)

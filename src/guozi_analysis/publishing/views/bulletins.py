@@ -1,0 +1,422 @@
+"""The short publications: 月度通报, 季度经济运行分析 and 半月晾晒通报.
+
+Each function reads the shared step's stored results (indicators, their monthly history, risk
+changes, rankings, projections) and returns a table with Chinese headers or a Markdown paragraph.
+Nothing here computes an indicator: "本月" and "本季" of a year-to-date flow are the difference of two
+stored year-to-date values, and 同比 compares the stored value with the same month a year earlier.
+What each publication shows is set in ``params/bulletins.yaml``.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from guozi_analysis.analyses.ranking import OVERALL
+from guozi_analysis.base.params import load_yaml
+from guozi_analysis.base.periods import as_of_date, elapsed_share, months_elapsed, parse_period
+from guozi_analysis.indicators.catalogue import catalogue_frame
+from guozi_analysis.publishing.text import WAN_PER_YI, bulletin_title, change_word, date_zh, markdown
+from guozi_analysis.publishing.views.context import Context
+
+__all__ = [
+    "settings", "title", "main_table", "group_table", "pace_table", "risk_change_table", "lead_paragraph",
+    "points", "quarter_table", "drivers_table", "outlook_table", "half_month_headline", "leaders_table",
+    "movers_table", "lights_table", "missing_reports_table",
+]
+
+DISTRICT = "DISTRICT"
+
+
+def settings() -> dict:
+    """The publications' settings (``params/bulletins.yaml``)."""
+    return load_yaml("bulletins.yaml")
+
+
+def _meta() -> pd.DataFrame:
+    return catalogue_frame().set_index("id")
+
+
+def _is_flow(meta_row) -> bool:
+    return meta_row["basis"] == "year_to_date"
+
+
+def _shown(value: float, unit: str) -> float:
+    return value / WAN_PER_YI if unit == "万元" and not _nan(value) else value
+
+
+def _shown_unit(unit: str) -> str:
+    return "亿元" if unit == "万元" else unit
+
+
+def _nan(value) -> bool:
+    return value is None or (isinstance(value, (float, np.floating)) and math.isnan(value))
+
+
+def _value(history: pd.DataFrame, entity: str, indicator: str, period: str) -> float:
+    rows = history.loc[(history["entity_id"] == entity) & (history["indicator_id"] == indicator)
+                       & (history["period"].astype(str) == period), "value"]
+    return float(rows.iloc[0]) if len(rows) else float("nan")
+
+
+def _month(period: str, back: int) -> str:
+    return str(pd.Period(period[:7], freq="M") - back)
+
+
+def _growth(now: float, before: float) -> float:
+    """Percentage change on the absolute base (NaN when the base is missing or zero)."""
+    if _nan(now) or _nan(before) or before == 0:
+        return float("nan")
+    return (now - before) / abs(before) * 100
+
+
+def _span(ctx: Context, *, quarter: bool = False) -> tuple[str, str]:
+    """("1—10月", "10月") or ("1—9月", "三季度") for the context's period."""
+    month = parse_period(ctx.period).month
+    ytd = f"1—{month}月" if month > 1 else "1月"
+    if quarter:
+        return ytd, f"{'一二三四'[(month - 1) // 3]}季度"
+    return ytd, f"{month}月"
+
+
+def title(ctx: Context, *, kind: str) -> str:
+    """The publication's title line, e.g. 澜海区属国有企业2022年1—10月经济运行情况通报."""
+    return bulletin_title(kind, ctx.period, district=load_yaml("district.yaml")["district"]["name"])
+
+
+def main_table(ctx: Context, *, quarter: bool = False) -> pd.DataFrame:
+    """主要指标表: each headline indicator this month (or quarter), year to date, a year earlier, 同比.
+
+    Flows (year-to-date indicators): 本月 = this month's YTD − last month's YTD (February's 快报
+    covers January–February, so February shows 1—2月); 本季 likewise between quarter ends. Stocks and
+    ratios show the period-end value; a ratio's 同比 is in 百分点.
+    """
+    meta = _meta()
+    hist = ctx.history
+    step = 3 if quarter else 1
+    ytd_label, now_label = _span(ctx, quarter=quarter)
+    rows = []
+    for ind in settings()["headline"]:
+        m = meta.loc[ind]
+        unit = str(m["unit"])
+        now = _value(hist, DISTRICT, ind, ctx.period[:7])
+        last_year = _value(hist, DISTRICT, ind, _month(ctx.period, 12))
+        if _is_flow(m):
+            month = parse_period(ctx.period).month
+            before = _value(hist, DISTRICT, ind, _month(ctx.period, step)) if month > step else 0.0
+            if not quarter and month == 2:
+                before = 0.0  # the February 快报 is January–February together
+            current = now - before if not _nan(before) else float("nan")
+        else:
+            current = float("nan")
+        if unit == "%":
+            change, change_unit = now - last_year if not (_nan(now) or _nan(last_year)) else float("nan"), "百分点"
+        else:
+            change, change_unit = _growth(now, last_year), "%"
+        rows.append({
+            "指标": str(m["name_zh"]),
+            "单位": _shown_unit(unit),
+            now_label: _shown(current, unit),
+            f"{ytd_label}累计或期末": _shown(now, unit),
+            "上年同期": _shown(last_year, unit),
+            "同比": "—" if _nan(change) else f"{change:+,.2f}{'个百分点' if change_unit == '百分点' else '%'}",
+        })
+    return pd.DataFrame(rows).round(2)
+
+
+def _group_names(ctx: Context) -> dict[str, str]:
+    short = dict(zip(ctx.roster["enterprise_id"].astype(str), ctx.roster["short_name"].astype(str)))
+    return {g: short.get(g, g) for g in ctx.tree.groups}
+
+
+def group_table(ctx: Context) -> pd.DataFrame:
+    """分集团主要指标: each group (short name) and the district on the ``by_group`` indicators with 同比."""
+    meta = _meta()
+    names = _group_names(ctx) | {DISTRICT: "全区合计"}
+    hist = ctx.history
+    rows = []
+    for entity, name in names.items():
+        row: dict = {"企业": name}
+        for ind in settings()["by_group"]:
+            unit = str(meta.loc[ind, "unit"])
+            now = _value(hist, entity, ind, ctx.period[:7])
+            before = _value(hist, entity, ind, _month(ctx.period, 12))
+            label = f"{meta.loc[ind, 'name_zh']}（{_shown_unit(unit)}）"
+            row[label] = _shown(now, unit)
+            if unit == "%":
+                row[f"{meta.loc[ind, 'name_zh']}同比（百分点）"] = now - before
+            elif meta.loc[ind, "basis"] in ("year_to_date", "point_in_time"):
+                row[f"{meta.loc[ind, 'name_zh']}同比（%）"] = _growth(now, before)
+        rows.append(row)
+    return pd.DataFrame(rows).round(2)
+
+
+def pace_table(ctx: Context) -> pd.DataFrame:
+    """投资完成情况与序时进度: each group's completion rate, the elapsed share, the gap and a light."""
+    ind = ctx.indicators
+    names = _group_names(ctx) | {DISTRICT: "全区合计"}
+    share = elapsed_share(as_of_date(ctx.period)) * 100
+    behind = float(settings()["problems"]["pace_behind_points"])
+    rows = []
+    for entity, name in names.items():
+        def get(indicator: str) -> float:
+            v = ind.loc[(ind["entity_id"] == entity) & (ind["indicator_id"] == indicator), "value"]
+            return float(v.iloc[0]) if len(v) else float("nan")
+
+        rate = get("investment_completion_rate")
+        gap = rate - share if not _nan(rate) else float("nan")
+        light = "—" if _nan(gap) else ("绿灯" if gap >= 0 else ("黄灯" if gap >= -behind else "红灯"))
+        rows.append({"企业": name, "年度计划投资（亿元）": _shown(get("project_annual_plan"), "万元"),
+                     "本年完成投资（亿元）": _shown(get("project_completed_ytd"), "万元"),
+                     "完成率（%）": rate, "序时进度（%）": share, "快于或慢于序时（百分点）": gap, "灯号": light})
+    return pd.DataFrame(rows).round(2)
+
+
+def _read(ctx: Context, name: str) -> pd.DataFrame:
+    path = Path(ctx.processed_dir) / f"{name}.parquet"
+    return pd.read_parquet(path) if path.exists() else pd.DataFrame()
+
+
+def risk_change_table(ctx: Context) -> pd.DataFrame:
+    """重点监管名单变化: how many enterprises entered, stayed on and left the list since the last period."""
+    changes = _read(ctx, "risk_changes")
+    order = ["新列入", "继续监管", "移出"]
+    counts = changes["change"].value_counts() if len(changes) else pd.Series(dtype=int)
+    rows = [{"变化": c, "企业数（家）": int(counts.get(c, 0))} for c in order]
+    return pd.DataFrame(rows)
+
+
+def _district(ctx: Context, indicator: str) -> float:
+    ind = ctx.indicators
+    v = ind.loc[(ind["entity_id"] == DISTRICT) & (ind["indicator_id"] == indicator), "value"]
+    return float(v.iloc[0]) if len(v) else float("nan")
+
+
+def _amount(value: float) -> str:
+    return "—" if _nan(value) else f"{value / WAN_PER_YI:,.2f}"
+
+
+def _pct(value: float) -> str:
+    return "—" if _nan(value) else f"{abs(value):,.2f}"
+
+
+def lead_paragraph(ctx: Context, *, quarter: bool = False):
+    """The opening paragraph in the municipal format: 据企业财务快报反映，1—10月区属国企实现营业总收入…同比…"""
+    hist = ctx.history
+    ytd, _ = _span(ctx, quarter=quarter)
+    month = parse_period(ctx.period).month
+    district = load_yaml("district.yaml")["district"]["name"]
+
+    def growth(ind: str) -> float:
+        return _growth(_value(hist, DISTRICT, ind, ctx.period[:7]), _value(hist, DISTRICT, ind, _month(ctx.period, 12)))
+
+    rev, prof, taxes = (_district(ctx, i) for i in ("revenue", "total_profit", "taxes_paid"))
+    g_rev, g_prof, g_tax = growth("revenue"), growth("total_profit"), growth("taxes_paid")
+    debt = _district(ctx, "debt_to_asset_ratio")
+    debt_ly = _value(hist, DISTRICT, "debt_to_asset_ratio", _month(ctx.period, 12))
+    rate, share = _district(ctx, "investment_completion_rate"), elapsed_share(as_of_date(ctx.period)) * 100
+    text = (
+        f"据企业财务快报反映，{ytd}{district}属国有企业实现营业总收入{_amount(rev)}亿元，同比{change_word(g_rev)}"
+        f"{_pct(g_rev)}%；利润总额{_amount(prof)}亿元，同比{change_word(g_prof)}{_pct(g_prof)}%；"
+        f"已交税费{_amount(taxes)}亿元，同比{change_word(g_tax)}{_pct(g_tax)}%。"
+        f"截至{month}月末，资产总额{_amount(_district(ctx, 'total_assets'))}亿元，资产负债率{_pct(debt)}%，"
+        f"比上年同期{change_word(debt - debt_ly, up='上升', down='下降')}{_pct(debt - debt_ly)}个百分点。"
+        f"本年完成投资{_amount(_district(ctx, 'project_completed_ytd'))}亿元，占年度计划的{_pct(rate)}%，"
+        f"{'快于' if rate >= share else '慢于'}序时进度（{share:.2f}%）{_pct(rate - share)}个百分点。"
+    )
+    return markdown(text)
+
+
+def points(ctx: Context, *, quarter: bool = False):
+    """主要特点、存在问题、下步工作, each point drawn from the stored results (no stock phrases without data)."""
+    hist = ctx.history
+    cfg = settings()["problems"]
+    names = _group_names(ctx)
+    period, last_year = ctx.period[:7], _month(ctx.period, 12)
+    features, problems, actions = [], [], []
+
+    def g(entity: str, ind: str) -> float:
+        return _growth(_value(hist, entity, ind, period), _value(hist, entity, ind, last_year))
+
+    up = [names[e] for e in names if not _nan(g(e, "revenue")) and g(e, "revenue") > 0]
+    if up:
+        features.append(f"营业总收入同比增长的集团有{len(up)}家（{'、'.join(up)}）。")
+    profit_up = [names[e] for e in names if not _nan(g(e, "total_profit")) and g(e, "total_profit") > 0]
+    if profit_up:
+        features.append(f"利润总额同比增长的集团有{len(profit_up)}家（{'、'.join(profit_up)}）。")
+    cost = _district(ctx, "financing_cost_change_bp")
+    if not _nan(cost):
+        features.append(f"综合融资成本{_pct(_district(ctx, 'composite_financing_cost'))}%，同比"
+                        f"{change_word(cost, up='上升', down='下降')}{abs(cost):.0f}个基点。")
+    down = [names[e] for e in names if not _nan(g(e, "total_profit")) and g(e, "total_profit") < 0]
+    if down:
+        problems.append(f"{'、'.join(down)}利润总额同比下降。")
+        actions.append(f"督促{'、'.join(down)}分析利润下降原因，落实增收节支措施。")
+    pace = pace_table(ctx)
+    behind = pace.loc[(pace["企业"] != "全区合计") & (pace["快于或慢于序时（百分点）"] < -float(cfg["pace_behind_points"]))]
+    if len(behind):
+        listed = "、".join(f"{r['企业']}（慢{abs(r['快于或慢于序时（百分点）']):.2f}个百分点）" for _, r in behind.iterrows())
+        problems.append(f"投资完成率落后序时进度超过{cfg['pace_behind_points']}个百分点的集团：{listed}。")
+        actions.append(f"对{'、'.join(behind['企业'])}的在建项目逐项排查，倒排工期，确保完成年度投资计划。")
+    rising = []
+    for e, name in names.items():
+        now, before = _value(hist, e, "debt_to_asset_ratio", period), _value(hist, e, "debt_to_asset_ratio", last_year)
+        if not (_nan(now) or _nan(before)) and now - before > float(cfg["debt_ratio_points"]):
+            rising.append(f"{name}（上升{now - before:.2f}个百分点）")
+    if rising:
+        problems.append(f"资产负债率同比上升较多：{'、'.join(rising)}。")
+        actions.append("对资产负债率上升较快的集团开展债务风险专项分析，控制新增有息负债。")
+    changes = _read(ctx, "risk_changes")
+    n_list = int((changes["change"] != "移出").sum()) if len(changes) else 0
+    if n_list:
+        problems.append(f"列入重点监管的企业{n_list}家（名单变化见风险变化表）。")
+        actions.append("对重点监管企业逐户跟踪整改，按月报告风险变化。")
+    none = "本期数据未显示需要特别说明的情况。"
+    lines = ["### 主要特点", "", *(f"{k}. {t}" for k, t in enumerate(features or [none], 1)), "",
+             "### 存在问题", "", *(f"{k}. {t}" for k, t in enumerate(problems or [none], 1)), "",
+             "### 下步工作", "", *(f"{k}. {t}" for k, t in enumerate(actions or ["继续按月跟踪各项指标。"], 1))]
+    return markdown("\n".join(lines))
+
+
+# ------------------------------------------------------------------------------------------------
+# quarterly
+# ------------------------------------------------------------------------------------------------
+def quarter_table(ctx: Context) -> pd.DataFrame:
+    """The quarter's headline table: 本季, year to date, last year and 同比 (see :func:`main_table`)."""
+    return main_table(ctx, quarter=True)
+
+
+def drivers_table(ctx: Context) -> pd.DataFrame:
+    """增长来源: each group's change in revenue and profit on a year earlier and its share of the district's change."""
+    hist = ctx.history
+    period, last_year = ctx.period[:7], _month(ctx.period, 12)
+    names = _group_names(ctx)
+    rows = []
+    for ind, label in (("revenue", "营业总收入"), ("total_profit", "利润总额")):
+        total = _value(hist, DISTRICT, ind, period) - _value(hist, DISTRICT, ind, last_year)
+        for e, name in names.items():
+            delta = _value(hist, e, ind, period) - _value(hist, e, ind, last_year)
+            share = delta / total * 100 if not (_nan(delta) or _nan(total) or total == 0) else float("nan")
+            rows.append({"指标": label, "企业": name, "同比增减额（亿元）": _shown(delta, "万元"),
+                         "占全区增减额（%）": share})
+    return pd.DataFrame(rows).round(2)
+
+
+def outlook_table(ctx: Context) -> pd.DataFrame:
+    """全年预计: the stored year-end projection of each group's revenue, profit and investment against target."""
+    proj = _read(ctx, "forecast_projections")
+    if not len(proj):
+        return pd.DataFrame(columns=["企业", "项目"])
+    names = _group_names(ctx) | {DISTRICT: "全区合计"}
+    items = {"revenue": "营业总收入", "total_profit": "利润总额", "investment_completed": "完成投资"}
+    proj = proj.loc[proj["item"].isin(list(items)) & proj["enterprise_id"].isin(list(names))]
+    out = pd.DataFrame({
+        "企业": proj["enterprise_id"].map(names),
+        "项目": proj["item"].map(items),
+        "全年预计（亿元）": proj["mean"] / WAN_PER_YI,
+        "80%区间下限（亿元）": proj["lo80"] / WAN_PER_YI,
+        "80%区间上限（亿元）": proj["hi80"] / WAN_PER_YI,
+        "年度目标（亿元）": proj["target"] / WAN_PER_YI,
+        "完成目标的可能性": proj.get("prob_words", pd.Series("", index=proj.index)).replace("", "—"),
+    })
+    return out.round(2)
+
+
+# ------------------------------------------------------------------------------------------------
+# half month
+# ------------------------------------------------------------------------------------------------
+def _ranking(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return _read(ctx, "ranking"), _read(ctx, "ranking_composite")
+
+
+def half_month_headline(ctx: Context):
+    """晾晒通报的开头：截至日期、参评企业数、综合得分第一与末位、红黄灯个数。"""
+    ranking, composite = _ranking(ctx)
+    p = parse_period(ctx.period)
+    short = dict(zip(ctx.roster["enterprise_id"].astype(str), ctx.roster["short_name"].astype(str)))
+    overall = composite.loc[(composite["level"] == "group") & (composite["table"] == OVERALL)] \
+        if len(composite) else composite
+    overall = pd.Series(overall["score"].to_numpy(), index=overall["entity_id"].astype(str).map(short)) \
+        if len(overall) else pd.Series(dtype=float)
+    lights = ranking["light"].value_counts() if len(ranking) else pd.Series(dtype=int)
+    n_groups = ranking.loc[ranking["level"] == "group", "entity_id"].nunique() if len(ranking) else 0
+    n_ent = ranking.loc[ranking["level"] == "enterprise", "entity_id"].nunique() if len(ranking) else 0
+    text = (f"本期晾晒数据截至{date_zh(as_of_date(p))}，参加排名的集团{n_groups}家、子企业{n_ent}家，"
+            f"按“六张报表”逐项排名。序时进度类指标亮红灯{int(lights.get('红灯', 0))}项、黄灯"
+            f"{int(lights.get('黄灯', 0))}项、绿灯{int(lights.get('绿灯', 0))}项。")
+    if len(overall):
+        text += f"六张报表综合得分最高的是{overall.idxmax()}，最低的是{overall.idxmin()}。"
+    return markdown(text)
+
+
+def leaders_table(ctx: Context, *, level: str = "group") -> pd.DataFrame:
+    """每张报表的领先与落后：各报表、各分类中综合得分第一和末位的企业（简称）。"""
+    _, composite = _ranking(ctx)
+    comp = composite.loc[composite["level"] == level]
+    short = dict(zip(ctx.roster["enterprise_id"].astype(str), ctx.roster["short_name"].astype(str)))
+    rows = []
+    for (order, table, peer), part in comp.groupby(["table_order", "table_name", "peer_class"], sort=True):
+        part = part.dropna(subset=["score"]).sort_values("rank")
+        if not len(part):
+            continue
+        first, last = part.iloc[0], part.iloc[-1]
+        rows.append({"报表": table, "分类": peer, "参评（家）": len(part),
+                     "领先": short.get(str(first["entity_id"]), first["entity_name"]), "领先得分": first["score"],
+                     "落后": short.get(str(last["entity_id"]), last["entity_name"]), "落后得分": last["score"]})
+    return pd.DataFrame(rows).round(2)
+
+
+def movers_table(ctx: Context, *, level: str = "group") -> pd.DataFrame:
+    """比上期进退：各报表中排名上升、下降的企业（与上一个半月比）。"""
+    _, composite = _ranking(ctx)
+    n = int(settings()["half_month"]["movers"])
+    comp = composite.loc[(composite["level"] == level)].dropna(subset=["rank_change"])
+    comp = comp.loc[comp["rank_change"] != 0]
+    short = dict(zip(ctx.roster["enterprise_id"].astype(str), ctx.roster["short_name"].astype(str)))
+    comp = comp.assign(abs_change=comp["rank_change"].abs()).sort_values(["abs_change", "table_order"],
+                                                                          ascending=[False, True]).head(n * 2)
+    return pd.DataFrame({
+        "报表": comp["table_name"], "企业": comp["entity_id"].astype(str).map(short),
+        "上期名次": comp["previous_rank"], "本期名次": comp["rank"],
+        "变化": np.where(comp["rank_change"] > 0, "上升", "下降"), "名次变化": comp["rank_change"].abs(),
+    }).reset_index(drop=True)
+
+
+def lights_table(ctx: Context, *, level: str = "group") -> pd.DataFrame:
+    """序时进度灯号：按序时进度考核的指标，各集团完成率与序时进度之差及红黄绿灯。"""
+    ranking, _ = _ranking(ctx)
+    part = ranking.loc[(ranking["level"] == level) & ranking["light"].isin(["红灯", "黄灯", "绿灯"])]
+    short = dict(zip(ctx.roster["enterprise_id"].astype(str), ctx.roster["short_name"].astype(str)))
+    wide = part.pivot_table(index="indicator_name", columns="entity_id", values="light", aggfunc="first")
+    wide = wide.reindex(columns=[g for g in ctx.tree.groups if g in wide.columns])
+    wide.columns = [short.get(c, c) for c in wide.columns]
+    wide.index.name = "指标"
+    return wide.fillna("—")
+
+
+def missing_reports_table(ctx: Context) -> pd.DataFrame:
+    """未报送或被退回的企业：本期没有财务快报、或有报送行因错误被隔离的企业（简称）。"""
+    quality = _read(ctx, "quality_summary")
+    if not len(quality):
+        return pd.DataFrame({"情况": ["本期无数据质量记录"]})
+    short = dict(zip(ctx.roster["enterprise_id"].astype(str), ctx.roster["short_name"].astype(str)))
+    rows = []
+    for r in quality.itertuples():
+        if str(r.enterprise_id) not in short:  # rows no roster enterprise claims: the quality appendix lists them
+            continue
+        name = short[str(r.enterprise_id)]
+        if not bool(r.financials_submitted):
+            rows.append({"企业": name, "情况": "本期财务快报未报送"})
+        if int(r.quarantined) > 0:
+            rows.append({"企业": name, "情况": f"{int(r.quarantined)}行报送数据有错误，已隔离待更正"})
+    if not rows:
+        return pd.DataFrame({"企业": ["无"], "情况": ["全部企业均已按时报送"]})
+    return pd.DataFrame(rows)
+
+
+def months_in(ctx: Context) -> int:
+    """Months the year-to-date figures cover (February → 2: January is reported with February)."""
+    return months_elapsed(ctx.period)
