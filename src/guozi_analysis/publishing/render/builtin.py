@@ -866,6 +866,8 @@ def _page_toc_html(page: _Page) -> str:
         items.append((level, attr[0], f"{number} {text}" if number else text))
     if not items:
         return ""
+    if all(level == 3 for level, _, _ in items):  # a page whose sections start at level 3: a flat list
+        items = [(2, ident, text) for _, ident, text in items]
     lines = ['<nav id="gz-page-toc" class="page-toc" aria-label="本页目录"><details open>',
              "<summary>本页目录</summary>", "<ul>"]
     open_sub = False
