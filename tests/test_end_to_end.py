@@ -121,7 +121,9 @@ def test_no_image_is_drawn_twice_nor_shown_twice_in_a_page_or_a_cell(published, 
     drawn twice), the images of each HTML page and the image outputs of each executed cell.
     """
     draws = _image_draws(PdfReader(published[edition]["pdf"]))
-    assert draws and max(draws.values()) == 1, draws
+    assert not draws or max(draws.values()) == 1, draws
+    if edition == "outputs":
+        assert len(draws) >= 3  # the review's charts are there (the public edition may have none)
     for page in published[edition]["html"].parent.glob("*.html"):
         images = re.findall(r'<img src="(data:[^"]+)"', page.read_text("utf-8"))
         assert len(images) == len(set(images)), page.name
