@@ -135,8 +135,6 @@ def test_profiles_volume_lists_every_enterprise_and_grows_linearly(published, de
 
 
 def test_run_manifest_records_inputs_parameters_and_version(published):
-    import json
-
     manifest = json.loads((published["reports"] / "executed" / "manifest.json").read_text("utf-8"))
     assert manifest["package_version"]
     assert manifest["parameters"]["period"] == PERIOD
@@ -176,14 +174,51 @@ def test_html_is_self_contained_and_covered_by_the_font(published):
     html_dir = published["outputs"]["html"].parent
     pages = sorted(html_dir.glob("*.html"))
     assert (html_dir / "index.html").exists() and len(pages) >= 4
+    assert "@font-face" in (html_dir / "book.css").read_text("utf-8")  # the font subset, written once
     for page in pages:
         text = page.read_text("utf-8")
         assert not re.search(r"""(src|href)\s*=\s*["']?https?://""", text), page.name
         assert not re.search(r"url\(\s*['\"]?https?://", text), page.name
-        assert "@font-face" in text
+        assert '<link rel="stylesheet" href="book.css">' in text
         visible = re.sub(r"<[^>]+>", "", re.sub(r"<(script|style)[^>]*>.*?</\1>", "", text, flags=re.S))
         shown = {ch for ch in visible if ord(ch) > 0x7F and not ch.isspace()}  # every non-ASCII character
         assert not missing_glyphs("".join(shown)), page.name
+
+
+def _image_draws(reader: PdfReader) -> dict[int, int]:
+    """How many times each image of the PDF is drawn, by object number."""
+    draws: dict[int, int] = {}
+    for page in reader.pages:
+        xobjects = (page.get("/Resources") or {}).get("/XObject") or {}
+        names = {str(n): ref.idnum for n, ref in xobjects.items() if ref.get_object().get("/Subtype") == "/Image"}
+        contents = page.get("/Contents")
+        contents = contents.get_object() if contents is not None else []
+        data = b"\n".join(c.get_object().get_data() for c in (contents if isinstance(contents, list) else [contents]))
+        for name in re.findall(rb"(/[^\s/]+)\s+Do\b", data):
+            if name.decode("latin-1") in names:
+                key = names[name.decode("latin-1")]
+                draws[key] = draws.get(key, 0) + 1
+    return draws
+
+
+@pytest.mark.parametrize("edition", ["outputs", "public"])
+def test_no_image_is_drawn_twice_nor_shown_twice_in_a_page_or_a_cell(published, edition):
+    """One figure per cell: a figure returned by a view is not shown again by the inline backend.
+
+    Counts the drawings of each PDF image (the same picture twice on one page is one image object
+    drawn twice), the images of each HTML page and the image outputs of each executed cell.
+    """
+    draws = _image_draws(PdfReader(published[edition]["pdf"]))
+    assert not draws or max(draws.values()) == 1, draws
+    if edition == "outputs":
+        assert len(draws) >= 3  # the review's charts are there (the public edition may have none)
+    for page in published[edition]["html"].parent.glob("*.html"):
+        images = re.findall(r'<img src="(data:[^"]+)"', page.read_text("utf-8"))
+        assert len(images) == len(set(images)), page.name
+    for executed in (published["reports"] / "executed").rglob("*.ipynb"):
+        for cell in json.loads(executed.read_text("utf-8"))["cells"]:
+            shown = [o for o in cell.get("outputs", []) if "image/png" in o.get("data", {})]
+            assert len(shown) <= 1, (executed.name, "".join(cell["source"])[:60])
 
 
 def test_everything_a_run_writes_is_ignored_by_git(published):
@@ -223,7 +258,7 @@ def _internal_titles(published):
         first = json.loads(path.read_text("utf-8"))["cells"][0]
         title = "".join(first["source"]).lstrip("# ").split("{")[0].strip()
         titles.append(title)
-    return titles + ["企业画像"]
+    return titles
 
 
 def _flagged(published):

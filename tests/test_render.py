@@ -24,6 +24,9 @@ from pypdf import PdfReader  # noqa: E402
 import guozi_analysis.publishing.render as render_pkg  # noqa: E402
 from guozi_analysis.base.fonts import use_cjk_font
 from guozi_analysis.publishing.render import RenderError, read_book_config, render, render_book
+from guozi_analysis.publishing.render.builtin import RAG_FILLS, _add_image_alts, _rag_colour
+
+RAG_RED, RAG_GREEN = RAG_FILLS["red"], RAG_FILLS["green"]
 
 QUARTO_YML = """\
 project:
@@ -60,7 +63,7 @@ title: 前言
 
 # 前言 {.unnumbered}
 
-本报告汇总全区六大集团的经营情况，详见[总体概况](executed/01_overview.ipynb)。
+本报告汇总全区六大集团的经营情况，详见[总体概况](executed/01_overview.ipynb)；各集团资产负债率见表1-1和图1-1。
 
 ## 主要成绩
 
@@ -70,13 +73,16 @@ title: 前言
 APPENDIX_MD = """\
 # 指标口径
 
-资产负债率 = 负债总额 ÷ 资产总额 × 100%。
+资产负债率 = 负债总额 ÷ 资产总额 × 100%。表1-1中的信号灯按与序时进度之差给出，表9-9不存在。
 """
 
 TABLE = pd.DataFrame(
-    {"企业名称": ["滨江城投集团", "东湖产投集团"], "资产负债率": [65.3, 72.8], "利润总额": [1234.5, -87.2]}
+    {"企业名称": ["滨江城投集团", "东湖产投集团"], "资产负债率": [65.3, 72.8], "利润总额": [1234.5, -87.2],
+     "信号灯": ["红灯", "绿灯"]}
 )
 CODE_SOURCE = "display(负债率表格代码)"
+TABLE_CAPTION = "各集团资产负债率"
+CHART_CAPTION = "各集团资产负债率对比"
 STDERR_TEXT = "不应出现的告警输出"
 
 
@@ -95,9 +101,9 @@ def _chart_png() -> str:
 def _notebook() -> nbformat.NotebookNode:
     nb = nbformat.v4.new_notebook()
     nb.cells = [
-        nbformat.v4.new_markdown_cell("# 总体概况\n\n全区企业总体运行平稳。\n\n## 资产负债情况"),
+        nbformat.v4.new_markdown_cell("# 总体概况\n\n全区企业总体运行平稳，如图1-1所示。\n\n## 资产负债情况"),
         nbformat.v4.new_code_cell(
-            CODE_SOURCE,
+            f"#| tbl-cap: {TABLE_CAPTION}\n{CODE_SOURCE}",
             outputs=[
                 nbformat.v4.new_output(
                     "execute_result",
@@ -108,10 +114,13 @@ def _notebook() -> nbformat.NotebookNode:
             ],
             execution_count=1,
         ),
-        nbformat.v4.new_markdown_cell("## 利润情况"),
+        nbformat.v4.new_markdown_cell("## 利润情况\n\n### 分集团"),
         nbformat.v4.new_code_cell(
-            "plot_chart()",
+            f"#| fig-cap: {CHART_CAPTION}\nplot_chart()",
             outputs=[
+                # the figure returned by the cell and shown again by the inline backend: printed once
+                nbformat.v4.new_output("execute_result", data={"image/png": _chart_png(), "text/plain": "<Figure>"},
+                                       execution_count=2),
                 nbformat.v4.new_output("display_data", data={"image/png": _chart_png(), "text/plain": "<Figure>"}),
                 nbformat.v4.new_output("stream", name="stdout", text="共计2家集团\n"),
             ],
@@ -254,6 +263,46 @@ def test_pdf_has_the_chart_image(book):
     assert images >= 1
 
 
+def _content(page) -> bytes:
+    """The page's decoded content stream(s)."""
+    contents = page.get("/Contents")
+    if contents is None:
+        return b""
+    contents = contents.get_object()
+    streams = contents if isinstance(contents, list) else [contents]
+    return b"\n".join(stream.get_object().get_data() for stream in streams)
+
+
+def _image_draws(reader: PdfReader) -> dict[int, int]:
+    """How many times each image of the PDF is drawn (``Do`` of an image XObject), by object number."""
+    draws: dict[int, int] = {}
+    for page in reader.pages:
+        xobjects = (page.get("/Resources") or {}).get("/XObject") or {}
+        names = {str(name): ref.idnum for name, ref in xobjects.items()
+                 if ref.get_object().get("/Subtype") == "/Image"}
+        content = _content(page)
+        for name in re.findall(rb"(/[^\s/]+)\s+Do\b", content):
+            key = name.decode("latin-1")
+            if key in names:
+                draws[names[key]] = draws.get(names[key], 0) + 1
+    return draws
+
+
+def test_pdf_draws_no_image_twice(book):
+    draws = _image_draws(PdfReader(book[1]["pdf"]))
+    assert draws and set(draws.values()) == {1}, draws  # the chart cell has two identical outputs
+
+
+def test_pdf_figure_and_table_captions_and_coloured_lights(book, pdf_text):
+    assert "图1-1" + CHART_CAPTION in pdf_text and "表1-1" + TABLE_CAPTION in pdf_text
+    content = b"".join(_content(page) for page in PdfReader(book[1]["pdf"]).pages)
+    fills = {tuple(round(float(x), 2) for x in m)
+             for m in re.findall(rb"([\d.]+) ([\d.]+) ([\d.]+) (?:rg|scn)\b", content)}
+    red = tuple(round(int(RAG_RED[k:k + 2], 16) / 255, 2) for k in (1, 3, 5))
+    green = tuple(round(int(RAG_GREEN[k:k + 2], 16) / 255, 2) for k in (1, 3, 5))
+    assert red in fills and green in fills, fills
+
+
 # ---------------------------------------------------------------- HTML
 
 
@@ -261,29 +310,45 @@ def test_html_pages_exist(html_pages):
     assert set(html_pages) == {"index.html", "01_overview.html", "appendix.html"}
 
 
-def test_html_sidebar_links_every_chapter(html_pages):
-    for text in html_pages.values():
-        sidebar = text.split('<nav id="sidebar"', 1)[1].split("</nav>", 1)[0]
-        for page in html_pages:
-            assert f'href="{page}"' in sidebar
-        assert "经营分析" in sidebar and "附录" in sidebar
-    assert 'class="active" aria-current="page"' in html_pages["01_overview.html"]
-    assert "第1章" in html_pages["01_overview.html"]
+def _asset(book, name: str) -> str:
+    return (book[1]["html"].parent / name).read_text(encoding="utf-8")
 
 
-def test_html_has_no_external_reference(html_pages):
-    pattern = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?\s*https?://|@import""", re.I)
+def _book_toc(book) -> list[dict]:
+    text = _asset(book, "book.js")
+    return json.loads(re.search(r"window\.GZ_BOOK_TOC = (.*?);\n", text).group(1))
+
+
+def test_html_book_contents_written_once_and_link_every_chapter(book, html_pages):
+    toc = _book_toc(book)
+    assert [e.get("href") for e in toc if "href" in e] == ["index.html", "01_overview.html", "appendix.html"]
+    assert {"part": "经营分析"} in toc and {"part": "附录"} in toc
+    assert {"href": "01_overview.html", "num": "第1章", "title": "总体概况"} in toc
     for name, text in html_pages.items():
+        assert f'<body data-page="{name}">' in text  # book.js marks the current chapter from this
+        assert '<script src="book.js"></script>' in text and 'id="gz-toc"' in text
+        assert "GZ_BOOK_TOC" not in text  # the contents are not copied into every page
+
+
+def test_html_has_no_external_reference(book, html_pages):
+    pattern = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?\s*https?://|@import""", re.I)
+    files = dict(html_pages, **{name: _asset(book, name) for name in ("book.css", "book.js", "search.js")})
+    for name, text in files.items():
         assert not pattern.search(text), name
     assert "国资委网站" in html_pages["index.html"]  # the external link is kept as text
 
 
-def test_html_is_self_contained(html_pages):
+def test_html_is_offline_and_loads_only_its_own_files(book, html_pages):
+    folder = book[1]["html"].parent
     overview = html_pages["01_overview.html"]
     assert '<img src="data:image/png;base64,' in overview
     assert "<table" in overview and "滨江城投集团" in overview
-    assert "<link" not in overview and "<script src" not in overview
     assert CODE_SOURCE not in overview and STDERR_TEXT not in overview
+    for name, text in html_pages.items():
+        loaded = re.findall(r'<(?:script|img|link)\b[^>]*?(?:src|href)="([^"]+)"', text)
+        files = [ref for ref in loaded if not ref.startswith("data:")]
+        assert sorted(files) == ["book.css", "book.js", "search.js"], (name, files)
+        assert all((folder / ref).is_file() for ref in files)
     # the link from 前言 to the notebook chapter points at that chapter's page and heading
     assert 'href="01_overview.html#c2-' in html_pages["index.html"]
 
@@ -294,23 +359,119 @@ def _embedded_font(text: str) -> TTFont:
     return TTFont(io.BytesIO(base64.b64decode(match.group(1))))
 
 
-def test_html_font_subset_covers_every_cjk_character(html_pages):
-    for name, text in html_pages.items():
-        cmap = _embedded_font(text).getBestCmap()
+def test_html_font_subset_covers_every_cjk_character(book, html_pages):
+    css = _asset(book, "book.css")
+    cmap = _embedded_font(css).getBestCmap()
+    files = dict(html_pages, **{name: _asset(book, name) for name in ("book.js", "search.js")})
+    for name, text in files.items():
         cjk = {ch for ch in text if "\u2e80" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" or "\u3000" <= ch <= "\u303f"}
         assert cjk, name
         missing = {ch for ch in cjk if ord(ch) not in cmap}
         assert not missing, (name, missing)
+    for text in html_pages.values():
+        assert "base64" not in text.split("<body", 1)[0]  # the font is in book.css only, once
 
 
-def test_html_search_index_is_inline(html_pages):
-    text = html_pages["appendix.html"]
-    raw = re.search(r'<script type="application/json" id="gz-search-index">(.*?)</script>', text, re.S).group(1)
-    index = json.loads(raw)
+def test_html_search_index_is_written_once(book, html_pages):
+    text = _asset(book, "search.js")
+    index = json.loads(re.search(r"window\.GZ_SEARCH_INDEX = (.*?);\n", text).group(1))
     headings = {entry["h"] for entry in index}
     assert {"前言", "主要成绩", "总体概况", "资产负债情况", "指标口径"} <= headings
     assert any(entry["p"] == "01_overview.html" and "滨江城投集团" in entry["x"] for entry in index)
-    assert 'id="gz-search"' in text
+    for page in html_pages.values():
+        assert 'id="gz-search"' in page and '<script src="search.js" defer></script>' in page
+        assert "GZ_SEARCH_INDEX" not in page and "gz-search-index" not in page
+
+
+def _ids(text: str) -> set[str]:
+    return set(re.findall(r'\bid="([^"]+)"', text))
+
+
+def test_html_page_contents_on_the_right(html_pages):
+    overview = html_pages["01_overview.html"]
+    toc = re.search(r'<nav id="gz-page-toc".*?</nav>', overview, re.S).group(0)
+    assert "本页目录" in toc
+    links = re.findall(r'<a href="#([^"]+)">([^<]+)</a>', toc)
+    assert [text for _, text in links] == ["1.1 资产负债情况", "1.2 利润情况", "1.2.1 分集团"]
+    assert all(ident in _ids(overview) for ident, _ in links)
+    assert "<ul>\n<li>" in toc and toc.count("<ul>") == 2  # 1.2.1 nested under 1.2
+    assert 'id="gz-page-toc"' not in html_pages["appendix.html"]  # a page without sections has none
+
+
+def test_html_headings_have_anchors(html_pages):
+    for name, text in html_pages.items():
+        article = text.split("<article>", 1)[1]
+        headings = re.findall(r"<h([1-4])\b[^>]*>(.*?)</h\1>", article, re.S)
+        assert headings, name
+        for _, inner in headings:  # the id is on the heading or on the section it opens (pandoc)
+            anchor = re.search(r'<a class="anchor" href="#([^"]+)" aria-label="本节链接">§</a>', inner)
+            assert anchor and anchor.group(1) in _ids(text), (name, inner)
+
+
+def test_html_figure_and_table_mentions_link_to_them(html_pages):
+    overview, preface, appendix = html_pages["01_overview.html"], html_pages["index.html"], html_pages["appendix.html"]
+    assert '<figure id="fig-1-1">' in overview and '<table id="tbl-1-1"' in overview
+    assert "图1-1　" + CHART_CAPTION in overview and "表1-1　" + TABLE_CAPTION in overview
+    assert '<a href="#fig-1-1" class="gz-xref">图1-1</a>' in overview  # same page
+    assert '<a href="01_overview.html#tbl-1-1" class="gz-xref">表1-1</a>' in preface  # other pages
+    assert '<a href="01_overview.html#fig-1-1" class="gz-xref">图1-1</a>' in preface
+    assert '<a href="01_overview.html#tbl-1-1" class="gz-xref">表1-1</a>' in appendix
+    assert "表9-9不存在" in appendix  # no such table: stays text
+    assert re.search(r"<figcaption[^>]*>图1-1　", overview) and re.search(r"<caption>表1-1　", overview)  # captions stay text
+    pages = {name: _ids(text) for name, text in html_pages.items()}
+    for name, text in html_pages.items():
+        for href in re.findall(r'<a href="([^"]*#[^"]+)"', text):
+            target, _, ident = href.partition("#")
+            assert ident in pages[target or name], (name, href)
+
+
+def test_html_links_the_pdf(book, html_pages):
+    folder = book[1]["html"].parent
+    for name, text in html_pages.items():
+        hrefs = re.findall(r'<a class="pdf-link" href="([^"]+)"[^>]*>([^<]+)</a>', text)
+        assert ("../pdf/review.pdf", "下载 PDF") in hrefs, name
+        assert all((folder / href).resolve() == book[1]["pdf"] for href, _ in hrefs)
+
+
+def test_html_figure_alt_text_and_no_image_twice(html_pages):
+    for name, text in html_pages.items():
+        images = re.findall(r'<img src="(data:[^"]+)"', text)
+        assert len(images) == len(set(images)), name
+    overview = html_pages["01_overview.html"]
+    assert len(re.findall(r"<img ", overview)) == 1  # the cell's result and the inline backend's copy: one image
+    assert re.search(rf'<img src="data:image/png;base64,[^"]+" alt="{CHART_CAPTION}"', overview)
+
+
+def test_html_lights_are_coloured(html_pages):
+    overview = html_pages["01_overview.html"]
+    assert re.search(r'<td class="rag-red"[^>]*>红灯</td>', overview)
+    assert re.search(r'<td class="rag-green"[^>]*>绿灯</td>', overview)
+
+
+def test_html_phone_layout_and_print_css(book, html_pages):
+    css = _asset(book, "book.css")
+    assert '<button id="gz-nav-toggle" type="button" aria-controls="sidebar" aria-expanded="false">目录</button>' \
+        in html_pages["index.html"]
+    phone = css.split("@media (max-width: 900px)", 1)[1].split("\n}\n", 1)[0]
+    assert "#sidebar { display: none;" in phone and "body.nav-open #sidebar { display: block; }" in phone
+    printed = css.split("@media print", 1)[1]
+    assert "#sidebar" in printed and "display: none" in printed and "color: #000" in printed
+    assert "break-inside: avoid" in printed
+
+
+def test_typst_images_get_their_caption_as_alt_text():
+    body = '#figure(image("media/ch02/ab12.png"),\n  caption: [图1-1]\n)\n#box(image("media/ch02/cd34.png"))'
+    out = _add_image_alts(body, {"media/ch02/ab12.png": '各集团"资产负债率"'})
+    assert 'image("media/ch02/ab12.png", alt: "各集团\\"资产负债率\\"")' in out
+    assert '#box(image("media/ch02/cd34.png"))' in out  # no caption, no alt
+
+
+@pytest.mark.parametrize("word", ["红灯", "黄灯", "绿灯", "红", "黄", "绿", "关注", "预警", "重点监管", "预警（黄）",
+                                  "关注（黄）", "重点监管（红）"])
+def test_light_and_risk_level_cells_have_a_colour(word):
+    expected = {"红": "red", "黄": "amber", "绿": "green", "关": "amber", "预": "amber", "重": "red"}[word[0]]
+    assert _rag_colour(word) == expected
+    assert _rag_colour("红色区域") is None and _rag_colour("—") is None
 
 
 # ---------------------------------------------------------------- robustness and engine choice

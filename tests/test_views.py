@@ -129,3 +129,47 @@ def test_profile_reads_its_own_slice_and_compares_with_its_peers(processed):
     assert profile.facts(child).loc["所属集团", "内容"] == "甲集团有限公司"
     with pytest.raises(views.ParameterError, match="G99"):
         profile.open_profile(period="2022-11", entity_id="G99", processed_dir=processed)
+
+
+def _history(entity: str, values: dict[str, float], indicator: str = "revenue") -> pd.DataFrame:
+    return pd.DataFrame({"entity_id": entity, "indicator_id": indicator, "period": list(values),
+                         "value": list(values.values())})
+
+
+def test_trend_chart_sets_this_year_against_last_year_by_month_with_target_and_pace(processed):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from guozi_analysis.publishing.views.figures import FIGURE_DPI
+
+    history = pd.concat([
+        _history("G01", {"2020-12": 999.0, "2021-02": 10_000.0, "2021-12": 60_000.0,
+                         "2022-02": 20_000.0, "2022-06": 40_000.0, "2022-11": 90_000.0}),
+        _history("G02", {"2022-11": 5.0}),
+    ])
+    history.to_parquet(processed / "indicator_history.parquet")
+    pd.DataFrame({"enterprise_id": ["G01", "G02"], "item": ["revenue", "revenue"],
+                  "target": [120_000.0, 1.0]}).to_parquet(processed / "forecast_targets.parquet")
+    ctx = views.open_context(period="2022-11", entity_id="G01", processed_dir=processed)
+    open_before = plt.get_fignums()
+    fig = views.trend_chart(ctx, indicator_ids=["revenue"], title="营业总收入（本年累计）")
+    assert plt.get_fignums() == open_before  # closed: the notebook shows the returned figure once
+    assert fig.dpi == FIGURE_DPI >= 200
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == [f"{m}月" for m in range(1, 13)]
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert set(lines) == {"2021年", "2022年", "2022年目标", "序时进度"}
+    # 万元 → 亿元; the 2020-12 point of the running history is not drawn
+    assert list(lines["2021年"].get_xdata()) == [2, 12] and list(lines["2021年"].get_ydata()) == [1.0, 6.0]
+    assert list(lines["2022年"].get_xdata()) == [2, 6, 11]
+    assert list(lines["2022年"].get_ydata()) == pytest.approx([2.0, 4.0, 9.0])
+    assert list(lines["2022年目标"].get_ydata()) == pytest.approx([12.0, 12.0])
+    pace = dict(zip(lines["序时进度"].get_xdata(), lines["序时进度"].get_ydata()))
+    assert pace[6] == pytest.approx(12.0 * 181 / 365) and pace[12] == pytest.approx(12.0)
+    assert "2022年与2021年逐月对比" in fig._suptitle.get_text()
+    # no target for the entity: no target or pace line
+    plain = views.trend_chart(views.open_context(period="2022-11", entity_id="G03", processed_dir=processed),
+                              indicator_ids=["revenue"], title="营业总收入")
+    assert not plain.axes[0].get_lines()

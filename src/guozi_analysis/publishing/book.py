@@ -295,7 +295,8 @@ def public_leaks(texts: Iterable[str], *, roster: pd.DataFrame, flagged: Iterabl
 
     * every enterprise below the groups (level 2 and below): its full name, short name or code;
     * every enterprise in ``flagged`` (codes under a guarantee or risk finding), at any level;
-    * the titles of chapters the public edition does not contain (``internal_titles``).
+    * references to chapters the public edition does not contain (``internal_titles``: "见…", "…一章",
+      "…附录"), and any mention of the enterprise profiles.
 
     Returns one Chinese line per leak (empty when the edition is clean).
     """
@@ -315,9 +316,11 @@ def public_leaks(texts: Iterable[str], *, roster: pd.DataFrame, flagged: Iterabl
             pattern = re.escape(value) if label != "编码" else r"(?<![\w-])" + re.escape(value) + r"(?![\w-])"
             if re.search(pattern, text):
                 leaks.append(f"公开版出现了{why}的{label}：{value}")
-    for title in internal_titles:
-        if title and title in text:
+    for title in internal_titles:  # a reference to a chapter it lacks ("见债务风险…一章", "…附录"), not a phrase
+        if title and re.search(rf"(?:[见参阅]|详见)[「《“]?{re.escape(title)}|{re.escape(title)}[」》”]?(?:一章|章节|附录)", text):
             leaks.append(f"公开版提到了它不包含的章节：{title}")
+    if re.search(r"企业画像", text):
+        leaks.append("公开版提到了它不包含的企业画像")
     return leaks
 
 

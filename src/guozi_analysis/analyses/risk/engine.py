@@ -323,7 +323,7 @@ def list_changes(current: pd.DataFrame, previous: pd.DataFrame, *, include_uncha
 def traffic_lights(flags: pd.DataFrame, *, entities: pd.DataFrame | None = None) -> pd.DataFrame:
     """Entity × rule family matrix of 红/黄/绿 (the most serious fired rule of the family).
 
-    关注 shows 绿, 预警 黄, 重点监管 红; no fired rule → 绿. When ``flags`` holds every evaluation
+    关注 and 预警 show 黄, 重点监管 红; no fired rule → 绿. When ``flags`` holds every evaluation
     (``include_passed=True``), a family none of whose rules could be evaluated for the entity shows
     「—」. ``entities`` (entity_id, entity_name, level) adds entities without any row. Columns:
     entity_id, entity_name, level, then the seven families in order.

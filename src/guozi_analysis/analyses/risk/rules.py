@@ -37,8 +37,9 @@ __all__ = [
 FAMILIES = ("资产负债", "偿债能力", "流动性", "融资成本", "担保", "经营", "保值增值")
 #: Severities from mildest to most serious.
 SEVERITIES = ("关注", "预警", "重点监管")
-#: Traffic-light colour of each severity.
-LIGHTS = {"关注": "绿", "预警": "黄", "重点监管": "红"}
+#: Traffic-light colour of each severity: a fired rule is never green (绿 = nothing fired), so a
+#: triggered 关注 shows amber like a 预警; only a 重点监管 rule shows red.
+LIGHTS = {"关注": "黄", "预警": "黄", "重点监管": "红"}
 #: Comparison operators (value OP threshold means the line is crossed).
 OPERATORS = {"gt": operator.gt, "ge": operator.ge, "lt": operator.lt, "le": operator.le}
 OPERATOR_ZH = {"gt": "高于", "ge": "不低于", "lt": "低于", "le": "不高于"}

@@ -7,9 +7,13 @@ work the project needs, with the same inputs and the same look:
    for notebooks, ``-f markdown`` for ``.md``/``.qmd`` after the YAML front matter is removed);
 2. the AST is cleaned in Python like Quarto with ``echo: false``: code is dropped, stderr is
    dropped, each pandas HTML table output becomes a real table (one batched ``-f html`` call per
-   chapter) and its plain-text twin is dropped, images are kept;
-3. HTML: one self-contained page per chapter (images as data URIs, CSS and an offline search
-   inline, the CJK font embedded as a subset WOFF, no external host anywhere);
+   chapter) and its plain-text twin is dropped, images are kept (identical ones in a cell once);
+3. HTML, as a Quarto book shows it and fully offline: one page per chapter (images as data URIs)
+   with the book's contents on the left (a 目录 button on phones), 本页目录 on the right, a §
+   anchor on every heading, 图/表 mentions linked to their figure or table, a 下载 PDF link and
+   print CSS; the style with the CJK font subset (``book.css``), the contents (``book.js``) and
+   the search index (``search.js``) are written once beside the pages, no external host anywhere;
+   cells showing a light or a risk level (红灯, 关注, …) are coloured, in the PDF too;
 4. PDF: one Typst document from ``templates/book.typ`` compiled with Noto Sans CJK SC; every
    Typst warning is an error (a missing font only warns and prints tofu).
 
@@ -23,6 +27,7 @@ import base64
 import copy
 import datetime as dt
 import functools
+import hashlib
 import html
 import json
 import logging
@@ -174,6 +179,8 @@ class _Page:
     anchor: str = ""
     number: str | None = None
     ids: set[str] = field(default_factory=set)
+    #: Caption numbers of this page's figures and tables ("图3-1", "表2-1") → their element ids.
+    labels: dict[str, str] = field(default_factory=dict)
 
 
 def _split_front_matter(text: str) -> tuple[dict, str]:
@@ -309,25 +316,208 @@ def _number_captions(pages: list[_Page]) -> None:
                     continue
                 counts[option] += 1
                 number = f"{prefix}-{counts[option]}" if prefix else str(counts[option])
-                text = f"{_CAPTION_WORD[option]}{number}　{caption}"
-                _apply_caption(cell["c"][1], option, text)
+                label = f"{_CAPTION_WORD[option]}{number}"
+                kind = "fig" if option == "fig-cap" else "tbl"
+                ident = f"{kind}-{number}" if prefix else f"{kind}-c{page.index}-{number}"
+                if _apply_caption(cell["c"][1], option, f"{label}　{caption}", ident=ident, alt=caption):
+                    page.ids.add(ident)
+                    if prefix:
+                        page.labels[label] = ident
             cell["c"][0][2] = [pair for pair in cell["c"][0][2] if not pair[0].startswith("gz-")]
 
 
-def _apply_caption(blocks: list, option: str, text: str) -> bool:
-    """Put ``text`` as the caption of the first table (tbl-cap) or image paragraph (fig-cap) in ``blocks``."""
+def _apply_caption(blocks: list, option: str, text: str, *, ident: str = "", alt: str = "") -> bool:
+    """Put ``text`` as the caption of the first table (tbl-cap) or image paragraph (fig-cap) in ``blocks``.
+
+    The table or figure gets the id ``ident`` (the target of 图/表 cross-references) and a figure's
+    image gets ``alt`` as its alternative text (HTML ``alt``, Typst ``image(alt: …)``).
+    """
     for k, block in enumerate(blocks):
         if option == "tbl-cap" and block["t"] == "Table":
             block["c"][1] = [None, [{"t": "Plain", "c": _str_inlines(text)}]]
+            block["c"][0][0] = ident
             return True
         if (option == "fig-cap" and block["t"] in ("Para", "Plain") and len(block["c"]) == 1
                 and block["c"][0]["t"] == "Image"):
-            blocks[k] = {"t": "Figure", "c": [_attr(), [None, [{"t": "Plain", "c": _str_inlines(text)}]],
+            image = block["c"][0]
+            image["c"][1] = _str_inlines(alt or text)
+            blocks[k] = {"t": "Figure", "c": [_attr(ident), [None, [{"t": "Plain", "c": _str_inlines(text)}]],
                                               [{"t": "Plain", "c": block["c"]}]]}
             return True
-        if block["t"] == "Div" and _apply_caption(block["c"][1], option, text):
+        if block["t"] == "Div" and _apply_caption(block["c"][1], option, text, ident=ident, alt=alt):
             return True
     return False
+
+
+#: A figure or table mentioned in the text: 图3-1, 表2-1, 图A-2 (the caption numbers of this renderer).
+_MENTION = re.compile(r"[图表]\s?(?:\d+|[A-Z])-\d+")
+#: Elements whose text is never turned into cross-reference links.
+_NO_MENTION_LINKS = {"Header", "Link", "Image", "Code", "CodeBlock", "RawInline", "RawBlock", "Math", "Note"}
+
+
+def _link_mentions(pages: list[_Page]) -> int:
+    """图/表 mentions in the text ("如图3-1所示") become links to that figure or table; returns how many.
+
+    Captions, headings and existing links are left alone; a mention of a number no caption has stays text.
+    """
+    labels = {label: ident for page in pages for label, ident in page.labels.items()}
+    linked = 0
+
+    def split(text: str) -> list[dict] | None:
+        nonlocal linked
+        pieces: list[dict] = []
+        last = 0
+        for match in _MENTION.finditer(text):
+            ident = labels.get(re.sub(r"\s", "", match.group(0)))
+            if ident is None:
+                continue
+            if match.start() > last:
+                pieces.append({"t": "Str", "c": text[last:match.start()]})
+            pieces.append({"t": "Link", "c": [_attr("", ["gz-xref"]), [{"t": "Str", "c": match.group(0)}],
+                                              [f"#{ident}", ""]]})
+            last = match.end()
+            linked += 1
+        if not pieces:
+            return None
+        if last < len(text):
+            pieces.append({"t": "Str", "c": text[last:]})
+        return pieces
+
+    def visit(node: Any) -> None:
+        if isinstance(node, list):
+            k = 0
+            while k < len(node):
+                item = node[k]
+                if isinstance(item, dict) and item.get("t") == "Str":
+                    pieces = split(item["c"])
+                    if pieces:
+                        node[k:k + 1] = pieces
+                        k += len(pieces)
+                        continue
+                else:
+                    visit(item)
+                k += 1
+        elif isinstance(node, dict) and "t" in node:
+            kind = node["t"]
+            if kind in _NO_MENTION_LINKS:
+                return
+            if kind == "Figure":
+                visit(node["c"][2])  # not the caption
+            elif kind == "Table":
+                visit(node["c"][2:])  # not the caption
+            else:
+                visit(node.get("c"))
+
+    if labels:
+        for page in pages:
+            visit(page.blocks)
+    return linked
+
+
+#: Cell texts of traffic lights and risk levels, and the colour their cell is filled with.
+RAG_CELLS = {
+    "红": "red", "红灯": "red", "重点监管": "red",
+    "黄": "amber", "黄灯": "amber", "预警": "amber", "关注": "amber",
+    "绿": "green", "绿灯": "green",
+}
+#: Fill colours of the coloured cells (HTML and PDF alike), light enough for black text.
+RAG_FILLS = {"red": "#f6c9c4", "amber": "#fbe3a6", "green": "#cfe8cc"}
+_RAG_WITH_LIGHT = re.compile(r"(?:关注|预警|重点监管)（([红黄绿])）")
+
+
+def _rag_colour(text: str) -> str | None:
+    """'red' / 'amber' / 'green' for a cell showing a light or a risk level (e.g. 红灯, 关注, 预警（黄）)."""
+    text = text.strip()
+    if text in RAG_CELLS:
+        return RAG_CELLS[text]
+    match = _RAG_WITH_LIGHT.fullmatch(text)
+    return RAG_CELLS[match.group(1)] if match else None
+
+
+#: Body cells with more characters than this get the class ``gz-long`` (a wider column in HTML).
+LONG_CELL = 40
+
+
+def _colour_light_cells(blocks: list) -> int:
+    """Give every table body cell that shows a light or a risk level the class ``rag-red|amber|green``.
+
+    Cells of long text get the class ``gz-long`` too, so that HTML gives their column room instead of
+    squeezing it to a few characters a line.
+    """
+    coloured = 0
+    for table in _walk(blocks):
+        if table["t"] != "Table":
+            continue
+        rows = [row for body in table["c"][4] for row in body[2] + body[3]]
+        for row in rows:
+            for cell in row[1]:
+                text = _plain_text(cell[4])
+                colour = _rag_colour(text)
+                if colour:
+                    cell[0][1] = [c for c in cell[0][1] if not c.startswith("rag-")] + [f"rag-{colour}"]
+                    coloured += 1
+                elif len(text) > LONG_CELL and "gz-long" not in cell[0][1]:
+                    cell[0][1].append("gz-long")
+    return coloured
+
+
+def _drop_repeated_images(blocks: list) -> int:
+    """Within one notebook cell, keep the first of identical images (same bytes); returns how many were dropped.
+
+    A view that returns a figure the inline backend also shows produced the same chart twice.
+    """
+    dropped = 0
+    for cell in _walk(blocks):
+        if cell["t"] != "Div" or "cell" not in cell["c"][0][1]:
+            continue
+        seen: set[str] = set()
+
+        def keep(block: dict) -> bool:
+            nonlocal dropped
+            if block["t"] in ("Para", "Plain") and block["c"] and all(i["t"] == "Image" for i in block["c"]):
+                digests = [_image_digest(i["c"][2][0]) for i in block["c"]]
+                if all(d is not None and d in seen for d in digests):
+                    dropped += 1
+                    return False
+                seen.update(d for d in digests if d is not None)
+            return True
+
+        def prune(children: list) -> list:
+            out = []
+            for child in children:
+                if child["t"] == "Div":
+                    child["c"][1] = prune(child["c"][1])
+                    if not child["c"][1] and "output" in " ".join(child["c"][0][1]):
+                        continue
+                    out.append(child)
+                elif keep(child):
+                    out.append(child)
+            return out
+
+        cell["c"][1] = prune(cell["c"][1])
+    return dropped
+
+
+def _image_digest(target: str) -> str | None:
+    path = Path(target)
+    if target.startswith("data:"):
+        return hashlib.sha1(target.encode("ascii", "replace")).hexdigest()
+    return hashlib.sha1(path.read_bytes()).hexdigest() if path.is_file() else None
+
+
+def _ensure_heading_ids(page: _Page) -> None:
+    """Every heading has an id, unique in the book (anchors, the page contents and links need one)."""
+    seen: set[str] = set()
+    for n, header in enumerate(_top_headers(page.blocks), start=1):
+        attr = _header_attr(header)
+        if not attr[0] or attr[0] in seen:
+            base = attr[0] or f"c{page.index}-sec-{n}"
+            ident, k = base, 2
+            while ident in seen or ident in page.ids:
+                ident, k = f"{base}-{k}", k + 1
+            attr[0] = ident
+            page.ids.add(ident)
+        seen.add(attr[0])
 
 
 def _is_number(text: str) -> bool:
@@ -451,6 +641,10 @@ def _load_pages(config: BookConfig, work: Path) -> list[_Page]:
             if failed:
                 log.warning("章节 %s 有 %d 个 HTML 输出无法解析，PDF 中将缺失。", chapter.path.name, failed)
         _resolve_images(blocks, base=chapter.path.parent, media_dir=media_dir)
+        dropped = _drop_repeated_images(blocks)
+        if dropped:
+            log.warning("章节 %s 有 %d 处同一单元格重复输出的相同图片，已只保留一张。", chapter.path.name, dropped)
+        _colour_light_cells(blocks)
         _ensure_title(blocks, front, chapter)
         page = _Page(chapter=chapter, index=k, slug=slug, blocks=blocks)
         page.ids = set(_rename_ids(blocks, f"c{k}").values())
@@ -460,10 +654,12 @@ def _load_pages(config: BookConfig, work: Path) -> list[_Page]:
             page.ids.add(f"c{k}")
         page.anchor = _header_attr(first)[0]
         page.title = _plain_text(first["c"][2])
+        _ensure_heading_ids(page)
         pages.append(page)
     _number_headings(pages)
     _number_captions(pages)
     _resolve_links(pages, config)
+    _link_mentions(pages)
     return pages
 
 
@@ -549,7 +745,7 @@ def _data_uri(path: Path) -> str:
 
 
 def _html_blocks(page: _Page, owner: dict[str, str]) -> list:
-    """A copy of the page's AST adapted for HTML: data URIs, page links, no external links."""
+    """A copy of the page's AST adapted for HTML: data URIs, page links, no external links, heading anchors."""
     blocks = copy.deepcopy(page.blocks)
     for node in _walk(blocks):
         kind = node["t"]
@@ -573,6 +769,10 @@ def _html_blocks(page: _Page, owner: dict[str, str]) -> list:
                     {"t": "Space"},
                     *node["c"][2],
                 ]
+            ident = node["c"][1][0]
+            if ident:  # a § that appears on hover and links to the heading (as Quarto's anchors)
+                node["c"][2].append({"t": "RawInline", "c": [
+                    "html", f'<a class="anchor" href="#{html.escape(ident, quote=True)}" aria-label="本节链接">§</a>']})
         elif kind == "Div" and "gz-pagebreak" in node["c"][0][1]:
             node["c"][1] = []
     return blocks
@@ -613,21 +813,81 @@ def _search_entries(page: _Page) -> list[dict]:
     return entries
 
 
-def _toc_html(pages: list[_Page], current: _Page) -> str:
-    lines = ['<ul class="toc">']
+def _search_entries(page: _Page) -> list[dict]:
+    entries: list[dict] = []
+    current = {"p": page.slug, "t": page.title, "h": page.title, "a": page.anchor, "x": []}
+
+    def flush() -> None:
+        text = _plain_text(current["x"])
+        if text or current["h"]:
+            entries.append({**current, "x": text[:4000]})
+
+    def visit(blocks: list) -> None:
+        nonlocal current
+        for block in blocks:
+            if block["t"] == "Header" and block["c"][0] <= 3:
+                flush()
+                current = {"p": page.slug, "t": page.title, "h": _plain_text(block["c"][2]),
+                           "a": block["c"][1][0], "x": []}
+            elif block["t"] == "Div":
+                visit(block["c"][1])
+            else:
+                current["x"].append(block)
+
+    visit(page.blocks)
+    flush()
+    return entries
+
+
+def _toc_entries(pages: list[_Page]) -> list[dict]:
+    """The book's contents for ``book.js``: parts (``{"part": …}``) and chapters (``{"href", "num", "title"}``)."""
+    entries: list[dict] = []
     part: str | None = None
     appendix = False
     for page in pages:
         if page.chapter.appendix and not appendix:
             appendix, part = True, None
-            lines.append('<li class="part">附录</li>')
+            entries.append({"part": "附录"})
         if page.chapter.part and page.chapter.part != part:
             part = page.chapter.part
-            lines.append(f'<li class="part">{html.escape(part)}</li>')
-        number = f'<span class="num">{html.escape(page.number)}</span>' if page.number else ""
-        active = ' class="active" aria-current="page"' if page is current else ""
-        lines.append(f'<li><a href="{page.slug}"{active}>{number}{html.escape(page.title)}</a></li>')
-    lines.append("</ul>")
+            entries.append({"part": part})
+        entries.append({"href": page.slug, "num": page.number or "", "title": page.title})
+    return entries
+
+
+def _page_toc_html(page: _Page) -> str:
+    """本页目录: the page's level-2 and level-3 headings, nested, as links to their anchors."""
+    items: list[tuple[int, str, str]] = []
+    for header in _top_headers(page.blocks):
+        level, attr = header["c"][0], header["c"][1]
+        if level not in (2, 3) or not attr[0] or "unlisted" in attr[1]:
+            continue
+        number = dict(map(tuple, attr[2])).get("data-number")
+        text = _plain_text(header["c"][2])
+        items.append((level, attr[0], f"{number} {text}" if number else text))
+    if not items:
+        return ""
+    if all(level == 3 for level, _, _ in items):  # a page whose sections start at level 3: a flat list
+        items = [(2, ident, text) for _, ident, text in items]
+    lines = ['<nav id="gz-page-toc" class="page-toc" aria-label="本页目录"><details open>',
+             "<summary>本页目录</summary>", "<ul>"]
+    open_sub = False
+    for level, ident, text in items:
+        link = f'<a href="#{html.escape(ident, quote=True)}">{html.escape(text)}</a>'
+        if level == 3 and not open_sub:
+            if lines[-1].endswith("</li>"):
+                lines[-1] = lines[-1][: -len("</li>")]
+                lines.append("<ul>")
+            else:
+                lines.append('<li class="no-parent"><ul>')
+            open_sub = True
+        elif level == 2 and open_sub:
+            lines.append("</ul></li>")
+            open_sub = False
+        lines.append(f"<li>{link}</li>")
+    if open_sub:
+        lines.append("</ul></li>")
+    lines += ["</ul>", "</details></nav>"]
     return "\n".join(lines)
 
 
@@ -658,38 +918,66 @@ def _title_block(config: BookConfig) -> str:
     return "".join(parts)
 
 
-def _write_html(config: BookConfig, pages: list[_Page], folder: Path) -> Path:
+def _pdf_links(pdf_href: str | None) -> tuple[str, str]:
+    """The 下载 PDF link of the sidebar and of the phone's top bar (empty when there is no PDF)."""
+    if not pdf_href:
+        return "", ""
+    href = html.escape(pdf_href, quote=True)
+    return (f'<a class="pdf-link" href="{href}" type="application/pdf">下载 PDF</a>',
+            f'<a class="pdf-link" href="{href}" type="application/pdf" aria-label="下载 PDF 版">PDF</a>')
+
+
+def _js_value(value: Any) -> str:
+    """JSON for inclusion in a script (no ``</script>`` can close it early)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+
+
+#: Files written once beside the pages and loaded by each page with a relative link.
+HTML_ASSETS = ("book.css", "book.js", "search.js")
+
+
+def _write_html(config: BookConfig, pages: list[_Page], folder: Path, *, pdf_href: str | None = None) -> Path:
+    """One page per chapter, plus ``book.css`` (style and the CJK font subset), ``book.js`` (the book's
+    contents and the page behaviours) and ``search.js`` (the search index and search), each written once.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     owner = {ident: page.slug for page in pages for ident in page.ids}
     index = [entry for page in pages for entry in _search_entries(page)]
-    index_json = json.dumps(index, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
-    template, css, js = _template("page.html"), _template("style.css"), _template("search.js")
+    template = _template("page.html")
     footer = html.escape("　".join(x for x in (config.title, config.district, _display_date(config.date)) if x))
-    drafts: dict[str, str] = {}
+    pdf_side, pdf_top = _pdf_links(pdf_href)
+    files: dict[str, str] = {}
     for k, page in enumerate(pages):
         body = _pandoc(["-f", "json", "-t", "html5", "--wrap=none", "--mathml"], stdin=_document(_html_blocks(page, owner)))
         title = f"{page.title} – {config.title}" if k else config.title
         values = {
             "page_title": html.escape(title),
-            "font_woff": "{{font_woff}}",
-            "css": css,
+            "slug": html.escape(page.slug, quote=True),
             "book_title": html.escape(config.title),
-            "toc": _toc_html(pages, page),
+            "pdf_link": pdf_side,
+            "pdf_link_top": pdf_top,
             "title_block": _title_block(config) if k == 0 else "",
+            "page_toc": _page_toc_html(page),
             "body": body,
             "page_nav": _page_nav(pages, k),
             "footer": footer,
-            "search_index": index_json,
-            "search_js": js,
         }
-        drafts[page.slug] = _strip_external_refs(_fill(template, values), page.slug)
-    text = "".join(drafts.values())
+        files[page.slug] = _strip_external_refs(_fill(template, values), page.slug)
+    files["book.js"] = _strip_external_refs(
+        f"window.GZ_BOOK_TOC = {_js_value(_toc_entries(pages))};\n{_template('book.js')}", "book.js")
+    files["search.js"] = _strip_external_refs(
+        f"window.GZ_SEARCH_INDEX = {_js_value(index)};\n{_template('search.js')}", "search.js")
+    css = _strip_external_refs(_template("style.css"), "book.css")
+    text = "".join(files.values()) + css
     missing = missing_glyphs(re.sub(r"<[^>]+>", " ", text))
     if missing:
         log.warning("中文字体缺少以下字符的字形，将显示为替代字体：%s", "".join(sorted(missing)))
     woff = base64.b64encode(subset_font_woff("".join(sorted(set(text))))).decode("ascii")
-    for slug, draft in drafts.items():
-        (folder / slug).write_text(draft.replace("{{font_woff}}", woff, 1), encoding="utf-8")
+    files["book.css"] = (
+        f'@font-face {{ font-family: "GuoziCJK"; src: url(data:font/woff;base64,{woff}) format("woff"); '
+        "font-weight: 100 900; font-style: normal; }\n" + css)
+    for name, content in files.items():
+        (folder / name).write_text(content, encoding="utf-8")
     return folder / "index.html"
 
 
@@ -755,12 +1043,45 @@ def _typst_blocks(pages: list[_Page], work: Path) -> list:
                 if target.startswith("data:"):
                     raise RenderError(f"章节 {page.chapter.path.name} 含内嵌 data URI 图片，PDF 无法使用。")
                 node["c"][2][0] = Path(target).relative_to(work).as_posix()
+            elif node["t"] == "Table":
+                _fill_light_cells(node)
             elif node["t"] == "Header":
                 node["c"][1][2] = [kv for kv in node["c"][1][2] if kv[0] != "data-number"]
             elif node["t"] == "Div" and "gz-pagebreak" in node["c"][0][1]:
                 node["t"], node["c"] = "RawBlock", ["typst", "#pagebreak()"]
         blocks += _unwrap_divs(chapter_blocks)
     return blocks
+
+
+def _fill_light_cells(table: dict) -> None:
+    """Typst fill for the cells :func:`_colour_light_cells` marked (pandoc writes ``typst:fill``)."""
+    for body in table["c"][4]:
+        for row in body[2] + body[3]:
+            for cell in row[1]:
+                colour = next((c[4:] for c in cell[0][1] if c.startswith("rag-")), None)
+                if colour in RAG_FILLS:
+                    cell[0][2] = [kv for kv in cell[0][2] if kv[0] != "typst:fill"]
+                    cell[0][2].append(["typst:fill", f'rgb("{RAG_FILLS[colour]}")'])
+
+
+def _image_alts(blocks: list) -> dict[str, str]:
+    """Image path → alternative text (the figure's caption) for the images that have one."""
+    alts: dict[str, str] = {}
+    for node in _walk(blocks):
+        if node["t"] == "Image":
+            alt = _plain_text(node["c"][1])
+            if alt:
+                alts.setdefault(node["c"][2][0], alt)
+    return alts
+
+
+def _add_image_alts(body: str, alts: dict[str, str]) -> str:
+    """``image("path"`` → ``image("path", alt: "…"`` in pandoc's Typst (its writer drops alt text)."""
+    def repl(match: re.Match) -> str:
+        alt = alts.get(match.group(1))  # media paths are plain (media/chNN/<sha1>.png): no escapes
+        return match.group(0) if not alt else f'{match.group(0)}, alt: {_typst_str(alt)}'
+
+    return re.sub(r'\bimage\("((?:[^"\\]|\\.)*)"', repl, body)
 
 
 def _unwrap_divs(blocks: list) -> list:
@@ -786,6 +1107,7 @@ def _write_pdf(config: BookConfig, pages: list[_Page], work: Path, folder: Path)
     blocks = _typst_blocks(pages, work)
     expected = sum(1 for node in _walk(blocks) if node["t"] == "Image")
     body = _pandoc(["-f", "json", "-t", "typst", "--wrap=none"], stdin=_document(blocks))
+    body = _add_image_alts(body, _image_alts(blocks))
     written = len(re.findall(r"\bimage\(\"", body))
     if written < expected:
         raise RenderError(f"PDF 中图片缺失：应有 {expected} 张，Typst 源文件中只有 {written} 张。")
@@ -882,7 +1204,9 @@ def render_book(
         pages = _load_pages(config, work)
         written: dict[str, Path] = {}
         if "html" in formats:
-            written["html"] = _write_html(config, pages, stage / "html")
+            pdf_name = f"{config.output_file}.pdf"
+            has_pdf = "pdf" in formats or (out / "pdf" / pdf_name).is_file()
+            written["html"] = _write_html(config, pages, stage / "html", pdf_href=f"../pdf/{pdf_name}" if has_pdf else None)
         if "pdf" in formats:
             written["pdf"] = _write_pdf(config, pages, work, stage / "pdf")
         _swap_into_place(stage, out, formats)

@@ -10,9 +10,9 @@ import pandas as pd
 
 from guozi_analysis.analyses.assessment import PRE_ASSESSMENT, _isnan, _num, _parse_bands, assess
 from guozi_analysis.base.contract import TABLES
-from guozi_analysis.base.fonts import use_cjk_font
 from guozi_analysis.base.periods import parse_period
 from guozi_analysis.publishing.text import markdown
+from guozi_analysis.publishing.views.figures import finish_figure, new_figure
 from guozi_analysis.publishing.workbooks import (
     STANDARDS_NOTE,
     _ranking_display,
@@ -121,16 +121,12 @@ def proposed_targets_table(ctx) -> pd.DataFrame:
 
 def score_chart(ctx, *, previous: bool = False):
     """Horizontal bars of the total scores with the grade lines (试考核 hatched), greyscale."""
-    import matplotlib.pyplot as plt  # deferred: heavy dependency, loaded on first use
-
-
-    use_cjk_font()
     r = _year_rows(ctx, "assessment_ranking", previous)
-    fig, ax = plt.subplots(figsize=(8, 0.5 * max(len(r), 3) + 1.2), dpi=110)
+    fig, ax = new_figure(figsize=(8, 0.5 * max(len(r), 3) + 1.2))
     if not len(r):
         ax.text(0.5, 0.5, "本年度无考核结果", ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
-        return fig
+        return finish_figure(fig)
     r = r.iloc[::-1].reset_index(drop=True)
     scores = r["total_score"].to_numpy(dtype=float)
     trial = r["status"].eq("试考核").to_numpy()
@@ -154,8 +150,7 @@ def score_chart(ctx, *, previous: bool = False):
     suffix = "（含预计数）" if pre else ""
     ax.set_title(f"{_year(ctx, previous)}年度经营业绩考核{kind}总分与等级{suffix}", pad=14)
     ax.grid(axis="x", alpha=0.3)
-    fig.tight_layout()
-    return fig
+    return finish_figure(fig)
 
 
 def export_workbook(ctx, *, output_dir: str | Path = ""):

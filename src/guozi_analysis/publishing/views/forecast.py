@@ -1,4 +1,4 @@
-"""Notebook views of the year-end projections: projection table, fan charts, backtest table.
+"""Notebook views of the year-end projections: projection table, 预测区间图 (fan charts), backtest table.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from guozi_analysis.analyses.forecast import (
     to_monthly_ytd,
     ytd_matrix,
 )
-from guozi_analysis.base.fonts import use_cjk_font
 from guozi_analysis.base.periods import closed_month
+from guozi_analysis.publishing.views.figures import finish_figure, new_figure
 
 
 # ---------------------------------------------------------------------------------------------
@@ -33,22 +33,17 @@ def fan_chart(
     past_years: int = 3,
     ax=None,
 ):
-    """Fan chart of the cumulative year: past years (grey), this year (black), 80 %/95 % fans.
+    """预测区间图 (a fan chart) of the cumulative year: past years (grey), this year (black), 80 %/95 % bands.
 
     ``history`` is the YTD series, ``projection`` the dict from :func:`project_year_end`.
-    Greyscale-readable (line styles and grey levels only). Returns the matplotlib Figure.
+    Greyscale-readable (line styles and grey levels only). Returns the matplotlib Figure; a figure
+    it creates itself (no ``ax`` given) is closed in pyplot so that a notebook shows it once.
     """
-    import matplotlib.pyplot as plt  # deferred: heavy dependency, loaded on first use
-
-    try:
-
-        use_cjk_font()
-    except Exception:  # font module absent or font missing: plot anyway
-        pass
     mat = ytd_matrix(history)
     year, month = int(projection["year"]), int(projection["month"])
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(8, 4.5))
+    own = ax is None
+    if own:
+        fig, ax = new_figure(figsize=(8, 4.5))
     else:
         fig = ax.figure
     x = np.arange(1, 13)
@@ -86,7 +81,7 @@ def fan_chart(
     )
     ax.legend(fontsize=8, loc="upper left", frameon=False)
     ax.grid(axis="y", color="0.9")
-    return fig
+    return finish_figure(fig) if own else fig
 
 
 def _read(ctx, name: str) -> pd.DataFrame:
@@ -161,10 +156,7 @@ def _num(value) -> float:
 
 
 def fan_chart_for(ctx, *, item: str, entity_id: str | None = None):
-    """Fan chart of one item for the context entity (or ``entity_id``), from the shared step's paths."""
-    import matplotlib.pyplot as plt  # deferred: heavy dependency, loaded on first use
-
-
+    """预测区间图 of one item for the context entity (or ``entity_id``), from the shared step's paths."""
     entity = entity_id or ctx.entity_id
     proj = _read(ctx, "forecast_projections")
     row = proj.loc[(proj["enterprise_id"] == entity) & (proj["item"] == item)]
@@ -193,9 +185,7 @@ def fan_chart_for(ctx, *, item: str, entity_id: str | None = None):
     fig = fan_chart(to_monthly_ytd(history / 1e4), projection, title=f"{name}{PROJECTED_ITEMS[item]}：本年累计与全年预测",
                     unit="亿元", past_years=2)
     fig.set_size_inches(8, 3.8)
-    fig.tight_layout()
-    plt.close(fig)
-    return fig
+    return finish_figure(fig)
 
 
 def backtest_table(ctx) -> pd.DataFrame:

@@ -7,15 +7,17 @@ indicator itself.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from guozi_analysis.base.contract import table as contract_table
-from guozi_analysis.base.fonts import use_cjk_font
 from guozi_analysis.base.periods import as_of_date, closed_month, elapsed_share, months_elapsed, parse_period
 from guozi_analysis.indicators.catalogue import catalogue_frame
 from guozi_analysis.indicators.formulas import safe_divide
 from guozi_analysis.publishing.text import Fact, change_word, date_zh, markdown
 from guozi_analysis.publishing.views.context import Context
+from guozi_analysis.publishing.views.figures import finish_figure, new_figure
 
 WAN_PER_YI = 10_000  # 1 亿元 = 10,000 万元
 COUNT_UNITS = ("个", "家", "支", "人", "笔")  # units of whole numbers
@@ -79,29 +81,70 @@ def entity_indicators(ctx: Context) -> pd.DataFrame:
 
 
 def trend_chart(ctx: Context, *, indicator_ids: list[str], title: str):
-    """Monthly trend of the context entity on the given indicators (one line each), Chinese labels."""
-    import matplotlib.pyplot as plt  # deferred: heavy dependency, loaded on first use
+    """This year against last year by month (x axis 1–12月), one panel per indicator, Chinese labels.
 
-
-    use_cjk_font()
+    Each panel draws the indicator's monthly values of this year (black, up to the closed month) and
+    of last year (grey, dashed) on the same 1–12月 axis, so a reader compares the same month of two
+    years. Where the entity has an annual target for the indicator (``forecast_targets``: 营业总收入,
+    利润总额, 固定资产投资完成额 of the groups and the district), the target is drawn as a
+    horizontal line and 序时进度 (target × share of the year elapsed at each month end) as a
+    sloping dotted line. Months without data are left out (January is reported with February).
+    """
     meta = _indicator_meta()
     hist = ctx.history.loc[ctx.history["entity_id"] == ctx.entity_id]
-    fig, ax = plt.subplots(figsize=(8, 3.6), dpi=110)
-    styles = ["-", "--", ":", "-."]
-    for k, ind_id in enumerate(indicator_ids):
+    year = as_of_date(ctx.period).year
+    targets = _annual_targets(ctx)
+    fig, axes = new_figure(figsize=(8, 3.6), ncols=len(indicator_ids), squeeze=False)
+    months = list(range(1, 13))
+    for ax, ind_id in zip(axes[0], indicator_ids):
         series = hist.loc[hist["indicator_id"] == ind_id].set_index("period")["value"]
         unit, factor = _display_unit(meta.loc[ind_id, "unit"])
-        series = series * factor
-        x = pd.PeriodIndex(series.index.astype(str).str[:7], freq="M").to_timestamp()
-        ax.plot(x, series.to_numpy(dtype=float), styles[k % 4], color=str(0.1 + 0.25 * k), marker="o",
-                markersize=3, label=f"{meta.loc[ind_id, 'name_zh']}（{unit}）")
-    ax.set_title(f"{ctx.entity_name}：{title}")
-    ax.set_xlabel("月份")
-    ax.grid(alpha=0.3)
-    ax.legend(loc="best", fontsize=8)
-    fig.tight_layout()
-    plt.close(fig)  # shown once, as the cell's result, not again by the inline backend
-    return fig
+        labels = series.index.astype(str)
+        for shown_year, style in ((year - 1, dict(color="0.55", ls="--", lw=1.3, marker="s", ms=2.5)),
+                                  (year, dict(color="black", ls="-", lw=2.0, marker="o", ms=3.5))):
+            one = series.loc[labels.str.fullmatch(rf"{shown_year}-\d{{2}}")]
+            if one.empty:
+                continue
+            x = one.index.astype(str).str[5:7].astype(int)
+            ax.plot(x, one.to_numpy(dtype=float) * factor, label=f"{shown_year}年", **style)
+        target = targets.get(ind_id)
+        if target is not None:
+            ax.axhline(target * factor, color="0.3", ls=(0, (5, 2)), lw=1.0, label=f"{year}年目标")
+            pace = [target * factor * elapsed_share(_month_end(year, m)) for m in months]
+            ax.plot(months, pace, color="0.3", ls=":", lw=1.2, label="序时进度")
+        ax.set_xticks(months)
+        ax.set_xticklabels([f"{m}月" for m in months], fontsize=7)
+        ax.set_xlim(0.5, 12.5)
+        label = f"{meta.loc[ind_id, 'name_zh']}（{unit}）" if unit else str(meta.loc[ind_id, "name_zh"])
+        if len(indicator_ids) > 1:
+            ax.set_title(label, fontsize=10)
+        else:
+            ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
+        if ax.get_lines():
+            ax.legend(loc="best", fontsize=7, frameon=False)
+        else:
+            ax.text(0.5, 0.5, "暂无数据", ha="center", va="center", transform=ax.transAxes, color="0.4")
+    fig.suptitle(f"{ctx.entity_name}：{title}，{year}年与{year - 1}年逐月对比", fontsize=11)
+    return finish_figure(fig)
+
+
+def _month_end(year: int, month: int):
+    """The last day of ``month`` (a date)."""
+    return (pd.Timestamp(year=year, month=month, day=1) + pd.offsets.MonthEnd(0)).date()
+
+
+def _annual_targets(ctx: Context) -> dict[str, float]:
+    """This year's annual targets of the context entity by indicator id (万元), from the shared forecast step.
+
+    Empty when the shared step stored no targets (no target table, or a period without projections).
+    """
+    path = Path(ctx.processed_dir) / "forecast_targets.parquet"
+    if not path.exists():
+        return {}
+    frame = pd.read_parquet(path)
+    rows = frame.loc[(frame["enterprise_id"].astype(str) == ctx.entity_id) & frame["target"].notna()]
+    return {str(item): float(value) for item, value in zip(rows["item"], rows["target"])}
 
 
 def _display_unit(meta_unit: str) -> tuple[str, float]:
@@ -217,10 +260,6 @@ def city_key_projects(ctx: Context) -> pd.DataFrame:
 
 def completion_chart(ctx: Context):
     """Annual investment completion rate by group against 序时进度 (the pace the year requires)."""
-    import matplotlib.pyplot as plt  # deferred: heavy dependency, loaded on first use
-
-
-    use_cjk_font()
     short = _group_short_names(ctx)
     ind = ctx.indicators
     rate = ind.loc[ind["indicator_id"] == "investment_completion_rate"].set_index("entity_id")["value"]
@@ -228,16 +267,14 @@ def completion_chart(ctx: Context):
     values = rate.reindex(ids).to_numpy(dtype=float)
     labels = [short.get(i, "全区") for i in ids]
     pace = elapsed_share(as_of_date(ctx.period)) * 100
-    fig, ax = plt.subplots(figsize=(8, 3.4), dpi=110)
+    fig, ax = new_figure(figsize=(8, 3.4))
     bars = ax.bar(labels, values, color=["0.55"] * len(short) + ["0.2"], edgecolor="black", linewidth=0.6)
     ax.axhline(pace, color="black", linestyle="--", linewidth=1)
     ax.text(len(ids) - 0.5, pace, f" 序时进度 {pace:.1f}%", va="bottom", ha="right", fontsize=8)
     ax.bar_label(bars, fmt="%.1f", fontsize=7)
     ax.set_ylabel("年度投资完成率（%）")
-    ax.set_title(f"各集团年度投资完成率（数据截至{as_of_date(ctx.period).isoformat()}）")
-    fig.tight_layout()
-    plt.close(fig)
-    return fig
+    ax.set_title(f"各集团年度投资完成率（数据截至{date_zh(as_of_date(ctx.period))}）")
+    return finish_figure(fig)
 
 
 def detail_list(ctx: Context, *, table: str) -> pd.DataFrame:

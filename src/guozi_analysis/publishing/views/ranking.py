@@ -17,8 +17,8 @@ from guozi_analysis.analyses.ranking import (
     period_zh,
     ranking_period,
 )
-from guozi_analysis.base.fonts import use_cjk_font
 from guozi_analysis.publishing.text import date_zh, markdown
+from guozi_analysis.publishing.views.figures import finish_figure, new_figure
 from guozi_analysis.publishing.workbooks import publication_frame, write_ranking_csv, write_ranking_workbook
 
 
@@ -213,11 +213,7 @@ def progress_table(ctx, *, level: str = "group") -> pd.DataFrame:
 
 def composite_chart(ctx, *, level: str = "group", top: int | None = None):
     """Horizontal bars of the overall score (六表总分), best on top; grey shades print well."""
-    import matplotlib.pyplot as plt  # deferred: heavy dependency, loaded on first use
-
-
     _check_level(level)
-    use_cjk_font()
     _, comp = read_frames(ctx.processed_dir)
     sub = _class_sorted(comp.loc[(comp["level"] == level) & (comp["table"] == OVERALL)].sort_values("entity_id"))
     if top is not None:
@@ -227,7 +223,7 @@ def composite_chart(ctx, *, level: str = "group", top: int | None = None):
               for i, r, c in zip(sub["entity_id"].astype(str), sub["rank_label"], sub["peer_class"].astype(str))]
     values = sub["score"].to_numpy(dtype=float, na_value=np.nan)
     height = max(2.4, 0.28 * len(sub) + 1.0)
-    fig, ax = plt.subplots(figsize=(8, height), dpi=110)
+    fig, ax = new_figure(figsize=(8, height))
     shades = [str(0.25 + 0.5 * k / max(1, len(sub) - 1)) for k in range(len(sub))]
     ax.barh(range(len(sub)), np.nan_to_num(values), color=shades, edgecolor="black", linewidth=0.5)
     for k, v in enumerate(values):
@@ -240,9 +236,7 @@ def composite_chart(ctx, *, level: str = "group", top: int | None = None):
     split = bool((sub["peer_class"].astype(str) != ALL_CLASSES).any())
     ax.set_title(f"{period_zh(half)}{_LEVEL_ZH[level]}晾晒六表总分" + ("（按功能分类组内排名）" if split else ""))
     ax.grid(axis="x", alpha=0.3)
-    fig.tight_layout()
-    plt.close(fig)  # shown once, by the notebook's display of the returned figure
-    return fig
+    return finish_figure(fig)
 
 
 def export_workbook(ctx, *, output_dir: str | Path = ""):

@@ -13,8 +13,8 @@ from guozi_analysis.analyses.risk.distress import MODEL_LABEL
 from guozi_analysis.analyses.risk.maturity import OVERDUE_LABEL
 from guozi_analysis.analyses.risk.report import LEVEL_ZH
 from guozi_analysis.analyses.risk.rules import LIGHTS, OPERATOR_ZH, as_ruleset
-from guozi_analysis.base.fonts import use_cjk_font
 from guozi_analysis.publishing.text import WAN_PER_YI, markdown
+from guozi_analysis.publishing.views.figures import finish_figure, new_figure
 
 
 # ------------------------------------------------------------------------------------------
@@ -64,7 +64,7 @@ def list_changes_table(ctx) -> pd.DataFrame:
 
 
 def traffic_light_table(ctx, *, levels: tuple[str, ...] = ("district", "group", "enterprise")) -> pd.DataFrame:
-    """红黄绿灯: entity × rule family (红 = 重点监管, 黄 = 预警, 绿 = 关注或未触发, — = 无数据)."""
+    """红黄绿灯: entity × rule family (红 = 重点监管, 黄 = 预警或关注, 绿 = 未触发, — = 无数据)."""
     lights = _read(ctx, "risk_traffic_lights")
     lights = lights.loc[lights["level"].isin(levels)]
     out = lights.drop(columns=["level", "entity_id"]).rename(columns={"entity_name": "企业名称"})
@@ -119,17 +119,13 @@ def maturity_chart(ctx, *, entity_id: str = "DISTRICT", months: int = 24, wall_p
 
     A dashed line marks ``wall_pct`` % of the next 12 months' total (the 集中到期 line).
     """
-    import matplotlib.pyplot as plt  # deferred: heavy dependency, loaded on first use
-
-
-    use_cjk_font()
     prof = _read(ctx, "risk_maturity_profile")
     prof = prof.loc[(prof["entity_id"] == entity_id) & (prof["month"] != OVERDUE_LABEL)].head(months)
-    fig, ax = plt.subplots(figsize=(8, 3.6), dpi=110)
+    fig, ax = new_figure(figsize=(8, 3.6))
     if prof.empty:
         ax.text(0.5, 0.5, "无到期融资数据", ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
-        return fig
+        return finish_figure(fig)
     values = prof["balance"].to_numpy(dtype=float) / WAN_PER_YI
     first12 = values[:12]
     top = int(first12.argmax()) if len(first12) else -1
@@ -147,8 +143,7 @@ def maturity_chart(ctx, *, entity_id: str = "DISTRICT", months: int = 24, wall_p
     ax.set_xlabel("到期月份")
     ax.grid(axis="y", alpha=0.3)
     ax.legend(loc="upper right", fontsize=8)
-    fig.tight_layout()
-    return fig
+    return finish_figure(fig)
 
 
 def stress_summary_table(ctx) -> pd.DataFrame:

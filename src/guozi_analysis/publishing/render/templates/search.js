@@ -1,11 +1,11 @@
-// Offline chapter search of the built-in renderer: the index is inlined in every page.
+// Offline search of the built-in renderer's HTML book. The renderer writes this file once as
+// search.js, after the book's index `window.GZ_SEARCH_INDEX`; every page loads it.
 (function () {
   "use strict";
   var input = document.getElementById("gz-search");
   var list = document.getElementById("gz-search-results");
-  var source = document.getElementById("gz-search-index");
-  if (!input || !list || !source) { return; }
-  var index = JSON.parse(source.textContent);
+  var index = window.GZ_SEARCH_INDEX;
+  if (!input || !list || !index) { return; }
 
   function snippet(text, term) {
     var pos = text.toLowerCase().indexOf(term);
