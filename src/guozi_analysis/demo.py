@@ -40,6 +40,8 @@ __all__ = ["AS_OF", "DISTRICT_NAME", "DEFAULT_SEED", "build_demo_tables", "build
 DISTRICT_NAME = "澜海区"
 AS_OF = "2022-11"
 DEFAULT_SEED = 20221130
+#: Largest district ``generate_demo(enterprises=…)`` writes.
+MAX_ENTERPRISES = 50_000
 FIXED_TIME = datetime(2022, 12, 1, 0, 0, 0)
 _ZIP_TIME = (2022, 12, 1, 0, 0, 0)
 _Y0 = 2019  # month index 0 = 2019-01
@@ -1671,14 +1673,21 @@ _README = """# 澜海区国资委示范数据（虚构）
 """
 
 
-def generate_demo(out_dir: Path | None = None, *, seed: int = DEFAULT_SEED) -> list[Path]:
+def generate_demo(out_dir: Path | None = None, *, seed: int = DEFAULT_SEED,
+                  enterprises: int | None = None) -> list[Path]:
     """Write the demo district under ``out_dir`` (default ``data/demo``); return the files written.
 
-    Deterministic: the same ``seed`` gives byte-identical files.
+    Deterministic: the same ``seed`` gives byte-identical files. ``enterprises`` (46 to 50,000) asks
+    for a larger district of the same structure (see :func:`_generate_scaled`); ``None`` or 46 is the
+    committed demo. A larger district is never written over ``data/demo``.
     """
-
-
     out = Path(out_dir) if out_dir is not None else DEMO_DIR
+    if enterprises is not None and enterprises != len(_ROSTER_SPEC):
+        if not len(_ROSTER_SPEC) <= enterprises <= MAX_ENTERPRISES:
+            raise ValueError(f"企业数应在 {len(_ROSTER_SPEC)} 至 {MAX_ENTERPRISES} 之间：{enterprises}")
+        if out.resolve() == DEMO_DIR.resolve():
+            raise ValueError(f"扩展的示范区不能写入 {DEMO_DIR}（那里是提交的 46 家示范数据）：请用 --out 指定目录")
+        return _generate_scaled(out, enterprises=enterprises, seed=seed)
     tables, truth = build_demo_tables(seed=seed)
     raw = out / "raw"
     (raw / "history").mkdir(parents=True, exist_ok=True)
@@ -2001,6 +2010,232 @@ def _write_ledgers(out: Path, tables: dict[str, pd.DataFrame], *, seed: int) -> 
                           "（params/contract_rules.yaml）；除此之外无其他预警。",
            "period": AS_OF, "warnings": truth}
     path = out / "contract_ground_truth.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=120), encoding="utf-8")
+    written.append(path)
+    return written
+
+
+# --------------------------------------------------------------------------
+# a larger district (issue 18): ``generate_demo(out, enterprises=N)``
+#
+# The 46-enterprise district is the unit: a district of N enterprises holds ceil(N / 46) copies of it
+# ("replicas"), each with its own groups (G01..G06 for the first, G07..G12 for the second, …), its own
+# fictional place name in place of 澜海, its amounts scaled by one factor per replica (so every identity,
+# every ratio and every planted risk case holds in every replica, by construction), and one of a few base
+# generations with different seeds (so the replicas are not all the same shape). The last replica keeps a
+# prefix of the roster in tree order (a parent always before its children) so the district has exactly N.
+# Replicas are built and written one at a time: memory stays at one replica, and time grows linearly.
+
+#: Characters of the replicas' fictional place names (two each; the first replica keeps 澜海).
+_PLACE_FIRST = "东西南北青白金银云翠碧清澄明临望蓬玉紫丹岚汀溪枫桐柳梅杏桃松竹荷兰芷芸苍沧"
+_PLACE_SECOND = "湾屿浦塘岙渚岭川洲港源泉滨岸峰溪湖潭沙坪桥城阳宁安丰和平川"
+#: Enterprise-id columns: relabelled with the replica's group numbers.
+_ENTERPRISE_COLUMNS = ("enterprise_id", "parent_id", "guarantor_id", "beneficiary_id")
+#: Tables kept once for the whole district (the supervisor's own ledgers).
+_DISTRICT_ONLY = ("key_tasks",)
+_SCALED_BASE_SEEDS = 3
+_SCALE_SIGMA = 0.35
+
+
+def _place_names(count: int) -> list[str]:
+    """``count`` distinct two-character fictional place names; the first is 澜海."""
+    names = ["澜海"] + [a + b for a in _PLACE_FIRST for b in _PLACE_SECOND if a + b != "澜海"]
+    if count > len(names):
+        names += [f"{names[i % len(names)]}{i // len(names) + 1}" for i in range(len(names), count)]
+    return names[:count]
+
+
+def _base_variants(seed: int) -> list[tuple[dict[str, pd.DataFrame], dict]]:
+    """The base generations the replicas cycle through (seeds whose planted cases hold)."""
+    out = [build_demo_tables(seed=seed)]
+    k = 1
+    while len(out) < _SCALED_BASE_SEEDS and k < 20:
+        try:
+            out.append(build_demo_tables(seed=seed + k))
+        except RuntimeError:
+            pass
+        k += 1
+    return out
+
+
+def _replica_ids(ids: pd.Series, group_map: dict[str, str]) -> pd.Series:
+    """Enterprise ids with the group part renamed (``G03-02`` → ``G09-02``); null and DISTRICT kept."""
+    text = ids.astype("object")
+    mask = text.notna() & (text != "DISTRICT")
+    s = text[mask].astype(str)
+    parts = s.str.partition("-")
+    new = parts[0].map(group_map).fillna(parts[0]) + parts[1] + parts[2]
+    out = text.copy()
+    out[mask] = new.to_numpy()
+    return out
+
+
+def _replica_table(name: str, df: pd.DataFrame, *, k: int, place: str, scale: float,
+                   group_map: dict[str, str], keep: set[str] | None) -> pd.DataFrame:
+    """One table of replica ``k``: ids relabelled, 澜海 renamed, amounts scaled, dropped enterprises removed."""
+    t = table(name)
+    df = df.copy()
+    ent_cols = [c for c in _ENTERPRISE_COLUMNS if c in df.columns]
+    if k:
+        for c in ent_cols:
+            df[c] = _replica_ids(df[c], group_map)
+        for c in t.key:
+            f = t.field(c)
+            if c in ent_cols or c in ("period", "item") or f.dtype != "str":
+                continue
+            df[c] = df[c].astype("object").where(df[c].isna(), df[c].astype(str) + f"-R{k}")
+        if "debt_id" in df.columns:  # debt ids start with the enterprise id
+            head = df["debt_id"].str.rsplit("-D", n=1)
+            df["debt_id"] = _replica_ids(head.str[0], group_map) + "-D" + head.str[1]
+        for f in t.fields:
+            if f.dtype == "str" and f.name not in ent_cols and f.name not in t.key and df[f.name].notna().any():
+                col = df[f.name]
+                df[f.name] = col.where(col.isna(), col.astype(str).str.replace("澜海", place, regex=False))
+        if name == "roster":  # short names are unique too: those without the place name get it in front
+            short = df["short_name"].astype(str)
+            df["short_name"] = short.where(short.str.contains(place, regex=False), place + short)
+    if scale != 1.0:
+        for f in t.fields:
+            if f.is_money:
+                df[f.name] = (df[f.name].astype("float64") * scale).round(2)
+        for c in ("headcount_end", "headcount_avg"):
+            if c in df.columns:
+                df[c] = np.maximum(np.round(df[c].astype("float64") * scale), 1).astype(df[c].dtype)
+        if name == "targets":
+            money = (df["unit"] == "万元") & (df["enterprise_id"] != "DISTRICT")
+            df.loc[money, "target_value"] = (df.loc[money, "target_value"] * scale).round(-1)
+    if keep is not None:
+        for c in ent_cols:
+            v = df[c]
+            df = df[v.isna() | (v == "DISTRICT") | v.isin(keep)]
+    return df.reset_index(drop=True)
+
+
+_TRUTH_IDS = ("enterprise_id", "guarantor_id")
+_TRUTH_MONEY = ("total_assets", "total_liabilities", "total_profit", "interest_expense", "capitalized_interest",
+                "amount", "guaranteed_debt", "month_amount", "total_12m")
+
+
+def _replica_truth(entities: list[dict], *, k: int, scale: float, group_map: dict[str, str],
+                   keep: set[str] | None, money_value: bool) -> list[dict]:
+    out = []
+    for e in entities:
+        e = dict(e)
+        for c in _TRUTH_IDS:
+            if c in e and k:
+                e[c] = str(_replica_ids(pd.Series([e[c]]), group_map).iloc[0])
+        if "guarantee_id" in e and k:
+            e["guarantee_id"] = f"{e['guarantee_id']}-R{k}"
+        if keep is not None and any(e.get(c) is not None and e[c] not in keep for c in _TRUTH_IDS):
+            continue
+        for c in _TRUTH_MONEY + (("value",) if money_value else ()):
+            if c in e and isinstance(e[c], (int, float)):
+                e[c] = round(float(e[c]) * scale, 2)
+        out.append(e)
+    return out
+
+
+def _append_csv(path: Path, df: pd.DataFrame, name: str, *, header: bool) -> None:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    if header:
+        w.writerow([f.label_zh for f in table(name).fields])
+        w.writerow(_units_line(name))
+    for row in _rows(df, name, "万元", for_csv=True):
+        w.writerow(row)
+    data = buf.getvalue().encode("utf-8-sig" if header else "utf-8")
+    with open(path, "wb" if header else "ab") as fh:
+        fh.write(data)
+
+
+def _generate_scaled(out: Path, *, enterprises: int, seed: int) -> list[Path]:
+    """Write a district of ``enterprises`` enterprises (see the section comment above)."""
+    variants = _base_variants(seed)
+    base_roster = variants[0][0]["roster"]
+    unit = len(base_roster)
+    n_rep = -(-enterprises // unit)
+    base_groups = list(base_roster.loc[base_roster["is_group"], "enterprise_id"])
+    places = _place_names(n_rep)
+    raw = out / "raw"
+    (raw / "history").mkdir(parents=True, exist_ok=True)
+    monthly = [n for n in TABLES if n not in ("roster", "targets", "key_tasks")]
+    months = [f"2022-{mo:02d}" for mo in range(1, 12)]
+    for m in months:
+        (raw / m).mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    once: dict[str, list[pd.DataFrame]] = {"roster": [], "targets": [], "key_tasks": []}
+    truth_rules: dict[str, dict] = {}
+    scale_rng = np.random.default_rng([seed, 18])
+    for k in range(n_rep):
+        tables, truth = variants[k % len(variants)]
+        scale = 1.0 if k == 0 else float(np.exp(scale_rng.normal(0.0, _SCALE_SIGMA)))
+        group_map = {g: f"G{k * len(base_groups) + i + 1:02d}" for i, g in enumerate(base_groups)}
+        remaining = enterprises - k * unit
+        keep = None
+        if remaining < unit:
+            ids = sorted(tables["roster"]["enterprise_id"])[:remaining]
+            keep = set(_replica_ids(pd.Series(ids), group_map)) if k else set(ids)
+        rep = {name: _replica_table(name, df, k=k, place=places[k], scale=scale, group_map=group_map, keep=keep)
+               for name, df in tables.items() if not (k and name in _DISTRICT_ONLY)}
+        if k:
+            rep["targets"] = rep["targets"][rep["targets"]["enterprise_id"] != "DISTRICT"]
+        for name in once:
+            if name in rep:
+                once[name].append(rep[name])
+        for section in ("rules", "warnings"):
+            for rule, spec in truth[section].items():
+                slot = truth_rules.setdefault(rule, {"section": section, "rule": spec["rule"], "entities": []})
+                slot["entities"] += _replica_truth(spec["entities"], k=k, scale=scale, group_map=group_map, keep=keep,
+                                                   money_value=rule.startswith("guarantee"))
+        split = {n: _split_by_month(n, rep[n]) for n in monthly}
+        for name in monthly:
+            df = split[name]
+            hist = df[df["_month"] < "2022-01"].drop(columns=["_month", "_group"])
+            path = raw / "history" / f"{name}.csv"
+            _append_csv(path, hist, name, header=k == 0)
+            if k == 0:
+                written.append(path)
+        roster = rep["roster"]
+        groups = roster[roster["is_group"]].sort_values("enterprise_id")
+        parts = {name: dict(iter(split[name][split[name]["_month"] >= "2022-01"].groupby(["_month", "_group"])))
+                 for name in monthly}
+        base_of = {v: g for g, v in group_map.items()} if k else {g: g for g in base_groups}
+        for month in months:
+            for g in groups.itertuples():
+                sheets = []
+                for name in monthly:
+                    if name == "financials" and month.endswith("-01"):
+                        continue  # January is not reported
+                    part = parts[name].get((month, g.enterprise_id))
+                    if part is None:
+                        part = split[name].iloc[:0]
+                    part = part.drop(columns=["_month", "_group"])
+                    unit_name = _UNIT_OVERRIDES.get((base_of.get(g.enterprise_id, g.enterprise_id), name), "万元")
+                    sheets.append((name, part, unit_name))
+                path = raw / month / f"{g.enterprise_id}_{g.short_name}.xlsx"
+                _write_xlsx(path, sheets)
+                written.append(path)
+    for name, frames in once.items():
+        df = pd.concat(frames, ignore_index=True)
+        df = df.sort_values(list(table(name).key), kind="mergesort").reset_index(drop=True)
+        path = raw / f"{name}.xlsx"
+        _write_xlsx(path, [(name, df, "万元")])
+        written.append(path)
+    roster = pd.concat(once["roster"], ignore_index=True)
+    doc = {
+        "description": f"示范数据（虚构）扩展为 {enterprises} 家企业：{n_rep} 个与{DISTRICT_NAME}同结构的副本"
+                       "（各有六大集团及二、三级子企业，金额按副本统一缩放），每个副本都含按设计越线的企业。",
+        "district": DISTRICT_NAME,
+        "period": AS_OF,
+        "enterprises": int(len(roster)),
+        "groups": int(roster["is_group"].sum()),
+        "replicas": n_rep,
+        "rules": {r: {"rule": s["rule"], "entities": s["entities"]} for r, s in truth_rules.items()
+                  if s["section"] == "rules"},
+        "warnings": {r: {"rule": s["rule"], "entities": s["entities"]} for r, s in truth_rules.items()
+                     if s["section"] == "warnings"},
+    }
+    path = out / "ground_truth.yaml"
     path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=120), encoding="utf-8")
     written.append(path)
     return written

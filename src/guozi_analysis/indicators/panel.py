@@ -207,12 +207,33 @@ def _period_labels(frame: pd.DataFrame) -> pd.Series:
     return col.astype("string").str.strip()
 
 
+#: id(frame) → (frame, {period label: row positions}); the indicator history reads 24 months of the same
+#: tables, and a province's tables hold a million rows: each month's rows are found once (issue 18).
+_PERIOD_INDEX: dict[int, tuple[pd.DataFrame, int, dict[str, np.ndarray]]] = {}
+_PERIOD_INDEX_SIZE = 64
+
+
+def period_positions(frame: pd.DataFrame, labels: Iterable[str]) -> np.ndarray:
+    """Sorted row positions of ``frame`` whose period label (``YYYY-MM``, ``YYYY-MM-H1``…) is in ``labels``."""
+    hit = _PERIOD_INDEX.get(id(frame))
+    if hit is None or hit[0] is not frame or hit[1] != len(frame):
+        codes, uniques = pd.factorize(_period_labels(frame), use_na_sentinel=True)
+        order = np.argsort(codes, kind="stable")
+        bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+        index = {str(u): order[bounds[k]:bounds[k + 1]] for k, u in enumerate(uniques)}
+        if len(_PERIOD_INDEX) >= _PERIOD_INDEX_SIZE:
+            _PERIOD_INDEX.pop(next(iter(_PERIOD_INDEX)))
+        hit = _PERIOD_INDEX[id(frame)] = (frame, len(frame), index)
+    parts = [hit[2][lab] for lab in dict.fromkeys(labels) if lab in hit[2]]
+    return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.intp)
+
+
 def _rows_for(tables: Mapping[str, pd.DataFrame], name: str, labels: Iterable[str]) -> pd.DataFrame | None:
     """Rows of table ``name`` whose period is one of ``labels``; ``None`` if there are none."""
     frame = tables.get(name)
     if frame is None or len(frame) == 0 or "period" not in frame.columns:
         return None
-    rows = frame.loc[_period_labels(frame).isin(list(labels)).to_numpy()]
+    rows = frame.iloc[period_positions(frame, labels)]
     return rows if len(rows) else None
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import os
 import pickle
 import shutil
 import tempfile
@@ -60,6 +61,8 @@ class Inbox:
     store_dir: Path
     reused: bool
     is_demo: bool
+    #: files ingested by this call (0 when the store was reused; only the new files of an incremental run)
+    ingested: int = 0
 
     @property
     def description(self) -> str:
@@ -116,14 +119,16 @@ def check_inbox(inbox: Path) -> None:
                          "可用 `guozi template` 生成模板），其余报送都要据此核对企业编码。")
 
 
-def _inbox_key(inbox: Path) -> str:
-    """Fingerprint of the inbox's files and of the package code that reads them."""
+def _code_key() -> str:
+    """Fingerprint of the package code that reads an inbox (a change invalidates every store)."""
     code = sorted(Path(__file__).resolve().parents[1].rglob("*.py"))
-    payload = {
-        "files": hash_tree(inbox),
-        "code": [file_sha256(p) for p in code],
-        "version": __version__,
-    }
+    payload = {"code": [file_sha256(p) for p in code], "version": __version__}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def _inbox_key(inbox: Path, files: dict[str, str] | None = None, code: str | None = None) -> str:
+    """Fingerprint of the inbox's files and of the package code that reads them."""
+    payload = {"files": files if files is not None else hash_tree(inbox), "code": code or _code_key()}
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
@@ -144,15 +149,80 @@ def _read_slot(slot: Path, key: str) -> tuple[dict[str, pd.DataFrame], IngestRep
     return load_processed(slot / "processed"), report
 
 
-def _build_slot(inbox: Path, slot: Path, key: str) -> IngestReport:
-    """Ingest ``inbox`` into a fresh folder beside ``slot`` and swap it in; the old store survives a failure."""
+def _link_tree(src: Path, dst: Path) -> None:
+    """Copy a store folder by hard links (its files are replaced, never rewritten in place), else by copies."""
+    def link(a, b):
+        try:
+            os.link(a, b)
+        except OSError:
+            shutil.copy2(a, b)
+    shutil.copytree(src, dst, copy_function=link)
+
+
+def _increment(inbox: Path, slot: Path, files: dict[str, str], code: str) -> list[Path] | None:
+    """The inbox files a run still has to ingest into the store of ``slot``, or ``None`` for a full rebuild.
+
+    Incremental when the store was built by the same code and no file was removed and no roster changed:
+    then only new files and changed files (a changed file is a new version; its units supersede the
+    previous version's rows, as a correction does) are ingested.
+    """
+    try:
+        stored = json.loads((slot / _KEY_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    old = stored.get("files")
+    if stored.get("code") != code or not isinstance(old, dict) or not (slot / _REPORT_FILE).exists():
+        return None
+    if set(old) - set(files):
+        return None  # a file was withdrawn: its rows must go, so rebuild
+    todo = [rel for rel, sha in files.items() if old.get(rel) != sha]
+    paths = [inbox / rel for rel in todo]
+    wanted = set(submission_files(inbox))
+    paths = [p for p in paths if p in wanted]
+    rosters = set(roster_files(inbox)) if paths else set()
+    if any(p in rosters for p in paths):
+        return None
+    return paths
+
+
+def _merge_reports(old: IngestReport, new: IngestReport, replaced: set[str]) -> IngestReport:
+    """The report of the store after an incremental ingest: the earlier files' results, then the new ones."""
+    files = [f for f in old.files if f.file not in replaced] + new.files
+    subs = [df for df in (old.submissions, new.submissions) if df is not None and len(df)]
+    return IngestReport(findings=list(old.findings) + list(new.findings), files=files,
+                        submissions=pd.concat(subs, ignore_index=True) if subs else new.submissions)
+
+
+def _build_slot(inbox: Path, slot: Path, key: str, *, files: dict[str, str] | None = None,
+                code: str | None = None) -> tuple[IngestReport, int]:
+    """Ingest ``inbox`` into a fresh folder beside ``slot`` and swap it in; the old store survives a failure.
+
+    With the store of an earlier run in ``slot`` (same code), only the files it has not seen are ingested
+    into a copy of it (:func:`_increment`). Returns the report and the number of files ingested.
+    """
     slot.parent.mkdir(parents=True, exist_ok=True)
+    files = files if files is not None else hash_tree(inbox)
+    code = code or _code_key()
+    todo = _increment(inbox, slot, files, code) if slot.exists() else None
     stage = Path(tempfile.mkdtemp(dir=slot.parent, prefix=f".{slot.name}."))
     try:
-        report = ingest([inbox], raw_store=stage / "raw", processed_dir=stage / "processed")
+        if todo is None:
+            report = ingest([inbox], raw_store=stage / "raw", processed_dir=stage / "processed")
+            n_files = len(report.files)
+        else:
+            for part in ("raw", "processed"):
+                if (slot / part).exists():
+                    _link_tree(slot / part, stage / part)
+            with open(slot / _REPORT_FILE, "rb") as fh:
+                old_report = pickle.load(fh)
+            new_report = ingest(todo, raw_store=stage / "raw", processed_dir=stage / "processed") if todo \
+                else IngestReport()
+            report = _merge_reports(old_report, new_report, {str(p) for p in todo})
+            n_files = len(todo)
         with open(stage / _REPORT_FILE, "wb") as fh:
             pickle.dump(report, fh)
-        (stage / _KEY_FILE).write_text(json.dumps({"key": key, "inbox": str(inbox)}), "utf-8")
+        (stage / _KEY_FILE).write_text(json.dumps({"key": key, "inbox": str(inbox), "code": code, "files": files}),
+                                       "utf-8")
         old = slot.with_name(f".{slot.name}.old")
         if old.exists():
             shutil.rmtree(old)
@@ -163,7 +233,7 @@ def _build_slot(inbox: Path, slot: Path, key: str) -> IngestReport:
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
-    return report
+    return report, n_files
 
 
 def open_inbox(data_dir: Path | str | None = None, *, cache_dir: Path | None = None,
@@ -177,20 +247,24 @@ def open_inbox(data_dir: Path | str | None = None, *, cache_dir: Path | None = N
     check_inbox(path)
     cache = Path(cache_dir) if cache_dir else config.PROCESSED_DIR / "inboxes"
     slot = _slot(path, cache)
-    key = _inbox_key(path)
+    files = hash_tree(path)
+    code = _code_key()
+    key = _inbox_key(path, files, code)
     cache.mkdir(parents=True, exist_ok=True)
     with FileLock(str(slot) + ".lock"):
         found = _read_slot(slot, key)
         reused = found is not None
+        ingested = 0
         if found is None:
-            report = _build_slot(path, slot, key)
+            report, ingested = _build_slot(path, slot, key, files=files, code=code)
             found = load_processed(slot / "processed"), report
     tables, report = found
     if "roster" not in tables or not len(tables["roster"]):
         raise InboxError(f"收件目录 {path} 的企业名录没有一行通过校验，无法核对企业：请查看数据质量报告 "
                          f"{slot / 'processed'} 中的隔离记录并更正名录。")
     demo = path == (config.DEMO_DIR / "raw").resolve()
-    return Inbox(path=path, tables=tables, report=report, store_dir=slot, reused=reused, is_demo=demo)
+    return Inbox(path=path, tables=tables, report=report, store_dir=slot, reused=reused, is_demo=demo,
+                 ingested=ingested)
 
 
 def available_months(tables: dict[str, pd.DataFrame]) -> list[str]:

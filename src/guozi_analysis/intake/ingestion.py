@@ -55,6 +55,7 @@ import pandas as pd
 from guozi_analysis.base import config, contract
 from guozi_analysis.base.store import atomic_write_bytes, write_table
 from guozi_analysis.intake import kuaibao
+from guozi_analysis.intake.batch import BatchItem, validate_batch
 from guozi_analysis.intake.cells import normalise_text, parse_number, parse_period, period_in_text
 from guozi_analysis.intake.validate import (
     DROP_RULES,
@@ -1478,13 +1479,19 @@ def ingest(
     received.sort(key=_order_key)
     #: (table, enterprise, period) → the file of this batch whose rows are in force, with its order key
     in_force: dict[tuple, _Received] = {}
-    for item in received:
+    #: the rest of the batch once no file carries a roster: prepared and validated together (issue 18)
+    prepared: dict[int, tuple] = {}
+    batch: dict[int, list[Finding]] | None = None
+    pending: dict[str, list[pd.DataFrame]] = {}
+    for n_item, item in enumerate(received):
         path, sha, stored, read = item.path, item.sha, item.stored, item.read
-        ros_full = roster if roster is not None else _roster_frame(
-            store.get("roster"), *[sh.frame for sh in read.sheets if sh.table == "roster"])
-        _resolve_enterprises(read, path, ros_full)
-        _check_periods(read, path)
-        tables, counts = _assemble(read)
+        if batch is None and not any("roster" in it.read.tables for it in received[n_item:]):
+            batch = _validate_rest(received[n_item:], prepared, store=store, roster=roster, today=day)
+        if id(item) in prepared:
+            tables, counts = prepared[id(item)]
+        else:
+            tables, counts = _prepare(item, store, roster)
+        fast = batch is not None and id(item) in batch
         findings = list(read.reader.findings)
         ros = roster
         if ros is None:
@@ -1493,7 +1500,7 @@ def ingest(
             if ros is None and any(n != "roster" for n in tables):
                 findings.append(make_finding("roster_unavailable", "未找到企业名录（请先导入企业名录），未核对企业编码",
                                              file=path.name))
-        vfind = validate_tables(tables, history=store, roster=ros, today=day)
+        vfind = batch[id(item)] if fast else validate_tables(tables, history=store, roster=ros, today=day)
         for f in vfind:
             f.file = path.name
         findings = _dedupe(findings + vfind)
@@ -1584,14 +1591,18 @@ def ingest(
                             f"（{_why_later(item, earlier)}），替代 {earlier.path.name}",
                             file=path.name, table=name, enterprise_id=eid, period=per, value=earlier.path.name))
                     in_force[(name, eid, per)] = item
-                if n_q and eid is not None and old is not None and len(old) and _in_units(old, ufields, {key}).any():
+                if n_q and not fast and eid is not None and old is not None and len(old) and \
+                        _in_units(old, ufields, {key}).any():
                     source = earlier.path.name if earlier is not None else "此前已接收的文件"
                     if not n_acc:
                         extra.append(make_finding(
                             "correction_kept_previous", f"{unit_text}：{path.name} 中该期数据未通过校验（见同文件的错误），"
                             f"继续采用{source}中已接收的版本，直至收到通过校验的新版本",
                             file=path.name, table=name, enterprise_id=eid, period=per))
-            if len(accepted):
+            if len(accepted) and fast:  # no stored or batch row in these units: appended once at the end
+                pending.setdefault(name, []).append(_normalise(accepted, name, sort=False))
+                changed.add(name)
+            elif len(accepted):
                 new = _normalise(accepted, name, sort=False)
                 if old is not None and len(old):
                     drop_old = _in_units(old, ufields, set(acc_keys))
@@ -1626,6 +1637,9 @@ def ingest(
         report.findings += findings + extra
         report.files.append(result)
         position[id(result)] = item.at
+    for name, parts in pending.items():
+        old = store.get(name)
+        store[name] = pd.concat(([old] if old is not None and len(old) else []) + parts, ignore_index=True)
     report.files.sort(key=lambda r: position.get(id(r), 0))
     report.submissions = pd.DataFrame(unit_rows, columns=_UNIT_COLUMNS)
     if not log_new and not q_new:
@@ -1658,6 +1672,37 @@ def ingest(
     outputs[SUBMISSIONS_FILE] = log_all
     _swap_in(outputs, processed_dir)
     return report
+
+
+def _prepare(item: _Received, store: dict[str, pd.DataFrame], roster: pd.DataFrame | None) -> tuple:
+    """Resolve enterprises and periods of one read file and assemble its tables (with row counts)."""
+    read = item.read
+    ros_full = roster if roster is not None else _roster_frame(
+        store.get("roster"), *[sh.frame for sh in read.sheets if sh.table == "roster"])
+    _resolve_enterprises(read, item.path, ros_full)
+    _check_periods(read, item.path)
+    return _assemble(read)
+
+
+def _validate_rest(rest: list[_Received], prepared: dict[int, tuple], *, store: dict[str, pd.DataFrame],
+                   roster: pd.DataFrame | None, today: date) -> dict[int, list[Finding]]:
+    """Prepare the files of ``rest`` (none carries a roster, so the roster no longer changes) and validate
+    them as one batch (:func:`guozi_analysis.intake.batch.validate_batch`); ``{}`` when they must be
+    validated file by file."""
+    for item in rest:
+        prepared[id(item)] = _prepare(item, store, roster)
+    ros = roster
+    if ros is None:
+        ros = store.get("roster")
+        if ros is None or not len(ros):
+            return {}
+        ros = ros[["enterprise_id"]]
+    items = [BatchItem(it.stored, prepared[id(it)][0], list(it.read.reader.findings),
+                       {sh.sheet for sh in it.read.sheets if sh.meta is not None}) for it in rest]
+    found = validate_batch(items, history=store, roster=ros, today=today)
+    if found is None:
+        return {}
+    return {id(it): fs for it, fs in zip(rest, found)}
 
 
 def _why_later(item: _Received, earlier: _Received) -> str:

@@ -568,8 +568,13 @@ def _with_previous(df: pd.DataFrame, history: pd.DataFrame | None, key: tuple[st
     return out.reindex(df.index)
 
 
-def check_ytd_monotonic(df: pd.DataFrame, name: str, *, history: pd.DataFrame | None = None) -> list[Finding]:
-    """Year-to-date (and since-start) cumulative figures that fall against the previous period."""
+def check_ytd_monotonic(df: pd.DataFrame, name: str, *, history: pd.DataFrame | None = None,
+                        previous=None) -> list[Finding]:
+    """Year-to-date (and since-start) cumulative figures that fall against the previous period.
+
+    ``previous(key, fields)``, when given, returns what :func:`_with_previous` would (the batch
+    validation of :mod:`guozi_analysis.intake.batch` computes it once for many files).
+    """
     findings: list[Finding] = []
     rules = [r for r in (YTD_RULES.get(name), _CUMULATIVE_RULES.get(name)) if r]
     if df.empty or "period" not in df.columns:
@@ -579,7 +584,7 @@ def check_ytd_monotonic(df: pd.DataFrame, name: str, *, history: pd.DataFrame | 
         fields = [f for f in fields if f in df.columns]
         if not fields or not set(key) <= set(df.columns):
             continue
-        prev = _with_previous(df, history, key, fields)
+        prev = previous(key, fields) if previous is not None else _with_previous(df, history, key, fields)
         cur_year = df["period"].astype("str").str[:4]
         same_year = prev["prev_period"].astype("str").str[:4] == cur_year
         for f in fields:
@@ -605,8 +610,12 @@ def _month_index(period: str) -> int:
 
 
 def check_period_continuity(df: pd.DataFrame, name: str = "financials", *,
-                            history: pd.DataFrame | None = None) -> list[Finding]:
-    """Gaps in an enterprise's monthly 快报 (January excepted) and January reported on its own."""
+                            history: pd.DataFrame | None = None, previous=None) -> list[Finding]:
+    """Gaps in an enterprise's monthly 快报 (January excepted) and January reported on its own.
+
+    ``previous(key, fields)`` as for :func:`check_ytd_monotonic` (then January rows must not occur:
+    the batch validation falls back to file-by-file checks when they do).
+    """
     if name != "financials" or df.empty or not {"enterprise_id", "period"} <= set(df.columns):
         return []
     loc = _Locator(df, name)
@@ -618,6 +627,8 @@ def check_period_continuity(df: pd.DataFrame, name: str = "financials", *,
             idx, "january_reported",
             f"{loc.where(idx)}期间 {df.at[idx, 'period']}：1月快报不单独报送，2月报送1—2月累计数",
             field="period", value=df.at[idx, "period"]))
+    if previous is not None:
+        return findings + _gaps_from_previous(df, loc, previous(("enterprise_id",), []), valid & ~jan)
     hist_periods: dict[str, set[str]] = {}
     if history is not None and len(history) and {"enterprise_id", "period"} <= set(history.columns):
         for eid, per in history.groupby("enterprise_id")["period"]:
@@ -645,7 +656,28 @@ def check_period_continuity(df: pd.DataFrame, name: str = "financials", *,
     return findings
 
 
-def check_unit_jumps(df: pd.DataFrame, name: str, *, history: pd.DataFrame | None = None) -> list[Finding]:
+def _gaps_from_previous(df: pd.DataFrame, loc: _Locator, prev: pd.DataFrame, checked: pd.Series) -> list[Finding]:
+    """``period_gap`` findings from each row's previous known period (same order as the file-by-file check)."""
+    findings: list[Finding] = []
+    sub = df[checked.to_numpy()]
+    pp = prev["prev_period"].reindex(sub.index)
+    has = pp.notna().to_numpy()
+    order = sub.assign(_pos=np.arange(len(sub)))[has].sort_values(["enterprise_id", "_pos"], kind="mergesort").index
+    for idx in order:
+        m = _month_index(str(df.at[idx, "period"]))
+        start = _month_index(str(pp.at[idx]))
+        gap = [x for x in range(start + 1, m) if x % 12 != 0]
+        if gap:
+            labels = "、".join(f"{x // 12:04d}-{x % 12 + 1:02d}" for x in gap)
+            findings.append(loc.finding(
+                idx, "period_gap",
+                f"{loc.where(idx)}企业 {df.at[idx, 'enterprise_id']} 报送 {df.at[idx, 'period']}，但缺少 {labels} 的快报（1月除外）",
+                field="period", value=df.at[idx, "period"]))
+    return findings
+
+
+def check_unit_jumps(df: pd.DataFrame, name: str, *, history: pd.DataFrame | None = None,
+                     previous=None) -> list[Finding]:
     """Money values ≈ ×1e4 or ×1e-4 their own previous period (probable 元/万元 mix-up; warning).
 
     When most of a row's amounts jump together the row gets one finding; otherwise each
@@ -653,10 +685,11 @@ def check_unit_jumps(df: pd.DataFrame, name: str, *, history: pd.DataFrame | Non
     """
     money = [f for f in contract.money_fields(name) if f in df.columns]
     key = _entity_key(name)
-    if df.empty or not money or not key or "period" not in df.columns or history is None or not len(history):
+    if df.empty or not money or not key or "period" not in df.columns or (
+            previous is None and (history is None or not len(history))):
         return []
     loc = _Locator(df, name)
-    prev = _with_previous(df, history, key, money)
+    prev = previous(key, money) if previous is not None else _with_previous(df, history, key, money)
     logs = {}
     for f in money:
         cur_raw = df[f].astype("float64")

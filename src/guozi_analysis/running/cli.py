@@ -273,9 +273,13 @@ def user_error(exc: BaseException) -> tuple[str, int] | None:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    out = Path(args.out) if args.out else config.DEMO_DIR
-    files = generate_demo(out)
-    print(f"已生成示范区数据 {len(files)} 个文件 → {out}")
+    n = args.enterprises
+    if n is not None and n != 46 and not args.out:
+        out = config.PROJECT_ROOT / "data" / f"demo-{n}"
+    else:
+        out = Path(args.out) if args.out else config.DEMO_DIR
+    files = generate_demo(out, enterprises=n)
+    print(f"已生成示范区数据 {len(files)} 个文件 → {out}" + (f"（{n} 家企业；收件目录 {out / 'raw'}）" if n else ""))
     return 0
 
 
@@ -467,7 +471,10 @@ def build_parser() -> ChineseArgumentParser:
                                 parser_class=ChineseArgumentParser)
 
     p = _add(sub, "demo", "（重新）生成示范区数据，逐字节确定", _cmd_demo)
-    p.add_argument("--out", metavar="目录", help="输出目录（默认 data/demo）")
+    p.add_argument("--out", metavar="目录", help="输出目录（默认 data/demo；指定 --enterprises 时默认 data/demo-<N>）")
+    p.add_argument("--enterprises", type=int, metavar="N",
+                   help="生成 N 家企业（46 至 50000）的更大示范区，结构相同、按设计越线的企业按比例增加（用于基准与测试）；"
+                        "缺省为提交的 46 家示范区")
 
     p = _add(sub, "template", "生成某期的 Excel 报送模板（每表一张工作表、中文表头、单位行、下拉选项）",
              _cmd_template)

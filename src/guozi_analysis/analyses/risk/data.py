@@ -17,7 +17,7 @@ import pandas as pd
 
 from guozi_analysis.base import periods as _periods
 from guozi_analysis.base.entities import DISTRICT_ID, EnterpriseTree
-from guozi_analysis.indicators.panel import as_bool, num_column, text_column
+from guozi_analysis.indicators.panel import as_bool, num_column, period_positions, text_column
 
 DISTRICT_NAME = "全区合计"
 
@@ -52,9 +52,7 @@ def rows_for_month(tables: Mapping[str, pd.DataFrame], name: str, month: str) ->
     frame = tables.get(name)
     if frame is None or len(frame) == 0 or "period" not in frame.columns:
         return None
-    col = frame["period"]
-    labels = col.dt.strftime("%Y-%m") if pd.api.types.is_datetime64_any_dtype(col) else col.astype("string").str.strip()
-    rows = frame.loc[labels.isin([month, f"{month}-H2"]).fillna(False).to_numpy()]
+    rows = frame.iloc[period_positions(frame, [month, f"{month}-H2"])]
     return rows.reset_index(drop=True) if len(rows) else None
 
 

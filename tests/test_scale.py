@@ -1,0 +1,89 @@
+"""Issue 18: a larger demo district on demand, and incremental intake of an inbox."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from guozi_analysis.base.config import DEMO_DIR
+from guozi_analysis.demo import generate_demo
+from guozi_analysis.intake.inbox import open_inbox
+
+
+def _hashes(root: Path) -> dict[str, str]:
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_larger_demo_is_deterministic_and_has_the_structure(tmp_path):
+    from guozi_analysis.intake.ingestion import read_submission
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    generate_demo(a, enterprises=60)
+    generate_demo(b, enterprises=60)
+    assert _hashes(a) == _hashes(b)
+    roster = read_submission(a / "raw" / "roster.xlsx")[0]["roster"]
+    assert len(roster) == 60 and roster["enterprise_id"].is_unique and roster["name"].is_unique
+    assert roster["short_name"].is_unique
+    groups = roster[roster["is_group"]]
+    # 46 + a 14-enterprise prefix of the second copy (its G07 whole, G08 in part)
+    assert list(groups["enterprise_id"]) == [f"G{i:02d}" for i in range(1, 9)]
+    assert set(roster["level"]) == {1, 2, 3}
+    assert set(roster["parent_id"].dropna()) <= set(roster["enterprise_id"])
+    assert len(list((a / "raw" / "2022-11").glob("*.xlsx"))) == 8
+    truth = yaml.safe_load((a / "ground_truth.yaml").read_text(encoding="utf-8"))
+    assert truth["enterprises"] == 60 and truth["groups"] == 8
+    high = [e["enterprise_id"] for e in truth["rules"]["debt_to_asset_ratio_above_80"]["entities"]]
+    # the planted cases of every copy, renamed with the copy's group numbers
+    assert high == ["G01-05", "G03-02-01", "G07-05"]
+    assert [e["enterprise_id"] for e in truth["warnings"]["maturity_wall"]["entities"]] == ["G04"]
+
+
+def _small_inbox(root: Path, months: list[str]) -> Path:
+    inbox = root / "inbox"
+    inbox.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(DEMO_DIR / "raw" / "roster.xlsx", inbox / "roster.xlsx")
+    for m in months:
+        (inbox / m).mkdir(exist_ok=True)
+        for p in sorted((DEMO_DIR / "raw" / m).glob("G0[12]_*.xlsx")):
+            shutil.copy2(p, inbox / m / p.name)
+    return inbox
+
+
+def test_second_open_ingests_only_the_new_file_and_equals_a_rebuild(tmp_path):
+    inbox = _small_inbox(tmp_path, ["2022-10"])
+    cache = tmp_path / "cache"
+    first = open_inbox(inbox, cache_dir=cache)
+    assert first.ingested == 3 and not first.reused
+    new = sorted((DEMO_DIR / "raw" / "2022-11").glob("G01_*.xlsx"))[0]
+    (inbox / "2022-11").mkdir()
+    shutil.copy2(new, inbox / "2022-11" / new.name)
+    second = open_inbox(inbox, cache_dir=cache)
+    assert second.ingested == 1
+    assert sorted(second.tables["financials"]["period"].unique()) == ["2022-10", "2022-11"]
+    assert len(second.report.files) == 4
+    again = open_inbox(inbox, cache_dir=cache)
+    assert again.reused and again.ingested == 0
+    full = open_inbox(inbox, cache_dir=tmp_path / "other")
+    assert full.ingested == 4
+    for name, df in full.tables.items():
+        pd.testing.assert_frame_equal(second.tables[name], df, check_like=False)
+
+
+def test_changed_file_supersedes_its_previous_version(tmp_path):
+    inbox = _small_inbox(tmp_path, ["2022-10"])
+    cache = tmp_path / "cache"
+    open_inbox(inbox, cache_dir=cache)
+    # the G02 file of 2022-10 is replaced by G02's 2022-11 workbook renamed: a new version of the same file
+    target = sorted((inbox / "2022-10").glob("G02_*.xlsx"))[0]
+    src = sorted((DEMO_DIR / "raw" / "2022-11").glob("G02_*.xlsx"))[0]
+    shutil.copy2(src, target)
+    second = open_inbox(inbox, cache_dir=cache)
+    assert second.ingested == 1
+    # the file now holds 2022-11 rows in a 2022-10 folder: intake says so, and nothing else of the store moves
+    g01 = second.tables["financials"]
+    assert set(g01.loc[g01["enterprise_id"] == "G01", "period"]) == {"2022-10"}
