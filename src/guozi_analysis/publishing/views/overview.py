@@ -190,7 +190,7 @@ def headline(ctx: Context):
     text = (
         f"截至{date_zh(as_of_date(ctx.period))}，{ctx.entity_name}资产总额{fact('total_assets', '亿元').text()}亿元，"
         f"资产负债率{fact('debt_to_asset_ratio', '%').text()}%。1—{months}月实现营业总收入"
-        f"{fact('revenue', '亿元').text()}亿元，同比{change_word(growth.value)}"
+        f"{fact('revenue', '亿元').text()}亿元，其中营业收入同比{change_word(growth.value)}"
         f"{Fact(abs(growth.value), '%', growth.source).text()}%；利润总额{fact('total_profit', '亿元').text()}亿元，"
         f"同比{change_word(pgrowth.value)}{Fact(abs(pgrowth.value), '%', pgrowth.source).text()}%；"
         f"年化净资产收益率{fact('roe', '%').text()}%。"
