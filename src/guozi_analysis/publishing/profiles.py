@@ -25,7 +25,6 @@ from __future__ import annotations
 import html
 import json
 import os
-import re
 import shutil
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -208,7 +207,7 @@ def build_volume(
         index_md.parent.mkdir(parents=True, exist_ok=True)
         index_md.write_text(_index_markdown(entries, volume=volume, subtitle=subtitle), "utf-8")
         render_chapter(index_md, work=work / "_index", pdf=stage / "pdf" / f"{INDEX_PDF}.pdf", meta=meta)
-        visible = "".join(re.sub(r"<[^>]+>", " ", t) for t in [*texts, index, _FILTER_JS])
+        visible = "".join([*texts, index, _FILTER_JS])  # tags too: placeholders and inline SVG labels need glyphs
         chars = "".join(sorted(set(visible) | set("".join(json.dumps(e, ensure_ascii=False) for e in entries))))
         (stage / "assets" / "font.woff").write_bytes(subset_font_woff(chars))
         (stage / "assets" / "volume.css").write_text(stylesheet() + _VOLUME_CSS, encoding="utf-8")

@@ -778,6 +778,24 @@ def _html_blocks(page: _Page, owner: dict[str, str]) -> list:
     return blocks
 
 
+_SVG_IMG = re.compile(r'<img\b[^>]*?\bsrc="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"[^>]*>')
+
+
+def _inline_svg(body: str) -> str:
+    """SVG charts put into the page itself instead of an ``<img>``: an image cannot use the page's web
+    font, so its Chinese labels would show as boxes on a machine without a Chinese system font."""
+
+    def repl(match: re.Match) -> str:
+        alt = re.search(r'\balt="([^"]*)"', match.group(0))
+        svg = base64.b64decode(match.group(1)).decode("utf-8", errors="replace")
+        svg = re.sub(r"^\s*<\?xml[^>]*\?>\s*", "", svg)
+        svg = re.sub(r"<!DOCTYPE[^>]*>\s*", "", svg)
+        label = f' role="img" aria-label="{alt.group(1)}"' if alt and alt.group(1) else ' role="img"'
+        return re.sub(r"<svg\b", f'<svg class="gz-svg"{label}', svg, count=1)
+
+    return _SVG_IMG.sub(repl, body)
+
+
 def _strip_external_refs(text: str, where: str) -> str:
     def repl(match: re.Match) -> str:
         log.warning("页面 %s 含外部引用 %s，已移除（政务内网无法访问外部网站）。", where, match.group(0)[:80])
@@ -948,7 +966,8 @@ def _write_html(config: BookConfig, pages: list[_Page], folder: Path, *, pdf_hre
     pdf_side, pdf_top = _pdf_links(pdf_href)
     files: dict[str, str] = {}
     for k, page in enumerate(pages):
-        body = _pandoc(["-f", "json", "-t", "html5", "--wrap=none", "--mathml"], stdin=_document(_html_blocks(page, owner)))
+        body = _inline_svg(_pandoc(["-f", "json", "-t", "html5", "--wrap=none", "--mathml"],
+                                   stdin=_document(_html_blocks(page, owner))))
         title = f"{page.title} – {config.title}" if k else config.title
         values = {
             "page_title": html.escape(title),
@@ -1241,8 +1260,8 @@ def render_chapter(
     chapter = Chapter(Path(path).resolve())
     page_list = _load_pages(BookConfig(project_dir=chapter.path.parent, title="", chapters=(chapter,)), work)
     page = page_list[0]
-    body = _pandoc(["-f", "json", "-t", "html5", "--wrap=none", "--mathml"],
-                   stdin=_document(_html_blocks(page, {ident: page.slug for ident in page.ids})))
+    body = _inline_svg(_pandoc(["-f", "json", "-t", "html5", "--wrap=none", "--mathml"],
+                               stdin=_document(_html_blocks(page, {ident: page.slug for ident in page.ids}))))
     if pdf is not None:
         typ = _pandoc(["-f", "json", "-t", "typst", "--wrap=none"], stdin=_document(_typst_blocks(page_list, work)))
         fields = ", ".join(f"{k}: {_typst_str(v)}" for k, v in {"title": page.title, **(meta or {})}.items())

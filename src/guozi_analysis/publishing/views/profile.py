@@ -327,7 +327,8 @@ def _svg_panel(x0: float, width: float, title: str, series: list[tuple[np.ndarra
         y = top + height * (hi - t) / (hi - lo)
         out.append(f'<line x1="{x0 + left:.0f}" y1="{y:.1f}" x2="{x0 + width - 8:.0f}" y2="{y:.1f}" stroke="#ddd"/>')
         out.append(f'<text x="{x0 + left - 4:.0f}" y="{y + 3:.1f}" font-size="9" text-anchor="end">{t:,.{0 if abs(hi - lo) >= 4 else 2}f}</text>')
-    for k in range(0, len(months), 6 if len(months) > 6 else 1):
+    step = 6 if len(months) > 12 else (1 if (width - left) / max(len(months), 1) >= 22 else 3)
+    for k in range(0, len(months), step):
         out.append(f'<text x="{xy(k, lo).split(",")[0]}" y="{top + height + 13:.0f}" font-size="9" '
                    f'text-anchor="middle">{months[k]}</text>')
     for v, style in series:
@@ -345,27 +346,44 @@ def _svg_panel(x0: float, width: float, title: str, series: list[tuple[np.ndarra
     return "".join(out)
 
 
-def trend(ctx: Context):
-    """Monthly trend: revenue and total profit (YTD, 亿元) and the debt-to-asset ratio (%), as one SVG.
+def _by_month(hist: pd.DataFrame, indicator: str, year: int) -> np.ndarray:
+    """The stored monthly values of one indicator in ``year`` as twelve numbers (NaN for a month without one)."""
+    rows = hist.loc[hist["indicator_id"] == indicator]
+    months = rows["period"].astype(str).str[:7]
+    out = np.full(12, np.nan)
+    for label, value in zip(months, rows["value"].astype(float)):
+        if label.startswith(f"{year}-"):
+            out[int(label[5:7]) - 1] = value
+    return out
 
-    Drawn directly as SVG (two small line charts, Chinese labels in the CJK font): no plotting library
-    in a profile's path, which keeps the profile's cost near the floor of an empty notebook.
+
+def trend(ctx: Context):
+    """Monthly trend, this year against last year by month: revenue and total profit (YTD, 亿元) and the
+    debt-to-asset ratio (%), as one SVG of three small panels (solid this year, dashed last year).
+
+    Drawn directly as SVG (Chinese labels in the page's bundled font once inlined by the renderer): no
+    plotting library in a profile's path, which keeps the profile's cost near the floor of an empty notebook.
     """
     from IPython.display import SVG  # deferred: heavy dependency, loaded on first use
 
     hist = ctx.history
     hist = hist.loc[hist["entity_id"] == ctx.entity_id]
-    wide = hist.pivot_table(index="period", columns="indicator_id", values="value", aggfunc="first", dropna=False)
-    wide = wide.reindex(columns=list(_TREND_NAMES)).sort_index()
-    months = [str(p)[:7] for p in wide.index]
+    year = int(str(ctx.period)[:4])
+    months = [f"{m}月" for m in range(1, 13)]
     solid, dashed = 'stroke="#222"', 'stroke="#888" stroke-dasharray="5,3"'
-    left = _svg_panel(0, 370, "营业总收入（实线）与利润总额（虚线），本年累计，亿元",
-                      [(wide["revenue"].to_numpy(dtype=float) / WAN_PER_YI, solid),
-                       (wide["total_profit"].to_numpy(dtype=float) / WAN_PER_YI, dashed)], months)
-    right = _svg_panel(380, 370, "资产负债率，%", [(wide["debt_to_asset_ratio"].to_numpy(dtype=float), solid)], months)
+    panels = []
+    for k, (indicator, title, scale) in enumerate((("revenue", "营业总收入（本年累计，亿元）", WAN_PER_YI),
+                                                   ("total_profit", "利润总额（本年累计，亿元）", WAN_PER_YI),
+                                                   ("debt_to_asset_ratio", "资产负债率（%）", 1.0))):
+        series = [(_by_month(hist, indicator, year) / scale, solid), (_by_month(hist, indicator, year - 1) / scale, dashed)]
+        panels.append(_svg_panel(250 * k, 245, title, series, months))
+    legend = (f'<line x1="260" y1="193" x2="284" y2="193" {solid} stroke-width="1.4"/>'
+              f'<text x="288" y="196" font-size="9">{year}年</text>'
+              f'<line x1="340" y1="193" x2="364" y2="193" {dashed} stroke-width="1.4"/>'
+              f'<text x="368" y="196" font-size="9">{year - 1}年</text>')
     svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="750" height="200" viewBox="0 0 750 200" '
            'font-family="Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, SimHei, sans-serif" fill="#222">'
-           f'{left}{right}</svg>')
+           f'{"".join(panels)}{legend}</svg>')
     return SVG(data=svg)
 
 
