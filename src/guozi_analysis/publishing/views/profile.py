@@ -43,6 +43,7 @@ _ENTITY_COLUMN = {
     "indicators": "entity_id", "indicator_history": "entity_id", "risk_evaluation": "entity_id",
     "risk_distress": "entity_id", "forecast_projections": "enterprise_id", "forecast_targets": "enterprise_id",
     "forecast_paths": "entity_id", "table_financials": "enterprise_id", "table_projects": "enterprise_id",
+    "contract_warnings": "entity_id", "inspection_status": "enterprise_id", "contract_life": "enterprise_id",
 }
 _TREND_NAMES = {"revenue": "营业总收入", "total_profit": "利润总额", "debt_to_asset_ratio": "资产负债率"}
 _LEVEL_ZH = {1: "一级（集团）", 2: "二级子企业", 3: "三级子企业"}
@@ -385,6 +386,37 @@ def trend(ctx: Context):
            'font-family="Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, SimHei, sans-serif" fill="#222">'
            f'{"".join(panels)}{legend}</svg>')
     return SVG(data=svg)
+
+
+def ledgers(ctx: Context):
+    """合同与督查: the enterprise's contracts tracked, its contract and inspection warnings, its open findings.
+
+    Read from its slices of the shared contract results; a district without ledgers says so.
+    """
+    folder = Path(ctx.processed_dir)
+
+    def read(name: str) -> pd.DataFrame:
+        path = folder / f"{name}.parquet"
+        return pd.read_parquet(path) if path.exists() else pd.DataFrame()
+
+    life, warnings, findings = read("contract_life"), read("contract_warnings"), read("inspection_status")
+    rows = []
+    for r in warnings.itertuples():
+        rows.append({"类别": "合同与督查预警", "事项": str(r.rule_name), "说明": str(r.message).split("。规则：")[0]})
+    if len(findings):
+        for r in findings.loc[findings["is_open"].astype(bool)].itertuples():
+            deadline = "—" if pd.isna(r.deadline) else pd.Timestamp(r.deadline).strftime("%Y-%m-%d")
+            rows.append({"类别": "未销号督查问题", "事项": f"{r.category}（{r.source}）",
+                         "说明": f"{pd.Timestamp(r.found_date).strftime('%Y-%m-%d')}发现，整改期限{deadline}，{r.status}"})
+    count = len(life)
+    amount = float(life["amount"].sum()) / WAN_PER_YI if count else 0.0
+    head = (f"台账中跟踪本企业合同{count}份，金额{amount:,.2f}亿元。" if count else "本企业本期没有报送合同台账。")
+    if not rows:
+        return markdown(head + "本期没有合同与督查预警，也没有未销号的督查问题。")
+    from IPython.display import display  # deferred: heavy dependency, loaded on first use
+
+    display(markdown(head))
+    return pd.DataFrame(rows)
 
 
 def subsidiaries(ctx: Context):
