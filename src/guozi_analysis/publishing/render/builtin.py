@@ -831,32 +831,6 @@ def _search_entries(page: _Page) -> list[dict]:
     return entries
 
 
-def _search_entries(page: _Page) -> list[dict]:
-    entries: list[dict] = []
-    current = {"p": page.slug, "t": page.title, "h": page.title, "a": page.anchor, "x": []}
-
-    def flush() -> None:
-        text = _plain_text(current["x"])
-        if text or current["h"]:
-            entries.append({**current, "x": text[:4000]})
-
-    def visit(blocks: list) -> None:
-        nonlocal current
-        for block in blocks:
-            if block["t"] == "Header" and block["c"][0] <= 3:
-                flush()
-                current = {"p": page.slug, "t": page.title, "h": _plain_text(block["c"][2]),
-                           "a": block["c"][1][0], "x": []}
-            elif block["t"] == "Div":
-                visit(block["c"][1])
-            else:
-                current["x"].append(block)
-
-    visit(page.blocks)
-    flush()
-    return entries
-
-
 def _toc_entries(pages: list[_Page]) -> list[dict]:
     """The book's contents for ``book.js``: parts (``{"part": …}``) and chapters (``{"href", "num", "title"}``)."""
     entries: list[dict] = []
