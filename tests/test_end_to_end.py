@@ -91,8 +91,8 @@ def test_each_profile_shows_the_stored_indicators(published):
         assert len(rows) == len(meta)
         table = None
         for row in rows:
-            if len(row) == 6:  # the first row of each report table carries the 报表 cell (rowspan)
-                table = row.pop(0)
+            if len(row) == 6:  # the 报表 cell: printed on the first row of each report table, blank below it
+                table = row.pop(0) or table
             name, shown = row[0], row[2]
             assert table and "nan" not in " ".join(row).lower(), (entity, row)
             value = own.get(meta.loc[name, "id"])

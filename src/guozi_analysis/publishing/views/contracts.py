@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from guozi_analysis.base.fonts import use_cjk_font
 from guozi_analysis.publishing.text import WAN_PER_YI
+from guozi_analysis.publishing.views.figures import finish_figure, new_figure
 
 __all__ = ["coverage_table", "warnings_table", "ageing_table", "ageing_chart", "lagging_contracts_table",
            "concentration_table", "closure_table", "open_findings_table", "closure_chart"]
@@ -91,15 +91,12 @@ def ageing_table(ctx) -> pd.DataFrame:
 
 def ageing_chart(ctx):
     """Stacked bars: overdue payables and receivables (万元) by ageing band."""
-    import matplotlib.pyplot as plt  # deferred: heavy dependency, loaded on first use
-
-    use_cjk_font()
     a = _read(ctx, "contract_ageing").set_index("what")
-    fig, ax = plt.subplots(figsize=(7, 3.4), dpi=110)
+    fig, ax = new_figure(figsize=(7, 3.4))
     if not a.to_numpy().sum():
         ax.text(0.5, 0.5, "无逾期款项", ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
-        return fig
+        return finish_figure(fig)
     shades = ["0.85", "0.7", "0.5", "0.3", "0.1"]
     left = pd.Series(0.0, index=a.index)
     for k, band in enumerate(a.columns):
@@ -110,8 +107,7 @@ def ageing_chart(ctx):
     ax.set_title(f"合同逾期款项账龄（截至{ctx.period}）")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), fontsize=8, ncol=len(a.columns), frameon=False)
     ax.grid(axis="x", alpha=0.3)
-    fig.tight_layout()
-    return fig
+    return finish_figure(fig)
 
 
 def lagging_contracts_table(ctx, *, top: int = 15) -> pd.DataFrame:
@@ -179,16 +175,13 @@ def open_findings_table(ctx) -> pd.DataFrame:
 
 def closure_chart(ctx):
     """Bars: closure rate (%) by source of the findings."""
-    import matplotlib.pyplot as plt  # deferred: heavy dependency, loaded on first use
-
-    use_cjk_font()
     c = _read(ctx, "inspection_closure")
     c = c.loc[c["source"] != "合计"]
-    fig, ax = plt.subplots(figsize=(7, 3.0), dpi=110)
+    fig, ax = new_figure(figsize=(7, 3.0))
     if not len(c):
         ax.text(0.5, 0.5, "无督查问题数据", ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
-        return fig
+        return finish_figure(fig)
     ax.bar(c["source"], c["closure_rate"].fillna(0.0), color="0.55", edgecolor="0.1", linewidth=0.5)
     for x, (rate, n) in enumerate(zip(c["closure_rate"], c["findings"])):
         ax.text(x, (0 if pd.isna(rate) else rate) + 2, f"{_num([rate], 0)[0]}%（{int(n)}项）", ha="center", fontsize=8)
@@ -196,5 +189,4 @@ def closure_chart(ctx):
     ax.set_ylabel("整改完成率（%）")
     ax.set_title(f"各来源问题整改完成率（截至{ctx.period}）")
     ax.grid(axis="y", alpha=0.3)
-    fig.tight_layout()
-    return fig
+    return finish_figure(fig)
