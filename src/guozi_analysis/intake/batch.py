@@ -33,6 +33,7 @@ from guozi_analysis.intake.validate import (
     check_duplicates,
     check_enterprises,
     check_identities,
+    check_ledgers,
     check_optional_items,
     check_period_continuity,
     check_periods,
@@ -265,6 +266,15 @@ def validate_batch(items: list[BatchItem], *, history: dict[str, pd.DataFrame] |
         return None
     for i, fs in cross.items():
         per[i].extend(fs)
+    # ledger checks (合同、流水、督查): each file against the store and the contracts of the files before it
+    earlier = [history["contracts"]] if history.get("contracts") is not None else []
+    for i, it in enumerate(items):
+        if any(name in it.tables for name in contract.LEDGER_TABLES):
+            known = [df for df in earlier if df is not None and len(df)]
+            per[i].extend(check_ledgers(it.tables, history={"contracts": pd.concat(known, ignore_index=True)}
+                                        if known else {}))
+        if "contracts" in it.tables:
+            earlier.append(it.tables["contracts"])
     return per
 
 

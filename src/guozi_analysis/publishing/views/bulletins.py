@@ -427,7 +427,7 @@ def export_workbook(ctx: Context, *, output_dir: str | Path = "", kind: str = "m
     """The publication's printable workbook: its tables, one sheet each, and the contract and inspection
     warnings of the period (``合同与督查预警``), written to ``output_dir`` (published with the 通报)."""
     from openpyxl import Workbook  # deferred: heavy dependency, loaded on first use
-    from openpyxl.styles import Font
+    from openpyxl.styles import Font  # deferred: heavy dependency, loaded on first use
 
     if not output_dir:
         return markdown("（未指定输出目录，本次不另存工作簿。）")
