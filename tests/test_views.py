@@ -173,3 +173,12 @@ def test_trend_chart_sets_this_year_against_last_year_by_month_with_target_and_p
     plain = views.trend_chart(views.open_context(period="2022-11", entity_id="G03", processed_dir=processed),
                               indicator_ids=["revenue"], title="营业总收入")
     assert not plain.axes[0].get_lines()
+
+
+def test_split_skips_a_shared_file_without_its_entity_column(processed):
+    """A month without ledgers stores empty contract frames (no columns): the split leaves them out."""
+    from guozi_analysis.publishing.views import profile
+
+    pd.DataFrame().to_parquet(processed / "contract_warnings.parquet")
+    assert profile.split_by_entity(processed) == 4
+    assert not list((processed / "by_entity").glob("*/contract_warnings.parquet"))

@@ -63,6 +63,7 @@ def split_by_entity(processed_dir: Path | str) -> int:
     ids = roster["enterprise_id"].astype(str).str.strip()
     frames = {name: pd.read_parquet(src / f"{name}.parquet") for name in _ENTITY_COLUMN
               if (src / f"{name}.parquet").exists()}
+    frames = {name: f for name, f in frames.items() if _ENTITY_COLUMN[name] in f.columns}  # e.g. no ledgers this month
     slices: dict[str, tuple[pa.Table, dict[str, tuple[int, int]]]] = {}
     for name, frame in frames.items():  # one sorted Arrow table per file; an entity's rows are one slice of it
         key = frame[_ENTITY_COLUMN[name]].astype(str)
