@@ -1038,12 +1038,54 @@ def _typst_blocks(pages: list[_Page], work: Path) -> list:
                 node["c"][2][0] = Path(target).relative_to(work).as_posix()
             elif node["t"] == "Table":
                 _fill_light_cells(node)
+                _set_column_widths(node)
             elif node["t"] == "Header":
                 node["c"][1][2] = [kv for kv in node["c"][1][2] if kv[0] != "data-number"]
             elif node["t"] == "Div" and "gz-pagebreak" in node["c"][0][1]:
                 node["t"], node["c"] = "RawBlock", ["typst", "#pagebreak()"]
         blocks += _unwrap_divs(chapter_blocks)
     return blocks
+
+
+#: A table narrower than this (in half-em units of its longest cells) keeps Typst's automatic widths.
+_AUTO_WIDTH_LIMIT = 100
+#: A column whose longest cell is at least this wide (half-em units) is running text that may wrap.
+_LONG_TEXT = 40
+
+
+def _text_width(text: str) -> int:
+    """Width of a cell's text in half-em units (a Chinese character is two)."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _set_column_widths(table: dict) -> None:
+    """Column widths in proportion to each column's longest cell (headers count up to four characters,
+    since they wrap), for a table too wide for one line. Without them Typst gives every overflowing
+    column the same share, and a column of long explanations ends up a few characters wide."""
+    colspecs = table["c"][2]
+    if not colspecs or any(spec[1].get("t") != "ColWidthDefault" for spec in colspecs):
+        return
+    n = len(colspecs)
+    body, head = [0] * n, [0] * n
+
+    def visit(rows: list, widths: list[int]) -> None:
+        for row in rows:
+            k = 0
+            for cell in row[1]:
+                span = cell[3]
+                if k < n and span == 1:
+                    widths[k] = max(widths[k], _text_width(_plain_text(cell[4])))
+                k += span
+
+    visit(table["c"][3][1], head)
+    for part in table["c"][4]:
+        visit(part[2] + part[3], body)
+    weights = [max(4, min(60, max(b, min(h, 8)))) for b, h in zip(body, head)]
+    if sum(weights) <= _AUTO_WIDTH_LIMIT or max(body) < _LONG_TEXT:
+        return  # fits, or no column of running text to widen (numbers cannot wrap: keep Typst's widths)
+    total = sum(weights)
+    for spec, weight in zip(colspecs, weights):
+        spec[1] = {"t": "ColWidth", "c": weight / total}
 
 
 def _fill_light_cells(table: dict) -> None:

@@ -132,7 +132,8 @@ def _rank_cell(frame: pd.DataFrame) -> pd.Series:
 
 
 def rank_matrix(ctx, *, table_id: str, level: str = "group") -> pd.DataFrame:
-    """Ranks of every entity on every indicator of one report table (cells like 「2（并列）↑1」)."""
+    """Ranks of every entity on every indicator of one report table (cells like 「2（并列）↑1」): one row per
+    indicator (the table's score and rank first), one column per entity."""
     _check_level(level)
     ranking, comp = read_frames(ctx.processed_dir)
     sub = ranking.loc[(ranking["level"] == level) & (ranking["table"] == table_id)].copy()
@@ -154,8 +155,12 @@ def rank_matrix(ctx, *, table_id: str, level: str = "group") -> pd.DataFrame:
     wide = wide.loc[_class_sorted(own).index.intersection(wide.index, sort=False)]
     names = _short_names(ctx)
     wide.index = [names.get(i, i) for i in wide.index]
-    wide.index.name = _LEVEL_ZH[level]
-    return wide
+    # indicators as rows, enterprises as columns: a report table has up to 15 indicators but a
+    # level a handful of groups, so the page keeps room for the size indicators' long amounts
+    out = wide.T
+    out.index.name = f"指标＼{_LEVEL_ZH[level]}"
+    out.columns.name = None
+    return out
 
 
 def table_ranking(ctx, *, table_id: str, level: str = "group") -> pd.DataFrame:
