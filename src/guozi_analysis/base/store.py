@@ -49,6 +49,19 @@ def read_table(path: Path) -> pd.DataFrame:
     return pd.read_parquet(path)
 
 
+def read_shared(processed_dir: Path | str, name: str, *, what: str = "共享结果", optional: bool = False) -> pd.DataFrame:
+    """One stored result of a run's shared step (``<processed_dir>/<name>.parquet``), as every chapter reads it.
+
+    Missing: an empty frame when ``optional``, else a Chinese error naming the file.
+    """
+    path = Path(processed_dir) / f"{name}.parquet"
+    if path.exists():
+        return pd.read_parquet(path)
+    if optional:
+        return pd.DataFrame()
+    raise FileNotFoundError(f"缺少{what} {path.name}（{path.parent}）：请先运行本期的共享计算步骤（guozi run）。")
+
+
 def file_sha256(path: Path) -> str:
     """Content hash of one file (hex)."""
     digest = hashlib.sha256()

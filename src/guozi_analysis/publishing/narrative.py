@@ -25,7 +25,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -36,6 +35,7 @@ from guozi_analysis.base import config
 from guozi_analysis.base.entities import EnterpriseTree
 from guozi_analysis.base.params import load_yaml
 from guozi_analysis.base.periods import as_of_date, closed_month, elapsed_share, parse_period
+from guozi_analysis.base.store import read_shared
 from guozi_analysis.indicators.catalogue import catalogue_frame
 from guozi_analysis.indicators.formulas import safe_divide
 from guozi_analysis.indicators.panel import item_name, line_items
@@ -615,8 +615,7 @@ def shared_frames(tables: Mapping[str, pd.DataFrame], indicators: pd.DataFrame, 
 def _frame(ctx, key: str) -> pd.DataFrame:
     if key == "indicators":
         return ctx.indicators
-    path = Path(ctx.processed_dir) / f"{key}.parquet"
-    return pd.read_parquet(path) if path.exists() else pd.DataFrame()
+    return read_shared(ctx.processed_dir, key, optional=True)
 
 
 def source_value(ctx, source: str) -> float:

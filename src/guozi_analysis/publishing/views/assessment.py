@@ -11,6 +11,7 @@ import pandas as pd
 from guozi_analysis.analyses.assessment import PRE_ASSESSMENT, _isnan, _num, _parse_bands, assess
 from guozi_analysis.base.contract import TABLES
 from guozi_analysis.base.periods import parse_period
+from guozi_analysis.base.store import read_shared
 from guozi_analysis.publishing.text import markdown
 from guozi_analysis.publishing.views.figures import finish_figure, new_figure
 from guozi_analysis.publishing.workbooks import (
@@ -25,7 +26,7 @@ from guozi_analysis.publishing.workbooks import (
 # notebook display (read the shared parquet files only)
 # --------------------------------------------------------------------------------------------
 def _read(ctx, key: str) -> pd.DataFrame:
-    return pd.read_parquet(Path(ctx.processed_dir) / f"{key}.parquet")
+    return read_shared(ctx.processed_dir, key, what="考核共享结果")
 
 
 def _year(ctx, previous: bool) -> int:

@@ -18,6 +18,7 @@ import pandas as pd
 from guozi_analysis.analyses.ranking import OVERALL
 from guozi_analysis.base.params import load_yaml
 from guozi_analysis.base.periods import as_of_date, elapsed_share, months_elapsed, parse_period
+from guozi_analysis.base.store import read_shared
 from guozi_analysis.indicators.catalogue import catalogue_frame
 from guozi_analysis.publishing.text import WAN_PER_YI, bulletin_title, change_word, date_zh, markdown
 from guozi_analysis.publishing.views.context import Context
@@ -177,8 +178,7 @@ def pace_table(ctx: Context) -> pd.DataFrame:
 
 
 def _read(ctx: Context, name: str) -> pd.DataFrame:
-    path = Path(ctx.processed_dir) / f"{name}.parquet"
-    return pd.read_parquet(path) if path.exists() else pd.DataFrame()
+    return read_shared(ctx.processed_dir, name, optional=True)  # a district without ledgers or forecasts: empty, said in the text
 
 
 def risk_change_table(ctx: Context) -> pd.DataFrame:

@@ -14,11 +14,13 @@ from guozi_analysis.base import config
 from guozi_analysis.base.entities import EnterpriseTree
 from guozi_analysis.base.params import district_settings
 from guozi_analysis.base.periods import parse_period
+from guozi_analysis.base.store import read_shared
 from guozi_analysis.publishing import display
 
 
 class ParameterError(ValueError):
     """A notebook parameter is wrong; raised before any work is done."""
+
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,7 @@ class Context:
     processed_dir: Path
 
     def _read(self, name: str) -> pd.DataFrame:
-        return pd.read_parquet(self.processed_dir / f"{name}.parquet")
+        return read_shared(self.processed_dir, name)
 
     @cached_property
     def roster(self) -> pd.DataFrame:

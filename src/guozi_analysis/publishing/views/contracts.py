@@ -7,10 +7,9 @@ computes an analysis.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
+from guozi_analysis.base.store import read_shared
 from guozi_analysis.publishing.text import WAN_PER_YI
 from guozi_analysis.publishing.views.figures import finish_figure, new_figure
 
@@ -21,11 +20,7 @@ _DASH = "—"
 
 
 def _read(ctx, key: str) -> pd.DataFrame:
-    path = Path(ctx.processed_dir) / f"{key}.parquet"
-    if not path.exists():
-        raise FileNotFoundError(f"缺少合同与督查共享结果 {path.name}（{path.parent}）：请先运行共享计算步骤"
-                                "（guozi_analysis.analyses.contracts.shared_frames）")
-    return pd.read_parquet(path)
+    return read_shared(ctx.processed_dir, key, what="合同与督查共享结果")
 
 
 def _names(ctx) -> pd.Series:

@@ -18,6 +18,7 @@ from guozi_analysis.analyses.forecast import (
     ytd_matrix,
 )
 from guozi_analysis.base.periods import closed_month
+from guozi_analysis.base.store import read_shared
 from guozi_analysis.publishing.views.figures import finish_figure, new_figure
 
 
@@ -85,10 +86,7 @@ def fan_chart(
 
 
 def _read(ctx, name: str) -> pd.DataFrame:
-    path = ctx.processed_dir / f"{name}.parquet"
-    if not path.exists():
-        raise FileNotFoundError(f"缺少预测共享结果 {path.name}（{ctx.processed_dir}）：请先运行共享计算步骤。")
-    return pd.read_parquet(path)
+    return read_shared(ctx.processed_dir, name, what="预测共享结果")
 
 
 def projection_table(ctx) -> pd.DataFrame:

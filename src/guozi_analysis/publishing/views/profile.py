@@ -24,7 +24,7 @@ from guozi_analysis.analyses.ranking import peer_class_of
 from guozi_analysis.base import config
 from guozi_analysis.base.entities import EnterpriseTree
 from guozi_analysis.base.periods import as_of_date
-from guozi_analysis.base.store import write_table
+from guozi_analysis.base.store import read_shared, write_table
 from guozi_analysis.indicators.catalogue import catalogue_frame
 from guozi_analysis.publishing.text import date_zh, markdown
 from guozi_analysis.publishing.views import forecast as forecast_views
@@ -394,13 +394,8 @@ def ledgers(ctx: Context):
 
     Read from its slices of the shared contract results; a district without ledgers says so.
     """
-    folder = Path(ctx.processed_dir)
-
-    def read(name: str) -> pd.DataFrame:
-        path = folder / f"{name}.parquet"
-        return pd.read_parquet(path) if path.exists() else pd.DataFrame()
-
-    life, warnings, findings = read("contract_life"), read("contract_warnings"), read("inspection_status")
+    life, warnings, findings = (read_shared(ctx.processed_dir, name, optional=True)
+                                for name in ("contract_life", "contract_warnings", "inspection_status"))
     rows = []
     for r in warnings.itertuples():
         rows.append({"类别": "合同与督查预警", "事项": str(r.rule_name), "说明": str(r.message).split("。规则：")[0]})

@@ -6,18 +6,14 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import pandas as pd
-
+from guozi_analysis.base.store import read_shared
 from guozi_analysis.intake.quality import QUALITY_WORKBOOK
 from guozi_analysis.publishing.text import markdown
 
 
 def page_text(ctx) -> str:
     """The data-quality page of the book (Markdown text) from the shared step, without its own title."""
-    path = ctx.processed_dir / "quality_page.parquet"
-    if not path.exists():
-        raise FileNotFoundError(f"缺少数据质量共享结果 {path.name}（{ctx.processed_dir}）：请先运行共享计算步骤。")
-    text = str(pd.read_parquet(path)["markdown"].iloc[0])
+    text = str(read_shared(ctx.processed_dir, "quality_page", what="数据质量共享结果")["markdown"].iloc[0])
     lines = text.splitlines()
     return "\n".join(lines[1:] if lines and lines[0].startswith("# ") else lines)
 

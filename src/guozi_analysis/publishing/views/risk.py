@@ -13,6 +13,7 @@ from guozi_analysis.analyses.risk.distress import MODEL_LABEL
 from guozi_analysis.analyses.risk.maturity import OVERDUE_LABEL
 from guozi_analysis.analyses.risk.report import LEVEL_ZH
 from guozi_analysis.analyses.risk.rules import LIGHTS, OPERATOR_ZH, as_ruleset
+from guozi_analysis.base.store import read_shared
 from guozi_analysis.publishing.text import WAN_PER_YI, markdown
 from guozi_analysis.publishing.views.figures import finish_figure, new_figure
 
@@ -21,11 +22,7 @@ from guozi_analysis.publishing.views.figures import finish_figure, new_figure
 # notebook views (read the parquet files of the shared step)
 # ------------------------------------------------------------------------------------------
 def _read(ctx, key: str) -> pd.DataFrame:
-    path = Path(ctx.processed_dir) / f"{key}.parquet"
-    if not path.exists():
-        raise FileNotFoundError(f"缺少风险预警共享结果 {path.name}（{path.parent}）：请先运行共享计算步骤"
-                                "（guozi_analysis.risk.shared_frames）")
-    return pd.read_parquet(path)
+    return read_shared(ctx.processed_dir, key, what="风险预警共享结果")
 
 
 def supervision_list_table(ctx) -> pd.DataFrame:
