@@ -36,6 +36,12 @@ _BOOL_TEXT = {"True": "是", "False": "否"}
 DECIMALS = 2
 
 
+def _number_text(value: float, *, whole: bool, decimals: int) -> str:
+    if not math.isfinite(value):
+        return MISSING
+    return f"{int(value):,d}" if whole else f"{value:,.{decimals}f}"
+
+
 def reader_value(value, *, decimals: int = DECIMALS) -> str:
     """One cell as printed: "—" for missing, 是/否, whole numbers as integers, else ``decimals`` places."""
     if value is None or value is pd.NaT:
@@ -45,31 +51,24 @@ def reader_value(value, *, decimals: int = DECIMALS) -> str:
     if isinstance(value, (int, np.integer)):
         return f"{int(value):,d}"
     if isinstance(value, (float, np.floating)):
-        if not math.isfinite(float(value)):
-            return MISSING
-        rounded = round(float(value), decimals)
-        if float(value).is_integer():
-            return f"{int(value):,d}"
-        return f"{rounded:,.{decimals}f}"
+        value = float(value)
+        return _number_text(value, whole=value.is_integer(), decimals=decimals)
     if isinstance(value, (pd.Timestamp, datetime, date)):
         return value.strftime("%Y-%m-%d")
-    if isinstance(value, pd.Period):
-        return str(value)
     text = str(value)
-    if text.strip() in _MISSING_TEXT or not text.strip():
-        return MISSING if text.strip() in _MISSING_TEXT else text
+    if text.strip() in _MISSING_TEXT:
+        return MISSING
     return _BOOL_TEXT.get(text, text)
 
 
 def _column_text(column: pd.Series, *, decimals: int) -> list[str]:
-    """A column's cells as printed; a numeric column is whole numbers only if all its values are."""
-    numbers = pd.to_numeric(column, errors="coerce") if column.dtype.kind == "f" else None
-    if numbers is not None:
-        finite = numbers[np.isfinite(numbers)]
-        whole = bool(len(finite)) and bool((finite == finite.round()).all())
-        return [MISSING if not math.isfinite(v) else (f"{int(v):,d}" if whole else f"{v:,.{decimals}f}")
-                for v in numbers.astype(float)]
-    return [reader_value(v, decimals=decimals) for v in column]
+    """A column's cells as printed; a float column is whole numbers only if all its values are."""
+    if column.dtype.kind != "f":
+        return [reader_value(v, decimals=decimals) for v in column]
+    numbers = column.astype(float)
+    finite = numbers[np.isfinite(numbers)]
+    whole = bool(len(finite)) and bool((finite == finite.round()).all())
+    return [_number_text(v, whole=whole, decimals=decimals) for v in numbers]
 
 
 def _column_label(label) -> str:
@@ -92,19 +91,13 @@ def reader_frame(frame: pd.DataFrame, *, decimals: int = DECIMALS) -> pd.DataFra
     plain = isinstance(index, pd.RangeIndex) or (
         index.nlevels == 1 and index.name is None and pd.api.types.is_integer_dtype(index)
         and list(index) == list(range(len(index))))
+    lead = 0 if plain else index.nlevels
     if plain:
         out = out.reset_index(drop=True)
-        lead = 0
     else:
-        names = [n if n is not None else "" for n in index.names]
-        lead = len(names)
+        out.index = out.index.set_names(["" if n is None else n for n in index.names])
         out = out.reset_index()
-        out.columns = [*names, *out.columns[lead:]] if not isinstance(out.columns, pd.MultiIndex) else \
-            [*names, *[_column_label(c) for c in out.columns[lead:]]]
-    if isinstance(out.columns, pd.MultiIndex):
-        out.columns = [_column_label(c) for c in out.columns]
-    else:
-        out.columns = [_column_label(c) for c in out.columns]
+    out.columns = [_column_label(c) for c in out.columns]
     shown = pd.DataFrame({k: _column_text(out.iloc[:, k], decimals=decimals) for k in range(out.shape[1])})
     shown.columns = out.columns
     if lead > 1:  # group the leading index columns: blank a label equal to the row above
