@@ -9,7 +9,6 @@ What each publication shows is set in ``params/bulletins.yaml``.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
@@ -17,11 +16,11 @@ import pandas as pd
 
 from guozi_analysis.analyses.ranking import OVERALL
 from guozi_analysis.base.params import load_yaml
-from guozi_analysis.base.periods import as_of_date, elapsed_share, months_elapsed, parse_period
+from guozi_analysis.base.periods import as_of_date, elapsed_share, parse_period
 from guozi_analysis.base.store import read_shared
 from guozi_analysis.indicators.catalogue import catalogue_frame
-from guozi_analysis.publishing.text import WAN_PER_YI, bulletin_title, change_word, date_zh, markdown
-from guozi_analysis.publishing.views.context import Context
+from guozi_analysis.publishing.text import WAN_PER_YI, _isnan, bulletin_title, change_word, date_zh, markdown
+from guozi_analysis.publishing.views.context import Context, group_short_names, short_names
 from guozi_analysis.publishing.workbooks import write_contract_sheet
 
 __all__ = [
@@ -47,21 +46,25 @@ def _is_flow(meta_row) -> bool:
 
 
 def _shown(value: float, unit: str) -> float:
-    return value / WAN_PER_YI if unit == "万元" and not _nan(value) else value
+    return value / WAN_PER_YI if unit == "万元" and not _isnan(value) else value
 
 
 def _shown_unit(unit: str) -> str:
     return "亿元" if unit == "万元" else unit
 
 
-def _nan(value) -> bool:
-    return value is None or (isinstance(value, (float, np.floating)) and math.isnan(value))
+def _history(ctx: Context) -> pd.Series:
+    """The stored monthly indicators of the district and its groups, keyed by (entity, indicator, month):
+    looked up many times per table, so indexed once instead of scanning the whole history per value."""
+    hist = ctx.history
+    hist = hist.loc[hist["entity_id"].isin([DISTRICT, *ctx.tree.groups])]
+    keys = pd.MultiIndex.from_arrays([hist["entity_id"].astype(str), hist["indicator_id"].astype(str),
+                                      hist["period"].astype(str).str[:7]])
+    return pd.Series(hist["value"].astype(float).to_numpy(), index=keys).groupby(level=[0, 1, 2]).first()
 
 
-def _value(history: pd.DataFrame, entity: str, indicator: str, period: str) -> float:
-    rows = history.loc[(history["entity_id"] == entity) & (history["indicator_id"] == indicator)
-                       & (history["period"].astype(str) == period), "value"]
-    return float(rows.iloc[0]) if len(rows) else float("nan")
+def _value(history: pd.Series, entity: str, indicator: str, period: str) -> float:
+    return float(history.get((entity, indicator, period), float("nan")))
 
 
 def _month(period: str, back: int) -> str:
@@ -70,7 +73,7 @@ def _month(period: str, back: int) -> str:
 
 def _growth(now: float, before: float) -> float:
     """Percentage change on the absolute base (NaN when the base is missing or zero)."""
-    if _nan(now) or _nan(before) or before == 0:
+    if _isnan(now) or _isnan(before) or before == 0:
         return float("nan")
     return (now - before) / abs(before) * 100
 
@@ -97,7 +100,7 @@ def main_table(ctx: Context, *, quarter: bool = False) -> pd.DataFrame:
     ratios show the period-end value; a ratio's 同比 is in 百分点.
     """
     meta = _meta()
-    hist = ctx.history
+    hist = _history(ctx)
     step = 3 if quarter else 1
     ytd_label, now_label = _span(ctx, quarter=quarter)
     rows = []
@@ -111,11 +114,11 @@ def main_table(ctx: Context, *, quarter: bool = False) -> pd.DataFrame:
             before = _value(hist, DISTRICT, ind, _month(ctx.period, step)) if month > step else 0.0
             if not quarter and month == 2:
                 before = 0.0  # the February 快报 is January–February together
-            current = now - before if not _nan(before) else float("nan")
+            current = now - before if not _isnan(before) else float("nan")
         else:
             current = float("nan")
         if unit == "%":
-            change, change_unit = now - last_year if not (_nan(now) or _nan(last_year)) else float("nan"), "百分点"
+            change, change_unit = now - last_year if not (_isnan(now) or _isnan(last_year)) else float("nan"), "百分点"
         else:
             change, change_unit = _growth(now, last_year), "%"
         rows.append({
@@ -124,21 +127,16 @@ def main_table(ctx: Context, *, quarter: bool = False) -> pd.DataFrame:
             now_label: _shown(current, unit),
             f"{ytd_label}累计或期末": _shown(now, unit),
             "上年同期": _shown(last_year, unit),
-            "同比": "—" if _nan(change) else f"{change:+,.2f}{'个百分点' if change_unit == '百分点' else '%'}",
+            "同比": "—" if _isnan(change) else f"{change:+,.2f}{'个百分点' if change_unit == '百分点' else '%'}",
         })
     return pd.DataFrame(rows).round(2)
-
-
-def _group_names(ctx: Context) -> dict[str, str]:
-    short = dict(zip(ctx.roster["enterprise_id"].astype(str), ctx.roster["short_name"].astype(str)))
-    return {g: short.get(g, g) for g in ctx.tree.groups}
 
 
 def group_table(ctx: Context) -> pd.DataFrame:
     """分集团主要指标: each group (short name) and the district on the ``by_group`` indicators with 同比."""
     meta = _meta()
-    names = _group_names(ctx) | {DISTRICT: "全区合计"}
-    hist = ctx.history
+    names = group_short_names(ctx) | {DISTRICT: "全区合计"}
+    hist = _history(ctx)
     rows = []
     for entity, name in names.items():
         row: dict = {"企业": name}
@@ -159,7 +157,7 @@ def group_table(ctx: Context) -> pd.DataFrame:
 def pace_table(ctx: Context) -> pd.DataFrame:
     """投资完成情况与序时进度: each group's completion rate, the elapsed share, the gap and a light."""
     ind = ctx.indicators
-    names = _group_names(ctx) | {DISTRICT: "全区合计"}
+    names = group_short_names(ctx) | {DISTRICT: "全区合计"}
     share = elapsed_share(as_of_date(ctx.period)) * 100
     behind = float(settings()["problems"]["pace_behind_points"])
     rows = []
@@ -168,9 +166,8 @@ def pace_table(ctx: Context) -> pd.DataFrame:
             v = ind.loc[(ind["entity_id"] == entity) & (ind["indicator_id"] == indicator), "value"]
             return float(v.iloc[0]) if len(v) else float("nan")
 
-        rate = get("investment_completion_rate")
-        gap = rate - share if not _nan(rate) else float("nan")
-        light = "—" if _nan(gap) else ("绿灯" if gap >= 0 else ("黄灯" if gap >= -behind else "红灯"))
+        rate, gap = get("investment_completion_rate"), get("investment_pace_gap")  # the stored gap, not recomputed
+        light = "—" if _isnan(gap) else ("绿灯" if gap >= 0 else ("黄灯" if gap >= -behind else "红灯"))
         rows.append({"企业": name, "年度计划投资（亿元）": _shown(get("project_annual_plan"), "万元"),
                      "本年完成投资（亿元）": _shown(get("project_completed_ytd"), "万元"),
                      "完成率（%）": rate, "序时进度（%）": share, "快于或慢于序时（百分点）": gap, "灯号": light})
@@ -197,16 +194,16 @@ def _district(ctx: Context, indicator: str) -> float:
 
 
 def _amount(value: float) -> str:
-    return "—" if _nan(value) else f"{value / WAN_PER_YI:,.2f}"
+    return "—" if _isnan(value) else f"{value / WAN_PER_YI:,.2f}"
 
 
 def _pct(value: float) -> str:
-    return "—" if _nan(value) else f"{abs(value):,.2f}"
+    return "—" if _isnan(value) else f"{abs(value):,.2f}"
 
 
 def lead_paragraph(ctx: Context, *, quarter: bool = False):
     """The opening paragraph in the municipal format: 据企业财务快报反映，1—10月区属国企实现营业总收入…同比…"""
-    hist = ctx.history
+    hist = _history(ctx)
     ytd, _ = _span(ctx, quarter=quarter)
     month = parse_period(ctx.period).month
     district = load_yaml("district.yaml")["district"]["name"]
@@ -218,7 +215,8 @@ def lead_paragraph(ctx: Context, *, quarter: bool = False):
     g_rev, g_prof, g_tax = growth("revenue"), growth("total_profit"), growth("taxes_paid")
     debt = _district(ctx, "debt_to_asset_ratio")
     debt_ly = _value(hist, DISTRICT, "debt_to_asset_ratio", _month(ctx.period, 12))
-    rate, share = _district(ctx, "investment_completion_rate"), elapsed_share(as_of_date(ctx.period)) * 100
+    rate, gap = _district(ctx, "investment_completion_rate"), _district(ctx, "investment_pace_gap")
+    share = elapsed_share(as_of_date(ctx.period)) * 100
     text = (
         f"据企业财务快报反映，{ytd}{district}属国有企业实现营业总收入{_amount(rev)}亿元，同比{change_word(g_rev)}"
         f"{_pct(g_rev)}%；利润总额{_amount(prof)}亿元，同比{change_word(g_prof)}{_pct(g_prof)}%；"
@@ -226,33 +224,33 @@ def lead_paragraph(ctx: Context, *, quarter: bool = False):
         f"截至{month}月末，资产总额{_amount(_district(ctx, 'total_assets'))}亿元，资产负债率{_pct(debt)}%，"
         f"比上年同期{change_word(debt - debt_ly, up='上升', down='下降')}{_pct(debt - debt_ly)}个百分点。"
         f"本年完成投资{_amount(_district(ctx, 'project_completed_ytd'))}亿元，占年度计划的{_pct(rate)}%，"
-        f"{'快于' if rate >= share else '慢于'}序时进度（{share:.2f}%）{_pct(rate - share)}个百分点。"
+        f"{'快于' if gap >= 0 else '慢于'}序时进度（{share:.2f}%）{_pct(gap)}个百分点。"
     )
     return markdown(text)
 
 
 def points(ctx: Context, *, quarter: bool = False):
     """主要特点、存在问题、下步工作, each point drawn from the stored results (no stock phrases without data)."""
-    hist = ctx.history
+    hist = _history(ctx)
     cfg = settings()["problems"]
-    names = _group_names(ctx)
+    names = group_short_names(ctx)
     period, last_year = ctx.period[:7], _month(ctx.period, 12)
     features, problems, actions = [], [], []
 
     def g(entity: str, ind: str) -> float:
         return _growth(_value(hist, entity, ind, period), _value(hist, entity, ind, last_year))
 
-    up = [names[e] for e in names if not _nan(g(e, "revenue")) and g(e, "revenue") > 0]
+    up = [names[e] for e in names if not _isnan(g(e, "revenue")) and g(e, "revenue") > 0]
     if up:
         features.append(f"营业总收入同比增长的集团有{len(up)}家（{'、'.join(up)}）。")
-    profit_up = [names[e] for e in names if not _nan(g(e, "total_profit")) and g(e, "total_profit") > 0]
+    profit_up = [names[e] for e in names if not _isnan(g(e, "total_profit")) and g(e, "total_profit") > 0]
     if profit_up:
         features.append(f"利润总额同比增长的集团有{len(profit_up)}家（{'、'.join(profit_up)}）。")
     cost = _district(ctx, "financing_cost_change_bp")
-    if not _nan(cost):
+    if not _isnan(cost):
         features.append(f"综合融资成本{_pct(_district(ctx, 'composite_financing_cost'))}%，同比"
                         f"{change_word(cost, up='上升', down='下降')}{abs(cost):.0f}个基点。")
-    down = [names[e] for e in names if not _nan(g(e, "total_profit")) and g(e, "total_profit") < 0]
+    down = [names[e] for e in names if not _isnan(g(e, "total_profit")) and g(e, "total_profit") < 0]
     if down:
         problems.append(f"{'、'.join(down)}利润总额同比下降。")
         actions.append(f"督促{'、'.join(down)}分析利润下降原因，落实增收节支措施。")
@@ -265,7 +263,7 @@ def points(ctx: Context, *, quarter: bool = False):
     rising = []
     for e, name in names.items():
         now, before = _value(hist, e, "debt_to_asset_ratio", period), _value(hist, e, "debt_to_asset_ratio", last_year)
-        if not (_nan(now) or _nan(before)) and now - before > float(cfg["debt_ratio_points"]):
+        if not (_isnan(now) or _isnan(before)) and now - before > float(cfg["debt_ratio_points"]):
             rising.append(f"{name}（上升{now - before:.2f}个百分点）")
     if rising:
         problems.append(f"资产负债率同比上升较多：{'、'.join(rising)}。")
@@ -292,15 +290,15 @@ def quarter_table(ctx: Context) -> pd.DataFrame:
 
 def drivers_table(ctx: Context) -> pd.DataFrame:
     """增长来源: each group's change in revenue and profit on a year earlier and its share of the district's change."""
-    hist = ctx.history
+    hist = _history(ctx)
     period, last_year = ctx.period[:7], _month(ctx.period, 12)
-    names = _group_names(ctx)
+    names = group_short_names(ctx)
     rows = []
     for ind, label in (("revenue", "营业总收入"), ("total_profit", "利润总额")):
         total = _value(hist, DISTRICT, ind, period) - _value(hist, DISTRICT, ind, last_year)
         for e, name in names.items():
             delta = _value(hist, e, ind, period) - _value(hist, e, ind, last_year)
-            share = delta / total * 100 if not (_nan(delta) or _nan(total) or total == 0) else float("nan")
+            share = delta / total * 100 if not (_isnan(delta) or _isnan(total) or total == 0) else float("nan")
             rows.append({"指标": label, "企业": name, "同比增减额（亿元）": _shown(delta, "万元"),
                          "占全区增减额（%）": share})
     return pd.DataFrame(rows).round(2)
@@ -311,7 +309,7 @@ def outlook_table(ctx: Context) -> pd.DataFrame:
     proj = _read(ctx, "forecast_projections")
     if not len(proj):
         return pd.DataFrame(columns=["企业", "项目"])
-    names = _group_names(ctx) | {DISTRICT: "全区合计"}
+    names = group_short_names(ctx) | {DISTRICT: "全区合计"}
     items = {"revenue": "营业总收入", "total_profit": "利润总额", "investment_completed": "完成投资"}
     proj = proj.loc[proj["item"].isin(list(items)) & proj["enterprise_id"].isin(list(names))]
     out = pd.DataFrame({
@@ -337,7 +335,7 @@ def half_month_headline(ctx: Context):
     """晾晒通报的开头：截至日期、参评企业数、综合得分第一与末位、红黄灯个数。"""
     ranking, composite = _ranking(ctx)
     p = parse_period(ctx.period)
-    short = dict(zip(ctx.roster["enterprise_id"].astype(str), ctx.roster["short_name"].astype(str)))
+    short = short_names(ctx)
     overall = composite.loc[(composite["level"] == "group") & (composite["table"] == OVERALL)] \
         if len(composite) else composite
     overall = pd.Series(overall["score"].to_numpy(), index=overall["entity_id"].astype(str).map(short)) \
@@ -357,7 +355,7 @@ def leaders_table(ctx: Context, *, level: str = "group") -> pd.DataFrame:
     """每张报表的领先与落后：各报表、各分类中综合得分第一和末位的企业（简称）。"""
     _, composite = _ranking(ctx)
     comp = composite.loc[composite["level"] == level]
-    short = dict(zip(ctx.roster["enterprise_id"].astype(str), ctx.roster["short_name"].astype(str)))
+    short = short_names(ctx)
     rows = []
     for (order, table, peer), part in comp.groupby(["table_order", "table_name", "peer_class"], sort=True):
         part = part.dropna(subset=["score"]).sort_values("rank")
@@ -376,7 +374,7 @@ def movers_table(ctx: Context, *, level: str = "group") -> pd.DataFrame:
     n = int(settings()["half_month"]["movers"])
     comp = composite.loc[(composite["level"] == level)].dropna(subset=["rank_change"])
     comp = comp.loc[comp["rank_change"] != 0]
-    short = dict(zip(ctx.roster["enterprise_id"].astype(str), ctx.roster["short_name"].astype(str)))
+    short = short_names(ctx)
     comp = comp.assign(abs_change=comp["rank_change"].abs()).sort_values(["abs_change", "table_order"],
                                                                           ascending=[False, True]).head(n * 2)
     return pd.DataFrame({
@@ -390,7 +388,7 @@ def lights_table(ctx: Context, *, level: str = "group") -> pd.DataFrame:
     """序时进度灯号：按序时进度考核的指标，各集团完成率与序时进度之差及红黄绿灯。"""
     ranking, _ = _ranking(ctx)
     part = ranking.loc[(ranking["level"] == level) & ranking["light"].isin(["红灯", "黄灯", "绿灯"])]
-    short = dict(zip(ctx.roster["enterprise_id"].astype(str), ctx.roster["short_name"].astype(str)))
+    short = short_names(ctx)
     wide = part.pivot_table(index="indicator_name", columns="entity_id", values="light", aggfunc="first")
     wide = wide.reindex(columns=[g for g in ctx.tree.groups if g in wide.columns])
     wide.columns = [short.get(c, c) for c in wide.columns]
@@ -403,7 +401,7 @@ def missing_reports_table(ctx: Context) -> pd.DataFrame:
     quality = _read(ctx, "quality_summary")
     if not len(quality):
         return pd.DataFrame({"情况": ["本期无数据质量记录"]})
-    short = dict(zip(ctx.roster["enterprise_id"].astype(str), ctx.roster["short_name"].astype(str)))
+    short = short_names(ctx)
     rows = []
     for r in quality.itertuples():
         if str(r.enterprise_id) not in short:  # rows no roster enterprise claims: the quality appendix lists them
@@ -416,11 +414,6 @@ def missing_reports_table(ctx: Context) -> pd.DataFrame:
     if not rows:
         return pd.DataFrame({"企业": ["无"], "情况": ["全部企业均已按时报送"]})
     return pd.DataFrame(rows)
-
-
-def months_in(ctx: Context) -> int:
-    """Months the year-to-date figures cover (February → 2: January is reported with February)."""
-    return months_elapsed(ctx.period)
 
 
 def export_workbook(ctx: Context, *, output_dir: str | Path = "", kind: str = "monthly"):
@@ -443,7 +436,7 @@ def export_workbook(ctx: Context, *, output_dir: str | Path = "", kind: str = "m
         ws.append([])
         ws.append([str(c) for c in frame.columns])
         for row in frame.itertuples(index=False):
-            ws.append(["—" if _nan(v) else v for v in row])
+            ws.append(["—" if _isnan(v) else v for v in row])
     write_contract_sheet(wb, _read(ctx, "contract_warnings"), period=ctx.period)
     name = {"monthly": "月度通报", "quarterly": "季度分析"}.get(kind, "通报")
     target = Path(output_dir) / f"{name}_{ctx.period}.xlsx"

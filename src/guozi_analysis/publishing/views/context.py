@@ -63,6 +63,19 @@ class Context:
         return str(row["name"].iloc[0])
 
 
+def short_names(ctx) -> dict[str, str]:
+    """Enterprise code → short name (简称; the full name where the roster has no short names)."""
+    roster = ctx.roster
+    col = "short_name" if "short_name" in roster else "name"
+    return dict(zip(roster["enterprise_id"].astype(str).str.strip(), roster[col].astype(str)))
+
+
+def group_short_names(ctx) -> dict[str, str]:
+    """Group code → short name (简称), groups in roster order."""
+    short = short_names(ctx)
+    return {g: short[g] for g in ctx.tree.groups}
+
+
 def open_context(*, period: str, entity_id: str = "DISTRICT", processed_dir: str | Path = "") -> Context:
     """Check the notebook's parameters and return its context; fail fast in Chinese."""
     try:

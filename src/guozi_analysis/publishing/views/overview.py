@@ -16,7 +16,7 @@ from guozi_analysis.base.periods import as_of_date, closed_month, elapsed_share,
 from guozi_analysis.indicators.catalogue import catalogue_frame
 from guozi_analysis.indicators.formulas import safe_divide
 from guozi_analysis.publishing.text import Fact, change_word, date_zh, markdown
-from guozi_analysis.publishing.views.context import Context
+from guozi_analysis.publishing.views.context import Context, group_short_names
 from guozi_analysis.publishing.views.figures import finish_figure, new_figure
 
 WAN_PER_YI = 10_000  # 1 亿元 = 10,000 万元
@@ -46,7 +46,7 @@ def _wide(ind: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
 def group_overview(ctx: Context, *, indicator_ids: list[str]) -> pd.DataFrame:
     """Groups and the district side by side on the given indicators, Chinese headers with units."""
     meta = _indicator_meta()
-    names = _group_short_names(ctx)
+    names = group_short_names(ctx)
     order = list(names) + ["DISTRICT"]
     wide = _wide(ctx.indicators, indicator_ids).reindex(order)
     names["DISTRICT"] = "全区合计"
@@ -202,7 +202,7 @@ def report_table(ctx: Context, *, table: str) -> pd.DataFrame:
     """One report table (e.g. ``investment``): its indicators as rows, groups and the district as columns."""
     meta = _indicator_meta()
     rows = meta.loc[meta["table"] == table]
-    names = _group_short_names(ctx)
+    names = group_short_names(ctx)
     order = list(names) + ["DISTRICT"]
     wide = _wide(ctx.indicators, list(rows.index)).reindex(order).T
     factor = rows["unit"].map(lambda u: _display_unit(u)[1]).astype(float)
@@ -229,16 +229,10 @@ def _detail_rows(ctx: Context, name: str) -> pd.DataFrame:
     return rows
 
 
-def _group_short_names(ctx: Context) -> dict[str, str]:
-    """Group id → short name (简称), groups in roster order."""
-    short = dict(zip(ctx.roster["enterprise_id"].astype(str).str.strip(), ctx.roster["short_name"].astype(str)))
-    return {g: short[g] for g in ctx.tree.groups}
-
-
 def _group_short_of(ctx: Context, enterprise_ids: pd.Series) -> pd.Series:
     """The short name of each enterprise's group (所属集团), by the roster's parent codes."""
     group = enterprise_ids.astype(str).str.strip().map(ctx.tree.group_map())
-    return group.map(_group_short_names(ctx))
+    return group.map(group_short_names(ctx))
 
 
 def city_key_projects(ctx: Context) -> pd.DataFrame:
@@ -260,7 +254,7 @@ def city_key_projects(ctx: Context) -> pd.DataFrame:
 
 def completion_chart(ctx: Context):
     """Annual investment completion rate by group against 序时进度 (the pace the year requires)."""
-    short = _group_short_names(ctx)
+    short = group_short_names(ctx)
     ind = ctx.indicators
     rate = ind.loc[ind["indicator_id"] == "investment_completion_rate"].set_index("entity_id")["value"]
     ids = list(short) + ["DISTRICT"]

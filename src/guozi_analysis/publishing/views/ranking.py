@@ -18,6 +18,7 @@ from guozi_analysis.analyses.ranking import (
     ranking_period,
 )
 from guozi_analysis.publishing.text import date_zh, markdown
+from guozi_analysis.publishing.views.context import short_names
 from guozi_analysis.publishing.views.figures import finish_figure, new_figure
 from guozi_analysis.publishing.workbooks import publication_frame, write_ranking_csv, write_ranking_workbook
 
@@ -39,12 +40,6 @@ def read_frames(processed_dir: Path | str) -> tuple[pd.DataFrame, pd.DataFrame]:
 # notebook displays (read the shared parquet files; compute nothing but layout)
 # --------------------------------------------------------------------------------------------
 _LEVEL_ZH = {"group": "集团", "enterprise": "子企业"}
-
-
-def _short_names(ctx) -> dict[str, str]:
-    roster = ctx.roster
-    col = "short_name" if "short_name" in roster else "name"
-    return dict(zip(roster["enterprise_id"].astype(str), roster[col].astype(str)))
 
 
 def _check_level(level: str) -> None:
@@ -86,7 +81,7 @@ def composite_table(ctx, *, level: str = "group") -> pd.DataFrame:
     _check_level(level)
     _, comp = read_frames(ctx.processed_dir)
     comp = comp.loc[comp["level"] == level]
-    names = _short_names(ctx)
+    names = short_names(ctx)
     scores = comp.pivot_table(index="entity_id", columns="table_name", values="score", aggfunc="first",
                               dropna=False, sort=False)
     order = comp.drop_duplicates("table_name").sort_values("table_order")["table_name"].tolist()
@@ -153,7 +148,7 @@ def rank_matrix(ctx, *, table_id: str, level: str = "group") -> pd.DataFrame:
     if (own["peer_class"].astype(str) != ALL_CLASSES).any():
         wide.insert(0, "比较组", own["peer_class"].reindex(wide.index))
     wide = wide.loc[_class_sorted(own).index.intersection(wide.index, sort=False)]
-    names = _short_names(ctx)
+    names = short_names(ctx)
     wide.index = [names.get(i, i) for i in wide.index]
     # indicators as rows, enterprises as columns: a report table has up to 15 indicators but a
     # level a handful of groups, so the page keeps room for the size indicators' long amounts
@@ -168,7 +163,7 @@ def table_ranking(ctx, *, table_id: str, level: str = "group") -> pd.DataFrame:
     _check_level(level)
     ranking, _ = read_frames(ctx.processed_dir)
     sub = ranking.loc[(ranking["level"] == level) & (ranking["table"] == table_id)]
-    names = _short_names(ctx)
+    names = short_names(ctx)
     ref = sub.loc[sub["district_value"].notna()].drop_duplicates("indicator_id")
     rows = pd.concat([
         pd.DataFrame({
@@ -202,7 +197,7 @@ def progress_table(ctx, *, level: str = "group") -> pd.DataFrame:
     _check_level(level)
     ranking, _ = read_frames(ctx.processed_dir)
     sub = ranking.loc[(ranking["level"] == level) & ranking["pace"].notna()]
-    names = _short_names(ctx)
+    names = short_names(ctx)
     out = pd.DataFrame({
         "指标": sub["indicator_name"].astype(str) + "（" + sub["unit"].astype(str) + "）",
         "企业": sub["entity_id"].astype(str).map(lambda i: names.get(i, i)),
@@ -223,7 +218,7 @@ def composite_chart(ctx, *, level: str = "group", top: int | None = None):
     sub = _class_sorted(comp.loc[(comp["level"] == level) & (comp["table"] == OVERALL)].sort_values("entity_id"))
     if top is not None:
         sub = sub.groupby("peer_class", sort=False).head(top)
-    names = _short_names(ctx)
+    names = short_names(ctx)
     labels = [f"{names.get(i, i)}（{r}）" if c == ALL_CLASSES else f"{names.get(i, i)}（{c}第{r}）"
               for i, r, c in zip(sub["entity_id"].astype(str), sub["rank_label"], sub["peer_class"].astype(str))]
     values = sub["score"].to_numpy(dtype=float, na_value=np.nan)
