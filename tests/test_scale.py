@@ -87,3 +87,35 @@ def test_changed_file_supersedes_its_previous_version(tmp_path):
     # the file now holds 2022-11 rows in a 2022-10 folder: intake says so, and nothing else of the store moves
     g01 = second.tables["financials"]
     assert set(g01.loc[g01["enterprise_id"] == "G01", "period"]) == {"2022-10"}
+
+
+def test_reading_in_worker_processes_stores_what_one_process_stores(tmp_path, monkeypatch):
+    """The parallel read (a big batch) gives the same store, findings and quarantine as the serial one."""
+    from guozi_analysis.intake import ingestion
+
+    inbox = tmp_path / "inbox"
+    (inbox / "2022-11").mkdir(parents=True)
+    shutil.copy(DEMO_DIR / "raw" / "roster.xlsx", inbox / "roster.xlsx")
+    for path in sorted((DEMO_DIR / "raw" / "2022-11").glob("*.xlsx"))[:3]:
+        shutil.copy(path, inbox / "2022-11" / path.name)
+    bad = inbox / "2022-11" / "G09_坏文件.xlsx"
+    bad.write_bytes(b"PK\x03\x04 not really a workbook")
+    monkeypatch.setattr(ingestion, "PARALLEL_MIN_FILES", 2)
+    out = {}
+    for jobs in (1, 2):
+        report = ingestion.ingest([inbox], raw_store=tmp_path / f"raw{jobs}", processed_dir=tmp_path / f"p{jobs}",
+                                  jobs=jobs)
+        store = ingestion.load_processed(tmp_path / f"p{jobs}")
+        out[jobs] = (report, store)
+    (r1, s1), (r2, s2) = out[1], out[2]
+    assert [(f.rule, f.file, f.sheet, f.row, f.message) for f in r1.findings] == \
+        [(f.rule, f.file, f.sheet, f.row, f.message) for f in r2.findings]
+    assert any(f.file == bad.name and f.is_error for f in r2.findings)
+    assert [(f.status, f.accepted, f.quarantined) for f in r1.files] == \
+        [(f.status, f.accepted, f.quarantined) for f in r2.files]
+    assert sum(f.accepted for f in r2.files) > 500  # 690 rows of the roster and three groups
+    assert set(s1) == set(s2)
+    for name in s1:
+        a = s1[name].drop(columns=[c for c in ("received_at", "source_file") if c in s1[name]])
+        b = s2[name].drop(columns=[c for c in ("received_at", "source_file") if c in s2[name]])
+        pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True))

@@ -734,6 +734,35 @@ class _FileRead:
         return {sh.table for sh in self.sheets}
 
 
+#: A batch with fewer new files than this is read in this process (starting workers costs about a second).
+PARALLEL_MIN_FILES = 48
+
+
+def _default_jobs() -> int:
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(4, cpus))
+
+
+def _read_files(items: list[tuple[Path, str, bytes]], *, jobs: int | None) -> list[_FileRead]:
+    """:func:`_read_file` of every ``(path, stored, data)``, in order; by worker processes for a big batch."""
+    jobs = _default_jobs() if jobs is None else max(1, int(jobs))
+    if jobs == 1 or len(items) < PARALLEL_MIN_FILES:
+        return [_read_file(*item) for item in items]
+    import multiprocessing  # deferred: only a big batch starts workers
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawn, not fork: the caller may be a Jupyter kernel or a Dask worker with threads running
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return list(pool.map(_read_file_args, items, chunksize=max(1, len(items) // (jobs * 8))))
+
+
+def _read_file_args(item: tuple[Path, str, bytes]) -> _FileRead:
+    return _read_file(*item)
+
+
 def _read_file(path: Path, stored: str, data: bytes) -> _FileRead:
     display = path.name
     reader = _Reader(display, stored, is_csv=False)
@@ -1421,6 +1450,7 @@ def ingest(
     processed_dir: Path = config.PROCESSED_DIR,
     today: date | None = None,
     roster: pd.DataFrame | None = None,
+    jobs: int | None = None,
 ) -> IngestReport:
     """Receive files (or folders of them), validate, and update the processed store.
 
@@ -1433,6 +1463,10 @@ def ingest(
     later file of the batch replaces rows an earlier one gave, a ``version_superseded`` finding says
     which and why. A correction's rows that fail validation never delete the version accepted before:
     it stays in force (``correction_kept_previous``).
+
+    Reading (parsing the workbooks, typing the cells) is done by ``jobs`` processes when the batch has
+    at least :data:`PARALLEL_MIN_FILES` new files (default: one per CPU, at most 4); validation and
+    storing stay in this process and in file order, so the result is the same whatever ``jobs`` is.
     """
     raw_store = Path(raw_store)
     processed_dir = Path(processed_dir)
@@ -1453,6 +1487,7 @@ def ingest(
     unit_rows: list[dict] = []
     known_sha = set(log["sha256"].dropna().astype("str"))
     received: list[_Received] = []
+    to_read: list[tuple] = []  # files not seen before, read together below (in parallel when there are many)
     position: dict[int, int] = {}  # id(FileResult) → the file's place in the input (the report keeps that order)
     for at, path in enumerate(_expand(paths)):
         try:
@@ -1474,8 +1509,11 @@ def ingest(
             position[id(report.files[-1])] = at
             continue
         known_sha.add(sha)
-        read = _read_file(path, stored, data)
+        to_read.append((path, sha, stored, data, mtime, at))
+    reads = _read_files([(path, stored, data) for path, _sha, stored, data, _m, _a in to_read], jobs=jobs)
+    for (path, sha, stored, _data, mtime, at), read in zip(to_read, reads):
         received.append(_Received(path, sha, stored, read, mtime, _version_of(path, read), at))
+    del to_read
     received.sort(key=_order_key)
     #: (table, enterprise, period) → the file of this batch whose rows are in force, with its order key
     in_force: dict[tuple, _Received] = {}
