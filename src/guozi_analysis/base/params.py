@@ -7,12 +7,13 @@ from pathlib import Path
 
 import yaml
 
+from guozi_analysis.base import config
+
 #: The C parser when PyYAML was built with libyaml (about ten times faster), else the Python one.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 #: Parsed files by (path, modification time, size): a profile batch reads the same few files per enterprise.
 _CACHE: dict[tuple[str, int, int], dict] = {}
 
-from guozi_analysis.base import config
 
 
 def read_yaml(path: Path, *, what: str = "参数文件") -> dict:
