@@ -15,7 +15,6 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _CACHE: dict[tuple[str, int, int], dict] = {}
 
 
-
 def read_yaml(path: Path, *, what: str = "参数文件") -> dict:
     """Read one YAML file and return its mapping; Chinese errors name ``what`` and the file.
 
