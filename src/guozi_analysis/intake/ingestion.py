@@ -754,8 +754,9 @@ def _read_files(items: list[tuple[Path, str, bytes]], *, jobs: int | None) -> li
     import multiprocessing  # deferred: only a big batch starts workers
     from concurrent.futures import ProcessPoolExecutor
 
-    # spawn, not fork: the caller may be a Jupyter kernel or a Dask worker with threads running
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+    # the platform's way of starting workers (fork on Linux: nothing to re-import; where workers are
+    # spawned, a script calling ingest needs the usual ``if __name__ == "__main__":`` guard)
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context()) as pool:
         return list(pool.map(_read_file_args, items, chunksize=max(1, len(items) // (jobs * 8))))
 
 

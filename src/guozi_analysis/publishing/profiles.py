@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import html
 import json
+import multiprocessing
 import os
 import shutil
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -39,6 +40,8 @@ from guozi_analysis.base.params import district_settings
 from guozi_analysis.publishing.render.builtin import render_chapter, stylesheet
 
 INDEX_PDF = "企业画像索引"
+#: Fewer profiles than this are rendered in this process (starting a worker costs about two seconds).
+PARALLEL_MIN_PROFILES = 16
 _LEVEL_ZH = {1: "集团", 2: "二级子企业", 3: "三级子企业"}
 
 _PAGE = """<!DOCTYPE html>
@@ -186,33 +189,39 @@ def build_volume(
         stage, work = Path(tmp) / "stage", Path(tmp) / "work"
         (stage / "pdf").mkdir(parents=True)
         (stage / "assets").mkdir()
-        meta = {"volume": volume}
-
-        def one(entry: dict) -> tuple[str, str]:
-            code = entry["code"]
-            title, body = render_chapter(notebooks[code], work=work / code, pdf=stage / entry["pdf"], meta=meta)
-            extra = f'<a href="{entry["pdf"]}">本企业画像（PDF）</a>'
-            page = _PAGE.format(title=html.escape(f"{title} – {volume}"), volume=html.escape(volume), extra=extra,
-                                body=body, footer=html.escape(subtitle), script="")
-            (stage / entry["page"]).write_text(page, encoding="utf-8")
-            shutil.rmtree(work / code, ignore_errors=True)
-            return code, page
-
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            texts = [page for _code, page in pool.map(one, entries)]
+        tasks = [(notebooks[e["code"]], e, work, stage, volume, subtitle) for e in entries]
+        if jobs > 1 and len(tasks) >= PARALLEL_MIN_PROFILES:
+            # worker processes, not threads: most of a page's cost is Python walking the document
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context()) as pool:
+                texts = list(pool.map(_render_profile, tasks, chunksize=max(1, len(tasks) // (jobs * 8))))
+        else:
+            texts = [_render_profile(task) for task in tasks]
         index = _index_html(entries, volume=volume, subtitle=subtitle)
         (stage / "index.html").write_text(index, encoding="utf-8")
         (stage / "enterprises.json").write_text(json.dumps(entries, ensure_ascii=False, indent=1), "utf-8")
         index_md = work / f"{INDEX_PDF}.md"
         index_md.parent.mkdir(parents=True, exist_ok=True)
         index_md.write_text(_index_markdown(entries, volume=volume, subtitle=subtitle), "utf-8")
-        render_chapter(index_md, work=work / "_index", pdf=stage / "pdf" / f"{INDEX_PDF}.pdf", meta=meta)
+        render_chapter(index_md, work=work / "_index", pdf=stage / "pdf" / f"{INDEX_PDF}.pdf", meta={"volume": volume})
         visible = "".join([*texts, index, _FILTER_JS])  # tags too: placeholders and inline SVG labels need glyphs
         chars = "".join(sorted(set(visible) | set("".join(json.dumps(e, ensure_ascii=False) for e in entries))))
         (stage / "assets" / "font.woff").write_bytes(subset_font_woff(chars))
         (stage / "assets" / "volume.css").write_text(stylesheet() + _VOLUME_CSS, encoding="utf-8")
         _swap(stage, out)
     return out / "index.html"
+
+
+def _render_profile(task: tuple) -> str:
+    """One enterprise's page and PDF into the stage; returns the page (its text feeds the font subset)."""
+    notebook, entry, work, stage, volume, subtitle = task
+    code = entry["code"]
+    title, body = render_chapter(notebook, work=work / code, pdf=stage / entry["pdf"], meta={"volume": volume})
+    extra = f'<a href="{entry["pdf"]}">本企业画像（PDF）</a>'
+    page = _PAGE.format(title=html.escape(f"{title} – {volume}"), volume=html.escape(volume), extra=extra,
+                        body=body, footer=html.escape(subtitle), script="")
+    (stage / entry["page"]).write_text(page, encoding="utf-8")
+    shutil.rmtree(work / code, ignore_errors=True)
+    return page
 
 
 def _run_roster(manifest: dict) -> pd.DataFrame:
