@@ -6,8 +6,11 @@ runs in a fresh child process (so its time and peak memory are its own):
   ingest     ``open_inbox`` on a fresh store (read, validate, store every file)
   reuse      ``open_inbox`` again on the unchanged inbox (must cost next to nothing)
   shared     the shared step (``shared_results``: indicators, history, risk, ranking, forecasts, ...)
-  run        ``guozi run --period P --data DIR`` (shared step + district notebooks + group profiles)
-  render     ``guozi render`` (HTML + PDF of the book)
+  bulletin   ``guozi report --period P --data DIR`` (the 月度通报: shared step, its notebook, its PDF)
+  run        ``guozi run --period P --review --data DIR`` (shared step + the review's notebooks + a profile
+             for every enterprise; the per-profile cost and the empty notebook on the same kernel are
+             read from the run's manifest)
+  render     ``guozi render`` (HTML + PDF of the review, both editions, and the profiles volume)
 
 next to floors measured in the same run on the same files: python-calamine reading every workbook
 (``floor_read``), a plain pandas groupby of the 快报 sums by enterprise and month (``floor_groupby``) and
@@ -35,7 +38,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
-STAGES = ("ingest", "reuse", "shared", "run", "render")
+STAGES = ("ingest", "reuse", "shared", "bulletin", "run", "render")
 QUICK = ("ingest", "reuse", "shared")
 PERIOD = "2022-11"
 
@@ -169,9 +172,13 @@ def main(argv=None) -> int:
                 res[st] = child(st, raw=raw, cache=cache, period=PERIOD)
         if "ingest" in res:
             res["floor_groupby"] = child("floor_groupby", cache=cache)
-        if "run" in stages:
-            res["run"] = cli(["run", "--period", PERIOD, "--data", raw, "--jobs", "2", "--force"])
-        if "render" in stages:
+        if "bulletin" in stages:  # `guozi report --period 2022-11 --data DIR`: the 月度通报, no profiles
+            res["bulletin"] = cli(["report", "--period", PERIOD, "--data", raw, "--jobs", "2", "--force"])
+        if "run" in stages:  # the year-end review's notebooks and a profile for every enterprise
+            res["run"] = cli(["run", "--period", PERIOD, "--review", "--data", raw, "--jobs", "2", "--force"])
+            timing = json.loads((ROOT / "reports" / "executed" / "manifest.json").read_text("utf-8"))
+            res["profiles"] = timing.get("profile_timing", {})
+        if "render" in stages:  # the review (HTML + PDF, both editions) and the profiles volume
             res["render"] = cli(["render"])
         rows.append(res)
         report(rows)
@@ -186,7 +193,8 @@ def report(rows: list[dict]) -> None:
     first = rows[0]
     for res in rows:
         n = res["n"]
-        for st in ("generate", "floor_read", "ingest", "reuse", "shared", "floor_groupby", "run", "render"):
+        for st in ("generate", "floor_read", "ingest", "reuse", "shared", "floor_groupby", "bulletin", "run",
+                   "render"):
             if st not in res:
                 continue
             r = res[st]
@@ -207,6 +215,12 @@ def report(rows: list[dict]) -> None:
                   f"calamine 读取同样的文件 {f['rows'] / f['seconds']:.0f} 行/秒）；{i['files']} 个文件")
         if "shared" in res:
             print(f"  共享步骤本身 {res['shared']['shared_only']:.1f} 秒")
+        prof = res.get("profiles") or {}
+        if prof.get("per_profile_after_first") is not None:
+            print(f"  企业画像 {prof['profiles']} 份（{prof['batches']} 批）：首份 {prof['first_profile']:.2f} 秒，"
+                  f"其后每份 {prof['per_profile_after_first']:.2f} 秒；同一内核上的空笔记本 "
+                  f"{prof['empty_notebook']:.2f} 秒（下限），比值 "
+                  f"{prof['per_profile_after_first'] / max(prof['empty_notebook'], 1e-6):.0f}×")
 
 
 if __name__ == "__main__":

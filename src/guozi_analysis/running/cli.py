@@ -446,7 +446,7 @@ def _add(sub, name: str, helptext: str, func) -> ChineseArgumentParser:
 
 def _add_run_options(p: ChineseArgumentParser) -> None:
     p.add_argument("--period", required=True, metavar="期间", help="期间，如 2022-11、2022-Q3 或 2022-11-H2")
-    p.add_argument("--entities", nargs="*", metavar="企业编号", help="只为这些企业生成画像（默认全部集团）")
+    p.add_argument("--entities", nargs="*", metavar="企业编号", help="只为这些企业生成画像（默认全部企业）")
     p.add_argument("--jobs", type=positive_int, metavar="个数", help="同时执行的笔记本数（默认 2）")
     p.add_argument("--cell-timeout", dest="cell_timeout", type=positive_int, metavar="秒",
                    help="单个单元格时限（秒，默认 600）")
