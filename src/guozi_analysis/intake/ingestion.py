@@ -1639,7 +1639,7 @@ def ingest(
                             f"继续采用{source}中已接收的版本，直至收到通过校验的新版本",
                             file=path.name, table=name, enterprise_id=eid, period=per))
             if len(accepted) and fast:  # no stored or batch row in these units: appended once at the end
-                pending.setdefault(name, []).append(_normalise(accepted, name, sort=False))
+                pending.setdefault(name, []).append(accepted)  # normalised once per table below
                 changed.add(name)
             elif len(accepted):
                 new = _normalise(accepted, name, sort=False)
@@ -1676,9 +1676,10 @@ def ingest(
         report.findings += findings + extra
         report.files.append(result)
         position[id(result)] = item.at
-    for name, parts in pending.items():
+    for name, parts in pending.items():  # one pass per table, not one per file (issue 18)
         old = store.get(name)
-        store[name] = pd.concat(([old] if old is not None and len(old) else []) + parts, ignore_index=True)
+        new = _normalise(pd.concat(parts, ignore_index=True), name, sort=False)
+        store[name] = pd.concat(([old] if old is not None and len(old) else []) + [new], ignore_index=True)
     report.files.sort(key=lambda r: position.get(id(r), 0))
     report.submissions = pd.DataFrame(unit_rows, columns=_UNIT_COLUMNS)
     if not log_new and not q_new:
