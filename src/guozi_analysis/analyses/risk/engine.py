@@ -180,13 +180,16 @@ def _apply_supersedes(frame: pd.DataFrame, ruleset: RuleSet) -> pd.DataFrame:
     """A milder rule is not listed separately when a rule that supersedes it fired for the same entity."""
     out = frame.copy()
     fired = out.loc[out["triggered"], ["entity_id", "rule_id"]]
-    for _, hit in fired.iterrows():
-        rule = ruleset.get(hit["rule_id"])
-        if not rule.supersedes:
-            continue
-        mask = (out["entity_id"] == hit["entity_id"]) & out["rule_id"].isin(rule.supersedes) & out["triggered"]
-        out.loc[mask, ["triggered", "status", "superseded_by", "light", "message"]] = [False, "已被覆盖", rule.id, "",
-                                                                                        ""]
+    by: dict[tuple, str] = {}  # (entity, milder rule) → the first fired rule that supersedes it
+    for eid, rule_id in zip(fired["entity_id"], fired["rule_id"]):
+        for milder in ruleset.get(rule_id).supersedes:
+            by.setdefault((eid, milder), ruleset.get(rule_id).id)
+    if not by:
+        return out
+    over = pd.Series([by.get(k) for k in zip(out["entity_id"], out["rule_id"])], index=out.index, dtype=object)
+    mask = over.notna() & out["triggered"].astype(bool)
+    out.loc[mask, ["triggered", "status", "light", "message"]] = [False, "已被覆盖", "", ""]
+    out.loc[mask, "superseded_by"] = over[mask]
     return out
 
 
@@ -335,10 +338,11 @@ def traffic_lights(flags: pd.DataFrame, *, entities: pd.DataFrame | None = None)
                           columns=list(FAMILIES))
     if "status" in flags.columns:
         has_data = flags.loc[flags["status"] != "无数据"].groupby("entity_id")["family"].agg(set)
+        evaluated = set(zip(flags["entity_id"], flags["family"]))  # once, not one scan per entity and family
         for eid in matrix.index:
             seen = has_data.get(eid, set())
             for fam in FAMILIES:
-                if fam not in seen and ((flags["entity_id"] == eid) & (flags["family"] == fam)).any():
+                if fam not in seen and (eid, fam) in evaluated:
                     matrix.at[eid, fam] = "—"
     fired = _fired(flags)
     if "is_model" in fired.columns:

@@ -43,7 +43,8 @@ def maturity_profile(tables: Mapping[str, pd.DataFrame], *, period: str, months:
     district = debts.assign(entity_id=DISTRICT_ID)[["entity_id", "month", "balance"]]
     sums = pd.concat([district, tree]).groupby(["entity_id", "month"])["balance"].sum()
     frames = []
-    for eid in [e for e in scope.entities.index if e in sums.index.get_level_values(0)]:
+    present = set(sums.index.get_level_values(0))  # once: a lookup per entity was quadratic in their number
+    for eid in [e for e in scope.entities.index if e in present]:
         own = sums.loc[eid]
         order = ([OVERDUE_LABEL] if OVERDUE_LABEL in own.index else []) + labels
         values = own.reindex(order).fillna(0.0)
