@@ -62,6 +62,7 @@ import pandas as pd
 
 from guozi_analysis.base import config
 from guozi_analysis.base.entities import EnterpriseTree
+from guozi_analysis.base.parallel import map_in_processes
 from guozi_analysis.base.params import read_yaml
 from guozi_analysis.base.periods import closed_month, elapsed_share
 
@@ -1092,6 +1093,7 @@ def project_items(
     methods: Sequence[str] | None = None,
     keep_paths: bool = False,
     settings: Mapping | None = None,
+    jobs: int | None = None,
 ) -> pd.DataFrame:
     """Project many YTD series from a long table (e.g. the ``financials`` table).
 
@@ -1099,7 +1101,9 @@ def project_items(
     kept as an object column for :func:`reconcile_bottom_up`; ``cum_paths`` is dropped unless
     ``keep_paths``). Series that
     cannot be projected get NaN figures and the Chinese reason in ``note``. Every series uses the
-    same ``seed`` (common random numbers). ``targets`` follows the contract table ``targets``.
+    same ``seed`` (common random numbers), so the result does not depend on the order or on ``jobs``:
+    with many series they are projected by that many worker processes (default: one per CPU).
+    ``targets`` follows the contract table ``targets``.
     """
     year, _ = _parse_as_of(as_of)
     cfg = _settings(settings)
@@ -1107,25 +1111,35 @@ def project_items(
     if targets is not None and len(targets):
         t = targets[targets["year"] == year]
         tmap = {(r.enterprise_id, r.item): r.target_value for r in t.itertuples()}
-    rows = []
+    options = {"as_of": as_of, "n_sims": n_sims, "seed": seed, "history_years": history_years,
+               "methods": methods, "settings": cfg, "keep_paths": keep_paths}
+    tasks = []
     for eid, grp in frame.groupby(id_col, sort=True):
         for item in items:
             if item not in grp.columns:
                 continue
             series = pd.Series(grp[item].to_numpy(), index=grp[period_col].astype(str).to_numpy())
-            target = tmap.get((eid, item))
-            try:
-                res = project_year_end(
-                    series, as_of=as_of, target=target, n_sims=n_sims, seed=seed,
-                    history_years=history_years, methods=methods, settings=cfg,
-                )
-                if not keep_paths:
-                    res.pop("cum_paths", None)
-            except ValueError as exc:
-                res = {"note": str(exc), "samples": None,
-                       "target": np.nan if target is None else target}
-            rows.append({id_col: eid, "item": item, **res})
-    return pd.DataFrame(rows)
+            tasks.append((eid, item, series, tmap.get((eid, item)), options))
+    results = map_in_processes(_project_task, tasks, jobs=jobs, min_items=PARALLEL_MIN_SERIES)
+    return pd.DataFrame([{id_col: eid, "item": item, **res} for (eid, item, *_), res in zip(tasks, results)])
+
+
+#: Fewer series than this are projected in this process (a worker costs more than a few projections).
+PARALLEL_MIN_SERIES = 24
+
+
+def _project_task(task: tuple) -> dict:
+    """One series of :func:`project_items`: its projection, or NaN figures and the reason."""
+    _eid, _item, series, target, options = task
+    options = dict(options)
+    keep_paths = options.pop("keep_paths")
+    try:
+        res = project_year_end(series, target=target, **options)
+        if not keep_paths:
+            res.pop("cum_paths", None)
+    except ValueError as exc:
+        res = {"note": str(exc), "samples": None, "target": np.nan if target is None else target}
+    return res
 
 
 def project_next_year(

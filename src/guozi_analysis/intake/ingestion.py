@@ -53,6 +53,7 @@ import numpy as np
 import pandas as pd
 
 from guozi_analysis.base import config, contract
+from guozi_analysis.base.parallel import map_in_processes
 from guozi_analysis.base.store import atomic_write_bytes, write_table
 from guozi_analysis.intake import kuaibao
 from guozi_analysis.intake.batch import BatchItem, validate_batch
@@ -738,26 +739,9 @@ class _FileRead:
 PARALLEL_MIN_FILES = 48
 
 
-def _default_jobs() -> int:
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cpus = os.cpu_count() or 1
-    return max(1, min(4, cpus))
-
-
 def _read_files(items: list[tuple[Path, str, bytes]], *, jobs: int | None) -> list[_FileRead]:
     """:func:`_read_file` of every ``(path, stored, data)``, in order; by worker processes for a big batch."""
-    jobs = _default_jobs() if jobs is None else max(1, int(jobs))
-    if jobs == 1 or len(items) < PARALLEL_MIN_FILES:
-        return [_read_file(*item) for item in items]
-    import multiprocessing  # deferred: only a big batch starts workers
-    from concurrent.futures import ProcessPoolExecutor
-
-    # the platform's way of starting workers (fork on Linux: nothing to re-import; where workers are
-    # spawned, a script calling ingest needs the usual ``if __name__ == "__main__":`` guard)
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context()) as pool:
-        return list(pool.map(_read_file_args, items, chunksize=max(1, len(items) // (jobs * 8))))
+    return map_in_processes(_read_file_args, items, jobs=jobs, min_items=PARALLEL_MIN_FILES)
 
 
 def _read_file_args(item: tuple[Path, str, bytes]) -> _FileRead:

@@ -24,11 +24,9 @@ from __future__ import annotations
 
 import html
 import json
-import multiprocessing
 import os
 import shutil
 import tempfile
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -36,6 +34,7 @@ import pandas as pd
 from guozi_analysis.base import config
 from guozi_analysis.base.entities import EnterpriseTree
 from guozi_analysis.base.fonts import subset_font_woff
+from guozi_analysis.base.parallel import map_in_processes
 from guozi_analysis.base.params import district_settings
 from guozi_analysis.publishing.render.builtin import render_chapter, stylesheet
 
@@ -190,12 +189,8 @@ def build_volume(
         (stage / "pdf").mkdir(parents=True)
         (stage / "assets").mkdir()
         tasks = [(notebooks[e["code"]], e, work, stage, volume, subtitle) for e in entries]
-        if jobs > 1 and len(tasks) >= PARALLEL_MIN_PROFILES:
-            # worker processes, not threads: most of a page's cost is Python walking the document
-            with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context()) as pool:
-                texts = list(pool.map(_render_profile, tasks, chunksize=max(1, len(tasks) // (jobs * 8))))
-        else:
-            texts = [_render_profile(task) for task in tasks]
+        # worker processes, not threads: most of a page's cost is Python walking the document
+        texts = map_in_processes(_render_profile, tasks, jobs=jobs, min_items=PARALLEL_MIN_PROFILES)
         index = _index_html(entries, volume=volume, subtitle=subtitle)
         (stage / "index.html").write_text(index, encoding="utf-8")
         (stage / "enterprises.json").write_text(json.dumps(entries, ensure_ascii=False, indent=1), "utf-8")

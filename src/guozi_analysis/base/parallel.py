@@ -1,0 +1,47 @@
+"""Work spread over this machine's cores: one helper for every step that maps a function over many items.
+
+Used where items are independent and each costs more than shipping it to a worker (reading the files
+of a big batch, projecting many series, rendering many profile pages). Results come back in the
+order of the items, so the output is the same whatever the number of workers.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+#: At most this many worker processes by default (the steps that use them are memory-light, but
+#: beyond four the parent collecting results becomes the bottleneck).
+MAX_DEFAULT_WORKERS = 4
+
+
+def worker_count(jobs: int | None = None) -> int:
+    """``jobs`` when given (at least 1), else one per CPU this process may use, at most
+    :data:`MAX_DEFAULT_WORKERS`."""
+    if jobs is not None:
+        return max(1, int(jobs))
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(MAX_DEFAULT_WORKERS, cpus))
+
+
+def map_in_processes(func: Callable[[Any], Any], items: Sequence | Iterable, *, jobs: int | None = None,
+                     min_items: int = 2) -> list:
+    """``[func(item) for item in items]``, by worker processes when there are at least ``min_items``
+    items and more than one worker; ``func`` must be a module-level function (it is pickled).
+
+    Workers start the platform's way (fork on Linux, so nothing is imported again; where workers are
+    spawned, a script calling this needs the usual ``if __name__ == "__main__":`` guard).
+    """
+    items = list(items)
+    workers = min(worker_count(jobs), len(items))
+    if workers <= 1 or len(items) < min_items:
+        return [func(item) for item in items]
+    import multiprocessing  # deferred: only a big batch starts workers
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context()) as pool:
+        return list(pool.map(func, items, chunksize=max(1, len(items) // (workers * 8))))
