@@ -119,3 +119,29 @@ def test_reading_in_worker_processes_stores_what_one_process_stores(tmp_path, mo
         a = s1[name].drop(columns=[c for c in ("received_at", "source_file") if c in s1[name]])
         b = s2[name].drop(columns=[c for c in ("received_at", "source_file") if c in s2[name]])
         pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True))
+
+
+def test_many_series_projected_by_workers_match_one_process(monkeypatch):
+    """project_items gives the same projections whatever the number of worker processes."""
+    import numpy as np
+
+    from guozi_analysis.analyses import forecast
+
+    rng = np.random.default_rng(3)
+    rows = []
+    for k in range(4):
+        for year in range(2017, 2023):
+            cum = 0.0
+            for month in range(1, 13 if year < 2022 else 11):
+                cum += 100 + 10 * k + 5 * month + rng.normal(0, 3)
+                if month > 1:
+                    rows.append({"enterprise_id": f"E{k}", "period": f"{year}-{month:02d}", "revenue": cum})
+    frame = pd.DataFrame(rows)
+    monkeypatch.setattr(forecast, "PARALLEL_MIN_SERIES", 2)
+    one = forecast.project_items(frame, items=("revenue",), as_of="2022-10", n_sims=200, jobs=1)
+    two = forecast.project_items(frame, items=("revenue",), as_of="2022-10", n_sims=200, jobs=2)
+    cols = ["enterprise_id", "item", "method", "median", "lo80", "hi80", "lo95", "hi95", "backtest_wape"]
+    assert len(one) == 4 and one["median"].notna().all()
+    pd.testing.assert_frame_equal(one[cols], two[cols])
+    for a, b in zip(one["samples"], two["samples"]):
+        np.testing.assert_array_equal(a, b)
