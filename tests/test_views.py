@@ -87,6 +87,16 @@ def test_subtrees_and_group_names_follow_parent_codes_not_code_shapes(tmp_path):
     assert views.profile_facts(child).loc["层级", "内容"] == "二级"
 
 
+def test_a_profile_opened_on_a_run_without_slices_splits_the_results_first(processed):
+    """A bulletin's run does not split its results by entity; the first profile opened on them does."""
+    from guozi_analysis.publishing.views import profile
+
+    assert not (processed / "by_entity").exists()
+    ctx = profile.open_profile(period="2022-11", entity_id="G02", processed_dir=processed)
+    assert ctx.processed_dir == processed / "by_entity" / "G02"
+    assert sorted(p.name for p in (processed / "by_entity").iterdir()) == ["G01", "G01-01", "G02", "G03"]
+
+
 def test_profile_reads_its_own_slice_and_compares_with_its_peers(processed):
     """The shared step's split: each entity's slice holds its rows (and the district's), a group's slice its
     subsidiaries'; peers come from the peer-set file (groups together; subsidiaries by 功能分类)."""

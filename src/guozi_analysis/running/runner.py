@@ -408,14 +408,21 @@ def roster_ids(processed_dir: Path) -> list[str]:
     return sorted(roster["enterprise_id"].astype(str))
 
 
-def compute_shared(period: str, *, raw_dir: Path, processed_dir: Path, log=print) -> dict[str, Path]:
-    """What every notebook reads: the accepted tables and every analysis's results, written once."""
+def compute_shared(period: str, *, raw_dir: Path, processed_dir: Path, log=print,
+                   profiles: bool = True) -> dict[str, Path]:
+    """What every notebook reads: the accepted tables and every analysis's results, written once.
+
+    With ``profiles`` (the review's run) the results are also split by entity, so that each profile
+    reads only its own slice; a bulletin's run leaves that out (thousands of small files at a
+    province's size), and a profile opened later splits them then (:func:`open_profile`).
+    """
     inbox = open_inbox(raw_dir)
     log(inbox.description)
     written = {}
     for name, frame in shared_results(period, inbox=inbox, workbook_dir=processed_dir / "store").items():
         written[name] = write_table(frame, processed_dir / f"{name}.parquet")
-    split_by_entity(processed_dir)  # each profile reads only its own slice
+    if profiles:
+        split_by_entity(processed_dir)  # each profile reads only its own slice
     return written
 
 
@@ -513,7 +520,8 @@ def _run_locked(period, *, entities, jobs, raw_dir, runs_dir, publish_to, notebo
     processed_dir = run_dir / "processed"
     started = datetime.now().isoformat(timespec="seconds")
     log(f"[{period}] 计算共享结果（指标、预警、预测）→ {processed_dir}")
-    compute_shared(period, raw_dir=raw_dir, processed_dir=processed_dir)
+    compute_shared(period, raw_dir=raw_dir, processed_dir=processed_dir,
+                   profiles=PUBLICATIONS[publication or publication_kind(period, review=True)]["notebooks"] is None)
     check_entities(entities, roster_ids(processed_dir))  # before any notebook starts
     if entities is None:
         entities = default_profile_entities(processed_dir)

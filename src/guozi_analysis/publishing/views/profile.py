@@ -111,6 +111,8 @@ def open_profile(*, period: str, entity_id: str, processed_dir: str | Path = "")
     """The profile notebook's context: the entity's own slice of the shared results (Chinese errors)."""
     root = Path(processed_dir) if processed_dir else config.shared_dir(period)
     folder = root / SLICE_DIR / str(entity_id)
+    if not (root / SLICE_DIR).is_dir() and (root / "table_roster.parquet").exists():
+        split_by_entity(root)  # a bulletin's run does not split its results; the first profile opened does
     if not folder.is_dir():
         raise ParameterError(f"参数 entity_id 有误：企业编号「{entity_id}」不在企业名录中（{root} 中没有其画像数据）")
     return open_context(period=period, entity_id=str(entity_id), processed_dir=folder)
