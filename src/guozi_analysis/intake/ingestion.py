@@ -1660,6 +1660,11 @@ def ingest(
         report.findings += findings + extra
         report.files.append(result)
         position[id(result)] = item.at
+        # this file's rows are in the store or the quarantine now: free its read frames (a province's
+        # batch holds thousands of files; only the small facts about the file are used from here on)
+        prepared.pop(id(item), None)
+        for sh in read.sheets:
+            sh.frame = sh.frame.iloc[:0]
     for name, parts in pending.items():  # one pass per table, not one per file (issue 18)
         old = store.get(name)
         new = _normalise(pd.concat(parts, ignore_index=True), name, sort=False)
