@@ -7,8 +7,10 @@ order of the items, so the output is the same whatever the number of workers.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 #: At most this many worker processes by default (the steps that use them are memory-light, but
@@ -40,8 +42,5 @@ def map_in_processes(func: Callable[[Any], Any], items: Sequence | Iterable, *, 
     workers = min(worker_count(jobs), len(items))
     if workers <= 1 or len(items) < min_items:
         return [func(item) for item in items]
-    import multiprocessing  # deferred: only a big batch starts workers
-    from concurrent.futures import ProcessPoolExecutor
-
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context()) as pool:
         return list(pool.map(func, items, chunksize=max(1, len(items) // (workers * 8))))
