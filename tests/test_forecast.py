@@ -344,6 +344,35 @@ def test_margin_of_five_percent_pins_the_replacement():
                                    candidates=SEL)["backtest_n"] == 0
 
 
+def test_rms_score_prefers_the_steady_method_over_a_fat_tailed_one():
+    # seasonal naive: tiny errors in two years, 4 in two others (mean 2.1); hist_share: 2.2 every year
+    bt = _bt_rows({2018: {"seasonal_naive": 0.2, "hist_share": 2.2}, 2019: {"seasonal_naive": 4, "hist_share": 2.2},
+                   2020: {"seasonal_naive": 0.2, "hist_share": 2.2}, 2021: {"seasonal_naive": 4, "hist_share": 2.2}})
+    cfg = fc.forecast_settings()
+    mean_abs = {**cfg, "selection": {**cfg["selection"], "score": "scaled"}}
+    rms = {**cfg, "selection": {**cfg["selection"], "score": "scaled_rms"}}
+    # mean absolute: 2.2 / 2.1 = 1.048 — seasonal naive stays
+    assert fc.choose_from_backtest(bt, year=2022, candidates=SEL, settings=mean_abs)["method"] == "seasonal_naive"
+    # root mean square: 2.2 / √((2 × 0.2² + 2 × 4²) / 4) = 2.2 / 2.832 = 0.777, two years of four won
+    c = fc.choose_from_backtest(bt, year=2022, candidates=SEL, settings=rms)
+    assert c["method"] == "hist_share" and "低22%" in c["note"]
+    # the rms score keeps the evidence rules: a method winning a single year is still not chosen
+    one = _bt_rows({2019: {"seasonal_naive": 20, "hist_share": 1}, 2020: {"seasonal_naive": 2, "hist_share": 3},
+                    2021: {"seasonal_naive": 2, "hist_share": 3}, 2022: {"seasonal_naive": 2, "hist_share": 3}})
+    assert fc.choose_from_backtest(one, year=2023, candidates=SEL, settings=rms)["method"] == "seasonal_naive"
+
+
+def test_inverse_mse_weights_of_the_weighted_combination():
+    # errors over 2019–2020: seasonal naive 1 and 7 (mean 4, mean square 25), hist_share 3 and 3 (3, 9)
+    bt = _bt_rows({2019: {"seasonal_naive": 1, "hist_share": 3}, 2020: {"seasonal_naive": 7, "hist_share": 3},
+                   2021: {"seasonal_naive": 0, "hist_share": 34}})
+    wape2, _ = fc.candidate_points(bt, candidates=SEL)
+    mse, _ = fc.candidate_points(bt, candidates=SEL, combo_weights="inverse_mse")
+    # 2021: weights 1/4² : 1/3² → hist 16/25 (error 34 × 0.64); 1/25 : 1/9 → hist 25/34 (error 25)
+    assert wape2.loc[(2021, 6), "combo_weighted"] == pytest.approx(100 + 34 * 0.64)
+    assert mse.loc[(2021, 6), "combo_weighted"] == pytest.approx(125.0)
+
+
 def test_combination_is_a_candidate():
     # errors of opposite sign: the equal-weight mean beats both by far in every year
     bt = _bt_rows({y: {"seasonal_naive": 4, "hist_share": -4} for y in (2019, 2020, 2021)})

@@ -462,7 +462,7 @@ _DEFAULT_SETTINGS: dict = {
     "candidates": ["seasonal_naive", "hist_share", "linear_ytd"],
     "selection": {"default": "seasonal_naive", "fallback": "seasonal_naive", "backtest_months": list(range(2, 12)),
                   "backtest_years": 10, "min_years": 2, "min_history": 2, "min_wins": 2, "score": "scaled", "margin": 0.05,
-                  "win_share": 0.5, "mode": "sequential", "window": 2},
+                  "win_share": 0.5, "mode": "sequential", "window": 2, "combo_weights": "inverse_wape2"},
     "calibration": {"horizon_exponent": "auto", "min_years": 3, "no_history_factor": 2.0,
                     "floor_at_simulation": False, "two_point": True, "window": 2},
     "turn": {"recent_months": 3, "threshold": 0.08},
@@ -606,23 +606,35 @@ def _wape(point: pd.Series, actual: pd.Series) -> float:
 
 def _score(point: pd.Series, actual: pd.Series, scale: pd.Series, sel: Mapping) -> float:
     """Selection score: WAPE (%), or with ``score: scaled`` the mean absolute error in units of the
-    horizon-scaled error scale (each origin month counts alike)."""
-    if sel.get("score", "wape") == "scaled":
+    horizon-scaled error scale (each origin month counts alike); ``scaled_rms``: the root mean square
+    of those scaled errors (a method with rare large misses scores worse than a steady one with the
+    same mean; years are then won on their squared errors)."""
+    score = sel.get("score", "wape")
+    if score == "scaled":
         return float(((point - actual).abs() / scale).mean())
+    if score == "scaled_rms":
+        return float(np.sqrt((((point - actual) / scale) ** 2).mean()))
     return _wape(point, actual)
 
 
-def _inverse_wape_weights(points: pd.DataFrame, actual: pd.Series, members: Sequence[str]) -> dict[str, float]:
-    """Weights ∝ 1 / WAPE² over the rows given (equal weights when there are none)."""
+def _inverse_wape_weights(points: pd.DataFrame, actual: pd.Series, members: Sequence[str],
+                          scale: pd.Series | None = None) -> dict[str, float]:
+    """Weights ∝ 1 / WAPE² over the rows given (equal weights when there are none); with ``scale``
+    (``selection.combo_weights: inverse_mse``) ∝ 1 / mean squared scaled error instead."""
     rows = points[list(members)].notna().all(axis=1)
     if not rows.any():
         return {m: 1.0 / len(members) for m in members}
-    inv = {m: 1.0 / max(_wape(points.loc[rows, m], actual[rows]), 1e-9) ** 2 for m in members}
+    if scale is not None:
+        inv = {m: 1.0 / max(float((((points.loc[rows, m] - actual[rows]) / scale[rows]) ** 2).mean()), 1e-18)
+               for m in members}
+    else:
+        inv = {m: 1.0 / max(_wape(points.loc[rows, m], actual[rows]), 1e-9) ** 2 for m in members}
     total = sum(inv.values())
     return {m: v / total for m, v in inv.items()}
 
 
-def candidate_points(backtest: pd.DataFrame, *, candidates: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def candidate_points(backtest: pd.DataFrame, *, candidates: Sequence[str],
+                     combo_weights: str = "inverse_wape2") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Backtest points of every candidate, combinations included, one row per origin (year, month).
 
     Returns ``(points, info)``: ``points`` has one column per candidate (single methods and, when at
@@ -645,7 +657,8 @@ def candidate_points(backtest: pd.DataFrame, *, candidates: Sequence[str]) -> tu
         years = points.index.get_level_values("year")
         combo = pd.Series(np.nan, index=points.index)
         for y in sorted(set(years)):
-            w = _inverse_wape_weights(points.loc[years < y], info["actual"].loc[years < y], singles)
+            w = _inverse_wape_weights(points.loc[years < y], info["actual"].loc[years < y], singles,
+                                      info["scale"].loc[years < y] if combo_weights == "inverse_mse" else None)
             here = years == y
             combo[here] = sum(points.loc[here, m] * w[m] for m in singles)
         points["combo_weighted"] = combo
@@ -699,7 +712,7 @@ def choose_from_backtest(
     if "history" in sel_bt and sel.get("min_history"):
         sel_bt = sel_bt.loc[sel_bt["history"].fillna(np.inf) >= int(sel["min_history"])]
     best, best_ratio = default, 1.0
-    points, info = _points_or_none(sel_bt, candidates)
+    points, info = _points_or_none(sel_bt, candidates, sel)
     # the default keeps its place while it has no backtest (e.g. seasonal naive the year after the
     # first) rather than handing over to whatever could be backtested
     if points is not None and default in points.columns and points[default].notna().any():
@@ -713,9 +726,9 @@ def choose_from_backtest(
                 best = c
                 best_ratio = ratio if incumbent == default else best_ratio * ratio
     # what is reported (backtest error, origins, years) and the calibration use every earlier year
-    rep_points, rep_info = _points_or_none(_month_window(earlier, month, sel.get("window")), candidates)
+    rep_points, rep_info = _points_or_none(_month_window(earlier, month, sel.get("window")), candidates, sel)
     c_points, c_info = _points_or_none(_month_window(earlier, month, cfg["calibration"].get("window")),
-                                       candidates)
+                                       candidates, sel)
     if rep_points is None or best not in rep_points or c_points is None or best not in c_points:
         members = combo_members(best, candidates)
         return {"method": best, "members": members, "weights": {m: 1.0 / len(members) for m in members},
@@ -725,7 +738,8 @@ def choose_from_backtest(
     members = [m for m in combo_members(best, list(rep_points.columns)) if m in candidates]
     actual = rep_info["actual"]
     if best == "combo_weighted":
-        weights = _inverse_wape_weights(rep_points, actual, members)
+        weights = _inverse_wape_weights(rep_points, actual, members,
+                                        rep_info["scale"] if sel.get("combo_weights") == "inverse_mse" else None)
     else:
         weights = {m: 1.0 / len(members) for m in members}
     rows = rep_points[best].notna()
@@ -770,11 +784,12 @@ def _default_method(sel: Mapping, candidates: Sequence[str]) -> str:
     return fallback if fallback in candidates else candidates[0]
 
 
-def _points_or_none(bt: pd.DataFrame, candidates: Sequence[str]):
+def _points_or_none(bt: pd.DataFrame, candidates: Sequence[str], sel: Mapping | None = None):
     """:func:`candidate_points` of some backtest rows, or ``(None, None)`` when none is usable."""
     if bt.empty or not bt["available"].astype(bool).any():
         return None, None
-    return candidate_points(bt, candidates=candidates)
+    return candidate_points(bt, candidates=candidates,
+                            combo_weights=(sel or {}).get("combo_weights", "inverse_wape2"))
 
 
 def _month_window(backtest: pd.DataFrame, month: int | None, window) -> pd.DataFrame:
@@ -797,8 +812,10 @@ def _beats(points: pd.DataFrame, info: pd.DataFrame, challenger: str, incumbent:
     actual, scale = info["actual"][both], info["scale"][both]
     s_c, s_i = (_score(points.loc[both, k], actual, scale, sel) for k in (challenger, incumbent))
     err = points.loc[both, [challenger, incumbent]].sub(actual, axis=0).abs()
-    if sel.get("score", "wape") == "scaled":
+    if sel.get("score", "wape") in ("scaled", "scaled_rms"):
         err = err.div(scale, axis=0)
+    if sel.get("score", "wape") == "scaled_rms":  # a year is won on its squared errors, as the score counts them
+        err = err**2
     err = err.groupby(years_idx[both]).sum()
     won = err[challenger] < err[incumbent]
     wins = float(won.mean())
