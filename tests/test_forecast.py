@@ -105,6 +105,31 @@ def test_linear_and_share_by_hand():
     assert list(sn.columns.astype(str)) == [f"2021-{m:02d}" for m in range(7, 13)]
 
 
+def test_share_recent_by_hand():
+    # June year-to-date shares 0.40, 0.45, 0.50 in 2018–2020 (second half 79 every year)
+    def year(share):
+        first = PATTERN[:6] * (share * 79 / (1 - share)) / 61
+        return np.concatenate([first, PATTERN[6:]])
+
+    flows = {2018: year(0.40), 2019: year(0.45), 2020: year(0.50), 2021: PATTERN * 66 / 61}
+    s = ytd_series(flows, last=(2021, 6))
+    assert fc.RECENT_HALF_LIFE == 1.0
+    # weights halve every year back: 1, 2, 4 (/7); weighted share (0.40 + 0.90 + 2.00) / 7 = 0.47143
+    paths = fc.forecast_remaining(s, as_of="2021-06", method="share_recent", n_sims=20000, seed=3)
+    totals = 66 + paths.sum(axis=1)
+    assert np.median(totals) == pytest.approx(66 / (3.3 / 7), rel=0.005)  # = 140.0
+    # Σw² = 21/49; weighted variance Σw(s − s̄)² / (1 − Σw²) = 0.0092857/7 / (4/7) = 0.0023214;
+    # sd = √0.0023214 × √(1 + 3/7) = 0.057587; share at its 10 % point 0.47143 − 1.28155 × 0.057587
+    # = 0.39763, so the 90 % point of the year end is 66 / 0.39763 = 165.98
+    assert np.quantile(totals, 0.9) == pytest.approx(165.98, rel=0.01)
+    # the plain historical share weighs the years alike: 66 / 0.45 = 146.67
+    plain = 66 + fc.forecast_remaining(s, as_of="2021-06", method="hist_share", n_sims=20000, seed=3).sum(axis=1)
+    assert np.median(plain) == pytest.approx(66 / 0.45, rel=0.005)
+    # the remaining months are allocated by the weighted within-remainder shares (here the same every year)
+    assert paths.mean().to_numpy() / paths.mean().sum() == pytest.approx(PATTERN[6:] / 79, rel=0.02)
+    assert fc.METHOD_LABELS["share_recent"] == "近年占比法"
+
+
 def test_short_history_falls_back_with_reason():
     s = ytd_series({2020: PATTERN, 2021: PATTERN}, last=(2021, 6))
     with pytest.raises(ValueError, match="ETS"):

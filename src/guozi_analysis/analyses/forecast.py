@@ -87,12 +87,13 @@ __all__ = [
 ]
 
 #: Candidate methods, in order of simplicity (ties in the backtest go to the earlier one).
-METHODS: tuple[str, ...] = ("seasonal_naive", "hist_share", "linear_ytd", "ets", "sarima")
+METHODS: tuple[str, ...] = ("seasonal_naive", "hist_share", "share_recent", "linear_ytd", "ets", "sarima")
 
 #: Chinese names for reports.
 METHOD_LABELS: dict[str, str] = {
     "linear_ytd": "序时线性外推",
     "hist_share": "历年同期占比法",
+    "share_recent": "近年占比法",
     "seasonal_naive": "季节性朴素法",
     "ets": "指数平滑（ETS）",
     "sarima": "季节性ARIMA",
@@ -294,6 +295,52 @@ def _m_hist_share(hist, cur, m, n, rng):
     return _allocate(remaining, w), note
 
 
+#: Half-life (years) of the weights of :func:`_m_share_recent`: last year counts 1, the year before 1/2, …
+RECENT_HALF_LIFE = 1.0
+
+
+def _recent_weights(k: int, half_life: float) -> np.ndarray:
+    """Weights of ``k`` years, oldest first, halving every ``half_life`` years back; sum 1."""
+    w = 0.5 ** (np.arange(k - 1, -1, -1, dtype=float) / half_life)
+    return w / w.sum()
+
+
+def _m_share_recent(hist, cur, m, n, rng, half_life=None):
+    """Historical share with recent years weighted more (seasonal patterns drift): the year-to-date
+    share of the year-end total is the weighted mean of earlier years' shares (weights halving every
+    ``RECENT_HALF_LIFE`` years back), its spread the weighted standard deviation × √(1 + Σw²)."""
+    k = len(hist)
+    if k == 0:
+        raise _Unavailable("无完整的往年数据，占比法不适用")
+    a = cur[m - 1]
+    ytd_m = hist[:, m - 1]
+    totals = hist[:, 11]
+    if a <= 0 or np.any(totals <= 0) or np.any(ytd_m <= 0):
+        raise _Unavailable("累计值或往年全年合计非正（如利润为负），占比法不适用")
+    w = _recent_weights(k, RECENT_HALF_LIFE if half_life is None else half_life)
+    shares = ytd_m / totals
+    s_bar = float(w @ shares)
+    w2 = float((w**2).sum())
+    if k >= 2:
+        var = float(w @ (shares - s_bar) ** 2) / (1.0 - w2)  # unbiased weighted variance
+        sd = np.sqrt(var) * np.sqrt(1.0 + w2)
+        note = ""
+    else:
+        sd = 0.1 * (1.0 - s_bar)
+        note = "仅一个往年，占比波动按剩余份额的10%假定"
+    s_sim = s_bar + sd * rng.standard_normal(n)
+    s_sim = np.clip(s_sim, 0.25 * shares.min(), None)
+    remaining = a / s_sim - a
+    rem_hist = totals - ytd_m
+    flows_hist = np.diff(hist[:, m - 1 :], axis=1)  # months m+1..12
+    if np.all(rem_hist > 0):
+        alloc = w @ (flows_hist / rem_hist[:, None])
+    else:
+        alloc = np.full(12 - m, 1.0 / (12 - m))
+    alloc = alloc / alloc.sum()
+    return _allocate(remaining, alloc), note
+
+
 def _m_seasonal_naive(hist, cur, m, n, rng):
     if len(hist) == 0:
         raise _Unavailable("无上年完整数据，季节性朴素法不适用")
@@ -375,6 +422,7 @@ def _m_sarima(hist, cur, m, n, rng):
 _IMPL = {
     "linear_ytd": _m_linear,
     "hist_share": _m_hist_share,
+    "share_recent": _m_share_recent,
     "seasonal_naive": _m_seasonal_naive,
     "ets": _m_ets,
     "sarima": _m_sarima,
