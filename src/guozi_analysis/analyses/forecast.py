@@ -13,8 +13,8 @@ end (营业总收入, 利润总额, 固定资产投资完成额) and whether the
   moving between the two months), slots 2..11 = March..December.
 * Candidate methods (:data:`METHODS`), each giving simulated paths of the remaining months:
   ``linear_ytd`` (YTD × 12 / m, the analysts' habit), ``hist_share`` (YTD / average share of the
-  annual total reached by the same month in past years), ``seasonal_naive`` (same months last
-  year), ``ets`` (statsmodels ``ETSModel``) and ``sarima`` (statsmodels ``SARIMAX`` airline model).
+  annual total reached by the same month in past years), ``share_recent`` (the same with recent
+  years weighted more; not a default candidate), ``seasonal_naive`` (same months last year), ``ets`` (statsmodels ``ETSModel``) and ``sarima`` (statsmodels ``SARIMAX`` airline model).
   Methods that do not fit the data (too short a history, non-positive totals, gaps) are skipped
   with a Chinese reason.
 * Selection per series and per as-of month m (:func:`choose_from_backtest`, settings ``selection`` in
