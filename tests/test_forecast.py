@@ -105,6 +105,32 @@ def test_linear_and_share_by_hand():
     assert list(sn.columns.astype(str)) == [f"2021-{m:02d}" for m in range(7, 13)]
 
 
+def test_share_recent_by_hand():
+    # June year-to-date shares 0.40, 0.45, 0.50 in 2018–2020 (second half 79 every year)
+    def year(share):
+        first = PATTERN[:6] * (share * 79 / (1 - share)) / 61
+        return np.concatenate([first, PATTERN[6:]])
+
+    flows = {2018: year(0.40), 2019: year(0.45), 2020: year(0.50), 2021: PATTERN * 66 / 61}
+    s = ytd_series(flows, last=(2021, 6))
+    assert fc.RECENT_HALF_LIFE == 2.0
+    # weights halve every two years back: 0.5, 0.70711, 1 (/2.20711) = 0.22654, 0.32037, 0.45308;
+    # weighted share 0.4 × 0.22654 + 0.45 × 0.32037 + 0.5 × 0.45308 = 0.46133
+    paths = fc.forecast_remaining(s, as_of="2021-06", method="share_recent", n_sims=20000, seed=3)
+    totals = 66 + paths.sum(axis=1)
+    assert np.median(totals) == pytest.approx(66 / 0.46133, rel=0.005)  # = 143.07
+    # Σw² = 0.35925; weighted variance Σw(s − s̄)² / (1 − Σw²) = 0.0015708 / 0.64075 = 0.0024514;
+    # sd = √0.0024514 × √1.35925 = 0.057724; share at its 10 % point 0.46133 − 1.28155 × 0.057724
+    # = 0.38735, so the 90 % point of the year end is 66 / 0.38735 = 170.39
+    assert np.quantile(totals, 0.9) == pytest.approx(170.39, rel=0.01)
+    # the plain historical share weighs the years alike: 66 / 0.45 = 146.67
+    plain = 66 + fc.forecast_remaining(s, as_of="2021-06", method="hist_share", n_sims=20000, seed=3).sum(axis=1)
+    assert np.median(plain) == pytest.approx(66 / 0.45, rel=0.005)
+    # the remaining months are allocated by the weighted within-remainder shares (here the same every year)
+    assert paths.mean().to_numpy() / paths.mean().sum() == pytest.approx(PATTERN[6:] / 79, rel=0.02)
+    assert fc.METHOD_LABELS["share_recent"] == "近年占比法"
+
+
 def test_short_history_falls_back_with_reason():
     s = ytd_series({2020: PATTERN, 2021: PATTERN}, last=(2021, 6))
     with pytest.raises(ValueError, match="ETS"):
@@ -342,6 +368,35 @@ def test_margin_of_five_percent_pins_the_replacement():
     # the origin never sees its own year: rows of 2022 and later are ignored
     assert fc.choose_from_backtest(_bt_rows({2022: {"seasonal_naive": 9, "hist_share": 0}}), year=2022,
                                    candidates=SEL)["backtest_n"] == 0
+
+
+def test_rms_score_prefers_the_steady_method_over_a_fat_tailed_one():
+    # seasonal naive: tiny errors in two years, 4 in two others (mean 2.1); hist_share: 2.2 every year
+    bt = _bt_rows({2018: {"seasonal_naive": 0.2, "hist_share": 2.2}, 2019: {"seasonal_naive": 4, "hist_share": 2.2},
+                   2020: {"seasonal_naive": 0.2, "hist_share": 2.2}, 2021: {"seasonal_naive": 4, "hist_share": 2.2}})
+    cfg = fc.forecast_settings()
+    mean_abs = {**cfg, "selection": {**cfg["selection"], "score": "scaled"}}
+    rms = {**cfg, "selection": {**cfg["selection"], "score": "scaled_rms"}}
+    # mean absolute: 2.2 / 2.1 = 1.048 — seasonal naive stays
+    assert fc.choose_from_backtest(bt, year=2022, candidates=SEL, settings=mean_abs)["method"] == "seasonal_naive"
+    # root mean square: 2.2 / √((2 × 0.2² + 2 × 4²) / 4) = 2.2 / 2.832 = 0.777, two years of four won
+    c = fc.choose_from_backtest(bt, year=2022, candidates=SEL, settings=rms)
+    assert c["method"] == "hist_share" and "低22%" in c["note"]
+    # the rms score keeps the evidence rules: a method winning a single year is still not chosen
+    one = _bt_rows({2019: {"seasonal_naive": 20, "hist_share": 1}, 2020: {"seasonal_naive": 2, "hist_share": 3},
+                    2021: {"seasonal_naive": 2, "hist_share": 3}, 2022: {"seasonal_naive": 2, "hist_share": 3}})
+    assert fc.choose_from_backtest(one, year=2023, candidates=SEL, settings=rms)["method"] == "seasonal_naive"
+
+
+def test_inverse_mse_weights_of_the_weighted_combination():
+    # errors over 2019–2020: seasonal naive 1 and 7 (mean 4, mean square 25), hist_share 3 and 3 (3, 9)
+    bt = _bt_rows({2019: {"seasonal_naive": 1, "hist_share": 3}, 2020: {"seasonal_naive": 7, "hist_share": 3},
+                   2021: {"seasonal_naive": 0, "hist_share": 34}})
+    wape2, _ = fc.candidate_points(bt, candidates=SEL)
+    mse, _ = fc.candidate_points(bt, candidates=SEL, combo_weights="inverse_mse")
+    # 2021: weights 1/4² : 1/3² → hist 16/25 (error 34 × 0.64); 1/25 : 1/9 → hist 25/34 (error 25)
+    assert wape2.loc[(2021, 6), "combo_weighted"] == pytest.approx(100 + 34 * 0.64)
+    assert mse.loc[(2021, 6), "combo_weighted"] == pytest.approx(125.0)
 
 
 def test_combination_is_a_candidate():

@@ -13,8 +13,8 @@ end (营业总收入, 利润总额, 固定资产投资完成额) and whether the
   moving between the two months), slots 2..11 = March..December.
 * Candidate methods (:data:`METHODS`), each giving simulated paths of the remaining months:
   ``linear_ytd`` (YTD × 12 / m, the analysts' habit), ``hist_share`` (YTD / average share of the
-  annual total reached by the same month in past years), ``seasonal_naive`` (same months last
-  year), ``ets`` (statsmodels ``ETSModel``) and ``sarima`` (statsmodels ``SARIMAX`` airline model).
+  annual total reached by the same month in past years), ``share_recent`` (the same with recent
+  years weighted more; not a default candidate), ``seasonal_naive`` (same months last year), ``ets`` (statsmodels ``ETSModel``) and ``sarima`` (statsmodels ``SARIMAX`` airline model).
   Methods that do not fit the data (too short a history, non-positive totals, gaps) are skipped
   with a Chinese reason.
 * Selection per series and per as-of month m (:func:`choose_from_backtest`, settings ``selection`` in
@@ -88,12 +88,13 @@ __all__ = [
 ]
 
 #: Candidate methods, in order of simplicity (ties in the backtest go to the earlier one).
-METHODS: tuple[str, ...] = ("seasonal_naive", "hist_share", "linear_ytd", "ets", "sarima")
+METHODS: tuple[str, ...] = ("seasonal_naive", "hist_share", "share_recent", "linear_ytd", "ets", "sarima")
 
 #: Chinese names for reports.
 METHOD_LABELS: dict[str, str] = {
     "linear_ytd": "序时线性外推",
     "hist_share": "历年同期占比法",
+    "share_recent": "近年占比法",
     "seasonal_naive": "季节性朴素法",
     "ets": "指数平滑（ETS）",
     "sarima": "季节性ARIMA",
@@ -295,6 +296,53 @@ def _m_hist_share(hist, cur, m, n, rng):
     return _allocate(remaining, w), note
 
 
+#: Half-life (years) of the weights of :func:`_m_share_recent`: last year counts 1, the year before 1/√2,
+#: two years back 1/2, … (a half-life of 1 year did worse on both benchmark sets)
+RECENT_HALF_LIFE = 2.0
+
+
+def _recent_weights(k: int, half_life: float) -> np.ndarray:
+    """Weights of ``k`` years, oldest first, halving every ``half_life`` years back; sum 1."""
+    w = 0.5 ** (np.arange(k - 1, -1, -1, dtype=float) / half_life)
+    return w / w.sum()
+
+
+def _m_share_recent(hist, cur, m, n, rng, half_life=None):
+    """Historical share with recent years weighted more (seasonal patterns drift): the year-to-date
+    share of the year-end total is the weighted mean of earlier years' shares (weights halving every
+    ``RECENT_HALF_LIFE`` years back), its spread the weighted standard deviation × √(1 + Σw²)."""
+    k = len(hist)
+    if k == 0:
+        raise _Unavailable("无完整的往年数据，占比法不适用")
+    a = cur[m - 1]
+    ytd_m = hist[:, m - 1]
+    totals = hist[:, 11]
+    if a <= 0 or np.any(totals <= 0) or np.any(ytd_m <= 0):
+        raise _Unavailable("累计值或往年全年合计非正（如利润为负），占比法不适用")
+    w = _recent_weights(k, RECENT_HALF_LIFE if half_life is None else half_life)
+    shares = ytd_m / totals
+    s_bar = float(w @ shares)
+    w2 = float((w**2).sum())
+    if k >= 2:
+        var = float(w @ (shares - s_bar) ** 2) / (1.0 - w2)  # unbiased weighted variance
+        sd = np.sqrt(var) * np.sqrt(1.0 + w2)
+        note = ""
+    else:
+        sd = 0.1 * (1.0 - s_bar)
+        note = "仅一个往年，占比波动按剩余份额的10%假定"
+    s_sim = s_bar + sd * rng.standard_normal(n)
+    s_sim = np.clip(s_sim, 0.25 * shares.min(), None)
+    remaining = a / s_sim - a
+    rem_hist = totals - ytd_m
+    flows_hist = np.diff(hist[:, m - 1 :], axis=1)  # months m+1..12
+    if np.all(rem_hist > 0):
+        alloc = w @ (flows_hist / rem_hist[:, None])
+    else:
+        alloc = np.full(12 - m, 1.0 / (12 - m))
+    alloc = alloc / alloc.sum()
+    return _allocate(remaining, alloc), note
+
+
 def _m_seasonal_naive(hist, cur, m, n, rng):
     if len(hist) == 0:
         raise _Unavailable("无上年完整数据，季节性朴素法不适用")
@@ -376,6 +424,7 @@ def _m_sarima(hist, cur, m, n, rng):
 _IMPL = {
     "linear_ytd": _m_linear,
     "hist_share": _m_hist_share,
+    "share_recent": _m_share_recent,
     "seasonal_naive": _m_seasonal_naive,
     "ets": _m_ets,
     "sarima": _m_sarima,
@@ -463,7 +512,7 @@ _DEFAULT_SETTINGS: dict = {
     "candidates": ["seasonal_naive", "hist_share", "linear_ytd"],
     "selection": {"default": "seasonal_naive", "fallback": "seasonal_naive", "backtest_months": list(range(2, 12)),
                   "backtest_years": 10, "min_years": 2, "min_history": 2, "min_wins": 2, "score": "scaled", "margin": 0.05,
-                  "win_share": 0.5, "mode": "sequential", "window": 2},
+                  "win_share": 0.5, "mode": "sequential", "window": 2, "combo_weights": "inverse_wape2"},
     "calibration": {"horizon_exponent": "auto", "min_years": 3, "no_history_factor": 2.0,
                     "floor_at_simulation": False, "two_point": True, "window": 2},
     "turn": {"recent_months": 3, "threshold": 0.08},
@@ -607,23 +656,35 @@ def _wape(point: pd.Series, actual: pd.Series) -> float:
 
 def _score(point: pd.Series, actual: pd.Series, scale: pd.Series, sel: Mapping) -> float:
     """Selection score: WAPE (%), or with ``score: scaled`` the mean absolute error in units of the
-    horizon-scaled error scale (each origin month counts alike)."""
-    if sel.get("score", "wape") == "scaled":
+    horizon-scaled error scale (each origin month counts alike); ``scaled_rms``: the root mean square
+    of those scaled errors (a method with rare large misses scores worse than a steady one with the
+    same mean; years are then won on their squared errors)."""
+    score = sel.get("score", "wape")
+    if score == "scaled":
         return float(((point - actual).abs() / scale).mean())
+    if score == "scaled_rms":
+        return float(np.sqrt((((point - actual) / scale) ** 2).mean()))
     return _wape(point, actual)
 
 
-def _inverse_wape_weights(points: pd.DataFrame, actual: pd.Series, members: Sequence[str]) -> dict[str, float]:
-    """Weights ∝ 1 / WAPE² over the rows given (equal weights when there are none)."""
+def _inverse_wape_weights(points: pd.DataFrame, actual: pd.Series, members: Sequence[str],
+                          scale: pd.Series | None = None) -> dict[str, float]:
+    """Weights ∝ 1 / WAPE² over the rows given (equal weights when there are none); with ``scale``
+    (``selection.combo_weights: inverse_mse``) ∝ 1 / mean squared scaled error instead."""
     rows = points[list(members)].notna().all(axis=1)
     if not rows.any():
         return {m: 1.0 / len(members) for m in members}
-    inv = {m: 1.0 / max(_wape(points.loc[rows, m], actual[rows]), 1e-9) ** 2 for m in members}
+    if scale is not None:
+        inv = {m: 1.0 / max(float((((points.loc[rows, m] - actual[rows]) / scale[rows]) ** 2).mean()), 1e-18)
+               for m in members}
+    else:
+        inv = {m: 1.0 / max(_wape(points.loc[rows, m], actual[rows]), 1e-9) ** 2 for m in members}
     total = sum(inv.values())
     return {m: v / total for m, v in inv.items()}
 
 
-def candidate_points(backtest: pd.DataFrame, *, candidates: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def candidate_points(backtest: pd.DataFrame, *, candidates: Sequence[str],
+                     combo_weights: str = "inverse_wape2") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Backtest points of every candidate, combinations included, one row per origin (year, month).
 
     Returns ``(points, info)``: ``points`` has one column per candidate (single methods and, when at
@@ -646,7 +707,8 @@ def candidate_points(backtest: pd.DataFrame, *, candidates: Sequence[str]) -> tu
         years = points.index.get_level_values("year")
         combo = pd.Series(np.nan, index=points.index)
         for y in sorted(set(years)):
-            w = _inverse_wape_weights(points.loc[years < y], info["actual"].loc[years < y], singles)
+            w = _inverse_wape_weights(points.loc[years < y], info["actual"].loc[years < y], singles,
+                                      info["scale"].loc[years < y] if combo_weights == "inverse_mse" else None)
             here = years == y
             combo[here] = sum(points.loc[here, m] * w[m] for m in singles)
         points["combo_weighted"] = combo
@@ -700,7 +762,7 @@ def choose_from_backtest(
     if "history" in sel_bt and sel.get("min_history"):
         sel_bt = sel_bt.loc[sel_bt["history"].fillna(np.inf) >= int(sel["min_history"])]
     best, best_ratio = default, 1.0
-    points, info = _points_or_none(sel_bt, candidates)
+    points, info = _points_or_none(sel_bt, candidates, sel)
     # the default keeps its place while it has no backtest (e.g. seasonal naive the year after the
     # first) rather than handing over to whatever could be backtested
     if points is not None and default in points.columns and points[default].notna().any():
@@ -714,9 +776,9 @@ def choose_from_backtest(
                 best = c
                 best_ratio = ratio if incumbent == default else best_ratio * ratio
     # what is reported (backtest error, origins, years) and the calibration use every earlier year
-    rep_points, rep_info = _points_or_none(_month_window(earlier, month, sel.get("window")), candidates)
+    rep_points, rep_info = _points_or_none(_month_window(earlier, month, sel.get("window")), candidates, sel)
     c_points, c_info = _points_or_none(_month_window(earlier, month, cfg["calibration"].get("window")),
-                                       candidates)
+                                       candidates, sel)
     if rep_points is None or best not in rep_points or c_points is None or best not in c_points:
         members = combo_members(best, candidates)
         return {"method": best, "members": members, "weights": {m: 1.0 / len(members) for m in members},
@@ -726,7 +788,8 @@ def choose_from_backtest(
     members = [m for m in combo_members(best, list(rep_points.columns)) if m in candidates]
     actual = rep_info["actual"]
     if best == "combo_weighted":
-        weights = _inverse_wape_weights(rep_points, actual, members)
+        weights = _inverse_wape_weights(rep_points, actual, members,
+                                        rep_info["scale"] if sel.get("combo_weights") == "inverse_mse" else None)
     else:
         weights = {m: 1.0 / len(members) for m in members}
     rows = rep_points[best].notna()
@@ -771,11 +834,12 @@ def _default_method(sel: Mapping, candidates: Sequence[str]) -> str:
     return fallback if fallback in candidates else candidates[0]
 
 
-def _points_or_none(bt: pd.DataFrame, candidates: Sequence[str]):
+def _points_or_none(bt: pd.DataFrame, candidates: Sequence[str], sel: Mapping | None = None):
     """:func:`candidate_points` of some backtest rows, or ``(None, None)`` when none is usable."""
     if bt.empty or not bt["available"].astype(bool).any():
         return None, None
-    return candidate_points(bt, candidates=candidates)
+    return candidate_points(bt, candidates=candidates,
+                            combo_weights=(sel or {}).get("combo_weights", "inverse_wape2"))
 
 
 def _month_window(backtest: pd.DataFrame, month: int | None, window) -> pd.DataFrame:
@@ -798,8 +862,10 @@ def _beats(points: pd.DataFrame, info: pd.DataFrame, challenger: str, incumbent:
     actual, scale = info["actual"][both], info["scale"][both]
     s_c, s_i = (_score(points.loc[both, k], actual, scale, sel) for k in (challenger, incumbent))
     err = points.loc[both, [challenger, incumbent]].sub(actual, axis=0).abs()
-    if sel.get("score", "wape") == "scaled":
+    if sel.get("score", "wape") in ("scaled", "scaled_rms"):
         err = err.div(scale, axis=0)
+    if sel.get("score", "wape") == "scaled_rms":  # a year is won on its squared errors, as the score counts them
+        err = err**2
     err = err.groupby(years_idx[both]).sum()
     won = err[challenger] < err[incumbent]
     wins = float(won.mean())
