@@ -267,33 +267,7 @@ def _m_linear(hist, cur, m, n, rng):
 
 
 def _m_hist_share(hist, cur, m, n, rng):
-    k = len(hist)
-    if k == 0:
-        raise _Unavailable("无完整的往年数据，占比法不适用")
-    a = cur[m - 1]
-    ytd_m = hist[:, m - 1]
-    totals = hist[:, 11]
-    if a <= 0 or np.any(totals <= 0) or np.any(ytd_m <= 0):
-        raise _Unavailable("累计值或往年全年合计非正（如利润为负），占比法不适用")
-    shares = ytd_m / totals
-    s_bar = shares.mean()
-    if k >= 2:
-        sd = shares.std(ddof=1) * np.sqrt(1.0 + 1.0 / k)
-        note = ""
-    else:
-        sd = 0.1 * (1.0 - s_bar)
-        note = "仅一个往年，占比波动按剩余份额的10%假定"
-    s_sim = s_bar + sd * rng.standard_normal(n)
-    s_sim = np.clip(s_sim, 0.25 * shares.min(), None)
-    remaining = a / s_sim - a
-    rem_hist = totals - ytd_m
-    flows_hist = np.diff(hist[:, m - 1 :], axis=1)  # months m+1..12
-    if np.all(rem_hist > 0):
-        w = (flows_hist / rem_hist[:, None]).mean(axis=0)
-    else:
-        w = np.full(12 - m, 1.0 / (12 - m))
-    w = w / w.sum()
-    return _allocate(remaining, w), note
+    return _share_method(hist, cur, m, n, rng, weights=None)
 
 
 #: Half-life (years) of the weights of :func:`_m_share_recent`: last year counts 1, the year before 1/√2,
@@ -312,6 +286,15 @@ def _m_share_recent(hist, cur, m, n, rng, half_life=None):
     share of the year-end total is the weighted mean of earlier years' shares (weights halving every
     ``RECENT_HALF_LIFE`` years back), its spread the weighted standard deviation × √(1 + Σw²)."""
     k = len(hist)
+    weights = _recent_weights(k, RECENT_HALF_LIFE if half_life is None else half_life) if k else None
+    return _share_method(hist, cur, m, n, rng, weights=weights)
+
+
+def _share_method(hist, cur, m, n, rng, *, weights):
+    """Year end = year to date ÷ the share of the year-end total reached by this month in earlier
+    years (their plain mean, or the ``weights``' mean), simulated with the shares' spread; the
+    remainder spread over the months as in those years."""
+    k = len(hist)
     if k == 0:
         raise _Unavailable("无完整的往年数据，占比法不适用")
     a = cur[m - 1]
@@ -319,13 +302,17 @@ def _m_share_recent(hist, cur, m, n, rng, half_life=None):
     totals = hist[:, 11]
     if a <= 0 or np.any(totals <= 0) or np.any(ytd_m <= 0):
         raise _Unavailable("累计值或往年全年合计非正（如利润为负），占比法不适用")
-    w = _recent_weights(k, RECENT_HALF_LIFE if half_life is None else half_life)
     shares = ytd_m / totals
-    s_bar = float(w @ shares)
-    w2 = float((w**2).sum())
+    if weights is None:
+        s_bar = shares.mean()
+    else:
+        s_bar = float(weights @ shares)
+        w2 = float((weights**2).sum())
     if k >= 2:
-        var = float(w @ (shares - s_bar) ** 2) / (1.0 - w2)  # unbiased weighted variance
-        sd = np.sqrt(var) * np.sqrt(1.0 + w2)
+        if weights is None:
+            sd = shares.std(ddof=1) * np.sqrt(1.0 + 1.0 / k)
+        else:  # unbiased weighted variance
+            sd = np.sqrt(float(weights @ (shares - s_bar) ** 2) / (1.0 - w2)) * np.sqrt(1.0 + w2)
         note = ""
     else:
         sd = 0.1 * (1.0 - s_bar)
@@ -336,11 +323,12 @@ def _m_share_recent(hist, cur, m, n, rng, half_life=None):
     rem_hist = totals - ytd_m
     flows_hist = np.diff(hist[:, m - 1 :], axis=1)  # months m+1..12
     if np.all(rem_hist > 0):
-        alloc = w @ (flows_hist / rem_hist[:, None])
+        pattern = flows_hist / rem_hist[:, None]
+        w = pattern.mean(axis=0) if weights is None else weights @ pattern
     else:
-        alloc = np.full(12 - m, 1.0 / (12 - m))
-    alloc = alloc / alloc.sum()
-    return _allocate(remaining, alloc), note
+        w = np.full(12 - m, 1.0 / (12 - m))
+    w = w / w.sum()
+    return _allocate(remaining, w), note
 
 
 def _m_seasonal_naive(hist, cur, m, n, rng):
