@@ -40,6 +40,15 @@ def test_the_plan_compares_2023_targets_with_the_stored_2022_projection(results,
     assert str(targets.loc[item, "baseline_text"]).startswith("2022年预计")
 
 
+@pytest.mark.parametrize("item", ["revenue", "total_profit"])
+def test_next_years_proposed_targets_start_from_the_stored_projection(results, item):
+    proposed = results["assessment_targets_proposed"]
+    rows = proposed.loc[(proposed["item"] == item) & proposed["base_projected"].astype(bool)]
+    assert len(rows) == 6  # the six groups
+    for row in rows.itertuples():
+        assert row.base_value == pytest.approx(_stored(results, row.enterprise_id, item), rel=1e-12), row.enterprise_id
+
+
 def test_the_forecast_chapter_reads_the_same_rows(results, tmp_path):
     from guozi_analysis.base.store import write_table
     from guozi_analysis.publishing import views

@@ -1078,7 +1078,7 @@ def _ceil10(x: float) -> float:
 def propose_targets(tables: Mapping[str, pd.DataFrame], *, year: int, as_of: str | None = None,
                     items: Sequence[str] = ("revenue", "total_profit"), min_growth_pct: float = 0.0,
                     trend_years: int = 3, projection: Mapping | None = None,
-                    roster: pd.DataFrame | None = None) -> pd.DataFrame:
+                    roster: pd.DataFrame | None = None, projections: pd.DataFrame | None = None) -> pd.DataFrame:
     """Proposed ``year`` targets per group for year-to-date financial items.
 
     Rule: ``max(this year's value × (1 + min_growth_pct/100), trend)`` rounded up to 10 万元, where
@@ -1086,6 +1086,8 @@ def propose_targets(tables: Mapping[str, pd.DataFrame], *, year: int, as_of: str
     (:func:`guozi_analysis.forecast.project_year_end`), and the trend is this year's value grown at
     the compound annual growth rate of the last ``trend_years`` years (only when every annual total
     is positive). So a target is never below this year's result and at least the trend.
+    ``projections`` (the shared step's stored ``forecast_projections``) supply the projected year end
+    where they hold the series, so the proposal starts from the number the forecast chapter shows.
     """
 
     bad = [i for i in items if i not in FLOW_ITEMS]
@@ -1107,7 +1109,8 @@ def propose_targets(tables: Mapping[str, pd.DataFrame], *, year: int, as_of: str
             if _isnan(ytd):
                 base, how = float("nan"), "缺少本年数据"
             elif projected:
-                base, how = _project_value(series, month=month, options=options)
+                base, how = _project_value(series, month=month, options=options,
+                                           stored=stored_projection(projections, eid, item, as_of=month))
                 how = f"{_month_zh(month)}末累计 {_num(ytd)}，预计全年（{how}）"
             else:
                 base, how = float(ytd), "全年实际"
@@ -1184,7 +1187,8 @@ def shared_frames(tables: Mapping[str, pd.DataFrame], indicators: pd.DataFrame |
         "assessment_scheme": pd.concat(schemes, ignore_index=True) if schemes else pd.DataFrame(),
     }
     try:
-        out["assessment_targets_proposed"] = propose_targets(tables, year=year + 1, as_of=month)
+        out["assessment_targets_proposed"] = propose_targets(tables, year=year + 1, as_of=month,
+                                                             projections=projections)
     except ValueError:
         out["assessment_targets_proposed"] = pd.DataFrame()
     if len(out["assessment_ranking"]):
