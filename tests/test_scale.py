@@ -145,3 +145,31 @@ def test_many_series_projected_by_workers_match_one_process(monkeypatch):
     pd.testing.assert_frame_equal(one[cols], two[cols])
     for a, b in zip(one["samples"], two["samples"]):
         np.testing.assert_array_equal(a, b)
+
+
+_HELD = __import__("threading").Lock()
+
+
+def _square_if_free(x: int) -> int:
+    """In a worker: x² when the module's lock can be taken, else -1 (a forked worker inherits it taken)."""
+    if not _HELD.acquire(timeout=3):
+        return -1
+    _HELD.release()
+    return x * x
+
+
+def test_workers_do_not_inherit_a_lock_another_thread_holds():
+    """The parent may have threads (the runner's notebook threads, a kernel, a Dask client): workers are
+    spawned, so a lock one of those threads holds is not inherited taken (a forked worker waited forever)."""
+    import threading
+
+    from guozi_analysis.base.parallel import map_in_processes
+
+    release = threading.Event()
+    holder = threading.Thread(target=lambda: (_HELD.acquire(), release.wait(30), _HELD.release()))
+    holder.start()
+    try:
+        assert map_in_processes(_square_if_free, [1, 2, 3], jobs=2) == [1, 4, 9]
+    finally:
+        release.set()
+        holder.join()

@@ -35,12 +35,14 @@ def map_in_processes(func: Callable[[Any], Any], items: Sequence | Iterable, *, 
     """``[func(item) for item in items]``, by worker processes when there are at least ``min_items``
     items and more than one worker; ``func`` must be a module-level function (it is pickled).
 
-    Workers start the platform's way (fork on Linux, so nothing is imported again; where workers are
-    spawned, a script calling this needs the usual ``if __name__ == "__main__":`` guard).
+    Workers are spawned (a fresh interpreter each), never forked: the caller may have threads running
+    (the runner's notebook threads, a Jupyter kernel, a Dask client), and a forked child can inherit a
+    lock one of them held and wait forever. A script calling this needs the usual
+    ``if __name__ == "__main__":`` guard, as with any spawned worker.
     """
     items = list(items)
     workers = min(worker_count(jobs), len(items))
     if workers <= 1 or len(items) < min_items:
         return [func(item) for item in items]
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context()) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         return list(pool.map(func, items, chunksize=max(1, len(items) // (workers * 8))))
