@@ -26,7 +26,7 @@ from guozi_analysis.base import config
 from guozi_analysis.running import runner as pipeline
 
 IMPORTS = ("import pandas as pd\nimport matplotlib.pyplot as plt\n"
-           "from guozi_analysis import fonts, risk, views")
+           "from guozi_analysis.base import fonts\nfrom guozi_analysis.analyses import risk\nfrom guozi_analysis.publishing import views")
 
 
 def empty_notebook(template: Path, out: Path) -> Path:
