@@ -292,7 +292,22 @@ def forecasts(ctx: Context):
     if not path.exists():
         return markdown("本企业不单独做年末预测（年末预测对象为各集团与全区）。")
     table = forecast_views.projection_table(ctx)
-    return table.astype(object).where(table.notna(), MISSING)
+    if table.empty:
+        return table
+    # one enterprise: its items side by side (a column each), the figures down the side, so the table
+    # fits a portrait page instead of squeezing fourteen columns into it
+    wide = table.droplevel("企业")
+    shown = pd.DataFrame({item: [_forecast_cell(field, wide.at[item, field]) for field in wide.columns]
+                          for item in wide.index}, index=pd.Index(wide.columns, name="项目"))
+    return shown.reset_index()
+
+
+def _forecast_cell(field: str, value) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return MISSING
+    if isinstance(value, str):
+        return value or MISSING
+    return _text([value], 0 if field == "回测年数" else 2)[0]
 
 
 def forecast_chart(ctx: Context):
