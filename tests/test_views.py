@@ -1,5 +1,6 @@
 """Notebook display helpers: parameters fail fast, peers and report tables use the shared results."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -192,3 +193,26 @@ def test_split_skips_a_shared_file_without_its_entity_column(processed):
     pd.DataFrame().to_parquet(processed / "contract_warnings.parquet")
     assert profile.split_by_entity(processed) == 4
     assert not list((processed / "by_entity").glob("*/contract_warnings.parquet"))
+
+
+def test_a_profiles_projection_table_lists_its_items_side_by_side(processed):
+    """One enterprise's 全年预计与目标: a column per item, the figures down the side, reader text only."""
+    from guozi_analysis.publishing.views import profile
+
+    pd.DataFrame({
+        "enterprise_id": ["G01", "G01", "G02"], "item": ["revenue", "total_profit", "revenue"],
+        "as_of": ["2022-11"] * 3, "ytd_actual": [9_000.0, 500.0, 1.0], "median": [10_000.0, 560.0, 1.0],
+        "lo80": [9_800.0, 540.0, 1.0], "hi80": [10_300.0, 590.0, 1.0], "target": [12_000.0, np.nan, np.nan],
+        "method": ["seasonal_naive"] * 3, "method_label": ["季节性朴素法"] * 3, "prob_words": ["难以完成（<1%）", "", ""],
+        "backtest_wape": [0.83, 1.7, 1.0], "backtest_years": [8.0, 8.0, 8.0], "note": ["", "", ""],
+    }).to_parquet(processed / "forecast_projections.parquet")
+    pd.DataFrame(columns=["enterprise_id", "item", "target"]).to_parquet(processed / "forecast_targets.parquet")
+    profile.split_by_entity(processed)
+    ctx = profile.open_profile(period="2022-11", entity_id="G01", processed_dir=processed)
+    table = profile.forecasts(ctx).set_index("项目")
+    assert list(table.columns) == ["营业总收入", "利润总额"]
+    # 10,000 万元 = 1.00 亿元; 8 backtest years as a whole number; no target → "—"
+    assert table.loc["预计全年（亿元）", "营业总收入"] == "1.00"
+    assert table.loc["年度目标（亿元）", "营业总收入"] == "1.20" and table.loc["年度目标（亿元）", "利润总额"] == "—"
+    assert table.loc["回测年数", "利润总额"] == "8"
+    assert table.loc["完成目标可能性", "营业总收入"] == "难以完成（<1%）"

@@ -85,15 +85,18 @@ def fan_chart(
     return finish_figure(fig) if own else fig
 
 
-def _read(ctx, name: str) -> pd.DataFrame:
-    return read_shared(ctx.processed_dir, name, what="预测共享结果")
+def _read(ctx, name: str, *, optional: bool = False) -> pd.DataFrame:
+    return read_shared(ctx.processed_dir, name, what="预测共享结果", optional=optional)
 
 
 def projection_table(ctx) -> pd.DataFrame:
-    """Year-end projections against targets: groups and the district, amounts in 亿元, with probabilities."""
+    """Year-end projections against targets: groups and the district, amounts in 亿元, with probabilities.
+
+    Target tracking is optional: an enterprise without a target (and so without a slice of it) still
+    gets its projections, marked 无目标."""
     names = dict(zip(ctx.roster["enterprise_id"].astype(str), ctx.roster["short_name"].astype(str)))
-    return projection_view(_read(ctx, "forecast_projections"), _read(ctx, "forecast_targets"), names=names,
-                           entity_id=ctx.entity_id)
+    return projection_view(_read(ctx, "forecast_projections"), _read(ctx, "forecast_targets", optional=True),
+                           names=names, entity_id=ctx.entity_id)
 
 
 def projection_view(proj: pd.DataFrame, tracked: pd.DataFrame, *, names: Mapping[str, str],
