@@ -42,7 +42,8 @@ def map_in_processes(func: Callable[[Any], Any], items: Sequence | Iterable, *, 
     """
     items = list(items)
     workers = min(worker_count(jobs), len(items))
-    if workers <= 1 or len(items) < min_items:
+    # a daemonic process (e.g. a Dask worker) may not start children: it does the work itself
+    if workers <= 1 or len(items) < min_items or multiprocessing.current_process().daemon:
         return [func(item) for item in items]
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         return list(pool.map(func, items, chunksize=max(1, len(items) // (workers * 8))))
