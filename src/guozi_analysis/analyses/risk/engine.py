@@ -90,15 +90,24 @@ def _raw_values(rule: Rule, tables, scope: Scope, wide: pd.DataFrame, reasons: p
     return pd.DataFrame({"value": wide[rule.indicator], "detail": "", "condition": True, "note": note}, index=index)
 
 
+def _thresholds(rule: Rule, rows: pd.DataFrame, ents: pd.DataFrame) -> np.ndarray:
+    """Each row's threshold: the rows' own ``threshold`` column when they carry one, else the rule's for
+    the entity's industry class and level (``ents`` aligned with ``rows``)."""
+    if "threshold" in rows.columns:
+        return rows["threshold"].to_numpy(dtype=float)
+    return np.array([rule.threshold.for_entity(industry_class=k if isinstance(k, str) else None, level=lv)
+                     for k, lv in zip(ents["industry_class"], ents["level"])], dtype=float)
+
+
+def _messages(rule: Rule, names, values, thresholds, details, fired) -> list[str]:
+    """The Chinese message of every fired row (empty for the others)."""
+    return [_message(rule, n, v, t, d) if f else "" for n, v, t, d, f in zip(names, values, thresholds, details, fired)]
+
+
 def _evaluate_rule(rule: Rule, tables, scope: Scope, wide: pd.DataFrame, reasons: pd.DataFrame) -> pd.DataFrame:
     ents = scope.entities
     raw = _raw_values(rule, tables, scope, wide, reasons).reindex(ents.index)
-    if "threshold" in raw.columns:
-        thresholds = raw["threshold"].to_numpy(dtype=float)
-    else:
-        thresholds = np.array([
-            rule.threshold.for_entity(industry_class=k if isinstance(k, str) else None, level=lv)
-            for k, lv in zip(ents["industry_class"], ents["level"])], dtype=float)
+    thresholds = _thresholds(rule, raw, ents)
     keep = ents["level"].isin(rule.levels).to_numpy() & ~np.isnan(thresholds)
     ents, raw, thresholds = ents.loc[keep], raw.loc[keep], thresholds[keep]
     values = raw["value"].to_numpy(dtype=float)
@@ -108,8 +117,7 @@ def _evaluate_rule(rule: Rule, tables, scope: Scope, wide: pd.DataFrame, reasons
     details = raw["detail"].fillna("").astype(str).to_numpy()
     notes = raw["note"].where(raw["note"].notna(), "").astype(str).to_numpy()
     names = ents["entity_name"].to_numpy()
-    messages = [_message(rule, n, v, t, d) if f else "" for n, v, t, d, f in zip(names, values, thresholds, details,
-                                                                                  fired)]
+    messages = _messages(rule, names, values, thresholds, details, fired)
     missing = np.isnan(values)
     return pd.DataFrame({
         "entity_id": ents.index.to_numpy(),
@@ -150,19 +158,13 @@ def evaluate_cases(rule: Rule, cases: pd.DataFrame, *, entities: pd.DataFrame, p
     if cases is None or not len(cases):
         return pd.DataFrame(columns=cols)
     ents = entities.reindex(cases["entity_id"].astype(str).to_numpy())
-    if "threshold" in cases.columns:
-        thresholds = cases["threshold"].to_numpy(dtype=float)
-    else:
-        thresholds = np.array([
-            rule.threshold.for_entity(industry_class=k if isinstance(k, str) else None, level=lv)
-            for k, lv in zip(ents["industry_class"], ents["level"])], dtype=float)
+    thresholds = _thresholds(rule, cases, ents)
     values = cases["value"].to_numpy(dtype=float)
     with np.errstate(invalid="ignore"):
         fired = OPERATORS[rule.op](values, thresholds) & ~np.isnan(values) & ~np.isnan(thresholds)
     details = cases["detail"].fillna("").astype(str).to_numpy() if "detail" in cases.columns else np.full(len(cases), "")
     names = ents["entity_name"].fillna(cases["entity_id"].astype(str).set_axis(ents.index)).astype(str).to_numpy()
-    messages = [_message(rule, n, v, t, d) if f else "" for n, v, t, d, f in zip(names, values, thresholds, details,
-                                                                                  fired)]
+    messages = _messages(rule, names, values, thresholds, details, fired)
     out = pd.DataFrame({
         "entity_id": cases["entity_id"].astype(str).to_numpy(), "entity_name": names,
         "level": ents["level"].fillna("enterprise").astype(str).to_numpy(), "period": period,
@@ -182,8 +184,9 @@ def _apply_supersedes(frame: pd.DataFrame, ruleset: RuleSet) -> pd.DataFrame:
     fired = out.loc[out["triggered"], ["entity_id", "rule_id"]]
     by: dict[tuple, str] = {}  # (entity, milder rule) → the first fired rule that supersedes it
     for eid, rule_id in zip(fired["entity_id"], fired["rule_id"]):
-        for milder in ruleset.get(rule_id).supersedes:
-            by.setdefault((eid, milder), ruleset.get(rule_id).id)
+        rule = ruleset.get(rule_id)
+        for milder in rule.supersedes:
+            by.setdefault((eid, milder), rule.id)
     if not by:
         return out
     over = pd.Series([by.get(k) for k in zip(out["entity_id"], out["rule_id"])], index=out.index, dtype=object)
