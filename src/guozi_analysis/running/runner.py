@@ -52,6 +52,12 @@ PUBLICATIONS = {
 }
 
 
+def runs_profiles(kind: str) -> bool:
+    """Whether a publication carries a profile per enterprise (the review does; a bulletin runs only
+    its own notebooks)."""
+    return PUBLICATIONS[kind]["notebooks"] is None
+
+
 def publication_kind(period: str, *, review: bool = False) -> str:
     """Which publication a period label asks for.
 
@@ -174,7 +180,7 @@ def plan_jobs(
     common = {"period": period, "processed_dir": str(processed_dir), "output_dir": str(outputs)}
     kind = publication or publication_kind(period, review=True)
     notebooks = district_notebooks(nb_dir)
-    if PUBLICATIONS[kind]["notebooks"] is not None:
+    if not runs_profiles(kind):
         notebooks, entities = [nb_dir / name for name in PUBLICATIONS[kind]["notebooks"]], []
     jobs = [
         NotebookJob(p.name, p, run_dir / "executed" / p.name, {**common, "entity_id": "DISTRICT"})
@@ -520,10 +526,10 @@ def _run_locked(period, *, entities, jobs, raw_dir, runs_dir, publish_to, notebo
     processed_dir = run_dir / "processed"
     started = datetime.now().isoformat(timespec="seconds")
     log(f"[{period}] 计算共享结果（指标、预警、预测）→ {processed_dir}")
-    compute_shared(period, raw_dir=raw_dir, processed_dir=processed_dir,
-                   profiles=PUBLICATIONS[publication or publication_kind(period, review=True)]["notebooks"] is None)
+    profiles = runs_profiles(publication or publication_kind(period, review=True))
+    compute_shared(period, raw_dir=raw_dir, processed_dir=processed_dir, profiles=profiles)
     check_entities(entities, roster_ids(processed_dir))  # before any notebook starts
-    if entities is None:
+    if entities is None and profiles:
         entities = default_profile_entities(processed_dir)
     planned = plan_jobs(period, entities, run_dir=run_dir, processed_dir=processed_dir,
                         notebooks_dir=notebooks_dir, publication=publication)
