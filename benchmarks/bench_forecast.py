@@ -233,7 +233,8 @@ def evaluate(ytd: pd.Series, years: list[int], *, methods, settings) -> pd.DataF
             avail = [c for c in methods if c in here.index]
             key = (y, m, tuple(avail))
             if key not in cache:
-                cache[key] = fc.choose_from_backtest(earlier, year=y, candidates=avail, settings=settings, month=m)
+                cache[key] = fc.choose_from_backtest(earlier, year=y, candidates=avail, settings=settings, month=m,
+                                                     growth=fc.ytd_growth(mat, y, m))
             choice = cache[key]
             actual = float(here["actual"].iloc[0])
             ytd_now = float(here["ytd"].iloc[0])

@@ -187,7 +187,7 @@ def test_project_matches_benchmark_composition():
     s = _noisy(seed=4)
     bt = fc.backtest_year_end(s, n_sims=100, history_years=5)
     choice = fc.choose_from_backtest(bt, year=2022, candidates=["hist_share", "seasonal_naive", "linear_ytd"],
-                                     month=10)
+                                     month=10, growth=fc.ytd_growth(fc.ytd_matrix(s), 2022, 10))
     res = fc.project_year_end(s, as_of="2022-10", n_sims=100, backtest_sims=100,
                               methods=["hist_share", "seasonal_naive", "linear_ytd"])
     assert res["method"] == choice["method"]
@@ -355,6 +355,54 @@ def test_method_winning_one_backtest_year_is_not_chosen():
     # two years, one won by far and one lost: not chosen (at least two winning years)
     split = _bt_rows({2021: {"seasonal_naive": 20, "hist_share": 1}, 2022: {"seasonal_naive": 2, "hist_share": 3}})
     assert fc.choose_from_backtest(split, year=2023, candidates=SEL)["method"] == "seasonal_naive"
+
+
+def test_growth_guard_hands_over_when_this_year_grows_beyond_the_backtest_years():
+    # seasonal naive wins every backtest year; the years' year-to-date growths were +2 %, −3 %, +5 %
+    bt = _bt_rows({2019: {"seasonal_naive": 1, "hist_share": 3}, 2020: {"seasonal_naive": 1, "hist_share": 3},
+                   2021: {"seasonal_naive": 1, "hist_share": 3}})
+    bt["growth"] = bt["year"].map({2019: 0.02, 2020: -0.03, 2021: 0.05})
+    pick = lambda g, **kw: fc.choose_from_backtest(bt, year=2022, candidates=SEL, month=9, growth=g, **kw)  # noqa: E731
+    assert pick(0.04)["method"] == "seasonal_naive" and pick(-0.05)["method"] == "seasonal_naive"  # within ±5 %
+    assert pick(None)["method"] == "seasonal_naive" and pick(np.nan)["method"] == "seasonal_naive"
+    up = pick(0.12)
+    assert up["method"] == "hist_share" and up["members"] == ["hist_share"]
+    assert up["note"] == ("本年累计同比+12.0%，超出回测年份同期增速的范围（±5.0%），季节性朴素法不随本年水平调整，"
+                          "改用历年同期占比法")
+    assert up["backtest_wape"] == pytest.approx(3.0)  # the replacement's own backtest record
+    assert pick(-0.06)["method"] == "hist_share"
+    # only the backtest origins within the selection window count: a +20 % year at other months does not
+    far = pd.concat([bt, _bt_rows({2018: {"seasonal_naive": 1, "hist_share": 3}}, months=[2]).assign(growth=0.20)])
+    assert fc.choose_from_backtest(far, year=2022, candidates=SEL, month=9, growth=0.12)["method"] == "hist_share"
+    # switched off, or without the share method, seasonal naive stays
+    cfg = fc.forecast_settings()
+    off = {**cfg, "selection": {**cfg["selection"], "growth_guard": False}}
+    assert pick(0.12, settings=off)["method"] == "seasonal_naive"
+    assert fc.choose_from_backtest(bt, year=2022, candidates=["seasonal_naive"], month=9,
+                                   growth=0.12)["method"] == "seasonal_naive"
+
+
+def test_growth_guard_in_a_projection_after_a_level_shift():
+    # the second half of the year repeats exactly, the first half varies (±4 %): seasonal naive is exact
+    # in every backtest year; in 2022 the whole year is 15 % higher
+    rng = np.random.default_rng(0)
+    flows = {}
+    for y in range(2016, 2022):
+        first = PATTERN[:6] * (1 + 0.04 * rng.uniform(-1, 1, 6))
+        flows[y] = np.concatenate([first, PATTERN[6:]])
+    flows[2022] = PATTERN * 1.15
+    s = ytd_series(flows, last=(2022, 6))
+    res = fc.project_year_end(s, as_of="2022-06", n_sims=200, backtest_sims=100, seed=1)
+    assert res["method"] == "hist_share" and "超出回测年份同期增速的范围" in res["note"]
+    # the share method scales the remaining months with this year's level (140 × 1.15 = 161; shares vary
+    # a little); seasonal naive adds last year's second half (79) to this year's 61 × 1.15: 149.15, 11.85 short
+    assert res["median"] == pytest.approx(161.0, rel=0.01)
+    cfg = fc.forecast_settings()
+    off = {**cfg, "selection": {**cfg["selection"], "growth_guard": False}}
+    res_off = fc.project_year_end(s, as_of="2022-06", n_sims=200, backtest_sims=100, seed=1, settings=off)
+    assert res_off["method"] == "seasonal_naive"
+    assert res_off["median"] == pytest.approx(PATTERN[:6].sum() * 1.15 + PATTERN[6:].sum(), rel=0.01)
+    assert abs(res["median"] - 161.0) < abs(res_off["median"] - 161.0) / 5
 
 
 def test_margin_of_five_percent_pins_the_replacement():

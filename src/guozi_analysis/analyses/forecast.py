@@ -83,6 +83,7 @@ __all__ = [
     "track_targets",
     "forecast_settings",
     "prob_words",
+    "ytd_growth",
     "final_samples",
     "stored_projection",
 ]
@@ -500,7 +501,8 @@ _DEFAULT_SETTINGS: dict = {
     "candidates": ["seasonal_naive", "hist_share", "linear_ytd"],
     "selection": {"default": "seasonal_naive", "fallback": "seasonal_naive", "backtest_months": list(range(2, 12)),
                   "backtest_years": 10, "min_years": 2, "min_history": 2, "min_wins": 2, "score": "scaled", "margin": 0.05,
-                  "win_share": 0.5, "mode": "sequential", "window": 2, "combo_weights": "inverse_wape2"},
+                  "win_share": 0.5, "mode": "sequential", "window": 2, "combo_weights": "inverse_wape2",
+                  "growth_guard": True, "growth_guard_method": "hist_share"},
     "calibration": {"horizon_exponent": "auto", "min_years": 3, "no_history_factor": 2.0,
                     "floor_at_simulation": False, "two_point": True, "window": 2},
     "turn": {"recent_months": 3, "threshold": 0.08},
@@ -563,6 +565,17 @@ def _level(mat: pd.DataFrame, year: int, month: int) -> float:
     return float(level)
 
 
+def ytd_growth(mat: pd.DataFrame, year: int, month: int) -> float:
+    """Year-on-year growth of the year-to-date figure at an origin: YTD ÷ last year's YTD at the same
+    month − 1 (NaN without last year's figure or when either is not positive, e.g. a loss)."""
+    if year - 1 not in mat.index or year not in mat.index:
+        return np.nan
+    now, before = float(mat.loc[year, month]), float(mat.loc[year - 1, month])
+    if not (np.isfinite(now) and np.isfinite(before)) or now <= 0 or before <= 0:
+        return np.nan
+    return now / before - 1.0
+
+
 def _horizon_exponent(errors: pd.Series, horizons: pd.Series, level: pd.Series, cfg: Mapping) -> float:
     """How backtest errors grow with the horizon h (months left): the configured exponent, or with
     ``horizon_exponent: auto`` the slope of log(median |error| / level) on log h, clipped to
@@ -598,7 +611,8 @@ def backtest_year_end(
     data up to that month (and at most ``history_years`` earlier years). Columns: ``year, month,
     method, available, note, ytd, actual, level, mean, lo95, lo80, median, hi80, hi95, error, ape``
     (``error`` = median − actual; ``ape`` in percent; ``level`` as in :func:`_level`),
-    plus ``samples`` (simulated annual totals) when ``keep_samples``.
+    plus ``samples`` (simulated annual totals) when ``keep_samples``; ``growth`` is the origin's
+    year-to-date growth on last year (:func:`ytd_growth`).
     """
     cfg = _settings(settings)
     months = cfg["selection"]["backtest_months"] if months is None else list(months)
@@ -613,7 +627,8 @@ def backtest_year_end(
         for m in months:
             _check_month(m)
             for method in methods:
-                row = {"year": y, "month": m, "method": method, "actual": actual, "history": depth}
+                row = {"year": y, "month": m, "method": method, "actual": actual, "history": depth,
+                       "growth": ytd_growth(mat, y, m)}
                 try:
                     a, paths, note = _origin(
                         mat, y, m, method, n_sims=n_sims, seed=seed, history_years=history_years
@@ -628,8 +643,8 @@ def backtest_year_end(
                 if keep_samples:
                     row["samples"] = totals
                 rows.append(row)
-    cols = ["year", "month", "method", "available", "note", "history", "ytd", "actual", "level", "mean", "lo95",
-            "lo80", "median", "hi80", "hi95"] + (["samples"] if keep_samples else [])
+    cols = ["year", "month", "method", "available", "note", "history", "growth", "ytd", "actual", "level", "mean",
+            "lo95", "lo80", "median", "hi80", "hi95"] + (["samples"] if keep_samples else [])
     out = pd.DataFrame(rows).reindex(columns=cols)
     out["available"] = out["available"].fillna(False).astype(bool)
     out["error"] = out["median"] - out["actual"]
@@ -719,6 +734,7 @@ def choose_from_backtest(
     candidates: Sequence[str] | None = None,
     settings: Mapping | None = None,
     month: int | None = None,
+    growth: float | None = None,
 ) -> dict:
     """Pick the projection method for origins in ``year`` from backtest rows of earlier years.
 
@@ -730,6 +746,13 @@ def choose_from_backtest(
     1. covers at least ``min_years`` (2) backtest years,
     2. has a score at least ``margin`` (5 %) below the incumbent's, and
     3. has the smaller error in at least ``win_share`` (half) and at least ``min_wins`` (2) of those years.
+
+    Growth guard (``selection.growth_guard``): seasonal naive repeats last year's months whatever this
+    year's level, so its backtest record only speaks for years whose year-to-date growth on last year
+    lay in the range it was tested on. When the origin's ``growth`` (:func:`ytd_growth`) lies outside
+    the growths of the backtest origins within ``window`` months (|growth| above their largest |growth|)
+    and seasonal naive would be kept, the historical share (``growth_guard_method``), which scales
+    with this year's level, is used instead, with a note.
 
     Only rows with ``row.year < year`` count (the origin never sees its own outcome). Without ``month``
     all origin months are pooled. The reported error and the calibration errors ``z`` use every earlier
@@ -763,6 +786,9 @@ def choose_from_backtest(
             if ok and (sel.get("mode", "sequential") == "sequential" or ratio < best_ratio):
                 best = c
                 best_ratio = ratio if incumbent == default else best_ratio * ratio
+    guard = _growth_guard(earlier, month, growth, best, candidates, sel)
+    if guard:
+        best, guard_note = guard
     # what is reported (backtest error, origins, years) and the calibration use every earlier year
     rep_points, rep_info = _points_or_none(_month_window(earlier, month, sel.get("window")), candidates, sel)
     c_points, c_info = _points_or_none(_month_window(earlier, month, cfg["calibration"].get("window")),
@@ -791,7 +817,7 @@ def choose_from_backtest(
     z = z[np.isfinite(z)]
     c_years = int(len(set(c_points.index.get_level_values("year")[c_rows.to_numpy()])))
     d_rows = rep_points[default].notna() if default in rep_points else rows & False
-    note = "" if best == default else (
+    note = guard_note if guard else "" if best == default else (
         f"{METHOD_LABELS.get(best, best)}回测误差比{METHOD_LABELS.get(default, default)}低"
         f"{(1 - best_ratio) * 100:.0f}%，取代默认方法")
     return {
@@ -807,6 +833,27 @@ def choose_from_backtest(
         "exponent": exponent,
         "note": note,
     }
+
+
+#: Methods that repeat last year's months whatever this year's level (the growth guard's concern)
+LEVEL_BLIND = frozenset({"seasonal_naive"})
+
+
+def _growth_guard(earlier: pd.DataFrame, month: int | None, growth: float | None, best: str,
+                  candidates: Sequence[str], sel: Mapping) -> tuple[str, str] | None:
+    """``(replacement, note)`` when the growth guard of :func:`choose_from_backtest` applies, else None."""
+    if not sel.get("growth_guard", False) or best not in LEVEL_BLIND:
+        return None
+    replacement = sel.get("growth_guard_method", "hist_share")
+    if replacement not in candidates or growth is None or not np.isfinite(growth) or "growth" not in earlier:
+        return None
+    tested = _month_window(earlier, month, sel.get("window"))["growth"].to_numpy(dtype=float)
+    tested = np.abs(tested[np.isfinite(tested)])
+    if tested.size == 0 or abs(growth) <= tested.max():
+        return None
+    return replacement, (
+        f"本年累计同比{growth * 100:+.1f}%，超出回测年份同期增速的范围（±{tested.max() * 100:.1f}%），"
+        f"{METHOD_LABELS.get(best, best)}不随本年水平调整，改用{METHOD_LABELS.get(replacement, replacement)}")
 
 
 def _default_method(sel: Mapping, candidates: Sequence[str]) -> str:
@@ -1066,7 +1113,7 @@ def project_year_end(
     if not available_now:
         raise ValueError("没有可用的预测方法：" + "；".join(reasons))
     choice = choose_from_backtest(bt, year=year, candidates=[m for m in methods if m in available_now],
-                                  settings=cfg, month=month)
+                                  settings=cfg, month=month, growth=ytd_growth(mat, year, month))
     totals = {m: a + p.sum(axis=1) for m, (a, p, _) in available_now.items()}
     turn = turn_signal(mat, year, month, cfg)
     samples, factor, cal_notes = final_samples(totals, choice, ytd=ytd_now, level=_level(mat, year, month),
@@ -1525,7 +1572,9 @@ def shared_frames(tables: Mapping[str, pd.DataFrame], indicators: pd.DataFrame |
         bt = backtest_year_end(series, n_sims=300, seed=seed, settings=cfg)
         here = reconciled["item"].eq(item) & reconciled["enterprise_id"].eq("DISTRICT")
         if here.any() and len(bt) and reconciled.loc[here, "method"].iloc[0] != "actual":
-            choice = choose_from_backtest(bt, year=year, settings=cfg, month=_parse_as_of(as_of)[1])
+            month = _parse_as_of(as_of)[1]
+            choice = choose_from_backtest(bt, year=year, settings=cfg, month=month,
+                                          growth=ytd_growth(ytd_matrix(series), year, month))
             reconciled.loc[here, ["backtest_wape", "backtest_years", "backtest_n"]] = [
                 choice["backtest_wape"], choice["backtest_years"], choice["backtest_n"]]
         bt.insert(0, "item", item)
