@@ -374,6 +374,9 @@ def test_growth_guard_hands_over_when_this_year_grows_beyond_the_backtest_years(
     # only the backtest origins within the selection window count: a +20 % year at other months does not
     far = pd.concat([bt, _bt_rows({2018: {"seasonal_naive": 1, "hist_share": 3}}, months=[2]).assign(growth=0.20)])
     assert fc.choose_from_backtest(far, year=2022, candidates=SEL, month=9, growth=0.12)["method"] == "hist_share"
+    # one year's growth is a point, not a range: with a single backtest year the guard does not act
+    assert fc.choose_from_backtest(bt.loc[bt["year"] == 2021], year=2022, candidates=SEL, month=9,
+                                   growth=0.12)["method"] == "seasonal_naive"
     # switched off, or without the share method, seasonal naive stays
     cfg = fc.forecast_settings()
     off = {**cfg, "selection": {**cfg["selection"], "growth_guard": False}}
@@ -506,7 +509,9 @@ def test_too_little_history_widens_and_says_so():
     w80, w95, note = fc.calibration_widths(z, 2)
     w80_ok, _, note_ok = fc.calibration_widths(z, 5)
     assert note_ok == "" and "回测仅2年" in note
-    assert w80 / w80_ok == pytest.approx(1.886 / 1.2815515655446004 * np.sqrt(1.5) / np.sqrt(1.2))
+    assert w80 / w80_ok == pytest.approx(1.886 / 1.2815515655446004)  # t(2) 90 % quantile over the normal's
+    # the 80 % width itself: the ⌈(5 + 1) × 0.8⌉ = 5th smallest |z| of five (the conformal level 0.96)
+    assert w80_ok == pytest.approx(2.0)
     assert np.isnan(fc.calibration_widths(np.array([]), 0)[0])
 
 

@@ -33,7 +33,7 @@ end (营业总收入, 利润总额, 固定资产投资完成额) and whether the
 * Intervals (:func:`final_samples`, :func:`calibration_widths`): the chosen candidate's backtest
   errors at origins within ``calibration.window`` months of m (warm-up years included), scaled by
   level × h^b (b from :func:`_horizon_exponent`), give the 80 %/95 % half-widths (finite-sample
-  quantile levels ⌈(n + 1)p⌉/n, × √(1 + 1/years), 95 % ≥ 1.96/1.28 × 80 %); the simulated totals are
+  quantile levels ⌈(n + 1)p⌉/n, 95 % ≥ 1.96/1.28 × 80 %); the simulated totals are
   stretched piecewise to them (:func:`_two_point`), never narrower than the errors imply. Fewer than
   ``calibration.min_years`` years: Student-t stretch and a note; no errors at all:
   ``no_history_factor``. A turn (:func:`turn_signal` above ``turn.threshold``) widens further.
@@ -502,7 +502,7 @@ _DEFAULT_SETTINGS: dict = {
     "selection": {"default": "seasonal_naive", "fallback": "seasonal_naive", "backtest_months": list(range(2, 12)),
                   "backtest_years": 10, "min_years": 2, "min_history": 2, "min_wins": 2, "score": "scaled", "margin": 0.05,
                   "win_share": 0.5, "mode": "sequential", "window": 2, "combo_weights": "inverse_wape2",
-                  "growth_guard": True, "growth_guard_method": "hist_share"},
+                  "growth_guard": True, "growth_guard_method": "hist_share", "growth_guard_min_years": 2},
     "calibration": {"horizon_exponent": "auto", "min_years": 3, "no_history_factor": 2.0,
                     "floor_at_simulation": False, "two_point": True, "window": 2},
     "turn": {"recent_months": 3, "threshold": 0.08},
@@ -750,8 +750,8 @@ def choose_from_backtest(
     Growth guard (``selection.growth_guard``): seasonal naive repeats last year's months whatever this
     year's level, so its backtest record only speaks for years whose year-to-date growth on last year
     lay in the range it was tested on. When the origin's ``growth`` (:func:`ytd_growth`) lies outside
-    the growths of the backtest origins within ``window`` months (|growth| above their largest |growth|)
-    and seasonal naive would be kept, the historical share (``growth_guard_method``), which scales
+    the growths of the backtest origins within ``window`` months (|growth| above their largest |growth|;
+    at least ``growth_guard_min_years`` (2) years with a growth) and seasonal naive would be kept, the historical share (``growth_guard_method``), which scales
     with this year's level, is used instead, with a note.
 
     Only rows with ``row.year < year`` count (the origin never sees its own outcome). Without ``month``
@@ -847,9 +847,12 @@ def _growth_guard(earlier: pd.DataFrame, month: int | None, growth: float | None
     replacement = sel.get("growth_guard_method", "hist_share")
     if replacement not in candidates or growth is None or not np.isfinite(growth) or "growth" not in earlier:
         return None
-    tested = _month_window(earlier, month, sel.get("window"))["growth"].to_numpy(dtype=float)
-    tested = np.abs(tested[np.isfinite(tested)])
-    if tested.size == 0 or abs(growth) <= tested.max():
+    window = _month_window(earlier, month, sel.get("window"))
+    window = window.loc[np.isfinite(window["growth"].to_numpy(dtype=float))]
+    if window["year"].nunique() < int(sel.get("growth_guard_min_years", 2)):
+        return None  # one year's growth is a point, not a range
+    tested = np.abs(window["growth"].to_numpy(dtype=float))
+    if abs(growth) <= tested.max():
         return None
     return replacement, (
         f"本年累计同比{growth * 100:+.1f}%，超出回测年份同期增速的范围（±{tested.max() * 100:.1f}%），"
@@ -912,9 +915,12 @@ def _beats(points: pd.DataFrame, info: pd.DataFrame, challenger: str, incumbent:
 def calibration_widths(z: np.ndarray, n_years: int, settings: Mapping | None = None) -> tuple[float, float, str]:
     """80 % and 95 % half-widths, in units of the error scale, implied by pooled backtest errors.
 
-    Empirical quantiles of |z| times √(1 + 1/years) (the next year is not among those the errors
-    come from); with fewer than ``calibration.min_years`` backtest years they are further stretched
-    to Student-t quantiles with that many degrees of freedom, and a note says so. Returns ``(w80, w95, note)``
+    Finite-sample (split-conformal) quantiles of |z|; with fewer than ``calibration.min_years``
+    backtest years they are further stretched to Student-t quantiles with that many degrees of
+    freedom, and a note says so. (An earlier rule also multiplied by √(1 + 1/years); the conformal
+    level already is the finite-sample allowance, and with both the 80 % interval covered 90.6 % of
+    the benchmark's outcomes, above the 70–90 % target; without it 88.5 %, and 77.0 % on the
+    held-out series.) Returns ``(w80, w95, note)``
     (NaN widths when there are no errors).
     """
     cfg = _settings(settings)["calibration"]
@@ -922,13 +928,12 @@ def calibration_widths(z: np.ndarray, n_years: int, settings: Mapping | None = N
     z = z[np.isfinite(z)]
     if z.size == 0 or n_years < 1:
         return np.nan, np.nan, "无往年回测误差，区间按经验放宽"
-    k = np.sqrt(1.0 + 1.0 / n_years)
     # finite-sample (split-conformal) quantile levels: with m errors, the ⌈(m + 1)·p⌉-th smallest
     # covers a new error with probability ≥ p; the plain quantile of a few dozen errors is too low
     m = z.size
     level80, level95 = min(1.0, 0.80 * (1 + 1 / m)), min(1.0, 0.95 * (1 + 1 / m))
-    w80 = float(np.quantile(z, level80, method="higher")) * k
-    w95 = float(np.quantile(z, level95, method="higher")) * k
+    w80 = float(np.quantile(z, level80, method="higher"))
+    w95 = float(np.quantile(z, level95, method="higher"))
     # tails no thinner than the normal's: a few dozen errors, a handful of years apart, rarely show
     # the 1-in-20 miss, so the 95 % width is at least 1.96 / 1.28 times the 80 % width
     w95 = max(w95, w80 * 1.959963984540054 / _Z80)
