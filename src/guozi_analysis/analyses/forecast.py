@@ -29,7 +29,9 @@ end (营业总收入, 利润总额, 固定资产投资完成额) and whether the
   (|error| / (level × √h)) at least ``margin`` below the incumbent's, and wins at least
   ``win_share`` and ``min_wins`` of those years. Pinned by
   ``test_method_winning_one_backtest_year_is_not_chosen`` and
-  ``test_margin_of_five_percent_pins_the_replacement``.
+  ``test_margin_of_five_percent_pins_the_replacement``. Growth guard (``growth_guard``): seasonal naive
+  kept while this year's YTD growth on last year (:func:`ytd_growth`) lies outside the growths of the
+  backtest origins it was tested on hands over to the historical share (tests ``test_growth_guard_*``).
 * Intervals (:func:`final_samples`, :func:`calibration_widths`): the chosen candidate's backtest
   errors at origins within ``calibration.window`` months of m (warm-up years included), scaled by
   level × h^b (b from :func:`_horizon_exponent`), give the 80 %/95 % half-widths (finite-sample
