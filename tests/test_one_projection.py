@@ -60,3 +60,13 @@ def test_the_forecast_chapter_reads_the_same_rows(results, tmp_path):
     for entity, name in (("DISTRICT", "全区合计"), ("G01", "澜海城投集团")):
         shown = float(table.loc[(name, "营业总收入"), "预计全年（亿元）"])
         assert shown == pytest.approx(_stored(results, entity, "revenue") / 1e4, abs=0.005), entity
+    # the chapter prints the figures and the basis as two tables read from the same rows
+    ctx = views.open_context(period=PERIOD, processed_dir=tmp_path)
+    figures, basis = forecast_views.projection_figures(ctx), forecast_views.projection_basis(ctx)
+    assert figures.index.equals(table.index) and basis.index.equals(table.index)
+    assert figures["预计全年（亿元）"].equals(table["预计全年（亿元）"])
+    row = table.loc[("澜海城投集团", "营业总收入")]
+    assert figures.loc[("澜海城投集团", "营业总收入"), "80%区间（亿元）"] == \
+        f"{row['80%区间下限（亿元）']:.2f}—{row['80%区间上限（亿元）']:.2f}"
+    assert list(basis.columns) == ["预测方法", "回测误差（%）", "回测年数", "说明"]
+    assert "说明" not in figures and "80%区间下限（亿元）" not in figures

@@ -149,6 +149,33 @@ def projection_view(proj: pd.DataFrame, tracked: pd.DataFrame, *, names: Mapping
     return out.set_index(["企业", "项目"]).round(2)
 
 
+#: The figures of the projection table (the review's first table); the basis (method, backtest, notes)
+#: follows in a second table so that neither squeezes fourteen columns into a portrait page
+PROJECTION_BASIS = ["预测方法", "回测误差（%）", "回测年数", "说明"]
+
+
+def projection_figures(ctx) -> pd.DataFrame:
+    """The projection table's figures: year to date, target, pace, projection with its 80 % interval
+    (one column, 下限—上限, empty in December), P(target) in words and the verdict."""
+    table = projection_table(ctx)
+    if table.empty:
+        return table
+    out = table.drop(columns=PROJECTION_BASIS + ["80%区间下限（亿元）", "80%区间上限（亿元）"])
+    interval = [
+        "" if pd.isna(lo) or pd.isna(hi) else f"{lo:.2f}—{hi:.2f}"
+        for lo, hi in zip(table["80%区间下限（亿元）"], table["80%区间上限（亿元）"])
+    ]
+    out.insert(out.columns.get_loc("预计全年（亿元）") + 1, "80%区间（亿元）", interval)
+    return out
+
+
+def projection_basis(ctx) -> pd.DataFrame:
+    """The projection table's basis: the method, its backtest error and years, and the notes (widened
+    interval, turn, growth guard, too little history)."""
+    table = projection_table(ctx)
+    return table if table.empty else table[PROJECTION_BASIS]
+
+
 def _num(value) -> float:
     try:
         return float(value)
