@@ -531,3 +531,14 @@ def test_render_with_quarto(tmp_path):
     result = render(root, engine="quarto", formats=("html",))
     assert result.engine == "quarto"
     assert result.outputs["html"].is_file()
+
+
+def test_table_columns_align_numbers_right_and_sentences_left():
+    from guozi_analysis.publishing.render.builtin import _align_numeric_columns, _pandoc
+
+    frame = pd.DataFrame({"企业": ["一集团", "二集团"], "回测误差（%）": [1.67, 32.94],
+                          "说明": ["回测仅2年，区间已按小样本放宽，可信度有限", ""]})
+    ast = json.loads(_pandoc(["-f", "html", "-t", "json"], stdin=frame.to_html(index=False)))
+    table = next(b for b in ast["blocks"] if b["t"] == "Table")
+    _align_numeric_columns(table)
+    assert [spec[0]["t"] for spec in table["c"][2]] == ["AlignDefault", "AlignRight", "AlignLeft"]

@@ -524,8 +524,13 @@ def _is_number(text: str) -> bool:
     return bool(re.fullmatch(r"[-+−]?[\d,]*\.?\d+(?:[eE][-+]?\d+)?%?", text.strip())) if text.strip() else False
 
 
+#: A text column with a cell longer than this (characters) holds sentences: it is left-aligned
+LONG_TEXT = 16
+
+
 def _align_numeric_columns(table: dict) -> None:
-    """Right-align table columns whose body cells are all numbers (pandas tables)."""
+    """Right-align table columns whose body cells are all numbers (pandas tables); left-align text
+    columns that hold sentences (a cell longer than :data:`LONG_TEXT`), which read badly centred."""
     colspecs, bodies = table["c"][2], table["c"][4]
     rows = [row for body in bodies for row in body[3]]
     if not rows or any(len(row[1]) != len(colspecs) for row in rows):
@@ -535,6 +540,8 @@ def _align_numeric_columns(table: dict) -> None:
         values = [t for t in texts if t and t not in ("NaN", "nan", "<NA>", "—", "-")]
         if values and all(_is_number(t) for t in values):
             colspecs[col][0] = {"t": "AlignRight"}
+        elif any(len(t) > LONG_TEXT for t in values):
+            colspecs[col][0] = {"t": "AlignLeft"}
 
 
 def _markdown_to_blocks(fragments: list[str], *, cwd: Path) -> list[list | None]:
