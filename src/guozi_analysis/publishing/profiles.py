@@ -22,6 +22,7 @@ temporary folder and swapped into place, so a failed build leaves the last good 
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 import os
@@ -36,6 +37,7 @@ from guozi_analysis.base.entities import EnterpriseTree
 from guozi_analysis.base.fonts import subset_font_woff
 from guozi_analysis.base.parallel import map_in_processes
 from guozi_analysis.base.params import district_settings
+from guozi_analysis.base.periods import as_of_date
 from guozi_analysis.publishing.render.builtin import render_chapter, stylesheet
 
 INDEX_PDF = "企业画像索引"
@@ -188,7 +190,9 @@ def build_volume(
         stage, work = Path(tmp) / "stage", Path(tmp) / "work"
         (stage / "pdf").mkdir(parents=True)
         (stage / "assets").mkdir()
-        tasks = [(notebooks[e["code"]], e, work, stage, volume, subtitle) for e in entries]
+        # the PDFs' creation date is the period's as-of date: the same run renders the same bytes
+        stamp = _period_timestamp(str(manifest["period"]))
+        tasks = [(notebooks[e["code"]], e, work, stage, volume, subtitle, stamp) for e in entries]
         # worker processes, not threads: most of a page's cost is Python walking the document
         texts = map_in_processes(_render_profile, tasks, jobs=jobs, min_items=PARALLEL_MIN_PROFILES)
         index = _index_html(entries, volume=volume, subtitle=subtitle)
@@ -197,7 +201,8 @@ def build_volume(
         index_md = work / f"{INDEX_PDF}.md"
         index_md.parent.mkdir(parents=True, exist_ok=True)
         index_md.write_text(_index_markdown(entries, volume=volume, subtitle=subtitle), "utf-8")
-        render_chapter(index_md, work=work / "_index", pdf=stage / "pdf" / f"{INDEX_PDF}.pdf", meta={"volume": volume})
+        render_chapter(index_md, work=work / "_index", pdf=stage / "pdf" / f"{INDEX_PDF}.pdf", meta={"volume": volume},
+                       timestamp=stamp)
         visible = "".join([*texts, index, _FILTER_JS])  # tags too: placeholders and inline SVG labels need glyphs
         chars = "".join(sorted(set(visible) | set("".join(json.dumps(e, ensure_ascii=False) for e in entries))))
         (stage / "assets" / "font.woff").write_bytes(subset_font_woff(chars))
@@ -208,15 +213,22 @@ def build_volume(
 
 def _render_profile(task: tuple) -> str:
     """One enterprise's page and PDF into the stage; returns the page (its text feeds the font subset)."""
-    notebook, entry, work, stage, volume, subtitle = task
+    notebook, entry, work, stage, volume, subtitle, stamp = task
     code = entry["code"]
-    title, body = render_chapter(notebook, work=work / code, pdf=stage / entry["pdf"], meta={"volume": volume})
+    title, body = render_chapter(notebook, work=work / code, pdf=stage / entry["pdf"], meta={"volume": volume},
+                                 timestamp=stamp)
     extra = f'<a href="{entry["pdf"]}">本企业画像（PDF）</a>'
     page = _PAGE.format(title=html.escape(f"{title} – {volume}"), volume=html.escape(volume), extra=extra,
                         body=body, footer=html.escape(subtitle), script="")
     (stage / entry["page"]).write_text(page, encoding="utf-8")
     shutil.rmtree(work / code, ignore_errors=True)
     return page
+
+
+def _period_timestamp(period: str) -> int:
+    """Midnight (UTC) of a period's as-of date, in seconds since 1970."""
+    day = as_of_date(period)
+    return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).timestamp())
 
 
 def _run_roster(manifest: dict) -> pd.DataFrame:

@@ -1268,6 +1268,7 @@ def render_chapter(
     work: str | Path,
     pdf: str | Path | None = None,
     meta: dict[str, str | None] | None = None,
+    timestamp: int | None = None,
 ) -> tuple[str, str]:
     """Render one notebook or Markdown file by itself, as the book renders a chapter.
 
@@ -1275,6 +1276,8 @@ def render_chapter(
     inline, no page around it; the caller supplies the page). With ``pdf``, also writes that PDF from
     ``templates/profile.typ`` (the book's type and tables, no cover or contents; ``meta`` gives its
     ``title`` for the running header). ``work`` is a scratch folder (media, the Typst source).
+    ``timestamp`` (seconds since 1970, UTC) is the PDF's creation date; ``SOURCE_DATE_EPOCH`` when set
+    wins. Without either Typst writes the time of rendering and two renders differ in those bytes.
     """
     import typst  # deferred: heavy dependency, loaded on first use
 
@@ -1294,7 +1297,10 @@ def render_chapter(
         if not hasattr(_COMPILERS, "typst"):  # one compiler per thread: the CJK font is loaded once, not per PDF
             _COMPILERS.typst = typst.Compiler(font_paths=[str(cjk_font_dir())], ignore_system_fonts=True)
         try:
-            data, warnings = _COMPILERS.typst.compile_with_warnings(input=str(typ_path), root=str(work))
+            if "SOURCE_DATE_EPOCH" in os.environ:
+                timestamp = int(os.environ["SOURCE_DATE_EPOCH"])
+            data, warnings = _COMPILERS.typst.compile_with_warnings(input=str(typ_path), root=str(work),
+                                                                    timestamp=timestamp)
         except typst.TypstError as exc:
             raise RenderError(f"Typst 编译失败（{chapter.path.name}）：{exc}") from exc
         if warnings:
