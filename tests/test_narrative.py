@@ -310,7 +310,7 @@ def test_financing_cost_target_is_the_2022_level_less_15bp(processed, ctx):
     md = narrative.section_plan(ctx).markdown
     assert f"存量融资综合成本{level:.2f}%，目标即2023年同期不高于{level - 0.15:.2f}%" in md
     table = narrative.plan_table(ctx)
-    assert table.loc["综合融资利率同比变动", "2022年基准"] == pytest.approx(round(level, 2))
+    assert table.loc["综合融资利率同比变动", "2022年基准"] == f"{level:.2f}%"
     assert f"不高于{level - 0.15:.2f}%" in table.loc["综合融资利率同比变动", "目标与基准比较"]
 
 
@@ -354,12 +354,16 @@ def test_flag_is_printed_in_the_plan(ctx, processed, tmp_path):
 def test_plan_table_has_no_nan_or_none(ctx):
     table = narrative.plan_table(ctx)
     assert len(table) == 11
-    assert list(table.columns) == ["单位", "2023年目标", "2022年基准", "基准口径", "目标与基准比较", "2023年进展", "状态",
-                                   "2023年预测", "目标来源", "进展数据来源"]
+    assert list(table.columns) == ["2023年目标", "2022年基准", "基准口径", "目标与基准比较", "2023年进展", "2023年预测",
+                                   "来源"]
     for value in table.to_numpy().ravel():
         assert value is not None and not (isinstance(value, float) and pd.isna(value)), table
         assert str(value) not in ("", "nan", "None", "—")
-    assert set(table["状态"]) == {"待2023年数据"}
+    assert set(table["2023年进展"]) == {"待2023年数据"}
+    # each figure carries its own unit (the rows' units differ)
+    assert table.loc["盘活账面资产资源", "2023年目标"] == "20.00亿元"
+    assert table.loc["综合融资利率同比变动", "2023年目标"] == "-15个基点"
+    assert table.loc["盘活账面资产资源", "来源"] == "目标：年度目标表（全区）；进展：存量资产台账"
 
 
 def test_task_ledger_feeds_the_plan(demo, processed):
@@ -400,8 +404,8 @@ def test_plan_uses_the_outlook_when_present(ctx, processed, tmp_path):
     for f in section.facts:
         assert f.shown_value() == pytest.approx(f.expected_shown(narrative.source_value(other, f.source)))
     table = narrative.plan_table(other)
-    assert table.loc["营业总收入", "2023年预测"] == 340.0
-    assert table.loc["综合融资利率同比变动", "2023年目标"] == -15
+    assert table.loc["营业总收入", "2023年预测"] == "340.00亿元"
+    assert table.loc["综合融资利率同比变动", "2023年目标"] == "-15个基点"
 
 
 # ------------------------------------------------------------------------------------------------

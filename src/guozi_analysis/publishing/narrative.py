@@ -1088,15 +1088,17 @@ def section_plan(ctx) -> Section:
 
 
 def plan_table(ctx) -> pd.DataFrame:
-    """The tracked targets as a table with Chinese headers; every cell is a number or says why it is not."""
+    """The tracked targets as printed: each figure with its own unit (the rows' units differ), the
+    baseline's definition, the comparison, the progress with its status, the projection and where target
+    and progress come from. Every cell is text and says why when there is no figure."""
     rows = []
     for row, _, _ in plan_lines(ctx):
         unit, year, base_year = row["unit"], int(row["year"]), int(row["baseline_year"])
         shown = _shown(unit)
 
-        def value(column: str, fallback: str, digits: int = 2, unit: str = shown):
+        def value(column: str, fallback: str, digits: int = 2, unit: str = shown) -> str:
             fact = _target_fact(row, column, unit, "", digits=digits)
-            return fallback if _missing(fact) else fact.shown_value()
+            return fallback if _missing(fact) else f"{fact.text()}{_UNIT_WORDS.get(unit, unit)}"
 
         target = value("target_value", "未设定", 0 if unit == "bp" else 2)
         if row["below_baseline"]:
@@ -1110,29 +1112,32 @@ def plan_table(ctx) -> pd.DataFrame:
         level = value("target_level", "", unit=row["level_unit"])
         has_level = level != ""
         if has_level:
-            compare += f"：目标水平不高于{level}{row['level_unit']}（{base_year}年基准下降{abs(row['target_value']):g}个基点）"
+            compare += f"：目标水平不高于{level}（{base_year}年基准下降{abs(row['target_value']):g}个基点）"
         median = Fact(np.nan, shown, "")
         outlook = _frame(ctx, "narrative_outlook")
         hit = outlook.loc[outlook["item"].astype(str) == row["item"]] if len(outlook) else outlook
         if row["outlook"] and len(hit):
             median = Fact(float(hit["median"].iloc[0]), shown, "")
+        status = str(row["status_text"])
+        progress = value("progress_value", status)
         rows.append({
             "目标": row["name_zh"],
-            "单位": shown,
             f"{year}年目标": target,
             f"{base_year}年基准": (value("level_baseline", str(row["baseline_text"]), unit=row["level_unit"])
                                   if has_level else value("baseline_value", str(row["baseline_text"]))),
-            "基准口径": (f"{row['level_text']}（{row['level_unit']}）" if has_level else str(row["baseline_text"]) if not _isnan(row["baseline_value"])
-                       else "—（无上年数据）"),
+            "基准口径": (f"{row['level_text']}" if has_level else str(row["baseline_text"]) if not _isnan(row["baseline_value"])
+                       else "无上年数据"),
             "目标与基准比较": compare,
-            f"{year}年进展": value("progress_value", str(row["status_text"])),
-            "状态": str(row["status_text"]),
-            f"{year}年预测": (median.shown_value() if not _missing(median) else
+            f"{year}年进展": progress if progress == status else f"{progress}（{status}）",
+            f"{year}年预测": (f"{median.text()}{shown}" if not _missing(median) else
                              ("暂无预测（预测模块未给出）" if row["outlook"] else "不作预测（逐月跟踪实际进展）")),
-            "目标来源": row["origin"],
-            "进展数据来源": row["source_zh"] or "—（未指定）",
+            "来源": f"目标：{row['origin']}；进展：{row['source_zh'] or '未指定'}",
         })
     return pd.DataFrame(rows).set_index("目标") if rows else pd.DataFrame()
+
+
+#: How a unit reads after a number in a table cell
+_UNIT_WORDS = {"bp": "个基点"}
 
 
 # ------------------------------------------------------------------------------------------------
