@@ -558,3 +558,14 @@ def test_a_chapter_pdf_carries_the_given_date_and_renders_the_same_bytes(tmp_pat
         pdfs.append((tmp_path / f"p{k}.pdf").read_bytes())
     assert pdfs[0] == pdfs[1]
     assert str(PdfReader(tmp_path / "p0.pdf").metadata.get("/CreationDate")).startswith("D:20221130")
+
+
+def test_short_columns_keep_their_width_and_running_text_shares_the_rest():
+    from guozi_analysis.publishing.render.builtin import _TEXT_WIDTH, _fit_widths
+
+    # a target table: name, "20.00亿元", two columns of sentences, a status
+    widths = _fit_widths([16, 9, 60, 60, 14])
+    assert widths[0] == 19 and widths[1] == 12 and widths[4] == 17  # natural width + insets
+    assert widths[2] == widths[3] == pytest.approx((_TEXT_WIDTH - 48) / 2)  # the rest, in proportion
+    # short columns that leave the sentences no room: every column in proportion instead
+    assert _fit_widths([20] * 6 + [60]) == [20.0] * 6 + [60.0]

@@ -1090,9 +1090,33 @@ def _set_column_widths(table: dict) -> None:
     weights = [max(4, min(60, max(b, min(h, 8)))) for b, h in zip(body, head)]
     if sum(weights) <= _AUTO_WIDTH_LIMIT or max(body) < _LONG_TEXT:
         return  # fits, or no column of running text to widen (numbers cannot wrap: keep Typst's widths)
-    total = sum(weights)
-    for spec, weight in zip(colspecs, weights):
-        spec[1] = {"t": "ColWidth", "c": weight / total}
+    widths = _fit_widths(weights)
+    total = sum(widths)
+    for spec, width in zip(colspecs, widths):
+        spec[1] = {"t": "ColWidth", "c": width / total}
+
+
+#: The text width of an A4 page (21 cm − 2 × 2.2 cm) at the tables' 8 pt, in half-em units (4 pt)
+_TEXT_WIDTH = 117
+#: A column needing at most this (half-em units, insets included) is short: a figure with its unit, a
+#: name; it gets its whole width, so that "20.00亿元" is not broken into one character per line
+_NARROW = 24
+_INSETS = 3  # a cell's left and right inset (4 pt each) and a little air, in half-em units
+
+
+def _fit_widths(weights: list[int]) -> list[float]:
+    """Widths for a table too wide for the page: short columns keep their natural width, the columns of
+    running text share what is left in proportion to their longest cells. Falls back to widths in
+    proportion to every column's longest cell when the short columns alone would leave the running
+    text less than ten half-ems a column."""
+    need = [w + _INSETS for w in weights]
+    narrow = [k for k, w in enumerate(need) if w <= _NARROW]
+    wide = [k for k in range(len(need)) if k not in narrow]
+    rest = _TEXT_WIDTH - sum(need[k] for k in narrow)
+    if not wide or rest < 10 * len(wide):
+        return [float(w) for w in weights]
+    share = sum(need[k] for k in wide)
+    return [float(need[k]) if k in narrow else rest * need[k] / share for k in range(len(need))]
 
 
 def _fill_light_cells(table: dict) -> None:
