@@ -182,9 +182,10 @@ def run_holdout(methods, settings) -> None:
     avg = table[["历年占比", "季节朴素", "选定方法", "80%覆盖"]].mean()
     ch = pd.concat(pooled).loc[lambda r: r["method"] == "chosen"]
     not_worse = int((table["选定方法"].round(2) <= table["季节朴素"].round(2)).sum())
+    in_band = int(table["80%覆盖"].between(70, 90).sum())
     print(f"\n留出平均（{len(table)}段）：" + "，".join(f"{k} {v:.2f}" for k, v in avg.items())
           + f"；选定方法不劣于季节朴素 {not_worse}/{len(table)} 段；逐点合并覆盖率 80% {ch['covered80'].mean() * 100:.1f}%，"
-          f"95% {ch['covered95'].mean() * 100:.1f}%")
+          f"95% {ch['covered95'].mean() * 100:.1f}%；80%覆盖率在70—90之间 {in_band}/{len(table)} 段")
 
 
 def demo_series() -> dict[str, tuple[str, pd.Series]]:
@@ -247,7 +248,8 @@ def evaluate(ytd: pd.Series, years: list[int], *, methods, settings) -> pd.DataF
             totals = {c: here.loc[c, "samples"] for c in avail}
             samples, _, _ = fc.final_samples(totals, choice, ytd=ytd_now,
                                              level=fc._level(mat, y, m), month=m,
-                                             turn=fc.turn_signal(mat, y, m, settings), settings=settings)
+                                             turn=fc.turn_signal(mat, y, m, settings),
+                                             growth=fc.ytd_growth(mat, y, m), settings=settings)
             q = np.quantile(samples, [0.025, 0.10, 0.5, 0.90, 0.975])
             rows.append({"year": y, "month": m, "method": "chosen", "picked": choice["method"], "median": q[2],
                          "ape": abs(q[2] - actual) / abs(actual) * 100,

@@ -504,6 +504,17 @@ def test_interval_calibrated_on_known_noise_covers_80_percent():
     assert 0.90 <= np.mean(hits95) <= 0.99
 
 
+def test_without_any_backtest_seasonal_naive_is_at_least_as_uncertain_as_the_growth_it_ignores():
+    # one earlier year; this year runs 10 % above it: seasonal naive adds last year's July–December (79)
+    s = ytd_series({2021: PATTERN, 2022: PATTERN * 1.10}, last=(2022, 6))
+    res = fc.project_year_end(s, as_of="2022-06", n_sims=400, seed=2, backtest_sims=50)
+    assert res["method"] == "seasonal_naive" and res["backtest_n"] == 0
+    assert res["median"] == pytest.approx(61 * 1.10 + 79, rel=0.01)
+    # the 80 % half-width is 10 % of the 79 still to come (the simulated spread, doubled, is narrower)
+    assert (res["hi80"] - res["lo80"]) / 2 == pytest.approx(0.10 * 79, rel=0.03)
+    assert "无往年回测误差" in res["note"]
+
+
 def test_too_little_history_widens_and_says_so():
     z = np.array([1.0, -1.0, 0.5, -0.5, 2.0])
     w80, w95, note = fc.calibration_widths(z, 2)

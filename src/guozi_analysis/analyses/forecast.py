@@ -977,6 +977,7 @@ def final_samples(
     level: float,
     month: int,
     turn: float = 0.0,
+    growth: float = np.nan,
     settings: Mapping | None = None,
 ) -> tuple[np.ndarray, float, list[str]]:
     """Simulated annual totals of the chosen method or combination, calibrated.
@@ -986,7 +987,11 @@ def final_samples(
     least those the pooled backtest errors imply (:func:`calibration_widths` × ``level`` ×
     (12 − ``month``)^exponent, the exponent from the choice) — never
     narrowed. A turn (|``turn``| above ``turn.threshold``) widens the 80 % half-width further by
-    |turn| × the remaining amount. Returns ``(samples, factor, notes)``.
+    |turn| × the remaining amount. With no backtest errors at all the simulated spread is widened by
+    ``calibration.no_history_factor``; for seasonal naive the 80 % half-width is then at least |``growth``|
+    (this year's year-to-date growth, :func:`ytd_growth`) × the remaining amount — what repeating last
+    year's months misses if the rest of the year grows like the months so far. Returns
+    ``(samples, factor, notes)``.
     """
     cfg = _settings(settings)
     scale = level * (12 - month) ** float(choice.get("exponent", 0.5))
@@ -1003,6 +1008,9 @@ def final_samples(
     if np.isnan(w80):
         factor = float(cfg["calibration"]["no_history_factor"])
         dev, half = factor * dev, factor * sim80
+        need = abs(growth) * abs(point - ytd) if np.isfinite(growth) else 0.0
+        if set(members) <= LEVEL_BLIND and half > tiny and need > half:
+            dev, factor, half = dev * (need / half), factor * need / half, need
     else:
         need80, need95 = w80 * scale, w95 * scale
         factor = max(need80 / sim80 if sim80 > tiny else 1.0, need95 / sim95 if sim95 > tiny else 1.0)
@@ -1124,7 +1132,7 @@ def project_year_end(
     totals = {m: a + p.sum(axis=1) for m, (a, p, _) in available_now.items()}
     turn = turn_signal(mat, year, month, cfg)
     samples, factor, cal_notes = final_samples(totals, choice, ytd=ytd_now, level=_level(mat, year, month),
-                                               month=month, turn=turn,
+                                               month=month, turn=turn, growth=ytd_growth(mat, year, month),
                                                settings=cfg)
     members = choice["members"]
     paths = sum(choice["weights"][m] * available_now[m][1] for m in members)
