@@ -149,14 +149,15 @@ def projection_view(proj: pd.DataFrame, tracked: pd.DataFrame, *, names: Mapping
     return out.set_index(["企业", "项目"]).round(2)
 
 
-#: The figures of the projection table (the review's first table); the basis (method, backtest, notes)
-#: follows in a second table so that neither squeezes fourteen columns into a portrait page
-PROJECTION_BASIS = ["预测方法", "回测误差（%）", "回测年数", "说明"]
+#: The figures of the projection table (the review's first table, the backtest error next to each
+#: projection); the basis (method, backtest years, notes) follows in a second table so that neither
+#: squeezes fourteen columns into a portrait page
+PROJECTION_BASIS = ["预测方法", "回测年数", "说明"]
 
 
 def projection_figures(ctx) -> pd.DataFrame:
     """The projection table's figures: year to date, target, pace, projection with its 80 % interval
-    (one column, 下限—上限, empty in December), P(target) in words and the verdict."""
+    (one column, 下限—上限, empty in December), P(target) in words, the backtest error and the verdict."""
     table = projection_table(ctx)
     if table.empty:
         return table
@@ -170,8 +171,8 @@ def projection_figures(ctx) -> pd.DataFrame:
 
 
 def projection_basis(ctx) -> pd.DataFrame:
-    """The projection table's basis: the method, its backtest error and years, and the notes (widened
-    interval, turn, growth guard, too little history)."""
+    """The projection table's basis: the method, how many backtest years its error rests on, and the
+    notes (widened interval, turn, growth guard, too little history)."""
     table = projection_table(ctx)
     return table if table.empty else table[PROJECTION_BASIS]
 
