@@ -377,6 +377,10 @@ def test_growth_guard_hands_over_when_this_year_grows_beyond_the_backtest_years(
     # one year's growth is a point, not a range: with a single backtest year the guard does not act
     assert fc.choose_from_backtest(bt.loc[bt["year"] == 2021], year=2022, candidates=SEL, month=9,
                                    growth=0.12)["method"] == "seasonal_naive"
+    # nor when the share method has no backtest record at those origins (e.g. losses in those years)
+    no_share = bt.assign(available=bt["method"].ne("hist_share"))
+    assert fc.choose_from_backtest(no_share, year=2022, candidates=SEL, month=9, growth=0.12)["method"] == \
+        "seasonal_naive"
     # switched off, or without the share method, seasonal naive stays
     cfg = fc.forecast_settings()
     off = {**cfg, "selection": {**cfg["selection"], "growth_guard": False}}

@@ -753,8 +753,9 @@ def choose_from_backtest(
     year's level, so its backtest record only speaks for years whose year-to-date growth on last year
     lay in the range it was tested on. When the origin's ``growth`` (:func:`ytd_growth`) lies outside
     the growths of the backtest origins within ``window`` months (|growth| above their largest |growth|;
-    at least ``growth_guard_min_years`` (2) years with a growth) and seasonal naive would be kept, the historical share (``growth_guard_method``), which scales
-    with this year's level, is used instead, with a note.
+    at least ``growth_guard_min_years`` (2) years with a growth) and seasonal naive would be kept, the
+    historical share (``growth_guard_method``), which scales with this year's level, is used instead,
+    with a note — provided it has a backtest record of its own at those origins.
 
     Only rows with ``row.year < year`` count (the origin never sees its own outcome). Without ``month``
     all origin months are pooled. The reported error and the calibration errors ``z`` use every earlier
@@ -853,6 +854,8 @@ def _growth_guard(earlier: pd.DataFrame, month: int | None, growth: float | None
     window = window.loc[np.isfinite(window["growth"].to_numpy(dtype=float))]
     if window["year"].nunique() < int(sel.get("growth_guard_min_years", 2)):
         return None  # one year's growth is a point, not a range
+    if not (window["method"].eq(replacement) & window["available"].astype(bool)).any():
+        return None  # the replacement has no backtest record here (e.g. losses in those years)
     tested = np.abs(window["growth"].to_numpy(dtype=float))
     if abs(growth) <= tested.max():
         return None
