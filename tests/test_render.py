@@ -569,3 +569,13 @@ def test_short_columns_keep_their_width_and_running_text_shares_the_rest():
     assert widths[2] == widths[3] == pytest.approx((_TEXT_WIDTH - 48) / 2)  # the rest, in proportion
     # short columns that leave the sentences no room: every column in proportion instead
     assert _fit_widths([20] * 6 + [60]) == [20.0] * 6 + [60.0]
+
+
+def test_a_chinese_sentence_wrapped_in_a_markdown_chapter_reads_without_a_space(tmp_path):
+    from guozi_analysis.publishing.render.builtin import Chapter, _plain_text, _read_chapter_ast
+
+    chapter = tmp_path / "methods.md"
+    chapter.write_text("# 方法\n\n它的回测\n结果不能代表方法的表现，\n仍计入回测误差。\n", encoding="utf-8")
+    blocks, _ = _read_chapter_ast(Chapter(chapter), tmp_path / "media")
+    para = next(b for b in blocks if b["t"] == "Para")
+    assert _plain_text(para["c"]) == "它的回测结果不能代表方法的表现，仍计入回测误差。"

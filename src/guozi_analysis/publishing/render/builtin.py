@@ -197,6 +197,9 @@ def _split_front_matter(text: str) -> tuple[dict, str]:
 #: Markdown cells read as Quarto reads them: heading attributes ({.unnumbered}), fenced divs, spans,
 #: and no stray spaces where a Chinese sentence wraps across lines.
 IPYNB_READER = "ipynb+header_attributes+fenced_divs+bracketed_spans+east_asian_line_breaks"
+#: Markdown chapters and Markdown outputs likewise: a Chinese sentence wrapped across source lines
+#: reads without a space where the line broke
+MARKDOWN_READER = "markdown+east_asian_line_breaks"
 
 
 def _read_chapter_ast(chapter: Chapter, media_dir: Path) -> tuple[list, dict]:
@@ -212,7 +215,7 @@ def _read_chapter_ast(chapter: Chapter, media_dir: Path) -> tuple[list, dict]:
         return json.loads(out)["blocks"], {}
     front, body = _split_front_matter(chapter.path.read_text(encoding="utf-8"))
     body = _PAGEBREAK.sub('\n::: {.gz-pagebreak}\n:::\n', body)
-    out = _pandoc(["-f", "markdown", "-t", "json"], stdin=body, cwd=chapter.path.parent)
+    out = _pandoc(["-f", MARKDOWN_READER, "-t", "json"], stdin=body, cwd=chapter.path.parent)
     return json.loads(out)["blocks"], front
 
 
@@ -549,7 +552,7 @@ def _markdown_to_blocks(fragments: list[str], *, cwd: Path) -> list[list | None]
     if not fragments:
         return []
     wrapped = "".join(f"::::::::: {{#gzmd{k}}}\n{frag}\n:::::::::\n\n" for k, frag in enumerate(fragments))
-    blocks = json.loads(_pandoc(["-f", "markdown", "-t", "json"], stdin=wrapped, cwd=cwd))["blocks"]
+    blocks = json.loads(_pandoc(["-f", MARKDOWN_READER, "-t", "json"], stdin=wrapped, cwd=cwd))["blocks"]
     found = {b["c"][0][0]: b["c"][1] for b in blocks if b["t"] == "Div" and b["c"][0][0].startswith("gzmd")}
     return [found.get(f"gzmd{k}") for k in range(len(fragments))]
 
