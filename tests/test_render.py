@@ -545,16 +545,17 @@ def test_table_columns_align_numbers_right_and_sentences_left():
 
 
 def test_a_chapter_pdf_carries_the_given_date_and_renders_the_same_bytes(tmp_path, monkeypatch):
+    import datetime as dt
+
     from guozi_analysis.publishing.render.builtin import render_chapter
 
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     chapter = tmp_path / "chapter.md"
     chapter.write_text("# 企业画像\n\n营业总收入 84.01 亿元。\n", encoding="utf-8")
-    stamp = 1669766400  # 2022-11-30 00:00 UTC, the period's as-of date
     pdfs = []
-    for k in range(2):
+    for k in range(2):  # the period's as-of date
         render_chapter(chapter, work=tmp_path / f"w{k}", pdf=tmp_path / f"p{k}.pdf", meta={"volume": "画像"},
-                       timestamp=stamp)
+                       date=dt.date(2022, 11, 30))
         pdfs.append((tmp_path / f"p{k}.pdf").read_bytes())
     assert pdfs[0] == pdfs[1]
     assert str(PdfReader(tmp_path / "p0.pdf").metadata.get("/CreationDate")).startswith("D:20221130")

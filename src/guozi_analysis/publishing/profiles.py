@@ -22,7 +22,6 @@ temporary folder and swapped into place, so a failed build leaves the last good 
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import json
 import os
@@ -191,7 +190,7 @@ def build_volume(
         (stage / "pdf").mkdir(parents=True)
         (stage / "assets").mkdir()
         # the PDFs' creation date is the period's as-of date: the same run renders the same bytes
-        stamp = _period_timestamp(str(manifest["period"]))
+        stamp = as_of_date(str(manifest["period"]))
         tasks = [(notebooks[e["code"]], e, work, stage, volume, subtitle, stamp) for e in entries]
         # worker processes, not threads: most of a page's cost is Python walking the document
         texts = map_in_processes(_render_profile, tasks, jobs=jobs, min_items=PARALLEL_MIN_PROFILES)
@@ -202,7 +201,7 @@ def build_volume(
         index_md.parent.mkdir(parents=True, exist_ok=True)
         index_md.write_text(_index_markdown(entries, volume=volume, subtitle=subtitle), "utf-8")
         render_chapter(index_md, work=work / "_index", pdf=stage / "pdf" / f"{INDEX_PDF}.pdf", meta={"volume": volume},
-                       timestamp=stamp)
+                       date=stamp)
         visible = "".join([*texts, index, _FILTER_JS])  # tags too: placeholders and inline SVG labels need glyphs
         chars = "".join(sorted(set(visible) | set("".join(json.dumps(e, ensure_ascii=False) for e in entries))))
         (stage / "assets" / "font.woff").write_bytes(subset_font_woff(chars))
@@ -216,19 +215,13 @@ def _render_profile(task: tuple) -> str:
     notebook, entry, work, stage, volume, subtitle, stamp = task
     code = entry["code"]
     title, body = render_chapter(notebook, work=work / code, pdf=stage / entry["pdf"], meta={"volume": volume},
-                                 timestamp=stamp)
+                                 date=stamp)
     extra = f'<a href="{entry["pdf"]}">本企业画像（PDF）</a>'
     page = _PAGE.format(title=html.escape(f"{title} – {volume}"), volume=html.escape(volume), extra=extra,
                         body=body, footer=html.escape(subtitle), script="")
     (stage / entry["page"]).write_text(page, encoding="utf-8")
     shutil.rmtree(work / code, ignore_errors=True)
     return page
-
-
-def _period_timestamp(period: str) -> int:
-    """Midnight (UTC) of a period's as-of date, in seconds since 1970."""
-    day = as_of_date(period)
-    return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).timestamp())
 
 
 def _run_roster(manifest: dict) -> pd.DataFrame:

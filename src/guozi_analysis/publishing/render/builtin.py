@@ -528,12 +528,13 @@ def _is_number(text: str) -> bool:
 
 
 #: A text column with a cell longer than this (characters) holds sentences: it is left-aligned
-LONG_TEXT = 16
+#: (not :data:`_LONG_TEXT`, the width in half-em units from which a column is widened)
+_SENTENCE_CHARS = 16
 
 
 def _align_numeric_columns(table: dict) -> None:
     """Right-align table columns whose body cells are all numbers (pandas tables); left-align text
-    columns that hold sentences (a cell longer than :data:`LONG_TEXT`), which read badly centred."""
+    columns that hold sentences (a cell longer than :data:`_SENTENCE_CHARS`), which read badly centred."""
     colspecs, bodies = table["c"][2], table["c"][4]
     rows = [row for body in bodies for row in body[3]]
     if not rows or any(len(row[1]) != len(colspecs) for row in rows):
@@ -543,7 +544,7 @@ def _align_numeric_columns(table: dict) -> None:
         values = [t for t in texts if t and t not in ("NaN", "nan", "<NA>", "—", "-")]
         if values and all(_is_number(t) for t in values):
             colspecs[col][0] = {"t": "AlignRight"}
-        elif any(len(t) > LONG_TEXT for t in values):
+        elif any(len(t) > _SENTENCE_CHARS for t in values):
             colspecs[col][0] = {"t": "AlignLeft"}
 
 
@@ -1009,15 +1010,23 @@ def _display_date(value: str | None) -> str | None:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def _timestamp(config: BookConfig) -> int | None:
-    """PDF timestamp: ``SOURCE_DATE_EPOCH``, else the book's ISO date, else now."""
+def pdf_timestamp(day: dt.date | None) -> int | None:
+    """A PDF's creation date for Typst: ``SOURCE_DATE_EPOCH`` when set, else midnight (UTC) of ``day``,
+    else None (Typst then writes the time of rendering and two renders differ in those bytes)."""
     if "SOURCE_DATE_EPOCH" in os.environ:
         return int(os.environ["SOURCE_DATE_EPOCH"])
+    if day is None:
+        return None
+    return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).timestamp())
+
+
+def _timestamp(config: BookConfig) -> int | None:
+    """The book's PDF timestamp: :func:`pdf_timestamp` of the book's ISO date."""
     try:
         day = dt.date.fromisoformat((config.date or "")[:10])
     except ValueError:
-        return None
-    return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).timestamp())
+        day = None
+    return pdf_timestamp(day)
 
 
 def _raw_typst(code: str) -> dict:
@@ -1295,7 +1304,7 @@ def render_chapter(
     work: str | Path,
     pdf: str | Path | None = None,
     meta: dict[str, str | None] | None = None,
-    timestamp: int | None = None,
+    date: dt.date | None = None,
 ) -> tuple[str, str]:
     """Render one notebook or Markdown file by itself, as the book renders a chapter.
 
@@ -1303,8 +1312,7 @@ def render_chapter(
     inline, no page around it; the caller supplies the page). With ``pdf``, also writes that PDF from
     ``templates/profile.typ`` (the book's type and tables, no cover or contents; ``meta`` gives its
     ``title`` for the running header). ``work`` is a scratch folder (media, the Typst source).
-    ``timestamp`` (seconds since 1970, UTC) is the PDF's creation date; ``SOURCE_DATE_EPOCH`` when set
-    wins. Without either Typst writes the time of rendering and two renders differ in those bytes.
+    ``date`` is the PDF's creation date (:func:`pdf_timestamp`: ``SOURCE_DATE_EPOCH`` wins).
     """
     import typst  # deferred: heavy dependency, loaded on first use
 
@@ -1324,10 +1332,8 @@ def render_chapter(
         if not hasattr(_COMPILERS, "typst"):  # one compiler per thread: the CJK font is loaded once, not per PDF
             _COMPILERS.typst = typst.Compiler(font_paths=[str(cjk_font_dir())], ignore_system_fonts=True)
         try:
-            if "SOURCE_DATE_EPOCH" in os.environ:
-                timestamp = int(os.environ["SOURCE_DATE_EPOCH"])
             data, warnings = _COMPILERS.typst.compile_with_warnings(input=str(typ_path), root=str(work),
-                                                                    timestamp=timestamp)
+                                                                    timestamp=pdf_timestamp(date))
         except typst.TypstError as exc:
             raise RenderError(f"Typst 编译失败（{chapter.path.name}）：{exc}") from exc
         if warnings:
