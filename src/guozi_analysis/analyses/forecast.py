@@ -772,7 +772,8 @@ def choose_from_backtest(
     # selection evidence: origins within selection.window months of this one, warm-up years left out
     # (a year with a single earlier year: one year's shares, one year's growth — it says little about
     # the methods as they work with the fuller history of the years that follow)
-    sel_bt = _month_window(earlier, month, sel.get("window"))
+    near = _month_window(earlier, month, sel.get("window"))  # every earlier year, warm-up years included
+    sel_bt = near
     if "history" in sel_bt and sel.get("min_history"):
         sel_bt = sel_bt.loc[sel_bt["history"].fillna(np.inf) >= int(sel["min_history"])]
     best, best_ratio = default, 1.0
@@ -789,11 +790,11 @@ def choose_from_backtest(
             if ok and (sel.get("mode", "sequential") == "sequential" or ratio < best_ratio):
                 best = c
                 best_ratio = ratio if incumbent == default else best_ratio * ratio
-    guard = _growth_guard(earlier, month, growth, best, candidates, sel)
+    guard = _growth_guard(near, growth, best, candidates, sel)
     if guard:
         best, guard_note = guard
     # what is reported (backtest error, origins, years) and the calibration use every earlier year
-    rep_points, rep_info = _points_or_none(_month_window(earlier, month, sel.get("window")), candidates, sel)
+    rep_points, rep_info = _points_or_none(near, candidates, sel)
     c_points, c_info = _points_or_none(_month_window(earlier, month, cfg["calibration"].get("window")),
                                        candidates, sel)
     if rep_points is None or best not in rep_points or c_points is None or best not in c_points:
@@ -842,16 +843,16 @@ def choose_from_backtest(
 LEVEL_BLIND = frozenset({"seasonal_naive"})
 
 
-def _growth_guard(earlier: pd.DataFrame, month: int | None, growth: float | None, best: str,
-                  candidates: Sequence[str], sel: Mapping) -> tuple[str, str] | None:
-    """``(replacement, note)`` when the growth guard of :func:`choose_from_backtest` applies, else None."""
+def _growth_guard(near: pd.DataFrame, growth: float | None, best: str, candidates: Sequence[str],
+                  sel: Mapping) -> tuple[str, str] | None:
+    """``(replacement, note)`` when the growth guard of :func:`choose_from_backtest` applies, else None.
+    ``near``: the earlier years' backtest rows within ``selection.window`` months of the origin."""
     if not sel.get("growth_guard", False) or best not in LEVEL_BLIND:
         return None
     replacement = sel.get("growth_guard_method", "hist_share")
-    if replacement not in candidates or growth is None or not np.isfinite(growth) or "growth" not in earlier:
+    if replacement not in candidates or growth is None or not np.isfinite(growth) or "growth" not in near:
         return None
-    window = _month_window(earlier, month, sel.get("window"))
-    window = window.loc[np.isfinite(window["growth"].to_numpy(dtype=float))]
+    window = near.loc[np.isfinite(near["growth"].to_numpy(dtype=float))]
     if window["year"].nunique() < int(sel.get("growth_guard_min_years", 2)):
         return None  # one year's growth is a point, not a range
     if not (window["method"].eq(replacement) & window["available"].astype(bool)).any():
@@ -1130,13 +1131,13 @@ def project_year_end(
             reasons.append(f"{METHOD_LABELS[method]}：{exc}")
     if not available_now:
         raise ValueError("没有可用的预测方法：" + "；".join(reasons))
+    growth = ytd_growth(mat, year, month)
     choice = choose_from_backtest(bt, year=year, candidates=[m for m in methods if m in available_now],
-                                  settings=cfg, month=month, growth=ytd_growth(mat, year, month))
+                                  settings=cfg, month=month, growth=growth)
     totals = {m: a + p.sum(axis=1) for m, (a, p, _) in available_now.items()}
     turn = turn_signal(mat, year, month, cfg)
     samples, factor, cal_notes = final_samples(totals, choice, ytd=ytd_now, level=_level(mat, year, month),
-                                               month=month, turn=turn, growth=ytd_growth(mat, year, month),
-                                               settings=cfg)
+                                               month=month, turn=turn, growth=growth, settings=cfg)
     members = choice["members"]
     paths = sum(choice["weights"][m] * available_now[m][1] for m in members)
     paths = _reshape(paths, samples - ytd_now)
