@@ -39,7 +39,17 @@ from guozi_analysis.base.store import read_shared
 from guozi_analysis.indicators.catalogue import catalogue_frame
 from guozi_analysis.indicators.formulas import safe_divide
 from guozi_analysis.indicators.panel import item_name, line_items
-from guozi_analysis.publishing.text import Fact, _isnan, change_word, date_zh, done_word, markdown, pace_word
+from guozi_analysis.publishing.text import (
+    Fact,
+    _isnan,
+    change_word,
+    date_zh,
+    done_word,
+    markdown,
+    missing_numbers,
+    pace_word,
+    supported_text,
+)
 
 DISTRICT_ID = "DISTRICT"
 
@@ -89,15 +99,38 @@ def indicator_fact(indicators: pd.DataFrame, entity_id: str, indicator_id: str, 
     return Fact(value, unit, f"indicators:{entity_id}:{indicator_id}")
 
 
+#: Where a fact's number goes while a text is written (its index among the writer's facts).
+_SLOT = re.compile("\x00(\\d+)\x00")
+
+
 class _Writer:
-    """Collects the facts of a text in the order their numbers are printed."""
+    """Collects the facts of a text in the order their numbers are printed.
+
+    :meth:`n` writes a placeholder; :meth:`done` and :meth:`section` fill the placeholders in, after
+    leaving out every sentence (or clause) with a missing fact (:func:`~guozi_analysis.publishing.text.supported_text`):
+    no sentence prints "—" for a number, and the facts kept are exactly the numbers printed.
+    """
 
     def __init__(self) -> None:
         self.facts: list[Fact] = []
 
     def n(self, fact: Fact) -> str:
         self.facts.append(fact)
-        return fact.text()
+        return f"\x00{len(self.facts) - 1}\x00"
+
+    def _missing(self, piece: str) -> bool:
+        return bool(missing_numbers(piece)) or any(_missing(self.facts[int(k)]) for k in _SLOT.findall(piece))
+
+    def done(self, text: str) -> tuple[str, list[Fact]]:
+        """The text with its numbers printed (unsupported sentences left out) and the facts it prints, in order."""
+        text = supported_text(text, missing=self._missing)
+        used = [self.facts[int(k)] for k in _SLOT.findall(text)]
+        return _SLOT.sub(lambda m: self.facts[int(m.group(1))].text(), text), used
+
+    def section(self, title: str, paragraphs: list[str]) -> Section:
+        """A :class:`Section` of the paragraphs (see :meth:`done`)."""
+        text, used = self.done(_join(title, paragraphs))
+        return Section(title, text, tuple(used))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -755,7 +788,7 @@ def section_investment(ctx) -> Section:
         text += "本期未报送上市培育台账。"
     paras.append(text)
     title = "（一）抓项目、促投资，国企发展积蓄新动能"
-    return Section(title, _join(title, paras), tuple(w.facts))
+    return w.section(title, paras)
 
 
 def section_reform(ctx) -> Section:
@@ -787,7 +820,7 @@ def section_reform(ctx) -> Section:
     else:
         paras.append("**二是稳妥推进混合所有制改革。**本期未报送改革事项台账。")
     title = "（二）强改革、注活水，国有资本焕发新活力"
-    return Section(title, _join(title, paras), tuple(w.facts))
+    return w.section(title, paras)
 
 
 def _assessment_text(ctx, L: _Lookup, n) -> str:
@@ -876,7 +909,7 @@ def section_risk(ctx) -> Section:
     paras.append(text)
     paras.append(huiju_text(ctx, n))  # issue 17: 国资慧聚, written from the ledgers
     title = "（三）防风险、优结构，国资监管取得新成效"
-    return Section(title, _join(title, paras), tuple(w.facts))
+    return w.section(title, paras)
 
 
 def _count_zh(count: int) -> str:
@@ -917,7 +950,7 @@ def section_problems(ctx) -> Section:
     title = "（四）存在的问题"
     if not paras:
         paras = ["本期数据未显示目标完成、投资进度或风险方面需要单列的问题。"]
-    return Section(title, _join(title, paras), tuple(w.facts))
+    return w.section(title, paras)
 
 
 def huiju_text(ctx, n) -> str:
@@ -1053,7 +1086,8 @@ def plan_lines(ctx) -> list[tuple[dict, list[Fact], str]]:
                     text += "，预计" + done_word(med.value, target.value, done="可完成目标", not_done="难以完成目标")
             else:
                 text += "暂无预测"
-        out.append((row, w.facts, text + "。"))
+        text, used = w.done(text + "。")
+        out.append((row, used, text))
     return out
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from guozi_analysis.analyses.coverage import coverage_frame, reported_entities
 from guozi_analysis.analyses.risk.distress import altman_z2
 from guozi_analysis.analyses.risk.engine import evaluate_rules, key_supervision_list, list_changes, traffic_lights
 from guozi_analysis.analyses.risk.maturity import maturity_profile
@@ -48,13 +49,18 @@ def shared_frames(tables: Mapping[str, pd.DataFrame], indicators: pd.DataFrame, 
     evaluation = evaluate_rules(tables, indicators, period=period, include_passed=True)
     flags = evaluation.loc[evaluation["triggered"]].reset_index(drop=True)
     current = supervision_list(flags)
-    previous = key_supervision_list(evaluate_rules(tables, None, period=previous_period(period)))
+    before = previous_period(period)
+    previous = key_supervision_list(evaluate_rules(tables, None, period=before))
+    roster = set(tables["roster"]["enterprise_id"].astype(str).str.strip())
+    # the list's changes need both periods' data for the same enterprise: who missed either is not compared
+    unreported = {e for p in (period, before)
+                  for e in roster - reported_entities(coverage_frame(tables, period=p), tables["roster"])}
     stress = run_stress(tables, period=period, scenarios=scenarios)
     return {
         "risk_evaluation": evaluation,
         "risk_flags": flags,
         "risk_list": current,
-        "risk_changes": list_changes(current, previous, include_unchanged=True),
+        "risk_changes": list_changes(current, previous, include_unchanged=True, unreported=unreported),
         "risk_traffic_lights": traffic_lights(evaluation),
         "risk_maturity_profile": maturity_profile(tables, period=period, months=24),
         "risk_stress_summary": stress["summary"],
