@@ -39,6 +39,7 @@ from guozi_analysis.base.store import read_shared
 from guozi_analysis.indicators.catalogue import catalogue_frame
 from guozi_analysis.indicators.formulas import safe_divide
 from guozi_analysis.indicators.panel import item_name, line_items
+from guozi_analysis.publishing.coverage import complete, coverage_sentence
 from guozi_analysis.publishing.text import (
     Fact,
     _isnan,
@@ -889,8 +890,10 @@ def section_risk(ctx) -> Section:
                 shown = f"（{n(L.item(limit, '%', digits=0))}%）" if L.has(limit) else ""
                 parts.append(f"{label}{shown}{n(L.item(item, '家'))}家")
             text += head + "，".join(parts)
-        else:
+        elif complete(ctx):
             text += "，本期没有企业列入重点监管对象"
+        else:  # no statement of absence from absent data
+            text += "，已报送数据的企业中没有企业列入重点监管对象（未报送企业未作判断）"
     text += f"；全区国企资产负债率{n(L.ind('debt_to_asset_ratio', '%'))}%。"
     nr_count = L.item("non_related_guarantee_count", "笔")
     above_count = L.item("above_share_guarantee_count", "笔")
@@ -904,8 +907,10 @@ def section_risk(ctx) -> Section:
         if above_count.value > 0:
             parts.append(f"超股比担保{n(above_count)}笔、金额{n(L.ind('above_share_guarantee', '亿元'))}亿元")
         text += "，".join(parts) + "。"
-    else:
+    elif complete(ctx):
         text += "全区国企未发生为非关联企业担保和超股比担保。"
+    else:
+        text += "已报送数据的企业未发生为非关联企业担保和超股比担保（未报送企业未作判断）。"
     paras.append(text)
     paras.append(huiju_text(ctx, n))  # issue 17: 国资慧聚, written from the ledgers
     title = "（三）防风险、优结构，国资监管取得新成效"
@@ -949,7 +954,8 @@ def section_problems(ctx) -> Section:
                          f"全区国企资产负债率{n(L.ind('debt_to_asset_ratio', '%'))}%，须逐户跟踪化解。")
     title = "（四）存在的问题"
     if not paras:
-        paras = ["本期数据未显示目标完成、投资进度或风险方面需要单列的问题。"]
+        paras = ["本期数据未显示目标完成、投资进度或风险方面需要单列的问题。" if complete(ctx) else
+                 "已报送数据的企业未显示目标完成、投资进度或风险方面需要单列的问题；本期数据不完整，未报送企业未作判断。"]
     return w.section(title, paras)
 
 
@@ -1284,6 +1290,7 @@ def sources_appendix(ctx):
 def review_intro(ctx):
     """The chapter's opening sentence (as-of date and what the figures cover)."""
 
-    return markdown(f"数据截至{_as_of_text(ctx)}，金额单位为亿元；正文中的每个数字都链接到附录“数字来源”中的一行。")
+    return markdown(coverage_sentence(ctx) +
+                    f"数据截至{_as_of_text(ctx)}，金额单位为亿元；正文中的每个数字都链接到附录“数字来源”中的一行。")
 
 

@@ -159,10 +159,11 @@ def pace_word(gap: float) -> str:
 
 
 def markdown(text: str):
-    """Display Markdown in a notebook (and in the rendered book)."""
+    """Display Markdown in a notebook (and in the rendered book): a sentence with a missing number is
+    left out, and the paragraph says so (:func:`supported_text`)."""
     from IPython.display import Markdown  # deferred: heavy dependency, loaded on first use
 
-    return Markdown(text)
+    return Markdown(supported_text(text))
 
 
 def data_version(executed_dir: Path) -> str:
