@@ -304,7 +304,7 @@ def points(ctx: Context, *, quarter: bool = False):
         problems.append(f"{'、'.join(down)}利润总额同比下降。")
         actions.append(f"督促{'、'.join(down)}分析利润下降原因，落实增收节支措施。")
     pace = pace_table(ctx)
-    behind = pace.loc[(pace["企业"] != "全区合计") & (pace["快于或慢于序时（百分点）"] < -float(cfg["pace_behind_points"]))]
+    behind = pace.loc[(pace["企业"] != total_label(ctx)) & (pace["快于或慢于序时（百分点）"] < -float(cfg["pace_behind_points"]))]
     if len(behind):
         listed = "、".join(f"{r['企业']}（慢{abs(r['快于或慢于序时（百分点）']):.2f}个百分点）" for _, r in behind.iterrows())
         problems.append(f"投资完成率落后序时进度超过{cfg['pace_behind_points']}个百分点的集团：{listed}。")
@@ -363,7 +363,7 @@ def outlook_table(ctx: Context) -> pd.DataFrame:
         out = pd.DataFrame(columns=["企业", "项目"])
         out.attrs["empty_reason"] = "本期没有全年预测结果（预测需要本年已报送的月度数据）"
         return out
-    names = group_short_names(ctx) | {DISTRICT: "全区合计"}
+    names = group_short_names(ctx) | {DISTRICT: total_label(ctx)}
     items = {"revenue": "营业总收入", "total_profit": "利润总额", "investment_completed": "完成投资"}
     proj = proj.loc[proj["item"].isin(list(items)) & proj["enterprise_id"].isin(list(names))]
     out = pd.DataFrame({
