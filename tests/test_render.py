@@ -599,22 +599,22 @@ def _one_output_notebook(path: Path, html_output: str, *, text: str = "全年预
 def test_an_empty_table_renders_as_a_sentence_not_broken_pdf_source(tmp_path, frame):
     """Issue 25: the December review failed at the profiles ("unexpected comma": an empty 全年预计 table
     became ``columns: 0 … table.header(,)``). Straight from pandas' HTML (no formatter), the renderer
-    prints 本期无数据。 in its place, and the PDF compiles."""
+    prints 本表本期无记录。 in its place, and the PDF compiles."""
     from guozi_analysis.publishing.render.builtin import render_chapter
 
     chapter = _one_output_notebook(tmp_path / "profile_G01.ipynb", frame.to_html())
     _, body = render_chapter(chapter, work=tmp_path / "w", pdf=tmp_path / "p.pdf", meta={"volume": "画像"})
-    assert "<table" not in body and "本期无数据" in body
+    assert "<table" not in body and "本表本期无记录" in body
     text = re.sub(r"\s+", "", "".join(p.extract_text() or "" for p in PdfReader(tmp_path / "p.pdf").pages))
-    assert "本期无数据" in text
+    assert "本表本期无记录" in text
 
 
 def test_the_reader_formatter_prints_an_empty_table_as_a_sentence_with_its_reason():
     from guozi_analysis.publishing.display import reader_html
 
     frame = pd.DataFrame(columns=["企业", "项目"])
-    frame.attrs["empty_reason"] = "本期没有全年预测结果"
-    assert reader_html(frame) == '<p class="table-note">本期无数据：本期没有全年预测结果。</p>'
+    frame.attrs["empty_reason"] = "没有全年预测结果"
+    assert reader_html(frame) == '<p class="table-note">本表本期无记录：没有全年预测结果。</p>'
     assert "<table" not in reader_html(pd.DataFrame())
 
 

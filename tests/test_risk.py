@@ -702,20 +702,23 @@ def test_maturities_on_two_scopes_are_reconciled_by_what_the_subsidiaries_owe(tm
         ("D9", "G01", 1000.0, "2024-02-01"),
     ])
     tables = _tables(debts=debts)
-    scopes = risk.shared_frames(tables, _indicators({}), period=PERIOD)["risk_maturity_scopes"]
+    frames = risk.shared_frames(tables, _indicators({}), period=PERIOD)
+    scopes = frames["risk_maturity_scopes"]
     row = scopes.set_index("entity_id").loc["G01"]
     assert (row["wall_basis"], row["wall_month"]) == ("本企业自身", "2023-03")
     assert (row["month_own"], row["month_tree"], row["month_subsidiaries"]) == (80.0, 90.0, 10.0)
     assert (row["window_own"], row["window_tree"], row["window_subsidiaries"]) == (100.0, 200.0, 100.0)
     assert list(scopes["entity_id"]) == ["G01"]  # G01-01 has no subsidiaries; G02 no debts
     # the table's figures are the tree's: the profile's 2023-03 and its 12-month window
-    prof = risk.shared_frames(tables, _indicators({}), period=PERIOD)["risk_maturity_profile"]
+    prof = frames["risk_maturity_profile"]
     g01 = prof.loc[prof["entity_id"] == "G01"].set_index("month")["balance"]
     assert g01["2023-03"] == row["month_tree"] and g01.iloc[:12].sum() == row["window_tree"]
     # the note prints both scopes and a difference that adds up: 90 − 80 = 10, 200 − 100 = 100
     store = tmp_path / "processed"
     store.mkdir()
     scopes.to_parquet(store / "risk_maturity_scopes.parquet")
+    frames["risk_flags"].to_parquet(store / "risk_flags.parquet")  # G01's wall (80% > 40%) is warned
+    assert "G01" in set(frames["risk_flags"].query("rule_id == 'maturity_wall'")["entity_id"])
     text = risk_views.maturity_scope_note(SimpleNamespace(processed_dir=store)).data
     assert "含全部下属企业口径" in text
     assert ("滨江城投集团有限公司按本企业自身口径2023-03到期80.00万元、未来12个月到期合计100.00万元，"

@@ -31,7 +31,9 @@ MISSING = "—"
 #: The note under a table that shows at least one missing value.
 MISSING_NOTE = "注：“—”表示该项无报送数据、不适用或分母为零无法计算。"
 #: What an empty table prints instead of a table (the view's reason, ``frame.attrs["empty_reason"]``, follows).
-EMPTY_TABLE = "本期无数据"
+#: Neutral on purpose: an empty list may mean "nobody" or "nothing reported"; the reason and the
+#: publication's note (who did not report) say which.
+EMPTY_TABLE = "本表本期无记录"
 #: The note every table of the current publication carries (e.g. who did not report); set by
 #: :func:`set_table_note` when a notebook opens its context.
 _TABLE_NOTE = {"text": ""}
@@ -120,7 +122,7 @@ def set_table_note(text: str) -> None:
 
 
 def empty_text(frame: pd.DataFrame) -> str:
-    """The sentence an empty table prints: "本期无数据：<reason>。" (the reason from ``frame.attrs``)."""
+    """The sentence an empty table prints: "本表本期无记录：<reason>。" (the reason from ``frame.attrs``)."""
     reason = str(frame.attrs.get("empty_reason") or "").strip().rstrip("。")
     return f"{EMPTY_TABLE}：{reason}。" if reason else f"{EMPTY_TABLE}。"
 

@@ -733,6 +733,11 @@ def _missing(fact: Fact) -> bool:
     return _isnan(fact.value)
 
 
+def _whole(ctx) -> str:
+    """Who a district total covers: 全区国企, or only the enterprises that reported (an incomplete period)."""
+    return "全区国企" if complete(ctx) else "已报送数据的国企"
+
+
 # ------------------------------------------------------------------------------------------------
 # chapter 一、工作完成情况
 # ------------------------------------------------------------------------------------------------
@@ -743,13 +748,13 @@ def section_investment(ctx) -> Section:
     paras = []
     rate = L.ind("investment_completion_rate", "%")
     gap = L.ind("investment_pace_gap", "百分点")
-    text = (f"**一是有效投资稳步放量。**截至{_as_of_text(ctx)}，全区国企在建固定资产投资项目"
+    text = (f"**一是有效投资稳步放量。**截至{_as_of_text(ctx)}，{_whole(ctx)}在建固定资产投资项目"
             f"{n(L.ind('projects_under_construction', '个'))}个，项目总投资{n(L.ind('project_total_investment', '亿元'))}亿元，"
             f"本年计划投资{n(L.ind('project_annual_plan', '亿元'))}亿元；本年已完成投资"
             f"{n(L.ind('project_completed_ytd', '亿元'))}亿元，年度完成率{n(rate)}%，"
             f"{pace_word(gap.value)}序时进度{n(gap.magnitude())}个百分点。")
     target = L.item("investment_target", "亿元")
-    if not _missing(target):
+    if not _missing(target) and complete(ctx):  # every group's target against a partial total: left out
         completion = L.item("investment_target_completion", "%")
         text += (f"对照各集团年度投资目标合计{n(target)}亿元，已完成{n(completion)}%，"
                  f"全年目标{done_word(completion.value, 100.0, done='已提前完成', not_done='尚未完成')}。")
@@ -863,9 +868,14 @@ def section_risk(ctx) -> Section:
                      f"{n(count)}笔，授信金额{n(L.item('fair_credit_amount', '亿元'))}亿元。")
     cost = L.ind("composite_financing_cost", "%")
     bp = L.ind("financing_cost_change_bp", "bp")
-    text += (f"截至{_as_of_text(ctx)}，存量融资综合成本{n(cost)}%，较上年同期{change_word(bp.value, up='上升')}"
-             f"{n(bp.magnitude())}个基点")
-    if L.has("financing_cost_lowest_since_year"):
+    if not complete(ctx):  # a partial district's cost is compared with nothing (the full year before)
+        text += f"截至{_as_of_text(ctx)}，{_whole(ctx)}存量融资综合成本{n(cost)}%。"
+    else:
+        text += (f"截至{_as_of_text(ctx)}，存量融资综合成本{n(cost)}%，较上年同期{change_word(bp.value, up='上升')}"
+                 f"{n(bp.magnitude())}个基点")
+    if not complete(ctx):
+        pass
+    elif L.has("financing_cost_lowest_since_year"):
         since_year = L.item("financing_cost_lowest_since_year", "年")
         since_month = L.item("financing_cost_lowest_since_month", "月")
         if L.note("financing_cost_lowest_since_year") == L.note("financing_cost_history_start_year"):
@@ -894,7 +904,7 @@ def section_risk(ctx) -> Section:
             text += "，本期没有企业列入重点监管对象"
         else:  # no statement of absence from absent data
             text += "，已报送数据的企业中没有企业列入重点监管对象（未报送企业未作判断）"
-    text += f"；全区国企资产负债率{n(L.ind('debt_to_asset_ratio', '%'))}%。"
+    text += f"；{_whole(ctx)}资产负债率{n(L.ind('debt_to_asset_ratio', '%'))}%。"
     nr_count = L.item("non_related_guarantee_count", "笔")
     above_count = L.item("above_share_guarantee_count", "笔")
     if _missing(nr_count):
@@ -945,13 +955,13 @@ def section_problems(ctx) -> Section:
     gap = L.ind("investment_pace_gap", "百分点")
     if not _missing(gap) and gap.value < 0:
         rate = L.ind("investment_completion_rate", "%")
-        paras.append(f"**投资进度滞后。**全区本年完成投资占年度计划的{n(rate)}%，慢于序时进度"
+        paras.append(f"**投资进度滞后。**{_whole(ctx)}本年完成投资占年度计划的{n(rate)}%，慢于序时进度"
                      f"{n(gap.magnitude())}个百分点。")
     if L.has("key_supervision_count"):
         total = L.item("key_supervision_count", "家")
         if total.value > 0:
             paras.append(f"**部分企业风险仍需关注。**{n(total)}家企业列入重点监管对象，"
-                         f"全区国企资产负债率{n(L.ind('debt_to_asset_ratio', '%'))}%，须逐户跟踪化解。")
+                         f"{_whole(ctx)}资产负债率{n(L.ind('debt_to_asset_ratio', '%'))}%，须逐户跟踪化解。")
     title = "（四）存在的问题"
     if not paras:
         paras = ["本期数据未显示目标完成、投资进度或风险方面需要单列的问题。" if complete(ctx) else

@@ -643,7 +643,7 @@ def _slugs(chapters: tuple[Chapter, ...]) -> list[str]:
 
 
 def _empty_tables_to_text(blocks: list) -> int:
-    """Replace every table without columns or without body rows by the sentence "本期无数据。": an empty
+    """Replace every table without columns or without body rows by the sentence "本表本期无记录。": an empty
     table would otherwise become broken PDF source (``columns: 0``, ``table.header(,)``). Returns how many."""
     replaced = 0
 

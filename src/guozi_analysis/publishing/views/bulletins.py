@@ -361,7 +361,7 @@ def outlook_table(ctx: Context) -> pd.DataFrame:
     proj = _read(ctx, "forecast_projections")
     if not len(proj):
         out = pd.DataFrame(columns=["企业", "项目"])
-        out.attrs["empty_reason"] = "本期没有全年预测结果（预测需要本年已报送的月度数据）"
+        out.attrs["empty_reason"] = "没有全年预测结果（预测需要本年已报送的月度数据）"
         return out
     names = group_short_names(ctx) | {DISTRICT: total_label(ctx)}
     items = {"revenue": "营业总收入", "total_profit": "利润总额", "investment_completed": "完成投资"}

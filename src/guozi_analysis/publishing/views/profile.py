@@ -292,8 +292,8 @@ def forecasts(ctx: Context):
     if not path.exists():
         return markdown("本企业不单独做年末预测（年末预测对象为各集团与全区）。")
     table = forecast_views.projection_table(ctx)
-    if table.empty:
-        return table
+    if table.empty:  # a sentence, not an empty table (issue 25: it broke the December profiles' PDF)
+        return markdown("本期没有本企业的全年预计：本企业本期未报送数据，或本年数据不足以预测。")
     # one enterprise: its items side by side (a column each), the figures down the side, so the table
     # fits a portrait page instead of squeezing fourteen columns into it
     wide = table.droplevel("企业")

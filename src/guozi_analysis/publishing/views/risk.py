@@ -116,12 +116,18 @@ def maturity_scope_note(ctx):
     """The note under the maturity table that reconciles it with the 集中到期 warnings of 预警提示.
 
     The table sums each group's whole tree (含全部下属企业); the warning takes the scope on which the
-    largest month weighs most, for some groups their own instruments (本企业自身). Per such group the
+    largest month weighs most, for some groups their own instruments (本企业自身). Per such group warned
+    in 预警提示 (``risk_flags``) the
     note prints the wall month and the next 12 months on both scopes and the difference, what the
     subsidiaries owe (stored ``risk_maturity_scopes``: difference = whole tree − own, 万元 as the warning prints).
     """
     scopes = _read(ctx, "risk_maturity_scopes")
+    flags = _read(ctx, "risk_flags")
     text = f"注：本表按{TREE_BASIS}口径（企业自身及全部下属企业的融资明细）统计各月到期金额。"
+    if not len(scopes) or not len(flags):
+        return markdown(text)
+    warned = set(flags.loc[(flags["rule_id"] == "maturity_wall") & flags["triggered"].astype(bool), "entity_id"])
+    scopes = scopes.loc[(scopes["level"] == "group") & scopes["entity_id"].isin(warned)]  # the table's rows, warned
     if not len(scopes):
         return markdown(text)
     parts = []
