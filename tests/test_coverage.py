@@ -70,7 +70,6 @@ def test_the_first_paragraph_and_every_table_note_say_who_is_missing(tmp_path):
     assert "全区合计仅含已报送企业" in sentence
     assert coverage_text.table_note(ctx).startswith("注：1家集团（云湖产业）未报送本期财务快报")
     assert coverage_text.total_label(ctx) == "全区合计（仅含已报送企业）"
-    assert coverage_text.reported_groups(ctx) == ["G01", "G03"]
     # a complete period (or results stored before coverage existed) says nothing
     (tmp_path / "coverage.parquet").unlink()
     assert coverage_text.coverage_sentence(ctx) == "" and coverage_text.total_label(ctx) == "全区合计"

@@ -30,7 +30,7 @@ __all__ = ["COVERAGE_COLUMNS", "coverage_frame", "is_complete", "missing_groups"
            "reported_entities"]
 
 #: Columns of :func:`coverage_frame`.
-COVERAGE_COLUMNS = ["table", "table_zh", "group_id", "expected", "reported", "missing", "missing_ids"]
+COVERAGE_COLUMNS = ["table", "table_zh", "group_id", "group_name", "expected", "reported", "missing", "missing_ids"]
 #: The table every enterprise reports each month: its coverage decides what the totals contain.
 FINANCIALS = "financials"
 #: Tables not reported per period (the roster, the year's targets, the 委's own task ledger).
@@ -54,11 +54,15 @@ def _month_ids(frame: pd.DataFrame | None, column: str, month: str) -> set[str]:
 
 
 def coverage_frame(tables: Mapping[str, pd.DataFrame], *, period: str) -> pd.DataFrame:
-    """One row per (table, group): reporters expected, reported, missing (count and codes, 、-joined).
+    """One row per (table, group): reporters expected, reported, missing (count and codes, 、-joined);
+    ``group_name`` is the group's short name (简称, else its name) as publications print it.
 
     Only rows with something expected are kept; see the module's docstring for who is expected.
     """
-    tree = EnterpriseTree.from_roster(tables["roster"])
+    roster = tables["roster"]
+    tree = EnterpriseTree.from_roster(roster)
+    names = roster["short_name"] if "short_name" in roster else roster["name"]
+    names = dict(zip(roster["enterprise_id"].astype(str).str.strip(), names.astype(str)))
     month = closed_month(period)
     before = str(pd.Period(month, freq="M") - 1)
     rows = []
@@ -73,8 +77,8 @@ def coverage_frame(tables: Mapping[str, pd.DataFrame], *, period: str) -> pd.Dat
             for g in tree.groups:
                 expected = list(tree.subtree(g))
                 missing = [e for e in expected if e not in now]
-                rows.append((name, table.label_zh, g, len(expected), len(expected) - len(missing), len(missing),
-                             "、".join(missing)))
+                rows.append((name, table.label_zh, g, names.get(g, g), len(expected), len(expected) - len(missing),
+                             len(missing), "、".join(missing)))
             continue
         earlier = {tree.group_of(e) for e in _month_ids(tables.get(name), column, before) if e in tree}
         reported = {tree.group_of(e) for e in now}
@@ -82,7 +86,8 @@ def coverage_frame(tables: Mapping[str, pd.DataFrame], *, period: str) -> pd.Dat
             if g not in earlier:
                 continue
             missing = [] if g in reported else [g]
-            rows.append((name, table.label_zh, g, 1, 1 - len(missing), len(missing), "、".join(missing)))
+            rows.append((name, table.label_zh, g, names.get(g, g), 1, 1 - len(missing), len(missing),
+                         "、".join(missing)))
     return pd.DataFrame(rows, columns=COVERAGE_COLUMNS)
 
 

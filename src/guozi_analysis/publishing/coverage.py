@@ -13,8 +13,7 @@ import pandas as pd
 from guozi_analysis.analyses.coverage import FINANCIALS, is_complete, missing_groups, partial_groups
 from guozi_analysis.base.store import read_shared
 
-__all__ = ["coverage", "complete", "coverage_sentence", "table_note", "total_label", "reported_groups",
-           "INCOMPLETE_TOTAL"]
+__all__ = ["coverage", "complete", "coverage_sentence", "table_note", "total_label", "INCOMPLETE_TOTAL"]
 
 #: How a district total is labelled when some enterprises did not report.
 INCOMPLETE_TOTAL = "全区合计（仅含已报送企业）"
@@ -30,22 +29,10 @@ def complete(ctx) -> bool:
     return is_complete(coverage(ctx))
 
 
-def _short(ctx) -> dict[str, str]:
-    roster = ctx.roster
-    col = "short_name" if "short_name" in roster else "name"
-    return dict(zip(roster["enterprise_id"].astype(str).str.strip(), roster[col].astype(str)))
-
-
-def reported_groups(ctx) -> list[str]:
-    """Groups at least one of whose enterprises reported the 财务快报 (all groups when complete)."""
-    absent = set(missing_groups(coverage(ctx)))
-    return [g for g in ctx.tree.groups if g not in absent]
-
-
 def _missing_phrase(ctx) -> str:
     """"澜海城投集团等5家集团未报送财务快报；澜海水务集团有2家所属企业未报送" (empty when complete)."""
     cov = coverage(ctx)
-    short = _short(ctx)
+    short = dict(zip(cov["group_id"].astype(str), cov["group_name"].astype(str)))  # whole even in a profile's slice
     parts = []
     absent = missing_groups(cov)
     if absent:

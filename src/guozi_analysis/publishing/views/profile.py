@@ -76,6 +76,7 @@ def split_by_entity(processed_dir: Path | str) -> int:
             bounds[str(k)], start = (start, int(count)), start + int(count)
         slices[name] = (table, bounds)
     roster_table = pa.Table.from_pandas(roster, preserve_index=False)
+    coverage = pq.read_table(src / "coverage.parquet") if (src / "coverage.parquet").exists() else None
 
     def write(table: pa.Table, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -85,6 +86,8 @@ def split_by_entity(processed_dir: Path | str) -> int:
         out = src / SLICE_DIR / entity
         family = set(tree.ancestors(entity)) | set(tree.subtree(entity))
         write(roster_table.filter(pa.array(ids.isin(family).to_numpy())), out / "table_roster.parquet")
+        if coverage is not None:  # who did not report: every profile's tables carry the district's note
+            write(coverage, out / "coverage.parquet")
         below = tree.descendants(entity)
         for name, (table, bounds) in slices.items():
             keys = [entity, *below] if name in ("indicators", "risk_evaluation") else [entity]
