@@ -27,8 +27,8 @@ from guozi_analysis.intake.template import template_command
 from guozi_analysis.publishing.book import EDITIONS, prepare_book, write_bulletin_sources
 from guozi_analysis.publishing.coverage import coverage_sentence
 from guozi_analysis.publishing.profiles import build_volume
-from guozi_analysis.publishing.views.context import Context
 from guozi_analysis.publishing.render import QuartoError, RenderError, quarto_available, render
+from guozi_analysis.publishing.views.context import Context
 from guozi_analysis.running.commands import (
     assessment_command,
     catalogue_command,

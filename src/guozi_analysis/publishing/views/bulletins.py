@@ -14,13 +14,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from guozi_analysis.analyses.coverage import missing_groups
 from guozi_analysis.analyses.ranking import OVERALL
+from guozi_analysis.analyses.risk.engine import UNCOMPARABLE
 from guozi_analysis.base.params import load_yaml
 from guozi_analysis.base.periods import as_of_date, elapsed_share, parse_period
 from guozi_analysis.base.store import read_shared
 from guozi_analysis.indicators.catalogue import catalogue_frame
-from guozi_analysis.analyses.coverage import missing_groups
-from guozi_analysis.analyses.risk.engine import UNCOMPARABLE
 from guozi_analysis.publishing.coverage import complete, coverage, coverage_sentence, table_note, total_label
 from guozi_analysis.publishing.text import (
     WAN_PER_YI,
