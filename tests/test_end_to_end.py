@@ -540,6 +540,11 @@ def test_each_publication_has_its_own_folder_and_leaves_the_review_alone(bulleti
     workbook = bulletins["monthly"]["pdf"].parents[4] / "monthly" / "2022-10" / "outputs" / "月度通报_2022-10.xlsx"
     sheets = openpyxl.load_workbook(workbook).sheetnames
     assert sheets == ["主要指标", "分集团", "投资进度", "风险变化", "合同与督查预警"]
+    # issue 28: 同比 is a number with a percent format (百分点 for a ratio), not the text "+5.92%"
+    ws = openpyxl.load_workbook(workbook)["主要指标"]
+    change = [row[[c.value for c in ws[3]].index("同比")] for row in ws.iter_rows(min_row=4)]
+    assert len(change) == 9 and all(isinstance(c.value, (int, float)) for c in change)
+    assert {c.number_format for c in change} == {"+0.00%;-0.00%;0.00%", '+0.00"个百分点";-0.00"个百分点";0.00"个百分点"'}
 
 
 @pytest.mark.parametrize("kind", list(BULLETINS))
