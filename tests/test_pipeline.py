@@ -33,7 +33,7 @@ def workspace(tmp_path, monkeypatch):
     raw.mkdir()
     (raw / "a.csv").write_text("x\n1\n", "utf-8")
 
-    def fake_shared(period, *, raw_dir, processed_dir, profiles=True):
+    def fake_shared(period, *, raw_dir, processed_dir, profiles=True, log=print):
         processed_dir.mkdir(parents=True, exist_ok=True)
         pd.DataFrame({"x": [1]}).to_parquet(processed_dir / "indicators.parquet")
         pd.DataFrame({"enterprise_id": ["G01", "G01-01", "G02"], "level": [1, 2, 1]}).to_parquet(

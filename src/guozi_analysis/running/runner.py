@@ -548,7 +548,7 @@ def _run_locked(period, *, entities, jobs, raw_dir, runs_dir, publish_to, notebo
     processed_dir = run_dir / "processed"
     started = datetime.now().isoformat(timespec="seconds")
     profiles = runs_profiles(publication or publication_kind(period, review=True))
-    compute_shared(period, raw_dir=raw_dir, processed_dir=processed_dir, profiles=profiles)
+    compute_shared(period, raw_dir=raw_dir, processed_dir=processed_dir, profiles=profiles, log=log)
     check_entities(entities, roster_ids(processed_dir))  # before any notebook starts
     if entities is None and profiles:
         entities = default_profile_entities(processed_dir)
