@@ -467,16 +467,38 @@ def test_shared_frames_survive_parquet_and_feed_the_notebook_functions(frames, t
     plt.close(fig)
 
 
+def test_the_workbook_prints_the_books_scores_to_the_cent(frames, tmp_path):
+    """The workbook is written from the stored assessment the book's 得分与等级 table reads: the same
+    totals, to the cent (before: the workbook re-assessed the year with its own projection, e.g. 文旅
+    60.17 in the workbook against 59.89 in the book)."""
+    import openpyxl
+
+    for key, frame in frames.items():
+        frame.to_parquet(tmp_path / f"{key}.parquet")
+    ctx = SimpleNamespace(period="2022-11", entity_id="DISTRICT", processed_dir=tmp_path)
+    assessment_views.export_workbook(ctx, output_dir=tmp_path / "out")
+    book = assessment_views.ranking_table(ctx).set_index("企业")
+    wb = openpyxl.load_workbook(tmp_path / "out" / "经营业绩考核预评估_2022.xlsx", read_only=True)
+    rows = list(wb["排名与等级（预评估）"].iter_rows(values_only=True))
+    header = list(rows[0])
+    printed = {r[header.index("企业")]: r[header.index("总分")] for r in rows[1:]}
+    assert set(printed) == set(book.index) and len(printed) == 6
+    for name, total in printed.items():
+        assert f"{total:.2f}" == f"{book.loc[name, '总分']:.2f}", name
+        assert total == frames["assessment_ranking"].set_index(["year", "enterprise_name"]).loc[(2022, name),
+                                                                                              "total_score"]
+
+
 def test_workbook(demo, tmp_path):
     import openpyxl
 
     a = A.assess(demo, year=2021)
-    path = workbooks.write_assessment_workbook(tmp_path / "a.xlsx", a)
+    path = workbooks.write_assessment_workbook(tmp_path / "a.xlsx", **A.stored_frames(a))
     wb = openpyxl.load_workbook(path, read_only=True)
     assert wb.sheetnames == ["说明", "排名与等级", "计分明细", "加减分事项", "考核方案"]  # 2021: actuals
     pre = A.assess(demo, year=2022, projections=None)
     assert pre.projected and pre.kind == "预评估" and pre.display_title.endswith("（预评估）")
-    path22 = workbooks.write_assessment_workbook(tmp_path / "b.xlsx", pre)
+    path22 = workbooks.write_assessment_workbook(tmp_path / "b.xlsx", **A.stored_frames(pre))
     wb22 = openpyxl.load_workbook(path22, read_only=True)
     assert wb22.sheetnames == ["说明（预评估）", "排名与等级（预评估）", "计分明细（预评估）", "加减分事项（预评估）",
                                "考核方案"]

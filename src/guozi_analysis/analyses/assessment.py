@@ -1154,6 +1154,16 @@ def _parse_bands(text: str) -> list[tuple[str, float]]:
     return out or [(b["grade"], b["min"]) for b in DEFAULT_GRADE_BANDS if b["min"] is not None]
 
 
+def stored_frames(a: Assessment) -> dict[str, pd.DataFrame]:
+    """One year's assessment as the frames the shared step stores and every publication reads:
+    ``ranking`` (with ``data_month, basis_text, title, assessment_kind, grade_bands``), ``sheet`` and
+    ``scheme``. The book's tables and the assessment workbook are both written from these frames,
+    so the workbook prints exactly the book's scores."""
+    ranking = a.ranking.assign(data_month=a.data_month, basis_text=a.basis_text, title=a.display_title,
+                               assessment_kind=a.kind, grade_bands=_bands_text(a.scheme["grade_bands"]))
+    return {"ranking": ranking, "sheet": a.sheet, "scheme": _scheme_frame(a.scheme)}
+
+
 def shared_frames(tables: Mapping[str, pd.DataFrame], indicators: pd.DataFrame | None = None, *,
                   period: str, projections: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """Frames the assessment chapter reads: this year's assessment (projected before December), the
@@ -1175,10 +1185,10 @@ def shared_frames(tables: Mapping[str, pd.DataFrame], indicators: pd.DataFrame |
             continue
         a = assess(tables, year=y, as_of=month if y == year else None,
                    projections=projections if y == year else None)
-        rankings.append(a.ranking.assign(data_month=a.data_month, basis_text=a.basis_text, title=a.display_title,
-                                         assessment_kind=a.kind, grade_bands=_bands_text(a.scheme["grade_bands"])))
-        sheets.append(a.sheet)
-        schemes.append(_scheme_frame(a.scheme))
+        frames = stored_frames(a)
+        rankings.append(frames["ranking"])
+        sheets.append(frames["sheet"])
+        schemes.append(frames["scheme"])
     out = {
         "assessment_ranking": pd.concat(rankings, ignore_index=True) if rankings else
         pd.DataFrame(columns=RANKING_COLUMNS + ["data_month", "basis_text", "title", "assessment_kind",
