@@ -131,7 +131,7 @@ def test_quarto_asked_for_but_absent_is_said_before_any_work(args, tmp_path):
     assert "Traceback" not in proc.stderr
 
 
-def test_catalogue_prints_66_indicators_as_csv(capsys):
+def test_catalogue_prints_67_indicators_as_csv(capsys):
     assert cli.main(["catalogue"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("\ufeff")  # UTF-8 with BOM for Excel
