@@ -121,7 +121,7 @@ def test_each_profile_shows_the_stored_indicators(published):
                 f"{(value * (1 / 10_000) if unit == '万元' else value):,.{digits}f}"
             assert shown == expected, (entity, name, shown, expected)
             checked += 1
-    assert checked == 46 * 66
+    assert checked == 46 * 67
 
 
 def test_profiles_volume_lists_every_enterprise_and_grows_linearly(published, demo_inbox):
@@ -414,6 +414,50 @@ def test_every_key_supervision_flag_in_the_book_shows_value_threshold_rule_and_s
     assert len(names) >= 3
     for name in names:  # every enterprise the generator put on the list appears with a full reason
         assert any(name in msg for msg in messages), name
+
+
+def _notebook_table(nb_path, caption: str) -> list[dict[str, str]]:
+    """The rows (header → cell text) of the table a notebook cell printed under ``#| tbl-cap: caption``."""
+    nb = json.loads(nb_path.read_text("utf-8"))
+    for cell in nb["cells"]:
+        if f"#| tbl-cap: {caption}\n" not in "".join(cell.get("source", "")) + "\n":
+            continue
+        page = "".join("".join(o.get("data", {}).get("text/html", "")) for o in cell.get("outputs", []))
+        if "<tbody>" not in page:
+            continue
+        cells = lambda row: [html.unescape(re.sub(r"<[^>]+>", "", c)).strip()  # noqa: E731
+                             for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+        header = cells(re.search(r"<thead>(.*?)</thead>", page, re.S).group(1))
+        body = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+        return [dict(zip(header, cells(row))) for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)]
+    raise AssertionError(f"没有找到表格：{caption}")
+
+
+def test_the_assessment_workbook_prints_the_books_scores_and_the_key_supervision_deduction(published):
+    """What the workbook file contains equals what the executed chapter printed in 得分与等级 (表H-2), to
+    the cent; and every group on the risk chapter's key-supervision list, or with a subsidiary on it,
+    carries the deduction (issue 25)."""
+    import openpyxl
+    import pandas as pd
+
+    executed = published["reports"] / "executed"
+    book = _notebook_table(executed / "80_annual_assessment.ipynb", "本年度考核（12月快报前为预评估）·得分与等级")
+    wb = openpyxl.load_workbook(executed / "outputs" / "经营业绩考核预评估_2022.xlsx", read_only=True)
+    rows = list(wb["排名与等级（预评估）"].iter_rows(values_only=True))
+    workbook = {r[rows[0].index("企业")]: r[rows[0].index("总分")] for r in rows[1:]}
+    assert len(book) == len(workbook) == 6
+    for row in book:
+        assert f"{workbook[row['企业']]:.2f}" == f"{float(row['总分']):.2f}", row["企业"]
+    processed = published["summary"].run_dir / "processed"
+    listed = pd.read_parquet(processed / "risk_list.parquet")
+    groups = EnterpriseTree.from_roster(pd.read_parquet(processed / "table_roster.parquet")).group_map()
+    per_group = pd.Series([groups[e] for e in listed["entity_id"]]).value_counts()
+    sheet = pd.read_parquet(processed / "assessment_sheet.parquet")
+    pen = sheet.loc[(sheet["year"] == 2022) & (sheet["item_id"] == "debt_key_supervision")]
+    assert len(pen) == 6
+    for r in pen.itertuples():
+        assert r.points == -min(int(per_group.get(r.enterprise_id, 0)), 3), (r.enterprise_id, r.workings)
+    assert pen.set_index("enterprise_id").loc["G02", "points"] == -1  # 交投: listed itself (超股比担保)
 
 
 def test_a_failing_profile_leaves_the_others_and_the_last_publication_intact(published, tmp_path, monkeypatch):

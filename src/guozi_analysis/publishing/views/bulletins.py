@@ -16,6 +16,7 @@ import pandas as pd
 
 from guozi_analysis.analyses.coverage import missing_groups
 from guozi_analysis.analyses.ranking import OVERALL
+from guozi_analysis.analyses.ranking import load_settings as ranking_settings
 from guozi_analysis.analyses.risk.engine import UNCOMPARABLE
 from guozi_analysis.base.params import load_yaml
 from guozi_analysis.base.periods import as_of_date, elapsed_share, parse_period
@@ -401,6 +402,20 @@ def _ranking(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
     return _read(ctx, "ranking"), _read(ctx, "ranking_composite")
 
 
+def _named_together(rows: pd.DataFrame, short: dict) -> str:
+    """The entities of ``rows`` (one shared rank) by short name, joined with 「、」 and marked 并列 when
+    more than one: a tie is named together, never as one sole leader."""
+    names = [short.get(str(e), n) for e, n in zip(rows["entity_id"], rows["entity_name"])]
+    tie = ranking_settings()["labels"]["tie"]
+    return "、".join(names) + (f"（{tie}）" if len(names) > 1 else "")
+
+
+def _first_and_last(part: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows sharing the best rank and those sharing the worst (ranks are stored with ties as ties)."""
+    ranks = part["rank"].astype(float)
+    return part.loc[ranks == ranks.min()], part.loc[ranks == ranks.max()]
+
+
 def half_month_headline(ctx: Context):
     """晾晒通报的开头：截至日期、参评企业数、综合得分第一与末位、红黄灯个数。"""
     ranking, composite = _ranking(ctx)
@@ -408,8 +423,7 @@ def half_month_headline(ctx: Context):
     short = short_names(ctx)
     overall = composite.loc[(composite["level"] == "group") & (composite["table"] == OVERALL)] \
         if len(composite) else composite
-    overall = pd.Series(overall["score"].to_numpy(), index=overall["entity_id"].astype(str).map(short)) \
-        if len(overall) else pd.Series(dtype=float)
+    overall = overall.dropna(subset=["score"]) if len(overall) else overall
     lights = ranking["light"].value_counts() if len(ranking) else pd.Series(dtype=int)
     n_groups = ranking.loc[ranking["level"] == "group", "entity_id"].nunique() if len(ranking) else 0
     n_ent = ranking.loc[ranking["level"] == "enterprise", "entity_id"].nunique() if len(ranking) else 0
@@ -417,12 +431,14 @@ def half_month_headline(ctx: Context):
             f"按“六张报表”逐项排名。序时进度类指标亮红灯{int(lights.get('红灯', 0))}项、黄灯"
             f"{int(lights.get('黄灯', 0))}项、绿灯{int(lights.get('绿灯', 0))}项。")
     if len(overall):
-        text += f"六张报表综合得分最高的是{overall.idxmax()}，最低的是{overall.idxmin()}。"
+        first, last = _first_and_last(overall)
+        text += f"六张报表综合得分最高的是{_named_together(first, short)}，最低的是{_named_together(last, short)}。"
     return markdown(text)
 
 
 def leaders_table(ctx: Context, *, level: str = "group") -> pd.DataFrame:
-    """每张报表的领先与落后：各报表、各分类中综合得分第一和末位的企业（简称）。"""
+    """每张报表的领先与落后：各报表、各分类中综合得分第一和末位的企业（简称）；得分相同、名次并列的
+    一并列出并注明“并列”。不适用（无可计分指标）的企业不参评。"""
     _, composite = _ranking(ctx)
     comp = composite.loc[composite["level"] == level]
     short = short_names(ctx)
@@ -431,10 +447,10 @@ def leaders_table(ctx: Context, *, level: str = "group") -> pd.DataFrame:
         part = part.dropna(subset=["score"]).sort_values("rank")
         if not len(part):
             continue
-        first, last = part.iloc[0], part.iloc[-1]
+        first, last = _first_and_last(part)
         rows.append({"报表": table, "分类": peer, "参评（家）": len(part),
-                     "领先": short.get(str(first["entity_id"]), first["entity_name"]), "领先得分": first["score"],
-                     "落后": short.get(str(last["entity_id"]), last["entity_name"]), "落后得分": last["score"]})
+                     "领先": _named_together(first, short), "领先得分": first["score"].iloc[0],
+                     "落后": _named_together(last, short), "落后得分": last["score"].iloc[0]})
     return pd.DataFrame(rows).round(2)
 
 
