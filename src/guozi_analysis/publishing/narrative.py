@@ -39,6 +39,7 @@ from guozi_analysis.base.store import read_shared
 from guozi_analysis.indicators.catalogue import catalogue_frame
 from guozi_analysis.indicators.formulas import safe_divide
 from guozi_analysis.indicators.panel import item_name, line_items
+from guozi_analysis.publishing.published import fact_figure, markdown_with_figures
 from guozi_analysis.publishing.text import Fact, _isnan, change_word, date_zh, done_word, markdown, pace_word
 
 DISTRICT_ID = "DISTRICT"
@@ -66,6 +67,13 @@ class Section:
     title: str
     markdown: str
     facts: tuple[Fact, ...] = field(default_factory=tuple)
+    period: str = ""  # the data period: with it, the printed facts carry their full key (published figures)
+
+    def figures(self) -> list[dict]:
+        """The section's printed numbers as published figures (none without a period)."""
+        if not self.period:
+            return []
+        return [fact_figure(f, period=self.period, where=self.title) for f in self.facts]
 
     def sources(self) -> pd.DataFrame:
         """The numbers used, in order, with their source (Chinese headers)."""
@@ -755,7 +763,7 @@ def section_investment(ctx) -> Section:
         text += "本期未报送上市培育台账。"
     paras.append(text)
     title = "（一）抓项目、促投资，国企发展积蓄新动能"
-    return Section(title, _join(title, paras), tuple(w.facts))
+    return Section(title, _join(title, paras), tuple(w.facts), ctx.period)
 
 
 def section_reform(ctx) -> Section:
@@ -787,7 +795,7 @@ def section_reform(ctx) -> Section:
     else:
         paras.append("**二是稳妥推进混合所有制改革。**本期未报送改革事项台账。")
     title = "（二）强改革、注活水，国有资本焕发新活力"
-    return Section(title, _join(title, paras), tuple(w.facts))
+    return Section(title, _join(title, paras), tuple(w.facts), ctx.period)
 
 
 def _assessment_text(ctx, L: _Lookup, n) -> str:
@@ -876,7 +884,7 @@ def section_risk(ctx) -> Section:
     paras.append(text)
     paras.append(huiju_text(ctx, n))  # issue 17: 国资慧聚, written from the ledgers
     title = "（三）防风险、优结构，国资监管取得新成效"
-    return Section(title, _join(title, paras), tuple(w.facts))
+    return Section(title, _join(title, paras), tuple(w.facts), ctx.period)
 
 
 def _count_zh(count: int) -> str:
@@ -917,7 +925,7 @@ def section_problems(ctx) -> Section:
     title = "（四）存在的问题"
     if not paras:
         paras = ["本期数据未显示目标完成、投资进度或风险方面需要单列的问题。"]
-    return Section(title, _join(title, paras), tuple(w.facts))
+    return Section(title, _join(title, paras), tuple(w.facts), ctx.period)
 
 
 def huiju_text(ctx, n) -> str:
@@ -1067,7 +1075,7 @@ def section_plan(ctx) -> Section:
     year = _year(ctx) + 1
     title = f"{year}年量化目标"
     if not lines:
-        return Section(title, f"### {title}\n\n暂无下一年度量化目标。", ())
+        return Section(title, f"### {title}\n\n暂无下一年度量化目标。", (), ctx.period)
     parts = list(plan_catalogue(year).get("parts") or [])
     parts += [p for p in dict.fromkeys(str(row.get("part") or "") for row, _, _ in lines) if p not in parts]
     body = [f"以下按{year}年工作思路的{_PART_NUMBERS[len(parts) - 1] if 0 < len(parts) <= 10 else ''}个部分，逐项列出"
@@ -1084,7 +1092,7 @@ def section_plan(ctx) -> Section:
             body.append(f"- {text}")
             facts.extend(f)
         body.append("")
-    return Section(title, "\n".join(body) + "\n", tuple(facts))
+    return Section(title, "\n".join(body) + "\n", tuple(facts), ctx.period)
 
 
 def plan_table(ctx) -> pd.DataFrame:
@@ -1187,7 +1195,7 @@ def show(section: Section, *, key: str | None = None):
     With ``key``, every number links to its row in the sources appendix (:func:`sources_appendix`).
     """
 
-    return markdown(linked_markdown(section, key) if key else section.markdown)
+    return markdown_with_figures(linked_markdown(section, key) if key else section.markdown, section.figures())
 
 
 def sources_table(section: Section, *, names: Mapping[str, str] | None = None) -> pd.DataFrame:

@@ -12,12 +12,14 @@ from guozi_analysis.analyses.assessment import PRE_ASSESSMENT, _isnan, _num, _pa
 from guozi_analysis.base.contract import TABLES
 from guozi_analysis.base.periods import parse_period
 from guozi_analysis.base.store import read_shared
+from guozi_analysis.publishing.published import frame_figures, write_sidecar
 from guozi_analysis.publishing.text import markdown
 from guozi_analysis.publishing.views.figures import finish_figure, new_figure
 from guozi_analysis.publishing.workbooks import (
     STANDARDS_NOTE,
     _ranking_display,
     _sheet_display,
+    ranking_keyed,
     write_assessment_workbook,
 )
 
@@ -76,7 +78,7 @@ def ranking_table(ctx, *, previous: bool = False) -> pd.DataFrame:
     r = _year_rows(ctx, "assessment_ranking", previous)
     if not len(r):
         return pd.DataFrame()
-    return _ranking_display(r).set_index("排名")
+    return ranking_keyed(_ranking_display(r).set_index("排名"), r, period=ctx.period)
 
 
 def workings_table(ctx, *, previous: bool = False) -> pd.DataFrame:
@@ -165,4 +167,7 @@ def export_workbook(ctx, *, output_dir: str | Path = ""):
     result = assess(tables, year=year)
     name = f"经营业绩考核{PRE_ASSESSMENT if result.projected else ''}_{year}.xlsx"
     path = write_assessment_workbook(Path(output_dir) / name, result)
+    ranking = result.ranking.assign(year=year)
+    write_sidecar(path, frame_figures(ranking_keyed(_ranking_display(ranking), ranking, period=ctx.period),
+                                      where="排名与等级"))
     return markdown(f"考核工作簿 `{path.name}`（说明、排名与等级、计分明细、加减分事项、考核方案）随本期出版物一并提供。")

@@ -19,6 +19,7 @@ from guozi_analysis.base.params import load_yaml
 from guozi_analysis.base.periods import as_of_date, elapsed_share, parse_period
 from guozi_analysis.base.store import read_shared
 from guozi_analysis.indicators.catalogue import catalogue_frame
+from guozi_analysis.publishing.published import frame_figures, keyed, write_sidecar
 from guozi_analysis.publishing.text import WAN_PER_YI, _isnan, bulletin_title, change_word, date_zh, markdown
 from guozi_analysis.publishing.views.context import Context, group_short_names, short_names
 from guozi_analysis.publishing.workbooks import write_contract_sheet
@@ -103,9 +104,10 @@ def main_table(ctx: Context, *, quarter: bool = False) -> pd.DataFrame:
     hist = _history(ctx)
     step = 3 if quarter else 1
     ytd_label, now_label = _span(ctx, quarter=quarter)
-    rows = []
+    rows, ids = [], []
     for ind in settings()["headline"]:
         m = meta.loc[ind]
+        ids.append(ind)
         unit = str(m["unit"])
         now = _value(hist, DISTRICT, ind, ctx.period[:7])
         last_year = _value(hist, DISTRICT, ind, _month(ctx.period, 12))
@@ -129,7 +131,11 @@ def main_table(ctx: Context, *, quarter: bool = False) -> pd.DataFrame:
             "上年同期": _shown(last_year, unit),
             "同比": "—" if _isnan(change) else f"{change:+,.2f}{'个百分点' if change_unit == '百分点' else '%'}",
         })
-    return pd.DataFrame(rows).round(2)
+    frame = pd.DataFrame(rows).round(2)
+    return keyed(frame, period=ctx.period, entities=[DISTRICT] * len(frame), items=ids,
+                 units=list(frame["单位"]) if len(frame) else [], columns={
+                     now_label: (None, "本季" if quarter else "本月", None), f"{ytd_label}累计或期末": (None, "", None),
+                     "上年同期": (None, "", None, None, _month(ctx.period, 12))})
 
 
 def group_table(ctx: Context) -> pd.DataFrame:
@@ -137,7 +143,7 @@ def group_table(ctx: Context) -> pd.DataFrame:
     meta = _meta()
     names = group_short_names(ctx) | {DISTRICT: "全区合计"}
     hist = _history(ctx)
-    rows = []
+    rows, columns = [], {}
     for entity, name in names.items():
         row: dict = {"企业": name}
         for ind in settings()["by_group"]:
@@ -146,12 +152,15 @@ def group_table(ctx: Context) -> pd.DataFrame:
             before = _value(hist, entity, ind, _month(ctx.period, 12))
             label = f"{meta.loc[ind, 'name_zh']}（{_shown_unit(unit)}）"
             row[label] = _shown(now, unit)
+            columns[label] = (ind, "", _shown_unit(unit))
             if unit == "%":
                 row[f"{meta.loc[ind, 'name_zh']}同比（百分点）"] = now - before
+                columns[f"{meta.loc[ind, 'name_zh']}同比（百分点）"] = (ind, "同比", "百分点")
             elif meta.loc[ind, "basis"] in ("year_to_date", "point_in_time"):
                 row[f"{meta.loc[ind, 'name_zh']}同比（%）"] = _growth(now, before)
+                columns[f"{meta.loc[ind, 'name_zh']}同比（%）"] = (ind, "同比", "%")
         rows.append(row)
-    return pd.DataFrame(rows).round(2)
+    return keyed(pd.DataFrame(rows).round(2), period=ctx.period, entities=list(names), columns=columns)
 
 
 def pace_table(ctx: Context) -> pd.DataFrame:
@@ -171,7 +180,10 @@ def pace_table(ctx: Context) -> pd.DataFrame:
         rows.append({"企业": name, "年度计划投资（亿元）": _shown(get("project_annual_plan"), "万元"),
                      "本年完成投资（亿元）": _shown(get("project_completed_ytd"), "万元"),
                      "完成率（%）": rate, "序时进度（%）": share, "快于或慢于序时（百分点）": gap, "灯号": light})
-    return pd.DataFrame(rows).round(2)
+    return keyed(pd.DataFrame(rows).round(2), period=ctx.period, entities=list(names), columns={
+        "年度计划投资（亿元）": ("project_annual_plan", "", "亿元"), "本年完成投资（亿元）": ("project_completed_ytd", "", "亿元"),
+        "完成率（%）": ("investment_completion_rate", "", "%"), "序时进度（%）": ("elapsed_share", "", "%", DISTRICT),
+        "快于或慢于序时（百分点）": ("investment_pace_gap", "", "百分点"), "灯号": ("investment_completion_rate", "灯号", "")})
 
 
 def _read(ctx: Context, name: str) -> pd.DataFrame:
@@ -293,15 +305,18 @@ def drivers_table(ctx: Context) -> pd.DataFrame:
     hist = _history(ctx)
     period, last_year = ctx.period[:7], _month(ctx.period, 12)
     names = group_short_names(ctx)
-    rows = []
+    rows, entities, items = [], [], []
     for ind, label in (("revenue", "营业总收入"), ("total_profit", "利润总额")):
         total = _value(hist, DISTRICT, ind, period) - _value(hist, DISTRICT, ind, last_year)
         for e, name in names.items():
+            entities.append(e)
+            items.append(ind)
             delta = _value(hist, e, ind, period) - _value(hist, e, ind, last_year)
             share = delta / total * 100 if not (_isnan(delta) or _isnan(total) or total == 0) else float("nan")
             rows.append({"指标": label, "企业": name, "同比增减额（亿元）": _shown(delta, "万元"),
                          "占全区增减额（%）": share})
-    return pd.DataFrame(rows).round(2)
+    return keyed(pd.DataFrame(rows).round(2), period=ctx.period, entities=entities, items=items, columns={
+        "同比增减额（亿元）": (None, "同比增减额", "亿元"), "占全区增减额（%）": (None, "占全区同比增减额", "%")})
 
 
 def outlook_table(ctx: Context) -> pd.DataFrame:
@@ -313,6 +328,7 @@ def outlook_table(ctx: Context) -> pd.DataFrame:
     items = {"revenue": "营业总收入", "total_profit": "利润总额", "investment_completed": "完成投资"}
     proj = proj.loc[proj["item"].isin(list(items)) & proj["enterprise_id"].isin(list(names))]
     out = pd.DataFrame({
+        "_entity": proj["enterprise_id"].astype(str), "_item": proj["item"].astype(str),
         "企业": proj["enterprise_id"].map(names),
         "项目": proj["item"].map(items),
         "全年预计（亿元）": proj["mean"] / WAN_PER_YI,
@@ -320,8 +336,11 @@ def outlook_table(ctx: Context) -> pd.DataFrame:
         "80%区间上限（亿元）": proj["hi80"] / WAN_PER_YI,
         "年度目标（亿元）": proj["target"] / WAN_PER_YI,
         "完成目标的可能性": proj.get("prob_words", pd.Series("", index=proj.index)).replace("", "—"),
-    })
-    return out.round(2)
+    }).round(2)
+    return keyed(out.reset_index(drop=True), period=ctx.period, entities="_entity", items="_item", columns={
+        "全年预计（亿元）": (None, "全年预计（均值）", "亿元"), "80%区间下限（亿元）": (None, "全年预计80%区间下限", "亿元"),
+        "80%区间上限（亿元）": (None, "全年预计80%区间上限", "亿元"), "年度目标（亿元）": (None, "年度目标", "亿元"),
+        "完成目标的可能性": (None, "完成目标的可能性", "")})
 
 
 # ------------------------------------------------------------------------------------------------
@@ -442,4 +461,5 @@ def export_workbook(ctx: Context, *, output_dir: str | Path = "", kind: str = "m
     target = Path(output_dir) / f"{name}_{ctx.period}.xlsx"
     target.parent.mkdir(parents=True, exist_ok=True)
     wb.save(target)
+    write_sidecar(target, [r for name, frame in sheets.items() for r in frame_figures(frame, where=name)])
     return markdown(f"本期通报的表格与合同、督查预警另附工作簿“{target.name}”。")
