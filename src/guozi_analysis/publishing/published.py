@@ -28,9 +28,14 @@ from guozi_analysis.base.periods import parse_period
 from guozi_analysis.publishing import display
 from guozi_analysis.publishing.text import Fact, _isnan
 
-__all__ = ["METADATA_KEY", "figure_period", "fact_item", "fact_figure", "keyed", "frame_figures", "html_with_figures",
+__all__ = ["METADATA_KEY", "PACE_GAP", "LIGHT", "ALIASES", "figure_period", "fact_item", "fact_figure", "keyed", "frame_figures", "html_with_figures",
            "markdown_with_figures", "install", "write_sidecar", "notebook_figures", "publication_figures",
            "write_publication_figures"]
+
+#: Bases of the 序时进度 figures of an indicator: its gap to the elapsed share and its light.
+PACE_GAP, LIGHT = "与序时进度差", "灯号"
+#: Stored items that are another item's figure on a basis: one key for one quantity.
+ALIASES = {"investment_pace_gap": ("investment_completion_rate", PACE_GAP)}
 
 #: Where an output's figures sit in its metadata.
 METADATA_KEY = "guozi_figures"
@@ -56,7 +61,8 @@ def fact_figure(fact: Fact, *, period: str, where: str = "", basis: str = "") ->
     value = fact.shown_value()
     if fact.absolute and not _isnan(fact.value) and fact.value < 0:
         value = -value  # printed without its sign (said in words): the list keeps the signed value
-    return figure(entity=entity, item=fact_item(table, item), period=figure_period(period), text=text,
+    item, basis = ALIASES.get(item, (item, basis)) if table == "indicators" else (fact_item(table, item), basis)
+    return figure(entity=entity, item=item, period=figure_period(period), text=text,
                   unit=fact.unit, basis=basis, where=where or fact.label, value=value)
 
 
@@ -108,8 +114,9 @@ def frame_figures(frame: pd.DataFrame, *, where: str = "") -> list[dict]:
             row_unit = unit if unit is not None else (units[k] if k < len(units) else "")
             if not row_item or not row_entity:
                 continue
+            row_item, row_basis = ALIASES.get(row_item, (row_item, basis))
             out.append(figure(entity=row_entity, item=row_item, period=when or spec["period"], text=text,
-                              unit=row_unit, basis=basis or "", where=where or spec.get("where", "")))
+                              unit=row_unit, basis=row_basis or "", where=where or spec.get("where", "")))
     return [_json_safe(r) for r in out if r is not None]
 
 

@@ -15,11 +15,12 @@ import numpy as np
 import pandas as pd
 
 from guozi_analysis.analyses.ranking import OVERALL
+from guozi_analysis.base.figures import figure
 from guozi_analysis.base.params import load_yaml
 from guozi_analysis.base.periods import as_of_date, elapsed_share, parse_period
 from guozi_analysis.base.store import read_shared
 from guozi_analysis.indicators.catalogue import catalogue_frame
-from guozi_analysis.publishing.published import frame_figures, keyed, write_sidecar
+from guozi_analysis.publishing.published import LIGHT, PACE_GAP, figure_period, frame_figures, keyed, markdown_with_figures, write_sidecar
 from guozi_analysis.publishing.text import WAN_PER_YI, _isnan, bulletin_title, change_word, date_zh, markdown
 from guozi_analysis.publishing.views.context import Context, group_short_names, short_names
 from guozi_analysis.publishing.workbooks import write_contract_sheet
@@ -183,7 +184,8 @@ def pace_table(ctx: Context) -> pd.DataFrame:
     return keyed(pd.DataFrame(rows).round(2), period=ctx.period, entities=list(names), columns={
         "年度计划投资（亿元）": ("project_annual_plan", "", "亿元"), "本年完成投资（亿元）": ("project_completed_ytd", "", "亿元"),
         "完成率（%）": ("investment_completion_rate", "", "%"), "序时进度（%）": ("elapsed_share", "", "%", DISTRICT),
-        "快于或慢于序时（百分点）": ("investment_pace_gap", "", "百分点"), "灯号": ("investment_completion_rate", "灯号", "")})
+        "快于或慢于序时（百分点）": ("investment_completion_rate", PACE_GAP, "百分点"),
+        "灯号": ("investment_completion_rate", LIGHT, "")})
 
 
 def _read(ctx: Context, name: str) -> pd.DataFrame:
@@ -238,7 +240,24 @@ def lead_paragraph(ctx: Context, *, quarter: bool = False):
         f"本年完成投资{_amount(_district(ctx, 'project_completed_ytd'))}亿元，占年度计划的{_pct(rate)}%，"
         f"{'快于' if gap >= 0 else '慢于'}序时进度（{share:.2f}%）{_pct(gap)}个百分点。"
     )
-    return markdown(text)
+
+    def fig(item: str, text: str, unit: str, signed: float = float("nan"), basis: str = "",
+            entity: str = DISTRICT) -> dict | None:
+        value = None if _isnan(signed) else (abs(float(text.replace(",", ""))) * (1 if signed >= 0 else -1)
+                                             if text != "—" else None)
+        return figure(entity=entity, item=item, period=figure_period(ctx.period), text=text, unit=unit,
+                      basis=basis, where="开篇", value=value)
+
+    printed = [fig("revenue", _amount(rev), "亿元"), fig("revenue", _pct(g_rev), "%", g_rev, "同比"),
+               fig("total_profit", _amount(prof), "亿元"), fig("total_profit", _pct(g_prof), "%", g_prof, "同比"),
+               fig("taxes_paid", _amount(taxes), "亿元"), fig("taxes_paid", _pct(g_tax), "%", g_tax, "同比"),
+               fig("total_assets", _amount(_district(ctx, "total_assets")), "亿元"),
+               fig("debt_to_asset_ratio", _pct(debt), "%"),
+               fig("debt_to_asset_ratio", _pct(debt - debt_ly), "百分点", debt - debt_ly, "同比"),
+               fig("project_completed_ytd", _amount(_district(ctx, "project_completed_ytd")), "亿元"),
+               fig("investment_completion_rate", _pct(rate), "%"), fig("elapsed_share", f"{share:.2f}", "%"),
+               fig("investment_completion_rate", _pct(gap), "百分点", gap, PACE_GAP)]
+    return markdown_with_figures(text, printed)
 
 
 def points(ctx: Context, *, quarter: bool = False):
@@ -410,9 +429,12 @@ def lights_table(ctx: Context, *, level: str = "group") -> pd.DataFrame:
     short = short_names(ctx)
     wide = part.pivot_table(index="indicator_name", columns="entity_id", values="light", aggfunc="first")
     wide = wide.reindex(columns=[g for g in ctx.tree.groups if g in wide.columns])
+    entities = list(wide.columns)
     wide.columns = [short.get(c, c) for c in wide.columns]
     wide.index.name = "指标"
-    return wide.fillna("—")
+    ids = dict(zip(part["indicator_name"].astype(str), part["indicator_id"].astype(str)))
+    return keyed(wide.fillna("—"), period=ctx.period, items=[ids.get(str(n), "") for n in wide.index],
+                 columns={label: (None, LIGHT, "", entity) for label, entity in zip(wide.columns, entities)})
 
 
 def missing_reports_table(ctx: Context) -> pd.DataFrame:
