@@ -119,3 +119,12 @@ def test_figures_check_command_prints_conflicts_in_chinese(tmp_path, capsys):
     assert main(["figures", "--check", str(tmp_path / "review"), str(tmp_path / "monthly" / "figures.csv")]) == 1
     out = capsys.readouterr().out
     assert "发现 1 个数字在不同位置印出不同的值" in out and "81.65" in out and "81.66" in out and "表4" in out
+
+
+def test_a_column_may_name_its_own_entity_per_row():
+    frame = pd.DataFrame({"报表": ["扩投资", "稳增长"], "领先": ["城投", "水务"], "领先得分": [96.004, 88.5]})
+    frame = published.keyed(frame, period="2022-11-H2", items=["ranking.investment", "ranking.growth"],
+                            columns={"领先得分": (None, "综合得分", "分", ["G02", "G03"])})
+    got = [(r["entity"], r["item"], r["text"]) for r in published.frame_figures(frame)]
+    # 96.004 prints as 96.00 (the column is not whole), 88.5 as 88.50
+    assert got == [("G02", "ranking.investment", "96.00"), ("G03", "ranking.growth", "88.50")]

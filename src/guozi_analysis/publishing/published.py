@@ -71,8 +71,8 @@ def keyed(frame: pd.DataFrame, *, period: str, columns: Mapping[str, tuple],
           units: Sequence[str] | None = None, where: str = "") -> pd.DataFrame:
     """Mark a view's frame with the key of its printed cells; returns the frame.
 
-    ``columns``: shown column → ``(item, basis, unit[, entity[, period]])``; an item or entity of
-    ``None`` is the row's, from ``items`` / ``entities`` (a list, or the name of a column of codes,
+    ``columns``: shown column → ``(item, basis, unit[, entity[, period]])``; a column's entity is one
+    code, a list (one per row) or ``None``; an item or entity of ``None`` is the row's, from ``items`` / ``entities`` (a list, or the name of a column of codes,
     which is then dropped from the frame); a column's own period (a year earlier) overrides
     ``period``; a unit of ``None`` is the row's (``units``). Cells are taken as the reader sees them
     (:func:`~guozi_analysis.publishing.display.reader_frame`).
@@ -85,6 +85,7 @@ def keyed(frame: pd.DataFrame, *, period: str, columns: Mapping[str, tuple],
     cols = {}
     for label, spec in columns.items():
         item, basis, unit, entity, when = (list(spec) + [None, None])[:5]
+        entity = [str(e) for e in entity] if isinstance(entity, (list, tuple)) else entity
         cols[str(label)] = [item, basis, unit, entity, figure_period(when) if when else None]
     out.attrs[_ATTR] = {"period": figure_period(period), "rows": len(out),
                         "entities": None if entities is None else [str(e) for e in entities],
@@ -110,7 +111,10 @@ def frame_figures(frame: pd.DataFrame, *, where: str = "") -> list[dict]:
             continue
         for k, text in enumerate(shown[label]):
             row_item = item if item is not None else (items[k] if k < len(items) else None)
-            row_entity = entity if entity is not None else (entities[k] if k < len(entities) else None)
+            if isinstance(entity, list):  # the column's own entity per row (e.g. the leader of each row)
+                row_entity = entity[k] if k < len(entity) else None
+            else:
+                row_entity = entity if entity is not None else (entities[k] if k < len(entities) else None)
             row_unit = unit if unit is not None else (units[k] if k < len(units) else "")
             if not row_item or not row_entity:
                 continue

@@ -394,16 +394,20 @@ def leaders_table(ctx: Context, *, level: str = "group") -> pd.DataFrame:
     _, composite = _ranking(ctx)
     comp = composite.loc[composite["level"] == level]
     short = short_names(ctx)
-    rows = []
+    rows, tables, leads, lasts = [], [], [], []
     for (order, table, peer), part in comp.groupby(["table_order", "table_name", "peer_class"], sort=True):
         part = part.dropna(subset=["score"]).sort_values("rank")
         if not len(part):
             continue
         first, last = part.iloc[0], part.iloc[-1]
+        tables.append(f"ranking.{first['table']}")
+        leads.append(str(first["entity_id"]))
+        lasts.append(str(last["entity_id"]))
         rows.append({"报表": table, "分类": peer, "参评（家）": len(part),
                      "领先": short.get(str(first["entity_id"]), first["entity_name"]), "领先得分": first["score"],
                      "落后": short.get(str(last["entity_id"]), last["entity_name"]), "落后得分": last["score"]})
-    return pd.DataFrame(rows).round(2)
+    return keyed(pd.DataFrame(rows).round(2), period=ctx.period, items=tables, columns={
+        "领先得分": (None, "综合得分", "分", leads), "落后得分": (None, "综合得分", "分", lasts)})
 
 
 def movers_table(ctx: Context, *, level: str = "group") -> pd.DataFrame:
