@@ -616,6 +616,9 @@ def test_the_figure_check_fails_when_one_printed_value_is_changed(published, bul
     everything = read_figures(copies)
     keys = ["entity", "item", "period", "basis", "unit"]
     numbers = everything.loc[everything["value"].notna() & (everything["digits"] == 2)]
+    clashing = conflicts(everything)[keys].drop_duplicates()  # keys already in conflict (others' fixes pending)
+    numbers = numbers.merge(clashing.assign(_clash=True), on=keys, how="left")
+    numbers = numbers.loc[numbers["_clash"].isna()]
     twice = numbers.loc[numbers.duplicated(keys, keep=False)]
     assert len(twice), "no number is printed twice: the check would have nothing to compare"
     victim = twice.iloc[0]
@@ -626,7 +629,7 @@ def test_the_figure_check_fails_when_one_printed_value_is_changed(published, bul
     source.loc[k, "text"], source.loc[k, "value"] = f"{changed:,.2f}", str(round(changed, 2))
     write_figures(source, victim["source"])
     found = conflicts(read_figures(copies))
-    assert len(found) >= 2
+    assert len(found[keys].drop_duplicates()) == len(clashing) + 1  # exactly the changed key is new
     assert (found[["entity", "item", "period", "basis"]] == victim[["entity", "item", "period", "basis"]].to_numpy()
             ).all(axis=1).any()
     assert main(["figures", "--check", str(tmp_path)]) == 1

@@ -71,9 +71,9 @@ def test_a_fact_keeps_its_sign_and_its_key():
     # printed "1,234.57" (the sign said in words: 下降); the list keeps −1234.57
     assert (r["entity"], r["item"], r["period"], r["text"], r["value"], r["digits"]) == \
         ("G01", "revenue_growth", "2022-11-30", "1,234.57", -1234.57, 2)
-    other = published.fact_figure(Fact(816512.34, "亿元", "narrative_items:DISTRICT:investment_target"), period="2022-11")
+    other = published.fact_figure(Fact(816512.34, "亿元", "narrative_items:DISTRICT:idle_book_value"), period="2022-11")
     # 816,512.34 万元 printed in 亿元 → "81.65"; items of other stored tables are prefixed by the table
-    assert (other["item"], other["text"], other["unit"]) == ("narrative_items.investment_target", "81.65", "亿元")
+    assert (other["item"], other["text"], other["unit"]) == ("narrative_items.idle_book_value", "81.65", "亿元")
     assert published.fact_figure(Fact(float("nan"), "亿元", "indicators:G01:revenue"), period="2022-11") is None
     section = Section("投资", "本年完成投资81.65亿元。", (Fact(816512.34, "亿元", "line_items:DISTRICT:x"),), "2022-11")
     assert [f["text"] for f in section.figures()] == ["81.65"]
@@ -128,3 +128,18 @@ def test_a_column_may_name_its_own_entity_per_row():
     got = [(r["entity"], r["item"], r["text"]) for r in published.frame_figures(frame)]
     # 96.004 prints as 96.00 (the column is not whole), 88.5 as 88.50
     assert got == [("G02", "ranking.investment", "96.00"), ("G03", "ranking.growth", "88.50")]
+
+
+def test_one_quantity_has_one_key_whichever_table_it_is_read_from():
+    target = published.fact_figure(Fact(816_600.0, "亿元", "narrative_items:DISTRICT:investment_target"),
+                                   period="2022-11")
+    gap = published.fact_figure(Fact(-6.44, "百分点", "indicators:DISTRICT:investment_pace_gap", absolute=True),
+                                period="2022-11")
+    # the review's 年度投资目标合计 is the forecast table's 年度目标 of investment_completed (816,600 万元 = 81.66 亿元);
+    # the stored pace gap is the completion rate's 与序时进度差, printed "6.44" (慢于) and listed as −6.44
+    assert (target["item"], target["basis"], target["text"]) == ("investment_completed", "年度目标", "81.66")
+    assert (gap["item"], gap["basis"], gap["text"], gap["value"]) == \
+        ("investment_completion_rate", published.PACE_GAP, "6.44", -6.44)
+    frame = published.keyed(pd.DataFrame({"本年累计（亿元）": [69.45]}), period="2022-11", entities=["DISTRICT"],
+                            items=["investment_completed"], columns={"本年累计（亿元）": (None, "本年累计", "亿元")})
+    assert [(r["item"], r["basis"]) for r in published.frame_figures(frame)] == [("project_completed_ytd", "")]

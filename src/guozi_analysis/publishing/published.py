@@ -34,8 +34,20 @@ __all__ = ["METADATA_KEY", "PACE_GAP", "LIGHT", "ALIASES", "figure_period", "fac
 
 #: Bases of the 序时进度 figures of an indicator: its gap to the elapsed share and its light.
 PACE_GAP, LIGHT = "与序时进度差", "灯号"
-#: Stored items that are another item's figure on a basis: one key for one quantity.
-ALIASES = {"investment_pace_gap": ("investment_completion_rate", PACE_GAP)}
+#: Stored items (or an item on a basis) that are another key's quantity: one key for one quantity.
+ALIASES = {
+    "investment_pace_gap": ("investment_completion_rate", PACE_GAP),
+    "narrative_items.investment_target": ("investment_completed", "年度目标"),
+    "narrative_items.investment_target_completion": ("investment_completed", "年度目标完成率"),
+    ("investment_completed", "本年累计"): ("project_completed_ytd", ""),
+    ("revenue", "本年累计"): ("revenue", ""),
+    ("total_profit", "本年累计"): ("total_profit", ""),
+}
+
+
+def _alias(item: str, basis: str) -> tuple[str, str]:
+    """The key's ``(item, basis)`` after :data:`ALIASES`."""
+    return ALIASES.get((item, basis)) or ALIASES.get(item) or (item, basis)
 
 #: Where an output's figures sit in its metadata.
 METADATA_KEY = "guozi_figures"
@@ -61,7 +73,7 @@ def fact_figure(fact: Fact, *, period: str, where: str = "", basis: str = "") ->
     value = fact.shown_value()
     if fact.absolute and not _isnan(fact.value) and fact.value < 0:
         value = -value  # printed without its sign (said in words): the list keeps the signed value
-    item, basis = ALIASES.get(item, (item, basis)) if table == "indicators" else (fact_item(table, item), basis)
+    item, basis = _alias(fact_item(table, item), basis)
     return figure(entity=entity, item=item, period=figure_period(period), text=text,
                   unit=fact.unit, basis=basis, where=where or fact.label, value=value)
 
@@ -118,7 +130,7 @@ def frame_figures(frame: pd.DataFrame, *, where: str = "") -> list[dict]:
             row_unit = unit if unit is not None else (units[k] if k < len(units) else "")
             if not row_item or not row_entity:
                 continue
-            row_item, row_basis = ALIASES.get(row_item, (row_item, basis))
+            row_item, row_basis = _alias(row_item, basis or "")
             out.append(figure(entity=row_entity, item=row_item, period=when or spec["period"], text=text,
                               unit=row_unit, basis=row_basis or "", where=where or spec.get("where", "")))
     return [_json_safe(r) for r in out if r is not None]
