@@ -143,3 +143,15 @@ def test_one_quantity_has_one_key_whichever_table_it_is_read_from():
     frame = published.keyed(pd.DataFrame({"本年累计（亿元）": [69.45]}), period="2022-11", entities=["DISTRICT"],
                             items=["investment_completed"], columns={"本年累计（亿元）": (None, "本年累计", "亿元")})
     assert [(r["item"], r["basis"]) for r in published.frame_figures(frame)] == [("project_completed_ytd", "")]
+
+
+def test_the_financing_cost_history_has_one_author_the_indicator_formula():
+    from guozi_analysis.analyses.financing import financing_cost_history
+    from guozi_analysis.publishing import narrative
+
+    debts = pd.DataFrame({"period": ["2022-10", "2022-10", "2022-11"], "balance": [100.0, 300.0, 200.0],
+                          "annual_rate": [4.0, 6.0, float("nan")]})
+    hist = financing_cost_history({"debts": debts})
+    # 2022-10: (100×4 + 300×6) / (100 + 300) = 2200 / 400 = 5.5; 2022-11: no rated balance → NaN, never 0
+    assert hist["composite_financing_cost"].iloc[0] == 5.5 and pd.isna(hist["composite_financing_cost"].iloc[1])
+    assert narrative.financing_cost_history is financing_cost_history  # the review reads it, never recomputes

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from guozi_analysis.analyses.contracts import SUMMARY_ITEMS
+from guozi_analysis.analyses.financing import financing_cost_history, lowest_since
 from guozi_analysis.analyses.forecast import project_next_year, stored_projection
 from guozi_analysis.base import config
 from guozi_analysis.base.entities import EnterpriseTree
@@ -222,45 +223,6 @@ def _credit_items(rows: list[dict], tables, month: str) -> None:
           "授信台账本月快照中在投融资对接会签约的授信笔数")
     _item(rows, "fair_credit_enterprises", fair["enterprise_id"].nunique(), "家", "投融资对接会签约企业数",
           "在投融资对接会签约授信的企业数")
-
-
-def financing_cost_history(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    """District composite financing cost by month: Σ(余额 × 利率) / Σ 有利率的余额 (%), over all history."""
-
-    debts = tables.get("debts")
-    if debts is None or not len(debts):
-        return pd.DataFrame(columns=["month", "composite_financing_cost"])
-    balance = pd.to_numeric(debts["balance"], errors="coerce")
-    rate = pd.to_numeric(debts["annual_rate"], errors="coerce")
-    rated = balance.notna() & rate.notna()
-    month = debts["period"].astype("string").str.slice(0, 7)
-    frame = pd.DataFrame({"month": month.to_numpy(),
-                          "rxb": (balance * rate).where(rated, 0.0).to_numpy(),
-                          "bal": balance.where(rated, 0.0).to_numpy()})
-    sums = frame.groupby("month", sort=True)[["rxb", "bal"]].sum()
-    cost = safe_divide(sums["rxb"], sums["bal"])
-    return pd.DataFrame({"month": sums.index.astype(str), "composite_financing_cost": cost.to_numpy()})
-
-
-def lowest_since(history: pd.DataFrame, month: str) -> str | None:
-    """The first month from which ``month``'s cost is the lowest, or ``None`` when it is not a low.
-
-    Walks back from ``month`` while every earlier value is higher; the month after the last value
-    that is not higher (or the first month of the history) is returned as ``"YYYY-MM"``.
-    """
-    h = history.dropna().sort_values("month")
-    h = h.loc[h["month"] <= month]
-    if not len(h) or h["month"].iloc[-1] != month:
-        return None
-    current = h["composite_financing_cost"].iloc[-1]
-    earlier = h.iloc[:-1]
-    if not len(earlier):
-        return None
-    not_higher = earlier.loc[earlier["composite_financing_cost"] <= current]
-    if not len(not_higher):
-        return str(earlier["month"].iloc[0])
-    after = earlier.loc[earlier["month"] > not_higher["month"].iloc[-1]]
-    return str(after["month"].iloc[0]) if len(after) else None
 
 
 def _financing_items(rows: list[dict], tables, month: str) -> None:
