@@ -155,3 +155,12 @@ def test_the_financing_cost_history_has_one_author_the_indicator_formula():
     # 2022-10: (100×4 + 300×6) / (100 + 300) = 2200 / 400 = 5.5; 2022-11: no rated balance → NaN, never 0
     assert hist["composite_financing_cost"].iloc[0] == 5.5 and pd.isna(hist["composite_financing_cost"].iloc[1])
     assert narrative.financing_cost_history is financing_cost_history  # the review reads it, never recomputes
+
+
+def test_a_column_may_carry_its_own_unit_per_row():
+    frame = pd.DataFrame({"同比": ["+5.92%", "-1.20个百分点"]})
+    frame = published.keyed(frame, period="2022-10", entities=["DISTRICT", "DISTRICT"],
+                            items=["revenue", "debt_to_asset_ratio"], columns={"同比": (None, "同比", ["%", "百分点"])})
+    got = [(r["item"], r["unit"], r["value"]) for r in published.frame_figures(frame)]
+    # "+5.92%" reads 5.92 (%), "-1.20个百分点" reads −1.2 (百分点)
+    assert got == [("revenue", "%", 5.92), ("debt_to_asset_ratio", "百分点", -1.2)]

@@ -83,8 +83,8 @@ def keyed(frame: pd.DataFrame, *, period: str, columns: Mapping[str, tuple],
           units: Sequence[str] | None = None, where: str = "") -> pd.DataFrame:
     """Mark a view's frame with the key of its printed cells; returns the frame.
 
-    ``columns``: shown column → ``(item, basis, unit[, entity[, period]])``; a column's entity is one
-    code, a list (one per row) or ``None``; an item or entity of ``None`` is the row's, from ``items`` / ``entities`` (a list, or the name of a column of codes,
+    ``columns``: shown column → ``(item, basis, unit[, entity[, period]])``; a column's entity (or unit)
+    is one value, a list (one per row) or ``None``; an item or entity of ``None`` is the row's, from ``items`` / ``entities`` (a list, or the name of a column of codes,
     which is then dropped from the frame); a column's own period (a year earlier) overrides
     ``period``; a unit of ``None`` is the row's (``units``). Cells are taken as the reader sees them
     (:func:`~guozi_analysis.publishing.display.reader_frame`).
@@ -98,6 +98,7 @@ def keyed(frame: pd.DataFrame, *, period: str, columns: Mapping[str, tuple],
     for label, spec in columns.items():
         item, basis, unit, entity, when = (list(spec) + [None, None])[:5]
         entity = [str(e) for e in entity] if isinstance(entity, (list, tuple)) else entity
+        unit = [str(u) for u in unit] if isinstance(unit, (list, tuple)) else unit
         cols[str(label)] = [item, basis, unit, entity, figure_period(when) if when else None]
     out.attrs[_ATTR] = {"period": figure_period(period), "rows": len(out),
                         "entities": None if entities is None else [str(e) for e in entities],
@@ -127,7 +128,10 @@ def frame_figures(frame: pd.DataFrame, *, where: str = "") -> list[dict]:
                 row_entity = entity[k] if k < len(entity) else None
             else:
                 row_entity = entity if entity is not None else (entities[k] if k < len(entities) else None)
-            row_unit = unit if unit is not None else (units[k] if k < len(units) else "")
+            if isinstance(unit, list):  # the column's own unit per row (a 同比 in % or 百分点)
+                row_unit = unit[k] if k < len(unit) else ""
+            else:
+                row_unit = unit if unit is not None else (units[k] if k < len(units) else "")
             if not row_item or not row_entity:
                 continue
             row_item, row_basis = _alias(row_item, basis or "")
