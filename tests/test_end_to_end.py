@@ -631,3 +631,73 @@ def test_monthly_bulletin_reads_like_the_municipal_format(bulletins):
     assert "2022年三季度经济运行分析" in quarterly and "全年预计" in quarterly and "1—9月" in quarterly
     half = re.sub(r"\s+", "", _pdf_text(bulletins["half_month"]["pdf"]))
     assert "11月下半月" in half and "序时进度灯号" in half and "未报送" in half
+
+
+# ------------------------------------------------------------------------------------------------
+# one figure, one value: the published-figure lists of the review, its public edition and the bulletins
+# ------------------------------------------------------------------------------------------------
+def _figure_lists(published, bulletins) -> dict:
+    """Each publication's ``figures.csv`` (beside its html/ and pdf/ folders)."""
+    from guozi_analysis.base.figures import FIGURES_FILE
+
+    lists = {"review": published["outputs"]["html"].parents[1] / FIGURES_FILE,
+             "public": published["public"]["html"].parents[1] / FIGURES_FILE}
+    lists.update({kind: bulletins[kind]["html"].parents[1] / FIGURES_FILE for kind in BULLETINS})
+    return lists
+
+
+def test_every_publication_lists_its_figures_and_every_key_has_one_value(published, bulletins):
+    from guozi_analysis.base.figures import conflicts, conflicts_text, read_figures
+
+    lists = _figure_lists(published, bulletins)
+    figures = {kind: read_figures([path]) for kind, path in lists.items()}
+    for kind, frame in figures.items():
+        assert len(frame) > 30, kind
+    review = figures["review"]
+    # the text (facts of the sections), the tables and the workbooks are all listed
+    assert review["where"].str.startswith("01_review_2022").any()
+    assert review["where"].str.contains("表|集团|各|下一年度", regex=True).any()
+    assert review["where"].str.contains(r"\.xlsx", regex=True).any()
+    assert not figures["public"]["where"].str.contains(r"\.xlsx", regex=True).any()  # the public edition has no workbook
+    for kind in ("monthly", "quarterly"):
+        assert figures[kind]["where"].str.contains(r"\.xlsx", regex=True).any(), kind
+    # the scores of the assessment are printed twice (表H-2 and the workbook's 排名与等级): both listed
+    total = review.loc[review["item"] == "assessment.total_score"]
+    assert total["where"].str.contains(r"\.xlsx").any() and (~total["where"].str.contains(r"\.xlsx")).any()
+    found = conflicts(read_figures(list(lists.values())))
+    assert found.empty, conflicts_text(found)
+
+
+def test_the_figure_check_fails_when_one_printed_value_is_changed(published, bulletins, tmp_path):
+    import pandas as pd
+
+    from guozi_analysis.base.figures import conflicts, read_figures, write_figures
+    from guozi_analysis.running.cli import main
+
+    lists = _figure_lists(published, bulletins)
+    copies = []
+    for kind, path in lists.items():
+        target = tmp_path / kind / path.name
+        target.parent.mkdir()
+        shutil.copy(path, target)
+        copies.append(target)
+    everything = read_figures(copies)
+    keys = ["entity", "item", "period", "basis", "unit"]
+    numbers = everything.loc[everything["value"].notna() & (everything["digits"] == 2)]
+    clashing = conflicts(everything)[keys].drop_duplicates()  # keys already in conflict (others' fixes pending)
+    numbers = numbers.merge(clashing.assign(_clash=True), on=keys, how="left")
+    numbers = numbers.loc[numbers["_clash"].isna()]
+    twice = numbers.loc[numbers.duplicated(keys, keep=False)]
+    assert len(twice), "no number is printed twice: the check would have nothing to compare"
+    victim = twice.iloc[0]
+    source = pd.read_csv(victim["source"], dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    row = (source[keys + ["text"]].astype(str) == victim[keys + ["text"]].astype(str).to_numpy()).all(axis=1)
+    k = row[row].index[0]
+    changed = float(victim["value"]) + 0.01  # one cent (or 0.01 point) more at the printed precision
+    source.loc[k, "text"], source.loc[k, "value"] = f"{changed:,.2f}", str(round(changed, 2))
+    write_figures(source, victim["source"])
+    found = conflicts(read_figures(copies))
+    assert len(found[keys].drop_duplicates()) == len(clashing) + 1  # exactly the changed key is new
+    assert (found[["entity", "item", "period", "basis"]] == victim[["entity", "item", "period", "basis"]].to_numpy()
+            ).all(axis=1).any()
+    assert main(["figures", "--check", str(tmp_path)]) == 1

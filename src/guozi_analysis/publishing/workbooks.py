@@ -39,6 +39,7 @@ from guozi_analysis.indicators.catalogue import Catalogue, load_catalogue
 from guozi_analysis.indicators.formulas import LEVEL_ZH, compute_indicators
 from guozi_analysis.intake.quality import _FILE_ZH, QUALITY_LABELS_ZH, _split, missing_submissions, quality_report
 from guozi_analysis.intake.validate import findings_frame
+from guozi_analysis.publishing.published import keyed
 from guozi_analysis.publishing.text import date_zh
 
 __all__ = ["HEADERS", "COMPOSITE_ID", "publication_frame", "write_ranking_workbook", "write_ranking_csv",
@@ -381,6 +382,19 @@ def _ranking_display(ranking: pd.DataFrame) -> pd.DataFrame:
     out = out.rename(columns=RANKING_HEADERS)
     out["评估性质"] = _kind_column(ranking["projected"]).to_numpy()
     return out
+
+
+def ranking_keyed(shown: pd.DataFrame, ranking: pd.DataFrame, *, period: str) -> pd.DataFrame:
+    """A ranking as shown (:func:`_ranking_display`, same rows) keyed by enterprise: the scores and the
+    grade of the year's assessment (the book's table and the workbook's sheet print the same keys)."""
+    year = int(pd.to_numeric(ranking["year"], errors="coerce").iloc[0]) if "year" in ranking and len(ranking) \
+        else int(period[:4])
+    basis = f"{year}年度考核"
+    columns = {RANKING_HEADERS[c]: (f"assessment.{c}", basis, "分") for c in ("base_score", "bonus", "penalty",
+                                                                           "total_score")}
+    columns[RANKING_HEADERS["grade"]] = ("assessment.grade", basis, "")
+    columns[RANKING_HEADERS["rank"]] = ("assessment.rank", basis, "")
+    return keyed(shown, period=period, entities=list(ranking["enterprise_id"].astype(str)), columns=columns)
 
 
 def _sheet_display(sheet: pd.DataFrame) -> pd.DataFrame:

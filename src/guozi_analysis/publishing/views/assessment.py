@@ -11,12 +11,14 @@ import pandas as pd
 from guozi_analysis.analyses.assessment import PRE_ASSESSMENT, _isnan, _num, _parse_bands
 from guozi_analysis.base.periods import parse_period
 from guozi_analysis.base.store import read_shared
+from guozi_analysis.publishing.published import frame_figures, write_sidecar
 from guozi_analysis.publishing.text import markdown
 from guozi_analysis.publishing.views.figures import finish_figure, new_figure
 from guozi_analysis.publishing.workbooks import (
     STANDARDS_NOTE,
     _ranking_display,
     _sheet_display,
+    ranking_keyed,
     write_assessment_workbook,
 )
 
@@ -75,7 +77,7 @@ def ranking_table(ctx, *, previous: bool = False) -> pd.DataFrame:
     r = _year_rows(ctx, "assessment_ranking", previous)
     if not len(r):
         return pd.DataFrame()
-    return _ranking_display(r).set_index("排名")
+    return ranking_keyed(_ranking_display(r).set_index("排名"), r, period=ctx.period)
 
 
 def workings_table(ctx, *, previous: bool = False) -> pd.DataFrame:
@@ -167,4 +169,6 @@ def export_workbook(ctx, *, output_dir: str | Path = ""):
     path = write_assessment_workbook(Path(output_dir) / name, ranking=ranking,
                                      sheet=_year_rows(ctx, "assessment_sheet", False),
                                      scheme=_year_rows(ctx, "assessment_scheme", False))
+    write_sidecar(path, frame_figures(ranking_keyed(_ranking_display(ranking), ranking, period=ctx.period),
+                                      where="排名与等级"))
     return markdown(f"考核工作簿 `{path.name}`（说明、排名与等级、计分明细、加减分事项、考核方案）随本期出版物一并提供。")
