@@ -299,6 +299,12 @@ def test_track_targets_status_and_progress():
 def test_next_year_outlook_runs():
     out = fc.project_next_year(_noisy(), as_of="2022-11", n_sims=100, history_years=2)
     assert out["year"] == 2023 and out["lo80"] <= out["median"] <= out["hi80"]
+    assert np.isnan(out["prob_target"]) and out["target_status"] == ""
+    # next year's verdict reads P(total ≥ target) of the same simulations: at the median, about one half
+    half = fc.project_next_year(_noisy(), as_of="2022-11", n_sims=100, history_years=2, target=out["median"])
+    assert half["prob_target"] == pytest.approx(0.5, abs=0.011) and half["target_status"] == "完成存在不确定性"
+    low = fc.project_next_year(_noisy(), as_of="2022-11", n_sims=100, history_years=2, target=out["lo80"])
+    assert low["prob_target"] == pytest.approx(0.9, abs=0.011) and low["target_status"] == "预计完成"
 
 
 def test_fan_chart_has_chinese_labels():
@@ -612,3 +618,70 @@ def test_method_note_for_readers_has_no_code_identifiers():
     assert not re.search(r"[A-Za-z]\w*_\w+", text)  # snake_case names
     assert not re.search(r"\w+\.(py|yaml|md|csv|parquet)\b|params/|benchmarks/", text)
     assert not re.search(r"\b[a-z]+\(", text)  # function calls
+
+
+# --------------------------------------------------------------------------- intervals that respect the facts
+def test_a_flow_that_cannot_fall_never_ends_below_its_year_to_date():
+    # hand-worked: 41 simulated totals 80, 81, …, 120 around a median of 100, year to date 95.
+    # The 15 totals 80..94 would mean the year ends below what is already earned: they become 95
+    # (remaining amount 0); the others do not move.
+    totals = np.arange(80.0, 121.0)
+    floored = fc.floor_remaining(totals, 95.0)
+    assert floored[:16].tolist() == [95.0] * 16 and floored[16:].tolist() == totals[16:].tolist()
+    # quantiles (41 values, linear): 10 % at position 4 → 84 before, 95 after; 2.5 % at position 1 → 81 → 95;
+    # the median (position 20 → 100) and the 90 % quantile (position 36 → 116) stay
+    before, after = (np.quantile(t, [0.025, 0.10, 0.5, 0.90]) for t in (totals, floored))
+    assert before.tolist() == [81.0, 84.0, 100.0, 116.0]
+    assert after.tolist() == [95.0, 95.0, 100.0, 116.0]
+    # a remainder whose whole distribution is below 0 puts even the median at the year to date
+    assert np.median(fc.floor_remaining(np.array([90.0, 92.0, 94.0]), 95.0)) == 95.0
+
+
+def _wide_noise_series():
+    """Eight years of a flow whose monthly noise is large next to December's amount (2022 up to November)."""
+    rng = np.random.default_rng(7)
+    flows = {y: np.clip(PATTERN + rng.normal(0.0, 6.0, 12), 0.5, None) for y in range(2015, 2023)}
+    flows[2022][11] = 2.0
+    return ytd_series(flows, last=(2022, 11))
+
+
+def test_revenue_interval_is_clipped_at_the_year_to_date_and_profit_is_not():
+    s = _wide_noise_series()
+    ytd = float(s.iloc[-1])
+    free = fc.project_year_end(s, as_of="2022-11", n_sims=400, backtest_sims=100)
+    kept = fc.project_year_end(s, as_of="2022-11", n_sims=400, backtest_sims=100, nondecreasing=True)
+    assert free["lo95"] < ytd  # without the rule the interval reaches below what has happened
+    assert kept["lo95"] >= ytd and kept["lo80"] >= ytd and kept["median"] >= ytd
+    assert kept["hi95"] == pytest.approx(free["hi95"]) and kept["hi80"] == pytest.approx(free["hi80"])
+    # the simulated months are never negative: every cumulative path rises to its year end
+    paths = kept["cum_paths"].to_numpy()
+    assert (paths >= ytd - 1e-9).all() and (np.diff(paths, axis=1) >= -1e-9).all()
+    assert np.allclose(paths[:, -1] - ytd, np.maximum(paths[:, -1] - ytd, 0))
+
+
+def test_project_items_applies_the_rule_to_the_flows_listed_in_params():
+    assert set(fc.forecast_settings()["nondecreasing"]) == {"revenue", "investment_completed"}
+    s = _wide_noise_series()
+    frame = pd.DataFrame({"enterprise_id": "G01", "period": s.index, "revenue": s.to_numpy(),
+                          "total_profit": s.to_numpy()})
+    out = fc.project_items(frame, items=("revenue", "total_profit"), as_of="2022-11", n_sims=400).set_index("item")
+    ytd = float(s.iloc[-1])
+    assert out.loc["revenue", "lo95"] >= ytd
+    # profit may still end below its year to date (a loss in December is possible); the same series,
+    # not clipped, keeps the interval the remaining month's errors give
+    assert out.loc["total_profit", "lo95"] < ytd
+
+
+def test_the_verdict_on_a_target_follows_its_probability_not_the_median():
+    # simulated totals 0..99: P(total ≥ 45) = 55/100 — the median (49.5) reaches 45, yet the verdict is
+    # 完成存在不确定性, because 40 % < 55 % < 60 % (params/forecast.yaml target_status)
+    samples = np.arange(100.0)
+    row = {"enterprise_id": "G01", "item": "revenue", "year": 2022, "month": 11, "ytd_actual": 30.0,
+           "median": float(np.median(samples)), "lo80": 9.9, "hi80": 89.1, "method": "seasonal_naive",
+           "samples": samples}
+    targets = pd.DataFrame({"enterprise_id": ["G01"] * 3, "year": [2022] * 3, "item": ["revenue"] * 3,
+                            "target_value": [45.0, 30.0, 70.0], "unit": ["万元"] * 3})
+    out = fc.track_targets(targets, pd.DataFrame([row]))
+    assert out["prob_reach_target"].tolist() == [0.55, 0.70, 0.30]  # 55, 70 and 30 of the 100 totals
+    assert out["status"].tolist() == ["完成存在不确定性", "预计完成", "存在缺口"]
+    assert [fc.target_status(p) for p in (0.60, 0.41, 0.40, np.nan)] == ["预计完成", "完成存在不确定性", "存在缺口", ""]

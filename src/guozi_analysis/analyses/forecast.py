@@ -87,6 +87,8 @@ __all__ = [
     "prob_words",
     "ytd_growth",
     "final_samples",
+    "floor_remaining",
+    "target_status",
     "stored_projection",
 ]
 
@@ -511,6 +513,9 @@ _DEFAULT_SETTINGS: dict = {
     "prob_words": [{"at_least": 0.90, "word": "基本确定"}, {"at_least": 0.60, "word": "较大可能"},
                    {"above": 0.40, "word": "存在不确定性"}, {"above": 0.10, "word": "可能性较小"},
                    {"at_least": 0.0, "word": "难以完成"}],
+    "target_status": [{"at_least": 0.60, "word": "预计完成"}, {"above": 0.40, "word": "完成存在不确定性"},
+                      {"at_least": 0.0, "word": "存在缺口"}],
+    "nondecreasing": ["revenue", "investment_completed"],
 }
 
 
@@ -541,14 +546,28 @@ def prob_words(p: float, settings: Mapping | None = None) -> str:
     """
     if p is None or not np.isfinite(p):
         return ""
-    rules = _settings(settings)["prob_words"]
-    word = rules[-1]["word"]
-    for rule in rules:
-        if ("at_least" in rule and p >= float(rule["at_least"])) or ("above" in rule and p > float(rule["above"])):
-            word = rule["word"]
-            break
+    word = _first_rule(p, _settings(settings)["prob_words"])
     pct = "<1%" if p < 0.005 else ">99%" if p > 0.995 else f"{p * 100:.0f}%"
     return f"{word}（{pct}）"
+
+
+def _first_rule(p: float, rules: Sequence[Mapping]) -> str:
+    """The word of the first rule that ``p`` satisfies (``at_least``: p ≥ x; ``above``: p > x); the
+    last rule's word when none does."""
+    for rule in rules:
+        if ("at_least" in rule and p >= float(rule["at_least"])) or ("above" in rule and p > float(rule["above"])):
+            return str(rule["word"])
+    return str(rules[-1]["word"])
+
+
+def target_status(p: float, settings: Mapping | None = None) -> str:
+    """The verdict on an annual target from P(reaching it) (``target_status`` in the settings, first rule
+    that holds): 预计完成 (P ≥ 60 %), 完成存在不确定性 (40 % < P < 60 %), 存在缺口 (P ≤ 40 %). Empty for
+    NaN. Every sentence or column that says whether a target will be met reads this one function on
+    the stored probability, never the median alone."""
+    if p is None or not np.isfinite(p):
+        return ""
+    return _first_rule(p, _settings(settings)["target_status"])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -982,6 +1001,7 @@ def final_samples(
     month: int,
     turn: float = 0.0,
     growth: float = np.nan,
+    nondecreasing: bool = False,
     settings: Mapping | None = None,
 ) -> tuple[np.ndarray, float, list[str]]:
     """Simulated annual totals of the chosen method or combination, calibrated.
@@ -994,8 +1014,14 @@ def final_samples(
     |turn| × the remaining amount. With no backtest errors at all the simulated spread is widened by
     ``calibration.no_history_factor``; for seasonal naive the 80 % half-width is then at least |``growth``|
     (this year's year-to-date growth, :func:`ytd_growth`) × the remaining amount — what repeating last
-    year's months misses if the rest of the year grows like the months so far. Returns
-    ``(samples, factor, notes)``.
+    year's months misses if the rest of the year grows like the months so far.
+
+    The year to date has happened; only the remaining months are uncertain: every simulated total is
+    ``ytd`` + a remaining amount, and the widths above are widths of that remaining amount (they scale
+    with the level of the monthly flows and the months left, never with the year to date). For a flow
+    that cannot decrease (``nondecreasing``: 营业总收入, 完成投资) the remaining amount is clipped at 0
+    (:func:`floor_remaining`), so no quantile — lower bounds and median included — lies below ``ytd``.
+    Returns ``(samples, factor, notes)``.
     """
     cfg = _settings(settings)
     scale = level * (12 - month) ** float(choice.get("exponent", 0.5))
@@ -1040,7 +1066,18 @@ def final_samples(
         dev = dev * widen
         notes.append(f"近{cfg['turn']['recent_months']}个月同比增速较此前变化{turn * 100:+.0f}个百分点，"
                      "走势偏离往年季节规律，区间已放宽")
-    return point + dev, factor, notes
+    samples = point + dev
+    return (floor_remaining(samples, ytd) if nondecreasing else samples), factor, notes
+
+
+def floor_remaining(totals: np.ndarray, ytd: float) -> np.ndarray:
+    """Simulated year-end totals of a flow that cannot decrease: ``ytd`` + max(remaining, 0).
+
+    What has been earned or invested by the origin stays; a simulated remaining amount below 0 (a
+    symmetric interval around a small remainder) becomes 0, so no quantile lies below the year to
+    date. Order is kept, so quantiles above the year to date do not move.
+    """
+    return ytd + np.maximum(np.asarray(totals, dtype=float) - ytd, 0.0)
 
 
 def _two_point(dev: np.ndarray, need80: float, need95: float) -> np.ndarray:
@@ -1071,6 +1108,7 @@ def project_year_end(
     methods: Sequence[str] | None = None,
     history_years: int = 5,
     backtest_sims: int = 300,
+    nondecreasing: bool = False,
     settings: Mapping | None = None,
 ) -> dict:
     """Project the year-end total of a YTD series at ``as_of`` (``"YYYY-MM"`` or ``(year, month)``).
@@ -1080,7 +1118,9 @@ def project_year_end(
     a challenger earns its place), with the interval calibrated on the pooled backtest errors
     (:func:`final_samples`). ``methods`` defaults to the settings' ``candidates``. In December the
     year is over: the actual is returned without an interval (``method == "actual"``, interval
-    columns NaN). Deterministic for a given ``seed``.
+    columns NaN). Deterministic for a given ``seed``. ``nondecreasing`` (a flow that cannot fall, e.g.
+    营业总收入, 完成投资; ``nondecreasing`` items in the settings): the remaining amount is never below 0,
+    so no bound lies below the year to date (:func:`floor_remaining`), and no simulated month is negative.
 
     Returns a dict: ``year, month, as_of, ytd_actual, linear_ytd, method, method_label, members,
     mean, median, lo80, hi80, lo95, hi95, target, prob_target (P(year end ≥ target)), prob_words,
@@ -1137,10 +1177,11 @@ def project_year_end(
     totals = {m: a + p.sum(axis=1) for m, (a, p, _) in available_now.items()}
     turn = turn_signal(mat, year, month, cfg)
     samples, factor, cal_notes = final_samples(totals, choice, ytd=ytd_now, level=_level(mat, year, month),
-                                               month=month, turn=turn, growth=growth, settings=cfg)
+                                               month=month, turn=turn, growth=growth,
+                                               nondecreasing=nondecreasing, settings=cfg)
     members = choice["members"]
     paths = sum(choice["weights"][m] * available_now[m][1] for m in members)
-    paths = _reshape(paths, samples - ytd_now)
+    paths = _reshape(paths, samples - ytd_now, nonnegative=nondecreasing)
     method_notes = [available_now[m][2] for m in members if available_now[m][2]]
     if len(members) > 1:
         method_notes.append("组合成员：" + "、".join(
@@ -1174,14 +1215,23 @@ def _actual_words(actual: float, target) -> str:
     return "全年实际已完成" if actual >= target else "全年实际未完成"
 
 
-def _reshape(paths: np.ndarray, remaining: np.ndarray) -> np.ndarray:
+def _reshape(paths: np.ndarray, remaining: np.ndarray, *, nonnegative: bool = False) -> np.ndarray:
     """Monthly paths whose row sums are ``remaining``: each row's difference is spread over the months
-    in proportion to the average path (evenly when that sums to zero)."""
+    in proportion to the average path (evenly when that sums to zero). ``nonnegative`` (a flow that
+    cannot fall, ``remaining`` ≥ 0): each row is its months' non-negative parts scaled to ``remaining``
+    (the average path's shape where a row has none), so no cumulative path dips."""
     if paths.size == 0:
         return paths
-    extra = remaining - paths.sum(axis=1)
     avg = paths.mean(axis=0)
     w = avg / avg.sum() if abs(avg.sum()) > 1e-12 else np.full(avg.size, 1.0 / avg.size)
+    if nonnegative:
+        w = np.maximum(w, 0.0)
+        w = w / w.sum() if w.sum() > 0 else np.full(avg.size, 1.0 / avg.size)
+        pos = np.maximum(paths, 0.0)
+        sums = pos.sum(axis=1, keepdims=True)
+        shape = np.where(sums > 0, pos / np.where(sums > 0, sums, 1.0), w)
+        return shape * np.maximum(remaining, 0.0)[:, None]
+    extra = remaining - paths.sum(axis=1)
     return paths + np.outer(extra, w)
 
 
@@ -1239,7 +1289,8 @@ def project_items(
             if item not in grp.columns:
                 continue
             series = pd.Series(grp[item].to_numpy(), index=grp[period_col].astype(str).to_numpy())
-            tasks.append((eid, item, series, tmap.get((eid, item)), options))
+            tasks.append((eid, item, series, tmap.get((eid, item)),
+                          {**options, "nondecreasing": item in set(cfg.get("nondecreasing") or ())}))
     results = map_in_processes(_project_task, tasks, jobs=jobs, min_items=PARALLEL_MIN_SERIES)
     return pd.DataFrame([{id_col: eid, "item": item, **res} for (eid, item, *_), res in zip(tasks, results)])
 
@@ -1270,6 +1321,7 @@ def project_next_year(
     seed: int = 0,
     history_years: int = 5,
     this_year: np.ndarray | None = None,
+    target: float | None = None,
 ) -> dict:
     """Rough outlook for next year's annual total.
 
@@ -1278,7 +1330,9 @@ def project_next_year(
     at least 5 percentage points); when a total is not positive, additive year-on-year changes are
     used instead. ``this_year`` (simulated annual totals of this year, e.g. the stored projection's
     year-end column of ``forecast_paths``) replaces the projection of this year, so the outlook
-    starts from the same number every other reader sees. Returns ``{"year", "mean", "median", "lo80", "hi80", "lo95", "hi95", "basis"}``.
+    starts from the same number every other reader sees. Returns ``{"year", "mean", "median", "lo80", "hi80", "lo95", "hi95", "basis",
+    "prob_target", "target_status"}`` (P(next year's total ≥ ``target``) and :func:`target_status` of it; NaN and
+    empty without a target).
     """
     mat = ytd_matrix(ytd_series)
     if this_year is not None:
@@ -1303,7 +1357,9 @@ def project_next_year(
     else:
         sims = base.copy()
         basis = "往年数据不足，按本年预计数持平"
-    return {"year": this["year"] + 1, **_summary(sims), "basis": basis}
+    prob = _prob(sims, np.nan if target is None else float(target))
+    return {"year": this["year"] + 1, **_summary(sims), "basis": basis, "prob_target": prob,
+            "target_status": target_status(prob)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1444,8 +1500,9 @@ def track_targets(
     completion_pct`` (actual / target × 100), ``time_progress_pct`` (序时进度, days elapsed / days in
     the year × 100), ``pace_gap_pct`` (completion − time progress), ``projected_year_end``
     (median), ``lo80, hi80, projected_gap`` (projection − target), ``prob_reach_target``,
-    ``prob_words`` (:func:`prob_words`; 全年实际已完成/未完成 in December) and ``status``: 预计完成 when the median projection reaches the target, 存在缺口 otherwise,
-    无目标/无预测 when an input is missing.
+    ``prob_words`` (:func:`prob_words`; 全年实际已完成/未完成 in December) and ``status``: the verdict
+    :func:`target_status` reads from ``prob_reach_target`` (预计完成 / 完成存在不确定性 / 存在缺口; in
+    December 全年实际已完成/未完成), 无目标/无预测 when an input is missing.
     """
     proj = projections.copy()
     if year is None:
@@ -1479,7 +1536,8 @@ def track_targets(
         _actual_words(a, t) if m == "actual" else prob_words(p)
         for m, a, t, p in zip(methods, out["actual_ytd"], out["target"], out["prob_reach_target"])
     ]
-    status = np.where(out["projected_gap"] >= 0, "预计完成", "存在缺口")
+    status = [_actual_words(a, t) if m == "actual" else target_status(p)
+              for m, a, t, p in zip(methods, out["actual_ytd"], out["target"], out["prob_reach_target"])]
     status = np.where(out["projected_year_end"].isna(), "无预测", status)
     status = np.where(out["target"].isna(), "无目标", status)
     out["status"] = status
@@ -1538,7 +1596,7 @@ def _paths_long(entity: str, item: str, cum: pd.DataFrame) -> pd.DataFrame:
 
 #: Columns of the stored projection (``forecast_projections``) every reader relies on.
 STORED_COLUMNS = ("enterprise_id", "item", "as_of", "ytd_actual", "median", "lo80", "hi80", "lo95", "hi95",
-                  "prob_target", "prob_words", "method", "method_label", "backtest_wape", "backtest_years",
+                  "prob_target", "prob_words", "target_status", "method", "method_label", "backtest_wape", "backtest_years",
                   "backtest_n", "note")
 
 
@@ -1600,6 +1658,11 @@ def shared_frames(tables: Mapping[str, pd.DataFrame], indicators: pd.DataFrame |
         backtests.append(bt)
     reconciled["prob_words"] = [
         _actual_words(a, t) if m == "actual" else prob_words(p, cfg)
+        for m, a, t, p in zip(reconciled["method"], reconciled["ytd_actual"], reconciled["target"],
+                              reconciled["prob_target"])
+    ] if len(reconciled) else []
+    reconciled["target_status"] = [
+        _actual_words(a, t) if m == "actual" else target_status(p, cfg)
         for m, a, t, p in zip(reconciled["method"], reconciled["ytd_actual"], reconciled["target"],
                               reconciled["prob_target"])
     ] if len(reconciled) else []
