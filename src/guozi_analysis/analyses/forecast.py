@@ -78,7 +78,9 @@ __all__ = [
     "forecast_remaining",
     "backtest_year_end",
     "choose_from_backtest",
+    "set_default",
     "project_year_end",
+    "series_backtest",
     "project_items",
     "project_next_year",
     "reconcile_bottom_up",
@@ -88,6 +90,7 @@ __all__ = [
     "ytd_growth",
     "final_samples",
     "floor_remaining",
+    "restate_last_year",
     "target_status",
     "stored_projection",
 ]
@@ -756,8 +759,13 @@ def choose_from_backtest(
     settings: Mapping | None = None,
     month: int | None = None,
     growth: float | None = None,
+    default: str | None = None,
 ) -> dict:
     """Pick the projection method for origins in ``year`` from backtest rows of earlier years.
+
+    ``default`` (the set-wide default of :func:`set_default`, when the series is one of a set) replaces
+    ``selection.default`` as the method kept unless a challenger earns its place: where the series' own
+    evidence is thin, the choice shrinks to what works across the set.
 
     The rule (settings ``selection``): the default method (seasonal naive) is kept unless a
     challenger — another single method or a combination (:func:`candidate_points`) — compared with it
@@ -787,7 +795,12 @@ def choose_from_backtest(
     sel = cfg["selection"]
     candidates = list(cfg["candidates"] if candidates is None else candidates)
     earlier = backtest.loc[backtest["year"] < year]
+    configured = _default_method(sel, candidates)
+    if default is not None and default in candidates:
+        sel = {**sel, "default": default}
     default = _default_method(sel, candidates)
+    set_note = (f"同组序列合并回测中{METHOD_LABELS.get(default, default)}误差最小，作为本序列的默认方法"
+                if default != configured else "")
     # selection evidence: origins within selection.window months of this one, warm-up years left out
     # (a year with a single earlier year: one year's shares, one year's growth — it says little about
     # the methods as they work with the fuller history of the years that follow)
@@ -840,7 +853,7 @@ def choose_from_backtest(
     z = z[np.isfinite(z)]
     c_years = int(len(set(c_points.index.get_level_values("year")[c_rows.to_numpy()])))
     d_rows = rep_points[default].notna() if default in rep_points else rows & False
-    note = guard_note if guard else "" if best == default else (
+    note = guard_note if guard else set_note if best == default else (
         f"{METHOD_LABELS.get(best, best)}回测误差比{METHOD_LABELS.get(default, default)}低"
         f"{(1 - best_ratio) * 100:.0f}%，取代默认方法")
     return {
@@ -856,6 +869,45 @@ def choose_from_backtest(
         "exponent": exponent,
         "note": note,
     }
+
+
+def set_default(backtests: Sequence[pd.DataFrame], *, candidates: Sequence[str] | None = None,
+                month: int | None = None, year: int | None = None, settings: Mapping | None = None) -> str | None:
+    """The set-wide default: the single method with the smallest scaled backtest error pooled over a set of
+    series (the groups' series of one item in a run; each set of the benchmark).
+
+    Each series counts alike: per series, the mean scaled error (|error| / (level × √h), as the selection
+    scores) of every candidate at its origins within ``selection.window`` months of ``month`` where all
+    candidates have a projection (earlier years than ``year`` only, warm-up years left out); the default is
+    the candidate with the smallest mean of those over the series. ``None`` (use ``selection.default``)
+    when fewer than ``selection.set_min_series`` (2) series give evidence or the setting
+    ``selection.set_default`` is off. Combinations are not candidates for the default.
+    """
+    cfg = _settings(settings)
+    sel = cfg["selection"]
+    if not sel.get("set_default", False):
+        return None
+    singles = [c for c in (cfg["candidates"] if candidates is None else candidates) if not str(c).startswith("combo")]
+    per_series = []
+    for bt in backtests:
+        if bt is None or not len(bt):
+            continue
+        rows = bt if year is None else bt.loc[bt["year"] < year]
+        rows = _month_window(rows, month, sel.get("window"))
+        if "history" in rows and sel.get("min_history"):
+            rows = rows.loc[rows["history"].fillna(np.inf) >= int(sel["min_history"])]
+        rows = rows.loc[rows["available"].astype(bool) & rows["method"].isin(singles)]
+        if rows.empty:
+            continue
+        err = (rows["median"] - rows["actual"]).abs() / (rows["level"] * np.sqrt(12 - rows["month"]))
+        table = err.groupby([rows["year"], rows["month"], rows["method"]]).first().unstack("method")
+        table = table.reindex(columns=singles).replace([np.inf, -np.inf], np.nan).dropna()
+        if len(table):
+            per_series.append(table.mean())
+    if len(per_series) < int(sel.get("set_min_series", 2)):
+        return None
+    pooled = pd.concat(per_series, axis=1).mean(axis=1)
+    return str(pooled.idxmin())
 
 
 #: Methods that repeat last year's months whatever this year's level (the growth guard's concern)
@@ -1096,6 +1148,49 @@ def _two_point(dev: np.ndarray, need80: float, need95: float) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------
+# Comparable basis
+# ---------------------------------------------------------------------------------------------
+def restate_last_year(mat: pd.DataFrame, restated: pd.Series | None, year: int,
+                      month: int) -> tuple[pd.DataFrame, str]:
+    """Last year's row of ``mat`` on this year's scope, and a note (``(mat, "")`` when nothing is restated).
+
+    ``restated`` holds the 快报's 上年同期 figures: last year's year-to-date restated to this year's scope
+    (enterprises that joined or left, restatements), one per month of this year it was reported with
+    (index ``YYYY-MM`` of this year, or of last year). Months up to ``month`` with a restated figure take
+    it; the later months of last year — which no 快报 has restated yet — and months without one are the
+    first-reported figures × the ratio restated ÷ first reported at the latest restated month (the scope
+    change in proportion). The note gives that month's difference to the first-reported figure.
+    """
+    if restated is None or year - 1 not in mat.index:
+        return mat, ""
+    r = to_monthly_ytd(restated)
+    if not len(r):
+        return mat, ""
+    r = r.loc[[p.year in (year, year - 1) and p.month <= month for p in r.index]].dropna()
+    values = {p.month: float(v) for p, v in r.items()}
+    first = mat.loc[year - 1].to_numpy(dtype=float)
+    known = [m for m in sorted(values) if np.isfinite(first[m - 1]) and first[m - 1] != 0]
+    if not known:
+        return mat, ""
+    last = known[-1]
+    ratio = values[last] / first[last - 1]
+    row = first * ratio
+    for m, v in values.items():
+        row[m - 1] = v
+    out = mat.copy()
+    out.loc[year - 1] = row
+    diff = values[last] - first[last - 1]
+    later = f"，上年{last + 1}—12月按同一比例折算" if last < 12 else ""
+    note = (f"上年同期按本年口径重述（本期快报）：上年{_months_zh(last)}累计较首报数{'多' if diff >= 0 else '少'}"
+            f"{abs(ratio - 1) * 100:.1f}%（{diff:+,.2f}万元），季节规律与季节性朴素法按重述数计算{later}")
+    return out, note
+
+
+def _months_zh(month: int) -> str:
+    return "1—2月" if month == 2 else f"1—{month}月"
+
+
+# ---------------------------------------------------------------------------------------------
 # Projection
 # ---------------------------------------------------------------------------------------------
 def project_year_end(
@@ -1109,6 +1204,9 @@ def project_year_end(
     history_years: int = 5,
     backtest_sims: int = 300,
     nondecreasing: bool = False,
+    last_year_restated: pd.Series | None = None,
+    backtest: pd.DataFrame | None = None,
+    default: str | None = None,
     settings: Mapping | None = None,
 ) -> dict:
     """Project the year-end total of a YTD series at ``as_of`` (``"YYYY-MM"`` or ``(year, month)``).
@@ -1121,6 +1219,13 @@ def project_year_end(
     columns NaN). Deterministic for a given ``seed``. ``nondecreasing`` (a flow that cannot fall, e.g.
     营业总收入, 完成投资; ``nondecreasing`` items in the settings): the remaining amount is never below 0,
     so no bound lies below the year to date (:func:`floor_remaining`), and no simulated month is negative.
+    ``last_year_restated``: the 快报's 上年同期 figures (last year's year-to-date restated to this year's
+    scope, indexed by this year's months as the 快报 gives them): the projection at this origin reads
+    last year on that comparable basis (:func:`restate_last_year`; seasonal pattern, seasonal naive, this
+    year's growth), and the note gives the difference to the first-reported months. The backtest of
+    earlier years keeps the figures as they were reported then. ``backtest`` (this series' backtest from
+    :func:`series_backtest`, when already computed) and ``default`` (the set-wide default of
+    :func:`set_default`) are what :func:`project_items` passes for a set of series.
 
     Returns a dict: ``year, month, as_of, ytd_actual, linear_ytd, method, method_label, members,
     mean, median, lo80, hi80, lo95, hi95, target, prob_target (P(year end ≥ target)), prob_words,
@@ -1156,10 +1261,9 @@ def project_year_end(
         res["cum_paths"] = pd.DataFrame(index=range(n_sims))
         return res
 
-    complete = [y for y in mat.index if y < year and np.isfinite(mat.loc[y, 12])]
-    bt_years = complete[-int(cfg["selection"]["backtest_years"]):]
-    bt = backtest_year_end(ytd_series, years=bt_years, methods=methods, n_sims=backtest_sims, seed=seed,
-                           history_years=history_years, settings=cfg)
+    bt = series_backtest(ytd_series, as_of=(year, month), methods=methods, backtest_sims=backtest_sims, seed=seed,
+                         history_years=history_years, settings=cfg) if backtest is None else backtest
+    mat, basis_note = restate_last_year(mat, last_year_restated, year, month)
     available_now: dict[str, tuple] = {}
     reasons = []
     for method in methods:
@@ -1173,7 +1277,7 @@ def project_year_end(
         raise ValueError("没有可用的预测方法：" + "；".join(reasons))
     growth = ytd_growth(mat, year, month)
     choice = choose_from_backtest(bt, year=year, candidates=[m for m in methods if m in available_now],
-                                  settings=cfg, month=month, growth=growth)
+                                  settings=cfg, month=month, growth=growth, default=default)
     totals = {m: a + p.sum(axis=1) for m, (a, p, _) in available_now.items()}
     turn = turn_signal(mat, year, month, cfg)
     samples, factor, cal_notes = final_samples(totals, choice, ytd=ytd_now, level=_level(mat, year, month),
@@ -1186,7 +1290,7 @@ def project_year_end(
     if len(members) > 1:
         method_notes.append("组合成员：" + "、".join(
             f"{METHOD_LABELS[m]}{choice['weights'][m] * 100:.0f}%" for m in members))
-    notes = [t for t in [choice["note"], *method_notes, *cal_notes] if t] + reasons
+    notes = [t for t in [basis_note, choice["note"], *method_notes, *cal_notes] if t] + reasons
     res = {
         **base,
         "method": choice["method"],
@@ -1207,6 +1311,19 @@ def project_year_end(
     cols = pd.period_range(pd.Period(year=year, month=month, freq="M") + 1, periods=12 - month)
     res["cum_paths"] = pd.DataFrame(ytd_now + np.cumsum(paths, axis=1), columns=cols)
     return res
+
+
+def series_backtest(ytd_series: pd.Series, *, as_of, methods: Sequence[str] | None = None, backtest_sims: int = 300,
+                    seed: int = 0, history_years: int = 5, settings: Mapping | None = None) -> pd.DataFrame:
+    """The backtest a projection at ``as_of`` rests on: every complete year before it (at most
+    ``selection.backtest_years``), every origin month, every candidate (:func:`backtest_year_end`)."""
+    cfg = _settings(settings)
+    year, _ = _parse_as_of(as_of)
+    mat = ytd_matrix(ytd_series)
+    complete = [y for y in mat.index if y < year and np.isfinite(mat.loc[y, 12])]
+    bt_years = complete[-int(cfg["selection"]["backtest_years"]):]
+    return backtest_year_end(ytd_series, years=bt_years, methods=list(cfg["candidates"] if methods is None else methods),
+                             n_sims=backtest_sims, seed=seed, history_years=history_years, settings=cfg)
 
 
 def _actual_words(actual: float, target) -> str:
@@ -1264,6 +1381,7 @@ def project_items(
     keep_paths: bool = False,
     settings: Mapping | None = None,
     jobs: int | None = None,
+    restated: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Project many YTD series from a long table (e.g. the ``financials`` table).
 
@@ -1273,7 +1391,9 @@ def project_items(
     cannot be projected get NaN figures and the Chinese reason in ``note``. Every series uses the
     same ``seed`` (common random numbers), so the result does not depend on the order or on ``jobs``:
     with many series they are projected by that many worker processes (default: one per CPU).
-    ``targets`` follows the contract table ``targets``.
+    ``targets`` follows the contract table ``targets``. ``restated`` (same layout, e.g. the 快报's
+    ``financials_ly``: this year's periods, last year's figures restated to this year's scope) puts last
+    year on the comparable basis (``last_year_restated`` of :func:`project_year_end`).
     """
     year, _ = _parse_as_of(as_of)
     cfg = _settings(settings)
@@ -1283,16 +1403,46 @@ def project_items(
         tmap = {(r.enterprise_id, r.item): r.target_value for r in t.itertuples()}
     options = {"as_of": as_of, "n_sims": n_sims, "seed": seed, "history_years": history_years,
                "methods": methods, "settings": cfg, "keep_paths": keep_paths}
+    restated_by = dict(iter(restated.groupby(id_col, sort=False))) if restated is not None and len(restated) else {}
     tasks = []
     for eid, grp in frame.groupby(id_col, sort=True):
         for item in items:
             if item not in grp.columns:
                 continue
             series = pd.Series(grp[item].to_numpy(), index=grp[period_col].astype(str).to_numpy())
+            ly = restated_by.get(eid)
+            ly = (pd.Series(pd.to_numeric(ly[item], errors="coerce").to_numpy(), index=ly[period_col].astype(str).to_numpy())
+                  .dropna() if ly is not None and item in ly else None)
             tasks.append((eid, item, series, tmap.get((eid, item)),
-                          {**options, "nondecreasing": item in set(cfg.get("nondecreasing") or ())}))
+                          {**options, "nondecreasing": item in set(cfg.get("nondecreasing") or ()),
+                           "last_year_restated": ly if ly is not None and len(ly) else None}))
+    if cfg["selection"].get("set_default", False) and len(tasks) >= 2:
+        tasks = _with_set_defaults(tasks, jobs=jobs, settings=cfg)
     results = map_in_processes(_project_task, tasks, jobs=jobs, min_items=PARALLEL_MIN_SERIES)
     return pd.DataFrame([{id_col: eid, "item": item, **res} for (eid, item, *_), res in zip(tasks, results)])
+
+
+def _with_set_defaults(tasks: list[tuple], *, jobs: int | None, settings: Mapping) -> list[tuple]:
+    """The tasks of :func:`project_items` with each series' backtest and the set-wide default of its item
+    (:func:`set_default` over the *other* series of the same item) in its options."""
+    backtests = map_in_processes(_backtest_task, tasks, jobs=jobs, min_items=PARALLEL_MIN_SERIES)
+    out = []
+    for i, (eid, item, series, target, options) in enumerate(tasks):
+        year, month = _parse_as_of(options["as_of"])
+        others = [bt for j, (t, bt) in enumerate(zip(tasks, backtests)) if j != i and t[1] == item and bt is not None]
+        default = set_default(others, candidates=options.get("methods"), month=month, year=year, settings=settings)
+        out.append((eid, item, series, target, {**options, "backtest": backtests[i], "default": default}))
+    return out
+
+
+def _backtest_task(task: tuple) -> pd.DataFrame | None:
+    """One series' backtest for :func:`_with_set_defaults` (None when the series has no usable history)."""
+    _eid, _item, series, _target, options = task
+    try:
+        return series_backtest(series, as_of=options["as_of"], methods=options.get("methods"), seed=options["seed"],
+                               history_years=options["history_years"], settings=options["settings"])
+    except (ValueError, KeyError):
+        return None
 
 
 #: Fewer series than this are projected in this process (a worker costs more than a few projections).
@@ -1622,9 +1772,12 @@ def shared_frames(tables: Mapping[str, pd.DataFrame], indicators: pd.DataFrame |
     fin = tables["financials"].loc[lambda f: f["enterprise_id"].astype(str).isin(groups)]
     inv = investment_ytd(tables["projects"], roster).loc[lambda f: f["enterprise_id"].isin(groups)]
     targets = tables.get("targets")
+    restated = tables.get("financials_ly")  # the 快报's 上年同期, restated to this year's scope
+    if restated is not None:
+        restated = restated.loc[restated["enterprise_id"].astype(str).isin(groups)]
     projections = pd.concat([
         project_items(fin, items=("revenue", "total_profit"), as_of=as_of, targets=targets, n_sims=n_sims,
-                      seed=seed, keep_paths=True, settings=cfg),
+                      seed=seed, keep_paths=True, settings=cfg, restated=restated),
         project_items(inv, items=("investment_completed",), as_of=as_of, targets=targets, n_sims=n_sims,
                       seed=seed, keep_paths=True, settings=cfg),
     ], ignore_index=True)
