@@ -541,7 +541,7 @@ def _check_month(month: int) -> None:
 # Settings (params/forecast.yaml)
 # ---------------------------------------------------------------------------------------------
 _DEFAULT_SETTINGS: dict = {
-    "candidates": ["seasonal_naive", "seasonal_naive_mult", "hist_share", "linear_ytd"],
+    "candidates": ["seasonal_naive", "hist_share", "linear_ytd"],
     "selection": {"default": "seasonal_naive", "fallback": "seasonal_naive", "backtest_months": list(range(2, 12)),
                   "backtest_years": 10, "min_years": 2, "min_history": 2, "min_wins": 2, "score": "scaled", "margin": 0.05,
                   "win_share": 0.5, "mode": "sequential", "window": 2, "combo_weights": "inverse_wape2",
