@@ -31,15 +31,34 @@ def published(tmp_path_factory):
     root = tmp_path_factory.mktemp("e2e")
     reports = root / "reports"
     reports.mkdir()
+    log: list[str] = []
     summary = pipeline.run_period(PERIOD, jobs=2, runs_dir=root / "runs", publish_to=reports / "executed",
-                                  log=lambda m: None)
+                                  log=log.append)
     assert summary.ok, summary.table()
     book.write_book_sources(period=PERIOD, reports_dir=reports, executed_dir=reports / "executed")
     result = render(reports, engine="builtin")
     public = render(reports, engine="builtin", edition="public")
     volume = profiles.build_volume(reports / "executed", out_dir=reports / "_build" / "profiles", jobs=2)
     return {"reports": reports, "summary": summary, "outputs": result.outputs, "engine": result.engine,
-            "public": public.outputs, "volume": volume}
+            "public": public.outputs, "volume": volume, "log": log}
+
+
+def test_the_log_has_one_timed_line_per_stage_and_each_notebook_once(published):
+    """issue 28 (a scheduler's log): intake, shared step, each district notebook, each batch of profiles —
+    one line each with the clock time and the time taken; no notebook listed twice."""
+    log = published["log"]
+    assert all(re.match(r"\d\d:\d\d:\d\d ", line) for line in log), log
+    timed = [line for line in log if "（用时 " in line]
+    assert [line[9:13] for line in timed[:2]] == ["接收校验", "共享步骤"]
+    labels = [r.label for r in published["summary"].results]
+    district = [lbl for lbl in labels if not lbl.startswith("profile_")]
+    for label in district:
+        assert sum(f"笔记本 {label}：" in line for line in timed) == 1, label
+    batches = [line for line in timed if "企业画像第 " in line]
+    assert batches and sum(int(re.search(r"（(\d+) 本）", line).group(1)) for line in batches) == 46
+    for label in labels:
+        assert sum(label in line for line in log) <= 1, label
+    assert len(timed) == 2 + len(district) + len(batches)
 
 
 def test_every_enterprise_has_a_profile(published, demo_inbox):
@@ -540,6 +559,11 @@ def test_each_publication_has_its_own_folder_and_leaves_the_review_alone(bulleti
     workbook = bulletins["monthly"]["pdf"].parents[4] / "monthly" / "2022-10" / "outputs" / "月度通报_2022-10.xlsx"
     sheets = openpyxl.load_workbook(workbook).sheetnames
     assert sheets == ["主要指标", "分集团", "投资进度", "风险变化", "合同与督查预警"]
+    # issue 28: 同比 is a number with a percent format (百分点 for a ratio), not the text "+5.92%"
+    ws = openpyxl.load_workbook(workbook)["主要指标"]
+    change = [row[[c.value for c in ws[3]].index("同比")] for row in ws.iter_rows(min_row=4)]
+    assert len(change) == 9 and all(isinstance(c.value, (int, float)) for c in change)
+    assert {c.number_format for c in change} == {"+0.00%;-0.00%;0.00%", '+0.00"个百分点";-0.00"个百分点";0.00"个百分点"'}
 
 
 @pytest.mark.parametrize("kind", list(BULLETINS))
