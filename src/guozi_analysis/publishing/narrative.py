@@ -558,16 +558,18 @@ def _district_ytd(financials: pd.DataFrame, item: str, roster: pd.DataFrame) -> 
 
 
 def outlook_frame(tables: Mapping[str, pd.DataFrame], *, period: str, items: tuple[str, ...] = ("revenue",
-                  "total_profit"), n_sims: int = 1000, paths: pd.DataFrame | None = None) -> pd.DataFrame:
+                  "total_profit"), n_sims: int = 1000, paths: pd.DataFrame | None = None,
+                  targets: Mapping[str, float] | None = None) -> pd.DataFrame:
     """Next year's district outlook for YTD line items (``forecast.project_next_year``); empty if unavailable.
 
     ``paths`` is the shared step's stored ``forecast_paths``: when it holds the district's simulated
     paths of an item, next year starts from those year-end values (the projection every other reader
-    shows) instead of projecting this year again.
-    Columns: ``entity_id, item, year, median, lo80, hi80, basis``.
+    shows) instead of projecting this year again. ``targets`` (item → next year's target): the
+    probability of reaching it and the verdict (``forecast.target_status``) the sentence prints.
+    Columns: :data:`OUTLOOK_COLUMNS`.
     """
 
-    columns = ["entity_id", "item", "year", "median", "lo80", "hi80", "basis"]
+    columns = OUTLOOK_COLUMNS
     rows = []
     fin = tables.get("financials")
     if fin is None or not len(fin):
@@ -581,12 +583,18 @@ def outlook_frame(tables: Mapping[str, pd.DataFrame], *, period: str, items: tup
                             & (paths["month"].astype(str) == f"{as_of[:4]}-12"), "value"]
             this_year = end.to_numpy(dtype=float) if len(end) else None
         try:
-            res = project_next_year(series, as_of=as_of, n_sims=n_sims, this_year=this_year)
+            res = project_next_year(series, as_of=as_of, n_sims=n_sims, this_year=this_year,
+                                    target=(targets or {}).get(item))
         except (ValueError, KeyError):
             continue
         rows.append({"entity_id": DISTRICT_ID, "item": item, "year": int(res["year"]), "median": res["median"],
-                     "lo80": res["lo80"], "hi80": res["hi80"], "basis": res.get("basis", "")})
+                     "lo80": res["lo80"], "hi80": res["hi80"], "basis": res.get("basis", ""),
+                     "prob_target": res["prob_target"], "target_status": res["target_status"]})
     return pd.DataFrame(rows, columns=columns)
+
+
+#: Columns of ``narrative_outlook``
+OUTLOOK_COLUMNS = ["entity_id", "item", "year", "median", "lo80", "hi80", "basis", "prob_target", "target_status"]
 
 
 def shared_frames(tables: Mapping[str, pd.DataFrame], indicators: pd.DataFrame, *, period: str,
@@ -603,13 +611,16 @@ def shared_frames(tables: Mapping[str, pd.DataFrame], indicators: pd.DataFrame, 
     next_year = parse_period(period).year + 1
     items = narrative_items(tables, indicators, period=period, panel=panel,
                             risk_list=results.get("risk_list"), risk_flags=results.get("risk_flags"))
+    targets = target_frame(tables, year=next_year, period=period, indicators=indicators, items=items,
+                           projections=results.get("forecast_projections"))
+    goals = {str(r["item"]): float(r["target_value"]) for r in targets.to_dict("records")
+             if r["comparison"] != "at_most" and not _isnan(r["target_value"])}
     return {
         "line_items": panel,
         "narrative_items": items,
-        "narrative_targets": target_frame(tables, year=next_year, period=period, indicators=indicators, items=items,
-                                          projections=results.get("forecast_projections")),
-        "narrative_outlook": outlook_frame(tables, period=period, paths=results.get("forecast_paths")) if outlook else
-        pd.DataFrame(columns=["entity_id", "item", "year", "median", "lo80", "hi80", "basis"]),
+        "narrative_targets": targets,
+        "narrative_outlook": outlook_frame(tables, period=period, paths=results.get("forecast_paths"), targets=goals)
+        if outlook else pd.DataFrame(columns=OUTLOOK_COLUMNS),
     }
 
 
@@ -1068,8 +1079,9 @@ def plan_lines(ctx) -> list[tuple[dict, list[Fact], str]]:
                           label=f"{row['name_zh']}{year}年预测区间上限")
                 text += (f"预计{n(med)}{_shown(unit)}（八成概率区间{n(lo)}～{n(hi)}{_shown(unit)}，"
                          f"{proj['basis'].iloc[0]}）")
-                if not _missing(target):
-                    text += "，预计" + done_word(med.value, target.value, done="可完成目标", not_done="难以完成目标")
+                verdict = str(proj["target_status"].iloc[0]) if "target_status" in proj else ""
+                if not _missing(target) and verdict and verdict != "nan":  # read from P(target), not the median
+                    text += "，" + _VERDICT_PHRASES.get(verdict, verdict)
             else:
                 text += "暂无预测"
         text, used = w.done(text + "。")
@@ -1078,6 +1090,9 @@ def plan_lines(ctx) -> list[tuple[dict, list[Fact], str]]:
 
 
 _PART_NUMBERS = "一二三四五六七八九十"
+
+#: How the stored verdict on a target (``forecast.target_status``) reads after the projection
+_VERDICT_PHRASES = {"预计完成": "预计可完成目标", "完成存在不确定性": "完成目标存在不确定性", "存在缺口": "预计存在缺口"}
 
 
 def section_plan(ctx) -> Section:
