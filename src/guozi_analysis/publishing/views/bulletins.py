@@ -436,14 +436,14 @@ def outlook_table(ctx: Context) -> pd.DataFrame:
         "_entity": proj["enterprise_id"].astype(str), "_item": proj["item"].astype(str),
         "企业": proj["enterprise_id"].map(names),
         "项目": proj["item"].map(items),
-        "全年预计（亿元）": proj["mean"] / WAN_PER_YI,
+        "全年预计（亿元）": proj["median"] / WAN_PER_YI,  # the point forecast every publication prints
         "80%区间下限（亿元）": proj["lo80"] / WAN_PER_YI,
         "80%区间上限（亿元）": proj["hi80"] / WAN_PER_YI,
         "年度目标（亿元）": proj["target"] / WAN_PER_YI,
         "完成目标的可能性": proj.get("prob_words", pd.Series("", index=proj.index)).replace("", "—"),
     }).round(2)
     return keyed(out.reset_index(drop=True), period=ctx.period, entities="_entity", items="_item", columns={
-        "全年预计（亿元）": (None, "全年预计（均值）", "亿元"), "80%区间下限（亿元）": (None, "全年预计80%区间下限", "亿元"),
+        "全年预计（亿元）": (None, "全年预计（中位数）", "亿元"), "80%区间下限（亿元）": (None, "全年预计80%区间下限", "亿元"),
         "80%区间上限（亿元）": (None, "全年预计80%区间上限", "亿元"), "年度目标（亿元）": (None, "年度目标", "亿元"),
         "完成目标的可能性": (None, "完成目标的可能性", "")})
 
