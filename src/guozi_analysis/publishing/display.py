@@ -6,6 +6,8 @@ Whatever a view returns, a reader sees the same conventions:
   a plain 0, 1, 2 … index is dropped;
 * a missing value (NaN, None, NaT, or the strings pandas writes for them) prints as "—", and the
   table gets a note saying what "—" means;
+* notes a view attached with :func:`with_notes` (how 序时进度 is counted, the light rule …) print
+  under the table, in the HTML and, through it, in the PDF;
 * booleans print as 是/否; whole numbers without decimals; other numbers with the district's
   decimals and thousands separators; dates as YYYY-MM-DD.
 
@@ -23,12 +25,14 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
-__all__ = ["MISSING", "MISSING_NOTE", "reader_value", "reader_frame", "reader_html", "install"]
+__all__ = ["MISSING", "MISSING_NOTE", "NOTES", "with_notes", "reader_value", "reader_frame", "reader_html", "install"]
 
 #: What a missing value prints as.
 MISSING = "—"
 #: The note under a table that shows at least one missing value.
 MISSING_NOTE = "注：“—”表示该项无报送数据、不适用或分母为零无法计算。"
+#: Where a view keeps the notes printed under its table (``DataFrame.attrs``).
+NOTES = "notes"
 #: Strings that are machine spellings of "missing" or of a boolean.
 _MISSING_TEXT = {"nan", "NaN", "None", "NaT", "<NA>", "null", "NULL", "inf", "-inf"}
 _BOOL_TEXT = {"True": "是", "False": "否"}
@@ -108,6 +112,12 @@ def reader_frame(frame: pd.DataFrame, *, decimals: int = DECIMALS) -> pd.DataFra
     return shown
 
 
+def with_notes(frame: pd.DataFrame, *notes: str) -> pd.DataFrame:
+    """``frame`` with ``notes`` to print under it (kept in ``frame.attrs``; empty notes skipped)."""
+    frame.attrs[NOTES] = [*frame.attrs.get(NOTES, []), *(n for n in notes if n)]
+    return frame
+
+
 def reader_html(frame: pd.DataFrame, *, decimals: int = DECIMALS) -> str:
     """The HTML table a reader sees (see :func:`reader_frame`), with the "—" note when needed."""
     shown = reader_frame(frame, decimals=decimals)
@@ -118,8 +128,11 @@ def reader_html(frame: pd.DataFrame, *, decimals: int = DECIMALS) -> str:
         rows.append(f"<tr>{cells}</tr>")
     table = (f'<table class="dataframe reader-table"><thead><tr>{head}</tr></thead>'
              f"<tbody>{''.join(rows)}</tbody></table>")
+    notes = list(frame.attrs.get(NOTES, []))
     if (shown == MISSING).to_numpy().any():
-        table += f'\n<p class="table-note">{html.escape(MISSING_NOTE)}</p>'
+        notes.append(MISSING_NOTE)
+    for note in notes:
+        table += f'\n<p class="table-note">{html.escape(note)}</p>'
     return table
 
 

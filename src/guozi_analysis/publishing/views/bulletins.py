@@ -14,12 +14,23 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from guozi_analysis.analyses.ranking import OVERALL
+from guozi_analysis.analyses.ranking import OVERALL, progress_light
+from guozi_analysis.analyses.ranking import load_settings as ranking_settings
 from guozi_analysis.base.params import load_yaml
 from guozi_analysis.base.periods import as_of_date, elapsed_share, parse_period
 from guozi_analysis.base.store import read_shared
 from guozi_analysis.indicators.catalogue import catalogue_frame
-from guozi_analysis.publishing.text import WAN_PER_YI, _isnan, bulletin_title, change_word, date_zh, markdown
+from guozi_analysis.publishing.display import with_notes
+from guozi_analysis.publishing.text import (
+    WAN_PER_YI,
+    _isnan,
+    bulletin_title,
+    change_word,
+    date_zh,
+    light_rule_note,
+    markdown,
+    pace_note,
+)
 from guozi_analysis.publishing.views.context import Context, group_short_names, short_names
 from guozi_analysis.publishing.workbooks import write_contract_sheet
 
@@ -155,11 +166,16 @@ def group_table(ctx: Context) -> pd.DataFrame:
 
 
 def pace_table(ctx: Context) -> pd.DataFrame:
-    """投资完成情况与序时进度: each group's completion rate, the elapsed share, the gap and a light."""
+    """投资完成情况与序时进度: each group's completion rate, the elapsed share, the gap and its light.
+
+    The light is the one rule of every publication (``params/ranking.yaml`` → ``progress``,
+    :func:`guozi_analysis.analyses.ranking.progress_light`); the table's notes say how 序时进度 is
+    counted and the light rule."""
     ind = ctx.indicators
     names = group_short_names(ctx) | {DISTRICT: "全区合计"}
-    share = elapsed_share(as_of_date(ctx.period)) * 100
-    behind = float(settings()["problems"]["pace_behind_points"])
+    as_of = as_of_date(ctx.period)
+    share = elapsed_share(as_of) * 100
+    progress = ranking_settings()["progress"]
     rows = []
     for entity, name in names.items():
         def get(indicator: str) -> float:
@@ -167,11 +183,13 @@ def pace_table(ctx: Context) -> pd.DataFrame:
             return float(v.iloc[0]) if len(v) else float("nan")
 
         rate, gap = get("investment_completion_rate"), get("investment_pace_gap")  # the stored gap, not recomputed
-        light = "—" if _isnan(gap) else ("绿灯" if gap >= 0 else ("黄灯" if gap >= -behind else "红灯"))
         rows.append({"企业": name, "年度计划投资（亿元）": _shown(get("project_annual_plan"), "万元"),
                      "本年完成投资（亿元）": _shown(get("project_completed_ytd"), "万元"),
-                     "完成率（%）": rate, "序时进度（%）": share, "快于或慢于序时（百分点）": gap, "灯号": light})
-    return pd.DataFrame(rows).round(2)
+                     "完成率（%）": rate, "序时进度（%）": share, "快于或慢于序时（百分点）": gap})
+    out = pd.DataFrame(rows)
+    lights = progress_light(out["快于或慢于序时（百分点）"], settings={"progress": progress})
+    out["灯号"] = lights.replace("", "—").astype(object)
+    return with_notes(out.round(2), pace_note(as_of), light_rule_note(progress))
 
 
 def _read(ctx: Context, name: str) -> pd.DataFrame:
@@ -216,7 +234,6 @@ def lead_paragraph(ctx: Context, *, quarter: bool = False):
     debt = _district(ctx, "debt_to_asset_ratio")
     debt_ly = _value(hist, DISTRICT, "debt_to_asset_ratio", _month(ctx.period, 12))
     rate, gap = _district(ctx, "investment_completion_rate"), _district(ctx, "investment_pace_gap")
-    share = elapsed_share(as_of_date(ctx.period)) * 100
     text = (
         f"据企业财务快报反映，{ytd}{district}属国有企业实现营业总收入{_amount(rev)}亿元，同比{change_word(g_rev)}"
         f"{_pct(g_rev)}%；利润总额{_amount(prof)}亿元，同比{change_word(g_prof)}{_pct(g_prof)}%；"
@@ -224,7 +241,7 @@ def lead_paragraph(ctx: Context, *, quarter: bool = False):
         f"截至{month}月末，资产总额{_amount(_district(ctx, 'total_assets'))}亿元，资产负债率{_pct(debt)}%，"
         f"比上年同期{change_word(debt - debt_ly, up='上升', down='下降')}{_pct(debt - debt_ly)}个百分点。"
         f"本年完成投资{_amount(_district(ctx, 'project_completed_ytd'))}亿元，占年度计划的{_pct(rate)}%，"
-        f"{'快于' if gap >= 0 else '慢于'}序时进度（{share:.2f}%）{_pct(gap)}个百分点。"
+        f"{'快于' if gap >= 0 else '慢于'}序时进度{_pct(gap)}个百分点（{pace_note(as_of_date(ctx.period)).rstrip('。')}）。"
     )
     return markdown(text)
 
@@ -255,10 +272,13 @@ def points(ctx: Context, *, quarter: bool = False):
         problems.append(f"{'、'.join(down)}利润总额同比下降。")
         actions.append(f"督促{'、'.join(down)}分析利润下降原因，落实增收节支措施。")
     pace = pace_table(ctx)
-    behind = pace.loc[(pace["企业"] != "全区合计") & (pace["快于或慢于序时（百分点）"] < -float(cfg["pace_behind_points"]))]
+    progress = ranking_settings()["progress"]
+    red = progress["lights"]["red"]
+    behind = pace.loc[(pace["企业"] != "全区合计") & (pace["灯号"] == red)]  # the light rule's red, nothing else
     if len(behind):
         listed = "、".join(f"{r['企业']}（慢{abs(r['快于或慢于序时（百分点）']):.2f}个百分点）" for _, r in behind.iterrows())
-        problems.append(f"投资完成率落后序时进度超过{cfg['pace_behind_points']}个百分点的集团：{listed}。")
+        problems.append(f"投资完成率慢于序时进度超过{abs(float(progress['yellow_min_gap'])):g}个百分点（{red}）的集团："
+                        f"{listed}。")
         actions.append(f"对{'、'.join(behind['企业'])}的在建项目逐项排查，倒排工期，确保完成年度投资计划。")
     rising = []
     for e, name in names.items():
@@ -385,15 +405,18 @@ def movers_table(ctx: Context, *, level: str = "group") -> pd.DataFrame:
 
 
 def lights_table(ctx: Context, *, level: str = "group") -> pd.DataFrame:
-    """序时进度灯号：按序时进度考核的指标，各集团完成率与序时进度之差及红黄绿灯。"""
+    """序时进度灯号：按序时进度考核的指标，各集团完成率与序时进度之差及红黄绿灯（灯号为排名结果中按同一规则
+    亮的灯；表注说明序时进度口径与灯号规则）。"""
     ranking, _ = _ranking(ctx)
-    part = ranking.loc[(ranking["level"] == level) & ranking["light"].isin(["红灯", "黄灯", "绿灯"])]
+    progress = ranking_settings()["progress"]
+    part = ranking.loc[(ranking["level"] == level) & ranking["light"].isin(list(progress["lights"].values()))]
     short = short_names(ctx)
     wide = part.pivot_table(index="indicator_name", columns="entity_id", values="light", aggfunc="first")
     wide = wide.reindex(columns=[g for g in ctx.tree.groups if g in wide.columns])
     wide.columns = [short.get(c, c) for c in wide.columns]
     wide.index.name = "指标"
-    return wide.fillna("—")
+    return with_notes(wide.fillna("—"), pace_note(*sorted(part["as_of"].astype(str).unique())),
+                      light_rule_note(progress))
 
 
 def missing_reports_table(ctx: Context) -> pd.DataFrame:

@@ -15,7 +15,7 @@ from guozi_analysis.base.contract import table as contract_table
 from guozi_analysis.base.periods import as_of_date, closed_month, elapsed_share, months_elapsed, parse_period
 from guozi_analysis.indicators.catalogue import catalogue_frame
 from guozi_analysis.indicators.formulas import safe_divide
-from guozi_analysis.publishing.text import Fact, change_word, date_zh, markdown
+from guozi_analysis.publishing.text import Fact, change_word, date_zh, markdown, pace_note
 from guozi_analysis.publishing.views.context import Context, group_short_names
 from guozi_analysis.publishing.views.figures import finish_figure, new_figure
 
@@ -264,7 +264,8 @@ def completion_chart(ctx: Context):
     fig, ax = new_figure(figsize=(8, 3.4))
     bars = ax.bar(labels, values, color=["0.55"] * len(short) + ["0.2"], edgecolor="black", linewidth=0.6)
     ax.axhline(pace, color="black", linestyle="--", linewidth=1)
-    ax.text(len(ids) - 0.5, pace, f" 序时进度 {pace:.1f}%", va="bottom", ha="right", fontsize=8)
+    ax.text(len(ids) - 0.5, pace, f" {pace_note(as_of_date(ctx.period)).rstrip('。')}", va="bottom", ha="right",
+            fontsize=8)
     ax.bar_label(bars, fmt="%.1f", fontsize=7)
     ax.set_ylabel("年度投资完成率（%）")
     ax.set_title(f"各集团年度投资完成率（数据截至{date_zh(as_of_date(ctx.period))}）")

@@ -1,0 +1,130 @@
+"""One 序时进度 convention and one light rule, read by every publication's table code (issue 25).
+
+The same gaps to 序时进度 go through the 月度/季度 pace table, the half-month lights table, the
+review's progress table (表F-8), and the printable 晾晒 workbook; every one of them shows the same light,
+and prints under the table how 序时进度 is counted and the light rule.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from guozi_analysis.analyses import ranking as rk
+from guozi_analysis.base.store import write_table
+from guozi_analysis.publishing.display import reader_html
+from guozi_analysis.publishing.text import light_rule_note, pace_note
+from guozi_analysis.publishing.views import bulletins
+from guozi_analysis.publishing.views import ranking as ranking_views
+from guozi_analysis.publishing.views.context import Context
+from guozi_analysis.publishing.workbooks import write_ranking_workbook
+
+PERIOD = "2022-11"
+PACE_PERIOD = "2022-11-H2"  # the half month the 晾晒 of November's end ranks
+#: 序时进度 at 2022-11-30 by months (params/district.yaml pace.basis: months): 11/12 = 91.6667 %
+PACE = 11 / 12 * 100
+#: Gaps to 序时进度 (百分点) and the light of the one rule (params/ranking.yaml progress: ≥0 green,
+#: ≥−10 yellow, below red). −6.3 is the October lag that 表3 of the 月度通报 coloured 红灯 (">5 个百分点")
+#: and 表F-8 coloured 黄灯 ("≤10"); −9.5 likewise; −12.0 is red under both old rules.
+GAPS = {"G01": 1.5, "G02": -6.3, "G03": -9.5, "G04": -12.0}
+EXPECTED = {"G01": "绿灯", "G02": "黄灯", "G03": "黄灯", "G04": "红灯"}
+SHORT = {"G01": "甲集团", "G02": "乙集团", "G03": "丙集团", "G04": "丁集团"}
+#: The rule as printed under every light table (params/ranking.yaml: green_min_gap 0, yellow_min_gap −10)
+RULE = "灯号规则：完成率达到或快于序时进度为绿灯；慢于序时进度不超过10个百分点为黄灯；慢于超过10个百分点为红灯。"
+#: How 序时进度 is counted, as printed: 11/12 = 91.666… → 91.67 %
+PACE_TEXT = "序时进度按已过月数计算：11/12=91.67%。"
+
+
+def _indicators() -> pd.DataFrame:
+    """Completion rate = 序时进度 + gap (93.17, 85.37, 82.17, 79.67 %); the stored gap indicator = gap."""
+    rows = []
+    for g, gap in GAPS.items():
+        for iid, value in (("investment_completion_rate", PACE + gap), ("investment_pace_gap", gap),
+                           ("project_annual_plan", 100_000.0), ("project_completed_ytd", 1000.0 * (PACE + gap))):
+            rows.append({"entity_id": g, "entity_name": SHORT[g], "level": "group", "period": PACE_PERIOD,
+                         "indicator_id": iid, "value": value, "reason": ""})
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def ctx(tmp_path_factory) -> Context:
+    pdir = tmp_path_factory.mktemp("processed")
+    roster = pd.DataFrame({"enterprise_id": list(GAPS), "parent_id": [None] * 4,
+                           "name": [f"{s}有限公司" for s in SHORT.values()], "short_name": list(SHORT.values())})
+    write_table(roster, pdir / "table_roster.parquet")
+    indicators = _indicators()
+    write_table(indicators.assign(period=PERIOD), pdir / "indicators.parquet")
+    ranking = rk.rank_indicators(indicators, level="group")  # real catalogue, real params/ranking.yaml
+    write_table(ranking, pdir / "ranking.parquet")
+    write_table(rk.composite_scores(ranking), pdir / "ranking_composite.parquet")
+    return Context(period=PERIOD, entity_id="DISTRICT", processed_dir=pdir)
+
+
+def test_the_ranking_computes_the_gap_on_the_same_pace(ctx):
+    ranking = pd.read_parquet(ctx.processed_dir / "ranking.parquet")
+    rate = ranking.loc[ranking["indicator_id"] == "investment_completion_rate"].set_index("entity_id")
+    assert rate["pace"].tolist() == pytest.approx([PACE] * 4)  # 91.67, not 334/365 = 91.51
+    assert rate["pace_gap"].to_dict() == pytest.approx(GAPS)
+
+
+def test_every_publication_gives_the_same_gap_the_same_light(ctx, tmp_path):
+    # 月度通报 表3 / 季度分析 表4: the pace table (was: −6.3 and −9.5 红灯 by its own ">5" rule)
+    pace = bulletins.pace_table(ctx).set_index("企业")
+    assert {g: pace.loc[SHORT[g], "灯号"] for g in GAPS} == EXPECTED
+    assert pace.loc[SHORT["G02"], "快于或慢于序时（百分点）"] == pytest.approx(-6.3)
+    assert pace.loc[SHORT["G02"], "序时进度（%）"] == pytest.approx(91.67)
+    # 半月晾晒通报: the lights table (both progress indicators of the investment table)
+    lights = bulletins.lights_table(ctx)
+    for name in ("年度投资完成率", "投资完成率与序时进度差"):
+        row = lights.loc[[i for i in lights.index if i == name or name in i][0]]
+        assert {g: row[SHORT[g]] for g in GAPS} == EXPECTED
+    # review 表F-8: the progress table
+    progress = ranking_views.progress_table(ctx).reset_index()
+    progress = progress.loc[progress["指标"].str.contains("投资完成率")]  # the others are not reported here
+    assert progress["指标"].nunique() == 2
+    for _, part in progress.groupby("指标"):
+        assert dict(zip(part["企业"], part["信号灯"])) == {SHORT[g]: EXPECTED[g] for g in GAPS}
+    # the printable 晾晒 workbook
+    ranking = pd.read_parquet(ctx.processed_dir / "ranking.parquet")
+    composite = pd.read_parquet(ctx.processed_dir / "ranking_composite.parquet")
+    roster = pd.read_parquet(ctx.processed_dir / "table_roster.parquet")
+    path = write_ranking_workbook(tmp_path / "晾晒.xlsx", ranking, composite, roster=roster)
+    ws = load_workbook(path)["扩投资"]
+    headers = [c.value for c in ws[3]]
+    cells = [[c.value for c in row] for row in ws.iter_rows(min_row=4)]
+    frame = pd.DataFrame(cells, columns=headers)
+    frame = frame.loc[frame["指标编号"].isin(["investment_completion_rate", "investment_pace_gap"])
+                      & frame["企业编号"].isin(list(GAPS))]
+    assert len(frame) == 8
+    for _, part in frame.groupby("指标编号"):
+        assert dict(zip(part["企业编号"], part["信号灯"])) == EXPECTED
+    assert PACE_TEXT in ws["A2"].value and RULE in ws["A2"].value
+
+
+def test_every_light_table_prints_the_convention_and_the_rule(ctx):
+    assert pace_note("2022-11-30") == PACE_TEXT
+    assert light_rule_note(rk.load_settings()["progress"]) == RULE
+    for table in (bulletins.pace_table(ctx), bulletins.lights_table(ctx), ranking_views.progress_table(ctx)):
+        html = reader_html(table)
+        assert f'<p class="table-note">{PACE_TEXT}</p>' in html
+        assert f'<p class="table-note">{RULE}</p>' in html
+
+
+def test_half_month_pace_is_stated_with_its_half_month():
+    # 2022-11-H1 closes on the 15th: October (10) and half of November → 10.5/12 = 87.50 %;
+    # the month's 快报 figures of the same half month are as of 2022-10-31: 10/12 = 83.33 %
+    assert pace_note("2022-11-15") == "序时进度按已过月数计算（月末计满一个月，截至15日的上半月计半个月）：10.5/12=87.50%。"
+    assert pace_note("2022-11-15", "2022-10-31") == (
+        "序时进度按已过月数计算（月末计满一个月，截至15日的上半月计半个月）："
+        "截至2022年11月15日10.5/12=87.50%，截至2022年10月31日10/12=83.33%。")
+    assert pace_note("2022-10-31") == "序时进度按已过月数计算：10/12=83.33%。"  # 83.33, was 304/365 = 83.29
+
+
+def test_the_bulletins_problems_list_exactly_the_red_lights(ctx, monkeypatch):
+    # 存在问题 lists the groups whose light is red (−12.0), not the yellow ones behind by more than 5
+    monkeypatch.setattr(bulletins, "_history", lambda ctx: pd.Series(dtype=float))
+    monkeypatch.setattr(bulletins, "_read", lambda ctx, name: pd.DataFrame(columns=["change"]))
+    text = bulletins.points(ctx).data
+    assert "投资完成率慢于序时进度超过10个百分点（红灯）的集团：丁集团（慢12.00个百分点）。" in text
+    assert "乙集团（慢" not in text and "丙集团（慢" not in text
