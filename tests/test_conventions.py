@@ -128,3 +128,90 @@ def test_the_bulletins_problems_list_exactly_the_red_lights(ctx, monkeypatch):
     text = bulletins.points(ctx).data
     assert "投资完成率慢于序时进度超过10个百分点（红灯）的集团：丁集团（慢12.00个百分点）。" in text
     assert "乙集团（慢" not in text and "丙集团（慢" not in text
+
+
+# ------------------------------------------------------------------------------------------------
+# 2023 targets: the adopted targets, the proposal rule beside them, full year against full year
+# ------------------------------------------------------------------------------------------------
+def _target_inputs():
+    roster = pd.DataFrame({"enterprise_id": ["G01", "G02"], "parent_id": [None, None],
+                           "name": ["甲集团有限公司", "乙集团有限公司"], "short_name": ["甲集团", "乙集团"]})
+    targets = pd.DataFrame({  # 年度目标.xlsx: each group's adopted 2023 targets (万元)
+        "enterprise_id": ["G01", "G02", "G01", "G02"], "year": [2023] * 4,
+        "item": ["revenue", "revenue", "investment_completed", "investment_completed"],
+        "target_value": [1_600_000.0, 1_723_640.0, 400_000.0, 374_370.0], "unit": ["万元"] * 4})
+    projections = pd.DataFrame({  # the forecast's 2022 year end of the district (万元)
+        "enterprise_id": ["DISTRICT", "DISTRICT"], "item": ["revenue", "investment_completed"],
+        "as_of": ["2022-11", "2022-11"], "median": [3_400_000.0, 759_500.0], "method": ["share", "share"]})
+    proposals = pd.DataFrame({  # 附录H.3: each group's proposal by the rule (万元)
+        "enterprise_id": ["G01", "G02"], "item": ["revenue", "revenue"],
+        "proposed_target": [1_700_000.0, 1_728_800.0]})
+    return {"roster": roster, "targets": targets}, projections, proposals
+
+
+def test_2023_targets_are_the_adopted_ones_compared_full_year_with_full_year_and_with_the_rule(tmp_path):
+    from types import SimpleNamespace
+
+    from guozi_analysis.publishing import narrative
+
+    tables, projections, proposals = _target_inputs()
+    frame = narrative.target_frame(tables, year=2023, period="2022-11", projections=projections,
+                                   proposals=proposals).set_index("item")
+    revenue, invest = frame.loc["revenue"], frame.loc["investment_completed"]
+    # adopted = the groups' 2023 targets added up: 1,600,000 + 1,723,640 = 3,323,640 万元 = 332.36 亿元
+    assert revenue["target_value"] == 3_323_640.0 and revenue["origin"] == "年度目标表（各集团合计）"
+    # the rule's proposal: 1,700,000 + 1,728,800 = 3,428,800 (342.88 亿元); adopted − proposal = −105,160 (−10.52)
+    assert revenue["proposed_value"] == 3_428_800.0 and revenue["proposal_gap"] == -105_160.0
+    assert revenue["proposal_reason"].startswith("采用的目标取自年度目标表（各集团合计）")
+    # below the 2022 expected year end 3,400,000 (340.00): flagged
+    assert revenue["baseline_kind"] == "expected" and revenue["flag_text"] == "目标低于2022年预计完成数"
+    # investment: 400,000 + 374,370 = 774,370 (77.44) against the 2022 expected year end 759,500 (75.95),
+    # full year with full year (was: against 11 months' actual, 694,500 = 69.45, labelled 不低于上年)
+    assert invest["target_value"] == 774_370.0 and invest["baseline_value"] == 759_500.0
+    assert invest["baseline_kind"] == "expected" and invest["baseline_text"] == "2022年预计固定资产投资完成额"
+    assert not invest["below_baseline"] and pd.isna(invest["proposed_value"])  # no proposal for investment
+    # the body prints the adopted target, the proposal beside it and why it is below
+    pdir = tmp_path / "processed"
+    pdir.mkdir()
+    write_table(frame.reset_index(), pdir / "narrative_targets.parquet")
+    ctx = SimpleNamespace(period="2022-11", entity_id="DISTRICT", processed_dir=pdir,
+                          indicators=pd.DataFrame(columns=["entity_id", "indicator_id", "value"]))
+    lines = {row["item"]: text for row, _, text in narrative.plan_lines(ctx)}
+    assert lines["revenue"].startswith("**营业总收入**：2023年目标不少于332.36亿元；2022年基准：2022年预计营业总收入"
+                                       "340.00亿元（目标低于2022年预计完成数）；按附录“下一年度目标建议”的规则（")
+    assert "测算，各集团建议目标合计342.88亿元，采用目标低于建议10.52亿元，不满足该规则：采用的目标取自年度目标表" \
+        in lines["revenue"]
+    assert "2023年目标不少于77.44亿元；2022年基准：2022年预计固定资产投资完成额75.95亿元；" in lines["investment_completed"]
+    assert "建议目标" not in lines["investment_completed"]
+
+
+def test_an_adopted_target_meeting_the_proposal_says_so():
+    from guozi_analysis.publishing import narrative
+
+    tables, projections, proposals = _target_inputs()
+    proposals["proposed_target"] = [1_600_000.0, 1_723_640.0]  # the rule gives exactly the adopted targets
+    frame = narrative.target_frame(tables, year=2023, period="2022-11", projections=projections,
+                                   proposals=proposals).set_index("item")
+    row = frame.loc["revenue"].to_dict() | {"item": "revenue"}
+    text = narrative._proposal_part(row, narrative._Writer().n)
+    assert text.endswith("各集团建议目标合计332.36亿元，与采用目标一致") and row["proposal_reason"] == ""
+
+
+def test_the_plan_table_sets_the_adopted_target_beside_the_proposal(tmp_path):
+    from types import SimpleNamespace
+
+    from guozi_analysis.publishing import narrative
+
+    tables, projections, proposals = _target_inputs()
+    frame = narrative.target_frame(tables, year=2023, period="2022-11", projections=projections, proposals=proposals)
+    pdir = tmp_path / "processed"
+    pdir.mkdir()
+    write_table(frame, pdir / "narrative_targets.parquet")
+    ctx = SimpleNamespace(period="2022-11", entity_id="DISTRICT", processed_dir=pdir,
+                          indicators=pd.DataFrame(columns=["entity_id", "indicator_id", "value"]))
+    table = narrative.plan_table(ctx)
+    assert table.loc["营业总收入", "2023年目标"] == "332.36亿元"
+    assert table.loc["营业总收入", "目标与基准比较"].startswith(
+        "目标低于2022年预计完成数；低于附录建议目标342.88亿元：采用的目标取自年度目标表（各集团合计）")
+    assert table.loc["固定资产投资完成额", "目标与基准比较"] == "不低于上年"  # 77.44 ≥ 2022 预计 75.95
+    assert table.loc["固定资产投资完成额", "基准口径"] == "2022年预计固定资产投资完成额"

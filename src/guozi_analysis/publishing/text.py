@@ -111,6 +111,17 @@ def pace_word(gap: float) -> str:
     return change_word(gap, up="快于", down="慢于", flat="持平于")
 
 
+#: The two annual investment figures and how they differ, said wherever both can be read: the annual
+#: plan (``project_annual_plan``, 年度计划投资) sums the project ledger; the target (年度投资目标) is the
+#: assessment target of 年度目标.xlsx. Each keeps its own label everywhere.
+PLAN_LABEL = "年度计划投资"
+TARGET_LABEL = "年度投资目标"
+PLAN_TARGET_NOTE = (f"{PLAN_LABEL}为在建项目台账中各项目本年计划投资之和（不含储备项目）；{TARGET_LABEL}为年度目标表"
+                    "下达的考核目标（全区为各集团合计）。两者口径不同，数值不必相等。")
+#: Under a table whose investment row is compared with a 年度目标 (projections, 全年预计).
+INVESTMENT_TARGET_NOTE = f"表中投资的年度目标即{TARGET_LABEL}。{PLAN_TARGET_NOTE}"
+
+
 def pace_note(*as_of) -> str:
     """How 序时进度 is counted, for the note under a table that uses it (the district's convention,
     :func:`guozi_analysis.base.periods.elapsed_fraction`): 「序时进度按已过月数计算：10/12=83.33%。」; with

@@ -22,6 +22,8 @@ from guozi_analysis.base.store import read_shared
 from guozi_analysis.indicators.catalogue import catalogue_frame
 from guozi_analysis.publishing.display import with_notes
 from guozi_analysis.publishing.text import (
+    INVESTMENT_TARGET_NOTE,
+    PLAN_TARGET_NOTE,
     WAN_PER_YI,
     _isnan,
     bulletin_title,
@@ -189,7 +191,7 @@ def pace_table(ctx: Context) -> pd.DataFrame:
     out = pd.DataFrame(rows)
     lights = progress_light(out["快于或慢于序时（百分点）"], settings={"progress": progress})
     out["灯号"] = lights.replace("", "—").astype(object)
-    return with_notes(out.round(2), pace_note(as_of), light_rule_note(progress))
+    return with_notes(out.round(2), pace_note(as_of), light_rule_note(progress), PLAN_TARGET_NOTE)
 
 
 def _read(ctx: Context, name: str) -> pd.DataFrame:
@@ -341,7 +343,8 @@ def outlook_table(ctx: Context) -> pd.DataFrame:
         "年度目标（亿元）": proj["target"] / WAN_PER_YI,
         "完成目标的可能性": proj.get("prob_words", pd.Series("", index=proj.index)).replace("", "—"),
     })
-    return out.round(2)
+    invest = (proj["item"] == "investment_completed").any()  # its target is the 年度投资目标, not the plan
+    return with_notes(out.round(2), INVESTMENT_TARGET_NOTE if invest else "")
 
 
 # ------------------------------------------------------------------------------------------------
