@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from guozi_analysis.analyses.ranking import indicator_as_of
 from guozi_analysis.base.contract import table as contract_table
 from guozi_analysis.base.periods import as_of_date, closed_month, elapsed_share, months_elapsed, parse_period
-from guozi_analysis.indicators.catalogue import catalogue_frame
+from guozi_analysis.indicators.catalogue import catalogue_frame, load_catalogue
 from guozi_analysis.indicators.formulas import safe_divide
+from guozi_analysis.publishing.display import with_notes
 from guozi_analysis.publishing.text import Fact, change_word, date_zh, markdown, pace_note
 from guozi_analysis.publishing.views.context import Context, group_short_names
 from guozi_analysis.publishing.views.figures import finish_figure, new_figure
@@ -35,6 +37,15 @@ OVERVIEW_AMOUNTS = {
 def _indicator_meta() -> pd.DataFrame:
 
     return catalogue_frame().set_index("id")
+
+
+def pace_notes(period: str, indicator_ids) -> list[str]:
+    """How 序时进度 is counted, for a table showing an indicator that subtracts it (its catalogue inputs
+    hold ``elapsed_share``), at each such indicator's as-of date; empty when there is none."""
+    specs = {s.id: s for s in load_catalogue().enabled()}
+    dates = {indicator_as_of(period, specs[i].frequency) for i in indicator_ids
+             if i in specs and "elapsed_share" in specs[i].inputs}
+    return [pace_note(*sorted(dates))] if dates else []
 
 
 def _wide(ind: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
@@ -58,7 +69,7 @@ def group_overview(ctx: Context, *, indicator_ids: list[str]) -> pd.DataFrame:
         wide[col] = wide[col] * factor
         labels.append(f"{meta.loc[col, 'name_zh']}（{unit}）" if unit else str(meta.loc[col, "name_zh"]))
     wide.columns = labels
-    return wide.round(2)
+    return with_notes(wide.round(2), *pace_notes(ctx.period, indicator_ids))
 
 
 def entity_indicators(ctx: Context) -> pd.DataFrame:
@@ -77,7 +88,7 @@ def entity_indicators(ctx: Context) -> pd.DataFrame:
         "全区": dist.reindex(meta.index) * factor,
         "说明": own["reason"].reindex(meta.index).fillna(""),
     })
-    return out.reset_index(drop=True).round(2)
+    return with_notes(out.reset_index(drop=True).round(2), *pace_notes(ctx.period, meta.index))
 
 
 def trend_chart(ctx: Context, *, indicator_ids: list[str], title: str):
@@ -213,7 +224,7 @@ def report_table(ctx: Context, *, table: str) -> pd.DataFrame:
     shown.loc[counts] = wide.loc[counts].map(lambda v: "—" if pd.isna(v) else f"{v:.0f}")  # counts print whole
     shown.index = [f"{r.name_zh}（{_display_unit(r.unit)[0]}）" for r in rows.itertuples()]
     shown.index.name = f"{rows['table_name_zh'].iloc[0]}·指标"
-    return shown
+    return with_notes(shown, *pace_notes(ctx.period, rows.index))
 
 
 def _detail_rows(ctx: Context, name: str) -> pd.DataFrame:
