@@ -111,6 +111,20 @@ def test_every_light_table_prints_the_convention_and_the_rule(ctx):
         assert f'<p class="table-note">{RULE}</p>' in html
 
 
+def test_the_bulletin_workbook_carries_the_same_lights_and_notes(ctx, tmp_path, monkeypatch):
+    monkeypatch.setattr(bulletins, "_history", lambda ctx: pd.Series(dtype=float))
+    monkeypatch.setattr(bulletins, "_read", lambda ctx, name: pd.DataFrame(columns=["change"]))
+    monkeypatch.setattr(bulletins, "write_contract_sheet", lambda *a, **k: None)
+    bulletins.export_workbook(ctx, output_dir=tmp_path, kind="monthly")
+    ws = load_workbook(tmp_path / "月度通报_2022-11.xlsx")["投资进度"]
+    values = [[c.value for c in row] for row in ws.iter_rows(min_row=3)]
+    header = values[0]
+    lights = {r[0]: r[header.index("灯号")] for r in values[1:] if r[0] in SHORT.values()}
+    assert lights == {SHORT[g]: EXPECTED[g] for g in GAPS}
+    notes = [r[0] for r in values if r[0] and str(r[0]).startswith(("序时进度按", "灯号规则"))]
+    assert notes == [PACE_TEXT, RULE]
+
+
 def test_half_month_pace_is_stated_with_its_half_month():
     # 2022-11-H1 closes on the 15th: October (10) and half of November → 10.5/12 = 87.50 %;
     # the month's 快报 figures of the same half month are as of 2022-10-31: 10/12 = 83.33 %

@@ -20,7 +20,7 @@ from guozi_analysis.base.params import load_yaml
 from guozi_analysis.base.periods import as_of_date, elapsed_share, parse_period
 from guozi_analysis.base.store import read_shared
 from guozi_analysis.indicators.catalogue import catalogue_frame
-from guozi_analysis.publishing.display import with_notes
+from guozi_analysis.publishing.display import NOTES, with_notes
 from guozi_analysis.publishing.text import (
     INVESTMENT_TARGET_NOTE,
     PLAN_TARGET_NOTE,
@@ -463,6 +463,8 @@ def export_workbook(ctx: Context, *, output_dir: str | Path = "", kind: str = "m
         ws.append([str(c) for c in frame.columns])
         for row in frame.itertuples(index=False):
             ws.append(["—" if _isnan(v) else v for v in row])
+        for note in frame.attrs.get(NOTES, []):  # the table's notes (序时进度, light rule) as printed under it
+            ws.append([note])
     write_contract_sheet(wb, _read(ctx, "contract_warnings"), period=ctx.period)
     name = {"monthly": "月度通报", "quarterly": "季度分析"}.get(kind, "通报")
     target = Path(output_dir) / f"{name}_{ctx.period}.xlsx"
