@@ -135,13 +135,15 @@ def test_half_month_pace_is_stated_with_its_half_month():
     assert pace_note("2022-10-31") == "序时进度按已过月数计算：10/12=83.33%。"  # 83.33, was 304/365 = 83.29
 
 
-def test_the_bulletins_problems_list_exactly_the_red_lights(ctx, monkeypatch):
-    # 存在问题 lists the groups whose light is red (−12.0), not the yellow ones behind by more than 5
+def test_the_bulletins_problems_follow_the_light_rule(ctx, monkeypatch):
+    # 存在问题 names the groups behind 序时进度 by their light: red (−12.0) first, then yellow
     monkeypatch.setattr(bulletins, "_history", lambda ctx: pd.Series(dtype=float))
     monkeypatch.setattr(bulletins, "_read", lambda ctx, name: pd.DataFrame(columns=["change"]))
     text = bulletins.points(ctx).data
-    assert "投资完成率慢于序时进度超过10个百分点（红灯）的集团：丁集团（慢12.00个百分点）。" in text
-    assert "乙集团（慢" not in text and "丙集团（慢" not in text
+    assert "1. 投资完成率慢于序时进度超过10个百分点（红灯）的集团：丁集团（慢12.00个百分点）。" in text
+    # the yellow ones (慢6.30, 慢9.50: red under the old ">5" rule) are named as yellow, the green one not at all
+    assert "2. 投资完成率慢于序时进度（黄灯）的集团：乙集团（慢6.30个百分点）、丙集团（慢9.50个百分点）。" in text
+    assert "甲集团（" not in text
 
 
 # ------------------------------------------------------------------------------------------------

@@ -275,13 +275,18 @@ def points(ctx: Context, *, quarter: bool = False):
         actions.append(f"督促{'、'.join(down)}分析利润下降原因，落实增收节支措施。")
     pace = pace_table(ctx)
     progress = ranking_settings()["progress"]
-    red = progress["lights"]["red"]
-    behind = pace.loc[(pace["企业"] != "全区合计") & (pace["灯号"] == red)]  # the light rule's red, nothing else
-    if len(behind):
-        listed = "、".join(f"{r['企业']}（慢{abs(r['快于或慢于序时（百分点）']):.2f}个百分点）" for _, r in behind.iterrows())
-        problems.append(f"投资完成率慢于序时进度超过{abs(float(progress['yellow_min_gap'])):g}个百分点（{red}）的集团："
-                        f"{listed}。")
-        actions.append(f"对{'、'.join(behind['企业'])}的在建项目逐项排查，倒排工期，确保完成年度投资计划。")
+    groups = pace.loc[pace["企业"] != "全区合计"]
+    behind_all = []
+    for colour, words in (("red", f"慢于序时进度超过{abs(float(progress['yellow_min_gap'])):g}个百分点"),
+                          ("yellow", "慢于序时进度")):  # by the one light rule: red, then yellow
+        light = progress["lights"][colour]
+        behind = groups.loc[(groups["灯号"] == light) & (groups["快于或慢于序时（百分点）"] < 0)]
+        if len(behind):
+            listed = "、".join(f"{r['企业']}（慢{abs(r['快于或慢于序时（百分点）']):.2f}个百分点）" for _, r in behind.iterrows())
+            problems.append(f"投资完成率{words}（{light}）的集团：{listed}。")
+            behind_all += list(behind["企业"])
+    if behind_all:
+        actions.append(f"对{'、'.join(behind_all)}的在建项目逐项排查，倒排工期，确保完成年度投资计划。")
     rising = []
     for e, name in names.items():
         now, before = _value(hist, e, "debt_to_asset_ratio", period), _value(hist, e, "debt_to_asset_ratio", last_year)
