@@ -32,7 +32,8 @@ def test_the_pre_assessment_scores_the_stored_projection(results, item):
         assert row.value == pytest.approx(_stored(results, row.enterprise_id, item), rel=1e-12), row.enterprise_id
 
 
-@pytest.mark.parametrize("item", ["revenue", "total_profit"])
+# investment too: full year against full year (its baseline was 11 months' actual, 69.45 亿元)
+@pytest.mark.parametrize("item", ["revenue", "total_profit", "investment_completed"])
 def test_the_plan_compares_2023_targets_with_the_stored_2022_projection(results, item):
     targets = results["narrative_targets"].set_index("item")
     assert targets.loc[item, "baseline_kind"] == "expected"
@@ -71,3 +72,23 @@ def test_the_forecast_chapter_reads_the_same_rows(results, tmp_path):
     assert list(basis.columns) == ["预测方法", "回测年数", "说明"]
     assert figures["回测误差（%）"].equals(table["回测误差（%）"])  # the backtest error next to each projection
     assert "说明" not in figures and "80%区间下限（亿元）" not in figures
+
+
+def test_the_2023_targets_are_the_adopted_ones_and_meet_the_proposal_rule_or_say_why(results):
+    targets = results["narrative_targets"].set_index("item")
+    proposed = results["assessment_targets_proposed"]
+    # adopted: 年度目标.xlsx 2023 rows of the six groups added up (params/targets_2023.yaml additive)
+    assert targets.loc["revenue", "target_value"] == 3_323_640.0         # 332.36 亿元
+    assert targets.loc["total_profit", "target_value"] == 332_780.0      # 33.28 亿元
+    assert targets.loc["investment_completed", "target_value"] == 774_370.0  # 77.44 亿元
+    for item in ("revenue", "total_profit"):
+        row = targets.loc[item]
+        assert row["proposed_value"] == pytest.approx(proposed.loc[proposed["item"] == item, "proposed_target"].sum())
+        assert row["proposal_gap"] == pytest.approx(row["target_value"] - row["proposed_value"])
+        # below the appendix's rule → the body says why (here: both are; 342.88 and 36.76 亿元 proposed)
+        assert row["target_value"] >= row["proposed_value"] or row["proposal_reason"].startswith("采用的目标取自")
+    assert targets.loc["revenue", "proposed_value"] / 1e4 == pytest.approx(342.88, abs=0.005)
+    assert targets.loc["total_profit", "proposed_value"] / 1e4 == pytest.approx(36.76, abs=0.005)
+    # investment: 77.44 against the 2022 full-year projection, not against 11 months' 69.45
+    assert targets.loc["investment_completed", "baseline_value"] == pytest.approx(
+        _stored(results, "DISTRICT", "investment_completed"), rel=1e-12)
