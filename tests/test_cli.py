@@ -131,12 +131,12 @@ def test_quarto_asked_for_but_absent_is_said_before_any_work(args, tmp_path):
     assert "Traceback" not in proc.stderr
 
 
-def test_catalogue_prints_66_indicators_as_csv(capsys):
+def test_catalogue_prints_67_indicators_as_csv(capsys):
     assert cli.main(["catalogue"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("\ufeff")  # UTF-8 with BOM for Excel
     rows = list(csv.DictReader(io.StringIO(out[1:])))
-    assert len(rows) == 66  # the district's 64 + 流动比率 + 国有资本保值增值率（预计） (issue 19)
+    assert len(rows) == 67  # the district's 64 + 流动比率 + 国有资本保值增值率（预计） (issue 19) + 存量资产盘活率 (issue 25)
     assert list(rows[0]) == ["指标编号", "报表", "指标名称", "单位", "方向", "口径", "汇总方式", "公式", "来源"]
     assert {r["报表"] for r in rows} == {"争突破", "扩投资", "稳增长", "盘资产", "保民生", "稳金融"}
     assert {r["方向"] for r in rows} <= {"越高越好", "越低越好", "区间内为好"}
@@ -145,7 +145,7 @@ def test_catalogue_prints_66_indicators_as_csv(capsys):
 def test_catalogue_english_headers_for_scripts(capsys):
     assert cli.main(["catalogue", "--english"]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out[1:])))
-    assert len(rows) == 66 and list(rows[0])[:3] == ["id", "table", "name_zh"]
+    assert len(rows) == 67 and list(rows[0])[:3] == ["id", "table", "name_zh"]
 
 
 @pytest.mark.slow
@@ -225,3 +225,35 @@ def test_catalogue_command_states_definitions_and_sources():
         source = row["来源"]
         assert source and "本项目" not in source, iid
         assert "本区定义" in source or any(word in source for word in official), iid
+
+
+def test_run_lists_notebooks_once_and_only_the_failures_again(monkeypatch, capsys, tmp_path):
+    """issue 28: the notebooks were each listed as they finished (progress bar or log lines); the command's
+    closing output adds the failed ones with their cell and error, and nothing when all succeeded."""
+    from guozi_analysis.running import runner
+
+    results = [runner.JobResult("10_district_overview.ipynb", "", "成功", 3.0),
+               runner.JobResult("profile_G02", "", "失败", 1.0, "企业 G02 的数据损坏", 2)]
+    outcome = {"results": results[:1]}
+    monkeypatch.setattr(cli, "check_enterprises", lambda *a, **k: None)
+    monkeypatch.setattr(cli, "run_period", lambda *a, **k: runner.RunSummary("2022-11", tmp_path,
+                                                                             list(outcome["results"])))
+    assert cli.main(["run", "--period", "2022-11"]) == 0
+    assert "10_district_overview" not in capsys.readouterr().out
+    outcome["results"] = results
+    assert cli.main(["run", "--period", "2022-11"]) == 1
+    out = capsys.readouterr().out
+    assert "profile_G02" in out and "（第 2 个单元格）企业 G02 的数据损坏" in out
+    assert "10_district_overview" not in out
+
+
+def test_stdout_is_flushed_line_by_line_when_it_is_a_file(tmp_path):
+    """issue 28: in a scheduler's log each stage's line arrives when the stage ends, not in a burst."""
+    with open(tmp_path / "log.txt", "w", encoding="utf-8") as stream:
+        saved = (sys.stdout, sys.stderr)
+        sys.stdout = stream
+        try:
+            cli.line_buffered()
+            assert stream.line_buffering
+        finally:
+            sys.stdout, sys.stderr = saved

@@ -94,10 +94,10 @@ def test_every_publication_gives_the_same_gap_the_same_light(ctx, tmp_path):
     headers = [c.value for c in ws[3]]
     cells = [[c.value for c in row] for row in ws.iter_rows(min_row=4)]
     frame = pd.DataFrame(cells, columns=headers)
-    frame = frame.loc[frame["指标编号"].isin(["investment_completion_rate", "investment_pace_gap"])
+    frame = frame.loc[frame["指标"].isin(["年度投资完成率", "投资完成率与序时进度差"])
                       & frame["企业编号"].isin(list(GAPS))]
     assert len(frame) == 8
-    for _, part in frame.groupby("指标编号"):
+    for _, part in frame.groupby("指标"):
         assert dict(zip(part["企业编号"], part["信号灯"])) == EXPECTED
     assert PACE_TEXT in ws["A2"].value and RULE in ws["A2"].value
 

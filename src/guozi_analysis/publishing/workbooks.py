@@ -29,11 +29,8 @@ import yaml
 from guozi_analysis.analyses import ranking as _ranking
 from guozi_analysis.analyses.assessment import (
     PRE_ASSESSMENT,
-    Assessment,
     _isnan,
     _num,
-    _scheme_frame,
-    _short,
 )
 from guozi_analysis.analyses.risk.engine import format_value
 from guozi_analysis.base import config
@@ -42,6 +39,7 @@ from guozi_analysis.indicators.catalogue import Catalogue, load_catalogue
 from guozi_analysis.indicators.formulas import LEVEL_ZH, compute_indicators
 from guozi_analysis.intake.quality import _FILE_ZH, QUALITY_LABELS_ZH, _split, missing_submissions, quality_report
 from guozi_analysis.intake.validate import findings_frame
+from guozi_analysis.publishing.published import keyed
 from guozi_analysis.publishing.text import date_zh, light_rule_note, pace_note
 
 __all__ = ["HEADERS", "COMPOSITE_ID", "publication_frame", "write_ranking_workbook", "write_ranking_csv",
@@ -55,13 +53,17 @@ HEADERS = [
     "报表", "层级", "指标编号", "指标", "单位", "数据截至", "名次", "名次说明", "企业编号", "企业名称", "所属集团",
     "比较组", "数值", "上期名次", "较上期", "序时进度（%）", "与序时进度差（百分点）", "信号灯", "说明",
 ]
-_SHEET_HEADERS = HEADERS[1:]
-_WIDTHS = {"层级": 7, "指标编号": 10, "指标": 24, "单位": 8, "数据截至": 11, "名次": 6, "名次说明": 8,
+#: The printed sheets' columns: the table is the sheet itself and the indicator ids (``composite``,
+#: ``revenue`` …) are for scripts (the CSV), so neither is printed.
+_SHEET_HEADERS = [h for h in HEADERS if h not in ("报表", "指标编号")]
+_WIDTHS = {"层级": 7, "指标": 24, "单位": 8, "数据截至": 11, "名次": 6, "名次说明": 8,
            "企业编号": 11, "企业名称": 30, "所属集团": 14, "比较组": 8, "数值": 15, "上期名次": 8, "较上期": 8,
            "序时进度（%）": 10, "与序时进度差（百分点）": 12, "信号灯": 7, "说明": 28}
 _INTEGER_UNITS = {"个", "家", "支", "人"}
 _LEVEL_ZH = {"group": "集团", "enterprise": "子企业"}
 DISTRICT_REFERENCE = "全区合计（参考）"
+#: 企业编号 of the district reference rows in the CSV; the printed sheets leave that cell blank.
+DISTRICT_ID = "DISTRICT"
 
 
 def _movement_text(frame: pd.DataFrame) -> pd.Series:
@@ -119,7 +121,7 @@ def _reference_rows(ranking: pd.DataFrame) -> pd.DataFrame:
         "数据截至": ref["as_of"].astype(str),
         "名次": pd.array([pd.NA] * len(ref), dtype="Int64"),
         "名次说明": "参考",
-        "企业编号": "DISTRICT",
+        "企业编号": DISTRICT_ID,
         "企业名称": DISTRICT_REFERENCE,
         "所属集团": "",
         "比较组": "",
@@ -259,7 +261,8 @@ def _style_sheet(ws, frame: pd.DataFrame, *, title: str, subtitle: str, colours:
     pace_cols = (col["序时进度（%）"], col["与序时进度差（百分点）"])
     bold = Font(bold=True)
     composite = (frame["指标编号"] == COMPOSITE_ID).to_numpy()
-    for i, values in enumerate(frame[_SHEET_HEADERS].itertuples(index=False), start=first):
+    printed = frame.assign(企业编号=frame["企业编号"].mask(frame["企业编号"] == DISTRICT_ID, None))
+    for i, values in enumerate(printed[_SHEET_HEADERS].itertuples(index=False), start=first):
         for j, value in enumerate(values, start=1):
             if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
                 continue
@@ -270,7 +273,6 @@ def _style_sheet(ws, frame: pd.DataFrame, *, title: str, subtitle: str, colours:
                 cell.number_format = "0.00"
             if composite[i - first]:
                 cell.font = bold
-    ws.column_dimensions[get_column_letter(col["指标编号"])].hidden = True
     if end >= first:
         light = f"{get_column_letter(col['信号灯'])}{first}:{get_column_letter(col['信号灯'])}{end}"
         lights = labels["lights"]
@@ -383,6 +385,19 @@ def _ranking_display(ranking: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def ranking_keyed(shown: pd.DataFrame, ranking: pd.DataFrame, *, period: str) -> pd.DataFrame:
+    """A ranking as shown (:func:`_ranking_display`, same rows) keyed by enterprise: the scores and the
+    grade of the year's assessment (the book's table and the workbook's sheet print the same keys)."""
+    year = int(pd.to_numeric(ranking["year"], errors="coerce").iloc[0]) if "year" in ranking and len(ranking) \
+        else int(period[:4])
+    basis = f"{year}年度考核"
+    columns = {RANKING_HEADERS[c]: (f"assessment.{c}", basis, "分") for c in ("base_score", "bonus", "penalty",
+                                                                           "total_score")}
+    columns[RANKING_HEADERS["grade"]] = ("assessment.grade", basis, "")
+    columns[RANKING_HEADERS["rank"]] = ("assessment.rank", basis, "")
+    return keyed(shown, period=period, entities=list(ranking["enterprise_id"].astype(str)), columns=columns)
+
+
 def _sheet_display(sheet: pd.DataFrame) -> pd.DataFrame:
     cols = ["enterprise_name", "item_type", "item_name", "method", "weight", "value", "unit", "target",
             "standards", "standards_source", "points", "workings"]
@@ -404,32 +419,42 @@ STANDARDS_NOTE = ("标准值（优秀/良好/平均/较低/较差）取自本区
                   "《企业绩效评价标准值》。")
 
 
-def write_assessment_workbook(path: Path | str, assessment: Assessment) -> Path:
-    """Write the assessment to an Excel workbook: 排名与等级, 计分明细, 考核方案, 加减分事项."""
+def _bands_display(text: str) -> str:
+    """``"A:90;B:80;C:70;D:"`` (the stored grade bands) → 「A ≥ 90；B ≥ 80；C ≥ 70；D 其余」."""
+    parts = [p.partition(":") for p in str(text).split(";") if p]
+    return "；".join(f"{grade} ≥ {low}" if low else f"{grade} 其余" for grade, _, low in parts)
+
+
+def write_assessment_workbook(path: Path | str, *, ranking: pd.DataFrame, sheet: pd.DataFrame,
+                              scheme: pd.DataFrame) -> Path:
+    """Write one year's stored assessment (:func:`guozi_analysis.analyses.assessment.stored_frames`,
+    the frames the book's tables read) to an Excel workbook: 说明, 排名与等级, 计分明细, 加减分事项, 考核方案.
+
+    The workbook formats the stored result and computes nothing, so its scores are the book's.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    a = assessment
+    if not len(ranking):
+        raise ValueError("没有考核结果，不能写考核工作簿")
+    first = ranking.iloc[0]
+    projected = bool(ranking["projected"].astype(bool).any())
     info = pd.DataFrame({"项目": ["考核年度", "考核方案", "评估性质", "数据口径", "等级划分", "标准值"],
-                         "内容": [str(a.year), a.display_title,
-                                f"{PRE_ASSESSMENT}（12月快报前按预计全年数计分，结果待正式考核确认）" if a.projected
-                                else "年度考核（全年实际数）", a.basis_text,
-                                "；".join(f"{b['grade']} ≥ {_short(b['min'])}" if b["min"] is not None
-                                         else f"{b['grade']} 其余" for b in a.scheme["grade_bands"]),
-                                STANDARDS_NOTE]})
-    tag = f"（{PRE_ASSESSMENT}）" if a.projected else ""
-    ranking = _ranking_display(a.ranking)
-    sheet = a.sheet.loc[a.sheet["item_type"] == "指标"]
-    adjust = a.sheet.loc[a.sheet["item_type"] != "指标",
-                         ["enterprise_name", "item_type", "item_name", "points", "workings"]]
-    scheme = _scheme_frame(a.scheme).drop(columns=["year", "indicator_id"])
+                         "内容": [str(int(first["year"])), str(first["title"]),
+                                f"{PRE_ASSESSMENT}（12月快报前按预计全年数计分，结果待正式考核确认）" if projected
+                                else "年度考核（全年实际数）", str(first["basis_text"]),
+                                _bands_display(first["grade_bands"]), STANDARDS_NOTE]})
+    tag = f"（{PRE_ASSESSMENT}）" if projected else ""
+    indicators = sheet.loc[sheet["item_type"] == "指标"]
+    adjust = sheet.loc[sheet["item_type"] != "指标", ["enterprise_name", "item_type", "item_name", "points", "workings"]]
+    scheme = scheme.drop(columns=[c for c in ("year", "indicator_id") if c in scheme.columns]).dropna(axis=1, how="all")
     scheme = scheme.rename(columns={"indicator_name": "考核指标", "method": "计分方法", "direction": "方向",
                                     "rule": "计分规则", **{c: f"权重（{c[7:]}）" for c in scheme.columns
                                                           if c.startswith("weight_")}})
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         info.to_excel(writer, sheet_name=f"说明{tag}", index=False)
-        ranking.to_excel(writer, sheet_name=f"排名与等级{tag}", index=False)
-        detail = _sheet_display(sheet)
-        detail["数据口径"] = sheet["basis"].to_numpy()
+        _ranking_display(ranking).to_excel(writer, sheet_name=f"排名与等级{tag}", index=False)
+        detail = _sheet_display(indicators)
+        detail["数据口径"] = indicators["basis"].to_numpy()
         detail.to_excel(writer, sheet_name=f"计分明细{tag}", index=False)
         adjust.rename(columns=SHEET_HEADERS).to_excel(writer, sheet_name=f"加减分事项{tag}", index=False)
         scheme.to_excel(writer, sheet_name="考核方案", index=False)

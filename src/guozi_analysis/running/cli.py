@@ -19,6 +19,7 @@ from pathlib import Path
 
 from guozi_analysis import __version__
 from guozi_analysis.base import config
+from guozi_analysis.base.figures import FIGURES_FILE, conflicts, conflicts_text, read_figures
 from guozi_analysis.base.params import load_yaml
 from guozi_analysis.base.periods import parse_period
 from guozi_analysis.demo import generate_demo
@@ -37,7 +38,14 @@ from guozi_analysis.running.commands import (
     risk_command,
     targets_command,
 )
-from guozi_analysis.running.runner import PUBLICATIONS, RunLocked, default_publication, publication_kind, run_period
+from guozi_analysis.running.runner import (
+    PUBLICATIONS,
+    RunLocked,
+    default_publication,
+    publication_kind,
+    run_period,
+    stage,
+)
 
 # ---------------------------------------------------------------------------------------------
 # argparse in Chinese
@@ -284,7 +292,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
-    return ingest_command(args.data, findings_out=args.findings)
+    return ingest_command(args.data, findings_out=args.findings, verbose=args.verbose)
 
 
 def _cmd_template(args: argparse.Namespace) -> int:
@@ -382,8 +390,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     except RunLocked as exc:
         print(exc, file=sys.stderr)
         return 2
-    if summary.results:
-        print(summary.table())
+    if not summary.ok:  # the notebooks were each listed once as they finished; the failures again, with the cell
+        print(summary.table(failed_only=True))
     return 0 if summary.ok else 1
 
 
@@ -392,12 +400,13 @@ def _cmd_render(args: argparse.Namespace) -> int:
     prepare_book()  # the book's sources for the published run (generated, git-ignored)
     editions = [args.edition] if getattr(args, "edition", None) else list(EDITIONS)
     for edition in editions:
-        result = render(config.REPORTS_DIR, engine=args.engine, edition=edition)
-        for fmt, path in result.outputs.items():
-            print(f"{EDITIONS[edition]} {fmt}（{result.engine}）: {path}")
+        with stage(print, f"渲染{EDITIONS[edition]}") as said:
+            result = render(config.REPORTS_DIR, engine=args.engine, edition=edition)
+            said("；".join(f"{fmt}（{result.engine}）: {path}" for fmt, path in result.outputs.items()))
     if "internal" in editions and any((config.EXECUTED_DIR / "profiles").glob("profile_*.ipynb")):
-        index = build_volume(jobs=max(1, int(getattr(args, "jobs", None) or 2)))  # after the review: 另册
-        print(f"企业画像（另册）: {index}（每家企业一页网页、一份 PDF：{index.parent / 'pdf'}）")
+        with stage(print, "渲染企业画像（另册）") as said:
+            index = build_volume(jobs=max(1, int(getattr(args, "jobs", None) or 2)))  # after the review: 另册
+            said(f"{index}（每家企业一页网页、一份 PDF：{index.parent / 'pdf'}）")
     return 0
 
 
@@ -414,15 +423,28 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return _render_bulletin(kind, args)
 
 
+def _cmd_figures(args: argparse.Namespace) -> int:
+    """Check the published-figure lists (``figures.csv``) of publications: one key, one value."""
+    paths = args.check or [str(config.REPORTS_DIR / "_build")]
+    found = read_figures(paths)
+    if not len(found):
+        print(f"没有找到数字清单 {FIGURES_FILE}：{'、'.join(paths)}（请先出版）", file=sys.stderr)
+        return 2
+    clash = conflicts(found)
+    print(f"已核对 {found['source'].nunique()} 份数字清单、{len(found)} 个数字。")
+    print(conflicts_text(clash))
+    return 1 if len(clash) else 0
+
+
 def _render_bulletin(kind: str, args: argparse.Namespace) -> int:
     """Render a 月度通报 / 季度分析 / 半月晾晒通报 from its published notebooks into its own folder."""
     executed = default_publication(args.period, kind)
     label = executed.name
     out = config.REPORTS_DIR / "_build" / PUBLICATIONS[kind]["folder"] / label
-    write_bulletin_sources(kind, label=label, period=args.period, executed_dir=executed, output_dir=out)
-    result = render(executed, engine=args.engine, output_dir=out)
-    for fmt, path in result.outputs.items():
-        print(f"{PUBLICATIONS[kind]['name_zh']} {fmt}（{result.engine}）: {path}")
+    with stage(print, f"渲染{PUBLICATIONS[kind]['name_zh']}") as said:
+        write_bulletin_sources(kind, label=label, period=args.period, executed_dir=executed, output_dir=out)
+        result = render(executed, engine=args.engine, output_dir=out)
+        said("；".join(f"{fmt}（{result.engine}）: {path}" for fmt, path in result.outputs.items()))
     if kind == "half_month":
         print(f"半月晾晒的 Excel 晾晒表在 {executed / 'outputs'}。")
     return 0
@@ -480,12 +502,14 @@ def build_parser() -> ChineseArgumentParser:
              _cmd_template)
     p.add_argument("--period", required=True, metavar="期间", help="期间，如 2022-11 或 2022-11-H1")
     p.add_argument("--enterprise", metavar="企业编号", help="企业编号（预填该企业及其子企业）；缺省为全区")
-    p.add_argument("--out", metavar="文件", help="输出文件路径（默认 data/templates/）")
+    p.add_argument("--out", metavar="文件或目录",
+                   help="输出文件（缺少 .xlsx 时自动补上）或已有目录（文件名自动生成）；默认 data/templates/")
     p.add_argument("--data", metavar="目录", help="取企业名录的收件目录（默认 params/district.yaml 的 data.inbox）")
 
     p = _add(sub, "ingest", "接收报送文件：原样只读保存、校验（中文问题清单）、入库或隔离", _cmd_ingest)
     p.add_argument("data", nargs="?", metavar="收件目录", help=_DATA_HELP)
     p.add_argument("--findings", metavar="文件", help="完整问题清单 CSV 的输出路径（默认写在该收件目录的加工数据旁）")
+    p.add_argument("--verbose", action="store_true", help="逐个文件列出处理结果（默认只列未全部入库的文件）")
 
     p = _add(sub, "catalogue", "以 CSV 打印指标目录（六张报表的64项指标及补充的流动比率、国有资本保值增值率预计数）", _cmd_catalogue)
     p.add_argument("--english", action="store_true", help=_ENGLISH_HELP)
@@ -524,15 +548,32 @@ def build_parser() -> ChineseArgumentParser:
     _add_run_options(_add(sub, "report", "执行本期分析并出版：月度通报、季度分析、半月晾晒通报，或加 --review 出版年度工作总结（HTML + PDF）",
                           _cmd_report))
 
+    p = _add(sub, "figures", "核对出版物的数字清单（figures.csv）：同一口径的数字在各出版物中只有一个值，不一致的逐项列出",
+             _cmd_figures)
+    p.add_argument("--check", nargs="*", metavar="目录或文件",
+                   help="要核对的出版物目录（含其下全部 figures.csv）或清单文件；默认 reports/_build")
+
     p = _add(sub, "render", "把已执行的笔记本渲染成书（有 Quarto 用 Quarto，否则内置渲染器）", _cmd_render)
     p.add_argument("--engine", default="auto", choices=ENGINES, help="渲染引擎（默认 auto）")
     p.add_argument("--edition", choices=["internal", "public"], help="只出版一个版本（默认两个都出版）")
     return parser
 
 
+def line_buffered() -> None:
+    """Flush stdout and stderr at every line when they are not a terminal (a scheduler's log file or pipe):
+    each stage's line reaches the log when the stage ends, not in a burst when the buffer fills or at exit."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if not stream.isatty():
+                stream.reconfigure(line_buffering=True)
+        except (AttributeError, ValueError, OSError):  # a replaced stream (pytest's capture) or a closed one
+            pass
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one ``guozi`` subcommand; everyday mistakes end with ``错误：…`` on stderr, never a traceback."""
     args = build_parser().parse_args(argv)
+    line_buffered()
     try:
         return args.func(args)
     except BrokenPipeError:  # `guozi catalogue | head`: the reader left early, nothing is wrong

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from guozi_analysis.analyses import ranking as _ranking
-from guozi_analysis.analyses.assessment import assess, propose_targets
+from guozi_analysis.analyses.assessment import assess, propose_targets, stored_frames
 from guozi_analysis.analyses.contracts import contract_warnings
 from guozi_analysis.analyses.risk.engine import evaluate_rules, format_value
 from guozi_analysis.analyses.risk.report import supervision_list
@@ -74,14 +74,16 @@ def read_inbox(data_dir: Path | str | None, *, period: str | None = None) -> Inb
     return inbox
 
 
-def ingest_command(data_dir: Path | str | None = None, *, findings_out: Path | str | None = None) -> int:
-    """``guozi ingest``: validate the inbox into its store; print the summary; write the full findings.
+def ingest_command(data_dir: Path | str | None = None, *, findings_out: Path | str | None = None,
+                   verbose: bool = False) -> int:
+    """``guozi ingest``: validate the inbox into its store; print the summary (totals, files not received in
+    full, then the problems, errors first; ``verbose`` lists every file); write the full findings.
 
-    The findings go to ``findings_out`` (default: ``<store>/问题清单.csv``), UTF-8 with BOM, and beside it
+    The findings (errors first) go to ``findings_out`` (default: ``<store>/问题清单.csv``), UTF-8 with BOM, and beside it
     as ``.xlsx`` (same rows); exit code 0 when no finding is an error, 1 otherwise.
     """
     inbox = read_inbox(data_dir)
-    print(inbox.report.summary_zh())
+    print(inbox.report.summary_zh(verbose=verbose))
     target = Path(findings_out) if findings_out else inbox.store_dir / "问题清单.csv"
     target.parent.mkdir(parents=True, exist_ok=True)
     frame = findings_frame(inbox.report.findings, chinese=True)
@@ -173,7 +175,7 @@ def assessment_command(year: int, out_dir: Path | str, data_dir: Path | str | No
     a = assess(inbox.tables, year=int(year))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    paths = [write_assessment_workbook(out / f"assessment_{a.year}.xlsx", a)]
+    paths = [write_assessment_workbook(out / f"assessment_{a.year}.xlsx", **stored_frames(a))]
     ranking_csv = out / f"assessment_{a.year}_ranking.csv"
     ranking_csv.write_text(csv_text(_ranking_display(a.ranking)), encoding="utf-8")
     sheet_csv = out / f"assessment_{a.year}_sheet.csv"

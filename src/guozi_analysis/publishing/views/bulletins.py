@@ -16,11 +16,21 @@ import pandas as pd
 
 from guozi_analysis.analyses.ranking import OVERALL, progress_light
 from guozi_analysis.analyses.ranking import load_settings as ranking_settings
+from guozi_analysis.base.figures import figure
 from guozi_analysis.base.params import load_yaml
 from guozi_analysis.base.periods import as_of_date, elapsed_share, parse_period
 from guozi_analysis.base.store import read_shared
 from guozi_analysis.indicators.catalogue import catalogue_frame
 from guozi_analysis.publishing.display import NOTES, with_notes
+from guozi_analysis.publishing.published import (
+    LIGHT,
+    PACE_GAP,
+    figure_period,
+    frame_figures,
+    keyed,
+    markdown_with_figures,
+    write_sidecar,
+)
 from guozi_analysis.publishing.text import (
     INVESTMENT_TARGET_NOTE,
     PLAN_TARGET_NOTE,
@@ -105,20 +115,21 @@ def title(ctx: Context, *, kind: str) -> str:
     return bulletin_title(kind, ctx.period, district=load_yaml("district.yaml")["district"]["name"])
 
 
-def main_table(ctx: Context, *, quarter: bool = False) -> pd.DataFrame:
-    """主要指标表: each headline indicator this month (or quarter), year to date, a year earlier, 同比.
+#: Name of the 同比 column of the headline table; a percentage change, or 百分点 for a ratio.
+CHANGE = "同比"
+PERCENT_POINTS = "百分点"
 
-    Flows (year-to-date indicators): 本月 = this month's YTD − last month's YTD (February's 快报
-    covers January–February, so February shows 1—2月); 本季 likewise between quarter ends. Stocks and
-    ratios show the period-end value; a ratio's 同比 is in 百分点.
-    """
+
+def _headline(ctx: Context, *, quarter: bool = False) -> tuple[pd.DataFrame, list[str]]:
+    """The headline table with 同比 as a number, and each row's 同比 unit (``%`` or 百分点)."""
     meta = _meta()
     hist = _history(ctx)
     step = 3 if quarter else 1
     ytd_label, now_label = _span(ctx, quarter=quarter)
-    rows = []
+    rows, change_units, ids = [], [], []
     for ind in settings()["headline"]:
         m = meta.loc[ind]
+        ids.append(ind)
         unit = str(m["unit"])
         now = _value(hist, DISTRICT, ind, ctx.period[:7])
         last_year = _value(hist, DISTRICT, ind, _month(ctx.period, 12))
@@ -131,7 +142,8 @@ def main_table(ctx: Context, *, quarter: bool = False) -> pd.DataFrame:
         else:
             current = float("nan")
         if unit == "%":
-            change, change_unit = now - last_year if not (_isnan(now) or _isnan(last_year)) else float("nan"), "百分点"
+            change, change_unit = now - last_year if not (_isnan(now) or _isnan(last_year)) else float("nan"), \
+                PERCENT_POINTS
         else:
             change, change_unit = _growth(now, last_year), "%"
         rows.append({
@@ -140,9 +152,30 @@ def main_table(ctx: Context, *, quarter: bool = False) -> pd.DataFrame:
             now_label: _shown(current, unit),
             f"{ytd_label}累计或期末": _shown(now, unit),
             "上年同期": _shown(last_year, unit),
-            "同比": "—" if _isnan(change) else f"{change:+,.2f}{'个百分点' if change_unit == '百分点' else '%'}",
+            CHANGE: change,
         })
-    return pd.DataFrame(rows).round(2)
+        change_units.append(change_unit)
+    frame = pd.DataFrame(rows).round(2)
+    frame = keyed(frame, period=ctx.period, entities=[DISTRICT] * len(frame), items=ids,
+                  units=list(frame["单位"]) if len(frame) else [], columns={
+                      now_label: (None, "本季" if quarter else "本月", None), f"{ytd_label}累计或期末": (None, "", None),
+                      "上年同期": (None, "", None, None, _month(ctx.period, 12)),
+                      CHANGE: (None, CHANGE, change_units)})
+    return frame, change_units
+
+
+def main_table(ctx: Context, *, quarter: bool = False) -> pd.DataFrame:
+    """主要指标表: each headline indicator this month (or quarter), year to date, a year earlier, 同比.
+
+    Flows (year-to-date indicators): 本月 = this month's YTD − last month's YTD (February's 快报
+    covers January–February, so February shows 1—2月); 本季 likewise between quarter ends. Stocks and
+    ratios show the period-end value; a ratio's 同比 is in 百分点. 同比 is printed text here (``+5.92%``,
+    ``-1.20个百分点``); the workbook keeps it a number (:func:`export_workbook`).
+    """
+    table, change_units = _headline(ctx, quarter=quarter)
+    table[CHANGE] = ["—" if _isnan(c) else f"{c:+,.2f}{'个百分点' if u == PERCENT_POINTS else '%'}"
+                     for c, u in zip(table[CHANGE], change_units)]
+    return table
 
 
 def group_table(ctx: Context) -> pd.DataFrame:
@@ -150,7 +183,7 @@ def group_table(ctx: Context) -> pd.DataFrame:
     meta = _meta()
     names = group_short_names(ctx) | {DISTRICT: "全区合计"}
     hist = _history(ctx)
-    rows = []
+    rows, columns = [], {}
     for entity, name in names.items():
         row: dict = {"企业": name}
         for ind in settings()["by_group"]:
@@ -159,12 +192,15 @@ def group_table(ctx: Context) -> pd.DataFrame:
             before = _value(hist, entity, ind, _month(ctx.period, 12))
             label = f"{meta.loc[ind, 'name_zh']}（{_shown_unit(unit)}）"
             row[label] = _shown(now, unit)
+            columns[label] = (ind, "", _shown_unit(unit))
             if unit == "%":
                 row[f"{meta.loc[ind, 'name_zh']}同比（百分点）"] = now - before
+                columns[f"{meta.loc[ind, 'name_zh']}同比（百分点）"] = (ind, "同比", "百分点")
             elif meta.loc[ind, "basis"] in ("year_to_date", "point_in_time"):
                 row[f"{meta.loc[ind, 'name_zh']}同比（%）"] = _growth(now, before)
+                columns[f"{meta.loc[ind, 'name_zh']}同比（%）"] = (ind, "同比", "%")
         rows.append(row)
-    return pd.DataFrame(rows).round(2)
+    return keyed(pd.DataFrame(rows).round(2), period=ctx.period, entities=list(names), columns=columns)
 
 
 def pace_table(ctx: Context) -> pd.DataFrame:
@@ -191,7 +227,12 @@ def pace_table(ctx: Context) -> pd.DataFrame:
     out = pd.DataFrame(rows)
     lights = progress_light(out["快于或慢于序时（百分点）"], settings={"progress": progress})
     out["灯号"] = lights.replace("", "—").astype(object)
-    return with_notes(out.round(2), pace_note(as_of), light_rule_note(progress), PLAN_TARGET_NOTE)
+    out = keyed(out.round(2), period=ctx.period, entities=list(names), columns={
+        "年度计划投资（亿元）": ("project_annual_plan", "", "亿元"), "本年完成投资（亿元）": ("project_completed_ytd", "", "亿元"),
+        "完成率（%）": ("investment_completion_rate", "", "%"), "序时进度（%）": ("elapsed_share", "", "%", DISTRICT),
+        "快于或慢于序时（百分点）": ("investment_completion_rate", PACE_GAP, "百分点"),
+        "灯号": ("investment_completion_rate", LIGHT, "")})
+    return with_notes(out, pace_note(as_of), light_rule_note(progress), PLAN_TARGET_NOTE)
 
 
 def _read(ctx: Context, name: str) -> pd.DataFrame:
@@ -245,7 +286,24 @@ def lead_paragraph(ctx: Context, *, quarter: bool = False):
         f"本年完成投资{_amount(_district(ctx, 'project_completed_ytd'))}亿元，占年度计划的{_pct(rate)}%，"
         f"{'快于' if gap >= 0 else '慢于'}序时进度{_pct(gap)}个百分点（{pace_note(as_of_date(ctx.period)).rstrip('。')}）。"
     )
-    return markdown(text)
+
+    def fig(item: str, text: str, unit: str, signed: float = float("nan"), basis: str = "",
+            entity: str = DISTRICT) -> dict | None:
+        value = None if _isnan(signed) else (abs(float(text.replace(",", ""))) * (1 if signed >= 0 else -1)
+                                             if text != "—" else None)
+        return figure(entity=entity, item=item, period=figure_period(ctx.period), text=text, unit=unit,
+                      basis=basis, where="开篇", value=value)
+
+    printed = [fig("revenue", _amount(rev), "亿元"), fig("revenue", _pct(g_rev), "%", g_rev, "同比"),
+               fig("total_profit", _amount(prof), "亿元"), fig("total_profit", _pct(g_prof), "%", g_prof, "同比"),
+               fig("taxes_paid", _amount(taxes), "亿元"), fig("taxes_paid", _pct(g_tax), "%", g_tax, "同比"),
+               fig("total_assets", _amount(_district(ctx, "total_assets")), "亿元"),
+               fig("debt_to_asset_ratio", _pct(debt), "%"),
+               fig("debt_to_asset_ratio", _pct(debt - debt_ly), "百分点", debt - debt_ly, "同比"),
+               fig("project_completed_ytd", _amount(_district(ctx, "project_completed_ytd")), "亿元"),
+               fig("investment_completion_rate", _pct(rate), "%"), fig("elapsed_share", f"{share:.2f}", "%"),
+               fig("investment_completion_rate", _pct(gap), "百分点", gap, PACE_GAP)]
+    return markdown_with_figures(text, printed)
 
 
 def points(ctx: Context, *, quarter: bool = False):
@@ -320,15 +378,18 @@ def drivers_table(ctx: Context) -> pd.DataFrame:
     hist = _history(ctx)
     period, last_year = ctx.period[:7], _month(ctx.period, 12)
     names = group_short_names(ctx)
-    rows = []
+    rows, entities, items = [], [], []
     for ind, label in (("revenue", "营业总收入"), ("total_profit", "利润总额")):
         total = _value(hist, DISTRICT, ind, period) - _value(hist, DISTRICT, ind, last_year)
         for e, name in names.items():
+            entities.append(e)
+            items.append(ind)
             delta = _value(hist, e, ind, period) - _value(hist, e, ind, last_year)
             share = delta / total * 100 if not (_isnan(delta) or _isnan(total) or total == 0) else float("nan")
             rows.append({"指标": label, "企业": name, "同比增减额（亿元）": _shown(delta, "万元"),
                          "占全区增减额（%）": share})
-    return pd.DataFrame(rows).round(2)
+    return keyed(pd.DataFrame(rows).round(2), period=ctx.period, entities=entities, items=items, columns={
+        "同比增减额（亿元）": (None, "同比增减额", "亿元"), "占全区增减额（%）": (None, "占全区同比增减额", "%")})
 
 
 def outlook_table(ctx: Context) -> pd.DataFrame:
@@ -340,6 +401,7 @@ def outlook_table(ctx: Context) -> pd.DataFrame:
     items = {"revenue": "营业总收入", "total_profit": "利润总额", "investment_completed": "完成投资"}
     proj = proj.loc[proj["item"].isin(list(items)) & proj["enterprise_id"].isin(list(names))]
     out = pd.DataFrame({
+        "_entity": proj["enterprise_id"].astype(str), "_item": proj["item"].astype(str),
         "企业": proj["enterprise_id"].map(names),
         "项目": proj["item"].map(items),
         "全年预计（亿元）": proj["mean"] / WAN_PER_YI,
@@ -347,9 +409,13 @@ def outlook_table(ctx: Context) -> pd.DataFrame:
         "80%区间上限（亿元）": proj["hi80"] / WAN_PER_YI,
         "年度目标（亿元）": proj["target"] / WAN_PER_YI,
         "完成目标的可能性": proj.get("prob_words", pd.Series("", index=proj.index)).replace("", "—"),
-    })
+    }).round(2)
     invest = (proj["item"] == "investment_completed").any()  # its target is the 年度投资目标, not the plan
-    return with_notes(out.round(2), INVESTMENT_TARGET_NOTE if invest else "")
+    out = keyed(out.reset_index(drop=True), period=ctx.period, entities="_entity", items="_item", columns={
+        "全年预计（亿元）": (None, "全年预计（均值）", "亿元"), "80%区间下限（亿元）": (None, "全年预计80%区间下限", "亿元"),
+        "80%区间上限（亿元）": (None, "全年预计80%区间上限", "亿元"), "年度目标（亿元）": (None, "年度目标", "亿元"),
+        "完成目标的可能性": (None, "完成目标的可能性", "")})
+    return with_notes(out, INVESTMENT_TARGET_NOTE if invest else "")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -359,6 +425,20 @@ def _ranking(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
     return _read(ctx, "ranking"), _read(ctx, "ranking_composite")
 
 
+def _named_together(rows: pd.DataFrame, short: dict) -> str:
+    """The entities of ``rows`` (one shared rank) by short name, joined with 「、」 and marked 并列 when
+    more than one: a tie is named together, never as one sole leader."""
+    names = [short.get(str(e), n) for e, n in zip(rows["entity_id"], rows["entity_name"])]
+    tie = ranking_settings()["labels"]["tie"]
+    return "、".join(names) + (f"（{tie}）" if len(names) > 1 else "")
+
+
+def _first_and_last(part: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows sharing the best rank and those sharing the worst (ranks are stored with ties as ties)."""
+    ranks = part["rank"].astype(float)
+    return part.loc[ranks == ranks.min()], part.loc[ranks == ranks.max()]
+
+
 def half_month_headline(ctx: Context):
     """晾晒通报的开头：截至日期、参评企业数、综合得分第一与末位、红黄灯个数。"""
     ranking, composite = _ranking(ctx)
@@ -366,8 +446,7 @@ def half_month_headline(ctx: Context):
     short = short_names(ctx)
     overall = composite.loc[(composite["level"] == "group") & (composite["table"] == OVERALL)] \
         if len(composite) else composite
-    overall = pd.Series(overall["score"].to_numpy(), index=overall["entity_id"].astype(str).map(short)) \
-        if len(overall) else pd.Series(dtype=float)
+    overall = overall.dropna(subset=["score"]) if len(overall) else overall
     lights = ranking["light"].value_counts() if len(ranking) else pd.Series(dtype=int)
     n_groups = ranking.loc[ranking["level"] == "group", "entity_id"].nunique() if len(ranking) else 0
     n_ent = ranking.loc[ranking["level"] == "enterprise", "entity_id"].nunique() if len(ranking) else 0
@@ -375,25 +454,31 @@ def half_month_headline(ctx: Context):
             f"按“六张报表”逐项排名。序时进度类指标亮红灯{int(lights.get('红灯', 0))}项、黄灯"
             f"{int(lights.get('黄灯', 0))}项、绿灯{int(lights.get('绿灯', 0))}项。")
     if len(overall):
-        text += f"六张报表综合得分最高的是{overall.idxmax()}，最低的是{overall.idxmin()}。"
+        first, last = _first_and_last(overall)
+        text += f"六张报表综合得分最高的是{_named_together(first, short)}，最低的是{_named_together(last, short)}。"
     return markdown(text)
 
 
 def leaders_table(ctx: Context, *, level: str = "group") -> pd.DataFrame:
-    """每张报表的领先与落后：各报表、各分类中综合得分第一和末位的企业（简称）。"""
+    """每张报表的领先与落后：各报表、各分类中综合得分第一和末位的企业（简称）；得分相同、名次并列的
+    一并列出并注明“并列”。不适用（无可计分指标）的企业不参评。"""
     _, composite = _ranking(ctx)
     comp = composite.loc[composite["level"] == level]
     short = short_names(ctx)
-    rows = []
+    rows, tables, leads, lasts = [], [], [], []
     for (order, table, peer), part in comp.groupby(["table_order", "table_name", "peer_class"], sort=True):
         part = part.dropna(subset=["score"]).sort_values("rank")
         if not len(part):
             continue
-        first, last = part.iloc[0], part.iloc[-1]
+        first, last = _first_and_last(part)
+        tables.append(f"ranking.{first['table'].iloc[0]}")
+        leads.append(str(first["entity_id"].iloc[0]))  # tied leaders share one score: keyed by the first
+        lasts.append(str(last["entity_id"].iloc[0]))
         rows.append({"报表": table, "分类": peer, "参评（家）": len(part),
-                     "领先": short.get(str(first["entity_id"]), first["entity_name"]), "领先得分": first["score"],
-                     "落后": short.get(str(last["entity_id"]), last["entity_name"]), "落后得分": last["score"]})
-    return pd.DataFrame(rows).round(2)
+                     "领先": _named_together(first, short), "领先得分": first["score"].iloc[0],
+                     "落后": _named_together(last, short), "落后得分": last["score"].iloc[0]})
+    return keyed(pd.DataFrame(rows).round(2), period=ctx.period, items=tables, columns={
+        "领先得分": (None, "综合得分", "分", leads), "落后得分": (None, "综合得分", "分", lasts)})
 
 
 def movers_table(ctx: Context, *, level: str = "group") -> pd.DataFrame:
@@ -421,10 +506,13 @@ def lights_table(ctx: Context, *, level: str = "group") -> pd.DataFrame:
     short = short_names(ctx)
     wide = part.pivot_table(index="indicator_name", columns="entity_id", values="light", aggfunc="first")
     wide = wide.reindex(columns=[g for g in ctx.tree.groups if g in wide.columns])
+    entities = list(wide.columns)
     wide.columns = [short.get(c, c) for c in wide.columns]
     wide.index.name = "指标"
-    return with_notes(wide.fillna("—"), pace_note(*sorted(part["as_of"].astype(str).unique())),
-                      light_rule_note(progress))
+    ids = dict(zip(part["indicator_name"].astype(str), part["indicator_id"].astype(str)))
+    out = keyed(wide.fillna("—"), period=ctx.period, items=[ids.get(str(n), "") for n in wide.index],
+                columns={label: (None, LIGHT, "", entity) for label, entity in zip(wide.columns, entities)})
+    return with_notes(out, pace_note(*sorted(part["as_of"].astype(str).unique())), light_rule_note(progress))
 
 
 def missing_reports_table(ctx: Context) -> pd.DataFrame:
@@ -447,32 +535,94 @@ def missing_reports_table(ctx: Context) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: Number formats of the 通报 workbook. Every percentage is a fraction with a percent format (so 5.92% is
+#: 0.0592 and Excel formulas use it as such), 同比 and other changes signed; amounts two decimals with the
+#: unit in the header; counts whole; 百分点 a signed number (the unit in the header, or in the format where
+#: the column mixes units: the headline table's 同比).
+_NUMBER_FORMAT = "#,##0.00"
+_INTEGER_FORMAT = "#,##0"
+_PERCENT_FORMAT = "0.00%"
+_CHANGE_FORMATS = {"%": "+0.00%;-0.00%;0.00%", PERCENT_POINTS: '+0.00"个百分点";-0.00"个百分点";0.00"个百分点"'}
+_POINTS_FORMAT = "+0.00;-0.00;0.00"
+_PERCENT_HEADER = "（%）"
+
+
+def _number_cell(value, fmt: str, *, percent: bool = False) -> tuple:
+    """``(value, number format)`` of one workbook cell: a percent number becomes a fraction; a missing value “—”."""
+    if _isnan(value):
+        return "—", None
+    return (round(value / 100, 8) if percent else value), fmt
+
+
+def _workbook_rows(frame: pd.DataFrame, *, row_units: list[str] | None = None,
+                   change_units: list[str] | None = None) -> tuple[list[str], list[list[tuple]]]:
+    """Headers and ``(value, number format)`` cells of one sheet of the 通报 workbook (see the formats above).
+
+    ``row_units`` are the rows' units (the headline table's 单位 column: ``%`` rows hold percent numbers) and
+    ``change_units`` its 同比 units per row; other tables carry the unit in the header (``（%）``, ``（百分点）``,
+    ``（家）``). A header's ``（%）`` is dropped, the percent format saying it."""
+    headers, rows = [], [[] for _ in range(len(frame))]
+    for column in frame.columns:
+        name = str(column)
+        percent = name.endswith(_PERCENT_HEADER)
+        headers.append(name[:-len(_PERCENT_HEADER)] if percent else name)
+        for i, value in enumerate(frame[column].tolist()):
+            if isinstance(value, str) or isinstance(value, bool) or value is None:
+                rows[i].append((value, None))
+            elif change_units is not None and name == CHANGE:
+                rows[i].append(_number_cell(value, _CHANGE_FORMATS[change_units[i]], percent=change_units[i] == "%"))
+            elif row_units is not None and row_units[i] == "%":
+                rows[i].append(_number_cell(value, _PERCENT_FORMAT, percent=True))
+            elif percent:
+                rows[i].append(_number_cell(value, _CHANGE_FORMATS["%"] if "同比" in name else _PERCENT_FORMAT,
+                                            percent=True))
+            elif name.endswith("（百分点）"):
+                rows[i].append(_number_cell(value, _POINTS_FORMAT))
+            else:
+                rows[i].append(_number_cell(value, _INTEGER_FORMAT if name.endswith("（家）") else _NUMBER_FORMAT))
+    return headers, rows
+
+
 def export_workbook(ctx: Context, *, output_dir: str | Path = "", kind: str = "monthly"):
     """The publication's printable workbook: its tables, one sheet each, and the contract and inspection
-    warnings of the period (``合同与督查预警``), written to ``output_dir`` (published with the 通报)."""
+    warnings of the period (``合同与督查预警``), written to ``output_dir`` (published with the 通报).
+
+    Numbers stay numbers with number formats (:func:`_workbook_rows`: percentages as fractions with a percent
+    format, 同比 signed, 百分点 for a ratio's 同比), so the office can sort, sum and compute with them; a missing
+    value is “—”.
+    """
     from openpyxl import Workbook  # deferred: heavy dependency, loaded on first use
     from openpyxl.styles import Font  # deferred: heavy dependency, loaded on first use
 
     if not output_dir:
         return markdown("（未指定输出目录，本次不另存工作簿。）")
     quarter = kind == "quarterly"
-    sheets = {"主要指标": main_table(ctx, quarter=quarter), "分集团": group_table(ctx), "投资进度": pace_table(ctx),
-              "风险变化": risk_change_table(ctx)}
+    headline, change_units = _headline(ctx, quarter=quarter)
+    pace = pace_table(ctx)
+    notes = {"投资进度": pace.attrs.get(NOTES, [])}
+    sheets = {"主要指标": _workbook_rows(headline, row_units=headline["单位"].tolist(), change_units=change_units),
+              "分集团": _workbook_rows(group_table(ctx)), "投资进度": _workbook_rows(pace),
+              "风险变化": _workbook_rows(risk_change_table(ctx))}
     wb = Workbook()
     wb.remove(wb.active)
-    for name, frame in sheets.items():
+    for name, (headers, rows) in sheets.items():
         ws = wb.create_sheet(title=name)
         ws["A1"] = f"{title(ctx, kind=kind)}·{name}"
         ws["A1"].font = Font(bold=True, size=13)
         ws.append([])
-        ws.append([str(c) for c in frame.columns])
-        for row in frame.itertuples(index=False):
-            ws.append(["—" if _isnan(v) else v for v in row])
-        for note in frame.attrs.get(NOTES, []):  # the table's notes (序时进度, light rule) as printed under it
+        ws.append(headers)
+        for row in rows:
+            ws.append([value for value, _ in row])
+            for j, (_, fmt) in enumerate(row, start=1):
+                if fmt is not None:
+                    ws.cell(row=ws.max_row, column=j).number_format = fmt
+        for note in notes.get(name, []):  # the table's notes (序时进度, light rule) as printed under it
             ws.append([note])
     write_contract_sheet(wb, _read(ctx, "contract_warnings"), period=ctx.period)
     name = {"monthly": "月度通报", "quarterly": "季度分析"}.get(kind, "通报")
     target = Path(output_dir) / f"{name}_{ctx.period}.xlsx"
     target.parent.mkdir(parents=True, exist_ok=True)
     wb.save(target)
+    printed = {"主要指标": main_table(ctx, quarter=quarter), "分集团": group_table(ctx), "投资进度": pace_table(ctx)}
+    write_sidecar(target, [r for name, frame in printed.items() for r in frame_figures(frame, where=name)])
     return markdown(f"本期通报的表格与合同、督查预警另附工作簿“{target.name}”。")
