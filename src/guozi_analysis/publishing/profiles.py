@@ -1,6 +1,7 @@
 """The profiles volume (企业画像，另册): one HTML page and one PDF per enterprise, an index page and an index PDF.
 
-Published beside the year-end review, under ``reports/_build/profiles/``:
+Published inside the year-end review's HTML folder (``reports/_build/review/<期间>/html/profiles/``),
+so the review's folder copied elsewhere keeps its links to the volume:
 
 ```text
 profiles/
@@ -143,7 +144,7 @@ def _index_html(entries: list[dict], *, volume: str, subtitle: str) -> str:
             "<th>功能分类</th><th>行业分类</th><th>PDF</th></tr></thead><tbody id=\"gz-rows\"></tbody></table>")
     script = (f'<script type="application/json" id="gz-enterprises">{data}</script>\n'
               f"<script>\n{_FILTER_JS}\n</script>")
-    extra = f'<a href="pdf/{INDEX_PDF}.pdf">索引（PDF）</a><a href="../html/index.html">年度报告</a>'
+    extra = f'<a href="pdf/{INDEX_PDF}.pdf">索引（PDF）</a><a href="../index.html">年度报告</a>'
     return _PAGE.format(title=html.escape(volume), volume="企业画像索引", extra=extra, body=body,
                         footer=html.escape(subtitle), script=script)
 
@@ -158,10 +159,26 @@ def _index_markdown(entries: list[dict], *, volume: str, subtitle: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def search_entries(executed_dir: Path | str, *, folder: str = "profiles", roster: pd.DataFrame | None = None) -> list[dict]:
+    """The volume's enterprises as entries of the review's search (``search.js``): searching a name,
+    short name, code or class offers the enterprise's profile page (``<folder>/<编码>.html``)."""
+    executed = Path(executed_dir)
+    codes = [p.stem.removeprefix("profile_") for p in sorted((executed / "profiles").glob("profile_*.ipynb"))]
+    if not codes:
+        return []
+    if roster is None:
+        roster = _run_roster(json.loads((executed / "manifest.json").read_text("utf-8")))
+    return [{"p": f"{folder}/{e['page']}", "t": "企业画像（另册）", "h": f"{e['name']}（{e['short_name']}）"
+             if e["short_name"] else e["name"], "a": "",
+             "x": "　".join(x for x in (e["level"], e["group"] and f"所属{e['group']}", e["function_class"],
+                                       e["industry_class"], e["code"]) if x)}
+            for e in enterprise_list(roster, codes)]
+
+
 def build_volume(
-    executed_dir: Path | str | None = None,
+    executed_dir: Path | str,
     *,
-    out_dir: Path | str | None = None,
+    out_dir: Path | str,
     roster: pd.DataFrame | None = None,
     jobs: int = 2,
     params_dir: Path | None = None,
@@ -172,8 +189,8 @@ def build_volume(
     the run folder). Returns the index page. Raises :class:`FileNotFoundError` (in Chinese) when no
     profile has been executed.
     """
-    executed = Path(executed_dir or config.EXECUTED_DIR)
-    out = Path(out_dir or config.BUILD_DIR / "profiles")
+    executed = Path(executed_dir)
+    out = Path(out_dir)
     notebooks = {p.stem.removeprefix("profile_"): p for p in sorted((executed / "profiles").glob("profile_*.ipynb"))}
     if not notebooks:
         raise FileNotFoundError(f"没有已执行的企业画像（{executed / 'profiles'}）：请先运行 `guozi run --period …`。")

@@ -22,11 +22,10 @@ from guozi_analysis.base import config
 from guozi_analysis.base.params import load_yaml
 from guozi_analysis.base.periods import parse_period
 from guozi_analysis.demo import generate_demo
-from guozi_analysis.intake.inbox import check_enterprises
+from guozi_analysis.intake.inbox import check_enterprises, resolve_inbox
 from guozi_analysis.intake.template import template_command
-from guozi_analysis.publishing.book import EDITIONS, prepare_book, write_bulletin_sources
-from guozi_analysis.publishing.profiles import build_volume
-from guozi_analysis.publishing.render import QuartoError, RenderError, quarto_available, render
+from guozi_analysis.publishing.book import EDITIONS
+from guozi_analysis.publishing.render import QuartoError, RenderError, quarto_available
 from guozi_analysis.running.commands import (
     assessment_command,
     catalogue_command,
@@ -37,7 +36,16 @@ from guozi_analysis.running.commands import (
     risk_command,
     targets_command,
 )
-from guozi_analysis.running.runner import PUBLICATIONS, RunLocked, default_publication, publication_kind, run_period
+from guozi_analysis.running.runner import (
+    PUBLICATIONS,
+    RunLocked,
+    latest_review,
+    publication_kind,
+    publication_place,
+    render_bulletin,
+    render_review,
+    run_period,
+)
 
 # ---------------------------------------------------------------------------------------------
 # argparse in Chinese
@@ -387,17 +395,31 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0 if summary.ok else 1
 
 
+def _review_place(args: argparse.Namespace):
+    """The review ``guozi render`` / ``guozi report --review`` publishes: the period and inbox given,
+    else the district's most recently published review."""
+    period = getattr(args, "period", None)
+    if period:
+        data = period_options(args).get("data")
+        return publication_place(period, "review", raw_dir=resolve_inbox(data) if data else None)
+    place = latest_review()
+    if place is None:
+        raise FileNotFoundError("还没有可出版的年度工作总结（reports/review/ 下没有运行记录）：请先运行 "
+                                "`guozi report --period 2022-11 --review` 或 `guozi run --period … --review`。")
+    return place
+
+
 def _cmd_render(args: argparse.Namespace) -> int:
     require_engine(args.engine)
-    prepare_book()  # the book's sources for the published run (generated, git-ignored)
-    editions = [args.edition] if getattr(args, "edition", None) else list(EDITIONS)
-    for edition in editions:
-        result = render(config.REPORTS_DIR, engine=args.engine, edition=edition)
-        for fmt, path in result.outputs.items():
-            print(f"{EDITIONS[edition]} {fmt}（{result.engine}）: {path}")
-    if "internal" in editions and any((config.EXECUTED_DIR / "profiles").glob("profile_*.ipynb")):
-        index = build_volume(jobs=max(1, int(getattr(args, "jobs", None) or 2)))  # after the review: 另册
-        print(f"企业画像（另册）: {index}（每家企业一页网页、一份 PDF：{index.parent / 'pdf'}）")
+    place = _review_place(args)
+    editions = (args.edition,) if getattr(args, "edition", None) else tuple(EDITIONS)
+    written = render_review(place, engine=args.engine, editions=editions,
+                            jobs=max(1, int(getattr(args, "jobs", None) or 2)))
+    for edition, outputs in written.items():
+        for fmt, path in outputs.items():
+            name = "企业画像（另册）" if edition == "profiles" else EDITIONS[edition]
+            print(f"{name} {fmt}: {path}")
+    print(f"年度工作总结（{place.label}）已出版到 {place.build}（拷贝 {place.html.name}/ 整个目录即可离线阅读）")
     return 0
 
 
@@ -416,15 +438,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 def _render_bulletin(kind: str, args: argparse.Namespace) -> int:
     """Render a 月度通报 / 季度分析 / 半月晾晒通报 from its published notebooks into its own folder."""
-    executed = default_publication(args.period, kind)
-    label = executed.name
-    out = config.REPORTS_DIR / "_build" / PUBLICATIONS[kind]["folder"] / label
-    write_bulletin_sources(kind, label=label, period=args.period, executed_dir=executed, output_dir=out)
-    result = render(executed, engine=args.engine, output_dir=out)
-    for fmt, path in result.outputs.items():
-        print(f"{PUBLICATIONS[kind]['name_zh']} {fmt}（{result.engine}）: {path}")
-    if kind == "half_month":
-        print(f"半月晾晒的 Excel 晾晒表在 {executed / 'outputs'}。")
+    data = period_options(args).get("data")
+    place = publication_place(args.period, kind, raw_dir=resolve_inbox(data) if data else None)
+    for fmt, path in render_bulletin(place, period=args.period, engine=args.engine).items():
+        print(f"{PUBLICATIONS[kind]['name_zh']} {fmt}: {path}")
+    print(f"{PUBLICATIONS[kind]['name_zh']}（{place.label}）已出版到 {place.build}（网页、PDF、Word 稿与所附工作簿，整个目录可拷贝）")
     return 0
 
 
@@ -524,7 +542,9 @@ def build_parser() -> ChineseArgumentParser:
     _add_run_options(_add(sub, "report", "执行本期分析并出版：月度通报、季度分析、半月晾晒通报，或加 --review 出版年度工作总结（HTML + PDF）",
                           _cmd_report))
 
-    p = _add(sub, "render", "把已执行的笔记本渲染成书（有 Quarto 用 Quarto，否则内置渲染器）", _cmd_render)
+    p = _add(sub, "render", "把已执行的年度工作总结渲染成书（有 Quarto 用 Quarto，否则内置渲染器）", _cmd_render)
+    p.add_argument("--period", metavar="期间", help="出版哪一期（默认最近一次执行的年度工作总结）")
+    p.add_argument("--data", metavar="目录", help="该期所用的收件目录（与运行时的 --data 相同）")
     p.add_argument("--engine", default="auto", choices=ENGINES, help="渲染引擎（默认 auto）")
     p.add_argument("--edition", choices=["internal", "public"], help="只出版一个版本（默认两个都出版）")
     return parser

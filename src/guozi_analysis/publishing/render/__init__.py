@@ -1,4 +1,4 @@
-"""Publishing the year-end review book (HTML + PDF) from ``reports/_quarto.yml``.
+"""Publishing the year-end review book (HTML, PDF and a Word draft) from ``reports/_quarto.yml``.
 
 :func:`render` uses Quarto when it is installed and otherwise the package's built-in renderer
 (pandoc + Typst, see :mod:`guozi_analysis.render.builtin`), which reads the same
@@ -58,6 +58,7 @@ def render(
     formats: Iterable[str] = SUPPORTED_FORMATS,
     edition: str | None = None,
     output_dir: str | Path | None = None,
+    extra_search: list[dict] | None = None,
 ) -> RenderResult:
     """Render the book in ``project_dir`` to HTML and/or PDF.
 
@@ -74,6 +75,8 @@ def render(
         configuration names no edition of its own.
     output_dir
         Built-in engine only: output folder instead of ``project: output-dir``.
+    extra_search
+        Built-in engine only: more entries for the book's search (the profiles volume's enterprises).
     """
     if engine not in ENGINES:
         raise ValueError(f"未知的渲染引擎：{engine!r}；可选：{', '.join(ENGINES)}")
@@ -87,7 +90,8 @@ def render(
         return RenderResult(engine="quarto", outputs=outputs)
     reason = "按要求" if engine == "builtin" else "未检测到 Quarto，"
     log.info("%s使用内置渲染器（pandoc + Typst）渲染报告（%s）。", reason, "、".join(formats))
-    outputs = render_book(project_dir, formats=formats, output_dir=output_dir, profile=edition)
+    outputs = render_book(project_dir, formats=formats, output_dir=output_dir, profile=edition,
+                          extra_search=extra_search)
     for fmt, path in outputs.items():
         log.info("已生成 %s：%s", fmt.upper(), path)
     return RenderResult(engine="builtin", outputs=outputs)

@@ -12,7 +12,7 @@ from guozi_analysis.analyses.assessment import PRE_ASSESSMENT, _isnan, _num, _pa
 from guozi_analysis.base.contract import TABLES
 from guozi_analysis.base.periods import parse_period
 from guozi_analysis.base.store import read_shared
-from guozi_analysis.publishing.text import markdown
+from guozi_analysis.publishing.text import file_link, markdown
 from guozi_analysis.publishing.views.figures import finish_figure, new_figure
 from guozi_analysis.publishing.workbooks import (
     STANDARDS_NOTE,
@@ -165,4 +165,4 @@ def export_workbook(ctx, *, output_dir: str | Path = ""):
     result = assess(tables, year=year)
     name = f"经营业绩考核{PRE_ASSESSMENT if result.projected else ''}_{year}.xlsx"
     path = write_assessment_workbook(Path(output_dir) / name, result)
-    return markdown(f"考核工作簿 `{path.name}`（说明、排名与等级、计分明细、加减分事项、考核方案）随本期出版物一并提供。")
+    return markdown(f"考核工作簿{file_link(path)}（说明、排名与等级、计分明细、加减分事项、考核方案）随本期出版物一并提供。")

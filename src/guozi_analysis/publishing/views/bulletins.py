@@ -19,7 +19,15 @@ from guozi_analysis.base.params import load_yaml
 from guozi_analysis.base.periods import as_of_date, elapsed_share, parse_period
 from guozi_analysis.base.store import read_shared
 from guozi_analysis.indicators.catalogue import catalogue_frame
-from guozi_analysis.publishing.text import WAN_PER_YI, _isnan, bulletin_title, change_word, date_zh, markdown
+from guozi_analysis.publishing.text import (
+    WAN_PER_YI,
+    _isnan,
+    bulletin_title,
+    change_word,
+    date_zh,
+    file_link,
+    markdown,
+)
 from guozi_analysis.publishing.views.context import Context, group_short_names, short_names
 from guozi_analysis.publishing.workbooks import write_contract_sheet
 
@@ -442,4 +450,4 @@ def export_workbook(ctx: Context, *, output_dir: str | Path = "", kind: str = "m
     target = Path(output_dir) / f"{name}_{ctx.period}.xlsx"
     target.parent.mkdir(parents=True, exist_ok=True)
     wb.save(target)
-    return markdown(f"本期通报的表格与合同、督查预警另附工作簿“{target.name}”。")
+    return markdown(f"本期通报的表格与合同、督查预警另附工作簿“{file_link(target)}”。")
