@@ -1292,6 +1292,8 @@ def _docx_blocks(pages: list[_Page], work: Path, *, numbered: bool) -> list:
                     node["c"][2][0] = Path(target).relative_to(work).as_posix()
             elif node["t"] == "Link" and node["c"][2][0] in page.attachments:
                 node["t"], node["c"] = "Span", [_attr(), node["c"][1]]
+            elif node["t"] == "Table":
+                _set_column_widths(node)  # as in the PDF: running text gets the room, figures keep theirs
             elif node["t"] == "Header":
                 attr = node["c"][1]
                 label = dict(map(tuple, attr[2])).get("data-number")

@@ -6,7 +6,8 @@ document (pandoc's docx writer), styled by a reference document:
 
 * ``params/reference.docx`` — the district's styles: A4 with the 公文 margins (上 37 mm，下 35 mm，
   左 28 mm，右 26 mm), body text in 仿宋_GB2312 三号, the title in 方正小标宋简体, 一级标题 in 黑体,
-  二级标题 in 楷体_GB2312, and the page number (— 1 —) centred in the footer. Font names are set in
+  二级标题 in 楷体_GB2312, tables in 五号, links as plain black text, and the page number (— 1 —)
+  centred in the footer. Font names are set in
   the styles only, so Word uses the office's fonts where they are installed and substitutes
   its own otherwise (the document never embeds or requires a font). The district may restyle the
   file in Word (change a style, save); :func:`write_reference_docx` regenerates the default.
@@ -29,7 +30,7 @@ STYLE_FONTS = {
     "Normal": ("仿宋_GB2312", "Times New Roman", 16, False),
     "Body Text": ("仿宋_GB2312", "Times New Roman", 16, False),
     "First Paragraph": ("仿宋_GB2312", "Times New Roman", 16, False),
-    "Compact": ("仿宋_GB2312", "Times New Roman", 12, False),
+    "Compact": ("仿宋_GB2312", "Times New Roman", 10.5, False),  # table cells and list items: 五号
     "Title": ("方正小标宋简体", "Times New Roman", 22, False),
     "Subtitle": ("楷体_GB2312", "Times New Roman", 16, False),
     "Author": ("仿宋_GB2312", "Times New Roman", 16, False),
@@ -131,6 +132,7 @@ def _page_setup(section) -> None:
 def write_reference_docx(target: Path, *, pandoc: str) -> Path:
     """The default ``reference.docx``: pandoc's own, restyled for a 公文 draft (see the module doc)."""
     from docx import Document  # deferred: heavy dependency, loaded on first use
+    from docx.shared import RGBColor  # deferred: heavy dependency, loaded on first use
 
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -144,6 +146,9 @@ def write_reference_docx(target: Path, *, pandoc: str) -> Path:
         _set_fonts(style, east_asian, latin, size, bold)
         if name.startswith("Heading") or name == "Title":
             style.font.color.rgb = None  # black, as a 公文 prints
+    link = document.styles["Hyperlink"]  # figures link to their sources: printed as plain black text
+    link.font.color.rgb = RGBColor(0, 0, 0)
+    link.font.underline = False
     for section in document.sections:
         _page_setup(section)
     document.core_properties.title = "公文样式参考文档（guozi-analysis）"
