@@ -41,14 +41,19 @@ PROFILES_FOLDER = "profiles"
 PUBLIC_INDEX = "index-public.md"
 #: Written at each publication (not versioned): the hash of the run's inputs, shown on the cover.
 DATA_VERSION_FILE = "_data-version.yml"
-#: The Word drafts' styles (公文 fonts, margins, page numbers), relative to ``reports/``; the district may restyle it.
-REFERENCE_DOC = "../params/reference.docx"
 
 
-def book_config(*, period: str, settings: dict, output_dir: str = "_build") -> dict:
+def reference_doc(folder: Path, *, params_dir: Path | None = None) -> str:
+    """The Word drafts' styles (``params/reference.docx``: 公文 fonts, margins, page numbers; the district may
+    restyle it) as a path relative to ``folder``, where the book's ``_quarto.yml`` is."""
+    return os.path.relpath((params_dir or config.PARAMS_DIR) / "reference.docx", folder)
+
+
+def book_config(*, period: str, settings: dict, output_dir: str = "_build", reference_doc: str = "") -> dict:
     """The common ``_quarto.yml``: everything but the chapter lists, which each edition's profile holds.
 
-    ``output_dir`` (relative to ``reports/``) is the internal edition's folder."""
+    ``output_dir`` (relative to ``reports/``) is the internal edition's folder; ``reference_doc`` (relative
+    too) the Word drafts' styles (:func:`reference_doc`)."""
     report = settings["report"]
     district = settings["district"]
     return {
@@ -82,7 +87,7 @@ def book_config(*, period: str, settings: dict, output_dir: str = "_build") -> d
                 "number-sections": True,
                 "section-numbering": "1.1",
             },
-            "docx": {"reference-doc": REFERENCE_DOC, "number-sections": False},
+            "docx": {"reference-doc": reference_doc, "number-sections": False},
         },
     }
 
@@ -153,8 +158,9 @@ def write_book_sources(
     settings = district_settings(params_dir=params_dir)
     chapters, appendices = chapter_files(executed_dir, reports_dir)
     folders = {edition: os.path.relpath(path, reports_dir) for edition, path in (output_dirs or {}).items()}
-    (reports_dir / "_quarto.yml").write_text(_dump(book_config(period=period, settings=settings,
-                                                               output_dir=folders.get("internal", "_build"))), "utf-8")
+    cfg = book_config(period=period, settings=settings, output_dir=folders.get("internal", "_build"),
+                      reference_doc=reference_doc(reports_dir, params_dir=params_dir))
+    (reports_dir / "_quarto.yml").write_text(_dump(cfg), "utf-8")
     public_chapters, public_appendices = public_selection(chapters, appendices, settings=settings)
     public_chapters = [PUBLIC_INDEX if c == "index.md" else c for c in public_chapters]  # no link to the profiles
     selections = {"internal": (chapters, appendices), "public": (public_chapters, public_appendices)}
@@ -298,6 +304,7 @@ def write_bulletin_sources(kind: str, *, label: str, period: str, executed_dir: 
         "format": {
             "html": {"toc": True, "number-sections": False, "lang": "zh", "mainfont": "Noto Sans CJK SC"},
             "typst": {"papersize": "a4", "mainfont": "Noto Sans CJK SC", "toc": False, "number-sections": False},
+            "docx": {"reference-doc": reference_doc(executed_dir, params_dir=params_dir), "number-sections": False},
         },
     }
     path = executed_dir / "_quarto.yml"

@@ -8,7 +8,7 @@ profiles/
 ├── index.html          find an enterprise by name, short name, code or class (offline filter, inline list)
 ├── enterprises.json    the same list for scripts
 ├── <编码>.html          one page per enterprise (its executed profile notebook, rendered like a chapter)
-├── assets/             one stylesheet and one font subset shared by every page
+├── assets/             one stylesheet, one font subset and the search highlighter (?hl=…) shared by every page
 └── pdf/
     ├── 企业画像索引.pdf
     └── <编码>.pdf       one PDF per enterprise
@@ -38,7 +38,7 @@ from guozi_analysis.base.fonts import subset_font_woff
 from guozi_analysis.base.parallel import map_in_processes
 from guozi_analysis.base.params import district_settings
 from guozi_analysis.base.periods import as_of_date
-from guozi_analysis.publishing.render.builtin import render_chapter, stylesheet
+from guozi_analysis.publishing.render.builtin import render_chapter, search_script, stylesheet
 
 INDEX_PDF = "企业画像索引"
 #: Fewer profiles than this are rendered in this process (starting a worker costs about two seconds).
@@ -107,6 +107,10 @@ _FILTER_JS = """(function () {
   input.addEventListener("input", show);
   show();
 })();"""
+
+
+#: Each enterprise page marks the terms the review's search passed on (``<编码>.html?hl=…``).
+_HIGHLIGHT_SCRIPT = '<script src="assets/search.js" defer></script>'
 
 
 def enterprise_list(roster: pd.DataFrame, entities: list[str]) -> list[dict]:
@@ -223,6 +227,7 @@ def build_volume(
         chars = "".join(sorted(set(visible) | set("".join(json.dumps(e, ensure_ascii=False) for e in entries))))
         (stage / "assets" / "font.woff").write_bytes(subset_font_woff(chars))
         (stage / "assets" / "volume.css").write_text(stylesheet() + _VOLUME_CSS, encoding="utf-8")
+        (stage / "assets" / "search.js").write_text(search_script(), encoding="utf-8")
         _swap(stage, out)
     return out / "index.html"
 
@@ -235,7 +240,7 @@ def _render_profile(task: tuple) -> str:
                                  date=stamp)
     extra = f'<a href="{entry["pdf"]}">本企业画像（PDF）</a>'
     page = _PAGE.format(title=html.escape(f"{title} – {volume}"), volume=html.escape(volume), extra=extra,
-                        body=body, footer=html.escape(subtitle), script="")
+                        body=body, footer=html.escape(subtitle), script=_HIGHLIGHT_SCRIPT)
     (stage / entry["page"]).write_text(page, encoding="utf-8")
     shutil.rmtree(work / code, ignore_errors=True)
     return page

@@ -51,7 +51,7 @@ from guozi_analysis.base.fonts import cjk_font_dir, missing_glyphs, subset_font_
 from guozi_analysis.publishing.render import office
 from guozi_analysis.publishing.render.quarto import BookConfig, Chapter, read_book_config
 
-__all__ = ["RenderError", "render_book", "render_chapter", "stylesheet", "SUPPORTED_FORMATS"]
+__all__ = ["RenderError", "render_book", "render_chapter", "search_script", "stylesheet", "SUPPORTED_FORMATS"]
 
 log = logging.getLogger(__name__)
 
@@ -1475,3 +1475,9 @@ def render_chapter(
 def stylesheet() -> str:
     """The book pages' CSS (``templates/style.css``), for pages built outside :func:`render_book`."""
     return _template("style.css")
+
+
+def search_script() -> str:
+    """The book's search behaviour (``templates/search.js``) without an index, for pages built outside
+    :func:`render_book`: it marks the terms a search result passed on (``?hl=…``)."""
+    return _template("search.js")
