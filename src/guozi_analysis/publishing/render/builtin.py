@@ -1115,10 +1115,12 @@ def _text_width(text: str) -> int:
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
-def _set_column_widths(table: dict) -> None:
+def _set_column_widths(table: dict, *, always: bool = False) -> None:
     """Column widths in proportion to each column's longest cell (headers count up to four characters,
     since they wrap), for a table too wide for one line. Without them Typst gives every overflowing
-    column the same share, and a column of long explanations ends up a few characters wide."""
+    column the same share, and a column of long explanations ends up a few characters wide.
+    ``always``: for every table (a Word draft gives columns without widths equal shares, which
+    breaks a wide table's figures over two lines)."""
     colspecs = table["c"][2]
     if not colspecs or any(spec[1].get("t") != "ColWidthDefault" for spec in colspecs):
         return
@@ -1138,7 +1140,7 @@ def _set_column_widths(table: dict) -> None:
     for part in table["c"][4]:
         visit(part[2] + part[3], body)
     weights = [max(4, min(60, max(b, min(h, 8)))) for b, h in zip(body, head)]
-    if sum(weights) <= _AUTO_WIDTH_LIMIT or max(body) < _LONG_TEXT:
+    if not always and (sum(weights) <= _AUTO_WIDTH_LIMIT or max(body) < _LONG_TEXT):
         return  # fits, or no column of running text to widen (numbers cannot wrap: keep Typst's widths)
     widths = _fit_widths(weights)
     total = sum(widths)
@@ -1293,7 +1295,7 @@ def _docx_blocks(pages: list[_Page], work: Path, *, numbered: bool) -> list:
             elif node["t"] == "Link" and node["c"][2][0] in page.attachments:
                 node["t"], node["c"] = "Span", [_attr(), node["c"][1]]
             elif node["t"] == "Table":
-                _set_column_widths(node)  # as in the PDF: running text gets the room, figures keep theirs
+                _set_column_widths(node, always=True)  # running text gets the room, figures keep theirs
             elif node["t"] == "Header":
                 attr = node["c"][1]
                 label = dict(map(tuple, attr[2])).get("data-number")

@@ -6,7 +6,7 @@ document (pandoc's docx writer), styled by a reference document:
 
 * ``params/reference.docx`` — the district's styles: A4 with the 公文 margins (上 37 mm，下 35 mm，
   左 28 mm，右 26 mm), body text in 仿宋_GB2312 三号, the title in 方正小标宋简体, 一级标题 in 黑体,
-  二级标题 in 楷体_GB2312, tables in 五号, links as plain black text, and the page number (— 1 —)
+  二级标题 in 楷体_GB2312, tables in 小五, links as plain black text, and the page number (— 1 —)
   centred in the footer. Font names are set in
   the styles only, so Word uses the office's fonts where they are installed and substitutes
   its own otherwise (the document never embeds or requires a font). The district may restyle the
@@ -30,7 +30,7 @@ STYLE_FONTS = {
     "Normal": ("仿宋_GB2312", "Times New Roman", 16, False),
     "Body Text": ("仿宋_GB2312", "Times New Roman", 16, False),
     "First Paragraph": ("仿宋_GB2312", "Times New Roman", 16, False),
-    "Compact": ("仿宋_GB2312", "Times New Roman", 10.5, False),  # table cells and list items: 五号
+    "Compact": ("仿宋_GB2312", "Times New Roman", 9, False),  # table cells and list items: 小五
     "Title": ("方正小标宋简体", "Times New Roman", 22, False),
     "Subtitle": ("楷体_GB2312", "Times New Roman", 16, False),
     "Author": ("仿宋_GB2312", "Times New Roman", 16, False),
