@@ -20,15 +20,13 @@ export OMP_NUM_THREADS ?= 1
 help: ## 列出全部命令
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
 
+# The steps themselves are in scripts/setup.py (Python only: the same commands without make or bash).
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "未找到 Python 3.11，请先安装 Python 3.11"; exit 1; }
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (guozi-analysis)" >/dev/null
+	$(PYTHON) scripts/setup.py env --venv $(VENV)
 	@touch $(STAMP)
 
-env: $(STAMP) ## 创建 .venv，安装本项目并注册 Jupyter 内核 guozi-analysis
+env: $(STAMP) ## 创建 .venv，安装本项目、注册 Jupyter 内核 guozi-analysis，并设置提交时清除 notebooks/ 的输出
 
 report: $(STAMP) ## 运行全部分析并出版年度工作总结（HTML + PDF + Word 稿，在 reports/_build/review/<期间>/；期间默认 2022-11，可用 PERIOD=… 指定）
 	$(BIN)/guozi report --period $(PERIOD) --review --jobs $(JOBS)
@@ -55,21 +53,11 @@ $(LAB_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,lab]'
 	@touch $(LAB_STAMP)
 
-# JupyterLab settings for an offline office: no news feed, no update check, so no prompt about either
-# (keys from schemas/@jupyterlab/apputils-extension/notification.json, JupyterLab 4).
-LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
-$(LAB_OVERRIDES): Makefile | $(LAB_STAMP)
-	@mkdir -p $(dir $@)
-	@printf '%s\n' '{' '  "@jupyterlab/apputils-extension:notification": {' \
-	  '    "checkForUpdates": false,' '    "fetchNews": "false"' '  }' '}' > $@
-
-lab: $(LAB_STAMP) $(LAB_OVERRIDES) ## 在项目内核上打开 JupyterLab（示范数据已就绪；离线：不取新闻、不查更新）
-	$(BIN)/guozi run --period $(PERIOD) --jobs $(JOBS)
-	$(BIN)/jupyter lab --notebook-dir=. \
-	  --MappingKernelManager.default_kernel_name=$(KERNEL) \
-	  --LabApp.news_url=None \
-	  --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
-	  notebooks/
+# JupyterLab with the project's jupyter_server_config.py: saving a notebook under notebooks/ strips its
+# outputs (the copy with outputs goes to lab/); offline (no news feed, no update check); as root it adds
+# --allow-root and says so (scripts/setup.py lab).
+lab: $(LAB_STAMP) ## 在项目内核上打开 JupyterLab（示范数据已就绪；保存时清除 notebooks/ 的输出，含输出的副本存 lab/）
+	$(BIN)/python scripts/setup.py lab --venv $(VENV) --period $(PERIOD) --jobs $(JOBS)
 
 bench: $(STAMP) ## 运行基准脚本（打印与同次运行基线的比值）
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done

@@ -225,3 +225,35 @@ def test_catalogue_command_states_definitions_and_sources():
         source = row["来源"]
         assert source and "本项目" not in source, iid
         assert "本区定义" in source or any(word in source for word in official), iid
+
+
+def test_run_lists_notebooks_once_and_only_the_failures_again(monkeypatch, capsys, tmp_path):
+    """issue 28: the notebooks were each listed as they finished (progress bar or log lines); the command's
+    closing output adds the failed ones with their cell and error, and nothing when all succeeded."""
+    from guozi_analysis.running import runner
+
+    results = [runner.JobResult("10_district_overview.ipynb", "", "成功", 3.0),
+               runner.JobResult("profile_G02", "", "失败", 1.0, "企业 G02 的数据损坏", 2)]
+    outcome = {"results": results[:1]}
+    monkeypatch.setattr(cli, "check_enterprises", lambda *a, **k: None)
+    monkeypatch.setattr(cli, "run_period", lambda *a, **k: runner.RunSummary("2022-11", tmp_path,
+                                                                             list(outcome["results"])))
+    assert cli.main(["run", "--period", "2022-11"]) == 0
+    assert "10_district_overview" not in capsys.readouterr().out
+    outcome["results"] = results
+    assert cli.main(["run", "--period", "2022-11"]) == 1
+    out = capsys.readouterr().out
+    assert "profile_G02" in out and "（第 2 个单元格）企业 G02 的数据损坏" in out
+    assert "10_district_overview" not in out
+
+
+def test_stdout_is_flushed_line_by_line_when_it_is_a_file(tmp_path):
+    """issue 28: in a scheduler's log each stage's line arrives when the stage ends, not in a burst."""
+    with open(tmp_path / "log.txt", "w", encoding="utf-8") as stream:
+        saved = (sys.stdout, sys.stderr)
+        sys.stdout = stream
+        try:
+            cli.line_buffered()
+            assert stream.line_buffering
+        finally:
+            sys.stdout, sys.stderr = saved

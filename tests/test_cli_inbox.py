@@ -86,3 +86,16 @@ def test_a_roster_is_recognised_by_its_content_whatever_its_name(tmp_path):
     (inbox / "roster.xlsx").rename(inbox / "单位清单.xlsx")
     codes = roster_codes(inbox)
     assert len(codes) == 46 and "G01" in codes
+
+
+def test_ingest_on_the_demo_says_it_in_a_few_lines(demo_inbox, tmp_path):
+    """issue 28: an inbox whose files are all fine gives a summary, not one line per file (87 files);
+    ``--verbose`` lists the files."""
+    done = guozi("ingest", str(demo_inbox.path), "--findings", str(tmp_path / "问题清单.csv"))
+    assert done.returncode == 0, done.stderr
+    lines = (done.stdout + done.stderr).splitlines()
+    assert len(lines) <= 15, lines
+    assert any(line.startswith("共收到 87 个文件：") and "错误 0 项，警告 0 项" in line for line in lines)
+    assert not any("：已处理（" in line for line in lines)
+    verbose = guozi("ingest", str(demo_inbox.path), "--findings", str(tmp_path / "问题清单.csv"), "--verbose")
+    assert sum("：已处理（" in line for line in verbose.stdout.splitlines()) == 87

@@ -38,13 +38,33 @@ def published(tmp_path_factory):
     reports = root / "reports"
     reports.mkdir()
     place = _place(reports, "review", PERIOD)
+    log: list[str] = []
     summary = pipeline.run_period(PERIOD, jobs=2, runs_dir=root / "runs", publish_to=place.executed,
-                                  log=lambda m: None)
+                                  log=log.append)
     assert summary.ok, summary.table()
-    written = pipeline.render_review(place, engine="builtin", reports_dir=reports)
+    render_log: list[str] = []
+    written = pipeline.render_review(place, engine="builtin", reports_dir=reports, log=render_log.append)
     return {"reports": reports, "place": place, "executed": place.executed, "summary": summary,
             "outputs": written["internal"], "engine": "builtin", "public": written["public"],
-            "volume": written["profiles"]["html"]}
+            "volume": written["profiles"]["html"], "log": log, "render_log": render_log}
+
+
+def test_the_log_has_one_timed_line_per_stage_and_each_notebook_once(published):
+    """issue 28 (a scheduler's log): intake, shared step, each district notebook, each batch of profiles —
+    one line each with the clock time and the time taken; no notebook listed twice."""
+    log = published["log"]
+    assert all(re.match(r"\d\d:\d\d:\d\d ", line) for line in log), log
+    timed = [line for line in log if "（用时 " in line]
+    assert [line[9:13] for line in timed[:2]] == ["接收校验", "共享步骤"]
+    labels = [r.label for r in published["summary"].results]
+    district = [lbl for lbl in labels if not lbl.startswith("profile_")]
+    for label in district:
+        assert sum(f"笔记本 {label}：" in line for line in timed) == 1, label
+    batches = [line for line in timed if "企业画像第 " in line]
+    assert batches and sum(int(re.search(r"（(\d+) 本）", line).group(1)) for line in batches) == 46
+    for label in labels:
+        assert sum(label in line for line in log) <= 1, label
+    assert len(timed) == 2 + len(district) + len(batches)
 
 
 def test_every_enterprise_has_a_profile(published, demo_inbox):
@@ -549,6 +569,11 @@ def test_each_publication_has_its_own_folder_and_leaves_the_review_alone(bulleti
     workbook = bulletins["monthly"]["html"].parent / "outputs" / "月度通报_2022-10.xlsx"  # in the published folder
     sheets = openpyxl.load_workbook(workbook).sheetnames
     assert sheets == ["主要指标", "分集团", "投资进度", "风险变化", "合同与督查预警"]
+    # issue 28: 同比 is a number with a percent format (百分点 for a ratio), not the text "+5.92%"
+    ws = openpyxl.load_workbook(workbook)["主要指标"]
+    change = [row[[c.value for c in ws[3]].index("同比")] for row in ws.iter_rows(min_row=4)]
+    assert len(change) == 9 and all(isinstance(c.value, (int, float)) for c in change)
+    assert {c.number_format for c in change} == {"+0.00%;-0.00%;0.00%", '+0.00"个百分点";-0.00"个百分点";0.00"个百分点"'}
 
 
 @pytest.mark.parametrize("kind", list(BULLETINS))
@@ -630,6 +655,9 @@ def test_the_review_folder_copied_elsewhere_has_no_broken_link(published, tmp_pa
     links = sum(len(re.findall(r'\b(?:href|src)="', p.read_text("utf-8"))) for p in pages)
     assert len(pages) > 46 and links > 1000
     assert broken_links(copy) == []
+    # one timed line per edition and for the volume, naming the files where they were published
+    assert [line[9:].split("：")[0] for line in published["render_log"]] == ["渲染内部版", "渲染企业画像（另册）", "渲染公开版"]
+    assert str(published["outputs"]["docx"]) in published["render_log"][0]
     index = (copy / "index.html").read_text("utf-8")
     for href in ("review.pdf", "review.docx", "profiles/index.html"):
         assert f'href="{href}"' in index, href

@@ -205,3 +205,55 @@ def test_quality_report_workbook_and_markdown(dirs):
     # findings only: row counts unknown
     q2 = quality_report(rep.findings, period="2022-11")
     assert q2["submitted"].isna().all()
+
+
+def test_findings_file_is_a_problem_list_an_analyst_acts_on(dirs):
+    """issue 28: every cell finding names file, sheet, row, column, 企业编码, 期间, value, rule and the table in
+    Chinese; a blank cell says （空） instead of leaving 值 empty; errors come before warnings."""
+    from openpyxl import load_workbook
+
+    from guozi_analysis.intake.validate import BLANK_ZH, findings_frame
+    from guozi_analysis.publishing.workbooks import write_quality_workbook
+
+    tmp, raw, proc = dirs
+    warn = mc.fin_row("G01-01", "2022-11", 0.3)
+    warn["lease_liabilities"] = None  # Excel row 3: a blank optional item → warning blank_counted_as_zero
+    bad = mc.fin_row("G01", "2022-11")
+    bad["total_assets"] *= 1.01  # Excel row 4: 100000 × 1.01 = 101000 ≠ 62000 + 38000 → error identity_balance
+    p = write_submission(tmp / "q.xlsx", {"financials": mc.fin(warn, bad)})
+    rep = _run([p], raw, proc)
+    assert sorted(f.rule for f in rep.findings) == ["blank_counted_as_zero", "identity_balance"]
+    frame = findings_frame(rep.findings, chinese=True)
+    cols = ["文件", "工作表", "行号", "列", "值", "规则", "级别", "报表", "企业编码", "期间"]
+    assert frame[cols].astype(str).values.tolist() == [
+        ["q.xlsx", "财务快报", "4", "资产总额", "101000", "identity_balance", "错误", "财务快报", "G01", "2022-11"],
+        ["q.xlsx", "财务快报", "3", "租赁负债", BLANK_ZH, "blank_counted_as_zero", "警告", "财务快报", "G01-01",
+         "2022-11"],
+    ]
+    # the same rows in the data-quality workbook's 问题清单 sheet
+    out = write_quality_workbook(tmp / "质量.xlsx", rep, period="2022-11", roster=mc.roster())
+    ws = load_workbook(out)["问题清单"]
+    header = [c.value for c in ws[1]]
+    rows = [dict(zip(header, (c.value for c in r))) for r in ws.iter_rows(min_row=2)]
+    assert [(r["级别"], r["报表"], r["值"], r["企业编码"], r["期间"]) for r in rows] == [
+        ("错误", "财务快报", "101000", "G01", "2022-11"), ("警告", "财务快报", BLANK_ZH, "G01-01", "2022-11")]
+    # the terminal summary: totals, the file not received in full, then the problems, errors first
+    lines = rep.summary_zh().splitlines()
+    assert lines[0] == "共收到 1 个文件：报送 2 行，入库 1 行，隔离 1 行，剔除 0 行；错误 1 项，警告 1 项。"
+    assert "部分隔离（报送 2，入库 1，隔离 1）" in lines[2]
+    assert lines[4].startswith("  [错误]") and lines[5].startswith("  [警告]")
+
+
+def test_a_number_stored_as_text_names_its_cell(dirs):
+    """issue 28: the one-cell 数字以文本形式存储 warning carries the cell's value, enterprise and period."""
+    import openpyxl
+
+    tmp, raw, proc = dirs
+    p = write_submission(tmp / "t.xlsx", {"financials": mc.fin(mc.fin_row("G01", "2022-11"))})
+    wb = openpyxl.load_workbook(p)
+    mc._set(wb["财务快报"], "资产总额", 3, "100000")  # the number typed as text
+    wb.save(p)
+    rep = _run([p], raw, proc)
+    hits = [f for f in rep.findings if f.rule == "number_as_text"]
+    assert [(f.row, f.column, f.value, f.enterprise_id, f.period) for f in hits] == [
+        (3, "资产总额", "100000", "G01", "2022-11")]

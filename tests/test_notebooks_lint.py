@@ -24,7 +24,11 @@ def test_notebook_is_thin(path):
     for line in "".join(tagged[0]["source"]).splitlines():
         if line.strip():
             assert "#" in line, f"{path.name}: 参数行缺少注释：{line}"
-            ast.literal_eval(line.split("=", 1)[1].split("#", 1)[0].strip())
+            node = ast.parse(line).body[0]
+            # typed (`period: str = "2022-11"  # 期间`), so that `papermill --help-notebook` names each type
+            assert isinstance(node, ast.AnnAssign) and isinstance(node.annotation, ast.Name), \
+                f"{path.name}: 参数行应写明类型，如 period: str = \"2022-11\"：{line}"
+            assert type(ast.literal_eval(node.value)).__name__ == node.annotation.id, f"{path.name}: 类型与取值不符：{line}"
     for cell in code:
         tree = ast.parse("".join(cell["source"]))
         defs = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,

@@ -33,7 +33,7 @@ def workspace(tmp_path, monkeypatch):
     raw.mkdir()
     (raw / "a.csv").write_text("x\n1\n", "utf-8")
 
-    def fake_shared(period, *, raw_dir, processed_dir, profiles=True):
+    def fake_shared(period, *, raw_dir, processed_dir, profiles=True, log=print):
         processed_dir.mkdir(parents=True, exist_ok=True)
         pd.DataFrame({"x": [1]}).to_parquet(processed_dir / "indicators.parquet")
         pd.DataFrame({"enterprise_id": ["G01", "G01-01", "G02"], "level": [1, 2, 1]}).to_parquet(
@@ -411,3 +411,58 @@ def test_a_run_on_another_inbox_publishes_beside_the_districts_own(workspace, re
     assert (reports / "review" / "2022-11@raw" / "manifest.json").exists()
     assert not (reports / "review" / "2022-11").exists()
     assert not config.shared_dir("2022-11").exists()  # the district's own shared results are not replaced either
+
+
+def test_log_has_one_timed_line_per_unit_and_each_notebook_once(workspace):
+    """issue 28: without a terminal, one line per unit of work as it finishes, with the clock time and how long
+    it took — a district notebook by name, a batch of profiles as one line — and no notebook listed twice."""
+    import re
+
+    logs = []
+    summary = pipeline.run_period("2022-11", entities=["G01", "G01-01"], jobs=2, log=logs.append, **workspace)
+    assert summary.ok, summary.table()
+    assert all(re.match(r"\d\d:\d\d:\d\d ", line) for line in logs), logs
+    # 2 profiles on 2 slots: 2 batches of 1 (plan_units), plus 01_ok.ipynb on its own
+    units = [line for line in logs if "用时" in line]
+    assert len(units) == 3, logs
+    assert sum("笔记本 01_ok.ipynb：成功（用时 " in line for line in units) == 1
+    assert sorted(re.sub(r".*(企业画像第 \d/2 批（1 本）：成功 1 本).*", r"\1", line) for line in units
+                  if "企业画像第" in line) == ["企业画像第 1/2 批（1 本）：成功 1 本", "企业画像第 2/2 批（1 本）：成功 1 本"]
+    for label in ("01_ok.ipynb", "profile_G01", "profile_G01-01"):
+        assert sum(label in line for line in logs) <= 1, (label, logs)
+
+
+def test_units_are_reported_as_they_finish_and_results_kept_in_plan_order(monkeypatch, tmp_path):
+    """The progress of a unit that finishes early is not held back by a slower unit planned before it."""
+    import threading
+
+    jobs = [pipeline.NotebookJob(label, Path(f"{label}.ipynb"), tmp_path / label, {}) for label in ("a", "b")]
+    release = threading.Event()
+
+    def execute(unit, **options):
+        if unit[0].label == "a":
+            assert release.wait(10)  # "a" finishes only after "b" has been reported
+        return [pipeline.JobResult(unit[0].label, "", "成功", 1.0)]
+
+    monkeypatch.setattr(pipeline, "_execute_unit", execute)
+    reported = []
+
+    def on_unit(unit, results):
+        reported.append(unit[0].label)
+        release.set()
+
+    results = list(pipeline.run_in_threads(jobs, jobs=2, units=[[jobs[0]], [jobs[1]]], on_unit=on_unit))
+    assert reported == ["b", "a"]
+    assert [r.label for r in results] == ["a", "b"]
+
+
+def test_progress_line_names_the_failed_profiles_of_a_batch(tmp_path):
+    profile = Path(pipeline.PROFILE_NOTEBOOK)
+    unit = [pipeline.NotebookJob(f"profile_{e}", profile, tmp_path / e, {}) for e in ("G01", "G02", "G03")]
+    lines = []
+    step = pipeline.unit_progress([unit], lines.append, terminal=False)
+    step(unit, [pipeline.JobResult("profile_G01", "", "成功", 2.0), pipeline.JobResult("profile_G02", "", "失败", 1.5),
+                pipeline.JobResult("profile_G03", "", "成功", 0.5)])
+    assert len(lines) == 1
+    # 2.0 + 1.5 + 0.5 = 4.0 seconds on the batch's kernel
+    assert lines[0][9:] == "企业画像第 1/1 批（3 本）：成功 2 本，未成功 1 本：profile_G02（用时 4.0 秒）"

@@ -42,38 +42,55 @@ def test_six_sheets_in_table_order(workbook):
 
 
 def test_every_indicator_in_exactly_one_sheet(workbook):
+    # issue 28: the printed sheets carry no indicator ids (the CSV does), so indicators are found by name
     catalogue = load_catalogue()
     seen: dict[str, list[str]] = {}
     for ws in workbook.worksheets:
-        for iid in set(_column(ws, "指标编号")) - {pub.COMPOSITE_ID}:
-            seen.setdefault(iid, []).append(ws.title)
+        for name in set(_column(ws, "指标")) - {pub.COMPOSITE_NAME}:
+            seen.setdefault(name, []).append(ws.title)
     assert len(catalogue.ids) == 66  # 64 + 流动比率 + 国有资本保值增值率（预计） (issue 19)
-    assert set(seen) == set(catalogue.ids)
+    assert set(seen) == {spec.name_zh for spec in catalogue.enabled()}
     assert all(len(sheets) == 1 for sheets in seen.values())
     table_names = {t.id: t.name_zh for t in catalogue.tables}
     for spec in catalogue.enabled():
-        assert seen[spec.id] == [table_names[spec.table]]
+        assert seen[spec.name_zh] == [table_names[spec.table]]
+
+
+def test_printed_sheets_show_no_english_ids(workbook):
+    """issue 28: no ``composite``, ``DISTRICT`` or indicator id in a printed sheet — names in Chinese; the
+    enterprises' codes (G01, G01-01) are the roster's and stay."""
+    import re
+
+    for ws in workbook.worksheets:
+        unit = [c.value for c in ws[3]].index("单位")  # units such as bp (基点) are units, not ids
+        texts = {c.value for row in ws.iter_rows() for j, c in enumerate(row)
+                 if isinstance(c.value, str) and not (j == unit and c.row > 3)}
+        english = {t for t in texts if re.search(r"[A-Za-z]{2,}|_", t)}
+        assert english == set(), (ws.title, sorted(english)[:5])
+        assert "指标编号" not in [c.value for c in ws[3]]
+        assert pub.COMPOSITE_NAME in _column(ws, "指标")
 
 
 def test_every_entity_listed_per_indicator(workbook, demo):
     tables = demo
     n_groups = int(tables["roster"]["is_group"].astype(bool).sum())
     ws = workbook["稳金融"]
-    rows = pd.DataFrame({h: _column(ws, h) for h in ("层级", "指标编号", "企业编号", "名次")})
-    block = rows.loc[rows["指标编号"] == "debt_due_12m"]
-    entities = block.loc[block["企业编号"] != "DISTRICT"]
+    rows = pd.DataFrame({h: _column(ws, h) for h in ("层级", "指标", "企业编号", "企业名称", "名次")})
+    block = rows.loc[rows["指标"] == "一年内到期融资"]  # debt_due_12m
+    entities = block.loc[block["企业名称"] != pub.DISTRICT_REFERENCE]
     counts = entities.groupby("层级").size().to_dict()
     assert counts == {"集团": n_groups, "子企业": len(tables["roster"]) - n_groups}
     # one 全区合计（参考） row heads each peer set's block, unranked; a size indicator has no 名次
-    reference = block.loc[block["企业编号"] == "DISTRICT"]
+    reference = block.loc[block["企业名称"] == pub.DISTRICT_REFERENCE]
     assert reference["层级"].tolist() == ["集团", "子企业"] and reference["名次"].isna().all()
+    assert reference["企业编号"].isna().all()  # the CSV's DISTRICT id is not printed
     assert entities["名次"].isna().all()  # 一年内到期融资 is a size indicator: shown, not ranked
-    ranked = rows.loc[(rows["指标编号"] == "interest_coverage") & (rows["企业编号"] != "DISTRICT")]
+    ranked = rows.loc[(rows["指标"] == "已获利息倍数") & (rows["企业名称"] != pub.DISTRICT_REFERENCE)]
     assert ranked["名次"].notna().all()
     subs = ranked.loc[ranked["层级"] == "子企业"]
     assert int(subs["名次"].max()) <= 22  # ranked within the largest function class, not across all 40
     # composite first, groups before subsidiaries
-    assert rows["指标编号"].iloc[0] == pub.COMPOSITE_ID and rows["层级"].iloc[0] == "集团"
+    assert rows["指标"].iloc[0] == pub.COMPOSITE_NAME and rows["层级"].iloc[0] == "集团"
     assert rows["层级"].tolist().index("子企业") > rows["层级"].tolist().index("集团")
 
 
@@ -83,7 +100,7 @@ def test_title_header_freeze_and_print_setup(workbook):
         assert "2022年11月下半月" in ws["A1"].value
         assert ws["A2"].value.startswith("数据截至：") and "序时进度：91.51%（截至2022年11月30日）" in ws["A2"].value
         headers = [c.value for c in ws[3]]
-        assert headers == pub.HEADERS[1:]
+        assert headers == [h for h in pub.HEADERS[1:] if h != "指标编号"]  # issue 28: ids only in the CSV
         assert "序时进度（%）" in headers and "与序时进度差（百分点）" in headers
         assert ws.freeze_panes == "A4"
         assert ws.print_title_rows == "$3:$3"

@@ -70,3 +70,31 @@ def test_missing_sheet_of_a_template_is_named(tmp_path):
     _, findings, _ = read_submission(path)
     missing = [f for f in findings if f.rule == "sheet_missing"]
     assert [f.sheet for f in missing] == ["对外担保"]
+
+
+def test_instructions_explain_the_colours(tmp_path):
+    """issue 28: the 填报说明 sheet says what the header colours mean, in those colours."""
+    path = write_template(tmp_path / "t.xlsx", period="2022-11", enterprise_id="G01", roster=mc.roster())
+    wb = load_workbook(path)
+    notes = {c.value: c.fill.fgColor.rgb for c in wb["填报说明"]["A"] if isinstance(c.value, str)}
+    required = next(t for t in notes if "橙色" in t)
+    optional = next(t for t in notes if "蓝色" in t)
+    assert "必填" in required and "选填" in optional
+    header = {c.value: c.fill.fgColor.rgb for c in wb["财务快报"][1]}
+    required_field = contract.table("financials").field("enterprise_id")
+    optional_field = next(f for f in contract.table("financials").fields if not f.required)
+    assert required_field.required
+    assert notes[required] == header[required_field.label_zh] == "00FCE4D6"
+    assert notes[optional] == header[optional_field.label_zh] == "00DDEBF7"
+
+
+def test_out_adds_xlsx_or_takes_a_folder(tmp_path):
+    """issue 28: ``guozi template --out …/tpl`` writes tpl.xlsx; ``--out`` an existing folder names the file."""
+    from guozi_analysis.intake.template import template_path
+
+    assert template_path(tmp_path / "tpl", period="2022-11") == tmp_path / "tpl.xlsx"
+    assert template_path(tmp_path / "tpl.XLSX", period="2022-11") == tmp_path / "tpl.XLSX"
+    assert template_path(tmp_path, period="2022-11", enterprise_id="G01") == tmp_path / "报送模板_2022-11_G01.xlsx"
+    assert template_path(f"{tmp_path / 'new'}/", period="2022-11") == tmp_path / "new" / "报送模板_2022-11_全区.xlsx"
+    out = template_command("2022-11", None, tmp_path / "tpl")
+    assert out == tmp_path / "tpl.xlsx" and load_workbook(out).sheetnames[0] == "填报说明"

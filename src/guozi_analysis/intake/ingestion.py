@@ -63,6 +63,7 @@ from guozi_analysis.intake.validate import (
     ERROR,
     WARNING,
     Finding,
+    errors_first,
     findings_frame,
     make_finding,
     validate_tables,
@@ -158,16 +159,25 @@ class IngestReport:
         """Every finding, one row each."""
         return findings_frame(self.findings, chinese=chinese)
 
-    def summary_zh(self, *, limit: int = 30) -> str:
-        """A Chinese plain-text summary for the terminal."""
+    def summary_zh(self, *, limit: int = 30, verbose: bool = False) -> str:
+        """A Chinese plain-text summary for the terminal: the totals (files, rows stored, quarantined,
+        errors, warnings), the files that were not received in full, then the problems, errors first.
+
+        ``verbose`` lists every file (one line each) instead of only those not received in full.
+        """
         tot = {k: sum(getattr(f, k) for f in self.files) for k in ("submitted", "accepted", "quarantined", "dropped")}
         lines = [
             f"共收到 {len(self.files)} 个文件：报送 {tot['submitted']} 行，入库 {tot['accepted']} 行，"
             f"隔离 {tot['quarantined']} 行，剔除 {tot['dropped']} 行；错误 {len(self.errors)} 项，警告 {len(self.warnings)} 项。"
         ]
-        for f in self.files:
+        listed = self.files if verbose else [f for f in self.files if f.status in ("已拒收", "部分隔离")]
+        if listed and not verbose:
+            lines.append(f"未全部入库的文件（{len(listed)} 个）：")
+        for f in listed:
             lines.append(f"  {f.file}：{f.status}（报送 {f.submitted}，入库 {f.accepted}，隔离 {f.quarantined}）")
-        shown = sorted(self.findings, key=lambda x: x.severity != ERROR)[:limit]
+        shown = errors_first(self.findings)[:limit]
+        if shown:
+            lines.append(f"问题（错误在前，{len(shown)} / {len(self.findings)} 项）：")
         for f in shown:
             where = "".join(filter(None, [f.file and f"{f.file}", f.sheet and f"「{f.sheet}」"]))
             lines.append(f"  [{f.severity}] {where} {f.message}（{f.rule}）")
@@ -551,7 +561,8 @@ class _Reader:
                         values[i] = _FORMULA_ERROR
                     else:
                         self._note(ctx, f, "formula_cached", numbers[i],
-                                   f"「{f.label_zh}」为公式，已读取其计算结果；建议粘贴为数值")
+                                   f"「{f.label_zh}」为公式，已读取其计算结果；建议粘贴为数值",
+                                   cell={"value": v, "enterprise_id": _s(eids[i]), "period": _s(pers[i])})
                         values[i] = cv
             if f.dtype in ("float", "int"):
                 out = np.full(n, np.nan)
@@ -570,7 +581,8 @@ class _Reader:
                              "enterprise_id": _s(eids[i]), "period": _s(pers[i])}
                     if issue == "error_value":
                         self._note(ctx, f, "cell_error_value", numbers[i],
-                                   f"「{f.label_zh}」有 Excel 错误值（如“{v}”），按空值处理；请检查公式")
+                                   f"「{f.label_zh}」有 Excel 错误值（如“{v}”），按空值处理；请检查公式",
+                                   cell={k: where[k] for k in ("value", "enterprise_id", "period")})
                         continue
                     if issue == "bad" or (f.dtype == "int" and x is not None and not float(x).is_integer()):
                         rule = "not_a_number" if issue == "bad" else "not_an_integer"
@@ -581,7 +593,8 @@ class _Reader:
                         continue
                     if issue == "text" and not self.is_csv and unit is None:
                         self._note(ctx, f, "number_as_text", numbers[i],
-                                   f"「{f.label_zh}」有数字以文本形式存储（如“{v}”），已按数值读取")
+                                   f"「{f.label_zh}」有数字以文本形式存储（如“{v}”），已按数值读取",
+                                   cell={k: where[k] for k in ("value", "enterprise_id", "period")})
                     if x is None:
                         continue
                     if pct_field:
@@ -601,7 +614,8 @@ class _Reader:
                             continue
                         if unit is not None:
                             self._note(ctx, f, "unit_in_cell", numbers[i],
-                                       f"「{f.label_zh}」有单元格写明了单位（如“{v}”），已按其单位换算为万元")
+                                       f"「{f.label_zh}」有单元格写明了单位（如“{v}”），已按其单位换算为万元",
+                                       cell={k: where[k] for k in ("value", "enterprise_id", "period")})
                             x = x * MONEY_FACTORS[unit] / cfactor
                     elif unit is not None and (unit != "%" or f.unit is not None):
                         self.add("unit_mismatch", f"工作表「{sheet}」第 {numbers[i]} 行「{f.label_zh}」为“{v}”，"
@@ -630,7 +644,8 @@ class _Reader:
                         continue
                     if issue == "numeric":
                         self._note(ctx, f, "period_numeric", numbers[i],
-                                   f"「{f.label_zh}」以数值填写（如 {v}），已读作 {x}；请改为文本 YYYY-MM")
+                                   f"「{f.label_zh}」以数值填写（如 {v}），已读作 {x}；请改为文本 YYYY-MM",
+                                   cell={"value": v, "enterprise_id": _s(eids[i]), "period": x})
                 else:
                     x, issue = parser(v)
                 if issue == "bad":
@@ -646,19 +661,20 @@ class _Reader:
         self._flush_notes()
         return frame
 
-    def _note(self, ctx, f, rule, row, text):
-        """Collect a per-column warning (one finding per column, not per cell)."""
+    def _note(self, ctx, f, rule, row, text, cell=None):
+        """Collect a per-column warning (one finding per column, not per cell); ``cell`` holds the first
+        cell's value, enterprise and period, given to the finding when it is the only cell."""
         key = (ctx["sheet"], f.name, rule)
         if key not in self._notes:
-            self._notes[key] = [ctx, f, row, text, 0]
+            self._notes[key] = [ctx, f, row, text, 0, cell or {}]
         self._notes[key][4] += 1
 
     def _flush_notes(self):
         notes, self._notes = self._notes, {}
-        for (sheet, _, rule), (ctx, f, row, text, count) in notes.items():
+        for (sheet, _, rule), (ctx, f, row, text, count, cell) in notes.items():
             more = f"（共 {count} 个单元格，首个在第 {row} 行）" if count > 1 else f"（第 {row} 行）"
             self.add(rule, f"工作表「{sheet}」{text}{more}", row=row if count == 1 else None,
-                     column=f.label_zh, **ctx)
+                     column=f.label_zh, **(cell if count == 1 else {}), **ctx)
 
 
 _FORMULA_ERROR = object()

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from guozi_analysis.base.periods import closed_month
-from guozi_analysis.intake.validate import ERROR, FINDING_LABELS_ZH, RULES, Finding, findings_frame
+from guozi_analysis.intake.validate import ERROR, FINDING_LABELS_ZH, RULES, Finding, errors_first, findings_frame
 
 __all__ = [ "quality_report", "missing_submissions",
            "quality_markdown"]
@@ -157,7 +157,7 @@ def quality_markdown(report_or_findings, *, period: str, roster: pd.DataFrame | 
     lines += _md_table(missing.drop(columns=["enterprise_id"], errors="ignore").rename(
         columns={"name": "企业名称", "period": "期间", "table": "报表"}))
     lines += ["", "## 主要问题", ""]
-    fdf = findings_frame(sorted(findings, key=lambda f: f.severity != ERROR)[:max_findings], chinese=True)
+    fdf = findings_frame(errors_first(findings)[:max_findings], chinese=True)
     keep = [FINDING_LABELS_ZH[c] for c in ("severity", "file", "sheet", "row", "column", "rule_name", "message")]
     lines += _md_table(fdf[keep])
     if len(findings) > max_findings:

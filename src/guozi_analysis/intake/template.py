@@ -33,6 +33,11 @@ DATA_ROWS = 1000
 _MONEY_FORMAT = "#,##0.00"
 _DATE_FORMAT = "yyyy-mm-dd"
 _INSTRUCTIONS = "填报说明"
+#: Header colours: required columns orange, optional ones blue (the 填报说明 sheet explains both, in the same colours).
+_REQUIRED_FILL = "FCE4D6"
+_OPTIONAL_FILL = "DDEBF7"
+_LEGEND_REQUIRED = "8. 橙色表头的列为必填项：不填则该行不能入库（列入问题清单，改正后重新报送）。"
+_LEGEND_OPTIONAL = "9. 蓝色表头的列为选填项：没有数据的留空。"
 
 
 def template_tables(period: str) -> list[str]:
@@ -73,8 +78,8 @@ def _style_header(ws, t: contract.Table) -> None:
     from openpyxl.utils import get_column_letter  # deferred: heavy dependency, loaded on first use
 
     bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="DDEBF7")
-    req_fill = PatternFill("solid", fgColor="FCE4D6")
+    fill = PatternFill("solid", fgColor=_OPTIONAL_FILL)
+    req_fill = PatternFill("solid", fgColor=_REQUIRED_FILL)
     for j, f in enumerate(t.fields, start=1):
         c = ws.cell(row=1, column=j, value=f.label_zh)
         c.font = bold
@@ -143,12 +148,20 @@ def _instructions(wb, *, period: str, tables: list[str], tree: pd.DataFrame) -> 
         "6. 同一企业同一期间重复报送时，以最后一次报送为准。",
         "7. 合同台账、合同履约节点、合同收付款计划、收付款流水、督查问题台账为台账式报送（每期报截至期末的完整台账），"
         "未建立台账的可删除这些工作表。",
+        _LEGEND_REQUIRED,
+        _LEGEND_OPTIONAL,
+        "10. 第 2 行灰色斜体为单位行（空白表示该列不带单位）；点选后出现下拉箭头的单元格请从下拉列表中选择。",
         "本模板包含工作表：" + "、".join(contract.table(n).label_zh for n in tables),
         "",
         "企业编码表：",
     ]
+    from openpyxl.styles import PatternFill  # deferred: heavy dependency, loaded on first use
+
+    legend = {_LEGEND_REQUIRED: _REQUIRED_FILL, _LEGEND_OPTIONAL: _OPTIONAL_FILL}
     for i, text in enumerate(lines, start=1):
-        ws.cell(row=i, column=1, value=text)
+        cell = ws.cell(row=i, column=1, value=text)
+        if text in legend:
+            cell.fill = PatternFill("solid", fgColor=legend[text])
     start = len(lines) + 1
     ws.cell(row=start, column=1, value="企业编码")
     ws.cell(row=start, column=2, value="企业名称")
@@ -261,6 +274,19 @@ def template_command(period: str, enterprise_id: str | None = None, out=None, da
     print(f"企业名录取自收件目录：{path}（{len(roster)} 家企业）", file=sys.stderr)
     if enterprise_id is not None and enterprise_id not in set(roster["enterprise_id"].astype(str)):
         raise InboxError(f"企业编码「{enterprise_id}」不在收件目录 {path} 的企业名录中。")
+    return write_template(template_path(out, period=period, enterprise_id=enterprise_id), period=period,
+                          enterprise_id=enterprise_id, roster=roster)
+
+
+def template_path(out=None, *, period: str, enterprise_id: str | None = None) -> Path:
+    """Where ``guozi template --out OUT`` writes: ``OUT`` itself when it names an ``.xlsx`` file, ``OUT.xlsx``
+    when the suffix is missing, and ``OUT/报送模板_<period>_<enterprise or 全区>.xlsx`` when ``OUT`` is an
+    existing folder or ends with a path separator; without ``OUT``, that name under ``data/templates/``."""
+    name = f"报送模板_{period}_{enterprise_id or '全区'}.xlsx"
     if out is None:
-        out = config.DATA_DIR / "templates" / f"报送模板_{period}_{enterprise_id or '全区'}.xlsx"
-    return write_template(out, period=period, enterprise_id=enterprise_id, roster=roster)
+        return config.DATA_DIR / "templates" / name
+    text = str(out)
+    path = Path(out)
+    if path.is_dir() or text.endswith(("/", "\\")):
+        return path / name
+    return path if path.suffix.lower() == ".xlsx" else path.with_name(path.name + ".xlsx")

@@ -51,6 +51,9 @@ __all__ = [
     "DROP_RULES",
     "Finding",
     "findings_frame",
+    "errors_first",
+    "table_label_zh",
+    "BLANK_ZH",
     "FINDING_LABELS_ZH",
     "IDENTITY_ABS_TOL",
     "IDENTITY_REL_TOL",
@@ -291,18 +294,41 @@ def _value_text(value) -> str | None:
     return str(value)
 
 
-def findings_frame(findings: list[Finding], *, chinese: bool = False) -> pd.DataFrame:
-    """The findings as a DataFrame (one row each, in the given order).
+#: What the Chinese findings table prints in a cell finding's 值, 企业编码 or 期间 when the cell or row left it blank.
+BLANK_ZH = "（空）"
 
-    With ``chinese=True`` the columns carry the Chinese labels of
-    :data:`FINDING_LABELS_ZH` (for Excel and book pages).
+
+def errors_first(findings: list[Finding]) -> list[Finding]:
+    """The findings with the errors (错误) before the warnings, otherwise in the given order."""
+    return sorted(findings, key=lambda f: f.severity != ERROR)
+
+
+def table_label_zh(name) -> str | None:
+    """The Chinese name of a contract table (``financials`` → 财务快报); other names unchanged."""
+    if _is_missing(name):
+        return None
+    table = contract.INTAKE_TABLES.get(str(name))
+    return table.label_zh if table is not None else str(name)
+
+
+def findings_frame(findings: list[Finding], *, chinese: bool = False) -> pd.DataFrame:
+    """The findings as a DataFrame (one row each): errors first, otherwise in the given order.
+
+    With ``chinese=True`` the columns carry the Chinese labels of :data:`FINDING_LABELS_ZH`, the
+    报表 column the table's Chinese name, and a cell finding (one with a row and a column) whose cell,
+    enterprise or period was blank says so (:data:`BLANK_ZH`) instead of leaving 值、企业编码、期间 empty
+    (for Excel, CSV and book pages: an analyst sees that the cell was blank, not that the list is incomplete).
     """
     columns = [c for c in FINDING_LABELS_ZH if c != "rule_name"]
-    rows = [f.to_dict() for f in findings]
+    rows = [f.to_dict() for f in errors_first(findings)]
     df = pd.DataFrame(rows, columns=columns)
     df["row"] = df["row"].astype("Int64")
     df.insert(df.columns.get_loc("rule") + 1, "rule_name", [RULES.get(r, ("", r))[1] for r in df["rule"]])
     if chinese:
+        df["table"] = [table_label_zh(t) for t in df["table"]]
+        cell = (df["row"].notna() & df["column"].notna()).to_numpy(dtype=bool)
+        for col in ("value", "enterprise_id", "period"):
+            df[col] = df[col].astype("object").mask(cell & df[col].isna().to_numpy(), BLANK_ZH)
         df = df.rename(columns=FINDING_LABELS_ZH)
     return df
 

@@ -55,13 +55,17 @@ HEADERS = [
     "报表", "层级", "指标编号", "指标", "单位", "数据截至", "名次", "名次说明", "企业编号", "企业名称", "所属集团",
     "比较组", "数值", "上期名次", "较上期", "序时进度（%）", "与序时进度差（百分点）", "信号灯", "说明",
 ]
-_SHEET_HEADERS = HEADERS[1:]
-_WIDTHS = {"层级": 7, "指标编号": 10, "指标": 24, "单位": 8, "数据截至": 11, "名次": 6, "名次说明": 8,
+#: The printed sheets' columns: the table is the sheet itself and the indicator ids (``composite``,
+#: ``revenue`` …) are for scripts (the CSV), so neither is printed.
+_SHEET_HEADERS = [h for h in HEADERS if h not in ("报表", "指标编号")]
+_WIDTHS = {"层级": 7, "指标": 24, "单位": 8, "数据截至": 11, "名次": 6, "名次说明": 8,
            "企业编号": 11, "企业名称": 30, "所属集团": 14, "比较组": 8, "数值": 15, "上期名次": 8, "较上期": 8,
            "序时进度（%）": 10, "与序时进度差（百分点）": 12, "信号灯": 7, "说明": 28}
 _INTEGER_UNITS = {"个", "家", "支", "人"}
 _LEVEL_ZH = {"group": "集团", "enterprise": "子企业"}
 DISTRICT_REFERENCE = "全区合计（参考）"
+#: 企业编号 of the district reference rows in the CSV; the printed sheets leave that cell blank.
+DISTRICT_ID = "DISTRICT"
 
 
 def _movement_text(frame: pd.DataFrame) -> pd.Series:
@@ -119,7 +123,7 @@ def _reference_rows(ranking: pd.DataFrame) -> pd.DataFrame:
         "数据截至": ref["as_of"].astype(str),
         "名次": pd.array([pd.NA] * len(ref), dtype="Int64"),
         "名次说明": "参考",
-        "企业编号": "DISTRICT",
+        "企业编号": DISTRICT_ID,
         "企业名称": DISTRICT_REFERENCE,
         "所属集团": "",
         "比较组": "",
@@ -258,7 +262,8 @@ def _style_sheet(ws, frame: pd.DataFrame, *, title: str, subtitle: str, colours:
     pace_cols = (col["序时进度（%）"], col["与序时进度差（百分点）"])
     bold = Font(bold=True)
     composite = (frame["指标编号"] == COMPOSITE_ID).to_numpy()
-    for i, values in enumerate(frame[_SHEET_HEADERS].itertuples(index=False), start=first):
+    printed = frame.assign(企业编号=frame["企业编号"].mask(frame["企业编号"] == DISTRICT_ID, None))
+    for i, values in enumerate(printed[_SHEET_HEADERS].itertuples(index=False), start=first):
         for j, value in enumerate(values, start=1):
             if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
                 continue
@@ -269,7 +274,6 @@ def _style_sheet(ws, frame: pd.DataFrame, *, title: str, subtitle: str, colours:
                 cell.number_format = "0.00"
             if composite[i - first]:
                 cell.font = bold
-    ws.column_dimensions[get_column_letter(col["指标编号"])].hidden = True
     if end >= first:
         light = f"{get_column_letter(col['信号灯'])}{first}:{get_column_letter(col['信号灯'])}{end}"
         lights = labels["lights"]

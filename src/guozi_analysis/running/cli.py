@@ -292,7 +292,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
-    return ingest_command(args.data, findings_out=args.findings)
+    return ingest_command(args.data, findings_out=args.findings, verbose=args.verbose)
 
 
 def _cmd_template(args: argparse.Namespace) -> int:
@@ -390,8 +390,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     except RunLocked as exc:
         print(exc, file=sys.stderr)
         return 2
-    if summary.results:
-        print(summary.table())
+    if not summary.ok:  # the notebooks were each listed once as they finished; the failures again, with the cell
+        print(summary.table(failed_only=True))
     return 0 if summary.ok else 1
 
 
@@ -413,12 +413,8 @@ def _cmd_render(args: argparse.Namespace) -> int:
     require_engine(args.engine)
     place = _review_place(args)
     editions = (args.edition,) if getattr(args, "edition", None) else tuple(EDITIONS)
-    written = render_review(place, engine=args.engine, editions=editions,
-                            jobs=max(1, int(getattr(args, "jobs", None) or 2)))
-    for edition, outputs in written.items():
-        for fmt, path in outputs.items():
-            name = "企业画像（另册）" if edition == "profiles" else EDITIONS[edition]
-            print(f"{name} {fmt}: {path}")
+    render_review(place, engine=args.engine, editions=editions, jobs=max(1, int(getattr(args, "jobs", None) or 2)),
+                  log=print)
     print(f"年度工作总结（{place.label}）已出版到 {place.build}（拷贝 {place.html.name}/ 整个目录即可离线阅读）")
     return 0
 
@@ -440,8 +436,7 @@ def _render_bulletin(kind: str, args: argparse.Namespace) -> int:
     """Render a 月度通报 / 季度分析 / 半月晾晒通报 from its published notebooks into its own folder."""
     data = period_options(args).get("data")
     place = publication_place(args.period, kind, raw_dir=resolve_inbox(data) if data else None)
-    for fmt, path in render_bulletin(place, period=args.period, engine=args.engine).items():
-        print(f"{PUBLICATIONS[kind]['name_zh']} {fmt}: {path}")
+    render_bulletin(place, period=args.period, engine=args.engine, log=print)
     print(f"{PUBLICATIONS[kind]['name_zh']}（{place.label}）已出版到 {place.build}（网页、PDF、Word 稿与所附工作簿，整个目录可拷贝）")
     return 0
 
@@ -498,12 +493,14 @@ def build_parser() -> ChineseArgumentParser:
              _cmd_template)
     p.add_argument("--period", required=True, metavar="期间", help="期间，如 2022-11 或 2022-11-H1")
     p.add_argument("--enterprise", metavar="企业编号", help="企业编号（预填该企业及其子企业）；缺省为全区")
-    p.add_argument("--out", metavar="文件", help="输出文件路径（默认 data/templates/）")
+    p.add_argument("--out", metavar="文件或目录",
+                   help="输出文件（缺少 .xlsx 时自动补上）或已有目录（文件名自动生成）；默认 data/templates/")
     p.add_argument("--data", metavar="目录", help="取企业名录的收件目录（默认 params/district.yaml 的 data.inbox）")
 
     p = _add(sub, "ingest", "接收报送文件：原样只读保存、校验（中文问题清单）、入库或隔离", _cmd_ingest)
     p.add_argument("data", nargs="?", metavar="收件目录", help=_DATA_HELP)
     p.add_argument("--findings", metavar="文件", help="完整问题清单 CSV 的输出路径（默认写在该收件目录的加工数据旁）")
+    p.add_argument("--verbose", action="store_true", help="逐个文件列出处理结果（默认只列未全部入库的文件）")
 
     p = _add(sub, "catalogue", "以 CSV 打印指标目录（六张报表的64项指标及补充的流动比率、国有资本保值增值率预计数）", _cmd_catalogue)
     p.add_argument("--english", action="store_true", help=_ENGLISH_HELP)
@@ -550,9 +547,21 @@ def build_parser() -> ChineseArgumentParser:
     return parser
 
 
+def line_buffered() -> None:
+    """Flush stdout and stderr at every line when they are not a terminal (a scheduler's log file or pipe):
+    each stage's line reaches the log when the stage ends, not in a burst when the buffer fills or at exit."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if not stream.isatty():
+                stream.reconfigure(line_buffering=True)
+        except (AttributeError, ValueError, OSError):  # a replaced stream (pytest's capture) or a closed one
+            pass
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one ``guozi`` subcommand; everyday mistakes end with ``错误：…`` on stderr, never a traceback."""
     args = build_parser().parse_args(argv)
+    line_buffered()
     try:
         return args.func(args)
     except BrokenPipeError:  # `guozi catalogue | head`: the reader left early, nothing is wrong

@@ -74,14 +74,16 @@ def read_inbox(data_dir: Path | str | None, *, period: str | None = None) -> Inb
     return inbox
 
 
-def ingest_command(data_dir: Path | str | None = None, *, findings_out: Path | str | None = None) -> int:
-    """``guozi ingest``: validate the inbox into its store; print the summary; write the full findings.
+def ingest_command(data_dir: Path | str | None = None, *, findings_out: Path | str | None = None,
+                   verbose: bool = False) -> int:
+    """``guozi ingest``: validate the inbox into its store; print the summary (totals, files not received in
+    full, then the problems, errors first; ``verbose`` lists every file); write the full findings.
 
-    The findings go to ``findings_out`` (default: ``<store>/问题清单.csv``), UTF-8 with BOM, and beside it
+    The findings (errors first) go to ``findings_out`` (default: ``<store>/问题清单.csv``), UTF-8 with BOM, and beside it
     as ``.xlsx`` (same rows); exit code 0 when no finding is an error, 1 otherwise.
     """
     inbox = read_inbox(data_dir)
-    print(inbox.report.summary_zh())
+    print(inbox.report.summary_zh(verbose=verbose))
     target = Path(findings_out) if findings_out else inbox.store_dir / "问题清单.csv"
     target.parent.mkdir(parents=True, exist_ok=True)
     frame = findings_frame(inbox.report.findings, chinese=True)

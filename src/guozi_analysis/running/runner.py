@@ -19,7 +19,8 @@ import sys
 import tempfile
 import time
 import traceback
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from math import ceil
@@ -189,10 +190,12 @@ class RunSummary:
     def ok(self) -> bool:
         return all(r.status == "成功" for r in self.results)
 
-    def table(self) -> str:
-        """Plain-text summary: notebook, status, seconds, error."""
+    def table(self, *, failed_only: bool = False) -> str:
+        """Plain-text summary: notebook, status, seconds, error (``failed_only``: the failed notebooks only)."""
         lines = [f"{'笔记本':<40} {'状态':<4} {'秒':>7}  错误"]
         for r in self.results:
+            if failed_only and r.status == "成功":
+                continue
             where = f"（第 {r.failed_cell} 个单元格）" if r.failed_cell is not None else ""
             lines.append(f"{r.label:<40} {r.status:<4} {r.seconds:7.1f}  {where}{r.error}")
         return "\n".join(lines)
@@ -463,13 +466,16 @@ def compute_shared(period: str, *, raw_dir: Path, processed_dir: Path, log=print
     reads only its own slice; a bulletin's run leaves that out (thousands of small files at a
     province's size), and a profile opened later splits them then (:func:`open_profile`).
     """
-    inbox = open_inbox(raw_dir)
-    log(inbox.description)
+    with stage(log, "接收校验") as said:
+        inbox = open_inbox(raw_dir)
+        said(inbox.description)
     written = {}
-    for name, frame in shared_results(period, inbox=inbox, workbook_dir=processed_dir / "store").items():
-        written[name] = write_table(frame, processed_dir / f"{name}.parquet")
-    if profiles:
-        split_by_entity(processed_dir)  # each profile reads only its own slice
+    with stage(log, "共享步骤（指标、预警、排名、考核、预测）") as said:
+        for name, frame in shared_results(period, inbox=inbox, workbook_dir=processed_dir / "store").items():
+            written[name] = write_table(frame, processed_dir / f"{name}.parquet")
+        if profiles:
+            split_by_entity(processed_dir)  # each profile reads only its own slice
+        said(f"{len(written)} 项结果 → {processed_dir}")
     return written
 
 
@@ -483,6 +489,22 @@ def swap_in(incoming: Path, target: Path) -> None:
         os.replace(target, old)
     os.replace(incoming, target)
     shutil.rmtree(old, ignore_errors=True)
+
+
+@contextmanager
+def stage(log, name: str):
+    """One log line when the stage ``name`` ends: the clock time, the stage, what it did (given to the
+    yielded function, optional) and how long it took, e.g. ``06:00:41 接收校验：87 个文件…（用时 12.3 秒）``.
+    A scheduler's log then shows every stage as it finishes (stdout is flushed line by line, see the CLI)."""
+    started = time.perf_counter()
+    detail: list[str] = []
+    yield detail.append
+    log(stage_line(name, "；".join(detail), time.perf_counter() - started))
+
+
+def stage_line(name: str, detail: str, seconds: float) -> str:
+    """``HH:MM:SS 名称：说明（用时 N 秒）`` — the one line a stage (or a batch of notebooks) logs."""
+    return f"{datetime.now():%H:%M:%S} {name}{'：' + detail if detail else ''}（用时 {seconds:.1f} 秒）"
 
 
 def publish(run_dir: Path, target: Path, *, staged_name: str = "executed") -> None:
@@ -502,7 +524,7 @@ def _staged(place: PublicationPlace):
 
 
 def render_review(place: PublicationPlace, *, engine: str = "auto", editions: tuple[str, ...] = tuple(EDITIONS),
-                  jobs: int = 2, reports_dir: Path | None = None) -> dict[str, dict[str, Path]]:
+                  jobs: int = 2, reports_dir: Path | None = None, log=print) -> dict[str, dict[str, Path]]:
     """Publish the review of ``place`` (its executed notebooks) into ``place.build`` in one swap.
 
     Everything is built in a staging folder first — the internal edition (``html/``: pages, PDF, Word
@@ -510,45 +532,59 @@ def render_review(place: PublicationPlace, *, engine: str = "auto", editions: tu
     edition (``public/``) — and swapped into place at the end, so a failure anywhere leaves the
     earlier publication of the period as it was, book and profiles together. An edition not asked
     for is carried over from the earlier publication. Returns ``{edition: {format: path}}`` (and
-    ``{"profiles": {"html": index}}`` when the volume was built).
+    ``{"profiles": {"html": index}}`` when the volume was built). Each edition and the volume log one
+    timed line (:func:`stage`) with the files, named where they will be once swapped in.
     """
     reports_dir = reports_dir or config.REPORTS_DIR
     folders = {"internal": "html", "public": "public"}
     written: dict[str, dict[str, Path]] = {}
     with _staged(place) as tmp:
-        stage = Path(tmp) / place.build.name
-        stage.mkdir()
+        staging = Path(tmp) / place.build.name
+        staging.mkdir()
         prepare_book(executed_dir=place.executed, reports_dir=reports_dir,
-                     output_dirs={e: stage / f for e, f in folders.items()})
+                     output_dirs={e: staging / f for e, f in folders.items()})
         for edition, folder in folders.items():
             if edition not in editions and (place.build / folder).is_dir():
-                shutil.copytree(place.build / folder, stage / folder)
+                shutil.copytree(place.build / folder, staging / folder)
+
+        def final(path: Path) -> Path:
+            return place.build / path.relative_to(staging)
+
         for edition in editions:
-            out = stage / folders[edition]
+            out = staging / folders[edition]
             internal = edition == "internal"
             extra = search_entries(place.executed, folder=PROFILES_FOLDER) if internal else None
-            result = render(reports_dir, engine=engine, edition=edition, output_dir=out, extra_search=extra)
+            with stage(log, f"渲染{EDITIONS[edition]}") as said:
+                result = render(reports_dir, engine=engine, edition=edition, output_dir=out, extra_search=extra)
+                said("；".join(f"{fmt}（{result.engine}）: {final(p)}" for fmt, p in result.outputs.items()))
             written[edition] = dict(result.outputs)
             if internal and extra:  # the profiles volume, inside the internal edition's folder
-                written["profiles"] = {"html": build_volume(place.executed, out_dir=out / PROFILES_FOLDER, jobs=jobs)}
-        swap_in(stage, place.build)
+                with stage(log, "渲染企业画像（另册）") as said:
+                    index = build_volume(place.executed, out_dir=out / PROFILES_FOLDER, jobs=jobs)
+                    said(f"{final(index)}（每家企业一页网页、一份 PDF：{final(index.parent / 'pdf')}）")
+                written["profiles"] = {"html": index}
+        swap_in(staging, place.build)
     prepare_book(executed_dir=place.executed, reports_dir=reports_dir,  # Quarto users: the folders as published
                  output_dirs={"internal": place.html, "public": place.public})
-    return {e: {fmt: place.build / p.relative_to(stage) for fmt, p in out.items()} for e, out in written.items()}
+    return {e: {fmt: final(p) for fmt, p in out.items()} for e, out in written.items()}
 
 
-def render_bulletin(place: PublicationPlace, *, period: str, engine: str = "auto") -> dict[str, Path]:
+def render_bulletin(place: PublicationPlace, *, period: str, engine: str = "auto", log=print) -> dict[str, Path]:
     """Publish a 月度通报 / 季度分析 / 半月晾晒通报 from its executed notebooks into ``place.build`` (pages,
-    PDF, Word draft and the workbooks it cites, in one folder), staged and swapped in at the end."""
+    PDF, Word draft and the workbooks it cites, in one folder), staged and swapped in at the end; one
+    timed line (:func:`stage`)."""
     with _staged(place) as tmp:
-        stage = Path(tmp) / place.build.name
-        write_bulletin_sources(place.kind, label=place.label, period=period, executed_dir=place.executed,
-                               output_dir=stage)
-        result = render(place.executed, engine=engine, output_dir=stage)
-        swap_in(stage, place.build)
+        staging = Path(tmp) / place.build.name
+        with stage(log, f"渲染{PUBLICATIONS[place.kind]['name_zh']}") as said:
+            write_bulletin_sources(place.kind, label=place.label, period=period, executed_dir=place.executed,
+                                   output_dir=staging)
+            result = render(place.executed, engine=engine, output_dir=staging)
+            said("；".join(f"{fmt}（{result.engine}）: {place.build / p.relative_to(staging)}"
+                          for fmt, p in result.outputs.items()))
+        swap_in(staging, place.build)
     write_bulletin_sources(place.kind, label=place.label, period=period, executed_dir=place.executed,
                            output_dir=place.build)
-    return {fmt: place.build / p.relative_to(stage) for fmt, p in result.outputs.items()}
+    return {fmt: place.build / p.relative_to(staging) for fmt, p in result.outputs.items()}
 
 
 def latest_review() -> PublicationPlace | None:
@@ -643,35 +679,34 @@ def _run_locked(period, *, entities, jobs, raw_dir, runs_dir, publish_to, notebo
     run_dir = runs_dir / label / stamp
     processed_dir = run_dir / "processed"
     started = datetime.now().isoformat(timespec="seconds")
-    log(f"[{period}] 计算共享结果（指标、预警、预测）→ {processed_dir}")
     profiles = runs_profiles(publication or publication_kind(period, review=True))
-    compute_shared(period, raw_dir=raw_dir, processed_dir=processed_dir, profiles=profiles)
+    compute_shared(period, raw_dir=raw_dir, processed_dir=processed_dir, profiles=profiles, log=log)
     check_entities(entities, roster_ids(processed_dir))  # before any notebook starts
     if entities is None and profiles:
         entities = default_profile_entities(processed_dir)
     planned = plan_jobs(period, entities, run_dir=run_dir, processed_dir=processed_dir,
                         notebooks_dir=notebooks_dir, publication=publication)
     summary = RunSummary(period, run_dir)
-    progress = _progress(len(planned))
     options = {"cell_timeout": cell_timeout, "notebook_timeout": notebook_timeout, "start_timeout": start_timeout}
     units = plan_units(planned, slots=max(1, workers or jobs))
+    progress = unit_progress(units, log)
     if scheduler or workers:
         executor = f"Dask {scheduler}" if scheduler else f"Dask LocalCluster（{workers} 个工作进程）"
-        log(f"[{period}] 笔记本分发到 {executor}")
-        results = run_on_dask(planned, scheduler=scheduler, workers=workers, units=units, **options)
+        log(f"{datetime.now():%H:%M:%S} 笔记本分发到 {executor}")
+        results = run_on_dask(planned, scheduler=scheduler, workers=workers, units=units, on_unit=progress,
+                              **options)
     else:
         executor = f"本机线程（{max(1, jobs)} 个）"
-        results = run_in_threads(planned, jobs=jobs, units=units, **options)
+        results = run_in_threads(planned, jobs=jobs, units=units, on_unit=progress, **options)
     baselines = []
     for result in results:
         if result.label == BASELINE:
             baselines.append(result.seconds)
             continue
         summary.results.append(result)
-        progress(result, log)
     timing = profile_timing(units, summary.results, baselines)
     if timing:
-        log(f"[{period}] 企业画像 {timing['profiles']} 本：首本之后每本 {timing['per_profile_after_first']:.2f} 秒"
+        log(f"{datetime.now():%H:%M:%S} 企业画像 {timing['profiles']} 本：首本之后每本 {timing['per_profile_after_first']:.2f} 秒"
             f"（同一内核上的空笔记本 {timing['empty_notebook']:.2f} 秒）")
     manifest = {
         "package_version": __version__,
@@ -695,9 +730,9 @@ def _run_locked(period, *, entities, jobs, raw_dir, runs_dir, publish_to, notebo
         if publish_to == default_publication(label, publication):  # the district's own inbox: refresh JupyterLab's too
             publish(run_dir, config.shared_dir(period), staged_name="processed")
         summary.published = True
-        log(f"[{period}] 全部 {len(planned)} 个笔记本执行成功，已发布到 {publish_to}")
+        log(f"{datetime.now():%H:%M:%S} 全部 {len(planned)} 个笔记本执行成功，已发布到 {publish_to}")
     else:
-        log(f"[{period}] 有笔记本失败，上次发布的结果保持不变；本次输出保留在 {run_dir}")
+        log(f"{datetime.now():%H:%M:%S} 有笔记本失败，上次发布的结果保持不变；本次输出保留在 {run_dir}")
     return summary
 
 
@@ -719,13 +754,14 @@ def _execute_unit(unit: list[NotebookJob], **options) -> list[JobResult]:
     return execute_batch(unit, **options)
 
 
-def _in_plan_order(planned: list[NotebookJob], units, unit_results):
-    """Yield results in plan order as their units finish; baselines after each unit's results."""
+def _in_plan_order(planned: list[NotebookJob], finished):
+    """Yield results in plan order from ``finished`` (``(unit, results)`` pairs in the order the units
+    finish); baselines as soon as their unit finishes."""
     by_label: dict[str, JobResult] = {}
     pending = iter(planned)
     waiting = next(pending, None)
-    for unit, get in zip(units, unit_results):
-        for result in get():
+    for _unit, results in finished:
+        for result in results:
             if result.label == BASELINE:
                 yield result
             else:
@@ -738,23 +774,36 @@ def _in_plan_order(planned: list[NotebookJob], units, unit_results):
         waiting = next(pending, None)
 
 
-def run_in_threads(planned: list[NotebookJob], *, jobs: int, units=None, **options):
-    """Execute the units of work in local threads, ``jobs`` at a time; yield results in plan order."""
+def _reported(finished, on_unit):
+    """Pass ``(unit, results)`` pairs through, telling ``on_unit`` of each as it finishes."""
+    for unit, results in finished:
+        if on_unit is not None:
+            on_unit(unit, results)
+        yield unit, results
+
+
+def run_in_threads(planned: list[NotebookJob], *, jobs: int, units=None, on_unit=None, **options):
+    """Execute the units of work in local threads, ``jobs`` at a time; yield results in plan order.
+
+    ``on_unit(unit, results)`` is called as each unit finishes (whatever its place in the plan), so the
+    progress shows at once rather than when the units before it in the plan are done."""
     units = units if units is not None else plan_units(planned, slots=max(1, jobs))
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [pool.submit(_execute_unit, unit, **options) for unit in units]
-        yield from _in_plan_order(planned, units, [fut.result for fut in futures])
+        futures = {pool.submit(_execute_unit, unit, **options): unit for unit in units}
+        finished = ((futures[fut], fut.result()) for fut in as_completed(futures))
+        yield from _in_plan_order(planned, _reported(finished, on_unit))
 
 
 def run_on_dask(planned: list[NotebookJob], *, scheduler: str | None = None, workers: int | None = None,
-                units=None, **options) -> list[JobResult]:
+                units=None, on_unit=None, **options) -> list[JobResult]:
     """Execute the units of work (district notebooks, batches of profiles) as Dask tasks; results in plan order.
 
     ``scheduler`` is the address of a running scheduler; otherwise a ``LocalCluster`` of ``workers``
     processes is started here and stopped afterwards. A task lost with its worker counts as failed
-    notebooks (with the reason), like any other failure; the run goes on.
+    notebooks (with the reason), like any other failure; the run goes on. ``on_unit`` as in
+    :func:`run_in_threads`.
     """
-    from distributed import Client, LocalCluster  # deferred: heavy dependency, loaded on first use
+    from distributed import Client, LocalCluster, as_completed  # deferred: heavy dependency, loaded on first use
 
     units = units if units is not None else plan_units(planned, slots=max(1, workers or 2))
     cluster = None
@@ -770,19 +819,18 @@ def run_on_dask(planned: list[NotebookJob], *, scheduler: str | None = None, wor
                                    processes=True)
             client = Client(cluster)
         with client:
-            futures = [client.submit(_execute_unit, unit, pure=False, key=f"notebooks-{unit[0].label}-{k}", **options)
-                       for k, unit in enumerate(units)]
+            futures = {client.submit(_execute_unit, unit, pure=False, key=f"notebooks-{unit[0].label}-{k}",
+                                     **options): unit for k, unit in enumerate(units)}
 
-            def getter(unit, fut):
-                def get():
-                    try:
-                        return fut.result()
-                    except Exception as exc:  # noqa: BLE001 - a lost worker is failed notebooks, not a lost run
-                        return [JobResult(job.label, str(job.output), "失败", 0.0,
-                                          f"Dask 任务失败：{type(exc).__name__}：{exc}") for job in unit]
-                return get
+            def outcome(unit, fut):
+                try:
+                    return fut.result()
+                except Exception as exc:  # noqa: BLE001 - a lost worker is failed notebooks, not a lost run
+                    return [JobResult(job.label, str(job.output), "失败", 0.0,
+                                      f"Dask 任务失败：{type(exc).__name__}：{exc}") for job in unit]
 
-            return list(_in_plan_order(planned, units, [getter(u, f) for u, f in zip(units, futures)]))
+            finished = ((futures[fut], outcome(futures[fut], fut)) for fut in as_completed(list(futures)))
+            return list(_in_plan_order(planned, _reported(finished, on_unit)))
     finally:
         if cluster is not None:
             cluster.close()
@@ -825,24 +873,41 @@ def _last_manifest(publish_to: Path) -> dict | None:
         return None
 
 
-def _progress(total: int):
-    """A tqdm bar on a terminal, one log line per notebook otherwise."""
-    if sys.stderr.isatty():
+def unit_progress(units: list[list[NotebookJob]], log, *, terminal: bool | None = None):
+    """What to call as each unit of work finishes: a tqdm bar on a terminal (stderr), otherwise one log
+    line per unit — a district notebook by name, a batch of profiles as one line (how many, how many
+    failed, the failed ones by name) — so a scheduler's log lists every notebook once, as it finishes."""
+    total = sum(len(u) for u in units)
+    batches = [u for u in units if u and u[0].template.name == PROFILE_NOTEBOOK]
+    number = {id(u): k for k, u in enumerate(batches, start=1)}
+    if sys.stderr.isatty() if terminal is None else terminal:
         from tqdm import tqdm  # deferred: heavy dependency, loaded on first use
 
         bar = tqdm(total=total, desc="执行笔记本", unit="本")
 
-        def step(result: JobResult, log) -> None:
-            bar.update(1)
-            bar.set_postfix_str(f"{result.label} {result.status}")
-            if bar.n == total:
+        def step(unit, results) -> None:
+            done = [r for r in results if r.label != BASELINE]
+            bar.update(len(done))
+            if done:
+                bar.set_postfix_str(f"{done[-1].label} {done[-1].status}")
+            if bar.n >= total:
                 bar.close()
 
         return step
 
-    def line(result: JobResult, log) -> None:
-        retried = "（内核启动慢，已重试）" if result.attempts > 1 else ""
-        log(f"  {result.label}: {result.status}{retried}，{result.seconds:.1f} 秒 {result.error}".rstrip())
+    def line(unit, results) -> None:
+        done = [r for r in results if r.label != BASELINE]
+        seconds = sum(r.seconds for r in done)
+        failed = [r for r in done if r.status != "成功"]
+        retried = "（内核启动慢，已重试）" if any(r.attempts > 1 for r in done) else ""
+        if id(unit) in number:
+            status = f"成功 {len(done) - len(failed)} 本" + (
+                f"，未成功 {len(failed)} 本：{'、'.join(r.label for r in failed)}" if failed else "")
+            log(stage_line(f"企业画像第 {number[id(unit)]}/{len(batches)} 批（{len(done)} 本）", status + retried,
+                           seconds))
+            return
+        for r in done:
+            log(stage_line(f"笔记本 {r.label}", r.status + retried, r.seconds))
 
     return line
 

@@ -100,18 +100,18 @@ def title(ctx: Context, *, kind: str) -> str:
     return bulletin_title(kind, ctx.period, district=load_yaml("district.yaml")["district"]["name"])
 
 
-def main_table(ctx: Context, *, quarter: bool = False) -> pd.DataFrame:
-    """主要指标表: each headline indicator this month (or quarter), year to date, a year earlier, 同比.
+#: Name of the 同比 column of the headline table; a percentage change, or 百分点 for a ratio.
+CHANGE = "同比"
+PERCENT_POINTS = "百分点"
 
-    Flows (year-to-date indicators): 本月 = this month's YTD − last month's YTD (February's 快报
-    covers January–February, so February shows 1—2月); 本季 likewise between quarter ends. Stocks and
-    ratios show the period-end value; a ratio's 同比 is in 百分点.
-    """
+
+def _headline(ctx: Context, *, quarter: bool = False) -> tuple[pd.DataFrame, list[str]]:
+    """The headline table with 同比 as a number, and each row's 同比 unit (``%`` or 百分点)."""
     meta = _meta()
     hist = _history(ctx)
     step = 3 if quarter else 1
     ytd_label, now_label = _span(ctx, quarter=quarter)
-    rows = []
+    rows, change_units = [], []
     for ind in settings()["headline"]:
         m = meta.loc[ind]
         unit = str(m["unit"])
@@ -126,7 +126,8 @@ def main_table(ctx: Context, *, quarter: bool = False) -> pd.DataFrame:
         else:
             current = float("nan")
         if unit == "%":
-            change, change_unit = now - last_year if not (_isnan(now) or _isnan(last_year)) else float("nan"), "百分点"
+            change, change_unit = now - last_year if not (_isnan(now) or _isnan(last_year)) else float("nan"), \
+                PERCENT_POINTS
         else:
             change, change_unit = _growth(now, last_year), "%"
         rows.append({
@@ -135,9 +136,24 @@ def main_table(ctx: Context, *, quarter: bool = False) -> pd.DataFrame:
             now_label: _shown(current, unit),
             f"{ytd_label}累计或期末": _shown(now, unit),
             "上年同期": _shown(last_year, unit),
-            "同比": "—" if _isnan(change) else f"{change:+,.2f}{'个百分点' if change_unit == '百分点' else '%'}",
+            CHANGE: change,
         })
-    return pd.DataFrame(rows).round(2)
+        change_units.append(change_unit)
+    return pd.DataFrame(rows).round(2), change_units
+
+
+def main_table(ctx: Context, *, quarter: bool = False) -> pd.DataFrame:
+    """主要指标表: each headline indicator this month (or quarter), year to date, a year earlier, 同比.
+
+    Flows (year-to-date indicators): 本月 = this month's YTD − last month's YTD (February's 快报
+    covers January–February, so February shows 1—2月); 本季 likewise between quarter ends. Stocks and
+    ratios show the period-end value; a ratio's 同比 is in 百分点. 同比 is printed text here (``+5.92%``,
+    ``-1.20个百分点``); the workbook keeps it a number (:func:`export_workbook`).
+    """
+    table, change_units = _headline(ctx, quarter=quarter)
+    table[CHANGE] = ["—" if _isnan(c) else f"{c:+,.2f}{'个百分点' if u == PERCENT_POINTS else '%'}"
+                     for c, u in zip(table[CHANGE], change_units)]
+    return table
 
 
 def group_table(ctx: Context) -> pd.DataFrame:
@@ -424,27 +440,85 @@ def missing_reports_table(ctx: Context) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: Number formats of the 通报 workbook. Every percentage is a fraction with a percent format (so 5.92% is
+#: 0.0592 and Excel formulas use it as such), 同比 and other changes signed; amounts two decimals with the
+#: unit in the header; counts whole; 百分点 a signed number (the unit in the header, or in the format where
+#: the column mixes units: the headline table's 同比).
+_NUMBER_FORMAT = "#,##0.00"
+_INTEGER_FORMAT = "#,##0"
+_PERCENT_FORMAT = "0.00%"
+_CHANGE_FORMATS = {"%": "+0.00%;-0.00%;0.00%", PERCENT_POINTS: '+0.00"个百分点";-0.00"个百分点";0.00"个百分点"'}
+_POINTS_FORMAT = "+0.00;-0.00;0.00"
+_PERCENT_HEADER = "（%）"
+
+
+def _number_cell(value, fmt: str, *, percent: bool = False) -> tuple:
+    """``(value, number format)`` of one workbook cell: a percent number becomes a fraction; a missing value “—”."""
+    if _isnan(value):
+        return "—", None
+    return (round(value / 100, 8) if percent else value), fmt
+
+
+def _workbook_rows(frame: pd.DataFrame, *, row_units: list[str] | None = None,
+                   change_units: list[str] | None = None) -> tuple[list[str], list[list[tuple]]]:
+    """Headers and ``(value, number format)`` cells of one sheet of the 通报 workbook (see the formats above).
+
+    ``row_units`` are the rows' units (the headline table's 单位 column: ``%`` rows hold percent numbers) and
+    ``change_units`` its 同比 units per row; other tables carry the unit in the header (``（%）``, ``（百分点）``,
+    ``（家）``). A header's ``（%）`` is dropped, the percent format saying it."""
+    headers, rows = [], [[] for _ in range(len(frame))]
+    for column in frame.columns:
+        name = str(column)
+        percent = name.endswith(_PERCENT_HEADER)
+        headers.append(name[:-len(_PERCENT_HEADER)] if percent else name)
+        for i, value in enumerate(frame[column].tolist()):
+            if isinstance(value, str) or isinstance(value, bool) or value is None:
+                rows[i].append((value, None))
+            elif change_units is not None and name == CHANGE:
+                rows[i].append(_number_cell(value, _CHANGE_FORMATS[change_units[i]], percent=change_units[i] == "%"))
+            elif row_units is not None and row_units[i] == "%":
+                rows[i].append(_number_cell(value, _PERCENT_FORMAT, percent=True))
+            elif percent:
+                rows[i].append(_number_cell(value, _CHANGE_FORMATS["%"] if "同比" in name else _PERCENT_FORMAT,
+                                            percent=True))
+            elif name.endswith("（百分点）"):
+                rows[i].append(_number_cell(value, _POINTS_FORMAT))
+            else:
+                rows[i].append(_number_cell(value, _INTEGER_FORMAT if name.endswith("（家）") else _NUMBER_FORMAT))
+    return headers, rows
+
+
 def export_workbook(ctx: Context, *, output_dir: str | Path = "", kind: str = "monthly"):
     """The publication's printable workbook: its tables, one sheet each, and the contract and inspection
-    warnings of the period (``合同与督查预警``), written to ``output_dir`` (published with the 通报)."""
+    warnings of the period (``合同与督查预警``), written to ``output_dir`` (published with the 通报).
+
+    Numbers stay numbers with number formats (:func:`_workbook_rows`: percentages as fractions with a percent
+    format, 同比 signed, 百分点 for a ratio's 同比), so the office can sort, sum and compute with them; a missing
+    value is “—”.
+    """
     from openpyxl import Workbook  # deferred: heavy dependency, loaded on first use
     from openpyxl.styles import Font  # deferred: heavy dependency, loaded on first use
 
     if not output_dir:
         return markdown("（未指定输出目录，本次不另存工作簿。）")
     quarter = kind == "quarterly"
-    sheets = {"主要指标": main_table(ctx, quarter=quarter), "分集团": group_table(ctx), "投资进度": pace_table(ctx),
-              "风险变化": risk_change_table(ctx)}
+    headline, change_units = _headline(ctx, quarter=quarter)
+    sheets = {"主要指标": _workbook_rows(headline, row_units=headline["单位"].tolist(), change_units=change_units),
+              "分集团": _workbook_rows(group_table(ctx)), "投资进度": _workbook_rows(pace_table(ctx)),
+              "风险变化": _workbook_rows(risk_change_table(ctx))}
     wb = Workbook()
     wb.remove(wb.active)
-    for name, frame in sheets.items():
+    for name, (headers, rows) in sheets.items():
         ws = wb.create_sheet(title=name)
         ws["A1"] = f"{title(ctx, kind=kind)}·{name}"
         ws["A1"].font = Font(bold=True, size=13)
         ws.append([])
-        ws.append([str(c) for c in frame.columns])
-        for row in frame.itertuples(index=False):
-            ws.append(["—" if _isnan(v) else v for v in row])
+        ws.append(headers)
+        for row in rows:
+            ws.append([value for value, _ in row])
+            for j, (_, fmt) in enumerate(row, start=1):
+                if fmt is not None:
+                    ws.cell(row=ws.max_row, column=j).number_format = fmt
     write_contract_sheet(wb, _read(ctx, "contract_warnings"), period=ctx.period)
     name = {"monthly": "月度通报", "quarterly": "季度分析"}.get(kind, "通报")
     target = Path(output_dir) / f"{name}_{ctx.period}.xlsx"
