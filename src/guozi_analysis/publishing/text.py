@@ -208,6 +208,14 @@ def markdown(text: str):
     return Markdown(supported_text(text))
 
 
+def file_link(path: Path | str) -> str:
+    """A Markdown link to a file a notebook wrote into its outputs folder (``outputs/``, beside the executed
+    notebook): the rendered HTML carries a copy of the file at the same relative place and links it; the
+    PDF and the Word draft print its name."""
+    path = Path(path)
+    return f"[{path.name}]({path.parent.name}/{path.name})"
+
+
 def data_version(executed_dir: Path) -> str:
     """Short hash of the published run's input hashes ('—' when no run manifest is there)."""
 

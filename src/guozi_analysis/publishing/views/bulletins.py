@@ -42,6 +42,7 @@ from guozi_analysis.publishing.text import (
     bulletin_title,
     change_word,
     date_zh,
+    file_link,
     light_rule_note,
     markdown,
     pace_note,
@@ -683,4 +684,4 @@ def export_workbook(ctx: Context, *, output_dir: str | Path = "", kind: str = "m
     wb.save(target)
     printed = {"主要指标": main_table(ctx, quarter=quarter), "分集团": group_table(ctx), "投资进度": pace_table(ctx)}
     write_sidecar(target, [r for name, frame in printed.items() for r in frame_figures(frame, where=name)])
-    return markdown(f"本期通报的表格与合同、督查预警另附工作簿“{target.name}”。")
+    return markdown(f"本期通报的表格与合同、督查预警另附工作簿“{file_link(target)}”。")

@@ -19,7 +19,7 @@ from guozi_analysis.analyses.ranking import (
 )
 from guozi_analysis.publishing.display import with_notes
 from guozi_analysis.publishing.published import LIGHT, PACE_GAP, keyed
-from guozi_analysis.publishing.text import date_zh, light_rule_note, markdown, pace_note
+from guozi_analysis.publishing.text import date_zh, file_link, light_rule_note, markdown, pace_note
 from guozi_analysis.publishing.views.context import short_names
 from guozi_analysis.publishing.views.figures import finish_figure, new_figure
 from guozi_analysis.publishing.workbooks import publication_frame, write_ranking_csv, write_ranking_workbook
@@ -268,4 +268,4 @@ def export_workbook(ctx, *, output_dir: str | Path = ""):
     out = Path(output_dir)
     xlsx = write_ranking_workbook(out / f"晾晒排名_{half}.xlsx", ranking, comp, roster=ctx.roster)
     csv = write_ranking_csv(out / f"晾晒排名_{half}.csv", publication_frame(ranking, comp, roster=ctx.roster))
-    return markdown(f"已生成可打印的 Excel 晾晒表 `{xlsx.name}` 与明细 `{csv.name}`，随本期出版物一并提供（outputs 目录）。")
+    return markdown(f"已生成可打印的 Excel 晾晒表{file_link(xlsx)}与明细{file_link(csv)}，随本期出版物一并提供。")
