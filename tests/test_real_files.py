@@ -242,6 +242,28 @@ def test_numeric_month_2022_1_is_never_january(tmp_path):
     assert fin is None or not (fin["period"] == "2022-01").any()
 
 
+def test_period_mismatch_names_each_cell_that_disagrees(tmp_path):
+    """Issue 27: a file rejected for its 期间 lists the cells that disagree with the folder, not only the file."""
+    _roster(tmp_path)
+    (tmp_path / "2022-11").mkdir()
+    path = tmp_path / "2022-11" / "财务快报.xlsx"
+    # rows as written by the template: header row 1, units row 2, data from row 3 —
+    # row 3 G01 2022-11, row 4 G01 2022-10 (bad), row 5 G01-01 2022-11, row 6 G02 2022-09 (bad), row 7 G02 2022-11
+    write_submission(path, {"financials": mc.fin(mc.fin_row("G01", "2022-11"), mc.fin_row("G01", "2022-10"),
+                                                 mc.fin_row("G01-01", "2022-11"), mc.fin_row("G02", "2022-09"),
+                                                 mc.fin_row("G02", "2022-11"))})
+    rep = _ingest(tmp_path, path)
+    cells = sorted((f.sheet, f.row, f.column, f.value, f.enterprise_id) for f in rep.errors
+                   if f.rule == "period_mismatch" and f.row is not None)
+    assert cells == [("财务快报", 4, "期间", "2022-10", "G01"), ("财务快报", 6, "期间", "2022-09", "G02")]
+    msg = {f.row: f.message for f in rep.errors if f.rule == "period_mismatch" and f.row is not None}
+    assert "第 4 行「期间」为 2022-10" in msg[4] and "文件夹 2022-11" in msg[4]
+    sheet_level = [f for f in rep.errors if f.rule == "period_mismatch" and f.row is None and f.sheet == "财务快报"]
+    assert len(sheet_level) == 1 and sheet_level[0].value == "2022-09、2022-10"
+    assert [f.accepted for f in rep.files if "财务快报" in f.file] == [0]
+    assert "financials" not in ing.load_processed(tmp_path / "p")
+
+
 def test_cells_naming_another_month_than_the_folder_store_nothing(tmp_path):
     _roster(tmp_path)
     (tmp_path / "2022-10").mkdir()
