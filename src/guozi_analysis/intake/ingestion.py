@@ -545,12 +545,14 @@ class _Reader:
         eid_field = "guarantor_id" if t.name == "guarantees" else "enterprise_id"
         eids = [rows[i][pos[eid_field]] if eid_field in pos else None for i in range(n)]
         pers = [rows[i][pos["period"]] if "period" in pos else None for i in range(n)]
+        columns = list(zip(*rows)) if n else []  # column-major once (every row is padded to the last column)
+        period_memo: dict = {}
         for f in t.fields:
             if f.name not in pos:
                 data[f.name] = [None] * n
                 continue
             j = pos[f.name]
-            values = [r[j] for r in rows]
+            values = list(columns[j])
             # formulas
             for i, v in enumerate(values):
                 if isinstance(v, str) and v.startswith("=") and len(v) > 1 and not self.is_csv:
@@ -571,10 +573,10 @@ class _Reader:
                 col_fmts = [fr[j] for fr in formats] if formats is not None and pct_field else None
                 cfactor = factors.get(f.name, 1.0)
                 rest = range(n)
-                if col_fmts is None and all(type(v) is float or type(v) is int or v is None for v in values):
+                if col_fmts is None and set(map(type, values)) <= _PLAIN_NUMBER_TYPES:
                     # the common case, a column of plain numbers: taken as a whole; only the cells a rule
                     # speaks about (a 0–1 in a percent column, a fraction in an integer column) go cell by cell
-                    arr = np.array([np.nan if v is None else v for v in values], dtype="float64")
+                    arr = np.array(values, dtype="float64")  # None → NaN
                     plain = ~np.isnan(arr)
                     if pct_field:
                         plain &= ~((arr > 0) & (arr <= 1))
@@ -648,7 +650,12 @@ class _Reader:
                     out_list.append(None)
                     continue
                 if f.dtype == "period":
-                    x, issue = _parse_period(v, t.frequency == "half_monthly")
+                    try:  # a column repeats few periods: each distinct cell value is read once
+                        x, issue = period_memo[v]
+                    except KeyError:
+                        x, issue = period_memo[v] = _parse_period(v, t.frequency == "half_monthly")
+                    except TypeError:  # an unhashable cell value
+                        x, issue = _parse_period(v, t.frequency == "half_monthly")
                     if issue == "ambiguous":
                         self.add("period_ambiguous", f"工作表「{sheet}」第 {numbers[i]} 行「{f.label_zh}」为数值 {v}：Excel 会把"
                                  f"输入的 2022.10 存成 2022.1，无法判断是 1 月还是 10 月，未按任何月份读取；请将期间单元格"
@@ -692,6 +699,8 @@ class _Reader:
 
 
 _FORMULA_ERROR = object()
+#: Cell value types a numeric column can take as a whole (None is an empty cell; bool is not a number here).
+_PLAIN_NUMBER_TYPES = frozenset({float, int, type(None)})
 
 
 def _s(v):

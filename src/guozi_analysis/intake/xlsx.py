@@ -34,9 +34,10 @@ _NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 #: Built-in number formats that show a percentage (ECMA-376 §18.8.30): 9 = 0%, 10 = 0.00%.
 _BUILTIN_PERCENT = {9: "0%", 10: "0.00%"}
-#: Byte strings that mark a formula (<f>) or an Excel error cell (t="e"), with or without a namespace prefix;
-#: a plain substring test (a false alarm only sends the workbook to openpyxl).
-_NEEDS_OPENPYXL = (b"<f>", b"<f ", b"<f/", b":f>", b":f ", b":f/", b't="e"', b"t='e'")
+#: Byte strings that mark a formula (its closing tag ``</f>`` or ``</x:f>``; a shared formula's master has one)
+#: or an Excel error cell (``t="e"``). Plain substring tests, few and short, since the sheet XML is megabytes;
+#: a false alarm (text ending in f>, another attribute "e") only sends the workbook to openpyxl.
+_NEEDS_OPENPYXL = (b"f>", b'="e"', b"='e'")
 _ADDRESS = re.compile(rb"""\br=["']([A-Z]+)(\d+)["']""")
 
 
