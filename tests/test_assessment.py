@@ -367,6 +367,38 @@ def test_scores_are_reproducible_from_the_yaml_alone(tmp_path):
 
 
 # ---------------------------------------------------------------------------------------------
+def test_key_supervision_deduction_reads_the_list_groups_themselves_included():
+    """The deduction counts every member of the group's tree on the risk engine's key-supervision list,
+    the group itself included (before: indicator thresholds of its own, so a group listed for 超股比担保
+    read 「未触发」). Hand-worked: G01 竞争类 base 15.23 + 80 = 95.23 (ROE 8: 20×0.6 + 6.3/7.8×20×0.2);
+    its subsidiary G01-01 is listed → −1 → 94.23. G02 功能类 base 30.46 + 60 = 90.46; G02 itself is
+    listed (超股比担保) → −1 → 89.46."""
+    listed = pd.DataFrame({"entity_id": ["G01-01", "G02"],
+                           "rule_names": ["资产负债率超过区级重点监管线", "超股比担保"]})
+    rule = {"id": "debt_key", "name": "本集团或所属企业列入债务风险重点监管", "points": -1, "max_points": -3,
+            "rule": {"scope": "tree", "list": "key_supervision"}}
+    scheme = _scheme(adjustments=[rule])
+    sheet = A.score_sheet(SAME_VALUES, scheme=scheme, roster=_roster(), supervision=listed, risk_month="2030-11")
+    pen = sheet.loc[sheet["item_id"] == "debt_key"].set_index("enterprise_id")
+    assert pen.loc["G01", "points"] == -1.0 and pen.loc["G02", "points"] == -1.0
+    assert "乙交投集团有限公司（超股比担保）" in pen.loc["G02", "workings"]
+    assert "甲城投置业有限公司（资产负债率超过区级重点监管线）" in pen.loc["G01", "workings"]
+    assert pen.loc["G02", "workings"].startswith("按2030年11月债务风险重点监管名单自动判定")
+    ranking = A.rank(sheet, scheme=scheme, roster=_roster()).set_index("enterprise_id")
+    assert ranking.loc["G01", "total_score"] == 94.23 and ranking.loc["G02", "total_score"] == 89.46
+    # scope self: only the group itself counts (G01's listed subsidiary does not)
+    own = A.score_sheet(SAME_VALUES, scheme=_scheme(adjustments=[{**rule, "rule": {"scope": "self",
+                                                                                 "list": "key_supervision"}}]),
+                        roster=_roster(), supervision=listed)
+    assert _points(own, "G01", "debt_key") == 0.0 and _points(own, "G02", "debt_key") == -1.0
+    # an empty list deducts nothing; an unknown list is refused
+    none = A.score_sheet(SAME_VALUES, scheme=scheme, roster=_roster(), supervision=listed.iloc[:0])
+    row = none.loc[(none["enterprise_id"] == "G02") & (none["item_id"] == "debt_key")].iloc[0]
+    assert row["points"] == 0.0 and "未触发" in row["workings"]
+    with pytest.raises(ValueError, match="rule.list"):
+        A.validate_scheme(_scheme(adjustments=[{**rule, "rule": {"list": "other"}}]))
+
+
 # demo district: state capital, 2021 actuals, 2022 projected, shared frames, workbook
 # ---------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
@@ -429,9 +461,21 @@ def test_demo_2021_is_full_year_actual_and_2022_is_projected(demo, frames):
     for (year, eid), grp in s.groupby(["year", "enterprise_id"]):
         total = r.set_index(["year", "enterprise_id"]).loc[(year, eid), "total_score"]
         assert round(grp["points"].sum(), 2) == pytest.approx(total, abs=0.011)
-    # the demo's ground truth subsidiaries under key supervision cost their groups points in 2022
+    # the deduction reads the risk engine's key-supervision list of November (the list the risk chapter
+    # prints): every group on it, or with a subsidiary on it, loses 1 point per listed member (at most 3).
+    # Before, 交投 (listed itself for 超股比担保) and 城市更新 read 「未触发，不加减分」.
+    from guozi_analysis.analyses.risk.engine import evaluate_rules
+    from guozi_analysis.analyses.risk.report import supervision_list
+    from guozi_analysis.base.entities import EnterpriseTree
+
+    listed = supervision_list(evaluate_rules(demo, None, period="2022-11"))
+    groups = EnterpriseTree.from_roster(demo["roster"]).group_map()
+    per_group = pd.Series([groups[e] for e in listed["entity_id"]]).value_counts()
     pen = s.loc[(s["year"] == 2022) & (s["item_id"] == "debt_key_supervision")].set_index("enterprise_id")["points"]
-    assert pen["G01"] < 0 and pen["G03"] < 0 and pen["G04"] < 0 and pen["G02"] == 0
+    for group, points in pen.items():
+        assert points == -min(int(per_group.get(group, 0)), 3), group
+    # the demo's list: 城投 + 安居置业, 交投, 产发 + 精密机械, 文旅 + 海湾酒店, 城市更新; 水务 none
+    assert pen.to_dict() == {"G01": -2.0, "G02": -1.0, "G03": -2.0, "G04": -2.0, "G05": 0.0, "G06": -1.0}
 
 
 def test_shared_frames_survive_parquet_and_feed_the_notebook_functions(frames, tmp_path):
@@ -467,16 +511,38 @@ def test_shared_frames_survive_parquet_and_feed_the_notebook_functions(frames, t
     plt.close(fig)
 
 
+def test_the_workbook_prints_the_books_scores_to_the_cent(frames, tmp_path):
+    """The workbook is written from the stored assessment the book's 得分与等级 table reads: the same
+    totals, to the cent (before: the workbook re-assessed the year with its own projection, e.g. 文旅
+    60.17 in the workbook against 59.89 in the book)."""
+    import openpyxl
+
+    for key, frame in frames.items():
+        frame.to_parquet(tmp_path / f"{key}.parquet")
+    ctx = SimpleNamespace(period="2022-11", entity_id="DISTRICT", processed_dir=tmp_path)
+    assessment_views.export_workbook(ctx, output_dir=tmp_path / "out")
+    book = assessment_views.ranking_table(ctx).set_index("企业")
+    wb = openpyxl.load_workbook(tmp_path / "out" / "经营业绩考核预评估_2022.xlsx", read_only=True)
+    rows = list(wb["排名与等级（预评估）"].iter_rows(values_only=True))
+    header = list(rows[0])
+    printed = {r[header.index("企业")]: r[header.index("总分")] for r in rows[1:]}
+    assert set(printed) == set(book.index) and len(printed) == 6
+    for name, total in printed.items():
+        assert f"{total:.2f}" == f"{book.loc[name, '总分']:.2f}", name
+        assert total == frames["assessment_ranking"].set_index(["year", "enterprise_name"]).loc[(2022, name),
+                                                                                              "total_score"]
+
+
 def test_workbook(demo, tmp_path):
     import openpyxl
 
     a = A.assess(demo, year=2021)
-    path = workbooks.write_assessment_workbook(tmp_path / "a.xlsx", a)
+    path = workbooks.write_assessment_workbook(tmp_path / "a.xlsx", **A.stored_frames(a))
     wb = openpyxl.load_workbook(path, read_only=True)
     assert wb.sheetnames == ["说明", "排名与等级", "计分明细", "加减分事项", "考核方案"]  # 2021: actuals
     pre = A.assess(demo, year=2022, projections=None)
     assert pre.projected and pre.kind == "预评估" and pre.display_title.endswith("（预评估）")
-    path22 = workbooks.write_assessment_workbook(tmp_path / "b.xlsx", pre)
+    path22 = workbooks.write_assessment_workbook(tmp_path / "b.xlsx", **A.stored_frames(pre))
     wb22 = openpyxl.load_workbook(path22, read_only=True)
     assert wb22.sheetnames == ["说明（预评估）", "排名与等级（预评估）", "计分明细（预评估）", "加减分事项（预评估）",
                                "考核方案"]

@@ -121,7 +121,7 @@ def test_each_profile_shows_the_stored_indicators(published):
                 f"{(value * (1 / 10_000) if unit == '万元' else value):,.{digits}f}"
             assert shown == expected, (entity, name, shown, expected)
             checked += 1
-    assert checked == 46 * 66
+    assert checked == 46 * 67
 
 
 def test_profiles_volume_lists_every_enterprise_and_grows_linearly(published, demo_inbox):
@@ -416,6 +416,50 @@ def test_every_key_supervision_flag_in_the_book_shows_value_threshold_rule_and_s
         assert any(name in msg for msg in messages), name
 
 
+def _notebook_table(nb_path, caption: str) -> list[dict[str, str]]:
+    """The rows (header → cell text) of the table a notebook cell printed under ``#| tbl-cap: caption``."""
+    nb = json.loads(nb_path.read_text("utf-8"))
+    for cell in nb["cells"]:
+        if f"#| tbl-cap: {caption}\n" not in "".join(cell.get("source", "")) + "\n":
+            continue
+        page = "".join("".join(o.get("data", {}).get("text/html", "")) for o in cell.get("outputs", []))
+        if "<tbody>" not in page:
+            continue
+        cells = lambda row: [html.unescape(re.sub(r"<[^>]+>", "", c)).strip()  # noqa: E731
+                             for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+        header = cells(re.search(r"<thead>(.*?)</thead>", page, re.S).group(1))
+        body = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+        return [dict(zip(header, cells(row))) for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)]
+    raise AssertionError(f"没有找到表格：{caption}")
+
+
+def test_the_assessment_workbook_prints_the_books_scores_and_the_key_supervision_deduction(published):
+    """What the workbook file contains equals what the executed chapter printed in 得分与等级 (表H-2), to
+    the cent; and every group on the risk chapter's key-supervision list, or with a subsidiary on it,
+    carries the deduction (issue 25)."""
+    import openpyxl
+    import pandas as pd
+
+    executed = published["reports"] / "executed"
+    book = _notebook_table(executed / "80_annual_assessment.ipynb", "本年度考核（12月快报前为预评估）·得分与等级")
+    wb = openpyxl.load_workbook(executed / "outputs" / "经营业绩考核预评估_2022.xlsx", read_only=True)
+    rows = list(wb["排名与等级（预评估）"].iter_rows(values_only=True))
+    workbook = {r[rows[0].index("企业")]: r[rows[0].index("总分")] for r in rows[1:]}
+    assert len(book) == len(workbook) == 6
+    for row in book:
+        assert f"{workbook[row['企业']]:.2f}" == f"{float(row['总分']):.2f}", row["企业"]
+    processed = published["summary"].run_dir / "processed"
+    listed = pd.read_parquet(processed / "risk_list.parquet")
+    groups = EnterpriseTree.from_roster(pd.read_parquet(processed / "table_roster.parquet")).group_map()
+    per_group = pd.Series([groups[e] for e in listed["entity_id"]]).value_counts()
+    sheet = pd.read_parquet(processed / "assessment_sheet.parquet")
+    pen = sheet.loc[(sheet["year"] == 2022) & (sheet["item_id"] == "debt_key_supervision")]
+    assert len(pen) == 6
+    for r in pen.itertuples():
+        assert r.points == -min(int(per_group.get(r.enterprise_id, 0)), 3), (r.enterprise_id, r.workings)
+    assert pen.set_index("enterprise_id").loc["G02", "points"] == -1  # 交投: listed itself (超股比担保)
+
+
 def test_a_failing_profile_leaves_the_others_and_the_last_publication_intact(published, tmp_path, monkeypatch):
     """Real notebooks: one profile fails (an enterprise the roster does not know), the rest complete."""
     executed = published["reports"] / "executed"
@@ -587,3 +631,73 @@ def test_monthly_bulletin_reads_like_the_municipal_format(bulletins):
     assert "2022年三季度经济运行分析" in quarterly and "全年预计" in quarterly and "1—9月" in quarterly
     half = re.sub(r"\s+", "", _pdf_text(bulletins["half_month"]["pdf"]))
     assert "11月下半月" in half and "序时进度灯号" in half and "未报送" in half
+
+
+# ------------------------------------------------------------------------------------------------
+# one figure, one value: the published-figure lists of the review, its public edition and the bulletins
+# ------------------------------------------------------------------------------------------------
+def _figure_lists(published, bulletins) -> dict:
+    """Each publication's ``figures.csv`` (beside its html/ and pdf/ folders)."""
+    from guozi_analysis.base.figures import FIGURES_FILE
+
+    lists = {"review": published["outputs"]["html"].parents[1] / FIGURES_FILE,
+             "public": published["public"]["html"].parents[1] / FIGURES_FILE}
+    lists.update({kind: bulletins[kind]["html"].parents[1] / FIGURES_FILE for kind in BULLETINS})
+    return lists
+
+
+def test_every_publication_lists_its_figures_and_every_key_has_one_value(published, bulletins):
+    from guozi_analysis.base.figures import conflicts, conflicts_text, read_figures
+
+    lists = _figure_lists(published, bulletins)
+    figures = {kind: read_figures([path]) for kind, path in lists.items()}
+    for kind, frame in figures.items():
+        assert len(frame) > 30, kind
+    review = figures["review"]
+    # the text (facts of the sections), the tables and the workbooks are all listed
+    assert review["where"].str.startswith("01_review_2022").any()
+    assert review["where"].str.contains("表|集团|各|下一年度", regex=True).any()
+    assert review["where"].str.contains(r"\.xlsx", regex=True).any()
+    assert not figures["public"]["where"].str.contains(r"\.xlsx", regex=True).any()  # the public edition has no workbook
+    for kind in ("monthly", "quarterly"):
+        assert figures[kind]["where"].str.contains(r"\.xlsx", regex=True).any(), kind
+    # the scores of the assessment are printed twice (表H-2 and the workbook's 排名与等级): both listed
+    total = review.loc[review["item"] == "assessment.total_score"]
+    assert total["where"].str.contains(r"\.xlsx").any() and (~total["where"].str.contains(r"\.xlsx")).any()
+    found = conflicts(read_figures(list(lists.values())))
+    assert found.empty, conflicts_text(found)
+
+
+def test_the_figure_check_fails_when_one_printed_value_is_changed(published, bulletins, tmp_path):
+    import pandas as pd
+
+    from guozi_analysis.base.figures import conflicts, read_figures, write_figures
+    from guozi_analysis.running.cli import main
+
+    lists = _figure_lists(published, bulletins)
+    copies = []
+    for kind, path in lists.items():
+        target = tmp_path / kind / path.name
+        target.parent.mkdir()
+        shutil.copy(path, target)
+        copies.append(target)
+    everything = read_figures(copies)
+    keys = ["entity", "item", "period", "basis", "unit"]
+    numbers = everything.loc[everything["value"].notna() & (everything["digits"] == 2)]
+    clashing = conflicts(everything)[keys].drop_duplicates()  # keys already in conflict (others' fixes pending)
+    numbers = numbers.merge(clashing.assign(_clash=True), on=keys, how="left")
+    numbers = numbers.loc[numbers["_clash"].isna()]
+    twice = numbers.loc[numbers.duplicated(keys, keep=False)]
+    assert len(twice), "no number is printed twice: the check would have nothing to compare"
+    victim = twice.iloc[0]
+    source = pd.read_csv(victim["source"], dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    row = (source[keys + ["text"]].astype(str) == victim[keys + ["text"]].astype(str).to_numpy()).all(axis=1)
+    k = row[row].index[0]
+    changed = float(victim["value"]) + 0.01  # one cent (or 0.01 point) more at the printed precision
+    source.loc[k, "text"], source.loc[k, "value"] = f"{changed:,.2f}", str(round(changed, 2))
+    write_figures(source, victim["source"])
+    found = conflicts(read_figures(copies))
+    assert len(found[keys].drop_duplicates()) == len(clashing) + 1  # exactly the changed key is new
+    assert (found[["entity", "item", "period", "basis"]] == victim[["entity", "item", "period", "basis"]].to_numpy()
+            ).all(axis=1).any()
+    assert main(["figures", "--check", str(tmp_path)]) == 1

@@ -16,7 +16,7 @@ from guozi_analysis.publishing.workbooks import write_indicator_outputs
 
 PERIOD = "2022-06"
 #: Enabled indicators: the district's 64, plus 流动比率 and 国有资本保值增值率（预计） (issue 19).
-N_ENABLED = 66
+N_ENABLED = 67
 ELAPSED = 181 / 365  # 2022-06-30 is day 181 of a 365-day year
 
 # ---------------------------------------------------------------------------------------------
@@ -224,13 +224,16 @@ EXPECTED_G01 = {
     "idle_assets_found": 2,
     "idle_assets_in_progress": 1,
     "revitalised_value_ytd": 0 + 50,
+    "revitalisation_rate": 0 / 2 * 100,  # I1 已梳理, I2 推进中: none of the 2 revitalised
     "revitalised_target_completion": 50 / 200 * 100,
     "mixed_reform_completed": 1,
     "mixed_reform_pool": 1,
     "incentive_pilots": 0,
     # 保民生
     "livelihood_task_count": 2,
-    "livelihood_completion_rate": 1 / 2 * 100,
+    # completion progress per task, capped at 1, averaged: T1 10/10 = 1.0, T2 40/100 = 0.4 → 70
+    # (before: tasks fully done, 1 of 2 = 50 — 0 for every unit of the demo in November)
+    "livelihood_completion_rate": (1.0 + 0.4) / 2 * 100,
     "livelihood_pace_gap": (1.0 + 0.4) / 2 * 100 - 181 / 365 * 100,
     "public_project_completed_ytd": 20,
     "headcount_end": 210,

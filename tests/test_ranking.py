@@ -167,16 +167,44 @@ def test_composite_score_is_weighted_rank_points():
     assert comp.loc[("t1", "G02"), "score"] == pytest.approx((2 * 0 + 100) / 3)
     assert comp.loc[("t1", "G03"), "score"] == pytest.approx((2 * 100 + 100 / 3) / 3)
     assert int(comp.loc[("t1", "G02"), "n_missing"]) == 1
-    # t2: band G01 1, G04 1, G02 3, G03 4 → 100, 100, 33.33, 0; done_rate G01 1, G04 2, G02 3, G03 不适用
+    # t2: band G01 1, G04 1, G02 3, G03 4 → 100, 100, 33.33, 0; done_rate G01 1, G04 2, G02 3, G03 不适用:
+    #     不适用 is out of the ranking, so the points run over the 3 ranked → 100, 50, 0 (issue 25; before
+    #     over all 4 → 100, 66.67, 33.33, which gave the last ranked a share of a place it did not beat)
     assert comp.loc[("t2", "G03"), "score"] == pytest.approx(0.0)  # 不适用 leaves the weights
     assert comp.loc[("t2", "G01"), "score"] == pytest.approx(100.0)
-    assert comp.loc[("t2", "G04"), "score"] == pytest.approx((100 + 200 / 3) / 2)
+    assert comp.loc[("t2", "G04"), "score"] == pytest.approx((100 + 50) / 2)
+    assert comp.loc[("t2", "G02"), "score"] == pytest.approx((100 / 3 + 0) / 2)
     # overall = equal-weight mean of the two table scores
     for eid in GROUPS:
         expected = (comp.loc[("t1", eid), "score"] + comp.loc[("t2", eid), "score"]) / 2
         assert comp.loc[(rk.OVERALL, eid), "score"] == pytest.approx(expected)
     t1 = comp.loc["t1"].sort_values("rank")
     assert t1.index.tolist()[0] == "G03" and int(t1["rank"].iloc[0]) == 1
+
+
+def test_an_indicator_without_denominator_is_not_applicable_neither_100_nor_0():
+    """盘资产 case (issue 25): a group with no idle asset has no 盘活率 (0 of 0) — 不适用, out of that
+    indicator's ranking and out of the table's composite; the others are scored on what they did."""
+    vals = {**BASE, "done_rate": [37.5, 12.5, np.nan, 20.0]}
+    reasons = {"done_rate": ["", "", "无待盘活存量资产项目（不适用）", ""]}
+    ranking = rk.rank_indicators(_indicators(vals, reasons=reasons), catalogue=CATALOGUE, settings=SETTINGS)
+    sub = ranking.loc[ranking["indicator_id"] == "done_rate"].set_index("entity_id")
+    assert sub.loc["G03", "rank_label"] == "不适用" and np.isnan(sub.loc["G03", "points"])
+    assert sub.loc["G03", "reason"] == "无待盘活存量资产项目（不适用）" and sub.loc["G03", "light"] == ""
+    # ranked 37.5 > 20 > 12.5 among 3 → 100, 50, 0
+    assert sub.loc[["G01", "G04", "G02"], "points"].tolist() == [100.0, 50.0, 0.0]
+    comp = rk.composite_scores(ranking, settings=SETTINGS).set_index(["table", "entity_id"])
+    # t2 of G03 = its band points alone (band: G01 1, G04 1, G02 3, G03 4 of 4 → 0), not lifted to 100
+    assert comp.loc[("t2", "G03"), "score"] == pytest.approx(0.0)
+    assert int(comp.loc[("t2", "G03"), "n_indicators"]) == 1
+
+
+def test_scores_equal_as_printed_share_the_rank():
+    """Two composite scores that print alike (2 decimals) are tied, not ranked apart by float noise."""
+    scores = pd.DataFrame({"level": "group", "peer_class": "全部", "table": "t1", "entity_id": ["A", "B", "C"],
+                           "score": [200 / 3, 66.666666666667, 50.0]})
+    out = rk._rank_scores(scores.assign(n_entities=0), SETTINGS["labels"]).set_index("entity_id")
+    assert out["rank"].tolist() == [1, 1, 3] and out.loc["A", "rank_label"] == "1（并列）"
 
 
 def test_composite_movement_and_ties():
@@ -473,3 +501,31 @@ def test_bundled_size_list_names_catalogue_indicators():
     settings = rk.load_settings()
     assert settings["peer_classes"]["column"] == "function_class"
     assert settings["peer_classes"]["levels"] == ["enterprise"]
+
+
+def test_the_half_month_names_tied_leaders_together(tmp_path):
+    """扩投资·竞争类 of the demo (issue 25): 产业投资, 精密机械 and 人才创投 all score 100 — named together as
+    并列 leaders, not 产业投资 alone; the headline names tied best/worst groups together too."""
+    from types import SimpleNamespace
+
+    from guozi_analysis.publishing.views import bulletins
+
+    comp = pd.DataFrame({
+        "level": ["enterprise"] * 4 + ["group"] * 3, "table": ["investment"] * 4 + [rk.OVERALL] * 3,
+        "table_name": ["扩投资"] * 4 + ["六表总分"] * 3, "table_order": [2] * 4 + [7] * 3,
+        "peer_class": ["竞争类"] * 4 + ["全部"] * 3,
+        "entity_id": ["E1", "E2", "E3", "E4", "G01", "G02", "G03"],
+        "entity_name": ["产业投资全称", "精密机械全称", "人才创投全称", "新材料全称", "甲", "乙", "丙"],
+        "score": [100.0, 100.0, 100.0, 40.0, 70.0, 55.5, 70.0], "rank": [1, 1, 1, 4, 1, 3, 1],
+    })
+    comp.to_parquet(tmp_path / "ranking_composite.parquet")
+    pd.DataFrame({"level": ["group"] * 3, "entity_id": ["G01", "G02", "G03"], "light": ["红灯", "", ""]}) \
+        .to_parquet(tmp_path / "ranking.parquet")
+    roster = pd.DataFrame({"enterprise_id": ["E1", "E2", "E3", "E4", "G01", "G02", "G03"],
+                           "short_name": ["产业投资", "精密机械", "人才创投", "新材料", "甲集团", "乙集团", "丙集团"]})
+    ctx = SimpleNamespace(processed_dir=tmp_path, roster=roster, period="2022-11-H2")
+    row = bulletins.leaders_table(ctx, level="enterprise").iloc[0]
+    assert row["领先"] == "产业投资、精密机械、人才创投（并列）" and row["领先得分"] == 100.0
+    assert row["落后"] == "新材料" and row["落后得分"] == 40.0
+    text = bulletins.half_month_headline(ctx).data
+    assert "综合得分最高的是甲集团、丙集团（并列），最低的是乙集团。" in text

@@ -58,6 +58,8 @@ import numpy as np
 import pandas as pd
 
 from guozi_analysis.analyses.forecast import METHODS, project_year_end, stored_projection
+from guozi_analysis.analyses.risk.engine import evaluate_rules
+from guozi_analysis.analyses.risk.report import supervision_list
 from guozi_analysis.base import config
 from guozi_analysis.base.entities import EnterpriseTree
 from guozi_analysis.base.params import read_yaml
@@ -108,6 +110,9 @@ DEFAULT_GRADE_BANDS: tuple[dict, ...] = (
 
 #: What an assessment is called: on projected year-end values (before December data) or on actuals.
 PRE_ASSESSMENT = "预评估"
+#: ``rule: {list: key_supervision}`` of an adjustment: count the members on the risk engine's
+#: key-supervision list (重点监管对象) instead of testing indicator thresholds.
+KEY_SUPERVISION_LIST = "key_supervision"
 FINAL_ASSESSMENT = "年度考核"
 SIZE_ALL = "全部"
 SIZE_CLASSES = ("大型", "中型", "小型")
@@ -292,6 +297,11 @@ def validate_scheme(scheme: Mapping) -> dict:
             entry["max_points"] = float(entry["max_points"])
         rule = entry.get("rule")
         if rule:
+            if rule.get("list") not in (None, KEY_SUPERVISION_LIST):
+                raise ValueError(f"加减分项「{entry['id']}」的 rule.list 只能是 {KEY_SUPERVISION_LIST}"
+                                 f"（债务风险重点监管名单），收到「{rule.get('list')}」")
+            if rule.get("list") and rule.get("any"):
+                raise ValueError(f"加减分项「{entry['id']}」的 rule 不能同时给出 list 和 any")
             for cond in rule.get("any", []):
                 if cond.get("indicator") not in known:
                     raise ValueError(f"加减分项「{entry['id']}」引用了指标目录中没有的指标「{cond.get('indicator')}」")
@@ -799,13 +809,25 @@ def _target_of(scheme: Mapping, targets: pd.DataFrame | None, eid: str, item: st
     return float("nan"), ""
 
 
-def _rule_hits(rule: Mapping, eid: str, roster: pd.DataFrame, risk: pd.DataFrame | None) -> list[str]:
+def _listed_hits(members: Sequence[str], supervision: pd.DataFrame | None, names: Mapping[str, str]) -> list[str]:
+    """The members on the key-supervision list (重点监管对象, the risk engine's list), each with its rules."""
+    if supervision is None or not len(supervision):
+        return []
+    listed = supervision.assign(entity_id=supervision["entity_id"].astype(str)).drop_duplicates("entity_id")
+    listed = listed.set_index("entity_id")
+    return [f"{names.get(m, m)}（{listed.at[m, 'rule_names']}）" for m in members if m in listed.index]
+
+
+def _rule_hits(rule: Mapping, eid: str, roster: pd.DataFrame, risk: pd.DataFrame | None,
+               supervision: pd.DataFrame | None = None) -> list[str]:
+    names = dict(zip(roster["enterprise_id"].astype(str), roster["name"].astype(str)))
+    members = _tree(roster, eid) if rule.get("scope", "tree") == "tree" else [eid]
+    if rule.get("list") == KEY_SUPERVISION_LIST:
+        return _listed_hits(members, supervision, names)
     if risk is None or not len(risk):
         return []
     cat = _catalogue()
     wide = risk.pivot_table(index="entity_id", columns="indicator_id", values="value", aggfunc="first")
-    names = dict(zip(roster["enterprise_id"].astype(str), roster["name"].astype(str)))
-    members = _tree(roster, eid) if rule.get("scope", "tree") == "tree" else [eid]
     hits = []
     for m in members:
         if m not in wide.index:
@@ -827,16 +849,17 @@ def _rule_hits(rule: Mapping, eid: str, roster: pd.DataFrame, risk: pd.DataFrame
 
 
 def _adjustment_rows(scheme: Mapping, info: Mapping, roster: pd.DataFrame, risk: pd.DataFrame | None,
-                     risk_month: str | None) -> list[dict]:
+                     risk_month: str | None, supervision: pd.DataFrame | None = None) -> list[dict]:
     rows = []
     eid = info["enterprise_id"]
     for adj in scheme["adjustments"]:
         rule = adj.get("rule")
         if rule:
-            hits = _rule_hits(rule, eid, roster, risk)
+            hits = _rule_hits(rule, eid, roster, risk, supervision)
             points = adj["points"] * len(hits)
             limit = adj.get("max_points")
-            text = f"按{_month_zh(risk_month)}数据自动判定" if risk_month else "按数据自动判定"
+            source = "债务风险重点监管名单" if rule.get("list") == KEY_SUPERVISION_LIST else "数据"
+            text = f"按{_month_zh(risk_month)}{source}自动判定" if risk_month else f"按{source}自动判定"
             if hits:
                 text += "：" + "；".join(hits) + f"；每家 {_short(adj['points'])} 分"
                 if limit is not None and abs(points) > abs(limit):
@@ -877,13 +900,17 @@ def _adj_row(scheme, info, adj, points, text) -> dict:
 
 def score_sheet(values: pd.DataFrame, *, scheme: Mapping, roster: pd.DataFrame,
                 standards: pd.DataFrame | None = None, targets: pd.DataFrame | None = None,
-                risk: pd.DataFrame | None = None, risk_month: str | None = None) -> pd.DataFrame:
+                risk: pd.DataFrame | None = None, risk_month: str | None = None,
+                supervision: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every indicator's value, target or standards, points and workings, plus bonus/penalty rows.
 
     ``values`` follows :func:`assessment_values` (only ``entity_id, indicator_id, value`` are
     required; ``projected``, ``basis`` and ``inputs`` are used when present). Targets come from the
     scheme's ``targets`` block, else from the contract ``targets`` table. ``risk`` (tidy
-    ``entity_id, indicator_id, value`` of every enterprise) feeds the rule-based adjustments.
+    ``entity_id, indicator_id, value`` of every enterprise) feeds the rule-based adjustments with
+    indicator thresholds; ``supervision`` (the risk engine's key-supervision list, columns
+    ``entity_id, rule_names``) feeds the adjustments whose rule reads that list (``list:
+    key_supervision``): every listed member of the group's tree, the group itself included.
     """
     scheme = validate_scheme(scheme)
     if standards is None and any(i["method"] == "efficacy" and "standards" not in i for i in scheme["indicators"]):
@@ -932,7 +959,7 @@ def score_sheet(values: pd.DataFrame, *, scheme: Mapping, roster: pd.DataFrame,
                 "value": value, "projected": projected, "basis": basis, "target": target, "target_source": t_source,
                 "standards": std_text, "standards_source": std_source, "points": points, "workings": text,
             })
-        rows += _adjustment_rows(scheme, info, roster, risk, risk_month)
+        rows += _adjustment_rows(scheme, info, roster, risk, risk_month, supervision)
     sheet = pd.DataFrame(rows, columns=SHEET_COLUMNS)
     for col in ("weight", "value", "target", "points"):
         sheet[col] = sheet[col].astype(float)
@@ -1018,13 +1045,17 @@ class Assessment:
 
 def assess(tables: Mapping[str, pd.DataFrame], *, year: int, scheme: Mapping | None = None,
            as_of: str | None = None, standards: pd.DataFrame | None = None,
-           roster: pd.DataFrame | None = None, projections: pd.DataFrame | None = None) -> Assessment:
+           roster: pd.DataFrame | None = None, projections: pd.DataFrame | None = None,
+           supervision: pd.DataFrame | None = None) -> Assessment:
     """Assess the groups of ``year`` with the scheme (default ``params/assessment/<year>.yaml``).
 
     ``as_of`` (``"YYYY-MM"`` or a half-month) fixes the data period; by default December is used
     when reported, else the latest month of the year, and the year-end is projected.
     ``projections`` is the shared step's stored ``forecast_projections``: where it holds a series'
     year-end projection, that very number is used (one projection, many readers).
+    ``supervision`` is the risk engine's key-supervision list (重点监管对象) of the data month, as the
+    shared step stores it (``risk_list``) and the risk chapter prints it; when not given it is
+    evaluated for the data month with the same rules (:func:`guozi_analysis.analyses.risk.report.supervision_list`).
     """
     scheme = validate_scheme(scheme if scheme is not None else load_scheme(year))
     if scheme["year"] != int(year):
@@ -1034,10 +1065,13 @@ def assess(tables: Mapping[str, pd.DataFrame], *, year: int, scheme: Mapping | N
                                projections=projections)
     month = data_month_for(tables, year=year, as_of=as_of)
     roster = _with_size_classes(tables, roster, scheme=scheme, month=month)
-    rule_ids = sorted({c["indicator"] for a in scheme["adjustments"] if a.get("rule") for c in a["rule"]["any"]})
+    rules = [a["rule"] for a in scheme["adjustments"] if a.get("rule")]
+    rule_ids = sorted({c["indicator"] for r in rules for c in r.get("any", [])})
     risk = risk_values(tables, period=month, indicator_ids=rule_ids, roster=roster)
+    if supervision is None and any(r.get("list") == KEY_SUPERVISION_LIST for r in rules):
+        supervision = supervision_list(evaluate_rules(tables, None, period=month))
     sheet = score_sheet(values, scheme=scheme, roster=roster, standards=standards, targets=tables.get("targets"),
-                        risk=risk, risk_month=month)
+                        risk=risk, risk_month=month, supervision=supervision)
     ranking = rank(sheet, scheme=scheme, roster=roster)
     return Assessment(year=int(year), title=scheme["title"], data_month=month, projected=int(month[5:7]) < 12,
                       scheme=scheme, values=values, sheet=sheet, ranking=ranking)
@@ -1154,15 +1188,28 @@ def _parse_bands(text: str) -> list[tuple[str, float]]:
     return out or [(b["grade"], b["min"]) for b in DEFAULT_GRADE_BANDS if b["min"] is not None]
 
 
+def stored_frames(a: Assessment) -> dict[str, pd.DataFrame]:
+    """One year's assessment as the frames the shared step stores and every publication reads:
+    ``ranking`` (with ``data_month, basis_text, title, assessment_kind, grade_bands``), ``sheet`` and
+    ``scheme``. The book's tables and the assessment workbook are both written from these frames,
+    so the workbook prints exactly the book's scores."""
+    ranking = a.ranking.assign(data_month=a.data_month, basis_text=a.basis_text, title=a.display_title,
+                               assessment_kind=a.kind, grade_bands=_bands_text(a.scheme["grade_bands"]))
+    return {"ranking": ranking, "sheet": a.sheet, "scheme": _scheme_frame(a.scheme)}
+
+
 def shared_frames(tables: Mapping[str, pd.DataFrame], indicators: pd.DataFrame | None = None, *,
-                  period: str, projections: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+                  period: str, projections: pd.DataFrame | None = None,
+                  supervision: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """Frames the assessment chapter reads: this year's assessment (projected before December), the
     previous year's (actuals) and next year's proposed targets.
 
     Keys: ``assessment_ranking``, ``assessment_sheet``, ``assessment_scheme`` (one ``year`` column
     each; a year without a scheme file is skipped) and ``assessment_targets_proposed``.
     ``indicators`` is not used: assessment values are year-end values, not the period's.
-    ``projections`` (the stored ``forecast_projections``) feed this year's pre-assessment.
+    ``projections`` (the stored ``forecast_projections``) feed this year's pre-assessment;
+    ``supervision`` (the stored ``risk_list`` of ``period``, the list the risk chapter prints) feeds
+    this year's key-supervision deduction.
     """
 
     year = parse_period(period).year
@@ -1174,11 +1221,12 @@ def shared_frames(tables: Mapping[str, pd.DataFrame], indicators: pd.DataFrame |
         if y == year and int(month[:4]) != year:  # an H1 of January closes in December of last year
             continue
         a = assess(tables, year=y, as_of=month if y == year else None,
-                   projections=projections if y == year else None)
-        rankings.append(a.ranking.assign(data_month=a.data_month, basis_text=a.basis_text, title=a.display_title,
-                                         assessment_kind=a.kind, grade_bands=_bands_text(a.scheme["grade_bands"])))
-        sheets.append(a.sheet)
-        schemes.append(_scheme_frame(a.scheme))
+                   projections=projections if y == year else None,
+                   supervision=supervision if y == year else None)
+        frames = stored_frames(a)
+        rankings.append(frames["ranking"])
+        sheets.append(frames["sheet"])
+        schemes.append(frames["scheme"])
     out = {
         "assessment_ranking": pd.concat(rankings, ignore_index=True) if rankings else
         pd.DataFrame(columns=RANKING_COLUMNS + ["data_month", "basis_text", "title", "assessment_kind",

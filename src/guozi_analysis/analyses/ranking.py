@@ -41,9 +41,10 @@ Ranking rules (:func:`rank_indicators`)
 Composite score (:func:`composite_scores`)
 ------------------------------------------
 Rank-based points per ranked (non-size) indicator: ``max_points × (n − rank) / (n − 1)`` where ``n``
-is the size of the entity's class (first place 100, last place 0; ``n = 1`` gives 100). 未报送 scores
-``missing_points`` (0) and keeps its weight; 不适用 is left out of that entity's weights (or scores 0,
-per ``params/ranking.yaml``). A table's score is the catalogue-weight (``weight``) average of its
+is the number of entities of the class in the ranking — valued or 未报送, not 不适用 (first place 100,
+last place 0; ``n = 1`` gives 100). 未报送 scores ``missing_points`` (0) and keeps its weight; 不适用
+(no denominator, e.g. no idle asset to revitalise) is out of that indicator's ranking and left out of
+that entity's weights (or scores 0, per ``params/ranking.yaml``), so it is neither 100 nor 0. A table's score is the catalogue-weight (``weight``) average of its
 indicators' points; the overall score (``table = "overall"``) is the table-weight average of the six
 table scores. Scores are ranked like an indicator (higher is better, ties 并列) within the same
 class (``peer_class``) as the indicators.
@@ -358,8 +359,14 @@ def _rank_level(indicators: pd.DataFrame, *, catalogue: Catalogue, level: str, s
     n_ranked = np.where(is_size, 0, n_ranked)
 
     top = float(cfg.get("max_points", 100))
+    # 不适用 (no denominator: nothing to revitalise, no task …) is out of the ranking: the points run over
+    # the entities that are ranked — valued ones and 未报送 (ranked last) — so the last valued entity of
+    # five scores 0 whether or not a sixth one is 不适用
+    out_of_ranking = pd.Series(~valid & ~missing, index=grid.index)
+    n_scored = n_class - out_of_ranking.groupby([grid["indicator_id"], grid["peer_class"]], sort=False) \
+        .transform("sum").to_numpy(dtype=int)
     with np.errstate(invalid="ignore", divide="ignore"):
-        points = np.where(n_class > 1, top * (n_class - rank_int) / np.maximum(n_class - 1, 1), top)
+        points = np.where(n_scored > 1, top * (n_scored - rank_int) / np.maximum(n_scored - 1, 1), top)
     na_points = np.nan if cfg.get("not_applicable", "exclude") == "exclude" else 0.0
     points = np.where(valid, points, np.where(missing, float(cfg.get("missing_points", 0)), na_points))
     points = np.where(is_size, np.nan, points)
@@ -470,7 +477,8 @@ def _rank_scores(scores: pd.DataFrame, labels: Mapping) -> pd.DataFrame:
     out["rank"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
     out["is_tie"] = False
     for _, idx in out.groupby(["level", "peer_class", "table"], sort=False).groups.items():
-        rank = rank_values(out.loc[idx, "score"], direction="higher_better")
+        # ranked on the score as printed (2 decimals): two entities shown with the same score share the rank
+        rank = rank_values(out.loc[idx, "score"].round(2), direction="higher_better")
         out.loc[idx, "rank"] = rank
         valid = out.loc[idx, "score"].notna()
         counts = rank.map(rank[valid].value_counts()).fillna(0)

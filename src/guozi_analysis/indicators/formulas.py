@@ -99,12 +99,13 @@ def _same(x):
     return float(arr) if arr.ndim == 0 else arr
 
 
-def _explain(denominator: Callable, *, negative: str = "分母为负"):
-    """Attach the denominator and the reason for a negative one, used to explain NaN values."""
+def _explain(denominator: Callable, *, negative: str = "分母为负", zero: str = "分母为零"):
+    """Attach the denominator and the reasons for a negative and a zero one, used to explain NaN values."""
 
     def deco(func):
         func.denominator = denominator
         func.negative_reason = negative
+        func.zero_reason = zero
         return func
 
     return deco
@@ -571,6 +572,17 @@ def revitalised_value_ytd(revitalised_value_ytd):
     return _same(revitalised_value_ytd)
 
 
+@_explain(lambda idle_asset_count: idle_asset_count, zero="无待盘活存量资产项目（不适用）")
+def revitalisation_rate(idle_revitalised_count, idle_asset_count):
+    """存量资产盘活率。
+
+    定义：存量资产台账中状态为“已盘活”的项目数占台账项目数（已梳理、推进中、已盘活）的比重。
+    公式：已盘活项目数 / 台账项目数 × 100。单位：%。方向：越高越好。来源：区国资委口径（本区定义）。
+    零分母：台账没有待盘活项目 → NaN（不适用：无可盘活的资产，既不是 100 也不是 0）。
+    """
+    return safe_divide(idle_revitalised_count, _positive(idle_asset_count)) * 100.0
+
+
 @_explain(lambda target_revitalised_value: target_revitalised_value, negative="年度目标为负")
 def revitalised_target_completion(revitalised_value_ytd, target_revitalised_value):
     """盘活目标完成率。公式：本年盘活账面资产价值 / 年度盘活目标 × 100。单位：%。方向：越高越好。
@@ -601,18 +613,20 @@ def livelihood_task_count(livelihood_task_count):
     return _same(livelihood_task_count)
 
 
-@_explain(lambda livelihood_task_count: livelihood_task_count)
-def livelihood_completion_rate(livelihood_done_count, livelihood_task_count):
+@_explain(lambda livelihood_valid_count: livelihood_valid_count, zero="无有年度目标的民生实事（不适用）")
+def livelihood_completion_rate(livelihood_progress_sum, livelihood_valid_count):
     """民生实事完成率。
 
-    定义：本年累计完成量达到年度目标的任务数占任务总数的比重（各任务计量单位不同，故按件数计）。
-    公式：已完成任务数 / 任务总数 × 100。单位：%。方向：越高越好。
-    来源：区国资委口径（本区定义）。零分母：无任务 → NaN。
+    定义：各项民生实事本年累计完成量占其年度目标的比例（封顶 100%）的件均值（各任务计量单位不同，
+    故逐件求完成比例再平均）。与序时进度比较的是完成进度：只数“已全部完成”的件数，年末前几乎
+    处处为 0，会把完成九成的任务算作未动工（2022 年 11 月示范区各单位均为 0.00%）。
+    公式：Σ min(本年累计完成 / 年度目标, 1) / 有目标任务数 × 100。单位：%。方向：越高越好。
+    来源：区国资委口径（本区定义）。零分母：无有年度目标的任务 → NaN（不适用）。
     """
-    return safe_divide(livelihood_done_count, livelihood_task_count) * 100.0
+    return safe_divide(livelihood_progress_sum, livelihood_valid_count) * 100.0
 
 
-@_explain(lambda livelihood_valid_count: livelihood_valid_count)
+@_explain(lambda livelihood_valid_count: livelihood_valid_count, zero="无有年度目标的民生实事（不适用）")
 def livelihood_pace_gap(livelihood_progress_sum, livelihood_valid_count, elapsed_share):
     """民生实事进度与序时进度之差。
 
@@ -829,7 +843,7 @@ REGISTRY: dict[str, Callable] = {
         fund_projects,
         revenue, revenue_growth, total_profit_growth, net_profit, net_profit_parent, revenue_target_completion,
         profit_target_completion, total_assets, total_asset_turnover, receivables_turnover, current_asset_turnover,
-        two_funds_ratio, idle_assets_found, idle_assets_in_progress, revitalised_value_ytd,
+        two_funds_ratio, idle_assets_found, idle_assets_in_progress, revitalised_value_ytd, revitalisation_rate,
         revitalised_target_completion, mixed_reform_completed, mixed_reform_pool, incentive_pilots,
         livelihood_task_count, livelihood_completion_rate, livelihood_pace_gap, public_project_completed_ytd,
         headcount_end, taxes_paid,
@@ -903,7 +917,7 @@ def _reasons(func: Callable, panel: pd.DataFrame, values: pd.Series) -> pd.Serie
             continue
         d = np.nan if den is None else float(den.iat[pos])
         if d == 0:
-            reasons.iat[pos] = "分母为零"
+            reasons.iat[pos] = getattr(func, "zero_reason", "分母为零")
         elif d < 0:
             reasons.iat[pos] = negative
         else:

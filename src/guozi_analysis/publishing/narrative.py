@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from guozi_analysis.analyses.contracts import SUMMARY_ITEMS
+from guozi_analysis.analyses.financing import financing_cost_history, lowest_since
 from guozi_analysis.analyses.forecast import project_next_year, stored_projection
 from guozi_analysis.base import config
 from guozi_analysis.base.entities import EnterpriseTree
@@ -39,6 +40,7 @@ from guozi_analysis.base.store import read_shared
 from guozi_analysis.indicators.catalogue import catalogue_frame
 from guozi_analysis.indicators.formulas import safe_divide
 from guozi_analysis.indicators.panel import item_name, line_items
+from guozi_analysis.publishing.published import fact_figure, markdown_with_figures
 from guozi_analysis.publishing.text import Fact, _isnan, change_word, date_zh, done_word, markdown, pace_word
 
 DISTRICT_ID = "DISTRICT"
@@ -66,6 +68,13 @@ class Section:
     title: str
     markdown: str
     facts: tuple[Fact, ...] = field(default_factory=tuple)
+    period: str = ""  # the data period: with it, the printed facts carry their full key (published figures)
+
+    def figures(self) -> list[dict]:
+        """The section's printed numbers as published figures (none without a period)."""
+        if not self.period:
+            return []
+        return [fact_figure(f, period=self.period, where=self.title) for f in self.facts]
 
     def sources(self) -> pd.DataFrame:
         """The numbers used, in order, with their source (Chinese headers)."""
@@ -214,45 +223,6 @@ def _credit_items(rows: list[dict], tables, month: str) -> None:
           "授信台账本月快照中在投融资对接会签约的授信笔数")
     _item(rows, "fair_credit_enterprises", fair["enterprise_id"].nunique(), "家", "投融资对接会签约企业数",
           "在投融资对接会签约授信的企业数")
-
-
-def financing_cost_history(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    """District composite financing cost by month: Σ(余额 × 利率) / Σ 有利率的余额 (%), over all history."""
-
-    debts = tables.get("debts")
-    if debts is None or not len(debts):
-        return pd.DataFrame(columns=["month", "composite_financing_cost"])
-    balance = pd.to_numeric(debts["balance"], errors="coerce")
-    rate = pd.to_numeric(debts["annual_rate"], errors="coerce")
-    rated = balance.notna() & rate.notna()
-    month = debts["period"].astype("string").str.slice(0, 7)
-    frame = pd.DataFrame({"month": month.to_numpy(),
-                          "rxb": (balance * rate).where(rated, 0.0).to_numpy(),
-                          "bal": balance.where(rated, 0.0).to_numpy()})
-    sums = frame.groupby("month", sort=True)[["rxb", "bal"]].sum()
-    cost = safe_divide(sums["rxb"], sums["bal"])
-    return pd.DataFrame({"month": sums.index.astype(str), "composite_financing_cost": cost.to_numpy()})
-
-
-def lowest_since(history: pd.DataFrame, month: str) -> str | None:
-    """The first month from which ``month``'s cost is the lowest, or ``None`` when it is not a low.
-
-    Walks back from ``month`` while every earlier value is higher; the month after the last value
-    that is not higher (or the first month of the history) is returned as ``"YYYY-MM"``.
-    """
-    h = history.dropna().sort_values("month")
-    h = h.loc[h["month"] <= month]
-    if not len(h) or h["month"].iloc[-1] != month:
-        return None
-    current = h["composite_financing_cost"].iloc[-1]
-    earlier = h.iloc[:-1]
-    if not len(earlier):
-        return None
-    not_higher = earlier.loc[earlier["composite_financing_cost"] <= current]
-    if not len(not_higher):
-        return str(earlier["month"].iloc[0])
-    after = earlier.loc[earlier["month"] > not_higher["month"].iloc[-1]]
-    return str(after["month"].iloc[0]) if len(after) else None
 
 
 def _financing_items(rows: list[dict], tables, month: str) -> None:
@@ -755,7 +725,7 @@ def section_investment(ctx) -> Section:
         text += "本期未报送上市培育台账。"
     paras.append(text)
     title = "（一）抓项目、促投资，国企发展积蓄新动能"
-    return Section(title, _join(title, paras), tuple(w.facts))
+    return Section(title, _join(title, paras), tuple(w.facts), ctx.period)
 
 
 def section_reform(ctx) -> Section:
@@ -787,7 +757,7 @@ def section_reform(ctx) -> Section:
     else:
         paras.append("**二是稳妥推进混合所有制改革。**本期未报送改革事项台账。")
     title = "（二）强改革、注活水，国有资本焕发新活力"
-    return Section(title, _join(title, paras), tuple(w.facts))
+    return Section(title, _join(title, paras), tuple(w.facts), ctx.period)
 
 
 def _assessment_text(ctx, L: _Lookup, n) -> str:
@@ -876,7 +846,7 @@ def section_risk(ctx) -> Section:
     paras.append(text)
     paras.append(huiju_text(ctx, n))  # issue 17: 国资慧聚, written from the ledgers
     title = "（三）防风险、优结构，国资监管取得新成效"
-    return Section(title, _join(title, paras), tuple(w.facts))
+    return Section(title, _join(title, paras), tuple(w.facts), ctx.period)
 
 
 def _count_zh(count: int) -> str:
@@ -917,7 +887,7 @@ def section_problems(ctx) -> Section:
     title = "（四）存在的问题"
     if not paras:
         paras = ["本期数据未显示目标完成、投资进度或风险方面需要单列的问题。"]
-    return Section(title, _join(title, paras), tuple(w.facts))
+    return Section(title, _join(title, paras), tuple(w.facts), ctx.period)
 
 
 def huiju_text(ctx, n) -> str:
@@ -1067,7 +1037,7 @@ def section_plan(ctx) -> Section:
     year = _year(ctx) + 1
     title = f"{year}年量化目标"
     if not lines:
-        return Section(title, f"### {title}\n\n暂无下一年度量化目标。", ())
+        return Section(title, f"### {title}\n\n暂无下一年度量化目标。", (), ctx.period)
     parts = list(plan_catalogue(year).get("parts") or [])
     parts += [p for p in dict.fromkeys(str(row.get("part") or "") for row, _, _ in lines) if p not in parts]
     body = [f"以下按{year}年工作思路的{_PART_NUMBERS[len(parts) - 1] if 0 < len(parts) <= 10 else ''}个部分，逐项列出"
@@ -1084,7 +1054,7 @@ def section_plan(ctx) -> Section:
             body.append(f"- {text}")
             facts.extend(f)
         body.append("")
-    return Section(title, "\n".join(body) + "\n", tuple(facts))
+    return Section(title, "\n".join(body) + "\n", tuple(facts), ctx.period)
 
 
 def plan_table(ctx) -> pd.DataFrame:
@@ -1187,7 +1157,7 @@ def show(section: Section, *, key: str | None = None):
     With ``key``, every number links to its row in the sources appendix (:func:`sources_appendix`).
     """
 
-    return markdown(linked_markdown(section, key) if key else section.markdown)
+    return markdown_with_figures(linked_markdown(section, key) if key else section.markdown, section.figures())
 
 
 def sources_table(section: Section, *, names: Mapping[str, str] | None = None) -> pd.DataFrame:

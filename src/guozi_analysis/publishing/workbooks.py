@@ -29,11 +29,8 @@ import yaml
 from guozi_analysis.analyses import ranking as _ranking
 from guozi_analysis.analyses.assessment import (
     PRE_ASSESSMENT,
-    Assessment,
     _isnan,
     _num,
-    _scheme_frame,
-    _short,
 )
 from guozi_analysis.analyses.risk.engine import format_value
 from guozi_analysis.base import config
@@ -42,6 +39,7 @@ from guozi_analysis.indicators.catalogue import Catalogue, load_catalogue
 from guozi_analysis.indicators.formulas import LEVEL_ZH, compute_indicators
 from guozi_analysis.intake.quality import _FILE_ZH, QUALITY_LABELS_ZH, _split, missing_submissions, quality_report
 from guozi_analysis.intake.validate import findings_frame
+from guozi_analysis.publishing.published import keyed
 from guozi_analysis.publishing.text import date_zh
 
 __all__ = ["HEADERS", "COMPOSITE_ID", "publication_frame", "write_ranking_workbook", "write_ranking_csv",
@@ -386,6 +384,19 @@ def _ranking_display(ranking: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def ranking_keyed(shown: pd.DataFrame, ranking: pd.DataFrame, *, period: str) -> pd.DataFrame:
+    """A ranking as shown (:func:`_ranking_display`, same rows) keyed by enterprise: the scores and the
+    grade of the year's assessment (the book's table and the workbook's sheet print the same keys)."""
+    year = int(pd.to_numeric(ranking["year"], errors="coerce").iloc[0]) if "year" in ranking and len(ranking) \
+        else int(period[:4])
+    basis = f"{year}年度考核"
+    columns = {RANKING_HEADERS[c]: (f"assessment.{c}", basis, "分") for c in ("base_score", "bonus", "penalty",
+                                                                           "total_score")}
+    columns[RANKING_HEADERS["grade"]] = ("assessment.grade", basis, "")
+    columns[RANKING_HEADERS["rank"]] = ("assessment.rank", basis, "")
+    return keyed(shown, period=period, entities=list(ranking["enterprise_id"].astype(str)), columns=columns)
+
+
 def _sheet_display(sheet: pd.DataFrame) -> pd.DataFrame:
     cols = ["enterprise_name", "item_type", "item_name", "method", "weight", "value", "unit", "target",
             "standards", "standards_source", "points", "workings"]
@@ -407,32 +418,42 @@ STANDARDS_NOTE = ("标准值（优秀/良好/平均/较低/较差）取自本区
                   "《企业绩效评价标准值》。")
 
 
-def write_assessment_workbook(path: Path | str, assessment: Assessment) -> Path:
-    """Write the assessment to an Excel workbook: 排名与等级, 计分明细, 考核方案, 加减分事项."""
+def _bands_display(text: str) -> str:
+    """``"A:90;B:80;C:70;D:"`` (the stored grade bands) → 「A ≥ 90；B ≥ 80；C ≥ 70；D 其余」."""
+    parts = [p.partition(":") for p in str(text).split(";") if p]
+    return "；".join(f"{grade} ≥ {low}" if low else f"{grade} 其余" for grade, _, low in parts)
+
+
+def write_assessment_workbook(path: Path | str, *, ranking: pd.DataFrame, sheet: pd.DataFrame,
+                              scheme: pd.DataFrame) -> Path:
+    """Write one year's stored assessment (:func:`guozi_analysis.analyses.assessment.stored_frames`,
+    the frames the book's tables read) to an Excel workbook: 说明, 排名与等级, 计分明细, 加减分事项, 考核方案.
+
+    The workbook formats the stored result and computes nothing, so its scores are the book's.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    a = assessment
+    if not len(ranking):
+        raise ValueError("没有考核结果，不能写考核工作簿")
+    first = ranking.iloc[0]
+    projected = bool(ranking["projected"].astype(bool).any())
     info = pd.DataFrame({"项目": ["考核年度", "考核方案", "评估性质", "数据口径", "等级划分", "标准值"],
-                         "内容": [str(a.year), a.display_title,
-                                f"{PRE_ASSESSMENT}（12月快报前按预计全年数计分，结果待正式考核确认）" if a.projected
-                                else "年度考核（全年实际数）", a.basis_text,
-                                "；".join(f"{b['grade']} ≥ {_short(b['min'])}" if b["min"] is not None
-                                         else f"{b['grade']} 其余" for b in a.scheme["grade_bands"]),
-                                STANDARDS_NOTE]})
-    tag = f"（{PRE_ASSESSMENT}）" if a.projected else ""
-    ranking = _ranking_display(a.ranking)
-    sheet = a.sheet.loc[a.sheet["item_type"] == "指标"]
-    adjust = a.sheet.loc[a.sheet["item_type"] != "指标",
-                         ["enterprise_name", "item_type", "item_name", "points", "workings"]]
-    scheme = _scheme_frame(a.scheme).drop(columns=["year", "indicator_id"])
+                         "内容": [str(int(first["year"])), str(first["title"]),
+                                f"{PRE_ASSESSMENT}（12月快报前按预计全年数计分，结果待正式考核确认）" if projected
+                                else "年度考核（全年实际数）", str(first["basis_text"]),
+                                _bands_display(first["grade_bands"]), STANDARDS_NOTE]})
+    tag = f"（{PRE_ASSESSMENT}）" if projected else ""
+    indicators = sheet.loc[sheet["item_type"] == "指标"]
+    adjust = sheet.loc[sheet["item_type"] != "指标", ["enterprise_name", "item_type", "item_name", "points", "workings"]]
+    scheme = scheme.drop(columns=[c for c in ("year", "indicator_id") if c in scheme.columns]).dropna(axis=1, how="all")
     scheme = scheme.rename(columns={"indicator_name": "考核指标", "method": "计分方法", "direction": "方向",
                                     "rule": "计分规则", **{c: f"权重（{c[7:]}）" for c in scheme.columns
                                                           if c.startswith("weight_")}})
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         info.to_excel(writer, sheet_name=f"说明{tag}", index=False)
-        ranking.to_excel(writer, sheet_name=f"排名与等级{tag}", index=False)
-        detail = _sheet_display(sheet)
-        detail["数据口径"] = sheet["basis"].to_numpy()
+        _ranking_display(ranking).to_excel(writer, sheet_name=f"排名与等级{tag}", index=False)
+        detail = _sheet_display(indicators)
+        detail["数据口径"] = indicators["basis"].to_numpy()
         detail.to_excel(writer, sheet_name=f"计分明细{tag}", index=False)
         adjust.rename(columns=SHEET_HEADERS).to_excel(writer, sheet_name=f"加减分事项{tag}", index=False)
         scheme.to_excel(writer, sheet_name="考核方案", index=False)

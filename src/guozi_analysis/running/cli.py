@@ -19,6 +19,7 @@ from pathlib import Path
 
 from guozi_analysis import __version__
 from guozi_analysis.base import config
+from guozi_analysis.base.figures import FIGURES_FILE, conflicts, conflicts_text, read_figures
 from guozi_analysis.base.params import load_yaml
 from guozi_analysis.base.periods import parse_period
 from guozi_analysis.demo import generate_demo
@@ -422,6 +423,19 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return _render_bulletin(kind, args)
 
 
+def _cmd_figures(args: argparse.Namespace) -> int:
+    """Check the published-figure lists (``figures.csv``) of publications: one key, one value."""
+    paths = args.check or [str(config.REPORTS_DIR / "_build")]
+    found = read_figures(paths)
+    if not len(found):
+        print(f"没有找到数字清单 {FIGURES_FILE}：{'、'.join(paths)}（请先出版）", file=sys.stderr)
+        return 2
+    clash = conflicts(found)
+    print(f"已核对 {found['source'].nunique()} 份数字清单、{len(found)} 个数字。")
+    print(conflicts_text(clash))
+    return 1 if len(clash) else 0
+
+
 def _render_bulletin(kind: str, args: argparse.Namespace) -> int:
     """Render a 月度通报 / 季度分析 / 半月晾晒通报 from its published notebooks into its own folder."""
     executed = default_publication(args.period, kind)
@@ -533,6 +547,11 @@ def build_parser() -> ChineseArgumentParser:
     _add_run_options(_add(sub, "run", "执行本期全部分析笔记本（papermill）", _cmd_run))
     _add_run_options(_add(sub, "report", "执行本期分析并出版：月度通报、季度分析、半月晾晒通报，或加 --review 出版年度工作总结（HTML + PDF）",
                           _cmd_report))
+
+    p = _add(sub, "figures", "核对出版物的数字清单（figures.csv）：同一口径的数字在各出版物中只有一个值，不一致的逐项列出",
+             _cmd_figures)
+    p.add_argument("--check", nargs="*", metavar="目录或文件",
+                   help="要核对的出版物目录（含其下全部 figures.csv）或清单文件；默认 reports/_build")
 
     p = _add(sub, "render", "把已执行的笔记本渲染成书（有 Quarto 用 Quarto，否则内置渲染器）", _cmd_render)
     p.add_argument("--engine", default="auto", choices=ENGINES, help="渲染引擎（默认 auto）")

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from guozi_analysis.analyses import ranking as _ranking
-from guozi_analysis.analyses.assessment import assess, propose_targets
+from guozi_analysis.analyses.assessment import assess, propose_targets, stored_frames
 from guozi_analysis.analyses.contracts import contract_warnings
 from guozi_analysis.analyses.risk.engine import evaluate_rules, format_value
 from guozi_analysis.analyses.risk.report import supervision_list
@@ -175,7 +175,7 @@ def assessment_command(year: int, out_dir: Path | str, data_dir: Path | str | No
     a = assess(inbox.tables, year=int(year))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    paths = [write_assessment_workbook(out / f"assessment_{a.year}.xlsx", a)]
+    paths = [write_assessment_workbook(out / f"assessment_{a.year}.xlsx", **stored_frames(a))]
     ranking_csv = out / f"assessment_{a.year}_ranking.csv"
     ranking_csv.write_text(csv_text(_ranking_display(a.ranking)), encoding="utf-8")
     sheet_csv = out / f"assessment_{a.year}_sheet.csv"

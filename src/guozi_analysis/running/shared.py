@@ -69,9 +69,11 @@ def shared_results(period: str, *, inbox: Inbox, workbook_dir: Path | None = Non
     results["indicator_history"] = indicator_history(tables, period=period)
     for provider in (risk, ranking, forecast, contracts):
         results.update(provider.shared_frames(tables, results["indicators"], period=period))
-    # one projection, many readers: the assessment and the review quote the stored forecast
+    # one projection, many readers: the assessment and the review quote the stored forecast; one
+    # key-supervision list: the assessment's deduction reads the list the risk chapter prints
     results.update(assessment.shared_frames(tables, results["indicators"], period=period,
-                                            projections=results["forecast_projections"]))
+                                            projections=results["forecast_projections"],
+                                            supervision=results["risk_list"]))
     results.update(narrative.shared_frames(tables, results["indicators"], period=period, results=results))
     return results
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
+from guozi_analysis.publishing.published import write_publication_figures
 from guozi_analysis.publishing.render.builtin import SUPPORTED_FORMATS, RenderError, render_book
 from guozi_analysis.publishing.render.quarto import (
     BookConfig,
@@ -74,6 +75,9 @@ def render(
         configuration names no edition of its own.
     output_dir
         Built-in engine only: output folder instead of ``project: output-dir``.
+
+    Beside the publication (in its output folder) ``figures.csv`` lists every keyed figure its chapters
+    and, for the full edition, its workbooks printed (:mod:`guozi_analysis.publishing.published`).
     """
     if engine not in ENGINES:
         raise ValueError(f"未知的渲染引擎：{engine!r}；可选：{', '.join(ENGINES)}")
@@ -84,10 +88,21 @@ def render(
         if output_dir is not None:
             log.warning("Quarto 引擎使用 _quarto.yml 中的 output-dir，忽略 output_dir=%s。", output_dir)
         outputs = render_with_quarto(project_dir, formats=formats, profile=edition)
+        _write_figures(project_dir, edition=edition, output_dir=None)
         return RenderResult(engine="quarto", outputs=outputs)
     reason = "按要求" if engine == "builtin" else "未检测到 Quarto，"
     log.info("%s使用内置渲染器（pandoc + Typst）渲染报告（%s）。", reason, "、".join(formats))
     outputs = render_book(project_dir, formats=formats, output_dir=output_dir, profile=edition)
     for fmt, path in outputs.items():
         log.info("已生成 %s：%s", fmt.upper(), path)
+    _write_figures(project_dir, edition=edition, output_dir=output_dir)
     return RenderResult(engine="builtin", outputs=outputs)
+
+
+def _write_figures(project_dir, *, edition: str | None, output_dir) -> Path:
+    """``figures.csv`` beside the rendered publication (its output folder)."""
+    config = read_book_config(project_dir, profile=edition)
+    out = Path(output_dir).resolve() if output_dir else config.output_dir
+    path = write_publication_figures([c.path for c in config.chapters], out, workbooks=edition is None)
+    log.info("已写出出版物数字清单：%s", path)
+    return path

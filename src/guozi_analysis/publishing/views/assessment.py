@@ -8,16 +8,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from guozi_analysis.analyses.assessment import PRE_ASSESSMENT, _isnan, _num, _parse_bands, assess
-from guozi_analysis.base.contract import TABLES
+from guozi_analysis.analyses.assessment import PRE_ASSESSMENT, _isnan, _num, _parse_bands
 from guozi_analysis.base.periods import parse_period
 from guozi_analysis.base.store import read_shared
+from guozi_analysis.publishing.published import frame_figures, write_sidecar
 from guozi_analysis.publishing.text import markdown
 from guozi_analysis.publishing.views.figures import finish_figure, new_figure
 from guozi_analysis.publishing.workbooks import (
     STANDARDS_NOTE,
     _ranking_display,
     _sheet_display,
+    ranking_keyed,
     write_assessment_workbook,
 )
 
@@ -76,7 +77,7 @@ def ranking_table(ctx, *, previous: bool = False) -> pd.DataFrame:
     r = _year_rows(ctx, "assessment_ranking", previous)
     if not len(r):
         return pd.DataFrame()
-    return _ranking_display(r).set_index("排名")
+    return ranking_keyed(_ranking_display(r).set_index("排名"), r, period=ctx.period)
 
 
 def workings_table(ctx, *, previous: bool = False) -> pd.DataFrame:
@@ -155,14 +156,19 @@ def score_chart(ctx, *, previous: bool = False):
 
 
 def export_workbook(ctx, *, output_dir: str | Path = ""):
-    """Write this year's assessment workbook (score sheet with workings, ranking, scheme) into the outputs."""
+    """Write this year's assessment workbook (score sheet with workings, ranking, scheme) into the outputs,
+    from the stored assessment the tables above read (the workbook's scores are the book's)."""
 
     if not output_dir:
         return markdown("（未指定输出目录，本次不另存考核工作簿。）")
-
-    tables = {name: ctx.table(name) for name in TABLES}
-    year = int(ctx.period[:4])
-    result = assess(tables, year=year)
-    name = f"经营业绩考核{PRE_ASSESSMENT if result.projected else ''}_{year}.xlsx"
-    path = write_assessment_workbook(Path(output_dir) / name, result)
+    ranking = _year_rows(ctx, "assessment_ranking", False)
+    if not len(ranking):
+        return markdown(f"{_year(ctx, False)}年度没有考核结果，本次不另存考核工作簿。")
+    projected = bool(ranking["projected"].astype(bool).any())
+    name = f"经营业绩考核{PRE_ASSESSMENT if projected else ''}_{_year(ctx, False)}.xlsx"
+    path = write_assessment_workbook(Path(output_dir) / name, ranking=ranking,
+                                     sheet=_year_rows(ctx, "assessment_sheet", False),
+                                     scheme=_year_rows(ctx, "assessment_scheme", False))
+    write_sidecar(path, frame_figures(ranking_keyed(_ranking_display(ranking), ranking, period=ctx.period),
+                                      where="排名与等级"))
     return markdown(f"考核工作簿 `{path.name}`（说明、排名与等级、计分明细、加减分事项、考核方案）随本期出版物一并提供。")

@@ -15,10 +15,21 @@ import numpy as np
 import pandas as pd
 
 from guozi_analysis.analyses.ranking import OVERALL
+from guozi_analysis.analyses.ranking import load_settings as ranking_settings
+from guozi_analysis.base.figures import figure
 from guozi_analysis.base.params import load_yaml
 from guozi_analysis.base.periods import as_of_date, elapsed_share, parse_period
 from guozi_analysis.base.store import read_shared
 from guozi_analysis.indicators.catalogue import catalogue_frame
+from guozi_analysis.publishing.published import (
+    LIGHT,
+    PACE_GAP,
+    figure_period,
+    frame_figures,
+    keyed,
+    markdown_with_figures,
+    write_sidecar,
+)
 from guozi_analysis.publishing.text import WAN_PER_YI, _isnan, bulletin_title, change_word, date_zh, markdown
 from guozi_analysis.publishing.views.context import Context, group_short_names, short_names
 from guozi_analysis.publishing.workbooks import write_contract_sheet
@@ -103,9 +114,10 @@ def _headline(ctx: Context, *, quarter: bool = False) -> tuple[pd.DataFrame, lis
     hist = _history(ctx)
     step = 3 if quarter else 1
     ytd_label, now_label = _span(ctx, quarter=quarter)
-    rows, change_units = [], []
+    rows, change_units, ids = [], [], []
     for ind in settings()["headline"]:
         m = meta.loc[ind]
+        ids.append(ind)
         unit = str(m["unit"])
         now = _value(hist, DISTRICT, ind, ctx.period[:7])
         last_year = _value(hist, DISTRICT, ind, _month(ctx.period, 12))
@@ -131,7 +143,13 @@ def _headline(ctx: Context, *, quarter: bool = False) -> tuple[pd.DataFrame, lis
             CHANGE: change,
         })
         change_units.append(change_unit)
-    return pd.DataFrame(rows).round(2), change_units
+    frame = pd.DataFrame(rows).round(2)
+    frame = keyed(frame, period=ctx.period, entities=[DISTRICT] * len(frame), items=ids,
+                  units=list(frame["单位"]) if len(frame) else [], columns={
+                      now_label: (None, "本季" if quarter else "本月", None), f"{ytd_label}累计或期末": (None, "", None),
+                      "上年同期": (None, "", None, None, _month(ctx.period, 12)),
+                      CHANGE: (None, CHANGE, change_units)})
+    return frame, change_units
 
 
 def main_table(ctx: Context, *, quarter: bool = False) -> pd.DataFrame:
@@ -153,7 +171,7 @@ def group_table(ctx: Context) -> pd.DataFrame:
     meta = _meta()
     names = group_short_names(ctx) | {DISTRICT: "全区合计"}
     hist = _history(ctx)
-    rows = []
+    rows, columns = [], {}
     for entity, name in names.items():
         row: dict = {"企业": name}
         for ind in settings()["by_group"]:
@@ -162,12 +180,15 @@ def group_table(ctx: Context) -> pd.DataFrame:
             before = _value(hist, entity, ind, _month(ctx.period, 12))
             label = f"{meta.loc[ind, 'name_zh']}（{_shown_unit(unit)}）"
             row[label] = _shown(now, unit)
+            columns[label] = (ind, "", _shown_unit(unit))
             if unit == "%":
                 row[f"{meta.loc[ind, 'name_zh']}同比（百分点）"] = now - before
+                columns[f"{meta.loc[ind, 'name_zh']}同比（百分点）"] = (ind, "同比", "百分点")
             elif meta.loc[ind, "basis"] in ("year_to_date", "point_in_time"):
                 row[f"{meta.loc[ind, 'name_zh']}同比（%）"] = _growth(now, before)
+                columns[f"{meta.loc[ind, 'name_zh']}同比（%）"] = (ind, "同比", "%")
         rows.append(row)
-    return pd.DataFrame(rows).round(2)
+    return keyed(pd.DataFrame(rows).round(2), period=ctx.period, entities=list(names), columns=columns)
 
 
 def pace_table(ctx: Context) -> pd.DataFrame:
@@ -187,7 +208,11 @@ def pace_table(ctx: Context) -> pd.DataFrame:
         rows.append({"企业": name, "年度计划投资（亿元）": _shown(get("project_annual_plan"), "万元"),
                      "本年完成投资（亿元）": _shown(get("project_completed_ytd"), "万元"),
                      "完成率（%）": rate, "序时进度（%）": share, "快于或慢于序时（百分点）": gap, "灯号": light})
-    return pd.DataFrame(rows).round(2)
+    return keyed(pd.DataFrame(rows).round(2), period=ctx.period, entities=list(names), columns={
+        "年度计划投资（亿元）": ("project_annual_plan", "", "亿元"), "本年完成投资（亿元）": ("project_completed_ytd", "", "亿元"),
+        "完成率（%）": ("investment_completion_rate", "", "%"), "序时进度（%）": ("elapsed_share", "", "%", DISTRICT),
+        "快于或慢于序时（百分点）": ("investment_completion_rate", PACE_GAP, "百分点"),
+        "灯号": ("investment_completion_rate", LIGHT, "")})
 
 
 def _read(ctx: Context, name: str) -> pd.DataFrame:
@@ -242,7 +267,24 @@ def lead_paragraph(ctx: Context, *, quarter: bool = False):
         f"本年完成投资{_amount(_district(ctx, 'project_completed_ytd'))}亿元，占年度计划的{_pct(rate)}%，"
         f"{'快于' if gap >= 0 else '慢于'}序时进度（{share:.2f}%）{_pct(gap)}个百分点。"
     )
-    return markdown(text)
+
+    def fig(item: str, text: str, unit: str, signed: float = float("nan"), basis: str = "",
+            entity: str = DISTRICT) -> dict | None:
+        value = None if _isnan(signed) else (abs(float(text.replace(",", ""))) * (1 if signed >= 0 else -1)
+                                             if text != "—" else None)
+        return figure(entity=entity, item=item, period=figure_period(ctx.period), text=text, unit=unit,
+                      basis=basis, where="开篇", value=value)
+
+    printed = [fig("revenue", _amount(rev), "亿元"), fig("revenue", _pct(g_rev), "%", g_rev, "同比"),
+               fig("total_profit", _amount(prof), "亿元"), fig("total_profit", _pct(g_prof), "%", g_prof, "同比"),
+               fig("taxes_paid", _amount(taxes), "亿元"), fig("taxes_paid", _pct(g_tax), "%", g_tax, "同比"),
+               fig("total_assets", _amount(_district(ctx, "total_assets")), "亿元"),
+               fig("debt_to_asset_ratio", _pct(debt), "%"),
+               fig("debt_to_asset_ratio", _pct(debt - debt_ly), "百分点", debt - debt_ly, "同比"),
+               fig("project_completed_ytd", _amount(_district(ctx, "project_completed_ytd")), "亿元"),
+               fig("investment_completion_rate", _pct(rate), "%"), fig("elapsed_share", f"{share:.2f}", "%"),
+               fig("investment_completion_rate", _pct(gap), "百分点", gap, PACE_GAP)]
+    return markdown_with_figures(text, printed)
 
 
 def points(ctx: Context, *, quarter: bool = False):
@@ -309,15 +351,18 @@ def drivers_table(ctx: Context) -> pd.DataFrame:
     hist = _history(ctx)
     period, last_year = ctx.period[:7], _month(ctx.period, 12)
     names = group_short_names(ctx)
-    rows = []
+    rows, entities, items = [], [], []
     for ind, label in (("revenue", "营业总收入"), ("total_profit", "利润总额")):
         total = _value(hist, DISTRICT, ind, period) - _value(hist, DISTRICT, ind, last_year)
         for e, name in names.items():
+            entities.append(e)
+            items.append(ind)
             delta = _value(hist, e, ind, period) - _value(hist, e, ind, last_year)
             share = delta / total * 100 if not (_isnan(delta) or _isnan(total) or total == 0) else float("nan")
             rows.append({"指标": label, "企业": name, "同比增减额（亿元）": _shown(delta, "万元"),
                          "占全区增减额（%）": share})
-    return pd.DataFrame(rows).round(2)
+    return keyed(pd.DataFrame(rows).round(2), period=ctx.period, entities=entities, items=items, columns={
+        "同比增减额（亿元）": (None, "同比增减额", "亿元"), "占全区增减额（%）": (None, "占全区同比增减额", "%")})
 
 
 def outlook_table(ctx: Context) -> pd.DataFrame:
@@ -329,6 +374,7 @@ def outlook_table(ctx: Context) -> pd.DataFrame:
     items = {"revenue": "营业总收入", "total_profit": "利润总额", "investment_completed": "完成投资"}
     proj = proj.loc[proj["item"].isin(list(items)) & proj["enterprise_id"].isin(list(names))]
     out = pd.DataFrame({
+        "_entity": proj["enterprise_id"].astype(str), "_item": proj["item"].astype(str),
         "企业": proj["enterprise_id"].map(names),
         "项目": proj["item"].map(items),
         "全年预计（亿元）": proj["mean"] / WAN_PER_YI,
@@ -336,8 +382,11 @@ def outlook_table(ctx: Context) -> pd.DataFrame:
         "80%区间上限（亿元）": proj["hi80"] / WAN_PER_YI,
         "年度目标（亿元）": proj["target"] / WAN_PER_YI,
         "完成目标的可能性": proj.get("prob_words", pd.Series("", index=proj.index)).replace("", "—"),
-    })
-    return out.round(2)
+    }).round(2)
+    return keyed(out.reset_index(drop=True), period=ctx.period, entities="_entity", items="_item", columns={
+        "全年预计（亿元）": (None, "全年预计（均值）", "亿元"), "80%区间下限（亿元）": (None, "全年预计80%区间下限", "亿元"),
+        "80%区间上限（亿元）": (None, "全年预计80%区间上限", "亿元"), "年度目标（亿元）": (None, "年度目标", "亿元"),
+        "完成目标的可能性": (None, "完成目标的可能性", "")})
 
 
 # ------------------------------------------------------------------------------------------------
@@ -347,6 +396,20 @@ def _ranking(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
     return _read(ctx, "ranking"), _read(ctx, "ranking_composite")
 
 
+def _named_together(rows: pd.DataFrame, short: dict) -> str:
+    """The entities of ``rows`` (one shared rank) by short name, joined with 「、」 and marked 并列 when
+    more than one: a tie is named together, never as one sole leader."""
+    names = [short.get(str(e), n) for e, n in zip(rows["entity_id"], rows["entity_name"])]
+    tie = ranking_settings()["labels"]["tie"]
+    return "、".join(names) + (f"（{tie}）" if len(names) > 1 else "")
+
+
+def _first_and_last(part: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows sharing the best rank and those sharing the worst (ranks are stored with ties as ties)."""
+    ranks = part["rank"].astype(float)
+    return part.loc[ranks == ranks.min()], part.loc[ranks == ranks.max()]
+
+
 def half_month_headline(ctx: Context):
     """晾晒通报的开头：截至日期、参评企业数、综合得分第一与末位、红黄灯个数。"""
     ranking, composite = _ranking(ctx)
@@ -354,8 +417,7 @@ def half_month_headline(ctx: Context):
     short = short_names(ctx)
     overall = composite.loc[(composite["level"] == "group") & (composite["table"] == OVERALL)] \
         if len(composite) else composite
-    overall = pd.Series(overall["score"].to_numpy(), index=overall["entity_id"].astype(str).map(short)) \
-        if len(overall) else pd.Series(dtype=float)
+    overall = overall.dropna(subset=["score"]) if len(overall) else overall
     lights = ranking["light"].value_counts() if len(ranking) else pd.Series(dtype=int)
     n_groups = ranking.loc[ranking["level"] == "group", "entity_id"].nunique() if len(ranking) else 0
     n_ent = ranking.loc[ranking["level"] == "enterprise", "entity_id"].nunique() if len(ranking) else 0
@@ -363,25 +425,31 @@ def half_month_headline(ctx: Context):
             f"按“六张报表”逐项排名。序时进度类指标亮红灯{int(lights.get('红灯', 0))}项、黄灯"
             f"{int(lights.get('黄灯', 0))}项、绿灯{int(lights.get('绿灯', 0))}项。")
     if len(overall):
-        text += f"六张报表综合得分最高的是{overall.idxmax()}，最低的是{overall.idxmin()}。"
+        first, last = _first_and_last(overall)
+        text += f"六张报表综合得分最高的是{_named_together(first, short)}，最低的是{_named_together(last, short)}。"
     return markdown(text)
 
 
 def leaders_table(ctx: Context, *, level: str = "group") -> pd.DataFrame:
-    """每张报表的领先与落后：各报表、各分类中综合得分第一和末位的企业（简称）。"""
+    """每张报表的领先与落后：各报表、各分类中综合得分第一和末位的企业（简称）；得分相同、名次并列的
+    一并列出并注明“并列”。不适用（无可计分指标）的企业不参评。"""
     _, composite = _ranking(ctx)
     comp = composite.loc[composite["level"] == level]
     short = short_names(ctx)
-    rows = []
+    rows, tables, leads, lasts = [], [], [], []
     for (order, table, peer), part in comp.groupby(["table_order", "table_name", "peer_class"], sort=True):
         part = part.dropna(subset=["score"]).sort_values("rank")
         if not len(part):
             continue
-        first, last = part.iloc[0], part.iloc[-1]
+        first, last = _first_and_last(part)
+        tables.append(f"ranking.{first['table'].iloc[0]}")
+        leads.append(str(first["entity_id"].iloc[0]))  # tied leaders share one score: keyed by the first
+        lasts.append(str(last["entity_id"].iloc[0]))
         rows.append({"报表": table, "分类": peer, "参评（家）": len(part),
-                     "领先": short.get(str(first["entity_id"]), first["entity_name"]), "领先得分": first["score"],
-                     "落后": short.get(str(last["entity_id"]), last["entity_name"]), "落后得分": last["score"]})
-    return pd.DataFrame(rows).round(2)
+                     "领先": _named_together(first, short), "领先得分": first["score"].iloc[0],
+                     "落后": _named_together(last, short), "落后得分": last["score"].iloc[0]})
+    return keyed(pd.DataFrame(rows).round(2), period=ctx.period, items=tables, columns={
+        "领先得分": (None, "综合得分", "分", leads), "落后得分": (None, "综合得分", "分", lasts)})
 
 
 def movers_table(ctx: Context, *, level: str = "group") -> pd.DataFrame:
@@ -407,9 +475,12 @@ def lights_table(ctx: Context, *, level: str = "group") -> pd.DataFrame:
     short = short_names(ctx)
     wide = part.pivot_table(index="indicator_name", columns="entity_id", values="light", aggfunc="first")
     wide = wide.reindex(columns=[g for g in ctx.tree.groups if g in wide.columns])
+    entities = list(wide.columns)
     wide.columns = [short.get(c, c) for c in wide.columns]
     wide.index.name = "指标"
-    return wide.fillna("—")
+    ids = dict(zip(part["indicator_name"].astype(str), part["indicator_id"].astype(str)))
+    return keyed(wide.fillna("—"), period=ctx.period, items=[ids.get(str(n), "") for n in wide.index],
+                 columns={label: (None, LIGHT, "", entity) for label, entity in zip(wide.columns, entities)})
 
 
 def missing_reports_table(ctx: Context) -> pd.DataFrame:
@@ -516,4 +587,6 @@ def export_workbook(ctx: Context, *, output_dir: str | Path = "", kind: str = "m
     target = Path(output_dir) / f"{name}_{ctx.period}.xlsx"
     target.parent.mkdir(parents=True, exist_ok=True)
     wb.save(target)
+    printed = {"主要指标": main_table(ctx, quarter=quarter), "分集团": group_table(ctx), "投资进度": pace_table(ctx)}
+    write_sidecar(target, [r for name, frame in printed.items() for r in frame_figures(frame, where=name)])
     return markdown(f"本期通报的表格与合同、督查预警另附工作簿“{target.name}”。")

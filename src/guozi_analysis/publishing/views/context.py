@@ -15,7 +15,7 @@ from guozi_analysis.base.entities import EnterpriseTree
 from guozi_analysis.base.params import district_settings
 from guozi_analysis.base.periods import parse_period
 from guozi_analysis.base.store import read_shared
-from guozi_analysis.publishing import display
+from guozi_analysis.publishing import published
 
 
 class ParameterError(ValueError):
@@ -104,4 +104,5 @@ def _configure_display() -> None:
     pd.set_option("display.max_columns", 40)
     pd.set_option("display.width", 200)
     pd.set_option("display.max_colwidth", None)  # risk messages carry value, threshold, rule and source in full
-    display.install()  # every table a reader sees goes through one formatter (no index, NaN, True)
+    published.install()  # every table a reader sees goes through one formatter (no index, NaN, True), keyed
+    # tables carrying the figures they print (the publication's figure list)

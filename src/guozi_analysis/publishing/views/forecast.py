@@ -19,6 +19,7 @@ from guozi_analysis.analyses.forecast import (
 )
 from guozi_analysis.base.periods import closed_month
 from guozi_analysis.base.store import read_shared
+from guozi_analysis.publishing.published import keyed
 from guozi_analysis.publishing.views.figures import finish_figure, new_figure
 
 
@@ -96,24 +97,24 @@ def projection_table(ctx) -> pd.DataFrame:
     gets its projections, marked 无目标."""
     names = dict(zip(ctx.roster["enterprise_id"].astype(str), ctx.roster["short_name"].astype(str)))
     return projection_view(_read(ctx, "forecast_projections"), _read(ctx, "forecast_targets", optional=True),
-                           names=names, entity_id=ctx.entity_id)
+                           names=names, entity_id=ctx.entity_id, period=ctx.period)
 
 
 def projection_view(proj: pd.DataFrame, tracked: pd.DataFrame, *, names: Mapping[str, str],
-                    entity_id: str = "DISTRICT") -> pd.DataFrame:
+                    entity_id: str = "DISTRICT", period: str | None = None) -> pd.DataFrame:
     """The projection table from the stored frames (``forecast_projections``, ``forecast_targets``).
 
     Each figure is read through :func:`stored_projection` (the number the assessment and the review
     read too). Next to each projection: the method, its backtest error (WAPE over the origins of the
     earlier years within two months of this one) and how many years that rests on, P(target) in words, and the notes
     (widened interval, turn, too little history). In December the row says 全年实际 and the interval
-    columns stay empty.
+    columns stay empty. With ``period`` the figures are keyed (published figures).
     """
     names = {**names, "DISTRICT": "全区合计"}
     cols = ["enterprise_id", "item", "target", "completion_pct", "pace_gap_pct", "prob_reach_target",
             "prob_words", "status"]
     tracked = tracked.reindex(columns=cols)
-    rows = []
+    rows, entities, items = [], [], []
     for key in proj[["enterprise_id", "item"]].drop_duplicates().itertuples(index=False):
         if entity_id != "DISTRICT" and key.enterprise_id != entity_id:
             continue
@@ -126,6 +127,8 @@ def projection_view(proj: pd.DataFrame, tracked: pd.DataFrame, *, names: Mapping
         actual = p.get("method") == "actual"
         words = t.get("prob_words") if isinstance(t.get("prob_words"), str) and t.get("prob_words") else \
             p.get("prob_words", "")
+        entities.append(str(key.enterprise_id))
+        items.append(str(key.item))
         rows.append({
             "企业": names.get(str(key.enterprise_id), str(key.enterprise_id)),
             "项目": PROJECTED_ITEMS.get(key.item, key.item),
@@ -146,7 +149,15 @@ def projection_view(proj: pd.DataFrame, tracked: pd.DataFrame, *, names: Mapping
     out = pd.DataFrame(rows)
     if out.empty:
         return out
-    return out.set_index(["企业", "项目"]).round(2)
+    out = out.set_index(["企业", "项目"]).round(2)
+    if period is None:
+        return out
+    return keyed(out, period=period, entities=entities, items=items, columns={
+        "本年累计（亿元）": (None, "本年累计", "亿元"), "年度目标（亿元）": (None, "年度目标", "亿元"),
+        "目标完成率（%）": (None, "年度目标完成率", "%"), "与序时进度差（百分点）": (None, "与序时进度差", "百分点"),
+        "预计全年（亿元）": (None, "全年预计（中位数）", "亿元"),
+        "80%区间下限（亿元）": (None, "全年预计80%区间下限", "亿元"),
+        "80%区间上限（亿元）": (None, "全年预计80%区间上限", "亿元"), "完成目标可能性": (None, "完成目标的可能性", "")})
 
 
 #: The figures of the projection table (the review's first table, the backtest error next to each

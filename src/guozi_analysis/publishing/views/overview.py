@@ -15,6 +15,7 @@ from guozi_analysis.base.contract import table as contract_table
 from guozi_analysis.base.periods import as_of_date, closed_month, elapsed_share, months_elapsed, parse_period
 from guozi_analysis.indicators.catalogue import catalogue_frame
 from guozi_analysis.indicators.formulas import safe_divide
+from guozi_analysis.publishing.published import fact_figure, keyed, markdown_with_figures
 from guozi_analysis.publishing.text import Fact, change_word, date_zh, markdown
 from guozi_analysis.publishing.views.context import Context, group_short_names
 from guozi_analysis.publishing.views.figures import finish_figure, new_figure
@@ -58,7 +59,8 @@ def group_overview(ctx: Context, *, indicator_ids: list[str]) -> pd.DataFrame:
         wide[col] = wide[col] * factor
         labels.append(f"{meta.loc[col, 'name_zh']}（{unit}）" if unit else str(meta.loc[col, "name_zh"]))
     wide.columns = labels
-    return wide.round(2)
+    return keyed(wide.round(2), period=ctx.period, entities=order, columns={
+        label: (col, "", _display_unit(meta.loc[col, "unit"])[0]) for label, col in zip(labels, indicator_ids)})
 
 
 def entity_indicators(ctx: Context) -> pd.DataFrame:
@@ -187,6 +189,8 @@ def headline(ctx: Context):
     months = months_elapsed(ctx.period)
     growth = fact("revenue_growth", "%")
     pgrowth = fact("total_profit_growth", "%")
+    printed = [fact("total_assets", "亿元"), fact("debt_to_asset_ratio", "%"), fact("revenue", "亿元"),
+               growth.magnitude(), fact("total_profit", "亿元"), pgrowth.magnitude(), fact("roe", "%")]
     text = (
         f"截至{date_zh(as_of_date(ctx.period))}，{ctx.entity_name}资产总额{fact('total_assets', '亿元').text()}亿元，"
         f"资产负债率{fact('debt_to_asset_ratio', '%').text()}%。1—{months}月实现营业总收入"
@@ -195,7 +199,7 @@ def headline(ctx: Context):
         f"同比{change_word(pgrowth.value)}{Fact(abs(pgrowth.value), '%', pgrowth.source).text()}%；"
         f"年化净资产收益率{fact('roe', '%').text()}%。"
     )
-    return markdown(text)
+    return markdown_with_figures(text, [fact_figure(f, period=ctx.period, where="开篇") for f in printed])
 
 
 def report_table(ctx: Context, *, table: str) -> pd.DataFrame:
@@ -213,7 +217,9 @@ def report_table(ctx: Context, *, table: str) -> pd.DataFrame:
     shown.loc[counts] = wide.loc[counts].map(lambda v: "—" if pd.isna(v) else f"{v:.0f}")  # counts print whole
     shown.index = [f"{r.name_zh}（{_display_unit(r.unit)[0]}）" for r in rows.itertuples()]
     shown.index.name = f"{rows['table_name_zh'].iloc[0]}·指标"
-    return shown
+    return keyed(shown, period=ctx.period, items=list(rows.index),
+                 units=[_display_unit(u)[0] for u in rows["unit"]],
+                 columns={label: (None, "", None, entity) for label, entity in zip(shown.columns, order)})
 
 
 def _detail_rows(ctx: Context, name: str) -> pd.DataFrame:

@@ -17,6 +17,7 @@ from guozi_analysis.analyses.ranking import (
     period_zh,
     ranking_period,
 )
+from guozi_analysis.publishing.published import LIGHT, PACE_GAP, keyed
 from guozi_analysis.publishing.text import date_zh, markdown
 from guozi_analysis.publishing.views.context import short_names
 from guozi_analysis.publishing.views.figures import finish_figure, new_figure
@@ -95,9 +96,12 @@ def composite_table(ctx, *, level: str = "group") -> pd.DataFrame:
     out["总分排名" + ("（组内）" if split else "")] = overall["rank_label"].reindex(out.index)
     out["较上期"] = _movement_text(overall).reindex(out.index)
     out = out.loc[_class_sorted(overall).index.intersection(out.index, sort=False)]
+    entities = [str(i) for i in out.index]
     out.index = [names.get(i, i) for i in out.index]
     out.index.name = _LEVEL_ZH[level]
-    return out
+    ids = dict(zip(comp["table_name"].astype(str), comp["table"].astype(str)))
+    return keyed(out, period=ctx.period, entities=entities,
+                 columns={f"{c}（分）": (f"ranking.{ids[str(c)]}", "综合得分", "分") for c in order})
 
 
 def _class_sorted(frame: pd.DataFrame) -> pd.DataFrame:
@@ -208,7 +212,10 @@ def progress_table(ctx, *, level: str = "group") -> pd.DataFrame:
         "信号灯": sub["light"].astype(str).replace("", "—"),
         "说明": sub["reason"].astype(str),
     })
-    return out.set_index(["指标", "企业"])
+    return keyed(out.set_index(["指标", "企业"]), period=ctx.period, entities=list(sub["entity_id"].astype(str)),
+                 items=list(sub["indicator_id"].astype(str)), units=list(sub["unit"].astype(str)), columns={
+                     "数值": (None, "", None), "序时进度（%）": ("elapsed_share", "", "%", "DISTRICT"),
+                     "与序时进度差（百分点）": (None, PACE_GAP, "百分点"), "信号灯": (None, LIGHT, "")})
 
 
 def composite_chart(ctx, *, level: str = "group", top: int | None = None):
