@@ -545,14 +545,14 @@ class _Reader:
         eid_field = "guarantor_id" if t.name == "guarantees" else "enterprise_id"
         eids = [rows[i][pos[eid_field]] if eid_field in pos else None for i in range(n)]
         pers = [rows[i][pos["period"]] if "period" in pos else None for i in range(n)]
-        columns = list(zip(*rows)) if n else []  # column-major once (every row is padded to the last column)
+        columns = list(zip(*rows))  # column-major once (every row is padded to the last column)
         period_memo: dict = {}
         for f in t.fields:
             if f.name not in pos:
                 data[f.name] = [None] * n
                 continue
             j = pos[f.name]
-            values = list(columns[j])
+            values = list(columns[j]) if n else []
             # formulas
             for i, v in enumerate(values):
                 if isinstance(v, str) and v.startswith("=") and len(v) > 1 and not self.is_csv:
