@@ -299,6 +299,12 @@ def test_track_targets_status_and_progress():
 def test_next_year_outlook_runs():
     out = fc.project_next_year(_noisy(), as_of="2022-11", n_sims=100, history_years=2)
     assert out["year"] == 2023 and out["lo80"] <= out["median"] <= out["hi80"]
+    assert np.isnan(out["prob_target"]) and out["target_status"] == ""
+    # next year's verdict reads P(total ≥ target) of the same simulations: at the median, about one half
+    half = fc.project_next_year(_noisy(), as_of="2022-11", n_sims=100, history_years=2, target=out["median"])
+    assert half["prob_target"] == pytest.approx(0.5, abs=0.011) and half["target_status"] == "完成存在不确定性"
+    low = fc.project_next_year(_noisy(), as_of="2022-11", n_sims=100, history_years=2, target=out["lo80"])
+    assert low["prob_target"] == pytest.approx(0.9, abs=0.011) and low["target_status"] == "预计完成"
 
 
 def test_fan_chart_has_chinese_labels():
@@ -612,3 +618,130 @@ def test_method_note_for_readers_has_no_code_identifiers():
     assert not re.search(r"[A-Za-z]\w*_\w+", text)  # snake_case names
     assert not re.search(r"\w+\.(py|yaml|md|csv|parquet)\b|params/|benchmarks/", text)
     assert not re.search(r"\b[a-z]+\(", text)  # function calls
+
+
+# --------------------------------------------------------------------------- intervals that respect the facts
+def test_a_flow_that_cannot_fall_never_ends_below_its_year_to_date():
+    # hand-worked: 41 simulated totals 80, 81, …, 120 around a median of 100, year to date 95.
+    # The 15 totals 80..94 would mean the year ends below what is already earned: they become 95
+    # (remaining amount 0); the others do not move.
+    totals = np.arange(80.0, 121.0)
+    floored = fc.floor_remaining(totals, 95.0)
+    assert floored[:16].tolist() == [95.0] * 16 and floored[16:].tolist() == totals[16:].tolist()
+    # quantiles (41 values, linear): 10 % at position 4 → 84 before, 95 after; 2.5 % at position 1 → 81 → 95;
+    # the median (position 20 → 100) and the 90 % quantile (position 36 → 116) stay
+    before, after = (np.quantile(t, [0.025, 0.10, 0.5, 0.90]) for t in (totals, floored))
+    assert before.tolist() == [81.0, 84.0, 100.0, 116.0]
+    assert after.tolist() == [95.0, 95.0, 100.0, 116.0]
+    # a remainder whose whole distribution is below 0 puts even the median at the year to date
+    assert np.median(fc.floor_remaining(np.array([90.0, 92.0, 94.0]), 95.0)) == 95.0
+
+
+def _wide_noise_series():
+    """Eight years of a flow whose monthly noise is large next to December's amount (2022 up to November)."""
+    rng = np.random.default_rng(7)
+    flows = {y: np.clip(PATTERN + rng.normal(0.0, 6.0, 12), 0.5, None) for y in range(2015, 2023)}
+    flows[2022][11] = 2.0
+    return ytd_series(flows, last=(2022, 11))
+
+
+def test_revenue_interval_is_clipped_at_the_year_to_date_and_profit_is_not():
+    s = _wide_noise_series()
+    ytd = float(s.iloc[-1])
+    free = fc.project_year_end(s, as_of="2022-11", n_sims=400, backtest_sims=100)
+    kept = fc.project_year_end(s, as_of="2022-11", n_sims=400, backtest_sims=100, nondecreasing=True)
+    assert free["lo95"] < ytd  # without the rule the interval reaches below what has happened
+    assert kept["lo95"] >= ytd and kept["lo80"] >= ytd and kept["median"] >= ytd
+    assert kept["hi95"] == pytest.approx(free["hi95"]) and kept["hi80"] == pytest.approx(free["hi80"])
+    # the simulated months are never negative: every cumulative path rises to its year end
+    paths = kept["cum_paths"].to_numpy()
+    assert (paths >= ytd - 1e-9).all() and (np.diff(paths, axis=1) >= -1e-9).all()
+    assert np.allclose(paths[:, -1] - ytd, np.maximum(paths[:, -1] - ytd, 0))
+
+
+def test_project_items_applies_the_rule_to_the_flows_listed_in_params():
+    assert set(fc.forecast_settings()["nondecreasing"]) == {"revenue", "investment_completed"}
+    s = _wide_noise_series()
+    frame = pd.DataFrame({"enterprise_id": "G01", "period": s.index, "revenue": s.to_numpy(),
+                          "total_profit": s.to_numpy()})
+    out = fc.project_items(frame, items=("revenue", "total_profit"), as_of="2022-11", n_sims=400).set_index("item")
+    ytd = float(s.iloc[-1])
+    assert out.loc["revenue", "lo95"] >= ytd
+    # profit may still end below its year to date (a loss in December is possible); the same series,
+    # not clipped, keeps the interval the remaining month's errors give
+    assert out.loc["total_profit", "lo95"] < ytd
+
+
+def test_the_verdict_on_a_target_follows_its_probability_not_the_median():
+    # simulated totals 0..99: P(total ≥ 45) = 55/100 — the median (49.5) reaches 45, yet the verdict is
+    # 完成存在不确定性, because 40 % < 55 % < 60 % (params/forecast.yaml target_status)
+    samples = np.arange(100.0)
+    row = {"enterprise_id": "G01", "item": "revenue", "year": 2022, "month": 11, "ytd_actual": 30.0,
+           "median": float(np.median(samples)), "lo80": 9.9, "hi80": 89.1, "method": "seasonal_naive",
+           "samples": samples}
+    targets = pd.DataFrame({"enterprise_id": ["G01"] * 3, "year": [2022] * 3, "item": ["revenue"] * 3,
+                            "target_value": [45.0, 30.0, 70.0], "unit": ["万元"] * 3})
+    out = fc.track_targets(targets, pd.DataFrame([row]))
+    assert out["prob_reach_target"].tolist() == [0.55, 0.70, 0.30]  # 55, 70 and 30 of the 100 totals
+    assert out["status"].tolist() == ["完成存在不确定性", "预计完成", "存在缺口"]
+    assert [fc.target_status(p) for p in (0.60, 0.41, 0.40, np.nan)] == ["预计完成", "完成存在不确定性", "存在缺口", ""]
+
+
+# --------------------------------------------------------------------------- comparable basis
+def test_restated_last_year_puts_seasonal_naive_on_this_years_scope():
+    # An enterprise joined the group in 2022; alone it runs at a quarter of the group's 2021 flows, so the
+    # group's 2022 months are 1.25 × PATTERN. The June 快报 restates 上年同期 to the 2022 scope: 2021's
+    # January–June, group and newcomer, 1.25 × 61 = 76.25 (first reported: 61).
+    s = ytd_series({2021: PATTERN, 2022: PATTERN * 1.25}, last=(2022, 6))
+    restated = pd.Series(np.cumsum(PATTERN * 1.25)[1:6], index=[f"2022-{m:02d}" for m in range(2, 7)])
+    as_was = fc.project_year_end(s, as_of="2022-06", n_sims=400, backtest_sims=50)
+    comparable = fc.project_year_end(s, as_of="2022-06", n_sims=400, backtest_sims=50, last_year_restated=restated)
+    assert as_was["method"] == comparable["method"] == "seasonal_naive"
+    # hand-worked: year to date 76.25 + last year's July–December on this year's scope 1.25 × 79 = 98.75
+    # → 175.00; the months restated match this year's exactly, so nothing is left to scatter
+    assert comparable["median"] == pytest.approx(175.0)
+    assert comparable["hi80"] - comparable["lo80"] == pytest.approx(0.0, abs=1e-9)
+    # first-reported, seasonal naive adds 2021's July–December as reported (79): 155.25, 19.75 short
+    assert as_was["median"] == pytest.approx(76.25 + 79.0, abs=1.0)
+    assert comparable["note"].startswith("上年同期按本年口径重述（本期快报）：上年1—6月累计较首报数多25.0%（+15.25万元）")
+    assert "上年7—12月按同一比例折算" in comparable["note"]
+    # restate_last_year itself: restated months as given, later months × 76.25 / 61 = 1.25
+    mat, _ = fc.restate_last_year(fc.ytd_matrix(s), restated, 2022, 6)
+    assert mat.loc[2021, 6] == pytest.approx(76.25) and mat.loc[2021, 12] == pytest.approx(175.0)
+    assert fc.restate_last_year(fc.ytd_matrix(s), None, 2022, 6)[1] == ""
+
+
+def test_project_items_reads_the_restated_table_per_enterprise():
+    s = ytd_series({2021: PATTERN, 2022: PATTERN * 1.25}, last=(2022, 6))
+    frame = pd.DataFrame({"enterprise_id": ["G01"] * len(s) + ["G02"] * len(s), "period": list(s.index) * 2,
+                          "revenue": list(s.to_numpy()) * 2})
+    ly = pd.DataFrame({"enterprise_id": "G01", "period": [f"2022-{m:02d}" for m in range(2, 7)],
+                       "revenue": np.cumsum(PATTERN * 1.25)[1:6]})
+    out = fc.project_items(frame, items=("revenue",), as_of="2022-06", n_sims=200, restated=ly).set_index(
+        "enterprise_id")
+    assert out.loc["G01", "median"] == pytest.approx(175.0)  # as above
+    assert out.loc["G02", "median"] == pytest.approx(155.25, abs=1.0) and "重述" not in out.loc["G02", "note"]
+
+
+# --------------------------------------------------------------------------- set-wide default
+def test_set_default_is_the_method_with_the_smallest_pooled_scaled_error():
+    # two other series of the set; scaled error = |error| / (level 10 × √h). Series A: seasonal naive off by
+    # 4, the share by 2; series B: seasonal naive off by 1, the share by 2. Per origin (h = 12 − m) the
+    # share's mean over the two series is (2 + 2) / 2 / (10√h) = 2 / (10√h), seasonal naive's (4 + 1) / 2
+    # / (10√h) = 2.5 / (10√h): the share is the set's default
+    a = _bt_rows({y: {"seasonal_naive": 4, "hist_share": -2} for y in (2019, 2020, 2021)})
+    b = _bt_rows({y: {"seasonal_naive": -1, "hist_share": 2} for y in (2019, 2020, 2021)})
+    cfg = fc.forecast_settings()
+    assert fc.set_default([a, b], candidates=SEL, month=9, settings=cfg) == "hist_share"
+    # with B's seasonal naive off by 0.5 instead: (4 + 0.5) / 2 = 2.25 > 2, still the share
+    assert fc.set_default([a, b.assign(median=b["median"].where(b["method"] != "seasonal_naive", 99.5))],
+                          candidates=SEL, month=9, settings=cfg) == "hist_share"
+    assert fc.set_default([a], candidates=SEL, month=9, settings=cfg) is None  # one series is not a set
+    off = {**cfg, "selection": {**cfg["selection"], "set_default": False}}
+    assert fc.set_default([a, b], candidates=SEL, month=9, settings=off) is None
+    # a series with one backtest year of its own (no challenger can earn its place) takes the set's default,
+    # and says so; without it, the configured default (seasonal naive)
+    own = _bt_rows({2021: {"seasonal_naive": 3, "hist_share": 3}})
+    c = fc.choose_from_backtest(own, year=2022, candidates=SEL, month=9, default="hist_share")
+    assert c["method"] == "hist_share" and c["note"] == "同组序列合并回测中历年同期占比法误差最小，作为本序列的默认方法"
+    assert fc.choose_from_backtest(own, year=2022, candidates=SEL, month=9)["method"] == "seasonal_naive"

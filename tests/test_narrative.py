@@ -395,11 +395,17 @@ def test_task_ledger_feeds_the_plan(demo, processed):
 
 def test_plan_uses_the_outlook_when_present(ctx, processed, tmp_path):
     outlook = pd.DataFrame({"entity_id": ["DISTRICT"], "item": ["revenue"], "year": [2023], "median": [3_400_000.0],
-                            "lo80": [3_000_000.0], "hi80": [3_800_000.0], "basis": ["按往年平均增速外推"]})
+                            "lo80": [3_000_000.0], "hi80": [3_800_000.0], "basis": ["按往年平均增速外推"],
+                            "prob_target": [0.72], "target_status": ["预计完成"]})
     other = _variant(processed, tmp_path, {"narrative_outlook": outlook})
     section = narrative.section_plan(other)
     assert ("2023年预测：预计340.00亿元（八成概率区间300.00～380.00亿元，按往年平均增速外推），预计可完成目标"
             in section.markdown)
+    # the verdict is the stored one (from P(target)), not the median against the target: the same median
+    # with P = 0.5 reads 完成目标存在不确定性
+    unsure = _variant(processed, tmp_path / "unsure", {"narrative_outlook": outlook.assign(
+        prob_target=0.5, target_status="完成存在不确定性")})
+    assert "按往年平均增速外推），完成目标存在不确定性" in narrative.section_plan(unsure).markdown
     assert _numbers(section.markdown) == [f.text() for f in section.facts]
     for f in section.facts:
         assert f.shown_value() == pytest.approx(f.expected_shown(narrative.source_value(other, f.source)))

@@ -71,3 +71,29 @@ def test_the_forecast_chapter_reads_the_same_rows(results, tmp_path):
     assert list(basis.columns) == ["预测方法", "回测年数", "说明"]
     assert figures["回测误差（%）"].equals(table["回测误差（%）"])  # the backtest error next to each projection
     assert "说明" not in figures and "80%区间下限（亿元）" not in figures
+
+
+# the four demo runs: the review (2022-11), the monthly (2022-10), the quarterly (2022-Q3, closing September)
+# and the half-month (2022-11-H2, closing November like the review: the same stored projections)
+@pytest.mark.parametrize("period", ["2022-11", "2022-10", "2022-Q3"])
+def test_no_stored_bound_of_a_flow_that_cannot_fall_lies_below_its_year_to_date(demo_tables, period):
+    from guozi_analysis.analyses import forecast as fc
+    from guozi_analysis.base.periods import closed_month
+    from guozi_analysis.publishing.views import forecast as forecast_views
+
+    assert closed_month("2022-11-H2") == closed_month("2022-11") == "2022-11"
+    frames = fc.shared_frames(demo_tables, period=period)
+    proj = frames["forecast_projections"]
+    flows = proj.loc[proj["item"].isin(["revenue", "investment_completed"]) & proj["median"].notna()]
+    assert len(flows) == 14  # six groups and the district, two items
+    for col in ("lo95", "lo80", "median"):
+        below = flows.loc[flows[col] < flows["ytd_actual"], ["enterprise_id", "item", col, "ytd_actual"]]
+        assert below.empty, below.to_string()
+    # before: 澜海文旅集团 revenue at the end of September, 80 % lower bound 11.63 亿元 against 13.09 earned
+    wenlv = flows.set_index(["enterprise_id", "item"]).loc[("G04", "revenue")]
+    assert wenlv["lo80"] >= wenlv["ytd_actual"]
+    # and the printed table: no 80 % range starts below the row's own year to date (both at two decimals)
+    names = dict(zip(demo_tables["roster"]["enterprise_id"].astype(str), demo_tables["roster"]["short_name"]))
+    table = forecast_views.projection_view(proj, frames["forecast_targets"], names=names)
+    rows = table.loc[table.index.get_level_values("项目").isin(["营业总收入", "固定资产投资完成额"])]
+    assert (rows["80%区间下限（亿元）"] >= rows["本年累计（亿元）"]).all()

@@ -580,3 +580,53 @@ def test_a_chinese_sentence_wrapped_in_a_markdown_chapter_reads_without_a_space(
     blocks, _ = _read_chapter_ast(Chapter(chapter), tmp_path / "media")
     para = next(b for b in blocks if b["t"] == "Para")
     assert _plain_text(para["c"]) == "它的回测结果不能代表方法的表现，仍计入回测误差。"
+
+
+def _one_output_notebook(path: Path, html_output: str, *, text: str = "全年预计如下表。") -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell(f"# 企业画像\n\n{text}"),
+        nbformat.v4.new_code_cell("#| tbl-cap: 全年预计\nview()", outputs=[nbformat.v4.new_output(
+            "execute_result", data={"text/html": html_output, "text/plain": "…"}, execution_count=1)],
+            execution_count=1),
+    ]
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.mark.parametrize("frame", [pd.DataFrame(), pd.DataFrame(columns=["企业", "项目"])],
+                         ids=["no-columns", "no-rows"])
+def test_an_empty_table_renders_as_a_sentence_not_broken_pdf_source(tmp_path, frame):
+    """Issue 25: the December review failed at the profiles ("unexpected comma": an empty 全年预计 table
+    became ``columns: 0 … table.header(,)``). Straight from pandas' HTML (no formatter), the renderer
+    prints 本表本期无记录。 in its place, and the PDF compiles."""
+    from guozi_analysis.publishing.render.builtin import render_chapter
+
+    chapter = _one_output_notebook(tmp_path / "profile_G01.ipynb", frame.to_html())
+    _, body = render_chapter(chapter, work=tmp_path / "w", pdf=tmp_path / "p.pdf", meta={"volume": "画像"})
+    assert "<table" not in body and "本表本期无记录" in body
+    text = re.sub(r"\s+", "", "".join(p.extract_text() or "" for p in PdfReader(tmp_path / "p.pdf").pages))
+    assert "本表本期无记录" in text
+
+
+def test_the_reader_formatter_prints_an_empty_table_as_a_sentence_with_its_reason():
+    from guozi_analysis.publishing.display import reader_html
+
+    frame = pd.DataFrame(columns=["企业", "项目"])
+    frame.attrs["empty_reason"] = "没有全年预测结果"
+    assert reader_html(frame) == '<p class="table-note">本表本期无记录：没有全年预测结果。</p>'
+    assert "<table" not in reader_html(pd.DataFrame())
+
+
+def test_a_sentence_with_a_missing_number_fails_the_render(tmp_path):
+    """A sentence printing "—" for a number (the 2022-12 月度通报: "营业总收入—亿元，同比变动不详—%")
+    stops the render with the chapter named; ranges (1—10月) and the tables' own “—” note do not."""
+    from guozi_analysis.publishing.render.builtin import render_chapter
+
+    ok = tmp_path / "ok.md"
+    ok.write_text("# 通报\n\n1—10月营业总收入15.06—23.94亿元。\n\n注：“—”表示该项无报送数据。\n", encoding="utf-8")
+    render_chapter(ok, work=tmp_path / "w1")
+    bad = tmp_path / "bad.md"
+    bad.write_text("# 通报\n\n1—12月实现营业总收入—亿元，同比变动不详—%。\n", encoding="utf-8")
+    with pytest.raises(RenderError, match="bad.md.*营业总收入"):
+        render_chapter(bad, work=tmp_path / "w2")

@@ -482,7 +482,7 @@ def test_shared_frames_and_views_on_small_tables(tmp_path):
     spec = {"scenarios": [{"id": "f", "name_zh": "再融资冻结12个月", "kind": "refinancing_freeze", "months": 12}]}
     frames = risk.shared_frames(tables, ind, period=PERIOD, scenarios=spec)
     assert {"risk_evaluation", "risk_flags", "risk_list", "risk_changes", "risk_traffic_lights",
-            "risk_maturity_profile", "risk_stress_summary", "risk_stress_crossings", "risk_stress_shortfall",
+            "risk_maturity_profile", "risk_maturity_scopes", "risk_stress_summary", "risk_stress_crossings", "risk_stress_shortfall",
             "risk_distress"} == set(frames)
     for key, frame in frames.items():
         frame.to_parquet(tmp_path / f"{key}.parquet", index=False)
@@ -684,3 +684,42 @@ def test_the_chapter_says_which_rules_list_an_enterprise_from_the_rules_themselv
     block = text[start:block_end].replace("on_list: false", "on_list: true")
     moved.write_text(text[:start] + block + text[block_end:], "utf-8")
     assert "债务集中到期（高于40%）" in risk_views.list_basis(rules=moved).data
+
+
+def test_maturities_on_two_scopes_are_reconciled_by_what_the_subsidiaries_owe(tmp_path):
+    """Issue 25, 附录D: 文旅's 2023-03 maturities were 17.41 in the 集中到期 warning and 17.61 in the
+    maturity table, its next 12 months 20.27 and 29.06, unexplained. The warning counts the group's
+    own instruments (its largest month weighs most there), the table the whole tree.
+
+    By hand: G01 itself owes 80 in 2023-03 and 20 in 2023-06 → own wall month 2023-03, share 80/100 = 80%;
+    G01-01 owes 10 in 2023-03 and 90 in 2023-09 → tree 2023-03 = 90 of 200 = 45% < 80%, so the warning's
+    scope is 本企业自身. Own: month 80, 12 months 100; tree: month 90, 12 months 200; the subsidiaries'
+    share is 90 − 80 = 10 and 200 − 100 = 100 (G01-01's 10 + 90). D9 (2024-02) lies outside the 12 months.
+    """
+    debts = _debts([
+        ("D1", "G01", 80.0, "2023-03-15"), ("D2", "G01", 20.0, "2023-06-15"),
+        ("D3", "G01-01", 10.0, "2023-03-20"), ("D4", "G01-01", 90.0, "2023-09-20"),
+        ("D9", "G01", 1000.0, "2024-02-01"),
+    ])
+    tables = _tables(debts=debts)
+    frames = risk.shared_frames(tables, _indicators({}), period=PERIOD)
+    scopes = frames["risk_maturity_scopes"]
+    row = scopes.set_index("entity_id").loc["G01"]
+    assert (row["wall_basis"], row["wall_month"]) == ("本企业自身", "2023-03")
+    assert (row["month_own"], row["month_tree"], row["month_subsidiaries"]) == (80.0, 90.0, 10.0)
+    assert (row["window_own"], row["window_tree"], row["window_subsidiaries"]) == (100.0, 200.0, 100.0)
+    assert list(scopes["entity_id"]) == ["G01"]  # G01-01 has no subsidiaries; G02 no debts
+    # the table's figures are the tree's: the profile's 2023-03 and its 12-month window
+    prof = frames["risk_maturity_profile"]
+    g01 = prof.loc[prof["entity_id"] == "G01"].set_index("month")["balance"]
+    assert g01["2023-03"] == row["month_tree"] and g01.iloc[:12].sum() == row["window_tree"]
+    # the note prints both scopes and a difference that adds up: 90 − 80 = 10, 200 − 100 = 100
+    store = tmp_path / "processed"
+    store.mkdir()
+    scopes.to_parquet(store / "risk_maturity_scopes.parquet")
+    frames["risk_flags"].to_parquet(store / "risk_flags.parquet")  # G01's wall (80% > 40%) is warned
+    assert "G01" in set(frames["risk_flags"].query("rule_id == 'maturity_wall'")["entity_id"])
+    text = risk_views.maturity_scope_note(SimpleNamespace(processed_dir=store)).data
+    assert "含全部下属企业口径" in text
+    assert ("滨江城投集团有限公司按本企业自身口径2023-03到期80.00万元、未来12个月到期合计100.00万元，"
+            "按本表口径分别为90.00万元、200.00万元，差额10.00万元、100.00万元为其下属企业的到期融资") in text

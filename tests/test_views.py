@@ -216,3 +216,18 @@ def test_a_profiles_projection_table_lists_its_items_side_by_side(processed):
     assert table.loc["年度目标（亿元）", "营业总收入"] == "1.20" and table.loc["年度目标（亿元）", "利润总额"] == "—"
     assert table.loc["回测年数", "利润总额"] == "8"
     assert table.loc["完成目标可能性", "营业总收入"] == "难以完成（<1%）"
+
+
+def test_the_bulletins_year_end_projection_is_the_median_the_review_prints(processed):
+    """季度分析 表6 printed the mean as 全年预计 while the review prints the median: one point forecast."""
+    from guozi_analysis.publishing.views import bulletins
+    from guozi_analysis.publishing.views.context import Context
+
+    # a skewed projection: mean 10,500 万元, median 10,000 万元 → the table prints 1.00 亿元 (the median)
+    pd.DataFrame({
+        "enterprise_id": ["G01"], "item": ["revenue"], "as_of": ["2022-09"], "ytd_actual": [9_000.0],
+        "mean": [10_500.0], "median": [10_000.0], "lo80": [9_800.0], "hi80": [12_000.0], "target": [11_000.0],
+        "prob_words": [""],
+    }).to_parquet(processed / "forecast_projections.parquet")
+    table = bulletins.outlook_table(Context(period="2022-09", entity_id="DISTRICT", processed_dir=processed))
+    assert table["全年预计（亿元）"].tolist() == [1.0]

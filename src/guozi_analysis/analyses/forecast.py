@@ -14,14 +14,19 @@ end (营业总收入, 利润总额, 固定资产投资完成额) and whether the
 * Candidate methods (:data:`METHODS`), each giving simulated paths of the remaining months:
   ``linear_ytd`` (YTD × 12 / m, the analysts' habit), ``hist_share`` (YTD / average share of the
   annual total reached by the same month in past years), ``share_recent`` (the same with recent
-  years weighted more; not a default candidate), ``seasonal_naive`` (same months last year), ``ets`` (statsmodels ``ETSModel``) and ``sarima`` (statsmodels ``SARIMAX`` airline model).
+  years weighted more; not a default candidate), ``seasonal_naive`` (same months last year, additive),
+  ``seasonal_naive_mult`` (last year's months × this year's YTD growth, multiplicative), ``ets``
+  (statsmodels ``ETSModel``) and ``sarima`` (statsmodels ``SARIMAX`` airline model).
   Methods that do not fit the data (too short a history, non-positive totals, gaps) are skipped
   with a Chinese reason.
 * Selection per series and per as-of month m (:func:`choose_from_backtest`, settings ``selection`` in
   ``params/forecast.yaml``): a rolling-origin backtest (:func:`backtest_year_end`) projects every
   earlier year (at most ``backtest_years``) from every month-end Feb..Nov with only the data of
-  that time. ``selection.default`` (``seasonal_naive``; a combination such as ``combo_mean`` may be
-  configured, with ``fallback`` when its members are unavailable) is kept unless a challenger —
+  that time. The incumbent is the set-wide default (:func:`set_default`: the single method with the
+  smallest pooled scaled backtest error over the other series of the set — the groups' series of the same
+  item — when ``selection.set_default``), else ``selection.default`` (``seasonal_naive``; a combination
+  such as ``combo_mean`` may be configured, with ``fallback`` when its members are unavailable); it is kept
+  unless a challenger —
   single methods first, then the combinations of :func:`candidate_points` (``combo_mean``: equal
   weights of the methods other than ``linear_ytd``; ``combo_weighted``: 1 / WAPE² weights from
   earlier years only) — compared on the backtest origins within ``window`` months of m, warm-up
@@ -39,7 +44,11 @@ end (营业总收入, 利润总额, 固定资产投资完成额) and whether the
   stretched piecewise to them (:func:`_two_point`), never narrower than the errors imply. Fewer than
   ``calibration.min_years`` years: Student-t stretch and a note; no errors at all:
   ``no_history_factor``. A turn (:func:`turn_signal` above ``turn.threshold``) widens further.
-  Pinned by ``test_interval_calibrated_on_known_noise_covers_80_percent``. The reader-facing
+  Pinned by ``test_interval_calibrated_on_known_noise_covers_80_percent``. Only the remaining months
+  are uncertain; for flows that cannot fall (``nondecreasing``: revenue, completed investment) the
+  remaining amount is clipped at 0 (:func:`floor_remaining`), so no bound lies below the year to date.
+  Comparable basis: a 快报's restated 上年同期 puts last year on this year's scope
+  (:func:`restate_last_year`). The verdict on a target follows P(target) (:func:`target_status`). The reader-facing
   description (no identifiers) is ``docs/forecast-method.md``, printed in the methods appendix.
 * Hierarchy: :func:`reconcile_bottom_up` — see its docstring for what "coherent" means when groups
   submit consolidated figures.
@@ -78,7 +87,9 @@ __all__ = [
     "forecast_remaining",
     "backtest_year_end",
     "choose_from_backtest",
+    "set_default",
     "project_year_end",
+    "series_backtest",
     "project_items",
     "project_next_year",
     "reconcile_bottom_up",
@@ -87,11 +98,15 @@ __all__ = [
     "prob_words",
     "ytd_growth",
     "final_samples",
+    "floor_remaining",
+    "restate_last_year",
+    "target_status",
     "stored_projection",
 ]
 
 #: Candidate methods, in order of simplicity (ties in the backtest go to the earlier one).
-METHODS: tuple[str, ...] = ("seasonal_naive", "hist_share", "share_recent", "linear_ytd", "ets", "sarima")
+METHODS: tuple[str, ...] = ("seasonal_naive", "seasonal_naive_mult", "hist_share", "share_recent", "linear_ytd", "ets",
+                            "sarima")
 
 #: Chinese names for reports.
 METHOD_LABELS: dict[str, str] = {
@@ -99,6 +114,7 @@ METHOD_LABELS: dict[str, str] = {
     "hist_share": "历年同期占比法",
     "share_recent": "近年占比法",
     "seasonal_naive": "季节性朴素法",
+    "seasonal_naive_mult": "季节性朴素法（按本年增速）",
     "ets": "指数平滑（ETS）",
     "sarima": "季节性ARIMA",
     "actual": "全年实际",
@@ -350,6 +366,30 @@ def _m_seasonal_naive(hist, cur, m, n, rng):
     return base + draws, ""
 
 
+def _m_seasonal_naive_mult(hist, cur, m, n, rng):
+    """Seasonal naive, multiplicative: last year's remaining months × (this year's year to date ÷ last
+    year's at the same month). Spread: the months' deviations from that rule in earlier pairs of years and
+    in this year's known months, centred and resampled (as the additive form's)."""
+    if len(hist) == 0:
+        raise _Unavailable("无上年完整数据，季节性朴素法（乘法）不适用")
+    last = _slots(hist[-1])
+    a, a_last = cur[m - 1], hist[-1][m - 1]
+    if not (a > 0 and a_last > 0) or np.any(last[m - 1:] < 0):
+        raise _Unavailable("累计值非正，季节性朴素法（乘法）不适用")
+    ratio = a / a_last
+    base = last[m - 1:] * ratio
+    diffs = []
+    for i in range(1, len(hist)):
+        before, now = hist[i - 1][m - 1], hist[i][m - 1]
+        if before > 0 and now > 0:
+            diffs.append(_slots(hist[i]) - _slots(hist[i - 1]) * (now / before))
+    diffs.append(_slots(cur)[: m - 1] - last[: m - 1] * ratio)
+    d = np.concatenate(diffs)
+    d = d[np.isfinite(d)]
+    d = d - d.mean() if d.size else np.zeros(1)
+    return base + rng.choice(d, size=(n, base.size), replace=True), ""
+
+
 def _rng_kw(func, rng) -> dict:
     """statsmodels ≥ 0.15 names the generator ``rng``; 0.14 calls it ``random_state``."""
 
@@ -417,6 +457,7 @@ _IMPL = {
     "hist_share": _m_hist_share,
     "share_recent": _m_share_recent,
     "seasonal_naive": _m_seasonal_naive,
+    "seasonal_naive_mult": _m_seasonal_naive_mult,
     "ets": _m_ets,
     "sarima": _m_sarima,
 }
@@ -504,13 +545,17 @@ _DEFAULT_SETTINGS: dict = {
     "selection": {"default": "seasonal_naive", "fallback": "seasonal_naive", "backtest_months": list(range(2, 12)),
                   "backtest_years": 10, "min_years": 2, "min_history": 2, "min_wins": 2, "score": "scaled", "margin": 0.05,
                   "win_share": 0.5, "mode": "sequential", "window": 2, "combo_weights": "inverse_wape2",
-                  "growth_guard": True, "growth_guard_method": "hist_share", "growth_guard_min_years": 2},
+                  "growth_guard": True, "growth_guard_method": "hist_share", "growth_guard_min_years": 2,
+                  "set_default": True, "set_min_series": 2},
     "calibration": {"horizon_exponent": "auto", "min_years": 3, "no_history_factor": 2.0,
                     "floor_at_simulation": False, "two_point": True, "window": 2},
     "turn": {"recent_months": 3, "threshold": 0.08},
     "prob_words": [{"at_least": 0.90, "word": "基本确定"}, {"at_least": 0.60, "word": "较大可能"},
                    {"above": 0.40, "word": "存在不确定性"}, {"above": 0.10, "word": "可能性较小"},
                    {"at_least": 0.0, "word": "难以完成"}],
+    "target_status": [{"at_least": 0.60, "word": "预计完成"}, {"above": 0.40, "word": "完成存在不确定性"},
+                      {"at_least": 0.0, "word": "存在缺口"}],
+    "nondecreasing": ["revenue", "investment_completed"],
 }
 
 
@@ -541,14 +586,28 @@ def prob_words(p: float, settings: Mapping | None = None) -> str:
     """
     if p is None or not np.isfinite(p):
         return ""
-    rules = _settings(settings)["prob_words"]
-    word = rules[-1]["word"]
-    for rule in rules:
-        if ("at_least" in rule and p >= float(rule["at_least"])) or ("above" in rule and p > float(rule["above"])):
-            word = rule["word"]
-            break
+    word = _first_rule(p, _settings(settings)["prob_words"])
     pct = "<1%" if p < 0.005 else ">99%" if p > 0.995 else f"{p * 100:.0f}%"
     return f"{word}（{pct}）"
+
+
+def _first_rule(p: float, rules: Sequence[Mapping]) -> str:
+    """The word of the first rule that ``p`` satisfies (``at_least``: p ≥ x; ``above``: p > x); the
+    last rule's word when none does."""
+    for rule in rules:
+        if ("at_least" in rule and p >= float(rule["at_least"])) or ("above" in rule and p > float(rule["above"])):
+            return str(rule["word"])
+    return str(rules[-1]["word"])
+
+
+def target_status(p: float, settings: Mapping | None = None) -> str:
+    """The verdict on an annual target from P(reaching it) (``target_status`` in the settings, first rule
+    that holds): 预计完成 (P ≥ 60 %), 完成存在不确定性 (40 % < P < 60 %), 存在缺口 (P ≤ 40 %). Empty for
+    NaN. Every sentence or column that says whether a target will be met reads this one function on
+    the stored probability, never the median alone."""
+    if p is None or not np.isfinite(p):
+        return ""
+    return _first_rule(p, _settings(settings)["target_status"])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -737,8 +796,13 @@ def choose_from_backtest(
     settings: Mapping | None = None,
     month: int | None = None,
     growth: float | None = None,
+    default: str | None = None,
 ) -> dict:
     """Pick the projection method for origins in ``year`` from backtest rows of earlier years.
+
+    ``default`` (the set-wide default of :func:`set_default`, when the series is one of a set) replaces
+    ``selection.default`` as the method kept unless a challenger earns its place: where the series' own
+    evidence is thin, the choice shrinks to what works across the set.
 
     The rule (settings ``selection``): the default method (seasonal naive) is kept unless a
     challenger — another single method or a combination (:func:`candidate_points`) — compared with it
@@ -768,7 +832,12 @@ def choose_from_backtest(
     sel = cfg["selection"]
     candidates = list(cfg["candidates"] if candidates is None else candidates)
     earlier = backtest.loc[backtest["year"] < year]
+    configured = _default_method(sel, candidates)
+    if default is not None and default in candidates:
+        sel = {**sel, "default": default}
     default = _default_method(sel, candidates)
+    set_note = (f"同组序列合并回测中{METHOD_LABELS.get(default, default)}误差最小，作为本序列的默认方法"
+                if default != configured else "")
     # selection evidence: origins within selection.window months of this one, warm-up years left out
     # (a year with a single earlier year: one year's shares, one year's growth — it says little about
     # the methods as they work with the fuller history of the years that follow)
@@ -821,7 +890,7 @@ def choose_from_backtest(
     z = z[np.isfinite(z)]
     c_years = int(len(set(c_points.index.get_level_values("year")[c_rows.to_numpy()])))
     d_rows = rep_points[default].notna() if default in rep_points else rows & False
-    note = guard_note if guard else "" if best == default else (
+    note = guard_note if guard else set_note if best == default else (
         f"{METHOD_LABELS.get(best, best)}回测误差比{METHOD_LABELS.get(default, default)}低"
         f"{(1 - best_ratio) * 100:.0f}%，取代默认方法")
     return {
@@ -839,8 +908,47 @@ def choose_from_backtest(
     }
 
 
+def set_default(backtests: Sequence[pd.DataFrame], *, candidates: Sequence[str] | None = None,
+                month: int | None = None, year: int | None = None, settings: Mapping | None = None) -> str | None:
+    """The set-wide default: the single method with the smallest scaled backtest error pooled over a set of
+    series (the groups' series of one item in a run; each set of the benchmark).
+
+    Each series counts alike: per series, the mean scaled error (|error| / (level × √h), as the selection
+    scores) of every candidate at its origins within ``selection.window`` months of ``month`` where all
+    candidates have a projection (earlier years than ``year`` only, warm-up years left out); the default is
+    the candidate with the smallest mean of those over the series. ``None`` (use ``selection.default``)
+    when fewer than ``selection.set_min_series`` (2) series give evidence or the setting
+    ``selection.set_default`` is off. Combinations are not candidates for the default.
+    """
+    cfg = _settings(settings)
+    sel = cfg["selection"]
+    if not sel.get("set_default", False):
+        return None
+    singles = [c for c in (cfg["candidates"] if candidates is None else candidates) if not str(c).startswith("combo")]
+    per_series = []
+    for bt in backtests:
+        if bt is None or not len(bt):
+            continue
+        rows = bt if year is None else bt.loc[bt["year"] < year]
+        rows = _month_window(rows, month, sel.get("window"))
+        if "history" in rows and sel.get("min_history"):
+            rows = rows.loc[rows["history"].fillna(np.inf) >= int(sel["min_history"])]
+        rows = rows.loc[rows["available"].astype(bool) & rows["method"].isin(singles)]
+        if rows.empty:
+            continue
+        err = (rows["median"] - rows["actual"]).abs() / (rows["level"] * np.sqrt(12 - rows["month"]))
+        table = err.groupby([rows["year"], rows["month"], rows["method"]]).first().unstack("method")
+        table = table.reindex(columns=singles).replace([np.inf, -np.inf], np.nan).dropna()
+        if len(table):
+            per_series.append(table.mean())
+    if len(per_series) < int(sel.get("set_min_series", 2)):
+        return None
+    pooled = pd.concat(per_series, axis=1).mean(axis=1)
+    return str(pooled.idxmin())
+
+
 #: Methods that repeat last year's months whatever this year's level (the growth guard's concern)
-LEVEL_BLIND = frozenset({"seasonal_naive"})
+LEVEL_BLIND = frozenset({"seasonal_naive"})  # the multiplicative form scales with this year's level
 
 
 def _growth_guard(near: pd.DataFrame, growth: float | None, best: str, candidates: Sequence[str],
@@ -982,6 +1090,7 @@ def final_samples(
     month: int,
     turn: float = 0.0,
     growth: float = np.nan,
+    nondecreasing: bool = False,
     settings: Mapping | None = None,
 ) -> tuple[np.ndarray, float, list[str]]:
     """Simulated annual totals of the chosen method or combination, calibrated.
@@ -994,8 +1103,14 @@ def final_samples(
     |turn| × the remaining amount. With no backtest errors at all the simulated spread is widened by
     ``calibration.no_history_factor``; for seasonal naive the 80 % half-width is then at least |``growth``|
     (this year's year-to-date growth, :func:`ytd_growth`) × the remaining amount — what repeating last
-    year's months misses if the rest of the year grows like the months so far. Returns
-    ``(samples, factor, notes)``.
+    year's months misses if the rest of the year grows like the months so far.
+
+    The year to date has happened; only the remaining months are uncertain: every simulated total is
+    ``ytd`` + a remaining amount, and the widths above are widths of that remaining amount (they scale
+    with the level of the monthly flows and the months left, never with the year to date). For a flow
+    that cannot decrease (``nondecreasing``: 营业总收入, 完成投资) the remaining amount is clipped at 0
+    (:func:`floor_remaining`), so no quantile — lower bounds and median included — lies below ``ytd``.
+    Returns ``(samples, factor, notes)``.
     """
     cfg = _settings(settings)
     scale = level * (12 - month) ** float(choice.get("exponent", 0.5))
@@ -1040,7 +1155,18 @@ def final_samples(
         dev = dev * widen
         notes.append(f"近{cfg['turn']['recent_months']}个月同比增速较此前变化{turn * 100:+.0f}个百分点，"
                      "走势偏离往年季节规律，区间已放宽")
-    return point + dev, factor, notes
+    samples = point + dev
+    return (floor_remaining(samples, ytd) if nondecreasing else samples), factor, notes
+
+
+def floor_remaining(totals: np.ndarray, ytd: float) -> np.ndarray:
+    """Simulated year-end totals of a flow that cannot decrease: ``ytd`` + max(remaining, 0).
+
+    What has been earned or invested by the origin stays; a simulated remaining amount below 0 (a
+    symmetric interval around a small remainder) becomes 0, so no quantile lies below the year to
+    date. Order is kept, so quantiles above the year to date do not move.
+    """
+    return ytd + np.maximum(np.asarray(totals, dtype=float) - ytd, 0.0)
 
 
 def _two_point(dev: np.ndarray, need80: float, need95: float) -> np.ndarray:
@@ -1059,6 +1185,49 @@ def _two_point(dev: np.ndarray, need80: float, need95: float) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------
+# Comparable basis
+# ---------------------------------------------------------------------------------------------
+def restate_last_year(mat: pd.DataFrame, restated: pd.Series | None, year: int,
+                      month: int) -> tuple[pd.DataFrame, str]:
+    """Last year's row of ``mat`` on this year's scope, and a note (``(mat, "")`` when nothing is restated).
+
+    ``restated`` holds the 快报's 上年同期 figures: last year's year-to-date restated to this year's scope
+    (enterprises that joined or left, restatements), one per month of this year it was reported with
+    (index ``YYYY-MM`` of this year, or of last year). Months up to ``month`` with a restated figure take
+    it; the later months of last year — which no 快报 has restated yet — and months without one are the
+    first-reported figures × the ratio restated ÷ first reported at the latest restated month (the scope
+    change in proportion). The note gives that month's difference to the first-reported figure.
+    """
+    if restated is None or year - 1 not in mat.index:
+        return mat, ""
+    r = to_monthly_ytd(restated)
+    if not len(r):
+        return mat, ""
+    r = r.loc[[p.year in (year, year - 1) and p.month <= month for p in r.index]].dropna()
+    values = {p.month: float(v) for p, v in r.items()}
+    first = mat.loc[year - 1].to_numpy(dtype=float)
+    known = [m for m in sorted(values) if np.isfinite(first[m - 1]) and first[m - 1] != 0]
+    if not known:
+        return mat, ""
+    last = known[-1]
+    ratio = values[last] / first[last - 1]
+    row = first * ratio
+    for m, v in values.items():
+        row[m - 1] = v
+    out = mat.copy()
+    out.loc[year - 1] = row
+    diff = values[last] - first[last - 1]
+    later = f"，上年{last + 1}—12月按同一比例折算" if last < 12 else ""
+    note = (f"上年同期按本年口径重述（本期快报）：上年{_months_zh(last)}累计较首报数{'多' if diff >= 0 else '少'}"
+            f"{abs(ratio - 1) * 100:.1f}%（{diff:+,.2f}万元），季节规律与季节性朴素法按重述数计算{later}")
+    return out, note
+
+
+def _months_zh(month: int) -> str:
+    return "1—2月" if month == 2 else f"1—{month}月"
+
+
+# ---------------------------------------------------------------------------------------------
 # Projection
 # ---------------------------------------------------------------------------------------------
 def project_year_end(
@@ -1071,6 +1240,10 @@ def project_year_end(
     methods: Sequence[str] | None = None,
     history_years: int = 5,
     backtest_sims: int = 300,
+    nondecreasing: bool = False,
+    last_year_restated: pd.Series | None = None,
+    backtest: pd.DataFrame | None = None,
+    default: str | None = None,
     settings: Mapping | None = None,
 ) -> dict:
     """Project the year-end total of a YTD series at ``as_of`` (``"YYYY-MM"`` or ``(year, month)``).
@@ -1080,7 +1253,16 @@ def project_year_end(
     a challenger earns its place), with the interval calibrated on the pooled backtest errors
     (:func:`final_samples`). ``methods`` defaults to the settings' ``candidates``. In December the
     year is over: the actual is returned without an interval (``method == "actual"``, interval
-    columns NaN). Deterministic for a given ``seed``.
+    columns NaN). Deterministic for a given ``seed``. ``nondecreasing`` (a flow that cannot fall, e.g.
+    营业总收入, 完成投资; ``nondecreasing`` items in the settings): the remaining amount is never below 0,
+    so no bound lies below the year to date (:func:`floor_remaining`), and no simulated month is negative.
+    ``last_year_restated``: the 快报's 上年同期 figures (last year's year-to-date restated to this year's
+    scope, indexed by this year's months as the 快报 gives them): the projection at this origin reads
+    last year on that comparable basis (:func:`restate_last_year`; seasonal pattern, seasonal naive, this
+    year's growth), and the note gives the difference to the first-reported months. The backtest of
+    earlier years keeps the figures as they were reported then. ``backtest`` (this series' backtest from
+    :func:`series_backtest`, when already computed) and ``default`` (the set-wide default of
+    :func:`set_default`) are what :func:`project_items` passes for a set of series.
 
     Returns a dict: ``year, month, as_of, ytd_actual, linear_ytd, method, method_label, members,
     mean, median, lo80, hi80, lo95, hi95, target, prob_target (P(year end ≥ target)), prob_words,
@@ -1116,10 +1298,9 @@ def project_year_end(
         res["cum_paths"] = pd.DataFrame(index=range(n_sims))
         return res
 
-    complete = [y for y in mat.index if y < year and np.isfinite(mat.loc[y, 12])]
-    bt_years = complete[-int(cfg["selection"]["backtest_years"]):]
-    bt = backtest_year_end(ytd_series, years=bt_years, methods=methods, n_sims=backtest_sims, seed=seed,
-                           history_years=history_years, settings=cfg)
+    bt = series_backtest(ytd_series, as_of=(year, month), methods=methods, backtest_sims=backtest_sims, seed=seed,
+                         history_years=history_years, settings=cfg) if backtest is None else backtest
+    mat, basis_note = restate_last_year(mat, last_year_restated, year, month)
     available_now: dict[str, tuple] = {}
     reasons = []
     for method in methods:
@@ -1133,19 +1314,20 @@ def project_year_end(
         raise ValueError("没有可用的预测方法：" + "；".join(reasons))
     growth = ytd_growth(mat, year, month)
     choice = choose_from_backtest(bt, year=year, candidates=[m for m in methods if m in available_now],
-                                  settings=cfg, month=month, growth=growth)
+                                  settings=cfg, month=month, growth=growth, default=default)
     totals = {m: a + p.sum(axis=1) for m, (a, p, _) in available_now.items()}
     turn = turn_signal(mat, year, month, cfg)
     samples, factor, cal_notes = final_samples(totals, choice, ytd=ytd_now, level=_level(mat, year, month),
-                                               month=month, turn=turn, growth=growth, settings=cfg)
+                                               month=month, turn=turn, growth=growth,
+                                               nondecreasing=nondecreasing, settings=cfg)
     members = choice["members"]
     paths = sum(choice["weights"][m] * available_now[m][1] for m in members)
-    paths = _reshape(paths, samples - ytd_now)
+    paths = _reshape(paths, samples - ytd_now, nonnegative=nondecreasing)
     method_notes = [available_now[m][2] for m in members if available_now[m][2]]
     if len(members) > 1:
         method_notes.append("组合成员：" + "、".join(
             f"{METHOD_LABELS[m]}{choice['weights'][m] * 100:.0f}%" for m in members))
-    notes = [t for t in [choice["note"], *method_notes, *cal_notes] if t] + reasons
+    notes = [t for t in [basis_note, choice["note"], *method_notes, *cal_notes] if t] + reasons
     res = {
         **base,
         "method": choice["method"],
@@ -1168,20 +1350,42 @@ def project_year_end(
     return res
 
 
+def series_backtest(ytd_series: pd.Series, *, as_of, methods: Sequence[str] | None = None, backtest_sims: int = 300,
+                    seed: int = 0, history_years: int = 5, settings: Mapping | None = None) -> pd.DataFrame:
+    """The backtest a projection at ``as_of`` rests on: every complete year before it (at most
+    ``selection.backtest_years``), every origin month, every candidate (:func:`backtest_year_end`)."""
+    cfg = _settings(settings)
+    year, _ = _parse_as_of(as_of)
+    mat = ytd_matrix(ytd_series)
+    complete = [y for y in mat.index if y < year and np.isfinite(mat.loc[y, 12])]
+    bt_years = complete[-int(cfg["selection"]["backtest_years"]):]
+    return backtest_year_end(ytd_series, years=bt_years, methods=list(cfg["candidates"] if methods is None else methods),
+                             n_sims=backtest_sims, seed=seed, history_years=history_years, settings=cfg)
+
+
 def _actual_words(actual: float, target) -> str:
     if target is None or not np.isfinite(target):
         return ""
     return "全年实际已完成" if actual >= target else "全年实际未完成"
 
 
-def _reshape(paths: np.ndarray, remaining: np.ndarray) -> np.ndarray:
+def _reshape(paths: np.ndarray, remaining: np.ndarray, *, nonnegative: bool = False) -> np.ndarray:
     """Monthly paths whose row sums are ``remaining``: each row's difference is spread over the months
-    in proportion to the average path (evenly when that sums to zero)."""
+    in proportion to the average path (evenly when that sums to zero). ``nonnegative`` (a flow that
+    cannot fall, ``remaining`` ≥ 0): each row is its months' non-negative parts scaled to ``remaining``
+    (the average path's shape where a row has none), so no cumulative path dips."""
     if paths.size == 0:
         return paths
-    extra = remaining - paths.sum(axis=1)
     avg = paths.mean(axis=0)
     w = avg / avg.sum() if abs(avg.sum()) > 1e-12 else np.full(avg.size, 1.0 / avg.size)
+    if nonnegative:
+        w = np.maximum(w, 0.0)
+        w = w / w.sum() if w.sum() > 0 else np.full(avg.size, 1.0 / avg.size)
+        pos = np.maximum(paths, 0.0)
+        sums = pos.sum(axis=1, keepdims=True)
+        shape = np.where(sums > 0, pos / np.where(sums > 0, sums, 1.0), w)
+        return shape * np.maximum(remaining, 0.0)[:, None]
+    extra = remaining - paths.sum(axis=1)
     return paths + np.outer(extra, w)
 
 
@@ -1214,6 +1418,7 @@ def project_items(
     keep_paths: bool = False,
     settings: Mapping | None = None,
     jobs: int | None = None,
+    restated: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Project many YTD series from a long table (e.g. the ``financials`` table).
 
@@ -1223,7 +1428,9 @@ def project_items(
     cannot be projected get NaN figures and the Chinese reason in ``note``. Every series uses the
     same ``seed`` (common random numbers), so the result does not depend on the order or on ``jobs``:
     with many series they are projected by that many worker processes (default: one per CPU).
-    ``targets`` follows the contract table ``targets``.
+    ``targets`` follows the contract table ``targets``. ``restated`` (same layout, e.g. the 快报's
+    ``financials_ly``: this year's periods, last year's figures restated to this year's scope) puts last
+    year on the comparable basis (``last_year_restated`` of :func:`project_year_end`).
     """
     year, _ = _parse_as_of(as_of)
     cfg = _settings(settings)
@@ -1233,15 +1440,46 @@ def project_items(
         tmap = {(r.enterprise_id, r.item): r.target_value for r in t.itertuples()}
     options = {"as_of": as_of, "n_sims": n_sims, "seed": seed, "history_years": history_years,
                "methods": methods, "settings": cfg, "keep_paths": keep_paths}
+    restated_by = dict(iter(restated.groupby(id_col, sort=False))) if restated is not None and len(restated) else {}
     tasks = []
     for eid, grp in frame.groupby(id_col, sort=True):
         for item in items:
             if item not in grp.columns:
                 continue
             series = pd.Series(grp[item].to_numpy(), index=grp[period_col].astype(str).to_numpy())
-            tasks.append((eid, item, series, tmap.get((eid, item)), options))
+            ly = restated_by.get(eid)
+            ly = (pd.Series(pd.to_numeric(ly[item], errors="coerce").to_numpy(), index=ly[period_col].astype(str).to_numpy())
+                  .dropna() if ly is not None and item in ly else None)
+            tasks.append((eid, item, series, tmap.get((eid, item)),
+                          {**options, "nondecreasing": item in set(cfg.get("nondecreasing") or ()),
+                           "last_year_restated": ly if ly is not None and len(ly) else None}))
+    if cfg["selection"].get("set_default", False) and len(tasks) >= 2:
+        tasks = _with_set_defaults(tasks, jobs=jobs, settings=cfg)
     results = map_in_processes(_project_task, tasks, jobs=jobs, min_items=PARALLEL_MIN_SERIES)
     return pd.DataFrame([{id_col: eid, "item": item, **res} for (eid, item, *_), res in zip(tasks, results)])
+
+
+def _with_set_defaults(tasks: list[tuple], *, jobs: int | None, settings: Mapping) -> list[tuple]:
+    """The tasks of :func:`project_items` with each series' backtest and the set-wide default of its item
+    (:func:`set_default` over the *other* series of the same item) in its options."""
+    backtests = map_in_processes(_backtest_task, tasks, jobs=jobs, min_items=PARALLEL_MIN_SERIES)
+    out = []
+    for i, (eid, item, series, target, options) in enumerate(tasks):
+        year, month = _parse_as_of(options["as_of"])
+        others = [bt for j, (t, bt) in enumerate(zip(tasks, backtests)) if j != i and t[1] == item and bt is not None]
+        default = set_default(others, candidates=options.get("methods"), month=month, year=year, settings=settings)
+        out.append((eid, item, series, target, {**options, "backtest": backtests[i], "default": default}))
+    return out
+
+
+def _backtest_task(task: tuple) -> pd.DataFrame | None:
+    """One series' backtest for :func:`_with_set_defaults` (None when the series has no usable history)."""
+    _eid, _item, series, _target, options = task
+    try:
+        return series_backtest(series, as_of=options["as_of"], methods=options.get("methods"), seed=options["seed"],
+                               history_years=options["history_years"], settings=options["settings"])
+    except (ValueError, KeyError):
+        return None
 
 
 #: Fewer series than this are projected in this process (a worker costs more than a few projections).
@@ -1270,6 +1508,7 @@ def project_next_year(
     seed: int = 0,
     history_years: int = 5,
     this_year: np.ndarray | None = None,
+    target: float | None = None,
 ) -> dict:
     """Rough outlook for next year's annual total.
 
@@ -1278,7 +1517,9 @@ def project_next_year(
     at least 5 percentage points); when a total is not positive, additive year-on-year changes are
     used instead. ``this_year`` (simulated annual totals of this year, e.g. the stored projection's
     year-end column of ``forecast_paths``) replaces the projection of this year, so the outlook
-    starts from the same number every other reader sees. Returns ``{"year", "mean", "median", "lo80", "hi80", "lo95", "hi95", "basis"}``.
+    starts from the same number every other reader sees. Returns ``{"year", "mean", "median", "lo80", "hi80", "lo95", "hi95", "basis",
+    "prob_target", "target_status"}`` (P(next year's total ≥ ``target``) and :func:`target_status` of it; NaN and
+    empty without a target).
     """
     mat = ytd_matrix(ytd_series)
     if this_year is not None:
@@ -1303,7 +1544,9 @@ def project_next_year(
     else:
         sims = base.copy()
         basis = "往年数据不足，按本年预计数持平"
-    return {"year": this["year"] + 1, **_summary(sims), "basis": basis}
+    prob = _prob(sims, np.nan if target is None else float(target))
+    return {"year": this["year"] + 1, **_summary(sims), "basis": basis, "prob_target": prob,
+            "target_status": target_status(prob)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1444,8 +1687,9 @@ def track_targets(
     completion_pct`` (actual / target × 100), ``time_progress_pct`` (序时进度, days elapsed / days in
     the year × 100), ``pace_gap_pct`` (completion − time progress), ``projected_year_end``
     (median), ``lo80, hi80, projected_gap`` (projection − target), ``prob_reach_target``,
-    ``prob_words`` (:func:`prob_words`; 全年实际已完成/未完成 in December) and ``status``: 预计完成 when the median projection reaches the target, 存在缺口 otherwise,
-    无目标/无预测 when an input is missing.
+    ``prob_words`` (:func:`prob_words`; 全年实际已完成/未完成 in December) and ``status``: the verdict
+    :func:`target_status` reads from ``prob_reach_target`` (预计完成 / 完成存在不确定性 / 存在缺口; in
+    December 全年实际已完成/未完成), 无目标/无预测 when an input is missing.
     """
     proj = projections.copy()
     if year is None:
@@ -1479,7 +1723,8 @@ def track_targets(
         _actual_words(a, t) if m == "actual" else prob_words(p)
         for m, a, t, p in zip(methods, out["actual_ytd"], out["target"], out["prob_reach_target"])
     ]
-    status = np.where(out["projected_gap"] >= 0, "预计完成", "存在缺口")
+    status = [_actual_words(a, t) if m == "actual" else target_status(p)
+              for m, a, t, p in zip(methods, out["actual_ytd"], out["target"], out["prob_reach_target"])]
     status = np.where(out["projected_year_end"].isna(), "无预测", status)
     status = np.where(out["target"].isna(), "无目标", status)
     out["status"] = status
@@ -1538,7 +1783,7 @@ def _paths_long(entity: str, item: str, cum: pd.DataFrame) -> pd.DataFrame:
 
 #: Columns of the stored projection (``forecast_projections``) every reader relies on.
 STORED_COLUMNS = ("enterprise_id", "item", "as_of", "ytd_actual", "median", "lo80", "hi80", "lo95", "hi95",
-                  "prob_target", "prob_words", "method", "method_label", "backtest_wape", "backtest_years",
+                  "prob_target", "prob_words", "target_status", "method", "method_label", "backtest_wape", "backtest_years",
                   "backtest_n", "note")
 
 
@@ -1564,9 +1809,12 @@ def shared_frames(tables: Mapping[str, pd.DataFrame], indicators: pd.DataFrame |
     fin = tables["financials"].loc[lambda f: f["enterprise_id"].astype(str).isin(groups)]
     inv = investment_ytd(tables["projects"], roster).loc[lambda f: f["enterprise_id"].isin(groups)]
     targets = tables.get("targets")
+    restated = tables.get("financials_ly")  # the 快报's 上年同期, restated to this year's scope
+    if restated is not None:
+        restated = restated.loc[restated["enterprise_id"].astype(str).isin(groups)]
     projections = pd.concat([
         project_items(fin, items=("revenue", "total_profit"), as_of=as_of, targets=targets, n_sims=n_sims,
-                      seed=seed, keep_paths=True, settings=cfg),
+                      seed=seed, keep_paths=True, settings=cfg, restated=restated),
         project_items(inv, items=("investment_completed",), as_of=as_of, targets=targets, n_sims=n_sims,
                       seed=seed, keep_paths=True, settings=cfg),
     ], ignore_index=True)
@@ -1600,6 +1848,11 @@ def shared_frames(tables: Mapping[str, pd.DataFrame], indicators: pd.DataFrame |
         backtests.append(bt)
     reconciled["prob_words"] = [
         _actual_words(a, t) if m == "actual" else prob_words(p, cfg)
+        for m, a, t, p in zip(reconciled["method"], reconciled["ytd_actual"], reconciled["target"],
+                              reconciled["prob_target"])
+    ] if len(reconciled) else []
+    reconciled["target_status"] = [
+        _actual_words(a, t) if m == "actual" else target_status(p, cfg)
         for m, a, t, p in zip(reconciled["method"], reconciled["ytd_actual"], reconciled["target"],
                               reconciled["prob_target"])
     ] if len(reconciled) else []

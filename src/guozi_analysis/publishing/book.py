@@ -24,7 +24,9 @@ from guozi_analysis.base.fonts import cjk_font_path
 from guozi_analysis.base.params import district_settings, read_yaml
 from guozi_analysis.base.periods import as_of_date, quarter_of, validate_period
 from guozi_analysis.indicators.catalogue import catalogue_frame
+from guozi_analysis.publishing.coverage import coverage_sentence
 from guozi_analysis.publishing.text import bulletin_title, data_version, date_zh
+from guozi_analysis.publishing.views.context import Context
 
 HEADER = (
     "# 由 guozi 生成（guozi_analysis.book.write_book_sources），请勿手工修改；两个版本（内部版、公开版）\n"
@@ -217,8 +219,8 @@ def dictionary_page(catalogue) -> str:
 
 
 def index_page(*, period: str, settings: dict, executed_dir: Path, profiles_link: bool = True) -> str:
-    """The book's first page: what this is, the as-of date, the data version, and (internal edition)
-    the link to the profiles volume."""
+    """The book's first page: what this is, the as-of date (with who did not report, when somebody did
+    not), the data version, and (internal edition) the link to the profiles volume."""
 
     manifest = {}
     try:
@@ -228,11 +230,14 @@ def index_page(*, period: str, settings: dict, executed_dir: Path, profiles_link
 
     version = data_version(executed_dir)
     district = settings["district"]
+    processed = Path(manifest.get("run_dir") or executed_dir) / "processed"
+    missing = coverage_sentence(Context(period=period, entity_id="DISTRICT", processed_dir=processed)) \
+        if (processed / "table_roster.parquet").exists() else ""  # who did not report: the first paragraph says so
     lines = [
         "# 前言 {.unnumbered}",
         "",
         f"本书由 {district['supervisor']} 使用 guozi-analysis 根据企业报送数据自动生成，"
-        f"数据截至{date_zh(as_of_date(period))}。",
+        f"数据截至{date_zh(as_of_date(period))}。{missing}",
         "",
         "| 项目 | 内容 |",
         "|---|---|",

@@ -23,12 +23,20 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
-__all__ = ["MISSING", "MISSING_NOTE", "reader_value", "reader_frame", "reader_html", "install"]
+__all__ = ["MISSING", "MISSING_NOTE", "EMPTY_TABLE", "reader_value", "reader_frame", "reader_html", "install",
+           "set_table_note", "empty_text"]
 
 #: What a missing value prints as.
 MISSING = "—"
 #: The note under a table that shows at least one missing value.
 MISSING_NOTE = "注：“—”表示该项无报送数据、不适用或分母为零无法计算。"
+#: What an empty table prints instead of a table (the view's reason, ``frame.attrs["empty_reason"]``, follows).
+#: Neutral on purpose: an empty list may mean "nobody" or "nothing reported"; the reason and the
+#: publication's note (who did not report) say which.
+EMPTY_TABLE = "本表本期无记录"
+#: The note every table of the current publication carries (e.g. who did not report); set by
+#: :func:`set_table_note` when a notebook opens its context.
+_TABLE_NOTE = {"text": ""}
 #: Strings that are machine spellings of "missing" or of a boolean.
 _MISSING_TEXT = {"nan", "NaN", "None", "NaT", "<NA>", "null", "NULL", "inf", "-inf"}
 _BOOL_TEXT = {"True": "是", "False": "否"}
@@ -108,9 +116,26 @@ def reader_frame(frame: pd.DataFrame, *, decimals: int = DECIMALS) -> pd.DataFra
     return shown
 
 
+def set_table_note(text: str) -> None:
+    """Make ``text`` the note under every table :func:`reader_html` prints from now on ("" for none)."""
+    _TABLE_NOTE["text"] = text or ""
+
+
+def empty_text(frame: pd.DataFrame) -> str:
+    """The sentence an empty table prints: "本表本期无记录：<reason>。" (the reason from ``frame.attrs``)."""
+    reason = str(frame.attrs.get("empty_reason") or "").strip().rstrip("。")
+    return f"{EMPTY_TABLE}：{reason}。" if reason else f"{EMPTY_TABLE}。"
+
+
 def reader_html(frame: pd.DataFrame, *, decimals: int = DECIMALS) -> str:
-    """The HTML table a reader sees (see :func:`reader_frame`), with the "—" note when needed."""
+    """The HTML table a reader sees (see :func:`reader_frame`), with the "—" note when needed and the
+    publication's note (:func:`set_table_note`). A table without rows or columns prints as a sentence
+    (:func:`empty_text`), never as an empty table."""
+    note = _TABLE_NOTE["text"]
+    extra = f'\n<p class="table-note">{html.escape(note)}</p>' if note else ""
     shown = reader_frame(frame, decimals=decimals)
+    if shown.shape[0] == 0 or shown.shape[1] == 0:
+        return f'<p class="table-note">{html.escape(empty_text(frame))}</p>' + extra
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in shown.columns)
     rows = []
     for row in shown.itertuples(index=False):
@@ -120,7 +145,7 @@ def reader_html(frame: pd.DataFrame, *, decimals: int = DECIMALS) -> str:
              f"<tbody>{''.join(rows)}</tbody></table>")
     if (shown == MISSING).to_numpy().any():
         table += f'\n<p class="table-note">{html.escape(MISSING_NOTE)}</p>'
-    return table
+    return table + extra
 
 
 def install(shell=None) -> None:

@@ -40,8 +40,19 @@ from guozi_analysis.base.store import read_shared
 from guozi_analysis.indicators.catalogue import catalogue_frame
 from guozi_analysis.indicators.formulas import safe_divide
 from guozi_analysis.indicators.panel import item_name, line_items
+from guozi_analysis.publishing.coverage import complete, coverage_sentence
 from guozi_analysis.publishing.published import fact_figure, markdown_with_figures
-from guozi_analysis.publishing.text import Fact, _isnan, change_word, date_zh, done_word, markdown, pace_word
+from guozi_analysis.publishing.text import (
+    Fact,
+    _isnan,
+    change_word,
+    date_zh,
+    done_word,
+    markdown,
+    missing_numbers,
+    pace_word,
+    supported_text,
+)
 
 DISTRICT_ID = "DISTRICT"
 
@@ -98,15 +109,38 @@ def indicator_fact(indicators: pd.DataFrame, entity_id: str, indicator_id: str, 
     return Fact(value, unit, f"indicators:{entity_id}:{indicator_id}")
 
 
+#: Where a fact's number goes while a text is written (its index among the writer's facts).
+_SLOT = re.compile("\x00(\\d+)\x00")
+
+
 class _Writer:
-    """Collects the facts of a text in the order their numbers are printed."""
+    """Collects the facts of a text in the order their numbers are printed.
+
+    :meth:`n` writes a placeholder; :meth:`done` and :meth:`section` fill the placeholders in, after
+    leaving out every sentence (or clause) with a missing fact (:func:`~guozi_analysis.publishing.text.supported_text`):
+    no sentence prints "—" for a number, and the facts kept are exactly the numbers printed.
+    """
 
     def __init__(self) -> None:
         self.facts: list[Fact] = []
 
     def n(self, fact: Fact) -> str:
         self.facts.append(fact)
-        return fact.text()
+        return f"\x00{len(self.facts) - 1}\x00"
+
+    def _missing(self, piece: str) -> bool:
+        return bool(missing_numbers(piece)) or any(_missing(self.facts[int(k)]) for k in _SLOT.findall(piece))
+
+    def done(self, text: str) -> tuple[str, list[Fact]]:
+        """The text with its numbers printed (unsupported sentences left out) and the facts it prints, in order."""
+        text = supported_text(text, missing=self._missing)
+        used = [self.facts[int(k)] for k in _SLOT.findall(text)]
+        return _SLOT.sub(lambda m: self.facts[int(m.group(1))].text(), text), used
+
+    def section(self, title: str, paragraphs: list[str], period: str = "") -> Section:
+        """A :class:`Section` of the paragraphs (see :meth:`done`) for the data ``period``."""
+        text, used = self.done(_join(title, paragraphs))
+        return Section(title, text, tuple(used), period)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -524,16 +558,18 @@ def _district_ytd(financials: pd.DataFrame, item: str, roster: pd.DataFrame) -> 
 
 
 def outlook_frame(tables: Mapping[str, pd.DataFrame], *, period: str, items: tuple[str, ...] = ("revenue",
-                  "total_profit"), n_sims: int = 1000, paths: pd.DataFrame | None = None) -> pd.DataFrame:
+                  "total_profit"), n_sims: int = 1000, paths: pd.DataFrame | None = None,
+                  targets: Mapping[str, float] | None = None) -> pd.DataFrame:
     """Next year's district outlook for YTD line items (``forecast.project_next_year``); empty if unavailable.
 
     ``paths`` is the shared step's stored ``forecast_paths``: when it holds the district's simulated
     paths of an item, next year starts from those year-end values (the projection every other reader
-    shows) instead of projecting this year again.
-    Columns: ``entity_id, item, year, median, lo80, hi80, basis``.
+    shows) instead of projecting this year again. ``targets`` (item → next year's target): the
+    probability of reaching it and the verdict (``forecast.target_status``) the sentence prints.
+    Columns: :data:`OUTLOOK_COLUMNS`.
     """
 
-    columns = ["entity_id", "item", "year", "median", "lo80", "hi80", "basis"]
+    columns = OUTLOOK_COLUMNS
     rows = []
     fin = tables.get("financials")
     if fin is None or not len(fin):
@@ -547,12 +583,18 @@ def outlook_frame(tables: Mapping[str, pd.DataFrame], *, period: str, items: tup
                             & (paths["month"].astype(str) == f"{as_of[:4]}-12"), "value"]
             this_year = end.to_numpy(dtype=float) if len(end) else None
         try:
-            res = project_next_year(series, as_of=as_of, n_sims=n_sims, this_year=this_year)
+            res = project_next_year(series, as_of=as_of, n_sims=n_sims, this_year=this_year,
+                                    target=(targets or {}).get(item))
         except (ValueError, KeyError):
             continue
         rows.append({"entity_id": DISTRICT_ID, "item": item, "year": int(res["year"]), "median": res["median"],
-                     "lo80": res["lo80"], "hi80": res["hi80"], "basis": res.get("basis", "")})
+                     "lo80": res["lo80"], "hi80": res["hi80"], "basis": res.get("basis", ""),
+                     "prob_target": res["prob_target"], "target_status": res["target_status"]})
     return pd.DataFrame(rows, columns=columns)
+
+
+#: Columns of ``narrative_outlook``
+OUTLOOK_COLUMNS = ["entity_id", "item", "year", "median", "lo80", "hi80", "basis", "prob_target", "target_status"]
 
 
 def shared_frames(tables: Mapping[str, pd.DataFrame], indicators: pd.DataFrame, *, period: str,
@@ -569,13 +611,16 @@ def shared_frames(tables: Mapping[str, pd.DataFrame], indicators: pd.DataFrame, 
     next_year = parse_period(period).year + 1
     items = narrative_items(tables, indicators, period=period, panel=panel,
                             risk_list=results.get("risk_list"), risk_flags=results.get("risk_flags"))
+    targets = target_frame(tables, year=next_year, period=period, indicators=indicators, items=items,
+                           projections=results.get("forecast_projections"))
+    goals = {str(r["item"]): float(r["target_value"]) for r in targets.to_dict("records")
+             if r["comparison"] != "at_most" and not _isnan(r["target_value"])}
     return {
         "line_items": panel,
         "narrative_items": items,
-        "narrative_targets": target_frame(tables, year=next_year, period=period, indicators=indicators, items=items,
-                                          projections=results.get("forecast_projections")),
-        "narrative_outlook": outlook_frame(tables, period=period, paths=results.get("forecast_paths")) if outlook else
-        pd.DataFrame(columns=["entity_id", "item", "year", "median", "lo80", "hi80", "basis"]),
+        "narrative_targets": targets,
+        "narrative_outlook": outlook_frame(tables, period=period, paths=results.get("forecast_paths"), targets=goals)
+        if outlook else pd.DataFrame(columns=OUTLOOK_COLUMNS),
     }
 
 
@@ -669,6 +714,11 @@ def _missing(fact: Fact) -> bool:
     return _isnan(fact.value)
 
 
+def _whole(ctx) -> str:
+    """Who a district total covers: 全区国企, or only the enterprises that reported (an incomplete period)."""
+    return "全区国企" if complete(ctx) else "已报送数据的国企"
+
+
 # ------------------------------------------------------------------------------------------------
 # chapter 一、工作完成情况
 # ------------------------------------------------------------------------------------------------
@@ -679,13 +729,13 @@ def section_investment(ctx) -> Section:
     paras = []
     rate = L.ind("investment_completion_rate", "%")
     gap = L.ind("investment_pace_gap", "百分点")
-    text = (f"**一是有效投资稳步放量。**截至{_as_of_text(ctx)}，全区国企在建固定资产投资项目"
+    text = (f"**一是有效投资稳步放量。**截至{_as_of_text(ctx)}，{_whole(ctx)}在建固定资产投资项目"
             f"{n(L.ind('projects_under_construction', '个'))}个，项目总投资{n(L.ind('project_total_investment', '亿元'))}亿元，"
             f"本年计划投资{n(L.ind('project_annual_plan', '亿元'))}亿元；本年已完成投资"
             f"{n(L.ind('project_completed_ytd', '亿元'))}亿元，年度完成率{n(rate)}%，"
             f"{pace_word(gap.value)}序时进度{n(gap.magnitude())}个百分点。")
     target = L.item("investment_target", "亿元")
-    if not _missing(target):
+    if not _missing(target) and complete(ctx):  # every group's target against a partial total: left out
         completion = L.item("investment_target_completion", "%")
         text += (f"对照各集团年度投资目标合计{n(target)}亿元，已完成{n(completion)}%，"
                  f"全年目标{done_word(completion.value, 100.0, done='已提前完成', not_done='尚未完成')}。")
@@ -725,7 +775,7 @@ def section_investment(ctx) -> Section:
         text += "本期未报送上市培育台账。"
     paras.append(text)
     title = "（一）抓项目、促投资，国企发展积蓄新动能"
-    return Section(title, _join(title, paras), tuple(w.facts), ctx.period)
+    return w.section(title, paras, ctx.period)
 
 
 def section_reform(ctx) -> Section:
@@ -757,7 +807,7 @@ def section_reform(ctx) -> Section:
     else:
         paras.append("**二是稳妥推进混合所有制改革。**本期未报送改革事项台账。")
     title = "（二）强改革、注活水，国有资本焕发新活力"
-    return Section(title, _join(title, paras), tuple(w.facts), ctx.period)
+    return w.section(title, paras, ctx.period)
 
 
 def _assessment_text(ctx, L: _Lookup, n) -> str:
@@ -799,9 +849,14 @@ def section_risk(ctx) -> Section:
                      f"{n(count)}笔，授信金额{n(L.item('fair_credit_amount', '亿元'))}亿元。")
     cost = L.ind("composite_financing_cost", "%")
     bp = L.ind("financing_cost_change_bp", "bp")
-    text += (f"截至{_as_of_text(ctx)}，存量融资综合成本{n(cost)}%，较上年同期{change_word(bp.value, up='上升')}"
-             f"{n(bp.magnitude())}个基点")
-    if L.has("financing_cost_lowest_since_year"):
+    if not complete(ctx):  # a partial district's cost is compared with nothing (the full year before)
+        text += f"截至{_as_of_text(ctx)}，{_whole(ctx)}存量融资综合成本{n(cost)}%。"
+    else:
+        text += (f"截至{_as_of_text(ctx)}，存量融资综合成本{n(cost)}%，较上年同期{change_word(bp.value, up='上升')}"
+                 f"{n(bp.magnitude())}个基点")
+    if not complete(ctx):
+        pass
+    elif L.has("financing_cost_lowest_since_year"):
         since_year = L.item("financing_cost_lowest_since_year", "年")
         since_month = L.item("financing_cost_lowest_since_month", "月")
         if L.note("financing_cost_lowest_since_year") == L.note("financing_cost_history_start_year"):
@@ -826,9 +881,11 @@ def section_risk(ctx) -> Section:
                 shown = f"（{n(L.item(limit, '%', digits=0))}%）" if L.has(limit) else ""
                 parts.append(f"{label}{shown}{n(L.item(item, '家'))}家")
             text += head + "，".join(parts)
-        else:
+        elif complete(ctx):
             text += "，本期没有企业列入重点监管对象"
-    text += f"；全区国企资产负债率{n(L.ind('debt_to_asset_ratio', '%'))}%。"
+        else:  # no statement of absence from absent data
+            text += "，已报送数据的企业中没有企业列入重点监管对象（未报送企业未作判断）"
+    text += f"；{_whole(ctx)}资产负债率{n(L.ind('debt_to_asset_ratio', '%'))}%。"
     nr_count = L.item("non_related_guarantee_count", "笔")
     above_count = L.item("above_share_guarantee_count", "笔")
     if _missing(nr_count):
@@ -841,12 +898,14 @@ def section_risk(ctx) -> Section:
         if above_count.value > 0:
             parts.append(f"超股比担保{n(above_count)}笔、金额{n(L.ind('above_share_guarantee', '亿元'))}亿元")
         text += "，".join(parts) + "。"
-    else:
+    elif complete(ctx):
         text += "全区国企未发生为非关联企业担保和超股比担保。"
+    else:
+        text += "已报送数据的企业未发生为非关联企业担保和超股比担保（未报送企业未作判断）。"
     paras.append(text)
     paras.append(huiju_text(ctx, n))  # issue 17: 国资慧聚, written from the ledgers
     title = "（三）防风险、优结构，国资监管取得新成效"
-    return Section(title, _join(title, paras), tuple(w.facts), ctx.period)
+    return w.section(title, paras, ctx.period)
 
 
 def _count_zh(count: int) -> str:
@@ -877,17 +936,18 @@ def section_problems(ctx) -> Section:
     gap = L.ind("investment_pace_gap", "百分点")
     if not _missing(gap) and gap.value < 0:
         rate = L.ind("investment_completion_rate", "%")
-        paras.append(f"**投资进度滞后。**全区本年完成投资占年度计划的{n(rate)}%，慢于序时进度"
+        paras.append(f"**投资进度滞后。**{_whole(ctx)}本年完成投资占年度计划的{n(rate)}%，慢于序时进度"
                      f"{n(gap.magnitude())}个百分点。")
     if L.has("key_supervision_count"):
         total = L.item("key_supervision_count", "家")
         if total.value > 0:
             paras.append(f"**部分企业风险仍需关注。**{n(total)}家企业列入重点监管对象，"
-                         f"全区国企资产负债率{n(L.ind('debt_to_asset_ratio', '%'))}%，须逐户跟踪化解。")
+                         f"{_whole(ctx)}资产负债率{n(L.ind('debt_to_asset_ratio', '%'))}%，须逐户跟踪化解。")
     title = "（四）存在的问题"
     if not paras:
-        paras = ["本期数据未显示目标完成、投资进度或风险方面需要单列的问题。"]
-    return Section(title, _join(title, paras), tuple(w.facts), ctx.period)
+        paras = ["本期数据未显示目标完成、投资进度或风险方面需要单列的问题。" if complete(ctx) else
+                 "已报送数据的企业未显示目标完成、投资进度或风险方面需要单列的问题；本期数据不完整，未报送企业未作判断。"]
+    return w.section(title, paras, ctx.period)
 
 
 def huiju_text(ctx, n) -> str:
@@ -1019,15 +1079,20 @@ def plan_lines(ctx) -> list[tuple[dict, list[Fact], str]]:
                           label=f"{row['name_zh']}{year}年预测区间上限")
                 text += (f"预计{n(med)}{_shown(unit)}（八成概率区间{n(lo)}～{n(hi)}{_shown(unit)}，"
                          f"{proj['basis'].iloc[0]}）")
-                if not _missing(target):
-                    text += "，预计" + done_word(med.value, target.value, done="可完成目标", not_done="难以完成目标")
+                verdict = str(proj["target_status"].iloc[0]) if "target_status" in proj else ""
+                if not _missing(target) and verdict and verdict != "nan":  # read from P(target), not the median
+                    text += "，" + _VERDICT_PHRASES.get(verdict, verdict)
             else:
                 text += "暂无预测"
-        out.append((row, w.facts, text + "。"))
+        text, used = w.done(text + "。")
+        out.append((row, used, text))
     return out
 
 
 _PART_NUMBERS = "一二三四五六七八九十"
+
+#: How the stored verdict on a target (``forecast.target_status``) reads after the projection
+_VERDICT_PHRASES = {"预计完成": "预计可完成目标", "完成存在不确定性": "完成目标存在不确定性", "存在缺口": "预计存在缺口"}
 
 
 def section_plan(ctx) -> Section:
@@ -1220,6 +1285,7 @@ def sources_appendix(ctx):
 def review_intro(ctx):
     """The chapter's opening sentence (as-of date and what the figures cover)."""
 
-    return markdown(f"数据截至{_as_of_text(ctx)}，金额单位为亿元；正文中的每个数字都链接到附录“数字来源”中的一行。")
+    return markdown(coverage_sentence(ctx) +
+                    f"数据截至{_as_of_text(ctx)}，金额单位为亿元；正文中的每个数字都链接到附录“数字来源”中的一行。")
 
 

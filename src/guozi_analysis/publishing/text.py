@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -76,6 +77,54 @@ class Fact:
         return Fact(self.value, self.unit, self.source, self.digits, self.label, True)
 
 
+#: A missing number inside a sentence: "—" printed where a number should stand, right before its unit
+#: ("—亿元", "—%", "—个百分点"), or after a change word that could not be decided ("不详—"). Ranges of
+#: digits ("1—10月", "15.06—23.94") and a quoted dash (the tables' note “—”) are not missing numbers.
+MISSING_NUMBER = re.compile(
+    r"(?<![\d“\"])—(?:亿元|万元|元|%|％|个百分点|百分点|个基点|bp|倍|个|家|支|人|处|笔|项|份|条|年|月|天)"
+    r"|不详—|不详"
+)
+#: What replaces the sentences :func:`supported_text` leaves out.
+LEFT_OUT = "（部分数据本期未报送或无法计算，相关内容未列示。）"
+#: Sentence and clause ends a paragraph is cut at (the end stays with its piece).
+_PIECES = re.compile(r"[^。；]*[。；]|[^。；]+$")
+
+
+def missing_numbers(text: str) -> list[str]:
+    """Every missing number printed inside a sentence of ``text`` (see :data:`MISSING_NUMBER`)."""
+    return MISSING_NUMBER.findall(text)
+
+
+def supported_text(text: str, *, missing=missing_numbers, reason: str = LEFT_OUT) -> str:
+    """``text`` without its sentences and clauses (cut at 。 and ；) that contain a missing number, and
+    ``reason`` after the paragraph when something was left out: a sentence never prints "—" for a number.
+
+    ``missing(piece)`` says whether a piece has a missing number (default: :func:`missing_numbers`;
+    the review passes its own test of fact placeholders). A bold lead-in ("**一是…。**") is kept
+    when the piece after it goes. Paragraphs (blank-line separated) are cleaned one by one.
+    """
+    if "\n\n" in text:
+        return "\n\n".join(supported_text(p, missing=missing, reason=reason) for p in text.split("\n\n"))
+    kept, dropped = [], False
+    for piece in _PIECES.findall(text):
+        if not missing(piece):
+            kept.append(piece)
+            continue
+        dropped = True
+        if piece.startswith("**"):  # the closing marker of a bold lead-in
+            kept.append("**")
+        if piece.endswith("。") and kept and kept[-1].endswith("；"):
+            kept[-1] = kept[-1][:-1] + "。"
+    if not dropped:
+        return text
+    out = "".join(kept)
+    if out.endswith("；"):
+        out = out[:-1] + "。"
+    if out.endswith("，"):
+        out = out[:-1] + "。"
+    return out + reason
+
+
 def date_zh(value: date | str) -> str:
     """``date(2022, 11, 30)`` or '2022-11-30' → '2022年11月30日'."""
     d = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
@@ -110,10 +159,11 @@ def pace_word(gap: float) -> str:
 
 
 def markdown(text: str):
-    """Display Markdown in a notebook (and in the rendered book)."""
+    """Display Markdown in a notebook (and in the rendered book): a sentence with a missing number is
+    left out, and the paragraph says so (:func:`supported_text`)."""
     from IPython.display import Markdown  # deferred: heavy dependency, loaded on first use
 
-    return Markdown(text)
+    return Markdown(supported_text(text))
 
 
 def data_version(executed_dir: Path) -> str:

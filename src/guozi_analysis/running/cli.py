@@ -26,8 +26,10 @@ from guozi_analysis.demo import generate_demo
 from guozi_analysis.intake.inbox import check_enterprises
 from guozi_analysis.intake.template import template_command
 from guozi_analysis.publishing.book import EDITIONS, prepare_book, write_bulletin_sources
+from guozi_analysis.publishing.coverage import coverage_sentence
 from guozi_analysis.publishing.profiles import build_volume
 from guozi_analysis.publishing.render import QuartoError, RenderError, quarto_available, render
+from guozi_analysis.publishing.views.context import Context
 from guozi_analysis.running.commands import (
     assessment_command,
     catalogue_command,
@@ -368,6 +370,25 @@ def positive_option(options: dict, key: str, *, period: str) -> int:
     return number
 
 
+#: Exit code of ``guozi run`` / ``guozi report`` when everything was published but some enterprises had not
+#: reported: the publications say who is missing, their totals cover the reporters only.
+INCOMPLETE_EXIT = 3
+#: The exit codes, as ``guozi report --help`` and the README state them.
+EXIT_CODES_ZH = ("退出码：0 全部成功；1 有笔记本执行失败（未出版，上次发布的保持不变）；2 用法或输入有误；"
+                 f"{INCOMPLETE_EXIT} 已出版，但本期有企业未报送数据（出版物首段写明缺报企业，合计数仅含已报送企业）。")
+
+
+def incomplete_message(period: str, run_dir: Path) -> str | None:
+    """The Chinese warning for a run published on incomplete data (None when everybody reported)."""
+    processed = Path(run_dir) / "processed"
+    if not (processed / "indicators.parquet").exists():
+        return None
+    sentence = coverage_sentence(Context(period=period, entity_id="DISTRICT", processed_dir=processed))
+    if not sentence:
+        return None
+    return f"注意：{sentence}已按已报送数据出版（退出码 {INCOMPLETE_EXIT}）。"
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     opts = period_options(args)
     numbers = {key: positive_option(opts, key, period=args.period) for key in RUN_DEFAULTS}
@@ -392,7 +413,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return 2
     if not summary.ok:  # the notebooks were each listed once as they finished; the failures again, with the cell
         print(summary.table(failed_only=True))
-    return 0 if summary.ok else 1
+        return 1
+    warning = incomplete_message(args.period, summary.run_dir)
+    if warning:
+        print(warning, file=sys.stderr)
+        return INCOMPLETE_EXIT
+    return 0
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
@@ -413,14 +439,13 @@ def _cmd_render(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     require_engine(args.engine)  # before the notebooks run, not after
     code = _cmd_run(args)
-    if code != 0:
+    if code not in (0, INCOMPLETE_EXIT):
         print("分析未全部成功，未渲染报告；上次发布的报告保持不变。", file=sys.stderr)
         return code
 
     kind = publication_kind(args.period, review=args.review)
-    if kind == "review":
-        return _cmd_render(args)
-    return _render_bulletin(kind, args)
+    rendered = _cmd_render(args) if kind == "review" else _render_bulletin(kind, args)
+    return rendered or code  # published on incomplete data: said in the text and by the exit code
 
 
 def _cmd_figures(args: argparse.Namespace) -> int:
@@ -544,9 +569,13 @@ def build_parser() -> ChineseArgumentParser:
     p.add_argument("--year", type=int, required=True, metavar="年度", help="依据的年度，如 2022（建议 2023 年目标）")
     p.add_argument("--data", metavar="目录", help=_DATA_HELP)
 
-    _add_run_options(_add(sub, "run", "执行本期全部分析笔记本（papermill）", _cmd_run))
-    _add_run_options(_add(sub, "report", "执行本期分析并出版：月度通报、季度分析、半月晾晒通报，或加 --review 出版年度工作总结（HTML + PDF）",
-                          _cmd_report))
+    p = _add(sub, "run", "执行本期全部分析笔记本（papermill）", _cmd_run)
+    p.epilog = EXIT_CODES_ZH
+    _add_run_options(p)
+    p = _add(sub, "report", "执行本期分析并出版：月度通报、季度分析、半月晾晒通报，或加 --review 出版年度工作总结（HTML + PDF）",
+             _cmd_report)
+    p.epilog = EXIT_CODES_ZH
+    _add_run_options(p)
 
     p = _add(sub, "figures", "核对出版物的数字清单（figures.csv）：同一口径的数字在各出版物中只有一个值，不一致的逐项列出",
              _cmd_figures)

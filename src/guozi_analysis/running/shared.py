@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from guozi_analysis.analyses import assessment, contracts, forecast, ranking, risk
+from guozi_analysis.analyses.coverage import coverage_frame
 from guozi_analysis.base.entities import EnterpriseTree
 from guozi_analysis.base.periods import parse_period
 from guozi_analysis.indicators.formulas import compute_indicators
@@ -65,6 +66,8 @@ def shared_results(period: str, *, inbox: Inbox, workbook_dir: Path | None = Non
         write_quality_workbook(Path(workbook_dir) / QUALITY_WORKBOOK.format(period=period), inbox.report,
                                period=period, roster=tables.get("roster"), financials=tables.get("financials"))
     results = {f"table_{name}": frame for name, frame in tables.items()} | quality
+    # who reported, known before anything is published: every publication says who is missing
+    results["coverage"] = coverage_frame(tables, period=period)
     results["indicators"] = compute_indicators(tables, period=period, roster=tables["roster"])
     results["indicator_history"] = indicator_history(tables, period=period)
     for provider in (risk, ranking, forecast, contracts):

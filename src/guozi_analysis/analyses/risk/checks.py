@@ -30,6 +30,7 @@ from guozi_analysis.analyses.risk.data import (
     rows_for_month,
     text,
 )
+from guozi_analysis.analyses.risk.maturity import wall_months
 from guozi_analysis.analyses.risk.rules import Rule
 
 __all__ = ["CHECKS", "maturity_wall", "maturity_coverage", "financing_cost_above_median", "guarantee_non_related",
@@ -39,16 +40,6 @@ __all__ = ["CHECKS", "maturity_wall", "maturity_coverage", "financing_cost_above
 def _frame(scope: Scope, *, note: str = "") -> pd.DataFrame:
     index = scope.entities.index
     return pd.DataFrame({"value": np.nan, "detail": "", "condition": True, "note": note}, index=index)
-
-
-def _month_table(rows: pd.DataFrame, keys, basis: str) -> pd.DataFrame:
-    """Largest month, its amount, the window total and the share per key."""
-    by = rows.assign(key=keys).groupby(["key", "month"], as_index=False)["balance"].sum()
-    by["total"] = by.groupby("key")["balance"].transform("sum")
-    by = by.sort_values(["key", "balance", "month"], ascending=[True, False, True], kind="mergesort")
-    top = by.drop_duplicates("key").rename(columns={"balance": "amount"})
-    top = top.loc[top["total"] > 0]
-    return top.assign(share=top["amount"] / top["total"] * 100.0, basis=basis)
 
 
 def maturity_wall(tables: Mapping[str, pd.DataFrame], scope: Scope, wide: pd.DataFrame, rule: Rule) -> pd.DataFrame:
@@ -63,17 +54,7 @@ def maturity_wall(tables: Mapping[str, pd.DataFrame], scope: Scope, wide: pd.Dat
     debts = debt_rows(tables, scope)
     if debts is None:
         return _frame(scope, note="融资明细未报送")
-    end = scope.as_of + pd.DateOffset(months=months)
-    window = debts.loc[((debts["maturity"] > scope.as_of) & (debts["maturity"] <= end)).fillna(False).to_numpy()]
-    window = window.assign(month=window["maturity"].dt.strftime("%Y-%m"))
-    tree_rows = window.merge(scope.pairs, left_on="owner", right_on="member")
-    candidates = pd.concat([
-        _month_table(window, window["owner"].to_numpy(), "本企业自身"),
-        _month_table(tree_rows, tree_rows["entity_id"].to_numpy(), "含全部下属企业"),
-        _month_table(window, np.full(len(window), DISTRICT_ID, dtype=object), "全区"),
-    ], ignore_index=True)
-    best = candidates.sort_values("share", ascending=False, kind="mergesort").drop_duplicates("key").set_index("key")
-    best = best.reindex(scope.entities.index)
+    best = wall_months(debts, scope, months=months).reindex(scope.entities.index)
     out = _frame(scope, note=f"未来{months}个月无到期融资")
     has = best["share"].notna().to_numpy()
     out["value"] = best["share"].to_numpy(dtype=float)

@@ -296,11 +296,19 @@ def _as_list(frame: pd.DataFrame) -> pd.DataFrame:
     return frame if "rule_ids" in frame.columns else key_supervision_list(frame)
 
 
-def list_changes(current: pd.DataFrame, previous: pd.DataFrame, *, include_unchanged: bool = False) -> pd.DataFrame:
+#: The change of an enterprise that did not report in one of the two periods: neither 新列入 nor 移出 can
+#: be said from absent data.
+UNCOMPARABLE = "未报送，无法比较"
+
+
+def list_changes(current: pd.DataFrame, previous: pd.DataFrame, *, include_unchanged: bool = False,
+                 unreported: set[str] | frozenset[str] = frozenset()) -> pd.DataFrame:
     """Who entered (新列入) and who left (移出) the key-supervision list since the previous period.
 
     ``current`` and ``previous`` may each be a list from :func:`key_supervision_list` or the flags
     it is built from. With ``include_unchanged`` the entities on both lists are given as 继续监管.
+    An entity in ``unreported`` (no data in one of the two periods) that is on only one list is
+    :data:`UNCOMPARABLE`: its leaving or entering would be read from absent data.
     Columns: entity_id, entity_name, change, rule_ids_current, rule_ids_previous, period_current,
     period_previous.
     """
@@ -311,6 +319,8 @@ def list_changes(current: pd.DataFrame, previous: pd.DataFrame, *, include_uncha
     for eid in sorted(set(now.index) | set(before.index)):
         in_now, in_before = eid in now.index, eid in before.index
         change = "新列入" if in_now and not in_before else ("移出" if in_before and not in_now else "继续监管")
+        if change != "继续监管" and str(eid) in unreported:
+            change = UNCOMPARABLE
         if change == "继续监管" and not include_unchanged:
             continue
         rows.append({

@@ -4,15 +4,90 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 
-from guozi_analysis.analyses.risk.data import DISTRICT_ID, debt_rows, make_scope
+from guozi_analysis.analyses.risk.data import DISTRICT_ID, Scope, debt_rows, make_scope
 
-__all__ = ["OVERDUE_LABEL", "PROFILE_COLUMNS", "maturity_profile"]
+__all__ = ["OVERDUE_LABEL", "PROFILE_COLUMNS", "OWN_BASIS", "TREE_BASIS", "SCOPE_COLUMNS", "maturity_profile",
+           "wall_months", "maturity_scopes"]
 
 #: Month label of instruments already past maturity but still in the snapshot.
 OVERDUE_LABEL = "已到期未还"
 PROFILE_COLUMNS = ["entity_id", "entity_name", "level", "period", "month", "balance", "share_pct", "cumulative"]
+
+
+#: The scopes a maturity is summed on: the enterprise's own instruments, or its whole tree (itself and
+#: every subsidiary, the 快报's consolidated scope; the maturity profile's scope).
+OWN_BASIS, TREE_BASIS, DISTRICT_BASIS = "本企业自身", "含全部下属企业", "全区"
+#: Columns of :func:`maturity_scopes`.
+SCOPE_COLUMNS = ["entity_id", "entity_name", "level", "period", "wall_basis", "wall_month", "month_own", "month_tree",
+                 "month_subsidiaries", "window_own", "window_tree", "window_subsidiaries", "months"]
+
+
+def _month_table(rows: pd.DataFrame, keys, basis: str) -> pd.DataFrame:
+    """Largest month, its amount, the window total and the share per key."""
+    by = rows.assign(key=keys).groupby(["key", "month"], as_index=False)["balance"].sum()
+    by["total"] = by.groupby("key")["balance"].transform("sum")
+    by = by.sort_values(["key", "balance", "month"], ascending=[True, False, True], kind="mergesort")
+    top = by.drop_duplicates("key").rename(columns={"balance": "amount"})
+    top = top.loc[top["total"] > 0]
+    return top.assign(share=top["amount"] / top["total"] * 100.0, basis=basis)
+
+
+def _window(debts: pd.DataFrame, scope: Scope, months: int) -> pd.DataFrame:
+    """Instruments maturing in (as-of date, as-of date + ``months``], with their calendar month."""
+    end = scope.as_of + pd.DateOffset(months=months)
+    window = debts.loc[((debts["maturity"] > scope.as_of) & (debts["maturity"] <= end)).fillna(False).to_numpy()]
+    return window.assign(month=window["maturity"].dt.strftime("%Y-%m"))
+
+
+def wall_months(debts: pd.DataFrame, scope: Scope, *, months: int = 12) -> pd.DataFrame:
+    """Each entity's largest single month of the next ``months`` months, on the scope where it weighs most.
+
+    Computed on the entity's own instruments, on its whole tree and (for the district) on every
+    instrument; the scope with the larger share of the window is kept (index ``key`` = entity; columns
+    month, amount, total, share, basis). The 集中到期 check (``maturity_wall``) reads this.
+    """
+    window = _window(debts, scope, months)
+    tree_rows = window.merge(scope.pairs, left_on="owner", right_on="member")
+    candidates = pd.concat([
+        _month_table(window, window["owner"].to_numpy(), OWN_BASIS),
+        _month_table(tree_rows, tree_rows["entity_id"].to_numpy(), TREE_BASIS),
+        _month_table(window, np.full(len(window), DISTRICT_ID, dtype=object), DISTRICT_BASIS),
+    ], ignore_index=True)
+    return candidates.sort_values("share", ascending=False, kind="mergesort").drop_duplicates("key").set_index("key")
+
+
+def maturity_scopes(tables: Mapping[str, pd.DataFrame], *, period: str, months: int = 12) -> pd.DataFrame:
+    """Where the 集中到期 warning and the maturity profile count one quantity on different scopes.
+
+    For every entity whose 集中到期 month was found on its own instruments (``wall_basis`` 本企业自身)
+    while the maturity profile sums its whole tree: the wall month's maturities and the next ``months``
+    months' total on both scopes, and their difference — what the subsidiaries owe (万元). The
+    difference is ``tree − own`` by construction: the note under the profile table reconciles the two.
+    """
+    scope = make_scope(tables, period=period)
+    debts = debt_rows(tables, scope)
+    if debts is None:
+        return pd.DataFrame(columns=SCOPE_COLUMNS)
+    walls = wall_months(debts, scope, months=months)
+    walls = walls.loc[walls["basis"] == OWN_BASIS]
+    window = _window(debts, scope, months)
+    tree_rows = window.merge(scope.pairs, left_on="owner", right_on="member")
+    rows = []
+    for eid, wall in walls.iterrows():
+        if eid not in scope.tree or not scope.tree.descendants(eid):
+            continue  # no subsidiaries (or the district): one scope only
+        own = window.loc[window["owner"] == eid]
+        tree = tree_rows.loc[tree_rows["entity_id"] == eid]
+        month_own = float(own.loc[own["month"] == wall["month"], "balance"].sum())
+        month_tree = float(tree.loc[tree["month"] == wall["month"], "balance"].sum())
+        window_own, window_tree = float(own["balance"].sum()), float(tree["balance"].sum())
+        rows.append((eid, scope.entities.at[eid, "entity_name"], scope.entities.at[eid, "level"], scope.period,
+                     OWN_BASIS, wall["month"], month_own, month_tree, month_tree - month_own,
+                     window_own, window_tree, window_tree - window_own, months))
+    return pd.DataFrame(rows, columns=SCOPE_COLUMNS)
 
 
 def _months(start: pd.Timestamp, end: pd.Timestamp) -> list[str]:

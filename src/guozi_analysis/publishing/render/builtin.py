@@ -46,7 +46,9 @@ from typing import Any, Iterable, Iterator
 import yaml
 
 from guozi_analysis.base.fonts import cjk_font_dir, missing_glyphs, subset_font_woff
+from guozi_analysis.publishing.display import EMPTY_TABLE
 from guozi_analysis.publishing.render.quarto import BookConfig, Chapter, read_book_config
+from guozi_analysis.publishing.text import missing_numbers
 
 __all__ = ["RenderError", "render_book", "render_chapter", "stylesheet", "SUPPORTED_FORMATS"]
 
@@ -640,6 +642,49 @@ def _slugs(chapters: tuple[Chapter, ...]) -> list[str]:
     return slugs
 
 
+def _empty_tables_to_text(blocks: list) -> int:
+    """Replace every table without columns or without body rows by the sentence "本表本期无记录。": an empty
+    table would otherwise become broken PDF source (``columns: 0``, ``table.header(,)``). Returns how many."""
+    replaced = 0
+
+    def rows_of(table: dict) -> int:
+        bodies = table["c"][4]
+        return sum(len(body[2]) + len(body[3]) for body in bodies)
+
+    def visit(children: list) -> None:
+        nonlocal replaced
+        for k, block in enumerate(children):
+            if not isinstance(block, dict) or "t" not in block:
+                continue
+            if block["t"] == "Table":
+                if not block["c"][2] or not rows_of(block):
+                    children[k] = {"t": "Para", "c": _str_inlines(f"{EMPTY_TABLE}。")}
+                    replaced += 1
+                continue
+            if block["t"] in ("Div", "BlockQuote"):
+                visit(block["c"][1] if block["t"] == "Div" else block["c"])
+            elif block["t"] == "Figure":
+                visit(block["c"][2])
+
+    visit(blocks)
+    return replaced
+
+
+def unsupported_sentences(blocks: list) -> list[str]:
+    """Every paragraph outside tables that prints a missing number in a sentence ("—亿元", "不详—", see
+    :data:`~guozi_analysis.publishing.text.MISSING_NUMBER`)."""
+    found = []
+    for block in _walk(blocks):
+        if block["t"] == "Table":
+            continue
+        if block["t"] in ("Para", "Plain"):
+            text = _plain_text(block)
+            if missing_numbers(text) and text not in found:
+                found.append(text)
+    tables = [_plain_text(b) for b in _walk(blocks) if b["t"] == "Table"]
+    return [t for t in found if not any(t in table for table in tables)]
+
+
 def _load_pages(config: BookConfig, work: Path) -> list[_Page]:
     pages = []
     for k, (chapter, slug) in enumerate(zip(config.chapters, _slugs(config.chapters)), start=1):
@@ -651,6 +696,11 @@ def _load_pages(config: BookConfig, work: Path) -> list[_Page]:
             failed = _replace_raw_html(raw_html, cwd=work)
             if failed:
                 log.warning("章节 %s 有 %d 个 HTML 输出无法解析，PDF 中将缺失。", chapter.path.name, failed)
+        _empty_tables_to_text(blocks)
+        unsupported = unsupported_sentences(blocks)
+        if unsupported:  # a sentence never prints "—" for a number: the view must leave it out
+            raise RenderError(f"章节 {chapter.path.name} 有句子含缺失数字（“—”紧接单位或“不详”）："
+                              + "；".join(t[:80] for t in unsupported[:3]))
         _resolve_images(blocks, base=chapter.path.parent, media_dir=media_dir)
         dropped = _drop_repeated_images(blocks)
         if dropped:

@@ -14,13 +14,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from guozi_analysis.analyses.coverage import missing_groups
 from guozi_analysis.analyses.ranking import OVERALL
 from guozi_analysis.analyses.ranking import load_settings as ranking_settings
+from guozi_analysis.analyses.risk.engine import UNCOMPARABLE
 from guozi_analysis.base.figures import figure
 from guozi_analysis.base.params import load_yaml
 from guozi_analysis.base.periods import as_of_date, elapsed_share, parse_period
 from guozi_analysis.base.store import read_shared
 from guozi_analysis.indicators.catalogue import catalogue_frame
+from guozi_analysis.publishing.coverage import complete, coverage, coverage_sentence, table_note, total_label
 from guozi_analysis.publishing.published import (
     LIGHT,
     PACE_GAP,
@@ -30,7 +33,16 @@ from guozi_analysis.publishing.published import (
     markdown_with_figures,
     write_sidecar,
 )
-from guozi_analysis.publishing.text import WAN_PER_YI, _isnan, bulletin_title, change_word, date_zh, markdown
+from guozi_analysis.publishing.text import (
+    WAN_PER_YI,
+    _isnan,
+    bulletin_title,
+    change_word,
+    date_zh,
+    markdown,
+    pace_word,
+    supported_text,
+)
 from guozi_analysis.publishing.views.context import Context, group_short_names, short_names
 from guozi_analysis.publishing.workbooks import write_contract_sheet
 
@@ -112,6 +124,7 @@ def _headline(ctx: Context, *, quarter: bool = False) -> tuple[pd.DataFrame, lis
     """The headline table with 同比 as a number, and each row's 同比 unit (``%`` or 百分点)."""
     meta = _meta()
     hist = _history(ctx)
+    full = complete(ctx)  # a partial total is compared with nothing: 本月/本季 and 同比 need the missing data
     step = 3 if quarter else 1
     ytd_label, now_label = _span(ctx, quarter=quarter)
     rows, change_units, ids = [], [], []
@@ -129,6 +142,8 @@ def _headline(ctx: Context, *, quarter: bool = False) -> tuple[pd.DataFrame, lis
             current = now - before if not _isnan(before) else float("nan")
         else:
             current = float("nan")
+        if not full:
+            current = last_year = float("nan")
         if unit == "%":
             change, change_unit = now - last_year if not (_isnan(now) or _isnan(last_year)) else float("nan"), \
                 PERCENT_POINTS
@@ -169,7 +184,8 @@ def main_table(ctx: Context, *, quarter: bool = False) -> pd.DataFrame:
 def group_table(ctx: Context) -> pd.DataFrame:
     """分集团主要指标: each group (short name) and the district on the ``by_group`` indicators with 同比."""
     meta = _meta()
-    names = group_short_names(ctx) | {DISTRICT: "全区合计"}
+    names = group_short_names(ctx) | {DISTRICT: total_label(ctx)}
+    full = complete(ctx)
     hist = _history(ctx)
     rows, columns = [], {}
     for entity, name in names.items():
@@ -177,7 +193,8 @@ def group_table(ctx: Context) -> pd.DataFrame:
         for ind in settings()["by_group"]:
             unit = str(meta.loc[ind, "unit"])
             now = _value(hist, entity, ind, ctx.period[:7])
-            before = _value(hist, entity, ind, _month(ctx.period, 12))
+            # a partial district total has no 同比: last year's total covers everybody
+            before = _value(hist, entity, ind, _month(ctx.period, 12)) if full or entity != DISTRICT else float("nan")
             label = f"{meta.loc[ind, 'name_zh']}（{_shown_unit(unit)}）"
             row[label] = _shown(now, unit)
             columns[label] = (ind, "", _shown_unit(unit))
@@ -194,17 +211,21 @@ def group_table(ctx: Context) -> pd.DataFrame:
 def pace_table(ctx: Context) -> pd.DataFrame:
     """投资完成情况与序时进度: each group's completion rate, the elapsed share, the gap and a light."""
     ind = ctx.indicators
-    names = group_short_names(ctx) | {DISTRICT: "全区合计"}
+    names = group_short_names(ctx) | {DISTRICT: total_label(ctx)}
+    cov = coverage(ctx)
+    absent = set(missing_groups(cov)) | set(missing_groups(cov, "projects"))  # no rows: nothing to show, not 0
     share = elapsed_share(as_of_date(ctx.period)) * 100
     behind = float(settings()["problems"]["pace_behind_points"])
     rows = []
     for entity, name in names.items():
         def get(indicator: str) -> float:
+            if entity in absent:
+                return float("nan")
             v = ind.loc[(ind["entity_id"] == entity) & (ind["indicator_id"] == indicator), "value"]
             return float(v.iloc[0]) if len(v) else float("nan")
 
         rate, gap = get("investment_completion_rate"), get("investment_pace_gap")  # the stored gap, not recomputed
-        light = "—" if _isnan(gap) else ("绿灯" if gap >= 0 else ("黄灯" if gap >= -behind else "红灯"))
+        light = "未报送" if entity in absent else "—" if _isnan(gap) else ("绿灯" if gap >= 0 else ("黄灯" if gap >= -behind else "红灯"))
         rows.append({"企业": name, "年度计划投资（亿元）": _shown(get("project_annual_plan"), "万元"),
                      "本年完成投资（亿元）": _shown(get("project_completed_ytd"), "万元"),
                      "完成率（%）": rate, "序时进度（%）": share, "快于或慢于序时（百分点）": gap, "灯号": light})
@@ -224,6 +245,8 @@ def risk_change_table(ctx: Context) -> pd.DataFrame:
     changes = _read(ctx, "risk_changes")
     order = ["新列入", "继续监管", "移出"]
     counts = changes["change"].value_counts() if len(changes) else pd.Series(dtype=int)
+    if counts.get(UNCOMPARABLE, 0) or not complete(ctx):  # said, not counted as 移出 or 新列入
+        order.append(UNCOMPARABLE)
     rows = [{"变化": c, "企业数（家）": int(counts.get(c, 0))} for c in order]
     return pd.DataFrame(rows)
 
@@ -243,30 +266,23 @@ def _pct(value: float) -> str:
 
 
 def lead_paragraph(ctx: Context, *, quarter: bool = False):
-    """The opening paragraph in the municipal format: 据企业财务快报反映，1—10月区属国企实现营业总收入…同比…"""
+    """The opening paragraph in the municipal format: 据企业财务快报反映，1—10月区属国企实现营业总收入…同比…
+
+    A period with missing reporters opens with who is missing (:func:`~guozi_analysis.publishing.coverage.coverage_sentence`);
+    its totals are said to cover the reporters only and their comparisons (同比, the previous year's ratio) are
+    left out. A figure that is missing leaves its clause out; nothing prints "—" in a sentence.
+    """
     hist = _history(ctx)
     ytd, _ = _span(ctx, quarter=quarter)
     month = parse_period(ctx.period).month
     district = load_yaml("district.yaml")["district"]["name"]
+    full = complete(ctx)
+    who = "属国有企业" if full else "属已报送数据的国有企业"
 
     def growth(ind: str) -> float:
+        if not full:
+            return float("nan")
         return _growth(_value(hist, DISTRICT, ind, ctx.period[:7]), _value(hist, DISTRICT, ind, _month(ctx.period, 12)))
-
-    rev, prof, taxes = (_district(ctx, i) for i in ("revenue", "total_profit", "taxes_paid"))
-    g_rev, g_prof, g_tax = growth("revenue"), growth("total_profit"), growth("taxes_paid")
-    debt = _district(ctx, "debt_to_asset_ratio")
-    debt_ly = _value(hist, DISTRICT, "debt_to_asset_ratio", _month(ctx.period, 12))
-    rate, gap = _district(ctx, "investment_completion_rate"), _district(ctx, "investment_pace_gap")
-    share = elapsed_share(as_of_date(ctx.period)) * 100
-    text = (
-        f"据企业财务快报反映，{ytd}{district}属国有企业实现营业总收入{_amount(rev)}亿元，同比{change_word(g_rev)}"
-        f"{_pct(g_rev)}%；利润总额{_amount(prof)}亿元，同比{change_word(g_prof)}{_pct(g_prof)}%；"
-        f"已交税费{_amount(taxes)}亿元，同比{change_word(g_tax)}{_pct(g_tax)}%。"
-        f"截至{month}月末，资产总额{_amount(_district(ctx, 'total_assets'))}亿元，资产负债率{_pct(debt)}%，"
-        f"比上年同期{change_word(debt - debt_ly, up='上升', down='下降')}{_pct(debt - debt_ly)}个百分点。"
-        f"本年完成投资{_amount(_district(ctx, 'project_completed_ytd'))}亿元，占年度计划的{_pct(rate)}%，"
-        f"{'快于' if gap >= 0 else '慢于'}序时进度（{share:.2f}%）{_pct(gap)}个百分点。"
-    )
 
     def fig(item: str, text: str, unit: str, signed: float = float("nan"), basis: str = "",
             entity: str = DISTRICT) -> dict | None:
@@ -275,16 +291,53 @@ def lead_paragraph(ctx: Context, *, quarter: bool = False):
         return figure(entity=entity, item=item, period=figure_period(ctx.period), text=text, unit=unit,
                       basis=basis, where="开篇", value=value)
 
-    printed = [fig("revenue", _amount(rev), "亿元"), fig("revenue", _pct(g_rev), "%", g_rev, "同比"),
-               fig("total_profit", _amount(prof), "亿元"), fig("total_profit", _pct(g_prof), "%", g_prof, "同比"),
-               fig("taxes_paid", _amount(taxes), "亿元"), fig("taxes_paid", _pct(g_tax), "%", g_tax, "同比"),
-               fig("total_assets", _amount(_district(ctx, "total_assets")), "亿元"),
-               fig("debt_to_asset_ratio", _pct(debt), "%"),
-               fig("debt_to_asset_ratio", _pct(debt - debt_ly), "百分点", debt - debt_ly, "同比"),
-               fig("project_completed_ytd", _amount(_district(ctx, "project_completed_ytd")), "亿元"),
-               fig("investment_completion_rate", _pct(rate), "%"), fig("elapsed_share", f"{share:.2f}", "%"),
-               fig("investment_completion_rate", _pct(gap), "百分点", gap, PACE_GAP)]
-    return markdown_with_figures(text, printed)
+    flows, printed_flows = [], []  # the clauses printed and their figures (published-figure register)
+    for ind, label in (("revenue", "营业总收入"), ("total_profit", "利润总额"), ("taxes_paid", "已交税费")):
+        value, g = _district(ctx, ind), growth(ind)
+        if _isnan(value):
+            continue
+        flows.append(f"{label}{_amount(value)}亿元" + ("" if _isnan(g) else f"，同比{change_word(g)}{_pct(g)}%"))
+        printed_flows.append(fig(ind, _amount(value), "亿元"))
+        if not _isnan(g):
+            printed_flows.append(fig(ind, _pct(g), "%", g, "同比"))
+    paragraph = [coverage_sentence(ctx)]
+    if flows:
+        paragraph.append(f"据企业财务快报反映，{ytd}{district}{who}实现" + "；".join(flows) + "。")
+    stocks = []
+    assets, debt = _district(ctx, "total_assets"), _district(ctx, "debt_to_asset_ratio")
+    if not _isnan(assets):
+        stocks.append(f"资产总额{_amount(assets)}亿元")
+    if not _isnan(debt):
+        debt_ly = _value(hist, DISTRICT, "debt_to_asset_ratio", _month(ctx.period, 12)) if full else float("nan")
+        stocks.append(f"资产负债率{_pct(debt)}%" + ("" if _isnan(debt_ly) else
+                      f"，比上年同期{change_word(debt - debt_ly, up='上升', down='下降')}{_pct(debt - debt_ly)}个百分点"))
+    if stocks:
+        paragraph.append(f"截至{month}月末，" + "，".join(stocks) + "。")
+    invested = _district(ctx, "project_completed_ytd")
+    rate, gap = _district(ctx, "investment_completion_rate"), _district(ctx, "investment_pace_gap")
+    share = elapsed_share(as_of_date(ctx.period)) * 100
+
+    printed = printed_flows
+    if not _isnan(assets):
+        printed.append(fig("total_assets", _amount(assets), "亿元"))
+    if not _isnan(debt):
+        printed.append(fig("debt_to_asset_ratio", _pct(debt), "%"))
+        if not _isnan(debt_ly):
+            printed.append(fig("debt_to_asset_ratio", _pct(debt - debt_ly), "百分点", debt - debt_ly, "同比"))
+    if not _isnan(invested):
+        text = f"{'' if full else '已报送企业'}本年完成投资{_amount(invested)}亿元"
+        printed.append(fig("project_completed_ytd", _amount(invested), "亿元"))
+        if not _isnan(rate):
+            text += f"，占{'' if full else '其'}年度计划的{_pct(rate)}%"
+            printed.append(fig("investment_completion_rate", _pct(rate), "%"))
+        if not _isnan(gap):
+            text += f"，{pace_word(gap)}序时进度（{share:.2f}%）{_pct(gap)}个百分点"
+            printed += [fig("elapsed_share", f"{share:.2f}", "%"),
+                        fig("investment_completion_rate", _pct(gap), "百分点", gap, PACE_GAP)]
+        paragraph.append(text + "。")
+    if len(paragraph) == 1 and not paragraph[0]:
+        paragraph.append("本期没有可汇总的财务快报数据。")
+    return markdown_with_figures(supported_text("".join(paragraph)), printed)
 
 
 def points(ctx: Context, *, quarter: bool = False):
@@ -304,7 +357,8 @@ def points(ctx: Context, *, quarter: bool = False):
     profit_up = [names[e] for e in names if not _isnan(g(e, "total_profit")) and g(e, "total_profit") > 0]
     if profit_up:
         features.append(f"利润总额同比增长的集团有{len(profit_up)}家（{'、'.join(profit_up)}）。")
-    cost = _district(ctx, "financing_cost_change_bp")
+    full = complete(ctx)
+    cost = _district(ctx, "financing_cost_change_bp") if full else float("nan")  # a partial district has no 同比
     if not _isnan(cost):
         features.append(f"综合融资成本{_pct(_district(ctx, 'composite_financing_cost'))}%，同比"
                         f"{change_word(cost, up='上升', down='下降')}{abs(cost):.0f}个基点。")
@@ -313,7 +367,7 @@ def points(ctx: Context, *, quarter: bool = False):
         problems.append(f"{'、'.join(down)}利润总额同比下降。")
         actions.append(f"督促{'、'.join(down)}分析利润下降原因，落实增收节支措施。")
     pace = pace_table(ctx)
-    behind = pace.loc[(pace["企业"] != "全区合计") & (pace["快于或慢于序时（百分点）"] < -float(cfg["pace_behind_points"]))]
+    behind = pace.loc[(pace["企业"] != total_label(ctx)) & (pace["快于或慢于序时（百分点）"] < -float(cfg["pace_behind_points"]))]
     if len(behind):
         listed = "、".join(f"{r['企业']}（慢{abs(r['快于或慢于序时（百分点）']):.2f}个百分点）" for _, r in behind.iterrows())
         problems.append(f"投资完成率落后序时进度超过{cfg['pace_behind_points']}个百分点的集团：{listed}。")
@@ -327,11 +381,13 @@ def points(ctx: Context, *, quarter: bool = False):
         problems.append(f"资产负债率同比上升较多：{'、'.join(rising)}。")
         actions.append("对资产负债率上升较快的集团开展债务风险专项分析，控制新增有息负债。")
     changes = _read(ctx, "risk_changes")
-    n_list = int((changes["change"] != "移出").sum()) if len(changes) else 0
+    n_list = int(changes["change"].isin(["新列入", "继续监管"]).sum()) if len(changes) else 0
     if n_list:
         problems.append(f"列入重点监管的企业{n_list}家（名单变化见风险变化表）。")
         actions.append("对重点监管企业逐户跟踪整改，按月报告风险变化。")
-    none = "本期数据未显示需要特别说明的情况。"
+    # nothing found in a partial period is not "nothing to report": the missing data are not read
+    none = "本期数据未显示需要特别说明的情况。" if full else \
+        "本期数据不完整（见第一部分），未报送企业的情况未作判断；已报送企业的数据未显示需要特别说明的情况。"
     lines = ["### 主要特点", "", *(f"{k}. {t}" for k, t in enumerate(features or [none], 1)), "",
              "### 存在问题", "", *(f"{k}. {t}" for k, t in enumerate(problems or [none], 1)), "",
              "### 下步工作", "", *(f"{k}. {t}" for k, t in enumerate(actions or ["继续按月跟踪各项指标。"], 1))]
@@ -351,9 +407,10 @@ def drivers_table(ctx: Context) -> pd.DataFrame:
     hist = _history(ctx)
     period, last_year = ctx.period[:7], _month(ctx.period, 12)
     names = group_short_names(ctx)
+    full = complete(ctx)
     rows, entities, items = [], [], []
     for ind, label in (("revenue", "营业总收入"), ("total_profit", "利润总额")):
-        total = _value(hist, DISTRICT, ind, period) - _value(hist, DISTRICT, ind, last_year)
+        total = _value(hist, DISTRICT, ind, period) - _value(hist, DISTRICT, ind, last_year) if full else float("nan")
         for e, name in names.items():
             entities.append(e)
             items.append(ind)
@@ -369,22 +426,24 @@ def outlook_table(ctx: Context) -> pd.DataFrame:
     """全年预计: the stored year-end projection of each group's revenue, profit and investment against target."""
     proj = _read(ctx, "forecast_projections")
     if not len(proj):
-        return pd.DataFrame(columns=["企业", "项目"])
-    names = group_short_names(ctx) | {DISTRICT: "全区合计"}
+        out = pd.DataFrame(columns=["企业", "项目"])
+        out.attrs["empty_reason"] = "没有全年预测结果（预测需要本年已报送的月度数据）"
+        return out
+    names = group_short_names(ctx) | {DISTRICT: total_label(ctx)}
     items = {"revenue": "营业总收入", "total_profit": "利润总额", "investment_completed": "完成投资"}
     proj = proj.loc[proj["item"].isin(list(items)) & proj["enterprise_id"].isin(list(names))]
     out = pd.DataFrame({
         "_entity": proj["enterprise_id"].astype(str), "_item": proj["item"].astype(str),
         "企业": proj["enterprise_id"].map(names),
         "项目": proj["item"].map(items),
-        "全年预计（亿元）": proj["mean"] / WAN_PER_YI,
+        "全年预计（亿元）": proj["median"] / WAN_PER_YI,  # the point forecast every publication prints
         "80%区间下限（亿元）": proj["lo80"] / WAN_PER_YI,
         "80%区间上限（亿元）": proj["hi80"] / WAN_PER_YI,
         "年度目标（亿元）": proj["target"] / WAN_PER_YI,
         "完成目标的可能性": proj.get("prob_words", pd.Series("", index=proj.index)).replace("", "—"),
     }).round(2)
     return keyed(out.reset_index(drop=True), period=ctx.period, entities="_entity", items="_item", columns={
-        "全年预计（亿元）": (None, "全年预计（均值）", "亿元"), "80%区间下限（亿元）": (None, "全年预计80%区间下限", "亿元"),
+        "全年预计（亿元）": (None, "全年预计（中位数）", "亿元"), "80%区间下限（亿元）": (None, "全年预计80%区间下限", "亿元"),
         "80%区间上限（亿元）": (None, "全年预计80%区间上限", "亿元"), "年度目标（亿元）": (None, "年度目标", "亿元"),
         "完成目标的可能性": (None, "完成目标的可能性", "")})
 
@@ -569,6 +628,7 @@ def export_workbook(ctx: Context, *, output_dir: str | Path = "", kind: str = "m
     sheets = {"主要指标": _workbook_rows(headline, row_units=headline["单位"].tolist(), change_units=change_units),
               "分集团": _workbook_rows(group_table(ctx)), "投资进度": _workbook_rows(pace_table(ctx)),
               "风险变化": _workbook_rows(risk_change_table(ctx))}
+    note = table_note(ctx)
     wb = Workbook()
     wb.remove(wb.active)
     for name, (headers, rows) in sheets.items():
@@ -582,6 +642,9 @@ def export_workbook(ctx: Context, *, output_dir: str | Path = "", kind: str = "m
             for j, (_, fmt) in enumerate(row, start=1):
                 if fmt is not None:
                     ws.cell(row=ws.max_row, column=j).number_format = fmt
+        if note:  # who did not report: under every table, in the workbook as in the PDF
+            ws.append([])
+            ws.append([note])
     write_contract_sheet(wb, _read(ctx, "contract_warnings"), period=ctx.period)
     name = {"monthly": "月度通报", "quarterly": "季度分析"}.get(kind, "通报")
     target = Path(output_dir) / f"{name}_{ctx.period}.xlsx"

@@ -15,7 +15,8 @@ from guozi_analysis.base.entities import EnterpriseTree
 from guozi_analysis.base.params import district_settings
 from guozi_analysis.base.periods import parse_period
 from guozi_analysis.base.store import read_shared
-from guozi_analysis.publishing import published
+from guozi_analysis.publishing import display, published
+from guozi_analysis.publishing.coverage import table_note
 
 
 class ParameterError(ValueError):
@@ -92,6 +93,7 @@ def open_context(*, period: str, entity_id: str = "DISTRICT", processed_dir: str
     known = set(ctx.roster["enterprise_id"].astype(str)) | {"DISTRICT"}
     if entity_id not in known:
         raise ParameterError(f"参数 entity_id 有误：企业编号「{entity_id}」不在企业名录中")
+    display.set_table_note(table_note(ctx))  # who did not report: under every table of the publication
     return ctx
 
 

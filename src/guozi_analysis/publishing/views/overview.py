@@ -15,6 +15,7 @@ from guozi_analysis.base.contract import table as contract_table
 from guozi_analysis.base.periods import as_of_date, closed_month, elapsed_share, months_elapsed, parse_period
 from guozi_analysis.indicators.catalogue import catalogue_frame
 from guozi_analysis.indicators.formulas import safe_divide
+from guozi_analysis.publishing.coverage import total_label
 from guozi_analysis.publishing.published import fact_figure, keyed, markdown_with_figures
 from guozi_analysis.publishing.text import Fact, change_word, date_zh, markdown
 from guozi_analysis.publishing.views.context import Context, group_short_names
@@ -50,7 +51,7 @@ def group_overview(ctx: Context, *, indicator_ids: list[str]) -> pd.DataFrame:
     names = group_short_names(ctx)
     order = list(names) + ["DISTRICT"]
     wide = _wide(ctx.indicators, indicator_ids).reindex(order)
-    names["DISTRICT"] = "全区合计"
+    names["DISTRICT"] = total_label(ctx)
     wide.index = [names[i] for i in wide.index]
     wide.index.name = "企业"
     labels = []

@@ -76,6 +76,7 @@ def split_by_entity(processed_dir: Path | str) -> int:
             bounds[str(k)], start = (start, int(count)), start + int(count)
         slices[name] = (table, bounds)
     roster_table = pa.Table.from_pandas(roster, preserve_index=False)
+    coverage = pq.read_table(src / "coverage.parquet") if (src / "coverage.parquet").exists() else None
 
     def write(table: pa.Table, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -85,6 +86,8 @@ def split_by_entity(processed_dir: Path | str) -> int:
         out = src / SLICE_DIR / entity
         family = set(tree.ancestors(entity)) | set(tree.subtree(entity))
         write(roster_table.filter(pa.array(ids.isin(family).to_numpy())), out / "table_roster.parquet")
+        if coverage is not None:  # who did not report: every profile's tables carry the district's note
+            write(coverage, out / "coverage.parquet")
         below = tree.descendants(entity)
         for name, (table, bounds) in slices.items():
             keys = [entity, *below] if name in ("indicators", "risk_evaluation") else [entity]
@@ -292,8 +295,8 @@ def forecasts(ctx: Context):
     if not path.exists():
         return markdown("本企业不单独做年末预测（年末预测对象为各集团与全区）。")
     table = forecast_views.projection_table(ctx)
-    if table.empty:
-        return table
+    if table.empty:  # a sentence, not an empty table (issue 25: it broke the December profiles' PDF)
+        return markdown("本期没有本企业的全年预计：本企业本期未报送数据，或本年数据不足以预测。")
     # one enterprise: its items side by side (a column each), the figures down the side, so the table
     # fits a portrait page instead of squeezing fourteen columns into it
     wide = table.droplevel("企业")

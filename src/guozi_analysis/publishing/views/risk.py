@@ -10,7 +10,8 @@ from pathlib import Path
 import pandas as pd
 
 from guozi_analysis.analyses.risk.distress import MODEL_LABEL
-from guozi_analysis.analyses.risk.maturity import OVERDUE_LABEL
+from guozi_analysis.analyses.risk.data import fmt_wan
+from guozi_analysis.analyses.risk.maturity import OVERDUE_LABEL, TREE_BASIS
 from guozi_analysis.analyses.risk.report import LEVEL_ZH
 from guozi_analysis.analyses.risk.rules import LIGHTS, OPERATOR_ZH, as_ruleset
 from guozi_analysis.base.store import read_shared
@@ -109,6 +110,34 @@ def maturity_table(ctx, *, months: int = 12) -> pd.DataFrame:
     wide.index = wide.index.get_level_values(1)
     wide.index.name = "企业（到期金额，亿元）"
     return wide
+
+
+def maturity_scope_note(ctx):
+    """The note under the maturity table that reconciles it with the 集中到期 warnings of 预警提示.
+
+    The table sums each group's whole tree (含全部下属企业); the warning takes the scope on which the
+    largest month weighs most, for some groups their own instruments (本企业自身). Per such group warned
+    in 预警提示 (``risk_flags``) the
+    note prints the wall month and the next 12 months on both scopes and the difference, what the
+    subsidiaries owe (stored ``risk_maturity_scopes``: difference = whole tree − own, 万元 as the warning prints).
+    """
+    scopes = _read(ctx, "risk_maturity_scopes")
+    flags = _read(ctx, "risk_flags")
+    text = f"注：本表按{TREE_BASIS}口径（企业自身及全部下属企业的融资明细）统计各月到期金额。"
+    if not len(scopes) or not len(flags):
+        return markdown(text)
+    warned = set(flags.loc[(flags["rule_id"] == "maturity_wall") & flags["triggered"].astype(bool), "entity_id"])
+    scopes = scopes.loc[(scopes["level"] == "group") & scopes["entity_id"].isin(warned)]  # the table's rows, warned
+    if not len(scopes):
+        return markdown(text)
+    parts = []
+    for r in scopes.itertuples():
+        parts.append(
+            f"{r.entity_name}按{r.wall_basis}口径{r.wall_month}到期{fmt_wan(r.month_own)}、未来{int(r.months)}个月到期合计"
+            f"{fmt_wan(r.window_own)}，按本表口径分别为{fmt_wan(r.month_tree)}、{fmt_wan(r.window_tree)}，"
+            f"差额{fmt_wan(r.month_subsidiaries)}、{fmt_wan(r.window_subsidiaries)}为其下属企业的到期融资")
+    text += ("“预警提示”中的债务集中到期按单月集中度较高的口径判断：" + "；".join(parts) + "。").replace(" 万元", "万元")
+    return markdown(text)
 
 
 def maturity_chart(ctx, *, entity_id: str = "DISTRICT", months: int = 24, wall_pct: float = 40.0):
