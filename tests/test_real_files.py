@@ -418,3 +418,40 @@ def test_ingest_command_writes_findings_csv_and_xlsx(tmp_path, capsys):
     xlsx = pd.read_excel(tmp_path / "out" / "问题清单.xlsx", engine="openpyxl")
     csv = pd.read_csv(tmp_path / "out" / "问题清单.csv", encoding="utf-8-sig")
     assert len(xlsx) == len(csv) and "period_ambiguous" in set(xlsx["规则"])
+
+
+def test_light_read_takes_percent_formats_from_the_styles_and_leaves_formulas_to_openpyxl(tmp_path):
+    """Issue 27: the light .xlsx read (python-calamine + styles) sees what openpyxl saw where it matters."""
+    import io
+    import zipfile
+
+    from guozi_analysis.intake.xlsx import open_light, percent_styles
+
+    styles = (b'<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+              b'<numFmts count="2"><numFmt numFmtId="164" formatCode="0.0%"/>'
+              b'<numFmt numFmtId="165" formatCode="0&quot;%&quot;"/></numFmts>'
+              b'<cellXfs count="5"><xf numFmtId="0"/><xf numFmtId="10"/><xf numFmtId="164"/><xf numFmtId="165"/>'
+              b'<xf numFmtId="9"/></cellXfs></styleSheet>')
+    # style 1 = built-in 10 (0.00%), 2 = custom 0.0%, 4 = built-in 9 (0%); 3 shows a literal "%" (not a percentage)
+    assert percent_styles(styles) == {1: "0.00%", 2: "0.0%", 4: "0%"}
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "担保"
+    ws.append(["持股比例", "金额"])
+    ws.append([0.7, 5])
+    ws["A2"].number_format = "0.00%"
+    ws.append([None, 2.5])
+    plain = tmp_path / "plain.xlsx"
+    wb.save(plain)
+    data = plain.read_bytes()
+    light = open_light(data, zipfile.ZipFile(io.BytesIO(data)))
+    sheet = light.sheets[0]
+    rows = light.rows(sheet)
+    # as openpyxl gives them: the whole number 5 an int, an empty cell None
+    assert rows == [("持股比例", "金额"), (0.7, 5), (None, 2.5)] and type(rows[1][1]) is int
+    assert light.formats(sheet, rows) == [(None, None), ("0.00%", None), (None, None)]
+    ws["B3"] = "=B2*2"
+    formula = tmp_path / "formula.xlsx"
+    wb.save(formula)
+    data = formula.read_bytes()
+    assert open_light(data, zipfile.ZipFile(io.BytesIO(data))) is None
