@@ -118,5 +118,5 @@ def test_the_december_review_and_profiles_complete_without_absent_statements(dec
     assert not re.search(r"在建[固定资产投资]*项目—个", text)
     profiles = [p for p in _pdfs(root, "*.pdf") if re.fullmatch(r"G\d\d(-\d\d)*\.pdf", p.name)]
     assert len(profiles) == 46  # the volume rendered (an empty 全年预计 table no longer breaks it)
-    texts = _markdown_outputs(root / "reports" / "executed")
+    texts = _markdown_outputs(root / "reports" / "review")  # the review's executed notebooks (2022-12@inbox)
     assert texts and [t[:200] for t in texts if missing_numbers(t)] == []

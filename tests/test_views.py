@@ -232,3 +232,19 @@ def test_the_bulletins_year_end_projection_is_the_median_the_review_prints(proce
     }).to_parquet(processed / "forecast_projections.parquet")
     table = bulletins.outlook_table(Context(period="2022-09", entity_id="DISTRICT", processed_dir=processed))
     assert table["全年预计（亿元）"].tolist() == [1.0]
+
+
+def test_a_projection_table_with_profit_says_why_its_range_may_start_below_the_year_to_date(processed):
+    """Profit may fall in the remaining months (year-end provisions): its 80 % range may start below the
+    year to date, and the table says so; revenue's never does."""
+    from guozi_analysis.publishing.text import PROFIT_RANGE_NOTE
+    from guozi_analysis.publishing.views import bulletins
+    from guozi_analysis.publishing.views.context import Context
+
+    pd.DataFrame({
+        "enterprise_id": ["G01", "G01"], "item": ["revenue", "total_profit"], "as_of": ["2022-09"] * 2,
+        "ytd_actual": [9_000.0, 500.0], "mean": [10_500.0, 560.0], "median": [10_000.0, 560.0],
+        "lo80": [9_000.0, 450.0], "hi80": [12_000.0, 700.0], "target": [11_000.0, 600.0], "prob_words": ["", ""],
+    }).to_parquet(processed / "forecast_projections.parquet")
+    table = bulletins.outlook_table(Context(period="2022-09", entity_id="DISTRICT", processed_dir=processed))
+    assert PROFIT_RANGE_NOTE in table.attrs["notes"]

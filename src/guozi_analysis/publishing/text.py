@@ -169,6 +169,10 @@ PLAN_TARGET_NOTE = (f"{PLAN_LABEL}为在建项目台账中各项目本年计划�
                     "下达的考核目标（全区为各集团合计）。两者口径不同，数值不必相等。")
 #: Under a table whose investment row is compared with a 年度目标 (projections, 全年预计).
 INVESTMENT_TARGET_NOTE = f"表中投资的年度目标即{TARGET_LABEL}。{PLAN_TARGET_NOTE}"
+#: Under a projection table with profit: why its range may start below the year to date (revenue and
+#: investment cannot fall, so theirs never do).
+PROFIT_RANGE_NOTE = ("营业总收入和完成投资为只增不减的累计数，其区间下限不低于本年累计；利润总额在余下月份可能出现亏损"
+                     "（年末计提减值、费用集中入账等），其区间按余下月份的盈亏测算，下限可低于本年累计。")
 
 
 def pace_note(*as_of) -> str:

@@ -37,6 +37,7 @@ from guozi_analysis.publishing.published import (
 from guozi_analysis.publishing.text import (
     INVESTMENT_TARGET_NOTE,
     PLAN_TARGET_NOTE,
+    PROFIT_RANGE_NOTE,
     WAN_PER_YI,
     _isnan,
     bulletin_title,
@@ -470,7 +471,8 @@ def outlook_table(ctx: Context) -> pd.DataFrame:
         "全年预计（亿元）": (None, "全年预计（中位数）", "亿元"), "80%区间下限（亿元）": (None, "全年预计80%区间下限", "亿元"),
         "80%区间上限（亿元）": (None, "全年预计80%区间上限", "亿元"), "年度目标（亿元）": (None, "年度目标", "亿元"),
         "完成目标的可能性": (None, "完成目标的可能性", "")})
-    return with_notes(out, INVESTMENT_TARGET_NOTE if invest else "")
+    profit = (proj["item"] == "total_profit").any()
+    return with_notes(out, INVESTMENT_TARGET_NOTE if invest else "", PROFIT_RANGE_NOTE if profit else "")
 
 
 # ------------------------------------------------------------------------------------------------
