@@ -58,7 +58,6 @@ from guozi_analysis.base.store import atomic_write_bytes, write_table
 from guozi_analysis.intake import kuaibao
 from guozi_analysis.intake.batch import BatchItem, validate_batch
 from guozi_analysis.intake.cells import normalise_text, parse_number, parse_period, period_in_text
-from guozi_analysis.intake.xlsx import open_light
 from guozi_analysis.intake.validate import (
     DROP_RULES,
     ERROR,
@@ -69,6 +68,7 @@ from guozi_analysis.intake.validate import (
     make_finding,
     validate_tables,
 )
+from guozi_analysis.intake.xlsx import open_light
 
 __all__ = [
     "IngestReport",
