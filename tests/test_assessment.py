@@ -605,3 +605,18 @@ def test_assessment_command_writes_workbook_and_csvs(demo_inbox, tmp_path):
                                        "assessment_2021_sheet.csv"]
     ranking = pd.read_csv(paths[1], encoding="utf-8-sig")
     assert list(ranking.columns[:3]) == ["排名", "企业", "功能分类"] and len(ranking) == 5
+
+
+def test_the_assessment_reads_the_stored_investment_projection_on_the_same_basis():
+    """One projection, many readers: the pre-assessment's 本年完成投资 reads the stored
+    ``investment_completed`` projection (附录G) when its year to date is the panel's; on another basis
+    (a different year to date) it projects the series itself."""
+    import pandas as pd
+
+    from guozi_analysis.analyses.assessment import _stored_for
+
+    stored = pd.DataFrame({"enterprise_id": ["G01"], "item": ["investment_completed"], "as_of": ["2022-11"],
+                           "ytd_actual": [177_296.64], "median": [180_200.0]})
+    assert _stored_for(stored, "G01", "proj_completed_ytd", month="2022-11", ytd=177_296.64)["median"] == 180_200.0
+    assert _stored_for(stored, "G01", "proj_completed_ytd", month="2022-11", ytd=170_000.0) is None
+    assert _stored_for(stored, "G02", "proj_completed_ytd", month="2022-11", ytd=177_296.64) is None

@@ -643,6 +643,23 @@ def _project_value(series: pd.Series, *, month: str, options: Mapping,
         return value, f"{label}（预测模块不可用：{exc}）" if not isinstance(exc, ImportError) else label
 
 
+#: The stored forecast item of a panel column whose name differs (completed investment of the group's tree).
+_FORECAST_ITEM = {"proj_completed_ytd": "investment_completed"}
+
+
+def _stored_for(projections: pd.DataFrame | None, entity_id: str, col: str, *, month: str, ytd: float) -> dict | None:
+    """The stored projection the assessment reads for ``col`` (one projection, many readers), or ``None``.
+
+    A projection stored on another year-to-date basis (its ``ytd_actual`` differs from the panel's by
+    more than 1 万元, e.g. projects of another status counted) is not used: the assessment then projects
+    the series itself."""
+    stored = stored_projection(projections, entity_id, _FORECAST_ITEM.get(col, col), as_of=month)
+    if stored is None or col not in _FORECAST_ITEM:
+        return stored
+    actual = pd.to_numeric(pd.Series([stored.get("ytd_actual")]), errors="coerce").iloc[0]
+    return stored if not _isnan(actual) and abs(float(actual) - float(ytd)) <= 1.0 else None
+
+
 def _needed_inputs(indicator_ids: Sequence[str]) -> list[str]:
 
     cols: list[str] = []
@@ -705,8 +722,7 @@ def assessment_values(tables: Mapping[str, pd.DataFrame], *, year: int, scheme: 
                 ytd = panel.at[pos, col]
                 if _isnan(ytd):
                     continue
-                stored = (None if col in _PROJECTABLE_DETAIL
-                          else stored_projection(projections, eid, col, as_of=month))
+                stored = _stored_for(projections, eid, col, month=month, ytd=ytd)
                 value, how = _project_value(series, month=month, options=scheme["projection"], stored=stored)
                 panel.at[pos, col] = value
                 notes[col] = (f"{item_name(col)}：{_month_zh(month)}末累计 {_num(ytd)}，"
