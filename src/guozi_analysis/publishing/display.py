@@ -161,14 +161,20 @@ def reader_html(frame: pd.DataFrame, *, decimals: int = DECIMALS) -> str:
     return table + extra
 
 
+def ipython_shell(shell=None):
+    """``shell``, else the running IPython shell, else ``None`` (outside IPython)."""
+    if shell is not None:
+        return shell
+    try:
+        from IPython import get_ipython  # deferred: heavy dependency, loaded on first use
+    except ImportError:  # pragma: no cover - IPython comes with the notebook stack
+        return None
+    return get_ipython()
+
+
 def install(shell=None) -> None:
     """Make :func:`reader_html` the kernel's HTML formatter for data frames (no-op outside IPython)."""
-    if shell is None:
-        try:
-            from IPython import get_ipython  # deferred: heavy dependency, loaded on first use
-        except ImportError:  # pragma: no cover - IPython comes with the notebook stack
-            return
-        shell = get_ipython()
+    shell = ipython_shell(shell)
     if shell is None:
         return
     formatter = shell.display_formatter.formatters["text/html"]

@@ -160,12 +160,7 @@ def markdown_with_figures(text: str, records: Iterable[dict | None]):
 
 def install(shell=None) -> None:
     """The kernel's table formatter (:func:`display.install`), carrying the figures of keyed frames."""
-    if shell is None:
-        try:
-            from IPython import get_ipython  # deferred: heavy dependency, loaded on first use
-        except ImportError:  # pragma: no cover - IPython comes with the notebook stack
-            return
-        shell = get_ipython()
+    shell = display.ipython_shell(shell)
     if shell is None:
         return
     display.install(shell)
