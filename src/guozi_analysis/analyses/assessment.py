@@ -656,7 +656,7 @@ def _stored_for(projections: pd.DataFrame | None, entity_id: str, col: str, *, m
     stored = stored_projection(projections, entity_id, _FORECAST_ITEM.get(col, col), as_of=month)
     if stored is None or col not in _FORECAST_ITEM:
         return stored
-    actual = pd.to_numeric(pd.Series([stored.get("ytd_actual")]), errors="coerce").iloc[0]
+    actual = stored.get("ytd_actual")
     return stored if not _isnan(actual) and abs(float(actual) - float(ytd)) <= 1.0 else None
 
 
