@@ -974,10 +974,11 @@ def _page_nav(pages: list[_Page], k: int) -> str:
     return prev + nxt
 
 
-def _data_version(config: BookConfig) -> str | None:
-    """'数据版本 …' for the cover, from ``book: data-version`` (written beside the book by the runner)."""
-    version = (config.raw.get("book") or {}).get("data-version")
-    return f"数据版本 {version}" if version else None
+def _as_of(config: BookConfig) -> str | None:
+    """'数据截至2022年11月30日' beside the issue date on the cover and title, from ``book: data-as-of``."""
+    as_of = (config.raw.get("book") or {}).get("data-as-of")
+    as_of = as_of.isoformat() if hasattr(as_of, "isoformat") else as_of
+    return f"数据截至{_display_date(str(as_of))}" if as_of else None
 
 
 def _title_block(config: BookConfig) -> str:
@@ -985,7 +986,7 @@ def _title_block(config: BookConfig) -> str:
     if config.subtitle:
         parts.append(f'<p class="subtitle">{html.escape(config.subtitle)}</p>')
     meta = [m for m in (config.district, config.edition, config.author, _display_date(config.date),
-                        _data_version(config)) if m]
+                        _as_of(config)) if m]
     if meta:
         parts.append(f'<p class="meta">{html.escape("　".join(meta))}</p>')
     parts.append("</header>")
@@ -1288,7 +1289,7 @@ def _write_pdf(config: BookConfig, pages: list[_Page], work: Path, folder: Path)
             "date": _display_date(config.date),
             "district": config.district,
             "edition": config.edition,
-            "version": _data_version(config),
+            "as_of": _as_of(config),
         }.items()
     )
     compact = (config.raw.get("format", {}).get("typst", {}) or {}).get("toc", True) is False
@@ -1379,9 +1380,10 @@ def _write_docx(config: BookConfig, pages: list[_Page], work: Path, folder: Path
     import pypandoc  # deferred: heavy dependency, loaded on first use
 
     numbered = ((config.raw.get("format") or {}).get("html") or {}).get("number-sections", True) is not False
+    dated = "　".join(x for x in (_display_date(config.date), _as_of(config)) if x)  # issued, and data as of
     meta = {key: _meta_text(value) for key, value in {
         "title": config.title, "subtitle": config.subtitle, "author": config.author,
-        "date": _display_date(config.date)}.items() if value}
+        "date": dated}.items() if value}
     document = json.dumps({"pandoc-api-version": list(_api_version()), "meta": meta,
                            "blocks": _docx_blocks(pages, work, numbered=numbered)}, ensure_ascii=False)
     folder.mkdir(parents=True, exist_ok=True)
