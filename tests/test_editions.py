@@ -51,10 +51,10 @@ def test_the_public_check_applies_the_districts_forbidden_categories():
     roster = pd.DataFrame({"enterprise_id": ["G01", "G01-01"], "name": ["澜海城投集团", "澜海城投置业"],
                            "short_name": ["城投", "城投置业"], "parent_id": [None, "G01"], "level": [1, 2]})
     policy = book.public_policy()
-    assert book.public_leaks(["全区国企实现营业总收入281.54亿元。城投集团推进项目建设。"], roster=roster,
-                             policy=policy) == []
-    cases = {"对非关联企业担保1笔、金额0.80亿元": "对非关联企业担保", "超股比担保1笔": "超股比担保",
-             "逾期未整改2项": "逾期未整改事项", "使用 guozi-analysis 生成": "软件名称",
+    assert book.public_leaks(["全区国企实现营业总收入281.54亿元。城投集团推进项目建设。严控对非关联企业和超股比担保。"],
+                             roster=roster, policy=policy) == []  # the policy, not the amounts: public
+    cases = {"对非关联企业担保1笔、金额0.80亿元": "对非关联企业担保的笔数或金额", "超股比担保1笔": "超股比担保的笔数或金额",
+             "逾期未整改2项": "逾期未整改事项的数目", "使用 guozi-analysis 生成": "软件名称",
              "数据版本 fdd687654af0": "数据版本或软件版本", "校验值 fdd687654af0": "数据版本或软件版本",
              "三家集团营业收入目标完成率低于序时进度": "分企业的目标完成缺口"}
     for text, what in cases.items():

@@ -88,27 +88,41 @@ def _draft(year: int) -> dict:
         return {}
 
 
-def _draft_parts(draft: dict) -> list[tuple[str, list[str]]]:
-    """(title, measures) of each part of the plan draft, in order."""
+def _prose(value) -> str:
+    """A folded YAML paragraph as one Chinese paragraph: no space left where a line broke between CJK characters."""
+    text = " ".join(str(value or "").split())
+    return re.sub(r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])|(?<=[^\x00-\x7f]) (?=[A-Za-z0-9])|(?<=[A-Za-z0-9]) (?=[^\x00-\x7f])",
+                  "", text)
+
+
+def _draft_parts(draft: dict) -> list[tuple[str, list[tuple[str, list[str]]]]]:
+    """(title, [(measure text, target items)]) of each part of the plan draft, in order. A measure is
+    ``lead`` (bold) and ``text``; its ``targets`` are items of ``targets_<year>.yaml``."""
     out = []
     for part in draft.get("parts") or []:
         if isinstance(part, str):
             out.append((part, []))
             continue
-        title = str(part.get("title") or part.get("name") or part.get("name_zh") or "").strip()
-        measures = part.get("measures") or []
-        out.append((title, [str(m.get("text", m) if isinstance(m, dict) else m).strip() for m in measures]))
+        title = str(part.get("title") or part.get("name") or "").strip()
+        measures = []
+        for m in part.get("measures") or []:
+            if not isinstance(m, dict):
+                measures.append((str(m).strip(), []))
+                continue
+            lead, text = str(m.get("lead") or "").strip(), _prose(m.get("text"))
+            measures.append(((f"**{lead}。**" if lead else "") + text, [str(t) for t in m.get("targets") or []]))
+        out.append((title, measures))
     return out
 
 
 def _target_line(row: dict, n) -> str:
-    """「利润总额：2023年目标不少于33.28亿元（2022年预计利润总额31.37亿元）」 (district targets only)."""
+    """「利润总额2023年目标不少于33.28亿元（2022年预计利润总额31.37亿元）。」 (district targets only)."""
     unit, year = row["unit"], int(row["year"])
     target = narrative._target_fact(row, "target_value", narrative._shown(unit), f"{row['name_zh']}（{year}年目标）",
                                     digits=0 if unit == "bp" else 2)
     if _missing(target):
         return ""
-    text = f"{row['name_zh']}：{year}年目标{narrative._target_phrase(row, target, n)}"
+    text = f"{row['name_zh']}{year}年目标{narrative._target_phrase(row, target, n)}"
     base = narrative._target_fact(row, "baseline_value", narrative._shown(unit), f"{row['name_zh']}（{year - 1}年基准）")
     if not _missing(base) and unit != "bp":
         text += f"（{row['baseline_text']}{n(base)}{narrative._shown(unit)}）"
@@ -116,26 +130,32 @@ def _target_line(row: dict, n) -> str:
 
 
 def section_plan(ctx) -> Section:
-    """二、下一年度工作安排: the plan draft's 指导思想 and parts (``params/plan_<year>.yaml``) when the district
-    has one, else the parts of the targets file; each part with its district targets (never by enterprise)."""
+    """二、下一年度工作安排: the plan draft's 指导思想 and parts with their measures (``params/plan_<year>.yaml``)
+    when the district has one, else the parts of the targets file; each measure followed by the district
+    targets it carries (never a target by enterprise), the part's other targets after its measures."""
     year = parse_period(ctx.period).year + 1
     w = _Writer()
     n = w.n
     draft = _draft(year)
     targets = narrative._frame(ctx, "narrative_targets")
     rows = targets.loc[targets["entity_id"].astype(str) == DISTRICT_ID].to_dict("records") if len(targets) else []
+    by_item = {str(r["item"]): r for r in rows}
     parts = _draft_parts(draft) or [(p, []) for p in narrative.plan_catalogue(year).get("parts") or []]
     body = []
-    guiding = str(draft.get("guiding") or draft.get("指导思想") or draft.get("guiding_thought") or "").strip()
+    guiding = _prose(draft.get("guiding"))
     if guiding:
         body += [f"**指导思想。**{guiding}", ""]
     for k, (title, measures) in enumerate(parts):
-        lines = [t for t in (_target_line(r, n) for r in rows if _part_matches(r.get("part"), title)) if t]
         heading = f"（{narrative._PART_NUMBERS[k]}）{title}" if k < 10 else title
-        body += [f"**{heading}**", ""]
-        body += [f"- {m}" for m in measures]
-        body += [f"- {t}" for t in lines]
-        if not measures and not lines:
+        body += [f"### {heading}", ""]
+        claimed = {item for _, items in measures for item in items}
+        for text, items in measures:
+            lines = [t for t in (_target_line(by_item[i], n) for i in items if i in by_item) if t]
+            body.append(f"- {text}" + (f"目标：{''.join(lines)}" if lines else ""))
+        rest = [t for t in (_target_line(r, n) for r in rows
+                            if _part_matches(r.get("part"), title) and str(r["item"]) not in claimed) if t]
+        body += [f"- {t}" for t in rest]
+        if not measures and not rest:
             body.append("- 按本区年度重点工作任务台账推进。")
         body.append("")
     title = f"二、{year}年工作安排"
@@ -179,7 +199,7 @@ def summary(ctx):
     lines, k = [f"## 一、{year}年工作情况", ""], 0
     for key, section in sections:
         md = narrative.linked_markdown(section, f"pub-{key}")
-        if key == "plan":
+        if key == "plan":  # its own part (二、), its parts one level down
             md = md.replace(f"### {section.title}", f"## {section.title}", 1)
         else:
             title = f"（{narrative._PART_NUMBERS[k]}）{_NUMBERED.sub('', section.title)}"
