@@ -98,6 +98,9 @@ def edition_config(edition: str, *, chapters: list[str], appendices: list[str], 
                    output_dir: str | None = None) -> dict:
     """One edition's profile (``_quarto-<edition>.yml``): its chapters, and where it is written."""
     book = {"edition": EDITIONS[edition], "chapters": chapters, "appendices": appendices}
+    public = settings["report"].get("public") or {}
+    if edition == "public":  # a summary of its own has a title of its own (report.public.title / subtitle)
+        book.update({k: public[k] for k in ("title", "subtitle") if public.get(k)})
     cfg: dict = {"book": book}
     if edition != "internal":
         cfg["project"] = {"output-dir": output_dir or f"_build/{edition}"}

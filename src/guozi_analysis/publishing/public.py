@@ -230,7 +230,8 @@ def sources(ctx):
     definitions = catalogue_frame().set_index("id")
     lines = ["## 数字来源", "",
              "正文中的每个数字都链接到下表中的一行；数字为全区合计，由本区国资委汇总各区属国有企业报送的财务快报和台账得出。", "",
-             "| 序号 | 数值 | 单位 | 指标 | 口径与来源 |", "|---|---|---|---|---|"]
+             # the dashes give the columns' shares (a pipe table wider than a line): the sources get the room
+             "| 序号 | 数值 | 指标 | 口径与来源 |", "|----|----------|------------------|----------------------------------------|"]
     k_all = 0
     for key, section in summary_sections(ctx):
         _, linked = narrative._link_facts(section, f"pub-{key}")
@@ -239,7 +240,8 @@ def sources(ctx):
             what, where = _source_zh(fact, definitions)
             anchor = f"[{k_all}]{{#src-pub-{key}-{k}}}"
             number = f"[{fact.text()}](#ref-pub-{key}-{k})" if k in linked else fact.text()
-            lines.append(f"| {anchor} | {number} | {fact.unit} | {_cell(what)} | {_cell(where)} |")
+            unit = narrative._UNIT_WORDS.get(fact.unit, fact.unit)
+            lines.append(f"| {anchor} | {number}{unit} | {_cell(what)} | {_cell(where)} |")
     return markdown("\n".join(lines) + "\n")
 
 
