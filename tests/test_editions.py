@@ -35,6 +35,8 @@ def test_front_matter_speaks_to_the_reader_and_versions_are_back_matter(executed
     # issued on the 15th of the month after November (report.issue_day of the demo district)
     assert "| 出版日期 | 2022年12月15日 |" in colophon and "| 数据截至 | 2022年11月30日 |" in colophon
     assert f"| 数据版本 | {version}（" in colophon and "| 生成软件 | guozi-analysis 9.9.9 |" in colophon
+    short = book.colophon_page(executed, period="2022-10", kind="monthly", settings=SETTINGS, compact=True)
+    assert "出版日期：2022年11月15日；数据截至：2022年10月31日；" in short  # a bulletin's: one paragraph
 
 
 def test_the_internal_edition_ends_with_the_colophon_and_leaves_the_public_summary_out():

@@ -323,9 +323,12 @@ def colophon_rows(executed_dir: Path, *, period: str, kind: str, settings: dict)
 
 
 def colophon_page(executed_dir: Path, *, period: str, kind: str, settings: dict,
-                  heading: str = "# 版本信息 {.unnumbered}") -> str:
-    """:func:`colophon_rows` as a Markdown page (the last page of the book, of a bulletin, of the profiles index)."""
+                  heading: str = "# 版本信息 {.unnumbered}", compact: bool = False) -> str:
+    """:func:`colophon_rows` as a Markdown page (the last page of the book, of the profiles index) or, ``compact``,
+    one paragraph (the end of a bulletin: it never breaks over a page by itself)."""
     rows = colophon_rows(executed_dir, period=period, kind=kind, settings=settings)
+    if compact:
+        return "\n".join([heading, "", "；".join(f"{k}：{v}" for k, v in rows) + "。", ""])
     return "\n".join([heading, "", "| 项目 | 内容 |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows), ""])
 
 
@@ -363,7 +366,8 @@ def write_bulletin_sources(kind: str, *, label: str, period: str, executed_dir: 
             "docx": {"reference-doc": reference_doc(executed_dir, params_dir=params_dir), "number-sections": False},
         },
     }
-    (executed_dir / COLOPHON).write_text(colophon_page(executed_dir, period=label, kind=kind, settings=settings), "utf-8")
+    (executed_dir / COLOPHON).write_text(colophon_page(executed_dir, period=label, kind=kind, settings=settings,
+                                                       compact=True), "utf-8")
     path = executed_dir / "_quarto.yml"
     path.write_text(_dump(cfg), "utf-8")
     return path
