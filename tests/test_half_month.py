@@ -47,11 +47,11 @@ def _ctx(tmp_path):
 def test_the_league_table_prints_every_score_with_ties_as_ties(tmp_path):
     ctx = _ctx(tmp_path)
     groups = half_month.league_table(ctx, level="group")
-    assert list(groups.columns) == ["名次", "争突破（分）", "扩投资（分）", "六表总分（分）", "较上期"]
+    assert list(groups.columns) == ["名次", "争突破", "扩投资", "六表总分", "较上期"]
     assert list(groups.index) == ["甲集团", "乙集团", "丙集团"]
     assert groups["名次"].tolist() == ["1（并列）", "1（并列）", "3"]
-    assert groups["六表总分（分）"].tolist() == [75.0, 75.0, 0.0]
-    assert groups.loc["乙集团", "扩投资（分）"] == 100.0 and groups.loc["甲集团", "扩投资（分）"] == 50.0
+    assert groups["六表总分"].tolist() == [75.0, 75.0, 0.0]
+    assert groups.loc["乙集团", "扩投资"] == 100.0 and groups.loc["甲集团", "扩投资"] == 50.0
     # the printed scores stay keyed to their entity and table (published-figure register)
     figures = {(f["entity"], f["item"]): f["text"] for f in frame_figures(groups)}
     assert float(figures[("G02", "ranking.investment")]) == 100.0
@@ -59,7 +59,7 @@ def test_the_league_table_prints_every_score_with_ties_as_ties(tmp_path):
     assert list(subs.columns[:2]) == ["名次（类内）", "分类"]
     assert list(subs.index) == ["子一", "子二", "子三"]  # 竞争类 before 公益类 (params/ranking.yaml order)
     assert subs["名次（类内）"].tolist() == ["1", "2", "1"]
-    assert subs["六表总分（分）"].tolist() == [100.0, 0.0, 100.0]
+    assert subs["六表总分"].tolist() == [100.0, 0.0, 100.0]
 
 
 def test_praise_and_remind_name_the_top_and_bottom_in_the_districts_wording(tmp_path):

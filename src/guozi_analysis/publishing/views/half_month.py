@@ -15,7 +15,7 @@ from guozi_analysis.analyses.ranking import ALL_CLASSES, OVERALL
 from guozi_analysis.analyses.ranking import load_settings as ranking_settings
 from guozi_analysis.base.periods import as_of_date, parse_period
 from guozi_analysis.publishing.display import with_notes
-from guozi_analysis.publishing.published import LIGHT, keyed
+from guozi_analysis.publishing.published import LIGHT, keyed, renamed
 from guozi_analysis.publishing.text import date_zh, light_rule_note, markdown, pace_note
 from guozi_analysis.publishing.views import ranking as ranking_views
 from guozi_analysis.publishing.views.bulletins import _read, settings
@@ -77,14 +77,15 @@ def league_table(ctx: Context, *, level: str = "group") -> pd.DataFrame:
     table reads."""
     table = ranking_views.composite_table(ctx, level=level)
     rank = next(c for c in table.columns if str(c).startswith("总分排名"))
+    split = "比较组" in table.columns
     out = table[[rank, *[c for c in table.columns if c != rank]]]
-    out = out.rename(columns={rank: "名次" + ("（类内）" if "比较组" in out.columns else "")})
-    if "比较组" in out.columns:
-        out = out.rename(columns={"比较组": "分类"})
-    spec = dict(table.attrs)  # the printed cells' keys follow their columns, whatever their order
-    out.attrs.update(spec)
-    notes = ["各报表得分：报表内参与排名的指标按名次折算（第1名100分、末名0分、中间按名次线性折算），按指标权重加权平均；"
-             "六表总分为六张报表得分的加权平均。名次相同者标注“并列”；无可计分指标的报表为“—”，不计入总分。"]
+    out.attrs.update(table.attrs)  # the printed cells' keys follow their columns, whatever their order
+    labels = {rank: "名次（类内）" if split else "名次", "比较组": "分类"}
+    labels |= {c: str(c).removesuffix("（分）") for c in out.columns if str(c).endswith("（分）")}  # unit in the note
+    out = renamed(out, labels)
+    notes = ["得分单位：分。各报表得分为报表内参与排名的指标按名次折算（第1名100分、末名0分、中间按名次线性折算）"
+             "后按指标权重加权平均；六表总分为六张报表得分的加权平均。名次相同者标注“并列”；"
+             "无可计分指标的报表为“—”，不计入总分。"]
     if level == "enterprise":
         notes.append("子企业按功能分类在类内排名，不跨类比较。")
     return with_notes(out, *notes)
