@@ -2,7 +2,8 @@
 
 The peer set is the one of the 晾晒 (``params/ranking.yaml`` → ``peer_classes``: the six groups together,
 subsidiaries by 功能分类). On each indicator the enterprise's value is compared with the peers that have
-one: its competition rank by the indicator's direction (1 = best; equal values share the best rank), the
+one: its competition rank by the indicator's direction (1 = best; equal values share the best rank, as in the 晾晒's
+:func:`~guozi_analysis.analyses.ranking.rank_values`), the
 peers' median and best, and whether it is on the good side of the median. A missing value has no rank
 and no side (never counted as last or as 0).
 """
@@ -13,8 +14,6 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-
-from guozi_analysis.analyses.ranking import rank_values
 
 __all__ = ["STANDING_COLUMNS", "peer_standing"]
 
@@ -34,20 +33,23 @@ def peer_standing(values: pd.DataFrame, *, entity: str, directions: Mapping[str,
     strictly better than the median in the indicator's direction, False when strictly worse, NA when
     equal, missing or the direction has no side).
     """
+    # numpy, not a pandas rank per column: a profile calls this once per enterprise (issue 27: ≤ 0.3 s each).
+    # The rank is the competition rank of rank_values ("min": 1 + how many peers are strictly better).
+    grid = values.to_numpy(dtype=float, na_value=np.nan) if len(values.columns) else np.empty((len(values), 0))
+    where = np.flatnonzero(values.index.astype(str) == str(entity))
     rows = []
-    for indicator in values.columns:
-        column = values[indicator].astype(float)
-        valued = column.dropna()
+    for k, indicator in enumerate(values.columns):
+        column = grid[:, k]
+        valued = column[~np.isnan(column)]
         direction = str(directions.get(indicator, ""))
-        own = float(column.get(entity, np.nan))
-        median = float(valued.median()) if len(valued) else np.nan
+        own = float(column[where[0]]) if len(where) else np.nan
+        median = float(np.median(valued)) if len(valued) else np.nan
         sided = direction in ("higher_better", "lower_better")
         lower = direction == "lower_better"
         best = (float(valued.min()) if lower else float(valued.max())) if len(valued) and sided else np.nan
-        rank = pd.NA
-        better = pd.NA
+        rank, better = pd.NA, pd.NA
         if sided and not np.isnan(own):
-            rank = int(rank_values(valued, direction=direction).get(entity))
+            rank = 1 + int(np.sum(valued < own) if lower else np.sum(valued > own))
             if own != median:
                 better = bool(own < median) if lower else bool(own > median)
         rows.append({"indicator_id": str(indicator), "value": own, "median": median, "best": best,

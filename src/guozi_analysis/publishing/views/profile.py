@@ -12,6 +12,7 @@ Every view returns what a reader sees: names not codes, Chinese headers, missing
 
 from __future__ import annotations
 
+from functools import lru_cache
 from html import escape as html_escape
 from pathlib import Path
 
@@ -219,6 +220,7 @@ def _peer_label(level: str, klass: str, n: int) -> str:
     return f"{klass}子企业（{n}家）"
 
 
+@lru_cache(maxsize=4)  # the peers table and the assessment of one profile read the same standing
 def _standing(ctx: Context) -> tuple[str, str, int, pd.DataFrame]:
     level, klass, wide = _peer_set(ctx)
     meta = catalogue_frame().set_index("id")
