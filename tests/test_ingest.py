@@ -267,3 +267,17 @@ def test_a_blank_main_business_is_a_warning_not_an_error():
     found = check_optional_items(roster, "roster")
     assert [(f.rule, f.severity, f.column) for f in found] == [("main_business_missing", "警告", "主营业务")] * 2
     assert check_optional_items(roster.drop(columns="main_business"), "roster") == []  # the schema names the column
+
+
+def test_calamine_hidden_sheets_are_seen():
+    """.xls/.ods sheets are read with python-calamine; its Hidden/VeryHidden marks must count as hidden."""
+    from types import SimpleNamespace
+
+    import python_calamine as pc
+
+    from guozi_analysis.intake.ingestion import _calamine_hidden
+
+    assert not _calamine_hidden(SimpleNamespace(visible=pc.SheetVisibleEnum.Visible))
+    assert _calamine_hidden(SimpleNamespace(visible=pc.SheetVisibleEnum.Hidden))
+    assert _calamine_hidden(SimpleNamespace(visible=pc.SheetVisibleEnum.VeryHidden))
+    assert not _calamine_hidden(SimpleNamespace())  # metadata without the field: visible
