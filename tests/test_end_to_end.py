@@ -54,6 +54,7 @@ def test_the_log_has_one_timed_line_per_stage_and_each_notebook_once(published):
     one line each with the clock time and the time taken; no notebook listed twice."""
     log = published["log"]
     assert all(re.match(r"\d\d:\d\d:\d\d ", line) for line in log), log
+    assert not [line for line in log if re.search(r"\d\d:\d\d:\d\d.*\d\d:\d\d:\d\d", line)], log  # one clock time a line
     timed = [line for line in log if "（用时 " in line]
     assert [line[9:13] for line in timed[:2]] == ["接收校验", "共享步骤"]
     labels = [r.label for r in published["summary"].results]
@@ -775,6 +776,8 @@ def _check_word_draft(path, *, headings: list[str], book: bool = True):
     texts = "\n".join(_docx_texts(document))
     assert re.findall(r"(?<![\w.])-\d", texts) == [], path.name  # −8.24, not -8.24
     assert (toc_field(document) is not None) == book, path.name
+    title = next(p.text for p in document.paragraphs if p.style.name == "Title")
+    assert not [h for h in shown if h in title], path.name  # no heading repeating the title under it (as the PDF)
     if book:
         assert document.sections[-1].start_type == WD_SECTION.NEW_PAGE
         appendix = next(k for k, p in enumerate(document.paragraphs) if p.text.startswith("附录A"))

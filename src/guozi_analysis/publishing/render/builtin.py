@@ -1331,10 +1331,11 @@ def _gongwen_number(label: str, level: int, *, appendix: bool) -> str:
     return office.heading_number(level, counters, appendix=appendix)
 
 
-def _docx_blocks(pages: list[_Page], work: Path, *, numbered: bool) -> list:
+def _docx_blocks(pages: list[_Page], work: Path, *, numbered: bool, compact: bool = False) -> list:
     """The pages for pandoc's docx writer: headings numbered 一、（一）1.（1）, at the Word level their number
     gives (:class:`office.HeadingLevels`: no jump from Heading 1 to Heading 3), the appendices after a
-    section break, negative numbers with the minus sign (:func:`office.minus_signs`, as the PDF), images as
+    section break, a bulletin without the chapter heading that repeats its title (the PDF hides it too),
+    negative numbers with the minus sign (:func:`office.minus_signs`, as the PDF), images as
     files, links to files beside the HTML as text (a Word draft travels alone)."""
     blocks: list = []
     levels = office.HeadingLevels()
@@ -1353,6 +1354,9 @@ def _docx_blocks(pages: list[_Page], work: Path, *, numbered: bool) -> list:
                 node["c"] = office.minus_signs(node["c"])
             elif node["t"] == "Link" and node["c"][2][0] in page.attachments:
                 node["t"], node["c"] = "Span", [_attr(), node["c"][1]]
+            elif node["t"] == "Header" and compact and node["c"][0] == 1:
+                # a bulletin's chapter heading (经济运行情况通报) repeats its title: not printed, as in the PDF
+                node["t"], node["c"] = "Div", [_attr(node["c"][1][0]), []]
             elif node["t"] == "Header":
                 attr = node["c"][1]
                 label = dict(map(tuple, attr[2])).get("data-number")
@@ -1399,7 +1403,8 @@ def _write_docx(config: BookConfig, pages: list[_Page], work: Path, folder: Path
     if contents:
         meta["toc-title"] = _meta_text("目录")
     document = json.dumps({"pandoc-api-version": list(_api_version()), "meta": meta,
-                           "blocks": _docx_blocks(pages, work, numbered=numbered)}, ensure_ascii=False)
+                           "blocks": _docx_blocks(pages, work, numbered=numbered,
+                                                                  compact=_compact(config))}, ensure_ascii=False)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{config.output_file}.docx"
     source = work / "book-docx.json"
