@@ -751,7 +751,12 @@ def _check_word_draft(path, *, headings: list[str], book: bool = True):
     from docx.shared import Mm
 
     from guozi_analysis.publishing.render.office import (
-        has_page_field, marker_level, repeats_header, toc_field, unbreakable_width)
+        has_page_field,
+        marker_level,
+        repeats_header,
+        toc_field,
+        unbreakable_width,
+    )
 
     document = docx.Document(str(path))
     shown = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
