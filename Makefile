@@ -28,7 +28,7 @@ $(STAMP): pyproject.toml
 
 env: $(STAMP) ## 创建 .venv，安装本项目、注册 Jupyter 内核 guozi-analysis，并设置提交时清除 notebooks/ 的输出
 
-report: $(STAMP) ## 运行全部分析并出版年度工作总结（HTML + PDF；期间默认 2022-11，可用 PERIOD=… 指定）
+report: $(STAMP) ## 运行全部分析并出版年度工作总结（HTML + PDF + Word 稿，在 reports/_build/review/<期间>/；期间默认 2022-11，可用 PERIOD=… 指定）
 	$(BIN)/guozi report --period $(PERIOD) --review --jobs $(JOBS)
 
 run: $(STAMP) ## 只执行本期分析笔记本（papermill），不渲染
@@ -63,4 +63,4 @@ bench: $(STAMP) ## 运行基准脚本（打印与同次运行基线的比值）
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 clean: ## 删除可重建的产物（保留原始数据）
-	rm -rf reports/_build reports/executed data/processed .pytest_cache
+	rm -rf reports/_build reports/review reports/monthly reports/quarterly reports/half-month reports/executed data/processed .pytest_cache

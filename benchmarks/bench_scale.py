@@ -176,10 +176,12 @@ def main(argv=None) -> int:
             res["bulletin"] = cli(["report", "--period", PERIOD, "--data", raw, "--jobs", "2", "--force"])
         if "run" in stages:  # the year-end review's notebooks and a profile for every enterprise
             res["run"] = cli(["run", "--period", PERIOD, "--review", "--data", raw, "--jobs", "2", "--force"])
-            timing = json.loads((ROOT / "reports" / "executed" / "manifest.json").read_text("utf-8"))
+            # another inbox than the district's publishes beside the district's own: reports/review/<期间>@raw
+            timing = json.loads((ROOT / "reports" / "review" / f"{PERIOD}@{Path(raw).name}" / "manifest.json")
+                                .read_text("utf-8"))
             res["profiles"] = timing.get("profile_timing", {})
         if "render" in stages:  # the review (HTML + PDF, both editions) and the profiles volume
-            res["render"] = cli(["render"])
+            res["render"] = cli(["render", "--period", PERIOD, "--data", raw])
         rows.append(res)
         report(rows)
     if {"run", "render"} & set(stages):

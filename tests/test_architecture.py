@@ -19,7 +19,7 @@ LAYERS = ["base", "intake", "indicators", "analyses", "publishing", "demo", "run
 #: Third-party packages whose import may be deferred into a function (with a comment saying so).
 HEAVY = {"matplotlib", "statsmodels", "papermill", "openpyxl", "typst", "pypandoc", "IPython", "pandera",
          "fontTools", "mplfonts", "jupyter_client", "tqdm", "filelock", "dask", "distributed", "nbclient",
-         "nbformat", "python_calamine", "scipy"}
+         "nbformat", "python_calamine", "scipy", "docx"}
 API_DOC = SRC.parents[1] / "docs" / "api.md"
 
 

@@ -9,8 +9,13 @@ import pandas as pd
 import pytest
 
 from guozi_analysis.analyses import risk
-from guozi_analysis.analyses.coverage import coverage_frame, is_complete, missing_groups, partial_groups, \
-    reported_entities
+from guozi_analysis.analyses.coverage import (
+    coverage_frame,
+    is_complete,
+    missing_groups,
+    partial_groups,
+    reported_entities,
+)
 from guozi_analysis.base.entities import EnterpriseTree
 from guozi_analysis.publishing import coverage as coverage_text
 from guozi_analysis.publishing.text import LEFT_OUT, Fact, missing_numbers, supported_text

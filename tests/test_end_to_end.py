@@ -10,6 +10,7 @@ import json
 import re
 import shutil
 import subprocess
+from urllib.parse import unquote, urlsplit
 
 import pytest
 from pypdf import PdfReader
@@ -19,11 +20,16 @@ from guozi_analysis.base.entities import EnterpriseTree
 from guozi_analysis.base.fonts import missing_glyphs
 from guozi_analysis.base.params import district_settings, load_yaml
 from guozi_analysis.publishing import book, profiles
-from guozi_analysis.publishing.render import render
 from guozi_analysis.running import runner as pipeline
 
 pytestmark = pytest.mark.slow
 PERIOD = "2022-11"
+
+
+def _place(reports, kind: str, label: str) -> pipeline.PublicationPlace:
+    """:func:`pipeline.publication_place` of the project, under a temporary ``reports/``."""
+    folder = pipeline.PUBLICATIONS[kind]["folder"]
+    return pipeline.PublicationPlace(kind, label, reports / folder / label, reports / "_build" / folder / label)
 
 
 @pytest.fixture(scope="module")
@@ -31,16 +37,16 @@ def published(tmp_path_factory):
     root = tmp_path_factory.mktemp("e2e")
     reports = root / "reports"
     reports.mkdir()
+    place = _place(reports, "review", PERIOD)
     log: list[str] = []
-    summary = pipeline.run_period(PERIOD, jobs=2, runs_dir=root / "runs", publish_to=reports / "executed",
+    summary = pipeline.run_period(PERIOD, jobs=2, runs_dir=root / "runs", publish_to=place.executed,
                                   log=log.append)
     assert summary.ok, summary.table()
-    book.write_book_sources(period=PERIOD, reports_dir=reports, executed_dir=reports / "executed")
-    result = render(reports, engine="builtin")
-    public = render(reports, engine="builtin", edition="public")
-    volume = profiles.build_volume(reports / "executed", out_dir=reports / "_build" / "profiles", jobs=2)
-    return {"reports": reports, "summary": summary, "outputs": result.outputs, "engine": result.engine,
-            "public": public.outputs, "volume": volume, "log": log}
+    render_log: list[str] = []
+    written = pipeline.render_review(place, engine="builtin", reports_dir=reports, log=render_log.append)
+    return {"reports": reports, "place": place, "executed": place.executed, "summary": summary,
+            "outputs": written["internal"], "engine": "builtin", "public": written["public"],
+            "volume": written["profiles"]["html"], "log": log, "render_log": render_log}
 
 
 def test_the_log_has_one_timed_line_per_stage_and_each_notebook_once(published):
@@ -67,10 +73,10 @@ def test_every_enterprise_has_a_profile(published, demo_inbox):
     assert len(tree.order) == 46
     assert [lbl for lbl in labels if lbl.startswith("profile_")] == [f"profile_{e}" for e in tree.order]
     assert "10_district_overview.ipynb" in labels and "01_review_2022.ipynb" in labels
-    timing = json.loads((published["reports"] / "executed" / "manifest.json").read_text("utf-8"))["profile_timing"]
+    timing = json.loads((published["executed"] / "manifest.json").read_text("utf-8"))["profile_timing"]
     assert timing["profiles"] == 46 and timing["empty_notebook"] > 0
     for e in ("G01", "G01-01-02"):  # the executed notebook keeps papermill's injected parameters (audit trail)
-        nb = json.loads((published["reports"] / "executed" / "profiles" / f"profile_{e}.ipynb").read_text("utf-8"))
+        nb = json.loads((published["executed"] / "profiles" / f"profile_{e}.ipynb").read_text("utf-8"))
         injected = [c for c in nb["cells"] if "injected-parameters" in c["metadata"].get("tags", [])]
         assert len(injected) == 1 and f'entity_id = "{e}"' in "".join(injected[0]["source"])
         assert nb["metadata"]["papermill"]["parameters"]["entity_id"] == e
@@ -102,7 +108,7 @@ def test_each_profile_shows_the_stored_indicators(published):
     stored = pd.read_parquet(published["summary"].run_dir / "processed" / "indicators.parquet")
     meta = catalogue_frame().set_index("name_zh")
     checked = 0
-    for nb_path in sorted((published["reports"] / "executed" / "profiles").glob("profile_*.ipynb")):
+    for nb_path in sorted((published["executed"] / "profiles").glob("profile_*.ipynb")):
         entity = nb_path.stem.removeprefix("profile_")
         own = stored.loc[stored["entity_id"] == entity].set_index("indicator_id")["value"]
         tables = _html_tables(nb_path)
@@ -150,11 +156,12 @@ def test_profiles_volume_lists_every_enterprise_and_grows_linearly(published, de
         assert "NaN" not in visible and "nan" not in visible.split(), page.name
         assert not re.search(r"\bG0\d(-\d\d)*\b", visible), page.name  # no codes, names only
     review = (published["outputs"]["html"].parent / "index.html").read_text("utf-8")
-    assert 'href="../profiles/index.html"' in review and "企业画像（另册）" in review
+    assert 'href="profiles/index.html"' in review and "企业画像（另册）" in review
+    assert folder == published["outputs"]["html"].parent / "profiles"  # inside the review's HTML folder
 
 
 def test_run_manifest_records_inputs_parameters_and_version(published):
-    manifest = json.loads((published["reports"] / "executed" / "manifest.json").read_text("utf-8"))
+    manifest = json.loads((published["executed"] / "manifest.json").read_text("utf-8"))
     assert manifest["package_version"]
     assert manifest["parameters"]["period"] == PERIOD
     assert any(k.startswith("data/") for k in manifest["inputs"])
@@ -171,7 +178,7 @@ def test_pdf_has_chinese_headings_embedded_cjk_font_and_charts(published):
         assert heading in flat, heading
     # numbered tables and figures (chapter-wise, as in a Quarto book; the overview is appendix A), the same in HTML
     assert "表A-1" in flat and "图A-1" in flat
-    assert "表A-1" in (pdf.parent.parent / "html" / "10_district_overview.html").read_text("utf-8")
+    assert "表A-1" in (pdf.parent / "10_district_overview.html").read_text("utf-8")
     fonts, images = set(), 0
     for page in reader.pages:
         resources = page.get("/Resources") or {}
@@ -234,7 +241,7 @@ def test_no_image_is_drawn_twice_nor_shown_twice_in_a_page_or_a_cell(published, 
     for page in published[edition]["html"].parent.glob("*.html"):
         images = re.findall(r'<img src="(data:[^"]+)"', page.read_text("utf-8"))
         assert len(images) == len(set(images)), page.name
-    for executed in (published["reports"] / "executed").rglob("*.ipynb"):
+    for executed in (published["executed"]).rglob("*.ipynb"):
         for cell in json.loads(executed.read_text("utf-8"))["cells"]:
             shown = [o for o in cell.get("outputs", []) if "image/png" in o.get("data", {})]
             assert len(shown) <= 1, (executed.name, "".join(cell["source"])[:60])
@@ -268,11 +275,11 @@ def _edition_texts(outputs):
 
 def _internal_titles(published):
     """The first heading of every chapter the public edition leaves out."""
-    public = set(book.public_selection(*book.chapter_files(published["reports"] / "executed", published["reports"]),
+    public = set(book.public_selection(*book.chapter_files(published["executed"], published["reports"]),
                                       settings=district_settings())[0])
     titles = []
-    for path in sorted((published["reports"] / "executed").glob("[0-9][0-9]_*.ipynb")):
-        if f"executed/{path.name}" in public or path.stem in district_settings()["report"]["public_edition"]:
+    for path in sorted((published["executed"]).glob("[0-9][0-9]_*.ipynb")):
+        if f"{published['executed'].relative_to(published['reports']).as_posix()}/{path.name}" in public or path.stem in district_settings()["report"]["public_edition"]:
             continue
         first = json.loads(path.read_text("utf-8"))["cells"][0]
         title = "".join(first["source"]).lstrip("# ").split("{")[0].strip()
@@ -440,7 +447,7 @@ def test_the_assessment_workbook_prints_the_books_scores_and_the_key_supervision
     import openpyxl
     import pandas as pd
 
-    executed = published["reports"] / "executed"
+    executed = published["executed"]
     book = _notebook_table(executed / "80_annual_assessment.ipynb", "本年度考核（12月快报前为预评估）·得分与等级")
     wb = openpyxl.load_workbook(executed / "outputs" / "经营业绩考核预评估_2022.xlsx", read_only=True)
     rows = list(wb["排名与等级（预评估）"].iter_rows(values_only=True))
@@ -462,7 +469,7 @@ def test_the_assessment_workbook_prints_the_books_scores_and_the_key_supervision
 
 def test_a_failing_profile_leaves_the_others_and_the_last_publication_intact(published, tmp_path, monkeypatch):
     """Real notebooks: one profile fails (an enterprise the roster does not know), the rest complete."""
-    executed = published["reports"] / "executed"
+    executed = published["executed"]
     before = (executed / "manifest.json").read_text("utf-8")
     # the runner refuses an unknown enterprise before any notebook starts ...
     with pytest.raises(pipeline.UnknownEntity, match="企业名录中没有编号 G99.*集团编号有：G01、G02、G03、G04、G05、G06"):
@@ -561,7 +568,7 @@ def test_dask_fan_out_gives_the_same_results(published, dask_cluster, tmp_path):
     manifest = json.loads((tmp_path / "executed" / "manifest.json").read_text("utf-8"))
     assert manifest["executor"] == f"Dask {dask_cluster}"
     for entity in entities:
-        a = published["reports"] / "executed" / "profiles" / f"profile_{entity}.ipynb"
+        a = published["executed"] / "profiles" / f"profile_{entity}.ipynb"
         b = tmp_path / "executed" / "profiles" / f"profile_{entity}.ipynb"
         assert _cell_texts(a) == _cell_texts(b), a.name
 
@@ -575,32 +582,35 @@ BULLETINS = {"monthly": "2022-10", "quarterly": "2022-Q3", "half_month": "2022-1
 @pytest.fixture(scope="module")
 def bulletins(published):
     root = published["reports"].parent
-    review_pdf = published["outputs"]["pdf"]
-    before = hashlib.sha256(review_pdf.read_bytes()).hexdigest()
+    review = published["place"].build
+    before = _tree_digest(review)
     out = {}
     for kind, label in BULLETINS.items():
-        folder = pipeline.PUBLICATIONS[kind]["folder"]
-        executed = published["reports"] / folder / label
-        summary = pipeline.run_period(label, jobs=2, runs_dir=root / "runs", publish_to=executed, publication=kind,
-                                      log=lambda m: None)
+        place = _place(published["reports"], kind, label)
+        summary = pipeline.run_period(label, jobs=2, runs_dir=root / "runs", publish_to=place.executed,
+                                      publication=kind, log=lambda m: None)
         assert summary.ok, summary.table()
-        target = published["reports"] / "_build" / folder / label
-        book.write_bulletin_sources(kind, label=label, period=label, executed_dir=executed, output_dir=target)
-        out[kind] = render(executed, engine="builtin", output_dir=target).outputs
-    out["review_untouched"] = hashlib.sha256(review_pdf.read_bytes()).hexdigest() == before
+        out[kind] = pipeline.render_bulletin(place, period=label, engine="builtin")
+    out["review_untouched"] = _tree_digest(review) == before
     return out
+
+
+def _tree_digest(folder) -> dict[str, str]:
+    """Every file under ``folder`` with the SHA-256 of its bytes."""
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def test_each_publication_has_its_own_folder_and_leaves_the_review_alone(bulletins):
     assert bulletins["review_untouched"]
-    folders = {bulletins[kind]["pdf"].parent.parent for kind in BULLETINS}
+    folders = {bulletins[kind]["pdf"].parent for kind in BULLETINS}
     assert len(folders) == 3
     assert bulletins["quarterly"]["pdf"].name == "quarterly-2022-Q3.pdf"
     assert pipeline.default_publication("2022-Q3", "quarterly").name == "2022-Q3"
     assert pipeline.default_publication("2022-10", "monthly") != pipeline.default_publication("2022-10", "review")
     import openpyxl
 
-    workbook = bulletins["monthly"]["pdf"].parents[4] / "monthly" / "2022-10" / "outputs" / "月度通报_2022-10.xlsx"
+    workbook = bulletins["monthly"]["html"].parent / "outputs" / "月度通报_2022-10.xlsx"  # in the published folder
     sheets = openpyxl.load_workbook(workbook).sheetnames
     assert sheets == ["主要指标", "分集团", "投资进度", "风险变化", "合同与督查预警"]
     # issue 28: 同比 is a number with a percent format (百分点 for a ratio), not the text "+5.92%"
@@ -634,15 +644,180 @@ def test_monthly_bulletin_reads_like_the_municipal_format(bulletins):
 
 
 # ------------------------------------------------------------------------------------------------
+# folders a reader can copy, Word drafts, search over the profiles (issue 28), and one place per
+# period that a later or a failing run never touches (issue 25)
+# ------------------------------------------------------------------------------------------------
+
+
+def broken_links(folder) -> list[tuple[str, str]]:
+    """Every href/src of every HTML page under ``folder`` that does not resolve inside the copy:
+    a missing file, or an ``#anchor`` missing from the HTML page it names (``?query`` ignored;
+    external, data:, mailto: and javascript: references are not links into the folder)."""
+    ids: dict = {}
+
+    def anchors(page):
+        if page not in ids:
+            ids[page] = set(re.findall(r'\bid="([^"]+)"', page.read_text("utf-8")))
+        return ids[page]
+
+    broken = []
+    for page in sorted(folder.rglob("*.html")):
+        for ref in re.findall(r'\b(?:href|src)="([^"]*)"', page.read_text("utf-8")):
+            ref = html.unescape(ref)
+            if re.match(r"^(?:[a-z][a-z0-9+.-]*:|//)", ref, re.I):
+                continue
+            parts = urlsplit(ref)
+            target = (page.parent / unquote(parts.path)).resolve() if parts.path else page
+            inside = target == folder.resolve() or folder.resolve() in target.parents
+            if not inside or not target.is_file() or (
+                    parts.fragment and target.suffix == ".html" and unquote(parts.fragment) not in anchors(target)):
+                broken.append((page.relative_to(folder).as_posix(), ref))
+    return broken
+
+
+def test_the_link_checker_finds_a_missing_file_an_anchor_and_a_way_out(tmp_path):
+    (tmp_path / "a.html").write_text('<p id="x"><a href="b.html#y">b</a><a href="a.html#x">x</a>'
+                                     '<a href="../pdf/review.pdf">pdf</a><a href="c.pdf">c</a>'
+                                     '<a href="https://example.org/">e</a><a href="#z">z</a>'
+                                     '<a href="b.html?hl=%E5%9F%8E%E6%8A%95">hl</a></p>', "utf-8")
+    (tmp_path / "b.html").write_text('<h1 id="q">b</h1>', "utf-8")
+    assert broken_links(tmp_path) == [("a.html", "b.html#y"), ("a.html", "../pdf/review.pdf"),
+                                      ("a.html", "c.pdf"), ("a.html", "#z")]
+
+
+def _search_index(folder) -> list[dict]:
+    text = (folder / "search.js").read_text("utf-8")
+    return json.loads(re.search(r"window\.GZ_SEARCH_INDEX = (.*?);\n", text).group(1))
+
+
+def test_the_review_folder_copied_elsewhere_has_no_broken_link(published, tmp_path):
+    """The internal edition's folder holds its PDF, Word draft, cited workbooks and the profiles volume."""
+    source = published["outputs"]["html"].parent
+    copy = tmp_path / "拷贝" / "年度工作总结"
+    shutil.copytree(source, copy)
+    pages = list(copy.rglob("*.html"))
+    links = sum(len(re.findall(r'\b(?:href|src)="', p.read_text("utf-8"))) for p in pages)
+    assert len(pages) > 46 and links > 1000
+    assert broken_links(copy) == []
+    # one timed line per edition and for the volume, naming the files where they were published
+    assert [line[9:].split("：")[0] for line in published["render_log"]] == ["渲染内部版", "渲染企业画像（另册）", "渲染公开版"]
+    assert str(published["outputs"]["docx"]) in published["render_log"][0]
+    index = (copy / "index.html").read_text("utf-8")
+    for href in ("review.pdf", "review.docx", "profiles/index.html"):
+        assert f'href="{href}"' in index, href
+    assessment = (copy / "80_annual_assessment.html").read_text("utf-8")
+    cited = [html.unescape(h) for h in re.findall(r'href="(outputs/[^"]+\.xlsx)"', assessment)]
+    assert cited and all((copy / unquote(h)).is_file() for h in cited)
+    # the search's entries (links written by search.js, not in any page) resolve in the copy too
+    for entry in _search_index(copy):
+        assert (copy / entry["p"]).is_file(), entry["p"]
+    public = tmp_path / "公开版"
+    shutil.copytree(published["public"]["html"].parent, public)
+    assert broken_links(public) == []
+    assert not (public / "profiles").exists()
+
+
+def test_the_book_search_offers_each_enterprise_profile_by_its_short_name(published, demo_inbox):
+    folder = published["outputs"]["html"].parent
+    index = _search_index(folder)
+    roster = demo_inbox.tables["roster"]
+    for row in roster.itertuples():
+        short = str(row.short_name).lower()
+        hits = [e["p"] for e in index if short in (e["t"] + " " + e["h"] + " " + e["x"]).lower()]  # as search.js matches
+        assert f"profiles/{row.enterprise_id}.html" in hits, row.short_name
+    assert not any(e["p"].startswith("profiles/") for e in _search_index(published["public"]["html"].parent))
+    script = (folder / "search.js").read_text("utf-8")
+    assert "?hl=" in script and 'mark.className = "gz-hit"' in script
+
+
+def _docx_texts(document) -> list[str]:
+    texts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        texts += [cell.text for row in table.rows for cell in row.cells]
+    return texts
+
+
+def _check_word_draft(path, *, headings: list[str]):
+    import docx
+
+    from guozi_analysis.publishing.render.office import has_page_field, repeats_header
+
+    document = docx.Document(str(path))
+    shown = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    for heading in headings:
+        assert heading in shown, (path.name, heading, shown[:20])
+    assert document.tables and all(repeats_header(t) for t in document.tables), path.name
+    assert all(has_page_field(s.footer) for s in document.sections), path.name
+    return document
+
+
+def test_each_review_edition_has_a_word_draft_and_the_public_one_passes_the_public_check(published, demo_inbox):
+    internal = _check_word_draft(published["outputs"]["docx"],
+                                 headings=["一、2022年工作完成情况", "二、2023年工作思路", "附录A　全区国企经济运行概况"])
+    assert published["outputs"]["docx"].parent == published["outputs"]["html"].parent
+    public = _check_word_draft(published["public"]["docx"], headings=["一、2022年工作完成情况"])
+    roster = demo_inbox.tables["roster"]
+    assert book.public_leaks(["\n".join(_docx_texts(public))], roster=roster, flagged=_flagged(published),
+                             internal_titles=_internal_titles(published)) == []
+    subsidiaries = roster.loc[roster["level"] > 1, "name"]
+    assert any(name in "\n".join(_docx_texts(internal)) for name in subsidiaries), "内部版应包含子企业明细"
+
+
+@pytest.mark.parametrize("kind", list(BULLETINS))
+def test_each_bulletin_folder_has_its_word_draft_and_workbook_and_copies_whole(bulletins, kind, tmp_path):
+    folder = bulletins[kind]["html"].parent
+    assert bulletins[kind]["pdf"].parent == bulletins[kind]["docx"].parent == folder
+    _check_word_draft(bulletins[kind]["docx"], headings=[])
+    copy = tmp_path / folder.name
+    shutil.copytree(folder, copy)
+    assert broken_links(copy) == []
+    pages = "".join(p.read_text("utf-8") for p in copy.glob("*.html"))
+    if kind in ("monthly", "quarterly"):
+        name = {"monthly": "月度通报_2022-10.xlsx", "quarterly": "季度分析_2022-09.xlsx"}[kind]
+        assert (copy / "outputs" / name).is_file() and name in html.unescape(pages)
+        assert f'href="outputs/{name}"' in unquote(pages), name
+
+
+def test_a_later_period_and_a_failing_render_leave_the_published_review_untouched(published, monkeypatch):
+    """A December review (its executed notebooks: November's, relabelled, with two profiles) fails at
+    the profiles volume: November's book, public edition and profiles are unchanged to the byte and no
+    December folder appears; once it renders, December sits beside November, which still reads November."""
+    november = published["place"]
+    before = _tree_digest(november.build)
+    december = _place(published["reports"], "review", "2022-12")
+    shutil.copytree(november.executed, december.executed,
+                    ignore=lambda d, names: [n for n in names if n.startswith("profile_G0") and n not in
+                                             ("profile_G01.ipynb", "profile_G02.ipynb")])
+    manifest = json.loads((december.executed / "manifest.json").read_text("utf-8"))
+    (december.executed / "manifest.json").write_text(json.dumps({**manifest, "period": "2022-12"}), "utf-8")
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("Typst 编译失败（profile_G01.ipynb）：unexpected comma")
+
+    with monkeypatch.context() as m:
+        m.setattr(pipeline, "build_volume", fail)
+        with pytest.raises(RuntimeError, match="unexpected comma"):
+            pipeline.render_review(december, engine="builtin", reports_dir=published["reports"])
+    assert _tree_digest(november.build) == before
+    assert sorted(p.name for p in november.build.parent.iterdir()) == [PERIOD]
+    pipeline.render_review(december, engine="builtin", reports_dir=published["reports"])
+    assert sorted(p.name for p in november.build.parent.iterdir()) == [PERIOD, "2022-12"]
+    assert _tree_digest(november.build) == before
+    assert sorted(p.name for p in (december.html / "profiles").glob("G*.html")) == ["G01.html", "G02.html"]
+    assert "2022-12" in (december.html / "index.html").read_text("utf-8")
+    assert "2022-11" in (november.html / "index.html").read_text("utf-8")
+
+
+# ------------------------------------------------------------------------------------------------
 # one figure, one value: the published-figure lists of the review, its public edition and the bulletins
 # ------------------------------------------------------------------------------------------------
 def _figure_lists(published, bulletins) -> dict:
-    """Each publication's ``figures.csv`` (beside its html/ and pdf/ folders)."""
+    """Each publication's ``figures.csv`` (in its folder, beside its pages, PDF and Word draft)."""
     from guozi_analysis.base.figures import FIGURES_FILE
 
-    lists = {"review": published["outputs"]["html"].parents[1] / FIGURES_FILE,
-             "public": published["public"]["html"].parents[1] / FIGURES_FILE}
-    lists.update({kind: bulletins[kind]["html"].parents[1] / FIGURES_FILE for kind in BULLETINS})
+    lists = {"review": published["outputs"]["html"].parent / FIGURES_FILE,
+             "public": published["public"]["html"].parent / FIGURES_FILE}
+    lists.update({kind: bulletins[kind]["html"].parent / FIGURES_FILE for kind in BULLETINS})
     return lists
 
 

@@ -164,3 +164,16 @@ def test_a_column_may_carry_its_own_unit_per_row():
     got = [(r["item"], r["unit"], r["value"]) for r in published.frame_figures(frame)]
     # "+5.92%" reads 5.92 (%), "-1.20个百分点" reads −1.2 (百分点)
     assert got == [("revenue", "%", 5.92), ("debt_to_asset_ratio", "百分点", -1.2)]
+
+
+def test_markdown_with_figures_leaves_out_a_sentence_with_a_missing_number():
+    """The overview headline (markdown_with_figures) printed "资产总额—亿元" on a 2022-12 inbox where five
+    groups had not reported: like markdown(), it now leaves the sentence out and keeps what it printed."""
+    from guozi_analysis.base.figures import figure
+    from guozi_analysis.publishing.published import METADATA_KEY, markdown_with_figures
+
+    shown = markdown_with_figures("资产总额—亿元，资产负债率—%。利润总额5.00亿元。",
+                                  [figure(entity="DISTRICT", item="total_profit", period="2022-12", text="5.00",
+                                          unit="亿元")])
+    assert "—亿元" not in shown.data and "利润总额5.00亿元。" in shown.data
+    assert [r["text"] for r in shown.metadata[METADATA_KEY]] == ["5.00"]

@@ -291,7 +291,7 @@ def test_track_targets_status_and_progress():
     assert len(out) == 2
     assert out["status"].tolist() == ["预计完成", "存在缺口"]
     assert out["completion_pct"].iloc[0] == pytest.approx(114 / 130 * 100)
-    assert out["time_progress_pct"].iloc[0] == pytest.approx(334 / 365 * 100, abs=0.5)
+    assert out["time_progress_pct"].iloc[0] == pytest.approx(11 / 12 * 100)  # months convention: 91.67
     assert out["prob_reach_target"].tolist() == [1.0, 0.0]
     assert out["projected_gap"].iloc[1] == pytest.approx(-10.0)
 

@@ -17,7 +17,7 @@ from guozi_analysis.publishing.workbooks import write_indicator_outputs
 PERIOD = "2022-06"
 #: Enabled indicators: the district's 64, plus 流动比率 and 国有资本保值增值率（预计） (issue 19).
 N_ENABLED = 67
-ELAPSED = 181 / 365  # 2022-06-30 is day 181 of a 365-day year
+ELAPSED = 6 / 12  # 2022-06-30: six months closed (months convention; was day 181 / 365 by days)
 
 # ---------------------------------------------------------------------------------------------
 # fixture: two groups (G01 with subsidiary G01-01, and G02), three months of 快报 and detail tables
@@ -198,7 +198,7 @@ EXPECTED_G01 = {
     "project_annual_plan": 200 + 100 + 50,
     "project_completed_ytd": 90 + 60 + 20,
     "investment_completion_rate": 170 / 350 * 100,
-    "investment_pace_gap": 170 / 350 * 100 - 181 / 365 * 100,
+    "investment_pace_gap": 170 / 350 * 100 - 6 / 12 * 100,  # 48.57 − 50.00 = −1.43
     "city_key_project_count": 1,
     "city_key_completion_rate": 90 / 200 * 100,
     "equity_investment_count": 2,
@@ -234,7 +234,7 @@ EXPECTED_G01 = {
     # completion progress per task, capped at 1, averaged: T1 10/10 = 1.0, T2 40/100 = 0.4 → 70
     # (before: tasks fully done, 1 of 2 = 50 — 0 for every unit of the demo in November)
     "livelihood_completion_rate": (1.0 + 0.4) / 2 * 100,
-    "livelihood_pace_gap": (1.0 + 0.4) / 2 * 100 - 181 / 365 * 100,
+    "livelihood_pace_gap": (1.0 + 0.4) / 2 * 100 - 6 / 12 * 100,  # 70 − 50 = 20 (months convention)
     "public_project_completed_ytd": 20,
     "headcount_end": 210,
     "taxes_paid": 18,

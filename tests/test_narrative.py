@@ -226,7 +226,7 @@ def test_change_done_and_pace_words():
 
 def test_demo_wording(ctx):
     inv = narrative.section_investment(ctx).markdown
-    assert "慢于序时进度" in inv  # 85.07% done against 91.51% of the year elapsed
+    assert "慢于序时进度" in inv  # 85.07% done against 11/12 = 91.67% of the year elapsed
     assert "全年目标尚未完成" in inv
     assert "本年未新组建科创基金" in inv
     risk = narrative.section_risk(ctx).markdown

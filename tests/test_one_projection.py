@@ -32,7 +32,8 @@ def test_the_pre_assessment_scores_the_stored_projection(results, item):
         assert row.value == pytest.approx(_stored(results, row.enterprise_id, item), rel=1e-12), row.enterprise_id
 
 
-@pytest.mark.parametrize("item", ["revenue", "total_profit"])
+# investment too: full year against full year (its baseline was 11 months' actual, 69.45 亿元)
+@pytest.mark.parametrize("item", ["revenue", "total_profit", "investment_completed"])
 def test_the_plan_compares_2023_targets_with_the_stored_2022_projection(results, item):
     targets = results["narrative_targets"].set_index("item")
     assert targets.loc[item, "baseline_kind"] == "expected"
@@ -97,3 +98,23 @@ def test_no_stored_bound_of_a_flow_that_cannot_fall_lies_below_its_year_to_date(
     table = forecast_views.projection_view(proj, frames["forecast_targets"], names=names)
     rows = table.loc[table.index.get_level_values("项目").isin(["营业总收入", "固定资产投资完成额"])]
     assert (rows["80%区间下限（亿元）"] >= rows["本年累计（亿元）"]).all()
+
+
+def test_the_2023_targets_are_the_adopted_ones_and_meet_the_proposal_rule_or_say_why(results):
+    targets = results["narrative_targets"].set_index("item")
+    proposed = results["assessment_targets_proposed"]
+    # adopted: 年度目标.xlsx 2023 rows of the six groups added up (params/targets_2023.yaml additive)
+    assert targets.loc["revenue", "target_value"] == 3_323_640.0         # 332.36 亿元
+    assert targets.loc["total_profit", "target_value"] == 332_780.0      # 33.28 亿元
+    assert targets.loc["investment_completed", "target_value"] == 774_370.0  # 77.44 亿元
+    for item in ("revenue", "total_profit"):
+        row = targets.loc[item]
+        assert row["proposed_value"] == pytest.approx(proposed.loc[proposed["item"] == item, "proposed_target"].sum())
+        assert row["proposal_gap"] == pytest.approx(row["target_value"] - row["proposed_value"])
+        # below the appendix's rule → the body says why (here: both are; 342.88 and 36.76 亿元 proposed)
+        assert row["target_value"] >= row["proposed_value"] or row["proposal_reason"].startswith("采用的目标取自")
+    assert targets.loc["revenue", "proposed_value"] / 1e4 == pytest.approx(342.88, abs=0.005)
+    assert targets.loc["total_profit", "proposed_value"] / 1e4 == pytest.approx(36.76, abs=0.005)
+    # investment: 77.44 against the 2022 full-year projection, not against 11 months' 69.45
+    assert targets.loc["investment_completed", "baseline_value"] == pytest.approx(
+        _stored(results, "DISTRICT", "investment_completed"), rel=1e-12)

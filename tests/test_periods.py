@@ -8,9 +8,11 @@ from guozi_analysis.base.periods import (
     Period,
     as_of_date,
     closed_month,
+    elapsed_fraction,
     elapsed_share,
     is_half_monthly,
     months_elapsed,
+    pace_basis,
     parse_period,
     previous_period,
     previous_year_end,
@@ -42,13 +44,38 @@ def test_as_of_dates():
     assert as_of_date("2023-02-H2") == date(2023, 2, 28)
 
 
-def test_elapsed_share_including_leap_years():
-    assert elapsed_share(date(2022, 11, 30)) == pytest.approx(334 / 365)
-    assert elapsed_share("2022-11") == pytest.approx(334 / 365)
-    assert elapsed_share("2022-11-H1") == pytest.approx(319 / 365)
-    assert elapsed_share(date(2024, 2, 29)) == pytest.approx(60 / 366)
-    assert elapsed_share("2024-12-31") == 1.0
-    assert elapsed_share(date(2023, 1, 1)) == pytest.approx(1 / 365)
+def test_elapsed_share_by_days_including_leap_years():
+    # the days convention (params/district.yaml pace.basis: days): day of year / days in year
+    assert elapsed_share(date(2022, 11, 30), basis="days") == pytest.approx(334 / 365)
+    assert elapsed_share("2022-11", basis="days") == pytest.approx(334 / 365)
+    assert elapsed_share("2022-11-H1", basis="days") == pytest.approx(319 / 365)
+    assert elapsed_share(date(2024, 2, 29), basis="days") == pytest.approx(60 / 366)
+    assert elapsed_share("2024-12-31", basis="days") == 1.0
+    assert elapsed_share(date(2023, 1, 1), basis="days") == pytest.approx(1 / 365)
+
+
+def test_elapsed_share_by_months_is_the_district_default():
+    # params/district.yaml pace.basis: months (as 国资委 bulletins count it): months closed / 12
+    assert pace_basis() == "months"
+    assert elapsed_fraction("2022-10") == (10, 12)                      # 10/12 = 83.33 %
+    assert elapsed_share("2022-10") == pytest.approx(10 / 12)           # 0.833333…
+    assert elapsed_share("2022-11") == pytest.approx(11 / 12)           # 91.67 %, not 334/365 = 91.51 %
+    assert elapsed_share("2022-11-H2") == pytest.approx(11 / 12)        # H2 closes at month end
+    # H1 closes on the 15th: half of November has passed → 10.5/12 = 87.50 %
+    assert elapsed_fraction("2022-11-H1") == (10.5, 12)
+    assert elapsed_share("2022-11-H1") == pytest.approx(0.875)
+    assert elapsed_share(date(2022, 11, 14)) == pytest.approx(10 / 12)  # before the 15th: only October closed
+    assert elapsed_share("2022-09") == pytest.approx(0.75)              # 2022-Q3: 9/12
+    assert elapsed_share(date(2024, 2, 29)) == pytest.approx(2 / 12)    # leap-year February end is a month end
+    assert elapsed_share("2022-12") == 1.0
+
+
+def test_pace_basis_rejects_an_unknown_convention(tmp_path):
+    (tmp_path / "district.yaml").write_text("pace:\n  basis: weeks\n", "utf-8")
+    with pytest.raises(ValueError, match="pace.basis"):
+        pace_basis(params_dir=tmp_path)
+    (tmp_path / "district.yaml").write_text("district:\n  name: 某区\n", "utf-8")
+    assert pace_basis(params_dir=tmp_path) == "months"  # not set: months
 
 
 def test_same_period_last_year_and_previous():

@@ -152,7 +152,7 @@ def test_half_month_run_executes_only_the_ranking_workbook_and_its_bulletin(tmp_
 @pytest.mark.parametrize("label, review, kind, notebooks, folder", [
     ("2022-10", False, "monthly", ["monthly.ipynb"], ("monthly", "2022-10")),
     ("2022-Q3", False, "quarterly", ["quarterly.ipynb"], ("quarterly", "2022-Q3")),
-    ("2022-11", True, "review", None, ("reports", "executed")),
+    ("2022-11", True, "review", None, ("review", "2022-11")),
 ])
 def test_each_publication_runs_its_own_notebooks_into_its_own_folder(tmp_path, workspace, label, review, kind,
                                                                      notebooks, folder):
@@ -276,6 +276,141 @@ def test_notebook_subprocess_exits_with_the_retry_code_when_the_kernel_is_slow(m
     monkeypatch.setattr(papermill, "execute_notebook", cell_fails)
     with pytest.raises(ValueError, match="单元格出错"):
         pipeline._run_one(spec)
+
+
+# ------------------------------------------------------------------------------------------------
+# where each period's publications live (issue 25): one layout, per period, per inbox, swapped whole
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def reports(tmp_path, monkeypatch):
+    from guozi_analysis.base import config
+
+    monkeypatch.setattr(config, "REPORTS_DIR", tmp_path / "reports")
+    monkeypatch.setattr(config, "BUILD_DIR", tmp_path / "reports" / "_build")
+    return tmp_path / "reports"
+
+
+def test_every_publication_has_one_place_per_period_and_inbox(reports, tmp_path):
+    from guozi_analysis.intake.inbox import default_inbox
+
+    review = pipeline.publication_place("2022-11", "review")
+    assert (review.executed, review.build) == (reports / "review" / "2022-11", reports / "_build" / "review" / "2022-11")
+    assert (review.html, review.public) == (review.build / "html", review.build / "public")
+    december = pipeline.publication_place("2022-12", "review")
+    assert december.build != review.build and december.build.parent == review.build.parent
+    monthly = pipeline.publication_place("2022-10", "monthly")
+    assert monthly.html == monthly.build == reports / "_build" / "monthly" / "2022-10"
+    assert pipeline.publication_place("2022-Q3").build == reports / "_build" / "quarterly" / "2022-Q3"
+    assert pipeline.publication_place("2022-11-H2").executed == reports / "half-month" / "2022-11-H2"
+    # the district's own inbox, named or not, is the plain label; another inbox publishes beside it
+    assert pipeline.publication_place("2022-11", "review", raw_dir=default_inbox()) == review
+    other = tmp_path / "县里的收件目录"
+    other.mkdir()
+    beside = pipeline.publication_place("2022-11", "review", raw_dir=other)
+    assert beside.label == "2022-11@县里的收件目录"
+    assert beside.build == reports / "_build" / "review" / "2022-11@县里的收件目录"
+    assert beside.executed == reports / "review" / "2022-11@县里的收件目录"
+    assert pipeline.default_publication("2022-11", "review", raw_dir=other) == beside.executed
+
+
+def _executed_review(place, period: str) -> None:
+    """An executed review (one chapter, one profile, a run manifest) for :func:`render_review`."""
+    place.executed.mkdir(parents=True)
+    _notebook(place.executed / "01_review_2022.ipynb", "print(1)")
+    (place.executed / "profiles").mkdir()
+    _notebook(place.executed / "profiles" / "profile_G01.ipynb", "print(1)")
+    (place.executed / "manifest.json").write_text(json.dumps({"period": period, "inputs": {}}), "utf-8")
+
+
+def _fake_renderers(monkeypatch, *, fail_at: str | None = None):
+    """Book, public edition and profiles volume as small files naming their period; ``fail_at`` raises
+    there (after the book was written, as in the issue: the profiles volume failed)."""
+    from guozi_analysis.publishing.render import RenderError, RenderResult
+
+    def render(project_dir, *, engine, edition, output_dir, extra_search=None):
+        import re
+
+        period = re.search(r"\| 出版期间 \| (\S+) \|", (Path(project_dir) / "index.md").read_text("utf-8")).group(1)
+        output_dir.mkdir(parents=True, exist_ok=True)
+        (output_dir / "index.html").write_text(f"{edition} {period}", "utf-8")
+        if fail_at == edition:
+            raise RenderError(f"{edition} 渲染失败")
+        return RenderResult("builtin", {"html": output_dir / "index.html"})
+
+    def build_volume(executed, *, out_dir, jobs):
+        if fail_at == "profiles":
+            raise RenderError("Typst 编译失败（profile_G01.ipynb）：unexpected comma")
+        out_dir.mkdir(parents=True)
+        manifest = json.loads((executed / "manifest.json").read_text("utf-8"))
+        (out_dir / "index.html").write_text(f"profiles {manifest['period']}", "utf-8")
+        return out_dir / "index.html"
+
+    monkeypatch.setattr(pipeline, "render", render)
+    monkeypatch.setattr(pipeline, "build_volume", build_volume)
+    monkeypatch.setattr(pipeline, "search_entries", lambda executed, folder: [{"p": f"{folder}/G01.html"}])
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_later_period_publishes_beside_and_a_failed_render_changes_nothing(reports, monkeypatch):
+    _fake_renderers(monkeypatch)
+    november, december = pipeline.publication_place("2022-11", "review"), pipeline.publication_place("2022-12", "review")
+    _executed_review(november, "2022-11")
+    pipeline.render_review(november, reports_dir=reports)
+    published = _tree(november.build)
+    assert published == {"html/index.html": b"internal 2022-11", "html/profiles/index.html": b"profiles 2022-11",
+                         "public/index.html": b"public 2022-11"}
+    # December fails at the profiles volume after its book was written: nothing of it is published,
+    # November is untouched to the byte (book and profiles together) and no staging folder is left
+    _executed_review(december, "2022-12")
+    _fake_renderers(monkeypatch, fail_at="profiles")
+    with pytest.raises(Exception, match="unexpected comma"):
+        pipeline.render_review(december, reports_dir=reports)
+    assert _tree(november.build) == published
+    assert not december.build.exists()
+    assert sorted(p.name for p in november.build.parent.iterdir()) == ["2022-11"]
+    # a failing re-render of November itself (public edition) leaves November as it was too
+    _fake_renderers(monkeypatch, fail_at="public")
+    with pytest.raises(Exception, match="public 渲染失败"):
+        pipeline.render_review(november, reports_dir=reports)
+    assert _tree(november.build) == published
+    # December, once it renders, sits beside November, which still reads November
+    _fake_renderers(monkeypatch)
+    pipeline.render_review(december, reports_dir=reports)
+    assert sorted(p.name for p in november.build.parent.iterdir()) == ["2022-11", "2022-12"]
+    assert _tree(december.build) == {"html/index.html": b"internal 2022-12", "html/profiles/index.html": b"profiles 2022-12",
+                                     "public/index.html": b"public 2022-12"}
+    assert _tree(november.build) == published
+    # one edition asked for: the other is carried over from the earlier publication of the period
+    pipeline.render_review(december, reports_dir=reports, editions=("public",))
+    assert _tree(december.build)["html/index.html"] == b"internal 2022-12"
+
+
+def test_the_latest_review_is_the_last_one_run_on_the_districts_inbox(reports):
+    assert pipeline.latest_review() is None
+    for label, finished in (("2022-11", "2022-12-09T06:00:00"), ("2022-12", "2023-01-09T06:00:00"),
+                            ("2022-12@县里的收件目录", "2023-02-01T00:00:00")):
+        folder = reports / "review" / label
+        folder.mkdir(parents=True)
+        (folder / "manifest.json").write_text(json.dumps({"finished": finished}), "utf-8")
+    assert pipeline.latest_review() == pipeline.publication_place("2022-12", "review")
+
+
+def test_a_run_on_another_inbox_publishes_beside_the_districts_own(workspace, reports, monkeypatch):
+    from guozi_analysis.base import config
+
+    monkeypatch.setattr(config, "PROCESSED_DIR", reports.parent / "processed")  # JupyterLab's shared results
+    options = {k: v for k, v in workspace.items() if k != "publish_to"}
+    summary = pipeline.run_period("2022-11", entities=["G01"], jobs=2, log=lambda m: None, **options)
+    assert summary.published
+    # workspace["raw_dir"] is a folder named "raw" that is not params/district.yaml's inbox
+    assert (reports / "review" / "2022-11@raw" / "manifest.json").exists()
+    assert not (reports / "review" / "2022-11").exists()
+    assert not config.shared_dir("2022-11").exists()  # the district's own shared results are not replaced either
 
 
 def test_log_has_one_timed_line_per_unit_and_each_notebook_once(workspace):

@@ -98,7 +98,10 @@ def test_title_header_freeze_and_print_setup(workbook):
     for ws in workbook.worksheets:
         assert ws.title in ws["A1"].value and "数据截至2022年11月30日" in ws["A1"].value
         assert "2022年11月下半月" in ws["A1"].value
-        assert ws["A2"].value.startswith("数据截至：") and "序时进度：91.51%（截至2022年11月30日）" in ws["A2"].value
+        assert ws["A2"].value.startswith("数据截至：") and (
+            # one 序时进度 convention (months: 11/12 = 91.67 %, was 334/365 = 91.51 %) and the one light rule
+            "序时进度按已过月数计算：11/12=91.67%。灯号规则：完成率达到或快于序时进度为绿灯；"
+            "慢于序时进度不超过10个百分点为黄灯；慢于超过10个百分点为红灯。") in ws["A2"].value
         headers = [c.value for c in ws[3]]
         assert headers == [h for h in pub.HEADERS[1:] if h != "指标编号"]  # issue 28: ids only in the CSV
         assert "序时进度（%）" in headers and "与序时进度差（百分点）" in headers
@@ -205,6 +208,7 @@ def test_mid_month_title_states_each_as_of_date(tmp_path):
     ws = load_workbook(path)["表一"]
     assert "2022年11月上半月" in ws["A1"].value and "数据截至2022年11月15日" in ws["A1"].value
     assert "月度指标截至2022年10月31日" in ws["A2"].value
-    assert f"{304 / 365 * 100:.2f}%（截至2022年10月31日）" in ws["A2"].value
+    # months convention: October closed → 10/12 = 83.33 % (was 304/365 = 83.29 % by days)
+    assert "序时进度按已过月数计算：10/12=83.33%。" in ws["A2"].value
     assert ws.max_row == 3 + 6  # 3 composite rows + 3 indicator rows
     assert _column(ws, "名次说明")[-1] == "未报送" and _column(ws, "名次")[-1] == 3

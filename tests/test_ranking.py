@@ -227,11 +227,13 @@ def test_as_of_dates_follow_frequency():
     assert rk.period_zh("2022-11-H1") == "2022年11月上半月"
 
 
+# the district's convention (params/district.yaml pace.basis: months): months closed / 12, the
+# half month closed on the 15th counting ½ (was days / days in year: 91.51, 87.40, 16.39, 20.49)
 @pytest.mark.parametrize(("as_of", "expected"), [
-    ("2022-11-30", 334 / 365 * 100),   # month end
-    ("2022-11-15", 319 / 365 * 100),   # mid-month (H1)
-    ("2024-02-29", 60 / 366 * 100),    # leap day
-    ("2024-03-15", 75 / 366 * 100),    # mid-month in a leap year
+    ("2022-11-30", 11 / 12 * 100),     # month end: 91.67
+    ("2022-11-15", 10.5 / 12 * 100),   # mid-month (H1): 87.50
+    ("2024-02-29", 2 / 12 * 100),      # leap day is February's end: 16.67
+    ("2024-03-15", 2.5 / 12 * 100),    # mid-month in a leap year: 20.83
     ("2022-12-31", 100.0),
 ])
 def test_pace_percent(as_of, expected):
@@ -239,11 +241,12 @@ def test_pace_percent(as_of, expected):
 
 
 def test_progress_gap_and_lights_mid_month():
-    # H1: half-monthly indicator as of 11-15 → pace 319/365 = 87.40%
+    # H1: half-monthly indicator as of 11-15 → pace 10.5/12 = 87.50% (months convention)
+    # 95 → +7.5 green, 85 → −2.5 yellow, 70 → −17.5 red, 92 → +4.5 green
     frame = _indicators(BASE, period="2022-11-H1")
     out = rk.rank_indicators(frame, catalogue=CATALOGUE, settings=SETTINGS)
     sub = out.loc[out["indicator_id"] == "done_rate"].set_index("entity_id")
-    pace = 319 / 365 * 100
+    pace = 10.5 / 12 * 100
     assert sub["pace"].to_numpy() == pytest.approx([pace] * 4)
     assert sub.loc["G01", "pace_gap"] == pytest.approx(95 - pace)
     assert sub["light"].to_dict() == {"G01": "绿灯", "G04": "绿灯", "G02": "黄灯", "G03": "红灯"}
@@ -255,15 +258,16 @@ def test_progress_gap_and_lights_mid_month():
 
 
 def test_progress_lights_month_end_and_leap_year():
-    # month end: pace 334/365 = 91.51 → 92 green, 85 yellow (−6.5), 70 red (−21.5)
+    # month end: pace 11/12 = 91.67 → 92 green (+0.33), 85 yellow (−6.67), 70 red (−21.67)
     out = rk.rank_indicators(_indicators(BASE), catalogue=CATALOGUE, settings=SETTINGS)
     sub = out.loc[out["indicator_id"] == "done_rate"].set_index("entity_id")
     assert sub["light"].to_dict() == {"G01": "绿灯", "G04": "绿灯", "G02": "黄灯", "G03": "红灯"}
-    # leap year H1 of February: as of 2024-02-15 → 46/366 = 12.57%
-    leap = _indicators({"done_rate": [12.6, 12.5, 2.56, 2.58]}, period="2024-02-H1")
+    # leap year H1 of February: as of 2024-02-15 → 1.5/12 = 12.50% (months; was 46/366 = 12.57% by days)
+    # 12.6 → +0.1 green, 12.49 → −0.01 yellow, 2.49 → −10.01 red, 2.5 → −10.00 yellow (boundary inclusive)
+    leap = _indicators({"done_rate": [12.6, 12.49, 2.49, 2.5]}, period="2024-02-H1")
     sub = rk.rank_indicators(leap, catalogue=CATALOGUE, settings=SETTINGS)
     sub = sub.loc[sub["indicator_id"] == "done_rate"].set_index("entity_id")
-    pace = 46 / 366 * 100
+    pace = 1.5 / 12 * 100
     assert sub["pace"].iloc[0] == pytest.approx(pace)
     assert sub["light"].to_dict() == {"G01": "绿灯", "G02": "黄灯", "G04": "黄灯", "G03": "红灯"}
 

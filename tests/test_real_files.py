@@ -242,6 +242,28 @@ def test_numeric_month_2022_1_is_never_january(tmp_path):
     assert fin is None or not (fin["period"] == "2022-01").any()
 
 
+def test_period_mismatch_names_each_cell_that_disagrees(tmp_path):
+    """Issue 27: a file rejected for its 期间 lists the cells that disagree with the folder, not only the file."""
+    _roster(tmp_path)
+    (tmp_path / "2022-11").mkdir()
+    path = tmp_path / "2022-11" / "财务快报.xlsx"
+    # rows as written by the template: header row 1, units row 2, data from row 3 —
+    # row 3 G01 2022-11, row 4 G01 2022-10 (bad), row 5 G01-01 2022-11, row 6 G02 2022-09 (bad), row 7 G02 2022-11
+    write_submission(path, {"financials": mc.fin(mc.fin_row("G01", "2022-11"), mc.fin_row("G01", "2022-10"),
+                                                 mc.fin_row("G01-01", "2022-11"), mc.fin_row("G02", "2022-09"),
+                                                 mc.fin_row("G02", "2022-11"))})
+    rep = _ingest(tmp_path, path)
+    cells = sorted((f.sheet, f.row, f.column, f.value, f.enterprise_id) for f in rep.errors
+                   if f.rule == "period_mismatch" and f.row is not None)
+    assert cells == [("财务快报", 4, "期间", "2022-10", "G01"), ("财务快报", 6, "期间", "2022-09", "G02")]
+    msg = {f.row: f.message for f in rep.errors if f.rule == "period_mismatch" and f.row is not None}
+    assert "第 4 行「期间」为 2022-10" in msg[4] and "文件夹 2022-11" in msg[4]
+    sheet_level = [f for f in rep.errors if f.rule == "period_mismatch" and f.row is None and f.sheet == "财务快报"]
+    assert len(sheet_level) == 1 and sheet_level[0].value == "2022-09、2022-10"
+    assert [f.accepted for f in rep.files if "财务快报" in f.file] == [0]
+    assert "financials" not in ing.load_processed(tmp_path / "p")
+
+
 def test_cells_naming_another_month_than_the_folder_store_nothing(tmp_path):
     _roster(tmp_path)
     (tmp_path / "2022-10").mkdir()
@@ -396,3 +418,40 @@ def test_ingest_command_writes_findings_csv_and_xlsx(tmp_path, capsys):
     xlsx = pd.read_excel(tmp_path / "out" / "问题清单.xlsx", engine="openpyxl")
     csv = pd.read_csv(tmp_path / "out" / "问题清单.csv", encoding="utf-8-sig")
     assert len(xlsx) == len(csv) and "period_ambiguous" in set(xlsx["规则"])
+
+
+def test_light_read_takes_percent_formats_from_the_styles_and_leaves_formulas_to_openpyxl(tmp_path):
+    """Issue 27: the light .xlsx read (python-calamine + styles) sees what openpyxl saw where it matters."""
+    import io
+    import zipfile
+
+    from guozi_analysis.intake.xlsx import open_light, percent_styles
+
+    styles = (b'<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+              b'<numFmts count="2"><numFmt numFmtId="164" formatCode="0.0%"/>'
+              b'<numFmt numFmtId="165" formatCode="0&quot;%&quot;"/></numFmts>'
+              b'<cellXfs count="5"><xf numFmtId="0"/><xf numFmtId="10"/><xf numFmtId="164"/><xf numFmtId="165"/>'
+              b'<xf numFmtId="9"/></cellXfs></styleSheet>')
+    # style 1 = built-in 10 (0.00%), 2 = custom 0.0%, 4 = built-in 9 (0%); 3 shows a literal "%" (not a percentage)
+    assert percent_styles(styles) == {1: "0.00%", 2: "0.0%", 4: "0%"}
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "担保"
+    ws.append(["持股比例", "金额"])
+    ws.append([0.7, 5])
+    ws["A2"].number_format = "0.00%"
+    ws.append([None, 2.5])
+    plain = tmp_path / "plain.xlsx"
+    wb.save(plain)
+    data = plain.read_bytes()
+    light = open_light(data, zipfile.ZipFile(io.BytesIO(data)))
+    sheet = light.sheets[0]
+    rows = light.rows(sheet)
+    # as openpyxl gives them: the whole number 5 an int, an empty cell None
+    assert rows == [("持股比例", "金额"), (0.7, 5), (None, 2.5)] and type(rows[1][1]) is int
+    assert light.formats(sheet, rows) == [(None, None), ("0.00%", None), (None, None)]
+    ws["B3"] = "=B2*2"
+    formula = tmp_path / "formula.xlsx"
+    wb.save(formula)
+    data = formula.read_bytes()
+    assert open_light(data, zipfile.ZipFile(io.BytesIO(data))) is None

@@ -84,6 +84,7 @@ CODE_SOURCE = "display(负债率表格代码)"
 TABLE_CAPTION = "各集团资产负债率"
 CHART_CAPTION = "各集团资产负债率对比"
 STDERR_TEXT = "不应出现的告警输出"
+WORKBOOK = "明细_2025-12.xlsx"
 
 
 def _chart_png() -> str:
@@ -101,7 +102,8 @@ def _chart_png() -> str:
 def _notebook() -> nbformat.NotebookNode:
     nb = nbformat.v4.new_notebook()
     nb.cells = [
-        nbformat.v4.new_markdown_cell("# 总体概况\n\n全区企业总体运行平稳，如图1-1所示。\n\n## 资产负债情况"),
+        nbformat.v4.new_markdown_cell("# 总体概况\n\n全区企业总体运行平稳，如图1-1所示。明细另附工作簿"
+                                      f"[{WORKBOOK}](outputs/{WORKBOOK})。\n\n## 资产负债情况"),
         nbformat.v4.new_code_cell(
             f"#| tbl-cap: {TABLE_CAPTION}\n{CODE_SOURCE}",
             outputs=[
@@ -136,6 +138,8 @@ def _write_book(root: Path, *, appendix: str = APPENDIX_MD) -> Path:
     (root / "index.md").write_text(INDEX_MD, encoding="utf-8")
     (root / "appendix.md").write_text(appendix, encoding="utf-8")
     nbformat.write(_notebook(), root / "executed" / "01_overview.ipynb")
+    (root / "executed" / "outputs").mkdir()
+    (root / "executed" / "outputs" / WORKBOOK).write_bytes(b"PK-not-really-a-workbook")
     return root
 
 
@@ -208,8 +212,10 @@ def test_read_book_config_requires_chapters(tmp_path):
 
 def test_outputs_where_quarto_would_put_them(book):
     root, outputs = book
-    assert outputs["pdf"] == root / "_build" / "pdf" / "review.pdf"
-    assert outputs["html"] == root / "_build" / "html" / "index.html"
+    # one folder, as Quarto writes a book: the pages, the PDF and the Word draft side by side
+    assert outputs["pdf"] == root / "_build" / "review.pdf"
+    assert outputs["html"] == root / "_build" / "index.html"
+    assert outputs["docx"] == root / "_build" / "review.docx"
     assert outputs["pdf"].read_bytes()[:5] == b"%PDF-"
     assert not [p for p in root.iterdir() if p.name.startswith(".")]  # temp folders cleaned up
 
@@ -429,8 +435,8 @@ def test_html_links_the_pdf(book, html_pages):
     folder = book[1]["html"].parent
     for name, text in html_pages.items():
         hrefs = re.findall(r'<a class="pdf-link" href="([^"]+)"[^>]*>([^<]+)</a>', text)
-        assert ("../pdf/review.pdf", "下载 PDF") in hrefs, name
-        assert all((folder / href).resolve() == book[1]["pdf"] for href, _ in hrefs)
+        assert ("review.pdf", "下载 PDF") in hrefs and ("review.docx", "下载 Word 稿") in hrefs, name
+        assert {(folder / href).resolve() for href, _ in hrefs} == {book[1]["pdf"], book[1]["docx"]}
 
 
 def test_html_figure_alt_text_and_no_image_twice(html_pages):
@@ -500,7 +506,7 @@ def test_failed_render_keeps_last_good_output(tmp_path):
     with pytest.raises(RenderError, match="Typst"):
         render_book(root, formats=("pdf",))
     assert outputs["pdf"].read_bytes() == good
-    assert sorted(p.name for p in (root / "_build").iterdir()) == ["pdf"]
+    assert sorted(p.name for p in (root / "_build").iterdir()) == ["review.pdf"]
 
 
 def test_pdf_is_deterministic(tmp_path):
@@ -516,13 +522,13 @@ def test_render_auto_falls_back_to_builtin(tmp_path, monkeypatch, caplog):
     with caplog.at_level(logging.INFO, logger="guozi_analysis.publishing.render"):
         result = render(root, formats=("html",))
     assert result.engine == "builtin"
-    assert result.outputs["html"] == root / "_build" / "html" / "index.html"
+    assert result.outputs["html"] == root / "_build" / "index.html"
     assert result.outputs["html"].is_file()
     assert "内置渲染器" in caplog.text
     with pytest.raises(ValueError, match="渲染引擎"):
         render(root, engine="latex")
     with pytest.raises(ValueError, match="格式"):
-        render_book(root, formats=("docx",))
+        render_book(root, formats=("epub",))
 
 
 @pytest.mark.skipif(shutil.which("quarto") is None, reason="quarto 未安装（CI 与本机均无法安装），跳过 Quarto 渲染测试")
@@ -630,3 +636,96 @@ def test_a_sentence_with_a_missing_number_fails_the_render(tmp_path):
     bad.write_text("# 通报\n\n1—12月实现营业总收入—亿元，同比变动不详—%。\n", encoding="utf-8")
     with pytest.raises(RenderError, match="bad.md.*营业总收入"):
         render_chapter(bad, work=tmp_path / "w2")
+
+
+# ---------------------------------------------------------------- Word draft (issue 28)
+
+
+@pytest.fixture(scope="module")
+def word_draft(book):
+    import docx
+
+    return docx.Document(str(book[1]["docx"]))
+
+
+def test_word_draft_numbers_headings_the_gongwen_way(word_draft):
+    headings = [(p.style.name, p.text) for p in word_draft.paragraphs if p.style.name.startswith("Heading")]
+    # 前言 and its section are unnumbered (as in the book); 第1章 → 一、, 1.1 → （一）, 1.2 → （二）, 1.2.1 → 1.;
+    # the appendix 附录A keeps its letter
+    assert headings == [("Heading 1", "前言"), ("Heading 2", "主要成绩"), ("Heading 1", "一、总体概况"),
+                        ("Heading 2", "（一）资产负债情况"), ("Heading 2", "（二）利润情况"), ("Heading 3", "1. 分集团"),
+                        ("Heading 1", "附录A　指标口径")]
+    title = [p.text for p in word_draft.paragraphs if p.style.name == "Title"]
+    assert title == ["滨江区国资系统年度工作报告"]
+
+
+def test_word_draft_tables_repeat_their_header_row_and_pages_are_numbered(word_draft):
+    from docx.shared import Mm
+
+    from guozi_analysis.publishing.render.office import has_page_field, repeats_header
+
+    assert len(word_draft.tables) == 1
+    table = word_draft.tables[0]
+    assert [c.text for c in table.rows[0].cells][-3:] == ["资产负债率", "利润总额", "信号灯"]
+    assert "滨江城投集团" in [c.text for c in table.rows[1].cells]
+    assert repeats_header(table)
+    for section in word_draft.sections:  # A4 with the 公文 margins (37/35/28/26 mm), — PAGE — in the footer
+        assert (round(section.page_width / Mm(1)), round(section.page_height / Mm(1))) == (210, 297)
+        assert [round(getattr(section, f"{side}_margin") / Mm(1)) for side in ("top", "bottom", "left", "right")] \
+            == [37, 35, 28, 26]
+        assert has_page_field(section.footer)
+
+
+def test_word_draft_fonts_come_from_the_styles(word_draft):
+    from docx.oxml.ns import qn
+
+    def east_asian(style):
+        return style.element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia"))
+
+    assert east_asian(word_draft.styles["Normal"]) == "仿宋_GB2312"
+    assert east_asian(word_draft.styles["Title"]) == "方正小标宋简体"
+    assert east_asian(word_draft.styles["Heading 1"]) == "黑体"
+    assert east_asian(word_draft.styles["Heading 2"]) == "楷体_GB2312"
+    # no run names a font of its own (pandoc's w:hint only says the text is East Asian): a restyled
+    # reference document restyles the whole draft
+    named = [r.text for p in word_draft.paragraphs for r in p.runs if r.element.rPr is not None
+             and r.element.rPr.find(qn("w:rFonts")) is not None
+             and any(r.element.rPr.find(qn("w:rFonts")).get(qn(f"w:{a}")) for a in ("ascii", "eastAsia", "hAnsi"))]
+    assert named == []
+
+
+def test_a_cited_workbook_is_copied_into_the_html_folder_and_linked(book, html_pages, word_draft, pdf_text):
+    folder = book[1]["html"].parent
+    assert (folder / "outputs" / WORKBOOK).read_bytes() == b"PK-not-really-a-workbook"
+    links = re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', html_pages["01_overview.html"])
+    from urllib.parse import unquote
+
+    assert [(unquote(h), t) for h, t in links if "xlsx" in t] == [(f"outputs/{WORKBOOK}", WORKBOOK)]
+    assert WORKBOOK in pdf_text  # the PDF and the Word draft print the name (they travel alone)
+    assert any(WORKBOOK in p.text for p in word_draft.paragraphs)
+    assert not any("outputs/" in rel.target_ref for rel in word_draft.part.rels.values() if rel.is_external)
+
+
+def test_the_reference_document_in_params_is_the_generated_default(tmp_path):
+    """params/reference.docx is what write_reference_docx makes (styles compared; the district may restyle it)."""
+    import docx
+    import pypandoc
+
+    from guozi_analysis.base import config
+    from guozi_analysis.publishing.render.office import STYLE_FONTS, write_reference_docx
+
+    fresh = docx.Document(str(write_reference_docx(tmp_path / "r.docx", pandoc=pypandoc.get_pandoc_path())))
+    committed = docx.Document(str(config.PARAMS_DIR / "reference.docx"))
+    for name in STYLE_FONTS:
+        if name in [s.name for s in fresh.styles]:
+            assert fresh.styles[name].element.xml == committed.styles[name].element.xml, name
+
+
+def test_extra_search_entries_are_in_the_book_search_index(tmp_path):
+    root = _mini_book(tmp_path / "mini", "# 概况\n\n内容。\n")
+    entry = {"p": "profiles/G01.html", "t": "企业画像（另册）", "h": "滨江城投集团有限公司（滨江城投）", "a": "", "x": "集团"}
+    html_index = render_book(root, formats=("html",), extra_search=[entry])["html"]
+    text = (html_index.parent / "search.js").read_text("utf-8")
+    index = json.loads(re.search(r"window\.GZ_SEARCH_INDEX = (.*?);\n", text).group(1))
+    assert index[-1] == entry and index[0]["p"] == "index.html"
+    assert "?hl=" in text and "gz-hit" in text  # results and the opened page mark the matches

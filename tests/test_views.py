@@ -178,7 +178,8 @@ def test_trend_chart_sets_this_year_against_last_year_by_month_with_target_and_p
     assert list(lines["2022年"].get_ydata()) == pytest.approx([2.0, 4.0, 9.0])
     assert list(lines["2022年目标"].get_ydata()) == pytest.approx([12.0, 12.0])
     pace = dict(zip(lines["序时进度"].get_xdata(), lines["序时进度"].get_ydata()))
-    assert pace[6] == pytest.approx(12.0 * 181 / 365) and pace[12] == pytest.approx(12.0)
+    # months convention: June end → 6/12 of the target 12.0 = 6.0 (was 181/365 × 12 = 5.95 by days)
+    assert pace[6] == pytest.approx(12.0 * 6 / 12) and pace[12] == pytest.approx(12.0)
     assert "2022年与2021年逐月对比" in fig._suptitle.get_text()
     # no target for the entity: no target or pace line
     plain = views.trend_chart(views.open_context(period="2022-11", entity_id="G03", processed_dir=processed),

@@ -70,6 +70,7 @@ from guozi_analysis.indicators.panel import BALANCE_ITEMS, FINANCIAL_ITEMS, FLOW
 from guozi_analysis.indicators.scoring import COEFFICIENTS, GRADES, efficacy_score, grade_of
 
 __all__ = [
+    "PROPOSAL_RULE_ZH",
     "Assessment",
     "DEFAULT_GRADE_BANDS",
     "DEFAULT_TARGET_RULE",
@@ -1107,6 +1108,10 @@ def _with_size_classes(tables: Mapping[str, pd.DataFrame], roster: pd.DataFrame,
 # --------------------------------------------------------------------------------------------
 def _ceil10(x: float) -> float:
     return float(math.ceil(x / 10.0 - 1e-9) * 10.0)
+
+
+#: The proposal rule of :func:`propose_targets` in words (the review quotes it beside the adopted targets).
+PROPOSAL_RULE_ZH = "不低于本年实际（或预计）数，且不低于按近三年年均增速外推的趋势值，向上取整到10万元"
 
 
 def propose_targets(tables: Mapping[str, pd.DataFrame], *, year: int, as_of: str | None = None,

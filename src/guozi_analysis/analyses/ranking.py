@@ -51,11 +51,13 @@ class (``peer_class``) as the indicators.
 
 序时进度 and lights
 -------------------
-序时进度 = :func:`guozi_analysis.periods.elapsed_share` at the indicator's as-of date × 100. For the
+序时进度 = :func:`guozi_analysis.base.periods.elapsed_share` at the indicator's as-of date × 100 (the
+district's one convention, ``params/district.yaml`` → ``pace``: months elapsed / 12 by default). For the
 completion-rate indicators listed in ``params/ranking.yaml`` the gap is ``value − 序时进度``; for the
 indicators that already are a gap to 序时进度 (``investment_pace_gap`` …) it is the value itself.
-Lights: gap ≥ ``green_min_gap`` → 绿灯, gap ≥ ``yellow_min_gap`` → 黄灯, else 红灯 (no light when
-the value is missing).
+Lights (:func:`progress_light`, the one light rule of every publication — the bulletins' pace table,
+the half-month lights, the review's progress table and the workbook all read it): gap ≥
+``green_min_gap`` → 绿灯, gap ≥ ``yellow_min_gap`` → 黄灯, else 红灯 (no light when the value is missing).
 """
 
 from __future__ import annotations
@@ -204,7 +206,8 @@ def indicator_as_of(period: str, frequency: str) -> date:
 
 
 def pace_percent(as_of) -> float:
-    """序时进度 in percent at ``as_of`` (date, ISO string or period label): 2022-11-30 → 91.51 (334/365)."""
+    """序时进度 in percent at ``as_of`` (date, ISO string or period label), the district's convention:
+    2022-11-30 → 91.67 (11/12 by months) or 91.51 (334/365 by days)."""
     return _periods.elapsed_share(as_of) * 100.0
 
 

@@ -28,8 +28,8 @@ RAW_DIR = DATA_DIR / "raw"
 PROCESSED_DIR = DATA_DIR / "processed"
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 REPORTS_DIR = PROJECT_ROOT / "reports"
+#: What readers get, one folder per publication and period (``running.runner.publication_place``).
 BUILD_DIR = REPORTS_DIR / "_build"
-EXECUTED_DIR = REPORTS_DIR / "executed"
 DOCS_DIR = PROJECT_ROOT / "docs"
 
 #: Name of the Jupyter kernel that ``make`` registers for the project's venv.

@@ -10,8 +10,13 @@ The model
   month's 快报 has been filed).
 * January is not reported on its own: the February 快报 carries January–February, so the months
   elapsed for annualising are simply the closed month's number (February → 2).
-* 序时进度 (:func:`elapsed_share`) is the share of the calendar year elapsed at the as-of date:
-  day of year / days in year, leap years included (2024-02-29 → 60/366).
+* 序时进度 (:func:`elapsed_share`) is the share of the calendar year elapsed at the as-of date, on
+  the district's one convention (``params/district.yaml`` → ``pace.basis``, :func:`pace_basis`):
+  ``months`` (default, as 国资委 bulletins count it) — months elapsed / 12, a month counting once it
+  has closed and a half month (closed on the 15th) counting ½: 2022-10-31 → 10/12, 2022-11-15
+  (``2022-11-H1``) → 10.5/12, 2022-11-30 → 11/12; ``days`` — day of year / days in year, leap years
+  included (2024-02-29 → 60/366). :func:`elapsed_fraction` gives the numerator and denominator that
+  the publications print under every table that uses it.
 
 Every function accepts a period label or a :class:`Period`; malformed labels raise ``ValueError``
 with a Chinese message starting 「期间格式错误」.
@@ -26,6 +31,8 @@ from datetime import date, datetime
 
 import pandas as pd
 
+from guozi_analysis.base.params import load_yaml
+
 _PATTERN = re.compile(r"^(\d{4})-(\d{2})(?:-H([12]))?$")
 #: A quarter, ``"YYYY-Qn"``: read as the quarter's last month (its data are the 快报 of that month).
 _QUARTER = re.compile(r"^(\d{4})-[Qq]([1-4])$")
@@ -36,6 +43,9 @@ __all__ = [
     "validate_period",
     "as_of_date",
     "elapsed_share",
+    "elapsed_fraction",
+    "pace_basis",
+    "PACE_BASES",
     "same_period_last_year",
     "previous_period",
     "year_start",
@@ -146,15 +156,49 @@ def _to_date(value) -> date:
         raise ValueError(f"日期格式错误：{value!r}，应为 YYYY-MM-DD 或期间标签") from exc
 
 
-def elapsed_share(as_of) -> float:
-    """序时进度: days elapsed in the year at ``as_of`` (inclusive) / days in that year.
+#: The 序时进度 conventions (``params/district.yaml`` → ``pace.basis``) and how a reader is told which.
+PACE_BASES = {"months": "已过月数", "days": "已过天数"}
+DEFAULT_PACE_BASIS = "months"
 
-    ``as_of`` may be a date, a timestamp, an ISO date string or a period label (its as-of date).
-    Dec 31 → 1.0; 2022-11-30 → 334/365; 2024-02-29 → 60/366.
+
+def pace_basis(*, params_dir=None) -> str:
+    """The district's 序时进度 convention: ``months`` (default) or ``days`` (``params/district.yaml`` → ``pace``)."""
+    basis = str((load_yaml("district.yaml", params_dir=params_dir).get("pace") or {}).get("basis")
+                or DEFAULT_PACE_BASIS).strip()
+    if basis not in PACE_BASES:
+        raise ValueError(f"参数文件 district.yaml：pace.basis 只能是 months（按已过月数）或 days（按已过天数），"
+                         f"收到：{basis}")
+    return basis
+
+
+def elapsed_fraction(as_of, *, basis: str | None = None) -> tuple[float, int]:
+    """序时进度 as ``(elapsed, whole year)`` at ``as_of`` on ``basis`` (the district's when ``None``).
+
+    ``months``: months closed by ``as_of`` — a month counts when its last day is reached, the current
+    month counts ½ from its 15th (the half month's close): 2022-10-31 → (10, 12), 2022-11-15 →
+    (10.5, 12), 2022-11-20 → (10.5, 12), 2022-11-14 → (10, 12). ``days``: (day of year, days in
+    year), leap years included: 2022-11-30 → (334, 365), 2024-02-29 → (60, 366).
     """
     day = _to_date(as_of)
-    days_in_year = 366 if calendar.isleap(day.year) else 365
-    return day.timetuple().tm_yday / days_in_year
+    basis = pace_basis() if basis is None else basis
+    if basis == "days":
+        return float(day.timetuple().tm_yday), 366 if calendar.isleap(day.year) else 365
+    if basis != "months":
+        raise ValueError(f"序时进度口径只能是 months 或 days，收到：{basis}")
+    last = calendar.monthrange(day.year, day.month)[1]
+    closed = day.month if day.day == last else (day.month - 0.5 if day.day >= 15 else day.month - 1)
+    return float(closed), 12
+
+
+def elapsed_share(as_of, *, basis: str | None = None) -> float:
+    """序时进度 as a share of the year at ``as_of`` (:func:`elapsed_fraction`, the district's convention).
+
+    ``as_of`` may be a date, a timestamp, an ISO date string or a period label (its as-of date).
+    Months: 2022-10 → 10/12, 2022-11-H1 → 10.5/12, Dec 31 → 1.0. Days: 2022-11-30 → 334/365;
+    2024-02-29 → 60/366.
+    """
+    elapsed, year = elapsed_fraction(as_of, basis=basis)
+    return elapsed / year
 
 
 def same_period_last_year(value: str | Period) -> str:

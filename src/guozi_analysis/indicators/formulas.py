@@ -377,7 +377,7 @@ def investment_completion_rate(proj_completed_ytd, proj_annual_plan):
 def investment_pace_gap(proj_completed_ytd, proj_annual_plan, elapsed_share):
     """投资完成率与序时进度之差。
 
-    定义：年度投资完成率减去序时进度（截至日已过天数 / 全年天数 × 100）。
+    定义：年度投资完成率减去序时进度（本区口径，params/district.yaml 的 pace：默认已过月数 / 12 × 100）。
     公式：年度投资完成率 − 序时进度 × 100。单位：百分点。方向：越高越好（负数为滞后序时）。
     来源：区国资委口径（本区定义）。零分母：年度计划为 0 → NaN。
     """

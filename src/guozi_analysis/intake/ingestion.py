@@ -58,6 +58,7 @@ from guozi_analysis.base.store import atomic_write_bytes, write_table
 from guozi_analysis.intake import kuaibao
 from guozi_analysis.intake.batch import BatchItem, validate_batch
 from guozi_analysis.intake.cells import normalise_text, parse_number, parse_period, period_in_text
+from guozi_analysis.intake.xlsx import open_light
 from guozi_analysis.intake.validate import (
     DROP_RULES,
     ERROR,
@@ -544,12 +545,14 @@ class _Reader:
         eid_field = "guarantor_id" if t.name == "guarantees" else "enterprise_id"
         eids = [rows[i][pos[eid_field]] if eid_field in pos else None for i in range(n)]
         pers = [rows[i][pos["period"]] if "period" in pos else None for i in range(n)]
+        columns = list(zip(*rows))  # column-major once (every row is padded to the last column)
+        period_memo: dict = {}
         for f in t.fields:
             if f.name not in pos:
                 data[f.name] = [None] * n
                 continue
             j = pos[f.name]
-            values = [r[j] for r in rows]
+            values = list(columns[j]) if n else []
             # formulas
             for i, v in enumerate(values):
                 if isinstance(v, str) and v.startswith("=") and len(v) > 1 and not self.is_csv:
@@ -569,7 +572,20 @@ class _Reader:
                 pct_field = f.unit == "%"
                 col_fmts = [fr[j] for fr in formats] if formats is not None and pct_field else None
                 cfactor = factors.get(f.name, 1.0)
-                for i, v in enumerate(values):
+                rest = range(n)
+                if col_fmts is None and set(map(type, values)) <= _PLAIN_NUMBER_TYPES:
+                    # the common case, a column of plain numbers: taken as a whole; only the cells a rule
+                    # speaks about (a 0–1 in a percent column, a fraction in an integer column) go cell by cell
+                    arr = np.array(values, dtype="float64")  # None → NaN
+                    plain = ~np.isnan(arr)
+                    if pct_field:
+                        plain &= ~((arr > 0) & (arr <= 1))
+                    if f.dtype == "int":
+                        plain &= np.floor(arr) == arr
+                    out[plain] = arr[plain]
+                    rest = np.flatnonzero(~plain & ~np.isnan(arr)).tolist()
+                for i in rest:
+                    v = values[i]
                     if v is _FORMULA_ERROR or v is None:
                         continue
                     fmt = col_fmts[i] if col_fmts is not None else None
@@ -634,7 +650,12 @@ class _Reader:
                     out_list.append(None)
                     continue
                 if f.dtype == "period":
-                    x, issue = _parse_period(v, t.frequency == "half_monthly")
+                    try:  # a column repeats few periods: each distinct cell value is read once
+                        x, issue = period_memo[v]
+                    except KeyError:
+                        x, issue = period_memo[v] = _parse_period(v, t.frequency == "half_monthly")
+                    except TypeError:  # an unhashable cell value
+                        x, issue = _parse_period(v, t.frequency == "half_monthly")
                     if issue == "ambiguous":
                         self.add("period_ambiguous", f"工作表「{sheet}」第 {numbers[i]} 行「{f.label_zh}」为数值 {v}：Excel 会把"
                                  f"输入的 2022.10 存成 2022.1，无法判断是 1 月还是 10 月，未按任何月份读取；请将期间单元格"
@@ -678,6 +699,8 @@ class _Reader:
 
 
 _FORMULA_ERROR = object()
+#: Cell value types a numeric column can take as a whole (None is an empty cell; bool is not a number here).
+_PLAIN_NUMBER_TYPES = frozenset({float, int, type(None)})
 
 
 def _s(v):
@@ -949,20 +972,30 @@ def _check_periods(read: _FileRead, path: Path) -> None:
     if expected is None:
         return
     source = f"文件夹 {path.parent.name}" if folder else f"文件名 {path.name}"
+    others: list[str] = []
     for sh in read.sheets:
         t = contract.table(sh.table)
         if "period" not in t.field_names or t.frequency not in ("monthly", "half_monthly") or not len(sh.frame):
             continue
-        months = sorted({str(p)[:7] for p in sh.frame["period"] if not _blank(p) and str(p) not in ("None", "nan")})
-        other = [m for m in months if m != expected]
-        if other:
-            reader.add("period_mismatch", f"文件 {path.name} 工作表「{sh.sheet}」单元格中的期间为 {'、'.join(other)}，"
-                       f"与{source}（{expected}）不符；为免覆盖其他月份，该文件的全部数据不入库，请核对期间后重新报送",
-                       sheet=sh.sheet, value="、".join(other))
-            for name in sorted(read.tables):
-                reader.add("period_mismatch", f"文件 {path.name} 因期间与{source}不符，「{contract.table(name).label_zh}」"
-                           "不入库", table=name, value="、".join(other))
-            return
+        cells = [(row, str(p), eid) for p, row, eid in zip(sh.frame["period"], sh.frame["source_row"],
+                                                             sh.frame.get("enterprise_id", [None] * len(sh.frame)))
+                 if not _blank(p) and str(p) not in ("None", "nan") and str(p)[:7] != expected]
+        if not cells:
+            continue
+        other = sorted({p[:7] for _, p, _ in cells})
+        others += [m for m in other if m not in others]
+        reader.add("period_mismatch", f"文件 {path.name} 工作表「{sh.sheet}」单元格中的期间为 {'、'.join(other)}，"
+                   f"与{source}（{expected}）不符；为免覆盖其他月份，该文件的全部数据不入库，请核对期间后重新报送",
+                   sheet=sh.sheet, table=sh.table, value="、".join(other))
+        label = t.field("period").label_zh
+        for row, p, eid in cells:  # each cell that disagrees, so the analyst need not hunt for it (issue 27)
+            reader.add("period_mismatch", f"工作表「{sh.sheet}」第 {row} 行「{label}」为 {p}，与{source}（{expected}）不符",
+                       sheet=sh.sheet, table=sh.table, row=None if _blank(row) else int(row), column=label,
+                       value=p, enterprise_id=_s(eid), period=p)
+    if others:
+        for name in sorted(read.tables):
+            reader.add("period_mismatch", f"文件 {path.name} 因期间与{source}不符，「{contract.table(name).label_zh}」"
+                       "不入库", table=name, value="、".join(sorted(others)))
 
 
 # --- issue 14: versions within one batch ------------------------------------------------------------
@@ -1126,13 +1159,19 @@ def _read_one_sheet(reader: _Reader, title: str, rows: list[tuple], *, hidden: b
     return name, ([sh] if sh else [])
 
 
-def _merged_refs(zf: zipfile.ZipFile, ws) -> list[str]:
-    member = getattr(ws, "_worksheet_path", None)
+def _merged_refs(zf: zipfile.ZipFile, member: str | None) -> list[str]:
     if not member:
         return []
     try:
         xml = zf.read(member.lstrip("/"))
     except KeyError:
+        return []
+    return _merged_in(xml)
+
+
+def _merged_in(xml: bytes) -> list[str]:
+    """The merged ranges a sheet's XML declares (``<mergeCell ref="A1:B2"/>``)."""
+    if b"mergeCell" not in xml:
         return []
     return [m.decode() for m in re.findall(rb'<mergeCell\s+ref="([A-Z]+\d+(?::[A-Z]+\d+)?)"', xml)]
 
@@ -1189,8 +1228,6 @@ def _read_calamine(data: bytes, reader: _Reader, what: str) -> list[_Sheet]:
 
 
 def _read_xlsx(data: bytes, reader: _Reader) -> list[_Sheet]:
-    import openpyxl  # deferred: heavy dependency, loaded on first use
-
     display = reader.display
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
@@ -1207,55 +1244,83 @@ def _read_xlsx(data: bytes, reader: _Reader) -> list[_Sheet]:
             return _read_calamine(data, reader, "OpenDocument（.ods）")
         reader.add("file_not_excel", f"文件 {display} 是压缩包，但不是 Excel 工作簿（缺少 xl/workbook.xml）")
         return []
+    light = open_light(data, zf)
+    if light is not None:  # values by python-calamine, percent formats from the styles (issue 27)
+        sheets_in = [(sh.title, sh.hidden, lambda sh=sh: _light_sheet(light, sh)) for sh in light.sheets]
+        return _read_sheets(reader, sheets_in, _expected_tables(light.keywords, light.description))
+    import openpyxl  # deferred: heavy dependency, loaded only for workbooks the light read leaves to it
+
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # noqa: BLE001 - any reader failure is a finding, never a traceback
         reader.add("file_corrupt", f"工作簿 {display} 无法打开（{type(exc).__name__}），请在 Excel 中另存为 .xlsx 后报送")
         return []
-    cached_wb = None
-    sheets: list[_Sheet] = []
+    opened = []
+
+    def load(ws):
+        rows = _sheet_rows(ws)
+        cached = None
+        if any(isinstance(v, str) and v.startswith("=") for r in rows[1:] for v in r):
+            if not opened:
+                opened.append(openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True))
+            cached = _sheet_rows(opened[0][ws.title])
+        return rows, cached, lambda: _sheet_formats(ws), _merged_refs(zf, getattr(ws, "_worksheet_path", None))
+
     try:
-        expected = _template_tables(wb)
-        found: set[str] = set()
-        for ws in wb.worksheets:
-            title = ws.title
-            hidden = getattr(ws, "sheet_state", "visible") != "visible"
-            try:
-                rows = _sheet_rows(ws)
-                cached = None
-                if any(isinstance(v, str) and v.startswith("=") for r in rows[1:] for v in r):
-                    if cached_wb is None:
-                        cached_wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-                    cached = _sheet_rows(cached_wb[title])
-                name, got = _read_one_sheet(reader, title, rows, hidden=hidden, get_formats=lambda ws=ws: _sheet_formats(ws),
-                                            merged=_merged_refs(zf, ws), cached=cached)
-            except Exception as exc:  # noqa: BLE001
-                reader.add("file_corrupt", f"工作表「{title}」无法读取（{type(exc).__name__}: {exc}）", sheet=title,
-                           table=_table_of_sheet(title))
-                continue
-            if name is not None:
-                found.add(name)
-            sheets += got
-        missing = [n for n in expected if n not in found and n not in contract.LEDGER_TABLES]  # ledgers optional
-        for n in missing:
-            reader.add("sheet_missing", f"工作簿 {display} 缺少模板中的工作表「{contract.table(n).label_zh}」",
-                       sheet=contract.table(n).label_zh, table=n)
-        if not found and not missing:
-            reader.add("sheet_missing", f"工作簿 {display} 中没有任何报表工作表；工作表须命名为："
-                       f"{'、'.join(t.label_zh for t in contract.TABLES.values())}")
+        sheets_in = [(ws.title, getattr(ws, "sheet_state", "visible") != "visible", lambda ws=ws: load(ws))
+                     for ws in wb.worksheets]
+        return _read_sheets(reader, sheets_in, _template_tables(wb))
     finally:
         wb.close()
-        if cached_wb is not None:
-            cached_wb.close()
+        for other in opened:
+            other.close()
+
+
+def _light_sheet(light, sh):
+    rows = light.rows(sh)
+    return rows, None, lambda: light.formats(sh, rows), _merged_in(sh.xml)
+
+
+def _read_sheets(reader: _Reader, sheets_in: list, expected: list[str]) -> list[_Sheet]:
+    """Every worksheet ``(title, hidden, load)`` (``load()`` gives rows, cached values, a formats getter and
+    merged ranges) into contract sheets, with the findings of a sheet that cannot be read or is missing."""
+    display = reader.display
+    sheets: list[_Sheet] = []
+    found: set[str] = set()
+    for title, hidden, load in sheets_in:
+        try:
+            rows, cached, get_formats, merged = load()
+            name, got = _read_one_sheet(reader, title, rows, hidden=hidden, get_formats=get_formats,
+                                        merged=merged, cached=cached)
+        except Exception as exc:  # noqa: BLE001
+            reader.add("file_corrupt", f"工作表「{title}」无法读取（{type(exc).__name__}: {exc}）", sheet=title,
+                       table=_table_of_sheet(title))
+            continue
+        if name is not None:
+            found.add(name)
+        sheets += got
+    missing = [n for n in expected if n not in found and n not in contract.LEDGER_TABLES]  # ledgers optional
+    for n in missing:
+        reader.add("sheet_missing", f"工作簿 {display} 缺少模板中的工作表「{contract.table(n).label_zh}」",
+                   sheet=contract.table(n).label_zh, table=n)
+    if not found and not missing:
+        reader.add("sheet_missing", f"工作簿 {display} 中没有任何报表工作表；工作表须命名为："
+                   f"{'、'.join(t.label_zh for t in contract.TABLES.values())}")
     return sheets
 
 
 def _template_tables(wb) -> list[str]:
     """Tables a template-made workbook promised (from its document properties), else []."""
     props = getattr(wb, "properties", None)
-    if props is None or TEMPLATE_KEYWORD not in (props.keywords or ""):
+    if props is None:
         return []
-    m = re.search(r"tables=([\w,]+)", props.description or "")
+    return _expected_tables(props.keywords, props.description)
+
+
+def _expected_tables(keywords: str | None, description: str | None) -> list[str]:
+    if TEMPLATE_KEYWORD not in (keywords or ""):
+        return []
+    m = re.search(r"tables=([\w,]+)", description or "")
     return [n for n in (m.group(1).split(",") if m else []) if n in contract.TABLES]
 
 

@@ -688,6 +688,15 @@ def _gaps_from_previous(df: pd.DataFrame, loc: _Locator, prev: pd.DataFrame, che
     sub = df[checked.to_numpy()]
     pp = prev["prev_period"].reindex(sub.index)
     has = pp.notna().to_numpy()
+    # months strictly between the previous period and this one; a gap unless none, or only a January (issue 27:
+    # one pass over the batch, only the rows with a gap go one by one)
+    per = sub["period"].astype("str")
+    cur_m = per.str[:4].astype("int64") * 12 + per.str[5:7].astype("int64") - 1
+    prev_s = pp.astype("str")
+    prev_m = pd.to_numeric(prev_s.str[:4], errors="coerce") * 12 + pd.to_numeric(prev_s.str[5:7], errors="coerce") - 1
+    between = (cur_m - prev_m - 1).to_numpy()
+    only_january = (between == 1) & ((prev_m + 1).to_numpy() % 12 == 0)
+    has = has & (np.isnan(between) | ((between > 0) & ~only_january))  # a period not read as YYYY-MM: one by one
     order = sub.assign(_pos=np.arange(len(sub)))[has].sort_values(["enterprise_id", "_pos"], kind="mergesort").index
     for idx in order:
         m = _month_index(str(df.at[idx, "period"]))

@@ -37,18 +37,29 @@ HEADER = (
 
 
 EDITIONS = {"internal": "内部版", "public": "公开版"}
+#: The profiles volume's folder inside the internal edition's HTML folder (copied with it).
+PROFILES_FOLDER = "profiles"
 #: The public edition's first page: the internal one without the link to the profiles volume.
 PUBLIC_INDEX = "index-public.md"
 #: Written at each publication (not versioned): the hash of the run's inputs, shown on the cover.
 DATA_VERSION_FILE = "_data-version.yml"
 
 
-def book_config(*, period: str, settings: dict) -> dict:
-    """The common ``_quarto.yml``: everything but the chapter lists, which each edition's profile holds."""
+def reference_doc(folder: Path, *, params_dir: Path | None = None) -> str:
+    """The Word drafts' styles (``params/reference.docx``: 公文 fonts, margins, page numbers; the district may
+    restyle it) as a path relative to ``folder``, where the book's ``_quarto.yml`` is."""
+    return os.path.relpath((params_dir or config.PARAMS_DIR) / "reference.docx", folder)
+
+
+def book_config(*, period: str, settings: dict, output_dir: str = "_build", reference_doc: str = "") -> dict:
+    """The common ``_quarto.yml``: everything but the chapter lists, which each edition's profile holds.
+
+    ``output_dir`` (relative to ``reports/``) is the internal edition's folder; ``reference_doc`` (relative
+    too) the Word drafts' styles (:func:`reference_doc`)."""
     report = settings["report"]
     district = settings["district"]
     return {
-        "project": {"type": "book", "output-dir": "_build"},
+        "project": {"type": "book", "output-dir": output_dir},
         "metadata-files": [DATA_VERSION_FILE],
         "profile": {"default": "internal", "group": [list(EDITIONS)]},
         "lang": "zh",
@@ -78,16 +89,18 @@ def book_config(*, period: str, settings: dict) -> dict:
                 "number-sections": True,
                 "section-numbering": "1.1",
             },
+            "docx": {"reference-doc": reference_doc, "number-sections": False},
         },
     }
 
 
-def edition_config(edition: str, *, chapters: list[str], appendices: list[str], settings: dict) -> dict:
+def edition_config(edition: str, *, chapters: list[str], appendices: list[str], settings: dict,
+                   output_dir: str | None = None) -> dict:
     """One edition's profile (``_quarto-<edition>.yml``): its chapters, and where it is written."""
     book = {"edition": EDITIONS[edition], "chapters": chapters, "appendices": appendices}
     cfg: dict = {"book": book}
     if edition != "internal":
-        cfg["project"] = {"output-dir": f"_build/{edition}"}
+        cfg["project"] = {"output-dir": output_dir or f"_build/{edition}"}
         book["output-file"] = f"{settings['report'].get('output_file', 'review')}-{edition}"
     return cfg
 
@@ -133,22 +146,29 @@ def _dump(cfg: dict) -> str:
 def write_book_sources(
     *,
     period: str,
+    executed_dir: Path,
     reports_dir: Path | None = None,
-    executed_dir: Path | None = None,
     params_dir: Path | None = None,
+    output_dirs: dict[str, Path] | None = None,
 ) -> Path:
-    """Write ``_quarto.yml`` and one profile per edition, ``index.md``, ``dictionary.md``; copy the font."""
+    """Write ``_quarto.yml`` and one profile per edition, ``index.md``, ``dictionary.md``; copy the font.
+
+    ``output_dirs`` (edition → folder) is where Quarto writes each edition (the built-in renderer is
+    told its folder by the caller); by default ``_build`` and ``_build/public``."""
 
     reports_dir = reports_dir or config.REPORTS_DIR
-    executed_dir = executed_dir or config.EXECUTED_DIR
     settings = district_settings(params_dir=params_dir)
     chapters, appendices = chapter_files(executed_dir, reports_dir)
-    (reports_dir / "_quarto.yml").write_text(_dump(book_config(period=period, settings=settings)), "utf-8")
+    folders = {edition: os.path.relpath(path, reports_dir) for edition, path in (output_dirs or {}).items()}
+    cfg = book_config(period=period, settings=settings, output_dir=folders.get("internal", "_build"),
+                      reference_doc=reference_doc(reports_dir, params_dir=params_dir))
+    (reports_dir / "_quarto.yml").write_text(_dump(cfg), "utf-8")
     public_chapters, public_appendices = public_selection(chapters, appendices, settings=settings)
     public_chapters = [PUBLIC_INDEX if c == "index.md" else c for c in public_chapters]  # no link to the profiles
     selections = {"internal": (chapters, appendices), "public": (public_chapters, public_appendices)}
     for edition, (chaps, apps) in selections.items():
-        cfg = edition_config(edition, chapters=chaps, appendices=apps, settings=settings)
+        cfg = edition_config(edition, chapters=chaps, appendices=apps, settings=settings,
+                             output_dir=folders.get(edition))
         (reports_dir / f"_quarto-{edition}.yml").write_text(_dump(cfg), "utf-8")
     version = {"book": {"data-version": data_version(executed_dir)}}
     (reports_dir / DATA_VERSION_FILE).write_text(yaml.safe_dump(version, allow_unicode=True), "utf-8")
@@ -166,20 +186,20 @@ def write_book_sources(
     return reports_dir / "_quarto.yml"
 
 
-def prepare_book(*, reports_dir: Path | None = None, executed_dir: Path | None = None,
-                 params_dir: Path | None = None) -> Path:
-    """Write the book's sources for the published run (its period read from the run manifest).
+def prepare_book(*, executed_dir: Path, reports_dir: Path | None = None, params_dir: Path | None = None,
+                 output_dirs: dict[str, Path] | None = None) -> Path:
+    """Write the book's sources for the published run in ``executed_dir`` (its period read from the
+    run manifest).
 
     Raises a Chinese :class:`FileNotFoundError` when nothing has been published yet.
     """
-    executed_dir = executed_dir or config.EXECUTED_DIR
     try:
         manifest = json.loads((executed_dir / "manifest.json").read_text("utf-8"))
     except (OSError, ValueError):
         raise FileNotFoundError(f"还没有可出版的分析结果（{executed_dir} 中没有运行记录）：请先运行 "
                                 "`guozi report --period 2022-11` 或 `guozi run --period …`。") from None
     return write_book_sources(period=str(manifest["period"]), reports_dir=reports_dir, executed_dir=executed_dir,
-                              params_dir=params_dir)
+                              params_dir=params_dir, output_dirs=output_dirs)
 
 
 def methods_page(*, params_dir: Path | None = None) -> str:
@@ -250,9 +270,11 @@ def index_page(*, period: str, settings: dict, executed_dir: Path, profiles_link
         "正文为年度工作总结与下一年度工作思路，附录见目录。金额单位除注明外为亿元。",
         "",
     ]
-    if profiles_link:
+    if profiles_link and not any((executed_dir / "profiles").glob("profile_*.ipynb")):
+        lines += ["本期未执行企业画像，未出版企业画像另册。", ""]
+    elif profiles_link:
         lines += ["每家企业的画像另册出版（每家企业一页网页、一份 PDF，可按名称、简称、编码或分类查找）："
-                  '<a href="../profiles/index.html">企业画像（另册）</a>'
+                  f'<a href="{PROFILES_FOLDER}/index.html">企业画像（另册）</a>'
                   "`《企业画像（另册）》，在出版目录的 profiles 文件夹中`{=typst}。", ""]
     return "\n".join(lines)
 
@@ -287,6 +309,7 @@ def write_bulletin_sources(kind: str, *, label: str, period: str, executed_dir: 
         "format": {
             "html": {"toc": True, "number-sections": False, "lang": "zh", "mainfont": "Noto Sans CJK SC"},
             "typst": {"papersize": "a4", "mainfont": "Noto Sans CJK SC", "toc": False, "number-sections": False},
+            "docx": {"reference-doc": reference_doc(executed_dir, params_dir=params_dir), "number-sections": False},
         },
     }
     path = executed_dir / "_quarto.yml"

@@ -6,6 +6,8 @@ Whatever a view returns, a reader sees the same conventions:
   a plain 0, 1, 2 … index is dropped;
 * a missing value (NaN, None, NaT, or the strings pandas writes for them) prints as "—", and the
   table gets a note saying what "—" means;
+* notes a view attached with :func:`with_notes` (how 序时进度 is counted, the light rule …) print
+  under the table, in the HTML and, through it, in the PDF;
 * booleans print as 是/否; whole numbers without decimals; other numbers with the district's
   decimals and thousands separators; dates as YYYY-MM-DD.
 
@@ -23,8 +25,8 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
-__all__ = ["MISSING", "MISSING_NOTE", "EMPTY_TABLE", "reader_value", "reader_frame", "reader_html", "install",
-           "set_table_note", "empty_text"]
+__all__ = ["MISSING", "MISSING_NOTE", "EMPTY_TABLE", "NOTES", "with_notes", "reader_value", "reader_frame",
+           "reader_html", "install", "set_table_note", "empty_text"]
 
 #: What a missing value prints as.
 MISSING = "—"
@@ -37,6 +39,8 @@ EMPTY_TABLE = "本表本期无记录"
 #: The note every table of the current publication carries (e.g. who did not report); set by
 #: :func:`set_table_note` when a notebook opens its context.
 _TABLE_NOTE = {"text": ""}
+#: Where a view keeps the notes printed under its table (``DataFrame.attrs``).
+NOTES = "notes"
 #: Strings that are machine spellings of "missing" or of a boolean.
 _MISSING_TEXT = {"nan", "NaN", "None", "NaT", "<NA>", "null", "NULL", "inf", "-inf"}
 _BOOL_TEXT = {"True": "是", "False": "否"}
@@ -127,6 +131,12 @@ def empty_text(frame: pd.DataFrame) -> str:
     return f"{EMPTY_TABLE}：{reason}。" if reason else f"{EMPTY_TABLE}。"
 
 
+def with_notes(frame: pd.DataFrame, *notes: str) -> pd.DataFrame:
+    """``frame`` with ``notes`` to print under it (kept in ``frame.attrs``; empty notes skipped)."""
+    frame.attrs[NOTES] = [*frame.attrs.get(NOTES, []), *(n for n in notes if n)]
+    return frame
+
+
 def reader_html(frame: pd.DataFrame, *, decimals: int = DECIMALS) -> str:
     """The HTML table a reader sees (see :func:`reader_frame`), with the "—" note when needed and the
     publication's note (:func:`set_table_note`). A table without rows or columns prints as a sentence
@@ -143,8 +153,11 @@ def reader_html(frame: pd.DataFrame, *, decimals: int = DECIMALS) -> str:
         rows.append(f"<tr>{cells}</tr>")
     table = (f'<table class="dataframe reader-table"><thead><tr>{head}</tr></thead>'
              f"<tbody>{''.join(rows)}</tbody></table>")
+    notes = list(frame.attrs.get(NOTES, []))
     if (shown == MISSING).to_numpy().any():
-        table += f'\n<p class="table-note">{html.escape(MISSING_NOTE)}</p>'
+        notes.append(MISSING_NOTE)
+    for text in notes:
+        table += f'\n<p class="table-note">{html.escape(text)}</p>'
     return table + extra
 
 

@@ -29,6 +29,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from guozi_analysis.analyses.assessment import PROPOSAL_RULE_ZH
 from guozi_analysis.analyses.contracts import SUMMARY_ITEMS
 from guozi_analysis.analyses.financing import financing_cost_history, lowest_since
 from guozi_analysis.analyses.forecast import project_next_year, stored_projection
@@ -43,6 +44,9 @@ from guozi_analysis.indicators.panel import item_name, line_items
 from guozi_analysis.publishing.coverage import complete, coverage_sentence
 from guozi_analysis.publishing.published import fact_figure, markdown_with_figures
 from guozi_analysis.publishing.text import (
+    PLAN_LABEL,
+    PLAN_TARGET_NOTE,
+    TARGET_LABEL,
     Fact,
     _isnan,
     change_word,
@@ -336,10 +340,10 @@ def _assessment_items(rows: list[dict], tables, roster: pd.DataFrame, year: int)
 def _derived_items(rows: list[dict], panel: pd.DataFrame) -> None:
 
     done, target = _panel_value(panel, "proj_completed_ytd"), _panel_value(panel, "target_investment_completed")
-    _item(rows, "investment_target", target, "万元", "本年固定资产投资目标（各集团合计）",
+    _item(rows, "investment_target", target, "万元", "年度投资目标（各集团合计）",
           "年度目标表 investment_completed（全区为各集团合计）")
     _item(rows, "investment_target_completion", safe_divide(done, target) * 100, "%",
-          "本年固定资产投资目标完成率", "本年完成投资 / 本年投资目标 × 100")
+          "年度投资目标完成率", "本年完成投资 / 年度投资目标 × 100")
     _item(rows, "idle_revitalised_count", _panel_value(panel, "idle_revitalised_count"), "个", "已盘活项目数",
           "存量资产台账中状态为已盘活的项目数")
     _item(rows, "idle_book_value", _panel_value(panel, "idle_book_value"), "万元", "存量资产账面价值",
@@ -395,7 +399,7 @@ TARGET_COLUMNS = [
     "outlook", "origin", "baseline_year", "baseline_value", "baseline_text", "baseline_kind", "baseline_source",
     "below_baseline", "flag_text", "target_level", "level_baseline", "level_label", "level_unit", "level_text",
     "pipeline_value", "pipeline_share", "pipeline_label", "data_year", "progress_value", "status_text",
-    "source_zh", "part",
+    "source_zh", "part", "proposed_value", "proposal_gap", "proposal_reason",
 ]
 #: Status of a target while the data are of an earlier year: it is never declared reached from them.
 AWAITING = "待{year}年数据"
@@ -445,9 +449,22 @@ def _source_zh(spec: str | None) -> str:
             "items": f"总结口径汇总表 {name}"}.get(kind, "")
 
 
+def _proposal_total(proposals: pd.DataFrame | None, item: str, groups: set[str]) -> float:
+    """The groups' proposed targets for ``item`` added up (``assessment_targets_proposed``); NaN unless
+    every group has one (a partial sum is not the district's proposal)."""
+    if proposals is None or not len(proposals) or not groups:
+        return float("nan")
+    rows = proposals.loc[(proposals["item"].astype(str) == item).to_numpy()]
+    values = pd.to_numeric(rows["proposed_target"], errors="coerce")
+    by_group = dict(zip(rows["enterprise_id"].astype(str), values))
+    if set(by_group) != groups or any(_isnan(v) for v in by_group.values()):
+        return float("nan")
+    return float(sum(by_group.values()))
+
+
 def target_frame(tables: Mapping[str, pd.DataFrame], *, year: int, period: str | None = None,
                  indicators: pd.DataFrame | None = None, items: pd.DataFrame | None = None,
-                 projections: pd.DataFrame | None = None) -> pd.DataFrame:
+                 projections: pd.DataFrame | None = None, proposals: pd.DataFrame | None = None) -> pd.DataFrame:
     """Next year's district targets, each with its previous-year baseline and its status.
 
     Target value: the targets table's DISTRICT row, else the groups' sum (``additive``), else the task
@@ -458,6 +475,10 @@ def target_frame(tables: Mapping[str, pd.DataFrame], *, year: int, period: str |
     ``flag_text``); a change target (bp) is turned into a level (``target_level`` = baseline level +
     change). Progress counts only data of the target year itself (``data_year == year``); before that
     the status is 待<year>年数据 — a target is never declared reached from the previous year's data.
+    ``proposals`` (the stored ``assessment_targets_proposed``) give, for the items the assessment
+    proposes, the groups' proposed targets added up (``proposed_value``), the adopted target minus it
+    (``proposal_gap``) and, when the adopted target is below the rule's, why (``proposal_reason``: the
+    spec's ``below_proposal_reason``, else where the adopted target comes from).
     Columns: :data:`TARGET_COLUMNS`.
     """
     catalogue = plan_catalogue(year)
@@ -498,14 +519,17 @@ def target_frame(tables: Mapping[str, pd.DataFrame], *, year: int, period: str |
         b_source = _source_zh(b_spec)
         expected = stored_projection(projections, DISTRICT_ID, str(spec.get("projection_item") or ""),
                                      as_of=month) if spec.get("projection_item") and data_year == base_year else None
-        if expected is not None:
-            baseline, kind = float(expected["median"]), "expected"
+        if expected is not None:  # full year against full year: the expected year end (December: the actual)
+            full = expected.get("method") == "actual"
+            baseline, kind = float(expected["median"]), "actual" if full else "expected"
             b_label, b_source = f"{spec['name_zh']}预计", f"预测模块 {spec['projection_item']}（全年预计）"
         if _isnan(baseline):
             b_text = f"{base_year}年无同类数据（新增目标）" if str(b_spec or "").startswith("tasks:") \
                 else f"暂无{base_year}年数据"
         elif kind == "expected":
             b_text = f"{base_year}年预计{b_label.replace(spec['name_zh'] + '预计', spec['name_zh'])}"
+        elif kind == "actual":
+            b_text = f"{base_year}年全年实际{spec['name_zh']}"
         else:
             b_text = f"截至{date_zh(as_of_date(month))}{b_label}"
 
@@ -513,7 +537,7 @@ def target_frame(tables: Mapping[str, pd.DataFrame], *, year: int, period: str |
         below = bool(not _isnan(baseline) and not _isnan(value) and higher and value < baseline)
         flag = ""
         if below:
-            flag = {"expected": f"目标低于{base_year}年预计完成数",
+            flag = {"expected": f"目标低于{base_year}年预计完成数", "actual": f"目标低于{base_year}年全年实际数",
                     "point": f"目标低于{base_year}年现有水平"}.get(kind, f"目标低于{base_year}年已完成数")
 
         level = spec.get("level") or {}
@@ -523,6 +547,13 @@ def target_frame(tables: Mapping[str, pd.DataFrame], *, year: int, period: str |
 
         pipe = _lookup(spec.get("pipeline"), year=base_year, **look) if spec.get("pipeline") else float("nan")
         share = safe_divide(pipe, value) * 100 if not _isnan(pipe) and not _isnan(value) and value else float("nan")
+
+        proposed = _proposal_total(proposals, item, groups)
+        gap = value - proposed if not (_isnan(value) or _isnan(proposed)) else float("nan")
+        reason = ""
+        if not _isnan(gap) and higher and gap < 0:
+            reason = str(spec.get("below_proposal_reason") or
+                         f"采用的目标取自{origin}，尚未按建议规则调整，审定时应对照建议目标调整或说明理由")
 
         progress = _lookup(spec.get("status"), year=year, **look) if data_year == year else float("nan")
         if data_year < year:
@@ -544,7 +575,8 @@ def target_frame(tables: Mapping[str, pd.DataFrame], *, year: int, period: str |
             "pipeline_value": pipe, "pipeline_share": share,
             "pipeline_label": str(spec.get("pipeline_label", "")), "data_year": data_year,
             "progress_value": progress, "status_text": status_text, "source_zh": str(spec.get("source_zh", "")),
-            "part": str(spec.get("part", "")),
+            "part": str(spec.get("part", "")), "proposed_value": proposed, "proposal_gap": gap,
+            "proposal_reason": reason,
         })
     return pd.DataFrame(rows, columns=TARGET_COLUMNS)
 
@@ -612,7 +644,8 @@ def shared_frames(tables: Mapping[str, pd.DataFrame], indicators: pd.DataFrame, 
     items = narrative_items(tables, indicators, period=period, panel=panel,
                             risk_list=results.get("risk_list"), risk_flags=results.get("risk_flags"))
     targets = target_frame(tables, year=next_year, period=period, indicators=indicators, items=items,
-                           projections=results.get("forecast_projections"))
+                           projections=results.get("forecast_projections"),
+                           proposals=results.get("assessment_targets_proposed"))
     goals = {str(r["item"]): float(r["target_value"]) for r in targets.to_dict("records")
              if r["comparison"] != "at_most" and not _isnan(r["target_value"])}
     return {
@@ -731,14 +764,15 @@ def section_investment(ctx) -> Section:
     gap = L.ind("investment_pace_gap", "百分点")
     text = (f"**一是有效投资稳步放量。**截至{_as_of_text(ctx)}，{_whole(ctx)}在建固定资产投资项目"
             f"{n(L.ind('projects_under_construction', '个'))}个，项目总投资{n(L.ind('project_total_investment', '亿元'))}亿元，"
-            f"本年计划投资{n(L.ind('project_annual_plan', '亿元'))}亿元；本年已完成投资"
-            f"{n(L.ind('project_completed_ytd', '亿元'))}亿元，年度完成率{n(rate)}%，"
+            f"{PLAN_LABEL}{n(L.ind('project_annual_plan', '亿元'))}亿元；本年已完成投资"
+            f"{n(L.ind('project_completed_ytd', '亿元'))}亿元，年度计划完成率{n(rate)}%，"
             f"{pace_word(gap.value)}序时进度{n(gap.magnitude())}个百分点。")
     target = L.item("investment_target", "亿元")
     if not _missing(target) and complete(ctx):  # every group's target against a partial total: left out
         completion = L.item("investment_target_completion", "%")
-        text += (f"对照各集团年度投资目标合计{n(target)}亿元，已完成{n(completion)}%，"
-                 f"全年目标{done_word(completion.value, 100.0, done='已提前完成', not_done='尚未完成')}。")
+        text += (f"对照{TARGET_LABEL}（各集团合计）{n(target)}亿元，目标完成率{n(completion)}%，"
+                 f"全年目标{done_word(completion.value, 100.0, done='已提前完成', not_done='尚未完成')}"
+                 f"（{PLAN_TARGET_NOTE.removesuffix('。')}）。")
     eq_count = L.ind("equity_investment_count", "个")
     text += (f"股权投资项目共{n(eq_count)}个，本年完成投资{n(L.ind('equity_investment_completed', '亿元'))}亿元")
     sectors = L.with_prefix("equity_sector_completed[").head(TOP_SECTORS)
@@ -1036,6 +1070,22 @@ def _baseline_part(row, n) -> str:
     return text
 
 
+def _proposal_part(row, n) -> str:
+    """「；按附录…规则测算的建议目标合计…，采用目标低于建议…：<reason>」 where the assessment proposes
+    this item (revenue, profit) and the adopted target differs from the proposal; empty otherwise."""
+    unit, year = row["unit"], int(row["year"])
+    proposed = _target_fact(row, "proposed_value", _shown(unit), f"{row['name_zh']}（{year}年建议目标合计）")
+    if _missing(proposed) or _isnan(row["target_value"]):
+        return ""
+    gap = _target_fact(row, "proposal_gap", _shown(unit), f"{row['name_zh']}（{year}年目标与建议目标之差）")
+    text = (f"；按附录“下一年度目标建议”的规则（{PROPOSAL_RULE_ZH}）测算，各集团建议目标合计"
+            f"{n(proposed)}{_shown(unit)}")
+    if gap.value == 0:
+        return text + "，与采用目标一致"
+    text += f"，采用目标{'低于' if gap.value < 0 else '高于'}建议{n(gap.magnitude())}{_shown(unit)}"
+    return text + (f"，不满足该规则：{row['proposal_reason']}" if row["proposal_reason"] else "")
+
+
 def _progress_part(row, n, ctx) -> str:
     year = int(row["year"])
     text = f"{year}年进展："
@@ -1065,6 +1115,7 @@ def plan_lines(ctx) -> list[tuple[dict, list[Fact], str]]:
         text = f"**{row['name_zh']}**：{year}年目标"
         text += "未设定" if _missing(target) else _target_phrase(row, target, n)
         text += "；" + _baseline_part(row, n)
+        text += _proposal_part(row, n)
         text += "；" + _progress_part(row, n, ctx)
         if row["outlook"]:
             text += f"；{year}年预测："
@@ -1106,7 +1157,8 @@ def section_plan(ctx) -> Section:
     parts = list(plan_catalogue(year).get("parts") or [])
     parts += [p for p in dict.fromkeys(str(row.get("part") or "") for row, _, _ in lines) if p not in parts]
     body = [f"以下按{year}年工作思路的{_PART_NUMBERS[len(parts) - 1] if 0 < len(parts) <= 10 else ''}个部分，逐项列出"
-            f"量化目标：目标值取自年度目标表或重点工作任务台账，并与{year - 1}年基准比较，低于上年的目标单独标出；"
+            f"量化目标：目标值取自年度目标表或重点工作任务台账，并与{year - 1}年基准比较（有全年预计数的，以全年预计"
+            f"或全年实际比较，全年对全年），低于上年的目标单独标出；考核建议目标的项目另与附录建议目标对照；"
             f"进展只按{year}年数据逐月跟踪，本期仍为{year - 1}年数据的，进展一律为“待{year}年数据”。", ""]
     facts: list[Fact] = []
     for k, part in enumerate(parts):
@@ -1144,6 +1196,10 @@ def plan_table(ctx) -> pd.DataFrame:
             compare = "按上年同期水平下降"
         else:
             compare = "不低于上年" if row["target_value"] >= row["baseline_value"] else row["flag_text"]
+        proposed = value("proposed_value", "")
+        if proposed:  # the assessment's proposal rule (附录), beside the adopted target
+            compare += (f"；低于附录建议目标{proposed}：{row['proposal_reason']}" if row["proposal_reason"]
+                        else f"；不低于附录建议目标{proposed}")
         level = value("target_level", "", unit=row["level_unit"])
         has_level = level != ""
         if has_level:

@@ -1,13 +1,14 @@
 """The profiles volume (企业画像，另册): one HTML page and one PDF per enterprise, an index page and an index PDF.
 
-Published beside the year-end review, under ``reports/_build/profiles/``:
+Published inside the year-end review's HTML folder (``reports/_build/review/<期间>/html/profiles/``),
+so the review's folder copied elsewhere keeps its links to the volume:
 
 ```text
 profiles/
 ├── index.html          find an enterprise by name, short name, code or class (offline filter, inline list)
 ├── enterprises.json    the same list for scripts
 ├── <编码>.html          one page per enterprise (its executed profile notebook, rendered like a chapter)
-├── assets/             one stylesheet and one font subset shared by every page
+├── assets/             one stylesheet, one font subset and the search highlighter (?hl=…) shared by every page
 └── pdf/
     ├── 企业画像索引.pdf
     └── <编码>.pdf       one PDF per enterprise
@@ -37,7 +38,7 @@ from guozi_analysis.base.fonts import subset_font_woff
 from guozi_analysis.base.parallel import map_in_processes
 from guozi_analysis.base.params import district_settings
 from guozi_analysis.base.periods import as_of_date
-from guozi_analysis.publishing.render.builtin import render_chapter, stylesheet
+from guozi_analysis.publishing.render.builtin import render_chapter, search_script, stylesheet
 
 INDEX_PDF = "企业画像索引"
 #: Fewer profiles than this are rendered in this process (starting a worker costs about two seconds).
@@ -108,6 +109,10 @@ _FILTER_JS = """(function () {
 })();"""
 
 
+#: Each enterprise page marks the terms the review's search passed on (``<编码>.html?hl=…``).
+_HIGHLIGHT_SCRIPT = '<script src="assets/search.js" defer></script>'
+
+
 def enterprise_list(roster: pd.DataFrame, entities: list[str]) -> list[dict]:
     """One entry per profiled enterprise (tree order): names, classes, level, group, and its page and PDF."""
     tree = EnterpriseTree.from_roster(roster)
@@ -143,7 +148,7 @@ def _index_html(entries: list[dict], *, volume: str, subtitle: str) -> str:
             "<th>功能分类</th><th>行业分类</th><th>PDF</th></tr></thead><tbody id=\"gz-rows\"></tbody></table>")
     script = (f'<script type="application/json" id="gz-enterprises">{data}</script>\n'
               f"<script>\n{_FILTER_JS}\n</script>")
-    extra = f'<a href="pdf/{INDEX_PDF}.pdf">索引（PDF）</a><a href="../html/index.html">年度报告</a>'
+    extra = f'<a href="pdf/{INDEX_PDF}.pdf">索引（PDF）</a><a href="../index.html">年度报告</a>'
     return _PAGE.format(title=html.escape(volume), volume="企业画像索引", extra=extra, body=body,
                         footer=html.escape(subtitle), script=script)
 
@@ -158,10 +163,26 @@ def _index_markdown(entries: list[dict], *, volume: str, subtitle: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def search_entries(executed_dir: Path | str, *, folder: str = "profiles", roster: pd.DataFrame | None = None) -> list[dict]:
+    """The volume's enterprises as entries of the review's search (``search.js``): searching a name,
+    short name, code or class offers the enterprise's profile page (``<folder>/<编码>.html``)."""
+    executed = Path(executed_dir)
+    codes = [p.stem.removeprefix("profile_") for p in sorted((executed / "profiles").glob("profile_*.ipynb"))]
+    if not codes:
+        return []
+    if roster is None:
+        roster = _run_roster(json.loads((executed / "manifest.json").read_text("utf-8")))
+    return [{"p": f"{folder}/{e['page']}", "t": "企业画像（另册）", "h": f"{e['name']}（{e['short_name']}）"
+             if e["short_name"] else e["name"], "a": "",
+             "x": "　".join(x for x in (e["level"], e["group"] and f"所属{e['group']}", e["function_class"],
+                                       e["industry_class"], e["code"]) if x)}
+            for e in enterprise_list(roster, codes)]
+
+
 def build_volume(
-    executed_dir: Path | str | None = None,
+    executed_dir: Path | str,
     *,
-    out_dir: Path | str | None = None,
+    out_dir: Path | str,
     roster: pd.DataFrame | None = None,
     jobs: int = 2,
     params_dir: Path | None = None,
@@ -172,8 +193,8 @@ def build_volume(
     the run folder). Returns the index page. Raises :class:`FileNotFoundError` (in Chinese) when no
     profile has been executed.
     """
-    executed = Path(executed_dir or config.EXECUTED_DIR)
-    out = Path(out_dir or config.BUILD_DIR / "profiles")
+    executed = Path(executed_dir)
+    out = Path(out_dir)
     notebooks = {p.stem.removeprefix("profile_"): p for p in sorted((executed / "profiles").glob("profile_*.ipynb"))}
     if not notebooks:
         raise FileNotFoundError(f"没有已执行的企业画像（{executed / 'profiles'}）：请先运行 `guozi run --period …`。")
@@ -206,6 +227,7 @@ def build_volume(
         chars = "".join(sorted(set(visible) | set("".join(json.dumps(e, ensure_ascii=False) for e in entries))))
         (stage / "assets" / "font.woff").write_bytes(subset_font_woff(chars))
         (stage / "assets" / "volume.css").write_text(stylesheet() + _VOLUME_CSS, encoding="utf-8")
+        (stage / "assets" / "search.js").write_text(search_script(), encoding="utf-8")
         _swap(stage, out)
     return out / "index.html"
 
@@ -218,7 +240,7 @@ def _render_profile(task: tuple) -> str:
                                  date=stamp)
     extra = f'<a href="{entry["pdf"]}">本企业画像（PDF）</a>'
     page = _PAGE.format(title=html.escape(f"{title} – {volume}"), volume=html.escape(volume), extra=extra,
-                        body=body, footer=html.escape(subtitle), script="")
+                        body=body, footer=html.escape(subtitle), script=_HIGHLIGHT_SCRIPT)
     (stage / entry["page"]).write_text(page, encoding="utf-8")
     shutil.rmtree(work / code, ignore_errors=True)
     return page

@@ -26,7 +26,7 @@ import pandas as pd
 from guozi_analysis.base.figures import FIGURES_FILE, SIDECAR_SUFFIX, figure, figures_frame, write_figures
 from guozi_analysis.base.periods import parse_period
 from guozi_analysis.publishing import display
-from guozi_analysis.publishing.text import Fact, _isnan
+from guozi_analysis.publishing.text import Fact, _isnan, supported_text
 
 __all__ = ["METADATA_KEY", "PACE_GAP", "LIGHT", "ALIASES", "figure_period", "fact_item", "fact_figure", "keyed", "frame_figures", "html_with_figures",
            "markdown_with_figures", "install", "write_sidecar", "notebook_figures", "publication_figures",
@@ -148,10 +148,13 @@ def html_with_figures(frame: pd.DataFrame):
 
 
 def markdown_with_figures(text: str, records: Iterable[dict | None]):
-    """Markdown for a notebook that carries the figures it prints in its metadata."""
+    """Markdown for a notebook that carries the figures it prints in its metadata; like
+    :func:`~guozi_analysis.publishing.text.markdown`, a sentence with a missing number is left out
+    (:func:`~guozi_analysis.publishing.text.supported_text`) and so are the figures only it printed."""
     from IPython.display import Markdown  # deferred: heavy dependency, loaded on first use
 
-    rows = [_json_safe(r) for r in records if r is not None]
+    text = supported_text(text)
+    rows = [_json_safe(r) for r in records if r is not None and str(r.get("text", "")) in text]
     return Markdown(text, metadata={METADATA_KEY: rows}) if rows else Markdown(text)
 
 

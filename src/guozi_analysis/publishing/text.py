@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from guozi_analysis.base.periods import PACE_BASES, elapsed_fraction, pace_basis
+
 WAN_PER_YI = 10_000
 
 
@@ -158,12 +160,60 @@ def pace_word(gap: float) -> str:
     return change_word(gap, up="快于", down="慢于", flat="持平于")
 
 
+#: The two annual investment figures and how they differ, said wherever both can be read: the annual
+#: plan (``project_annual_plan``, 年度计划投资) sums the project ledger; the target (年度投资目标) is the
+#: assessment target of 年度目标.xlsx. Each keeps its own label everywhere.
+PLAN_LABEL = "年度计划投资"
+TARGET_LABEL = "年度投资目标"
+PLAN_TARGET_NOTE = (f"{PLAN_LABEL}为在建项目台账中各项目本年计划投资之和（不含储备项目）；{TARGET_LABEL}为年度目标表"
+                    "下达的考核目标（全区为各集团合计）。两者口径不同，数值不必相等。")
+#: Under a table whose investment row is compared with a 年度目标 (projections, 全年预计).
+INVESTMENT_TARGET_NOTE = f"表中投资的年度目标即{TARGET_LABEL}。{PLAN_TARGET_NOTE}"
+
+
+def pace_note(*as_of) -> str:
+    """How 序时进度 is counted, for the note under a table that uses it (the district's convention,
+    :func:`guozi_analysis.base.periods.elapsed_fraction`): 「序时进度按已过月数计算：10/12=83.33%。」; with
+    several as-of dates each is named: 「…：截至2022年11月15日10.5/12=87.50%，截至2022年10月31日10/12=83.33%。」
+    """
+    basis = pace_basis()
+    dates = list(dict.fromkeys(date.fromisoformat(str(d)[:10]) if not isinstance(d, date) else d for d in as_of))
+    parts = []
+    for d in dates:
+        elapsed, whole = elapsed_fraction(d, basis=basis)
+        figure = f"{elapsed:g}/{whole}={elapsed / whole * 100:.2f}%"
+        parts.append(f"截至{date_zh(d)}{figure}" if len(dates) > 1 else figure)
+    half = "（月末计满一个月，截至15日的上半月计半个月）" if basis == "months" and any(
+        elapsed_fraction(d, basis=basis)[0] % 1 for d in dates) else ""
+    return f"序时进度按{PACE_BASES[basis]}计算{half}：{'，'.join(parts)}。"
+
+
+def light_rule_note(progress: dict) -> str:
+    """The one light rule (``params/ranking.yaml`` → ``progress``) as printed under every light table:
+    「灯号规则：完成率达到或快于序时进度为绿灯；慢于序时进度不超过10个百分点为黄灯；慢于超过10个百分点为红灯。」"""
+    green, yellow = float(progress["green_min_gap"]), float(progress["yellow_min_gap"])
+    lights = progress["lights"]
+    if green == 0 and yellow < 0:
+        return (f"灯号规则：完成率达到或快于序时进度为{lights['green']}；慢于序时进度不超过{abs(yellow):g}个百分点"
+                f"为{lights['yellow']}；慢于超过{abs(yellow):g}个百分点为{lights['red']}。")
+    return (f"灯号规则：与序时进度之差（百分点）不低于{green:g}为{lights['green']}，不低于{yellow:g}为"
+            f"{lights['yellow']}，低于{yellow:g}为{lights['red']}。")
+
+
 def markdown(text: str):
     """Display Markdown in a notebook (and in the rendered book): a sentence with a missing number is
     left out, and the paragraph says so (:func:`supported_text`)."""
     from IPython.display import Markdown  # deferred: heavy dependency, loaded on first use
 
     return Markdown(supported_text(text))
+
+
+def file_link(path: Path | str) -> str:
+    """A Markdown link to a file a notebook wrote into its outputs folder (``outputs/``, beside the executed
+    notebook): the rendered HTML carries a copy of the file at the same relative place and links it; the
+    PDF and the Word draft print its name."""
+    path = Path(path)
+    return f"[{path.name}]({path.parent.name}/{path.name})"
 
 
 def data_version(executed_dir: Path) -> str:

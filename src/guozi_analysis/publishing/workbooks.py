@@ -40,7 +40,7 @@ from guozi_analysis.indicators.formulas import LEVEL_ZH, compute_indicators
 from guozi_analysis.intake.quality import _FILE_ZH, QUALITY_LABELS_ZH, _split, missing_submissions, quality_report
 from guozi_analysis.intake.validate import findings_frame
 from guozi_analysis.publishing.published import keyed
-from guozi_analysis.publishing.text import date_zh
+from guozi_analysis.publishing.text import date_zh, light_rule_note, pace_note
 
 __all__ = ["HEADERS", "COMPOSITE_ID", "publication_frame", "write_ranking_workbook", "write_ranking_csv",
            "CONTRACT_SHEET_HEADERS", "write_contract_sheet"]
@@ -204,14 +204,14 @@ def _number_format(unit: str) -> str:
     return "0.00"
 
 
-def _as_of_line(ranking: pd.DataFrame, period: str) -> str:
+def _as_of_line(ranking: pd.DataFrame, period: str, *, settings: Mapping) -> str:
 
     dates = ranking.drop_duplicates("frequency").set_index("frequency")["as_of"].astype(str)
     names = {"half_monthly": "半月报送指标", "monthly": "月度指标", "annual": "年度指标"}
     order = [f for f in ("half_monthly", "monthly", "annual") if f in dates]
     parts = [f"{names[f]}截至{date_zh(dates[f])}" for f in order]
     paces = dict.fromkeys(dates[f] for f in order if f != "annual")
-    pace = "；".join(f"{_ranking.pace_percent(d):.2f}%（截至{date_zh(d)}）" for d in paces)
+    pace = pace_note(*paces)
     ranking = _ranking.complete_columns(ranking)
     classes = [c for c in ranking["peer_class"].astype(str).unique() if c != _ranking.ALL_CLASSES]
     rules = "名次相同者并列；未报送、不适用者列本组末位。"
@@ -220,7 +220,8 @@ def _as_of_line(ranking: pd.DataFrame, period: str) -> str:
     if classes:
         rules += f"子企业按功能定位分{'、'.join(classes)}分别排名（比较组）。"
     rules += "全区合计数列作参考。"
-    return f"数据截至：{'；'.join(parts)}。序时进度：{pace}。{rules}金额单位：万元。"
+    light = light_rule_note(settings["progress"])
+    return f"数据截至：{'；'.join(parts)}。{pace}{light}{rules}金额单位：万元。"
 
 
 def _style_sheet(ws, frame: pd.DataFrame, *, title: str, subtitle: str, colours: Mapping[str, str],
@@ -331,7 +332,7 @@ def write_ranking_workbook(path: Path | str, ranking: pd.DataFrame, composite: p
     period = str(ranking["period"].iloc[0]) if len(ranking) else ""
 
     as_of = _periods.as_of_date(period) if period else None
-    subtitle = _as_of_line(ranking, period) if period else ""
+    subtitle = _as_of_line(ranking, period, settings=settings) if period else ""
     wb = Workbook()
     wb.remove(wb.active)
     for table in sorted(catalogue.tables, key=lambda t: t.order):

@@ -23,12 +23,11 @@ from guozi_analysis.base.figures import FIGURES_FILE, conflicts, conflicts_text,
 from guozi_analysis.base.params import load_yaml
 from guozi_analysis.base.periods import parse_period
 from guozi_analysis.demo import generate_demo
-from guozi_analysis.intake.inbox import check_enterprises
+from guozi_analysis.intake.inbox import check_enterprises, resolve_inbox
 from guozi_analysis.intake.template import template_command
-from guozi_analysis.publishing.book import EDITIONS, prepare_book, write_bulletin_sources
+from guozi_analysis.publishing.book import EDITIONS
 from guozi_analysis.publishing.coverage import coverage_sentence
-from guozi_analysis.publishing.profiles import build_volume
-from guozi_analysis.publishing.render import QuartoError, RenderError, quarto_available, render
+from guozi_analysis.publishing.render import QuartoError, RenderError, quarto_available
 from guozi_analysis.publishing.views.context import Context
 from guozi_analysis.running.commands import (
     assessment_command,
@@ -43,10 +42,12 @@ from guozi_analysis.running.commands import (
 from guozi_analysis.running.runner import (
     PUBLICATIONS,
     RunLocked,
-    default_publication,
+    latest_review,
     publication_kind,
+    publication_place,
+    render_bulletin,
+    render_review,
     run_period,
-    stage,
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -421,18 +422,27 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _review_place(args: argparse.Namespace):
+    """The review ``guozi render`` / ``guozi report --review`` publishes: the period and inbox given,
+    else the district's most recently published review."""
+    period = getattr(args, "period", None)
+    if period:
+        data = period_options(args).get("data")
+        return publication_place(period, "review", raw_dir=resolve_inbox(data) if data else None)
+    place = latest_review()
+    if place is None:
+        raise FileNotFoundError("还没有可出版的年度工作总结（reports/review/ 下没有运行记录）：请先运行 "
+                                "`guozi report --period 2022-11 --review` 或 `guozi run --period … --review`。")
+    return place
+
+
 def _cmd_render(args: argparse.Namespace) -> int:
     require_engine(args.engine)
-    prepare_book()  # the book's sources for the published run (generated, git-ignored)
-    editions = [args.edition] if getattr(args, "edition", None) else list(EDITIONS)
-    for edition in editions:
-        with stage(print, f"渲染{EDITIONS[edition]}") as said:
-            result = render(config.REPORTS_DIR, engine=args.engine, edition=edition)
-            said("；".join(f"{fmt}（{result.engine}）: {path}" for fmt, path in result.outputs.items()))
-    if "internal" in editions and any((config.EXECUTED_DIR / "profiles").glob("profile_*.ipynb")):
-        with stage(print, "渲染企业画像（另册）") as said:
-            index = build_volume(jobs=max(1, int(getattr(args, "jobs", None) or 2)))  # after the review: 另册
-            said(f"{index}（每家企业一页网页、一份 PDF：{index.parent / 'pdf'}）")
+    place = _review_place(args)
+    editions = (args.edition,) if getattr(args, "edition", None) else tuple(EDITIONS)
+    render_review(place, engine=args.engine, editions=editions, jobs=max(1, int(getattr(args, "jobs", None) or 2)),
+                  log=print)
+    print(f"年度工作总结（{place.label}）已出版到 {place.build}（拷贝 {place.html.name}/ 整个目录即可离线阅读）")
     return 0
 
 
@@ -463,15 +473,10 @@ def _cmd_figures(args: argparse.Namespace) -> int:
 
 def _render_bulletin(kind: str, args: argparse.Namespace) -> int:
     """Render a 月度通报 / 季度分析 / 半月晾晒通报 from its published notebooks into its own folder."""
-    executed = default_publication(args.period, kind)
-    label = executed.name
-    out = config.REPORTS_DIR / "_build" / PUBLICATIONS[kind]["folder"] / label
-    with stage(print, f"渲染{PUBLICATIONS[kind]['name_zh']}") as said:
-        write_bulletin_sources(kind, label=label, period=args.period, executed_dir=executed, output_dir=out)
-        result = render(executed, engine=args.engine, output_dir=out)
-        said("；".join(f"{fmt}（{result.engine}）: {path}" for fmt, path in result.outputs.items()))
-    if kind == "half_month":
-        print(f"半月晾晒的 Excel 晾晒表在 {executed / 'outputs'}。")
+    data = period_options(args).get("data")
+    place = publication_place(args.period, kind, raw_dir=resolve_inbox(data) if data else None)
+    render_bulletin(place, period=args.period, engine=args.engine, log=print)
+    print(f"{PUBLICATIONS[kind]['name_zh']}（{place.label}）已出版到 {place.build}（网页、PDF、Word 稿与所附工作簿，整个目录可拷贝）")
     return 0
 
 
@@ -582,7 +587,9 @@ def build_parser() -> ChineseArgumentParser:
     p.add_argument("--check", nargs="*", metavar="目录或文件",
                    help="要核对的出版物目录（含其下全部 figures.csv）或清单文件；默认 reports/_build")
 
-    p = _add(sub, "render", "把已执行的笔记本渲染成书（有 Quarto 用 Quarto，否则内置渲染器）", _cmd_render)
+    p = _add(sub, "render", "把已执行的年度工作总结渲染成书（有 Quarto 用 Quarto，否则内置渲染器）", _cmd_render)
+    p.add_argument("--period", metavar="期间", help="出版哪一期（默认最近一次执行的年度工作总结）")
+    p.add_argument("--data", metavar="目录", help="该期所用的收件目录（与运行时的 --data 相同）")
     p.add_argument("--engine", default="auto", choices=ENGINES, help="渲染引擎（默认 auto）")
     p.add_argument("--edition", choices=["internal", "public"], help="只出版一个版本（默认两个都出版）")
     return parser

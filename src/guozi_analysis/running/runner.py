@@ -1,7 +1,7 @@
 """The per-period run: shared computation once, then papermill notebooks, then swap into place.
 
 A run writes everything into a fresh folder ``runs/<period>/<stamp>/`` and only
-replaces the published executed notebooks (``reports/executed``) when every
+replaces the published executed notebooks (``reports/<kind>/<label>``, :func:`publication_place`) when every
 notebook succeeded, so a failed run never damages the last good publication.
 Each notebook is executed in its own subprocess (papermill's Python API), which
 gives an overall timeout per notebook and isolates failures.
@@ -32,7 +32,10 @@ from guozi_analysis import __version__
 from guozi_analysis.base import config
 from guozi_analysis.base.periods import parse_period, quarter_of
 from guozi_analysis.base.store import file_sha256, write_table
-from guozi_analysis.intake.inbox import open_inbox, resolve_inbox
+from guozi_analysis.intake.inbox import default_inbox, open_inbox, resolve_inbox
+from guozi_analysis.publishing.book import EDITIONS, PROFILES_FOLDER, prepare_book, write_bulletin_sources
+from guozi_analysis.publishing.profiles import build_volume, search_entries
+from guozi_analysis.publishing.render import render
 from guozi_analysis.publishing.views.profile import split_by_entity
 from guozi_analysis.running.batch import BASELINE
 from guozi_analysis.running.shared import default_profile_entities, shared_results
@@ -46,7 +49,7 @@ HALF_MONTH_NOTEBOOKS = ("60_half_month_ranking.ipynb", "bulletins/half_month.ipy
 #: The publications (see :func:`publication_kind`): what each executes besides the review's chapters,
 #: and the folder of ``reports/`` its executed notebooks are published to (one per period label).
 PUBLICATIONS = {
-    "review": {"notebooks": None, "folder": None, "name_zh": "年度工作总结"},
+    "review": {"notebooks": None, "folder": "review", "name_zh": "年度工作总结"},
     "monthly": {"notebooks": ("bulletins/monthly.ipynb",), "folder": "monthly", "name_zh": "月度经济运行通报"},
     "quarterly": {"notebooks": ("bulletins/quarterly.ipynb",), "folder": "quarterly", "name_zh": "季度经济运行分析"},
     "half_month": {"notebooks": HALF_MONTH_NOTEBOOKS, "folder": "half-month", "name_zh": "半月晾晒通报"},
@@ -105,15 +108,53 @@ def check_entities(entities: list[str] | None, roster_ids: list[str]) -> None:
     raise UnknownEntity(f"企业名录中没有编号 {'、'.join(unknown)}，未执行任何笔记本。" + "".join(hints))
 
 
-def default_publication(period: str, kind: str | None = None) -> Path:
-    """Where a run's executed notebooks are published: the review's chapters, or the publication's
-    own folder (``reports/monthly/2022-10``, ``reports/quarterly/2022-Q3``, ``reports/half-month/…``)."""
+@dataclass(frozen=True)
+class PublicationPlace:
+    """Where one publication of one period lives (see :func:`publication_place`)."""
+
+    kind: str
+    label: str
+    executed: Path
+    build: Path
+
+    @property
+    def html(self) -> Path:
+        """The folder a reader copies: its pages, PDF, Word draft and workbooks (the review's internal
+        edition also holds the profiles volume in ``profiles/``)."""
+        return self.build / "html" if self.kind == "review" else self.build
+
+    @property
+    def public(self) -> Path:
+        """The review's public edition (its own pages, PDF and Word draft), beside the internal one."""
+        return self.build / "public"
+
+
+#: Appended to the label of a run on another inbox than the district's (``2022-11@<收件目录名>``).
+INBOX_MARK = "@"
+
+
+def publication_place(period: str, kind: str | None = None, *, raw_dir: Path | str | None = None) -> PublicationPlace:
+    """The one layout of every publication: executed notebooks in ``reports/<kind>/<label>/``, what
+    readers get in ``reports/_build/<kind>/<label>/`` (``review``, ``monthly``, ``quarterly``,
+    ``half-month``; the label is the period: ``2022-11``, ``2022-Q3``, ``2022-11-H2``).
+
+    A run on another inbox than the district's configured one (``--data``) publishes beside the
+    district's own, under ``<label>@<收件目录名>``, never over it.
+    """
     kind = kind or publication_kind(period, review=True)
-    folder = PUBLICATIONS[kind]["folder"]
-    if folder is None:
-        return config.EXECUTED_DIR
     label = period if quarter_of(period) else parse_period(period).label
-    return config.REPORTS_DIR / folder / label
+    if raw_dir is not None:
+        inbox = Path(raw_dir).resolve()
+        if inbox != default_inbox().resolve():
+            label = f"{label}{INBOX_MARK}{inbox.name}"
+    folder = PUBLICATIONS[kind]["folder"]
+    return PublicationPlace(kind, label, config.REPORTS_DIR / folder / label, config.BUILD_DIR / folder / label)
+
+
+def default_publication(period: str, kind: str | None = None, *, raw_dir: Path | str | None = None) -> Path:
+    """Where a run's executed notebooks are published (``reports/review/2022-11``,
+    ``reports/monthly/2022-10``, ``reports/quarterly/2022-Q3``, ``reports/half-month/…``)."""
+    return publication_place(period, kind, raw_dir=raw_dir).executed
 
 
 @dataclass(frozen=True)
@@ -438,6 +479,18 @@ def compute_shared(period: str, *, raw_dir: Path, processed_dir: Path, log=print
     return written
 
 
+def swap_in(incoming: Path, target: Path) -> None:
+    """Put the folder ``incoming`` in the place of ``target`` (same parent folder): the previous
+    ``target`` stays whole until the last moment and is removed only after the swap."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    old = target.with_name(target.name + ".previous")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        os.replace(target, old)
+    os.replace(incoming, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
 @contextmanager
 def stage(log, name: str):
     """One log line when the stage ``name`` ends: the clock time, the stage, what it did (given to the
@@ -461,12 +514,91 @@ def publish(run_dir: Path, target: Path, *, staged_name: str = "executed") -> No
     incoming = target.with_name(target.name + ".incoming")
     shutil.rmtree(incoming, ignore_errors=True)
     shutil.copytree(staged, incoming)
-    old = target.with_name(target.name + ".previous")
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        os.replace(target, old)
-    os.replace(incoming, target)
-    shutil.rmtree(old, ignore_errors=True)
+    swap_in(incoming, target)
+
+
+def _staged(place: PublicationPlace):
+    """A fresh folder beside the publication's build folder, removed unless swapped in."""
+    place.build.parent.mkdir(parents=True, exist_ok=True)
+    return tempfile.TemporaryDirectory(prefix=f".{place.build.name}-incoming-", dir=place.build.parent)
+
+
+def render_review(place: PublicationPlace, *, engine: str = "auto", editions: tuple[str, ...] = tuple(EDITIONS),
+                  jobs: int = 2, reports_dir: Path | None = None, log=print) -> dict[str, dict[str, Path]]:
+    """Publish the review of ``place`` (its executed notebooks) into ``place.build`` in one swap.
+
+    Everything is built in a staging folder first — the internal edition (``html/``: pages, PDF, Word
+    draft, the workbooks it links to, and the profiles volume in ``html/profiles/``) and the public
+    edition (``public/``) — and swapped into place at the end, so a failure anywhere leaves the
+    earlier publication of the period as it was, book and profiles together. An edition not asked
+    for is carried over from the earlier publication. Returns ``{edition: {format: path}}`` (and
+    ``{"profiles": {"html": index}}`` when the volume was built). Each edition and the volume log one
+    timed line (:func:`stage`) with the files, named where they will be once swapped in.
+    """
+    reports_dir = reports_dir or config.REPORTS_DIR
+    folders = {"internal": "html", "public": "public"}
+    written: dict[str, dict[str, Path]] = {}
+    with _staged(place) as tmp:
+        staging = Path(tmp) / place.build.name
+        staging.mkdir()
+        prepare_book(executed_dir=place.executed, reports_dir=reports_dir,
+                     output_dirs={e: staging / f for e, f in folders.items()})
+        for edition, folder in folders.items():
+            if edition not in editions and (place.build / folder).is_dir():
+                shutil.copytree(place.build / folder, staging / folder)
+
+        def final(path: Path) -> Path:
+            return place.build / path.relative_to(staging)
+
+        for edition in editions:
+            out = staging / folders[edition]
+            internal = edition == "internal"
+            extra = search_entries(place.executed, folder=PROFILES_FOLDER) if internal else None
+            with stage(log, f"渲染{EDITIONS[edition]}") as said:
+                result = render(reports_dir, engine=engine, edition=edition, output_dir=out, extra_search=extra)
+                said("；".join(f"{fmt}（{result.engine}）: {final(p)}" for fmt, p in result.outputs.items()))
+            written[edition] = dict(result.outputs)
+            if internal and extra:  # the profiles volume, inside the internal edition's folder
+                with stage(log, "渲染企业画像（另册）") as said:
+                    index = build_volume(place.executed, out_dir=out / PROFILES_FOLDER, jobs=jobs)
+                    said(f"{final(index)}（每家企业一页网页、一份 PDF：{final(index.parent / 'pdf')}）")
+                written["profiles"] = {"html": index}
+        swap_in(staging, place.build)
+    prepare_book(executed_dir=place.executed, reports_dir=reports_dir,  # Quarto users: the folders as published
+                 output_dirs={"internal": place.html, "public": place.public})
+    return {e: {fmt: final(p) for fmt, p in out.items()} for e, out in written.items()}
+
+
+def render_bulletin(place: PublicationPlace, *, period: str, engine: str = "auto", log=print) -> dict[str, Path]:
+    """Publish a 月度通报 / 季度分析 / 半月晾晒通报 from its executed notebooks into ``place.build`` (pages,
+    PDF, Word draft and the workbooks it cites, in one folder), staged and swapped in at the end; one
+    timed line (:func:`stage`)."""
+    with _staged(place) as tmp:
+        staging = Path(tmp) / place.build.name
+        with stage(log, f"渲染{PUBLICATIONS[place.kind]['name_zh']}") as said:
+            write_bulletin_sources(place.kind, label=place.label, period=period, executed_dir=place.executed,
+                                   output_dir=staging)
+            result = render(place.executed, engine=engine, output_dir=staging)
+            said("；".join(f"{fmt}（{result.engine}）: {place.build / p.relative_to(staging)}"
+                          for fmt, p in result.outputs.items()))
+        swap_in(staging, place.build)
+    write_bulletin_sources(place.kind, label=place.label, period=period, executed_dir=place.executed,
+                           output_dir=place.build)
+    return {fmt: place.build / p.relative_to(staging) for fmt, p in result.outputs.items()}
+
+
+def latest_review() -> PublicationPlace | None:
+    """The district's most recently published review (executed notebooks with a run manifest), if any."""
+    found = []
+    for manifest in (config.REPORTS_DIR / PUBLICATIONS["review"]["folder"]).glob("*/manifest.json"):
+        if INBOX_MARK in manifest.parent.name:
+            continue
+        try:
+            finished = json.loads(manifest.read_text("utf-8")).get("finished", "")
+        except ValueError:
+            continue
+        found.append((finished, manifest.parent.name))
+    return publication_place(max(found)[1], "review") if found else None
 
 
 def run_period(
@@ -509,7 +641,7 @@ def run_period(
     publication = publication or publication_kind(period, review=True)
     raw_dir = resolve_inbox(raw_dir)
     runs_dir = runs_dir or config.PROJECT_ROOT / "runs"
-    publish_to = publish_to or default_publication(period, publication)
+    publish_to = publish_to or default_publication(period, publication, raw_dir=raw_dir)
     runs_dir.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(runs_dir / ".guozi-run.lock"))
     try:
@@ -595,7 +727,7 @@ def _run_locked(period, *, entities, jobs, raw_dir, runs_dir, publish_to, notebo
     if summary.ok:
         shutil.copy2(run_dir / "manifest.json", run_dir / "executed" / "manifest.json")
         publish(run_dir, publish_to)
-        if publish_to == default_publication(label, publication):  # the project's own: refresh JupyterLab's too
+        if publish_to == default_publication(label, publication):  # the district's own inbox: refresh JupyterLab's too
             publish(run_dir, config.shared_dir(period), staged_name="processed")
         summary.published = True
         log(f"{datetime.now():%H:%M:%S} 全部 {len(planned)} 个笔记本执行成功，已发布到 {publish_to}")

@@ -1,4 +1,4 @@
-"""Publishing the year-end review book (HTML + PDF) from ``reports/_quarto.yml``.
+"""Publishing the year-end review book (HTML, PDF and a Word draft) from ``reports/_quarto.yml``.
 
 :func:`render` uses Quarto when it is installed and otherwise the package's built-in renderer
 (pandoc + Typst, see :mod:`guozi_analysis.render.builtin`), which reads the same
@@ -59,6 +59,7 @@ def render(
     formats: Iterable[str] = SUPPORTED_FORMATS,
     edition: str | None = None,
     output_dir: str | Path | None = None,
+    extra_search: list[dict] | None = None,
 ) -> RenderResult:
     """Render the book in ``project_dir`` to HTML and/or PDF.
 
@@ -75,6 +76,8 @@ def render(
         configuration names no edition of its own.
     output_dir
         Built-in engine only: output folder instead of ``project: output-dir``.
+    extra_search
+        Built-in engine only: more entries for the book's search (the profiles volume's enterprises).
 
     Beside the publication (in its output folder) ``figures.csv`` lists every keyed figure its chapters
     and, for the full edition, its workbooks printed (:mod:`guozi_analysis.publishing.published`).
@@ -92,7 +95,8 @@ def render(
         return RenderResult(engine="quarto", outputs=outputs)
     reason = "按要求" if engine == "builtin" else "未检测到 Quarto，"
     log.info("%s使用内置渲染器（pandoc + Typst）渲染报告（%s）。", reason, "、".join(formats))
-    outputs = render_book(project_dir, formats=formats, output_dir=output_dir, profile=edition)
+    outputs = render_book(project_dir, formats=formats, output_dir=output_dir, profile=edition,
+                          extra_search=extra_search)
     for fmt, path in outputs.items():
         log.info("已生成 %s：%s", fmt.upper(), path)
     _write_figures(project_dir, edition=edition, output_dir=output_dir)
@@ -103,6 +107,6 @@ def _write_figures(project_dir, *, edition: str | None, output_dir) -> Path:
     """``figures.csv`` beside the rendered publication (its output folder)."""
     config = read_book_config(project_dir, profile=edition)
     out = Path(output_dir).resolve() if output_dir else config.output_dir
-    path = write_publication_figures([c.path for c in config.chapters], out, workbooks=edition is None)
+    path = write_publication_figures([c.path for c in config.chapters], out, workbooks=edition != "public")
     log.info("已写出出版物数字清单：%s", path)
     return path

@@ -42,19 +42,22 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable, Iterator
+from urllib.parse import unquote
 
 import yaml
 
+from guozi_analysis.base import config as paths
 from guozi_analysis.base.fonts import cjk_font_dir, missing_glyphs, subset_font_woff
 from guozi_analysis.publishing.display import EMPTY_TABLE
+from guozi_analysis.publishing.render import office
 from guozi_analysis.publishing.render.quarto import BookConfig, Chapter, read_book_config
 from guozi_analysis.publishing.text import missing_numbers
 
-__all__ = ["RenderError", "render_book", "render_chapter", "stylesheet", "SUPPORTED_FORMATS"]
+__all__ = ["RenderError", "render_book", "render_chapter", "search_script", "stylesheet", "SUPPORTED_FORMATS"]
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_FORMATS = ("html", "pdf")
+SUPPORTED_FORMATS = ("html", "pdf", "docx")
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
 _PAGEBREAK = re.compile(r"^[ \t]*\{\{<\s*pagebreak\s*>\}\}[ \t]*$", re.M)
@@ -183,6 +186,8 @@ class _Page:
     ids: set[str] = field(default_factory=set)
     #: Caption numbers of this page's figures and tables ("图3-1", "表2-1") → their element ids.
     labels: dict[str, str] = field(default_factory=dict)
+    #: Files the page links to (a workbook beside the chapter): link target → the file, published with the HTML.
+    attachments: dict[str, Path] = field(default_factory=dict)
 
 
 def _split_front_matter(text: str) -> tuple[dict, str]:
@@ -774,6 +779,11 @@ def _resolve_links(pages: list[_Page], config: BookConfig) -> None:
                 other = by_path.get((page.chapter.path.parent / file_part).resolve())
                 if other is None:
                     other = by_path.get((config.project_dir / file_part).resolve())
+                attachment = _attachment(page.chapter.path.parent, file_part)
+                if other is None and attachment is not None:  # a workbook beside the chapter: published with it
+                    page.attachments[attachment[0]] = attachment[1]
+                    node["c"][2][0] = attachment[0]
+                    continue
                 if other is None:
                     node["t"], node["c"] = "Span", [_attr(), node["c"][1]]
                     continue
@@ -786,6 +796,17 @@ def _resolve_links(pages: list[_Page], config: BookConfig) -> None:
                 node["t"], node["c"] = "Span", [_attr(), node["c"][1]]
                 continue
             node["c"][2][0] = f"#{ident}"
+
+
+def _attachment(folder: Path, target: str) -> tuple[str, Path] | None:
+    """``(relative link, file)`` when ``target`` names a file inside ``folder`` (a workbook the chapter
+    cites), else ``None``; the HTML folder gets a copy at the same relative place."""
+    path = (folder / unquote(target)).resolve()
+    try:
+        rel = path.relative_to(folder.resolve()).as_posix()
+    except ValueError:
+        return None
+    return (rel, path) if path.is_file() and path.suffix.lower() not in (".ipynb", ".md", ".qmd") else None
 
 
 # --------------------------------------------------------------------------------------
@@ -971,13 +992,21 @@ def _title_block(config: BookConfig) -> str:
     return "".join(parts)
 
 
-def _pdf_links(pdf_href: str | None) -> tuple[str, str]:
-    """The 下载 PDF link of the sidebar and of the phone's top bar (empty when there is no PDF)."""
-    if not pdf_href:
-        return "", ""
-    href = html.escape(pdf_href, quote=True)
-    return (f'<a class="pdf-link" href="{href}" type="application/pdf">下载 PDF</a>',
-            f'<a class="pdf-link" href="{href}" type="application/pdf" aria-label="下载 PDF 版">PDF</a>')
+_DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _pdf_links(pdf_href: str | None, docx_href: str | None = None) -> tuple[str, str]:
+    """The 下载 PDF / Word 稿 links of the sidebar and of the phone's top bar (none for a missing file)."""
+    side, top = [], []
+    if pdf_href:
+        href = html.escape(pdf_href, quote=True)
+        side.append(f'<a class="pdf-link" href="{href}" type="application/pdf">下载 PDF</a>')
+        top.append(f'<a class="pdf-link" href="{href}" type="application/pdf" aria-label="下载 PDF 版">PDF</a>')
+    if docx_href:
+        href = html.escape(docx_href, quote=True)
+        side.append(f'<a class="pdf-link" href="{href}" type="{_DOCX_TYPE}">下载 Word 稿</a>')
+        top.append(f'<a class="pdf-link" href="{href}" type="{_DOCX_TYPE}" aria-label="下载 Word 稿">Word</a>')
+    return "".join(side), "".join(top)
 
 
 def _js_value(value: Any) -> str:
@@ -989,16 +1018,23 @@ def _js_value(value: Any) -> str:
 HTML_ASSETS = ("book.css", "book.js", "search.js")
 
 
-def _write_html(config: BookConfig, pages: list[_Page], folder: Path, *, pdf_href: str | None = None) -> Path:
+def _write_html(config: BookConfig, pages: list[_Page], folder: Path, *, pdf_href: str | None = None,
+                docx_href: str | None = None, extra_search: list[dict] | None = None) -> Path:
     """One page per chapter, plus ``book.css`` (style and the CJK font subset), ``book.js`` (the book's
     contents and the page behaviours) and ``search.js`` (the search index and search), each written once.
+    The files the chapters link to (workbooks) are copied beside the pages at the same relative place.
+    ``extra_search`` adds entries to the search index (the profiles volume beside the book).
     """
     folder.mkdir(parents=True, exist_ok=True)
     owner = {ident: page.slug for page in pages for ident in page.ids}
-    index = [entry for page in pages for entry in _search_entries(page)]
+    index = [entry for page in pages for entry in _search_entries(page)] + list(extra_search or [])
     template = _template("page.html")
     footer = html.escape("　".join(x for x in (config.title, config.district, _display_date(config.date)) if x))
-    pdf_side, pdf_top = _pdf_links(pdf_href)
+    pdf_side, pdf_top = _pdf_links(pdf_href, docx_href)
+    for page in pages:
+        for rel, source in page.attachments.items():
+            (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, folder / rel)
     files: dict[str, str] = {}
     for k, page in enumerate(pages):
         body = _inline_svg(_pandoc(["-f", "json", "-t", "html5", "--wrap=none", "--mathml"],
@@ -1112,6 +1148,8 @@ def _typst_blocks(pages: list[_Page], work: Path) -> list:
                 node["c"][1][2] = [kv for kv in node["c"][1][2] if kv[0] != "data-number"]
             elif node["t"] == "Div" and "gz-pagebreak" in node["c"][0][1]:
                 node["t"], node["c"] = "RawBlock", ["typst", "#pagebreak()"]
+            elif node["t"] == "Link" and node["c"][2][0] in page.attachments:  # a file beside the HTML only
+                node["t"], node["c"] = "Span", [_attr(), node["c"][1]]
         blocks += _unwrap_divs(chapter_blocks)
     return blocks
 
@@ -1127,10 +1165,12 @@ def _text_width(text: str) -> int:
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
-def _set_column_widths(table: dict) -> None:
+def _set_column_widths(table: dict, *, always: bool = False) -> None:
     """Column widths in proportion to each column's longest cell (headers count up to four characters,
     since they wrap), for a table too wide for one line. Without them Typst gives every overflowing
-    column the same share, and a column of long explanations ends up a few characters wide."""
+    column the same share, and a column of long explanations ends up a few characters wide.
+    ``always``: for every table (a Word draft gives columns without widths equal shares, which
+    breaks a wide table's figures over two lines)."""
     colspecs = table["c"][2]
     if not colspecs or any(spec[1].get("t") != "ColWidthDefault" for spec in colspecs):
         return
@@ -1150,7 +1190,7 @@ def _set_column_widths(table: dict) -> None:
     for part in table["c"][4]:
         visit(part[2] + part[3], body)
     weights = [max(4, min(60, max(b, min(h, 8)))) for b, h in zip(body, head)]
-    if sum(weights) <= _AUTO_WIDTH_LIMIT or max(body) < _LONG_TEXT:
+    if not always and (sum(weights) <= _AUTO_WIDTH_LIMIT or max(body) < _LONG_TEXT):
         return  # fits, or no column of running text to widen (numbers cannot wrap: keep Typst's widths)
     widths = _fit_widths(weights)
     total = sum(widths)
@@ -1276,6 +1316,87 @@ def _write_pdf(config: BookConfig, pages: list[_Page], work: Path, folder: Path)
 
 
 # --------------------------------------------------------------------------------------
+# Word (.docx)
+
+
+def _gongwen_number(label: str, level: int, *, appendix: bool) -> str:
+    """The book's heading number (第3章, 3.2, 附录A, A.1) as a 公文 draft prints it (三、（二）…)."""
+    if level == 1:
+        first = re.search(r"\d+", label) if not appendix else None
+        counters = [int(first.group()) if first else ord(label[-1]) - ord("A") + 1]
+    else:
+        parts = label.split(".")
+        head = ord(parts[0]) - ord("A") + 1 if appendix else int(parts[0])
+        counters = [head, *map(int, parts[1:])]
+    return office.heading_number(level, counters, appendix=appendix)
+
+
+def _docx_blocks(pages: list[_Page], work: Path, *, numbered: bool) -> list:
+    """The pages for pandoc's docx writer: headings numbered 一、（一）1.（1）, images as files, links to
+    files beside the HTML as text (a Word draft travels alone)."""
+    blocks: list = []
+    for page in pages:
+        chapter_blocks = copy.deepcopy(page.blocks)
+        for node in _walk(chapter_blocks):
+            if node["t"] == "Image":
+                target = node["c"][2][0]
+                if not target.startswith("data:"):
+                    node["c"][2][0] = Path(target).relative_to(work).as_posix()
+            elif node["t"] == "Link" and node["c"][2][0] in page.attachments:
+                node["t"], node["c"] = "Span", [_attr(), node["c"][1]]
+            elif node["t"] == "Table":
+                _set_column_widths(node, always=True)  # running text gets the room, figures keep theirs
+            elif node["t"] == "Header":
+                attr = node["c"][1]
+                label = dict(map(tuple, attr[2])).get("data-number")
+                attr[2] = [kv for kv in attr[2] if kv[0] != "data-number"]
+                if numbered and label and not office.already_numbered(_plain_text(node["c"][2])):
+                    prefix = _gongwen_number(label, node["c"][0], appendix=page.chapter.appendix)
+                    if prefix:
+                        node["c"][2] = [{"t": "Str", "c": prefix}, *node["c"][2]]
+            elif node["t"] == "Div" and "gz-pagebreak" in node["c"][0][1]:
+                node["t"], node["c"] = "RawBlock", ["openxml", '<w:p><w:r><w:br w:type="page"/></w:r></w:p>']
+        blocks += chapter_blocks
+    return blocks
+
+
+def reference_docx(config: BookConfig) -> Path:
+    """The Word styles: ``format: docx: reference-doc`` of the book, else ``params/reference.docx``."""
+    named = ((config.raw.get("format") or {}).get("docx") or {}).get("reference-doc")
+    path = (config.project_dir / named) if named else paths.PARAMS_DIR / "reference.docx"
+    if not path.is_file():
+        raise RenderError(f"找不到 Word 样式参考文档：{path}（可用 guozi_analysis.publishing.render.office."
+                          "write_reference_docx 重新生成）。")
+    return path
+
+
+def _meta_text(value: str | None) -> dict:
+    return {"t": "MetaInlines", "c": _str_inlines(value or "")}
+
+
+def _write_docx(config: BookConfig, pages: list[_Page], work: Path, folder: Path) -> Path:
+    """The Word draft: pandoc's docx with the district's reference document, then :func:`office.finish_docx`."""
+    import pypandoc  # deferred: heavy dependency, loaded on first use
+
+    numbered = ((config.raw.get("format") or {}).get("html") or {}).get("number-sections", True) is not False
+    meta = {key: _meta_text(value) for key, value in {
+        "title": config.title, "subtitle": config.subtitle, "author": config.author,
+        "date": _display_date(config.date)}.items() if value}
+    document = json.dumps({"pandoc-api-version": list(_api_version()), "meta": meta,
+                           "blocks": _docx_blocks(pages, work, numbered=numbered)}, ensure_ascii=False)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{config.output_file}.docx"
+    source = work / "book-docx.json"
+    source.write_text(document, encoding="utf-8")
+    done = subprocess.run([pypandoc.get_pandoc_path(), "-f", "json", "-t", "docx", "--reference-doc",
+                           str(reference_docx(config)), "-o", str(target), str(source)],
+                          capture_output=True, text=True, encoding="utf-8", cwd=work, check=False)
+    if done.returncode != 0:
+        raise RenderError(f"pandoc 生成 Word 稿失败：{done.stderr.strip()[-2000:]}")
+    return office.finish_docx(target)
+
+
+# --------------------------------------------------------------------------------------
 # driver
 
 
@@ -1299,6 +1420,7 @@ def render_book(
     formats: Iterable[str] = SUPPORTED_FORMATS,
     output_dir: str | Path | None = None,
     profile: str | None = None,
+    extra_search: list[dict] | None = None,
 ) -> dict[str, Path]:
     """Render the Quarto book in ``project_dir`` without Quarto.
 
@@ -1307,17 +1429,22 @@ def render_book(
     project_dir
         Folder with ``_quarto.yml``.
     formats
-        Any of ``"html"`` and ``"pdf"``.
+        Any of ``"html"``, ``"pdf"`` and ``"docx"``.
     output_dir
-        Where ``html/`` and ``pdf/`` go; defaults to ``project: output-dir`` (``_book``).
+        The publication's folder; defaults to ``project: output-dir`` (``_book``). Everything goes
+        into it, as Quarto writes a book: the pages, ``<output-file>.pdf`` and ``<output-file>.docx``
+        (linked from every page), and the workbooks the chapters link to, so the folder can be
+        copied elsewhere whole.
     profile
         Quarto profile: ``_quarto-<profile>.yml`` is merged over ``_quarto.yml``.
+    extra_search
+        More entries for the book's search (``{"p": href, "t": where, "h": heading, "a": "", "x": text}``).
 
     Returns
     -------
     dict
-        ``{"html": <out>/html/index.html, "pdf": <out>/pdf/<output-file>.pdf}`` for the formats
-        rendered. Nothing under ``<out>`` changes unless every format rendered.
+        ``{"html": <out>/index.html, "pdf": <out>/<output-file>.pdf, "docx": <out>/<output-file>.docx}``
+        for the formats rendered. Nothing under ``<out>`` changes unless every format rendered.
     """
     formats = tuple(dict.fromkeys(formats))
     unknown = [fmt for fmt in formats if fmt not in SUPPORTED_FORMATS]
@@ -1329,15 +1456,19 @@ def render_book(
     with tempfile.TemporaryDirectory(prefix=f".{out.name}-render-", dir=out.parent) as tmp:
         work, stage = Path(tmp) / "work", Path(tmp) / "stage"
         work.mkdir()
+        stage.mkdir()
         pages = _load_pages(config, work)
         written: dict[str, Path] = {}
-        if "html" in formats:
-            pdf_name = f"{config.output_file}.pdf"
-            has_pdf = "pdf" in formats or (out / "pdf" / pdf_name).is_file()
-            written["html"] = _write_html(config, pages, stage / "html", pdf_href=f"../pdf/{pdf_name}" if has_pdf else None)
         if "pdf" in formats:
-            written["pdf"] = _write_pdf(config, pages, work, stage / "pdf")
-        _swap_into_place(stage, out, formats)
+            written["pdf"] = _write_pdf(config, pages, work, stage)
+        if "docx" in formats:
+            written["docx"] = _write_docx(config, pages, work, stage)
+        if "html" in formats:
+            links = {fmt: f"{config.output_file}.{fmt}" for fmt in ("pdf", "docx")
+                     if fmt in formats or (out / f"{config.output_file}.{fmt}").is_file()}
+            written["html"] = _write_html(config, pages, stage, pdf_href=links.get("pdf"),
+                                          docx_href=links.get("docx"), extra_search=extra_search)
+        _swap_into_place(stage, out, sorted(p.name for p in stage.iterdir()))
     return {fmt: out / path.relative_to(stage) for fmt, path in written.items()}
 
 
@@ -1396,3 +1527,9 @@ def render_chapter(
 def stylesheet() -> str:
     """The book pages' CSS (``templates/style.css``), for pages built outside :func:`render_book`."""
     return _template("style.css")
+
+
+def search_script() -> str:
+    """The book's search behaviour (``templates/search.js``) without an index, for pages built outside
+    :func:`render_book`: it marks the terms a search result passed on (``?hl=…``)."""
+    return _template("search.js")

@@ -270,5 +270,5 @@ def render_with_quarto(
         if fmt == "html":
             outputs[fmt] = config.output_dir / "index.html"
         else:
-            outputs[fmt] = config.output_dir / f"{config.output_file}.pdf"
+            outputs[fmt] = config.output_dir / f"{config.output_file}.{fmt}"
     return outputs

@@ -12,7 +12,7 @@ from guozi_analysis.analyses.assessment import PRE_ASSESSMENT, _isnan, _num, _pa
 from guozi_analysis.base.periods import parse_period
 from guozi_analysis.base.store import read_shared
 from guozi_analysis.publishing.published import frame_figures, write_sidecar
-from guozi_analysis.publishing.text import markdown
+from guozi_analysis.publishing.text import file_link, markdown
 from guozi_analysis.publishing.views.figures import finish_figure, new_figure
 from guozi_analysis.publishing.workbooks import (
     STANDARDS_NOTE,
@@ -171,4 +171,4 @@ def export_workbook(ctx, *, output_dir: str | Path = ""):
                                      scheme=_year_rows(ctx, "assessment_scheme", False))
     write_sidecar(path, frame_figures(ranking_keyed(_ranking_display(ranking), ranking, period=ctx.period),
                                       where="排名与等级"))
-    return markdown(f"考核工作簿 `{path.name}`（说明、排名与等级、计分明细、加减分事项、考核方案）随本期出版物一并提供。")
+    return markdown(f"考核工作簿{file_link(path)}（说明、排名与等级、计分明细、加减分事项、考核方案）随本期出版物一并提供。")

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from guozi_analysis.analyses.coverage import missing_groups
-from guozi_analysis.analyses.ranking import OVERALL
+from guozi_analysis.analyses.ranking import OVERALL, progress_light
 from guozi_analysis.analyses.ranking import load_settings as ranking_settings
 from guozi_analysis.analyses.risk.engine import UNCOMPARABLE
 from guozi_analysis.base.figures import figure
@@ -24,6 +24,7 @@ from guozi_analysis.base.periods import as_of_date, elapsed_share, parse_period
 from guozi_analysis.base.store import read_shared
 from guozi_analysis.indicators.catalogue import catalogue_frame
 from guozi_analysis.publishing.coverage import complete, coverage, coverage_sentence, table_note, total_label
+from guozi_analysis.publishing.display import NOTES, with_notes
 from guozi_analysis.publishing.published import (
     LIGHT,
     PACE_GAP,
@@ -34,12 +35,17 @@ from guozi_analysis.publishing.published import (
     write_sidecar,
 )
 from guozi_analysis.publishing.text import (
+    INVESTMENT_TARGET_NOTE,
+    PLAN_TARGET_NOTE,
     WAN_PER_YI,
     _isnan,
     bulletin_title,
     change_word,
     date_zh,
+    file_link,
+    light_rule_note,
     markdown,
+    pace_note,
     pace_word,
     supported_text,
 )
@@ -209,13 +215,18 @@ def group_table(ctx: Context) -> pd.DataFrame:
 
 
 def pace_table(ctx: Context) -> pd.DataFrame:
-    """投资完成情况与序时进度: each group's completion rate, the elapsed share, the gap and a light."""
+    """投资完成情况与序时进度: each group's completion rate, the elapsed share, the gap and its light.
+
+    The light is the one rule of every publication (``params/ranking.yaml`` → ``progress``,
+    :func:`guozi_analysis.analyses.ranking.progress_light`); the table's notes say how 序时进度 is
+    counted and the light rule."""
     ind = ctx.indicators
     names = group_short_names(ctx) | {DISTRICT: total_label(ctx)}
     cov = coverage(ctx)
     absent = set(missing_groups(cov)) | set(missing_groups(cov, "projects"))  # no rows: nothing to show, not 0
-    share = elapsed_share(as_of_date(ctx.period)) * 100
-    behind = float(settings()["problems"]["pace_behind_points"])
+    as_of = as_of_date(ctx.period)
+    share = elapsed_share(as_of) * 100
+    progress = ranking_settings()["progress"]
     rows = []
     for entity, name in names.items():
         def get(indicator: str) -> float:
@@ -225,15 +236,19 @@ def pace_table(ctx: Context) -> pd.DataFrame:
             return float(v.iloc[0]) if len(v) else float("nan")
 
         rate, gap = get("investment_completion_rate"), get("investment_pace_gap")  # the stored gap, not recomputed
-        light = "未报送" if entity in absent else "—" if _isnan(gap) else ("绿灯" if gap >= 0 else ("黄灯" if gap >= -behind else "红灯"))
         rows.append({"企业": name, "年度计划投资（亿元）": _shown(get("project_annual_plan"), "万元"),
                      "本年完成投资（亿元）": _shown(get("project_completed_ytd"), "万元"),
-                     "完成率（%）": rate, "序时进度（%）": share, "快于或慢于序时（百分点）": gap, "灯号": light})
-    return keyed(pd.DataFrame(rows).round(2), period=ctx.period, entities=list(names), columns={
+                     "完成率（%）": rate, "序时进度（%）": share, "快于或慢于序时（百分点）": gap})
+    out = pd.DataFrame(rows)
+    lights = progress_light(out["快于或慢于序时（百分点）"], settings={"progress": progress})
+    out["灯号"] = lights.replace("", "—").astype(object)
+    out.loc[[e in absent for e in names], "灯号"] = "未报送"  # a group that did not report gets no light
+    out = keyed(out.round(2), period=ctx.period, entities=list(names), columns={
         "年度计划投资（亿元）": ("project_annual_plan", "", "亿元"), "本年完成投资（亿元）": ("project_completed_ytd", "", "亿元"),
         "完成率（%）": ("investment_completion_rate", "", "%"), "序时进度（%）": ("elapsed_share", "", "%", DISTRICT),
         "快于或慢于序时（百分点）": ("investment_completion_rate", PACE_GAP, "百分点"),
         "灯号": ("investment_completion_rate", LIGHT, "")})
+    return with_notes(out, pace_note(as_of), light_rule_note(progress), PLAN_TARGET_NOTE)
 
 
 def _read(ctx: Context, name: str) -> pd.DataFrame:
@@ -331,7 +346,7 @@ def lead_paragraph(ctx: Context, *, quarter: bool = False):
             text += f"，占{'' if full else '其'}年度计划的{_pct(rate)}%"
             printed.append(fig("investment_completion_rate", _pct(rate), "%"))
         if not _isnan(gap):
-            text += f"，{pace_word(gap)}序时进度（{share:.2f}%）{_pct(gap)}个百分点"
+            text += f"，{pace_word(gap)}序时进度{_pct(gap)}个百分点（{pace_note(as_of_date(ctx.period)).rstrip('。')}）"
             printed += [fig("elapsed_share", f"{share:.2f}", "%"),
                         fig("investment_completion_rate", _pct(gap), "百分点", gap, PACE_GAP)]
         paragraph.append(text + "。")
@@ -367,11 +382,19 @@ def points(ctx: Context, *, quarter: bool = False):
         problems.append(f"{'、'.join(down)}利润总额同比下降。")
         actions.append(f"督促{'、'.join(down)}分析利润下降原因，落实增收节支措施。")
     pace = pace_table(ctx)
-    behind = pace.loc[(pace["企业"] != total_label(ctx)) & (pace["快于或慢于序时（百分点）"] < -float(cfg["pace_behind_points"]))]
-    if len(behind):
-        listed = "、".join(f"{r['企业']}（慢{abs(r['快于或慢于序时（百分点）']):.2f}个百分点）" for _, r in behind.iterrows())
-        problems.append(f"投资完成率落后序时进度超过{cfg['pace_behind_points']}个百分点的集团：{listed}。")
-        actions.append(f"对{'、'.join(behind['企业'])}的在建项目逐项排查，倒排工期，确保完成年度投资计划。")
+    progress = ranking_settings()["progress"]
+    groups = pace.loc[pace["企业"] != total_label(ctx)]
+    behind_all = []
+    for colour, words in (("red", f"慢于序时进度超过{abs(float(progress['yellow_min_gap'])):g}个百分点"),
+                          ("yellow", "慢于序时进度")):  # by the one light rule: red, then yellow
+        light = progress["lights"][colour]
+        behind = groups.loc[(groups["灯号"] == light) & (groups["快于或慢于序时（百分点）"] < 0)]
+        if len(behind):
+            listed = "、".join(f"{r['企业']}（慢{abs(r['快于或慢于序时（百分点）']):.2f}个百分点）" for _, r in behind.iterrows())
+            problems.append(f"投资完成率{words}（{light}）的集团：{listed}。")
+            behind_all += list(behind["企业"])
+    if behind_all:
+        actions.append(f"对{'、'.join(behind_all)}的在建项目逐项排查，倒排工期，确保完成年度投资计划。")
     rising = []
     for e, name in names.items():
         now, before = _value(hist, e, "debt_to_asset_ratio", period), _value(hist, e, "debt_to_asset_ratio", last_year)
@@ -442,10 +465,12 @@ def outlook_table(ctx: Context) -> pd.DataFrame:
         "年度目标（亿元）": proj["target"] / WAN_PER_YI,
         "完成目标的可能性": proj.get("prob_words", pd.Series("", index=proj.index)).replace("", "—"),
     }).round(2)
-    return keyed(out.reset_index(drop=True), period=ctx.period, entities="_entity", items="_item", columns={
+    invest = (proj["item"] == "investment_completed").any()  # its target is the 年度投资目标, not the plan
+    out = keyed(out.reset_index(drop=True), period=ctx.period, entities="_entity", items="_item", columns={
         "全年预计（亿元）": (None, "全年预计（中位数）", "亿元"), "80%区间下限（亿元）": (None, "全年预计80%区间下限", "亿元"),
         "80%区间上限（亿元）": (None, "全年预计80%区间上限", "亿元"), "年度目标（亿元）": (None, "年度目标", "亿元"),
         "完成目标的可能性": (None, "完成目标的可能性", "")})
+    return with_notes(out, INVESTMENT_TARGET_NOTE if invest else "")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -528,9 +553,11 @@ def movers_table(ctx: Context, *, level: str = "group") -> pd.DataFrame:
 
 
 def lights_table(ctx: Context, *, level: str = "group") -> pd.DataFrame:
-    """序时进度灯号：按序时进度考核的指标，各集团完成率与序时进度之差及红黄绿灯。"""
+    """序时进度灯号：按序时进度考核的指标，各集团完成率与序时进度之差及红黄绿灯（灯号为排名结果中按同一规则
+    亮的灯；表注说明序时进度口径与灯号规则）。"""
     ranking, _ = _ranking(ctx)
-    part = ranking.loc[(ranking["level"] == level) & ranking["light"].isin(["红灯", "黄灯", "绿灯"])]
+    progress = ranking_settings()["progress"]
+    part = ranking.loc[(ranking["level"] == level) & ranking["light"].isin(list(progress["lights"].values()))]
     short = short_names(ctx)
     wide = part.pivot_table(index="indicator_name", columns="entity_id", values="light", aggfunc="first")
     wide = wide.reindex(columns=[g for g in ctx.tree.groups if g in wide.columns])
@@ -538,8 +565,9 @@ def lights_table(ctx: Context, *, level: str = "group") -> pd.DataFrame:
     wide.columns = [short.get(c, c) for c in wide.columns]
     wide.index.name = "指标"
     ids = dict(zip(part["indicator_name"].astype(str), part["indicator_id"].astype(str)))
-    return keyed(wide.fillna("—"), period=ctx.period, items=[ids.get(str(n), "") for n in wide.index],
-                 columns={label: (None, LIGHT, "", entity) for label, entity in zip(wide.columns, entities)})
+    out = keyed(wide.fillna("—"), period=ctx.period, items=[ids.get(str(n), "") for n in wide.index],
+                columns={label: (None, LIGHT, "", entity) for label, entity in zip(wide.columns, entities)})
+    return with_notes(out, pace_note(*sorted(part["as_of"].astype(str).unique())), light_rule_note(progress))
 
 
 def missing_reports_table(ctx: Context) -> pd.DataFrame:
@@ -625,8 +653,10 @@ def export_workbook(ctx: Context, *, output_dir: str | Path = "", kind: str = "m
         return markdown("（未指定输出目录，本次不另存工作簿。）")
     quarter = kind == "quarterly"
     headline, change_units = _headline(ctx, quarter=quarter)
+    pace = pace_table(ctx)
+    notes = {"投资进度": pace.attrs.get(NOTES, [])}
     sheets = {"主要指标": _workbook_rows(headline, row_units=headline["单位"].tolist(), change_units=change_units),
-              "分集团": _workbook_rows(group_table(ctx)), "投资进度": _workbook_rows(pace_table(ctx)),
+              "分集团": _workbook_rows(group_table(ctx)), "投资进度": _workbook_rows(pace),
               "风险变化": _workbook_rows(risk_change_table(ctx))}
     note = table_note(ctx)
     wb = Workbook()
@@ -642,6 +672,8 @@ def export_workbook(ctx: Context, *, output_dir: str | Path = "", kind: str = "m
             for j, (_, fmt) in enumerate(row, start=1):
                 if fmt is not None:
                     ws.cell(row=ws.max_row, column=j).number_format = fmt
+        for table_text in notes.get(name, []):  # the table's notes (序时进度, light rule) as printed under it
+            ws.append([table_text])
         if note:  # who did not report: under every table, in the workbook as in the PDF
             ws.append([])
             ws.append([note])
@@ -652,4 +684,4 @@ def export_workbook(ctx: Context, *, output_dir: str | Path = "", kind: str = "m
     wb.save(target)
     printed = {"主要指标": main_table(ctx, quarter=quarter), "分集团": group_table(ctx), "投资进度": pace_table(ctx)}
     write_sidecar(target, [r for name, frame in printed.items() for r in frame_figures(frame, where=name)])
-    return markdown(f"本期通报的表格与合同、督查预警另附工作簿“{target.name}”。")
+    return markdown(f"本期通报的表格与合同、督查预警另附工作簿“{file_link(target)}”。")

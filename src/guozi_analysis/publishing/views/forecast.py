@@ -17,9 +17,11 @@ from guozi_analysis.analyses.forecast import (
     to_monthly_ytd,
     ytd_matrix,
 )
-from guozi_analysis.base.periods import closed_month
+from guozi_analysis.base.periods import as_of_date, closed_month
 from guozi_analysis.base.store import read_shared
+from guozi_analysis.publishing.display import with_notes
 from guozi_analysis.publishing.published import keyed
+from guozi_analysis.publishing.text import INVESTMENT_TARGET_NOTE, pace_note
 from guozi_analysis.publishing.views.figures import finish_figure, new_figure
 
 
@@ -178,7 +180,9 @@ def projection_figures(ctx) -> pd.DataFrame:
         for lo, hi in zip(table["80%区间下限（亿元）"], table["80%区间上限（亿元）"])
     ]
     out.insert(out.columns.get_loc("预计全年（亿元）") + 1, "80%区间（亿元）", interval)
-    return out
+    invest = table.index.get_level_values("项目").isin([PROJECTED_ITEMS.get("investment_completed")]).any()
+    return with_notes(out, pace_note(as_of_date(closed_month(ctx.period))),
+                      INVESTMENT_TARGET_NOTE if invest else "")
 
 
 def projection_basis(ctx) -> pd.DataFrame:

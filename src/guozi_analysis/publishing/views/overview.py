@@ -11,13 +11,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from guozi_analysis.analyses.ranking import indicator_as_of
 from guozi_analysis.base.contract import table as contract_table
 from guozi_analysis.base.periods import as_of_date, closed_month, elapsed_share, months_elapsed, parse_period
-from guozi_analysis.indicators.catalogue import catalogue_frame
+from guozi_analysis.indicators.catalogue import catalogue_frame, load_catalogue
 from guozi_analysis.indicators.formulas import safe_divide
 from guozi_analysis.publishing.coverage import total_label
+from guozi_analysis.publishing.display import with_notes
 from guozi_analysis.publishing.published import fact_figure, keyed, markdown_with_figures
-from guozi_analysis.publishing.text import Fact, change_word, date_zh, markdown
+from guozi_analysis.publishing.text import Fact, change_word, date_zh, markdown, pace_note
 from guozi_analysis.publishing.views.context import Context, group_short_names
 from guozi_analysis.publishing.views.figures import finish_figure, new_figure
 
@@ -37,6 +39,15 @@ OVERVIEW_AMOUNTS = {
 def _indicator_meta() -> pd.DataFrame:
 
     return catalogue_frame().set_index("id")
+
+
+def pace_notes(period: str, indicator_ids) -> list[str]:
+    """How 序时进度 is counted, for a table showing an indicator that subtracts it (its catalogue inputs
+    hold ``elapsed_share``), at each such indicator's as-of date; empty when there is none."""
+    specs = {s.id: s for s in load_catalogue().enabled()}
+    dates = {indicator_as_of(period, specs[i].frequency) for i in indicator_ids
+             if i in specs and "elapsed_share" in specs[i].inputs}
+    return [pace_note(*sorted(dates))] if dates else []
 
 
 def _wide(ind: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
@@ -60,8 +71,9 @@ def group_overview(ctx: Context, *, indicator_ids: list[str]) -> pd.DataFrame:
         wide[col] = wide[col] * factor
         labels.append(f"{meta.loc[col, 'name_zh']}（{unit}）" if unit else str(meta.loc[col, "name_zh"]))
     wide.columns = labels
-    return keyed(wide.round(2), period=ctx.period, entities=order, columns={
+    out = keyed(wide.round(2), period=ctx.period, entities=order, columns={
         label: (col, "", _display_unit(meta.loc[col, "unit"])[0]) for label, col in zip(labels, indicator_ids)})
+    return with_notes(out, *pace_notes(ctx.period, indicator_ids))
 
 
 def entity_indicators(ctx: Context) -> pd.DataFrame:
@@ -80,7 +92,7 @@ def entity_indicators(ctx: Context) -> pd.DataFrame:
         "全区": dist.reindex(meta.index) * factor,
         "说明": own["reason"].reindex(meta.index).fillna(""),
     })
-    return out.reset_index(drop=True).round(2)
+    return with_notes(out.reset_index(drop=True).round(2), *pace_notes(ctx.period, meta.index))
 
 
 def trend_chart(ctx: Context, *, indicator_ids: list[str], title: str):
@@ -218,9 +230,10 @@ def report_table(ctx: Context, *, table: str) -> pd.DataFrame:
     shown.loc[counts] = wide.loc[counts].map(lambda v: "—" if pd.isna(v) else f"{v:.0f}")  # counts print whole
     shown.index = [f"{r.name_zh}（{_display_unit(r.unit)[0]}）" for r in rows.itertuples()]
     shown.index.name = f"{rows['table_name_zh'].iloc[0]}·指标"
-    return keyed(shown, period=ctx.period, items=list(rows.index),
-                 units=[_display_unit(u)[0] for u in rows["unit"]],
-                 columns={label: (None, "", None, entity) for label, entity in zip(shown.columns, order)})
+    out = keyed(shown, period=ctx.period, items=list(rows.index),
+                units=[_display_unit(u)[0] for u in rows["unit"]],
+                columns={label: (None, "", None, entity) for label, entity in zip(shown.columns, order)})
+    return with_notes(out, *pace_notes(ctx.period, rows.index))
 
 
 def _detail_rows(ctx: Context, name: str) -> pd.DataFrame:
@@ -271,7 +284,8 @@ def completion_chart(ctx: Context):
     fig, ax = new_figure(figsize=(8, 3.4))
     bars = ax.bar(labels, values, color=["0.55"] * len(short) + ["0.2"], edgecolor="black", linewidth=0.6)
     ax.axhline(pace, color="black", linestyle="--", linewidth=1)
-    ax.text(len(ids) - 0.5, pace, f" 序时进度 {pace:.1f}%", va="bottom", ha="right", fontsize=8)
+    ax.text(len(ids) - 0.5, pace, f" {pace_note(as_of_date(ctx.period)).rstrip('。')}", va="bottom", ha="right",
+            fontsize=8)
     ax.bar_label(bars, fmt="%.1f", fontsize=7)
     ax.set_ylabel("年度投资完成率（%）")
     ax.set_title(f"各集团年度投资完成率（数据截至{date_zh(as_of_date(ctx.period))}）")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from guozi_analysis.base.store import read_shared
 from guozi_analysis.intake.quality import QUALITY_WORKBOOK
-from guozi_analysis.publishing.text import markdown
+from guozi_analysis.publishing.text import file_link, markdown
 
 
 def page_text(ctx) -> str:
@@ -35,4 +35,4 @@ def export_workbook(ctx, *, output_dir: str | Path = ""):
     target = Path(output_dir) / source.name
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(source, target)
-    return markdown(f"数据质量工作簿 `{target.name}`（概况、问题清单、文件统计、未报送）随本期出版物一并提供（outputs 目录）。")
+    return markdown(f"数据质量工作簿{file_link(target)}（概况、问题清单、文件统计、未报送）随本期出版物一并提供。")

@@ -13,12 +13,13 @@ from guozi_analysis.analyses.ranking import (
     LEVELS,
     OVERALL,
     complete_columns,
-    pace_percent,
+    load_settings,
     period_zh,
     ranking_period,
 )
+from guozi_analysis.publishing.display import with_notes
 from guozi_analysis.publishing.published import LIGHT, PACE_GAP, keyed
-from guozi_analysis.publishing.text import date_zh, markdown
+from guozi_analysis.publishing.text import date_zh, file_link, light_rule_note, markdown, pace_note
 from guozi_analysis.publishing.views.context import short_names
 from guozi_analysis.publishing.views.figures import finish_figure, new_figure
 from guozi_analysis.publishing.workbooks import publication_frame, write_ranking_csv, write_ranking_workbook
@@ -62,10 +63,9 @@ def publication_note(ctx):
     if "annual" in dates:
         parts.append(f"年度指标数据截至{date_zh(dates['annual'])}")
     paces = dict.fromkeys(dates[f] for f in ("half_monthly", "monthly") if f in dates)
-    pace = "，".join(f"截至{date_zh(d)}为 {pace_percent(d):.2f}%" for d in paces)
     classes = [c for c in ranking["peer_class"].astype(str).unique() if c != ALL_CLASSES]
     size = ranking.loc[ranking["is_size"].astype(bool)].drop_duplicates("indicator_id")
-    text = (f"**{period_zh(half)}晾晒**。{'；'.join(parts)}。序时进度{pace}。"
+    text = (f"**{period_zh(half)}晾晒**。{'；'.join(parts)}。{pace_note(*paces)}"
             f"名次相同者标注“并列”；未报送或无法计算的企业列于本组末位并注明原因；"
             f"变动与上一半月相比（↑ 名次上升，↓ 名次下降，— 持平）。")
     if len(size):
@@ -193,7 +193,15 @@ def table_ranking(ctx, *, table_id: str, level: str = "group") -> pd.DataFrame:
     ], ignore_index=True).sort_values(["_order", "_seq"], kind="stable").drop(columns=["_order", "_seq"])
     if (sub["peer_class"].astype(str) == ALL_CLASSES).all():
         rows = rows.drop(columns="比较组")
-    return rows.set_index(["指标", "名次"])
+    return with_notes(rows.set_index(["指标", "名次"]), *_progress_notes(sub))
+
+
+def _progress_notes(sub: pd.DataFrame) -> tuple[str, ...]:
+    """How 序时进度 is counted at the as-of dates of the rows that carry a light, and the light rule."""
+    paced = sub.loc[sub["pace"].notna()]
+    if not len(paced):
+        return ()
+    return pace_note(*sorted(paced["as_of"].astype(str).unique())), light_rule_note(load_settings()["progress"])
 
 
 def progress_table(ctx, *, level: str = "group") -> pd.DataFrame:
@@ -212,10 +220,11 @@ def progress_table(ctx, *, level: str = "group") -> pd.DataFrame:
         "信号灯": sub["light"].astype(str).replace("", "—"),
         "说明": sub["reason"].astype(str),
     })
-    return keyed(out.set_index(["指标", "企业"]), period=ctx.period, entities=list(sub["entity_id"].astype(str)),
-                 items=list(sub["indicator_id"].astype(str)), units=list(sub["unit"].astype(str)), columns={
-                     "数值": (None, "", None), "序时进度（%）": ("elapsed_share", "", "%", "DISTRICT"),
-                     "与序时进度差（百分点）": (None, PACE_GAP, "百分点"), "信号灯": (None, LIGHT, "")})
+    out = keyed(out.set_index(["指标", "企业"]), period=ctx.period, entities=list(sub["entity_id"].astype(str)),
+                items=list(sub["indicator_id"].astype(str)), units=list(sub["unit"].astype(str)), columns={
+                    "数值": (None, "", None), "序时进度（%）": ("elapsed_share", "", "%", "DISTRICT"),
+                    "与序时进度差（百分点）": (None, PACE_GAP, "百分点"), "信号灯": (None, LIGHT, "")})
+    return with_notes(out, *_progress_notes(sub))
 
 
 def composite_chart(ctx, *, level: str = "group", top: int | None = None):
@@ -259,4 +268,4 @@ def export_workbook(ctx, *, output_dir: str | Path = ""):
     out = Path(output_dir)
     xlsx = write_ranking_workbook(out / f"晾晒排名_{half}.xlsx", ranking, comp, roster=ctx.roster)
     csv = write_ranking_csv(out / f"晾晒排名_{half}.csv", publication_frame(ranking, comp, roster=ctx.roster))
-    return markdown(f"已生成可打印的 Excel 晾晒表 `{xlsx.name}` 与明细 `{csv.name}`，随本期出版物一并提供（outputs 目录）。")
+    return markdown(f"已生成可打印的 Excel 晾晒表{file_link(xlsx)}与明细{file_link(csv)}，随本期出版物一并提供。")

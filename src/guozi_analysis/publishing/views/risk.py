@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from guozi_analysis.analyses.risk.distress import MODEL_LABEL
 from guozi_analysis.analyses.risk.data import fmt_wan
+from guozi_analysis.analyses.risk.distress import MODEL_LABEL
 from guozi_analysis.analyses.risk.maturity import OVERDUE_LABEL, TREE_BASIS
 from guozi_analysis.analyses.risk.report import LEVEL_ZH
 from guozi_analysis.analyses.risk.rules import LIGHTS, OPERATOR_ZH, as_ruleset
