@@ -461,6 +461,35 @@ def test_challenger_margin_shrinks_towards_the_default_with_thin_evidence():
     assert pick(0.94, (2020, 2021), k0) == "hist_share"
 
 
+def test_every_origin_month_counts_weighted_towards_the_origins_month():
+    # origin_weights with a half-life of 2 months: 0.5 ** (|Δ| / 2) — same month 1, one month away
+    # 1/√2 = 0.7071, two 0.5, four 0.25; without a half-life the ±window of 2 months, weight 1
+    cfg = fc.forecast_settings()
+    weighted = {**cfg["selection"], "month_half_life": 2}
+    window = {**cfg["selection"], "month_half_life": None, "window": 2}
+    np.testing.assert_allclose(fc.origin_weights([9, 8, 7, 5], 9, weighted), [1, 0.5**0.5, 0.5, 0.25])
+    np.testing.assert_array_equal(fc.origin_weights([9, 8, 7, 5], 9, window), [1, 1, 1, 0])
+    # three backtest years; errors chosen so the scaled error |e| / (level 10 × √(12 − m)) is the same at
+    # every origin month: at the months 7–11 around September both methods 0.2 (a tie); at February–June
+    # seasonal naive 0.6, the share 0.2
+    def rows(sn, hs, months):
+        out = []
+        for m in months:
+            out.append(_bt_rows({y: {"seasonal_naive": sn * 10 * np.sqrt(12 - m), "hist_share": hs * 10 * np.sqrt(12 - m)}
+                                 for y in (2019, 2020, 2021)}, months=[m]))
+        return pd.concat(out, ignore_index=True)
+    bt = pd.concat([rows(0.6, 0.2, range(2, 7)), rows(0.2, 0.2, range(7, 12))], ignore_index=True)
+    pick = lambda sel: fc.choose_from_backtest(bt, year=2022, candidates=SEL, month=9,  # noqa: E731
+                                               settings={**cfg, "selection": sel})
+    # window only: a tie at months 7–11 (ratio 1), seasonal naive stays
+    assert pick(window)["method"] == "seasonal_naive"
+    # every month weighted: February–June weigh 2^-3.5 + 2^-3 + 2^-2.5 + 2^-2 + 2^-1.5 = 0.9937, July–November
+    # 0.5 + 0.7071 + 1 + 0.7071 + 0.5 = 3.4142; seasonal naive (0.6 × 0.9937 + 0.2 × 3.4142) / 4.4079 = 0.2902,
+    # the share 0.2: ratio 0.689, 31 % lower (more than the 8.3 % three years require), every year won
+    c = pick(weighted)
+    assert c["method"] == "hist_share" and "低31%" in c["note"]
+
+
 def test_rms_score_prefers_the_steady_method_over_a_fat_tailed_one():
     # seasonal naive: tiny errors in two years, 4 in two others (mean 2.1); hist_share: 2.2 every year
     bt = _bt_rows({2018: {"seasonal_naive": 0.2, "hist_share": 2.2}, 2019: {"seasonal_naive": 4, "hist_share": 2.2},
