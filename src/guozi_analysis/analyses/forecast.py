@@ -29,9 +29,11 @@ end (营业总收入, 利润总额, 固定资产投资完成额) and whether the
   unless a challenger —
   single methods first, then the combinations of :func:`candidate_points` (``combo_mean``: equal
   weights of the methods other than ``linear_ytd``; ``combo_weighted``: 1 / WAPE² weights from
-  earlier years only) — compared on the backtest origins within ``window`` months of m, warm-up
-  years (``history < min_history``) left out, covers ``min_years`` years, has a scaled score
-  (|error| / (level × √h)) at least ``margin`` below the incumbent's, and wins at least
+  earlier years only) — compared on every backtest origin month weighted 0.5^(|Δmonth| / ``month_half_life``)
+  towards m (:func:`origin_weights`; without a half-life the origins within ``window`` months of m), warm-up
+  years (``history < min_history``) left out, covers ``min_years`` years, has a weighted scaled score
+  (|error| / (level × √h)) at least ``margin``·(n + ``shrink_years``)/n below the incumbent's over n
+  compared years (:func:`required_margin`: the series' evidence shrunk towards the set default), and wins at least
   ``win_share`` and ``min_wins`` of those years. Pinned by
   ``test_method_winning_one_backtest_year_is_not_chosen`` and
   ``test_margin_of_five_percent_pins_the_replacement``. Growth guard (``growth_guard``): seasonal naive
@@ -546,7 +548,7 @@ _DEFAULT_SETTINGS: dict = {
                   "backtest_years": 10, "min_years": 2, "min_history": 2, "min_wins": 2, "score": "scaled", "margin": 0.05,
                   "win_share": 0.5, "mode": "sequential", "window": 2, "combo_weights": "inverse_wape2",
                   "growth_guard": True, "growth_guard_method": "hist_share", "growth_guard_min_years": 2,
-                  "set_default": True, "set_min_series": 2},
+                  "set_default": True, "set_min_series": 2, "month_half_life": 2, "shrink_years": 2},
     "calibration": {"horizon_exponent": "auto", "min_years": 3, "no_history_factor": 2.0,
                     "floor_at_simulation": False, "two_point": True, "window": 2},
     "turn": {"recent_months": 3, "threshold": 0.08},
@@ -847,12 +849,15 @@ def choose_from_backtest(
 
     The rule (settings ``selection``): the default method (seasonal naive) is kept unless a
     challenger — another single method or a combination (:func:`candidate_points`) — compared with it
-    on the same origins (backtest origin months within ``window`` (2) of ``month``, every earlier
+    on the same origins (every backtest origin month, weighted by :func:`origin_weights` towards ``month``
+    with ``month_half_life`` (2), else the months within ``window`` (2) of ``month``; every earlier
     year except warm-up years with fewer than ``min_history`` (2) complete years before them)
 
     1. covers at least ``min_years`` (2) backtest years,
-    2. has a score at least ``margin`` (5 %) below the incumbent's, and
-    3. has the smaller error in at least ``win_share`` (half) and at least ``min_wins`` (2) of those years.
+    2. has a weighted score at least :func:`required_margin` below the incumbent's (``margin`` 5 % × (n +
+       ``shrink_years``) / n over n compared years: thin evidence shrinks towards the default), and
+    3. has the smaller (weighted) error in at least ``win_share`` (half) and at least ``min_wins`` (2) of those
+       years.
 
     Growth guard (``selection.growth_guard``): seasonal naive repeats last year's months whatever this
     year's level, so its backtest record only speaks for years whose year-to-date growth on last year
