@@ -127,7 +127,7 @@ def test_each_profile_shows_the_stored_indicators(published):
                 f"{(value * (1 / 10_000) if unit == '万元' else value):,.{digits}f}"
             assert shown == expected, (entity, name, shown, expected)
             checked += 1
-    assert checked == 46 * 67
+    assert checked == 46 * 69  # 69 catalogue indicators (营业成本、三项费用 added, issue 26)
 
 
 def test_profiles_volume_lists_every_enterprise_and_grows_linearly(published, demo_inbox):
