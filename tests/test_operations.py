@@ -109,3 +109,24 @@ def test_headline_attribution_small_or_incomplete_moves():
     missing = headline_attribution(frame, indicator="total_profit", now="2022-10", before="2021-10",
                                    entities=["G1", "G2", "G9"], bridge=PROFIT_BRIDGE, threshold=5)
     assert np.isnan(missing.change) and not missing.notable and not len(missing.entities)
+
+
+def test_unmatched_debt_move_flags_debt_that_left_without_the_liabilities():
+    from guozi_analysis.analyses.operations import Attribution, unmatched_debt_move
+
+    frame = pd.DataFrame([
+        {"enterprise_id": "G1", "period": "2022-10", "total_liabilities": 1000.0},
+        {"enterprise_id": "G1", "period": "2022-11", "total_liabilities": 996.0},
+        {"enterprise_id": "G2", "period": "2022-10", "total_liabilities": 500.0},
+        {"enterprise_id": "G2", "period": "2022-11", "total_liabilities": 499.0},
+    ])
+    debt = Attribution(indicator="interest_bearing_debt", now_period="2022-11", before_period="2022-10", now=355.0,
+                       before=450.0, change=-95.0, notable=True, entities=pd.DataFrame())
+    # Δ负债总额 = (996 − 1000) + (499 − 500) = −5; |−5| < 0.5 × |−95| = 47.5 → unmatched
+    assert unmatched_debt_move(frame, debt, entities=["G1", "G2"], gap=0.5) == (-5.0, True)
+    # a repayment that lowers the liabilities as much (−95 → 0.5 × 95 = 47.5 ≤ 95) is not flagged
+    repaid = frame.assign(total_liabilities=[1000.0, 910.0, 500.0, 495.0])  # Δ = −90 − 5 = −95
+    assert unmatched_debt_move(repaid, debt, entities=["G1", "G2"], gap=0.5) == (-95.0, False)
+    # a move too small for a sentence is never flagged
+    small = Attribution(**{**debt.__dict__, "notable": False})
+    assert unmatched_debt_move(frame, small, entities=["G1", "G2"], gap=0.5) == (-5.0, False)

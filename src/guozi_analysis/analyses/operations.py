@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from guozi_analysis.analyses.attribution import drivers, entity_contributions, is_notable, item_bridge
+from guozi_analysis.analyses.attribution import drivers, entity_contributions, is_notable, item_bridge, settings
 from guozi_analysis.indicators.formulas import safe_divide
 
-__all__ = ["LOSS_COLUMNS", "loss_makers", "indicator_frame", "Attribution", "headline_attribution"]
+__all__ = ["LOSS_COLUMNS", "loss_makers", "indicator_frame", "Attribution", "headline_attribution",
+           "unmatched_debt_move"]
 
 #: Columns of :func:`loss_makers`.
 LOSS_COLUMNS = ["reporting", "loss_count", "loss_share", "loss_amount", "loss_entities", "reason"]
@@ -56,7 +57,7 @@ def loss_makers(financials: pd.DataFrame, *, periods: Sequence[str], entities: S
         losses = values.loc[values < 0].sort_values(kind="stable")
         rows.append({"period": str(period)[:7], "reporting": float(len(values)), "loss_count": float(len(losses)),
                      "loss_share": float(safe_divide(len(losses), len(values))) * 100.0,
-                     "loss_amount": float(-losses.sum()), "loss_entities": tuple(losses.index), "reason": ""})
+                     "loss_amount": 0.0 - float(losses.sum()), "loss_entities": tuple(losses.index), "reason": ""})
     return pd.DataFrame(rows, columns=["period", *LOSS_COLUMNS]).set_index("period")
 
 
@@ -129,3 +130,23 @@ def headline_attribution(frame: pd.DataFrame, *, indicator: str, now: str, befor
             return out
         out.items = drivers(split, value="contribution")
     return out
+
+
+def unmatched_debt_move(frame: pd.DataFrame, debt: Attribution, *, entities: Sequence[str],
+                        gap: float | None = None, column: str = "total_liabilities",
+                        key: str = "enterprise_id") -> tuple[float, bool]:
+    """负债总额's change over the same entities and periods as ``debt`` (an :class:`Attribution` of 带息负债),
+    and whether the debt moved without the liabilities: a notable 带息负债 move with
+    |Δ负债总额| < ``gap`` × |Δ带息负债| (``attribution.liability_gap``, default 0.5).
+
+    Debt repaid lowers the liabilities (or the cash) by as much; debt that falls while the liabilities stay
+    means the debt went to another liability line or the 快报 lines changed basis — a question for the
+    enterprises, not a finding about their debt. Returns ``(Δ负债总额 in 万元, unmatched)``; NaN and False
+    when a figure is missing.
+    """
+    gap = float(settings().get("liability_gap", 0.5) if gap is None else gap)
+    liab = entity_contributions(frame, column=column, now=debt.now_period, before=debt.before_period,
+                                entities=entities, key=key).attrs["total"]
+    if np.isnan(liab) or np.isnan(debt.change) or not debt.notable:
+        return float(liab), False
+    return float(liab), bool(abs(liab) < gap * abs(debt.change))
