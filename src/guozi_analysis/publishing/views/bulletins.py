@@ -403,8 +403,11 @@ def points(ctx: Context, *, quarter: bool = False):
         features.append(f"综合融资成本{_pct(_district(ctx, 'composite_financing_cost'))}%，同比"
                         f"{change_word(cost, up='上升', down='下降')}{abs(cost):.0f}个基点。")
     down = [names[e] for e in names if not _isnan(g(e, "total_profit")) and g(e, "total_profit") < 0]
-    if down:
+    if down and not quarter:  # the monthly says why (issue 26): each group's fall split into its line items
+        problems += [_fall_causes(ctx, e, "total_profit") for e in names if names[e] in down]
+    elif down:
         problems.append(f"{'、'.join(down)}利润总额同比下降。")
+    if down:
         actions.append(f"督促{'、'.join(down)}分析利润下降原因，落实增收节支措施。")
     pace = pace_table(ctx)
     progress = ranking_settings()["progress"]
@@ -647,6 +650,22 @@ def causes_paragraph(ctx: Context):
                          "带息负债的变动未在负债总额中相应体现，需请相关企业核实快报负债科目的填报")
         sentences.append(text + "。")
     return markdown("".join(sentences))
+
+
+def _fall_causes(ctx: Context, entity: str, indicator: str) -> str:
+    """「澜海文旅集团利润总额同比下降27.05%（减少0.46亿元），主要是营业总收入（减少 1.62 亿元）、…。」: one
+    group's 同比 change of a year-to-date figure and the line items that drove it (PROFIT_BRIDGE)."""
+    frame = indicator_frame(ctx.history, indicator, items=_financials(ctx))
+    att = headline_attribution(frame, indicator=indicator, now=ctx.period[:7], before=_month(ctx.period, 12),
+                               entities=[entity], bridge=PROFIT_BRIDGE if indicator == "total_profit" else None)
+    name = group_short_names(ctx).get(entity, entity)
+    rel = _growth(att.now, att.before)
+    text = f"{name}{_meta().loc[indicator, 'name_zh']}同比{change_word(rel)}{_pct(rel)}%"
+    if not _isnan(att.change):
+        text += f"（{change_word(att.change, up='增加', down='减少')}{_amount(abs(att.change))}亿元）"
+    items = drivers_clause([(item_name(i), v / WAN_PER_YI) for i, v in att.items["change"].items()], lead="主要是") \
+        if len(att.items) else ""
+    return text + (f"，{items}" if items else "") + "。"
 
 
 def key_tasks_table(ctx: Context) -> pd.DataFrame:
