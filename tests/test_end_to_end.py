@@ -612,7 +612,8 @@ def test_each_publication_has_its_own_folder_and_leaves_the_review_alone(bulleti
 
     workbook = bulletins["monthly"]["html"].parent / "outputs" / "月度通报_2022-10.xlsx"  # in the published folder
     sheets = openpyxl.load_workbook(workbook).sheetnames
-    assert sheets == ["主要指标", "分集团", "投资进度", "风险变化", "合同与督查预警"]
+    # the monthly's own tables joined the workbook (issue 26)
+    assert sheets == ["主要指标", "分集团", "投资进度", "风险变化", "一利五率", "环比", "亏损企业", "重点工作任务", "合同与督查预警"]
     # issue 28: 同比 is a number with a percent format (百分点 for a ratio), not the text "+5.92%"
     ws = openpyxl.load_workbook(workbook)["主要指标"]
     change = [row[[c.value for c in ws[3]].index("同比")] for row in ws.iter_rows(min_row=4)]

@@ -466,7 +466,7 @@ def _compare(now: float, before: float, unit: str) -> tuple[float, str]:
     return _growth(now, before), "%"
 
 
-def five_rates_table(ctx: Context) -> pd.DataFrame:
+def _five_rates(ctx: Context) -> tuple[pd.DataFrame, list[str]]:
     """“一利五率”: 利润总额, 资产负债率, 营业现金比率, 研发经费投入强度, 全员劳动生产率, 净资产收益率 of the
     district (stored indicators; ids in ``params/bulletins.yaml`` → ``monthly.five_rates``), each with the
     same month a year earlier and 同比 (a ratio in 百分点, an amount in %). A partial district (missing
@@ -481,17 +481,28 @@ def five_rates_table(ctx: Context) -> pd.DataFrame:
         before = _value(hist, DISTRICT, ind, _month(ctx.period, 12)) if full else float("nan")
         change, change_unit = _compare(now, before, unit)
         rows.append({"指标": str(m["name_zh"]), "单位": _shown_unit(unit), f"{ytd}累计或期末": _shown(now, unit),
-                     "上年同期": _shown(before, unit), CHANGE: _change_text(change, change_unit)})
+                     "上年同期": _shown(before, unit), CHANGE: change})
         ids.append(ind)
         units.append(_shown_unit(unit))
         change_units.append(change_unit)
     frame = pd.DataFrame(rows).round(2)
     return keyed(frame, period=ctx.period, entities=[DISTRICT] * len(frame), items=ids, units=units, columns={
         f"{ytd}累计或期末": (None, "", None), "上年同期": (None, "", None, None, _month(ctx.period, 12)),
-        CHANGE: (None, CHANGE, change_units)})
+        CHANGE: (None, CHANGE, change_units)}), change_units
 
 
-def month_on_month_table(ctx: Context) -> pd.DataFrame:
+def five_rates_table(ctx: Context) -> pd.DataFrame:
+    """“一利五率” as printed (:func:`_five_rates`; 同比 as text, a number in the workbook)."""
+    table, change_units = _five_rates(ctx)
+    table[CHANGE] = [_change_text(c, u) for c, u in zip(table[CHANGE], change_units)]
+    return table
+
+
+#: Name of the 环比 column (against the previous month end).
+MONTH_ON_MONTH = "环比"
+
+
+def _month_on_month(ctx: Context) -> tuple[pd.DataFrame, list[str]]:
     """环比: the district's period-end stocks and ratios (``monthly.month_on_month``: 资产总额, 带息负债,
     资产负债率, 带息负债比率) against the end of the previous month.
 
@@ -510,47 +521,67 @@ def month_on_month_table(ctx: Context) -> pd.DataFrame:
         change, change_unit = _compare(now, before, unit)
         delta = now - before if unit != "%" and not (_isnan(now) or _isnan(before)) else float("nan")
         rows.append({"指标": str(m["name_zh"]), "单位": _shown_unit(unit), "本月末": _shown(now, unit),
-                     "上月末": _shown(before, unit), "增减额": _shown(delta, unit), "环比": _change_text(change, change_unit)})
+                     "上月末": _shown(before, unit), "增减额": _shown(delta, unit), MONTH_ON_MONTH: change})
         ids.append(ind)
         units.append(_shown_unit(unit))
         change_units.append(change_unit)
     frame = pd.DataFrame(rows).round(2)
-    if len(frame):
-        frame["增减额"] = frame["增减额"].astype(object).where(frame["增减额"].notna(), "—")
     return keyed(frame, period=ctx.period, entities=[DISTRICT] * len(frame), items=ids, units=units, columns={
-        "本月末": (None, "", None), "上月末": (None, "", None, None, before_month), "环比": (None, "环比", change_units)})
+        "本月末": (None, "", None), "上月末": (None, "", None, None, before_month),
+        MONTH_ON_MONTH: (None, MONTH_ON_MONTH, change_units)}), change_units
+
+
+def month_on_month_table(ctx: Context) -> pd.DataFrame:
+    """环比 as printed (:func:`_month_on_month`; 环比 as text, a number in the workbook; a ratio has no 增减额)."""
+    table, change_units = _month_on_month(ctx)
+    table[MONTH_ON_MONTH] = [_change_text(c, u) for c, u in zip(table[MONTH_ON_MONTH], change_units)]
+    table["增减额"] = table["增减额"].astype(object).where(table["增减额"].notna(), "—")
+    return table
 
 
 def _financials(ctx: Context) -> pd.DataFrame:
     return _read(ctx, "table_financials")
 
 
-def loss_table(ctx: Context) -> pd.DataFrame:
-    """亏损企业情况: 企业户数, 亏损企业户数, 亏损面 and 亏损额 this period and a year earlier, with the change
-    (:func:`guozi_analysis.analyses.operations.loss_makers`; every reporting legal entity at every level, each
-    counted once). The note says the scope and names the loss-makers."""
+def _losses(ctx: Context) -> tuple[pd.DataFrame, list[str]]:
+    """亏损企业情况 as numbers (counts, 亏损面 in %, 亏损额 in 亿元) with each row's unit, and its notes."""
     ytd, _ = _span(ctx)
     now, ly = ctx.period[:7], _month(ctx.period, 12)
     table = loss_makers(_financials(ctx), periods=[now, ly], entities=list(short_names(ctx)))
     a, b = table.loc[now], table.loc[ly]
-    rows = []
+    rows, units = [], []
     for label, col, unit in (("企业户数（户）", "reporting", "户"), ("亏损企业户数（户）", "loss_count", "户"),
                              ("亏损面（%）", "loss_share", "%"), ("亏损额（亿元）", "loss_amount", "万元")):
-        x, y = float(a[col]), float(b[col])
-        diff = x - y if not (_isnan(x) or _isnan(y)) else float("nan")
-        if unit == "户":
-            shown = ["—" if _isnan(v) else f"{v:,.0f}" for v in (x, y)] + ["—" if _isnan(diff) else f"{diff:+,.0f}户"]
-        elif unit == "%":
-            shown = ["—" if _isnan(v) else f"{v:,.2f}" for v in (x, y)] + [_change_text(diff, PERCENT_POINTS)]
-        else:
-            shown = ["—" if _isnan(v) else f"{v / WAN_PER_YI:,.2f}" for v in (x, y)] + \
-                ["—" if _isnan(diff) else f"{diff / WAN_PER_YI:+,.2f}亿元"]
-        rows.append({"项目": label, f"{ytd}": shown[0], "上年同期": shown[1], "增减": shown[2]})
+        x, y = _shown(float(a[col]), unit), _shown(float(b[col]), unit)
+        rows.append({"项目": label, ytd: x, "上年同期": y, "增减": x - y if not (_isnan(x) or _isnan(y)) else float("nan")})
+        units.append(_shown_unit(unit))
     short = short_names(ctx)
     names = "、".join(f"{short.get(e, e)}（亏损{_amount(-_loss_of(ctx, e))}亿元）" for e in a["loss_entities"])
     scope = ("统计范围：本期报送财务快报的全部区属企业（集团及各级子企业），每户法人企业计一次，按其本户快报的利润总额"
              "（集团为合并数）判断是否亏损；亏损额为各亏损企业亏损额之和；亏损面 = 亏损企业户数 / 企业户数。")
-    return with_notes(pd.DataFrame(rows), scope, f"本期亏损企业：{names}。" if names else "")
+    return with_notes(pd.DataFrame(rows), scope, f"本期亏损企业：{names}。" if names else ""), units
+
+
+def loss_table(ctx: Context) -> pd.DataFrame:
+    """亏损企业情况: 企业户数, 亏损企业户数, 亏损面 and 亏损额 this period and a year earlier, with the change
+    (:func:`guozi_analysis.analyses.operations.loss_makers`; every reporting legal entity at every level, each
+    counted once). The note says the scope and names the loss-makers; the workbook keeps the numbers."""
+    table, units = _losses(ctx)
+    out = table.copy()
+    out.attrs = dict(table.attrs)
+    for column in out.columns[1:]:
+        out[column] = [_loss_cell(v, u, signed=column == "增减") for v, u in zip(table[column], units)]
+    return out
+
+
+def _loss_cell(value: float, unit: str, *, signed: bool) -> str:
+    if _isnan(value):
+        return "—"
+    if unit == "户":
+        return f"{value:+,.0f}户" if signed else f"{value:,.0f}"
+    if unit == "%":
+        return _change_text(value, PERCENT_POINTS) if signed else f"{value:,.2f}"
+    return f"{value:+,.2f}{unit}" if signed else f"{value:,.2f}"
 
 
 def _loss_of(ctx: Context, entity: str) -> float:
@@ -646,7 +677,8 @@ def causes_paragraph(ctx: Context):
             liab, unmatched = unmatched_debt_move(indicator_frame(ctx.history, att.indicator, items=fin), att,
                                                   entities=list(ctx.tree.groups))
             if unmatched:
-                text += (f"。同期负债总额仅{change_word(liab, up='增加', down='减少')}{_amount(abs(liab))}亿元，"
+                moved = "仅" if np.sign(liab) == np.sign(att.change) else "反而"
+                text += (f"。同期负债总额{moved}{change_word(liab, up='增加', down='减少')}{_amount(abs(liab))}亿元，"
                          "带息负债的变动未在负债总额中相应体现，需请相关企业核实快报负债科目的填报")
         sentences.append(text + "。")
     return markdown("".join(sentences))
@@ -905,7 +937,7 @@ def _workbook_rows(frame: pd.DataFrame, *, row_units: list[str] | None = None,
         for i, value in enumerate(frame[column].tolist()):
             if isinstance(value, str) or isinstance(value, bool) or value is None:
                 rows[i].append((value, None))
-            elif change_units is not None and name == CHANGE:
+            elif change_units is not None and name in (CHANGE, MONTH_ON_MONTH):
                 rows[i].append(_number_cell(value, _CHANGE_FORMATS[change_units[i]], percent=change_units[i] == "%"))
             elif row_units is not None and row_units[i] == "%":
                 rows[i].append(_number_cell(value, _PERCENT_FORMAT, percent=True))
@@ -939,6 +971,15 @@ def export_workbook(ctx: Context, *, output_dir: str | Path = "", kind: str = "m
     sheets = {"主要指标": _workbook_rows(headline, row_units=headline["单位"].tolist(), change_units=change_units),
               "分集团": _workbook_rows(group_table(ctx)), "投资进度": _workbook_rows(pace),
               "风险变化": _workbook_rows(risk_change_table(ctx))}
+    if kind == "monthly":  # the monthly's own tables (issue 26), numbers as numbers
+        rates, rate_units = _five_rates(ctx)
+        stocks, stock_units = _month_on_month(ctx)
+        sheets["一利五率"] = _workbook_rows(rates, row_units=rates["单位"].tolist(), change_units=rate_units)
+        sheets["环比"] = _workbook_rows(stocks, row_units=stocks["单位"].tolist(), change_units=stock_units)
+        losses, loss_units = _losses(ctx)
+        sheets["亏损企业"] = _workbook_rows(losses, row_units=loss_units)
+        notes["亏损企业"] = losses.attrs.get(NOTES, [])
+        sheets["重点工作任务"] = _workbook_rows(key_tasks_table(ctx))
     note = table_note(ctx)
     wb = Workbook()
     wb.remove(wb.active)
@@ -964,5 +1005,7 @@ def export_workbook(ctx: Context, *, output_dir: str | Path = "", kind: str = "m
     target.parent.mkdir(parents=True, exist_ok=True)
     wb.save(target)
     printed = {"主要指标": main_table(ctx, quarter=quarter), "分集团": group_table(ctx), "投资进度": pace_table(ctx)}
+    if kind == "monthly":
+        printed |= {"一利五率": five_rates_table(ctx), "环比": month_on_month_table(ctx)}
     write_sidecar(target, [r for name, frame in printed.items() for r in frame_figures(frame, where=name)])
     return markdown(f"本期通报的表格与合同、督查预警另附工作簿“{file_link(target)}”。")
