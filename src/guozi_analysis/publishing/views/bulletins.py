@@ -662,7 +662,8 @@ def causes_paragraph(ctx: Context):
         if not att.notable or not len(att.entities):
             continue
         m = meta.loc[att.indicator]
-        unit = str(m["unit"])
+        if str(m["unit"]) != "万元":  # only amounts add up over the groups; a ratio is never split so
+            continue
         yoy = spec.get("compare", "yoy") == "yoy"
         rel = _growth(att.now, att.before)
         what = f"{m['name_zh']}{'同比' if yoy else '比上月末'}{change_word(att.change, up='增加', down='减少')}" \
