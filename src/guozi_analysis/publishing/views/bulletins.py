@@ -613,7 +613,7 @@ def causes_paragraph(ctx: Context):
     cost grew faster than revenue), the 亏损企业 (户数, 亏损面, 亏损额, against a year earlier), and one
     sentence for each headline move beyond ``attribution.min_change`` naming the groups and line items that
     drove it (:mod:`guozi_analysis.analyses.operations`, :func:`~guozi_analysis.publishing.text.drivers_clause`).
-    A 带息负债 move the 负债总额 does not follow is said to need checking. Nothing is said of a figure that
+    A month's 带息负债 move (环比) the 负债总额 does not follow is said to need checking. Nothing is said of a figure that
     is missing, and a partial district (missing reporters) gets no comparison."""
     if not complete(ctx):
         return markdown("")
@@ -674,7 +674,8 @@ def causes_paragraph(ctx: Context):
             items = drivers_clause([(item_name(i), v / WAN_PER_YI) for i, v in att.items["change"].items()],
                                    lead="主要是")
             text += f"；其中{names.get(att.lead, att.lead)}{items}"
-        if att.indicator == "interest_bearing_debt":
+        if att.indicator == "interest_bearing_debt" and not yoy:  # within a month debt repaid must show in the
+            # liabilities (or the cash); over a year other liabilities may grow for their own reasons
             liab, unmatched = unmatched_debt_move(indicator_frame(ctx.history, att.indicator, items=fin), att,
                                                   entities=list(ctx.tree.groups))
             if unmatched:
