@@ -173,3 +173,50 @@ def test_workers_do_not_inherit_a_lock_another_thread_holds():
     finally:
         release.set()
         holder.join()
+
+
+# ------------------------------------------------------------------------------------------------
+# issue 27: lists in a publication are bounded (flagged + first/last N), the rest in the profiles and
+# workbooks; a short list is printed whole
+# ------------------------------------------------------------------------------------------------
+def test_a_short_list_is_printed_whole():
+    from guozi_analysis.publishing.lists import bounded, shown_rows
+
+    assert shown_rows(5, rows=5, top=1).all()  # 5 rows ≤ rows=5: all
+    frame = pd.DataFrame({"企业名称": list("ABCDE")})
+    out = bounded(frame, rows=5, top=1)
+    assert out is frame and not out.attrs.get("notes")
+
+
+def test_a_long_list_keeps_the_flagged_and_both_ends_and_says_where_the_rest_are():
+    from guozi_analysis.publishing.lists import ELSEWHERE, bounded
+
+    frame = pd.DataFrame({"企业名称": [f"E{k}" for k in range(10)]})
+    keep = [k == 4 for k in range(10)]
+    out = bounded(frame, keep=keep, rows=5, top=2, what="亮红灯的企业")
+    # 10 rows > 5: first 2 (E0, E1), last 2 (E8, E9) and the flagged E4 → 5 shown, 5 elsewhere
+    assert list(out["企业名称"]) == ["E0", "E1", "E4", "E8", "E9"]
+    assert out.attrs["notes"] == [f"共10家，本表列出亮红灯的企业及前2名和后2名（5家）；其余5家见{ELSEWHERE}。"]
+    head = bounded(frame, rows=5, top=3, ends="head", unit="条")
+    # head only: E0..E2, 7 elsewhere
+    assert list(head["企业名称"]) == ["E0", "E1", "E2"]
+    assert head.attrs["notes"] == [f"共10条，本表列出前3条（3条）；其余7条见{ELSEWHERE}。"]
+
+
+def test_a_ranking_split_by_class_is_cut_class_by_class():
+    from guozi_analysis.publishing.lists import shown_rows
+
+    blocks = ["竞争类"] * 6 + ["功能类"] * 3
+    # 9 rows > rows=4; top=1 per block: 竞争类 rows 0 and 5, 功能类 rows 6 and 8
+    assert list(shown_rows(9, blocks=blocks, rows=4, top=1)) == [True, False, False, False, False, True,
+                                                                 True, False, True]
+
+
+def test_the_demo_lists_are_printed_whole():
+    """The demo district's longest list (47 rows of traffic lights: district, 6 groups, 40 subsidiaries) is
+    within ``lists.rows``, so the demo's publications lose nothing."""
+    from guozi_analysis.publishing.lists import list_settings
+
+    conf = list_settings()
+    assert conf["rows"] >= 47 and conf["top"] >= 1
+    assert conf["columns"] >= 6  # the demo's six groups as columns

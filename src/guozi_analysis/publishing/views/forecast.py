@@ -20,6 +20,7 @@ from guozi_analysis.analyses.forecast import (
 from guozi_analysis.base.periods import as_of_date, closed_month
 from guozi_analysis.base.store import read_shared
 from guozi_analysis.publishing.display import with_notes
+from guozi_analysis.publishing.lists import list_note, shown_rows
 from guozi_analysis.publishing.published import keyed
 from guozi_analysis.publishing.text import INVESTMENT_TARGET_NOTE, PROFIT_RANGE_NOTE, pace_note
 from guozi_analysis.publishing.views.figures import finish_figure, new_figure
@@ -98,8 +99,15 @@ def projection_table(ctx) -> pd.DataFrame:
     Target tracking is optional: an enterprise without a target (and so without a slice of it) still
     gets its projections, marked 无目标."""
     names = dict(zip(ctx.roster["enterprise_id"].astype(str), ctx.roster["short_name"].astype(str)))
-    return projection_view(_read(ctx, "forecast_projections"), _read(ctx, "forecast_targets", optional=True),
-                           names=names, entity_id=ctx.entity_id, period=ctx.period)
+    proj = _read(ctx, "forecast_projections")
+    ids = pd.Series(proj["enterprise_id"].astype(str).unique())
+    members = ids.loc[ids != "DISTRICT"] if ctx.entity_id == "DISTRICT" else ids.iloc[:0]
+    shown = members.iloc[np.flatnonzero(shown_rows(len(members), ends="head"))]
+    if len(shown) < len(members):  # many groups: the first of them and the district (every one in the workbook)
+        proj = proj.loc[proj["enterprise_id"].astype(str).isin({*shown, "DISTRICT"})]
+    out = projection_view(proj, _read(ctx, "forecast_targets", optional=True),
+                          names=names, entity_id=ctx.entity_id, period=ctx.period)
+    return with_notes(out, list_note(len(members), len(shown), ends="head"))
 
 
 def projection_view(proj: pd.DataFrame, tracked: pd.DataFrame, *, names: Mapping[str, str],
