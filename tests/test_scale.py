@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 from pathlib import Path
 
 import pandas as pd
+import pytest
 import yaml
 
 from guozi_analysis.base.config import DEMO_DIR
@@ -220,3 +222,44 @@ def test_the_demo_lists_are_printed_whole():
     conf = list_settings()
     assert conf["rows"] >= 47 and conf["top"] >= 1
     assert conf["columns"] >= 6  # the demo's six groups as columns
+
+
+@pytest.mark.slow
+def test_the_review_of_500_enterprises_is_bounded_and_names_every_flagged_enterprise(tmp_path_factory,
+                                                                                    monkeypatch):
+    """issue 27, at 500 enterprises (11 copies of the demo, 66 groups): the internal review stays within
+    ``pages.review`` (150; 269 pages before the lists were bounded), names every enterprise of the
+    key-supervision list, and the 晾晒 workbook still has every enterprise. One profile (G01) is enough:
+    the profiles volume is another publication. About 10 min on a quiet 2-core machine."""
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    from guozi_analysis.base import config
+    from guozi_analysis.base.params import load_yaml
+    from guozi_analysis.running import runner as pipeline
+
+    root = tmp_path_factory.mktemp("scale500")
+    generate_demo(root / "district", enterprises=500)
+    monkeypatch.setattr(config, "PROCESSED_DIR", root / "processed")  # the intake store, not the project's
+    reports = root / "reports"
+    reports.mkdir()
+    place = pipeline.PublicationPlace("review", "2022-11", reports / "review" / "2022-11",
+                                      reports / "_build" / "review" / "2022-11")
+    summary = pipeline.run_period("2022-11", entities=["G01"], jobs=2, raw_dir=root / "district" / "raw",
+                                  runs_dir=root / "runs", publish_to=place.executed, log=lambda m: None)
+    assert summary.ok, summary.table()
+    written = pipeline.render_review(place, engine="builtin", editions=("internal",), reports_dir=reports,
+                                     log=lambda m: None)
+    reader = PdfReader(written["internal"]["pdf"])
+    assert len(reader.pages) <= load_yaml("bulletins.yaml")["pages"]["review"]
+    text = re.sub(r"\s+", "", "".join(page.extract_text() or "" for page in reader.pages))
+    listed = pd.read_parquet(next((root / "runs").rglob("risk_list.parquet")))  # the run's shared results
+    assert len(listed) > 60  # more than a publication prints whole: the list is the bounded case
+    missing = [n for n in listed["entity_name"].astype(str) if re.sub(r"\s+", "", n) not in text]
+    assert not missing, missing[:10]
+    roster = pd.read_parquet(next((root / "runs").rglob("table_roster.parquet")))
+    book = next(p for p in (place.executed / "outputs").glob("*.xlsx") if "晾晒" in p.name)
+    cells = {str(c) for ws in load_workbook(book, read_only=True).worksheets for row in ws.iter_rows(values_only=True)
+             for c in row if c is not None}
+    absent = [n for n in roster["short_name"].astype(str) if n not in cells]
+    assert not absent, absent[:10]

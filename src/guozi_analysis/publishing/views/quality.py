@@ -6,9 +6,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from guozi_analysis.base.store import read_shared
 import numpy as np
 
+from guozi_analysis.base.store import read_shared
 from guozi_analysis.intake.quality import QUALITY_LABELS_ZH, QUALITY_WORKBOOK
 from guozi_analysis.publishing.lists import list_note, shown_rows
 from guozi_analysis.publishing.text import file_link, markdown

@@ -21,7 +21,6 @@ from guozi_analysis.publishing.lists import ELSEWHERE, bounded, shown_rows
 from guozi_analysis.publishing.text import WAN_PER_YI, markdown
 from guozi_analysis.publishing.views.figures import finish_figure, new_figure
 
-
 # ------------------------------------------------------------------------------------------
 # notebook views (read the parquet files of the shared step)
 # ------------------------------------------------------------------------------------------
