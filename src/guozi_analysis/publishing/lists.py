@@ -46,14 +46,15 @@ def shown_rows(n: int, *, keep=None, ends: str = "both", blocks=None, rows: int 
 
 
 def list_note(total: int, shown: int, *, kept: int = 0, ends: str = "both", top: int | None = None,
-              unit: str = "家", what: str = "", per: str = "", elsewhere: str = ELSEWHERE) -> str:
+              unit: str = "家", what: str = "", per: str = "", order: str = "", elsewhere: str = ELSEWHERE) -> str:
     """The sentence under a shortened list: how many rows there are, which are printed, where the rest are
-    (empty when the list is whole). ``per`` names the blocks cut one by one (e.g. 「比较组」); ``elsewhere``
-    where every row is (the profiles volume and the workbooks unless told)."""
+    (empty when the list is whole). ``per`` names the blocks cut one by one (e.g. 「比较组」); ``order`` says
+    what comes first in a list cut to its head (e.g. 「严重程度最高的」); ``elsewhere`` where every row is
+    (the profiles volume and the workbooks unless told)."""
     if shown >= total:
         return ""
     top = int(list_settings()["top"] if top is None else top)
-    which = f"前{top}名和后{top}名" if ends == "both" else f"前{top}{'名' if unit == '家' else unit}"
+    which = f"前{top}名和后{top}名" if ends == "both" else f"{order}前{top}{'名' if unit == '家' else unit}"
     flagged = f"{what}及" if kept else ""
     each = f"每个{per}" if per else ""
     return (f"共{total:,}{unit}，本表列出{flagged}{each}{which}（{shown:,}{unit}）；"
@@ -61,7 +62,7 @@ def list_note(total: int, shown: int, *, kept: int = 0, ends: str = "both", top:
 
 
 def bounded(frame: pd.DataFrame, *, keep=None, ends: str = "both", blocks=None, per: str = "", unit: str = "家",
-            what: str = "", rows: int | None = None, top: int | None = None) -> pd.DataFrame:
+            what: str = "", order: str = "", rows: int | None = None, top: int | None = None) -> pd.DataFrame:
     """``frame`` (in reading order) cut to :func:`shown_rows`, with :func:`list_note` under it.
 
     ``keep``: a boolean per row of what must be printed whatever the length (``what`` names it in the
@@ -75,4 +76,4 @@ def bounded(frame: pd.DataFrame, *, keep=None, ends: str = "both", blocks=None, 
     out = frame.iloc[np.flatnonzero(mask)]
     out.attrs = dict(frame.attrs)
     return with_notes(out, list_note(len(frame), int(mask.sum()), kept=kept, ends=ends, top=top, unit=unit,
-                                     what=what, per=per if blocks is not None else ""))
+                                     what=what, per=per if blocks is not None else "", order=order))

@@ -76,7 +76,7 @@ def warnings_table(ctx, *, families: tuple[str, ...] | None = None) -> pd.DataFr
     if not shown_rows(len(out)).all():  # a list cut short: the red warnings first, every one of them
         red = out["信号灯"] == "红"
         out = pd.concat([out.loc[red], out.loc[~red]], ignore_index=True)
-        out = bounded(out, keep=(out["信号灯"] == "红").to_numpy(), ends="head", unit="条", what="红灯预警")
+        out = bounded(out, ends="head", unit="条", order="红灯在前的")
     return out.reset_index(drop=True).rename_axis("序号").rename(index=lambda k: k + 1)
 
 
@@ -172,7 +172,7 @@ def open_findings_table(ctx) -> pd.DataFrame:
     out.index.name = "企业名称（按发现至今天数）"
     if not shown_rows(len(out)).all() and "合计" in o:  # a long list: the most open findings first
         out = out.iloc[o["合计"].reset_index(drop=True).sort_values(ascending=False, kind="stable").index]
-        out = bounded(out, ends="head")
+        out = bounded(out, ends="head", order="未完成整改问题最多的")
     return out
 
 

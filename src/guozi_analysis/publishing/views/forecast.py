@@ -20,10 +20,10 @@ from guozi_analysis.analyses.forecast import (
 from guozi_analysis.base.periods import as_of_date, closed_month
 from guozi_analysis.base.store import read_shared
 from guozi_analysis.publishing.display import with_notes
-from guozi_analysis.publishing.lists import list_note, shown_rows
 from guozi_analysis.publishing.published import keyed
 from guozi_analysis.publishing.text import INVESTMENT_TARGET_NOTE, PROFIT_RANGE_NOTE, pace_note
 from guozi_analysis.publishing.views.figures import finish_figure, new_figure
+from guozi_analysis.publishing.views.overview import shown_groups
 
 
 # ---------------------------------------------------------------------------------------------
@@ -100,14 +100,14 @@ def projection_table(ctx) -> pd.DataFrame:
     gets its projections, marked 无目标."""
     names = dict(zip(ctx.roster["enterprise_id"].astype(str), ctx.roster["short_name"].astype(str)))
     proj = _read(ctx, "forecast_projections")
-    ids = pd.Series(proj["enterprise_id"].astype(str).unique())
-    members = ids.loc[ids != "DISTRICT"] if ctx.entity_id == "DISTRICT" else ids.iloc[:0]
-    shown = members.iloc[np.flatnonzero(shown_rows(len(members), ends="head"))]
-    if len(shown) < len(members):  # many groups: the first of them and the district (every one in the workbook)
-        proj = proj.loc[proj["enterprise_id"].astype(str).isin({*shown, "DISTRICT"})]
+    shortened = ""
+    if ctx.entity_id == "DISTRICT":  # many groups: the largest of them and the district (all in the profiles)
+        groups, shortened = shown_groups(ctx)
+        if shortened:
+            proj = proj.loc[proj["enterprise_id"].astype(str).isin({*groups, "DISTRICT"})]
     out = projection_view(proj, _read(ctx, "forecast_targets", optional=True),
                           names=names, entity_id=ctx.entity_id, period=ctx.period)
-    return with_notes(out, list_note(len(members), len(shown), ends="head"))
+    return with_notes(out, shortened)
 
 
 def projection_view(proj: pd.DataFrame, tracked: pd.DataFrame, *, names: Mapping[str, str],

@@ -75,7 +75,7 @@ def shown_groups(ctx: Context, *, columns: bool = False) -> tuple[dict[str, str]
     size = ind.loc[ind["indicator_id"] == SIZE_INDICATOR].set_index("entity_id")["value"]
     order = size.reindex(list(names)).sort_values(ascending=False, kind="stable").index
     keep = order[np.flatnonzero(shown_rows(len(order), ends="head", rows=rows, top=top))]
-    note = list_note(len(names), len(keep), ends="head", top=top).replace("本表列出前", "本表按资产总额列出前")
+    note = list_note(len(names), len(keep), ends="head", top=top, order="资产总额最大的")
     return {g: names[g] for g in keep}, note
 
 
@@ -292,7 +292,7 @@ def city_key_projects(ctx: Context) -> pd.DataFrame:
         "本年完成（亿元）": rows["completed_ytd"] / WAN_PER_YI,
         "年度完成率（%）": safe_divide(rows["completed_ytd"], rows["annual_plan"]) * 100,
     })
-    return bounded(out.set_index("项目名称").round(2), ends="head", unit="个")  # the largest first
+    return bounded(out.set_index("项目名称").round(2), ends="head", unit="个", order="总投资最大的")
 
 
 def completion_chart(ctx: Context):
@@ -337,7 +337,7 @@ def detail_list(ctx: Context, *, table: str) -> pd.DataFrame:
     amounts = [c for c in out.columns if c.endswith("（亿元）")]
     if amounts:
         out = out.sort_values(amounts[0], ascending=False, kind="stable", na_position="last").reset_index(drop=True)
-    return bounded(out, ends="head", unit="项")
+    return bounded(out, ends="head", unit="项", order="金额最大的" if amounts else "")
 
 
 #: The headline set (一利五率) shown when an enterprise is set beside its peers.

@@ -42,11 +42,13 @@ def _bounded_tables(lines: list[str]) -> list[str]:
         header, body = lines[k], lines[k + 2:stop]
         cells = [c.strip() for c in header.strip("|").split("|")]
         flagged = [c for c in (QUALITY_LABELS_ZH.get(n) for n in _PROBLEM_COLUMNS) if c in cells]
-        keep = np.array([any(_number(row, cells.index(c)) > 0 for c in flagged) for row in body], dtype=bool)
-        mask = shown_rows(len(body), keep=keep if flagged else None, ends="head")
+        problems = np.array([any(_number(row, cells.index(c)) > 0 for c in flagged) for row in body], dtype=bool)
+        mask = shown_rows(len(body), ends="head")
+        if not mask.all():  # a long table: the rows with errors, warnings or quarantined rows first
+            body = [body[i] for i in np.argsort(~problems, kind="stable")]
         out += [header, lines[k + 1], *(row for row, m in zip(body, mask) if m)]
-        note = list_note(len(body), int(mask.sum()), kept=int(keep.sum()) if flagged else 0, ends="head",
-                         unit="行", what="有错误、警告或隔离行的", elsewhere="数据质量工作簿")
+        note = list_note(len(body), int(mask.sum()), ends="head", unit="行",
+                         order="有错误、警告或隔离行的" if flagged else "", elsewhere="数据质量工作簿")
         if note:
             out += ["", note]
         k = stop

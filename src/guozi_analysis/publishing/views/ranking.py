@@ -217,10 +217,10 @@ def progress_table(ctx, *, level: str = "group") -> pd.DataFrame:
     ranking, _ = read_frames(ctx.processed_dir)
     sub = ranking.loc[(ranking["level"] == level) & ranking["pace"].notna()]
     notes = ()
-    if not shown_rows(len(sub)).all():  # many entities: per indicator the furthest behind first, red all kept
+    if not shown_rows(len(sub)).all():  # many entities: per indicator the furthest behind first
         sub = sub.sort_values(["indicator_order", "pace_gap"], kind="stable")
-        cut = bounded(sub, keep=(sub["light"].astype(str) == "红").to_numpy(), ends="head",
-                      blocks=sub["indicator_id"].astype(str), per="指标", unit="行", what="亮红灯的")
+        cut = bounded(sub, ends="head", blocks=sub["indicator_id"].astype(str), per="指标", unit="行",
+                      order="最慢于序时进度的")
         notes, sub = tuple(cut.attrs.get(NOTES, [])), cut
     names = short_names(ctx)
     out = pd.DataFrame({

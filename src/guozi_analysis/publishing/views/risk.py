@@ -28,8 +28,8 @@ from guozi_analysis.publishing.views.figures import finish_figure, new_figure
 SEVERITY_ORDER = tuple(reversed(SEVERITIES))
 #: The light of a 重点监管 rule.
 RED = LIGHTS["重点监管"]
-#: The zone of ``analyses.risk.distress`` every entity of which a long distress table still prints.
-DISTRESS_ZONE = "困境区"
+#: The light of a 预警 rule.
+AMBER = LIGHTS["预警"]
 #: The change of an enterprise on the list in both periods (``analyses.risk.engine.list_changes``).
 STAYS = "继续监管"
 
@@ -82,7 +82,7 @@ def list_changes_table(ctx) -> pd.DataFrame:
         return out
     moved = out["变动"].astype(str) != STAYS
     out = pd.concat([out.loc[moved], out.loc[~moved]], ignore_index=True)  # who entered or left, first
-    return bounded(out, keep=np.arange(len(out)) < int(moved.sum()), ends="head", what="新列入和移出名单的企业")
+    return bounded(out, ends="head", order="新列入和移出名单的在前")
 
 
 def traffic_light_table(ctx, *, levels: tuple[str, ...] = ("district", "group", "enterprise")) -> pd.DataFrame:
@@ -91,9 +91,15 @@ def traffic_light_table(ctx, *, levels: tuple[str, ...] = ("district", "group", 
     lights = lights.loc[lights["level"].isin(levels)]
     out = lights.drop(columns=["level", "entity_id"]).rename(columns={"entity_name": "企业名称"})
     out = out.reset_index(drop=True)
-    red = (out.drop(columns=["企业名称"]).astype(str) == RED).any(axis=1).to_numpy()
-    summary = (lights["level"] != "enterprise").to_numpy()  # the district and the groups: always shown
-    return bounded(out, keep=red | summary, ends="head", what="全区、各集团和亮红灯的企业")
+    if shown_rows(len(out)).all():
+        return out
+    # a long table: the district, then the entities with most red lights (then most amber ones)
+    shown = out.drop(columns=["企业名称"]).astype(str)
+    district = (lights["level"] == "district").to_numpy()
+    order = pd.DataFrame({"d": ~district, "red": -(shown == RED).sum(axis=1), "amber": -(shown == AMBER).sum(axis=1)})
+    out = out.loc[order.sort_values(["d", "red", "amber"], kind="stable").index].reset_index(drop=True)
+    return bounded(out, keep=np.arange(len(out)) < int(district.sum()), ends="head", what="全区合计",
+                   order="红灯、黄灯最多的")
 
 
 #: The mildest severity: listed by count in the book, one by one only in the workbook and profiles.
@@ -121,7 +127,7 @@ def flags_table(ctx, *, entity_id: str | None = None, attention: bool = True) ->
     # a long list: the most severe first (the order of the rules' severities), then cut
     rank = {s: k for k, s in enumerate(SEVERITY_ORDER)}
     order = out["严重程度"].astype(str).map(rank).fillna(len(rank)).sort_values(kind="stable").index
-    return bounded(out.loc[order].reset_index(drop=True), ends="head", unit="条")
+    return bounded(out.loc[order].reset_index(drop=True), ends="head", unit="条", order="严重程度最高的")
 
 
 def attention_note(ctx):
@@ -143,8 +149,8 @@ def maturity_table(ctx, *, months: int = 12) -> pd.DataFrame:
         district = wide.index.get_level_values(0) == "DISTRICT"
         wide = pd.concat([wide.loc[district], wide.loc[~district].loc[
             wide.loc[~district].sum(axis=1).sort_values(ascending=False, kind="stable").index]])
-        wide = bounded(wide, keep=np.arange(len(wide)) < int(district.sum()), ends="head",
-                       what="全区合计和到期最多的集团")
+        wide = bounded(wide, keep=np.arange(len(wide)) < int(district.sum()), ends="head", what="全区合计",
+                       order="到期金额最多的")
     wide.index = wide.index.get_level_values(1)
     wide.index.name = "企业（到期金额，亿元）"
     return wide
@@ -307,8 +313,7 @@ def distress_table(ctx, *, entity_id: str | None = None) -> pd.DataFrame:
         return out
     # a long list: lowest Z'' first; every entity in the distress zone is printed
     out = out.iloc[scores["z2"].reset_index(drop=True).sort_values(kind="stable").index].reset_index(drop=True)
-    return bounded(out, keep=(out["区间（模型参考）"] == DISTRESS_ZONE).to_numpy(), ends="head",
-                   what="处于困境区的企业")
+    return bounded(out, ends="head", order="Z''最低的")
 
 
 def list_basis(ctx=None, *, rules=None):
