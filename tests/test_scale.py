@@ -261,5 +261,5 @@ def test_the_review_of_500_enterprises_is_bounded_and_names_every_flagged_enterp
     book = next(p for p in (place.executed / "outputs").glob("*.xlsx") if "晾晒" in p.name)
     cells = {str(c) for ws in load_workbook(book, read_only=True).worksheets for row in ws.iter_rows(values_only=True)
              for c in row if c is not None}
-    absent = [n for n in roster["short_name"].astype(str) if n not in cells]
+    absent = [n for n in roster["name"].astype(str) if n not in cells]
     assert not absent, absent[:10]
