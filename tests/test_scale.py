@@ -263,3 +263,18 @@ def test_the_review_of_500_enterprises_is_bounded_and_names_every_flagged_enterp
              for c in row if c is not None}
     absent = [n for n in roster["name"].astype(str) if n not in cells]
     assert not absent, absent[:10]
+
+
+def test_a_long_quality_table_puts_the_problem_rows_first_and_points_to_the_workbook(monkeypatch):
+    from guozi_analysis.publishing import lists
+    from guozi_analysis.publishing.views.quality import _bounded_tables
+
+    monkeypatch.setattr(lists, "list_settings", lambda: {"rows": 3, "top": 2, "columns": 12, "column_top": 5})
+    lines = ["## 分企业情况", "", "| 企业编码 | 错误数 | 警告数 | 隔离行数 |", "| --- | --- | --- | --- |",
+             "| A | 0 | 0 | 0 |", "| B | 0 | 0 | 0 |", "| C | 0 | 1 | 0 |", "| D | 2 | 0 | 5 |", "", "尾"]
+    out = _bounded_tables(lines)
+    # 4 rows > rows=3: problem rows C (1 warning) and D (2 errors) first, then the head of 2 → C, D
+    assert out[4:6] == ["| C | 0 | 1 | 0 |", "| D | 2 | 0 | 5 |"]
+    assert out[6:8] == ["", "共4行，本表列出有错误、警告或隔离行的前2行（2行）；其余2行见数据质量工作簿。"]
+    assert out[-2:] == ["", "尾"]
+    assert _bounded_tables(lines[:7]) == lines[:7]  # 1 row: whole
