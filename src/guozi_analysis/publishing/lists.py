@@ -54,7 +54,7 @@ def list_note(total: int, shown: int, *, kept: int = 0, ends: str = "both", top:
     if shown >= total:
         return ""
     top = int(list_settings()["top"] if top is None else top)
-    which = f"前{top}名和后{top}名" if ends == "both" else f"{order}前{top}{'名' if unit == '家' else unit}"
+    which = f"前{top}名和后{top}名" if ends == "both" else f"{order}前{top}{unit}"
     flagged = f"{what}及" if kept else ""
     each = f"每个{per}" if per else ""
     return (f"共{total:,}{unit}，本表列出{flagged}{each}{which}（{shown:,}{unit}）；"

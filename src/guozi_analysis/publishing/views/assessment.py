@@ -16,7 +16,6 @@ from guozi_analysis.publishing.lists import list_note, shown_rows
 from guozi_analysis.publishing.published import frame_figures, write_sidecar
 from guozi_analysis.publishing.text import file_link, markdown
 from guozi_analysis.publishing.views.figures import finish_figure, new_figure
-from guozi_analysis.publishing.views.overview import shown_groups
 from guozi_analysis.publishing.workbooks import (
     STANDARDS_NOTE,
     _ranking_display,
@@ -128,10 +127,10 @@ def proposed_targets_table(ctx) -> pd.DataFrame:
         "趋势值（万元）": [_num(v) for v in p["trend_value"]],
         "建议目标（万元）": [_num(v) for v in p["proposed_target"]],
     })
-    groups, shortened = shown_groups(ctx)
-    if shortened:  # many groups: the largest (every one in the assessment workbook)
-        out = out.loc[p["enterprise_id"].astype(str).isin(groups).to_numpy()]
-    return with_notes(out.set_index(["企业", "目标项"]), shortened)
+    names = out["企业"].drop_duplicates()  # many groups: the first ones (every one in the assessment workbook)
+    shown = names.iloc[np.flatnonzero(shown_rows(len(names), ends="head"))]
+    out = out.loc[out["企业"].isin(shown)]
+    return with_notes(out.set_index(["企业", "目标项"]), list_note(len(names), len(shown), ends="head"))
 
 
 def score_chart(ctx, *, previous: bool = False):
