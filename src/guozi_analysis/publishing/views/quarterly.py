@@ -20,7 +20,6 @@ from guozi_analysis.analyses.attribution import RESIDUAL, drivers, entity_contri
 from guozi_analysis.analyses.forecast import target_status
 from guozi_analysis.base.contract import labels_zh
 from guozi_analysis.base.figures import figure
-from guozi_analysis.base.params import load_yaml
 from guozi_analysis.base.periods import as_of_date, elapsed_share, parse_period
 from guozi_analysis.publishing.coverage import complete, total_label
 from guozi_analysis.publishing.display import with_notes
@@ -440,9 +439,14 @@ def drivers_table(ctx: Context) -> pd.DataFrame:
 
 
 def group_trend_table(ctx: Context, *, indicator: str = "revenue") -> pd.DataFrame:
-    """各集团分季度单季数（亿元）与单季同比：本年每个季度的单季数、上年同季和同比。"""
+    """各集团分季度数与同比：流量为本年每个季度的单季数（亿元），时点数为各季度末的数（亿元，比率为 %），
+    及与上年同季（季末）比的同比（%，比率为百分点）。"""
     year, q = span(ctx)
     names = group_short_names(ctx) | {DISTRICT: total_label(ctx)}
+    unit = _unit(indicator)
+    flow = _flows([indicator])[indicator]
+    points = unit == "%"
+    shown_unit = B._shown_unit(unit)
     rows, columns = [], {}
     for e, name in names.items():
         row = {"企业": name}
@@ -450,10 +454,12 @@ def group_trend_table(ctx: Context, *, indicator: str = "revenue") -> pd.DataFra
             now, ly = _q(ctx, e, indicator, year, k), _q(ctx, e, indicator, year - 1, k)
             if not _comparable(ctx, e):
                 ly = np.nan
-            label, change_label = f"{QUARTER_ZH[k]}（亿元）", f"{QUARTER_ZH[k]}同比（%）"
-            row[label], row[change_label] = B._shown(now, "万元"), Q.change(now, ly)
-            columns[label] = (indicator, "本季", "亿元", None, _quarter_period(year, k))
-            columns[change_label] = (indicator, "本季同比", "%", None, _quarter_period(year, k))
+            label = f"{QUARTER_ZH[k]}{'' if flow else '末'}（{shown_unit}）"
+            change_label = f"{QUARTER_ZH[k]}同比（{'百分点' if points else '%'}）"
+            row[label], row[change_label] = B._shown(now, unit), Q.change(now, ly, points=points)
+            columns[label] = (indicator, "本季" if flow else "", shown_unit, None, _quarter_period(year, k))
+            columns[change_label] = (indicator, "本季同比" if flow else B.CHANGE, "百分点" if points else "%", None,
+                                     _quarter_period(year, k))
         rows.append(row)
     return keyed(pd.DataFrame(rows).round(2), period=ctx.period, entities=list(names), columns=columns)
 
@@ -554,7 +560,10 @@ def _outlook(ctx: Context) -> pd.DataFrame:
         return proj
     tracked = B._read(ctx, "forecast_targets")
     proj = proj.loc[proj["item"].isin(list(_OUTLOOK_ITEMS))].copy()
-    if len(tracked):
+    for column, empty in (("target", np.nan), ("prob_target", np.nan), ("prob_words", "")):
+        if column not in proj:
+            proj[column] = empty
+    if len(tracked) and {"enterprise_id", "item", "target", "prob_reach_target", "prob_words"} <= set(tracked.columns):
         t = tracked.set_index(["enterprise_id", "item"])
         key = list(zip(proj["enterprise_id"].astype(str), proj["item"].astype(str)))
         target = pd.Series([t["target"].get(k, np.nan) for k in key], index=proj.index, dtype=float)
@@ -591,7 +600,10 @@ def outlook_table(ctx: Context) -> pd.DataFrame:
         "全年预计（亿元）": (None, "全年预计（中位数）", "亿元"), "80%区间下限（亿元）": (None, "全年预计80%区间下限", "亿元"),
         "80%区间上限（亿元）": (None, "全年预计80%区间上限", "亿元"), "年度目标（亿元）": (None, "年度目标", "亿元"),
         "完成目标的可能性": (None, "完成目标的可能性", "")})
-    return with_notes(out, "全区的年度目标为各集团年度目标之和。", INVESTMENT_TARGET_NOTE, PROFIT_RANGE_NOTE)
+    district = (proj["enterprise_id"] == DISTRICT).any() and proj.loc[proj["enterprise_id"] == DISTRICT, "target"].notna().any()
+    return with_notes(out, "全区的年度目标为各集团年度目标之和。" if district else "",
+                      INVESTMENT_TARGET_NOTE if (proj["item"] == "investment_completed").any() else "",
+                      PROFIT_RANGE_NOTE if (proj["item"] == "total_profit").any() else "")
 
 
 def outlook_paragraph(ctx: Context):
@@ -618,7 +630,7 @@ def outlook_paragraph(ctx: Context):
         parts.append(text)
     if not parts:
         return markdown("本期没有全区的全年预测结果，未对年度目标作出判断。")
-    return markdown_with_figures("按各集团逐月快报的季节规律推算，全区" + "；".join(parts) + "。", printed)
+    return markdown_with_figures("从全区看，" + "；".join(parts) + "。", printed)
 
 
 # ------------------------------------------------------------------------------------------------
