@@ -327,6 +327,10 @@ def pace_chart(ctx: Context):
     share = elapsed_share(as_of_date(ctx.period)) * 100
     pace = pace.loc[pace["完成率（%）"].notna()]
     fig, ax = new_figure(figsize=(8, 3.2))
+    if not len(pace):
+        ax.text(0.5, 0.5, "本期无投资完成数据", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return finish_figure(fig)
     y = np.arange(len(pace))[::-1]
     ax.barh(y, pace["完成率（%）"], color=["0.3" if g < 0 else "0.7" for g in pace["快于或慢于序时（百分点）"]],
             edgecolor="0.1", linewidth=0.5)
@@ -515,7 +519,7 @@ def maturity_table(ctx: Context) -> pd.DataFrame:
     """债务集中到期与现金覆盖：各集团未来12个月单月到期最多的月份、金额、占未来12个月到期的比重（风险引擎
     “债务集中到期”同一算法），现金短债比，以及是否被风险引擎判定为债务集中到期。"""
     names = group_short_names(ctx) | {DISTRICT: total_label(ctx)}
-    tables = {"roster": ctx.roster, "debts": ctx.table("debts")}
+    tables = {"roster": ctx.roster, "debts": B._read(ctx, "table_debts")}
     walls = Q.maturity_walls(tables, period=ctx.period, entities=list(names))
     flags = B._read(ctx, "risk_flags")
     fired = set(flags.loc[(flags["rule_id"] == "maturity_wall") & flags["triggered"].astype(bool), "entity_id"]) \
@@ -533,6 +537,10 @@ def maturity_table(ctx: Context) -> pd.DataFrame:
                      "统计口径": w["basis"], "现金短债比（倍）": float(cash.get(e, np.nan)),
                      "债务集中到期": "预警" if e in fired else "—"})
         entities.append(e)
+    if not rows:
+        out = pd.DataFrame(columns=["企业"])
+        out.attrs["empty_reason"] = "本期没有融资明细，无法统计到期分布"
+        return out
     out = keyed(pd.DataFrame(rows).round(2), period=ctx.period, entities=entities, columns={
         "现金短债比（倍）": ("cash_to_short_term_debt", "", "倍")})
     rule = flags.loc[flags["rule_id"] == "maturity_wall"] if len(flags) else flags
@@ -758,7 +766,7 @@ def _problems(ctx: Context, year: int, q: int) -> tuple[list[str], list[str]]:
     if len(flags):
         fired = flags.loc[flags["triggered"].astype(bool)]
         walled = [g for g in names if ((fired["rule_id"] == "maturity_wall") & (fired["entity_id"] == g)).any()]
-        tables = {"roster": ctx.roster, "debts": ctx.table("debts")}
+        tables = {"roster": ctx.roster, "debts": B._read(ctx, "table_debts")}
         walls = Q.maturity_walls(tables, period=ctx.period, entities=walled).sort_values("share", ascending=False)
         walls = walls.head(int(settings().get("risk_walls", 2)))
         ind = ctx.indicators
