@@ -511,7 +511,8 @@ def bridge_table(ctx: Context) -> pd.DataFrame:
         return out
     rows = [labels.get(i, i) if i != RESIDUAL else "其他（未列科目）" for i in order] + ["利润总额增减额"]
     frame = pd.DataFrame({"科目": rows, **{k: np.array(v, dtype=float) / WAN_PER_YI for k, v in columns.items()}})
-    return with_notes(frame.round(2), "各科目对利润总额的影响＝符号×（本年累计－上年同期）：收入、收益类科目增加使利润增加，"
+    frame[frame.columns[1:]] = frame[frame.columns[1:]].round(2) + 0.0  # −0.004 prints 0.00, not −0.00
+    return with_notes(frame, "各科目对利润总额的影响＝符号×（本年累计－上年同期）：收入、收益类科目增加使利润增加，"
                                       "成本、费用、营业外支出增加使利润减少。")
 
 
