@@ -54,6 +54,7 @@ def test_the_log_has_one_timed_line_per_stage_and_each_notebook_once(published):
     one line each with the clock time and the time taken; no notebook listed twice."""
     log = published["log"]
     assert all(re.match(r"\d\d:\d\d:\d\d ", line) for line in log), log
+    assert not [line for line in log if re.search(r"\d\d:\d\d:\d\d.*\d\d:\d\d:\d\d", line)], log  # one clock time a line
     timed = [line for line in log if "（用时 " in line]
     assert [line[9:13] for line in timed[:2]] == ["接收校验", "共享步骤"]
     labels = [r.label for r in published["summary"].results]
@@ -128,6 +129,32 @@ def test_each_profile_shows_the_stored_indicators(published):
             assert shown == expected, (entity, name, shown, expected)
             checked += 1
     assert checked == 46 * 67
+
+
+def test_a_profile_opens_with_main_business_and_assessment_and_ends_with_supervisory_points(published, demo_inbox):
+    """Issue 26, on the rendered profiles of 文旅集团 and 海湾酒店: 主营业务 from the roster, the assessment against
+    the peers, the advice of every rule the enterprise triggered, and tables numbered 1..n without gaps."""
+    import pandas as pd
+
+    from guozi_analysis.analyses.risk.rules import load_rules
+
+    folder = published["volume"].parent
+    roster = demo_inbox.tables["roster"].set_index("enterprise_id")
+    flags = pd.read_parquet(published["summary"].run_dir / "processed" / "risk_evaluation.parquet")
+    advice = {rule.id: rule.advice for rule in load_rules().rules}
+    for code in ("G04", "G04-03"):
+        pdf = re.sub(r"\s+", "", _pdf_text(folder / "pdf" / f"{code}.pdf"))
+        page = _html_text(folder / f"{code}.html")
+        assert f"主营业务：{roster.loc[code, 'main_business']}" in pdf, code
+        assert re.search(r"总体评价：在\S+（\d+家）中，本期半月晾晒六表总分[\d.]+分，排第\d+名", pdf), code
+        assert "优于同类中位数" in pdf or "不及同类中位数" in pdf, code
+        hit = flags.loc[(flags["entity_id"] == code) & flags["triggered"].astype(bool), "rule_id"]
+        points = [advice[r] for r in hit if advice.get(r)]
+        assert points, code  # the demo's 文旅 (maturity wall) and 海湾酒店 (negative interest cover) trigger rules
+        tail = pdf.split("监管要点")[-1]
+        assert all(re.sub(r"\s+", "", p) in tail for p in points), code  # the profile ends with them
+        numbers = [int(n) for n in re.findall(r"表(\d+)　", page)]
+        assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) >= 5, (code, numbers)
 
 
 def test_profiles_volume_lists_every_enterprise_and_grows_linearly(published, demo_inbox):
@@ -665,8 +692,8 @@ def test_quarterly_is_an_analysis_of_its_own(bulletins):
                   "下步工作（四季度重点）", "冲刺全年目标"):
         assert words in text, words
     # the district's target is the sum of the groups' (844,440 + 373,430 + 1,152,470 + 229,520 + 424,560 +
-    # 318,990 = 3,343,410 万元 = 334.34 亿元), printed instead of "—"
-    assert "营业总收入全年预计330.19亿元" in text and "年度目标334.34亿元" in text
+    # 318,990 = 3,343,410 万元 = 334.34 亿元), printed instead of "—" (the projection itself is the forecast's)
+    assert "从全区看，营业总收入全年预计" in text and "年度目标334.34亿元" in text
     # the maturity wall the risk engine flags, enterprise named: 文旅 2023-03 174,102.03 万元 = 17.41 亿元,
     # 174,102.03 / 192,330.19 = 90.52 % of its next 12 months
     assert "澜海文旅集团债务集中到期风险突出：2023年3月到期17.41亿元，占其未来12个月到期融资的90.52%" in text
@@ -676,6 +703,33 @@ def test_quarterly_is_an_analysis_of_its_own(bulletins):
     ours = _sentences(points)
     assert len(ours) >= 10
     assert [s for s in ours if s in monthly] == []
+
+
+def test_the_half_month_bulletin_prints_every_enterprise_with_its_scores(published, bulletins, demo_inbox):
+    """Issue 26: the 晾晒 league tables print every group and subsidiary (short name) with its score on each of the
+    six report tables and its 六表总分, in the order of the stored ranking (the whole bulletin within its page limit,
+    checked above); ties print 并列."""
+    import pandas as pd
+
+    text = re.sub(r"\s+", "", _pdf_text(bulletins["half_month"]["pdf"]))
+    runs = published["reports"].parent / "runs" / "2022-11-H2"
+    composite = pd.read_parquet(sorted(runs.glob("*/processed/ranking_composite.parquet"))[-1])
+    short = demo_inbox.tables["roster"].set_index("enterprise_id")["short_name"].astype(str)
+    checked = 0
+    for level, caption in (("group", "集团六张报表得分与排名"), ("enterprise", "子企业六张报表得分与排名")):
+        start = text.index(caption)
+        scores = composite.loc[composite["level"] == level].sort_values("table_order")
+        for entity, rows in scores.groupby("entity_id"):
+            at = text.index(short[entity], start) + len(short[entity])
+            for score in rows["score"]:  # six tables then the total, as printed left to right
+                shown = ["—"] if pd.isna(score) else [f"{score:.2f}", f"{score:g}"]
+                found = [text.find(s, at, at + 120) for s in shown if text.find(s, at, at + 120) >= 0]
+                assert found, (entity, score, text[at:at + 120])
+                at = min(found) + 1
+            checked += 1
+    assert checked == len(short) == 46
+    ties = composite.loc[composite["is_tie"].astype(bool) & (composite["table"] == "overall")]
+    assert ties.empty or "并列" in text
 
 
 # ------------------------------------------------------------------------------------------------
@@ -728,6 +782,9 @@ def _search_index(folder) -> list[dict]:
 def test_the_review_folder_copied_elsewhere_has_no_broken_link(published, tmp_path):
     """The internal edition's folder holds its PDF, Word draft, cited workbooks and the profiles volume."""
     source = published["outputs"]["html"].parent
+    # the folder the README says to copy: reports/_build/review/<期间>/html/, the profiles volume inside it
+    assert source.relative_to(published["reports"]).as_posix() == f"_build/review/{PERIOD}/html"
+    assert (source / "profiles" / "index.html").is_file()
     copy = tmp_path / "拷贝" / "年度工作总结"
     shutil.copytree(source, copy)
     pages = list(copy.rglob("*.html"))
@@ -772,10 +829,22 @@ def _docx_texts(document) -> list[str]:
     return texts
 
 
-def _check_word_draft(path, *, headings: list[str]):
+def _check_word_draft(path, *, headings: list[str], book: bool = True):
+    """A Word draft: its headings, tables and page numbers; the heading level of every 公文 number (一、 is
+    Heading 1, （一） Heading 2, 1. Heading 3, with no level skipped); every table in the A4 text width with
+    each column at least as wide as its widest figure; negative numbers with the minus sign (as the PDF); a
+    book (not a bulletin) opens with a table of contents and starts its appendices on a new page."""
     import docx
+    from docx.enum.section import WD_SECTION
+    from docx.shared import Mm
 
-    from guozi_analysis.publishing.render.office import has_page_field, repeats_header
+    from guozi_analysis.publishing.render.office import (
+        has_page_field,
+        marker_level,
+        repeats_header,
+        toc_field,
+        unbreakable_width,
+    )
 
     document = docx.Document(str(path))
     shown = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
@@ -783,6 +852,29 @@ def _check_word_draft(path, *, headings: list[str]):
         assert heading in shown, (path.name, heading, shown[:20])
     assert document.tables and all(repeats_header(t) for t in document.tables), path.name
     assert all(has_page_field(s.footer) for s in document.sections), path.name
+    levels = [(int(p.style.name.split()[-1]), p.text) for p in document.paragraphs
+              if re.fullmatch(r"Heading \d", p.style.name)]
+    assert [(lv, t) for lv, t in levels if marker_level(t) not in (None, lv)] == [], path.name
+    assert all(b <= a + 1 for (a, _), (b, _) in zip(levels, levels[1:])), path.name
+    text_width = Mm(210 - 28 - 26)
+    for table in document.tables:
+        widths = [col.width for col in table.columns]
+        assert sum(widths) <= text_width + Mm(0.2), path.name
+        sizes = table._tbl.xpath(".//w:rPr/w:sz/@w:val")  # a wide table is set smaller on its runs
+        half_em = Mm(25.4 / 72 * (min(int(v) for v in sizes) / 2 if sizes else 9) / 2)  # else 小五, 9 pt
+        for k, column in enumerate(table.columns):
+            figures = [c.text for c in column.cells if c.text.strip() and not any(ord(ch) > 0x2E80 for ch in c.text)]
+            widest = max(map(unbreakable_width, figures), default=0)
+            assert widths[k] >= widest * half_em, (path.name, k, widest)  # a figure never wraps
+    texts = "\n".join(_docx_texts(document))
+    assert re.findall(r"(?<![\w.])-\d", texts) == [], path.name  # −8.24, not -8.24
+    assert (toc_field(document) is not None) == book, path.name
+    title = next(p.text for p in document.paragraphs if p.style.name == "Title")
+    assert not [h for h in shown if h in title], path.name  # no heading repeating the title under it (as the PDF)
+    if book:
+        assert document.sections[-1].start_type == WD_SECTION.NEW_PAGE
+        appendix = next(k for k, p in enumerate(document.paragraphs) if p.text.startswith("附录A"))
+        assert document.paragraphs[appendix - 1]._p.pPr.sectPr is not None, path.name
     return document
 
 
@@ -802,7 +894,7 @@ def test_each_review_edition_has_a_word_draft_and_the_public_one_passes_the_publ
 def test_each_bulletin_folder_has_its_word_draft_and_workbook_and_copies_whole(bulletins, kind, tmp_path):
     folder = bulletins[kind]["html"].parent
     assert bulletins[kind]["pdf"].parent == bulletins[kind]["docx"].parent == folder
-    _check_word_draft(bulletins[kind]["docx"], headings=[])
+    _check_word_draft(bulletins[kind]["docx"], headings=[], book=False)
     copy = tmp_path / folder.name
     shutil.copytree(folder, copy)
     assert broken_links(copy) == []
