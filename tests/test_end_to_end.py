@@ -670,6 +670,41 @@ def test_monthly_bulletin_reads_like_the_municipal_format(bulletins):
     assert "11月下半月" in half and "序时进度灯号" in half and "未报送" in half
 
 
+def _sentences(text: str) -> list[str]:
+    """A rendered text cut into sentences at 。 and ；, whitespace, list numbers and the three headings dropped."""
+    text = re.sub(r"\s+", "", text)
+    text = re.sub(r"(主要特点|存在问题|下步工作(（[一二三四]季度重点）)?)(?=\d+\.)", "", text)
+    return [re.sub(r"^\d+\.", "", s) for s in re.split(r"[。；]", text) if s]
+
+
+def test_quarterly_is_an_analysis_of_its_own(bulletins):
+    """Issue 26: the 季度分析 2022-Q3 runs 8–15 pages with at least two charts, gives the single quarter's
+    同比, the Q1–Q3 trend, the structure by class, the district's targets, the maturity wall and the 四季度
+    measures, and its 特点/问题/下步 share no sentence with the 月度通报 2022-10."""
+    pdf = bulletins["quarterly"]["pdf"]
+    assert 8 <= len(PdfReader(pdf).pages) <= 15
+    assert len(set(_image_digests(pdf))) >= 2
+    text = re.sub(r"\s+", "", _pdf_text(pdf))
+    # 三季度单季营业总收入 = 1—9月 2,248,205.92 − 1—6月 1,451,900.31 = 796,305.61 万元 = 79.63 亿元; a year earlier
+    # 2,129,565.91 − 1,381,317.84 = 748,248.07 → 同比 796,305.61 / 748,248.07 − 1 = +6.42 %
+    assert "三季度全区国有企业实现营业总收入79.63亿元，同比增长6.42%" in text
+    for words in ("单季同比", "分季度走势", "2021年三季度", "按功能分类", "功能类", "竞争类", "公益类", "按行业类别",
+                  "下步工作（四季度重点）", "冲刺全年目标"):
+        assert words in text, words
+    # the district's target is the sum of the groups' (844,440 + 373,430 + 1,152,470 + 229,520 + 424,560 +
+    # 318,990 = 3,343,410 万元 = 334.34 亿元), printed instead of "—" (the projection itself is the forecast's)
+    assert "从全区看，营业总收入全年预计" in text and "年度目标334.34亿元" in text
+    # the maturity wall the risk engine flags, enterprise named: 文旅 2023-03 174,102.03 万元 = 17.41 亿元,
+    # 174,102.03 / 192,330.19 = 90.52 % of its next 12 months
+    assert "澜海文旅集团债务集中到期风险突出：2023年3月到期17.41亿元，占其未来12个月到期融资的90.52%" in text
+    points = text[text.rindex("主要特点"):]
+    points = points[:points.index("本期通报的表格")] if "本期通报的表格" in points else points
+    monthly = set(_sentences(_pdf_text(bulletins["monthly"]["pdf"])))
+    ours = _sentences(points)
+    assert len(ours) >= 10
+    assert [s for s in ours if s in monthly] == []
+
+
 def test_the_half_month_bulletin_prints_every_enterprise_with_its_scores(published, bulletins, demo_inbox):
     """Issue 26: the 晾晒 league tables print every group and subsidiary (short name) with its score on each of the
     six report tables and its 六表总分, in the order of the stored ranking (the whole bulletin within its page limit,
