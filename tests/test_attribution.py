@@ -84,5 +84,5 @@ def test_is_notable():
 def test_drivers_clause():
     from guozi_analysis.publishing.text import drivers_clause
     assert drivers_clause([("交投集团", -60.123), ("城投集团", -20.0)]) == \
-        "主要来自交投集团（减少 60.12 亿元）、城投集团（减少 20.00 亿元）"
+        "主要来自交投集团（减少60.12亿元）、城投集团（减少20.00亿元）"
     assert drivers_clause([]) == ""
