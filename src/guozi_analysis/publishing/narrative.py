@@ -459,12 +459,21 @@ def _fall_rows(rows: list[dict], tables, groups: list[str], month: str) -> None:
                      note=str(rank))
 
 
+#: The risk rule on the district's 现金短债比 whose firing puts it into 存在的问题.
+CASH_RULE = "cash_to_short_term_debt_below_1"
+
+
 def _maturity_rows(rows: list[dict], tables, period: str, flags: pd.DataFrame | None,
                    profile: pd.DataFrame | None) -> None:
     """The debt-maturity wall and cash cover of every entity the risk engine flagged (``risk_flags``:
     maturity_wall, maturity_coverage_*), with the figures behind the flags; the district's peak month."""
     if flags is None or not len(flags):
         return
+    cash = flags.loc[((flags["entity_id"].astype(str) == DISTRICT_ID)
+                      & (flags["rule_id"].astype(str) == CASH_RULE)).to_numpy()]
+    if len(cash):  # the district's 现金短债比 is printed from the indicator table; here only that it fired
+        _row(rows, DISTRICT_ID, f"flagged[{CASH_RULE}]", 1.0, "", "风险引擎已提示（全区）",
+             f"risk_flags：{cash['rule_name'].iloc[0]}")
     fired = flags.loc[flags["rule_id"].astype(str).str.startswith(("maturity_wall", "maturity_coverage"))]
     if not len(fired):
         return
@@ -1217,11 +1226,8 @@ def _maturity_paragraph(ctx, L: _Lookup, P: _Problems, n, names: dict) -> str:
                       f"覆盖倍数仅{n(P.fact(e, f'cover_ratio[{months}]', '倍'))}倍")
         pieces.append(piece)
     text += "；".join(pieces) + "。"
-    flags = _frame(ctx, "risk_flags")
-    cash_flag = len(flags) and bool(((flags["entity_id"].astype(str) == DISTRICT_ID)
-                                     & (flags["rule_id"].astype(str) == "cash_to_short_term_debt_below_1")).any())
     district = []
-    if cash_flag:
+    if P.has(DISTRICT_ID, f"flagged[{CASH_RULE}]"):
         district.append(f"{_whole(ctx)}现金短债比{n(L.ind('cash_to_short_term_debt', '倍'))}倍")
     if P.has(DISTRICT_ID, "peak_amount"):
         span = int(P.rows(DISTRICT_ID, "peak_amount")["note"].iloc[0] or 24)
