@@ -177,3 +177,17 @@ def test_markdown_with_figures_leaves_out_a_sentence_with_a_missing_number():
                                           unit="亿元")])
     assert "—亿元" not in shown.data and "利润总额5.00亿元。" in shown.data
     assert [r["text"] for r in shown.metadata[METADATA_KEY]] == ["5.00"]
+
+
+def test_atomic_write_gives_an_ordinary_file_mode(tmp_path):
+    """mkstemp makes 0600 files; a published file gets 0666 & ~umask like any other (umask 022 → 0644)."""
+    import os
+
+    from guozi_analysis.base.store import atomic_write_bytes
+
+    old = os.umask(0o022)
+    try:
+        atomic_write_bytes(tmp_path / "figures.csv", b"x")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "figures.csv").stat().st_mode & 0o777 == 0o644

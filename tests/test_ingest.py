@@ -257,3 +257,17 @@ def test_a_number_stored_as_text_names_its_cell(dirs):
     hits = [f for f in rep.findings if f.rule == "number_as_text"]
     assert [(f.row, f.column, f.value, f.enterprise_id, f.period) for f in hits] == [
         (3, "资产总额", "100000", "G01", "2022-11")]
+
+
+def test_calamine_hidden_sheets_are_seen():
+    """.xls/.ods sheets are read with python-calamine; its Hidden/VeryHidden marks must count as hidden."""
+    from types import SimpleNamespace
+
+    import python_calamine as pc
+
+    from guozi_analysis.intake.ingestion import _calamine_hidden
+
+    assert not _calamine_hidden(SimpleNamespace(visible=pc.SheetVisibleEnum.Visible))
+    assert _calamine_hidden(SimpleNamespace(visible=pc.SheetVisibleEnum.Hidden))
+    assert _calamine_hidden(SimpleNamespace(visible=pc.SheetVisibleEnum.VeryHidden))
+    assert not _calamine_hidden(SimpleNamespace())  # metadata without the field: visible

@@ -1123,6 +1123,15 @@ def _has_percent(name: str) -> bool:
     return any(f.unit == "%" for f in contract.table(name).fields)
 
 
+def _calamine_hidden(meta) -> bool:
+    """Whether python-calamine's sheet metadata marks the sheet hidden or very hidden.
+
+    The enum prints as ``SheetVisibleEnum.Visible`` / ``.Hidden`` / ``.VeryHidden``; a substring test
+    for "visible" was true for all three, so hidden sheets of .xls/.ods files went unreported.
+    """
+    return str(getattr(meta, "visible", "Visible")).rsplit(".", 1)[-1].lower() != "visible"
+
+
 def _read_one_sheet(reader: _Reader, title: str, rows: list[tuple], *, hidden: bool, get_formats,
                     merged: list[str] = (), cached: list | None = None) -> tuple[str | None, list[_Sheet]]:
     """One sheet: by its name, else by the 快报 layout, else by its header row; a sheet of data never skipped."""
@@ -1211,7 +1220,7 @@ def _read_calamine(data: bytes, reader: _Reader, what: str) -> list[_Sheet]:
     found = False
     for meta in metas:
         title = meta.name
-        hidden = "visible" not in str(getattr(meta, "visible", "visible")).lower()
+        hidden = _calamine_hidden(meta)
         try:
             rows = [tuple(None if (isinstance(v, str) and v == "") else v for v in r)
                     for r in wb.get_sheet_by_name(title).to_python()]
