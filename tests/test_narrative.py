@@ -569,13 +569,16 @@ def test_the_plan_has_its_guiding_paragraph_six_parts_measures_and_targets(ctx):
         assert re.findall(r"^\*\*([一二三])是", block, flags=re.M) == ["一", "二", "三"], part
     # each target once, right after the measure that carries it
     draft = narrative.plan_draft(2023)
+    catalogue = yaml.safe_load((config.PARAMS_DIR / "targets_2023.yaml").read_text(encoding="utf-8"))
+    names = {t["item"]: t["name_zh"] for t in catalogue["targets"]}
+    placed = [item for part in draft["parts"] for m in part["measures"] for item in m["targets"]]
+    assert sorted(placed) == sorted(names)  # the demo's draft places every tracked target under a measure
     for part in draft["parts"]:
         for m in part["measures"]:
             for item in m["targets"]:
-                name = yaml.safe_load((config.PARAMS_DIR / "targets_2023.yaml").read_text(encoding="utf-8"))
-                zh = next(t["name_zh"] for t in name["targets"] if t["item"] == item)
+                zh = names[item]
                 assert md.count(f"**{zh}**：") == 1, zh
-                assert md.index(m["lead"]) < md.index(f"**{zh}**：") , zh
+                assert md.index(m["lead"]) < md.index(f"**{zh}**："), zh
     # the reserve as a reader reads it: 399,540.20 / 200,000 = 2.0 倍 (was 相当于目标的199.77%)
     assert "待盘活存量资产账面价值39.95亿元，储备可覆盖目标2.0倍" in md
     assert "相当于目标" not in md and "正在推进混改的企业3家。" in md

@@ -48,7 +48,6 @@ from guozi_analysis.indicators.formulas import debt_to_asset_ratio, safe_divide
 from guozi_analysis.indicators.panel import item_name, line_items
 from guozi_analysis.publishing.coverage import complete, coverage_sentence
 from guozi_analysis.publishing.published import fact_figure, markdown_with_figures
-from guozi_analysis.publishing.views.context import short_names
 from guozi_analysis.publishing.text import (
     PLAN_LABEL,
     PLAN_TARGET_NOTE,
@@ -63,6 +62,7 @@ from guozi_analysis.publishing.text import (
     pace_word,
     supported_text,
 )
+from guozi_analysis.publishing.views.context import short_names
 
 DISTRICT_ID = "DISTRICT"
 
