@@ -54,6 +54,7 @@ def test_the_log_has_one_timed_line_per_stage_and_each_notebook_once(published):
     one line each with the clock time and the time taken; no notebook listed twice."""
     log = published["log"]
     assert all(re.match(r"\d\d:\d\d:\d\d ", line) for line in log), log
+    assert not [line for line in log if re.search(r"\d\d:\d\d:\d\d.*\d\d:\d\d:\d\d", line)], log  # one clock time a line
     timed = [line for line in log if "（用时 " in line]
     assert [line[9:13] for line in timed[:2]] == ["接收校验", "共享步骤"]
     labels = [r.label for r in published["summary"].results]
@@ -693,6 +694,9 @@ def _search_index(folder) -> list[dict]:
 def test_the_review_folder_copied_elsewhere_has_no_broken_link(published, tmp_path):
     """The internal edition's folder holds its PDF, Word draft, cited workbooks and the profiles volume."""
     source = published["outputs"]["html"].parent
+    # the folder the README says to copy: reports/_build/review/<期间>/html/, the profiles volume inside it
+    assert source.relative_to(published["reports"]).as_posix() == f"_build/review/{PERIOD}/html"
+    assert (source / "profiles" / "index.html").is_file()
     copy = tmp_path / "拷贝" / "年度工作总结"
     shutil.copytree(source, copy)
     pages = list(copy.rglob("*.html"))
@@ -737,10 +741,22 @@ def _docx_texts(document) -> list[str]:
     return texts
 
 
-def _check_word_draft(path, *, headings: list[str]):
+def _check_word_draft(path, *, headings: list[str], book: bool = True):
+    """A Word draft: its headings, tables and page numbers; the heading level of every 公文 number (一、 is
+    Heading 1, （一） Heading 2, 1. Heading 3, with no level skipped); every table in the A4 text width with
+    each column at least as wide as its widest figure; negative numbers with the minus sign (as the PDF); a
+    book (not a bulletin) opens with a table of contents and starts its appendices on a new page."""
     import docx
+    from docx.enum.section import WD_SECTION
+    from docx.shared import Mm
 
-    from guozi_analysis.publishing.render.office import has_page_field, repeats_header
+    from guozi_analysis.publishing.render.office import (
+        has_page_field,
+        marker_level,
+        repeats_header,
+        toc_field,
+        unbreakable_width,
+    )
 
     document = docx.Document(str(path))
     shown = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
@@ -748,6 +764,29 @@ def _check_word_draft(path, *, headings: list[str]):
         assert heading in shown, (path.name, heading, shown[:20])
     assert document.tables and all(repeats_header(t) for t in document.tables), path.name
     assert all(has_page_field(s.footer) for s in document.sections), path.name
+    levels = [(int(p.style.name.split()[-1]), p.text) for p in document.paragraphs
+              if re.fullmatch(r"Heading \d", p.style.name)]
+    assert [(lv, t) for lv, t in levels if marker_level(t) not in (None, lv)] == [], path.name
+    assert all(b <= a + 1 for (a, _), (b, _) in zip(levels, levels[1:])), path.name
+    text_width = Mm(210 - 28 - 26)
+    for table in document.tables:
+        widths = [col.width for col in table.columns]
+        assert sum(widths) <= text_width + Mm(0.2), path.name
+        sizes = table._tbl.xpath(".//w:rPr/w:sz/@w:val")  # a wide table is set smaller on its runs
+        half_em = Mm(25.4 / 72 * (min(int(v) for v in sizes) / 2 if sizes else 9) / 2)  # else 小五, 9 pt
+        for k, column in enumerate(table.columns):
+            figures = [c.text for c in column.cells if c.text.strip() and not any(ord(ch) > 0x2E80 for ch in c.text)]
+            widest = max(map(unbreakable_width, figures), default=0)
+            assert widths[k] >= widest * half_em, (path.name, k, widest)  # a figure never wraps
+    texts = "\n".join(_docx_texts(document))
+    assert re.findall(r"(?<![\w.])-\d", texts) == [], path.name  # −8.24, not -8.24
+    assert (toc_field(document) is not None) == book, path.name
+    title = next(p.text for p in document.paragraphs if p.style.name == "Title")
+    assert not [h for h in shown if h in title], path.name  # no heading repeating the title under it (as the PDF)
+    if book:
+        assert document.sections[-1].start_type == WD_SECTION.NEW_PAGE
+        appendix = next(k for k, p in enumerate(document.paragraphs) if p.text.startswith("附录A"))
+        assert document.paragraphs[appendix - 1]._p.pPr.sectPr is not None, path.name
     return document
 
 
@@ -767,7 +806,7 @@ def test_each_review_edition_has_a_word_draft_and_the_public_one_passes_the_publ
 def test_each_bulletin_folder_has_its_word_draft_and_workbook_and_copies_whole(bulletins, kind, tmp_path):
     folder = bulletins[kind]["html"].parent
     assert bulletins[kind]["pdf"].parent == bulletins[kind]["docx"].parent == folder
-    _check_word_draft(bulletins[kind]["docx"], headings=[])
+    _check_word_draft(bulletins[kind]["docx"], headings=[], book=False)
     copy = tmp_path / folder.name
     shutil.copytree(folder, copy)
     assert broken_links(copy) == []

@@ -92,19 +92,31 @@ def test_the_project_config_installs_the_hook():
     assert getattr(importlib.import_module(module), name) is clean.pre_save_hook
 
 
-def test_a_real_contents_manager_saves_without_outputs(project):
-    """With JupyterLab installed (the lab extra), the server's own FileContentsManager."""
-    pytest.importorskip("jupyter_server")
+def test_a_real_contents_manager_saves_without_outputs(project, monkeypatch):
+    """JupyterLab's save path itself: the project's jupyter_server_config.py loaded as ``jupyter lab --config``
+    loads it (traitlets' PyFileConfigLoader), the server's FileContentsManager configured from it (the hook is
+    the dotted name in the file, imported by the manager), then ``save`` — what autosave and Ctrl-S call.
+    jupyter_server is in the test extra (a light wheel; JupyterLab itself is only in the lab extra)."""
     from jupyter_server.services.contents.filemanager import FileContentsManager
+    from traitlets.config.loader import PyFileConfigLoader
 
-    manager = FileContentsManager(root_dir=str(project))
-    manager.pre_save_hook = lambda model, path, contents_manager, **kw: clean.pre_save_hook(
-        model, path, contents_manager, notebooks_dir=project / "notebooks", lab_dir=project / "lab")
+    monkeypatch.setattr(config, "NOTEBOOKS_DIR", project / "notebooks")  # the scratch project's folders
+    monkeypatch.setattr(clean, "LAB_DIR", project / "lab")
+    settings = PyFileConfigLoader("jupyter_server_config.py", path=str(ROOT)).load_config()
+    manager = FileContentsManager(root_dir=str(project), config=settings)
+    assert manager.pre_save_hook is clean.pre_save_hook  # imported from the config's dotted name
+    tracked = project / "notebooks" / NOTEBOOK
+    committed = json.loads(tracked.read_text("utf-8"))
     model = manager.get(f"notebooks/{NOTEBOOK}")
     model["content"] = nbformat.from_dict(_executed(model["content"]))
     manager.save(model, f"notebooks/{NOTEBOOK}")
-    assert not _has_outputs(json.loads((project / "notebooks" / NOTEBOOK).read_text("utf-8")))
+    saved = json.loads(tracked.read_text("utf-8"))
+    assert not _has_outputs(saved) and _cells(saved) == _cells(committed)
     assert _has_outputs(json.loads((project / "lab" / NOTEBOOK).read_text("utf-8")))
+    other = manager.get(f"notebooks/{NOTEBOOK}")  # a notebook outside notebooks/ keeps what it shows
+    other["content"] = nbformat.from_dict(_executed(other["content"]))
+    manager.save(other, "scratch.ipynb")
+    assert _has_outputs(json.loads((project / "scratch.ipynb").read_text("utf-8")))
 
 
 def test_committed_notebooks_pass_the_filter_unchanged():

@@ -422,6 +422,7 @@ def test_log_has_one_timed_line_per_unit_and_each_notebook_once(workspace):
     summary = pipeline.run_period("2022-11", entities=["G01", "G01-01"], jobs=2, log=logs.append, **workspace)
     assert summary.ok, summary.table()
     assert all(re.match(r"\d\d:\d\d:\d\d ", line) for line in logs), logs
+    assert not [line for line in logs if re.search(r"\d\d:\d\d:\d\d.*\d\d:\d\d:\d\d", line)], logs  # one clock time a line
     # 2 profiles on 2 slots: 2 batches of 1 (plan_units), plus 01_ok.ipynb on its own
     units = [line for line in logs if "用时" in line]
     assert len(units) == 3, logs

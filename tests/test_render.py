@@ -729,3 +729,103 @@ def test_extra_search_entries_are_in_the_book_search_index(tmp_path):
     index = json.loads(re.search(r"window\.GZ_SEARCH_INDEX = (.*?);\n", text).group(1))
     assert index[-1] == entry and index[0]["p"] == "index.html"
     assert "?hl=" in text and "gz-hit" in text  # results and the opened page mark the matches
+
+
+# ---------------------------------------------------------------- Word draft layout (issue 28, after a look at the docx)
+
+
+def test_a_column_needs_its_widest_figure_and_four_characters_of_text():
+    from guozi_analysis.publishing.render.office import column_needs, unbreakable_width
+
+    assert unbreakable_width("−1,234.56") == 9  # one run: sign, digits, comma, point
+    assert unbreakable_width("增长12.5%") == 5  # "12.5%"; a Chinese character (2) may stand alone
+    # figures: least = the widest figure "45.96" (5); the header "2022-12" may break after its hyphen
+    # ("2022-" 5, "12" 2); want = the header's 7 (under four characters' 8)
+    assert column_needs(["2022-12"], ["15.49", "1.05", "45.96"]) == (5, 7)
+    # Chinese text: least = four characters (8), want = the longest line, "澜海城投集团合计" = 16
+    assert column_needs(["企业"], ["澜海城投集团合计", "合计"]) == (8, 16)
+    # a figure with its unit: least max(figure 5, four characters 8) = 8, want 5 + 2·2 = 9 (whole when there is room)
+    assert column_needs(["2023年目标"], ["20.00亿元"]) == (8, 9)
+
+
+def test_column_widths_give_figures_their_room_and_text_the_rest():
+    from guozi_analysis.publishing.render.office import column_widths, table_font
+
+    # half-em 90 twips (9 pt), insets 256 twips: least 8·90+256 = 976 and 5·90+256 = 706, want 24·90+256 =
+    # 2416 and 7·90+256 = 886. In 2000 twips the figures get all they want (886) and the text the rest:
+    # level L with L + 886 = 2000 → 1114 (≥ its least 976)
+    assert column_widths([(8, 24), (5, 7)], 2000, 90) == pytest.approx([1114, 886])
+    # room for every want (2416 + 886 = 3302 ≤ 6604): the table fills the width in proportion, ×2
+    assert column_widths([(8, 24), (5, 7)], 6604, 90) == pytest.approx([4832, 1772])
+    # 表D-5: a text column and twelve monthly figures do not fit at 9 pt in 8844 twips (A4 less 28 + 26 mm):
+    # (8844 − 13·256) / (10 · (8 + 12·5)) = 5516 / 680 = 8.11 pt → 8 pt (half points)
+    needs = [(8, 24)] + [(5, 7)] * 12
+    assert table_font(needs, 8844, 9) == 8.0
+    assert table_font([(8, 24), (5, 7)], 8844, 9) == 9  # fits: the style's size
+    # the smallest is 小六 6.5 pt, and when even that does not fit the widths follow the leasts
+    assert table_font([(5, 5)] * 40, 8844, 9) == 6.5
+
+
+def test_a_heading_takes_the_level_of_its_gongwen_number():
+    from guozi_analysis.publishing.render.office import HeadingLevels, marker_level
+
+    assert [marker_level(t) for t in ("一、总体", "（一）抓项目", "1. 分集团", "1.2 口径", "（1）明细", "附录A　口径",
+                                      "目标跟踪表")] == [1, 2, 3, None, 4, 1, None]
+    levels = HeadingLevels()
+    # the review's source: "# 一、" then "### （一）" (no level 2), "#### 目标跟踪表" under it
+    seen = [levels.level(source, text) for source, text in [
+        (1, "前言"), (2, "主要成绩"), (1, "一、2022年工作完成情况"), (3, "（一）抓项目、促投资"), (3, "（二）强改革"),
+        (4, "目标跟踪表"), (1, "附录A　概况"), (2, "A.1　主要指标"), (3, "A.1.1　明细")]]
+    assert seen == [1, 2, 1, 2, 2, 3, 1, 2, 3]
+
+
+def test_a_negative_number_is_printed_with_the_minus_sign_as_in_the_pdf():
+    from guozi_analysis.publishing.render.office import minus_signs
+
+    assert minus_signs("-87.2") == "−87.2" and minus_signs("（-3.2%）") == "（−3.2%）"
+    assert minus_signs("同比 -1,200.5 万元") == "同比 −1,200.5 万元"
+    for kept in ("2022-11", "增速较此前变化-11", "A-1"):  # dates, ranges and codes keep their hyphen (as Typst)
+        assert minus_signs(kept) == kept
+
+
+def test_word_draft_tables_fit_the_page_and_figures_do_not_wrap(word_draft):
+    from docx.shared import Mm
+
+    from guozi_analysis.publishing.render.office import unbreakable_width
+
+    table = word_draft.tables[0]
+    text_width = word_draft.sections[0].page_width - Mm(28) - Mm(26)  # 156 mm
+    widths = [col.width for col in table.columns]
+    assert sum(widths) == pytest.approx(text_width, abs=Mm(0.2))
+    assert table._tbl.tblPr.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}tblLayout") \
+        .get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}type") == "fixed"
+    size = word_draft.styles["Compact"].font.size.pt  # 9 pt (小五): a half-em is 4.5 pt = 90 twips
+    for k, column in enumerate(table.columns):
+        widest = max(unbreakable_width(cell.text) for cell in column.cells)
+        assert widths[k] >= widest * Mm(25.4 / 72 * size / 2), (k, widest)  # never narrower than its figures
+    # the minus sign, as the PDF prints −87.2 (TABLE's 东湖产投集团 利润总额)
+    cells = [cell.text for row in table.rows for cell in row.cells]
+    assert "−87.2" in cells and "-87.2" not in cells
+
+
+def test_word_draft_has_a_table_of_contents_and_starts_the_appendices_on_a_new_page(word_draft):
+    from docx.enum.section import WD_SECTION
+
+    from guozi_analysis.publishing.render.office import toc_field
+
+    field = toc_field(word_draft)
+    assert field is not None  # pandoc's TOC field, marked dirty: Word updates it on opening
+    begin = field.find(".//{http://schemas.openxmlformats.org/wordprocessingml/2006/main}fldChar")
+    assert begin.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}dirty") == "true"
+    sdt = field.getparent().getparent()  # the field's last result lists 一、 and （一）, as LibreOffice shows it
+    shown = ["".join(t.text for t in p.iter("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}t"))
+             for p in sdt.iter("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}p")]
+    assert shown[0] == "目录"
+    assert [s for s in shown[1:] if s] == ["前言", "主要成绩", "一、总体概况", "（一）资产负债情况", "（二）利润情况",
+                                           "附录A　指标口径"]
+    # two sections: the body, then the appendices on a new page (each numbered in its footer)
+    assert len(word_draft.sections) == 2 and word_draft.sections[1].start_type == WD_SECTION.NEW_PAGE
+    last_of_body = [p.text for p in word_draft.paragraphs if p._p.pPr is not None and p._p.pPr.sectPr is not None]
+    assert last_of_body == [""]  # the break is an empty paragraph of its own
+    appendix = next(k for k, p in enumerate(word_draft.paragraphs) if p.text.startswith("附录A"))
+    assert word_draft.paragraphs[appendix - 1]._p.pPr.sectPr is not None

@@ -442,7 +442,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
     editions = (args.edition,) if getattr(args, "edition", None) else tuple(EDITIONS)
     render_review(place, engine=args.engine, editions=editions, jobs=max(1, int(getattr(args, "jobs", None) or 2)),
                   log=print)
-    print(f"年度工作总结（{place.label}）已出版到 {place.build}（拷贝 {place.html.name}/ 整个目录即可离线阅读）")
+    print(f"年度工作总结（{place.label}）已出版到 {place.build}：拷贝 {place.html} 整个目录即可离线阅读（企业画像另册在其中的 profiles/）")
     return 0
 
 

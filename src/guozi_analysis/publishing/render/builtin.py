@@ -1148,6 +1148,8 @@ def _typst_blocks(pages: list[_Page], work: Path) -> list:
                 node["c"][1][2] = [kv for kv in node["c"][1][2] if kv[0] != "data-number"]
             elif node["t"] == "Div" and "gz-pagebreak" in node["c"][0][1]:
                 node["t"], node["c"] = "RawBlock", ["typst", "#pagebreak()"]
+            elif node["t"] == "Str":
+                node["c"] = office.minus_signs(node["c"])
             elif node["t"] == "Link" and node["c"][2][0] in page.attachments:  # a file beside the HTML only
                 node["t"], node["c"] = "Span", [_attr(), node["c"][1]]
         blocks += _unwrap_divs(chapter_blocks)
@@ -1160,17 +1162,11 @@ _AUTO_WIDTH_LIMIT = 100
 _LONG_TEXT = 40
 
 
-def _text_width(text: str) -> int:
-    """Width of a cell's text in half-em units (a Chinese character is two)."""
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
-
-
-def _set_column_widths(table: dict, *, always: bool = False) -> None:
+def _set_column_widths(table: dict) -> None:
     """Column widths in proportion to each column's longest cell (headers count up to four characters,
     since they wrap), for a table too wide for one line. Without them Typst gives every overflowing
     column the same share, and a column of long explanations ends up a few characters wide.
-    ``always``: for every table (a Word draft gives columns without widths equal shares, which
-    breaks a wide table's figures over two lines)."""
+    (The Word draft's widths are set on the finished document: :func:`office.fit_table`.)"""
     colspecs = table["c"][2]
     if not colspecs or any(spec[1].get("t") != "ColWidthDefault" for spec in colspecs):
         return
@@ -1183,14 +1179,14 @@ def _set_column_widths(table: dict, *, always: bool = False) -> None:
             for cell in row[1]:
                 span = cell[3]
                 if k < n and span == 1:
-                    widths[k] = max(widths[k], _text_width(_plain_text(cell[4])))
+                    widths[k] = max(widths[k], office.text_width(_plain_text(cell[4])))
                 k += span
 
     visit(table["c"][3][1], head)
     for part in table["c"][4]:
         visit(part[2] + part[3], body)
     weights = [max(4, min(60, max(b, min(h, 8)))) for b, h in zip(body, head)]
-    if not always and (sum(weights) <= _AUTO_WIDTH_LIMIT or max(body) < _LONG_TEXT):
+    if sum(weights) <= _AUTO_WIDTH_LIMIT or max(body) < _LONG_TEXT:
         return  # fits, or no column of running text to widen (numbers cannot wrap: keep Typst's widths)
     widths = _fit_widths(weights)
     total = sum(widths)
@@ -1269,6 +1265,11 @@ def _unwrap_divs(blocks: list) -> list:
     return flat
 
 
+def _compact(config: BookConfig) -> bool:
+    """A bulletin (``format: typst: toc: false``): title on page 1, no cover, no table of contents."""
+    return (config.raw.get("format", {}).get("typst", {}) or {}).get("toc", True) is False
+
+
 def _write_pdf(config: BookConfig, pages: list[_Page], work: Path, folder: Path) -> Path:
     import typst  # deferred: heavy dependency, loaded on first use
 
@@ -1291,8 +1292,7 @@ def _write_pdf(config: BookConfig, pages: list[_Page], work: Path, folder: Path)
             "version": _data_version(config),
         }.items()
     )
-    compact = (config.raw.get("format", {}).get("typst", {}) or {}).get("toc", True) is False
-    meta += f", compact: {'true' if compact else 'false'}"  # a bulletin: title on page 1, no cover, no contents
+    meta += f", compact: {'true' if _compact(config) else 'false'}"  # a bulletin: title on page 1, no cover, no contents
     source = f"{_template('book.typ')}\n#let meta = ({meta})\n#show: book.with(meta)\n\n{body}"
     typ_path = work / "book.typ"
     typ_path.write_text(source, encoding="utf-8")
@@ -1331,21 +1331,32 @@ def _gongwen_number(label: str, level: int, *, appendix: bool) -> str:
     return office.heading_number(level, counters, appendix=appendix)
 
 
-def _docx_blocks(pages: list[_Page], work: Path, *, numbered: bool) -> list:
-    """The pages for pandoc's docx writer: headings numbered 一、（一）1.（1）, images as files, links to
-    files beside the HTML as text (a Word draft travels alone)."""
+def _docx_blocks(pages: list[_Page], work: Path, *, numbered: bool, compact: bool = False) -> list:
+    """The pages for pandoc's docx writer: headings numbered 一、（一）1.（1）, at the Word level their number
+    gives (:class:`office.HeadingLevels`: no jump from Heading 1 to Heading 3), the appendices after a
+    section break, a bulletin without the chapter heading that repeats its title (the PDF hides it too),
+    negative numbers with the minus sign (:func:`office.minus_signs`, as the PDF), images as
+    files, links to files beside the HTML as text (a Word draft travels alone)."""
     blocks: list = []
+    levels = office.HeadingLevels()
+    appendix = False
     for page in pages:
         chapter_blocks = copy.deepcopy(page.blocks)
+        if page.chapter.appendix and not appendix:  # the appendices start on a new page, in their own section
+            blocks.append({"t": "RawBlock", "c": ["openxml", office.SECTION_BREAK]})
+            appendix = True
         for node in _walk(chapter_blocks):
             if node["t"] == "Image":
                 target = node["c"][2][0]
                 if not target.startswith("data:"):
                     node["c"][2][0] = Path(target).relative_to(work).as_posix()
+            elif node["t"] == "Str":
+                node["c"] = office.minus_signs(node["c"])
             elif node["t"] == "Link" and node["c"][2][0] in page.attachments:
                 node["t"], node["c"] = "Span", [_attr(), node["c"][1]]
-            elif node["t"] == "Table":
-                _set_column_widths(node, always=True)  # running text gets the room, figures keep theirs
+            elif node["t"] == "Header" and compact and node["c"][0] == 1:
+                # a bulletin's chapter heading (经济运行情况通报) repeats its title: not printed, as in the PDF
+                node["t"], node["c"] = "Div", [_attr(node["c"][1][0]), []]
             elif node["t"] == "Header":
                 attr = node["c"][1]
                 label = dict(map(tuple, attr[2])).get("data-number")
@@ -1354,6 +1365,7 @@ def _docx_blocks(pages: list[_Page], work: Path, *, numbered: bool) -> list:
                     prefix = _gongwen_number(label, node["c"][0], appendix=page.chapter.appendix)
                     if prefix:
                         node["c"][2] = [{"t": "Str", "c": prefix}, *node["c"][2]]
+                node["c"][0] = levels.level(node["c"][0], _plain_text(node["c"][2]))
             elif node["t"] == "Div" and "gz-pagebreak" in node["c"][0][1]:
                 node["t"], node["c"] = "RawBlock", ["openxml", '<w:p><w:r><w:br w:type="page"/></w:r></w:p>']
         blocks += chapter_blocks
@@ -1374,21 +1386,30 @@ def _meta_text(value: str | None) -> dict:
     return {"t": "MetaInlines", "c": _str_inlines(value or "")}
 
 
+#: The Word draft's table of contents lists 一、 and （一） (附录A and A.1)
+_DOCX_TOC_DEPTH = 2
+
+
 def _write_docx(config: BookConfig, pages: list[_Page], work: Path, folder: Path) -> Path:
-    """The Word draft: pandoc's docx with the district's reference document, then :func:`office.finish_docx`."""
+    """The Word draft: pandoc's docx with the district's reference document, then :func:`office.finish_docx`.
+    A book (not a bulletin) opens with a table of contents (a Word field, updated when Word opens it)."""
     import pypandoc  # deferred: heavy dependency, loaded on first use
 
     numbered = ((config.raw.get("format") or {}).get("html") or {}).get("number-sections", True) is not False
     meta = {key: _meta_text(value) for key, value in {
         "title": config.title, "subtitle": config.subtitle, "author": config.author,
         "date": _display_date(config.date)}.items() if value}
+    contents = [] if _compact(config) else ["--toc", f"--toc-depth={_DOCX_TOC_DEPTH}"]
+    if contents:
+        meta["toc-title"] = _meta_text("目录")
     document = json.dumps({"pandoc-api-version": list(_api_version()), "meta": meta,
-                           "blocks": _docx_blocks(pages, work, numbered=numbered)}, ensure_ascii=False)
+                           "blocks": _docx_blocks(pages, work, numbered=numbered,
+                                                                  compact=_compact(config))}, ensure_ascii=False)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{config.output_file}.docx"
     source = work / "book-docx.json"
     source.write_text(document, encoding="utf-8")
-    done = subprocess.run([pypandoc.get_pandoc_path(), "-f", "json", "-t", "docx", "--reference-doc",
+    done = subprocess.run([pypandoc.get_pandoc_path(), "-f", "json", "-t", "docx", *contents, "--reference-doc",
                            str(reference_docx(config)), "-o", str(target), str(source)],
                           capture_output=True, text=True, encoding="utf-8", cwd=work, check=False)
     if done.returncode != 0:

@@ -47,6 +47,46 @@ _CN_DIGITS = "零一二三四五六七八九"
 _NUMBERED = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+[.．、]|（\d+）|第.+?[章节]|附录)")
 
 
+#: A 公文 number and the heading level it marks: 一、 (and 第…章, 附录) 1; （一） 2; 1. 3; （1） 4
+_MARKER_LEVELS = ((re.compile(r"^\s*(?:[一二三四五六七八九十]+、|第.+?章|附录)"), 1),
+                  (re.compile(r"^\s*（[一二三四五六七八九十]+）"), 2),
+                  (re.compile(r"^\s*\d+[.．、](?!\d)"), 3),
+                  (re.compile(r"^\s*（\d+）"), 4))
+
+
+def marker_level(text: str) -> int | None:
+    """The level a heading's own 公文 number gives it (一、 → 1, （一） → 2, 1. → 3, （1） → 4), else ``None``."""
+    return next((level for pattern, level in _MARKER_LEVELS if pattern.match(text)), None)
+
+
+class HeadingLevels:
+    """Word heading levels without jumps, fed the headings in document order: a heading one level below the
+    heading it follows in the source keeps that relation (``#`` then ``###`` gives Heading 1, Heading 2),
+    and a heading that carries its own 公文 number takes that number's level (（一） is Heading 2 wherever
+    the source put it)."""
+
+    def __init__(self) -> None:
+        self._open: list[tuple[int, int]] = []  # (source level, Word level) of the headings still open
+
+    def level(self, source_level: int, text: str) -> int:
+        while self._open and self._open[-1][0] >= source_level:
+            self._open.pop()
+        level = marker_level(text) or (self._open[-1][1] + 1 if self._open else 1)
+        self._open.append((source_level, level))
+        return level
+
+
+#: A hyphen-minus that starts a number (after a space, a bracket or nothing; not in 2022-11 or 变化-11)
+_LEADING_HYPHEN = re.compile(r"(?<![\w.])-(?=\d)")
+MINUS = "\u2212"
+
+
+def minus_signs(text: str) -> str:
+    """``-8.24`` → ``−8.24``: a negative number printed with the minus sign, as the PDF prints it (Typst
+    shows a hyphen that starts a number as U+2212 and leaves ``2022-11`` and ``变化-11`` alone; so does this)."""
+    return _LEADING_HYPHEN.sub(MINUS, text)
+
+
 def chinese_number(n: int) -> str:
     """1 → 一, 10 → 十, 12 → 十二, 20 → 二十 (heading numbers stay below 100)."""
     if n < 10:
@@ -156,9 +196,243 @@ def write_reference_docx(target: Path, *, pandoc: str) -> Path:
     return target
 
 
+#: Word's default cell margins, left and right (0.19 cm each), plus a little air, in twips
+_CELL_INSETS = 2 * 108 + 40
+#: A header cell asks for at most this width (half-em units: four Chinese characters) before it wraps
+_HEADER_WANT = 8
+#: A cell of running text asks for at most this width (half-em units) before it wraps
+_TEXT_WANT = 60
+#: Characters a line may break after or before (a Chinese character, a space, a dash): everything else
+#: — a figure such as ``-1,234.56`` or ``83.02%``, a code — is one unbreakable run
+_BREAKABLE = re.compile(r"[\s\u2e80-\uffff/—–]")
+
+
+def text_width(text: str) -> int:
+    """Width of a line of text in half-em units (a Chinese character is two, anything else one)."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def unbreakable_width(text: str) -> int:
+    """The widest run of ``text`` that no line break may split (half-em units): a number and its sign,
+    decimals and percent sign stay on one line; a Chinese character may stand alone."""
+    widest = max((text_width(run) for run in _BREAKABLE.split(text)), default=0)
+    return max(widest, max((text_width(ch) for ch in text if _BREAKABLE.match(ch) and not ch.isspace()),
+                           default=0))
+
+
+#: A text column gets at least this width (half-em units: four Chinese characters), or its longest line
+_TEXT_LEAST = 8
+#: The smallest font a wide table is set in (points; 小六) so that its figures fit on one line each
+_SMALLEST_PT = 6.5
+
+
+def column_needs(header: list[str], body: list[str]) -> tuple[int, int]:
+    """What a column needs, in half-em units without insets: ``(least, want)``. ``least`` is its widest
+    unbreakable run — a figure never wraps; a header may also break after a hyphen (``2022-``/``12``) —
+    and, for a column of Chinese text, at least four characters; ``want`` its longest line (headers up to four characters,
+    running text up to thirty)."""
+    runs = [unbreakable_width(t) for t in body] + [unbreakable_width(part) for t in header
+                                                   for part in re.split(r"(?<=-)", t)]
+    want = max([min(text_width(t), _HEADER_WANT) for t in header]
+               + [min(text_width(t), _TEXT_WANT) for t in body] + [1])
+    text = any(ord(ch) > 0x2E80 for t in body for ch in t)
+    least = max(runs + [min(want, _TEXT_LEAST) if text else 1, 1])
+    return least, max(least, want)
+
+
+def table_font(needs: list[tuple[int, int]], total: float, font_pt: float) -> float:
+    """The font size (points) at which every column's least fits ``total`` twips (half-em = pt × 10
+    twips): ``font_pt`` when it fits, else smaller, down to 小六 (6.5 pt)."""
+    units = sum(least for least, _ in needs)
+    fits = (total - _CELL_INSETS * len(needs)) / (10 * units)
+    return font_pt if fits >= font_pt else max(_SMALLEST_PT, int(fits * 2) / 2)
+
+
+def column_widths(needs: list[tuple[int, int]], total: float, half_em: float) -> list[float]:
+    """Widths (in the unit of ``total``) for columns with the given :func:`column_needs`, as a browser lays
+    out a table: every column at least its least (plus the cell insets); the rest of ``total`` filled
+    up to one common level, so that a column that wants less than the level (a name, a figure with
+    its unit) gets all it wants and the columns of running text share the rest equally; room left
+    when every column has what it wants goes in proportion to the wants (the table fills the text
+    width). When even the leasts do not fit, each column gets ``total`` in proportion to its least."""
+    least = [lo * half_em + _CELL_INSETS for lo, _ in needs]
+    want = [w * half_em + _CELL_INSETS for _, w in needs]
+    if sum(least) >= total:
+        return [total * w / sum(least) for w in least]
+    if sum(want) <= total:
+        return [total * w / sum(want) for w in want]
+    low, high = 0.0, max(want)
+    for _ in range(60):  # the level: Σ min(want, max(least, level)) = total
+        level = (low + high) / 2
+        if sum(min(w, max(lo, level)) for lo, w in zip(least, want)) > total:
+            high = level
+        else:
+            low = level
+    return [min(w, max(lo, low)) for lo, w in zip(least, want)]
+
+
+def _cell_lines(tc) -> list[str]:
+    from docx.oxml.ns import qn  # deferred: heavy dependency, loaded on first use
+
+    return ["".join(t.text or "" for t in p.iter(qn("w:t"))) for p in tc.iter(qn("w:p"))]
+
+
+def text_width_twips(document) -> int:
+    """The width between the margins of the document's first section, in twips."""
+    section = document.sections[0]
+    return int((section.page_width - section.left_margin - section.right_margin) / 635)  # EMU → twips
+
+
+def _table_font_size(document) -> float:
+    """The tables' font size in points: pandoc writes cells in the ``Compact`` style."""
+    for name in ("Compact", "Normal"):
+        try:
+            size = document.styles[name].font.size
+        except KeyError:
+            continue
+        if size is not None:
+            return size.pt
+    return 10.5
+
+
+def fit_table(table, *, total: int, font_pt: float) -> list[int]:
+    """Fixed column widths for a table (python-docx), from its content (:func:`column_needs`,
+    :func:`column_widths`): the grid, every cell's width (a merged cell gets its columns' sum) and the
+    table's width, ``total`` twips. A table whose figures would not fit at ``font_pt`` is set smaller
+    (:func:`table_font`; the size goes on its runs). Returns the widths in twips."""
+    from docx.oxml import OxmlElement  # deferred: heavy dependency, loaded on first use
+    from docx.oxml.ns import qn  # deferred: heavy dependency, loaded on first use
+    from docx.shared import Pt, Twips  # deferred: heavy dependency, loaded on first use
+
+    tbl = table._tbl
+    n = len(tbl.tblGrid.gridCol_lst)
+    header: list[list[str]] = [[] for _ in range(n)]
+    body: list[list[str]] = [[] for _ in range(n)]
+    for r, tr in enumerate(tbl.tr_lst):
+        k = 0
+        for tc in tr.tc_lst:
+            if tc.grid_span == 1 and k < n:
+                (header if r == 0 else body)[k].extend(_cell_lines(tc))
+            k += tc.grid_span
+    needs = [column_needs(h, b) for h, b in zip(header, body)]
+    size = table_font(needs, total, font_pt)
+    if size < font_pt:
+        for run in tbl.iter(qn("w:r")):
+            run_props = run.get_or_add_rPr()
+            run_props.sz_val = Pt(size)
+    widths = [round(w) for w in column_widths(needs, total, size * 10)]  # a half-em is size × 10 twips
+    for col, width in zip(tbl.tblGrid.gridCol_lst, widths):
+        col.w = Twips(width)
+    for tr in tbl.tr_lst:
+        k = 0
+        for tc in tr.tc_lst:
+            tc.width = Twips(sum(widths[k:k + tc.grid_span]))
+            k += tc.grid_span
+    props = tbl.tblPr
+    for tag in ("w:tblW", "w:tblLayout"):
+        for old in props.findall(qn(tag)):
+            props.remove(old)
+    width, layout = OxmlElement("w:tblW"), OxmlElement("w:tblLayout")
+    width.set(qn("w:w"), str(sum(widths)))
+    width.set(qn("w:type"), "dxa")
+    layout.set(qn("w:type"), "fixed")
+    props.append(width)
+    props.append(layout)
+    _order_table_props(props)
+    return widths
+
+
+#: The schema's order of a table's properties (Word rejects a document whose elements are out of order)
+_TBL_PR_ORDER = ("tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize", "tblStyleColBandSize",
+                 "tblW", "jc", "tblCellSpacing", "tblInd", "tblBorders", "shd", "tblLayout", "tblCellMar", "tblLook",
+                 "tblCaption", "tblDescription")
+
+
+def _order_table_props(props) -> None:
+    rank = {name: k for k, name in enumerate(_TBL_PR_ORDER)}
+    children = sorted(props, key=lambda e: rank.get(e.tag.rsplit("}", 1)[-1], len(rank)))
+    for child in children:
+        props.remove(child)
+        props.append(child)
+
+
+#: A section break (next page) as a paragraph of pandoc's raw OpenXML: the appendices start a new page
+SECTION_BREAK = '<w:p><w:pPr><w:sectPr><w:type w:val="nextPage"/></w:sectPr></w:pPr></w:p>'
+#: The contents' levels pandoc's TOC field lists (``TOC \\o "1-2"``)
+_TOC_LEVELS = re.compile(r'\\o\s+"(\d)-(\d)"')
+
+
+def toc_field(document):
+    """The table of contents field's first paragraph (pandoc's ``--toc``), or ``None``."""
+    from docx.oxml.ns import qn  # deferred: heavy dependency, loaded on first use
+
+    for instr in document.element.body.iter(qn("w:instrText")):
+        if (instr.text or "").strip().startswith("TOC"):
+            return instr.getparent().getparent()
+    return None
+
+
+def _fill_toc(document) -> int:
+    """The contents shown before Word updates the field: pandoc writes an empty TOC field (marked dirty,
+    Word fills it on opening); LibreOffice and a previewer show the field's last result, so the
+    headings it lists are written there as entries (linked to the headings, indented by level; page
+    numbers are Word's to add: the field stays marked dirty, so Word updates it on opening). Returns the
+    number of entries."""
+    from docx.oxml import OxmlElement  # deferred: heavy dependency, loaded on first use
+    from docx.oxml.ns import qn  # deferred: heavy dependency, loaded on first use
+
+    first = toc_field(document)
+    if first is None:
+        return 0
+    instr = next(first.iter(qn("w:instrText"))).text
+    levels = _TOC_LEVELS.search(instr)
+    low, high = (int(levels.group(1)), int(levels.group(2))) if levels else (1, 3)
+    entries = []
+    for paragraph in document.paragraphs:
+        match = re.fullmatch(r"Heading (\d)", paragraph.style.name)
+        if match and low <= int(match.group(1)) <= high and paragraph.text.strip():
+            mark = paragraph._p.find(qn("w:bookmarkStart"))
+            entries.append((int(match.group(1)), paragraph.text, mark.get(qn("w:name")) if mark is not None else None))
+    runs = list(first.iter(qn("w:r")))
+    end = next(c for r in runs for c in r if c.tag == qn("w:fldChar") and c.get(qn("w:fldCharType")) == "end")
+    end_run = end.getparent()
+    if len(end_run) > 1:  # pandoc puts begin, instr, separate and end in one run: end gets its own
+        end_run.remove(end)
+        end_run = OxmlElement("w:r")
+        end_run.append(end)
+    previous = first
+    for level, text, anchor in entries:
+        p = OxmlElement("w:p")
+        ppr = OxmlElement("w:pPr")
+        ind = OxmlElement("w:ind")
+        ind.set(qn("w:left"), str(640 * (level - low)))  # two characters of 三号 per level
+        ppr.append(ind)
+        p.append(ppr)
+        run = OxmlElement("w:r")
+        t = OxmlElement("w:t")
+        t.text = text
+        t.set(qn("xml:space"), "preserve")
+        run.append(t)
+        if anchor:
+            link = OxmlElement("w:hyperlink")
+            link.set(qn("w:anchor"), anchor)
+            link.append(run)
+            p.append(link)
+        else:
+            p.append(run)
+        previous.addnext(p)
+        previous = p
+    closing = OxmlElement("w:p")
+    closing.append(end_run)
+    previous.addnext(closing)
+    return len(entries)
+
+
 def finish_docx(path: Path) -> Path:
     """What pandoc's docx may lack: A4 with the 公文 margins and a page number in every section's
-    footer (when the reference document has none), and each table's first row repeated on every page."""
+    footer (when the reference document has none); each table's columns as wide as their content needs
+    (:func:`fit_table`: numbers never wrap, the table fills the text width) and its first row repeated on
+    every page; the table of contents' entries (:func:`_fill_toc`)."""
     from docx import Document  # deferred: heavy dependency, loaded on first use
     from docx.oxml import OxmlElement  # deferred: heavy dependency, loaded on first use
     from docx.oxml.ns import qn  # deferred: heavy dependency, loaded on first use
@@ -166,12 +440,15 @@ def finish_docx(path: Path) -> Path:
     document = Document(str(path))
     for section in document.sections:
         _page_setup(section)
+    total, font_pt = text_width_twips(document), _table_font_size(document)
     for table in document.tables:
         if not table.rows:
             continue
+        fit_table(table, total=total, font_pt=font_pt)
         props = table.rows[0]._tr.get_or_add_trPr()
         if props.find(qn("w:tblHeader")) is None:
             props.append(OxmlElement("w:tblHeader"))
+    _fill_toc(document)
     document.save(str(path))
     return path
 
