@@ -249,10 +249,14 @@ def set_defaults(backtests: dict[str, pd.DataFrame], *, methods, settings) -> di
     underlying series left out too), so that no series' own outcomes choose its default."""
     out = {}
     base = {k: k.rsplit("_", 1)[0] if k.rsplit("_", 1)[-1].isdigit() else k for k in backtests}
+    on = settings["selection"].get("set_default", False)
+    # each series' evidence once per month (fc.set_default = pooled_default of series_scores)
+    scores = {(k, m): fc.series_scores(bt, candidates=methods, month=m, settings=settings) if on else None
+              for k, bt in backtests.items() for m in EVAL_MONTHS}
     for key in backtests:
-        others = [bt for k, bt in backtests.items() if base[k] != base[key]]
         for m in EVAL_MONTHS:
-            out[(key, m)] = fc.set_default(others, candidates=methods, month=m, settings=settings)
+            others = [scores[(k, m)] for k in backtests if base[k] != base[key]]
+            out[(key, m)] = fc.pooled_default(others, settings=settings) if on else None
     return out
 
 

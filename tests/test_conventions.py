@@ -15,7 +15,7 @@ from guozi_analysis.analyses import ranking as rk
 from guozi_analysis.base.store import write_table
 from guozi_analysis.publishing.display import reader_html
 from guozi_analysis.publishing.text import light_rule_note, pace_note
-from guozi_analysis.publishing.views import bulletins
+from guozi_analysis.publishing.views import bulletins, half_month
 from guozi_analysis.publishing.views import ranking as ranking_views
 from guozi_analysis.publishing.views.context import Context
 from guozi_analysis.publishing.workbooks import write_ranking_workbook
@@ -75,7 +75,7 @@ def test_every_publication_gives_the_same_gap_the_same_light(ctx, tmp_path):
     assert pace.loc[SHORT["G02"], "快于或慢于序时（百分点）"] == pytest.approx(-6.3)
     assert pace.loc[SHORT["G02"], "序时进度（%）"] == pytest.approx(91.67)
     # 半月晾晒通报: the lights table (both progress indicators of the investment table)
-    lights = bulletins.lights_table(ctx)
+    lights = half_month.lights_table(ctx)
     for name in ("年度投资完成率", "投资完成率与序时进度差"):
         row = lights.loc[[i for i in lights.index if i == name or name in i][0]]
         assert {g: row[SHORT[g]] for g in GAPS} == EXPECTED
@@ -105,7 +105,7 @@ def test_every_publication_gives_the_same_gap_the_same_light(ctx, tmp_path):
 def test_every_light_table_prints_the_convention_and_the_rule(ctx):
     assert pace_note("2022-11-30") == PACE_TEXT
     assert light_rule_note(rk.load_settings()["progress"]) == RULE
-    for table in (bulletins.pace_table(ctx), bulletins.lights_table(ctx), ranking_views.progress_table(ctx)):
+    for table in (bulletins.pace_table(ctx), half_month.lights_table(ctx), ranking_views.progress_table(ctx)):
         html = reader_html(table)
         assert f'<p class="table-note">{PACE_TEXT}</p>' in html
         assert f'<p class="table-note">{RULE}</p>' in html

@@ -50,3 +50,17 @@ def test_input_is_not_changed_and_html_has_no_machine_text():
         assert word not in page
     assert "<th>企业</th>" in page and "<td>—</td>" in page and MISSING_NOTE in page
     assert MISSING_NOTE not in reader_html(frame.fillna(0))
+
+
+def test_measured_columns_keep_their_decimals():
+    """A float column of rates or scores prints 75.00 even when every value is whole (序时进度 75 % at the
+    end of Q3 read "75" under 83.33); a count column stays whole."""
+    import pandas as pd
+
+    from guozi_analysis.publishing.display import reader_frame
+
+    shown = reader_frame(pd.DataFrame({"序时进度（%）": [75.0, 50.0], "得分": [75.0, 100.0],
+                                       "企业户数": [6.0, 40.0]}))
+    assert shown["序时进度（%）"].tolist() == ["75.00", "50.00"]
+    assert shown["得分"].tolist() == ["75.00", "100.00"]
+    assert shown["企业户数"].tolist() == ["6", "40"]

@@ -131,6 +131,32 @@ def test_each_profile_shows_the_stored_indicators(published):
     assert checked == 46 * 67
 
 
+def test_a_profile_opens_with_main_business_and_assessment_and_ends_with_supervisory_points(published, demo_inbox):
+    """Issue 26, on the rendered profiles of 文旅集团 and 海湾酒店: 主营业务 from the roster, the assessment against
+    the peers, the advice of every rule the enterprise triggered, and tables numbered 1..n without gaps."""
+    import pandas as pd
+
+    from guozi_analysis.analyses.risk.rules import load_rules
+
+    folder = published["volume"].parent
+    roster = demo_inbox.tables["roster"].set_index("enterprise_id")
+    flags = pd.read_parquet(published["summary"].run_dir / "processed" / "risk_evaluation.parquet")
+    advice = {rule.id: rule.advice for rule in load_rules().rules}
+    for code in ("G04", "G04-03"):
+        pdf = re.sub(r"\s+", "", _pdf_text(folder / "pdf" / f"{code}.pdf"))
+        page = _html_text(folder / f"{code}.html")
+        assert f"主营业务：{roster.loc[code, 'main_business']}" in pdf, code
+        assert re.search(r"总体评价：在\S+（\d+家）中，本期半月晾晒六表总分[\d.]+分，排第\d+名", pdf), code
+        assert "优于同类中位数" in pdf or "不及同类中位数" in pdf, code
+        hit = flags.loc[(flags["entity_id"] == code) & flags["triggered"].astype(bool), "rule_id"]
+        points = [advice[r] for r in hit if advice.get(r)]
+        assert points, code  # the demo's 文旅 (maturity wall) and 海湾酒店 (negative interest cover) trigger rules
+        tail = pdf.split("监管要点")[-1]
+        assert all(re.sub(r"\s+", "", p) in tail for p in points), code  # the profile ends with them
+        numbers = [int(n) for n in re.findall(r"表(\d+)　", page)]
+        assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) >= 5, (code, numbers)
+
+
 def test_profiles_volume_lists_every_enterprise_and_grows_linearly(published, demo_inbox):
     index = published["volume"]
     folder = index.parent
@@ -642,6 +668,33 @@ def test_monthly_bulletin_reads_like_the_municipal_format(bulletins):
     assert "2022年三季度经济运行分析" in quarterly and "全年预计" in quarterly and "1—9月" in quarterly
     half = re.sub(r"\s+", "", _pdf_text(bulletins["half_month"]["pdf"]))
     assert "11月下半月" in half and "序时进度灯号" in half and "未报送" in half
+
+
+def test_the_half_month_bulletin_prints_every_enterprise_with_its_scores(published, bulletins, demo_inbox):
+    """Issue 26: the 晾晒 league tables print every group and subsidiary (short name) with its score on each of the
+    six report tables and its 六表总分, in the order of the stored ranking (the whole bulletin within its page limit,
+    checked above); ties print 并列."""
+    import pandas as pd
+
+    text = re.sub(r"\s+", "", _pdf_text(bulletins["half_month"]["pdf"]))
+    runs = published["reports"].parent / "runs" / "2022-11-H2"
+    composite = pd.read_parquet(sorted(runs.glob("*/processed/ranking_composite.parquet"))[-1])
+    short = demo_inbox.tables["roster"].set_index("enterprise_id")["short_name"].astype(str)
+    checked = 0
+    for level, caption in (("group", "集团六张报表得分与排名"), ("enterprise", "子企业六张报表得分与排名")):
+        start = text.index(caption)
+        scores = composite.loc[composite["level"] == level].sort_values("table_order")
+        for entity, rows in scores.groupby("entity_id"):
+            at = text.index(short[entity], start) + len(short[entity])
+            for score in rows["score"]:  # six tables then the total, as printed left to right
+                shown = ["—"] if pd.isna(score) else [f"{score:.2f}", f"{score:g}"]
+                found = [text.find(s, at, at + 120) for s in shown if text.find(s, at, at + 120) >= 0]
+                assert found, (entity, score, text[at:at + 120])
+                at = min(found) + 1
+            checked += 1
+    assert checked == len(short) == 46
+    ties = composite.loc[composite["is_tie"].astype(bool) & (composite["table"] == "overall")]
+    assert ties.empty or "并列" in text
 
 
 # ------------------------------------------------------------------------------------------------

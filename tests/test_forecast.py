@@ -422,13 +422,72 @@ def test_margin_of_five_percent_pins_the_replacement():
     def pick(ratio):
         bt = _bt_rows({y: {"seasonal_naive": 4.0, "hist_share": 4.0 * ratio} for y in (2019, 2020, 2021)})
         return fc.choose_from_backtest(bt, year=2022, candidates=SEL)
+    # three compared years, shrink_years k = 2: the margin is 5 % × (3 + 2) / 3 = 8.33 % (a flat 5 % before
+    # shrinkage was configured, when 6 % better was enough)
     assert pick(0.96)["method"] == "seasonal_naive"  # 4 % better: not enough
-    c = pick(0.94)  # 6 % better in every one of three years
-    assert c["method"] == "hist_share" and c["backtest_wape"] == pytest.approx(3.76)
+    assert pick(0.94)["method"] == "seasonal_naive"  # 6 % better: (3 × 0.94 + 2) / 5 = 0.964 > 0.95
+    c = pick(0.91)  # 9 % better in every one of three years: (3 × 0.91 + 2) / 5 = 0.946 ≤ 0.95
+    assert c["method"] == "hist_share" and c["backtest_wape"] == pytest.approx(3.64)
     assert c["default_wape"] == pytest.approx(4.0) and "取代默认方法" in c["note"]
     # the origin never sees its own year: rows of 2022 and later are ignored
     assert fc.choose_from_backtest(_bt_rows({2022: {"seasonal_naive": 9, "hist_share": 0}}), year=2022,
                                    candidates=SEL)["backtest_n"] == 0
+
+
+def test_challenger_margin_shrinks_towards_the_default_with_thin_evidence():
+    # shrinkage towards the incumbent with k = 4 years: the challenger's score ratio r over n compared years
+    # counts n / (n + 4), the incumbent's 1 counts 4 / (n + 4); the shrunk ratio must be ≤ 1 − 5 %, i.e.
+    # r ≤ 1 − 0.05 × (n + 4) / n: n = 2 → 15 %, n = 4 → 10 %, n = 8 → 7.5 % below the incumbent
+    cfg = fc.forecast_settings()
+    assert cfg["selection"]["shrink_years"] == 2  # the configured k (required margin 10 % at 2 years)
+    assert fc.required_margin(2, cfg["selection"]) == pytest.approx(0.10)
+    k4 = {**cfg, "selection": {**cfg["selection"], "margin": 0.05, "shrink_years": 4}}
+    assert fc.required_margin(2, k4["selection"]) == pytest.approx(0.15)
+    assert fc.required_margin(4, k4["selection"]) == pytest.approx(0.10)
+    assert fc.required_margin(8, k4["selection"]) == pytest.approx(0.075)
+
+    def pick(ratio, years, settings):
+        bt = _bt_rows({y: {"seasonal_naive": 4.0, "hist_share": 4.0 * ratio} for y in years})
+        return fc.choose_from_backtest(bt, year=2022, candidates=SEL, settings=settings)["method"]
+    # 12 % better in each of 2 years: (2 × 0.88 + 4) / 6 = 0.96 > 0.95 — the default stays
+    assert pick(0.88, (2020, 2021), k4) == "seasonal_naive"
+    # the same 12 % in each of 4 years: (4 × 0.88 + 4) / 8 = 0.94 ≤ 0.95 — the challenger replaces it
+    assert pick(0.88, range(2018, 2022), k4) == "hist_share"
+    # 8 years: 7 % better is not enough ((8 × 0.93 + 4) / 12 = 0.9533), 8 % is ((8 × 0.92 + 4) / 12 = 0.9467)
+    assert pick(0.93, range(2014, 2022), k4) == "seasonal_naive"
+    assert pick(0.92, range(2014, 2022), k4) == "hist_share"
+    # without shrinkage (k = 0) the margin is 5 % whatever the years: 6 % better in 2 years suffices
+    k0 = {**cfg, "selection": {**cfg["selection"], "margin": 0.05, "shrink_years": 0}}
+    assert pick(0.94, (2020, 2021), k0) == "hist_share"
+
+
+def test_every_origin_month_counts_weighted_towards_the_origins_month():
+    # origin_weights with a half-life of 2 months: 0.5 ** (|Δ| / 2) — same month 1, one month away
+    # 1/√2 = 0.7071, two 0.5, four 0.25; without a half-life the ±window of 2 months, weight 1
+    cfg = fc.forecast_settings()
+    weighted = {**cfg["selection"], "month_half_life": 2}
+    window = {**cfg["selection"], "month_half_life": None, "window": 2}
+    np.testing.assert_allclose(fc.origin_weights([9, 8, 7, 5], 9, weighted), [1, 0.5**0.5, 0.5, 0.25])
+    np.testing.assert_array_equal(fc.origin_weights([9, 8, 7, 5], 9, window), [1, 1, 1, 0])
+    # three backtest years; errors chosen so the scaled error |e| / (level 10 × √(12 − m)) is the same at
+    # every origin month: at the months 7–11 around September both methods 0.2 (a tie); at February–June
+    # seasonal naive 0.6, the share 0.2
+    def rows(sn, hs, months):
+        out = []
+        for m in months:
+            out.append(_bt_rows({y: {"seasonal_naive": sn * 10 * np.sqrt(12 - m), "hist_share": hs * 10 * np.sqrt(12 - m)}
+                                 for y in (2019, 2020, 2021)}, months=[m]))
+        return pd.concat(out, ignore_index=True)
+    bt = pd.concat([rows(0.6, 0.2, range(2, 7)), rows(0.2, 0.2, range(7, 12))], ignore_index=True)
+    pick = lambda sel: fc.choose_from_backtest(bt, year=2022, candidates=SEL, month=9,  # noqa: E731
+                                               settings={**cfg, "selection": sel})
+    # window only: a tie at months 7–11 (ratio 1), seasonal naive stays
+    assert pick(window)["method"] == "seasonal_naive"
+    # every month weighted: February–June weigh 2^-3.5 + 2^-3 + 2^-2.5 + 2^-2 + 2^-1.5 = 0.9937, July–November
+    # 0.5 + 0.7071 + 1 + 0.7071 + 0.5 = 3.4142; seasonal naive (0.6 × 0.9937 + 0.2 × 3.4142) / 4.4079 = 0.2902,
+    # the share 0.2: ratio 0.689, 31 % lower (more than the 8.3 % three years require), every year won
+    c = pick(weighted)
+    assert c["method"] == "hist_share" and "低31%" in c["note"]
 
 
 def test_rms_score_prefers_the_steady_method_over_a_fat_tailed_one():

@@ -259,6 +259,16 @@ def test_a_number_stored_as_text_names_its_cell(dirs):
         (3, "资产总额", "100000", "G01", "2022-11")]
 
 
+def test_a_blank_main_business_is_a_warning_not_an_error():
+    """Issue 26: 主营业务 is optional (the profile leaves it out); a blank one is named per enterprise."""
+    from guozi_analysis.intake.validate import check_optional_items
+
+    roster = pd.DataFrame({"enterprise_id": ["G01", "G02", "G03"], "main_business": ["城市建设", None, "  "]})
+    found = check_optional_items(roster, "roster")
+    assert [(f.rule, f.severity, f.column) for f in found] == [("main_business_missing", "警告", "主营业务")] * 2
+    assert check_optional_items(roster.drop(columns="main_business"), "roster") == []  # the schema names the column
+
+
 def test_calamine_hidden_sheets_are_seen():
     """.xls/.ods sheets are read with python-calamine; its Hidden/VeryHidden marks must count as hidden."""
     from types import SimpleNamespace

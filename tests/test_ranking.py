@@ -512,7 +512,7 @@ def test_the_half_month_names_tied_leaders_together(tmp_path):
     并列 leaders, not 产业投资 alone; the headline names tied best/worst groups together too."""
     from types import SimpleNamespace
 
-    from guozi_analysis.publishing.views import bulletins
+    from guozi_analysis.publishing.views import half_month
 
     comp = pd.DataFrame({
         "level": ["enterprise"] * 4 + ["group"] * 3, "table": ["investment"] * 4 + [rk.OVERALL] * 3,
@@ -528,8 +528,8 @@ def test_the_half_month_names_tied_leaders_together(tmp_path):
     roster = pd.DataFrame({"enterprise_id": ["E1", "E2", "E3", "E4", "G01", "G02", "G03"],
                            "short_name": ["产业投资", "精密机械", "人才创投", "新材料", "甲集团", "乙集团", "丙集团"]})
     ctx = SimpleNamespace(processed_dir=tmp_path, roster=roster, period="2022-11-H2")
-    row = bulletins.leaders_table(ctx, level="enterprise").iloc[0]
+    row = half_month.leaders_table(ctx, level="enterprise").iloc[0]
     assert row["领先"] == "产业投资、精密机械、人才创投（并列）" and row["领先得分"] == 100.0
     assert row["落后"] == "新材料" and row["落后得分"] == 40.0
-    text = bulletins.half_month_headline(ctx).data
+    text = half_month.half_month_headline(ctx).data
     assert "综合得分最高的是甲集团、丙集团（并列），最低的是乙集团。" in text

@@ -731,6 +731,30 @@ def test_extra_search_entries_are_in_the_book_search_index(tmp_path):
     assert "?hl=" in text and "gz-hit" in text  # results and the opened page mark the matches
 
 
+def test_tables_are_numbered_without_gaps_when_a_captioned_cell_prints_a_sentence(tmp_path):
+    """Issue 26: a profile's captioned cell that has nothing to show prints a sentence (本期未触发预警规则),
+    and its number was used up all the same (表4, 表7, 表8 missing). Only printed tables take a number."""
+    from guozi_analysis.publishing.render.builtin import render_chapter
+
+    def table(caption: str, value: int):
+        html = pd.DataFrame({"项目": [f"值{value}"]}).to_html(index=False)
+        return nbformat.v4.new_code_cell(f"#| tbl-cap: {caption}\nx", outputs=[nbformat.v4.new_output(
+            "execute_result", data={"text/html": html, "text/plain": "x"}, execution_count=1)])
+
+    def sentence(caption: str):
+        return nbformat.v4.new_code_cell(f"#| tbl-cap: {caption}\nx", outputs=[nbformat.v4.new_output(
+            "execute_result", data={"text/markdown": "本期没有可列示的内容。", "text/plain": "x"}, execution_count=1)])
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 画像 {.unnumbered}"),
+                                         table("甲", 1), sentence("乙"), table("丙", 3), sentence("丁"), table("戊", 5)])
+    path = tmp_path / "profile.ipynb"
+    nbformat.write(nb, path)
+    _, body = render_chapter(path, work=tmp_path / "work")
+    captions = re.findall(r"表(\d+)　(\S)", re.sub(r"<[^>]+>", "", body))
+    # three printed tables: 甲 表1, 丙 表2, 戊 表3 (before: 表1, 表3, 表5)
+    assert captions == [("1", "甲"), ("2", "丙"), ("3", "戊")]
+
+
 # ---------------------------------------------------------------- Word draft layout (issue 28, after a look at the docx)
 
 

@@ -136,10 +136,50 @@ def test_profile_reads_its_own_slice_and_compares_with_its_peers(processed):
     assert shown.loc[("争突破", "净资产收益率（年化）"), "本企业"] == "—"
 
     child = profile.open_profile(period="2022-11", entity_id="G01-01", processed_dir=processed)
-    assert profile.peers(child).index.name == "同类：竞争类（1家）"
+    assert profile.peers(child).index.name == "同类：竞争类子企业（1家）"  # issue 26: says which level
     assert profile.facts(child).loc["所属集团", "内容"] == "甲集团有限公司"
     with pytest.raises(views.ParameterError, match="G99"):
         profile.open_profile(period="2022-11", entity_id="G99", processed_dir=processed)
+
+
+def test_a_profile_opens_with_its_main_business_and_assessment_and_ends_with_supervisory_points(processed):
+    """Issue 26: 主营业务 from the roster, an assessment against the peers (晾晒 rank, ratios against the peers'
+    median; size indicators left out), and the advice of each triggered rule (params/risk_rules.yaml)."""
+    from guozi_analysis.analyses.risk.rules import load_rules
+    from guozi_analysis.publishing.views import profile
+
+    roster = pd.read_parquet(processed / "table_roster.parquet")
+    roster["main_business"] = ["城市基础设施投资建设", None, "产业投资和先进制造。", "工程施工"]
+    roster.to_parquet(processed / "table_roster.parquet")
+    pd.DataFrame({"level": "group", "table": "overall", "table_name": "六表总分", "entity_id": ["G02", "G03"],
+                  "peer_class": "全部", "score": [50.0, 80.5], "rank": [2, 1], "n_entities": 3,
+                  "is_tie": [True, False]}).to_parquet(processed / "ranking_composite.parquet")
+    pd.DataFrame({"entity_id": ["G03", "G03", "G02"], "rule_id": ["district_debt_ratio", "altman_z", "interest_coverage_below_1"],
+                  "rule_name": ["资产负债率超过区级重点监管线", "Z值困境区", "已获利息倍数低于1"],
+                  "family": ["资产负债"] * 3, "severity": ["重点监管", "关注", "预警"], "value": [86.0, 1.0, 2.0],
+                  "threshold": [80.0, 1.1, 1.0], "unit": ["%", "", "倍"], "on_list": [True, False, False],
+                  "triggered": [True, True, False], "message": ["", "", ""]}).to_parquet(processed / "risk_evaluation.parquet")
+    profile.split_by_entity(processed)
+
+    g03 = profile.open_profile(period="2022-11", entity_id="G03", processed_dir=processed)
+    assert "**主营业务**：产业投资和先进制造。" in profile.title(g03).data
+    assert profile.facts(g03).loc["主营业务", "内容"] == "产业投资和先进制造"
+    # 资产负债率 (lower is better) 60 / 70 / 40: median 60; G03's 40 is better. 利润总额 is a size indicator: not judged
+    assert profile.assessment(g03).data == ("**总体评价**：在全部集团（3家）中，本期半月晾晒六表总分80.50分，排第1名。"
+                                            "与同类企业相比，资产负债率优于同类中位数（逐项比较见下表）。")
+    advice = load_rules().get("district_debt_ratio").advice
+    # the model row (no rule advice) gives no point; the rule's advice follows its name and this period's value
+    assert profile.supervision(g03).data == f"1. **资产负债率超过区级重点监管线**（本期86.00%）：{advice}"
+
+    g02 = profile.open_profile(period="2022-11", entity_id="G02", processed_dir=processed)
+    assert "主营业务" not in profile.title(g02).data and profile.facts(g02).loc["主营业务", "内容"] == "—"
+    # G02's 70 is worse than the median 60; its rank 2 is shared with another group
+    assert profile.assessment(g02).data == ("**总体评价**：在全部集团（3家）中，本期半月晾晒六表总分50.00分，排第2名（并列）。"
+                                            "与同类企业相比，资产负债率不及同类中位数（逐项比较见下表）。")
+    assert "未触发" in profile.supervision(g02).data  # its one rule did not fire
+    g01 = profile.open_profile(period="2022-11", entity_id="G01", processed_dir=processed)
+    # no 晾晒 score, and its debt ratio is the median itself: nothing to say, and it says so
+    assert profile.assessment(g01).data == "本期没有可与同类企业比较的数据。"
 
 
 def _history(entity: str, values: dict[str, float], indicator: str = "revenue") -> pd.DataFrame:

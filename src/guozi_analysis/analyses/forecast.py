@@ -29,9 +29,11 @@ end (营业总收入, 利润总额, 固定资产投资完成额) and whether the
   unless a challenger —
   single methods first, then the combinations of :func:`candidate_points` (``combo_mean``: equal
   weights of the methods other than ``linear_ytd``; ``combo_weighted``: 1 / WAPE² weights from
-  earlier years only) — compared on the backtest origins within ``window`` months of m, warm-up
-  years (``history < min_history``) left out, covers ``min_years`` years, has a scaled score
-  (|error| / (level × √h)) at least ``margin`` below the incumbent's, and wins at least
+  earlier years only) — compared on every backtest origin month weighted 0.5^(|Δmonth| / ``month_half_life``)
+  towards m (:func:`origin_weights`; without a half-life the origins within ``window`` months of m), warm-up
+  years (``history < min_history``) left out, covers ``min_years`` years, has a weighted scaled score
+  (|error| / (level × √h)) at least ``margin``·(n + ``shrink_years``)/n below the incumbent's over n
+  compared years (:func:`required_margin`: the series' evidence shrunk towards the set default), and wins at least
   ``win_share`` and ``min_wins`` of those years. Pinned by
   ``test_method_winning_one_backtest_year_is_not_chosen`` and
   ``test_margin_of_five_percent_pins_the_replacement``. Growth guard (``growth_guard``): seasonal naive
@@ -546,7 +548,7 @@ _DEFAULT_SETTINGS: dict = {
                   "backtest_years": 10, "min_years": 2, "min_history": 2, "min_wins": 2, "score": "scaled", "margin": 0.05,
                   "win_share": 0.5, "mode": "sequential", "window": 2, "combo_weights": "inverse_wape2",
                   "growth_guard": True, "growth_guard_method": "hist_share", "growth_guard_min_years": 2,
-                  "set_default": True, "set_min_series": 2},
+                  "set_default": True, "set_min_series": 2, "month_half_life": 2, "shrink_years": 2},
     "calibration": {"horizon_exponent": "auto", "min_years": 3, "no_history_factor": 2.0,
                     "floor_at_simulation": False, "two_point": True, "window": 2},
     "turn": {"recent_months": 3, "threshold": 0.08},
@@ -718,33 +720,73 @@ def _wape(point: pd.Series, actual: pd.Series) -> float:
     return float((point - actual).abs().sum() / denom * 100.0) if denom > 0 else np.inf
 
 
-def _score(point: pd.Series, actual: pd.Series, scale: pd.Series, sel: Mapping) -> float:
+def _score(point: pd.Series, actual: pd.Series, scale: pd.Series, sel: Mapping,
+           weight: pd.Series | None = None) -> float:
     """Selection score: WAPE (%), or with ``score: scaled`` the mean absolute error in units of the
-    horizon-scaled error scale (each origin month counts alike); ``scaled_rms``: the root mean square
-    of those scaled errors (a method with rare large misses scores worse than a steady one with the
-    same mean; years are then won on their squared errors)."""
+    horizon-scaled error scale (each origin month counts alike, or by ``weight``: :func:`origin_weights`);
+    ``scaled_rms``: the root mean square of those scaled errors (a method with rare large misses scores
+    worse than a steady one with the same mean; years are then won on their squared errors)."""
     score = sel.get("score", "wape")
+    w = pd.Series(1.0, index=point.index) if weight is None else weight
     if score == "scaled":
-        return float(((point - actual).abs() / scale).mean())
+        return float(((point - actual).abs() / scale * w).sum() / w.sum())
     if score == "scaled_rms":
-        return float(np.sqrt((((point - actual) / scale) ** 2).mean()))
+        return float(np.sqrt((((point - actual) / scale) ** 2 * w).sum() / w.sum()))
     return _wape(point, actual)
+
+
+def origin_weights(months, month: int | None, sel: Mapping) -> np.ndarray:
+    """Weight of each backtest origin month in the selection evidence for an origin in ``month``.
+
+    With ``selection.month_half_life`` h: every month-end origin of every backtest year counts, with weight
+    0.5 ** (|origin month − month| / h) (h = 2: the same month 1, two months away ½, four months away ¼), so
+    a series' whole backtest speaks for the choice while the origins nearest this one speak loudest. Without
+    it (``None``): weight 1 within ``selection.window`` months of ``month``, 0 beyond (all months without
+    a month or a window)."""
+    months = np.asarray(months, dtype=float)
+    if month is None:
+        return np.ones(len(months))
+    half_life = sel.get("month_half_life")
+    if half_life:
+        return 0.5 ** (np.abs(months - int(month)) / float(half_life))
+    window = sel.get("window")
+    return np.ones(len(months)) if window is None else (np.abs(months - int(month)) <= int(window)).astype(float)
+
+
+def _selection_rows(earlier: pd.DataFrame, month: int | None, sel: Mapping) -> pd.DataFrame:
+    """The backtest rows that are evidence for the choice at ``month``: every origin month with
+    ``month_half_life`` (weighted by :func:`origin_weights`), else those within ``window`` months; warm-up
+    years (``history < min_history``) left out."""
+    rows = earlier if sel.get("month_half_life") else _month_window(earlier, month, sel.get("window"))
+    if "history" in rows and sel.get("min_history"):
+        rows = rows.loc[rows["history"].fillna(np.inf) >= int(sel["min_history"])]
+    return rows
 
 
 def _inverse_wape_weights(points: pd.DataFrame, actual: pd.Series, members: Sequence[str],
                           scale: pd.Series | None = None) -> dict[str, float]:
     """Weights ∝ 1 / WAPE² over the rows given (equal weights when there are none); with ``scale``
     (``selection.combo_weights: inverse_mse``) ∝ 1 / mean squared scaled error instead."""
-    rows = points[list(members)].notna().all(axis=1)
+    w = _inverse_weights(points[list(members)].to_numpy(dtype=float), actual.to_numpy(dtype=float),
+                         None if scale is None else scale.to_numpy(dtype=float))
+    return dict(zip(members, (float(v) for v in w)))
+
+
+def _inverse_weights(p: np.ndarray, a: np.ndarray, s: np.ndarray | None) -> np.ndarray:
+    """:func:`_inverse_wape_weights` on arrays (rows = origins, columns = members): the rows where every
+    member has a point count; NaN errors are skipped as pandas sums and means skip them."""
+    rows = ~np.isnan(p).any(axis=1)
     if not rows.any():
-        return {m: 1.0 / len(members) for m in members}
-    if scale is not None:
-        inv = {m: 1.0 / max(float((((points.loc[rows, m] - actual[rows]) / scale[rows]) ** 2).mean()), 1e-18)
-               for m in members}
+        return np.full(p.shape[1], 1.0 / p.shape[1])
+    p, a = p[rows], a[rows]
+    if s is not None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inv = 1.0 / np.maximum(np.nanmean(((p - a[:, None]) / s[rows][:, None]) ** 2, axis=0), 1e-18)
     else:
-        inv = {m: 1.0 / max(_wape(points.loc[rows, m], actual[rows]), 1e-9) ** 2 for m in members}
-    total = sum(inv.values())
-    return {m: v / total for m, v in inv.items()}
+        denom = np.nansum(np.abs(a))
+        wape = np.nansum(np.abs(p - a[:, None]), axis=0) / denom * 100.0 if denom > 0 else np.full(p.shape[1], np.inf)
+        inv = 1.0 / np.maximum(wape, 1e-9) ** 2
+    return inv / inv.sum()
 
 
 def candidate_points(backtest: pd.DataFrame, *, candidates: Sequence[str],
@@ -768,13 +810,14 @@ def candidate_points(backtest: pd.DataFrame, *, candidates: Sequence[str],
     if len(mean_members) >= 2:
         points["combo_mean"] = points[mean_members].mean(axis=1, skipna=False)
     if len(singles) >= 2:
-        years = points.index.get_level_values("year")
-        combo = pd.Series(np.nan, index=points.index)
-        for y in sorted(set(years)):
-            w = _inverse_wape_weights(points.loc[years < y], info["actual"].loc[years < y], singles,
-                                      info["scale"].loc[years < y] if combo_weights == "inverse_mse" else None)
-            here = years == y
-            combo[here] = sum(points.loc[here, m] * w[m] for m in singles)
+        years = points.index.get_level_values("year").to_numpy()
+        p, a = points[singles].to_numpy(dtype=float), info["actual"].to_numpy(dtype=float)
+        s = info["scale"].to_numpy(dtype=float) if combo_weights == "inverse_mse" else None
+        combo = np.full(len(points), np.nan)
+        for y in np.unique(years):
+            before = years < y
+            w = _inverse_weights(p[before], a[before], None if s is None else s[before])
+            combo[years == y] = p[years == y] @ w
         points["combo_weighted"] = combo
     return points, info
 
@@ -806,12 +849,15 @@ def choose_from_backtest(
 
     The rule (settings ``selection``): the default method (seasonal naive) is kept unless a
     challenger — another single method or a combination (:func:`candidate_points`) — compared with it
-    on the same origins (backtest origin months within ``window`` (2) of ``month``, every earlier
+    on the same origins (every backtest origin month, weighted by :func:`origin_weights` towards ``month``
+    with ``month_half_life`` (2), else the months within ``window`` (2) of ``month``; every earlier
     year except warm-up years with fewer than ``min_history`` (2) complete years before them)
 
     1. covers at least ``min_years`` (2) backtest years,
-    2. has a score at least ``margin`` (5 %) below the incumbent's, and
-    3. has the smaller error in at least ``win_share`` (half) and at least ``min_wins`` (2) of those years.
+    2. has a weighted score at least :func:`required_margin` below the incumbent's (``margin`` 5 % × (n +
+       ``shrink_years``) / n over n compared years: thin evidence shrinks towards the default), and
+    3. has the smaller (weighted) error in at least ``win_share`` (half) and at least ``min_wins`` (2) of those
+       years.
 
     Growth guard (``selection.growth_guard``): seasonal naive repeats last year's months whatever this
     year's level, so its backtest record only speaks for years whose year-to-date growth on last year
@@ -842,11 +888,10 @@ def choose_from_backtest(
     # (a year with a single earlier year: one year's shares, one year's growth — it says little about
     # the methods as they work with the fuller history of the years that follow)
     near = _month_window(earlier, month, sel.get("window"))  # every earlier year, warm-up years included
-    sel_bt = near
-    if "history" in sel_bt and sel.get("min_history"):
-        sel_bt = sel_bt.loc[sel_bt["history"].fillna(np.inf) >= int(sel["min_history"])]
     best, best_ratio = default, 1.0
-    points, info = _points_or_none(sel_bt, candidates, sel)
+    points, info = _points_or_none(_selection_rows(earlier, month, sel), candidates, sel)
+    if info is not None:
+        info["weight"] = origin_weights(info.index.get_level_values("month"), month, sel)
     # the default keeps its place while it has no backtest (e.g. seasonal naive the year after the
     # first) rather than handing over to whatever could be backtested
     if points is not None and default in points.columns and points[default].notna().any():
@@ -864,8 +909,8 @@ def choose_from_backtest(
         best, guard_note = guard
     # what is reported (backtest error, origins, years) and the calibration use every earlier year
     rep_points, rep_info = _points_or_none(near, candidates, sel)
-    c_points, c_info = _points_or_none(_month_window(earlier, month, cfg["calibration"].get("window")),
-                                       candidates, sel)
+    c_points, c_info = (rep_points, rep_info) if cfg["calibration"].get("window") == sel.get("window") else \
+        _points_or_none(_month_window(earlier, month, cfg["calibration"].get("window")), candidates, sel)
     if rep_points is None or best not in rep_points or c_points is None or best not in c_points:
         members = combo_members(best, candidates)
         return {"method": best, "members": members, "weights": {m: 1.0 / len(members) for m in members},
@@ -914,37 +959,50 @@ def set_default(backtests: Sequence[pd.DataFrame], *, candidates: Sequence[str] 
     series (the groups' series of one item in a run; each set of the benchmark).
 
     Each series counts alike: per series, the mean scaled error (|error| / (level × √h), as the selection
-    scores) of every candidate at its origins within ``selection.window`` months of ``month`` where all
-    candidates have a projection (earlier years than ``year`` only, warm-up years left out); the default is
-    the candidate with the smallest mean of those over the series. ``None`` (use ``selection.default``)
-    when fewer than ``selection.set_min_series`` (2) series give evidence or the setting
-    ``selection.set_default`` is off. Combinations are not candidates for the default.
+    scores) of every candidate at its selection origins (:func:`series_scores`); the default is the
+    candidate with the smallest mean of those over the series (:func:`pooled_default`). ``None`` (use
+    ``selection.default``) when fewer than ``selection.set_min_series`` (2) series give evidence or the
+    setting ``selection.set_default`` is off. Combinations are not candidates for the default.
     """
     cfg = _settings(settings)
-    sel = cfg["selection"]
-    if not sel.get("set_default", False):
+    if not cfg["selection"].get("set_default", False):
         return None
+    return pooled_default([series_scores(bt, candidates=candidates, month=month, year=year, settings=cfg)
+                           for bt in backtests], settings=cfg)
+
+
+def series_scores(bt: pd.DataFrame | None, *, candidates: Sequence[str] | None = None, month: int | None = None,
+                  year: int | None = None, settings: Mapping | None = None) -> pd.Series | None:
+    """One series' evidence for the set-wide default: the mean scaled error (|error| / (level × √h)) of every
+    single candidate over its origins where all of them have a projection — earlier years than ``year``
+    only, warm-up years left out, the origin months of :func:`_selection_rows` weighted by
+    :func:`origin_weights`. ``None`` without such origins."""
+    cfg = _settings(settings)
+    sel = cfg["selection"]
     singles = [c for c in (cfg["candidates"] if candidates is None else candidates) if not str(c).startswith("combo")]
-    per_series = []
-    for bt in backtests:
-        if bt is None or not len(bt):
-            continue
-        rows = bt if year is None else bt.loc[bt["year"] < year]
-        rows = _month_window(rows, month, sel.get("window"))
-        if "history" in rows and sel.get("min_history"):
-            rows = rows.loc[rows["history"].fillna(np.inf) >= int(sel["min_history"])]
-        rows = rows.loc[rows["available"].astype(bool) & rows["method"].isin(singles)]
-        if rows.empty:
-            continue
-        err = (rows["median"] - rows["actual"]).abs() / (rows["level"] * np.sqrt(12 - rows["month"]))
-        table = err.groupby([rows["year"], rows["month"], rows["method"]]).first().unstack("method")
-        table = table.reindex(columns=singles).replace([np.inf, -np.inf], np.nan).dropna()
-        if len(table):
-            per_series.append(table.mean())
+    if bt is None or not len(bt):
+        return None
+    rows = _selection_rows(bt if year is None else bt.loc[bt["year"] < year], month, sel)
+    rows = rows.loc[rows["available"].astype(bool) & rows["method"].isin(singles)]
+    if rows.empty:
+        return None
+    err = (rows["median"] - rows["actual"]).abs() / (rows["level"] * np.sqrt(12 - rows["month"]))
+    table = err.groupby([rows["year"], rows["month"], rows["method"]]).first().unstack("method")
+    table = table.reindex(columns=singles).replace([np.inf, -np.inf], np.nan).dropna()
+    if not len(table):
+        return None
+    w = origin_weights(table.index.get_level_values("month"), month, sel)
+    return table.mul(w, axis=0).sum() / w.sum()
+
+
+def pooled_default(scores: Sequence[pd.Series | None], *, settings: Mapping | None = None) -> str | None:
+    """The candidate with the smallest mean of the series' :func:`series_scores` (each series alike), or
+    ``None`` when fewer than ``selection.set_min_series`` series give evidence."""
+    sel = _settings(settings)["selection"]
+    per_series = [s for s in scores if s is not None]
     if len(per_series) < int(sel.get("set_min_series", 2)):
         return None
-    pooled = pd.concat(per_series, axis=1).mean(axis=1)
-    return str(pooled.idxmin())
+    return str(pd.concat(per_series, axis=1).mean(axis=1).idxmin())
 
 
 #: Methods that repeat last year's months whatever this year's level (the growth guard's concern)
@@ -1012,18 +1070,36 @@ def _beats(points: pd.DataFrame, info: pd.DataFrame, challenger: str, incumbent:
     if len(set(years_idx[both])) < int(sel["min_years"]):
         return False, np.inf
     actual, scale = info["actual"][both], info["scale"][both]
-    s_c, s_i = (_score(points.loc[both, k], actual, scale, sel) for k in (challenger, incumbent))
+    weight = info["weight"][both] if "weight" in info else None
+    s_c, s_i = (_score(points.loc[both, k], actual, scale, sel, weight) for k in (challenger, incumbent))
     err = points.loc[both, [challenger, incumbent]].sub(actual, axis=0).abs()
     if sel.get("score", "wape") in ("scaled", "scaled_rms"):
         err = err.div(scale, axis=0)
     if sel.get("score", "wape") == "scaled_rms":  # a year is won on its squared errors, as the score counts them
         err = err**2
+    if weight is not None and sel.get("score", "wape") in ("scaled", "scaled_rms"):
+        err = err.mul(weight, axis=0)  # a year is won on its weighted errors, as the score counts them
     err = err.groupby(years_idx[both]).sum()
     won = err[challenger] < err[incumbent]
     wins = float(won.mean())
     ratio = s_c / s_i if s_i > 0 else np.inf
     enough = int(won.sum()) >= int(sel.get("min_wins", 0))
-    return bool(ratio <= 1.0 - float(sel["margin"]) and wins >= float(sel["win_share"]) and enough), float(ratio)
+    return bool(ratio <= 1.0 - required_margin(len(won), sel) and wins >= float(sel["win_share"]) and enough), float(ratio)
+
+
+def required_margin(n_years: int, sel: Mapping) -> float:
+    """How far (as a share of the incumbent's score) a challenger's backtest score must lie below the
+    incumbent's after ``n_years`` compared backtest years.
+
+    Shrinkage towards the incumbent (the set-wide default): the series' own score ratio r counts with
+    weight n / (n + k) against the incumbent's 1 with weight k / (n + k) (``k`` = ``selection.shrink_years``),
+    and the shrunk ratio must lie ``margin`` below 1: (n·r + k) / (n + k) ≤ 1 − margin ⇔
+    r ≤ 1 − margin·(n + k) / n. Thin evidence asks for a wide margin (k = 4, margin 5 %: 2 years 15 %,
+    4 years 10 %, 8 years 7.5 %); without ``shrink_years`` (0) it is ``margin`` whatever n.
+    """
+    k = float(sel.get("shrink_years", 0) or 0)
+    n = max(int(n_years), 1)
+    return float(sel["margin"]) * (n + k) / n
 
 
 def calibration_widths(z: np.ndarray, n_years: int, settings: Mapping | None = None) -> tuple[float, float, str]:

@@ -147,6 +147,8 @@ _ROSTER = Table(
         _s("function_class", "功能分类", vocab=_FUNCTION),
         _n("shareholding_pct", "上级持股比例", "%", desc="上级企业持股比例；集团为区国资委持股比例"),
         _b("is_group", "是否集团"),
+        _s("main_business", "主营业务", required=False,
+           desc="企业的主营业务（一句话）；企业画像以此开篇，未填时画像不写主营业务，校验时提示"),
     ),
     "区属国有企业名录：六大集团及其二、三级子企业。",
 )

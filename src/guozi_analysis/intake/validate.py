@@ -161,6 +161,7 @@ RULES: dict[str, tuple[str, str]] = {
     # issue 19: optional 快报 items with a defined treatment when blank
     "blank_counted_as_zero": (WARNING, "调整项未填，按 0 计"),
     "operating_revenue_missing": (WARNING, "营业收入未填"),
+    "main_business_missing": (WARNING, "主营业务未填"),  # issue 26: the profiles open with it
     # issue 17: the contract, transaction and inspection ledgers
     "transaction_contract_unknown": (ERROR, "流水的合同编号不在合同台账中"),
     "payment_after_termination": (ERROR, "合同终止后仍有付款"),
@@ -918,8 +919,14 @@ def check_optional_items(df: pd.DataFrame, name: str = "financials") -> list[Fin
     """Warnings for optional 快报 items left blank: adjustment items count as 0; a blank 营业收入 is
     never replaced by 营业总收入, so the indicators on 营业收入 are not computed for that row.
 
-    A column absent from the whole file gives one warning for the column, a blank cell one per row.
+    A column absent from the whole file gives one warning for the column, a blank cell one per row. The
+    roster's optional 主营业务 left blank gives one warning per enterprise (its profile leaves it out).
     """
+    if name == "roster" and "main_business" in df.columns and not df.empty:
+        loc = _Locator(df, name)
+        blank = df["main_business"].isna() | (df["main_business"].astype("string").str.strip() == "")
+        return [loc.finding(idx, "main_business_missing", f"{loc.where(idx)}「主营业务」未填：企业画像不写主营业务，请补填",
+                            field="main_business") for idx in df.index[blank.fillna(True).to_numpy()]]
     if name != "financials" or df.empty:
         return []
     loc = _Locator(df, name)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from datetime import date, datetime
 
 import numpy as np
@@ -73,13 +74,20 @@ def reader_value(value, *, decimals: int = DECIMALS) -> str:
     return _BOOL_TEXT.get(text, text)
 
 
+#: Headers of measured quantities (money, rates, scores, multiples): their float columns always print
+#: with the district's decimals, so 75.00 % sits under 83.33 % and a score of 75 reads 75.00 beside 75.16.
+_MEASURED = re.compile(r"%|％|百分点|亿元|万元|元|得分|总分|分数|（分）|倍|率|序时进度")
+
+
 def _column_text(column: pd.Series, *, decimals: int) -> list[str]:
-    """A column's cells as printed; a float column is whole numbers only if all its values are."""
+    """A column's cells as printed; a float column is whole numbers only if all its values are and its
+    header does not name a measured quantity (:data:`_MEASURED`: money, rate, score, multiple)."""
     if column.dtype.kind != "f":
         return [reader_value(v, decimals=decimals) for v in column]
     numbers = column.astype(float)
     finite = numbers[np.isfinite(numbers)]
-    whole = bool(len(finite)) and bool((finite == finite.round()).all())
+    whole = (bool(len(finite)) and bool((finite == finite.round()).all())
+             and not _MEASURED.search(_column_label(column.name)))
     return [_number_text(v, whole=whole, decimals=decimals) for v in numbers]
 
 

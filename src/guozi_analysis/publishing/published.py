@@ -28,7 +28,7 @@ from guozi_analysis.base.periods import parse_period
 from guozi_analysis.publishing import display
 from guozi_analysis.publishing.text import Fact, _isnan, supported_text
 
-__all__ = ["METADATA_KEY", "PACE_GAP", "LIGHT", "ALIASES", "figure_period", "fact_item", "fact_figure", "keyed", "frame_figures", "html_with_figures",
+__all__ = ["METADATA_KEY", "PACE_GAP", "LIGHT", "ALIASES", "figure_period", "fact_item", "fact_figure", "keyed", "renamed", "frame_figures", "html_with_figures",
            "markdown_with_figures", "install", "write_sidecar", "notebook_figures", "publication_figures",
            "write_publication_figures"]
 
@@ -104,6 +104,16 @@ def keyed(frame: pd.DataFrame, *, period: str, columns: Mapping[str, tuple],
                         "entities": None if entities is None else [str(e) for e in entities],
                         "items": None if items is None else [str(i) for i in items],
                         "units": None if units is None else [str(u) for u in units], "columns": cols, "where": where}
+    return out
+
+
+def renamed(frame: pd.DataFrame, columns: Mapping[str, str]) -> pd.DataFrame:
+    """``frame`` with columns renamed (``{old: new}``); the keys of its printed cells (:func:`keyed`) follow
+    their columns to the new labels."""
+    out = frame.rename(columns=columns)
+    spec = frame.attrs.get(_ATTR)
+    if spec:
+        out.attrs[_ATTR] = {**spec, "columns": {columns.get(k, k): v for k, v in spec["columns"].items()}}
     return out
 
 

@@ -116,6 +116,8 @@ class Rule:
     levels: tuple[str, ...] = LEVELS
     supersedes: tuple[str, ...] = ()
     verified: bool = True
+    #: 监管要点: what the supervisor asks of an entity that triggers the rule (printed in its profile).
+    advice: str = ""
 
     def crossed(self, value: float, threshold: float) -> bool:
         """``value OP threshold``; NaN on either side is never a crossing."""
@@ -224,6 +226,7 @@ def _rule(raw, path: Path | None, *, checks: frozenset = CHECK_NAMES, families: 
         levels=levels,
         supersedes=tuple(raw.get("supersedes", ()) or ()),
         verified=bool(raw.get("verified", True)),
+        advice=str(raw.get("advice") or ""),
     )
 
 

@@ -324,12 +324,14 @@ def _number_captions(pages: list[_Page]) -> None:
                 caption = kv.get(f"gz-{option}")
                 if not caption:
                     continue
-                counts[option] += 1
-                number = f"{prefix}-{counts[option]}" if prefix else str(counts[option])
+                # a captioned cell that printed a sentence instead of a table (nothing to report) takes
+                # no number: the tables that are printed are numbered 1..n without gaps
+                number = f"{prefix}-{counts[option] + 1}" if prefix else str(counts[option] + 1)
                 label = f"{_CAPTION_WORD[option]}{number}"
                 kind = "fig" if option == "fig-cap" else "tbl"
                 ident = f"{kind}-{number}" if prefix else f"{kind}-c{page.index}-{number}"
                 if _apply_caption(cell["c"][1], option, f"{label}　{caption}", ident=ident, alt=caption):
+                    counts[option] += 1
                     page.ids.add(ident)
                     if prefix:
                         page.labels[label] = ident

@@ -1,4 +1,4 @@
-"""The short publications: 月度通报, 季度经济运行分析 and 半月晾晒通报.
+"""The short publications: 月度通报 and 季度经济运行分析 (the 半月晾晒通报 is :mod:`.half_month`).
 
 Each function reads the shared step's stored results (indicators, their monthly history, risk
 changes, rankings, projections) and returns a table with Chinese headers or a Markdown paragraph.
@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from guozi_analysis.analyses.coverage import missing_groups
-from guozi_analysis.analyses.ranking import OVERALL, progress_light
 from guozi_analysis.analyses.ranking import load_settings as ranking_settings
+from guozi_analysis.analyses.ranking import progress_light
 from guozi_analysis.analyses.risk.engine import UNCOMPARABLE
 from guozi_analysis.base.figures import figure
 from guozi_analysis.base.params import load_yaml
@@ -42,7 +41,6 @@ from guozi_analysis.publishing.text import (
     _isnan,
     bulletin_title,
     change_word,
-    date_zh,
     file_link,
     light_rule_note,
     markdown,
@@ -50,13 +48,12 @@ from guozi_analysis.publishing.text import (
     pace_word,
     supported_text,
 )
-from guozi_analysis.publishing.views.context import Context, group_short_names, short_names
+from guozi_analysis.publishing.views.context import Context, group_short_names
 from guozi_analysis.publishing.workbooks import write_contract_sheet
 
 __all__ = [
     "settings", "title", "main_table", "group_table", "pace_table", "risk_change_table", "lead_paragraph",
-    "points", "quarter_table", "drivers_table", "outlook_table", "half_month_headline", "leaders_table",
-    "movers_table", "lights_table", "missing_reports_table", "export_workbook",
+    "points", "quarter_table", "drivers_table", "outlook_table", "export_workbook",
 ]
 
 DISTRICT = "DISTRICT"
@@ -473,123 +470,6 @@ def outlook_table(ctx: Context) -> pd.DataFrame:
         "完成目标的可能性": (None, "完成目标的可能性", "")})
     profit = (proj["item"] == "total_profit").any()
     return with_notes(out, INVESTMENT_TARGET_NOTE if invest else "", PROFIT_RANGE_NOTE if profit else "")
-
-
-# ------------------------------------------------------------------------------------------------
-# half month
-# ------------------------------------------------------------------------------------------------
-def _ranking(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
-    return _read(ctx, "ranking"), _read(ctx, "ranking_composite")
-
-
-def _named_together(rows: pd.DataFrame, short: dict) -> str:
-    """The entities of ``rows`` (one shared rank) by short name, joined with 「、」 and marked 并列 when
-    more than one: a tie is named together, never as one sole leader."""
-    names = [short.get(str(e), n) for e, n in zip(rows["entity_id"], rows["entity_name"])]
-    tie = ranking_settings()["labels"]["tie"]
-    return "、".join(names) + (f"（{tie}）" if len(names) > 1 else "")
-
-
-def _first_and_last(part: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The rows sharing the best rank and those sharing the worst (ranks are stored with ties as ties)."""
-    ranks = part["rank"].astype(float)
-    return part.loc[ranks == ranks.min()], part.loc[ranks == ranks.max()]
-
-
-def half_month_headline(ctx: Context):
-    """晾晒通报的开头：截至日期、参评企业数、综合得分第一与末位、红黄灯个数。"""
-    ranking, composite = _ranking(ctx)
-    p = parse_period(ctx.period)
-    short = short_names(ctx)
-    overall = composite.loc[(composite["level"] == "group") & (composite["table"] == OVERALL)] \
-        if len(composite) else composite
-    overall = overall.dropna(subset=["score"]) if len(overall) else overall
-    lights = ranking["light"].value_counts() if len(ranking) else pd.Series(dtype=int)
-    n_groups = ranking.loc[ranking["level"] == "group", "entity_id"].nunique() if len(ranking) else 0
-    n_ent = ranking.loc[ranking["level"] == "enterprise", "entity_id"].nunique() if len(ranking) else 0
-    text = (f"本期晾晒数据截至{date_zh(as_of_date(p))}，参加排名的集团{n_groups}家、子企业{n_ent}家，"
-            f"按“六张报表”逐项排名。序时进度类指标亮红灯{int(lights.get('红灯', 0))}项、黄灯"
-            f"{int(lights.get('黄灯', 0))}项、绿灯{int(lights.get('绿灯', 0))}项。")
-    if len(overall):
-        first, last = _first_and_last(overall)
-        text += f"六张报表综合得分最高的是{_named_together(first, short)}，最低的是{_named_together(last, short)}。"
-    return markdown(text)
-
-
-def leaders_table(ctx: Context, *, level: str = "group") -> pd.DataFrame:
-    """每张报表的领先与落后：各报表、各分类中综合得分第一和末位的企业（简称）；得分相同、名次并列的
-    一并列出并注明“并列”。不适用（无可计分指标）的企业不参评。"""
-    _, composite = _ranking(ctx)
-    comp = composite.loc[composite["level"] == level]
-    short = short_names(ctx)
-    rows, tables, leads, lasts = [], [], [], []
-    for (order, table, peer), part in comp.groupby(["table_order", "table_name", "peer_class"], sort=True):
-        part = part.dropna(subset=["score"]).sort_values("rank")
-        if not len(part):
-            continue
-        first, last = _first_and_last(part)
-        tables.append(f"ranking.{first['table'].iloc[0]}")
-        leads.append(str(first["entity_id"].iloc[0]))  # tied leaders share one score: keyed by the first
-        lasts.append(str(last["entity_id"].iloc[0]))
-        rows.append({"报表": table, "分类": peer, "参评（家）": len(part),
-                     "领先": _named_together(first, short), "领先得分": first["score"].iloc[0],
-                     "落后": _named_together(last, short), "落后得分": last["score"].iloc[0]})
-    return keyed(pd.DataFrame(rows).round(2), period=ctx.period, items=tables, columns={
-        "领先得分": (None, "综合得分", "分", leads), "落后得分": (None, "综合得分", "分", lasts)})
-
-
-def movers_table(ctx: Context, *, level: str = "group") -> pd.DataFrame:
-    """比上期进退：各报表中排名上升、下降的企业（与上一个半月比）。"""
-    _, composite = _ranking(ctx)
-    n = int(settings()["half_month"]["movers"])
-    comp = composite.loc[(composite["level"] == level)].dropna(subset=["rank_change"])
-    comp = comp.loc[comp["rank_change"] != 0]
-    short = short_names(ctx)
-    comp = comp.assign(abs_change=comp["rank_change"].abs()).sort_values(["abs_change", "table_order"],
-                                                                          ascending=[False, True]).head(n * 2)
-    return pd.DataFrame({
-        "报表": comp["table_name"], "企业": comp["entity_id"].astype(str).map(short),
-        "上期名次": comp["previous_rank"], "本期名次": comp["rank"],
-        "变化": np.where(comp["rank_change"] > 0, "上升", "下降"), "名次变化": comp["rank_change"].abs(),
-    }).reset_index(drop=True)
-
-
-def lights_table(ctx: Context, *, level: str = "group") -> pd.DataFrame:
-    """序时进度灯号：按序时进度考核的指标，各集团完成率与序时进度之差及红黄绿灯（灯号为排名结果中按同一规则
-    亮的灯；表注说明序时进度口径与灯号规则）。"""
-    ranking, _ = _ranking(ctx)
-    progress = ranking_settings()["progress"]
-    part = ranking.loc[(ranking["level"] == level) & ranking["light"].isin(list(progress["lights"].values()))]
-    short = short_names(ctx)
-    wide = part.pivot_table(index="indicator_name", columns="entity_id", values="light", aggfunc="first")
-    wide = wide.reindex(columns=[g for g in ctx.tree.groups if g in wide.columns])
-    entities = list(wide.columns)
-    wide.columns = [short.get(c, c) for c in wide.columns]
-    wide.index.name = "指标"
-    ids = dict(zip(part["indicator_name"].astype(str), part["indicator_id"].astype(str)))
-    out = keyed(wide.fillna("—"), period=ctx.period, items=[ids.get(str(n), "") for n in wide.index],
-                columns={label: (None, LIGHT, "", entity) for label, entity in zip(wide.columns, entities)})
-    return with_notes(out, pace_note(*sorted(part["as_of"].astype(str).unique())), light_rule_note(progress))
-
-
-def missing_reports_table(ctx: Context) -> pd.DataFrame:
-    """未报送或被退回的企业：本期没有财务快报、或有报送行因错误被隔离的企业（简称）。"""
-    quality = _read(ctx, "quality_summary")
-    if not len(quality):
-        return pd.DataFrame({"情况": ["本期无数据质量记录"]})
-    short = short_names(ctx)
-    rows = []
-    for r in quality.itertuples():
-        if str(r.enterprise_id) not in short:  # rows no roster enterprise claims: the quality appendix lists them
-            continue
-        name = short[str(r.enterprise_id)]
-        if not bool(r.financials_submitted):
-            rows.append({"企业": name, "情况": "本期财务快报未报送"})
-        if int(r.quarantined) > 0:
-            rows.append({"企业": name, "情况": f"{int(r.quarantined)}行报送数据有错误，已隔离待更正"})
-    if not rows:
-        return pd.DataFrame({"企业": ["无"], "情况": ["全部企业均已按时报送"]})
-    return pd.DataFrame(rows)
 
 
 #: Number formats of the 通报 workbook. Every percentage is a fraction with a percent format (so 5.92% is

@@ -12,6 +12,7 @@ Every view returns what a reader sees: names not codes, Chinese headers, missing
 
 from __future__ import annotations
 
+from functools import lru_cache
 from html import escape as html_escape
 from pathlib import Path
 
@@ -20,13 +21,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from guozi_analysis.analyses.ranking import peer_class_of
+from guozi_analysis.analyses.peers import peer_standing
+from guozi_analysis.analyses.ranking import OVERALL, peer_class_of, size_indicators
+from guozi_analysis.analyses.ranking import load_settings as ranking_settings
+from guozi_analysis.analyses.risk.rules import load_rules
 from guozi_analysis.base import config
 from guozi_analysis.base.entities import EnterpriseTree
 from guozi_analysis.base.periods import as_of_date
 from guozi_analysis.base.store import read_shared, write_table
 from guozi_analysis.indicators.catalogue import catalogue_frame
-from guozi_analysis.publishing.text import date_zh, markdown
+from guozi_analysis.publishing.text import date_zh, markdown, supported_text
 from guozi_analysis.publishing.views import forecast as forecast_views
 from guozi_analysis.publishing.views.context import Context, ParameterError, open_context
 from guozi_analysis.publishing.views.overview import COUNT_UNITS, PEER_INDICATORS, WAN_PER_YI
@@ -44,6 +48,7 @@ _ENTITY_COLUMN = {
     "risk_distress": "entity_id", "forecast_projections": "enterprise_id", "forecast_targets": "enterprise_id",
     "forecast_paths": "entity_id", "table_financials": "enterprise_id", "table_projects": "enterprise_id",
     "contract_warnings": "entity_id", "inspection_status": "enterprise_id", "contract_life": "enterprise_id",
+    "ranking_composite": "entity_id",  # its 晾晒 scores and ranks: the assessment's opening
 }
 _TREND_NAMES = {"revenue": "营业总收入", "total_profit": "利润总额", "debt_to_asset_ratio": "资产负债率"}
 _LEVEL_ZH = {1: "一级（集团）", 2: "二级子企业", 3: "三级子企业"}
@@ -162,7 +167,14 @@ def title(ctx: Context):
     level = _LEVEL_ZH.get(ctx.tree.depth(ctx.entity_id), f"{ctx.tree.depth(ctx.entity_id)}级子企业")
     line = "｜".join(str(x) for x in (row["short_name"], level, row["function_class"], row["industry_class"],
                                      f"数据截至{date_zh(as_of_date(ctx.period))}") if pd.notna(x))
-    return markdown(f"# {row['name']} {{.unnumbered}}\n\n{line}")
+    business = _main_business(row)
+    return markdown(f"# {row['name']} {{.unnumbered}}\n\n{line}" + (f"\n\n**主营业务**：{business}。" if business else ""))
+
+
+def _main_business(row: pd.Series) -> str:
+    """The roster's 主营业务 (optional column; "" when the roster has none: the profile leaves it out)."""
+    value = row.get("main_business")
+    return "" if value is None or pd.isna(value) else str(value).strip().rstrip("。")
 
 
 def facts(ctx: Context) -> pd.DataFrame:
@@ -179,6 +191,7 @@ def facts(ctx: Context) -> pd.DataFrame:
         "上级企业": MISSING if is_group else _name(ctx, tree.parent(ctx.entity_id)),
         "功能分类": row["function_class"],
         "行业分类": row["industry_class"],
+        "主营业务": _main_business(row) or MISSING,
         "国有持股比例（%）": _text([share])[0],
         "直属子企业（家）": str(len(tree.children(ctx.entity_id))),
         "全部子企业（家）": str(len(tree.descendants(ctx.entity_id))),
@@ -188,33 +201,102 @@ def facts(ctx: Context) -> pd.DataFrame:
     return out
 
 
-def peers(ctx: Context) -> pd.DataFrame:
-    """The enterprise beside its peer set (``params/ranking.yaml`` classes): own value, median, best, rank."""
-    meta = catalogue_frame().set_index("id")
+def _peer_set(ctx: Context) -> tuple[str, str, pd.DataFrame]:
+    """``(level, class, wide values)`` of the enterprise's peer set (``params/ranking.yaml`` classes), read
+    from the run's ``by_peer/`` file (written once per run by :func:`split_by_entity`)."""
     level = "group" if ctx.tree.is_group(ctx.entity_id) else "enterprise"
     klass = peer_class_of(pd.Series([ctx.entity_id], dtype=object), level=level, roster=ctx.roster).iloc[0]
     path = Path(ctx.processed_dir).parent.parent / PEER_DIR / f"{level}-{klass}.parquet"
     rows = pd.read_parquet(path)
     wide = rows.pivot_table(index="entity_id", columns="indicator_id", values="value", aggfunc="first",
                             dropna=False).reindex(columns=list(PEER_SET))
+    return level, str(klass), wide
+
+
+def _peer_label(level: str, klass: str, n: int) -> str:
+    """同类企业的称呼：「全部集团（6家）」「竞争类子企业（22家）」."""
+    if level == "group":
+        return f"{'全部集团' if klass == '全部' else klass + '集团'}（{n}家）"
+    return f"{klass}子企业（{n}家）"
+
+
+@lru_cache(maxsize=4)  # the peers table and the assessment of one profile read the same standing
+def _standing(ctx: Context) -> tuple[str, str, int, pd.DataFrame]:
+    level, klass, wide = _peer_set(ctx)
+    meta = catalogue_frame().set_index("id")
+    standing = peer_standing(wide, entity=ctx.entity_id, directions=meta["direction"].to_dict())
+    return level, klass, len(wide), standing.set_index("indicator_id")
+
+
+def peers(ctx: Context) -> pd.DataFrame:
+    """The enterprise beside its peer set (``params/ranking.yaml`` classes): own value, median, best, rank
+    (:func:`guozi_analysis.analyses.peers.peer_standing`)."""
+    meta = catalogue_frame().set_index("id")
+    level, klass, n, standing = _standing(ctx)
     records = []
     for ind in PEER_SET:
         unit, factor = _unit(meta.loc[ind, "unit"])
-        values = wide[ind].astype(float) * factor
-        lower = meta.loc[ind, "direction"] == "lower_better"
-        ranks = values.rank(ascending=lower, method="min")
-        own = values.get(ctx.entity_id, float("nan"))
-        best = values.min() if lower else values.max()
-        rank = ranks.get(ctx.entity_id, float("nan"))
-        records.append({"指标": meta.loc[ind, "name_zh"], "单位": unit, "本企业": own, "同类中位数": values.median(),
-                        "同类最好": best,
-                        "名次": MISSING if pd.isna(rank) else f"{int(rank)}/{int(values.notna().sum())}"})
+        row = standing.loc[ind]
+        rank = row["rank"]
+        records.append({"指标": meta.loc[ind, "name_zh"], "单位": unit, "本企业": row["value"] * factor,
+                        "同类中位数": row["median"] * factor, "同类最好": row["best"] * factor,
+                        "名次": MISSING if pd.isna(rank) else f"{int(rank)}/{int(row['n'])}"})
     out = pd.DataFrame(records).set_index("指标")
     for col in ("本企业", "同类中位数", "同类最好"):
         out[col] = _text(out[col])
-    label = "全部集团" if level == "group" and klass == "全部" else str(klass)
-    out.index.name = f"同类：{label}（{len(wide)}家）"
+    out.index.name = f"同类：{_peer_label(level, klass, n)}"
     return out
+
+
+def assessment(ctx: Context):
+    """A short written assessment against the peers: the 晾晒 六表总分 and its rank in the peer set (stored
+    ranking scores), then the main efficiency indicators on which the enterprise is better or worse than the
+    peers' median (size indicators — revenue, profit — are scale, not performance, and are left out). A
+    figure that is missing leaves its sentence out."""
+    level, klass, n, standing = _standing(ctx)
+    peer = _peer_label(level, klass, n)
+    meta = catalogue_frame().set_index("id")
+    sentences = []
+    composite = read_shared(ctx.processed_dir, "ranking_composite", optional=True)
+    overall = composite.loc[composite["table"] == OVERALL] if len(composite) else composite
+    if len(overall) and pd.notna(overall["score"].iloc[0]) and pd.notna(overall["rank"].iloc[0]):
+        row = overall.iloc[0]
+        tie = f"（{ranking_settings()['labels']['tie']}）" if bool(row.get("is_tie", False)) else ""
+        klass_n = int(row["n_entities"])
+        sentences.append(f"在{_peer_label(level, str(row['peer_class']), klass_n)}中，本期半月晾晒六表总分"
+                         f"{float(row['score']):.2f}分，排第{int(row['rank'])}名{tie}。")
+    ranked = [i for i in PEER_SET if i not in size_indicators()]
+    side = standing.loc[ranked, "better_than_median"]
+    better = [str(meta.loc[i, "name_zh"]) for i in ranked if pd.notna(side[i]) and bool(side[i])]
+    worse = [str(meta.loc[i, "name_zh"]) for i in ranked if pd.notna(side[i]) and not bool(side[i])]
+    parts = ([f"{'、'.join(better)}优于同类中位数"] if better else []) + \
+        ([f"{'、'.join(worse)}不及同类中位数"] if worse else [])
+    if parts:
+        lead = "与同类企业相比，" if sentences else f"与同类{peer}相比，"
+        sentences.append(lead + "；".join(parts) + "（逐项比较见下表）。")
+    if not sentences:
+        return markdown("本期没有可与同类企业比较的数据。")
+    return markdown(supported_text("**总体评价**：" + "".join(sentences)))
+
+
+def supervision(ctx: Context):
+    """监管要点: for each warning rule the enterprise triggered this period (stored risk results), the rule,
+    this period's value and the supervisor's point (the rule's ``advice`` in ``params/risk_rules.yaml``)."""
+    path = Path(ctx.processed_dir) / "risk_evaluation.parquet"
+    ev = pd.read_parquet(path) if path.exists() else pd.DataFrame(columns=["entity_id", "triggered"])
+    hit = ev.loc[(ev["entity_id"] == ctx.entity_id) & ev["triggered"].astype(bool)]
+    advice = {rule.id: rule.advice for rule in load_rules().rules}
+    points = []
+    for r in hit.itertuples():
+        text = advice.get(str(getattr(r, "rule_id", "")), "")
+        if not text:  # a model output or a rule without advice: shown in the warnings table, no point here
+            continue
+        unit, factor = _unit(str(r.unit or ""))
+        value = "" if pd.isna(r.value) else f"（本期{_text([r.value * factor])[0]}{unit}）"
+        points.append(f"**{r.rule_name}**{value}：{text}")
+    if not points:
+        return markdown("本期未触发需要提出监管要点的预警规则，按常规开展监管。")
+    return markdown("\n".join(f"{k}. {t}" for k, t in enumerate(dict.fromkeys(points), 1)))
 
 
 def indicators(ctx: Context, *, tables: tuple[str, ...] | None = None) -> pd.DataFrame:
