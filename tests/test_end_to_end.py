@@ -1003,3 +1003,63 @@ def test_the_figure_check_fails_when_one_printed_value_is_changed(published, bul
     assert (found[["entity", "item", "period", "basis"]] == victim[["entity", "item", "period", "basis"]].to_numpy()
             ).all(axis=1).any()
     assert main(["figures", "--check", str(tmp_path)]) == 1
+
+
+# ------------------------------------------------------------------------------------------------
+# issue 26: the review's body — the headline, causes, the maturity wall, the plan as a plan
+# ------------------------------------------------------------------------------------------------
+def _body_text(published, stem: str) -> str:
+    """The rendered HTML page of one body chapter, as a reader sees it, without spaces or line breaks
+    (numbers are links: the tags around them leave spaces)."""
+    return re.sub(r"\s+", "", _html_text(published["outputs"]["html"].parent / f"{stem}.html"))
+
+
+def test_the_review_opens_with_the_years_figures_equal_to_appendix_a(published):
+    from guozi_analysis.base.figures import FIGURES_FILE, read_figures
+
+    text = _body_text(published, "01_review_2022")
+    # demo 2022-11: 资产总额 1,910.11 亿元 (+5.36 %), 资产负债率 58.46 % (−0.51 个百分点), 营业总收入 281.54 亿元
+    # (营业收入 +5.74 %), 利润总额 28.47 亿元 (+12.34 %), 完成投资 69.45 亿元 (85.07 % of the annual plan)
+    assert "全区国有企业经济运行总体平稳" in text
+    assert "资产总额1,910.11亿元，同比增长5.36%；资产负债率58.46%，较上年同期下降0.51个百分点" in text
+    assert "营业总收入281.54亿元，其中营业收入同比增长5.74%；利润总额28.47亿元，同比增长12.34%" in text
+    assert "完成固定资产投资69.45亿元" in text
+    # one figure, one value: the headline's figures are the ones the appendices print — 附录A (全区国企经济
+    # 运行概况) for the financial ones, 附录B (扩投资) for 本年完成投资
+    figures = read_figures([published["outputs"]["html"].parent / FIGURES_FILE])
+    for item, chapter in (("total_assets", "10_district_overview"), ("debt_to_asset_ratio", "10_district_overview"),
+                          ("revenue", "10_district_overview"), ("total_profit", "10_district_overview"),
+                          ("project_completed_ytd", "20_investment_progress")):
+        rows = figures.loc[(figures["entity"] == "DISTRICT") & (figures["item"] == item)]
+        opening = rows.loc[rows["where"].str.contains("全年总体情况")]
+        appendix = rows.loc[rows["where"].str.startswith(chapter)]
+        assert len(opening) and len(appendix), item
+        assert set(opening["value"]) == set(appendix["value"]), item
+
+
+def test_the_problems_name_causes_and_the_maturity_wall(published):
+    text = _body_text(published, "01_review_2022")
+    problems = text[text.index("营业收入目标完成进度偏慢"):]  # the body of 存在的问题 (after the page's contents)
+    # the largest shortfalls named with their gaps, and why profit fell (澜海文旅集团: revenue down)
+    assert "差距最大的是澜海文旅集团（完成59.78%，慢31.89个百分点）" in problems
+    assert "澜海文旅集团利润总额同比下降24.37%、减少0.46亿元，主要来自营业总收入减少1.62亿元" in problems
+    # the risk engine's maturity wall and cash cover, enterprise named
+    assert "澜海文旅集团2023年3月到期融资17.41亿元，占其未来十二个月到期融资的85.90%" in problems
+    assert "可用资金（货币资金与未使用授信）8.97亿元，覆盖倍数仅0.45倍" in problems
+    assert "当月全区到期45.96亿元" in problems
+
+
+def test_the_plan_is_a_plan_with_guiding_thoughts_six_parts_measures_and_targets(published):
+    text = _body_text(published, "02_plan_2023")
+    text = text[text.index("指导思想。"):]  # the body (the page's own contents list comes before it)
+    parts = ["扩投资优结构", "稳增长促发展", "稳金融防风险", "抓改革重绩效", "建机制优体系", "强引领聚合力"]
+    at = [text.index(f"（{n}）{p}") for n, p in zip("一二三四五六", parts)]
+    assert at == sorted(at)
+    for start, end in zip(at, [*at[1:], len(text)]):
+        block = text[start:end]
+        assert all(f"{n}是" in block for n in "一二三"), block[:40]
+    assert text.count("量化目标：") >= 8  # each measure carrying a target lists it after its text
+    assert "2023年目标超过20.00亿元" in text and "储备可覆盖目标2.0倍" in text
+    assert "待2023年数据" not in text and "相当于目标的" not in text
+    pdf = re.sub(r"\s+", "", _pdf_text(published["outputs"]["pdf"]))
+    assert "指导思想" in pdf and "强引领聚合力" in pdf and "储备可覆盖目标2.0倍" in pdf
