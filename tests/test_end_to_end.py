@@ -128,7 +128,7 @@ def test_each_profile_shows_the_stored_indicators(published):
                 f"{(value * (1 / 10_000) if unit == '万元' else value):,.{digits}f}"
             assert shown == expected, (entity, name, shown, expected)
             checked += 1
-    assert checked == 46 * 67
+    assert checked == 46 * 69  # 69 catalogue indicators (营业成本、三项费用 added, issue 26)
 
 
 def test_a_profile_opens_with_main_business_and_assessment_and_ends_with_supervisory_points(published, demo_inbox):
@@ -639,11 +639,13 @@ def test_each_publication_has_its_own_folder_and_leaves_the_review_alone(bulleti
 
     workbook = bulletins["monthly"]["html"].parent / "outputs" / "月度通报_2022-10.xlsx"  # in the published folder
     sheets = openpyxl.load_workbook(workbook).sheetnames
-    assert sheets == ["主要指标", "分集团", "投资进度", "风险变化", "合同与督查预警"]
+    # the monthly's own tables joined the workbook (issue 26)
+    assert sheets == ["主要指标", "分集团", "投资进度", "风险变化", "一利五率", "环比", "亏损企业", "重点工作任务", "合同与督查预警"]
     # issue 28: 同比 is a number with a percent format (百分点 for a ratio), not the text "+5.92%"
     ws = openpyxl.load_workbook(workbook)["主要指标"]
     change = [row[[c.value for c in ws[3]].index("同比")] for row in ws.iter_rows(min_row=4)]
-    assert len(change) == 9 and all(isinstance(c.value, (int, float)) for c in change)
+    # 11 headline rows: 营业成本 and 三项费用 joined the 9 (issue 26)
+    assert len(change) == 11 and all(isinstance(c.value, (int, float)) for c in change)
     assert {c.number_format for c in change} == {"+0.00%;-0.00%;0.00%", '+0.00"个百分点";-0.00"个百分点";0.00"个百分点"'}
 
 
@@ -668,6 +670,30 @@ def test_monthly_bulletin_reads_like_the_municipal_format(bulletins):
     assert "2022年三季度经济运行分析" in quarterly and "全年预计" in quarterly and "1—9月" in quarterly
     half = re.sub(r"\s+", "", _pdf_text(bulletins["half_month"]["pdf"]))
     assert "11月下半月" in half and "序时进度灯号" in half and "未报送" in half
+
+
+def test_monthly_bulletin_gives_causes_not_counts(bulletins):
+    """Issue 26: the 月度通报 2022-10 prints 营业成本, 亏损企业户数 and 亏损额, a chart and a drivers sentence."""
+    pdf = bulletins["monthly"]["pdf"]
+    text = re.sub(r"\s+", "", _pdf_text(pdf))
+    # 营业成本 200.66 亿元 (+6.48 %) grew faster than 营业总收入 (+5.92 %): 6.48 − 5.92 = 0.56 → 0.57 unrounded
+    assert "营业成本200.66亿元，同比增长6.48%" in text
+    assert "三项费用（销售、管理、财务费用，不含研发费用）35.33亿元" in text
+    assert "营业成本增速高于营业总收入增速（增长5.92%）0.57个百分点" in text
+    # 46 reporting legal entities; 海湾酒店 alone loses −1,547.24 万元: 1/46 = 2.17 %, 0.15 亿元; none a year earlier
+    assert "亏损企业1户（海湾酒店），亏损面2.17%，亏损额0.15亿元；上年同期无亏损企业" in text
+    assert "亏损企业户数与亏损额" in text
+    # drivers: revenue +14.13 亿元; 产发 87.54 − 87.54/1.0729 = 5.95, 水务 34.69 − 34.69/1.1039 = 3.27:
+    # (5.95 + 3.27) / 14.13 = 65 % ≥ cover 60 % → two named
+    assert "营业总收入同比增加14.13亿元（增长5.92%），主要来自澜海产发集团（增加5.95亿元）、澜海水务集团（增加3.27亿元）" in text
+    # profit +2.44: 城投 6.62 − 6.62/1.1979 = 1.09, 交投 3.75 − 3.75/1.3154 = 0.90 (81 % of 2.44)
+    assert "利润总额同比增加2.44亿元（增长10.81%），主要来自澜海城投集团（增加1.09亿元）、澜海交投集团（增加0.90亿元）" in text
+    assert "澜海文旅集团利润总额同比下降27.05%" in text  # the group's fall with its line items
+    for heading in ("“一利五率”", "时点指标环比", "亏损企业", "重点工作任务台账进度", "营业总收入与利润总额：本年与上年逐月累计"):
+        assert heading in text, heading
+    assert "海湾酒店（原因：已获利息倍数为负）" in text  # the names behind the risk list
+    assert "交流选拔优秀干部" in text
+    assert len(_image_digests(pdf)) >= 1  # the chart
 
 
 def _sentences(text: str) -> list[str]:
