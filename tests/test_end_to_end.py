@@ -128,7 +128,7 @@ def test_each_profile_shows_the_stored_indicators(published):
                 f"{(value * (1 / 10_000) if unit == '万元' else value):,.{digits}f}"
             assert shown == expected, (entity, name, shown, expected)
             checked += 1
-    assert checked == 46 * 67
+    assert checked == 46 * 69  # 69 catalogue indicators (营业成本、三项费用 added, issue 26)
 
 
 def test_a_profile_opens_with_main_business_and_assessment_and_ends_with_supervisory_points(published, demo_inbox):
@@ -639,11 +639,13 @@ def test_each_publication_has_its_own_folder_and_leaves_the_review_alone(bulleti
 
     workbook = bulletins["monthly"]["html"].parent / "outputs" / "月度通报_2022-10.xlsx"  # in the published folder
     sheets = openpyxl.load_workbook(workbook).sheetnames
-    assert sheets == ["主要指标", "分集团", "投资进度", "风险变化", "合同与督查预警"]
+    # the monthly's own tables joined the workbook (issue 26)
+    assert sheets == ["主要指标", "分集团", "投资进度", "风险变化", "一利五率", "环比", "亏损企业", "重点工作任务", "合同与督查预警"]
     # issue 28: 同比 is a number with a percent format (百分点 for a ratio), not the text "+5.92%"
     ws = openpyxl.load_workbook(workbook)["主要指标"]
     change = [row[[c.value for c in ws[3]].index("同比")] for row in ws.iter_rows(min_row=4)]
-    assert len(change) == 9 and all(isinstance(c.value, (int, float)) for c in change)
+    # 11 headline rows: 营业成本 and 三项费用 joined the 9 (issue 26)
+    assert len(change) == 11 and all(isinstance(c.value, (int, float)) for c in change)
     assert {c.number_format for c in change} == {"+0.00%;-0.00%;0.00%", '+0.00"个百分点";-0.00"个百分点";0.00"个百分点"'}
 
 
@@ -668,6 +670,65 @@ def test_monthly_bulletin_reads_like_the_municipal_format(bulletins):
     assert "2022年三季度经济运行分析" in quarterly and "全年预计" in quarterly and "1—9月" in quarterly
     half = re.sub(r"\s+", "", _pdf_text(bulletins["half_month"]["pdf"]))
     assert "11月下半月" in half and "序时进度灯号" in half and "未报送" in half
+
+
+def test_monthly_bulletin_gives_causes_not_counts(bulletins):
+    """Issue 26: the 月度通报 2022-10 prints 营业成本, 亏损企业户数 and 亏损额, a chart and a drivers sentence."""
+    pdf = bulletins["monthly"]["pdf"]
+    text = re.sub(r"\s+", "", _pdf_text(pdf))
+    # 营业成本 200.66 亿元 (+6.48 %) grew faster than 营业总收入 (+5.92 %): 6.48 − 5.92 = 0.56 → 0.57 unrounded
+    assert "营业成本200.66亿元，同比增长6.48%" in text
+    assert "三项费用（销售、管理、财务费用，不含研发费用）35.33亿元" in text
+    assert "营业成本增速高于营业总收入增速（增长5.92%）0.57个百分点" in text
+    # 46 reporting legal entities; 海湾酒店 alone loses −1,547.24 万元: 1/46 = 2.17 %, 0.15 亿元; none a year earlier
+    assert "亏损企业1户（海湾酒店），亏损面2.17%，亏损额0.15亿元；上年同期无亏损企业" in text
+    assert "亏损企业户数与亏损额" in text
+    # drivers: revenue +14.13 亿元; 产发 87.54 − 87.54/1.0729 = 5.95, 水务 34.69 − 34.69/1.1039 = 3.27:
+    # (5.95 + 3.27) / 14.13 = 65 % ≥ cover 60 % → two named
+    assert "营业总收入同比增加14.13亿元（增长5.92%），主要来自澜海产发集团（增加5.95亿元）、澜海水务集团（增加3.27亿元）" in text
+    # profit +2.44: 城投 6.62 − 6.62/1.1979 = 1.09, 交投 3.75 − 3.75/1.3154 = 0.90 (81 % of 2.44)
+    assert "利润总额同比增加2.44亿元（增长10.81%），主要来自澜海城投集团（增加1.09亿元）、澜海交投集团（增加0.90亿元）" in text
+    assert "澜海文旅集团利润总额同比下降27.05%" in text  # the group's fall with its line items
+    for heading in ("“一利五率”", "时点指标环比", "亏损企业", "重点工作任务台账进度", "营业总收入与利润总额：本年与上年逐月累计"):
+        assert heading in text, heading
+    assert "海湾酒店（原因：已获利息倍数为负）" in text  # the names behind the risk list
+    assert "交流选拔优秀干部" in text
+    assert len(_image_digests(pdf)) >= 1  # the chart
+
+
+def _sentences(text: str) -> list[str]:
+    """A rendered text cut into sentences at 。 and ；, whitespace, list numbers and the three headings dropped."""
+    text = re.sub(r"\s+", "", text)
+    text = re.sub(r"(主要特点|存在问题|下步工作(（[一二三四]季度重点）)?)(?=\d+\.)", "", text)
+    return [re.sub(r"^\d+\.", "", s) for s in re.split(r"[。；]", text) if s]
+
+
+def test_quarterly_is_an_analysis_of_its_own(bulletins):
+    """Issue 26: the 季度分析 2022-Q3 runs 8–15 pages with at least two charts, gives the single quarter's
+    同比, the Q1–Q3 trend, the structure by class, the district's targets, the maturity wall and the 四季度
+    measures, and its 特点/问题/下步 share no sentence with the 月度通报 2022-10."""
+    pdf = bulletins["quarterly"]["pdf"]
+    assert 8 <= len(PdfReader(pdf).pages) <= 15
+    assert len(set(_image_digests(pdf))) >= 2
+    text = re.sub(r"\s+", "", _pdf_text(pdf))
+    # 三季度单季营业总收入 = 1—9月 2,248,205.92 − 1—6月 1,451,900.31 = 796,305.61 万元 = 79.63 亿元; a year earlier
+    # 2,129,565.91 − 1,381,317.84 = 748,248.07 → 同比 796,305.61 / 748,248.07 − 1 = +6.42 %
+    assert "三季度全区国有企业实现营业总收入79.63亿元，同比增长6.42%" in text
+    for words in ("单季同比", "分季度走势", "2021年三季度", "按功能分类", "功能类", "竞争类", "公益类", "按行业类别",
+                  "下步工作（四季度重点）", "冲刺全年目标"):
+        assert words in text, words
+    # the district's target is the sum of the groups' (844,440 + 373,430 + 1,152,470 + 229,520 + 424,560 +
+    # 318,990 = 3,343,410 万元 = 334.34 亿元), printed instead of "—" (the projection itself is the forecast's)
+    assert "从全区看，营业总收入全年预计" in text and "年度目标334.34亿元" in text
+    # the maturity wall the risk engine flags, enterprise named: 文旅 2023-03 174,102.03 万元 = 17.41 亿元,
+    # 174,102.03 / 192,330.19 = 90.52 % of its next 12 months
+    assert "澜海文旅集团债务集中到期风险突出：2023年3月到期17.41亿元，占其未来12个月到期融资的90.52%" in text
+    points = text[text.rindex("主要特点"):]
+    points = points[:points.index("本期通报的表格")] if "本期通报的表格" in points else points
+    monthly = set(_sentences(_pdf_text(bulletins["monthly"]["pdf"])))
+    ours = _sentences(points)
+    assert len(ours) >= 10
+    assert [s for s in ours if s in monthly] == []
 
 
 def test_the_half_month_bulletin_prints_every_enterprise_with_its_scores(published, bulletins, demo_inbox):
@@ -1044,3 +1105,63 @@ def test_no_research_mark_or_press_report_in_any_rendered_text(published, bullet
         flat = re.sub(r"\s+", "", text)
         assert not re.search(r"（C2?[）,，]|，C2?）|（I）|经济观察报|二手来源|一利五率”（20", flat), \
             re.search(r".{30}(?:（C2?[）,，]|，C2?）|（I）|经济观察报|二手来源|一利五率”（20).{10}", flat)
+
+
+# ------------------------------------------------------------------------------------------------
+# issue 26: the review's body — the headline, causes, the maturity wall, the plan as a plan
+# ------------------------------------------------------------------------------------------------
+def _body_text(published, stem: str) -> str:
+    """The rendered HTML page of one body chapter, as a reader sees it, without spaces or line breaks
+    (numbers are links: the tags around them leave spaces)."""
+    return re.sub(r"\s+", "", _html_text(published["outputs"]["html"].parent / f"{stem}.html"))
+
+
+def test_the_review_opens_with_the_years_figures_equal_to_appendix_a(published):
+    from guozi_analysis.base.figures import FIGURES_FILE, read_figures
+
+    text = _body_text(published, "01_review_2022")
+    # demo 2022-11: 资产总额 1,910.11 亿元 (+5.36 %), 资产负债率 58.46 % (−0.51 个百分点), 营业总收入 281.54 亿元
+    # (营业收入 +5.74 %), 利润总额 28.47 亿元 (+12.34 %), 完成投资 69.45 亿元 (85.07 % of the annual plan)
+    assert "全区国有企业经济运行总体平稳" in text
+    assert "资产总额1,910.11亿元，同比增长5.36%；资产负债率58.46%，较上年同期下降0.51个百分点" in text
+    assert "营业总收入281.54亿元，其中营业收入同比增长5.74%；利润总额28.47亿元，同比增长12.34%" in text
+    assert "完成固定资产投资69.45亿元" in text
+    # one figure, one value: the headline's figures are the ones the appendices print — 附录A (全区国企经济
+    # 运行概况) for the financial ones, 附录B (扩投资) for 本年完成投资
+    figures = read_figures([published["outputs"]["html"].parent / FIGURES_FILE])
+    for item, chapter in (("total_assets", "10_district_overview"), ("debt_to_asset_ratio", "10_district_overview"),
+                          ("revenue", "10_district_overview"), ("total_profit", "10_district_overview"),
+                          ("project_completed_ytd", "20_investment_progress")):
+        rows = figures.loc[(figures["entity"] == "DISTRICT") & (figures["item"] == item)]
+        opening = rows.loc[rows["where"].str.contains("全年总体情况")]
+        appendix = rows.loc[rows["where"].str.startswith(chapter)]
+        assert len(opening) and len(appendix), item
+        assert set(opening["value"]) == set(appendix["value"]), item
+
+
+def test_the_problems_name_causes_and_the_maturity_wall(published):
+    text = _body_text(published, "01_review_2022")
+    problems = text[text.index("营业收入目标完成进度偏慢"):]  # the body of 存在的问题 (after the page's contents)
+    # the largest shortfalls named with their gaps, and why profit fell (澜海文旅集团: revenue down)
+    assert "差距最大的是澜海文旅集团（完成59.78%，慢31.89个百分点）" in problems
+    assert "澜海文旅集团利润总额同比下降24.37%、减少0.46亿元，主要来自营业总收入减少1.62亿元" in problems
+    # the risk engine's maturity wall and cash cover, enterprise named
+    assert "澜海文旅集团2023年3月到期融资17.41亿元，占其未来十二个月到期融资的85.90%" in problems
+    assert "可用资金（货币资金与未使用授信）8.97亿元，覆盖倍数仅0.45倍" in problems
+    assert "当月全区到期45.96亿元" in problems
+
+
+def test_the_plan_is_a_plan_with_guiding_thoughts_six_parts_measures_and_targets(published):
+    text = _body_text(published, "02_plan_2023")
+    text = text[text.index("指导思想。"):]  # the body (the page's own contents list comes before it)
+    parts = ["扩投资优结构", "稳增长促发展", "稳金融防风险", "抓改革重绩效", "建机制优体系", "强引领聚合力"]
+    at = [text.index(f"（{n}）{p}") for n, p in zip("一二三四五六", parts)]
+    assert at == sorted(at)
+    for start, end in zip(at, [*at[1:], len(text)]):
+        block = text[start:end]
+        assert all(f"{n}是" in block for n in "一二三"), block[:40]
+    assert text.count("量化目标：") >= 8  # each measure carrying a target lists it after its text
+    assert "2023年目标超过20.00亿元" in text and "储备可覆盖目标2.0倍" in text
+    assert "待2023年数据" not in text and "相当于目标的" not in text
+    pdf = re.sub(r"\s+", "", _pdf_text(published["outputs"]["pdf"]))
+    assert "指导思想" in pdf and "强引领聚合力" in pdf and "储备可覆盖目标2.0倍" in pdf

@@ -452,6 +452,28 @@ def revenue(revenue):
     return _same(revenue)
 
 
+def operating_cost(operating_cost):
+    """营业成本（本年累计）。
+
+    定义：快报利润表的营业成本，按本年累计数；与营业总收入并列看成本是否快于收入增长。
+    单位：万元。方向：越低越好（仅用于通报，权重 0，不参加晾晒排名）。来源：财务快报报表项目。
+    零分母：不适用。
+    """
+    return _same(operating_cost)
+
+
+def period_expenses(selling_expenses, admin_expenses, financial_expenses):
+    """三项费用（本年累计）：销售费用 + 管理费用 + 财务费用。
+
+    定义：期间费用中的销售、管理、财务三项，**不含研发费用**（2018 年起利润表单列研发费用，管理费用
+    不再含研发；研发投入另见研发经费投入强度，成本费用利润率的成本费用总额则含研发费用）。
+    公式：销售费用 + 管理费用 + 财务费用。单位：万元。方向：越低越好（仅用于通报，权重 0）。
+    来源：财务快报报表项目；财政部国有企业月度经济运行情况通报的期间费用口径（本区定义不含研发费用）。
+    零分母：不适用。任一项未填 → NaN（不把未填当 0）。
+    """
+    return _same(selling_expenses + admin_expenses + financial_expenses)
+
+
 @_explain(lambda ly_operating_revenue: ly_operating_revenue, negative="上年同期营业收入为负")
 def revenue_growth(operating_revenue, ly_operating_revenue):
     """营业收入增长率（同比）。
@@ -841,7 +863,7 @@ REGISTRY: dict[str, Callable] = {
         investment_completion_rate, investment_pace_gap, city_key_project_count, city_key_completion_rate,
         equity_investment_count, equity_investment_completed, strategic_emerging_share, fund_aum, fund_sub_funds,
         fund_projects,
-        revenue, revenue_growth, total_profit_growth, net_profit, net_profit_parent, revenue_target_completion,
+        revenue, operating_cost, period_expenses, revenue_growth, total_profit_growth, net_profit, net_profit_parent, revenue_target_completion,
         profit_target_completion, total_assets, total_asset_turnover, receivables_turnover, current_asset_turnover,
         two_funds_ratio, idle_assets_found, idle_assets_in_progress, revitalised_value_ytd, revitalisation_rate,
         revitalised_target_completion, mixed_reform_completed, mixed_reform_pool, incentive_pilots,
