@@ -855,7 +855,7 @@ def _docx_texts(document) -> list[str]:
     return texts
 
 
-def _check_word_draft(path, *, headings: list[str], book: bool = True):
+def _check_word_draft(path, *, headings: list[str], book: bool = True, appendices: bool = True):
     """A Word draft: its headings, tables and page numbers; the heading level of every 公文 number (一、 is
     Heading 1, （一） Heading 2, 1. Heading 3, with no level skipped); every table in the A4 text width with
     each column at least as wide as its widest figure; negative numbers with the minus sign (as the PDF); a
@@ -899,6 +899,7 @@ def _check_word_draft(path, *, headings: list[str], book: bool = True):
     assert not [h for h in shown if h in title], path.name  # no heading repeating the title under it (as the PDF)
     if book:
         assert document.sections[-1].start_type == WD_SECTION.NEW_PAGE
+    if book and appendices:  # the public summary (issue 26) has no appendix
         appendix = next(k for k, p in enumerate(document.paragraphs) if p.text.startswith("附录A"))
         assert document.paragraphs[appendix - 1]._p.pPr.sectPr is not None, path.name
     return document
@@ -908,7 +909,9 @@ def test_each_review_edition_has_a_word_draft_and_the_public_one_passes_the_publ
     internal = _check_word_draft(published["outputs"]["docx"],
                                  headings=["一、2022年工作完成情况", "二、2023年工作思路", "附录A　全区国企经济运行概况"])
     assert published["outputs"]["docx"].parent == published["outputs"]["html"].parent
-    public = _check_word_draft(published["public"]["docx"], headings=["一、2022年工作完成情况"])
+    # issue 26: the public edition is its own summary (一、2022年工作情况 … 二、2023年工作安排), not the internal body
+    public = _check_word_draft(published["public"]["docx"], headings=["年度工作情况公开摘要", "一、2022年工作情况",
+                                                                      "二、2023年工作安排"], appendices=False)
     roster = demo_inbox.tables["roster"]
     assert book.public_leaks(["\n".join(_docx_texts(public))], roster=roster, flagged=_flagged(published),
                              internal_titles=_internal_titles(published)) == []
@@ -1029,6 +1032,79 @@ def test_the_figure_check_fails_when_one_printed_value_is_changed(published, bul
     assert (found[["entity", "item", "period", "basis"]] == victim[["entity", "item", "period", "basis"]].to_numpy()
             ).all(axis=1).any()
     assert main(["figures", "--check", str(tmp_path)]) == 1
+
+
+# ------------------------------------------------------------------------------------------------
+# issue 26: a public edition of its own, versions as back matter, sources that cite documents, dates as issued
+# ------------------------------------------------------------------------------------------------
+def _docx_text(path) -> str:
+    import docx
+
+    return "\n".join(_docx_texts(docx.Document(str(path))))
+
+
+def test_the_public_edition_is_a_short_summary_that_says_nothing_the_policy_keeps_internal(published, demo_inbox):
+    from guozi_analysis.publishing.text import data_version
+
+    public = published["public"]
+    pages = len(PdfReader(public["pdf"]).pages)
+    assert 4 <= pages <= 8, pages
+    texts = _edition_texts(public) + [_docx_text(public["docx"])]  # PDF, every HTML page, Word draft
+    roster = demo_inbox.tables["roster"]
+    assert book.public_leaks(texts, roster=roster, flagged=_flagged(published)) == []
+    flat = re.sub(r"\s+", "", "\n".join(texts))
+    version = data_version(published["executed"])
+    for word in ("担保1笔", "金额0.80亿元", "guozi", version, "版本信息"):
+        assert word not in flat, word
+    for words in ("一、2022年工作情况", "二、2023年工作安排", "数字来源", "数据截至2022年11月30日", "2022年12月15日"):
+        assert words in flat, words
+    # its 数字来源 points only to what it contains: no internal table, no appendix
+    for internal in ("总结口径汇总表", "指标表", "目标跟踪表", "附录"):
+        assert internal not in flat, internal
+
+
+def test_the_internal_edition_keeps_everything_and_ends_with_its_colophon(published, demo_inbox):
+    from guozi_analysis.publishing.text import data_version
+
+    reader = PdfReader(published["outputs"]["pdf"])
+    text = re.sub(r"\s+", "", "".join(page.extract_text() or "" for page in reader.pages))
+    for word in ("对非关联企业担保", "超股比担保", "逾期未整改", "重点监管"):
+        assert word in text, word
+    version = data_version(published["executed"])
+    last = re.sub(r"\s+", "", reader.pages[-1].extract_text() or "")
+    assert "版本信息" in last and version in last and "guozi-analysis" in last
+    first_pages = re.sub(r"\s+", "", "".join((reader.pages[k].extract_text() or "") for k in range(4)))
+    assert version not in first_pages and "自动生成" not in first_pages and "软件版本" not in first_pages
+    assert "2022年12月15日" in first_pages and "数据截至2022年11月30日" in first_pages  # dated as issued
+    html_dir = published["outputs"]["html"].parent
+    assert "版本信息" in _html_text(html_dir / "colophon.html") and version not in _html_text(html_dir / "index.html")
+    volume = published["volume"]
+    assert "版本信息" in _html_text(volume) and version in _html_text(volume)
+
+
+def test_bulletins_are_dated_as_issued_and_end_with_their_colophon(bulletins):
+    issued = {"monthly": ("2022年11月15日", "数据截至2022年10月31日"),
+              "quarterly": ("2022年10月15日", "数据截至2022年9月30日"),
+              "half_month": ("2022年12月3日", "数据截至2022年11月30日")}
+    for kind, (date, as_of) in issued.items():
+        reader = PdfReader(bulletins[kind]["pdf"])
+        first = re.sub(r"\s+", "", reader.pages[0].extract_text() or "")
+        assert date in first and as_of in first, (kind, first[:200])
+        last = re.sub(r"\s+", "", reader.pages[-1].extract_text() or "")
+        assert "版本信息" in last and "guozi-analysis" in last, kind
+    monthly = re.sub(r"\s+", "", _pdf_text(bulletins["monthly"]["pdf"]))
+    assert "2022年10月31日出版" not in monthly and monthly.index("2022年11月15日") < monthly.index("版本信息")
+
+
+def test_no_research_mark_or_press_report_in_any_rendered_text(published, bulletins):
+    folders = [published["outputs"]["html"].parent, published["public"]["html"].parent,
+               *(bulletins[kind]["html"].parent for kind in BULLETINS)]
+    texts = [_pdf_text(p) for folder in folders for p in folder.glob("*.pdf")]
+    texts += [_html_text(p) for folder in folders for p in folder.glob("*.html")]
+    for text in texts:
+        flat = re.sub(r"\s+", "", text)
+        assert not re.search(r"（C2?[）,，]|，C2?）|（I）|经济观察报|二手来源|一利五率”（20", flat), \
+            re.search(r".{30}(?:（C2?[）,，]|，C2?）|（I）|经济观察报|二手来源|一利五率”（20).{10}", flat)
 
 
 # ------------------------------------------------------------------------------------------------
