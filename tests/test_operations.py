@@ -130,3 +130,9 @@ def test_unmatched_debt_move_flags_debt_that_left_without_the_liabilities():
     # a move too small for a sentence is never flagged
     small = Attribution(**{**debt.__dict__, "notable": False})
     assert unmatched_debt_move(frame, small, entities=["G1", "G2"], gap=0.5) == (-5.0, False)
+
+
+def test_no_stored_financials_give_nan_with_the_reason():
+    # a district whose store has no 快报 table at all: nobody was looked at, so no 0 亏损企业
+    out = loss_makers(pd.DataFrame(columns=["change"]), periods=["2022-10"])
+    assert np.isnan(out.loc["2022-10", "loss_count"]) and out.loc["2022-10", "reason"] == "2022-10 无财务快报"

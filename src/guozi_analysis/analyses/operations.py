@@ -42,6 +42,8 @@ def loss_makers(financials: pd.DataFrame, *, periods: Sequence[str], entities: S
     figures and the reason (never 0 亏损企业: nobody was looked at).
     """
     rows = []
+    if "period" not in financials or key not in financials:  # nothing stored (no 快报 table at all)
+        financials = pd.DataFrame(columns=["period", key])
     for period in periods:
         part = financials.loc[financials["period"].astype(str).str[:7] == str(period)[:7]]
         if entities is not None:
