@@ -332,7 +332,9 @@ def _fake_renderers(monkeypatch, *, fail_at: str | None = None):
     def render(project_dir, *, engine, edition, output_dir, extra_search=None):
         import re
 
-        period = re.search(r"\| 出版期间 \| (\S+) \|", (Path(project_dir) / "index.md").read_text("utf-8")).group(1)
+        # the 前言 says the data's date ("数据截至2022年11月30日"); the period is its year and month
+        year, month = re.search(r"数据截至(\d{4})年(\d{1,2})月", (Path(project_dir) / "index.md").read_text("utf-8")).groups()
+        period = f"{year}-{int(month):02d}"
         output_dir.mkdir(parents=True, exist_ok=True)
         (output_dir / "index.html").write_text(f"{edition} {period}", "utf-8")
         if fail_at == edition:
