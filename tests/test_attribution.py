@@ -14,6 +14,7 @@ from guozi_analysis.analyses.attribution import (
     entity_contributions,
     is_notable,
     item_bridge,
+    offsets,
 )
 
 
@@ -84,5 +85,29 @@ def test_is_notable():
 def test_drivers_clause():
     from guozi_analysis.publishing.text import drivers_clause
     assert drivers_clause([("交投集团", -60.123), ("城投集团", -20.0)]) == \
-        "主要来自交投集团（减少 60.12 亿元）、城投集团（减少 20.00 亿元）"
+        "主要来自交投集团（减少60.12亿元）、城投集团（减少20.00亿元）"
     assert drivers_clause([]) == ""
+
+
+def test_offsets_are_the_moves_against_the_total_by_hand():
+    """issue 26 (存在的问题: what softened a fall). A profit fall of 100 with revenue −160, 营业成本 −75 (cost
+    down: +75 to profit), 其他收益 +40, 管理费用 +10 (−10 to profit), residual −45."""
+    bridge = pd.DataFrame({"contribution": [-160.0, 75.0, 40.0, -10.0, -45.0]},
+                          index=pd.Index(["revenue", "operating_cost", "other_gains", "admin_expenses", RESIDUAL],
+                                         name="item"))
+    bridge.attrs["total"] = -100.0  # −160 + 75 + 40 − 10 − 45 = −100
+    # against the fall (positive): operating_cost 75, other_gains 40 — largest first; at most two
+    out = offsets(bridge, value="contribution")
+    assert out.index.tolist() == ["operating_cost", "other_gains"]
+    assert offsets(bridge, value="contribution", most=1).index.tolist() == ["operating_cost"]
+    # the drivers are the other side: revenue alone covers 160 % of the fall
+    assert drivers(bridge, value="contribution", cover=60, most=3).index.tolist() == ["revenue"]
+    # the residual is never named, even when it moves against the total
+    rise = bridge.copy()
+    rise.attrs["total"] = 10.0
+    assert RESIDUAL not in offsets(rise, value="contribution", most=5).index
+    assert offsets(rise, value="contribution", most=5).index.tolist() == ["revenue", "admin_expenses"]
+    # no total, no offsets
+    flat = bridge.copy()
+    flat.attrs["total"] = 0.0
+    assert offsets(flat, value="contribution").empty

@@ -670,6 +670,41 @@ def test_monthly_bulletin_reads_like_the_municipal_format(bulletins):
     assert "11月下半月" in half and "序时进度灯号" in half and "未报送" in half
 
 
+def _sentences(text: str) -> list[str]:
+    """A rendered text cut into sentences at 。 and ；, whitespace, list numbers and the three headings dropped."""
+    text = re.sub(r"\s+", "", text)
+    text = re.sub(r"(主要特点|存在问题|下步工作(（[一二三四]季度重点）)?)(?=\d+\.)", "", text)
+    return [re.sub(r"^\d+\.", "", s) for s in re.split(r"[。；]", text) if s]
+
+
+def test_quarterly_is_an_analysis_of_its_own(bulletins):
+    """Issue 26: the 季度分析 2022-Q3 runs 8–15 pages with at least two charts, gives the single quarter's
+    同比, the Q1–Q3 trend, the structure by class, the district's targets, the maturity wall and the 四季度
+    measures, and its 特点/问题/下步 share no sentence with the 月度通报 2022-10."""
+    pdf = bulletins["quarterly"]["pdf"]
+    assert 8 <= len(PdfReader(pdf).pages) <= 15
+    assert len(set(_image_digests(pdf))) >= 2
+    text = re.sub(r"\s+", "", _pdf_text(pdf))
+    # 三季度单季营业总收入 = 1—9月 2,248,205.92 − 1—6月 1,451,900.31 = 796,305.61 万元 = 79.63 亿元; a year earlier
+    # 2,129,565.91 − 1,381,317.84 = 748,248.07 → 同比 796,305.61 / 748,248.07 − 1 = +6.42 %
+    assert "三季度全区国有企业实现营业总收入79.63亿元，同比增长6.42%" in text
+    for words in ("单季同比", "分季度走势", "2021年三季度", "按功能分类", "功能类", "竞争类", "公益类", "按行业类别",
+                  "下步工作（四季度重点）", "冲刺全年目标"):
+        assert words in text, words
+    # the district's target is the sum of the groups' (844,440 + 373,430 + 1,152,470 + 229,520 + 424,560 +
+    # 318,990 = 3,343,410 万元 = 334.34 亿元), printed instead of "—" (the projection itself is the forecast's)
+    assert "从全区看，营业总收入全年预计" in text and "年度目标334.34亿元" in text
+    # the maturity wall the risk engine flags, enterprise named: 文旅 2023-03 174,102.03 万元 = 17.41 亿元,
+    # 174,102.03 / 192,330.19 = 90.52 % of its next 12 months
+    assert "澜海文旅集团债务集中到期风险突出：2023年3月到期17.41亿元，占其未来12个月到期融资的90.52%" in text
+    points = text[text.rindex("主要特点"):]
+    points = points[:points.index("本期通报的表格")] if "本期通报的表格" in points else points
+    monthly = set(_sentences(_pdf_text(bulletins["monthly"]["pdf"])))
+    ours = _sentences(points)
+    assert len(ours) >= 10
+    assert [s for s in ours if s in monthly] == []
+
+
 def test_the_half_month_bulletin_prints_every_enterprise_with_its_scores(published, bulletins, demo_inbox):
     """Issue 26: the 晾晒 league tables print every group and subsidiary (short name) with its score on each of the
     six report tables and its 六表总分, in the order of the stored ranking (the whole bulletin within its page limit,
@@ -968,3 +1003,63 @@ def test_the_figure_check_fails_when_one_printed_value_is_changed(published, bul
     assert (found[["entity", "item", "period", "basis"]] == victim[["entity", "item", "period", "basis"]].to_numpy()
             ).all(axis=1).any()
     assert main(["figures", "--check", str(tmp_path)]) == 1
+
+
+# ------------------------------------------------------------------------------------------------
+# issue 26: the review's body — the headline, causes, the maturity wall, the plan as a plan
+# ------------------------------------------------------------------------------------------------
+def _body_text(published, stem: str) -> str:
+    """The rendered HTML page of one body chapter, as a reader sees it, without spaces or line breaks
+    (numbers are links: the tags around them leave spaces)."""
+    return re.sub(r"\s+", "", _html_text(published["outputs"]["html"].parent / f"{stem}.html"))
+
+
+def test_the_review_opens_with_the_years_figures_equal_to_appendix_a(published):
+    from guozi_analysis.base.figures import FIGURES_FILE, read_figures
+
+    text = _body_text(published, "01_review_2022")
+    # demo 2022-11: 资产总额 1,910.11 亿元 (+5.36 %), 资产负债率 58.46 % (−0.51 个百分点), 营业总收入 281.54 亿元
+    # (营业收入 +5.74 %), 利润总额 28.47 亿元 (+12.34 %), 完成投资 69.45 亿元 (85.07 % of the annual plan)
+    assert "全区国有企业经济运行总体平稳" in text
+    assert "资产总额1,910.11亿元，同比增长5.36%；资产负债率58.46%，较上年同期下降0.51个百分点" in text
+    assert "营业总收入281.54亿元，其中营业收入同比增长5.74%；利润总额28.47亿元，同比增长12.34%" in text
+    assert "完成固定资产投资69.45亿元" in text
+    # one figure, one value: the headline's figures are the ones the appendices print — 附录A (全区国企经济
+    # 运行概况) for the financial ones, 附录B (扩投资) for 本年完成投资
+    figures = read_figures([published["outputs"]["html"].parent / FIGURES_FILE])
+    for item, chapter in (("total_assets", "10_district_overview"), ("debt_to_asset_ratio", "10_district_overview"),
+                          ("revenue", "10_district_overview"), ("total_profit", "10_district_overview"),
+                          ("project_completed_ytd", "20_investment_progress")):
+        rows = figures.loc[(figures["entity"] == "DISTRICT") & (figures["item"] == item)]
+        opening = rows.loc[rows["where"].str.contains("全年总体情况")]
+        appendix = rows.loc[rows["where"].str.startswith(chapter)]
+        assert len(opening) and len(appendix), item
+        assert set(opening["value"]) == set(appendix["value"]), item
+
+
+def test_the_problems_name_causes_and_the_maturity_wall(published):
+    text = _body_text(published, "01_review_2022")
+    problems = text[text.index("营业收入目标完成进度偏慢"):]  # the body of 存在的问题 (after the page's contents)
+    # the largest shortfalls named with their gaps, and why profit fell (澜海文旅集团: revenue down)
+    assert "差距最大的是澜海文旅集团（完成59.78%，慢31.89个百分点）" in problems
+    assert "澜海文旅集团利润总额同比下降24.37%、减少0.46亿元，主要来自营业总收入减少1.62亿元" in problems
+    # the risk engine's maturity wall and cash cover, enterprise named
+    assert "澜海文旅集团2023年3月到期融资17.41亿元，占其未来十二个月到期融资的85.90%" in problems
+    assert "可用资金（货币资金与未使用授信）8.97亿元，覆盖倍数仅0.45倍" in problems
+    assert "当月全区到期45.96亿元" in problems
+
+
+def test_the_plan_is_a_plan_with_guiding_thoughts_six_parts_measures_and_targets(published):
+    text = _body_text(published, "02_plan_2023")
+    text = text[text.index("指导思想。"):]  # the body (the page's own contents list comes before it)
+    parts = ["扩投资优结构", "稳增长促发展", "稳金融防风险", "抓改革重绩效", "建机制优体系", "强引领聚合力"]
+    at = [text.index(f"（{n}）{p}") for n, p in zip("一二三四五六", parts)]
+    assert at == sorted(at)
+    for start, end in zip(at, [*at[1:], len(text)]):
+        block = text[start:end]
+        assert all(f"{n}是" in block for n in "一二三"), block[:40]
+    assert text.count("量化目标：") >= 8  # each measure carrying a target lists it after its text
+    assert "2023年目标超过20.00亿元" in text and "储备可覆盖目标2.0倍" in text
+    assert "待2023年数据" not in text and "相当于目标的" not in text
+    pdf = re.sub(r"\s+", "", _pdf_text(published["outputs"]["pdf"]))
+    assert "指导思想" in pdf and "强引领聚合力" in pdf and "储备可覆盖目标2.0倍" in pdf

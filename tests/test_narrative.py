@@ -78,7 +78,8 @@ def _numbers(markdown: str, year: int = 2022) -> list[str]:
 
 
 def _sections(ctx):
-    return narrative.review_sections(ctx) + [narrative.section_problems(ctx), narrative.section_plan(ctx)]
+    return ([narrative.section_headline(ctx)] + narrative.review_sections(ctx)
+            + [narrative.section_problems(ctx), narrative.section_plan(ctx)])
 
 
 # ------------------------------------------------------------------------------------------------
@@ -292,7 +293,8 @@ def test_plan_lines_say_status_and_no_forecast(ctx):
     assert "2023年目标较上年同期下降15个基点以上" in md
     # 2022 data never declare a 2023 target reached (−41 bp in 2022 says nothing about 2023)
     assert "已达到" not in md and "尚未达到" not in md
-    assert md.count("2023年进展：待2023年数据") == 11
+    # issue 26: a plan written with 2022 data has no 2023 progress (was: 11 × "2023年进展：待2023年数据")
+    assert "2023年进展" not in md and "待2023年数据" not in md
     assert "交流选拔优秀干部**：2023年目标不少于10人；2022年基准：截至2022年11月30日本年已交流选拔干部7人" in md
     assert "新建国企廉政宣教阵地**：2023年目标不少于1处；2022年基准：2022年无同类数据（新增目标）" in md
     # every projection names its year; only the financial items are projected
@@ -317,7 +319,9 @@ def test_financing_cost_target_is_the_2022_level_less_15bp(processed, ctx):
 def test_revitalisation_pipeline_against_the_20yi_target(processed, items):
     row = pd.read_parquet(processed / "narrative_targets.parquet").set_index("item").loc["revitalised_value"]
     assert row["pipeline_value"] == pytest.approx(items.loc["idle_book_value", "value"])
-    assert row["pipeline_share"] == pytest.approx(items.loc["idle_book_value", "value"] / 200000 * 100)
+    # issue 26: the reserve against the target as a reader reads it — how many times it covers the target
+    # (was: pipeline_share, "相当于目标的199.77%"); demo 399,540.74 万元 / 200,000 万元 = 2.0 倍
+    assert row["pipeline_cover"] == pytest.approx(items.loc["idle_book_value", "value"] / 200000)
 
 
 def test_target_below_the_prior_year_is_flagged(demo):
@@ -354,12 +358,11 @@ def test_flag_is_printed_in_the_plan(ctx, processed, tmp_path):
 def test_plan_table_has_no_nan_or_none(ctx):
     table = narrative.plan_table(ctx)
     assert len(table) == 11
-    assert list(table.columns) == ["2023年目标", "2022年基准", "基准口径", "目标与基准比较", "2023年进展", "2023年预测",
-                                   "来源"]
+    assert list(table.columns) == ["2023年目标", "2022年基准", "基准口径", "目标与基准比较", "2023年预测", "来源"]
     for value in table.to_numpy().ravel():
         assert value is not None and not (isinstance(value, float) and pd.isna(value)), table
         assert str(value) not in ("", "nan", "None", "—")
-    assert set(table["2023年进展"]) == {"待2023年数据"}
+    assert "2023年进展" not in table.columns  # issue 26: no progress column before the plan year
     # each figure carries its own unit (the rows' units differ)
     assert table.loc["盘活账面资产资源", "2023年目标"] == "20.00亿元"
     assert table.loc["综合融资利率同比变动", "2023年目标"] == "-15个基点"
@@ -498,3 +501,93 @@ def test_plan_follows_the_six_parts_with_each_target_under_its_part(ctx):
     assert "**完成混合所有制改革企业**" in blocks["抓改革重绩效"]
     assert "**交流选拔优秀干部**" in blocks["强引领聚合力"]
     assert "2022年基准" in blocks["稳增长促发展"]
+
+
+# ------------------------------------------------------------------------------------------------
+# issue 26: the headline, causes not counts, the maturity wall, the plan as a plan
+# ------------------------------------------------------------------------------------------------
+def test_headline_gives_the_years_figures_from_the_stored_indicators(ctx):
+    section = narrative.section_headline(ctx)
+    md = section.markdown
+    # demo district, 2022-11 (快报 sums of the six groups, 万元):
+    # 资产总额 19,101,122.81 (1,910.11 亿元); 上年同期 18,129,856.78 → +971,266.03 / 18,129,856.78 = +5.36 %
+    # 资产负债率 11,167,178.64 / 19,101,122.81 = 58.46 %; 上年同期 10,692,675.03 / 18,129,856.78 = 58.98 %
+    #   → −0.51 个百分点
+    # 营业总收入 2,815,443.34 (281.54 亿元); 利润总额 284,671.46 (28.47 亿元), 上年同期 253,410.76 → +12.34 %
+    # 本年完成投资 694,540.13 (69.45 亿元), 年度计划完成率 85.07 %
+    assert "全区国有企业经济运行总体平稳、稳中有进" in md
+    assert "全区国企资产总额1,910.11亿元，同比增长5.36%；资产负债率58.46%，较上年同期下降0.51个百分点" in md
+    assert "本年累计实现营业总收入281.54亿元，其中营业收入同比增长5.74%；利润总额28.47亿元，同比增长12.34%" in md
+    assert "完成固定资产投资69.45亿元，为年度计划投资的85.07%" in md
+    # the same stored values 附录A prints: each indicator fact is the indicator table's value
+    ind = ctx.indicators.set_index(["entity_id", "indicator_id"])["value"]
+    for f in section.facts:
+        table, entity, item = f.parts
+        if table == "indicators":
+            assert f.value == ind[(entity, item)]
+    assert {f.parts[2] for f in section.facts} >= {"total_assets", "debt_to_asset_ratio", "revenue", "total_profit",
+                                                    "project_completed_ytd"}
+
+
+def test_problems_name_the_groups_furthest_behind_and_the_drivers_of_the_profit_fall(ctx):
+    md = narrative.section_problems(ctx).markdown
+    # 序时进度 11/12 = 91.67 %. 营业收入: 全区 84.21 % (−7.46); all six groups behind, furthest 澜海文旅集团
+    # 72.79 % (72.79 − 91.67 = −18.88) and 城市更新公司 82.47 % (−9.20)
+    assert ("全区国企营业收入目标完成率84.21%，慢于序时进度7.46个百分点；六家集团均慢于序时进度，差距最大的是"
+            "澜海文旅集团（完成72.79%，慢18.88个百分点）、城市更新公司（完成82.47%，慢9.20个百分点）") in md
+    # 利润总额: 澜海文旅集团 59.78 % (−31.89), 城市更新公司 81.39 % (−10.27), 澜海水务集团 91.29 % (−0.37)
+    assert "三家集团慢于序时进度，差距最大的是澜海文旅集团（完成59.78%，慢31.89个百分点）" in md
+    # why: 澜海文旅集团 利润总额 14,245.87 vs 18,837.07 (2021-11) = −4,591.20 万元 (−24.37 %);
+    # 营业总收入 167,067.25 − 183,269.17 = −16,201.92 (alone 353 % of the fall: the one driver);
+    # against it: 营业成本 132,966.74 − 140,500.17 = −7,533.43 (cost down), 其他收益等 +4,903.51
+    assert ("但澜海文旅集团利润总额同比下降24.37%、减少0.46亿元，主要来自营业总收入减少1.62亿元；"
+            "营业成本减少0.75亿元、其他收益等增加0.49亿元，部分抵消了下降。") in md
+
+
+def test_problems_carry_the_maturity_wall_the_risk_engine_flagged(ctx, processed, tmp_path):
+    md = narrative.section_problems(ctx).markdown
+    # 澜海文旅集团 (maturity_wall fired): 2023-03 174,102.03 万元 of 202,673.27 due in 12 months = 85.90 %;
+    # six months (maturity_coverage_6m fired): due 197,660.28, cash 82,455.61 + unused lines 7,270.38 =
+    # 89,725.99 → 0.45 倍; district 现金短债比 0.64 (flagged); district peak 2023-03 459,618.25 (45.96 亿元)
+    assert ("澜海文旅集团2023年3月到期融资17.41亿元，占其未来十二个月到期融资的85.90%；未来六个月内到期融资19.77亿元，"
+            "可用资金（货币资金与未使用授信）8.97亿元，覆盖倍数仅0.45倍") in md
+    assert "全区国企现金短债比0.64倍，未来二十四个月中到期最集中的是2023年3月，当月全区到期45.96亿元" in md
+    # without the engine's flags, no wall sentence
+    problems = pd.read_parquet(processed / "narrative_problems.parquet")
+    quiet = problems.loc[~problems["item"].str.startswith(("wall_", "cover_", "peak_"))]
+    other = _variant(processed, tmp_path, {"narrative_problems": quiet})
+    assert "集中到期" not in narrative.section_problems(other).markdown
+
+
+def test_the_plan_has_its_guiding_paragraph_six_parts_measures_and_targets(ctx):
+    md = narrative.section_plan(ctx).markdown
+    assert md.startswith("**指导思想。**2023年，区国资系统")
+    blocks = dict(zip(re.findall(r"^### （[一二三四五六]）(\S+)$", md, flags=re.M),
+                      re.split(r"^### （[一二三四五六]）\S+$", md, flags=re.M)[1:]))
+    assert list(blocks) == ["扩投资优结构", "稳增长促发展", "稳金融防风险", "抓改革重绩效", "建机制优体系", "强引领聚合力"]
+    for part, block in blocks.items():  # each part: 一是、二是、三是 measures in 公文 style
+        assert re.findall(r"^\*\*([一二三])是", block, flags=re.M) == ["一", "二", "三"], part
+    # each target once, right after the measure that carries it
+    draft = narrative.plan_draft(2023)
+    catalogue = yaml.safe_load((config.PARAMS_DIR / "targets_2023.yaml").read_text(encoding="utf-8"))
+    names = {t["item"]: t["name_zh"] for t in catalogue["targets"]}
+    placed = [item for part in draft["parts"] for m in part["measures"] for item in m["targets"]]
+    assert sorted(placed) == sorted(names)  # the demo's draft places every tracked target under a measure
+    for part in draft["parts"]:
+        for m in part["measures"]:
+            for item in m["targets"]:
+                zh = names[item]
+                assert md.count(f"**{zh}**：") == 1, zh
+                assert md.index(m["lead"]) < md.index(f"**{zh}**："), zh
+    # the reserve as a reader reads it: 399,540.20 / 200,000 = 2.0 倍 (was 相当于目标的199.77%)
+    assert "待盘活存量资产账面价值39.95亿元，储备可覆盖目标2.0倍" in md
+    assert "相当于目标" not in md and "正在推进混改的企业3家。" in md
+
+
+def test_the_plan_draft_names_no_enterprise(ctx):
+    """The plan file is read by the public edition too: no enterprise of the roster is named in it."""
+    text = (config.PARAMS_DIR / "plan_2023.yaml").read_text(encoding="utf-8")
+    roster = ctx.roster
+    for col in ("name", "short_name"):
+        for name in roster[col].dropna().astype(str):
+            assert name not in text, name

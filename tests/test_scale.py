@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 from pathlib import Path
 
 import pandas as pd
+import pytest
 import yaml
 
 from guozi_analysis.base.config import DEMO_DIR
@@ -173,3 +175,106 @@ def test_workers_do_not_inherit_a_lock_another_thread_holds():
     finally:
         release.set()
         holder.join()
+
+
+# ------------------------------------------------------------------------------------------------
+# issue 27: lists in a publication are bounded (flagged + first/last N), the rest in the profiles and
+# workbooks; a short list is printed whole
+# ------------------------------------------------------------------------------------------------
+def test_a_short_list_is_printed_whole():
+    from guozi_analysis.publishing.lists import bounded, shown_rows
+
+    assert shown_rows(5, rows=5, top=1).all()  # 5 rows ≤ rows=5: all
+    frame = pd.DataFrame({"企业名称": list("ABCDE")})
+    out = bounded(frame, rows=5, top=1)
+    assert out is frame and not out.attrs.get("notes")
+
+
+def test_a_long_list_keeps_the_flagged_and_both_ends_and_says_where_the_rest_are():
+    from guozi_analysis.publishing.lists import ELSEWHERE, bounded
+
+    frame = pd.DataFrame({"企业名称": [f"E{k}" for k in range(10)]})
+    keep = [k == 4 for k in range(10)]
+    out = bounded(frame, keep=keep, rows=5, top=2, what="亮红灯的企业")
+    # 10 rows > 5: first 2 (E0, E1), last 2 (E8, E9) and the flagged E4 → 5 shown, 5 elsewhere
+    assert list(out["企业名称"]) == ["E0", "E1", "E4", "E8", "E9"]
+    assert out.attrs["notes"] == [f"共10家，本表列出亮红灯的企业及前2名和后2名（5家）；其余5家见{ELSEWHERE}。"]
+    head = bounded(frame, rows=5, top=3, ends="head", unit="条")
+    # head only: E0..E2, 7 elsewhere
+    assert list(head["企业名称"]) == ["E0", "E1", "E2"]
+    assert head.attrs["notes"] == [f"共10条，本表列出前3条（3条）；其余7条见{ELSEWHERE}。"]
+
+
+def test_a_ranking_split_by_class_is_cut_class_by_class():
+    from guozi_analysis.publishing.lists import shown_rows
+
+    blocks = ["竞争类"] * 6 + ["功能类"] * 3
+    # 9 rows > rows=4; top=1 per block: 竞争类 rows 0 and 5, 功能类 rows 6 and 8
+    assert list(shown_rows(9, blocks=blocks, rows=4, top=1)) == [True, False, False, False, False, True,
+                                                                 True, False, True]
+
+
+def test_the_demo_lists_are_printed_whole():
+    """The demo district's longest list (47 rows of traffic lights: district, 6 groups, 40 subsidiaries) is
+    within ``lists.rows``, so the demo's publications lose nothing."""
+    from guozi_analysis.publishing.lists import list_settings
+
+    conf = list_settings()
+    assert conf["rows"] >= 47 and conf["top"] >= 1
+    assert conf["columns"] >= 6  # the demo's six groups as columns
+
+
+@pytest.mark.slow
+def test_the_review_of_500_enterprises_is_bounded_and_names_every_flagged_enterprise(tmp_path_factory,
+                                                                                    monkeypatch):
+    """issue 27, at 500 enterprises (11 copies of the demo, 66 groups): the internal review stays within
+    ``pages.review`` (150; 269 pages before the lists were bounded), names every enterprise of the
+    key-supervision list, and the 晾晒 workbook still has every enterprise. One profile (G01) is enough:
+    the profiles volume is another publication. About 10 min on a quiet 2-core machine."""
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    from guozi_analysis.base import config
+    from guozi_analysis.base.params import load_yaml
+    from guozi_analysis.running import runner as pipeline
+
+    root = tmp_path_factory.mktemp("scale500")
+    generate_demo(root / "district", enterprises=500)
+    monkeypatch.setattr(config, "PROCESSED_DIR", root / "processed")  # the intake store, not the project's
+    reports = root / "reports"
+    reports.mkdir()
+    place = pipeline.PublicationPlace("review", "2022-11", reports / "review" / "2022-11",
+                                      reports / "_build" / "review" / "2022-11")
+    summary = pipeline.run_period("2022-11", entities=["G01"], jobs=2, raw_dir=root / "district" / "raw",
+                                  runs_dir=root / "runs", publish_to=place.executed, log=lambda m: None)
+    assert summary.ok, summary.table()
+    written = pipeline.render_review(place, engine="builtin", editions=("internal",), reports_dir=reports,
+                                     log=lambda m: None)
+    reader = PdfReader(written["internal"]["pdf"])
+    assert len(reader.pages) <= load_yaml("bulletins.yaml")["pages"]["review"]
+    text = re.sub(r"\s+", "", "".join(page.extract_text() or "" for page in reader.pages))
+    listed = pd.read_parquet(next((root / "runs").rglob("risk_list.parquet")))  # the run's shared results
+    assert len(listed) > 60  # more than a publication prints whole: the list is the bounded case
+    missing = [n for n in listed["entity_name"].astype(str) if re.sub(r"\s+", "", n) not in text]
+    assert not missing, missing[:10]
+    roster = pd.read_parquet(next((root / "runs").rglob("table_roster.parquet")))
+    book = next(p for p in (place.executed / "outputs").glob("*.xlsx") if "晾晒" in p.name)
+    cells = {str(c) for ws in load_workbook(book, read_only=True).worksheets for row in ws.iter_rows(values_only=True)
+             for c in row if c is not None}
+    absent = [n for n in roster["name"].astype(str) if n not in cells]
+    assert not absent, absent[:10]
+
+
+def test_a_long_quality_table_puts_the_problem_rows_first_and_points_to_the_workbook(monkeypatch):
+    from guozi_analysis.publishing import lists
+    from guozi_analysis.publishing.views.quality import _bounded_tables
+
+    monkeypatch.setattr(lists, "list_settings", lambda: {"rows": 3, "top": 2, "columns": 12, "column_top": 5})
+    lines = ["## 分企业情况", "", "| 企业编码 | 错误数 | 警告数 | 隔离行数 |", "| --- | --- | --- | --- |",
+             "| A | 0 | 0 | 0 |", "| B | 0 | 0 | 0 |", "| C | 0 | 1 | 0 |", "| D | 2 | 0 | 5 |", "", "尾"]
+    out = _bounded_tables(lines)
+    # 4 rows > rows=3: problem rows C (1 warning) and D (2 errors) first, then the head of 2 → C, D
+    assert out[4:6] == ["| C | 0 | 1 | 0 |", "| D | 2 | 0 | 5 |"]
+    assert out[6:8] == ["", "共4行，本表列出有错误、警告或隔离行的前2行（2行）；其余2行见数据质量工作簿。"]
+    assert out[-2:] == ["", "尾"]
+    assert _bounded_tables(lines[:7]) == lines[:7]  # 1 row: whole

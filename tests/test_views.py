@@ -261,7 +261,7 @@ def test_a_profiles_projection_table_lists_its_items_side_by_side(processed):
 
 def test_the_bulletins_year_end_projection_is_the_median_the_review_prints(processed):
     """季度分析 表6 printed the mean as 全年预计 while the review prints the median: one point forecast."""
-    from guozi_analysis.publishing.views import bulletins
+    from guozi_analysis.publishing.views import quarterly
     from guozi_analysis.publishing.views.context import Context
 
     # a skewed projection: mean 10,500 万元, median 10,000 万元 → the table prints 1.00 亿元 (the median)
@@ -270,7 +270,7 @@ def test_the_bulletins_year_end_projection_is_the_median_the_review_prints(proce
         "mean": [10_500.0], "median": [10_000.0], "lo80": [9_800.0], "hi80": [12_000.0], "target": [11_000.0],
         "prob_words": [""],
     }).to_parquet(processed / "forecast_projections.parquet")
-    table = bulletins.outlook_table(Context(period="2022-09", entity_id="DISTRICT", processed_dir=processed))
+    table = quarterly.outlook_table(Context(period="2022-09", entity_id="DISTRICT", processed_dir=processed))
     assert table["全年预计（亿元）"].tolist() == [1.0]
 
 
@@ -278,7 +278,7 @@ def test_a_projection_table_with_profit_says_why_its_range_may_start_below_the_y
     """Profit may fall in the remaining months (year-end provisions): its 80 % range may start below the
     year to date, and the table says so; revenue's never does."""
     from guozi_analysis.publishing.text import PROFIT_RANGE_NOTE
-    from guozi_analysis.publishing.views import bulletins
+    from guozi_analysis.publishing.views import quarterly
     from guozi_analysis.publishing.views.context import Context
 
     pd.DataFrame({
@@ -286,5 +286,5 @@ def test_a_projection_table_with_profit_says_why_its_range_may_start_below_the_y
         "ytd_actual": [9_000.0, 500.0], "mean": [10_500.0, 560.0], "median": [10_000.0, 560.0],
         "lo80": [9_000.0, 450.0], "hi80": [12_000.0, 700.0], "target": [11_000.0, 600.0], "prob_words": ["", ""],
     }).to_parquet(processed / "forecast_projections.parquet")
-    table = bulletins.outlook_table(Context(period="2022-09", entity_id="DISTRICT", processed_dir=processed))
+    table = quarterly.outlook_table(Context(period="2022-09", entity_id="DISTRICT", processed_dir=processed))
     assert PROFIT_RANGE_NOTE in table.attrs["notes"]

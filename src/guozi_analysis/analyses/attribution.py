@@ -27,7 +27,7 @@ from guozi_analysis.indicators.formulas import interest_bearing_debt, safe_divid
 
 __all__ = [
     "PROFIT_BRIDGE", "DEBT_BRIDGE", "RESIDUAL", "settings", "entity_contributions", "item_bridge", "drivers",
-    "is_notable",
+    "offsets", "is_notable",
 ]
 
 #: The line items that add up to 利润总额, with their sign (+1 adds to profit, −1 takes from it).
@@ -152,6 +152,23 @@ def drivers(contributions: pd.DataFrame, *, value: str = "change", cover: float 
     out = named.loc[taken]
     out.attrs["total"] = total
     out.attrs["covered"] = covered
+    return out
+
+
+def offsets(contributions: pd.DataFrame, *, value: str = "change", most: int = 2) -> pd.DataFrame:
+    """The rows that moved against the total (what softened a fall or held back a rise), largest first.
+
+    The counterpart of :func:`drivers`: rows whose ``value`` has the opposite sign of the total change,
+    at most ``most`` of them, largest in size first; the residual row :data:`RESIDUAL` is never named.
+    A total of zero or NaN has no offsets (empty frame).
+    """
+    total = contributions.attrs.get("total", np.nan)
+    if total is None or np.isnan(total) or total == 0:
+        return contributions.iloc[0:0]
+    named = contributions.drop(index=[RESIDUAL], errors="ignore")
+    against = named.loc[np.sign(named[value]) == -np.sign(total)]
+    out = against.reindex(against[value].abs().sort_values(ascending=False, kind="stable").index).head(most)
+    out.attrs["total"] = total
     return out
 
 

@@ -29,17 +29,22 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from guozi_analysis.analyses import attribution
 from guozi_analysis.analyses.assessment import PROPOSAL_RULE_ZH
 from guozi_analysis.analyses.contracts import SUMMARY_ITEMS
 from guozi_analysis.analyses.financing import financing_cost_history, lowest_since
 from guozi_analysis.analyses.forecast import project_next_year, stored_projection
-from guozi_analysis.base import config
+from guozi_analysis.analyses.risk.checks import coverage_figures
+from guozi_analysis.analyses.risk.data import debt_rows, make_scope
+from guozi_analysis.analyses.risk.maturity import wall_months
+from guozi_analysis.analyses.risk.rules import load_rules
+from guozi_analysis.base import config, contract
 from guozi_analysis.base.entities import EnterpriseTree
 from guozi_analysis.base.params import load_yaml
 from guozi_analysis.base.periods import as_of_date, closed_month, elapsed_share, parse_period
 from guozi_analysis.base.store import read_shared
 from guozi_analysis.indicators.catalogue import catalogue_frame
-from guozi_analysis.indicators.formulas import safe_divide
+from guozi_analysis.indicators.formulas import debt_to_asset_ratio, safe_divide
 from guozi_analysis.indicators.panel import item_name, line_items
 from guozi_analysis.publishing.coverage import complete, coverage_sentence
 from guozi_analysis.publishing.published import fact_figure, markdown_with_figures
@@ -57,6 +62,7 @@ from guozi_analysis.publishing.text import (
     pace_word,
     supported_text,
 )
+from guozi_analysis.publishing.views.context import short_names
 
 DISTRICT_ID = "DISTRICT"
 
@@ -70,6 +76,7 @@ SOURCE_TABLES_ZH = {
     "narrative_outlook": "全年预测表",
     "assessment_ranking": "经营业绩考核结果",
     "contract_summary": "合同与督查台账汇总表",
+    "narrative_problems": "存在问题分析表（进度差距、变动归因、债务到期）",
 }
 
 #: Equity-investment sectors that count as strategic emerging industries in the text.
@@ -348,6 +355,14 @@ def _derived_items(rows: list[dict], panel: pd.DataFrame) -> None:
           "存量资产台账中状态为已盘活的项目数")
     _item(rows, "idle_book_value", _panel_value(panel, "idle_book_value"), "万元", "存量资产账面价值",
           "存量资产台账账面价值合计")
+    # the headline's 同比 of the two stock figures (the flows have their growth indicators)
+    assets, ly_assets = _panel_value(panel, "total_assets"), _panel_value(panel, "ly_total_assets")
+    _item(rows, "total_assets_growth", safe_divide(assets - ly_assets, ly_assets) * 100, "%",
+          "资产总额同比增长率", "(资产总额 − 上年同期资产总额) / 上年同期资产总额 × 100（全区）")
+    ratio_now = debt_to_asset_ratio(_panel_value(panel, "total_liabilities"), assets)
+    ratio_ly = debt_to_asset_ratio(_panel_value(panel, "ly_total_liabilities"), ly_assets)
+    _item(rows, "debt_ratio_change", ratio_now - ratio_ly, "百分点", "资产负债率同比变动",
+          "本期资产负债率 − 上年同期资产负债率（百分点，全区）")
     for col, unit in (("fair_credit_amount", "万元"), ("non_related_guarantee_count", "笔"),
                       ("non_related_guarantee_balance", "万元"), ("above_share_guarantee_count", "笔"),
                       ("above_share_guarantee_balance", "万元"), ("city_key_total_investment", "万元")):
@@ -385,6 +400,152 @@ def narrative_items(tables: Mapping[str, pd.DataFrame], indicators: pd.DataFrame
     return pd.DataFrame(rows, columns=["entity_id", "item", "value", "unit", "label_zh", "basis", "note"])
 
 
+#: The target-completion indicators 存在的问题 compares with 序时进度, with what they measure.
+PACE_INDICATORS = {"revenue_target_completion": "营业收入", "profit_target_completion": "利润总额"}
+#: Column of ``narrative_problems`` (the same as ``narrative_items``).
+PROBLEM_COLUMNS = ["entity_id", "item", "value", "unit", "label_zh", "basis", "note"]
+
+
+def _row(rows: list[dict], entity: str, item: str, value, unit: str, label: str, basis: str, note: str = "") -> None:
+    rows.append({"entity_id": entity, "item": item, "value": float("nan") if _isnan(value) else float(value),
+                 "unit": unit, "label_zh": label, "basis": basis, "note": note})
+
+
+def _pace_rows(rows: list[dict], indicators: pd.DataFrame, entities: list[str], period: str) -> None:
+    share = elapsed_share(as_of_date(period)) * 100
+    for ind, label in PACE_INDICATORS.items():
+        for e in entities:
+            rate = _indicator_value(indicators, e, ind)
+            _row(rows, e, f"pace_gap[{ind}]", rate - share, "百分点", f"{label}目标完成率与序时进度之差",
+                 f"指标 {ind} − 序时进度（{share:.2f}%）")
+
+
+def _line_name(column: str) -> str:
+    """Chinese name of a 快报 line item: the panel's name, else the 快报 contract's label (其他收益等)."""
+    name = item_name(column)
+    if name != column:
+        return name
+    try:
+        return contract.table("financials").field(column).label_zh
+    except KeyError:
+        return column
+
+
+def _fall_rows(rows: list[dict], tables, groups: list[str], month: str) -> None:
+    """Each group whose 利润总额 fell notably (attribution.is_notable) from the same month last year: the
+    change and the line items that drove it (attribution.drivers) or softened it (attribution.offsets)."""
+    fin = tables.get("financials")
+    if fin is None or not len(fin):
+        return
+    before = f"{int(month[:4]) - 1}{month[4:]}"
+    fin = fin.assign(period=fin["period"].astype(str).str.slice(0, 7))
+    for g in groups:
+        try:
+            bridge = attribution.item_bridge(fin, entity_id=g, total="total_profit", items=attribution.PROFIT_BRIDGE,
+                                             now=month, before=before)
+        except KeyError:  # a year without the group's 快报: nothing to explain
+            continue
+        change = bridge.attrs["total"]
+        at = fin.loc[(fin["enterprise_id"] == g) & (fin["period"] == before), "total_profit"]
+        ly = float(pd.to_numeric(at, errors="coerce").iloc[-1]) if len(at) else float("nan")
+        if _isnan(change) or change >= 0 or not attribution.is_notable(ly + change, ly):
+            continue
+        _row(rows, g, "profit_change", change, "万元", "利润总额同比增减额", f"利润总额 {month} − {before}（本年累计）")
+        for kind, picked in (("driver", attribution.drivers(bridge, value="contribution")),
+                             ("offset", attribution.offsets(bridge, value="contribution"))):
+            for rank, (item, r) in enumerate(picked.iterrows(), start=1):
+                _row(rows, g, f"profit_{kind}[{item}]", r["change"], "万元", f"{_line_name(item)}同比增减额",
+                     f"{_line_name(item)} {month} − {before}（本年累计）；对利润总额的影响 {r['contribution']:.2f} 万元",
+                     note=str(rank))
+
+
+#: The risk rule on the district's 现金短债比 whose firing puts it into 存在的问题.
+CASH_RULE = "cash_to_short_term_debt_below_1"
+
+
+def _maturity_rows(rows: list[dict], tables, period: str, flags: pd.DataFrame | None,
+                   profile: pd.DataFrame | None) -> None:
+    """The debt-maturity wall and cash cover of every entity the risk engine flagged (``risk_flags``:
+    maturity_wall, maturity_coverage_*), with the figures behind the flags; the district's peak month."""
+    if flags is None or not len(flags):
+        return
+    cash = flags.loc[((flags["entity_id"].astype(str) == DISTRICT_ID)
+                      & (flags["rule_id"].astype(str) == CASH_RULE)).to_numpy()]
+    if len(cash):  # the district's 现金短债比 is printed from the indicator table; here only that it fired
+        _row(rows, DISTRICT_ID, f"flagged[{CASH_RULE}]", 1.0, "", "风险引擎已提示（全区）",
+             f"risk_flags：{cash['rule_name'].iloc[0]}")
+    fired = flags.loc[flags["rule_id"].astype(str).str.startswith(("maturity_wall", "maturity_coverage"))]
+    if not len(fired):
+        return
+    rules = {r.id: r for r in load_rules().rules}
+    scope = make_scope(tables, period=period)
+    debts = debt_rows(tables, scope)
+    if debts is None:
+        return
+    for rule_id, hits in fired.groupby(fired["rule_id"].astype(str), sort=True):
+        rule = rules.get(rule_id)
+        if rule is None:
+            continue
+        months = int(rule.params.get("months", 12))
+        entities = [e for e in hits["entity_id"].astype(str) if e in scope.entities.index]
+        if rule_id == "maturity_wall":
+            walls = wall_months(debts, scope, months=months)
+            for e in entities:
+                if e not in walls.index:
+                    continue
+                w = walls.loc[e]
+                year, mon = (int(x) for x in str(w["month"]).split("-"))
+                basis = f"未来{months}个月到期融资中单月到期最多的月份（{w['basis']}口径）"
+                _row(rows, e, "wall_year", year, "年", "集中到期月份（年）", basis, note=str(w["month"]))
+                _row(rows, e, "wall_month", mon, "月", "集中到期月份（月）", basis, note=str(w["month"]))
+                _row(rows, e, "wall_amount", w["amount"], "万元", "集中到期月份到期融资", basis)
+                _row(rows, e, "wall_window", w["total"], "万元", f"未来{months}个月到期融资", basis, note=str(months))
+                _row(rows, e, "wall_share", w["share"], "%", f"单月到期占未来{months}个月到期融资比重", basis)
+        else:
+            figures = coverage_figures(tables, scope, months=months,
+                                       include_committed_lines=bool(rule.params.get("include_committed_lines", True)))
+            if figures is None:
+                continue
+            basis = f"可用资金（货币资金 + 未使用承诺授信）/ {months}个月内到期（含已到期未还）融资余额"
+            for e in entities:
+                f = figures.loc[e]
+                _row(rows, e, f"cover_due[{months}]", f["due"], "万元", f"{months}个月内到期融资", basis, note=str(months))
+                _row(rows, e, f"cover_available[{months}]", f["available"], "万元", "可用资金（货币资金与未使用授信）",
+                     basis)
+                _row(rows, e, f"cover_ratio[{months}]", f["cover"], "倍", f"可用资金对{months}个月内到期融资的覆盖倍数",
+                     basis)
+    if profile is not None and len(profile):
+        dist = profile.loc[(profile["entity_id"].astype(str) == DISTRICT_ID)
+                           & (profile["month"].astype(str).str.match(r"^\d{4}-\d{2}$"))]
+        if len(dist):
+            peak = dist.sort_values(["balance", "month"], ascending=[False, True], kind="mergesort").iloc[0]
+            year, mon = (int(x) for x in str(peak["month"]).split("-"))
+            window = len(dist)
+            basis = f"到期结构表（未来{window}个月）全区单月到期最多的月份"
+            _row(rows, DISTRICT_ID, "peak_year", year, "年", "全区到期高峰月份（年）", basis, note=str(peak["month"]))
+            _row(rows, DISTRICT_ID, "peak_month", mon, "月", "全区到期高峰月份（月）", basis, note=str(peak["month"]))
+            _row(rows, DISTRICT_ID, "peak_amount", peak["balance"], "万元", "全区到期高峰月份到期融资", basis,
+                 note=str(window))
+
+
+def problem_items(tables: Mapping[str, pd.DataFrame], indicators: pd.DataFrame, *, period: str,
+                  results: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+    """What 存在的问题 says, one figure a row (columns :data:`PROBLEM_COLUMNS`, ``entity_id`` the group or
+    ``DISTRICT``): each group's and the district's gap to 序时进度 on the revenue and profit targets
+    (``pace_gap[…]``, 百分点); for each group whose 利润总额 fell notably from last year, the change and the
+    line items that drove or softened it (``profit_change``, ``profit_driver[…]``, ``profit_offset[…]``,
+    from :mod:`~guozi_analysis.analyses.attribution`); and, when the risk engine flagged them, the
+    debt-maturity wall (``wall_*``) and cash cover (``cover_*[months]``) with the district's peak month
+    (``peak_*``) from the stored ``risk_flags`` and ``risk_maturity_profile``."""
+    results = results or {}
+    groups = list(EnterpriseTree.from_roster(tables["roster"]).groups)
+    rows: list[dict] = []
+    _pace_rows(rows, indicators, [DISTRICT_ID, *groups], period)
+    _fall_rows(rows, tables, groups, closed_month(parse_period(period)))
+    _maturity_rows(rows, tables, period, results.get("risk_flags"), results.get("risk_maturity_profile"))
+    return pd.DataFrame(rows, columns=PROBLEM_COLUMNS)
+
+
 def plan_catalogue(year: int) -> dict:
     """The quantified targets to track in ``year`` (``params/targets_<year>.yaml``, else the 2023 file)."""
 
@@ -398,7 +559,7 @@ TARGET_COLUMNS = [
     "entity_id", "year", "item", "name_zh", "target_value", "unit", "comparison", "status", "status_label",
     "outlook", "origin", "baseline_year", "baseline_value", "baseline_text", "baseline_kind", "baseline_source",
     "below_baseline", "flag_text", "target_level", "level_baseline", "level_label", "level_unit", "level_text",
-    "pipeline_value", "pipeline_share", "pipeline_label", "data_year", "progress_value", "status_text",
+    "pipeline_value", "pipeline_cover", "pipeline_label", "data_year", "progress_value", "status_text",
     "source_zh", "part", "proposed_value", "proposal_gap", "proposal_reason",
 ]
 #: Status of a target while the data are of an earlier year: it is never declared reached from them.
@@ -475,6 +636,8 @@ def target_frame(tables: Mapping[str, pd.DataFrame], *, year: int, period: str |
     ``flag_text``); a change target (bp) is turned into a level (``target_level`` = baseline level +
     change). Progress counts only data of the target year itself (``data_year == year``); before that
     the status is 待<year>年数据 — a target is never declared reached from the previous year's data.
+    ``pipeline_cover``: the reserve the spec names (``pipeline``, e.g. 待盘活存量资产账面价值) divided by the
+    target (倍): how many times the reserve covers the target.
     ``proposals`` (the stored ``assessment_targets_proposed``) give, for the items the assessment
     proposes, the groups' proposed targets added up (``proposed_value``), the adopted target minus it
     (``proposal_gap``) and, when the adopted target is below the rule's, why (``proposal_reason``: the
@@ -546,7 +709,7 @@ def target_frame(tables: Mapping[str, pd.DataFrame], *, year: int, period: str |
         target_level = level_base + float(level["change"]) if level and not _isnan(level_base) else float("nan")
 
         pipe = _lookup(spec.get("pipeline"), year=base_year, **look) if spec.get("pipeline") else float("nan")
-        share = safe_divide(pipe, value) * 100 if not _isnan(pipe) and not _isnan(value) and value else float("nan")
+        cover = safe_divide(pipe, value) if not _isnan(pipe) and not _isnan(value) and value else float("nan")
 
         proposed = _proposal_total(proposals, item, groups)
         gap = value - proposed if not (_isnan(value) or _isnan(proposed)) else float("nan")
@@ -572,7 +735,7 @@ def target_frame(tables: Mapping[str, pd.DataFrame], *, year: int, period: str |
             "target_level": target_level, "level_baseline": level_base, "level_label": str(level.get("label", "")),
             "level_unit": str(level.get("unit", "")),
             "level_text": f"截至{date_zh(as_of_date(month))}{level.get('label', '')}" if level else "",
-            "pipeline_value": pipe, "pipeline_share": share,
+            "pipeline_value": pipe, "pipeline_cover": cover,
             "pipeline_label": str(spec.get("pipeline_label", "")), "data_year": data_year,
             "progress_value": progress, "status_text": status_text, "source_zh": str(spec.get("source_zh", "")),
             "part": str(spec.get("part", "")), "proposed_value": proposed, "proposal_gap": gap,
@@ -651,6 +814,7 @@ def shared_frames(tables: Mapping[str, pd.DataFrame], indicators: pd.DataFrame, 
     return {
         "line_items": panel,
         "narrative_items": items,
+        "narrative_problems": problem_items(tables, indicators, period=period, results=results),
         "narrative_targets": targets,
         "narrative_outlook": outlook_frame(tables, period=period, paths=results.get("forecast_paths"), targets=goals)
         if outlook else pd.DataFrame(columns=OUTLOOK_COLUMNS),
@@ -947,36 +1111,160 @@ def _count_zh(count: int) -> str:
     return ("一二三四五六七八九十"[count - 1] + "家") if 1 <= count <= 10 else "多家"
 
 
-def section_problems(ctx) -> Section:
-    """存在的问题: drawn from the data — targets behind 序时进度, investment behind pace, the key-supervision list.
+def _zh_number(n: int) -> str:
+    """A small whole number in words (六, 十二, 二十四): for spans of months, which are settings, not facts."""
+    d = "零一二三四五六七八九"
+    if n < 10:
+        return d[n]
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 1 else d[tens]) + "十" + (d[ones] if ones else "") if n < 100 else str(n)
 
-    A group is behind when its target completion rate is below the share of the year elapsed
-    (序时进度); every number printed is a fact of the indicator table or the review's items.
-    """
-    L, w = _Lookup(ctx), _Writer()
-    n = w.n
-    share = elapsed_share(as_of_date(ctx.period)) * 100
+
+class _Problems:
+    """Facts of the stored ``narrative_problems`` (one context)."""
+
+    def __init__(self, ctx) -> None:
+        self.ctx = ctx
+        self.frame = _frame(ctx, "narrative_problems")
+
+    def rows(self, entity: str | None = None, prefix: str = "") -> pd.DataFrame:
+        f = self.frame
+        if not len(f):
+            return f
+        keep = f["item"].astype(str).str.startswith(prefix)
+        if entity is not None:
+            keep &= f["entity_id"].astype(str) == entity
+        return f.loc[keep.to_numpy()]
+
+    def fact(self, entity: str, item: str, unit: str, *, digits: int = 2) -> Fact:
+        row = self.rows(entity, item)
+        row = row.loc[row["item"].astype(str) == item]
+        label = str(row["label_zh"].iloc[0]) if len(row) else item
+        return Fact(source_value(self.ctx, f"narrative_problems:{entity}:{item}"), unit,
+                    f"narrative_problems:{entity}:{item}", digits, label)
+
+    def has(self, entity: str, item: str) -> bool:
+        rows = self.rows(entity, item)
+        return bool(len(rows) and (rows["item"].astype(str) == item).any())
+
+
+def _pace_paragraph(ctx, L: _Lookup, P: _Problems, n, names: dict, indicator: str, label: str) -> str:
+    """「**…目标完成进度偏慢。**」: the district's gap to 序时进度 and the groups furthest behind, named."""
     groups = list(ctx.tree.groups)
-    paras = []
-    for indicator, label in (("revenue_target_completion", "营业收入"), ("profit_target_completion", "利润总额")):
-        behind = []
-        for g in groups:
-            fact = L.ind(indicator, "%", entity=g)
-            if not _missing(fact) and fact.value < share:
-                behind.append((g, fact))
-        if behind:  # counted, not named: the review is also published (names are in the statistical appendix)
-            paras.append(f"**{label}目标完成进度偏慢。**截至{_as_of_text(ctx)}，{_count_zh(len(behind))}集团{label}"
-                         f"目标完成率低于序时进度，需加快进度确保完成全年目标。")
+    gaps = [(g, P.fact(g, f"pace_gap[{indicator}]", "百分点")) for g in groups]
+    behind = sorted([(g, f) for g, f in gaps if not _missing(f) and f.value < 0], key=lambda x: x[1].value)
+    if not behind:
+        return ""
+    text = f"**{label}目标完成进度偏慢。**截至{_as_of_text(ctx)}，"
+    district = P.fact(DISTRICT_ID, f"pace_gap[{indicator}]", "百分点")
+    if not _missing(district) and district.value < 0:
+        text += (f"{_whole(ctx)}{label}目标完成率{n(L.ind(indicator, '%'))}%，慢于序时进度"
+                 f"{n(district.magnitude())}个百分点；")
+    every = len(behind) == len(groups)
+    text += f"{_count_zh(len(behind))}集团{'均' if every else ''}慢于序时进度"
+    shown = behind[:2]
+    parts = [f"{names.get(g, g)}（完成{n(L.ind(indicator, '%', entity=g))}%，慢{n(f.magnitude())}个百分点）"
+             for g, f in shown]
+    text += ("，差距最大的是" if len(behind) > 1 else "：") + "、".join(parts) + "。"
+    return text
+
+
+def _fall_paragraph(ctx, L: _Lookup, P: _Problems, n, names: dict) -> str:
+    """「**部分集团效益下滑。**」: each group whose profit fell notably, with the line items that drove the fall
+    (attribution.drivers) and those that softened it (attribution.offsets)."""
+    fell = [g for g in ctx.tree.groups if P.has(g, "profit_change")]
+    if not fell:
+        return ""
+    fell.sort(key=lambda g: P.fact(g, "profit_change", "亿元").value)
+    district = L.ind("total_profit_growth", "%")
+    text = (f"**{'个别' if len(fell) == 1 else '部分'}集团效益下滑。**{_whole(ctx)}利润总额同比"
+            f"{change_word(district.value)}{n(district.magnitude())}%，{'但' if district.value > 0 else '其中'}")
+    pieces = []
+    for g in fell:
+        growth = L.ind("total_profit_growth", "%", entity=g)
+        change = P.fact(g, "profit_change", "亿元")
+        piece = (f"{names.get(g, g)}利润总额同比下降{n(growth.magnitude())}%、减少{n(change.magnitude())}亿元")
+
+        def items(kind: str) -> list[str]:
+            rows = P.rows(g, f"profit_{kind}[").sort_values("note", key=lambda c: pd.to_numeric(c, errors="coerce"))
+            out = []
+            for item in rows["item"].astype(str):
+                name = item[len(f"profit_{kind}["):-1]
+                f = P.fact(g, item, "亿元")
+                out.append(f"{_line_name(name)}{change_word(f.value, up='增加', down='减少')}{n(f.magnitude())}亿元")
+            return out
+
+        drivers, offsets = items("driver"), items("offset")
+        if drivers:
+            piece += "，主要来自" + "、".join(drivers)
+        if offsets:
+            piece += "；" + "、".join(offsets) + "，部分抵消了下降"
+        pieces.append(piece)
+    return text + "；".join(pieces) + "。"
+
+
+def _maturity_paragraph(ctx, L: _Lookup, P: _Problems, n, names: dict) -> str:
+    """「**债务集中到期风险需重点防范。**」 when the risk engine flagged a maturity wall or a cash cover below
+    its line: the enterprise named with its wall month, amount and share, its cover (the shortest flagged
+    window), the district's 现金短债比 (when flagged) and the district's peak month."""
+    walls = [e for e in dict.fromkeys(P.rows(prefix="wall_amount")["entity_id"].astype(str))] if len(P.frame) else []
+    if not walls:
+        return ""
+    walls.sort(key=lambda e: -P.fact(e, "wall_amount", "亿元").value)
+    text = "**债务集中到期风险需重点防范。**"
+    pieces = []
+    for e in walls:
+        year = int(P.fact(e, "wall_year", "年").value)
+        window = int(P.rows(e, "wall_window")["note"].iloc[0] or 12) if P.has(e, "wall_window") else 12
+        piece = (f"{names.get(e, e)}{year}年{n(P.fact(e, 'wall_month', '月'))}月到期融资{n(P.fact(e, 'wall_amount', '亿元'))}"
+                 f"亿元，占其未来{_zh_number(window)}个月到期融资的{n(P.fact(e, 'wall_share', '%'))}%")
+        covers = P.rows(e, "cover_ratio[")
+        if len(covers):
+            months = min(int(str(i)[len("cover_ratio["):-1]) for i in covers["item"])
+            piece += (f"；未来{_zh_number(months)}个月内到期融资{n(P.fact(e, f'cover_due[{months}]', '亿元'))}亿元，"
+                      f"可用资金（货币资金与未使用授信）{n(P.fact(e, f'cover_available[{months}]', '亿元'))}亿元，"
+                      f"覆盖倍数仅{n(P.fact(e, f'cover_ratio[{months}]', '倍'))}倍")
+        pieces.append(piece)
+    text += "；".join(pieces) + "。"
+    district = []
+    if P.has(DISTRICT_ID, f"flagged[{CASH_RULE}]"):
+        district.append(f"{_whole(ctx)}现金短债比{n(L.ind('cash_to_short_term_debt', '倍'))}倍")
+    if P.has(DISTRICT_ID, "peak_amount"):
+        span = int(P.rows(DISTRICT_ID, "peak_amount")["note"].iloc[0] or 24)
+        year = int(P.fact(DISTRICT_ID, "peak_year", "年").value)
+        district.append(f"未来{_zh_number(span)}个月中到期最集中的是{year}年{n(P.fact(DISTRICT_ID, 'peak_month', '月'))}月，"
+                        f"当月全区到期{n(P.fact(DISTRICT_ID, 'peak_amount', '亿元'))}亿元")
+    if district:
+        text += "，".join(district) + "。"
+    return text + "须督促相关企业提前落实偿债资金，合理安排债务期限，防范集中兑付风险。"
+
+
+def section_problems(ctx) -> Section:
+    """存在的问题: the largest shortfalls and their causes, and the risk that matters, drawn from the data.
+
+    Targets behind 序时进度 (the district's gap and the groups furthest behind, named); groups whose
+    profit fell notably, with the line items that drove the fall (stored ``narrative_problems``, from
+    :mod:`~guozi_analysis.analyses.attribution`); investment behind pace; the debt-maturity wall and cash
+    cover the risk engine flagged, with the enterprise named; the key-supervision list. Every number
+    printed is a fact of the indicator table, the review's items or ``narrative_problems``.
+    """
+    L, w, P = _Lookup(ctx), _Writer(), _Problems(ctx)
+    n = w.n
+    names = short_names(ctx)
+    paras = [_pace_paragraph(ctx, L, P, n, names, ind, label) for ind, label in PACE_INDICATORS.items()]
+    paras.append(_fall_paragraph(ctx, L, P, n, names))
     gap = L.ind("investment_pace_gap", "百分点")
     if not _missing(gap) and gap.value < 0:
         rate = L.ind("investment_completion_rate", "%")
         paras.append(f"**投资进度滞后。**{_whole(ctx)}本年完成投资占年度计划的{n(rate)}%，慢于序时进度"
                      f"{n(gap.magnitude())}个百分点。")
+    paras.append(_maturity_paragraph(ctx, L, P, n, names))
     if L.has("key_supervision_count"):
         total = L.item("key_supervision_count", "家")
         if total.value > 0:
             paras.append(f"**部分企业风险仍需关注。**{n(total)}家企业列入重点监管对象，"
                          f"{_whole(ctx)}资产负债率{n(L.ind('debt_to_asset_ratio', '%'))}%，须逐户跟踪化解。")
+    paras = [p for p in paras if p]
     title = "（四）存在的问题"
     if not paras:
         paras = ["本期数据未显示目标完成、投资进度或风险方面需要单列的问题。" if complete(ctx) else
@@ -1062,9 +1350,9 @@ def _baseline_part(row, n) -> str:
     pipe = _target_fact(row, "pipeline_value", _shown(unit), row["pipeline_label"])
     if not _missing(pipe):
         text += f"；{row['pipeline_label']}{n(pipe)}{_shown(unit)}"
-        share = _target_fact(row, "pipeline_share", "%", f"{row['pipeline_label']}占目标比例")
-        if not _missing(share):
-            text += f"，相当于目标的{n(share)}%"
+        cover = _target_fact(row, "pipeline_cover", "倍", f"{row['pipeline_label']}可覆盖目标倍数", digits=1)
+        if unit == "万元" and not _missing(cover):  # an amount in reserve against an amount to reach
+            text += f"，储备可覆盖目标{n(cover)}倍"
     if bool(row["below_baseline"]):
         text += f"（{row['flag_text']}）"
     return text
@@ -1097,11 +1385,17 @@ def _progress_part(row, n, ctx) -> str:
     return text + (f"（逐月跟踪，数据来源：{row['source_zh']}）" if row["source_zh"] else "")
 
 
+def _in_plan_year(row) -> bool:
+    """Whether the data are of the plan's own year (only then has a target any progress to report)."""
+    return int(row["data_year"]) >= int(row["year"])
+
+
 def plan_lines(ctx) -> list[tuple[dict, list[Fact], str]]:
     """Each tracked target as ``(row, facts, text)``: target, previous-year baseline, progress, projection.
 
     Every number is a :class:`Fact` of the stored ``narrative_targets`` / ``narrative_outlook``; every
-    year is named (2023年目标, 2022年基准, 2023年进展, 2023年预测).
+    year is named (2023年目标, 2022年基准, 2023年进展, 2023年预测). Progress is said only once the data
+    are of the plan year (a plan written in 2022 has no 2023 progress).
     """
     targets = _frame(ctx, "narrative_targets")
     outlook = _frame(ctx, "narrative_outlook")
@@ -1116,7 +1410,8 @@ def plan_lines(ctx) -> list[tuple[dict, list[Fact], str]]:
         text += "未设定" if _missing(target) else _target_phrase(row, target, n)
         text += "；" + _baseline_part(row, n)
         text += _proposal_part(row, n)
-        text += "；" + _progress_part(row, n, ctx)
+        if _in_plan_year(row):  # a plan written before its year has no progress to report
+            text += "；" + _progress_part(row, n, ctx)
         if row["outlook"]:
             text += f"；{year}年预测："
             proj = outlook.loc[outlook["item"].astype(str) == row["item"]] if len(outlook) else outlook
@@ -1146,38 +1441,78 @@ _PART_NUMBERS = "一二三四五六七八九十"
 _VERDICT_PHRASES = {"预计完成": "预计可完成目标", "完成存在不确定性": "完成目标存在不确定性", "存在缺口": "预计存在缺口"}
 
 
+def plan_draft(year: int) -> dict:
+    """The district's plan draft for ``year`` (``params/plan_<year>.yaml``, else the 2023 draft): its
+    指导思想 and parts, each with measures (``lead``, ``text``, ``targets``). Line breaks and spaces of the
+    YAML's folded text are dropped (Chinese text has none)."""
+    name = f"plan_{year}.yaml"
+    if not (config.PARAMS_DIR / name).exists():
+        name = "plan_2023.yaml"
+    draft = load_yaml(name)
+
+    def clean(text) -> str:
+        return re.sub(r"\s+", "", str(text or ""))
+
+    parts = [{"title": clean(p.get("title")),
+              "measures": [{"lead": clean(m.get("lead")), "text": clean(m.get("text")),
+                            "targets": [str(t) for t in (m.get("targets") or [])]} for m in p.get("measures") or []]}
+             for p in draft.get("parts") or []]
+    return {"year": int(draft.get("year", year)), "guiding": clean(draft.get("guiding")), "parts": parts}
+
+
 def section_plan(ctx) -> Section:
-    """二、工作思路: the plan's parts in order (``parts`` of the targets file), each with its quantified
-    targets against the previous year's baseline, their status and projection."""
+    """二、工作思路: the district's plan draft (:func:`plan_draft`) — the 指导思想 paragraph, then each part
+    with its measures (一是、二是……) and, under each measure, the quantified targets it carries (from
+    :func:`plan_lines`: target, previous-year baseline, projection; progress once the plan year's data
+    exist). A target no measure names is listed at the end of its part (``part`` of the targets file)."""
     lines = plan_lines(ctx)
     year = _year(ctx) + 1
-    title = f"{year}年量化目标"
-    if not lines:
-        return Section(title, f"### {title}\n\n暂无下一年度量化目标。", (), ctx.period)
-    parts = list(plan_catalogue(year).get("parts") or [])
-    parts += [p for p in dict.fromkeys(str(row.get("part") or "") for row, _, _ in lines) if p not in parts]
-    body = [f"以下按{year}年工作思路的{_PART_NUMBERS[len(parts) - 1] if 0 < len(parts) <= 10 else ''}个部分，逐项列出"
-            f"量化目标：目标值取自年度目标表或重点工作任务台账，并与{year - 1}年基准比较（有全年预计数的，以全年预计"
-            f"或全年实际比较，全年对全年），低于上年的目标单独标出；考核建议目标的项目另与附录建议目标对照；"
-            f"进展只按{year}年数据逐月跟踪，本期仍为{year - 1}年数据的，进展一律为“待{year}年数据”。", ""]
+    title = f"{year}年工作思路"
+    draft = plan_draft(year)
+    by_item = {str(row["item"]): (f, text) for row, f, text in lines}
+    part_of = {str(row["item"]): str(row.get("part") or "") for row, _, _ in lines}
+    parts = list(draft["parts"])
+    titles = [p["title"] for p in parts]
+    parts += [{"title": t, "measures": []} for t in dict.fromkeys(part_of.values()) if t not in titles]
+    body = [f"**指导思想。**{draft['guiding']}", ""] if draft["guiding"] else []
     facts: list[Fact] = []
-    for k, part in enumerate(parts):
-        mine = [(f, text) for row, f, text in lines if str(row.get("part") or "") == part]
-        heading = f"（{_PART_NUMBERS[k]}）{part}" if part and k < 10 else (part or "其他目标")
-        body += [f"### {heading}", ""]
-        if not mine:
-            body += ["本部分没有量化目标，按重点工作任务台账逐月跟踪。", ""]
-        for f, text in mine:
-            body.append(f"- {text}")
-            facts.extend(f)
+    placed: set[str] = set()
+
+    def targets(items: list[str]) -> None:
+        for item in items:
+            if item in by_item and item not in placed:
+                f, text = by_item[item]
+                body.append(f"- {text}")
+                facts.extend(f)
+                placed.add(item)
         body.append("")
+
+    for k, part in enumerate(parts):
+        heading = f"（{_PART_NUMBERS[k]}）{part['title']}" if part["title"] and k < 10 else (part["title"] or "其他目标")
+        body += [f"### {heading}", ""]
+        for j, measure in enumerate(part["measures"]):
+            lead = f"{_PART_NUMBERS[j]}是{measure['lead']}" if j < 10 else measure["lead"]
+            body += [f"**{lead}。**{measure['text']}", ""]
+            mine = [t for t in measure["targets"] if t in by_item]
+            if mine:
+                body += ["量化目标：", ""]
+                targets(mine)
+        rest = [item for item, p in part_of.items() if p == part["title"] and item not in placed]
+        if rest:
+            body += ["本部分其他量化目标：" if part["measures"] else "量化目标：", ""]
+            targets(rest)
+    if lines:
+        body.append(f"量化目标的目标值取自年度目标表或重点工作任务台账，并与{year - 1}年基准比较（有全年预计数的，"
+                    f"以全年预计或全年实际比较，全年对全年），低于上年的目标单独标出；"
+                    f"{year}年起按月跟踪各项目标进展（目标跟踪表）。")
     return Section(title, "\n".join(body) + "\n", tuple(facts), ctx.period)
 
 
 def plan_table(ctx) -> pd.DataFrame:
     """The tracked targets as printed: each figure with its own unit (the rows' units differ), the
-    baseline's definition, the comparison, the progress with its status, the projection and where target
-    and progress come from. Every cell is text and says why when there is no figure."""
+    baseline's definition, the comparison, the progress with its status (once the data are of the plan
+    year), the projection and where target and progress come from. Every cell is text and says why when
+    there is no figure."""
     rows = []
     for row, _, _ in plan_lines(ctx):
         unit, year, base_year = row["unit"], int(row["year"]), int(row["baseline_year"])
@@ -1219,7 +1554,8 @@ def plan_table(ctx) -> pd.DataFrame:
             "基准口径": (f"{row['level_text']}" if has_level else str(row["baseline_text"]) if not _isnan(row["baseline_value"])
                        else "无上年数据"),
             "目标与基准比较": compare,
-            f"{year}年进展": progress if progress == status else f"{progress}（{status}）",
+            **({f"{year}年进展": progress if progress == status else f"{progress}（{status}）"}
+               if _in_plan_year(row) else {}),  # before the plan year: no progress column at all
             f"{year}年预测": (f"{median.text()}{shown}" if not _missing(median) else
                              ("暂无预测（预测模块未给出）" if row["outlook"] else "不作预测（逐月跟踪实际进展）")),
             "来源": f"目标：{row['origin']}；进展：{row['source_zh'] or '未指定'}",
@@ -1308,7 +1644,8 @@ def sources_table(section: Section, *, names: Mapping[str, str] | None = None) -
 def cited_sections(ctx) -> list[tuple[str, Section]]:
     """(key, section) of every section of the review body that prints numbers, in reading order."""
     keys = ("investment", "reform", "risk")
-    return [*zip(keys, review_sections(ctx)), ("problems", section_problems(ctx)), ("plan", section_plan(ctx))]
+    return [("headline", section_headline(ctx)), *zip(keys, review_sections(ctx)), ("problems", section_problems(ctx)),
+            ("plan", section_plan(ctx))]
 
 
 def _cell(text) -> str:
@@ -1338,10 +1675,52 @@ def sources_appendix(ctx):
     return markdown("\n".join(lines))
 
 
+def _verdict(revenue_growth: float, profit_growth: float) -> str:
+    """The overall paragraph's judgement, from the two growth rates (营业收入, 利润总额)."""
+    if _isnan(revenue_growth) or _isnan(profit_growth):
+        return ""
+    up = (revenue_growth >= 0) + (profit_growth >= 0)
+    return {2: "总体平稳、稳中有进", 1: "总体平稳，部分指标承压"}.get(up, "面临下行压力")
+
+
+def section_headline(ctx) -> Section:
+    """The review's opening paragraph: the year as a whole — 资产总额 and 资产负债率 with their 同比, 营业总收入
+    (with 营业收入同比), 利润总额 and its 同比, 完成投资 against the annual plan — the same stored indicators
+    附录A prints (one figure, one value). An incomplete period prints no comparison with last year."""
+    L, w = _Lookup(ctx), _Writer()
+    n = w.n
+    year = _year(ctx)
+    growth, pgrowth = L.ind("revenue_growth", "%"), L.ind("total_profit_growth", "%")
+    full = complete(ctx)
+    verdict = _verdict(growth.value, pgrowth.value) if full else ""
+    text = (f"{year}年以来，区国资系统坚持稳中求进，以月通报、季分析、年总结和半月晾晒压实企业责任，推动国有企业扩投资、"
+            f"稳增长、盘资产、防风险，全区国有企业经济运行{verdict or '情况如下'}。")
+    assets = L.ind("total_assets", "亿元")
+    text += f"截至{_as_of_text(ctx)}，{_whole(ctx)}资产总额{n(assets)}亿元"
+    if full:
+        g = L.item("total_assets_growth", "%")
+        text += f"，同比{change_word(g.value)}{n(g.magnitude())}%"
+    text += f"；资产负债率{n(L.ind('debt_to_asset_ratio', '%'))}%"
+    if full:
+        d = L.item("debt_ratio_change", "百分点")
+        text += f"，较上年同期{change_word(d.value, up='上升')}{n(d.magnitude())}个百分点"
+    text += f"。本年累计实现营业总收入{n(L.ind('revenue', '亿元'))}亿元"
+    if full:
+        text += f"，其中营业收入同比{change_word(growth.value)}{n(growth.magnitude())}%"
+    text += f"；利润总额{n(L.ind('total_profit', '亿元'))}亿元"
+    if full:
+        text += f"，同比{change_word(pgrowth.value)}{n(pgrowth.magnitude())}%"
+    text += (f"；完成固定资产投资{n(L.ind('project_completed_ytd', '亿元'))}亿元，为{PLAN_LABEL}的"
+             f"{n(L.ind('investment_completion_rate', '%'))}%。")
+    body, used = w.done(text)
+    return Section("全年总体情况", body + "\n", tuple(used), ctx.period)
+
+
 def review_intro(ctx):
-    """The chapter's opening sentence (as-of date and what the figures cover)."""
-
-    return markdown(coverage_sentence(ctx) +
-                    f"数据截至{_as_of_text(ctx)}，金额单位为亿元；正文中的每个数字都链接到附录“数字来源”中的一行。")
-
-
+    """The chapter's opening paragraph (:func:`section_headline`, numbers linked to the sources appendix),
+    then what the figures cover and their as-of date."""
+    section = section_headline(ctx)
+    missing = coverage_sentence(ctx)  # an incomplete period says so first
+    note = f"数据截至{_as_of_text(ctx)}，金额单位为亿元；正文中的每个数字都链接到附录“数字来源”中的一行。"
+    text = (f"{missing}\n\n" if missing else "") + linked_markdown(section, "headline") + "\n" + note + "\n"
+    return markdown_with_figures(text, section.figures())

@@ -161,13 +161,13 @@ def pace_word(gap: float) -> str:
 
 
 def drivers_clause(drivers: list[tuple[str, float]], *, unit: str = "亿元", lead: str = "主要来自") -> str:
-    """One clause naming what drove a change: 主要来自甲（减少 60.12 亿元）、乙（减少 20.00 亿元）.
+    """One clause naming what drove a change: 主要来自甲（减少60.12亿元）、乙（减少20.00亿元）.
 
     ``drivers`` are ``(name, change)`` pairs with the change already in ``unit`` (as
     :func:`guozi_analysis.analyses.attribution.drivers` gives them, converted); the sign is said in
     words. An empty list gives an empty string (no clause without its data).
     """
-    parts = [f"{name}（{change_word(v, up='增加', down='减少')} {abs(v):,.2f} {unit}）"
+    parts = [f"{name}（{change_word(v, up='增加', down='减少')}{abs(v):,.2f}{unit}）"
              for name, v in drivers if not _isnan(v)]
     return f"{lead}{'、'.join(parts)}" if parts else ""
 

@@ -33,8 +33,8 @@ from guozi_analysis.analyses.risk.data import (
 from guozi_analysis.analyses.risk.maturity import wall_months
 from guozi_analysis.analyses.risk.rules import Rule
 
-__all__ = ["CHECKS", "maturity_wall", "maturity_coverage", "financing_cost_above_median", "guarantee_non_related",
-           "guarantee_above_share", "guarantee_to_distressed", "guarantee_financial_subsidiary", "consecutive_losses"]
+__all__ = ["CHECKS", "maturity_wall", "maturity_coverage", "coverage_figures", "financing_cost_above_median",
+           "guarantee_non_related", "guarantee_above_share", "guarantee_to_distressed", "guarantee_financial_subsidiary", "consecutive_losses"]
 
 
 def _frame(scope: Scope, *, note: str = "") -> pd.DataFrame:
@@ -65,22 +65,40 @@ def maturity_wall(tables: Mapping[str, pd.DataFrame], scope: Scope, wide: pd.Dat
     return out
 
 
-def maturity_coverage(tables: Mapping[str, pd.DataFrame], scope: Scope, wide: pd.DataFrame, rule: Rule) -> pd.DataFrame:
-    """(货币资金 + 未使用的承诺授信) / 未来 ``months`` 个月内到期（含已到期未还）的融资余额."""
-    months = int(rule.params.get("months", 12))
+def coverage_figures(tables: Mapping[str, pd.DataFrame], scope: Scope, *, months: int,
+                     include_committed_lines: bool = True) -> pd.DataFrame | None:
+    """The figures of the 到期债务覆盖 check, per entity (index): ``due`` (balance maturing within ``months``
+    months of the as-of date, overdue included, whole tree, 万元), ``cash`` (货币资金), ``lines`` (unused
+    committed credit; 0 when not filed or not counted), ``available`` = cash + lines, ``cover`` =
+    available / due (倍; NaN when nothing is due) and ``lines_note`` (why lines count as 0). None when
+    融资明细 was not filed."""
     debts = debt_rows(tables, scope)
     if debts is None:
-        return _frame(scope, note="融资明细未报送")
+        return None
     due = due_by(debts, scope, scope.as_of + pd.DateOffset(months=months))
     cash = financial_item(tables, scope, "cash")
-    lines = committed_unused_lines(tables, scope) if rule.params.get("include_committed_lines", True) else None
+    lines = committed_unused_lines(tables, scope) if include_committed_lines else None
     lines_note = ""
     if lines is None:
         lines = pd.Series(0.0, index=scope.entities.index)
-        lines_note = "（授信未报送或不计入，按 0 计）" if rule.params.get("include_committed_lines", True) else ""
+        lines_note = "（授信未报送或不计入，按 0 计）" if include_committed_lines else ""
     available = cash + lines
+    out = pd.DataFrame({"due": due, "cash": cash, "lines": lines, "available": available,
+                        "cover": (available / due.where(due > 0)).astype(float)})
+    return out.reindex(scope.entities.index).assign(lines_note=lines_note)
+
+
+def maturity_coverage(tables: Mapping[str, pd.DataFrame], scope: Scope, wide: pd.DataFrame, rule: Rule) -> pd.DataFrame:
+    """(货币资金 + 未使用的承诺授信) / 未来 ``months`` 个月内到期（含已到期未还）的融资余额."""
+    months = int(rule.params.get("months", 12))
+    figures = coverage_figures(tables, scope, months=months,
+                               include_committed_lines=bool(rule.params.get("include_committed_lines", True)))
+    if figures is None:
+        return _frame(scope, note="融资明细未报送")
+    due, cash, lines, available = (figures[c] for c in ("due", "cash", "lines", "available"))
+    lines_note = str(figures["lines_note"].iloc[0]) if len(figures) else ""
     out = _frame(scope)
-    out["value"] = (available / due.where(due > 0)).astype(float)
+    out["value"] = figures["cover"].reindex(out.index).astype(float)
     out.loc[due.le(0).to_numpy(), "note"] = f"未来{months}个月无到期融资"
     out.loc[cash.isna().to_numpy(), "note"] = "未报送（缺少：货币资金）"
     out["detail"] = [f"{months}个月内到期 {fmt_wan(d)}，可用资金 {fmt_wan(a)}（货币资金 {fmt_wan(c)} + 未使用承诺授信 "

@@ -11,6 +11,8 @@ import pandas as pd
 from guozi_analysis.analyses.assessment import PRE_ASSESSMENT, _isnan, _num, _parse_bands
 from guozi_analysis.base.periods import parse_period
 from guozi_analysis.base.store import read_shared
+from guozi_analysis.publishing.display import with_notes
+from guozi_analysis.publishing.lists import list_note, shown_rows
 from guozi_analysis.publishing.published import frame_figures, write_sidecar
 from guozi_analysis.publishing.text import file_link, markdown
 from guozi_analysis.publishing.views.figures import finish_figure, new_figure
@@ -77,7 +79,14 @@ def ranking_table(ctx, *, previous: bool = False) -> pd.DataFrame:
     r = _year_rows(ctx, "assessment_ranking", previous)
     if not len(r):
         return pd.DataFrame()
-    return ranking_keyed(_ranking_display(r).set_index("排名"), r, period=ctx.period)
+    shown = _shown(r)
+    out = ranking_keyed(_ranking_display(shown).set_index("排名"), shown, period=ctx.period)
+    return with_notes(out, list_note(len(r), len(shown)))
+
+
+def _shown(ranking: pd.DataFrame) -> pd.DataFrame:
+    """The ranked rows the book prints (all, or the first and last of a long ranking)."""
+    return ranking.iloc[np.flatnonzero(shown_rows(len(ranking)))].reset_index(drop=True)
 
 
 def workings_table(ctx, *, previous: bool = False) -> pd.DataFrame:
@@ -118,12 +127,15 @@ def proposed_targets_table(ctx) -> pd.DataFrame:
         "趋势值（万元）": [_num(v) for v in p["trend_value"]],
         "建议目标（万元）": [_num(v) for v in p["proposed_target"]],
     })
-    return out.set_index(["企业", "目标项"])
+    names = out["企业"].drop_duplicates()  # many groups: the first ones (every one in the assessment workbook)
+    shown = names.iloc[np.flatnonzero(shown_rows(len(names), ends="head"))]
+    out = out.loc[out["企业"].isin(shown)]
+    return with_notes(out.set_index(["企业", "目标项"]), list_note(len(names), len(shown), ends="head"))
 
 
 def score_chart(ctx, *, previous: bool = False):
     """Horizontal bars of the total scores with the grade lines (试考核 hatched), greyscale."""
-    r = _year_rows(ctx, "assessment_ranking", previous)
+    r = _shown(_year_rows(ctx, "assessment_ranking", previous))
     fig, ax = new_figure(figsize=(8, 0.5 * max(len(r), 3) + 1.2))
     if not len(r):
         ax.text(0.5, 0.5, "本年度无考核结果", ha="center", va="center", transform=ax.transAxes)

@@ -34,9 +34,7 @@ from guozi_analysis.publishing.published import (
     write_sidecar,
 )
 from guozi_analysis.publishing.text import (
-    INVESTMENT_TARGET_NOTE,
     PLAN_TARGET_NOTE,
-    PROFIT_RANGE_NOTE,
     WAN_PER_YI,
     _isnan,
     bulletin_title,
@@ -53,7 +51,7 @@ from guozi_analysis.publishing.workbooks import write_contract_sheet
 
 __all__ = [
     "settings", "title", "main_table", "group_table", "pace_table", "risk_change_table", "lead_paragraph",
-    "points", "quarter_table", "drivers_table", "outlook_table", "export_workbook",
+    "points", "export_workbook",
 ]
 
 DISTRICT = "DISTRICT"
@@ -413,63 +411,6 @@ def points(ctx: Context, *, quarter: bool = False):
              "### 存在问题", "", *(f"{k}. {t}" for k, t in enumerate(problems or [none], 1)), "",
              "### 下步工作", "", *(f"{k}. {t}" for k, t in enumerate(actions or ["继续按月跟踪各项指标。"], 1))]
     return markdown("\n".join(lines))
-
-
-# ------------------------------------------------------------------------------------------------
-# quarterly
-# ------------------------------------------------------------------------------------------------
-def quarter_table(ctx: Context) -> pd.DataFrame:
-    """The quarter's headline table: 本季, year to date, last year and 同比 (see :func:`main_table`)."""
-    return main_table(ctx, quarter=True)
-
-
-def drivers_table(ctx: Context) -> pd.DataFrame:
-    """增长来源: each group's change in revenue and profit on a year earlier and its share of the district's change."""
-    hist = _history(ctx)
-    period, last_year = ctx.period[:7], _month(ctx.period, 12)
-    names = group_short_names(ctx)
-    full = complete(ctx)
-    rows, entities, items = [], [], []
-    for ind, label in (("revenue", "营业总收入"), ("total_profit", "利润总额")):
-        total = _value(hist, DISTRICT, ind, period) - _value(hist, DISTRICT, ind, last_year) if full else float("nan")
-        for e, name in names.items():
-            entities.append(e)
-            items.append(ind)
-            delta = _value(hist, e, ind, period) - _value(hist, e, ind, last_year)
-            share = delta / total * 100 if not (_isnan(delta) or _isnan(total) or total == 0) else float("nan")
-            rows.append({"指标": label, "企业": name, "同比增减额（亿元）": _shown(delta, "万元"),
-                         "占全区增减额（%）": share})
-    return keyed(pd.DataFrame(rows).round(2), period=ctx.period, entities=entities, items=items, columns={
-        "同比增减额（亿元）": (None, "同比增减额", "亿元"), "占全区增减额（%）": (None, "占全区同比增减额", "%")})
-
-
-def outlook_table(ctx: Context) -> pd.DataFrame:
-    """全年预计: the stored year-end projection of each group's revenue, profit and investment against target."""
-    proj = _read(ctx, "forecast_projections")
-    if not len(proj):
-        out = pd.DataFrame(columns=["企业", "项目"])
-        out.attrs["empty_reason"] = "没有全年预测结果（预测需要本年已报送的月度数据）"
-        return out
-    names = group_short_names(ctx) | {DISTRICT: total_label(ctx)}
-    items = {"revenue": "营业总收入", "total_profit": "利润总额", "investment_completed": "完成投资"}
-    proj = proj.loc[proj["item"].isin(list(items)) & proj["enterprise_id"].isin(list(names))]
-    out = pd.DataFrame({
-        "_entity": proj["enterprise_id"].astype(str), "_item": proj["item"].astype(str),
-        "企业": proj["enterprise_id"].map(names),
-        "项目": proj["item"].map(items),
-        "全年预计（亿元）": proj["median"] / WAN_PER_YI,  # the point forecast every publication prints
-        "80%区间下限（亿元）": proj["lo80"] / WAN_PER_YI,
-        "80%区间上限（亿元）": proj["hi80"] / WAN_PER_YI,
-        "年度目标（亿元）": proj["target"] / WAN_PER_YI,
-        "完成目标的可能性": proj.get("prob_words", pd.Series("", index=proj.index)).replace("", "—"),
-    }).round(2)
-    invest = (proj["item"] == "investment_completed").any()  # its target is the 年度投资目标, not the plan
-    out = keyed(out.reset_index(drop=True), period=ctx.period, entities="_entity", items="_item", columns={
-        "全年预计（亿元）": (None, "全年预计（中位数）", "亿元"), "80%区间下限（亿元）": (None, "全年预计80%区间下限", "亿元"),
-        "80%区间上限（亿元）": (None, "全年预计80%区间上限", "亿元"), "年度目标（亿元）": (None, "年度目标", "亿元"),
-        "完成目标的可能性": (None, "完成目标的可能性", "")})
-    profit = (proj["item"] == "total_profit").any()
-    return with_notes(out, INVESTMENT_TARGET_NOTE if invest else "", PROFIT_RANGE_NOTE if profit else "")
 
 
 #: Number formats of the 通报 workbook. Every percentage is a fraction with a percent format (so 5.92% is

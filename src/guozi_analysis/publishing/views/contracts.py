@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from guozi_analysis.base.store import read_shared
+from guozi_analysis.publishing.lists import bounded, shown_rows
 from guozi_analysis.publishing.text import WAN_PER_YI
 from guozi_analysis.publishing.views.figures import finish_figure, new_figure
 
@@ -71,7 +72,11 @@ def warnings_table(ctx, *, families: tuple[str, ...] | None = None) -> pd.DataFr
         "预警等级": _text(w["severity"]),
         "信号灯": _text(w["light"]),
         "说明（数值、阈值、规则与依据）": _text(w["message"]),
-    })
+    }).reset_index(drop=True)
+    if not shown_rows(len(out)).all():  # a list cut short: the red warnings first, every one of them
+        red = out["信号灯"] == "红"
+        out = pd.concat([out.loc[red], out.loc[~red]], ignore_index=True)
+        out = bounded(out, ends="head", unit="条", order="红灯在前的")
     return out.reset_index(drop=True).rename_axis("序号").rename(index=lambda k: k + 1)
 
 
@@ -165,6 +170,9 @@ def open_findings_table(ctx) -> pd.DataFrame:
     out = o.drop(columns=["enterprise_id"]).astype(int).astype(str)
     out.index = o["enterprise_id"].astype(str).map(names).fillna(_DASH).to_numpy()
     out.index.name = "企业名称（按发现至今天数）"
+    if not shown_rows(len(out)).all() and "合计" in o:  # a long list: the most open findings first
+        out = out.iloc[o["合计"].reset_index(drop=True).sort_values(ascending=False, kind="stable").index]
+        out = bounded(out, ends="head", order="未完成整改问题最多的")
     return out
 
 

@@ -23,6 +23,7 @@ from guozi_analysis.publishing.display import with_notes
 from guozi_analysis.publishing.published import keyed
 from guozi_analysis.publishing.text import INVESTMENT_TARGET_NOTE, PROFIT_RANGE_NOTE, pace_note
 from guozi_analysis.publishing.views.figures import finish_figure, new_figure
+from guozi_analysis.publishing.views.overview import shown_groups
 
 
 # ---------------------------------------------------------------------------------------------
@@ -98,8 +99,15 @@ def projection_table(ctx) -> pd.DataFrame:
     Target tracking is optional: an enterprise without a target (and so without a slice of it) still
     gets its projections, marked 无目标."""
     names = dict(zip(ctx.roster["enterprise_id"].astype(str), ctx.roster["short_name"].astype(str)))
-    return projection_view(_read(ctx, "forecast_projections"), _read(ctx, "forecast_targets", optional=True),
-                           names=names, entity_id=ctx.entity_id, period=ctx.period)
+    proj = _read(ctx, "forecast_projections")
+    shortened = ""
+    if ctx.entity_id == "DISTRICT":  # many groups: the largest of them and the district (all in the profiles)
+        groups, shortened = shown_groups(ctx)
+        if shortened:
+            proj = proj.loc[proj["enterprise_id"].astype(str).isin({*groups, "DISTRICT"})]
+    out = projection_view(proj, _read(ctx, "forecast_targets", optional=True),
+                          names=names, entity_id=ctx.entity_id, period=ctx.period)
+    return with_notes(out, shortened)
 
 
 def projection_view(proj: pd.DataFrame, tracked: pd.DataFrame, *, names: Mapping[str, str],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from guozi_analysis.analyses.ranking import indicator_as_of
@@ -18,6 +19,7 @@ from guozi_analysis.indicators.catalogue import catalogue_frame, load_catalogue
 from guozi_analysis.indicators.formulas import safe_divide
 from guozi_analysis.publishing.coverage import total_label
 from guozi_analysis.publishing.display import with_notes
+from guozi_analysis.publishing.lists import bounded, list_note, list_settings, shown_rows
 from guozi_analysis.publishing.published import fact_figure, keyed, markdown_with_figures
 from guozi_analysis.publishing.text import Fact, change_word, date_zh, markdown, pace_note
 from guozi_analysis.publishing.views.context import Context, group_short_names
@@ -56,10 +58,31 @@ def _wide(ind: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
                            dropna=False).reindex(columns=ids)
 
 
+#: The size by which the groups a long table prints are chosen (the largest first).
+SIZE_INDICATOR = "total_assets"
+
+
+def shown_groups(ctx: Context, *, columns: bool = False) -> tuple[dict[str, str], str]:
+    """The groups (code → short name) a district table prints, and the note saying which when not all:
+    every group, or when there are more than ``lists.rows`` (``lists.columns`` for groups as columns)
+    the largest by total assets; the workbooks and the profiles volume keep every one."""
+    names = group_short_names(ctx)
+    conf = list_settings()
+    rows, top = (conf["columns"], conf["column_top"]) if columns else (conf["rows"], conf["top"])
+    if shown_rows(len(names), rows=rows).all():
+        return names, ""
+    ind = ctx.indicators
+    size = ind.loc[ind["indicator_id"] == SIZE_INDICATOR].set_index("entity_id")["value"]
+    order = size.reindex(list(names)).sort_values(ascending=False, kind="stable").index
+    keep = order[np.flatnonzero(shown_rows(len(order), ends="head", rows=rows, top=top))]
+    note = list_note(len(names), len(keep), ends="head", top=top, order="资产总额最大的")
+    return {g: names[g] for g in keep}, note
+
+
 def group_overview(ctx: Context, *, indicator_ids: list[str]) -> pd.DataFrame:
     """Groups and the district side by side on the given indicators, Chinese headers with units."""
     meta = _indicator_meta()
-    names = group_short_names(ctx)
+    names, shortened = shown_groups(ctx)
     order = list(names) + ["DISTRICT"]
     wide = _wide(ctx.indicators, indicator_ids).reindex(order)
     names["DISTRICT"] = total_label(ctx)
@@ -73,7 +96,7 @@ def group_overview(ctx: Context, *, indicator_ids: list[str]) -> pd.DataFrame:
     wide.columns = labels
     out = keyed(wide.round(2), period=ctx.period, entities=order, columns={
         label: (col, "", _display_unit(meta.loc[col, "unit"])[0]) for label, col in zip(labels, indicator_ids)})
-    return with_notes(out, *pace_notes(ctx.period, indicator_ids))
+    return with_notes(out, *pace_notes(ctx.period, indicator_ids), shortened)
 
 
 def entity_indicators(ctx: Context) -> pd.DataFrame:
@@ -219,7 +242,7 @@ def report_table(ctx: Context, *, table: str) -> pd.DataFrame:
     """One report table (e.g. ``investment``): its indicators as rows, groups and the district as columns."""
     meta = _indicator_meta()
     rows = meta.loc[meta["table"] == table]
-    names = group_short_names(ctx)
+    names, shortened = shown_groups(ctx, columns=True)
     order = list(names) + ["DISTRICT"]
     wide = _wide(ctx.indicators, list(rows.index)).reindex(order).T
     factor = rows["unit"].map(lambda u: _display_unit(u)[1]).astype(float)
@@ -233,7 +256,7 @@ def report_table(ctx: Context, *, table: str) -> pd.DataFrame:
     out = keyed(shown, period=ctx.period, items=list(rows.index),
                 units=[_display_unit(u)[0] for u in rows["unit"]],
                 columns={label: (None, "", None, entity) for label, entity in zip(shown.columns, order)})
-    return with_notes(out, *pace_notes(ctx.period, rows.index))
+    return with_notes(out, *pace_notes(ctx.period, rows.index), shortened)
 
 
 def _detail_rows(ctx: Context, name: str) -> pd.DataFrame:
@@ -269,7 +292,7 @@ def city_key_projects(ctx: Context) -> pd.DataFrame:
         "本年完成（亿元）": rows["completed_ytd"] / WAN_PER_YI,
         "年度完成率（%）": safe_divide(rows["completed_ytd"], rows["annual_plan"]) * 100,
     })
-    return out.set_index("项目名称").round(2)
+    return bounded(out.set_index("项目名称").round(2), ends="head", unit="个", order="总投资最大的")
 
 
 def completion_chart(ctx: Context):
@@ -307,7 +330,14 @@ def detail_list(ctx: Context, *, table: str) -> pd.DataFrame:
         else:
             out[f"{field.label_zh}（{field.unit}）" if field.unit else field.label_zh] = rows[field.name]
     out = out.reset_index(drop=True)
-    return out.round({c: 2 for c in out.select_dtypes("number").columns})
+    out = out.round({c: 2 for c in out.select_dtypes("number").columns})
+    if shown_rows(len(out)).all():
+        return out
+    # a long register: the largest amounts first (its first amount column), then cut
+    amounts = [c for c in out.columns if c.endswith("（亿元）")]
+    if amounts:
+        out = out.sort_values(amounts[0], ascending=False, kind="stable", na_position="last").reset_index(drop=True)
+    return bounded(out, ends="head", unit="项", order="金额最大的" if amounts else "")
 
 
 #: The headline set (一利五率) shown when an enterprise is set beside its peers.

@@ -17,7 +17,8 @@ from guozi_analysis.analyses.ranking import (
     period_zh,
     ranking_period,
 )
-from guozi_analysis.publishing.display import with_notes
+from guozi_analysis.publishing.display import NOTES, with_notes
+from guozi_analysis.publishing.lists import bounded, list_settings, shown_rows
 from guozi_analysis.publishing.published import LIGHT, PACE_GAP, keyed
 from guozi_analysis.publishing.text import date_zh, file_link, light_rule_note, markdown, pace_note
 from guozi_analysis.publishing.views.context import short_names
@@ -96,6 +97,7 @@ def composite_table(ctx, *, level: str = "group") -> pd.DataFrame:
     out["总分排名" + ("（组内）" if split else "")] = overall["rank_label"].reindex(out.index)
     out["较上期"] = _movement_text(overall).reindex(out.index)
     out = out.loc[_class_sorted(overall).index.intersection(out.index, sort=False)]
+    out = bounded(out, blocks=overall["peer_class"].reindex(out.index).astype(str), per="比较组")
     entities = [str(i) for i in out.index]
     out.index = [names.get(i, i) for i in out.index]
     out.index.name = _LEVEL_ZH[level]
@@ -152,11 +154,16 @@ def rank_matrix(ctx, *, table_id: str, level: str = "group") -> pd.DataFrame:
     if (own["peer_class"].astype(str) != ALL_CLASSES).any():
         wide.insert(0, "比较组", own["peer_class"].reindex(wide.index))
     wide = wide.loc[_class_sorted(own).index.intersection(wide.index, sort=False)]
+    # entities are columns: many of them keep the first and last of each class (``lists.columns``)
+    conf = list_settings()
+    wide = bounded(wide, blocks=own["peer_class"].reindex(wide.index).astype(str), per="比较组",
+                   rows=conf["columns"], top=conf["column_top"])
     names = short_names(ctx)
     wide.index = [names.get(i, i) for i in wide.index]
     # indicators as rows, enterprises as columns: a report table has up to 15 indicators but a
     # level a handful of groups, so the page keeps room for the size indicators' long amounts
     out = wide.T
+    out.attrs = dict(wide.attrs)
     out.index.name = f"指标＼{_LEVEL_ZH[level]}"
     out.columns.name = None
     return out
@@ -209,6 +216,12 @@ def progress_table(ctx, *, level: str = "group") -> pd.DataFrame:
     _check_level(level)
     ranking, _ = read_frames(ctx.processed_dir)
     sub = ranking.loc[(ranking["level"] == level) & ranking["pace"].notna()]
+    notes = ()
+    if not shown_rows(len(sub)).all():  # many entities: per indicator the furthest behind first
+        sub = sub.sort_values(["indicator_order", "pace_gap"], kind="stable")
+        cut = bounded(sub, ends="head", blocks=sub["indicator_id"].astype(str), per="指标", unit="行",
+                      order="最慢于序时进度的")
+        notes, sub = tuple(cut.attrs.get(NOTES, [])), cut
     names = short_names(ctx)
     out = pd.DataFrame({
         "指标": sub["indicator_name"].astype(str) + "（" + sub["unit"].astype(str) + "）",
@@ -224,7 +237,7 @@ def progress_table(ctx, *, level: str = "group") -> pd.DataFrame:
                 items=list(sub["indicator_id"].astype(str)), units=list(sub["unit"].astype(str)), columns={
                     "数值": (None, "", None), "序时进度（%）": ("elapsed_share", "", "%", "DISTRICT"),
                     "与序时进度差（百分点）": (None, PACE_GAP, "百分点"), "信号灯": (None, LIGHT, "")})
-    return with_notes(out, *_progress_notes(sub))
+    return with_notes(out, *_progress_notes(sub), *notes)
 
 
 def composite_chart(ctx, *, level: str = "group", top: int | None = None):
@@ -234,6 +247,8 @@ def composite_chart(ctx, *, level: str = "group", top: int | None = None):
     sub = _class_sorted(comp.loc[(comp["level"] == level) & (comp["table"] == OVERALL)].sort_values("entity_id"))
     if top is not None:
         sub = sub.groupby("peer_class", sort=False).head(top)
+    else:  # many entities: the bars of the composite table (first and last of each class)
+        sub = sub.iloc[np.flatnonzero(shown_rows(len(sub), blocks=sub["peer_class"].astype(str)))]
     names = short_names(ctx)
     labels = [f"{names.get(i, i)}（{r}）" if c == ALL_CLASSES else f"{names.get(i, i)}（{c}第{r}）"
               for i, r, c in zip(sub["entity_id"].astype(str), sub["rank_label"], sub["peer_class"].astype(str))]

@@ -7,27 +7,44 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from guozi_analysis.analyses.risk.data import fmt_wan
 from guozi_analysis.analyses.risk.distress import MODEL_LABEL
 from guozi_analysis.analyses.risk.maturity import OVERDUE_LABEL, TREE_BASIS
 from guozi_analysis.analyses.risk.report import LEVEL_ZH
-from guozi_analysis.analyses.risk.rules import LIGHTS, OPERATOR_ZH, as_ruleset
+from guozi_analysis.analyses.risk.rules import LIGHTS, OPERATOR_ZH, SEVERITIES, as_ruleset
 from guozi_analysis.base.store import read_shared
+from guozi_analysis.publishing.display import NOTES, with_notes
+from guozi_analysis.publishing.lists import ELSEWHERE, bounded, shown_rows
 from guozi_analysis.publishing.text import WAN_PER_YI, markdown
 from guozi_analysis.publishing.views.figures import finish_figure, new_figure
-
 
 # ------------------------------------------------------------------------------------------
 # notebook views (read the parquet files of the shared step)
 # ------------------------------------------------------------------------------------------
+#: Most severe first (the order a long list of flags is cut in).
+SEVERITY_ORDER = tuple(reversed(SEVERITIES))
+#: The light of a 重点监管 rule.
+RED = LIGHTS["重点监管"]
+#: The light of a 预警 rule.
+AMBER = LIGHTS["预警"]
+#: The change of an enterprise on the list in both periods (``analyses.risk.engine.list_changes``).
+STAYS = "继续监管"
+
+
 def _read(ctx, key: str) -> pd.DataFrame:
     return read_shared(ctx.processed_dir, key, what="风险预警共享结果")
 
 
 def supervision_list_table(ctx) -> pd.DataFrame:
-    """重点监管对象名单: enterprise, level, severity, the rules and the full explanation."""
+    """重点监管对象名单: enterprise, level, severity, the rules and the full explanation.
+
+    Every listed enterprise is named, however many; when the list is longer than a publication prints
+    whole (``params/bulletins.yaml`` ``lists.rows``) the explanation (value, line, rule and basis) is left
+    to the profiles and the workbook, so that each enterprise takes one line.
+    """
     lst = _read(ctx, "risk_list")
     out = pd.DataFrame({
         "企业名称": lst["entity_name"],
@@ -35,8 +52,11 @@ def supervision_list_table(ctx) -> pd.DataFrame:
         "严重程度": lst["severity"],
         "触发规则": lst["rule_names"],
         "说明": lst["messages"],
-    })
-    return out.reset_index(drop=True)
+    }).reset_index(drop=True)
+    if shown_rows(len(out)).all():
+        return out
+    return with_notes(out.drop(columns=["说明"]),
+                      f"名单共{len(out):,}家，逐家列出；每家的实际值、阈值、规则和依据见{ELSEWHERE}。")
 
 
 def list_changes_table(ctx) -> pd.DataFrame:
@@ -57,8 +77,12 @@ def list_changes_table(ctx) -> pd.DataFrame:
         "变动": ch["change"],
         "本期触发规则": ch["rule_ids_current"].map(rule_names),
         "上期触发规则": ch["rule_ids_previous"].map(rule_names),
-    })
-    return out.reset_index(drop=True)
+    }).reset_index(drop=True)
+    if shown_rows(len(out)).all():
+        return out
+    moved = out["变动"].astype(str) != STAYS
+    out = pd.concat([out.loc[moved], out.loc[~moved]], ignore_index=True)  # who entered or left, first
+    return bounded(out, ends="head", order="新列入和移出名单的在前")
 
 
 def traffic_light_table(ctx, *, levels: tuple[str, ...] = ("district", "group", "enterprise")) -> pd.DataFrame:
@@ -66,7 +90,16 @@ def traffic_light_table(ctx, *, levels: tuple[str, ...] = ("district", "group", 
     lights = _read(ctx, "risk_traffic_lights")
     lights = lights.loc[lights["level"].isin(levels)]
     out = lights.drop(columns=["level", "entity_id"]).rename(columns={"entity_name": "企业名称"})
-    return out.reset_index(drop=True)
+    out = out.reset_index(drop=True)
+    if shown_rows(len(out)).all():
+        return out
+    # a long table: the district, then the entities with most red lights (then most amber ones)
+    shown = out.drop(columns=["企业名称"]).astype(str)
+    district = (lights["level"] == "district").to_numpy()
+    order = pd.DataFrame({"d": ~district, "red": -(shown == RED).sum(axis=1), "amber": -(shown == AMBER).sum(axis=1)})
+    out = out.loc[order.sort_values(["d", "red", "amber"], kind="stable").index].reset_index(drop=True)
+    return bounded(out, keep=np.arange(len(out)) < int(district.sum()), ends="head", what="全区合计",
+                   order="红灯、黄灯最多的")
 
 
 #: The mildest severity: listed by count in the book, one by one only in the workbook and profiles.
@@ -88,8 +121,13 @@ def flags_table(ctx, *, entity_id: str | None = None, attention: bool = True) ->
         "信号灯": flags["light"],
         "列入名单": flags["on_list"].map({True: "是", False: "否"}),
         "说明": flags["message"],
-    })
-    return out.reset_index(drop=True)
+    }).reset_index(drop=True)
+    if entity_id is not None or shown_rows(len(out)).all():
+        return out
+    # a long list: the most severe first (the order of the rules' severities), then cut
+    rank = {s: k for k, s in enumerate(SEVERITY_ORDER)}
+    order = out["严重程度"].astype(str).map(rank).fillna(len(rank)).sort_values(kind="stable").index
+    return bounded(out.loc[order].reset_index(drop=True), ends="head", unit="条", order="严重程度最高的")
 
 
 def attention_note(ctx):
@@ -107,6 +145,12 @@ def maturity_table(ctx, *, months: int = 12) -> pd.DataFrame:
     wide = prof.pivot_table(index=["entity_id", "entity_name"], columns="month", values="balance", aggfunc="sum",
                             sort=False)
     wide = (wide.reindex(columns=labels) / WAN_PER_YI).round(2)
+    if not shown_rows(len(wide)).all():  # many groups: the district and the groups owing most in the window
+        district = wide.index.get_level_values(0) == "DISTRICT"
+        wide = pd.concat([wide.loc[district], wide.loc[~district].loc[
+            wide.loc[~district].sum(axis=1).sort_values(ascending=False, kind="stable").index]])
+        wide = bounded(wide, keep=np.arange(len(wide)) < int(district.sum()), ends="head", what="全区合计",
+                       order="到期金额最多的")
     wide.index = wide.index.get_level_values(1)
     wide.index.name = "企业（到期金额，亿元）"
     return wide
@@ -206,8 +250,17 @@ def stress_crossings_table(ctx, *, only_new: bool = True) -> pd.DataFrame:
         "冲击后": c["value"].round(2),
         "阈值": c["threshold"].round(2),
         "单位": c["unit"],
-    })
-    return out.reset_index(drop=True)
+    }).reset_index(drop=True)
+    if shown_rows(len(out)).all():
+        return out
+    # a long list: the first rows of each scenario (the summary above counts them all)
+    parts = [bounded(part.reset_index(drop=True), ends="head", unit="条") for _, part in
+             out.groupby("情景", sort=False)]
+    notes = [f"{name}：{part.attrs[NOTES][0]}" for name, part in zip(out["情景"].drop_duplicates(), parts)
+             if part.attrs.get(NOTES)]
+    for part in parts:
+        part.attrs = {}
+    return with_notes(pd.concat(parts, ignore_index=True), *notes)
 
 
 def entity_risk_section(ctx) -> pd.DataFrame:
@@ -255,8 +308,12 @@ def distress_table(ctx, *, entity_id: str | None = None) -> pd.DataFrame:
         "Z''": scores["z2"].round(2),
         "Z''（新兴市场版，+3.25）": scores["z2_em"].round(2),
         "区间（模型参考）": scores["zone"],
-    })
-    return out.reset_index(drop=True)
+    }).reset_index(drop=True)
+    if entity_id is not None or shown_rows(len(out)).all():
+        return out
+    # a long list: lowest Z'' first; every entity in the distress zone is printed
+    out = out.iloc[scores["z2"].reset_index(drop=True).sort_values(kind="stable").index].reset_index(drop=True)
+    return bounded(out, ends="head", order="Z''最低的")
 
 
 def list_basis(ctx=None, *, rules=None):
