@@ -32,8 +32,10 @@ end (营业总收入, 利润总额, 固定资产投资完成额) and whether the
   earlier years only) — compared on every backtest origin month weighted 0.5^(|Δmonth| / ``month_half_life``)
   towards m (:func:`origin_weights`; without a half-life the origins within ``window`` months of m), warm-up
   years (``history < min_history``) left out, covers ``min_years`` years, has a weighted scaled score
-  (|error| / (level × √h)) at least ``margin``·(n + ``shrink_years``)/n below the incumbent's over n
-  compared years (:func:`required_margin`: the series' evidence shrunk towards the set default), and wins at least
+  (|error| / (level × √h)) ratio r to the incumbent's over n compared years that, shrunk with weight
+  k = ``shrink_years`` towards the two methods' pooled ratio r₀ on the other series of the set
+  (``shrink_to: set``; r₀ = 1 without a set), (n·r + k·r₀)/(n + k), lies ``margin`` below 1
+  (:func:`shrunk_ratio`, :func:`set_ratio`), and wins at least
   ``win_share`` and ``min_wins`` of those years. Pinned by
   ``test_method_winning_one_backtest_year_is_not_chosen`` and
   ``test_margin_of_five_percent_pins_the_replacement``. Growth guard (``growth_guard``): seasonal naive
