@@ -23,16 +23,17 @@ def raw():
     return yaml.safe_load(default_path().read_text("utf-8"))
 
 
-def test_exactly_67_enabled_over_six_tables():
+def test_exactly_69_enabled_over_six_tables():
     # the district's 64, plus 流动比率 (current_ratio) and 国有资本保值增值率（预计） from issue 19, and
     # 存量资产盘活率 (issue 25: 盘资产 scores what was revitalised; 不适用 without idle assets)
+    # and 营业成本、三项费用 (issue 26: the 月度通报 gives their 同比 next to revenue; weight 0, not ranked)
     cat = load_catalogue()
-    assert len(cat.enabled()) == 67
+    assert len(cat.enabled()) == 69
     assert [t.name_zh for t in sorted(cat.tables, key=lambda t: t.order)] == \
         ["争突破", "扩投资", "稳增长", "盘资产", "保民生", "稳金融"]
     per_table = {t.id: sum(1 for s in cat.enabled() if s.table == t.id) for t in cat.tables}
     assert all(n > 0 for n in per_table.values())
-    assert sum(per_table.values()) == 67
+    assert sum(per_table.values()) == 69
 
 
 def test_catalogue_and_registry_are_one_to_one():
@@ -69,7 +70,7 @@ def test_catalogue_frame_columns():
     frame = catalogue_frame()
     assert list(frame.columns[:9]) == ["id", "table", "name_zh", "name_en", "unit", "direction", "basis",
                                        "aggregation", "source"]
-    assert len(frame) == 67 and frame["id"].is_unique
+    assert len(frame) == 69 and frame["id"].is_unique
     assert len(catalogue_frame(include_disabled=True)) == len(REGISTRY)
 
 
@@ -85,7 +86,7 @@ def test_district_can_rename_reweight_and_drop(raw, tmp_path):
     data["indicators"][1]["weight"] = 3
     data["indicators"][2]["enabled"] = False
     cat = load_catalogue(_write(tmp_path, data))
-    assert len(cat.enabled()) == 66
+    assert len(cat.enabled()) == 68  # 69 − the one dropped (营业成本、三项费用 added, issue 26)
     assert cat.get(data["indicators"][0]["id"]).name_zh == "利润总额（本区）"
     assert cat.get(data["indicators"][1]["id"]).weight == 3.0
 

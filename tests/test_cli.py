@@ -131,12 +131,12 @@ def test_quarto_asked_for_but_absent_is_said_before_any_work(args, tmp_path):
     assert "Traceback" not in proc.stderr
 
 
-def test_catalogue_prints_67_indicators_as_csv(capsys):
+def test_catalogue_prints_69_indicators_as_csv(capsys):
     assert cli.main(["catalogue"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("\ufeff")  # UTF-8 with BOM for Excel
     rows = list(csv.DictReader(io.StringIO(out[1:])))
-    assert len(rows) == 67  # the district's 64 + 流动比率 + 国有资本保值增值率（预计） (issue 19) + 存量资产盘活率 (issue 25)
+    assert len(rows) == 69  # the district's 64 + 流动比率 + 国有资本保值增值率（预计） (issue 19) + 存量资产盘活率 (issue 25) + 营业成本、三项费用 (issue 26)
     assert list(rows[0]) == ["指标编号", "报表", "指标名称", "单位", "方向", "口径", "汇总方式", "公式", "来源"]
     assert {r["报表"] for r in rows} == {"争突破", "扩投资", "稳增长", "盘资产", "保民生", "稳金融"}
     assert {r["方向"] for r in rows} <= {"越高越好", "越低越好", "区间内为好"}
@@ -145,7 +145,7 @@ def test_catalogue_prints_67_indicators_as_csv(capsys):
 def test_catalogue_english_headers_for_scripts(capsys):
     assert cli.main(["catalogue", "--english"]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out[1:])))
-    assert len(rows) == 67 and list(rows[0])[:3] == ["id", "table", "name_zh"]
+    assert len(rows) == 69 and list(rows[0])[:3] == ["id", "table", "name_zh"]
 
 
 @pytest.mark.slow

@@ -128,7 +128,7 @@ def test_each_profile_shows_the_stored_indicators(published):
                 f"{(value * (1 / 10_000) if unit == '万元' else value):,.{digits}f}"
             assert shown == expected, (entity, name, shown, expected)
             checked += 1
-    assert checked == 46 * 67
+    assert checked == 46 * 69  # 69 catalogue indicators (营业成本、三项费用 added, issue 26)
 
 
 def test_a_profile_opens_with_main_business_and_assessment_and_ends_with_supervisory_points(published, demo_inbox):
@@ -639,11 +639,13 @@ def test_each_publication_has_its_own_folder_and_leaves_the_review_alone(bulleti
 
     workbook = bulletins["monthly"]["html"].parent / "outputs" / "月度通报_2022-10.xlsx"  # in the published folder
     sheets = openpyxl.load_workbook(workbook).sheetnames
-    assert sheets == ["主要指标", "分集团", "投资进度", "风险变化", "合同与督查预警"]
+    # the monthly's own tables joined the workbook (issue 26)
+    assert sheets == ["主要指标", "分集团", "投资进度", "风险变化", "一利五率", "环比", "亏损企业", "重点工作任务", "合同与督查预警"]
     # issue 28: 同比 is a number with a percent format (百分点 for a ratio), not the text "+5.92%"
     ws = openpyxl.load_workbook(workbook)["主要指标"]
     change = [row[[c.value for c in ws[3]].index("同比")] for row in ws.iter_rows(min_row=4)]
-    assert len(change) == 9 and all(isinstance(c.value, (int, float)) for c in change)
+    # 11 headline rows: 营业成本 and 三项费用 joined the 9 (issue 26)
+    assert len(change) == 11 and all(isinstance(c.value, (int, float)) for c in change)
     assert {c.number_format for c in change} == {"+0.00%;-0.00%;0.00%", '+0.00"个百分点";-0.00"个百分点";0.00"个百分点"'}
 
 
@@ -668,6 +670,30 @@ def test_monthly_bulletin_reads_like_the_municipal_format(bulletins):
     assert "2022年三季度经济运行分析" in quarterly and "全年预计" in quarterly and "1—9月" in quarterly
     half = re.sub(r"\s+", "", _pdf_text(bulletins["half_month"]["pdf"]))
     assert "11月下半月" in half and "序时进度灯号" in half and "未报送" in half
+
+
+def test_monthly_bulletin_gives_causes_not_counts(bulletins):
+    """Issue 26: the 月度通报 2022-10 prints 营业成本, 亏损企业户数 and 亏损额, a chart and a drivers sentence."""
+    pdf = bulletins["monthly"]["pdf"]
+    text = re.sub(r"\s+", "", _pdf_text(pdf))
+    # 营业成本 200.66 亿元 (+6.48 %) grew faster than 营业总收入 (+5.92 %): 6.48 − 5.92 = 0.56 → 0.57 unrounded
+    assert "营业成本200.66亿元，同比增长6.48%" in text
+    assert "三项费用（销售、管理、财务费用，不含研发费用）35.33亿元" in text
+    assert "营业成本增速高于营业总收入增速（增长5.92%）0.57个百分点" in text
+    # 46 reporting legal entities; 海湾酒店 alone loses −1,547.24 万元: 1/46 = 2.17 %, 0.15 亿元; none a year earlier
+    assert "亏损企业1户（海湾酒店），亏损面2.17%，亏损额0.15亿元；上年同期无亏损企业" in text
+    assert "亏损企业户数与亏损额" in text
+    # drivers: revenue +14.13 亿元; 产发 87.54 − 87.54/1.0729 = 5.95, 水务 34.69 − 34.69/1.1039 = 3.27:
+    # (5.95 + 3.27) / 14.13 = 65 % ≥ cover 60 % → two named
+    assert "营业总收入同比增加14.13亿元（增长5.92%），主要来自澜海产发集团（增加5.95亿元）、澜海水务集团（增加3.27亿元）" in text
+    # profit +2.44: 城投 6.62 − 6.62/1.1979 = 1.09, 交投 3.75 − 3.75/1.3154 = 0.90 (81 % of 2.44)
+    assert "利润总额同比增加2.44亿元（增长10.81%），主要来自澜海城投集团（增加1.09亿元）、澜海交投集团（增加0.90亿元）" in text
+    assert "澜海文旅集团利润总额同比下降27.05%" in text  # the group's fall with its line items
+    for heading in ("“一利五率”", "时点指标环比", "亏损企业", "重点工作任务台账进度", "营业总收入与利润总额：本年与上年逐月累计"):
+        assert heading in text, heading
+    assert "海湾酒店（原因：已获利息倍数为负）" in text  # the names behind the risk list
+    assert "交流选拔优秀干部" in text
+    assert len(_image_digests(pdf)) >= 1  # the chart
 
 
 def _sentences(text: str) -> list[str]:
@@ -829,7 +855,7 @@ def _docx_texts(document) -> list[str]:
     return texts
 
 
-def _check_word_draft(path, *, headings: list[str], book: bool = True):
+def _check_word_draft(path, *, headings: list[str], book: bool = True, appendices: bool = True):
     """A Word draft: its headings, tables and page numbers; the heading level of every 公文 number (一、 is
     Heading 1, （一） Heading 2, 1. Heading 3, with no level skipped); every table in the A4 text width with
     each column at least as wide as its widest figure; negative numbers with the minus sign (as the PDF); a
@@ -873,6 +899,7 @@ def _check_word_draft(path, *, headings: list[str], book: bool = True):
     assert not [h for h in shown if h in title], path.name  # no heading repeating the title under it (as the PDF)
     if book:
         assert document.sections[-1].start_type == WD_SECTION.NEW_PAGE
+    if book and appendices:  # the public summary (issue 26) has no appendix
         appendix = next(k for k, p in enumerate(document.paragraphs) if p.text.startswith("附录A"))
         assert document.paragraphs[appendix - 1]._p.pPr.sectPr is not None, path.name
     return document
@@ -882,7 +909,9 @@ def test_each_review_edition_has_a_word_draft_and_the_public_one_passes_the_publ
     internal = _check_word_draft(published["outputs"]["docx"],
                                  headings=["一、2022年工作完成情况", "二、2023年工作思路", "附录A　全区国企经济运行概况"])
     assert published["outputs"]["docx"].parent == published["outputs"]["html"].parent
-    public = _check_word_draft(published["public"]["docx"], headings=["一、2022年工作完成情况"])
+    # issue 26: the public edition is its own summary (一、2022年工作情况 … 二、2023年工作安排), not the internal body
+    public = _check_word_draft(published["public"]["docx"], headings=["年度工作情况公开摘要", "一、2022年工作情况",
+                                                                      "二、2023年工作安排"], appendices=False)
     roster = demo_inbox.tables["roster"]
     assert book.public_leaks(["\n".join(_docx_texts(public))], roster=roster, flagged=_flagged(published),
                              internal_titles=_internal_titles(published)) == []
@@ -1003,6 +1032,79 @@ def test_the_figure_check_fails_when_one_printed_value_is_changed(published, bul
     assert (found[["entity", "item", "period", "basis"]] == victim[["entity", "item", "period", "basis"]].to_numpy()
             ).all(axis=1).any()
     assert main(["figures", "--check", str(tmp_path)]) == 1
+
+
+# ------------------------------------------------------------------------------------------------
+# issue 26: a public edition of its own, versions as back matter, sources that cite documents, dates as issued
+# ------------------------------------------------------------------------------------------------
+def _docx_text(path) -> str:
+    import docx
+
+    return "\n".join(_docx_texts(docx.Document(str(path))))
+
+
+def test_the_public_edition_is_a_short_summary_that_says_nothing_the_policy_keeps_internal(published, demo_inbox):
+    from guozi_analysis.publishing.text import data_version
+
+    public = published["public"]
+    pages = len(PdfReader(public["pdf"]).pages)
+    assert 4 <= pages <= 8, pages
+    texts = _edition_texts(public) + [_docx_text(public["docx"])]  # PDF, every HTML page, Word draft
+    roster = demo_inbox.tables["roster"]
+    assert book.public_leaks(texts, roster=roster, flagged=_flagged(published)) == []
+    flat = re.sub(r"\s+", "", "\n".join(texts))
+    version = data_version(published["executed"])
+    for word in ("担保1笔", "金额0.80亿元", "guozi", version, "版本信息"):
+        assert word not in flat, word
+    for words in ("一、2022年工作情况", "二、2023年工作安排", "数字来源", "数据截至2022年11月30日", "2022年12月15日"):
+        assert words in flat, words
+    # its 数字来源 points only to what it contains: no internal table, no appendix
+    for internal in ("总结口径汇总表", "指标表", "目标跟踪表", "附录"):
+        assert internal not in flat, internal
+
+
+def test_the_internal_edition_keeps_everything_and_ends_with_its_colophon(published, demo_inbox):
+    from guozi_analysis.publishing.text import data_version
+
+    reader = PdfReader(published["outputs"]["pdf"])
+    text = re.sub(r"\s+", "", "".join(page.extract_text() or "" for page in reader.pages))
+    for word in ("对非关联企业担保", "超股比担保", "逾期未整改", "重点监管"):
+        assert word in text, word
+    version = data_version(published["executed"])
+    last = re.sub(r"\s+", "", reader.pages[-1].extract_text() or "")
+    assert "版本信息" in last and version in last and "guozi-analysis" in last
+    first_pages = re.sub(r"\s+", "", "".join((reader.pages[k].extract_text() or "") for k in range(4)))
+    assert version not in first_pages and "自动生成" not in first_pages and "软件版本" not in first_pages
+    assert "2022年12月15日" in first_pages and "数据截至2022年11月30日" in first_pages  # dated as issued
+    html_dir = published["outputs"]["html"].parent
+    assert "版本信息" in _html_text(html_dir / "colophon.html") and version not in _html_text(html_dir / "index.html")
+    volume = published["volume"]
+    assert "版本信息" in _html_text(volume) and version in _html_text(volume)
+
+
+def test_bulletins_are_dated_as_issued_and_end_with_their_colophon(bulletins):
+    issued = {"monthly": ("2022年11月15日", "数据截至2022年10月31日"),
+              "quarterly": ("2022年10月15日", "数据截至2022年9月30日"),
+              "half_month": ("2022年12月3日", "数据截至2022年11月30日")}
+    for kind, (date, as_of) in issued.items():
+        reader = PdfReader(bulletins[kind]["pdf"])
+        first = re.sub(r"\s+", "", reader.pages[0].extract_text() or "")
+        assert date in first and as_of in first, (kind, first[:200])
+        last = re.sub(r"\s+", "", reader.pages[-1].extract_text() or "")
+        assert "版本信息" in last and "guozi-analysis" in last, kind
+    monthly = re.sub(r"\s+", "", _pdf_text(bulletins["monthly"]["pdf"]))
+    assert "2022年10月31日出版" not in monthly and monthly.index("2022年11月15日") < monthly.index("版本信息")
+
+
+def test_no_research_mark_or_press_report_in_any_rendered_text(published, bulletins):
+    folders = [published["outputs"]["html"].parent, published["public"]["html"].parent,
+               *(bulletins[kind]["html"].parent for kind in BULLETINS)]
+    texts = [_pdf_text(p) for folder in folders for p in folder.glob("*.pdf")]
+    texts += [_html_text(p) for folder in folders for p in folder.glob("*.html")]
+    for text in texts:
+        flat = re.sub(r"\s+", "", text)
+        assert not re.search(r"（C2?[）,，]|，C2?）|（I）|经济观察报|二手来源|一利五率”（20", flat), \
+            re.search(r".{30}(?:（C2?[）,，]|，C2?）|（I）|经济观察报|二手来源|一利五率”（20).{10}", flat)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from guozi_analysis.publishing.workbooks import write_indicator_outputs
 
 PERIOD = "2022-06"
 #: Enabled indicators: the district's 64, plus 流动比率 and 国有资本保值增值率（预计） (issue 19).
-N_ENABLED = 67
+N_ENABLED = 69  # + 营业成本、三项费用 (issue 26)
 ELAPSED = 6 / 12  # 2022-06-30: six months closed (months convention; was day 181 / 365 by days)
 
 # ---------------------------------------------------------------------------------------------
@@ -209,6 +209,8 @@ EXPECTED_G01 = {
     "fund_projects": 12,
     # 稳增长
     "revenue": 500,
+    "operating_cost": 350,  # 营业成本 as reported (issue 26)
+    "period_expenses": 20 + 30 + 25,  # 三项费用 = 销售 20 + 管理 30 + 财务 25 = 75; 研发费用 15 not included (issue 26)
     "revenue_growth": (480 - 380) / 380 * 100,  # 营业收入 (issue 19); on 营业总收入 it would be 25%
     "total_profit_growth": (62 - 50) / 50 * 100,
     "net_profit": 50,

@@ -443,7 +443,8 @@ def test_render_fills_slots_in_order():
 def test_index_page_still_works(tmp_path):
     settings = {"district": {"name": "澜海区", "supervisor": "澜海区国资委"}}
     page = book.index_page(period=PERIOD, settings=settings, executed_dir=tmp_path)
-    assert "数据截至2022年11月30日" in page and "| 地区 | 澜海区 |" in page
+    # issue 26: the 前言 speaks to the reader (no 地区/版本 table; versions are in the colophon)
+    assert "数据截至2022年11月30日" in page and "澜海区区属国有企业2022年工作" in page
 
 
 def test_every_number_links_to_its_own_row_of_the_sources_appendix(ctx):

@@ -11,6 +11,7 @@ from guozi_analysis.base.periods import (
     elapsed_fraction,
     elapsed_share,
     is_half_monthly,
+    issue_date,
     months_elapsed,
     pace_basis,
     parse_period,
@@ -102,3 +103,22 @@ def test_months_elapsed_for_annualising():
     assert months_elapsed("2022-11") == 11
     assert months_elapsed("2022-11-H1") == 10
     assert months_elapsed("2022-12-H2") == 12
+
+
+def test_issue_date_is_the_district_day_after_the_data_month(tmp_path):
+    # demo district: report.issue_day 15, report.half_month_issue_days 3
+    assert issue_date("2022-10", kind="monthly") == date(2022, 11, 15)  # 1—10月 通报: the 15th of November
+    assert issue_date("2022-Q3", kind="quarterly") == date(2022, 10, 15)  # quarter read as September
+    assert issue_date("2022-11", kind="review") == date(2022, 12, 15)
+    assert issue_date("2022-12", kind="monthly") == date(2023, 1, 15)  # December → next January
+    assert issue_date("2022-11-H2", kind="half_month") == date(2022, 12, 3)  # 30 Nov + 3 days
+    assert issue_date("2022-11-H1", kind="half_month") == date(2022, 11, 18)  # 15 Nov + 3 days
+    for label in ("2022-10", "2022-Q3", "2022-11", "2022-11-H2", "2022-11-H1"):
+        assert issue_date(label) > as_of_date(label)  # never dated before its data exist
+    (tmp_path / "district.yaml").write_text("report:\n  issue_day: 31\n  half_month_issue_days: 0\n", "utf-8")
+    assert issue_date("2023-01", params_dir=tmp_path) == date(2023, 2, 28)  # the 31st of February: its last day
+    assert issue_date("2022-11-H2", kind="half_month", params_dir=tmp_path) == date(2022, 11, 30)
+    (tmp_path / "district.yaml").write_text("district:\n  name: 某区\n", "utf-8")
+    assert issue_date("2022-10", params_dir=tmp_path) == date(2022, 11, 15)  # not set: the 15th
+    with pytest.raises(ValueError, match="出版物类别"):
+        issue_date("2022-10", kind="weekly")

@@ -48,7 +48,7 @@ def test_every_indicator_in_exactly_one_sheet(workbook):
     for ws in workbook.worksheets:
         for name in set(_column(ws, "指标")) - {pub.COMPOSITE_NAME}:
             seen.setdefault(name, []).append(ws.title)
-    assert len(catalogue.ids) == 67  # 64 + 流动比率 + 国有资本保值增值率（预计） (issue 19) + 存量资产盘活率 (issue 25)
+    assert len(catalogue.ids) == 69  # 64 + 流动比率 + 国有资本保值增值率（预计） (issue 19) + 存量资产盘活率 (issue 25) + 营业成本、三项费用 (issue 26)
     assert set(seen) == {spec.name_zh for spec in catalogue.enabled()}
     assert all(len(sheets) == 1 for sheets in seen.values())
     table_names = {t.id: t.name_zh for t in catalogue.tables}

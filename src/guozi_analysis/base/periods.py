@@ -27,7 +27,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 
@@ -54,6 +54,8 @@ __all__ = [
     "months_elapsed",
     "is_half_monthly",
     "quarter_of",
+    "issue_date",
+    "ISSUE_KINDS",
 ]
 
 
@@ -136,6 +138,36 @@ def is_half_monthly(value: str | Period) -> bool:
 def as_of_date(value: str | Period) -> date:
     """The period's closing date (H1 → 15th; H2 and monthly → month end)."""
     return parse_period(value).as_of
+
+
+#: The publications and which district setting dates them (``params/district.yaml`` → ``report``).
+ISSUE_KINDS = ("review", "monthly", "quarterly", "half_month")
+DEFAULT_ISSUE_DAY, DEFAULT_HALF_MONTH_ISSUE_DAYS = 15, 3
+
+
+def issue_date(value: str | Period, *, kind: str = "monthly", params_dir=None) -> date:
+    """The date a publication of period ``value`` is issued (dated as issued: never before its data exist).
+
+    The district's setting (``params/district.yaml`` → ``report``): the review, 月度通报 and 季度分析 are
+    issued on the ``issue_day``-th (default 15) of the month after the data month (2022-10 → 2022-11-15,
+    2022-Q3 → 2022-10-15, 2022-11 review → 2022-12-15, 2022-12 → 2023-01-15); the 半月晾晒通报
+    ``half_month_issue_days`` (default 3) days after its half month closes (2022-11-H1 → 2022-11-18,
+    2022-11-H2 → 2022-12-03). A day past the month's end is the month's last day.
+    """
+    if kind not in ISSUE_KINDS:
+        raise ValueError(f"出版物类别错误：{kind!r}，应为 {'、'.join(ISSUE_KINDS)} 之一")
+    period = parse_period(value)
+    report = load_yaml("district.yaml", params_dir=params_dir).get("report") or {}
+    if kind == "half_month" or period.is_half_monthly:
+        days = int(report.get("half_month_issue_days", DEFAULT_HALF_MONTH_ISSUE_DAYS))
+        if days < 0:
+            raise ValueError(f"参数文件 district.yaml：report.half_month_issue_days 不能为负数，收到：{days}")
+        return period.as_of + timedelta(days=days)
+    day = int(report.get("issue_day", DEFAULT_ISSUE_DAY))
+    if not 1 <= day <= 31:
+        raise ValueError(f"参数文件 district.yaml：report.issue_day 应为 1—31 的日子，收到：{day}")
+    year, month = (period.year + 1, 1) if period.month == 12 else (period.year, period.month + 1)
+    return date(year, month, min(day, calendar.monthrange(year, month)[1]))
 
 
 def _to_date(value) -> date:

@@ -140,7 +140,7 @@ def total_profit(total_profit):
 
     定义：营业利润 + 营业外收入 − 营业外支出，按快报本年累计数。
     公式：利润总额。单位：万元。方向：越高越好。
-    来源：国务院国资委“一利五率”（2023）。零分母：不适用。
+    来源：财务快报（利润表）；国务院国资委2022年“两利四率”指标。零分母：不适用。
     """
     return _same(total_profit)
 
@@ -151,7 +151,7 @@ def debt_to_asset_ratio(total_liabilities, total_assets):
 
     定义：期末负债总额占资产总额的比重。
     公式：负债总额 / 资产总额 × 100。单位：%。方向：越低越好。
-    来源：“一利五率”（2023）；《中央企业综合绩效评价实施细则》(2006)。
+    来源：《中央企业综合绩效评价管理暂行办法》（国资委令第14号）及其实施细则（2006）债务风险状况·资产负债率；国务院国资委2022年“两利四率”指标。
     零分母：资产总额为 0 → NaN。
     """
     return safe_divide(total_liabilities, total_assets) * 100.0
@@ -163,7 +163,7 @@ def roe(net_profit, total_equity, open_total_equity, months_elapsed):
 
     定义：年化净利润占平均净资产的比重；平均净资产 = (年初所有者权益 + 期末所有者权益) / 2。
     公式：净利润 × 12 / 已过月数 / 平均净资产 × 100。单位：%。方向：越高越好。
-    来源：“一利五率”（2023）；《中央企业综合绩效评价实施细则》(2006) 附件1。
+    来源：《中央企业综合绩效评价管理暂行办法》（国资委令第14号）及其实施细则（2006）附件1·净资产收益率；按已过月数年化为本区定义。
     零分母：平均净资产为 0 → NaN；平均净资产为负 → NaN（「平均净资产为负」）。
     """
     average = (total_equity + open_total_equity) / 2.0
@@ -176,7 +176,7 @@ def operating_cash_ratio(net_operating_cash_flow, operating_revenue):
 
     定义：经营活动现金流量净额占营业收入的比重（本年累计）；分母为营业收入，不是营业总收入。
     公式：经营活动产生的现金流量净额 / 营业收入 × 100。单位：%。方向：越高越好。
-    来源：国务院国资委“一利五率”（2023–2024），公式见经济观察报对国资委人士的报道（C）。
+    来源：本区定义（为2023年工作思路预先采用国务院国资委2023年“一利五率”的营业现金比率）。
     零分母：营业收入为 0 或为负 → NaN；营业收入未填 → NaN（不以营业总收入代替）。
     """
     return safe_divide(net_operating_cash_flow, _positive(operating_revenue)) * 100.0
@@ -188,7 +188,7 @@ def rd_intensity(rd_investment, operating_revenue):
 
     定义：研发经费投入占营业收入的比重（本年累计）；分母为营业收入，不是营业总收入。
     公式：研发经费投入 / 营业收入 × 100。单位：%。方向：越高越好。
-    来源：国务院国资委“一利五率”（2023）（C）。
+    来源：国务院国资委2022年“两利四率”指标·研发经费投入强度。
     零分母：营业收入为 0 或为负 → NaN；营业收入未填 → NaN（不以营业总收入代替）。
     """
     return safe_divide(rd_investment, _positive(operating_revenue)) * 100.0
@@ -206,7 +206,7 @@ def labour_productivity(net_profit, investment_income, employee_compensation, ta
     定义：年化劳动生产总值 / 本年平均从业人数。劳动生产总值按财务快报校验公式：
     净利润 − 投资收益 + 职工薪酬 + 应交税费总额 + 计提折旧。
     公式：劳动生产总值 × 12 / 已过月数 / 平均从业人数。单位：万元/人。方向：越高越好。
-    来源：“一利五率”（2023）；劳动生产总值取财务快报软件校验公式（二手来源，C2）。
+    来源：国务院国资委2022年“两利四率”指标·全员劳动生产率；劳动生产总值按财务快报报表项目计算为本区定义。
     零分母：平均从业人数为 0 → NaN。
     """
     value = _labour_value(net_profit, investment_income, employee_compensation, taxes_payable_total, depreciation)
@@ -219,7 +219,7 @@ def roa(total_profit, interest_expense, total_assets, open_total_assets, months_
 
     定义：年化息税前利润占平均资产总额的比重。
     公式：(利润总额 + 利息支出) × 12 / 已过月数 / ((年初资产总额 + 期末资产总额) / 2) × 100。
-    单位：%。方向：越高越好。来源：《中央企业综合绩效评价实施细则》(2006) 附件1。
+    单位：%。方向：越高越好。来源：《中央企业综合绩效评价管理暂行办法》（国资委令第14号）及其实施细则（2006）附件1。
     零分母：平均资产总额为 0 → NaN。
     """
     average = (total_assets + open_total_assets) / 2.0
@@ -239,7 +239,7 @@ def cost_profit_margin(total_profit, operating_cost, taxes_and_surcharges, selli
     定义：利润总额占成本费用总额的比重（本年累计）。成本费用总额 = 营业成本 + 税金及附加 +
     销售费用 + 管理费用 + 研发费用 + 财务费用（现行报表把研发费用从管理费用中单列，故加回）。
     公式：利润总额 / 成本费用总额 × 100。单位：%。方向：越高越好。
-    来源：《中央企业综合绩效评价实施细则》(2006) 附件1。零分母：成本费用总额为 0 或为负 → NaN。
+    来源：《中央企业综合绩效评价管理暂行办法》（国资委令第14号）及其实施细则（2006）附件1。零分母：成本费用总额为 0 或为负 → NaN。
     """
     costs = _cost_total(operating_cost, taxes_and_surcharges, selling_expenses, admin_expenses, rd_expenses,
                         financial_expenses)
@@ -252,7 +252,7 @@ def cash_earnings_coverage(net_operating_cash_flow, net_profit):
 
     定义：经营活动现金流量净额对净利润（含少数股东损益）的保障程度（本年累计）。
     公式：经营活动产生的现金流量净额 / 净利润。单位：倍。方向：越高越好。
-    来源：《中央企业综合绩效评价实施细则》(2006) 附件1（现行净利润已含少数股东损益）。
+    来源：《中央企业综合绩效评价管理暂行办法》（国资委令第14号）及其实施细则（2006）附件1（现行净利润已含少数股东损益）。
     零分母：净利润为 0 → NaN；净利润为负 → NaN（「净利润为负，指标无比较意义」）。
     """
     return safe_divide(net_operating_cash_flow, _positive(net_profit))
@@ -275,7 +275,7 @@ def state_capital_preservation_ratio(state_capital, state_capital_objective_incr
     定义：扣除客观因素影响后的年末国有资本及权益与年初国有资本及权益之比，按12月（年报、决算）数计算。
     公式：(年末国有资本及权益 − 客观增加因素 + 客观减少因素) / 年初国有资本及权益 × 100。
     单位：%。方向：越高越好（100 为保值）。
-    来源：《企业国有资本保值增值结果确认暂行办法》（C）；客观减少因素加回为本区定义。
+    来源：《企业国有资本保值增值结果确认暂行办法》；客观减少因素加回为本区定义。
     零分母：年初国有资本为 0 或为负 → NaN。非12月 → NaN（「年度指标」）。客观因素未填 → 按 0 计并说明。
     """
     value = _preserved_capital(state_capital, state_capital_objective_increase, state_capital_objective_decrease,
@@ -295,7 +295,7 @@ def state_capital_preservation_ratio_ytd(state_capital, state_capital_objective_
     定义：按月度快报的期末国有资本及权益和本年累计客观因素预计的保值增值率，只作年内跟踪，不是确认结果。
     公式：(期末国有资本及权益 − 本年累计客观增加因素 + 本年累计客观减少因素) / 年初国有资本及权益 × 100。
     单位：%。方向：越高越好（100 为保值）。
-    来源：公式同《企业国有资本保值增值结果确认暂行办法》（C）；按月预计为本区定义。
+    来源：公式同《企业国有资本保值增值结果确认暂行办法》；按月预计为本区定义。
     零分母：年初国有资本为 0 或为负 → NaN。客观因素未填 → 按 0 计并说明。
     """
     return _preserved_capital(state_capital, state_capital_objective_increase, state_capital_objective_decrease,
@@ -319,7 +319,7 @@ def operating_profit_margin(operating_profit, operating_revenue):
     """营业收入利润率（2022“两利四率”口径，默认停用）。
 
     公式：营业利润 / 营业收入 × 100。单位：%。方向：越高越好。
-    来源：国务院国资委“两利四率”（2022），公式据二手来源（C2）。
+    来源：国务院国资委2022年“两利四率”指标·营业收入利润率。
     零分母：营业收入为 0 或为负 → NaN；营业收入未填 → NaN（不以营业总收入代替）。
     """
     return safe_divide(operating_profit, _positive(operating_revenue)) * 100.0
@@ -330,7 +330,7 @@ def cash_collection_ratio(cash_from_sales, operating_revenue):
     """营业收现率（2025 口径，默认停用）。
 
     公式：销售商品、提供劳务收到的现金 / 营业收入 × 100。单位：%。方向：越高越好。
-    来源：“一利五率”（2025）以营业收现率替代营业现金比率（C）；分子取市场通行口径（C2）。
+    来源：本区定义（市场通行口径）。
     零分母：营业收入为 0 或为负 → NaN；营业收入未填 → NaN（不以营业总收入代替）。
     """
     return safe_divide(cash_from_sales, _positive(operating_revenue)) * 100.0
@@ -368,7 +368,7 @@ def investment_completion_rate(proj_completed_ytd, proj_annual_plan):
     """年度投资完成率。
 
     公式：Σ 本年累计完成投资 / Σ 本年计划投资 × 100。单位：%。方向：越高越好。
-    来源：各地国资委年度投资计划完成率通行口径。零分母：年度计划为 0 → NaN。
+    来源：本区定义（年度投资计划完成率，各地国资委通行口径）。零分母：年度计划为 0 → NaN。
     """
     return safe_divide(proj_completed_ytd, _positive(proj_annual_plan)) * 100.0
 
@@ -446,10 +446,32 @@ def revenue(revenue):
     """营业总收入（本年累计）。
 
     定义：快报与财政部月度国企经济运行通报的总量口径，含金融类子企业的利息、手续费及佣金收入。
-    单位：万元。方向：越高越好。来源：财政部国有企业月度经济运行情况通报（营业总收入，C）；财务快报。
+    单位：万元。方向：越高越好。来源：财务快报报表项目（营业总收入）。
     零分母：不适用。
     """
     return _same(revenue)
+
+
+def operating_cost(operating_cost):
+    """营业成本（本年累计）。
+
+    定义：快报利润表的营业成本，按本年累计数；与营业总收入并列看成本是否快于收入增长。
+    单位：万元。方向：越低越好（仅用于通报，权重 0，不参加晾晒排名）。来源：财务快报报表项目。
+    零分母：不适用。
+    """
+    return _same(operating_cost)
+
+
+def period_expenses(selling_expenses, admin_expenses, financial_expenses):
+    """三项费用（本年累计）：销售费用 + 管理费用 + 财务费用。
+
+    定义：期间费用中的销售、管理、财务三项，**不含研发费用**（2018 年起利润表单列研发费用，管理费用
+    不再含研发；研发投入另见研发经费投入强度，成本费用利润率的成本费用总额则含研发费用）。
+    公式：销售费用 + 管理费用 + 财务费用。单位：万元。方向：越低越好（仅用于通报，权重 0）。
+    来源：财务快报报表项目；财政部国有企业月度经济运行情况通报的期间费用口径（本区定义不含研发费用）。
+    零分母：不适用。任一项未填 → NaN（不把未填当 0）。
+    """
+    return _same(selling_expenses + admin_expenses + financial_expenses)
 
 
 @_explain(lambda ly_operating_revenue: ly_operating_revenue, negative="上年同期营业收入为负")
@@ -458,7 +480,7 @@ def revenue_growth(operating_revenue, ly_operating_revenue):
 
     定义：本年累计营业收入（不是营业总收入）较上年同期的增长。
     公式：(本年累计营业收入 − 上年同期营业收入) / 上年同期营业收入 × 100。单位：%。方向：越高越好。
-    来源：《中央企业综合绩效评价实施细则》(2006) 销售(营业)增长率，主营业务收入按现行准则对应营业收入（C2）。
+    来源：《中央企业综合绩效评价管理暂行办法》（国资委令第14号）及其实施细则（2006）经营增长状况·销售（营业）增长率，主营业务收入按现行准则对应营业收入。
     零分母：上年同期为 0 或为负 → NaN；营业收入未填 → NaN（不以营业总收入代替）。
     """
     return safe_divide(operating_revenue - ly_operating_revenue, _positive(ly_operating_revenue)) * 100.0
@@ -470,7 +492,7 @@ def total_profit_growth(total_profit, ly_total_profit):
 
     定义：上年同期为亏损时以其绝对值作分母，使减亏表现为正增长。
     公式：(本年累计利润总额 − 上年同期) / |上年同期| × 100。单位：%。方向：越高越好。
-    来源：《企业绩效评价标准值》补充指标利润总额增长率；绝对值分母为本区定义。
+    来源：本区定义（上年同期为负时取其绝对值作分母）。
     零分母：上年同期为 0 → NaN。
     """
     base = abs(ly_total_profit)
@@ -511,7 +533,7 @@ def total_asset_turnover(operating_revenue, total_assets, open_total_assets, mon
     """总资产周转率（年化）。
 
     公式：营业收入 × 12 / 已过月数 / ((年初资产总额 + 期末资产总额) / 2)。单位：次。方向：越高越好。
-    来源：《中央企业综合绩效评价实施细则》(2006) 附件1，主营业务收入净额按现行准则对应营业收入（C）。
+    来源：《中央企业综合绩效评价管理暂行办法》（国资委令第14号）及其实施细则（2006）附件1，主营业务收入净额按现行准则对应营业收入。
     零分母：平均资产为 0 → NaN；营业收入未填 → NaN（不以营业总收入代替）。
     """
     average = (total_assets + open_total_assets) / 2.0
@@ -524,7 +546,7 @@ def receivables_turnover(operating_revenue, accounts_receivable, open_accounts_r
     """应收账款周转率（年化）。
 
     公式：营业收入 × 12 / 已过月数 / ((年初应收账款 + 期末应收账款) / 2)。单位：次。方向：越高越好。
-    来源：《中央企业综合绩效评价实施细则》(2006) 附件1（细则用应收账款原值，本区用快报账面净额）（C）。
+    来源：《中央企业综合绩效评价管理暂行办法》（国资委令第14号）及其实施细则（2006）附件1（细则用应收账款原值，本区用快报账面净额）。
     零分母：平均应收账款为 0 → NaN；营业收入未填 → NaN（不以营业总收入代替）。
     """
     average = (accounts_receivable + open_accounts_receivable) / 2.0
@@ -537,7 +559,7 @@ def current_asset_turnover(operating_revenue, current_assets, open_current_asset
     """流动资产周转率（年化）。
 
     公式：营业收入 × 12 / 已过月数 / ((年初流动资产 + 期末流动资产) / 2)。单位：次。方向：越高越好。
-    来源：《中央企业综合绩效评价实施细则》(2006) 附件1（C）。
+    来源：《中央企业综合绩效评价管理暂行办法》（国资委令第14号）及其实施细则（2006）附件1。
     零分母：平均流动资产为 0 → NaN；营业收入未填 → NaN（不以营业总收入代替）。
     """
     average = (current_assets + open_current_assets) / 2.0
@@ -552,7 +574,7 @@ def two_funds_ratio(accounts_receivable, inventory, current_assets):
     """两金占流动资产比重。
 
     公式：(应收账款 + 存货) / 流动资产 × 100。单位：%。方向：越低越好。
-    来源：《企业绩效评价标准值》(2023/2025) 资产运营指标（二手来源，C2）。零分母：流动资产为 0 → NaN。
+    来源：国务院国资委《企业绩效评价标准值》补充资料·两金占流动资产比重。零分母：流动资产为 0 → NaN。
     """
     return safe_divide(accounts_receivable + inventory, _positive(current_assets)) * 100.0
 
@@ -586,7 +608,7 @@ def revitalisation_rate(idle_revitalised_count, idle_asset_count):
 @_explain(lambda target_revitalised_value: target_revitalised_value, negative="年度目标为负")
 def revitalised_target_completion(revitalised_value_ytd, target_revitalised_value):
     """盘活目标完成率。公式：本年盘活账面资产价值 / 年度盘活目标 × 100。单位：%。方向：越高越好。
-    来源：区国资委口径（本区定义；2023 年目标全年盘活超 20 亿元）。零分母：目标为 0 → NaN。"""
+    来源：区国资委口径（本区定义）。零分母：目标为 0 → NaN。"""
     return safe_divide(revitalised_value_ytd, _positive(target_revitalised_value)) * 100.0
 
 
@@ -669,7 +691,7 @@ def interest_bearing_debt(short_term_borrowings, current_portion_long_term_debt,
     定义：期末有息债务。在细则分子之外加上租赁负债和其他权益工具中的永续债（实为有息融资）。
     公式：短期借款 + 一年内到期的非流动负债 + 长期借款 + 应付债券 + 其他带息负债 + 租赁负债 + 永续债。
     单位：万元。方向：越低越好。
-    来源：《中央企业综合绩效评价实施细则》(2006) 带息负债比率分子（C2）；租赁负债、永续债并入为本区定义。
+    来源：《中央企业综合绩效评价管理暂行办法》（国资委令第14号）及其实施细则（2006）债务风险状况·带息负债比率的分子；租赁负债、永续债并入为本区定义。
     零分母：不适用。租赁负债、永续债未填 → 按 0 计并说明。
     """
     return _same(_ibd(short_term_borrowings, current_portion_long_term_debt, long_term_borrowings, bonds_payable,
@@ -687,7 +709,7 @@ def interest_bearing_debt_ratio(short_term_borrowings, current_portion_long_term
 
     定义：带息负债占负债总额的比重；永续债列在权益中，故分母同时加回永续债，分子分母口径一致。
     公式：带息负债 / (负债总额 + 永续债) × 100。单位：%。方向：越低越好。
-    来源：《中央企业综合绩效评价实施细则》(2006) 带息负债比率（C2）；租赁负债、永续债并入为本区定义。
+    来源：《中央企业综合绩效评价管理暂行办法》（国资委令第14号）及其实施细则（2006）债务风险状况·带息负债比率；租赁负债、永续债并入为本区定义。
     零分母：负债总额为 0 → NaN。租赁负债、永续债未填 → 按 0 计并说明。
     """
     debt = _ibd(short_term_borrowings, current_portion_long_term_debt, long_term_borrowings, bonds_payable,
@@ -740,7 +762,7 @@ def cash_to_short_term_debt(cash, short_term_borrowings, current_portion_long_te
     """现金短债比。
 
     公式：货币资金 / (短期借款 + 一年内到期的非流动负债 + 应付票据)。单位：倍。方向：越高越好（低于 1 有再融资压力）。
-    来源：市场通行口径（本区采用，I）。零分母：短期债务为 0 → NaN。
+    来源：本区定义（市场通行口径）。零分母：短期债务为 0 → NaN。
     """
     return safe_divide(cash, _positive(_short_debt(short_term_borrowings, current_portion_long_term_debt,
                                                    notes_payable)))
@@ -756,7 +778,7 @@ def interest_coverage(total_profit, interest_expense, capitalized_interest):
     定义：息税前利润对当期全部利息支出（费用化与资本化之和）的保障倍数，本年累计。
     公式：(利润总额 + 费用化利息支出) / (费用化利息支出 + 资本化利息支出)。单位：倍。
     方向：越高越好（为负即纳入本区重点监管）。
-    来源：《中央企业综合绩效评价实施细则》(2006) 已获利息倍数 = (利润总额 + 利息支出) / 利息支出（C2）；
+    来源：《中央企业综合绩效评价管理暂行办法》（国资委令第14号）及其实施细则（2006）债务风险状况·已获利息倍数；
     分子的利息支出只加回计入利润的费用化部分，分母取利息发生额（含资本化利息）为本区定义。
     零分母：利息合计为 0 → NaN。资本化利息支出未填 → 按 0 计并说明。
     """
@@ -768,7 +790,7 @@ def interest_coverage_expensed(total_profit, interest_expense):
     """已获利息倍数（仅费用化利息，备选口径，默认停用）。
 
     公式：(利润总额 + 费用化利息支出) / 费用化利息支出（本年累计）。单位：倍。方向：越高越好。
-    来源：《中央企业综合绩效评价实施细则》(2006)（C2），利息支出取利润表费用化部分。零分母：利息支出为 0 → NaN。
+    来源：《中央企业综合绩效评价管理暂行办法》（国资委令第14号）及其实施细则（2006）债务风险状况·已获利息倍数，利息支出取利润表费用化部分。零分母：利息支出为 0 → NaN。
     """
     return safe_divide(total_profit + interest_expense, _positive(interest_expense))
 
@@ -788,7 +810,7 @@ def current_ratio(current_assets, current_liabilities):
 @_explain(lambda current_liabilities: current_liabilities, negative="流动负债为负")
 def quick_ratio(current_assets, inventory, current_liabilities):
     """速动比率。公式：(流动资产 − 存货) / 流动负债 × 100。单位：%。方向：区间内为宜。
-    来源：《中央企业综合绩效评价实施细则》(2006) 修正指标（C2）。零分母：流动负债为 0 → NaN。"""
+    来源：本区定义（（流动资产 − 存货）/ 流动负债，会计通行公式）。零分母：流动负债为 0 → NaN。"""
     return safe_divide(current_assets - inventory, _positive(current_liabilities)) * 100.0
 
 
@@ -797,7 +819,7 @@ def cash_current_liabilities_ratio(net_operating_cash_flow, current_liabilities,
     """现金流动负债比率（年化）。
 
     公式：经营活动现金流量净额 × 12 / 已过月数 / 期末流动负债 × 100。单位：%。方向：越高越好。
-    来源：《中央企业综合绩效评价实施细则》(2006) 修正指标（C2）。零分母：流动负债为 0 → NaN。
+    来源：《中央企业综合绩效评价管理暂行办法》（国资委令第14号）及其实施细则（2006）债务风险状况·现金流动负债比率。零分母：流动负债为 0 → NaN。
     """
     return safe_divide(annualise(net_operating_cash_flow, months_elapsed), _positive(current_liabilities)) * 100.0
 
@@ -822,7 +844,7 @@ def above_share_guarantee(above_share_guarantee_balance):
 
     定义：对有产权关系企业的担保中，超过按持股比例应承担部分的金额，逐笔计算后加总。
     公式：Σ max(担保金额 − 持股比例 × 被担保债务, 0)。单位：万元。方向：越低越好（应为 0）。
-    来源：国资发财评规〔2021〕75号（不得对参股企业超股比担保，C）。零分母：不适用。
+    来源：国资发财评规〔2021〕75号（不得对参股企业超股比担保）。零分母：不适用。
     """
     return _same(above_share_guarantee_balance)
 
@@ -841,7 +863,7 @@ REGISTRY: dict[str, Callable] = {
         investment_completion_rate, investment_pace_gap, city_key_project_count, city_key_completion_rate,
         equity_investment_count, equity_investment_completed, strategic_emerging_share, fund_aum, fund_sub_funds,
         fund_projects,
-        revenue, revenue_growth, total_profit_growth, net_profit, net_profit_parent, revenue_target_completion,
+        revenue, operating_cost, period_expenses, revenue_growth, total_profit_growth, net_profit, net_profit_parent, revenue_target_completion,
         profit_target_completion, total_assets, total_asset_turnover, receivables_turnover, current_asset_turnover,
         two_funds_ratio, idle_assets_found, idle_assets_in_progress, revitalised_value_ytd, revitalisation_rate,
         revitalised_target_completion, mixed_reform_completed, mixed_reform_pool, incentive_pilots,

@@ -22,7 +22,7 @@ from guozi_analysis.base import config
 from guozi_analysis.base.entities import EnterpriseTree
 from guozi_analysis.base.fonts import cjk_font_path
 from guozi_analysis.base.params import district_settings, read_yaml
-from guozi_analysis.base.periods import as_of_date, quarter_of, validate_period
+from guozi_analysis.base.periods import as_of_date, issue_date, parse_period, quarter_of, validate_period
 from guozi_analysis.indicators.catalogue import catalogue_frame
 from guozi_analysis.publishing.coverage import coverage_sentence
 from guozi_analysis.publishing.text import bulletin_title, data_version, date_zh
@@ -41,8 +41,8 @@ EDITIONS = {"internal": "内部版", "public": "公开版"}
 PROFILES_FOLDER = "profiles"
 #: The public edition's first page: the internal one without the link to the profiles volume.
 PUBLIC_INDEX = "index-public.md"
-#: Written at each publication (not versioned): the hash of the run's inputs, shown on the cover.
-DATA_VERSION_FILE = "_data-version.yml"
+#: The back matter (版本信息) of the internal edition and of each bulletin: software and data version.
+COLOPHON = "colophon.md"
 
 
 def reference_doc(folder: Path, *, params_dir: Path | None = None) -> str:
@@ -60,7 +60,6 @@ def book_config(*, period: str, settings: dict, output_dir: str = "_build", refe
     district = settings["district"]
     return {
         "project": {"type": "book", "output-dir": output_dir},
-        "metadata-files": [DATA_VERSION_FILE],
         "profile": {"default": "internal", "group": [list(EDITIONS)]},
         "lang": "zh",
         "execute": {"enabled": False, "echo": False},
@@ -69,7 +68,8 @@ def book_config(*, period: str, settings: dict, output_dir: str = "_build", refe
             "subtitle": report.get("subtitle", ""),
             "author": district["supervisor"],
             "district": district["name"],
-            "date": as_of_date(period).isoformat(),
+            "date": issue_date(period, kind="review").isoformat(),  # dated as issued (report.issue_day)
+            "data-as-of": as_of_date(period).isoformat(),
             "output-file": report.get("output_file", "review"),
             "search": True,
         },
@@ -98,6 +98,9 @@ def edition_config(edition: str, *, chapters: list[str], appendices: list[str], 
                    output_dir: str | None = None) -> dict:
     """One edition's profile (``_quarto-<edition>.yml``): its chapters, and where it is written."""
     book = {"edition": EDITIONS[edition], "chapters": chapters, "appendices": appendices}
+    public = settings["report"].get("public") or {}
+    if edition == "public":  # a summary of its own has a title of its own (report.public.title / subtitle)
+        book.update({k: public[k] for k in ("title", "subtitle") if public.get(k)})
     cfg: dict = {"book": book}
     if edition != "internal":
         cfg["project"] = {"output-dir": output_dir or f"_build/{edition}"}
@@ -127,6 +130,16 @@ def chapter_files(executed_dir: Path, reports_dir: Path) -> tuple[list[str], lis
     closing = [f"{rel}/{name}" for name in district if name[:2] >= SOURCES_FROM]
     appendices = [*analyses, "dictionary.md", *quality, "methods.md", *closing]
     return ["index.md", *body], appendices
+
+
+def internal_selection(chapters: list[str], appendices: list[str], *, settings: dict) -> tuple[list[str], list[str]]:
+    """Everything but the public edition's own summary (``report.public.summary``), and the colophon last."""
+    only = str((settings["report"].get("public") or {}).get("summary") or "")
+
+    def keep(path: str) -> bool:
+        return not only or Path(path).stem != only
+
+    return [c for c in chapters if keep(c)], [a for a in appendices if keep(a)] + [COLOPHON]
 
 
 def public_selection(chapters: list[str], appendices: list[str], *, settings: dict) -> tuple[list[str], list[str]]:
@@ -165,17 +178,18 @@ def write_book_sources(
     (reports_dir / "_quarto.yml").write_text(_dump(cfg), "utf-8")
     public_chapters, public_appendices = public_selection(chapters, appendices, settings=settings)
     public_chapters = [PUBLIC_INDEX if c == "index.md" else c for c in public_chapters]  # no link to the profiles
-    selections = {"internal": (chapters, appendices), "public": (public_chapters, public_appendices)}
+    selections = {"internal": internal_selection(chapters, appendices, settings=settings),
+                  "public": (public_chapters, public_appendices)}
     for edition, (chaps, apps) in selections.items():
         cfg = edition_config(edition, chapters=chaps, appendices=apps, settings=settings,
                              output_dir=folders.get(edition))
         (reports_dir / f"_quarto-{edition}.yml").write_text(_dump(cfg), "utf-8")
-    version = {"book": {"data-version": data_version(executed_dir)}}
-    (reports_dir / DATA_VERSION_FILE).write_text(yaml.safe_dump(version, allow_unicode=True), "utf-8")
     (reports_dir / "index.md").write_text(index_page(period=period, settings=settings,
                                                      executed_dir=executed_dir), "utf-8")
-    (reports_dir / PUBLIC_INDEX).write_text(index_page(period=period, settings=settings, executed_dir=executed_dir,
-                                                       profiles_link=False), "utf-8")
+    (reports_dir / PUBLIC_INDEX).write_text(public_index_page(period=period, settings=settings,
+                                                              executed_dir=executed_dir), "utf-8")
+    (reports_dir / COLOPHON).write_text(colophon_page(executed_dir, period=period, kind="review",
+                                                      settings=settings), "utf-8")
     (reports_dir / "dictionary.md").write_text(dictionary_page(catalogue_frame()), "utf-8")
     (reports_dir / "methods.md").write_text(methods_page(params_dir=params_dir), "utf-8")
     fonts = reports_dir / "_fonts"
@@ -238,36 +252,38 @@ def dictionary_page(catalogue) -> str:
     return "\n".join(lines)
 
 
-def index_page(*, period: str, settings: dict, executed_dir: Path, profiles_link: bool = True) -> str:
-    """The book's first page: what this is, the as-of date (with who did not report, when somebody did
-    not), the data version, and (internal edition) the link to the profiles volume."""
-
-    manifest = {}
+def _manifest(executed_dir: Path) -> dict:
     try:
-        manifest = json.loads((executed_dir / "manifest.json").read_text("utf-8"))
+        return json.loads((executed_dir / "manifest.json").read_text("utf-8"))
     except (OSError, ValueError):
-        pass
+        return {}
 
-    version = data_version(executed_dir)
+
+def _coverage(period: str, executed_dir: Path) -> str:
+    """Who did not report, when somebody did not (the 前言's first paragraph says so), else ''."""
+    processed = Path(_manifest(executed_dir).get("run_dir") or executed_dir) / "processed"
+    if not (processed / "table_roster.parquet").exists():
+        return ""
+    return coverage_sentence(Context(period=period, entity_id="DISTRICT", processed_dir=processed))
+
+
+def index_page(*, period: str, settings: dict, executed_dir: Path, profiles_link: bool = True) -> str:
+    """The internal edition's 前言: what the book covers, the data as of when, what the appendices hold,
+    and (``profiles_link``) the link to the profiles volume. Software and data versions are back matter
+    (:func:`colophon_page`), never here."""
     district = settings["district"]
-    processed = Path(manifest.get("run_dir") or executed_dir) / "processed"
-    missing = coverage_sentence(Context(period=period, entity_id="DISTRICT", processed_dir=processed)) \
-        if (processed / "table_roster.parquet").exists() else ""  # who did not report: the first paragraph says so
+    year = parse_period(period).year
+    as_of = date_zh(as_of_date(period))
     lines = [
         "# 前言 {.unnumbered}",
         "",
-        f"本书由 {district['supervisor']} 使用 guozi-analysis 根据企业报送数据自动生成，"
-        f"数据截至{date_zh(as_of_date(period))}。{missing}",
+        f"本书是{district['supervisor']}对{district['name']}区属国有企业{year}年工作的年度总结和{year + 1}年工作思路，"
+        f"依据各企业报送的财务快报和投资、融资、担保、改革等台账编写，数据截至{as_of}。"
+        f"{_coverage(period, executed_dir)}",
         "",
-        "| 项目 | 内容 |",
-        "|---|---|",
-        f"| 地区 | {district['name']} |",
-        f"| 出版期间 | {period} |",
-        f"| 数据截至 | {date_zh(as_of_date(period))} |",
-        f"| 数据版本 | {version} |",
-        f"| 软件版本 | guozi-analysis {manifest.get('package_version', '—')} |",
-        "",
-        "正文为年度工作总结与下一年度工作思路，附录见目录。金额单位除注明外为亿元。",
+        f"正文两部分：一、{year}年工作完成情况；二、{year + 1}年工作思路。附录依次为全区和各集团的统计与分析、"
+        "指标词典（每项指标的公式、单位和依据）、数据质量、方法说明，以及正文每个数字的来源；书末为版本信息。"
+        "金额单位除注明外为亿元。",
         "",
     ]
     if profiles_link and not any((executed_dir / "profiles").glob("profile_*.ipynb")):
@@ -277,6 +293,43 @@ def index_page(*, period: str, settings: dict, executed_dir: Path, profiles_link
                   f'<a href="{PROFILES_FOLDER}/index.html">企业画像（另册）</a>'
                   "`《企业画像（另册）》，在出版目录的 profiles 文件夹中`{=typst}。", ""]
     return "\n".join(lines)
+
+
+def public_index_page(*, period: str, settings: dict, executed_dir: Path) -> str:
+    """The public edition's 前言: what the summary covers and the data as of when (no version, no hash)."""
+    district = settings["district"]
+    year = parse_period(period).year
+    return "\n".join([
+        "# 前言 {.unnumbered}",
+        "",
+        f"本摘要向社会公开{district['name']}区属国有企业{year}年主要工作情况和{year + 1}年工作安排，由{district['supervisor']}"
+        f"汇总各企业报送的财务快报和台账编写，数据截至{date_zh(as_of_date(period))}。{_coverage(period, executed_dir)}",
+        "",
+        "数字均为全区合计，金额单位除注明外为亿元；文末“数字来源”逐一列出每个数字的指标口径和依据。",
+        "",
+    ])
+
+
+def colophon_rows(executed_dir: Path, *, period: str, kind: str, settings: dict) -> list[tuple[str, str]]:
+    """The back matter (版本信息) of an internal publication as (item, text): who issued it and when, the
+    data as of when, the data version (a short hash of the run's inputs: the same inputs give the same
+    version) and the software that wrote it. ``kind`` dates it (:func:`~guozi_analysis.base.periods.issue_date`)."""
+    manifest = _manifest(executed_dir)
+    return [("编制单位", settings["district"]["supervisor"]),
+            ("出版日期", date_zh(issue_date(period, kind=kind))),
+            ("数据截至", date_zh(as_of_date(period))),
+            ("数据版本", f"{data_version(executed_dir)}（本期全部输入文件的校验值：输入相同，版本相同）"),
+            ("生成软件", f"guozi-analysis {manifest.get('package_version', '—')}")]
+
+
+def colophon_page(executed_dir: Path, *, period: str, kind: str, settings: dict,
+                  heading: str = "# 版本信息 {.unnumbered}", compact: bool = False) -> str:
+    """:func:`colophon_rows` as a Markdown page (the last page of the book, of the profiles index) or, ``compact``,
+    one paragraph (the end of a bulletin: it never breaks over a page by itself)."""
+    rows = colophon_rows(executed_dir, period=period, kind=kind, settings=settings)
+    if compact:
+        return "\n".join([heading, "", "；".join(f"{k}：{v}" for k, v in rows) + "。", ""])
+    return "\n".join([heading, "", "| 项目 | 内容 |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows), ""])
 
 
 #: The short publications' chapter (the executed notebook's file name) in their folder.
@@ -301,9 +354,10 @@ def write_bulletin_sources(kind: str, *, label: str, period: str, executed_dir: 
             "title": title,
             "author": district["supervisor"],
             "district": district["name"],
-            "date": as_of_date(period).isoformat(),
+            "date": issue_date(label, kind=kind).isoformat(),  # dated as issued (report.issue_day …)
+            "data-as-of": as_of_date(period).isoformat(),
             "output-file": f"{kind.replace('_', '-')}-{label}",
-            "chapters": [BULLETIN_CHAPTERS[kind]],
+            "chapters": [BULLETIN_CHAPTERS[kind], COLOPHON],
             "search": False,
         },
         "format": {
@@ -312,31 +366,52 @@ def write_bulletin_sources(kind: str, *, label: str, period: str, executed_dir: 
             "docx": {"reference-doc": reference_doc(executed_dir, params_dir=params_dir), "number-sections": False},
         },
     }
+    (executed_dir / COLOPHON).write_text(colophon_page(executed_dir, period=label, kind=kind, settings=settings,
+                                                       compact=True), "utf-8")
     path = executed_dir / "_quarto.yml"
     path.write_text(_dump(cfg), "utf-8")
     return path
 
 
-def public_leaks(texts: Iterable[str], *, roster: pd.DataFrame, flagged: Iterable[str] = (),
-                 internal_titles: Iterable[str] = ()) -> list[str]:
-    """What a public edition must not say, found in ``texts`` (the rendered pages' text).
+def public_policy(*, params_dir=None) -> dict:
+    """The district's public policy (``report.public``) with its defaults filled in."""
+    report = district_settings(params_dir=params_dir)["report"]
+    policy = dict(report.get("public") or {})
+    policy.setdefault("name_level", 1)
+    policy.setdefault("sections", ["overview", "investment", "reform", "supervision", "plan"])
+    policy["forbidden"] = [dict(f) for f in policy.get("forbidden") or []]
+    for rule in policy["forbidden"]:
+        if not rule.get("pattern") or not rule.get("what"):
+            raise ValueError("参数文件 district.yaml：report.public.forbidden 的每一项都要写明 what（内容）和 "
+                             f"pattern（正则表达式），收到：{rule}")
+    return policy
 
-    * every enterprise below the groups (level 2 and below): its full name, short name or code;
-    * every enterprise in ``flagged`` (codes under a guarantee or risk finding), at any level;
+
+def public_leaks(texts: Iterable[str], *, roster: pd.DataFrame, flagged: Iterable[str] = (),
+                 internal_titles: Iterable[str] = (), policy: dict | None = None) -> list[str]:
+    """What a public edition must not say, found in ``texts`` (the rendered pages' text), under the
+    district's public policy (``report.public``, :func:`public_policy`):
+
+    * every enterprise below ``name_level`` (the groups, by default): its full name, short name or code;
+    * every enterprise in ``flagged`` (codes on the supervision list), at any level;
+    * each ``forbidden`` category (non-compliant guarantees, overdue rectifications, target shortfalls by
+      enterprise, software name, data or software version …);
     * references to chapters the public edition does not contain (``internal_titles``: "见…", "…一章",
       "…附录"), and any mention of the enterprise profiles.
 
     Returns one Chinese line per leak (empty when the edition is clean).
     """
+    policy = policy or public_policy()
+    level = int(policy.get("name_level", 1))
     tree = EnterpriseTree.from_roster(roster)
     flagged = set(map(str, flagged))
     leaks: list[str] = []
     text = "\n".join(texts)
     for row in roster.itertuples():
         code = str(row.enterprise_id).strip()
-        if tree.depth(code) < 2 and code not in flagged:
+        if tree.depth(code) <= level and code not in flagged:
             continue
-        why = "子企业" if tree.depth(code) >= 2 else "有风险或担保问题的企业"
+        why = "子企业" if tree.depth(code) > level else "列入重点监管名单的企业"
         for label, value in (("名称", row.name), ("简称", getattr(row, "short_name", None)), ("编码", code)):
             value = "" if value is None or pd.isna(value) else str(value).strip()
             if not value:
@@ -344,6 +419,10 @@ def public_leaks(texts: Iterable[str], *, roster: pd.DataFrame, flagged: Iterabl
             pattern = re.escape(value) if label != "编码" else r"(?<![\w-])" + re.escape(value) + r"(?![\w-])"
             if re.search(pattern, text):
                 leaks.append(f"公开版出现了{why}的{label}：{value}")
+    for rule in policy.get("forbidden") or []:
+        found = re.search(rule["pattern"], text)
+        if found:
+            leaks.append(f"公开版出现了不公开的内容（{rule['what']}）：{found.group(0)}")
     for title in internal_titles:  # a reference to a chapter it lacks ("见债务风险…一章", "…附录"), not a phrase
         if title and re.search(rf"(?:[见参阅]|详见)[「《“]?{re.escape(title)}|{re.escape(title)}[」》”]?(?:一章|章节|附录)", text):
             leaks.append(f"公开版提到了它不包含的章节：{title}")

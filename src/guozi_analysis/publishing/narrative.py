@@ -1659,7 +1659,8 @@ def sources_appendix(ctx):
     back to the number (``ref-<section>-<k>``) when the number was found in the text.
     """
     names = dict(zip(ctx.roster["enterprise_id"].astype(str), ctx.roster["name"].astype(str)))
-    lines = ["正文中的每个数字都链接到本附录中的一行；每行的“返回”链接回到正文中的该数字。", ""]
+    lines = ["正文中的每个数字都链接到本附录中的一行；每行的“返回”链接回到正文中的该数字。各项指标的公式和依据"
+             "（所依据文件的文号与条目，或注明本区定义）见附录“指标词典”。", ""]
     for key, section in cited_sections(ctx):
         if not section.facts:
             continue

@@ -38,6 +38,7 @@ from guozi_analysis.base.fonts import subset_font_woff
 from guozi_analysis.base.parallel import map_in_processes
 from guozi_analysis.base.params import district_settings
 from guozi_analysis.base.periods import as_of_date
+from guozi_analysis.publishing.book import colophon_page, colophon_rows
 from guozi_analysis.publishing.render.builtin import render_chapter, search_script, stylesheet
 
 INDEX_PDF = "企业画像索引"
@@ -138,7 +139,7 @@ def enterprise_list(roster: pd.DataFrame, entities: list[str]) -> list[dict]:
     return out
 
 
-def _index_html(entries: list[dict], *, volume: str, subtitle: str) -> str:
+def _index_html(entries: list[dict], *, volume: str, subtitle: str, colophon: list[tuple[str, str]] = ()) -> str:
     data = json.dumps(entries, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
     body = (f"<h1>{html.escape(volume)}</h1>\n<p>{html.escape(subtitle)}</p>\n"
             '<div class="gz-filter"><input id="gz-filter" type="search" placeholder="按企业名称、简称、编码或分类查找……" '
@@ -146,6 +147,9 @@ def _index_html(entries: list[dict], *, volume: str, subtitle: str) -> str:
             '<noscript><p>浏览器未启用脚本，无法筛选；企业清单另见 PDF 索引。</p></noscript>\n'
             '<table class="gz-list"><thead><tr><th>企业名称</th><th>简称</th><th>层级</th><th>所属集团</th>'
             "<th>功能分类</th><th>行业分类</th><th>PDF</th></tr></thead><tbody id=\"gz-rows\"></tbody></table>")
+    if colophon:  # back matter: the volume's 版本信息 at its end
+        body += ("\n<h2>版本信息</h2>\n<table><tbody>" + "".join(
+            f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in colophon) + "</tbody></table>")
     script = (f'<script type="application/json" id="gz-enterprises">{data}</script>\n'
               f"<script>\n{_FILTER_JS}\n</script>")
     extra = f'<a href="pdf/{INDEX_PDF}.pdf">索引（PDF）</a><a href="../index.html">年度报告</a>'
@@ -153,14 +157,14 @@ def _index_html(entries: list[dict], *, volume: str, subtitle: str) -> str:
                         footer=html.escape(subtitle), script=script)
 
 
-def _index_markdown(entries: list[dict], *, volume: str, subtitle: str) -> str:
+def _index_markdown(entries: list[dict], *, volume: str, subtitle: str, colophon: str = "") -> str:
     lines = [f"# {volume} {{.unnumbered}}", "", subtitle, "",
              "每家企业一份 PDF，文件名为企业编码（见“文件”列）；网页版另有按名称、简称、编码或分类查找的索引。", "",
              "| 企业名称 | 简称 | 层级 | 所属集团 | 功能分类 | 文件 |", "|---|---|---|---|---|---|"]
     for e in entries:
         cells = [e["name"], e["short_name"], e["level"], e["group"] or "—", e["function_class"], f"{e['code']}.pdf"]
         lines.append("| " + " | ".join(c.replace("|", "／") for c in cells) + " |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + (f"\n{colophon}" if colophon else "")
 
 
 def search_entries(executed_dir: Path | str, *, folder: str = "profiles", roster: pd.DataFrame | None = None) -> list[dict]:
@@ -215,12 +219,15 @@ def build_volume(
         tasks = [(notebooks[e["code"]], e, work, stage, volume, subtitle, stamp) for e in entries]
         # worker processes, not threads: most of a page's cost is Python walking the document
         texts = map_in_processes(_render_profile, tasks, jobs=jobs, min_items=PARALLEL_MIN_PROFILES)
-        index = _index_html(entries, volume=volume, subtitle=subtitle)
+        period = str(manifest["period"])
+        colophon = colophon_rows(executed, period=period, kind="review", settings=settings)
+        index = _index_html(entries, volume=volume, subtitle=subtitle, colophon=colophon)
         (stage / "index.html").write_text(index, encoding="utf-8")
         (stage / "enterprises.json").write_text(json.dumps(entries, ensure_ascii=False, indent=1), "utf-8")
         index_md = work / f"{INDEX_PDF}.md"
         index_md.parent.mkdir(parents=True, exist_ok=True)
-        index_md.write_text(_index_markdown(entries, volume=volume, subtitle=subtitle), "utf-8")
+        index_md.write_text(_index_markdown(entries, volume=volume, subtitle=subtitle, colophon=colophon_page(
+            executed, period=period, kind="review", settings=settings, heading="## 版本信息")), "utf-8")
         render_chapter(index_md, work=work / "_index", pdf=stage / "pdf" / f"{INDEX_PDF}.pdf", meta={"volume": volume},
                        date=stamp)
         visible = "".join([*texts, index, _FILTER_JS])  # tags too: placeholders and inline SVG labels need glyphs

@@ -976,10 +976,11 @@ def _page_nav(pages: list[_Page], k: int) -> str:
     return prev + nxt
 
 
-def _data_version(config: BookConfig) -> str | None:
-    """'数据版本 …' for the cover, from ``book: data-version`` (written beside the book by the runner)."""
-    version = (config.raw.get("book") or {}).get("data-version")
-    return f"数据版本 {version}" if version else None
+def _as_of(config: BookConfig) -> str | None:
+    """'数据截至2022年11月30日' beside the issue date on the cover and title, from ``book: data-as-of``."""
+    as_of = (config.raw.get("book") or {}).get("data-as-of")
+    as_of = as_of.isoformat() if hasattr(as_of, "isoformat") else as_of
+    return f"数据截至{_display_date(str(as_of))}" if as_of else None
 
 
 def _title_block(config: BookConfig) -> str:
@@ -987,7 +988,7 @@ def _title_block(config: BookConfig) -> str:
     if config.subtitle:
         parts.append(f'<p class="subtitle">{html.escape(config.subtitle)}</p>')
     meta = [m for m in (config.district, config.edition, config.author, _display_date(config.date),
-                        _data_version(config)) if m]
+                        _as_of(config)) if m]
     if meta:
         parts.append(f'<p class="meta">{html.escape("　".join(meta))}</p>')
     parts.append("</header>")
@@ -1291,7 +1292,7 @@ def _write_pdf(config: BookConfig, pages: list[_Page], work: Path, folder: Path)
             "date": _display_date(config.date),
             "district": config.district,
             "edition": config.edition,
-            "version": _data_version(config),
+            "as_of": _as_of(config),
         }.items()
     )
     meta += f", compact: {'true' if _compact(config) else 'false'}"  # a bulletin: title on page 1, no cover, no contents
@@ -1356,8 +1357,9 @@ def _docx_blocks(pages: list[_Page], work: Path, *, numbered: bool, compact: boo
                 node["c"] = office.minus_signs(node["c"])
             elif node["t"] == "Link" and node["c"][2][0] in page.attachments:
                 node["t"], node["c"] = "Span", [_attr(), node["c"][1]]
-            elif node["t"] == "Header" and compact and node["c"][0] == 1:
-                # a bulletin's chapter heading (经济运行情况通报) repeats its title: not printed, as in the PDF
+            elif node["t"] == "Header" and compact and node["c"][0] == 1 and page is pages[0]:
+                # a bulletin's chapter heading (经济运行情况通报) repeats its title: not printed, as in the PDF;
+                # a later chapter's (版本信息 at its end) is
                 node["t"], node["c"] = "Div", [_attr(node["c"][1][0]), []]
             elif node["t"] == "Header":
                 attr = node["c"][1]
@@ -1398,9 +1400,10 @@ def _write_docx(config: BookConfig, pages: list[_Page], work: Path, folder: Path
     import pypandoc  # deferred: heavy dependency, loaded on first use
 
     numbered = ((config.raw.get("format") or {}).get("html") or {}).get("number-sections", True) is not False
+    dated = "　".join(x for x in (_display_date(config.date), _as_of(config)) if x)  # issued, and data as of
     meta = {key: _meta_text(value) for key, value in {
         "title": config.title, "subtitle": config.subtitle, "author": config.author,
-        "date": _display_date(config.date)}.items() if value}
+        "date": dated}.items() if value}
     contents = [] if _compact(config) else ["--toc", f"--toc-depth={_DOCX_TOC_DEPTH}"]
     if contents:
         meta["toc-title"] = _meta_text("目录")

@@ -11,9 +11,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from guozi_analysis.analyses.attribution import DEBT_BRIDGE, PROFIT_BRIDGE
 from guozi_analysis.analyses.coverage import missing_groups
+from guozi_analysis.analyses.operations import (
+    Attribution,
+    headline_attribution,
+    indicator_frame,
+    loss_makers,
+    unmatched_debt_move,
+)
 from guozi_analysis.analyses.ranking import load_settings as ranking_settings
 from guozi_analysis.analyses.ranking import progress_light
 from guozi_analysis.analyses.risk.engine import UNCOMPARABLE
@@ -22,8 +31,10 @@ from guozi_analysis.base.params import load_yaml
 from guozi_analysis.base.periods import as_of_date, elapsed_share, parse_period
 from guozi_analysis.base.store import read_shared
 from guozi_analysis.indicators.catalogue import catalogue_frame
+from guozi_analysis.indicators.panel import item_name
 from guozi_analysis.publishing.coverage import complete, coverage, coverage_sentence, table_note, total_label
 from guozi_analysis.publishing.display import NOTES, with_notes
+from guozi_analysis.publishing.narrative import _task_progress, _task_rows
 from guozi_analysis.publishing.published import (
     LIGHT,
     PACE_GAP,
@@ -39,6 +50,7 @@ from guozi_analysis.publishing.text import (
     _isnan,
     bulletin_title,
     change_word,
+    drivers_clause,
     file_link,
     light_rule_note,
     markdown,
@@ -46,12 +58,14 @@ from guozi_analysis.publishing.text import (
     pace_word,
     supported_text,
 )
-from guozi_analysis.publishing.views.context import Context, group_short_names
+from guozi_analysis.publishing.views.context import Context, group_short_names, short_names
+from guozi_analysis.publishing.views.risk import list_changes_table
 from guozi_analysis.publishing.workbooks import write_contract_sheet
 
 __all__ = [
     "settings", "title", "main_table", "group_table", "pace_table", "risk_change_table", "lead_paragraph",
     "points", "export_workbook",
+    "five_rates_table", "month_on_month_table", "loss_table", "causes_paragraph", "key_tasks_table",
 ]
 
 DISTRICT = "DISTRICT"
@@ -178,8 +192,7 @@ def main_table(ctx: Context, *, quarter: bool = False) -> pd.DataFrame:
     ``-1.20个百分点``); the workbook keeps it a number (:func:`export_workbook`).
     """
     table, change_units = _headline(ctx, quarter=quarter)
-    table[CHANGE] = ["—" if _isnan(c) else f"{c:+,.2f}{'个百分点' if u == PERCENT_POINTS else '%'}"
-                     for c, u in zip(table[CHANGE], change_units)]
+    table[CHANGE] = [_change_text(c, u) for c, u in zip(table[CHANGE], change_units)]
     return table
 
 
@@ -252,13 +265,25 @@ def _read(ctx: Context, name: str) -> pd.DataFrame:
 
 
 def risk_change_table(ctx: Context) -> pd.DataFrame:
-    """重点监管名单变化: how many enterprises entered, stayed on and left the list since the last period."""
+    """重点监管名单变化: how many enterprises entered, stayed on and left the list since the last period, and
+    which (short names) with why: the rules that put a 新列入 or 继续监管 enterprise on the list this period,
+    the rules that had listed a 移出 one (:func:`~guozi_analysis.publishing.views.risk.list_changes_table`)."""
     changes = _read(ctx, "risk_changes")
     order = ["新列入", "继续监管", "移出"]
     counts = changes["change"].value_counts() if len(changes) else pd.Series(dtype=int)
     if counts.get(UNCOMPARABLE, 0) or not complete(ctx):  # said, not counted as 移出 or 新列入
         order.append(UNCOMPARABLE)
-    rows = [{"变化": c, "企业数（家）": int(counts.get(c, 0))} for c in order]
+    named = list_changes_table(ctx) if len(changes) else pd.DataFrame(columns=["企业名称", "变动", "本期触发规则",
+                                                                                 "上期触发规则"])
+    roster = ctx.roster
+    short = dict(zip(roster["name"].astype(str), roster["short_name" if "short_name" in roster else "name"].astype(str)))
+    rows = []
+    for c in order:
+        part = named.loc[named["变动"] == c]
+        why = part["上期触发规则"] if c == "移出" else part["本期触发规则"]
+        who = "；".join(f"{short.get(n, n)}（{'原因：' if c != '移出' else '原列入原因：'}{r}）"
+                       for n, r in zip(part["企业名称"].astype(str), why.astype(str)))
+        rows.append({"变化": c, "企业数（家）": int(counts.get(c, 0)), "企业及原因": who or "—"})
     return pd.DataFrame(rows)
 
 
@@ -374,8 +399,11 @@ def points(ctx: Context, *, quarter: bool = False):
         features.append(f"综合融资成本{_pct(_district(ctx, 'composite_financing_cost'))}%，同比"
                         f"{change_word(cost, up='上升', down='下降')}{abs(cost):.0f}个基点。")
     down = [names[e] for e in names if not _isnan(g(e, "total_profit")) and g(e, "total_profit") < 0]
-    if down:
+    if down and not quarter:  # the monthly says why (issue 26): each group's fall split into its line items
+        problems += [_fall_causes(ctx, e, "total_profit") for e in names if names[e] in down]
+    elif down:
         problems.append(f"{'、'.join(down)}利润总额同比下降。")
+    if down:
         actions.append(f"督促{'、'.join(down)}分析利润下降原因，落实增收节支措施。")
     pace = pace_table(ctx)
     progress = ranking_settings()["progress"]
@@ -413,6 +441,292 @@ def points(ctx: Context, *, quarter: bool = False):
     return markdown("\n".join(lines))
 
 
+# ------------------------------------------------------------------------------------------------
+# monthly: costs, losses, 一利五率, 环比, causes, key tasks (issue 26)
+# ------------------------------------------------------------------------------------------------
+def _monthly() -> dict:
+    return dict(settings().get("monthly", {}))
+
+
+def _change_text(change: float, unit: str) -> str:
+    """「+1.23%」 or 「-0.45个百分点」 for a table cell; 「—」 when missing."""
+    if _isnan(change):
+        return "—"
+    return f"{change:+,.2f}{'个百分点' if unit == PERCENT_POINTS else '%'}"
+
+
+def _compare(now: float, before: float, unit: str) -> tuple[float, str]:
+    """A ratio's change in 百分点, an amount's in %."""
+    if unit == "%":
+        return (now - before if not (_isnan(now) or _isnan(before)) else float("nan")), PERCENT_POINTS
+    return _growth(now, before), "%"
+
+
+def _five_rates(ctx: Context) -> tuple[pd.DataFrame, list[str]]:
+    """“一利五率”: 利润总额, 资产负债率, 营业现金比率, 研发经费投入强度, 全员劳动生产率, 净资产收益率 of the
+    district (stored indicators; ids in ``params/bulletins.yaml`` → ``monthly.five_rates``), each with the
+    same month a year earlier and 同比 (a ratio in 百分点, an amount in %). A partial district (missing
+    reporters) has no 同比."""
+    meta, hist, full = _meta(), _history(ctx), complete(ctx)
+    ytd, _ = _span(ctx)
+    rows, ids, units, change_units = [], [], [], []
+    for ind in _monthly().get("five_rates", []):
+        m = meta.loc[ind]
+        unit = str(m["unit"])
+        now = _value(hist, DISTRICT, ind, ctx.period[:7])
+        before = _value(hist, DISTRICT, ind, _month(ctx.period, 12)) if full else float("nan")
+        change, change_unit = _compare(now, before, unit)
+        rows.append({"指标": str(m["name_zh"]), "单位": _shown_unit(unit), f"{ytd}累计或期末": _shown(now, unit),
+                     "上年同期": _shown(before, unit), CHANGE: change})
+        ids.append(ind)
+        units.append(_shown_unit(unit))
+        change_units.append(change_unit)
+    frame = pd.DataFrame(rows).round(2)
+    return keyed(frame, period=ctx.period, entities=[DISTRICT] * len(frame), items=ids, units=units, columns={
+        f"{ytd}累计或期末": (None, "", None), "上年同期": (None, "", None, None, _month(ctx.period, 12)),
+        CHANGE: (None, CHANGE, change_units)}), change_units
+
+
+def five_rates_table(ctx: Context) -> pd.DataFrame:
+    """“一利五率” as printed (:func:`_five_rates`; 同比 as text, a number in the workbook)."""
+    table, change_units = _five_rates(ctx)
+    table[CHANGE] = [_change_text(c, u) for c, u in zip(table[CHANGE], change_units)]
+    return table
+
+
+#: Name of the 环比 column (against the previous month end).
+MONTH_ON_MONTH = "环比"
+
+
+def _month_on_month(ctx: Context) -> tuple[pd.DataFrame, list[str]]:
+    """环比: the district's period-end stocks and ratios (``monthly.month_on_month``: 资产总额, 带息负债,
+    资产负债率, 带息负债比率) against the end of the previous month.
+
+    Only stocks are compared with last month: a flow's single month against the previous single month
+    mostly shows the calendar (quarter-end and year-end settlements, the January–February 快报 filed
+    together, months of unequal working days), not the enterprises' course, so flows are compared with the
+    same period a year earlier (同比) only. A ratio's 环比 is in 百分点, an amount's in % with the 增减额."""
+    meta, hist = _meta(), _history(ctx)
+    before_month = _month(ctx.period, 1)
+    rows, ids, units, change_units = [], [], [], []
+    for ind in _monthly().get("month_on_month", []):
+        m = meta.loc[ind]
+        unit = str(m["unit"])
+        now = _value(hist, DISTRICT, ind, ctx.period[:7])
+        before = _value(hist, DISTRICT, ind, before_month) if complete(ctx) else float("nan")
+        change, change_unit = _compare(now, before, unit)
+        delta = now - before if unit != "%" and not (_isnan(now) or _isnan(before)) else float("nan")
+        rows.append({"指标": str(m["name_zh"]), "单位": _shown_unit(unit), "本月末": _shown(now, unit),
+                     "上月末": _shown(before, unit), "增减额": _shown(delta, unit), MONTH_ON_MONTH: change})
+        ids.append(ind)
+        units.append(_shown_unit(unit))
+        change_units.append(change_unit)
+    frame = pd.DataFrame(rows).round(2)
+    return keyed(frame, period=ctx.period, entities=[DISTRICT] * len(frame), items=ids, units=units, columns={
+        "本月末": (None, "", None), "上月末": (None, "", None, None, before_month),
+        MONTH_ON_MONTH: (None, MONTH_ON_MONTH, change_units)}), change_units
+
+
+def month_on_month_table(ctx: Context) -> pd.DataFrame:
+    """环比 as printed (:func:`_month_on_month`; 环比 as text, a number in the workbook; a ratio has no 增减额)."""
+    table, change_units = _month_on_month(ctx)
+    table[MONTH_ON_MONTH] = [_change_text(c, u) for c, u in zip(table[MONTH_ON_MONTH], change_units)]
+    table["增减额"] = table["增减额"].astype(object).where(table["增减额"].notna(), "—")
+    return table
+
+
+def _financials(ctx: Context) -> pd.DataFrame:
+    return _read(ctx, "table_financials")
+
+
+def _losses(ctx: Context) -> tuple[pd.DataFrame, list[str]]:
+    """亏损企业情况 as numbers (counts, 亏损面 in %, 亏损额 in 亿元) with each row's unit, and its notes."""
+    ytd, _ = _span(ctx)
+    now, ly = ctx.period[:7], _month(ctx.period, 12)
+    table = loss_makers(_financials(ctx), periods=[now, ly], entities=list(short_names(ctx)))
+    a, b = table.loc[now], table.loc[ly]
+    rows, units = [], []
+    for label, col, unit in (("企业户数（户）", "reporting", "户"), ("亏损企业户数（户）", "loss_count", "户"),
+                             ("亏损面（%）", "loss_share", "%"), ("亏损额（亿元）", "loss_amount", "万元")):
+        x, y = _shown(float(a[col]), unit), _shown(float(b[col]), unit)
+        rows.append({"项目": label, ytd: x, "上年同期": y, "增减": x - y if not (_isnan(x) or _isnan(y)) else float("nan")})
+        units.append(_shown_unit(unit))
+    short = short_names(ctx)
+    names = "、".join(f"{short.get(e, e)}（亏损{_amount(-_loss_of(ctx, e))}亿元）" for e in a["loss_entities"])
+    scope = ("统计范围：本期报送财务快报的全部区属企业（集团及各级子企业），每户法人企业计一次，按其本户快报的利润总额"
+             "（集团为合并数）判断是否亏损；亏损额为各亏损企业亏损额之和；亏损面 = 亏损企业户数 / 企业户数。")
+    return with_notes(pd.DataFrame(rows), scope, f"本期亏损企业：{names}。" if names else ""), units
+
+
+def loss_table(ctx: Context) -> pd.DataFrame:
+    """亏损企业情况: 企业户数, 亏损企业户数, 亏损面 and 亏损额 this period and a year earlier, with the change
+    (:func:`guozi_analysis.analyses.operations.loss_makers`; every reporting legal entity at every level, each
+    counted once). The note says the scope and names the loss-makers; the workbook keeps the numbers."""
+    table, units = _losses(ctx)
+    out = table.copy()
+    out.attrs = dict(table.attrs)
+    for column in out.columns[1:]:
+        out[column] = [_loss_cell(v, u, signed=column == "增减") for v, u in zip(table[column], units)]
+    return out
+
+
+def _loss_cell(value: float, unit: str, *, signed: bool) -> str:
+    if _isnan(value):
+        return "—"
+    if unit == "户":
+        return f"{value:+,.0f}户" if signed else f"{value:,.0f}"
+    if unit == "%":
+        return _change_text(value, PERCENT_POINTS) if signed else f"{value:,.2f}"
+    return f"{value:+,.2f}{unit}" if signed else f"{value:,.2f}"
+
+
+def _loss_of(ctx: Context, entity: str) -> float:
+    fin = _financials(ctx)
+    row = fin.loc[(fin["enterprise_id"].astype(str) == entity) & (fin["period"].astype(str).str[:7] == ctx.period[:7])]
+    return float(row["total_profit"].iloc[-1]) if len(row) else float("nan")
+
+
+_BRIDGES = {"profit": PROFIT_BRIDGE, "debt": DEBT_BRIDGE}
+
+
+def _attributions(ctx: Context) -> list[tuple[dict, Attribution]]:
+    """The configured headline moves (``monthly.drivers``) attributed to the groups and line items."""
+    hist, fin = ctx.history, _financials(ctx)
+    groups = list(ctx.tree.groups)
+    out = []
+    for spec in _monthly().get("drivers", []):
+        ind = str(spec["indicator"])
+        before = _month(ctx.period, 12 if spec.get("compare", "yoy") == "yoy" else 1)
+        frame = indicator_frame(hist, ind, items=fin)
+        bridge = _BRIDGES.get(str(spec.get("bridge") or ""))
+        out.append((dict(spec), headline_attribution(frame, indicator=ind, now=ctx.period[:7], before=before,
+                                                     entities=groups, bridge=bridge)))
+    return out
+
+
+def causes_paragraph(ctx: Context):
+    """成本费用、亏损企业和变动来源: 营业成本 and 三项费用 with their 同比 next to revenue's (and whether
+    cost grew faster than revenue), the 亏损企业 (户数, 亏损面, 亏损额, against a year earlier), and one
+    sentence for each headline move beyond ``attribution.min_change`` naming the groups and line items that
+    drove it (:mod:`guozi_analysis.analyses.operations`, :func:`~guozi_analysis.publishing.text.drivers_clause`).
+    A month's 带息负债 move (环比) the 负债总额 does not follow is said to need checking. Nothing is said of a figure that
+    is missing, and a partial district (missing reporters) gets no comparison."""
+    if not complete(ctx):
+        return markdown("")
+    hist, meta = _history(ctx), _meta()
+    ytd, _ = _span(ctx)
+    period, ly = ctx.period[:7], _month(ctx.period, 12)
+    names = group_short_names(ctx)
+    sentences = []
+
+    def ytd_growth(ind: str) -> tuple[float, float]:
+        now = _value(hist, DISTRICT, ind, period)
+        return now, _growth(now, _value(hist, DISTRICT, ind, ly))
+
+    rev, g_rev = ytd_growth("revenue")
+    cost, g_cost = ytd_growth("operating_cost")
+    exp, g_exp = ytd_growth("period_expenses")
+    parts = []
+    if not _isnan(cost):
+        parts.append(f"营业成本{_amount(cost)}亿元" + ("" if _isnan(g_cost) else f"，同比{change_word(g_cost)}{_pct(g_cost)}%"))
+    if not _isnan(exp):
+        parts.append(f"三项费用（销售、管理、财务费用，不含研发费用）{_amount(exp)}亿元"
+                     + ("" if _isnan(g_exp) else f"，同比{change_word(g_exp)}{_pct(g_exp)}%"))
+    if parts:
+        text = f"{ytd}，" + "；".join(parts)
+        if not (_isnan(g_cost) or _isnan(g_rev)):
+            gap = g_cost - g_rev
+            text += (f"。营业成本增速{'高于' if gap > 0 else '低于'}营业总收入增速（{change_word(g_rev)}{_pct(g_rev)}%）"
+                     f"{_pct(gap)}个百分点" + ("，成本增长快于收入，挤压利润空间" if gap > 0 else ""))
+        sentences.append(text + "。")
+
+    losses = loss_makers(_financials(ctx), periods=[period, ly], entities=list(short_names(ctx)))
+    a, b = losses.loc[period], losses.loc[ly]
+    if not _isnan(a["loss_count"]):
+        short = short_names(ctx)
+        who = "、".join(short.get(e, e) for e in a["loss_entities"])
+        text = (f"报送快报的{a['reporting']:.0f}户企业（各级次法人企业，每户计一次）中，亏损企业{a['loss_count']:.0f}户"
+                + (f"（{who}）" if who else "") + f"，亏损面{a['loss_share']:.2f}%，亏损额{_amount(a['loss_amount'])}亿元")
+        if b["loss_count"] == 0:
+            text += "；上年同期无亏损企业"
+        elif not _isnan(b["loss_count"]):
+            text += f"；上年同期亏损企业{b['loss_count']:.0f}户、亏损额{_amount(b['loss_amount'])}亿元"
+        sentences.append(text + "。")
+
+    fin = _financials(ctx)
+    for spec, att in _attributions(ctx):
+        if not att.notable or not len(att.entities):
+            continue
+        m = meta.loc[att.indicator]
+        if str(m["unit"]) != "万元":  # only amounts add up over the groups; a ratio is never split so
+            continue
+        yoy = spec.get("compare", "yoy") == "yoy"
+        rel = _growth(att.now, att.before)
+        what = f"{m['name_zh']}{'同比' if yoy else '比上月末'}{change_word(att.change, up='增加', down='减少')}" \
+               f"{_amount(abs(att.change))}亿元（{change_word(rel)}{_pct(rel)}%）"
+        who = drivers_clause([(names.get(e, e), v / WAN_PER_YI) for e, v in att.entities["change"].items()])
+        text = f"{what}，{who}"
+        if att.lead and len(att.items):
+            items = drivers_clause([(item_name(i), v / WAN_PER_YI) for i, v in att.items["change"].items()],
+                                   lead="主要是")
+            text += f"；其中{names.get(att.lead, att.lead)}{items}"
+        if att.indicator == "interest_bearing_debt" and not yoy:  # within a month debt repaid must show in the
+            # liabilities (or the cash); over a year other liabilities may grow for their own reasons
+            liab, unmatched = unmatched_debt_move(indicator_frame(ctx.history, att.indicator, items=fin), att,
+                                                  entities=list(ctx.tree.groups))
+            if unmatched:
+                moved = "仅" if np.sign(liab) == np.sign(att.change) else "反而"
+                text += (f"。同期负债总额{moved}{change_word(liab, up='增加', down='减少')}{_amount(abs(liab))}亿元，"
+                         "带息负债的变动未在负债总额中相应体现，需请相关企业核实快报负债科目的填报")
+        sentences.append(text + "。")
+    return markdown("".join(sentences))
+
+
+def _fall_causes(ctx: Context, entity: str, indicator: str) -> str:
+    """「澜海文旅集团利润总额同比下降27.05%（减少0.46亿元），主要是营业总收入（减少 1.62 亿元）、…。」: one
+    group's 同比 change of a year-to-date figure and the line items that drove it (PROFIT_BRIDGE)."""
+    frame = indicator_frame(ctx.history, indicator, items=_financials(ctx))
+    att = headline_attribution(frame, indicator=indicator, now=ctx.period[:7], before=_month(ctx.period, 12),
+                               entities=[entity], bridge=PROFIT_BRIDGE if indicator == "total_profit" else None)
+    name = group_short_names(ctx).get(entity, entity)
+    rel = _growth(att.now, att.before)
+    text = f"{name}{_meta().loc[indicator, 'name_zh']}同比{change_word(rel)}{_pct(rel)}%"
+    if not _isnan(att.change):
+        text += f"（{change_word(att.change, up='增加', down='减少')}{_amount(abs(att.change))}亿元）"
+    items = drivers_clause([(item_name(i), v / WAN_PER_YI) for i, v in att.items["change"].items()], lead="主要是") \
+        if len(att.items) else ""
+    return text + (f"，{items}" if items else "") + "。"
+
+
+def key_tasks_table(ctx: Context) -> pd.DataFrame:
+    """重点工作任务台账进度: each of this year's tasks (stored ``table_key_tasks``) with its annual target,
+    the progress reported up to this month and the completion rate (latest report of each task, the
+    narrative's :func:`~guozi_analysis.publishing.narrative._task_progress`)."""
+    tasks = _read(ctx, "table_key_tasks")
+    year = parse_period(ctx.period).year
+    if not len(tasks):
+        out = pd.DataFrame(columns=["任务", "责任科室"])
+        out.attrs["empty_reason"] = "本期没有重点工作任务台账"
+        return out
+    tables = {"key_tasks": tasks}
+    rows = []
+    for item in dict.fromkeys(tasks["item"].astype(str)):
+        ledger = _task_rows(tables, item, year)
+        ledger = ledger.loc[(ledger["period"].astype(str).str[:7] <= ctx.period[:7]).to_numpy()]
+        if not len(ledger):
+            continue
+        latest = ledger.sort_values("period").groupby("task_id").tail(1)
+        target = float(pd.to_numeric(latest["target_value"], errors="coerce").sum(min_count=1))
+        done = _task_progress(tables, item, year, ctx.period[:7])
+        unit = str(latest["unit"].iloc[0])
+        rate = done / target * 100 if not (_isnan(done) or _isnan(target) or target == 0) else float("nan")
+        rows.append({"任务": "、".join(latest["task_name"].astype(str)), "责任科室": "、".join(
+            dict.fromkeys(latest["responsible"].astype(str))), "年度目标": f"{target:,.0f}{unit}" if not _isnan(target) else "—",
+            "累计完成": f"{done:,.0f}{unit}" if not _isnan(done) else "—", "完成率（%）": rate,
+            "进展": "；".join(latest["progress_note"].dropna().astype(str))})
+    return pd.DataFrame(rows).round(2)
+
+
 #: Number formats of the 通报 workbook. Every percentage is a fraction with a percent format (so 5.92% is
 #: 0.0592 and Excel formulas use it as such), 同比 and other changes signed; amounts two decimals with the
 #: unit in the header; counts whole; 百分点 a signed number (the unit in the header, or in the format where
@@ -447,7 +761,7 @@ def _workbook_rows(frame: pd.DataFrame, *, row_units: list[str] | None = None,
         for i, value in enumerate(frame[column].tolist()):
             if isinstance(value, str) or isinstance(value, bool) or value is None:
                 rows[i].append((value, None))
-            elif change_units is not None and name == CHANGE:
+            elif change_units is not None and name in (CHANGE, MONTH_ON_MONTH):
                 rows[i].append(_number_cell(value, _CHANGE_FORMATS[change_units[i]], percent=change_units[i] == "%"))
             elif row_units is not None and row_units[i] == "%":
                 rows[i].append(_number_cell(value, _PERCENT_FORMAT, percent=True))
@@ -481,6 +795,15 @@ def export_workbook(ctx: Context, *, output_dir: str | Path = "", kind: str = "m
     sheets = {"主要指标": _workbook_rows(headline, row_units=headline["单位"].tolist(), change_units=change_units),
               "分集团": _workbook_rows(group_table(ctx)), "投资进度": _workbook_rows(pace),
               "风险变化": _workbook_rows(risk_change_table(ctx))}
+    if kind == "monthly":  # the monthly's own tables (issue 26), numbers as numbers
+        rates, rate_units = _five_rates(ctx)
+        stocks, stock_units = _month_on_month(ctx)
+        sheets["一利五率"] = _workbook_rows(rates, row_units=rates["单位"].tolist(), change_units=rate_units)
+        sheets["环比"] = _workbook_rows(stocks, row_units=stocks["单位"].tolist(), change_units=stock_units)
+        losses, loss_units = _losses(ctx)
+        sheets["亏损企业"] = _workbook_rows(losses, row_units=loss_units)
+        notes["亏损企业"] = losses.attrs.get(NOTES, [])
+        sheets["重点工作任务"] = _workbook_rows(key_tasks_table(ctx))
     note = table_note(ctx)
     wb = Workbook()
     wb.remove(wb.active)
@@ -506,5 +829,7 @@ def export_workbook(ctx: Context, *, output_dir: str | Path = "", kind: str = "m
     target.parent.mkdir(parents=True, exist_ok=True)
     wb.save(target)
     printed = {"主要指标": main_table(ctx, quarter=quarter), "分集团": group_table(ctx), "投资进度": pace_table(ctx)}
+    if kind == "monthly":
+        printed |= {"一利五率": five_rates_table(ctx), "环比": month_on_month_table(ctx)}
     write_sidecar(target, [r for name, frame in printed.items() for r in frame_figures(frame, where=name)])
     return markdown(f"本期通报的表格与合同、督查预警另附工作簿“{file_link(target)}”。")
