@@ -804,3 +804,43 @@ def test_set_default_is_the_method_with_the_smallest_pooled_scaled_error():
     c = fc.choose_from_backtest(own, year=2022, candidates=SEL, month=9, default="hist_share")
     assert c["method"] == "hist_share" and c["note"] == "同组序列合并回测中历年同期占比法误差最小，作为本序列的默认方法"
     assert fc.choose_from_backtest(own, year=2022, candidates=SEL, month=9)["method"] == "seasonal_naive"
+
+
+def test_challenger_shrinks_towards_its_ratio_on_the_other_series_of_the_set():
+    # empirical Bayes: the series' own score ratio r (challenger / incumbent) over n years, weight n, shrinks
+    # towards the prior ratio r0 of the two methods' pooled scores on the OTHER series of the set, weight
+    # k = shrink_years = 2: (n·r + k·r0) / (n + k) must be ≤ 1 − 5 % = 0.95.
+    # The other series, as in the set-default test: A seasonal naive off by 4, the share by −2; B off by −1
+    # and 2. Every origin has the same scale (10√h) for both methods, so the pooled ratio is
+    # (2 + 2) / (4 + 1) = 0.8 — the share is 20 % better across the set; the equal-weight combination is
+    # off by (4 − 2) / 2 = 1 and (−1 + 2) / 2 = 0.5: 1.5 / 5 = 0.3 of seasonal naive's
+    a = _bt_rows({y: {"seasonal_naive": 4, "hist_share": -2} for y in (2019, 2020, 2021)})
+    b = _bt_rows({y: {"seasonal_naive": -1, "hist_share": 2} for y in (2019, 2020, 2021)})
+    set_cfg = fc.forecast_settings()
+    assert set_cfg["selection"]["shrink_to"] == "set"  # the configured rule
+    cfg = {**set_cfg, "selection": {**set_cfg["selection"], "shrink_to": "default"}}  # the rule before: towards 1
+    prior = fc.pooled_scores([fc.series_scores(bt, candidates=SEL, month=9, settings=set_cfg, combos=True)
+                              for bt in (a, b)], settings=set_cfg)
+    assert fc.set_ratio(prior, "hist_share", "seasonal_naive", set_cfg["selection"]) == pytest.approx(0.8)
+    assert fc.set_ratio(prior, "combo_mean", "seasonal_naive", set_cfg["selection"]) == pytest.approx(0.3)
+    assert fc.set_ratio(prior, "hist_share", "seasonal_naive", cfg["selection"]) == 1.0  # shrink_to: default
+    # this series: seasonal naive off by 4, the share by 3.92 in each of three years: r = 0.98
+    # towards 1 (shrink_to default): (3 × 0.98 + 2 × 1) / 5 = 0.988 > 0.95 — seasonal naive stays;
+    # towards the set's 0.8: (3 × 0.98 + 2 × 0.8) / 5 = 0.908 ≤ 0.95 — the share takes over (it wins all
+    # three years); the combinations lose every year to the share (3.96 > 3.92) and stay out
+    own = _bt_rows({y: {"seasonal_naive": 4.0, "hist_share": 3.92} for y in (2019, 2020, 2021)})
+    assert fc.shrunk_ratio(0.98, 3, cfg["selection"]) == pytest.approx(0.988)
+    assert fc.shrunk_ratio(0.98, 3, cfg["selection"], 0.8) == pytest.approx(0.908)
+    assert fc.choose_from_backtest(own, year=2022, candidates=SEL, month=9, settings=cfg,
+                                   prior=prior)["method"] == "seasonal_naive"
+    assert fc.choose_from_backtest(own, year=2022, candidates=SEL, month=9, settings=set_cfg,
+                                   prior=prior)["method"] == "hist_share"
+    # the other way round: a method 20 % worse across the set (r0 = 1.25) needs more from the series itself:
+    # 9 % better in three years was enough towards 1, (3 × 0.91 + 2) / 5 = 0.946; towards 1.25 it is
+    # (3 × 0.91 + 2 × 1.25) / 5 = 1.046 > 0.95 — seasonal naive stays
+    worse = pd.Series({"seasonal_naive": 1.0, "hist_share": 1.25})
+    nine = _bt_rows({y: {"seasonal_naive": 4.0, "hist_share": 3.64} for y in (2019, 2020, 2021)})
+    assert fc.choose_from_backtest(nine, year=2022, candidates=SEL, month=9, settings=cfg,
+                                   prior=worse)["method"] == "hist_share"
+    assert fc.choose_from_backtest(nine, year=2022, candidates=SEL, month=9, settings=set_cfg,
+                                   prior=worse)["method"] == "seasonal_naive"

@@ -32,8 +32,10 @@ end (营业总收入, 利润总额, 固定资产投资完成额) and whether the
   earlier years only) — compared on every backtest origin month weighted 0.5^(|Δmonth| / ``month_half_life``)
   towards m (:func:`origin_weights`; without a half-life the origins within ``window`` months of m), warm-up
   years (``history < min_history``) left out, covers ``min_years`` years, has a weighted scaled score
-  (|error| / (level × √h)) at least ``margin``·(n + ``shrink_years``)/n below the incumbent's over n
-  compared years (:func:`required_margin`: the series' evidence shrunk towards the set default), and wins at least
+  (|error| / (level × √h)) ratio r to the incumbent's over n compared years that, shrunk with weight
+  k = ``shrink_years`` towards the two methods' pooled ratio r₀ on the other series of the set
+  (``shrink_to: set``; r₀ = 1 without a set), (n·r + k·r₀)/(n + k), lies ``margin`` below 1
+  (:func:`shrunk_ratio`, :func:`set_ratio`), and wins at least
   ``win_share`` and ``min_wins`` of those years. Pinned by
   ``test_method_winning_one_backtest_year_is_not_chosen`` and
   ``test_margin_of_five_percent_pins_the_replacement``. Growth guard (``growth_guard``): seasonal naive
@@ -548,7 +550,8 @@ _DEFAULT_SETTINGS: dict = {
                   "backtest_years": 10, "min_years": 2, "min_history": 2, "min_wins": 2, "score": "scaled", "margin": 0.05,
                   "win_share": 0.5, "mode": "sequential", "window": 2, "combo_weights": "inverse_wape2",
                   "growth_guard": True, "growth_guard_method": "hist_share", "growth_guard_min_years": 2,
-                  "set_default": True, "set_min_series": 2, "month_half_life": 2, "shrink_years": 2},
+                  "set_default": True, "set_min_series": 2, "month_half_life": 2, "shrink_years": 2,
+                  "shrink_to": "set"},
     "calibration": {"horizon_exponent": "auto", "min_years": 3, "no_history_factor": 2.0,
                     "floor_at_simulation": False, "two_point": True, "window": 2},
     "turn": {"recent_months": 3, "threshold": 0.08},
@@ -840,12 +843,17 @@ def choose_from_backtest(
     month: int | None = None,
     growth: float | None = None,
     default: str | None = None,
+    prior: Mapping[str, float] | None = None,
 ) -> dict:
     """Pick the projection method for origins in ``year`` from backtest rows of earlier years.
 
     ``default`` (the set-wide default of :func:`set_default`, when the series is one of a set) replaces
     ``selection.default`` as the method kept unless a challenger earns its place: where the series' own
-    evidence is thin, the choice shrinks to what works across the set.
+    evidence is thin, the choice shrinks to what works across the set. ``prior`` (:func:`pooled_scores` of the
+    *other* series of the set, combinations included) is what the set says about each candidate: with
+    ``selection.shrink_to: set`` a challenger's score ratio to the incumbent shrinks towards the ratio of their
+    pooled scores on the other series rather than towards 1 (:func:`shrunk_ratio`), so a method that is
+    generally worse across the set needs more evidence from the series itself.
 
     The rule (settings ``selection``): the default method (seasonal naive) is kept unless a
     challenger — another single method or a combination (:func:`candidate_points`) — compared with it
@@ -900,7 +908,7 @@ def choose_from_backtest(
             order = [c for c in order if not c.startswith("combo")] + [c for c in order if c.startswith("combo")]
         for c in order:
             incumbent = best if sel.get("mode", "sequential") == "sequential" else default
-            ok, ratio = _beats(points, info, c, incumbent, sel)
+            ok, ratio = _beats(points, info, c, incumbent, sel, prior_ratio=set_ratio(prior, c, incumbent, sel))
             if ok and (sel.get("mode", "sequential") == "sequential" or ratio < best_ratio):
                 best = c
                 best_ratio = ratio if incumbent == default else best_ratio * ratio
@@ -972,11 +980,12 @@ def set_default(backtests: Sequence[pd.DataFrame], *, candidates: Sequence[str] 
 
 
 def series_scores(bt: pd.DataFrame | None, *, candidates: Sequence[str] | None = None, month: int | None = None,
-                  year: int | None = None, settings: Mapping | None = None) -> pd.Series | None:
+                  year: int | None = None, settings: Mapping | None = None, combos: bool = False) -> pd.Series | None:
     """One series' evidence for the set-wide default: the mean scaled error (|error| / (level × √h)) of every
     single candidate over its origins where all of them have a projection — earlier years than ``year``
     only, warm-up years left out, the origin months of :func:`_selection_rows` weighted by
-    :func:`origin_weights`. ``None`` without such origins."""
+    :func:`origin_weights`. ``None`` without such origins. ``combos``: the combinations of
+    :func:`candidate_points` as well (at the same origins)."""
     cfg = _settings(settings)
     sel = cfg["selection"]
     singles = [c for c in (cfg["candidates"] if candidates is None else candidates) if not str(c).startswith("combo")]
@@ -986,9 +995,15 @@ def series_scores(bt: pd.DataFrame | None, *, candidates: Sequence[str] | None =
     rows = rows.loc[rows["available"].astype(bool) & rows["method"].isin(singles)]
     if rows.empty:
         return None
-    err = (rows["median"] - rows["actual"]).abs() / (rows["level"] * np.sqrt(12 - rows["month"]))
-    table = err.groupby([rows["year"], rows["month"], rows["method"]]).first().unstack("method")
-    table = table.reindex(columns=singles).replace([np.inf, -np.inf], np.nan).dropna()
+    if combos:
+        points, info = candidate_points(rows, candidates=singles, combo_weights=sel.get("combo_weights", "inverse_wape2"))
+        table = points.sub(info["actual"], axis=0).abs().div(info["scale"], axis=0)
+        table = table.reindex(columns=singles + [c for c in points.columns if c not in singles])
+    else:
+        err = (rows["median"] - rows["actual"]).abs() / (rows["level"] * np.sqrt(12 - rows["month"]))
+        table = err.groupby([rows["year"], rows["month"], rows["method"]]).first().unstack("method")
+        table = table.reindex(columns=singles)
+    table = table.replace([np.inf, -np.inf], np.nan).dropna()
     if not len(table):
         return None
     w = origin_weights(table.index.get_level_values("month"), month, sel)
@@ -996,13 +1011,22 @@ def series_scores(bt: pd.DataFrame | None, *, candidates: Sequence[str] | None =
 
 
 def pooled_default(scores: Sequence[pd.Series | None], *, settings: Mapping | None = None) -> str | None:
-    """The candidate with the smallest mean of the series' :func:`series_scores` (each series alike), or
-    ``None`` when fewer than ``selection.set_min_series`` series give evidence."""
+    """The single candidate with the smallest mean of the series' :func:`series_scores` (each series alike),
+    or ``None`` when fewer than ``selection.set_min_series`` series give evidence."""
+    pooled = pooled_scores(scores, settings=settings)
+    if pooled is None:
+        return None
+    return str(pooled[[c for c in pooled.index if not str(c).startswith("combo")]].idxmin())
+
+
+def pooled_scores(scores: Sequence[pd.Series | None], *, settings: Mapping | None = None) -> pd.Series | None:
+    """Mean of the series' :func:`series_scores` per candidate (each series alike; a candidate only over the
+    series that have it), or ``None`` when fewer than ``selection.set_min_series`` series give evidence."""
     sel = _settings(settings)["selection"]
     per_series = [s for s in scores if s is not None]
     if len(per_series) < int(sel.get("set_min_series", 2)):
         return None
-    return str(pd.concat(per_series, axis=1).mean(axis=1).idxmin())
+    return pd.concat(per_series, axis=1).mean(axis=1)
 
 
 #: Methods that repeat last year's months whatever this year's level (the growth guard's concern)
@@ -1062,7 +1086,7 @@ def _month_window(backtest: pd.DataFrame, month: int | None, window) -> pd.DataF
 
 
 def _beats(points: pd.DataFrame, info: pd.DataFrame, challenger: str, incumbent: str,
-           sel: Mapping) -> tuple[bool, float]:
+           sel: Mapping, prior_ratio: float = 1.0) -> tuple[bool, float]:
     """Whether ``challenger`` beats ``incumbent`` on their common backtest origins by the rule of
     :func:`choose_from_backtest`, and the ratio of their scores."""
     years_idx = points.index.get_level_values("year")
@@ -1084,7 +1108,30 @@ def _beats(points: pd.DataFrame, info: pd.DataFrame, challenger: str, incumbent:
     wins = float(won.mean())
     ratio = s_c / s_i if s_i > 0 else np.inf
     enough = int(won.sum()) >= int(sel.get("min_wins", 0))
-    return bool(ratio <= 1.0 - required_margin(len(won), sel) and wins >= float(sel["win_share"]) and enough), float(ratio)
+    shrunk = shrunk_ratio(ratio, len(won), sel, prior_ratio)
+    return bool(shrunk <= 1.0 - float(sel["margin"]) and wins >= float(sel["win_share"]) and enough), float(ratio)
+
+
+def shrunk_ratio(ratio: float, n_years: int, sel: Mapping, prior_ratio: float = 1.0) -> float:
+    """The challenger's score ratio to the incumbent after shrinkage (empirical Bayes): the series' own ratio
+    ``ratio`` over ``n_years`` compared years with weight n, the prior ratio with weight k
+    (``selection.shrink_years``): (n·r + k·r₀) / (n + k). The challenger replaces the incumbent when this
+    lies ``margin`` below 1. r₀ = 1 (prior "equal to the incumbent") gives :func:`required_margin`; with
+    ``shrink_to: set``, r₀ is the ratio of the two methods' pooled scores on the other series of the set
+    (:func:`set_ratio`)."""
+    k = float(sel.get("shrink_years", 0) or 0)
+    n = max(int(n_years), 1)
+    return float((n * ratio + k * prior_ratio) / (n + k))
+
+
+def set_ratio(prior: Mapping[str, float] | None, challenger: str, incumbent: str, sel: Mapping) -> float:
+    """The prior ratio r₀ of :func:`shrunk_ratio`: the challenger's pooled score over the incumbent's on the
+    other series of the set (``prior``, :func:`pooled_scores`) when ``selection.shrink_to`` is ``set`` and
+    both are known; else 1."""
+    if sel.get("shrink_to", "default") != "set" or prior is None:
+        return 1.0
+    c, i = (float(prior.get(m, np.nan)) for m in (challenger, incumbent))
+    return c / i if np.isfinite(c) and np.isfinite(i) and i > 0 else 1.0
 
 
 def required_margin(n_years: int, sel: Mapping) -> float:
@@ -1320,6 +1367,7 @@ def project_year_end(
     last_year_restated: pd.Series | None = None,
     backtest: pd.DataFrame | None = None,
     default: str | None = None,
+    prior: Mapping[str, float] | None = None,
     settings: Mapping | None = None,
 ) -> dict:
     """Project the year-end total of a YTD series at ``as_of`` (``"YYYY-MM"`` or ``(year, month)``).
@@ -1390,7 +1438,7 @@ def project_year_end(
         raise ValueError("没有可用的预测方法：" + "；".join(reasons))
     growth = ytd_growth(mat, year, month)
     choice = choose_from_backtest(bt, year=year, candidates=[m for m in methods if m in available_now],
-                                  settings=cfg, month=month, growth=growth, default=default)
+                                  settings=cfg, month=month, growth=growth, default=default, prior=prior)
     totals = {m: a + p.sum(axis=1) for m, (a, p, _) in available_now.items()}
     turn = turn_signal(mat, year, month, cfg)
     samples, factor, cal_notes = final_samples(totals, choice, ytd=ytd_now, level=_level(mat, year, month),
@@ -1536,15 +1584,21 @@ def project_items(
 
 
 def _with_set_defaults(tasks: list[tuple], *, jobs: int | None, settings: Mapping) -> list[tuple]:
-    """The tasks of :func:`project_items` with each series' backtest and the set-wide default of its item
-    (:func:`set_default` over the *other* series of the same item) in its options."""
+    """The tasks of :func:`project_items` with each series' backtest, the set-wide default of its item
+    (:func:`set_default` over the *other* series of the same item) and the pooled scores of those other series
+    (:func:`pooled_scores`, the prior of :func:`choose_from_backtest`) in its options."""
     backtests = map_in_processes(_backtest_task, tasks, jobs=jobs, min_items=PARALLEL_MIN_SERIES)
+    on = settings["selection"].get("set_default", False)
+    scores = [series_scores(bt, candidates=options.get("methods"), month=_parse_as_of(options["as_of"])[1],
+                            year=_parse_as_of(options["as_of"])[0], settings=settings, combos=True)
+              if on and bt is not None else None for (_e, _i, _s, _t, options), bt in zip(tasks, backtests)]
     out = []
     for i, (eid, item, series, target, options) in enumerate(tasks):
-        year, month = _parse_as_of(options["as_of"])
-        others = [bt for j, (t, bt) in enumerate(zip(tasks, backtests)) if j != i and t[1] == item and bt is not None]
-        default = set_default(others, candidates=options.get("methods"), month=month, year=year, settings=settings)
-        out.append((eid, item, series, target, {**options, "backtest": backtests[i], "default": default}))
+        others = [sc for j, (t, sc) in enumerate(zip(tasks, scores)) if j != i and t[1] == item]
+        prior = pooled_scores(others, settings=settings) if on else None
+        default = pooled_default(others, settings=settings) if on else None
+        out.append((eid, item, series, target, {**options, "backtest": backtests[i], "default": default,
+                                                 "prior": prior}))
     return out
 
 
