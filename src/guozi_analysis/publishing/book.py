@@ -354,7 +354,7 @@ def write_bulletin_sources(kind: str, *, label: str, period: str, executed_dir: 
             "title": title,
             "author": district["supervisor"],
             "district": district["name"],
-            "date": issue_date(label, kind=kind).isoformat(),  # dated as issued (report.issue_day …)
+            "date": issue_date(period, kind=kind).isoformat(),  # dated as issued (report.issue_day …)
             "data-as-of": as_of_date(period).isoformat(),
             "output-file": f"{kind.replace('_', '-')}-{label}",
             "chapters": [BULLETIN_CHAPTERS[kind], COLOPHON],
@@ -366,7 +366,7 @@ def write_bulletin_sources(kind: str, *, label: str, period: str, executed_dir: 
             "docx": {"reference-doc": reference_doc(executed_dir, params_dir=params_dir), "number-sections": False},
         },
     }
-    (executed_dir / COLOPHON).write_text(colophon_page(executed_dir, period=label, kind=kind, settings=settings,
+    (executed_dir / COLOPHON).write_text(colophon_page(executed_dir, period=period, kind=kind, settings=settings,
                                                        compact=True), "utf-8")
     path = executed_dir / "_quarto.yml"
     path.write_text(_dump(cfg), "utf-8")
