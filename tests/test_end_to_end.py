@@ -963,7 +963,7 @@ def test_a_later_period_and_a_failing_render_leave_the_published_review_untouche
     assert _tree_digest(november.build) == before
     assert sorted(p.name for p in (december.html / "profiles").glob("G*.html")) == ["G01.html", "G02.html"]
     assert "数据截至2022年12月31日" in (december.html / "index.html").read_text("utf-8")
-    assert "2022-11" in (november.html / "index.html").read_text("utf-8")
+    assert "数据截至2022年11月30日" in (november.html / "index.html").read_text("utf-8")
 
 
 # ------------------------------------------------------------------------------------------------

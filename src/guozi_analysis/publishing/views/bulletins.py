@@ -280,8 +280,11 @@ def risk_change_table(ctx: Context) -> pd.DataFrame:
     rows = []
     for c in order:
         part = named.loc[named["变动"] == c]
-        why = part["上期触发规则"] if c == "移出" else part["本期触发规则"]
-        who = "；".join(f"{short.get(n, n)}（{'原因：' if c != '移出' else '原列入原因：'}{r}）"
+        # 移出 says why it had been listed; 未报送 has no rule this period, so it says last period's
+        before = c in ("移出", UNCOMPARABLE)
+        why = part["上期触发规则"] if before else part["本期触发规则"]
+        label = {"移出": "原列入原因：", UNCOMPARABLE: "上期列入原因："}.get(c, "原因：")
+        who = "；".join(short.get(n, n) + (f"（{label}{r}）" if r.strip() not in ("", "—", "nan") else "")
                        for n, r in zip(part["企业名称"].astype(str), why.astype(str)))
         rows.append({"变化": c, "企业数（家）": int(counts.get(c, 0)), "企业及原因": who or "—"})
     return pd.DataFrame(rows)
