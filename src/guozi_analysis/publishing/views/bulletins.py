@@ -23,6 +23,7 @@ from guozi_analysis.analyses.operations import (
     loss_makers,
     unmatched_debt_move,
 )
+from guozi_analysis.analyses.quarterly import change as pct_change  # 同比 on the absolute base: one definition
 from guozi_analysis.analyses.ranking import load_settings as ranking_settings
 from guozi_analysis.analyses.ranking import progress_light
 from guozi_analysis.analyses.risk.engine import UNCOMPARABLE
@@ -110,13 +111,6 @@ def _month(period: str, back: int) -> str:
     return str(pd.Period(period[:7], freq="M") - back)
 
 
-def _growth(now: float, before: float) -> float:
-    """Percentage change on the absolute base (NaN when the base is missing or zero)."""
-    if _isnan(now) or _isnan(before) or before == 0:
-        return float("nan")
-    return (now - before) / abs(before) * 100
-
-
 def _span(ctx: Context, *, quarter: bool = False) -> tuple[str, str]:
     """("1—10月", "10月") or ("1—9月", "三季度") for the context's period."""
     month = parse_period(ctx.period).month
@@ -164,7 +158,7 @@ def _headline(ctx: Context, *, quarter: bool = False) -> tuple[pd.DataFrame, lis
             change, change_unit = now - last_year if not (_isnan(now) or _isnan(last_year)) else float("nan"), \
                 PERCENT_POINTS
         else:
-            change, change_unit = _growth(now, last_year), "%"
+            change, change_unit = pct_change(now, last_year), "%"
         rows.append({
             "指标": str(m["name_zh"]),
             "单位": _shown_unit(unit),
@@ -217,7 +211,7 @@ def group_table(ctx: Context) -> pd.DataFrame:
                 row[f"{meta.loc[ind, 'name_zh']}同比（百分点）"] = now - before
                 columns[f"{meta.loc[ind, 'name_zh']}同比（百分点）"] = (ind, "同比", "百分点")
             elif meta.loc[ind, "basis"] in ("year_to_date", "point_in_time"):
-                row[f"{meta.loc[ind, 'name_zh']}同比（%）"] = _growth(now, before)
+                row[f"{meta.loc[ind, 'name_zh']}同比（%）"] = pct_change(now, before)
                 columns[f"{meta.loc[ind, 'name_zh']}同比（%）"] = (ind, "同比", "%")
         rows.append(row)
     return keyed(pd.DataFrame(rows).round(2), period=ctx.period, entities=list(names), columns=columns)
@@ -321,7 +315,7 @@ def lead_paragraph(ctx: Context, *, quarter: bool = False):
     def growth(ind: str) -> float:
         if not full:
             return float("nan")
-        return _growth(_value(hist, DISTRICT, ind, ctx.period[:7]), _value(hist, DISTRICT, ind, _month(ctx.period, 12)))
+        return pct_change(_value(hist, DISTRICT, ind, ctx.period[:7]), _value(hist, DISTRICT, ind, _month(ctx.period, 12)))
 
     def fig(item: str, text: str, unit: str, signed: float = float("nan"), basis: str = "",
             entity: str = DISTRICT) -> dict | None:
@@ -388,7 +382,7 @@ def points(ctx: Context, *, quarter: bool = False):
     features, problems, actions = [], [], []
 
     def g(entity: str, ind: str) -> float:
-        return _growth(_value(hist, entity, ind, period), _value(hist, entity, ind, last_year))
+        return pct_change(_value(hist, entity, ind, period), _value(hist, entity, ind, last_year))
 
     up = [names[e] for e in names if not _isnan(g(e, "revenue")) and g(e, "revenue") > 0]
     if up:
@@ -462,7 +456,7 @@ def _compare(now: float, before: float, unit: str) -> tuple[float, str]:
     """A ratio's change in 百分点, an amount's in %."""
     if unit == "%":
         return (now - before if not (_isnan(now) or _isnan(before)) else float("nan")), PERCENT_POINTS
-    return _growth(now, before), "%"
+    return pct_change(now, before), "%"
 
 
 def _five_rates(ctx: Context) -> tuple[pd.DataFrame, list[str]]:
@@ -624,7 +618,7 @@ def causes_paragraph(ctx: Context):
 
     def ytd_growth(ind: str) -> tuple[float, float]:
         now = _value(hist, DISTRICT, ind, period)
-        return now, _growth(now, _value(hist, DISTRICT, ind, ly))
+        return now, pct_change(now, _value(hist, DISTRICT, ind, ly))
 
     rev, g_rev = ytd_growth("revenue")
     cost, g_cost = ytd_growth("operating_cost")
@@ -664,7 +658,7 @@ def causes_paragraph(ctx: Context):
         if str(m["unit"]) != "万元":  # only amounts add up over the groups; a ratio is never split so
             continue
         yoy = spec.get("compare", "yoy") == "yoy"
-        rel = _growth(att.now, att.before)
+        rel = pct_change(att.now, att.before)
         what = f"{m['name_zh']}{'同比' if yoy else '比上月末'}{change_word(att.change, up='增加', down='减少')}" \
                f"{_amount(abs(att.change))}亿元（{change_word(rel)}{_pct(rel)}%）"
         who = drivers_clause([(names.get(e, e), v / WAN_PER_YI) for e, v in att.entities["change"].items()])
@@ -692,7 +686,7 @@ def _fall_causes(ctx: Context, entity: str, indicator: str) -> str:
     att = headline_attribution(frame, indicator=indicator, now=ctx.period[:7], before=_month(ctx.period, 12),
                                entities=[entity], bridge=PROFIT_BRIDGE if indicator == "total_profit" else None)
     name = group_short_names(ctx).get(entity, entity)
-    rel = _growth(att.now, att.before)
+    rel = pct_change(att.now, att.before)
     text = f"{name}{_meta().loc[indicator, 'name_zh']}同比{change_word(rel)}{_pct(rel)}%"
     if not _isnan(att.change):
         text += f"（{change_word(att.change, up='增加', down='减少')}{_amount(abs(att.change))}亿元）"
