@@ -7,7 +7,12 @@ Printed: the first profile (kernel start and imports), the mean per profile afte
 floor, and their ratio; the goal is under 0.3 s per profile after the first. Then the profiles volume
 is rendered (one HTML page and one PDF per enterprise) and its size and pages per PDF printed.
 
-    .venv/bin/python benchmarks/bench_profiles.py [--entities 46] [--jobs 2]
+    .venv/bin/python benchmarks/bench_profiles.py [--entities 46] [--jobs 2] [--data RAW] [--processed DIR]
+                                                  [--no-volume] [--out RUN]
+
+``--data`` takes another inbox (e.g. a generated district of 500, read only); ``--processed`` keeps the
+shared step's results in DIR and reuses them when DIR already holds them (then the shared step's time
+is not measured); ``--out`` keeps the executed profiles in RUN; ``--no-volume`` stops after the profiles.
 """
 
 from __future__ import annotations
@@ -33,12 +38,18 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--entities", type=int, default=0, help="只测前 N 家（默认全部）")
     parser.add_argument("--jobs", type=int, default=2, help="出版另册的并行数")
+    parser.add_argument("--data", type=Path, default=config.DEMO_DIR / "raw", help="收件箱（默认示例区）")
+    parser.add_argument("--processed", type=Path, default=None, help="共享结果目录（已有则沿用，不再计算）")
+    parser.add_argument("--out", type=Path, default=None, help="保留执行后的画像笔记本的运行目录")
+    parser.add_argument("--no-volume", action="store_true", help="只测画像，不出版另册")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        run_dir, processed = tmp / "run", tmp / "run" / "processed"
+        run_dir = args.out.resolve() if args.out else tmp / "run"
+        processed = args.processed.resolve() if args.processed else run_dir / "processed"
         t0 = time.perf_counter()
-        pipeline.compute_shared(PERIOD, raw_dir=config.DEMO_DIR / "raw", processed_dir=processed, log=lambda m: None)
+        if not (processed / "indicators.parquet").exists():
+            pipeline.compute_shared(PERIOD, raw_dir=args.data, processed_dir=processed, log=lambda m: None)
         shared = time.perf_counter() - t0
         entities = pipeline.default_profile_entities(processed)
         entities = entities[: args.entities] if args.entities else entities
@@ -53,11 +64,13 @@ def main() -> None:
         seconds = [r.seconds for r in results if r.label != BASELINE]
         empty = next(r.seconds for r in results if r.label == BASELINE)
         after = statistics.mean(seconds[1:]) if len(seconds) > 1 else seconds[0]
-        print(f"共享步骤（含按企业切片）: {shared:6.1f} 秒")
+        print(f"共享步骤（含按企业切片）: {shared:6.1f} 秒" + ("（沿用已有结果）" if shared < 1 else ""))
         print(f"画像 {len(seconds)} 本，一个内核: 共 {batch:5.1f} 秒；首本 {seconds[0]:.2f} 秒（含内核启动与导入）")
         print(f"首本之后每本: {after:.3f} 秒（中位数 {statistics.median(seconds[1:] or seconds):.3f}）；"
               f"同一内核上的空笔记本: {empty:.3f} 秒；比值 {after / empty:.1f}；目标 < 0.3 秒："
               f"{'达到' if after < 0.3 else '未达到'}")
+        if args.no_volume:
+            return
         executed = run_dir / "executed"
         (executed / "manifest.json").write_text(json.dumps({"period": PERIOD, "run_dir": str(run_dir)}), "utf-8")
         t0 = time.perf_counter()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from guozi_analysis.analyses import assessment, contracts, forecast, ranking, risk
+from guozi_analysis.analyses import assessment, contracts, forecast, peers, ranking, risk
 from guozi_analysis.analyses.coverage import coverage_frame
 from guozi_analysis.base.entities import EnterpriseTree
 from guozi_analysis.base.periods import parse_period
@@ -70,7 +70,7 @@ def shared_results(period: str, *, inbox: Inbox, workbook_dir: Path | None = Non
     results["coverage"] = coverage_frame(tables, period=period)
     results["indicators"] = compute_indicators(tables, period=period, roster=tables["roster"])
     results["indicator_history"] = indicator_history(tables, period=period)
-    for provider in (risk, ranking, forecast, contracts):
+    for provider in (risk, ranking, forecast, contracts, peers):  # peers: every profile's standing, once
         results.update(provider.shared_frames(tables, results["indicators"], period=period))
     # one projection, many readers: the assessment and the review quote the stored forecast; one
     # key-supervision list: the assessment's deduction reads the list the risk chapter prints

@@ -3,9 +3,10 @@
 The shared step splits its stored results by entity once (:func:`split_by_entity`):
 ``by_entity/<编码>/`` holds, under the shared files' own names, only the rows a profile needs (the
 enterprise, its ancestors and — for a group — its subsidiaries, plus the district totals), and
-``by_peer/<层级>-<类别>.parquet`` the headline indicators of each peer set (peer classes from
-``params/ranking.yaml``). A profile reads those few small files, never the whole shared result, so
-its cost does not grow with the number of enterprises.
+its standing among its peers (``peer_standing``, computed once for every enterprise by the shared step:
+:func:`guozi_analysis.analyses.peers.peer_standings`). A profile reads those few small files, each once,
+never the whole shared result, so its cost does not grow with the number of enterprises; what every
+profile reads alike (the catalogue, the rules' advice) is read once per kernel.
 
 Every view returns what a reader sees: names not codes, Chinese headers, missing values as "—".
 """
@@ -21,22 +22,20 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from guozi_analysis.analyses.peers import peer_standing
-from guozi_analysis.analyses.ranking import OVERALL, peer_class_of, size_indicators
+from guozi_analysis.analyses.ranking import OVERALL, size_indicators
 from guozi_analysis.analyses.ranking import load_settings as ranking_settings
-from guozi_analysis.analyses.risk.rules import load_rules
+from guozi_analysis.analyses.risk.rules import default_rules_path, load_rules
 from guozi_analysis.base import config
 from guozi_analysis.base.entities import EnterpriseTree
 from guozi_analysis.base.periods import as_of_date
-from guozi_analysis.base.store import read_shared, write_table
-from guozi_analysis.indicators.catalogue import catalogue_frame
+from guozi_analysis.base.store import read_shared
+from guozi_analysis.indicators.catalogue import catalogue_frame, load_catalogue
 from guozi_analysis.publishing.text import date_zh, markdown, supported_text
 from guozi_analysis.publishing.views import forecast as forecast_views
 from guozi_analysis.publishing.views.context import Context, ParameterError, open_context
 from guozi_analysis.publishing.views.overview import COUNT_UNITS, PEER_INDICATORS, WAN_PER_YI
 
 SLICE_DIR = "by_entity"
-PEER_DIR = "by_peer"
 MISSING = "—"
 #: Indicators shown beside the peer set (一利五率 and the two scale lines a reader looks for first).
 PEER_SET = (*PEER_INDICATORS, "revenue", "roa")
@@ -49,13 +48,14 @@ _ENTITY_COLUMN = {
     "forecast_paths": "entity_id", "table_financials": "enterprise_id", "table_projects": "enterprise_id",
     "contract_warnings": "entity_id", "inspection_status": "enterprise_id", "contract_life": "enterprise_id",
     "ranking_composite": "entity_id",  # its 晾晒 scores and ranks: the assessment's opening
+    "peer_standing": "entity_id",  # its standing among its peers: the peers table and the assessment
 }
 _TREND_NAMES = {"revenue": "营业总收入", "total_profit": "利润总额", "debt_to_asset_ratio": "资产负债率"}
 _LEVEL_ZH = {1: "一级（集团）", 2: "二级子企业", 3: "三级子企业"}
 
 
 def split_by_entity(processed_dir: Path | str) -> int:
-    """Write each entity's slices (``by_entity/<id>/``) and each peer set (``by_peer/``) once; returns how many.
+    """Write each entity's slices (``by_entity/<id>/``) once; returns how many.
 
     A slice keeps the shared files' names and columns, so the chapter views read it like the whole
     result. It holds the entity's own rows, the district's indicators (shown beside), and for a
@@ -101,17 +101,6 @@ def split_by_entity(processed_dir: Path | str) -> int:
             parts = [table.slice(*bounds[k]) for k in keys if k in bounds]
             if parts and (entity in bounds or name == "indicators"):
                 write(pa.concat_tables(parts), out / f"{name}.parquet")
-    indicators = frames.get("indicators")
-    meta = catalogue_frame().set_index("id")
-    if indicators is not None:
-        headline = indicators.loc[indicators["indicator_id"].isin(PEER_SET)]
-        for level, members in (("group", list(tree.groups)),
-                               ("enterprise", [e for e in tree.order if not tree.is_group(e)])):
-            classes = peer_class_of(pd.Series(members, dtype=object), level=level, roster=roster)
-            for klass, chunk in pd.Series(members, dtype=object).groupby(classes.to_numpy()):
-                rows = headline.loc[headline["entity_id"].astype(str).isin(set(chunk))]
-                rows = rows.assign(direction=rows["indicator_id"].map(meta["direction"]))
-                write_table(rows, src / PEER_DIR / f"{level}-{klass}.parquet")
     return len(tree.order)
 
 
@@ -124,6 +113,46 @@ def open_profile(*, period: str, entity_id: str, processed_dir: str | Path = "")
     if not folder.is_dir():
         raise ParameterError(f"参数 entity_id 有误：企业编号「{entity_id}」不在企业名录中（{root} 中没有其画像数据）")
     return open_context(period=period, entity_id=str(entity_id), processed_dir=folder)
+
+
+# ------------------------------------------------------------------------------------------
+# what a profile reads: its slices each once per profile, what every profile reads alike once per kernel
+# ------------------------------------------------------------------------------------------
+@lru_cache(maxsize=64)  # one profile's views read a slice several times (risks, supervision, subsidiaries)
+def _slice(ctx: Context, name: str) -> pd.DataFrame:
+    """The entity's slice ``name`` (empty frame when it has none); read once per profile. Callers filter
+    or copy it, never change it in place."""
+    return read_shared(ctx.processed_dir, name, optional=True)
+
+
+def _risk_rows(ctx: Context) -> pd.DataFrame:
+    ev = _slice(ctx, "risk_evaluation")
+    return ev if len(ev.columns) else pd.DataFrame(columns=["entity_id", "triggered"])
+
+
+@lru_cache(maxsize=2)
+def _catalogue_meta(catalogue) -> pd.DataFrame:
+    """The catalogue frame by indicator id, with each unit as shown (亿元 for 万元) and its factor."""
+    meta = catalogue_frame(catalogue)
+    shown = meta["unit"].map(_unit)
+    return meta.assign(shown_unit=shown.map(lambda t: t[0]), factor=shown.map(lambda t: t[1]).astype(float)) \
+        .set_index("id", drop=False)
+
+
+def _meta() -> pd.DataFrame:
+    """:func:`_catalogue_meta` of the current catalogue (``load_catalogue`` reloads it when its file changes)."""
+    return _catalogue_meta(load_catalogue())
+
+
+@lru_cache(maxsize=2)
+def _advice_of(path: str, mtime: float) -> dict[str, str]:
+    return {rule.id: rule.advice for rule in load_rules(path).rules}
+
+
+def _advice() -> dict[str, str]:
+    """Each warning rule's 监管要点 (``advice`` in ``params/risk_rules.yaml``), read again when the file changes."""
+    path = default_rules_path()
+    return _advice_of(str(path), path.stat().st_mtime)
 
 
 # ------------------------------------------------------------------------------------------
@@ -146,15 +175,20 @@ def _by_unit(values, units) -> list[str]:
     return [_text([v], 0 if u in COUNT_UNITS else 2)[0] for v, u in zip(values, units)]
 
 
+@lru_cache(maxsize=4)  # several views of one profile look names up
+def _roster(ctx: Context) -> pd.DataFrame:
+    """The slice's roster by enterprise code."""
+    return ctx.roster.assign(_id=ctx.roster["enterprise_id"].astype(str).str.strip()).set_index("_id")
+
+
 def _row(ctx: Context) -> pd.Series:
-    roster = ctx.roster.assign(_id=ctx.roster["enterprise_id"].astype(str).str.strip()).set_index("_id")
-    return roster.loc[ctx.entity_id]
+    return _roster(ctx).loc[ctx.entity_id]
 
 
 def _name(ctx: Context, entity: str | None) -> str:
     if not entity:
         return MISSING
-    roster = ctx.roster.assign(_id=ctx.roster["enterprise_id"].astype(str).str.strip()).set_index("_id")
+    roster = _roster(ctx)
     return str(roster.loc[entity, "name"]) if entity in roster.index else MISSING
 
 
@@ -201,18 +235,6 @@ def facts(ctx: Context) -> pd.DataFrame:
     return out
 
 
-def _peer_set(ctx: Context) -> tuple[str, str, pd.DataFrame]:
-    """``(level, class, wide values)`` of the enterprise's peer set (``params/ranking.yaml`` classes), read
-    from the run's ``by_peer/`` file (written once per run by :func:`split_by_entity`)."""
-    level = "group" if ctx.tree.is_group(ctx.entity_id) else "enterprise"
-    klass = peer_class_of(pd.Series([ctx.entity_id], dtype=object), level=level, roster=ctx.roster).iloc[0]
-    path = Path(ctx.processed_dir).parent.parent / PEER_DIR / f"{level}-{klass}.parquet"
-    rows = pd.read_parquet(path)
-    wide = rows.pivot_table(index="entity_id", columns="indicator_id", values="value", aggfunc="first",
-                            dropna=False).reindex(columns=list(PEER_SET))
-    return level, str(klass), wide
-
-
 def _peer_label(level: str, klass: str, n: int) -> str:
     """同类企业的称呼：「全部集团（6家）」「竞争类子企业（22家）」."""
     if level == "group":
@@ -220,18 +242,23 @@ def _peer_label(level: str, klass: str, n: int) -> str:
     return f"{klass}子企业（{n}家）"
 
 
-@lru_cache(maxsize=4)  # the peers table and the assessment of one profile read the same standing
 def _standing(ctx: Context) -> tuple[str, str, int, pd.DataFrame]:
-    level, klass, wide = _peer_set(ctx)
-    meta = catalogue_frame().set_index("id")
-    standing = peer_standing(wide, entity=ctx.entity_id, directions=meta["direction"].to_dict())
-    return level, klass, len(wide), standing.set_index("indicator_id")
+    """``(level, class, set size, standing by indicator)`` of the enterprise among its peers (``params/ranking.yaml``
+    classes), from its slice of the shared step's ``peer_standing``
+    (:func:`guozi_analysis.analyses.peers.peer_standings`); the indicators of :data:`PEER_SET`."""
+    rows = _slice(ctx, "peer_standing")
+    if not len(rows):
+        raise FileNotFoundError(f"缺少企业「{ctx.entity_id}」的同类比较结果 peer_standing.parquet（{ctx.processed_dir}）："
+                                "请重新运行本期的共享计算步骤（guozi run）。")
+    first = rows.iloc[0]
+    standing = rows.drop_duplicates("indicator_id").set_index("indicator_id").reindex(list(PEER_SET))
+    return str(first["level"]), str(first["peer_class"]), int(first["set_size"]), standing
 
 
 def peers(ctx: Context) -> pd.DataFrame:
     """The enterprise beside its peer set (``params/ranking.yaml`` classes): own value, median, best, rank
     (:func:`guozi_analysis.analyses.peers.peer_standing`)."""
-    meta = catalogue_frame().set_index("id")
+    meta = _meta()
     level, klass, n, standing = _standing(ctx)
     records = []
     for ind in PEER_SET:
@@ -255,9 +282,9 @@ def assessment(ctx: Context):
     figure that is missing leaves its sentence out."""
     level, klass, n, standing = _standing(ctx)
     peer = _peer_label(level, klass, n)
-    meta = catalogue_frame().set_index("id")
+    meta = _meta()
     sentences = []
-    composite = read_shared(ctx.processed_dir, "ranking_composite", optional=True)
+    composite = _slice(ctx, "ranking_composite")
     overall = composite.loc[composite["table"] == OVERALL] if len(composite) else composite
     if len(overall) and pd.notna(overall["score"].iloc[0]) and pd.notna(overall["rank"].iloc[0]):
         row = overall.iloc[0]
@@ -265,7 +292,8 @@ def assessment(ctx: Context):
         klass_n = int(row["n_entities"])
         sentences.append(f"在{_peer_label(level, str(row['peer_class']), klass_n)}中，本期半月晾晒六表总分"
                          f"{float(row['score']):.2f}分，排第{int(row['rank'])}名{tie}。")
-    ranked = [i for i in PEER_SET if i not in size_indicators()]
+    size = size_indicators()
+    ranked = [i for i in PEER_SET if i not in size]
     side = standing.loc[ranked, "better_than_median"]
     better = [str(meta.loc[i, "name_zh"]) for i in ranked if pd.notna(side[i]) and bool(side[i])]
     worse = [str(meta.loc[i, "name_zh"]) for i in ranked if pd.notna(side[i]) and not bool(side[i])]
@@ -282,10 +310,9 @@ def assessment(ctx: Context):
 def supervision(ctx: Context):
     """监管要点: for each warning rule the enterprise triggered this period (stored risk results), the rule,
     this period's value and the supervisor's point (the rule's ``advice`` in ``params/risk_rules.yaml``)."""
-    path = Path(ctx.processed_dir) / "risk_evaluation.parquet"
-    ev = pd.read_parquet(path) if path.exists() else pd.DataFrame(columns=["entity_id", "triggered"])
+    ev = _risk_rows(ctx)
     hit = ev.loc[(ev["entity_id"] == ctx.entity_id) & ev["triggered"].astype(bool)]
-    advice = {rule.id: rule.advice for rule in load_rules().rules}
+    advice = _advice()
     points = []
     for r in hit.itertuples():
         text = advice.get(str(getattr(r, "rule_id", "")), "")
@@ -307,13 +334,13 @@ def indicators(ctx: Context, *, tables: tuple[str, ...] | None = None) -> pd.Dat
     ``tables`` limits the rows to those report tables (catalogue ``table`` ids), e.g. ``("investment",)``;
     by default every table but investment (shown in its own section).
     """
-    meta = catalogue_frame()
+    meta = _meta()
     meta = meta.loc[meta["table"].isin(tables)] if tables else meta.loc[meta["table"] != "investment"]
     ind = ctx.indicators
     own = ind.loc[ind["entity_id"] == ctx.entity_id].drop_duplicates("indicator_id").set_index("indicator_id")
     dist = ind.loc[ind["entity_id"] == "DISTRICT"].drop_duplicates("indicator_id").set_index("indicator_id")
-    factor = meta["unit"].map(lambda u: _unit(u)[1]).astype(float).to_numpy()
-    units = meta["unit"].map(lambda u: _unit(u)[0]).to_numpy()
+    factor = meta["factor"].to_numpy()
+    units = meta["shown_unit"].to_numpy()
     reason = own["reason"].reindex(meta["id"]).astype(object)
     out = pd.DataFrame({
         "报表": meta["table_name_zh"].to_numpy(),
@@ -352,8 +379,7 @@ def projects(ctx: Context, *, top: int = 8) -> pd.DataFrame | object:
 
 def risks(ctx: Context):
     """The warnings this enterprise triggered (stored risk results): rule, severity, value, threshold, message."""
-    path = Path(ctx.processed_dir) / "risk_evaluation.parquet"
-    ev = pd.read_parquet(path) if path.exists() else pd.DataFrame(columns=["entity_id", "triggered"])
+    ev = _risk_rows(ctx)
     own = ev.loc[ev["entity_id"] == ctx.entity_id]
     hit = own.loc[own["triggered"].astype(bool)]
     if not len(hit):
@@ -451,12 +477,14 @@ def _svg_panel(x0: float, width: float, title: str, series: list[tuple[np.ndarra
 
 
 def _by_month(hist: pd.DataFrame, indicator: str, year: int) -> np.ndarray:
-    """The stored monthly values of one indicator in ``year`` as twelve numbers (NaN for a month without one)."""
-    rows = hist.loc[hist["indicator_id"] == indicator]
-    months = rows["period"].astype(str).str[:7]
+    """The stored monthly values of one indicator in ``year`` as twelve numbers (NaN for a month without one;
+    of two rows of one month, the later one)."""
     out = np.full(12, np.nan)
-    for label, value in zip(months, rows["value"].astype(float)):
-        if label.startswith(f"{year}-"):
+    prefix = f"{year}-"
+    for ind, label, value in zip(hist["indicator_id"].to_numpy(), hist["period"].to_numpy(),
+                                 hist["value"].to_numpy(dtype=float, na_value=np.nan)):
+        label = str(label)
+        if ind == indicator and label.startswith(prefix):
             out[int(label[5:7]) - 1] = value
     return out
 
@@ -471,7 +499,7 @@ def trend(ctx: Context):
     from IPython.display import SVG  # deferred: heavy dependency, loaded on first use
 
     hist = ctx.history
-    hist = hist.loc[hist["entity_id"] == ctx.entity_id]
+    hist = hist.loc[(hist["entity_id"] == ctx.entity_id) & hist["indicator_id"].isin(_TREND_NAMES)]
     year = int(str(ctx.period)[:4])
     months = [f"{m}月" for m in range(1, 13)]
     solid, dashed = 'stroke="#222"', 'stroke="#888" stroke-dasharray="5,3"'
@@ -522,13 +550,12 @@ def subsidiaries(ctx: Context):
     below = list(ctx.tree.descendants(ctx.entity_id))
     if not below:
         return markdown("本企业没有下属子企业。")
-    roster = ctx.roster.assign(_id=ctx.roster["enterprise_id"].astype(str).str.strip()).set_index("_id")
+    roster = _roster(ctx)
     ind = ctx.indicators
     wide = ind.loc[ind["indicator_id"].isin(SUBSIDIARY_COLUMNS)].pivot_table(
         index="entity_id", columns="indicator_id", values="value", aggfunc="first", dropna=False)
     wide = wide.reindex(index=below, columns=list(SUBSIDIARY_COLUMNS))
-    path = Path(ctx.processed_dir) / "risk_evaluation.parquet"
-    ev = pd.read_parquet(path) if path.exists() else pd.DataFrame(columns=["entity_id", "triggered"])
+    ev = _risk_rows(ctx)
     warnings = ev.loc[ev["triggered"].astype(bool)].groupby("entity_id").size().reindex(below).fillna(0)
     out = pd.DataFrame({
         "企业": [str(roster.loc[e, "short_name"]) for e in below],
