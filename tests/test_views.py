@@ -288,3 +288,41 @@ def test_a_projection_table_with_profit_says_why_its_range_may_start_below_the_y
     }).to_parquet(processed / "forecast_projections.parquet")
     table = quarterly.outlook_table(Context(period="2022-09", entity_id="DISTRICT", processed_dir=processed))
     assert PROFIT_RANGE_NOTE in table.attrs["notes"]
+
+
+def test_a_groups_profile_draws_its_revenue_fan_chart_as_svg(processed):
+    """Issue 27: the profile's 预测区间图 is drawn as SVG (no matplotlib figure per profile), from the same layers
+    as the review's chart: past years, this year, the bands, the target and the year-end note."""
+    from guozi_analysis.publishing.views import forecast as forecast_views
+    from guozi_analysis.publishing.views import profile
+
+    periods = [f"{y}-{m:02d}" for y in (2021, 2022) for m in range(2, 13) if (y, m) != (2022, 12)]
+    # revenue 10,000 万元 a month from February: 2022-11 YTD = 11 × 10,000 = 110,000 万元 = 11 亿元
+    pd.DataFrame({"enterprise_id": "G01", "period": periods,
+                  "revenue": [10_000.0 * int(p[5:]) for p in periods]}).to_parquet(processed / "table_financials.parquet")
+    pd.DataFrame({"enterprise_id": ["G01"], "item": ["revenue"], "as_of": ["2022-11"], "ytd_actual": [110_000.0],
+                  "median": [120_000.0], "lo80": [118_000.0], "hi80": [123_000.0], "target": [125_000.0],
+                  "method": ["seasonal_naive"], "method_label": ["季节性朴素法"], "prob_words": [""],
+                  "backtest_wape": [1.0], "backtest_years": [2.0], "note": [""]}
+                 ).to_parquet(processed / "forecast_projections.parquet")
+    # four simulated year-ends: 117,000 … 123,000 万元
+    pd.DataFrame({"entity_id": "G01", "item": "revenue", "sim": range(4), "month": "2022-12",
+                  "value": [117_000.0, 119_000.0, 121_000.0, 123_000.0]}).to_parquet(processed / "forecast_paths.parquet")
+    profile.split_by_entity(processed)
+    ctx = profile.open_profile(period="2022-11", entity_id="G01", processed_dir=processed)
+    history, projection, title = forecast_views.fan_inputs(ctx, item="revenue")
+    layers = forecast_views.fan_layers(history, projection, past_years=2)
+    assert title == "甲集团营业总收入：本年累计与全年预测" and [y for y, _ in layers["past"]] == [2021]
+    assert layers["current"][10] == 11.0 and np.isnan(layers["current"][11])  # 110,000 万元 at November
+    months, q = layers["bands"]
+    # the bands start at November's 11 亿元; December's median of 11.7, 11.9, 12.1, 12.3 亿元 is 12.0
+    assert list(months) == [11, 12] and q[2][0] == 11.0 and q[2][1] == pytest.approx(12.0)
+    # 12.0 亿元 median, 80 % interval 11.8–12.3 printed to whole 亿元: 12, 12～12; target 12.5 亿元
+    assert layers["note"] == ["预计全年 12", "80%区间 12～12"] and layers["target"] == 12.5
+    svg = profile.forecast_chart(ctx).data
+    assert svg.startswith("<svg") and "Noto Sans CJK SC" in svg
+    for text in ("甲集团营业总收入：本年累计与全年预测", "预计全年 12", "80%区间 12～12", "2021年实际", "2022年实际",
+                 "95%区间", "80%区间", "预测中位数", "年度目标", "12月", "本年累计（亿元）"):
+        assert f">{text}<" in svg, text
+    other = profile.open_profile(period="2022-11", entity_id="G02", processed_dir=processed)
+    assert profile.forecast_chart(other) is None  # no forecast of its own: the cell shows nothing

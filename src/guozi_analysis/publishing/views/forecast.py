@@ -29,6 +29,34 @@ from guozi_analysis.publishing.views.overview import shown_groups
 # ---------------------------------------------------------------------------------------------
 # Chart
 # ---------------------------------------------------------------------------------------------
+def fan_layers(history: pd.Series, projection: Mapping, *, past_years: int = 3) -> dict:
+    """What a 预测区间图 draws, whatever draws it (:func:`fan_chart` with matplotlib, the profile's SVG).
+
+    ``year`` and ``month`` of the projection; ``past``: ``(year, 12 YTD values)`` of the last ``past_years``
+    years before it; ``current``: this year's 12 YTD values (NaN after ``month``); ``bands``: ``None`` or
+    ``(months, quantiles)`` — the months ``month``..12 and the 2.5/10/50/90/97.5 % quantiles of the
+    simulated paths, starting from this year's value at ``month``; ``target`` (``None`` when none);
+    ``note``: the lines printed beside the year-end projection (预计全年 and its 80 % interval, or 全年实际).
+    """
+    mat = ytd_matrix(history)
+    year, month = int(projection["year"]), int(projection["month"])
+    past = [y for y in mat.index if y < year][-past_years:]
+    cur = mat.loc[year].to_numpy(dtype=float)
+    bands = None
+    paths = projection.get("cum_paths")
+    if isinstance(paths, pd.DataFrame) and paths.shape[1]:
+        q = np.quantile(paths.to_numpy(), _QUANTILES, axis=0)
+        start = np.full((len(_QUANTILES), 1), cur[month - 1])
+        bands = (np.arange(month, 13), np.hstack([start, q]))
+    target = projection.get("target")
+    target = float(target) if target is not None and np.isfinite(target) else None
+    interval = np.isfinite(projection["lo80"]) and np.isfinite(projection["hi80"])
+    note = ([f"预计全年 {projection['median']:,.0f}", f"80%区间 {projection['lo80']:,.0f}～{projection['hi80']:,.0f}"]
+            if interval else [f"全年实际 {projection['median']:,.0f}"])
+    return {"year": year, "month": month, "past": [(y, mat.loc[y].to_numpy(dtype=float)) for y in past],
+            "current": cur, "bands": bands, "target": target, "median": float(projection["median"]), "note": note}
+
+
 def fan_chart(
     history: pd.Series,
     projection: Mapping,
@@ -44,43 +72,34 @@ def fan_chart(
     Greyscale-readable (line styles and grey levels only). Returns the matplotlib Figure; a figure
     it creates itself (no ``ax`` given) is closed in pyplot so that a notebook shows it once.
     """
-    mat = ytd_matrix(history)
-    year, month = int(projection["year"]), int(projection["month"])
+    layers = fan_layers(history, projection, past_years=past_years)
+    year, month = layers["year"], layers["month"]
     own = ax is None
     if own:
         fig, ax = new_figure(figsize=(8, 4.5))
     else:
         fig = ax.figure
     x = np.arange(1, 13)
-    past = [y for y in mat.index if y < year][-past_years:]
     styles = [":", "-.", "--"]
-    for i, y in enumerate(past):
-        ax.plot(x, mat.loc[y].to_numpy(dtype=float), color="0.6", lw=1.2,
-                ls=styles[i % len(styles)], label=f"{y}年实际")
-    cur = mat.loc[year].to_numpy(dtype=float)
+    for i, (y, row) in enumerate(layers["past"]):
+        ax.plot(x, row, color="0.6", lw=1.2, ls=styles[i % len(styles)], label=f"{y}年实际")
+    cur = layers["current"]
     ax.plot(x[:month], cur[:month], color="black", lw=2.2, marker="o", ms=3,
             label=f"{year}年实际")
-    paths = projection.get("cum_paths")
-    if isinstance(paths, pd.DataFrame) and paths.shape[1]:
-        xs = np.arange(month, 13)
-        q = np.quantile(paths.to_numpy(), _QUANTILES, axis=0)
-        start = np.full((len(_QUANTILES), 1), cur[month - 1])
-        q = np.hstack([start, q])
+    if layers["bands"] is not None:
+        xs, q = layers["bands"]
         ax.fill_between(xs, q[0], q[4], color="0.85", label="95%区间")
         ax.fill_between(xs, q[1], q[3], color="0.65", label="80%区间")
         ax.plot(xs, q[2], color="black", ls="--", lw=1.6, label="预测中位数")
-    target = projection.get("target")
-    if target is not None and np.isfinite(target):
-        ax.axhline(target, color="0.3", ls=(0, (1, 1)), lw=1.2, label="年度目标")
+    if layers["target"] is not None:
+        ax.axhline(layers["target"], color="0.3", ls=(0, (1, 1)), lw=1.2, label="年度目标")
     ax.set_xticks(x)
     ax.set_xticklabels([f"{i}月" for i in x])
     ax.set_xlabel("月份")
     ax.set_ylabel(f"本年累计（{unit}）")
     ax.set_title(title)
-    interval = np.isfinite(projection["lo80"]) and np.isfinite(projection["hi80"])
     ax.annotate(
-        f"预计全年 {projection['median']:,.0f}\n80%区间 {projection['lo80']:,.0f}～{projection['hi80']:,.0f}"
-        if interval else f"全年实际 {projection['median']:,.0f}",
+        "\n".join(layers["note"]),
         xy=(12, projection["median"]), xytext=(-8, 0), textcoords="offset points",
         ha="right", va="center", fontsize=8,
     )
@@ -211,6 +230,15 @@ def _num(value) -> float:
 
 def fan_chart_for(ctx, *, item: str, entity_id: str | None = None):
     """预测区间图 of one item for the context entity (or ``entity_id``), from the shared step's paths."""
+    history, projection, title = fan_inputs(ctx, item=item, entity_id=entity_id)
+    fig = fan_chart(history, projection, title=title, unit="亿元", past_years=2)
+    fig.set_size_inches(8, 3.8)
+    return finish_figure(fig)
+
+
+def fan_inputs(ctx, *, item: str, entity_id: str | None = None) -> tuple[pd.Series, dict, str]:
+    """``(history, projection, title)`` of the 预测区间图 of one item for the context entity (or
+    ``entity_id``), in 亿元, from the shared step's projections and paths (:func:`fan_chart`'s inputs)."""
     entity = entity_id or ctx.entity_id
     proj = _read(ctx, "forecast_projections")
     row = proj.loc[(proj["enterprise_id"] == entity) & (proj["item"] == item)]
@@ -236,10 +264,7 @@ def fan_chart_for(ctx, *, item: str, entity_id: str | None = None):
                   "hi80": float(r["hi80"]) / 1e4 if r is not None else float("nan"),
                   "target": float(r["target"]) / 1e4 if r is not None and pd.notna(r["target"]) else None}
     name = "全区" if entity == "DISTRICT" else dict(zip(ctx.roster["enterprise_id"], ctx.roster["short_name"]))[entity]
-    fig = fan_chart(to_monthly_ytd(history / 1e4), projection, title=f"{name}{PROJECTED_ITEMS[item]}：本年累计与全年预测",
-                    unit="亿元", past_years=2)
-    fig.set_size_inches(8, 3.8)
-    return finish_figure(fig)
+    return to_monthly_ytd(history / 1e4), projection, f"{name}{PROJECTED_ITEMS[item]}：本年累计与全年预测"
 
 
 def backtest_table(ctx) -> pd.DataFrame:

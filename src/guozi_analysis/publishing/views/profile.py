@@ -22,13 +22,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from guozi_analysis.analyses.peers import peer_standings
 from guozi_analysis.analyses.ranking import OVERALL, size_indicators
 from guozi_analysis.analyses.ranking import load_settings as ranking_settings
 from guozi_analysis.analyses.risk.rules import default_rules_path, load_rules
 from guozi_analysis.base import config
 from guozi_analysis.base.entities import EnterpriseTree
 from guozi_analysis.base.periods import as_of_date
-from guozi_analysis.base.store import read_shared
+from guozi_analysis.base.store import read_shared, write_table
 from guozi_analysis.indicators.catalogue import catalogue_frame, load_catalogue
 from guozi_analysis.publishing.text import date_zh, markdown, supported_text
 from guozi_analysis.publishing.views import forecast as forecast_views
@@ -66,6 +67,9 @@ def split_by_entity(processed_dir: Path | str) -> int:
     roster = pd.read_parquet(src / "table_roster.parquet")
     tree = EnterpriseTree.from_roster(roster)
     ids = roster["enterprise_id"].astype(str).str.strip()
+    if not (src / "peer_standing.parquet").exists() and (src / "indicators.parquet").exists():
+        # results stored without the standings (an older run, a hand-made folder): computed here once
+        write_table(peer_standings(pd.read_parquet(src / "indicators.parquet"), roster), src / "peer_standing.parquet")
     frames = {name: pd.read_parquet(src / f"{name}.parquet") for name in _ENTITY_COLUMN
               if (src / f"{name}.parquet").exists()}
     frames = {name: f for name, f in frames.items() if _ENTITY_COLUMN[name] in f.columns}  # e.g. no ledgers this month
@@ -422,10 +426,117 @@ def _forecast_cell(field: str, value) -> str:
 
 
 def forecast_chart(ctx: Context):
-    """The revenue fan chart where a forecast exists (None otherwise: the cell shows nothing)."""
+    """The revenue fan chart where a forecast exists (None otherwise: the cell shows nothing).
+
+    The review's 预测区间图 (:func:`~guozi_analysis.publishing.views.forecast.fan_layers`: the same past
+    years, this year, 80 %/95 % bands, median, target and year-end note), drawn directly as SVG like
+    :func:`trend`: a matplotlib figure cost about a second per group's profile (issue 27).
+    """
     if not (Path(ctx.processed_dir) / "forecast_paths.parquet").exists():
         return None
-    return forecast_views.fan_chart_for(ctx, item="revenue")
+    from IPython.display import SVG  # deferred: heavy dependency, loaded on first use
+
+    history, projection, title = forecast_views.fan_inputs(ctx, item="revenue")
+    return SVG(data=_fan_svg(forecast_views.fan_layers(history, projection, past_years=2), title=title,
+                             unit="亿元"))
+
+
+#: The SVG charts' font: the page's bundled Chinese font in HTML (the renderer inlines the SVG), Typst's in the PDF.
+_SVG_FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, SimHei, sans-serif"
+
+
+def _polylines(points: list[tuple[float, float] | None], style: str) -> list[str]:
+    """SVG polylines through ``points``, broken where a point is ``None``; a lone point as a dot."""
+    out, run = [], []
+    for p in [*points, None]:
+        if p is not None:
+            run.append(f"{p[0]:.1f},{p[1]:.1f}")
+            continue
+        if len(run) == 1:
+            cx, cy = run[0].split(",")
+            out.append(f'<circle cx="{cx}" cy="{cy}" r="1.8" fill="#333"/>')
+        elif run:
+            out.append(f'<polyline points="{" ".join(run)}" fill="none" {style}/>')
+        run = []
+    return out
+
+
+def _fan_svg(layers: dict, *, title: str, unit: str) -> str:
+    """The 预测区间图 as one SVG (greyscale-readable: grey levels and dash patterns only)."""
+    width, height, left, right, top, bottom = 760.0, 360.0, 62.0, 16.0, 34.0, 52.0
+    year, month = layers["year"], layers["month"]
+    values = [row for _, row in layers["past"]] + [layers["current"][:month]]
+    if layers["bands"] is not None:
+        values.append(layers["bands"][1].ravel())
+    if layers["target"] is not None:
+        values.append(np.array([layers["target"]]))
+    flat = np.concatenate([np.asarray(v, dtype=float) for v in values])
+    flat = flat[np.isfinite(flat)]
+    ticks = _nice_ticks(float(flat.min()), float(flat.max()), count=6) if flat.size else [0.0, 1.0]
+    lo, hi = ticks[0], ticks[-1]
+    plot_w, plot_h = width - left - right, height - top - bottom
+
+    def px(m: float) -> float:
+        return left + plot_w * (m - 0.5) / 12
+
+    def py(v: float) -> float:
+        return top + plot_h * (hi - v) / (hi - lo)
+
+    def points(months, row) -> list[tuple[float, float] | None]:
+        return [(px(m), py(v)) if np.isfinite(v) else None for m, v in zip(months, row)]
+
+    digits = 0 if abs(hi - lo) >= 4 else 2
+    out = [f'<text x="{width / 2:.0f}" y="20" font-size="14" text-anchor="middle">{html_escape(title)}</text>']
+    for t in ticks:
+        out.append(f'<line x1="{left:.0f}" y1="{py(t):.1f}" x2="{width - right:.0f}" y2="{py(t):.1f}" stroke="#e6e6e6"/>')
+        out.append(f'<text x="{left - 5:.0f}" y="{py(t) + 3.5:.1f}" font-size="10" text-anchor="end">{t:,.{digits}f}</text>')
+    out.append(f'<rect x="{left:.0f}" y="{top:.0f}" width="{plot_w:.0f}" height="{plot_h:.0f}" fill="none" stroke="#222"/>')
+    for m in range(1, 13):
+        out.append(f'<text x="{px(m):.1f}" y="{top + plot_h + 15:.0f}" font-size="10" text-anchor="middle">{m}月</text>')
+    out.append(f'<text x="{left + plot_w / 2:.0f}" y="{height - 12:.0f}" font-size="11" text-anchor="middle">月份</text>')
+    out.append(f'<text x="16" y="{top + plot_h / 2:.0f}" font-size="11" text-anchor="middle" '
+               f'transform="rotate(-90 16 {top + plot_h / 2:.0f})">本年累计（{html_escape(unit)}）</text>')
+    legend: list[tuple[str, str]] = []  # (sample, label)
+    dashes = ["1.5,2", "6,2,1.5,2", "5,3"]
+    months = range(1, 13)
+    for k, (y, row) in enumerate(layers["past"]):
+        style = f'stroke="#999" stroke-width="1.2" stroke-dasharray="{dashes[k % len(dashes)]}"'
+        out.extend(_polylines(points(months, row), style))
+        legend.append((f"<line {{pos}} {style}/>", f"{y}年实际"))
+    if layers["bands"] is not None:
+        xs, q = layers["bands"]
+        for k_lo, k_hi, fill, label in ((0, 4, "#d9d9d9", "95%区间"), (1, 3, "#a6a6a6", "80%区间")):
+            ring = [(px(m), py(v)) for m, v in zip(xs, q[k_lo])] + [(px(m), py(v)) for m, v in zip(xs[::-1], q[k_hi][::-1])]
+            if all(np.isfinite(c) for p in ring for c in p):
+                out.append(f'<polygon points="{" ".join(f"{a:.1f},{b:.1f}" for a, b in ring)}" fill="{fill}"/>')
+            legend.append((f'<rect {{box}} fill="{fill}"/>', label))
+    cur_style = 'stroke="#000" stroke-width="2.2"'
+    out.extend(_polylines(points(list(months)[:month], layers["current"][:month]), cur_style))
+    out.extend(f'<circle cx="{p[0]:.1f}" cy="{p[1]:.1f}" r="2.6" fill="#000"/>'
+               for p in points(list(months)[:month], layers["current"][:month]) if p is not None)
+    legend.insert(len(layers["past"]), (f"<line {{pos}} {cur_style}/>", f"{year}年实际"))
+    if layers["bands"] is not None:
+        xs, q = layers["bands"]
+        style = 'stroke="#000" stroke-width="1.6" stroke-dasharray="5,3"'
+        out.extend(_polylines(points(xs, q[2]), style))
+        legend.append((f"<line {{pos}} {style}/>", "预测中位数"))
+    if layers["target"] is not None and lo <= layers["target"] <= hi:
+        style = 'stroke="#4d4d4d" stroke-width="1.2" stroke-dasharray="1.2,1.2"'
+        out.append(f'<line x1="{left:.0f}" y1="{py(layers["target"]):.1f}" x2="{width - right:.0f}" '
+                   f'y2="{py(layers["target"]):.1f}" {style}/>')
+        legend.append((f"<line {{pos}} {style}/>", "年度目标"))
+    if np.isfinite(layers["median"]):
+        y0 = min(max(py(layers["median"]), top + 8), top + plot_h - 8) - 6.5 * (len(layers["note"]) - 1)
+        for k, line in enumerate(layers["note"]):
+            out.append(f'<text x="{px(12) - 8:.1f}" y="{y0 + 13 * k + 3.5:.1f}" font-size="10" '
+                       f'text-anchor="end">{html_escape(line)}</text>')
+    for k, (sample, label) in enumerate(legend):
+        y = top + 12 + 14 * k
+        out.append(sample.format(pos=f'x1="{left + 8:.0f}" y1="{y:.1f}" x2="{left + 30:.0f}" y2="{y:.1f}"',
+                                 box=f'x="{left + 8:.0f}" y="{y - 4:.1f}" width="22" height="8"'))
+        out.append(f'<text x="{left + 36:.0f}" y="{y + 3.5:.1f}" font-size="10">{html_escape(label)}</text>')
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
+            f'viewBox="0 0 {width:.0f} {height:.0f}" font-family="{_SVG_FONT}" fill="#222">{"".join(out)}</svg>')
 
 
 def _nice_ticks(low: float, high: float, count: int = 4) -> list[float]:
@@ -514,7 +625,7 @@ def trend(ctx: Context):
               f'<line x1="340" y1="193" x2="364" y2="193" {dashed} stroke-width="1.4"/>'
               f'<text x="368" y="196" font-size="9">{year - 1}年</text>')
     svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="750" height="200" viewBox="0 0 750 200" '
-           'font-family="Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, SimHei, sans-serif" fill="#222">'
+           f'font-family="{_SVG_FONT}" fill="#222">'
            f'{"".join(panels)}{legend}</svg>')
     return SVG(data=svg)
 
