@@ -330,6 +330,23 @@ def supervision(ctx: Context):
     return markdown("\n".join(f"{k}. {t}" for k, t in enumerate(dict.fromkeys(points), 1)))
 
 
+@lru_cache(maxsize=4)  # both indicator tables of a profile read it
+def _own_and_district(ctx: Context) -> tuple[dict[str, tuple[float, object]], dict[str, float]]:
+    """The entity's ``{indicator: (value, reason)}`` and the district's ``{indicator: value}`` (first row of each)."""
+    ind = ctx.indicators
+    own: dict[str, tuple[float, object]] = {}
+    dist: dict[str, float] = {}
+    reasons = ind["reason"].astype(object).to_numpy() if "reason" in ind else [None] * len(ind)
+    for entity, indicator, value, reason in zip(ind["entity_id"].astype(object).to_numpy(),
+                                                ind["indicator_id"].astype(object).to_numpy(),
+                                                ind["value"].to_numpy(dtype=float, na_value=np.nan), reasons):
+        if entity == ctx.entity_id and indicator not in own:
+            own[indicator] = (value, reason)
+        elif entity == "DISTRICT" and indicator not in dist:
+            dist[indicator] = value
+    return own, dist
+
+
 def indicators(ctx: Context, *, tables: tuple[str, ...] | None = None) -> pd.DataFrame:
     """The enterprise's indicators this period (本企业 / 全区), grouped by report table; "说明" says why one is missing.
 
@@ -340,18 +357,17 @@ def indicators(ctx: Context, *, tables: tuple[str, ...] | None = None) -> pd.Dat
     """
     meta = _meta()
     meta = meta.loc[meta["table"].isin(tables)] if tables else meta.loc[meta["table"] != "investment"]
-    ind = ctx.indicators
-    own = ind.loc[ind["entity_id"] == ctx.entity_id].drop_duplicates("indicator_id").set_index("indicator_id")
-    dist = ind.loc[ind["entity_id"] == "DISTRICT"].drop_duplicates("indicator_id").set_index("indicator_id")
+    own, dist = _own_and_district(ctx)
+    ids = meta["id"].to_list()
     factor = meta["factor"].to_numpy()
     units = meta["shown_unit"].to_numpy()
-    reason = own["reason"].reindex(meta["id"]).astype(object)
+    reason = [own[i][1] if i in own else None for i in ids]
     out = pd.DataFrame({
         "报表": meta["table_name_zh"].to_numpy(),
         "指标": meta["name_zh"].to_numpy(),
         "单位": units,
-        "本企业": _by_unit(own["value"].reindex(meta["id"]).to_numpy() * factor, units),
-        "全区": _by_unit(dist["value"].reindex(meta["id"]).to_numpy() * factor, units) if len(dist) else MISSING,
+        "本企业": _by_unit(np.array([own[i][0] if i in own else np.nan for i in ids]) * factor, units),
+        "全区": _by_unit(np.array([dist.get(i, np.nan) for i in ids]) * factor, units) if dist else MISSING,
         "说明": [str(r) if isinstance(r, str) and r else "" for r in reason],
     })
     return out.set_index(["报表", "指标"])
