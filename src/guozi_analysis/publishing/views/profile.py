@@ -122,11 +122,19 @@ def open_profile(*, period: str, entity_id: str, processed_dir: str | Path = "")
 # ------------------------------------------------------------------------------------------
 # what a profile reads: its slices each once per profile, what every profile reads alike once per kernel
 # ------------------------------------------------------------------------------------------
-@lru_cache(maxsize=64)  # one profile's views read a slice several times (risks, supervision, subsidiaries)
+def _memo(ctx: Context, key, make):
+    """``make()`` once per context: kept on the context itself, so a new context (another profile, or the same
+    one after the shared step ran again) starts afresh and nothing outlives the profile."""
+    memo = ctx.__dict__.setdefault("_profile_memo", {})  # a frozen dataclass still has its __dict__
+    if key not in memo:
+        memo[key] = make()
+    return memo[key]
+
+
 def _slice(ctx: Context, name: str) -> pd.DataFrame:
-    """The entity's slice ``name`` (empty frame when it has none); read once per profile. Callers filter
-    or copy it, never change it in place."""
-    return read_shared(ctx.processed_dir, name, optional=True)
+    """The entity's slice ``name`` (empty frame when it has none), read once per profile: several views read
+    one slice (risks, supervision, subsidiaries). Callers filter or copy it, never change it in place."""
+    return _memo(ctx, ("slice", name), lambda: read_shared(ctx.processed_dir, name, optional=True))
 
 
 def _risk_rows(ctx: Context) -> pd.DataFrame:
@@ -179,10 +187,10 @@ def _by_unit(values, units) -> list[str]:
     return [_text([v], 0 if u in COUNT_UNITS else 2)[0] for v, u in zip(values, units)]
 
 
-@lru_cache(maxsize=4)  # several views of one profile look names up
 def _roster(ctx: Context) -> pd.DataFrame:
-    """The slice's roster by enterprise code."""
-    return ctx.roster.assign(_id=ctx.roster["enterprise_id"].astype(str).str.strip()).set_index("_id")
+    """The slice's roster by enterprise code (several views of one profile look names up)."""
+    return _memo(ctx, "roster", lambda: ctx.roster.assign(
+        _id=ctx.roster["enterprise_id"].astype(str).str.strip()).set_index("_id"))
 
 
 def _row(ctx: Context) -> pd.Series:
@@ -330,9 +338,13 @@ def supervision(ctx: Context):
     return markdown("\n".join(f"{k}. {t}" for k, t in enumerate(dict.fromkeys(points), 1)))
 
 
-@lru_cache(maxsize=4)  # both indicator tables of a profile read it
 def _own_and_district(ctx: Context) -> tuple[dict[str, tuple[float, object]], dict[str, float]]:
-    """The entity's ``{indicator: (value, reason)}`` and the district's ``{indicator: value}`` (first row of each)."""
+    """The entity's ``{indicator: (value, reason)}`` and the district's ``{indicator: value}`` (first row of each;
+    both indicator tables of a profile read them)."""
+    return _memo(ctx, "own_and_district", lambda: _values_of(ctx))
+
+
+def _values_of(ctx: Context) -> tuple[dict[str, tuple[float, object]], dict[str, float]]:
     ind = ctx.indicators
     own: dict[str, tuple[float, object]] = {}
     dist: dict[str, float] = {}
