@@ -139,13 +139,40 @@ def _stop(procs: list[subprocess.Popen]) -> None:
             proc.wait(timeout=10)
 
 
+#: The intake store's ledger of received files: it records when this run received each file
+#: (``received_on``/``received_at``), which two runs at different times rightly differ in.
+LEDGER = "processed/submissions.parquet"
+RECEIPT_TIME = ["received_on", "received_at"]
+
+
 def _outputs(root: Path) -> dict[str, dict[str, str]]:
-    """What the two runs must share byte for byte: the intake store, the shared results and the PDFs."""
+    """What the two runs must share byte for byte: the intake store (its ledger apart, see
+    :func:`assert_same_outputs`), the shared results and the PDFs."""
     runs = sorted((root / "runs").glob(f"{PERIOD}/*/processed"))
     assert len(runs) == 1, runs
     return {"store": _tree(root / "data" / "processed" / "inboxes"),
             "shared": _tree(runs[0], "*.parquet"),
             "pdf": _tree(root / "reports" / "_build", "*.pdf")}
+
+
+def assert_same_outputs(local_root: Path, cluster_root: Path) -> None:
+    """The cluster's run wrote the local run's bytes: every file of the intake store but the ledger,
+    every shared result (parquet) and every PDF; the ledger has the same rows and values but for
+    the time each run received the files."""
+    import pandas as pd
+
+    local, remote = _outputs(local_root), _outputs(cluster_root)
+    assert local["pdf"] and local["shared"] and local["store"]
+    assert len([p for p in local["pdf"] if "/profiles/pdf/" in p]) == len(ENTITIES) + 1  # and the index
+    ledgers = sorted(p for p in local["store"] if p.endswith(LEDGER))
+    assert len(ledgers) == 1, ledgers
+    for part in ("store", "shared", "pdf"):
+        same = {k: v for k, v in local[part].items() if k not in ledgers}
+        assert {k: v for k, v in remote[part].items() if k not in ledgers} == same, part
+    inboxes = "data/processed/inboxes"
+    a, b = (pd.read_parquet(root / inboxes / ledgers[0]) for root in (local_root, cluster_root))
+    assert len(a) > ENTERPRISES  # a file per enterprise and month
+    pd.testing.assert_frame_equal(a.drop(columns=RECEIPT_TIME), b.drop(columns=RECEIPT_TIME))
 
 
 @pytest.mark.slow
@@ -195,8 +222,33 @@ def test_the_whole_review_runs_on_dask_workers_and_gives_the_same_bytes(tmp_path
     # each worker did some of it (two workers, chunks spread over both)
     assert all("guozi_analysis.tasks" in log.read_text("utf-8", errors="replace") for log in logs)
 
-    local, remote = _outputs(tmp_path / "local"), _outputs(cluster_root)
-    assert local["pdf"] and local["shared"] and local["store"]
-    assert len([p for p in local["pdf"] if "/profiles/pdf/" in p]) == len(ENTITIES) + 1  # and the index
-    for part in ("store", "shared", "pdf"):
-        assert remote[part] == local[part], part
+    assert_same_outputs(tmp_path / "local", cluster_root)
+
+
+def test_a_scheduler_without_workers_stops_the_run_with_a_reason(monkeypatch):
+    from distributed import LocalCluster
+
+    from guozi_analysis.running import runner
+
+    monkeypatch.setattr(runner, "CLUSTER_WORKER_WAIT", 1)
+    with LocalCluster(n_workers=0, processes=False, dashboard_address=None) as cluster:
+        with pytest.raises(runner.RunnerError, match="在 1 秒内没有可用的工作进程"):
+            with runner.cluster_session(cluster.scheduler_address, log=lambda m: None):
+                pass  # pragma: no cover - the session does not open
+
+
+def test_one_session_for_the_whole_run(monkeypatch):
+    """guozi report opens the session; the run inside reuses it (one client), and it logs where it goes."""
+    from distributed import LocalCluster
+
+    from guozi_analysis.running import runner
+
+    said = []
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        with runner.cluster_session(cluster.scheduler_address, log=said.append) as outer:
+            with runner.cluster_session(cluster.scheduler_address, log=said.append) as inner:
+                assert inner is outer and current_cluster() is outer
+        assert current_cluster() is None
+    assert len(said) == 1 and f"本次运行分发到 Dask 调度器 {cluster.scheduler_address}（1 个工作进程）" in said[0]
+    with runner.cluster_session(None, None) as none:
+        assert none is None

@@ -806,6 +806,10 @@ def run_in_threads(planned: list[NotebookJob], *, jobs: int, units=None, on_unit
         yield from _in_plan_order(planned, _reported(finished, on_unit))
 
 
+#: Seconds a run waits for the first worker of a scheduler it is given.
+CLUSTER_WORKER_WAIT = 60
+
+
 @contextmanager
 def cluster_session(scheduler: str | None = None, workers: int | None = None, *, log=print):
     """One Dask client for a whole run, put in charge of every map of the run (:func:`on_cluster`):
@@ -834,6 +838,12 @@ def cluster_session(scheduler: str | None = None, workers: int | None = None, *,
             except OSError as exc:
                 raise RunnerError(f"无法连接 Dask 调度器 {scheduler}（{exc}）：请先在该地址运行 `dask scheduler`，"
                                   "并至少启动一个 `dask worker`。") from None
+            try:  # a scheduler without workers would keep every task of the run waiting
+                client.wait_for_workers(1, timeout=CLUSTER_WORKER_WAIT)
+            except (TimeoutError, OSError):
+                client.close()
+                raise RunnerError(f"Dask 调度器 {scheduler} 在 {CLUSTER_WORKER_WAIT} 秒内没有可用的工作进程：请至少启动一个 "
+                                  f"`dask worker {scheduler}`。") from None
             where = f"Dask 调度器 {scheduler}（{len(client.scheduler_info().get('workers', {}))} 个工作进程）"
         else:
             cluster = LocalCluster(n_workers=max(1, int(workers)), threads_per_worker=1, dashboard_address=None,
