@@ -59,8 +59,9 @@ def supervision_list_table(ctx) -> pd.DataFrame:
                       f"名单共{len(out):,}家，逐家列出；每家的实际值、阈值、规则和依据见{ELSEWHERE}。")
 
 
-def list_changes_table(ctx) -> pd.DataFrame:
-    """名单变动: who entered and who left since the previous period (and who stays)."""
+def list_changes_table(ctx, *, whole: bool = False) -> pd.DataFrame:
+    """名单变动: who entered and who left since the previous period (and who stays); a long one (more than
+    ``lists.rows``) is cut to the head, who entered or left first, unless ``whole``."""
     ch = _read(ctx, "risk_changes")
     flags = _read(ctx, "risk_flags")
     names = {rule.id: rule.name_zh for rule in as_ruleset(None).rules}
@@ -78,7 +79,7 @@ def list_changes_table(ctx) -> pd.DataFrame:
         "本期触发规则": ch["rule_ids_current"].map(rule_names),
         "上期触发规则": ch["rule_ids_previous"].map(rule_names),
     }).reset_index(drop=True)
-    if shown_rows(len(out)).all():
+    if whole or shown_rows(len(out)).all():
         return out
     moved = out["变动"].astype(str) != STAYS
     out = pd.concat([out.loc[moved], out.loc[~moved]], ignore_index=True)  # who entered or left, first
