@@ -683,7 +683,7 @@ def causes_paragraph(ctx: Context):
     a, b = losses.loc[period], losses.loc[ly]
     if not _isnan(a["loss_count"]):
         short = short_names(ctx)
-        who = "、".join(short.get(e, e) for e in a["loss_entities"])
+        who = in_sentence([short.get(e, e) for e in a["loss_entities"]])  # many: every one in the 亏损企业 table's note
         text = (f"报送快报的{a['reporting']:.0f}户企业（各级次法人企业，每户计一次）中，亏损企业{a['loss_count']:.0f}户"
                 + (f"（{who}）" if who else "") + f"，亏损面{a['loss_share']:.2f}%，亏损额{_amount(a['loss_amount'])}亿元")
         if b["loss_count"] == 0:
