@@ -51,7 +51,7 @@ from guozi_analysis.publishing.views.figures import finish_figure, new_figure
 __all__ = ["settings", "span", "quarter_paragraph", "quarter_table", "trend_table", "stock_table", "change_table",
            "trend_chart", "debt_chart", "pace_chart", "group_table", "structure_table", "drivers_table",
            "outlook_table", "outlook_paragraph", "points", "group_trend_table", "group_chart", "bridge_table",
-           "maturity_table", "maturity_chart"]
+           "maturity_table", "maturity_chart", "export_workbook"]
 
 DISTRICT = B.DISTRICT
 QUARTER_ZH = {1: "一季度", 2: "二季度", 3: "三季度", 4: "四季度"}

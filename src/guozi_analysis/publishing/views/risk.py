@@ -19,6 +19,7 @@ from guozi_analysis.base.store import read_shared
 from guozi_analysis.publishing.display import NOTES, with_notes
 from guozi_analysis.publishing.lists import ELSEWHERE, bounded, list_settings, shown_rows
 from guozi_analysis.publishing.text import WAN_PER_YI, markdown
+from guozi_analysis.publishing.views.context import short_names
 from guozi_analysis.publishing.views.figures import finish_figure, new_figure
 
 # ------------------------------------------------------------------------------------------
@@ -69,8 +70,6 @@ def _figure(value: float, unit: str) -> str:
 def _compact_list(ctx, lst: pd.DataFrame) -> pd.DataFrame:
     """The long key-supervision list, one line per enterprise: its name, its group (short name), the rules
     that listed it and each rule's value this period (the stored ``risk_flags`` of the rules ``on_list``)."""
-    from guozi_analysis.publishing.views.context import short_names
-
     flags = _read(ctx, "risk_flags")
     fired = flags.loc[flags["triggered"].astype(bool) & flags["on_list"].astype(bool)]
     values = {(str(e), str(r)): _figure(v, str(u)) for e, r, v, u in
