@@ -447,8 +447,11 @@ def points(ctx: Context, *, quarter: bool = False):
                           ("yellow", "慢于序时进度")):  # by the one light rule: red, then yellow
         light = progress["lights"][colour]
         behind = groups.loc[(groups["灯号"] == light) & (groups["快于或慢于序时（百分点）"] < 0)]
+        if colour != "red" and len(groups) > _named_most():  # many groups: the furthest behind first, cut (red: all)
+            behind = behind.sort_values("快于或慢于序时（百分点）", kind="stable")
         if len(behind):
-            listed = "、".join(f"{r['企业']}（慢{abs(r['快于或慢于序时（百分点）']):.2f}个百分点）" for _, r in behind.iterrows())
+            said = [f"{r['企业']}（慢{abs(r['快于或慢于序时（百分点）']):.2f}个百分点）" for _, r in behind.iterrows()]
+            listed = "、".join(said) if colour == "red" else in_sentence(said)
             problems.append(f"投资完成率{words}（{light}）的集团：{listed}。")
             behind_all += list(behind["企业"])
     if behind_all:

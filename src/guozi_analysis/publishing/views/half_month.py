@@ -172,8 +172,8 @@ def lights_table(ctx: Context, *, level: str = "group") -> pd.DataFrame:
     """序时进度灯号：按序时进度考核的指标，各集团完成率与序时进度之差及红黄绿灯（灯号为排名结果中按同一规则
     亮的灯；表注说明序时进度口径与灯号规则）。
 
-    集团为表列；集团多于 ``lists.columns`` 家时改为一行一家集团，列出每家亮红灯的集团和其后红灯、黄灯最多的
-    ``lists.bulletin_top`` 家，全部集团见晾晒工作簿。"""
+    集团为表列；集团多于 ``lists.columns`` 家时改为一行一家集团，列出红灯、黄灯最多的 ``lists.bulletin_top`` 家，
+    表注逐家点名亮红灯的集团，全部集团见晾晒工作簿。"""
     ranking, _ = _ranking(ctx)
     progress = ranking_settings()["progress"]
     part = ranking.loc[(ranking["level"] == level) & ranking["light"].isin(list(progress["lights"].values()))]
@@ -193,8 +193,8 @@ def lights_table(ctx: Context, *, level: str = "group") -> pd.DataFrame:
 
 
 def _lights_by_group(ctx: Context, wide: pd.DataFrame, part: pd.DataFrame, progress: dict) -> pd.DataFrame:
-    """The lights grid of many groups, one row per group (indicators as columns): the groups with a red
-    light, most red (then amber) lights first, and after them the next ``lists.bulletin_top``."""
+    """The lights grid of many groups, one row per group (indicators as columns): the ``lists.bulletin_top``
+    with most red (then amber) lights, and under it every group with a red light named."""
     short = short_names(ctx)
     red, amber = progress["lights"]["red"], progress["lights"]["yellow"]
     rows = wide.T
@@ -209,8 +209,9 @@ def _lights_by_group(ctx: Context, wide: pd.DataFrame, part: pd.DataFrame, progr
     out = keyed(out, period=ctx.period, entities=entities,
                 columns={c: (ids.get(c, ""), LIGHT, "") for c in out.columns[1:]})
     flagged = (out.iloc[:, 1:] == red).any(axis=1).to_numpy()
-    return bounded(out, keep=flagged, ends="head", top=bulletin_top(), what="亮红灯的集团", order="红灯、黄灯最多的",
-                   elsewhere=WORKBOOK)
+    cut = bounded(out, ends="head", top=bulletin_top(), order="红灯、黄灯最多的", elsewhere=WORKBOOK)
+    named = [n for n, f in zip(out["集团"], flagged) if f]  # every red light named, however many
+    return with_notes(cut, f"亮红灯的集团共{len(named)}家：{'、'.join(named)}。" if named else "本期没有亮红灯的集团。")
 
 
 def missing_reports_table(ctx: Context) -> pd.DataFrame:
