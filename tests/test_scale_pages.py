@@ -45,6 +45,7 @@ def test_a_long_table_of_groups_keeps_the_total_the_flagged_and_both_ends_of_the
     # 10 groups ranked by 收入, largest first: G5 9, G7 6, G9 5.5, G4 5, G2 4, G0 3, G6 2, G3 1.5, G1 1, G8 (blank, last)
     # first 2: G5, G7; last 2: G1, G8; flagged G1 already among them → 4 groups, then the district where it stood (last)
     assert list(out["企业"]) == ["G5", "G7", "G1", "G8", "全区"]
+    assert list(out.index) == [0, 1, 2, 3, 4]  # row numbers afresh: a printed table shows no old row numbers
     assert out.attrs["guozi_figures"]["entities"] == ["G5", "G7", "G1", "G8", "DISTRICT"]
     assert out.attrs["guozi_figures"]["rows"] == 5
     # 10 groups (the total row is not one), 4 shown, 6 in the workbook

@@ -49,9 +49,12 @@ def in_sentence(names: list[str], *, unit: str = "家") -> str:
 def take_rows(frame: pd.DataFrame, positions) -> pd.DataFrame:
     """Rows ``positions`` of ``frame`` (in that order) with its notes, and the key of its printed cells
     (:func:`~guozi_analysis.publishing.published.keyed`: the entity, item and unit of each row, a column's
-    entity or unit given row by row) cut to the same rows."""
+    entity or unit given row by row) cut to the same rows. Rows numbered 0…n−1 are numbered afresh (a
+    table prints a label index, never row numbers)."""
     positions = [int(p) for p in positions]
     out = frame.iloc[positions]
+    if isinstance(frame.index, pd.RangeIndex):  # a row number is no label: printed tables show none
+        out = out.reset_index(drop=True)
     out.attrs = dict(frame.attrs)
     key = frame.attrs.get(KEY_ATTR)
     if key:
