@@ -491,7 +491,8 @@ def group_trend_table(ctx: Context, *, indicator: str = "revenue", whole: bool =
     if whole:
         return out
     latest = f"{QUARTER_ZH[q]}{'' if flow else '末'}（{shown_unit}）"
-    return ranked(out, by=latest, total=[e == DISTRICT for e in names], elsewhere=B.WORKBOOK)
+    return ranked(out, by=latest, label=f"{QUARTER_ZH[q]}{'单季数' if flow else '末数'}",
+                  total=[e == DISTRICT for e in names], elsewhere=B.WORKBOOK)
 
 
 def group_chart(ctx: Context):
@@ -557,7 +558,7 @@ def bridge_table(ctx: Context, *, whole: bool = False) -> pd.DataFrame:
 def maturity_table(ctx: Context, *, whole: bool = False) -> pd.DataFrame:
     """债务集中到期与现金覆盖：各集团未来12个月单月到期最多的月份、金额、占未来12个月到期的比重（风险引擎
     “债务集中到期”同一算法），现金短债比，以及是否被风险引擎判定为债务集中到期。集团多于 ``lists.rows`` 家时
-    列出全区、每家预警的集团和按集中度排列的前、后 ``lists.bulletin_top`` 家（``whole=True``：全部）。"""
+    列出全区和按集中度排列的前、后 ``lists.bulletin_top`` 家，表注逐家点名预警的集团（``whole=True``：全部）。"""
     names = group_short_names(ctx) | {DISTRICT: total_label(ctx)}
     tables = {"roster": ctx.roster, "debts": B._read(ctx, "table_debts")}
     walls = Q.maturity_walls(tables, period=ctx.period, entities=list(names))
@@ -589,8 +590,12 @@ def maturity_table(ctx: Context, *, whole: bool = False) -> pd.DataFrame:
     out = with_notes(out, line + "口径取单月集中度较高者（本企业自身或含全部下属企业）。")
     if whole:
         return out
-    return ranked(out, by="占未来12个月（%）", label="单月到期占比", total=[e == DISTRICT for e in entities],
-                  keep=(out["债务集中到期"] == "预警").to_numpy(), what="债务集中到期预警的集团", elsewhere=B.WORKBOOK)
+    warned = [n for n, w in zip(out["企业"], out["债务集中到期"]) if w == "预警" and n != total_label(ctx)]
+    cut = ranked(out, by="占未来12个月（%）", label="单月到期占比", total=[e == DISTRICT for e in entities],
+                 elsewhere=B.WORKBOOK)
+    if len(cut) == len(out):  # printed whole: each warning is in its row
+        return out
+    return with_notes(cut, f"债务集中到期预警的集团共{len(warned)}家：{'、'.join(warned)}。" if warned else "")
 
 
 def maturity_chart(ctx: Context):
@@ -630,8 +635,8 @@ def _outlook(ctx: Context) -> pd.DataFrame:
 def outlook_table(ctx: Context, *, whole: bool = False) -> pd.DataFrame:
     """全年预计与年度目标（含全区）：各集团和全区营业总收入、利润总额、完成投资的全年预计（中位数与80%区间）、
     年度目标、完成目标的可能性和判断（:func:`guozi_analysis.analyses.forecast.target_status`）。集团多于
-    ``lists.rows`` 家时每个项目列出全区、目标存在缺口的集团和按全年预计排列的前、后 ``lists.bulletin_top`` 家
-    （``whole=True``：工作簿，全部）。"""
+    ``lists.rows`` 家时每个项目列出全区和按全年预计排列的前、后 ``lists.bulletin_top`` 家（目标存在缺口的集团
+    在“存在问题”中逐家点名；``whole=True``：工作簿，全部）。"""
     proj = _outlook(ctx)
     if not len(proj):
         out = pd.DataFrame(columns=["企业", "项目"])
@@ -665,9 +670,9 @@ def outlook_table(ctx: Context, *, whole: bool = False) -> pd.DataFrame:
                         "m": -proj["median"].astype(float).to_numpy()})
     at = key.sort_values(["i", "d", "m"], kind="stable", na_position="last").index
     out = take_rows(out, at)
-    flagged = (~key["d"].to_numpy()[at]) | (out["判断"] == "存在缺口").to_numpy()
-    return bounded(out, keep=flagged, blocks=list(out["项目"]), per="项目", unit="行", top=bulletin_top(),
-                   what="全区和目标存在缺口的集团", order="按全年预计从高到低排列的", elsewhere=B.WORKBOOK)
+    out = bounded(out, keep=~key["d"].to_numpy()[at], blocks=list(out["项目"]), per="项目", unit="行",
+                  top=bulletin_top(), what="全区合计", order="按全年预计从高到低排列的", elsewhere=B.WORKBOOK)
+    return with_notes(out, "目标存在缺口的集团逐家列在“存在问题”中。")
 
 
 def outlook_paragraph(ctx: Context):
