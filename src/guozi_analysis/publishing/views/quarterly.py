@@ -670,7 +670,9 @@ def outlook_table(ctx: Context, *, whole: bool = False) -> pd.DataFrame:
                         "m": -proj["median"].astype(float).to_numpy()})
     at = key.sort_values(["i", "d", "m"], kind="stable", na_position="last").index
     out = take_rows(out, at)
-    out = bounded(out, keep=~key["d"].to_numpy()[at], blocks=list(out["项目"]), per="项目", unit="行",
+    district = ~key["d"].to_numpy()[at]  # a block of its own: the groups' first and last come after it
+    out = bounded(out, keep=district, blocks=[f"{i}{'·全区' if d else ''}" for i, d in zip(out["项目"], district)],
+                  per="项目", unit="行",
                   top=bulletin_top(), what="全区合计", order="按全年预计从高到低排列的", elsewhere=B.WORKBOOK)
     return with_notes(out, "目标存在缺口的集团逐家列在“存在问题”中。")
 
