@@ -41,7 +41,7 @@ def test_chunks_are_consecutive_and_in_order():
 def test_maps_go_to_the_cluster_in_item_order_and_come_back_here_after():
     from distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0") as cluster, \
             Client(cluster) as client:
         with on_cluster(client):
             assert current_cluster() is client
@@ -79,7 +79,7 @@ def test_a_lost_worker_fails_only_its_notebooks(monkeypatch, tmp_path):
                job("01_overview", Path("01_overview.ipynb"), tmp_path / "o.ipynb", {})]
     # no retry on another worker: the batch is lost with the first worker it kills
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
-            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
             Client(cluster) as client:
         units = [planned[:2], planned[2:]]  # the two profiles in one batch, the district notebook alone
         results = runner.run_on_dask(planned, client=client, units=units)
@@ -231,7 +231,7 @@ def test_a_scheduler_without_workers_stops_the_run_with_a_reason(monkeypatch):
     from guozi_analysis.running import runner
 
     monkeypatch.setattr(runner, "CLUSTER_WORKER_WAIT", 1)
-    with LocalCluster(n_workers=0, processes=False, dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=0, processes=False, dashboard_address=":0") as cluster:
         with pytest.raises(runner.RunnerError, match="在 1 秒内没有可用的工作进程"):
             with runner.cluster_session(cluster.scheduler_address, log=lambda m: None):
                 pass  # pragma: no cover - the session does not open
@@ -244,7 +244,7 @@ def test_one_session_for_the_whole_run(monkeypatch):
     from guozi_analysis.running import runner
 
     said = []
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0") as cluster:
         with runner.cluster_session(cluster.scheduler_address, log=said.append) as outer:
             with runner.cluster_session(cluster.scheduler_address, log=said.append) as inner:
                 assert inner is outer and current_cluster() is outer

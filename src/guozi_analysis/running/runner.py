@@ -846,7 +846,8 @@ def cluster_session(scheduler: str | None = None, workers: int | None = None, *,
                                   f"`dask worker {scheduler}`。") from None
             where = f"Dask 调度器 {scheduler}（{len(client.scheduler_info().get('workers', {}))} 个工作进程）"
         else:
-            cluster = LocalCluster(n_workers=max(1, int(workers)), threads_per_worker=1, dashboard_address=None,
+            # the dashboard on a free port (8787 may be another run's); its address is logged below
+            cluster = LocalCluster(n_workers=max(1, int(workers)), threads_per_worker=1, dashboard_address=":0",
                                    processes=True)
             client = Client(cluster)
             where = f"Dask LocalCluster（{workers} 个工作进程）"
