@@ -218,7 +218,7 @@ def build_volume(
         stamp = as_of_date(str(manifest["period"]))
         tasks = [(notebooks[e["code"]], e, work, stage, volume, subtitle, stamp) for e in entries]
         # worker processes, not threads: most of a page's cost is Python walking the document
-        texts = map_in_processes(_render_profile, tasks, jobs=jobs, min_items=PARALLEL_MIN_PROFILES)
+        texts = map_in_processes(_render_profile, tasks, jobs=jobs, min_items=PARALLEL_MIN_PROFILES, stage="render")
         period = str(manifest["period"])
         colophon = colophon_rows(executed, period=period, kind="review", settings=settings)
         index = _index_html(entries, volume=volume, subtitle=subtitle, colophon=colophon)
