@@ -278,3 +278,25 @@ def test_a_long_quality_table_puts_the_problem_rows_first_and_points_to_the_work
     assert out[6:8] == ["", "共4行，本表列出有错误、警告或隔离行的前2行（2行）；其余2行见数据质量工作簿。"]
     assert out[-2:] == ["", "尾"]
     assert _bounded_tables(lines[:7]) == lines[:7]  # 1 row: whole
+
+
+def test_profile_page_answers_with_its_characters_not_its_text(tmp_path, monkeypatch):
+    """Issue 27: the volume's font subset is built from each page's character set, so the process that
+    collects 2,000 pages holds a few hundred characters each, not every page's HTML."""
+    from guozi_analysis.publishing import profiles
+
+    def chapter(notebook, *, work, pdf, meta, date):  # the built-in renderer's answer, without Typst
+        Path(pdf).parent.mkdir(parents=True, exist_ok=True)
+        Path(pdf).write_bytes(b"%PDF")
+        return "甲企业画像", "<p>营收增长</p>"
+
+    monkeypatch.setattr(profiles, "render_chapter", chapter)
+    entry = {"code": "G01", "page": "G01.html", "pdf": "pdf/G01.pdf"}
+    stage = tmp_path / "stage"
+    chars = profiles._render_profile((tmp_path / "p.ipynb", entry, tmp_path / "work", stage, "澜海区画像", "副标题",
+                                      None))
+    page = (stage / "G01.html").read_text("utf-8")
+    assert chars == frozenset(page)  # exactly the characters of the page it wrote
+    # the body's four characters, the title's, the volume's name (nav and <title>) and the tags' letters
+    assert set("营收增长甲企业画像澜海区副标题") <= chars and {"<", "/", "p", ">"} <= chars
+    assert len(chars) < len(page)  # a set: each character once however often the page prints it
