@@ -99,6 +99,9 @@ def _chart_png() -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+NOTE = "注：“—”表示该项无报送数据。"
+
+
 def _notebook() -> nbformat.NotebookNode:
     nb = nbformat.v4.new_notebook()
     nb.cells = [
@@ -116,6 +119,7 @@ def _notebook() -> nbformat.NotebookNode:
             ],
             execution_count=1,
         ),
+        nbformat.v4.new_markdown_cell(NOTE),
         nbformat.v4.new_markdown_cell("## 利润情况\n\n### 分集团"),
         nbformat.v4.new_code_cell(
             f"#| fig-cap: {CHART_CAPTION}\nplot_chart()",
@@ -674,6 +678,18 @@ def test_word_draft_tables_repeat_their_header_row_and_pages_are_numbered(word_d
         assert [round(getattr(section, f"{side}_margin") / Mm(1)) for side in ("top", "bottom", "left", "right")] \
             == [37, 35, 28, 26]
         assert has_page_field(section.footer)
+
+
+def test_word_draft_prints_a_table_note_smaller_than_the_body(word_draft):
+    # the note under 表1-1 in 表注 (仿宋 小四, 12 pt), the body text in 仿宋 三号 (16 pt)
+    from guozi_analysis.publishing.render.office import NOTE_STYLE
+
+    notes = [p for p in word_draft.paragraphs if p.text == NOTE]
+    assert [p.style.name for p in notes] == [NOTE_STYLE]
+    assert notes[0].style.font.size.pt == 12
+    assert word_draft.styles["Body Text"].font.size.pt == 16
+    body = [p for p in word_draft.paragraphs if p.text.startswith("全区企业总体运行平稳")]
+    assert len(body) == 1 and body[0].style.name != NOTE_STYLE
 
 
 def test_word_draft_fonts_come_from_the_styles(word_draft):

@@ -172,6 +172,18 @@ def offsets(contributions: pd.DataFrame, *, value: str = "change", most: int = 2
     return out
 
 
+def change(now: float, before: float, *, points: bool = False) -> float:
+    """同比 (or 环比): ``points`` → now − before (百分点, for a ratio); else (now − before) / |before| × 100 (%).
+
+    The absolute base makes a smaller loss a positive change. NaN when either is missing or the base is 0.
+    """
+    if now is None or before is None or np.isnan(now) or np.isnan(before):
+        return float("nan")
+    if points:
+        return float(now - before)
+    return float(safe_divide(now - before, abs(before)) * 100.0)
+
+
 def is_notable(now: float, before: float, *, threshold: float | None = None) -> bool:
     """Whether a change is large enough for a drivers sentence: |本期 / 比较期 − 1| × 100 ≥ threshold.
 
@@ -179,5 +191,5 @@ def is_notable(now: float, before: float, *, threshold: float | None = None) -> 
     zero base is never notable (the change has no relative size).
     """
     threshold = float(settings().get("min_change", 5.0) if threshold is None else threshold)
-    rel = safe_divide(now - before, abs(before)) if before else np.nan
-    return bool(not np.isnan(rel) and abs(rel) * 100 >= threshold)
+    rel = change(now, before)
+    return bool(not np.isnan(rel) and abs(rel) >= threshold)

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from guozi_analysis.analyses.attribution import PROFIT_BRIDGE, item_bridge
+from guozi_analysis.analyses.attribution import PROFIT_BRIDGE, change, item_bridge  # noqa: F401 - change: 同比 here too
 from guozi_analysis.analyses.risk.data import debt_rows, make_scope
 from guozi_analysis.analyses.risk.maturity import wall_months
 from guozi_analysis.indicators.formulas import safe_divide
@@ -72,18 +72,6 @@ def quarter_values(history: pd.DataFrame, *, entities: Sequence[str], indicators
                     rows.append({"entity_id": e, "indicator_id": ind, "year": int(y), "quarter": int(q), "value": v,
                                  "reason": f"{'、'.join(missing)} 无数据" if missing else ""})
     return pd.DataFrame(rows, columns=QUARTER_COLUMNS)
-
-
-def change(now: float, before: float, *, points: bool = False) -> float:
-    """同比 (or 环比): ``points`` → now − before (百分点, for a ratio); else (now − before) / |before| × 100 (%).
-
-    The absolute base makes a smaller loss a positive change. NaN when either is missing or the base is 0.
-    """
-    if now is None or before is None or np.isnan(now) or np.isnan(before):
-        return float("nan")
-    if points:
-        return float(now - before)
-    return float(safe_divide(now - before, abs(before)) * 100.0)
 
 
 def class_structure(values: pd.Series, classes: pd.Series, *, before: pd.Series | None = None) -> pd.DataFrame:

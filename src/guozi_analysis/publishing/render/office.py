@@ -26,6 +26,9 @@ from pathlib import Path
 #: The 公文 margins (GB/T 9704-2012): top, bottom, left, right, in millimetres.
 MARGINS_MM = {"top": 37, "bottom": 35, "left": 28, "right": 26}
 #: Style → (East Asian font, Latin font, size in points, bold). Names only: Word falls back when absent.
+#: The style of a note under a table or chart (a paragraph opening with one of :data:`NOTE_OPENINGS`)
+NOTE_STYLE = "表注"
+NOTE_OPENINGS = ("注：", "资料来源：", "数据来源：")
 STYLE_FONTS = {
     "Normal": ("仿宋_GB2312", "Times New Roman", 16, False),
     "Body Text": ("仿宋_GB2312", "Times New Roman", 16, False),
@@ -41,6 +44,7 @@ STYLE_FONTS = {
     "Heading 4": ("仿宋_GB2312", "Times New Roman", 16, False),
     "Table Caption": ("黑体", "Times New Roman", 12, False),
     "Image Caption": ("仿宋_GB2312", "Times New Roman", 12, False),
+    NOTE_STYLE: ("仿宋_GB2312", "Times New Roman", 12, False),  # 注：/资料来源： under a table or chart: 小四
 }
 _CN_DIGITS = "零一二三四五六七八九"
 #: A heading text that already carries a 公文 number (一、 （一） 1. （1） 第…章 附录).
@@ -432,7 +436,7 @@ def finish_docx(path: Path) -> Path:
     """What pandoc's docx may lack: A4 with the 公文 margins and a page number in every section's
     footer (when the reference document has none); each table's columns as wide as their content needs
     (:func:`fit_table`: numbers never wrap, the table fills the text width) and its first row repeated on
-    every page; the table of contents' entries (:func:`_fill_toc`)."""
+    every page; notes (注：…) in the smaller :data:`NOTE_STYLE`; the table of contents' entries (:func:`_fill_toc`)."""
     from docx import Document  # deferred: heavy dependency, loaded on first use
     from docx.oxml import OxmlElement  # deferred: heavy dependency, loaded on first use
     from docx.oxml.ns import qn  # deferred: heavy dependency, loaded on first use
@@ -448,9 +452,33 @@ def finish_docx(path: Path) -> Path:
         props = table.rows[0]._tr.get_or_add_trPr()
         if props.find(qn("w:tblHeader")) is None:
             props.append(OxmlElement("w:tblHeader"))
+    notes = _note_style(document)
+    for paragraph in document.paragraphs:
+        if paragraph.text.lstrip().startswith(NOTE_OPENINGS):
+            paragraph.style = notes
     _fill_toc(document)
     document.save(str(path))
     return path
+
+
+def _note_style(document):
+    """The document's :data:`NOTE_STYLE` (based on the body text, in the size :data:`STYLE_FONTS` gives it),
+    added when the reference document has none: a note prints smaller than the body, as in a 公文."""
+    from docx.enum.style import WD_STYLE_TYPE  # deferred: heavy dependency, loaded on first use
+
+    try:
+        return document.styles[NOTE_STYLE]
+    except KeyError:
+        pass
+    style = document.styles.add_style(NOTE_STYLE, WD_STYLE_TYPE.PARAGRAPH)
+    for base in ("Body Text", "Normal"):
+        try:
+            style.base_style = document.styles[base]
+            break
+        except KeyError:
+            continue
+    _set_fonts(style, *STYLE_FONTS[NOTE_STYLE])
+    return style
 
 
 def repeats_header(table) -> bool:
