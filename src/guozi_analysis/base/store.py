@@ -7,12 +7,16 @@ file is written beside its final name and then renamed over it.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import hashlib
 import os
 import tempfile
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 
 def _file_mode() -> int:
@@ -97,12 +101,6 @@ def release_memory() -> int:
     dropped them (issue 27); it changes no result. Where ``malloc_trim`` is not available (not glibc)
     only the collection and the Arrow pool release are done.
     """
-    import ctypes
-    import ctypes.util
-    import gc
-
-    import pyarrow as pa
-
     gc.collect()
     try:
         pa.default_memory_pool().release_unused()
