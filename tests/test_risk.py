@@ -242,6 +242,10 @@ def _guarantees() -> pd.DataFrame:
         ("DB2", "G02", "合资公司乙", "", "参股企业", 30.0, 1000.0, 300.0),   # 30% = share: fine
         ("DB3", "G02", "合资公司丙", "", "参股企业", 30.0, 1000.0, 600.0),   # 60% > 30%
         ("DB4", "G01-01", "滨江设计院有限公司", "G01-02", "控股子企业", 70.0, 100.0, 70.0),
+        # rounding, not an excess: 60.00% × 10,000.00 = 6,000.00, guaranteed 6,000.01 → 0.01 ≤ 0.005% × 10,000 + 0.01
+        ("DB5", "G01-02", "合资公司丁", "", "控股子企业", 60.0, 10000.0, 6000.01),
+        # past the rounding: 6,001.00 → excess 1.00 > 0.51
+        ("DB6", "G01-01", "合资公司戊", "", "控股子企业", 60.0, 10000.0, 6001.0),
     ]
     return pd.DataFrame([{"guarantee_id": g, "guarantor_id": o, "period": PERIOD, "beneficiary_name": b,
                           "beneficiary_id": bi, "relation": r, "shareholding_pct": s, "guaranteed_debt": d,
@@ -252,7 +256,10 @@ def _guarantees() -> pd.DataFrame:
 def test_guarantee_checks_name_the_guarantor_and_the_guarantee():
     flags = risk.evaluate_rules(_tables(guarantees=_guarantees()), _indicators({}), period=PERIOD)
     assert _fired(flags, "guarantee_non_related") == ["DISTRICT", "G01"]
-    assert _fired(flags, "guarantee_above_share") == ["DISTRICT", "G02"]
+    assert _fired(flags, "guarantee_above_share") == ["DISTRICT", "G01-01", "G02"]
+    fired = flags.loc[flags["rule_id"] == "guarantee_above_share"].set_index("entity_id")
+    assert fired.at["G01-01", "value"] == pytest.approx(1.0)  # 6,001.00 − 60% × 10,000.00
+    assert fired.at["DISTRICT", "value"] == pytest.approx(301.0)  # 300 (DB3) + 1 (DB6); DB5's 0.01 is rounding
     above = flags.loc[(flags["rule_id"] == "guarantee_above_share") & (flags["entity_id"] == "G02")].iloc[0]
     # issue 19: the excess, only DB3 (DB2 sits exactly at the share): 600 − 30% × 1,000 = 300
     assert above["value"] == 300.0
@@ -260,7 +267,7 @@ def test_guarantee_checks_name_the_guarantor_and_the_guarantee():
     assert "超股比 300.00 万元" in above["message"] and "反担保：未填报" in above["message"]
     assert "DB2" not in above["message"]
     listed = risk.key_supervision_list(flags)
-    assert list(listed["entity_id"]) == ["G01", "G02"]  # the district aggregate is never on the list
+    assert sorted(listed["entity_id"]) == ["G01", "G01-01", "G02"]  # the district aggregate is never on the list
 
 
 def test_consecutive_losses_need_negative_operating_cash_flow():

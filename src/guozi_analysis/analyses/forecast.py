@@ -1579,7 +1579,7 @@ def project_items(
                            "last_year_restated": ly if ly is not None and len(ly) else None}))
     if cfg["selection"].get("set_default", False) and len(tasks) >= 2:
         tasks = _with_set_defaults(tasks, jobs=jobs, settings=cfg)
-    results = map_in_processes(_project_task, tasks, jobs=jobs, min_items=PARALLEL_MIN_SERIES)
+    results = map_in_processes(_project_task, tasks, jobs=jobs, min_items=PARALLEL_MIN_SERIES, stage="shared")
     return pd.DataFrame([{id_col: eid, "item": item, **res} for (eid, item, *_), res in zip(tasks, results)])
 
 
@@ -1587,7 +1587,7 @@ def _with_set_defaults(tasks: list[tuple], *, jobs: int | None, settings: Mappin
     """The tasks of :func:`project_items` with each series' backtest, the set-wide default of its item
     (:func:`set_default` over the *other* series of the same item) and the pooled scores of those other series
     (:func:`pooled_scores`, the prior of :func:`choose_from_backtest`) in its options."""
-    backtests = map_in_processes(_backtest_task, tasks, jobs=jobs, min_items=PARALLEL_MIN_SERIES)
+    backtests = map_in_processes(_backtest_task, tasks, jobs=jobs, min_items=PARALLEL_MIN_SERIES, stage="shared")
     on = settings["selection"].get("set_default", False)
     scores = [series_scores(bt, candidates=options.get("methods"), month=_parse_as_of(options["as_of"])[1],
                             year=_parse_as_of(options["as_of"])[0], settings=settings, combos=True)

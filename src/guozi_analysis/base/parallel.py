@@ -1,21 +1,37 @@
-"""Work spread over this machine's cores: one helper for every step that maps a function over many items.
+"""Work spread over this machine's cores, or over a Dask cluster: one helper for every step that maps a
+function over many items.
 
 Used where items are independent and each costs more than shipping it to a worker (reading the files
 of a big batch, projecting many series, rendering many profile pages). Results come back in the
-order of the items, so the output is the same whatever the number of workers.
+order of the items, so the output is the same whatever runs them: local worker processes, this
+process alone, or the workers of a Dask cluster the run has put in charge with :func:`on_cluster`.
 """
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Sequence
+import sys
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from math import ceil
 from typing import Any
 
 #: At most this many worker processes by default (the steps that use them are memory-light, but
 #: beyond four the parent collecting results becomes the bottleneck).
 MAX_DEFAULT_WORKERS = 4
+#: Tasks per Dask worker a map is cut into: enough that a slow chunk does not hold the others up,
+#: few enough that the scheduler's cost per task (a few milliseconds) stays small.
+CHUNKS_PER_WORKER = 4
+#: The logger a task run on a cluster worker writes its one line to (the stage and how many items):
+#: a worker's log then shows which stages ran there.
+TASK_LOGGER = "guozi_analysis.tasks"
+
+_cluster_lock = threading.Lock()
+_cluster: list[Any] = []  # the Dask clients put in charge by on_cluster, innermost last
 
 
 def worker_count(jobs: int | None = None) -> int:
@@ -30,17 +46,95 @@ def worker_count(jobs: int | None = None) -> int:
     return max(1, min(MAX_DEFAULT_WORKERS, cpus))
 
 
+@contextmanager
+def on_cluster(client) -> Iterator[Any]:
+    """While inside, every :func:`map_in_processes` of this process sends its items to the Dask
+    ``client``'s workers (in chunks, results in item order) instead of local processes.
+
+    A module-level setting rather than a context variable: the runner maps from several threads
+    (the notebooks' and the stages'), and all of them should use the one cluster of the run.
+    ``client=None`` changes nothing (the run has no cluster)."""
+    if client is None:
+        yield None
+        return
+    with _cluster_lock:
+        _cluster.append(client)
+    try:
+        yield client
+    finally:
+        with _cluster_lock:
+            _cluster.remove(client)
+
+
+def current_cluster():
+    """The Dask client :func:`on_cluster` put in charge, or ``None``."""
+    with _cluster_lock:
+        return _cluster[-1] if _cluster else None
+
+
+def task_logger() -> logging.Logger:
+    """:data:`TASK_LOGGER`, writing ``<time> guozi_analysis.tasks <stage>: <n> 项`` lines to stderr (a
+    worker's log) even where nothing configured logging."""
+    logger = logging.getLogger(TASK_LOGGER)
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s - %(name)s - %(levelname)s - %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+    return logger
+
+
+def log_task(stage: str, count: int) -> None:
+    """The one line a task run on a cluster worker logs: its stage and how many items it carries."""
+    task_logger().info("%s: %d 项", stage, count)
+
+
+def _run_chunk(func: Callable[[Any], Any], chunk: list, stage: str) -> list:
+    """One Dask task: ``func`` over a chunk of a map's items, in order, after the worker's log line."""
+    log_task(stage, len(chunk))
+    return [func(item) for item in chunk]
+
+
+def chunked(items: list, count: int) -> list[list]:
+    """``items`` cut into at most ``count`` consecutive chunks of (nearly) equal size, in order."""
+    size = ceil(len(items) / max(1, count)) if items else 1
+    return [items[k:k + size] for k in range(0, len(items), size)]
+
+
+def _map_on_cluster(client, func: Callable[[Any], Any], items: list, stage: str) -> list:
+    workers = max(1, len(client.scheduler_info().get("workers", {})))
+    chunks = chunked(items, workers * CHUNKS_PER_WORKER)
+    name = getattr(func, "__name__", "task")
+    futures = [client.submit(_run_chunk, func, chunk, stage, pure=False, key=f"{stage}-{name}-{k}-{os.urandom(4).hex()}")
+               for k, chunk in enumerate(chunks)]
+    try:
+        results = client.gather(futures)
+    finally:
+        for fut in futures:
+            fut.release()
+    return [result for chunk in results for result in chunk]
+
+
 def map_in_processes(func: Callable[[Any], Any], items: Sequence | Iterable, *, jobs: int | None = None,
-                     min_items: int = 2) -> list:
+                     min_items: int = 2, stage: str = "map") -> list:
     """``[func(item) for item in items]``, by worker processes when there are at least ``min_items``
     items and more than one worker; ``func`` must be a module-level function (it is pickled).
 
-    Workers are spawned (a fresh interpreter each), never forked: the caller may have threads running
-    (the runner's notebook threads, a Jupyter kernel, a Dask client), and a forked child can inherit a
-    lock one of them held and wait forever. A script calling this needs the usual
+    Inside :func:`on_cluster` every non-empty map goes to the Dask cluster instead (its workers are
+    already running, so even a few items are worth sending), cut into chunks of consecutive items, one
+    task each, named by ``stage`` (``intake``, ``shared``, ``render``…) in the worker's log; ``jobs``
+    and ``min_items`` then do not apply.
+
+    Local workers are spawned (a fresh interpreter each), never forked: the caller may have threads
+    running (the runner's notebook threads, a Jupyter kernel, a Dask client), and a forked child can
+    inherit a lock one of them held and wait forever. A script calling this needs the usual
     ``if __name__ == "__main__":`` guard, as with any spawned worker.
     """
     items = list(items)
+    client = current_cluster()
+    if client is not None and items:
+        return _map_on_cluster(client, func, items, stage)
     workers = min(worker_count(jobs), len(items))
     # a daemonic process (e.g. a Dask worker) may not start children: it does the work itself
     if workers <= 1 or len(items) < min_items or multiprocessing.current_process().daemon:

@@ -780,7 +780,7 @@ PARALLEL_MIN_FILES = 48
 
 def _read_files(items: list[tuple[Path, str, bytes]], *, jobs: int | None) -> list[_FileRead]:
     """:func:`_read_file` of every ``(path, stored, data)``, in order; by worker processes for a big batch."""
-    return map_in_processes(_read_file_args, items, jobs=jobs, min_items=PARALLEL_MIN_FILES)
+    return map_in_processes(_read_file_args, items, jobs=jobs, min_items=PARALLEL_MIN_FILES, stage="intake")
 
 
 def _read_file_args(item: tuple[Path, str, bytes]) -> _FileRead:

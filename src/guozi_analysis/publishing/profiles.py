@@ -220,7 +220,8 @@ def build_volume(
         # worker processes, not threads: most of a page's cost is Python walking the document
         # each page answers with the characters it prints (not its text): the volume's memory stays that
         # of one page and a character set however many enterprises it has
-        glyphs = set().union(*map_in_processes(_render_profile, tasks, jobs=jobs, min_items=PARALLEL_MIN_PROFILES))
+        glyphs = set().union(*map_in_processes(_render_profile, tasks, jobs=jobs, min_items=PARALLEL_MIN_PROFILES,
+                                               stage="render"))
         period = str(manifest["period"])
         colophon = colophon_rows(executed, period=period, kind="review", settings=settings)
         index = _index_html(entries, volume=volume, subtitle=subtitle, colophon=colophon)

@@ -42,6 +42,7 @@ from guozi_analysis.running.commands import (
 from guozi_analysis.running.runner import (
     PUBLICATIONS,
     RunLocked,
+    cluster_session,
     latest_review,
     publication_kind,
     publication_place,
@@ -448,13 +449,16 @@ def _cmd_render(args: argparse.Namespace) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     require_engine(args.engine)  # before the notebooks run, not after
-    code = _cmd_run(args)
-    if code not in (0, INCOMPLETE_EXIT):
-        print("分析未全部成功，未渲染报告；上次发布的报告保持不变。", file=sys.stderr)
-        return code
+    opts = period_options(args)
+    # one Dask client (when asked for) for the whole run: intake, shared step, notebooks and rendering
+    with cluster_session(opts.get("scheduler"), int(opts["workers"]) if opts.get("workers") else None, log=print):
+        code = _cmd_run(args)
+        if code not in (0, INCOMPLETE_EXIT):
+            print("分析未全部成功，未渲染报告；上次发布的报告保持不变。", file=sys.stderr)
+            return code
 
-    kind = publication_kind(args.period, review=args.review)
-    rendered = _cmd_render(args) if kind == "review" else _render_bulletin(kind, args)
+        kind = publication_kind(args.period, review=args.review)
+        rendered = _cmd_render(args) if kind == "review" else _render_bulletin(kind, args)
     return rendered or code  # published on incomplete data: said in the text and by the exit code
 
 
@@ -507,7 +511,7 @@ def _add_run_options(p: ChineseArgumentParser) -> None:
     p.add_argument("--kernel-start-timeout", dest="kernel_start_timeout", type=positive_int, metavar="秒",
                    help="等待内核启动的时限（秒，默认 60；超时自动重试一次）")
     p.add_argument("--data", metavar="目录", help=_DATA_HELP)
-    p.add_argument("--scheduler", metavar="地址", help="把笔记本分发到 Dask 调度器，如 tcp://10.0.0.5:8786（各机共享项目目录）")
+    p.add_argument("--scheduler", metavar="地址", help="把整次运行（接收校验、共享步骤、笔记本、画像渲染）分发到 Dask 调度器，如 tcp://10.0.0.5:8786（各机共享项目目录）")
     p.add_argument("--workers", type=positive_int, metavar="个数", help="在本机启动 Dask LocalCluster，工作进程数")
     p.add_argument("--force", action="store_true", help="输入未变也强制重跑")
     p.add_argument("--engine", default="auto", choices=ENGINES, help="渲染引擎（report 用；默认 auto）")

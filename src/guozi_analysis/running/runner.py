@@ -30,6 +30,7 @@ import pandas as pd
 
 from guozi_analysis import __version__
 from guozi_analysis.base import config
+from guozi_analysis.base.parallel import current_cluster, log_task, on_cluster
 from guozi_analysis.base.periods import parse_period, quarter_of
 from guozi_analysis.base.store import file_sha256, release_memory, write_table
 from guozi_analysis.intake.inbox import default_inbox, open_inbox, resolve_inbox
@@ -679,6 +680,19 @@ def _run_locked(period, *, entities, jobs, raw_dir, runs_dir, publish_to, notebo
         log("输入、参数与代码均未变化，沿用上次结果（加 --force 强制重跑）。")
         return RunSummary(period, Path(previous["run_dir"]), published=True, reused=True)
 
+    with cluster_session(scheduler, workers, log=log) as client:
+        return _run_fresh(period, label=label, entities=entities, jobs=jobs, runs_dir=runs_dir, raw_dir=raw_dir,
+                          publish_to=publish_to, notebooks_dir=notebooks_dir, params=params, inputs=inputs,
+                          code_hash=code_hash, publication=publication, client=client, scheduler=scheduler,
+                          workers=workers, log=log, options={"cell_timeout": cell_timeout,
+                                                             "notebook_timeout": notebook_timeout,
+                                                             "start_timeout": start_timeout})
+
+
+def _run_fresh(period, *, label, entities, jobs, runs_dir, raw_dir, publish_to, notebooks_dir, params, inputs,
+               code_hash, publication, client, scheduler, workers, log, options) -> RunSummary:
+    """A run that does the work (not reused): intake and shared step, notebooks, manifest, publication;
+    on ``client``'s Dask cluster when there is one, else in this process and local threads."""
     stamp = datetime.now().strftime("%Y%m%dT%H%M%S_%f")
     run_dir = runs_dir / label / stamp
     processed_dir = run_dir / "processed"
@@ -691,14 +705,12 @@ def _run_locked(period, *, entities, jobs, raw_dir, runs_dir, publish_to, notebo
     planned = plan_jobs(period, entities, run_dir=run_dir, processed_dir=processed_dir,
                         notebooks_dir=notebooks_dir, publication=publication)
     summary = RunSummary(period, run_dir)
-    options = {"cell_timeout": cell_timeout, "notebook_timeout": notebook_timeout, "start_timeout": start_timeout}
     units = plan_units(planned, slots=max(1, workers or jobs))
     progress = unit_progress(units, log)
-    if scheduler or workers:
+    if client is not None:
         executor = f"Dask {scheduler}" if scheduler else f"Dask LocalCluster（{workers} 个工作进程）"
         log(f"{datetime.now():%H:%M:%S} 笔记本分发到 {executor}")
-        results = run_on_dask(planned, scheduler=scheduler, workers=workers, units=units, on_unit=progress,
-                              **options)
+        results = run_on_dask(planned, client=client, units=units, on_unit=progress, **options)
     else:
         executor = f"本机线程（{max(1, jobs)} 个）"
         results = run_in_threads(planned, jobs=jobs, units=units, on_unit=progress, **options)
@@ -798,18 +810,30 @@ def run_in_threads(planned: list[NotebookJob], *, jobs: int, units=None, on_unit
         yield from _in_plan_order(planned, _reported(finished, on_unit))
 
 
-def run_on_dask(planned: list[NotebookJob], *, scheduler: str | None = None, workers: int | None = None,
-                units=None, on_unit=None, **options) -> list[JobResult]:
-    """Execute the units of work (district notebooks, batches of profiles) as Dask tasks; results in plan order.
+#: Seconds a run waits for the first worker of a scheduler it is given.
+CLUSTER_WORKER_WAIT = 60
 
-    ``scheduler`` is the address of a running scheduler; otherwise a ``LocalCluster`` of ``workers``
-    processes is started here and stopped afterwards. A task lost with its worker counts as failed
-    notebooks (with the reason), like any other failure; the run goes on. ``on_unit`` as in
-    :func:`run_in_threads`.
+
+@contextmanager
+def cluster_session(scheduler: str | None = None, workers: int | None = None, *, log=print):
+    """One Dask client for a whole run, put in charge of every map of the run (:func:`on_cluster`):
+    intake's file batches, the shared step's series, the notebooks and the volume's pages.
+
+    ``scheduler`` is the address of a running scheduler (``tcp://HOST:PORT``); otherwise ``workers`` asks
+    for a ``LocalCluster`` of that many processes here, stopped at the end. Neither: yields ``None`` and
+    everything runs on this machine as before. Inside a session already open (``guozi report`` opens
+    one for the run and the rendering), yields that one. Logs where the run goes and the Dask
+    dashboard's address when the scheduler serves one.
     """
-    from distributed import Client, LocalCluster, as_completed  # deferred: heavy dependency, loaded on first use
+    if not scheduler and not workers:
+        yield None
+        return
+    opened = current_cluster()
+    if opened is not None:
+        yield opened
+        return
+    from distributed import Client, LocalCluster  # deferred: heavy dependency, loaded on first use
 
-    units = units if units is not None else plan_units(planned, slots=max(1, workers or 2))
     cluster = None
     try:
         if scheduler:
@@ -818,26 +842,68 @@ def run_on_dask(planned: list[NotebookJob], *, scheduler: str | None = None, wor
             except OSError as exc:
                 raise RunnerError(f"无法连接 Dask 调度器 {scheduler}（{exc}）：请先在该地址运行 `dask scheduler`，"
                                   "并至少启动一个 `dask worker`。") from None
+            try:  # a scheduler without workers would keep every task of the run waiting
+                client.wait_for_workers(1, timeout=CLUSTER_WORKER_WAIT)
+            except (TimeoutError, OSError):
+                client.close()
+                raise RunnerError(f"Dask 调度器 {scheduler} 在 {CLUSTER_WORKER_WAIT} 秒内没有可用的工作进程：请至少启动一个 "
+                                  f"`dask worker {scheduler}`。") from None
+            where = f"Dask 调度器 {scheduler}（{len(client.scheduler_info().get('workers', {}))} 个工作进程）"
         else:
-            cluster = LocalCluster(n_workers=max(1, int(workers)), threads_per_worker=1, dashboard_address=None,
+            # the dashboard on a free port (8787 may be another run's); its address is logged below
+            cluster = LocalCluster(n_workers=max(1, int(workers)), threads_per_worker=1, dashboard_address=":0",
                                    processes=True)
             client = Client(cluster)
-        with client:
-            futures = {client.submit(_execute_unit, unit, pure=False, key=f"notebooks-{unit[0].label}-{k}",
-                                     **options): unit for k, unit in enumerate(units)}
-
-            def outcome(unit, fut):
-                try:
-                    return fut.result()
-                except Exception as exc:  # noqa: BLE001 - a lost worker is failed notebooks, not a lost run
-                    return [JobResult(job.label, str(job.output), "失败", 0.0,
-                                      f"Dask 任务失败：{type(exc).__name__}：{exc}") for job in unit]
-
-            finished = ((futures[fut], outcome(futures[fut], fut)) for fut in as_completed(list(futures)))
-            return list(_in_plan_order(planned, _reported(finished, on_unit)))
+            where = f"Dask LocalCluster（{workers} 个工作进程）"
+        link = client.dashboard_link
+        log(f"{datetime.now():%H:%M:%S} 本次运行分发到 {where}：接收校验、共享步骤、笔记本与画像渲染"
+            + (f"；进度见 Dask 仪表板 {link}" if link else ""))
+        with client, on_cluster(client):
+            yield client
     finally:
         if cluster is not None:
             cluster.close()
+
+
+def _notebook_task(unit: list[NotebookJob], **options) -> list[JobResult]:
+    """One unit of notebooks as a Dask task: the worker's log line (stage ``profile`` for a batch of
+    profiles, ``notebook`` for a district notebook), then :func:`_execute_unit`."""
+    log_task("profile" if unit[0].template.name == PROFILE_NOTEBOOK else "notebook", len(unit))
+    return _execute_unit(unit, **options)
+
+
+def run_on_dask(planned: list[NotebookJob], *, client=None, scheduler: str | None = None, workers: int | None = None,
+                units=None, on_unit=None, **options) -> list[JobResult]:
+    """Execute the units of work (district notebooks, batches of profiles) as Dask tasks; results in plan order.
+
+    On ``client`` (the run's :func:`cluster_session`); without one, a session is opened for these
+    notebooks alone from ``scheduler`` / ``workers``. A task lost with its worker counts as failed
+    notebooks (with the reason), like any other failure; the run goes on. ``on_unit`` as in
+    :func:`run_in_threads`.
+    """
+    from distributed import as_completed  # deferred: heavy dependency, loaded on first use
+
+    if client is None:
+        with cluster_session(scheduler, workers or (None if scheduler else 2), log=lambda m: None) as opened:
+            return run_on_dask(planned, client=opened, units=units, on_unit=on_unit, **options)
+    units = units if units is not None else plan_units(
+        planned, slots=max(1, len(client.scheduler_info().get("workers", {})) or 2))
+    futures = {client.submit(_notebook_task, unit, pure=False, key=f"notebooks-{unit[0].label}-{k}",
+                             **options): unit for k, unit in enumerate(units)}
+
+    def outcome(unit, fut):
+        try:
+            return fut.result()
+        except Exception as exc:  # noqa: BLE001 - a lost worker is failed notebooks, not a lost run
+            return [JobResult(job.label, str(job.output), "失败", 0.0,
+                              f"Dask 任务失败：{type(exc).__name__}：{exc}") for job in unit]
+
+    try:
+        finished = ((futures[fut], outcome(futures[fut], fut)) for fut in as_completed(list(futures)))
+        return list(_in_plan_order(planned, _reported(finished, on_unit)))
+    finally:
+        for fut in futures:
+            fut.release()
 
 
 def profile_timing(units, results: list[JobResult], baselines: list[float]) -> dict | None:

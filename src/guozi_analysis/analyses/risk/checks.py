@@ -221,14 +221,20 @@ def guarantee_above_share(tables: Mapping[str, pd.DataFrame], scope: Scope, wide
     """超股比担保额: Σ (担保金额 − 持股比例 × 被担保债务) over guarantees to related firms where it is positive.
 
     A 30,000 万元 guarantee of a 50,000 万元 debt with a 30 % stake: allowed 15,000, excess 15,000.
-    ``tolerance_pct`` (percentage points of the debt) is allowed before a guarantee counts. Guarantees to
-    非关联企业 are reported by their own rule and not counted again here.
+    ``tolerance_pct`` (percentage points of the debt) is allowed before a guarantee counts. An excess no
+    larger than the rounding of the reported figures can make is not one: 持股比例 reported to
+    ``precision_pct`` (0.01 个百分点) and amounts to ``precision_wan`` (0.01 万元) allow
+    precision_pct / 2 / 100 × 被担保债务 + precision_wan (e.g. 60.00 % of 10,000.00 万元 guaranteed with
+    6,000.01: excess 0.01 ≤ 0.51, not counted). Guarantees to 非关联企业 are reported by their own rule
+    and not counted again here.
     """
     tol = float(rule.params.get("tolerance_pct", 0))
+    step_pct = float(rule.params.get("precision_pct", 0.01))
+    step_wan = float(rule.params.get("precision_wan", 0.01))
     return _guarantee_check(
         tables, scope,
         lambda r: ((r["relation"] != "非关联企业") & (r["excess"] > tol / 100.0 * r["debt"])
-                   & (r["excess"] > 1e-6)).fillna(False).to_numpy(),
+                   & (r["excess"] > step_pct / 200.0 * r["debt"] + step_wan)).fillna(False).to_numpy(),
         lambda r: (f"{r['guarantee_id']} 为「{r['beneficiary']}」担保 {fmt_wan(r['amount'])}（占其债务 "
                    f"{fmt_wan(r['debt'])} 的 {r['covered_pct']:.2f}%），按持股比例 {r['shareholding_pct']:.2f}% "
                    f"只应担保 {fmt_wan(r['allowed'])}，超股比 {fmt_wan(r['excess'])}"),

@@ -35,6 +35,7 @@ from guozi_analysis.indicators.catalogue import catalogue_frame
 from guozi_analysis.indicators.panel import item_name
 from guozi_analysis.publishing.coverage import complete, coverage, coverage_sentence, table_note, total_label
 from guozi_analysis.publishing.display import NOTES, with_notes
+from guozi_analysis.publishing.lists import bulletin_top, in_sentence, list_settings, ranked, shown_rows
 from guozi_analysis.publishing.narrative import _task_progress, _task_rows
 from guozi_analysis.publishing.published import (
     LIGHT,
@@ -70,6 +71,8 @@ __all__ = [
 ]
 
 DISTRICT = "DISTRICT"
+#: Where a bulletin's rows left out of a long table are: the workbook published with it (every group).
+WORKBOOK = "本期通报所附 Excel 工作簿"
 
 
 def settings() -> dict:
@@ -190,8 +193,12 @@ def main_table(ctx: Context, *, quarter: bool = False) -> pd.DataFrame:
     return table
 
 
-def group_table(ctx: Context) -> pd.DataFrame:
-    """分集团主要指标: each group (short name) and the district on the ``by_group`` indicators with 同比."""
+def group_table(ctx: Context, *, whole: bool = False) -> pd.DataFrame:
+    """分集团主要指标: each group (short name) and the district on the ``by_group`` indicators with 同比.
+
+    Many groups (more than ``lists.rows``): the district, the groups that did not report and the first and
+    last ``lists.bulletin_top`` by the first column (营业总收入) are printed; ``whole=True`` (the workbook)
+    keeps every group."""
     meta = _meta()
     names = group_short_names(ctx) | {DISTRICT: total_label(ctx)}
     full = complete(ctx)
@@ -214,15 +221,22 @@ def group_table(ctx: Context) -> pd.DataFrame:
                 row[f"{meta.loc[ind, 'name_zh']}同比（%）"] = pct_change(now, before)
                 columns[f"{meta.loc[ind, 'name_zh']}同比（%）"] = (ind, "同比", "%")
         rows.append(row)
-    return keyed(pd.DataFrame(rows).round(2), period=ctx.period, entities=list(names), columns=columns)
+    out = keyed(pd.DataFrame(rows).round(2), period=ctx.period, entities=list(names), columns=columns)
+    if whole or shown_rows(len(out)).all():
+        return out
+    absent = set(missing_groups(coverage(ctx)))
+    return ranked(out, by=out.columns[1], total=[e == DISTRICT for e in names], keep=[e in absent for e in names],
+                  what="未报送的集团", elsewhere=WORKBOOK)
 
 
-def pace_table(ctx: Context) -> pd.DataFrame:
+def pace_table(ctx: Context, *, whole: bool = False) -> pd.DataFrame:
     """投资完成情况与序时进度: each group's completion rate, the elapsed share, the gap and its light.
 
     The light is the one rule of every publication (``params/ranking.yaml`` → ``progress``,
     :func:`guozi_analysis.analyses.ranking.progress_light`); the table's notes say how 序时进度 is
-    counted and the light rule."""
+    counted and the light rule. Many groups (more than ``lists.rows``): the district, every red light and
+    every group that did not report, and the first and last ``lists.bulletin_top`` by the gap (furthest
+    behind first) are printed; ``whole=True`` (the workbook, the 存在问题 that name every red light) keeps all."""
     ind = ctx.indicators
     names = group_short_names(ctx) | {DISTRICT: total_label(ctx)}
     cov = coverage(ctx)
@@ -251,29 +265,42 @@ def pace_table(ctx: Context) -> pd.DataFrame:
         "完成率（%）": ("investment_completion_rate", "", "%"), "序时进度（%）": ("elapsed_share", "", "%", DISTRICT),
         "快于或慢于序时（百分点）": ("investment_completion_rate", PACE_GAP, "百分点"),
         "灯号": ("investment_completion_rate", LIGHT, "")})
-    return with_notes(out, pace_note(as_of), light_rule_note(progress), PLAN_TARGET_NOTE)
+    out = with_notes(out, pace_note(as_of), light_rule_note(progress), PLAN_TARGET_NOTE)
+    if whole or shown_rows(len(out)).all():
+        return out
+    flagged = out["灯号"].isin([progress["lights"]["red"], "未报送"]).to_numpy()
+    return ranked(out, by="快于或慢于序时（百分点）", total=[e == DISTRICT for e in names], keep=flagged, ascending=True,
+                  label="快于序时进度的百分点", what="亮红灯和未报送的集团", elsewhere=WORKBOOK)
 
 
 def _read(ctx: Context, name: str) -> pd.DataFrame:
     return read_shared(ctx.processed_dir, name, optional=True)  # a district without ledgers or forecasts: empty, said in the text
 
 
-def risk_change_table(ctx: Context) -> pd.DataFrame:
+def risk_change_table(ctx: Context, *, whole: bool = False) -> pd.DataFrame:
     """重点监管名单变化: how many enterprises entered, stayed on and left the list since the last period, and
     which (short names) with why: the rules that put a 新列入 or 继续监管 enterprise on the list this period,
-    the rules that had listed a 移出 one (:func:`~guozi_analysis.publishing.views.risk.list_changes_table`)."""
+    the rules that had listed a 移出 one (:func:`~guozi_analysis.publishing.views.risk.list_changes_table`).
+
+    Every 新列入, 移出 and 未报送 enterprise is named whatever their number; the 继续监管 ones are named while
+    the list is short (``lists.rows``), else counted, every one of them in the workbook (``whole=True``)."""
     changes = _read(ctx, "risk_changes")
     order = ["新列入", "继续监管", "移出"]
     counts = changes["change"].value_counts() if len(changes) else pd.Series(dtype=int)
     if counts.get(UNCOMPARABLE, 0) or not complete(ctx):  # said, not counted as 移出 or 新列入
         order.append(UNCOMPARABLE)
-    named = list_changes_table(ctx) if len(changes) else pd.DataFrame(columns=["企业名称", "变动", "本期触发规则",
-                                                                                 "上期触发规则"])
+    named = list_changes_table(ctx, whole=True) if len(changes) else pd.DataFrame(
+        columns=["企业名称", "变动", "本期触发规则", "上期触发规则"])
+    staying = int((named["变动"] == "继续监管").sum())
+    counted = not whole and not shown_rows(staying).all()  # a long 继续监管 list: counted, named in the workbook
     roster = ctx.roster
     short = dict(zip(roster["name"].astype(str), roster["short_name" if "short_name" in roster else "name"].astype(str)))
     rows = []
     for c in order:
         part = named.loc[named["变动"] == c]
+        if c == "继续监管" and counted:
+            rows.append({"变化": c, "企业数（家）": int(counts.get(c, 0)), "企业及原因": f"逐家名单及原因见{WORKBOOK}"})
+            continue
         # 移出 says why it had been listed; 未报送 has no rule this period, so it says last period's
         before = c in ("移出", UNCOMPARABLE)
         why = part["上期触发规则"] if before else part["本期触发规则"]
@@ -384,25 +411,35 @@ def points(ctx: Context, *, quarter: bool = False):
     def g(entity: str, ind: str) -> float:
         return pct_change(_value(hist, entity, ind, period), _value(hist, entity, ind, last_year))
 
-    up = [names[e] for e in names if not _isnan(g(e, "revenue")) and g(e, "revenue") > 0]
+    def fastest(ind: str, sign: int) -> list[str]:  # the groups whose 同比 has this sign, the largest move first
+        moved = [(e, g(e, ind)) for e in names]
+        moved = [(e, v) for e, v in moved if not _isnan(v) and v * sign > 0]
+        return [e for e, _ in sorted(moved, key=lambda t: -abs(t[1]))] if len(names) > _named_most() else \
+            [e for e, _ in moved]
+
+    up = [names[e] for e in fastest("revenue", 1)]
     if up:
-        features.append(f"营业总收入同比增长的集团有{len(up)}家（{'、'.join(up)}）。")
-    profit_up = [names[e] for e in names if not _isnan(g(e, "total_profit")) and g(e, "total_profit") > 0]
+        features.append(f"营业总收入同比增长的集团有{len(up)}家（{in_sentence(up)}）。")
+    profit_up = [names[e] for e in fastest("total_profit", 1)]
     if profit_up:
-        features.append(f"利润总额同比增长的集团有{len(profit_up)}家（{'、'.join(profit_up)}）。")
+        features.append(f"利润总额同比增长的集团有{len(profit_up)}家（{in_sentence(profit_up)}）。")
     full = complete(ctx)
     cost = _district(ctx, "financing_cost_change_bp") if full else float("nan")  # a partial district has no 同比
     if not _isnan(cost):
         features.append(f"综合融资成本{_pct(_district(ctx, 'composite_financing_cost'))}%，同比"
                         f"{change_word(cost, up='上升', down='下降')}{abs(cost):.0f}个基点。")
-    down = [names[e] for e in names if not _isnan(g(e, "total_profit")) and g(e, "total_profit") < 0]
+    falling = fastest("total_profit", -1)
+    down = [names[e] for e in falling]
     if down and not quarter:  # the monthly says why (issue 26): each group's fall split into its line items
-        problems += [_fall_causes(ctx, e, "total_profit") for e in names if names[e] in down]
+        written = falling if len(names) <= _named_most() else falling[:bulletin_top()]  # many: the largest falls
+        problems += [_fall_causes(ctx, e, "total_profit") for e in written]
+        if len(falling) > len(written):
+            problems.append(f"另有{len(falling) - len(written)}家集团利润总额同比下降，逐家数据见{WORKBOOK}。")
     elif down:
-        problems.append(f"{'、'.join(down)}利润总额同比下降。")
+        problems.append(f"{in_sentence(down)}利润总额同比下降。")
     if down:
-        actions.append(f"督促{'、'.join(down)}分析利润下降原因，落实增收节支措施。")
-    pace = pace_table(ctx)
+        actions.append(f"督促{in_sentence(down)}分析利润下降原因，落实增收节支措施。")
+    pace = pace_table(ctx, whole=True)  # every red and yellow light is named
     progress = ranking_settings()["progress"]
     groups = pace.loc[pace["企业"] != total_label(ctx)]
     behind_all = []
@@ -410,19 +447,22 @@ def points(ctx: Context, *, quarter: bool = False):
                           ("yellow", "慢于序时进度")):  # by the one light rule: red, then yellow
         light = progress["lights"][colour]
         behind = groups.loc[(groups["灯号"] == light) & (groups["快于或慢于序时（百分点）"] < 0)]
+        if colour != "red" and len(groups) > _named_most():  # many groups: the furthest behind first, cut (red: all)
+            behind = behind.sort_values("快于或慢于序时（百分点）", kind="stable")
         if len(behind):
-            listed = "、".join(f"{r['企业']}（慢{abs(r['快于或慢于序时（百分点）']):.2f}个百分点）" for _, r in behind.iterrows())
+            said = [f"{r['企业']}（慢{abs(r['快于或慢于序时（百分点）']):.2f}个百分点）" for _, r in behind.iterrows()]
+            listed = "、".join(said) if colour == "red" else in_sentence(said)
             problems.append(f"投资完成率{words}（{light}）的集团：{listed}。")
             behind_all += list(behind["企业"])
     if behind_all:
-        actions.append(f"对{'、'.join(behind_all)}的在建项目逐项排查，倒排工期，确保完成年度投资计划。")
+        actions.append(f"对{in_sentence(behind_all)}的在建项目逐项排查，倒排工期，确保完成年度投资计划。")
     rising = []
     for e, name in names.items():
         now, before = _value(hist, e, "debt_to_asset_ratio", period), _value(hist, e, "debt_to_asset_ratio", last_year)
         if not (_isnan(now) or _isnan(before)) and now - before > float(cfg["debt_ratio_points"]):
             rising.append(f"{name}（上升{now - before:.2f}个百分点）")
     if rising:
-        problems.append(f"资产负债率同比上升较多：{'、'.join(rising)}。")
+        problems.append(f"资产负债率同比上升较多：{in_sentence(rising)}。")
         actions.append("对资产负债率上升较快的集团开展债务风险专项分析，控制新增有息负债。")
     changes = _read(ctx, "risk_changes")
     n_list = int(changes["change"].isin(["新列入", "继续监管"]).sum()) if len(changes) else 0
@@ -441,6 +481,11 @@ def points(ctx: Context, *, quarter: bool = False):
 # ------------------------------------------------------------------------------------------------
 # monthly: costs, losses, 一利五率, 环比, causes, key tasks (issue 26)
 # ------------------------------------------------------------------------------------------------
+def _named_most() -> int:
+    """Groups named one by one in a sentence at most (``lists.names``); more are cut (:func:`in_sentence`)."""
+    return int(list_settings().get("names", 12))
+
+
 def _monthly() -> dict:
     return dict(settings().get("monthly", {}))
 
@@ -641,7 +686,7 @@ def causes_paragraph(ctx: Context):
     a, b = losses.loc[period], losses.loc[ly]
     if not _isnan(a["loss_count"]):
         short = short_names(ctx)
-        who = "、".join(short.get(e, e) for e in a["loss_entities"])
+        who = in_sentence([short.get(e, e) for e in a["loss_entities"]])  # many: every one in the 亏损企业 table's note
         text = (f"报送快报的{a['reporting']:.0f}户企业（各级次法人企业，每户计一次）中，亏损企业{a['loss_count']:.0f}户"
                 + (f"（{who}）" if who else "") + f"，亏损面{a['loss_share']:.2f}%，亏损额{_amount(a['loss_amount'])}亿元")
         if b["loss_count"] == 0:
@@ -772,13 +817,15 @@ def _workbook_rows(frame: pd.DataFrame, *, row_units: list[str] | None = None,
     return headers, rows
 
 
-def export_workbook(ctx: Context, *, output_dir: str | Path = "", kind: str = "monthly"):
+def export_workbook(ctx: Context, *, output_dir: str | Path = "", kind: str = "monthly",
+                    extra: dict[str, pd.DataFrame] | None = None):
     """The publication's printable workbook: its tables, one sheet each, and the contract and inspection
     warnings of the period (``合同与督查预警``), written to ``output_dir`` (published with the 通报).
 
     Numbers stay numbers with number formats (:func:`_workbook_rows`: percentages as fractions with a percent
     format, 同比 signed, 百分点 for a ratio's 同比), so the office can sort, sum and compute with them; a missing
-    value is “—”.
+    value is “—”. Every table has every group and enterprise (the printed ones may be cut short, issue 27);
+    ``extra`` adds a publication's own tables (the 季度分析's, :func:`.quarterly.export_workbook`).
     """
     from openpyxl import Workbook  # deferred: heavy dependency, loaded on first use
     from openpyxl.styles import Font  # deferred: heavy dependency, loaded on first use
@@ -787,11 +834,11 @@ def export_workbook(ctx: Context, *, output_dir: str | Path = "", kind: str = "m
         return markdown("（未指定输出目录，本次不另存工作簿。）")
     quarter = kind == "quarterly"
     headline, change_units = _headline(ctx, quarter=quarter)
-    pace = pace_table(ctx)
+    pace = pace_table(ctx, whole=True)  # the workbook has every group, printed or not
     notes = {"投资进度": pace.attrs.get(NOTES, [])}
     sheets = {"主要指标": _workbook_rows(headline, row_units=headline["单位"].tolist(), change_units=change_units),
-              "分集团": _workbook_rows(group_table(ctx)), "投资进度": _workbook_rows(pace),
-              "风险变化": _workbook_rows(risk_change_table(ctx))}
+              "分集团": _workbook_rows(group_table(ctx, whole=True)), "投资进度": _workbook_rows(pace),
+              "风险变化": _workbook_rows(risk_change_table(ctx, whole=True))}
     if kind == "monthly":  # the monthly's own tables (issue 26), numbers as numbers
         rates, rate_units = _five_rates(ctx)
         stocks, stock_units = _month_on_month(ctx)
@@ -801,6 +848,9 @@ def export_workbook(ctx: Context, *, output_dir: str | Path = "", kind: str = "m
         sheets["亏损企业"] = _workbook_rows(losses, row_units=loss_units)
         notes["亏损企业"] = losses.attrs.get(NOTES, [])
         sheets["重点工作任务"] = _workbook_rows(key_tasks_table(ctx))
+    for name, frame in (extra or {}).items():  # a publication's own tables, every group of them
+        sheets[name] = _workbook_rows(frame)
+        notes[name] = frame.attrs.get(NOTES, [])
     note = table_note(ctx)
     wb = Workbook()
     wb.remove(wb.active)

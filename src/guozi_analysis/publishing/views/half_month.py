@@ -15,6 +15,7 @@ from guozi_analysis.analyses.ranking import ALL_CLASSES, OVERALL
 from guozi_analysis.analyses.ranking import load_settings as ranking_settings
 from guozi_analysis.base.periods import as_of_date, parse_period
 from guozi_analysis.publishing.display import with_notes
+from guozi_analysis.publishing.lists import bounded, bulletin_top, list_settings, shown_rows
 from guozi_analysis.publishing.published import LIGHT, keyed, renamed
 from guozi_analysis.publishing.text import date_zh, light_rule_note, markdown, pace_note
 from guozi_analysis.publishing.views import ranking as ranking_views
@@ -27,6 +28,8 @@ __all__ = [
 ]
 
 _LEVEL_ZH = {"group": "集团", "enterprise": "子企业"}
+#: Where the entities a long table of the 通报 leaves out are: the 晾晒 workbook published with it.
+WORKBOOK = "本期晾晒排名 Excel 工作簿（每家企业每项指标的数值、名次和得分）"
 
 
 def _ranking(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -71,11 +74,13 @@ def league_table(ctx: Context, *, level: str = "group") -> pd.DataFrame:
     """晾晒总表: every entity of ``level`` with its score on each of the six report tables, its 六表总分,
     its rank (a shared rank printed 「2（并列）」; 不适用 when no indicator counts) and the movement against
     the previous half month. Subsidiaries are listed class by class (功能分类, ranked within the class).
+    A long table (more than ``lists.rows``) keeps the first and last ``lists.bulletin_top`` of each class;
+    every entity is in the 晾晒 workbook.
 
     The rows are the review appendix's composite table
     (:func:`guozi_analysis.publishing.views.ranking.composite_table`) with the rank first, as a league
     table reads."""
-    table = ranking_views.composite_table(ctx, level=level)
+    table = ranking_views.composite_table(ctx, level=level, top=bulletin_top(), elsewhere=WORKBOOK)
     rank = next(c for c in table.columns if str(c).startswith("总分排名"))
     split = "比较组" in table.columns
     out = table[[rank, *[c for c in table.columns if c != rank]]]
@@ -165,20 +170,48 @@ def movers_table(ctx: Context, *, level: str = "group") -> pd.DataFrame:
 
 def lights_table(ctx: Context, *, level: str = "group") -> pd.DataFrame:
     """序时进度灯号：按序时进度考核的指标，各集团完成率与序时进度之差及红黄绿灯（灯号为排名结果中按同一规则
-    亮的灯；表注说明序时进度口径与灯号规则）。"""
+    亮的灯；表注说明序时进度口径与灯号规则）。
+
+    集团为表列；集团多于 ``lists.columns`` 家时改为一行一家集团，列出红灯、黄灯最多的 ``lists.bulletin_top`` 家，
+    表注逐家点名亮红灯的集团，全部集团见晾晒工作簿。"""
     ranking, _ = _ranking(ctx)
     progress = ranking_settings()["progress"]
     part = ranking.loc[(ranking["level"] == level) & ranking["light"].isin(list(progress["lights"].values()))]
     short = short_names(ctx)
     wide = part.pivot_table(index="indicator_name", columns="entity_id", values="light", aggfunc="first")
     wide = wide.reindex(columns=[g for g in ctx.tree.groups if g in wide.columns])
+    notes = (pace_note(*sorted(part["as_of"].astype(str).unique())), light_rule_note(progress))
+    if not shown_rows(wide.shape[1], rows=list_settings()["columns"]).all():
+        return with_notes(_lights_by_group(ctx, wide, part, progress), *notes)
     entities = list(wide.columns)
     wide.columns = [short.get(c, c) for c in wide.columns]
     wide.index.name = "指标"
     ids = dict(zip(part["indicator_name"].astype(str), part["indicator_id"].astype(str)))
     out = keyed(wide.fillna("—"), period=ctx.period, items=[ids.get(str(n), "") for n in wide.index],
                 columns={label: (None, LIGHT, "", entity) for label, entity in zip(wide.columns, entities)})
-    return with_notes(out, pace_note(*sorted(part["as_of"].astype(str).unique())), light_rule_note(progress))
+    return with_notes(out, *notes)
+
+
+def _lights_by_group(ctx: Context, wide: pd.DataFrame, part: pd.DataFrame, progress: dict) -> pd.DataFrame:
+    """The lights grid of many groups, one row per group (indicators as columns): the ``lists.bulletin_top``
+    with most red (then amber) lights, and under it every group with a red light named."""
+    short = short_names(ctx)
+    red, amber = progress["lights"]["red"], progress["lights"]["yellow"]
+    rows = wide.T
+    order = pd.DataFrame({"red": -(rows == red).sum(axis=1), "amber": -(rows == amber).sum(axis=1)},
+                         index=rows.index).sort_values(["red", "amber"], kind="stable").index
+    rows = rows.loc[order]
+    ids = dict(zip(part["indicator_name"].astype(str), part["indicator_id"].astype(str)))
+    entities = [str(e) for e in rows.index]
+    out = rows.fillna("—").reset_index(drop=True)
+    out.columns = [str(c) for c in out.columns]
+    out.insert(0, "集团", [short.get(e, e) for e in entities])
+    out = keyed(out, period=ctx.period, entities=entities,
+                columns={c: (ids.get(c, ""), LIGHT, "") for c in out.columns[1:]})
+    flagged = (out.iloc[:, 1:] == red).any(axis=1).to_numpy()
+    cut = bounded(out, ends="head", top=bulletin_top(), order="红灯、黄灯最多的", elsewhere=WORKBOOK)
+    named = [n for n, f in zip(out["集团"], flagged) if f]  # every red light named, however many
+    return with_notes(cut, f"亮红灯的集团共{len(named)}家：{'、'.join(named)}。" if named else "本期没有亮红灯的集团。")
 
 
 def missing_reports_table(ctx: Context) -> pd.DataFrame:

@@ -23,6 +23,16 @@ from guozi_analysis.base.figures import figure
 from guozi_analysis.base.periods import as_of_date, elapsed_share, parse_period
 from guozi_analysis.publishing.coverage import complete, total_label
 from guozi_analysis.publishing.display import with_notes
+from guozi_analysis.publishing.lists import (
+    bounded,
+    bulletin_top,
+    in_sentence,
+    list_note,
+    list_settings,
+    ranked,
+    shown_rows,
+    take_rows,
+)
 from guozi_analysis.publishing.published import figure_period, keyed, markdown_with_figures
 from guozi_analysis.publishing.text import (
     INVESTMENT_TARGET_NOTE,
@@ -41,7 +51,7 @@ from guozi_analysis.publishing.views.figures import finish_figure, new_figure
 __all__ = ["settings", "span", "quarter_paragraph", "quarter_table", "trend_table", "stock_table", "change_table",
            "trend_chart", "debt_chart", "pace_chart", "group_table", "structure_table", "drivers_table",
            "outlook_table", "outlook_paragraph", "points", "group_trend_table", "group_chart", "bridge_table",
-           "maturity_table", "maturity_chart"]
+           "maturity_table", "maturity_chart", "export_workbook"]
 
 DISTRICT = B.DISTRICT
 QUARTER_ZH = {1: "一季度", 2: "二季度", 3: "三季度", 4: "四季度"}
@@ -353,8 +363,9 @@ def _group_values(ctx: Context, indicator: str, year: int, quarter: int) -> pd.S
     return pd.Series({g: _q(ctx, g, indicator, year, quarter) for g in ctx.tree.groups}, dtype=float)
 
 
-def group_table(ctx: Context) -> pd.DataFrame:
-    """分集团单季情况：各集团本季营业总收入、利润总额，同比，占各集团合计的比重，季末资产负债率及比上季末。"""
+def group_table(ctx: Context, *, whole: bool = False) -> pd.DataFrame:
+    """分集团单季情况：各集团本季营业总收入、利润总额，同比，占各集团合计的比重，季末资产负债率及比上季末。
+    集团多于 ``lists.rows`` 家时按本季营业总收入列出前、后 ``lists.bulletin_top`` 家（``whole=True``：工作簿，全部集团）。"""
     year, q = span(ctx)
     qname = QUARTER_ZH[q]
     names = group_short_names(ctx)
@@ -380,7 +391,8 @@ def group_table(ctx: Context) -> pd.DataFrame:
         "利润同比（%）": ("total_profit", "本季同比", "%"), "利润占比（%）": ("total_profit", "本季占各集团合计", "%"),
         "季末资产负债率（%）": ("debt_to_asset_ratio", "", "%"),
         "比上季末（百分点）": ("debt_to_asset_ratio", "比上季末", "百分点")})
-    return with_notes(out, "占比为占各集团合计的比重；利润同比以上年同季利润总额的绝对值为基数。")
+    out = with_notes(out, "占比为占各集团合计的比重；利润同比以上年同季利润总额的绝对值为基数。")
+    return out if whole else ranked(out, by=f"{qname}营业总收入（亿元）", elsewhere=B.WORKBOOK)
 
 
 def structure_table(ctx: Context, *, column: str = "function_class") -> pd.DataFrame:
@@ -423,8 +435,9 @@ def _contributions(ctx: Context, indicator: str, year: int, q: int) -> pd.DataFr
     return entity_contributions(frame, column=indicator, now=str(year), before=str(year - 1), entities=groups)
 
 
-def drivers_table(ctx: Context) -> pd.DataFrame:
-    """本季同比增减的来源：各集团本季营业总收入、利润总额比上年同季的增减额及占各集团增减额合计的比重。"""
+def drivers_table(ctx: Context, *, whole: bool = False) -> pd.DataFrame:
+    """本季同比增减的来源：各集团本季营业总收入、利润总额比上年同季的增减额及占各集团增减额合计的比重。
+    集团多于 ``lists.rows`` 家时每个指标列出增加最多和减少最多的 ``lists.bulletin_top`` 家（``whole=True``：全部）。"""
     year, q = span(ctx)
     qname = QUARTER_ZH[q]
     names = group_short_names(ctx)
@@ -437,14 +450,23 @@ def drivers_table(ctx: Context) -> pd.DataFrame:
                          "同比增减额（亿元）": B._shown(r["change"], "万元"), "占增减额合计（%）": r["share"]})
             entities.append(g)
             items.append(ind)
-    return keyed(pd.DataFrame(rows).round(2), period=ctx.period, entities=entities, items=items, columns={
+    out = keyed(pd.DataFrame(rows).round(2), period=ctx.period, entities=entities, items=items, columns={
         f"{qname}（亿元）": (None, "本季", "亿元"), f"上年{qname}（亿元）": (None, "本季", "亿元", None, B._month(ctx.period, 12)),
         "同比增减额（亿元）": (None, "本季同比增减额", "亿元"), "占增减额合计（%）": (None, "本季占同比增减额合计", "%")})
+    if whole or shown_rows(len(out)).all():
+        return out
+    # a long table: per indicator the groups that added most and those that took most away
+    block = {ind: k for k, ind in enumerate(dict.fromkeys(items))}
+    key = pd.DataFrame({"i": [block[i] for i in items], "c": -out["同比增减额（亿元）"].astype(float).to_numpy()})
+    out = take_rows(out, key.sort_values(["i", "c"], kind="stable", na_position="last").index)
+    return bounded(out, blocks=list(out["指标"]), per="指标", unit="行", top=bulletin_top(),
+                   order="按同比增减额从高到低排列的", elsewhere=B.WORKBOOK)
 
 
-def group_trend_table(ctx: Context, *, indicator: str = "revenue") -> pd.DataFrame:
+def group_trend_table(ctx: Context, *, indicator: str = "revenue", whole: bool = False) -> pd.DataFrame:
     """各集团分季度数与同比：流量为本年每个季度的单季数（亿元），时点数为各季度末的数（亿元，比率为 %），
-    及与上年同季（季末）比的同比（%，比率为百分点）。"""
+    及与上年同季（季末）比的同比（%，比率为百分点）。集团多于 ``lists.rows`` 家时列出全区和按本季数排列的前、后
+    ``lists.bulletin_top`` 家（``whole=True``：工作簿，全部集团）。"""
     year, q = span(ctx)
     names = group_short_names(ctx) | {DISTRICT: total_label(ctx)}
     unit = _unit(indicator)
@@ -465,7 +487,12 @@ def group_trend_table(ctx: Context, *, indicator: str = "revenue") -> pd.DataFra
             columns[change_label] = (indicator, "本季同比" if flow else B.CHANGE, "百分点" if points else "%", None,
                                      _quarter_period(year, k))
         rows.append(row)
-    return keyed(pd.DataFrame(rows).round(2), period=ctx.period, entities=list(names), columns=columns)
+    out = keyed(pd.DataFrame(rows).round(2), period=ctx.period, entities=list(names), columns=columns)
+    if whole:
+        return out
+    latest = f"{QUARTER_ZH[q]}{'' if flow else '末'}（{shown_unit}）"
+    return ranked(out, by=latest, label=f"{QUARTER_ZH[q]}{'单季数' if flow else '末数'}",
+                  total=[e == DISTRICT for e in names], elsewhere=B.WORKBOOK)
 
 
 def group_chart(ctx: Context):
@@ -489,9 +516,10 @@ def group_chart(ctx: Context):
     return finish_figure(fig)
 
 
-def bridge_table(ctx: Context) -> pd.DataFrame:
+def bridge_table(ctx: Context, *, whole: bool = False) -> pd.DataFrame:
     """利润总额同比增减的科目分解（本年累计，亿元）：全区和各集团利润总额比上年同期的增减，按营业总收入、
-    营业成本、三项费用等科目分解（收入类增加为正，成本费用类增加为负；“其他”为未列科目，各列相加等于增减额）。"""
+    营业成本、三项费用等科目分解（收入类增加为正，成本费用类增加为负；“其他”为未列科目，各列相加等于增减额）。
+    集团（表列）多于 ``lists.columns`` 家时列出全区和利润增加最多、减少最多的各 ``lists.column_top`` 家（``whole=True``：全部）。"""
     items = B._read(ctx, "line_items")
     names = {DISTRICT: total_label(ctx)} | group_short_names(ctx)
     labels = labels_zh("financials")
@@ -509,16 +537,28 @@ def bridge_table(ctx: Context) -> pd.DataFrame:
         out = pd.DataFrame(columns=["科目"])
         out.attrs["empty_reason"] = "本期没有报表科目数据，无法分解利润变动"
         return out
+    note = ""
+    groups = [k for k in columns if k != total_label(ctx)]
+    conf = list_settings()
+    if not whole and not shown_rows(len(groups), rows=conf["columns"], top=conf["column_top"]).all():
+        # many groups as columns: the district, then those whose profit rose most and fell most
+        groups.sort(key=lambda k: -np.nan_to_num(float(columns[k][-1]), nan=-np.inf))
+        keep = shown_rows(len(groups), rows=conf["columns"], top=conf["column_top"])
+        note = list_note(len(groups), int(keep.sum()), top=conf["column_top"], order="按利润总额增减额从高到低排列的",
+                         elsewhere=B.WORKBOOK)
+        columns = {k: v for k, v in columns.items() if k == total_label(ctx)} | \
+            {k: columns[k] for k, shown in zip(groups, keep) if shown}
     rows = [labels.get(i, i) if i != RESIDUAL else "其他（未列科目）" for i in order] + ["利润总额增减额"]
     frame = pd.DataFrame({"科目": rows, **{k: np.array(v, dtype=float) / WAN_PER_YI for k, v in columns.items()}})
     frame[frame.columns[1:]] = frame[frame.columns[1:]].round(2) + 0.0  # −0.004 prints 0.00, not −0.00
     return with_notes(frame, "各科目对利润总额的影响＝符号×（本年累计－上年同期）：收入、收益类科目增加使利润增加，"
-                                      "成本、费用、营业外支出增加使利润减少。")
+                                      "成本、费用、营业外支出增加使利润减少。", note)
 
 
-def maturity_table(ctx: Context) -> pd.DataFrame:
+def maturity_table(ctx: Context, *, whole: bool = False) -> pd.DataFrame:
     """债务集中到期与现金覆盖：各集团未来12个月单月到期最多的月份、金额、占未来12个月到期的比重（风险引擎
-    “债务集中到期”同一算法），现金短债比，以及是否被风险引擎判定为债务集中到期。"""
+    “债务集中到期”同一算法），现金短债比，以及是否被风险引擎判定为债务集中到期。集团多于 ``lists.rows`` 家时
+    列出全区和按集中度排列的前、后 ``lists.bulletin_top`` 家，表注逐家点名预警的集团（``whole=True``：全部）。"""
     names = group_short_names(ctx) | {DISTRICT: total_label(ctx)}
     tables = {"roster": ctx.roster, "debts": B._read(ctx, "table_debts")}
     walls = Q.maturity_walls(tables, period=ctx.period, entities=list(names))
@@ -547,7 +587,15 @@ def maturity_table(ctx: Context) -> pd.DataFrame:
     rule = flags.loc[flags["rule_id"] == "maturity_wall"] if len(flags) else flags
     line = (f"单月到期超过未来12个月到期合计的{float(rule['threshold'].iloc[0]):g}%即为债务集中到期（本区风险预警规则）；"
             if len(rule) else "")
-    return with_notes(out, line + "口径取单月集中度较高者（本企业自身或含全部下属企业）。")
+    out = with_notes(out, line + "口径取单月集中度较高者（本企业自身或含全部下属企业）。")
+    if whole:
+        return out
+    warned = [n for n, w in zip(out["企业"], out["债务集中到期"]) if w == "预警" and n != total_label(ctx)]
+    cut = ranked(out, by="占未来12个月（%）", label="单月到期占比", total=[e == DISTRICT for e in entities],
+                 elsewhere=B.WORKBOOK)
+    if len(cut) == len(out):  # printed whole: each warning is in its row
+        return out
+    return with_notes(cut, f"债务集中到期预警的集团共{len(warned)}家：{'、'.join(warned)}。" if warned else "")
 
 
 def maturity_chart(ctx: Context):
@@ -584,9 +632,11 @@ def _outlook(ctx: Context) -> pd.DataFrame:
     return proj
 
 
-def outlook_table(ctx: Context) -> pd.DataFrame:
+def outlook_table(ctx: Context, *, whole: bool = False) -> pd.DataFrame:
     """全年预计与年度目标（含全区）：各集团和全区营业总收入、利润总额、完成投资的全年预计（中位数与80%区间）、
-    年度目标、完成目标的可能性和判断（:func:`guozi_analysis.analyses.forecast.target_status`）。"""
+    年度目标、完成目标的可能性和判断（:func:`guozi_analysis.analyses.forecast.target_status`）。集团多于
+    ``lists.rows`` 家时每个项目列出全区和按全年预计排列的前、后 ``lists.bulletin_top`` 家（目标存在缺口的集团
+    在“存在问题”中逐家点名；``whole=True``：工作簿，全部）。"""
     proj = _outlook(ctx)
     if not len(proj):
         out = pd.DataFrame(columns=["企业", "项目"])
@@ -610,9 +660,21 @@ def outlook_table(ctx: Context) -> pd.DataFrame:
         "80%区间上限（亿元）": (None, "全年预计80%区间上限", "亿元"), "年度目标（亿元）": (None, "年度目标", "亿元"),
         "完成目标的可能性": (None, "完成目标的可能性", "")})
     district = (proj["enterprise_id"] == DISTRICT).any() and proj.loc[proj["enterprise_id"] == DISTRICT, "target"].notna().any()
-    return with_notes(out, "全区的年度目标为各集团年度目标之和。" if district else "",
-                      INVESTMENT_TARGET_NOTE if (proj["item"] == "investment_completed").any() else "",
-                      PROFIT_RANGE_NOTE if (proj["item"] == "total_profit").any() else "")
+    out = with_notes(out, "全区的年度目标为各集团年度目标之和。" if district else "",
+                     INVESTMENT_TARGET_NOTE if (proj["item"] == "investment_completed").any() else "",
+                     PROFIT_RANGE_NOTE if (proj["item"] == "total_profit").any() else "")
+    if whole or shown_rows(len(out)).all():
+        return out
+    # a long table: per item the district first, then the groups by their projection, largest first
+    key = pd.DataFrame({"i": proj["_i"].to_numpy(), "d": (proj["enterprise_id"] != DISTRICT).to_numpy(),
+                        "m": -proj["median"].astype(float).to_numpy()})
+    at = key.sort_values(["i", "d", "m"], kind="stable", na_position="last").index
+    out = take_rows(out, at)
+    district = ~key["d"].to_numpy()[at]  # a block of its own: the groups' first and last come after it
+    out = bounded(out, keep=district, blocks=[f"{i}{'·全区' if d else ''}" for i, d in zip(out["项目"], district)],
+                  per="项目", unit="行",
+                  top=bulletin_top(), what="全区合计", order="按全年预计从高到低排列的", elsewhere=B.WORKBOOK)
+    return with_notes(out, "目标存在缺口的集团逐家列在“存在问题”中。")
 
 
 def outlook_paragraph(ctx: Context):
@@ -735,6 +797,8 @@ def _problems(ctx: Context, year: int, q: int) -> tuple[list[str], list[str]]:
         if not (quarter_down or ytd_down):
             continue
         named.append(g)
+        if len(named) > bulletin_top() and len(contrib) > int(list_settings().get("names", 12)):
+            continue  # many groups: the worst few are written out, the others counted
         clause = _profit_bridge_clause(ctx, g) if ytd_down else ""
         if quarter_down:
             text = (f"{names[g]}{qname}单季利润总额{_yi(r['now'])}亿元，比上年同季减少{_yi(-r['change'])}亿元"
@@ -748,8 +812,10 @@ def _problems(ctx: Context, year: int, q: int) -> tuple[list[str], list[str]]:
             text = (f"{names[g]}{ytd_label}累计利润总额{_yi(ytd_now)}亿元，比上年同期减少{_yi(ytd_ly - ytd_now)}亿元"
                     f"（{Q.change(ytd_now, ytd_ly):+.2f}%）" + (f"，{clause}" if clause else ""))
         problems.append(text + "。")
+    if len(named) > len(problems):
+        problems.append(f"另有{len(named) - len(problems)}家集团利润总额同比下降，逐家数据见{B.WORKBOOK}。")
     if named:
-        who = "、".join(names[g] for g in named)
+        who = in_sentence([names[g] for g in named])
         actions.append(f"指导{who}针对利润下滑逐项查找收入端和成本费用端原因，{QUARTER_ZH[q % 4 + 1]}拿出止滑回升的具体举措。")
     # 2. the groups whose annual targets look out of reach (stored P(target))
     proj = _outlook(ctx)
@@ -790,6 +856,17 @@ def _problems(ctx: Context, year: int, q: int) -> tuple[list[str], list[str]]:
                 text += f"，现金短债比{float(short.iloc[0]):.2f}倍"
             problems.append(text + "。")
     return problems, actions
+
+
+def export_workbook(ctx: Context, *, output_dir: str = ""):
+    """The 季度分析's workbook: the bulletins' tables (:func:`.bulletins.export_workbook`) and this publication's
+    own tables of the groups, every group of each (the printed ones may be cut short)."""
+    extra = {"分集团单季": group_table(ctx, whole=True), "增减来源": drivers_table(ctx, whole=True),
+             **{f"分季度{_name(i)}": group_trend_table(ctx, indicator=i, whole=True)
+                for i in ("revenue", "total_profit", "interest_bearing_debt", "debt_to_asset_ratio")},
+             "利润增减科目分解": bridge_table(ctx, whole=True), "债务集中到期": maturity_table(ctx, whole=True),
+             "全年预计与目标": outlook_table(ctx, whole=True)}
+    return B.export_workbook(ctx, output_dir=output_dir, kind="quarterly", extra=extra)
 
 
 def points(ctx: Context):

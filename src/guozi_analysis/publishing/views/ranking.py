@@ -18,7 +18,7 @@ from guozi_analysis.analyses.ranking import (
     ranking_period,
 )
 from guozi_analysis.publishing.display import NOTES, with_notes
-from guozi_analysis.publishing.lists import bounded, list_settings, shown_rows
+from guozi_analysis.publishing.lists import ELSEWHERE, bounded, list_settings, shown_rows
 from guozi_analysis.publishing.published import LIGHT, PACE_GAP, keyed
 from guozi_analysis.publishing.text import date_zh, file_link, light_rule_note, markdown, pace_note
 from guozi_analysis.publishing.views.context import short_names
@@ -78,8 +78,10 @@ def publication_note(ctx):
     return markdown(text)
 
 
-def composite_table(ctx, *, level: str = "group") -> pd.DataFrame:
-    """Six table scores, the overall score, its rank and movement: one row per entity, best first."""
+def composite_table(ctx, *, level: str = "group", top: int | None = None, elsewhere: str = ELSEWHERE) -> pd.DataFrame:
+    """Six table scores, the overall score, its rank and movement: one row per entity, best first; a long
+    one keeps the first and last ``top`` of each class (``lists.top`` unless told) and says the rest are
+    ``elsewhere``."""
     _check_level(level)
     _, comp = read_frames(ctx.processed_dir)
     comp = comp.loc[comp["level"] == level]
@@ -97,7 +99,8 @@ def composite_table(ctx, *, level: str = "group") -> pd.DataFrame:
     out["总分排名" + ("（组内）" if split else "")] = overall["rank_label"].reindex(out.index)
     out["较上期"] = _movement_text(overall).reindex(out.index)
     out = out.loc[_class_sorted(overall).index.intersection(out.index, sort=False)]
-    out = bounded(out, blocks=overall["peer_class"].reindex(out.index).astype(str), per="比较组")
+    out = bounded(out, blocks=overall["peer_class"].reindex(out.index).astype(str), per="比较组", top=top,
+                  elsewhere=elsewhere)
     entities = [str(i) for i in out.index]
     out.index = [names.get(i, i) for i in out.index]
     out.index.name = _LEVEL_ZH[level]

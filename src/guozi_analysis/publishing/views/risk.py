@@ -17,8 +17,9 @@ from guozi_analysis.analyses.risk.report import LEVEL_ZH
 from guozi_analysis.analyses.risk.rules import LIGHTS, OPERATOR_ZH, SEVERITIES, as_ruleset
 from guozi_analysis.base.store import read_shared
 from guozi_analysis.publishing.display import NOTES, with_notes
-from guozi_analysis.publishing.lists import ELSEWHERE, bounded, shown_rows
+from guozi_analysis.publishing.lists import ELSEWHERE, bounded, list_settings, shown_rows
 from guozi_analysis.publishing.text import WAN_PER_YI, markdown
+from guozi_analysis.publishing.views.context import short_names
 from guozi_analysis.publishing.views.figures import finish_figure, new_figure
 
 # ------------------------------------------------------------------------------------------
@@ -42,8 +43,9 @@ def supervision_list_table(ctx) -> pd.DataFrame:
     """重点监管对象名单: enterprise, level, severity, the rules and the full explanation.
 
     Every listed enterprise is named, however many; when the list is longer than a publication prints
-    whole (``params/bulletins.yaml`` ``lists.rows``) the explanation (value, line, rule and basis) is left
-    to the profiles and the workbook, so that each enterprise takes one line.
+    whole (``params/bulletins.yaml`` ``lists.rows``) each takes one line (:func:`_compact_list`): its group,
+    the rules it hit and their values; the full explanation (line, rule and basis) is left to the
+    profiles and the workbook.
     """
     lst = _read(ctx, "risk_list")
     out = pd.DataFrame({
@@ -55,12 +57,52 @@ def supervision_list_table(ctx) -> pd.DataFrame:
     }).reset_index(drop=True)
     if shown_rows(len(out)).all():
         return out
-    return with_notes(out.drop(columns=["说明"]),
-                      f"名单共{len(out):,}家，逐家列出；每家的实际值、阈值、规则和依据见{ELSEWHERE}。")
+    return _compact_list(ctx, lst.reset_index(drop=True))
 
 
-def list_changes_table(ctx) -> pd.DataFrame:
-    """名单变动: who entered and who left since the previous period (and who stays)."""
+def _figure(value: float, unit: str) -> str:
+    """A rule's value as a list line prints it: 82.78%, 1.02倍, 19,030.42万元."""
+    if pd.isna(value):
+        return "—"
+    return f"{value:,.2f}{unit}"
+
+
+def _compact_list(ctx, lst: pd.DataFrame) -> pd.DataFrame:
+    """The long key-supervision list, one line per enterprise: its name, its group (short name), the rules
+    that listed it and each rule's value this period (the stored ``risk_flags`` of the rules ``on_list``)."""
+    flags = _read(ctx, "risk_flags")
+    fired = flags.loc[flags["triggered"].astype(bool) & flags["on_list"].astype(bool)]
+    values = {(str(e), str(r)): _figure(v, str(u)) for e, r, v, u in
+              zip(fired["entity_id"], fired["rule_id"], fired["value"], fired["unit"])}
+    names = {str(r): str(n) for r, n in zip(fired["rule_id"], fired["rule_name"])}
+    short = short_names(ctx)
+    tree = ctx.tree
+
+    def group(entity: str) -> str:
+        if entity not in tree:
+            return "—"
+        g = tree.group_of(entity)
+        return "（本集团）" if g == entity else short.get(g, g)
+
+    def rules(entity: str, ids: str) -> str:
+        parts = [p for p in re.split(r"[,，、;；\s]+", str(ids)) if p]
+        return "；".join(f"{names.get(p, p)} {values.get((entity, p), '—')}" for p in parts)
+
+    ids = lst["entity_id"].astype(str)
+    out = pd.DataFrame({"企业名称": lst["entity_name"], "所属集团": [group(e) for e in ids],
+                        "严重程度": lst["severity"].astype(str),
+                        "触发规则及本期值": [rules(e, r) for e, r in zip(ids, lst["rule_ids"])]})
+    severities = out["严重程度"].unique()
+    alike = f"，严重程度均为{severities[0]}" if len(severities) == 1 else ""
+    if alike:
+        out = out.drop(columns=["严重程度"])
+    return with_notes(out, f"名单共{len(out):,}家，逐家一行列出{alike}；每家的阈值、规则依据和逐笔明细见{ELSEWHERE}，"
+                           "本附录“预警提示”列出严重程度最高的各条。")
+
+
+def list_changes_table(ctx, *, whole: bool = False) -> pd.DataFrame:
+    """名单变动: who entered and who left since the previous period (and who stays); a long one (more than
+    ``lists.rows``) is cut to the head, who entered or left first, unless ``whole``."""
     ch = _read(ctx, "risk_changes")
     flags = _read(ctx, "risk_flags")
     names = {rule.id: rule.name_zh for rule in as_ruleset(None).rules}
@@ -78,7 +120,7 @@ def list_changes_table(ctx) -> pd.DataFrame:
         "本期触发规则": ch["rule_ids_current"].map(rule_names),
         "上期触发规则": ch["rule_ids_previous"].map(rule_names),
     }).reset_index(drop=True)
-    if shown_rows(len(out)).all():
+    if whole or shown_rows(len(out)).all():
         return out
     moved = out["变动"].astype(str) != STAYS
     out = pd.concat([out.loc[moved], out.loc[~moved]], ignore_index=True)  # who entered or left, first
@@ -124,10 +166,16 @@ def flags_table(ctx, *, entity_id: str | None = None, attention: bool = True) ->
     }).reset_index(drop=True)
     if entity_id is not None or shown_rows(len(out)).all():
         return out
-    # a long list: the most severe first (the order of the rules' severities), then cut
+    # a long list: the most severe first (the order of the rules' severities), then cut; each line its value
+    # and line instead of the explanation, which grows with the district (the district's lists every
+    # guarantee of every group) and stays in the profiles and the workbook
+    out = out.drop(columns=["信号灯", "列入名单", "说明"]).assign(
+        本期值=[_figure(v, str(u)) for v, u in zip(flags["value"], flags["unit"])],
+        阈值=[_figure(v, str(u)) for v, u in zip(flags["threshold"], flags["unit"])])
     rank = {s: k for k, s in enumerate(SEVERITY_ORDER)}
     order = out["严重程度"].astype(str).map(rank).fillna(len(rank)).sort_values(kind="stable").index
-    return bounded(out.loc[order].reset_index(drop=True), ends="head", unit="条", order="严重程度最高的")
+    out = bounded(out.loc[order].reset_index(drop=True), ends="head", unit="条", order="严重程度最高的")
+    return with_notes(out, f"每条的完整说明（逐笔明细、口径和规则依据）见{ELSEWHERE}。")
 
 
 def attention_note(ctx):
@@ -174,13 +222,20 @@ def maturity_scope_note(ctx):
     scopes = scopes.loc[(scopes["level"] == "group") & scopes["entity_id"].isin(warned)]  # the table's rows, warned
     if not len(scopes):
         return markdown(text)
-    parts = []
+    parts, top = [], int(list_settings()["top"])
+    if not shown_rows(len(scopes)).all():  # many warned groups: the largest walls, the others counted
+        scopes = scopes.sort_values("month_own", ascending=False, kind="stable")
+        rest, scopes = len(scopes) - top, scopes.head(top)
+    else:
+        rest = 0
     for r in scopes.itertuples():
         parts.append(
             f"{r.entity_name}按{r.wall_basis}口径{r.wall_month}到期{fmt_wan(r.month_own)}、未来{int(r.months)}个月到期合计"
             f"{fmt_wan(r.window_own)}，按本表口径分别为{fmt_wan(r.month_tree)}、{fmt_wan(r.window_tree)}，"
             f"差额{fmt_wan(r.month_subsidiaries)}、{fmt_wan(r.window_subsidiaries)}为其下属企业的到期融资")
     text += ("“预警提示”中的债务集中到期按单月集中度较高的口径判断：" + "；".join(parts) + "。").replace(" 万元", "万元")
+    if rest:
+        text += f"另有{rest:,}家预警的集团两种口径的对照见{ELSEWHERE}。"
     return markdown(text)
 
 
