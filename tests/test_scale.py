@@ -278,3 +278,64 @@ def test_a_long_quality_table_puts_the_problem_rows_first_and_points_to_the_work
     assert out[6:8] == ["", "共4行，本表列出有错误、警告或隔离行的前2行（2行）；其余2行见数据质量工作簿。"]
     assert out[-2:] == ["", "尾"]
     assert _bounded_tables(lines[:7]) == lines[:7]  # 1 row: whole
+
+
+def test_profile_page_answers_with_its_characters_not_its_text(tmp_path, monkeypatch):
+    """Issue 27: the volume's font subset is built from each page's character set, so the process that
+    collects 2,000 pages holds a few hundred characters each, not every page's HTML."""
+    from guozi_analysis.publishing import profiles
+
+    def chapter(notebook, *, work, pdf, meta, date):  # the built-in renderer's answer, without Typst
+        Path(pdf).parent.mkdir(parents=True, exist_ok=True)
+        Path(pdf).write_bytes(b"%PDF")
+        return "甲企业画像", "<p>营收增长</p>"
+
+    monkeypatch.setattr(profiles, "render_chapter", chapter)
+    entry = {"code": "G01", "page": "G01.html", "pdf": "pdf/G01.pdf"}
+    stage = tmp_path / "stage"
+    chars = profiles._render_profile((tmp_path / "p.ipynb", entry, tmp_path / "work", stage, "澜海区画像", "副标题",
+                                      None))
+    page = (stage / "G01.html").read_text("utf-8")
+    assert chars == frozenset(page)  # exactly the characters of the page it wrote
+    # the body's four characters, the title's, the volume's name (nav and <title>) and the tags' letters
+    assert set("营收增长甲企业画像澜海区副标题") <= chars and {"<", "/", "p", ">"} <= chars
+    assert len(chars) < len(page)  # a set: each character once however often the page prints it
+
+
+def test_concat_compact_is_concat_with_the_same_values_and_dtypes():
+    """Issue 27: the indicator history's 24 monthly parts are joined through category codes; the result
+    is what ``pd.concat`` gives, row for row and dtype for dtype (missing text stays missing)."""
+    import numpy as np
+
+    from guozi_analysis.running.shared import concat_compact
+
+    a = pd.DataFrame({"entity_id": pd.array(["G01", "G02", None], dtype="string"), "value": [1.5, np.nan, 3.0],
+                      "period": pd.array(["2022-01"] * 3, dtype="string")})
+    b = pd.DataFrame({"entity_id": pd.array(["G03", None, "G01"], dtype="string"), "value": [4.0, 5.0, np.nan],
+                      "period": pd.array(["2022-02"] * 3, dtype="string")})
+    expected = pd.concat([a, b], ignore_index=True)
+    got = concat_compact([a.copy(), b.copy()])
+    pd.testing.assert_frame_equal(got, expected)
+    # by hand: the six rows in order, the two missing codes and the two missing values where they were
+    assert got["entity_id"].tolist() == ["G01", "G02", pd.NA, "G03", pd.NA, "G01"]
+    assert got["period"].tolist() == ["2022-01"] * 3 + ["2022-02"] * 3
+    assert got["value"].isna().tolist() == [False, True, False, False, False, True]
+    # parts whose columns differ are left to pandas' own concat
+    c = a.rename(columns={"value": "other"})
+    pd.testing.assert_frame_equal(concat_compact([a.copy(), c.copy()]), pd.concat([a, c], ignore_index=True))
+
+
+def test_release_memory_gives_back_what_a_step_freed():
+    """Issue 27: after a step drops its frames, their memory leaves the process (glibc heap, Arrow pool)."""
+    import numpy as np
+
+    from guozi_analysis.base.store import release_memory
+
+    before = release_memory()
+    frames = [pd.DataFrame({"v": np.arange(20_000, dtype="float64"), "t": [f"企业{i}" for i in range(20_000)]})
+              for _ in range(40)]  # ~40 × (160 KB of floats + 20,000 small strings)
+    held = release_memory()
+    del frames
+    after = release_memory()
+    assert before > 0 and held > before
+    assert after < held  # the dropped frames' memory is no longer resident

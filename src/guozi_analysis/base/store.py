@@ -7,12 +7,16 @@ file is written beside its final name and then renamed over it.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import hashlib
 import os
 import tempfile
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 
 def _file_mode() -> int:
@@ -86,3 +90,30 @@ def hash_tree(root: Path) -> dict[str, str]:
         for p in sorted(root.rglob("*"))
         if p.is_file() and not p.name.startswith(".")
     }
+
+
+def release_memory() -> int:
+    """Give the memory a finished step freed back to the system; returns the process's RSS after it (bytes).
+
+    Freed frames stay in the allocators' pools (glibc's heap, Arrow's memory pool) and keep counting in
+    the process's resident memory, so a long run's later steps (notebooks, Typst) would stack on the
+    intake's and the shared step's high-water mark. Called after a step has written its tables and
+    dropped them (issue 27); it changes no result. Where ``malloc_trim`` is not available (not glibc)
+    only the collection and the Arrow pool release are done.
+    """
+    gc.collect()
+    try:
+        pa.default_memory_pool().release_unused()
+    except (AttributeError, NotImplementedError):  # an older pyarrow, or a pool that cannot release
+        pass
+    libc = ctypes.util.find_library("c")
+    if libc:
+        try:
+            ctypes.CDLL(libc).malloc_trim(0)
+        except (OSError, AttributeError):  # musl and other libcs have no malloc_trim
+            pass
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError):
+        return 0

@@ -37,7 +37,7 @@ from guozi_analysis import __version__
 from guozi_analysis.base import config
 from guozi_analysis.base.params import district_settings
 from guozi_analysis.base.periods import closed_month, parse_period
-from guozi_analysis.base.store import file_sha256, hash_tree
+from guozi_analysis.base.store import file_sha256, hash_tree, release_memory
 from guozi_analysis.intake.ingestion import IngestReport, ingest, load_processed, read_submission
 
 #: Words in a file name that mark the roster (it is ingested first; the others are checked against it).
@@ -257,6 +257,7 @@ def open_inbox(data_dir: Path | str | None = None, *, cache_dir: Path | None = N
         ingested = 0
         if found is None:
             report, ingested = _build_slot(path, slot, key, files=files, code=code)
+            release_memory()  # what intake held is written; the tables are read back below
             found = load_processed(slot / "processed"), report
     tables, report = found
     if "roster" not in tables or not len(tables["roster"]):

@@ -1555,11 +1555,11 @@ def ingest(
     quarantine = _read_or_empty(qpath, _QUARANTINE_COLUMNS)
     log = _read_or_empty(lpath, _LOG_COLUMNS)
     q_new: list[dict] = []
-    log_new: list[dict] = []
+    log_new = _Rows()
     supersede: dict[tuple, str] = {}
     changed: set[str] = set()
     seq = int(log["seq"].max()) + 1 if len(log) else 1
-    unit_rows: list[dict] = []
+    unit_rows = _Rows()
     known_sha = set(log["sha256"].dropna().astype("str"))
     received: list[_Received] = []
     to_read: list[tuple] = []  # files not seen before, read together below (in parallel when there are many)
@@ -1598,6 +1598,7 @@ def ingest(
     pending: dict[str, list[pd.DataFrame]] = {}
     for n_item, item in enumerate(received):
         path, sha, stored, read = item.path, item.sha, item.stored, item.read
+        mtime_text = datetime.fromtimestamp(item.mtime).isoformat(timespec="seconds")  # one text per file, not per unit
         if batch is None and not any("roster" in it.read.tables for it in received[n_item:]):
             batch = _validate_rest(received[n_item:], prepared, store=store, roster=roster, today=day)
         if id(item) in prepared:
@@ -1678,11 +1679,10 @@ def ingest(
             label = contract.table(name).label_zh
             old = store.get(name)
             for key in sorted(groups, key=lambda k: tuple("" if x is None else str(x) for x in k)):
-                sel = np.zeros(len(ukeys), bool)
-                sel[groups[key]] = True
-                n_sub = int(sel.sum())
-                n_acc = int((sel & ok_mask).sum())
-                n_q = int((sel & blocked).sum())
+                rows_of = groups[key]  # the unit's own rows: counting them costs the unit's size, not the file's
+                n_sub = len(rows_of)
+                n_acc = int(ok_mask[rows_of].sum())
+                n_q = int(blocked[rows_of].sum())
                 eid = key[0]
                 per = "|".join("" if x is None else x for x in key[1:]) or None
                 unit_rows.append({"file": path.name, "stored_as": stored, "table": name, "enterprise_id": eid,
@@ -1690,7 +1690,7 @@ def ingest(
                 status = "有效" if n_acc else "已拒收"
                 log_new.append({"seq": seq, "source_file": stored, "original_name": path.name, "sha256": sha,
                                 "received_on": day.isoformat(), "received_at": received_at,
-                                "file_mtime": datetime.fromtimestamp(item.mtime).isoformat(timespec="seconds"),
+                                "file_mtime": mtime_text,
                                 "table": name, "enterprise_id": eid,
                                 "period": per, "submitted_rows": n_sub, "accepted_rows": n_acc,
                                 "quarantined_rows": n_q, "status": status, "superseded_by": None})
@@ -1735,7 +1735,7 @@ def ingest(
         if not tables:
             log_new.append({"seq": seq, "source_file": stored, "original_name": path.name, "sha256": sha,
                             "received_on": day.isoformat(), "received_at": received_at,
-                            "file_mtime": datetime.fromtimestamp(item.mtime).isoformat(timespec="seconds"),
+                            "file_mtime": mtime_text,
                             "table": None, "enterprise_id": None, "period": None,
                             "submitted_rows": 0, "accepted_rows": 0, "quarantined_rows": 0,
                             "status": "已拒收", "superseded_by": None})
@@ -1760,10 +1760,11 @@ def ingest(
         new = _normalise(pd.concat(parts, ignore_index=True), name, sort=False)
         store[name] = pd.concat(([old] if old is not None and len(old) else []) + [new], ignore_index=True)
     report.files.sort(key=lambda r: position.get(id(r), 0))
-    report.submissions = pd.DataFrame(unit_rows, columns=_UNIT_COLUMNS)
+    report.submissions = unit_rows.frame(_UNIT_COLUMNS)
     if not log_new and not q_new:
         return report
     # submissions log: mark superseded units
+    log_new = log_new.frame(list(_LOG_COLUMNS))
     log_all = pd.concat([log, _typed_frame(log_new, _LOG_COLUMNS)], ignore_index=True) if len(log) else \
         _typed_frame(log_new, _LOG_COLUMNS)
     log_all = _typed_frame(log_all, _LOG_COLUMNS)
@@ -1791,6 +1792,31 @@ def ingest(
     outputs[SUBMISSIONS_FILE] = log_all
     _swap_in(outputs, processed_dir)
     return report
+
+
+class _Rows:
+    """Rows appended one at a time (``append(dict)``), kept as one list per column: a province's first
+    ingest logs ~400,000 submission units, and a dict per unit costs five times its values (issue 27)."""
+
+    def __init__(self) -> None:
+        self.columns: dict[str, list] = {}
+        self.n = 0
+
+    def append(self, row: dict) -> None:
+        for c in row.keys() - self.columns.keys():  # a column first seen now: missing in the earlier rows
+            self.columns[c] = [None] * self.n
+        for c, values in self.columns.items():
+            values.append(row.get(c))
+        self.n += 1
+
+    def __len__(self) -> int:
+        return self.n
+
+    def frame(self, columns: list[str]) -> pd.DataFrame:
+        """What ``pd.DataFrame(list_of_dicts, columns=columns)`` gives for the same rows."""
+        if not self.n:
+            return pd.DataFrame([], columns=columns)
+        return pd.DataFrame({c: self.columns.get(c, [None] * self.n) for c in columns}, columns=columns)
 
 
 def _prepare(item: _Received, store: dict[str, pd.DataFrame], roster: pd.DataFrame | None) -> tuple:

@@ -218,7 +218,10 @@ def build_volume(
         stamp = as_of_date(str(manifest["period"]))
         tasks = [(notebooks[e["code"]], e, work, stage, volume, subtitle, stamp) for e in entries]
         # worker processes, not threads: most of a page's cost is Python walking the document
-        texts = map_in_processes(_render_profile, tasks, jobs=jobs, min_items=PARALLEL_MIN_PROFILES, stage="render")
+        # each page answers with the characters it prints (not its text): the volume's memory stays that
+        # of one page and a character set however many enterprises it has
+        glyphs = set().union(*map_in_processes(_render_profile, tasks, jobs=jobs, min_items=PARALLEL_MIN_PROFILES,
+                                               stage="render"))
         period = str(manifest["period"])
         colophon = colophon_rows(executed, period=period, kind="review", settings=settings)
         index = _index_html(entries, volume=volume, subtitle=subtitle, colophon=colophon)
@@ -230,8 +233,9 @@ def build_volume(
             executed, period=period, kind="review", settings=settings, heading="## 版本信息")), "utf-8")
         render_chapter(index_md, work=work / "_index", pdf=stage / "pdf" / f"{INDEX_PDF}.pdf", meta={"volume": volume},
                        date=stamp)
-        visible = "".join([*texts, index, _FILTER_JS])  # tags too: placeholders and inline SVG labels need glyphs
-        chars = "".join(sorted(set(visible) | set("".join(json.dumps(e, ensure_ascii=False) for e in entries))))
+        # tags too: placeholders and inline SVG labels need glyphs
+        visible = glyphs | set(index) | set(_FILTER_JS)
+        chars = "".join(sorted(visible | set("".join(json.dumps(e, ensure_ascii=False) for e in entries))))
         (stage / "assets" / "font.woff").write_bytes(subset_font_woff(chars))
         (stage / "assets" / "volume.css").write_text(stylesheet() + _VOLUME_CSS, encoding="utf-8")
         (stage / "assets" / "search.js").write_text(search_script(), encoding="utf-8")
@@ -239,8 +243,9 @@ def build_volume(
     return out / "index.html"
 
 
-def _render_profile(task: tuple) -> str:
-    """One enterprise's page and PDF into the stage; returns the page (its text feeds the font subset)."""
+def _render_profile(task: tuple) -> frozenset[str]:
+    """One enterprise's page and PDF into the stage; returns the characters of its page (they feed the
+    volume's font subset), not the page: a worker sends back a few hundred characters, not a page of HTML."""
     notebook, entry, work, stage, volume, subtitle, stamp = task
     code = entry["code"]
     title, body = render_chapter(notebook, work=work / code, pdf=stage / entry["pdf"], meta={"volume": volume},
@@ -250,7 +255,7 @@ def _render_profile(task: tuple) -> str:
                         body=body, footer=html.escape(subtitle), script=_HIGHLIGHT_SCRIPT)
     (stage / entry["page"]).write_text(page, encoding="utf-8")
     shutil.rmtree(work / code, ignore_errors=True)
-    return page
+    return frozenset(page)
 
 
 def _run_roster(manifest: dict) -> pd.DataFrame:
