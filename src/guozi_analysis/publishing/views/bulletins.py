@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from guozi_analysis.analyses.attribution import DEBT_BRIDGE, PROFIT_BRIDGE
+from guozi_analysis.analyses.attribution import change as pct_change  # 同比 on the absolute base: one definition
 from guozi_analysis.analyses.coverage import missing_groups
 from guozi_analysis.analyses.operations import (
     Attribution,
@@ -23,7 +24,6 @@ from guozi_analysis.analyses.operations import (
     loss_makers,
     unmatched_debt_move,
 )
-from guozi_analysis.analyses.attribution import change as pct_change  # 同比 on the absolute base: one definition
 from guozi_analysis.analyses.ranking import load_settings as ranking_settings
 from guozi_analysis.analyses.ranking import progress_light
 from guozi_analysis.analyses.risk.engine import UNCOMPARABLE
