@@ -317,11 +317,15 @@ def test_a_groups_profile_draws_its_revenue_fan_chart_as_svg(processed):
     months, q = layers["bands"]
     # the bands start at November's 11 亿元; December's median of 11.7, 11.9, 12.1, 12.3 亿元 is 12.0
     assert list(months) == [11, 12] and q[2][0] == 11.0 and q[2][1] == pytest.approx(12.0)
-    # 12.0 亿元 median, 80 % interval 11.8–12.3 printed to whole 亿元: 12, 12～12; target 12.5 亿元
-    assert layers["note"] == ["预计全年 12", "80%区间 12～12"] and layers["target"] == 12.5
+    # 12.0 亿元 median, 80 % interval 118,000–123,000 万元 = 11.80–12.30 亿元, to 0.01 as the projection table
+    # prints them (whole 亿元 printed "12～12"); target 12.5 亿元; the note stands on the 95 % band's top in
+    # December: the 97.5 % quantile of 11.7, 11.9, 12.1, 12.3 (numpy linear: position 0.975 × 3 = 2.925
+    # → 12.1 + 0.925 × 0.2 = 12.285)
+    assert layers["note"] == ["预计全年 12.00", "80%区间 11.80～12.30"] and layers["target"] == 12.5
+    assert layers["note_at"] == pytest.approx(12.285)
     svg = profile.forecast_chart(ctx).data
     assert svg.startswith("<svg") and "Noto Sans CJK SC" in svg
-    for text in ("甲集团营业总收入：本年累计与全年预测", "预计全年 12", "80%区间 12～12", "2021年实际", "2022年实际",
+    for text in ("甲集团营业总收入：本年累计与全年预测", "预计全年 12.00", "80%区间 11.80～12.30", "2021年实际", "2022年实际",
                  "95%区间", "80%区间", "预测中位数", "年度目标", "12月", "本年累计（亿元）"):
         assert f">{text}<" in svg, text
     other = profile.open_profile(period="2022-11", entity_id="G02", processed_dir=processed)

@@ -36,7 +36,9 @@ def fan_layers(history: pd.Series, projection: Mapping, *, past_years: int = 3) 
     years before it; ``current``: this year's 12 YTD values (NaN after ``month``); ``bands``: ``None`` or
     ``(months, quantiles)`` — the months ``month``..12 and the 2.5/10/50/90/97.5 % quantiles of the
     simulated paths, starting from this year's value at ``month``; ``target`` (``None`` when none);
-    ``note``: the lines printed beside the year-end projection (预计全年 and its 80 % interval, or 全年实际).
+    ``note``: the lines printed beside the year-end projection (预计全年 and its 80 % interval, or 全年实际),
+    to 0.01 as the projection table prints them; ``note_at``: the height they stand on (the top of the 95 %
+    band in December, so that they do not cover the band; the median without bands).
     """
     mat = ytd_matrix(history)
     year, month = int(projection["year"]), int(projection["month"])
@@ -51,10 +53,13 @@ def fan_layers(history: pd.Series, projection: Mapping, *, past_years: int = 3) 
     target = projection.get("target")
     target = float(target) if target is not None and np.isfinite(target) else None
     interval = np.isfinite(projection["lo80"]) and np.isfinite(projection["hi80"])
-    note = ([f"预计全年 {projection['median']:,.0f}", f"80%区间 {projection['lo80']:,.0f}～{projection['hi80']:,.0f}"]
-            if interval else [f"全年实际 {projection['median']:,.0f}"])
+    # to 0.01 of the chart's unit (亿元), as the projection table prints the same figures
+    note = ([f"预计全年 {projection['median']:,.2f}", f"80%区间 {projection['lo80']:,.2f}～{projection['hi80']:,.2f}"]
+            if interval else [f"全年实际 {projection['median']:,.2f}"])
+    note_at = float(bands[1][-1][-1]) if bands is not None else float(projection["median"])
     return {"year": year, "month": month, "past": [(y, mat.loc[y].to_numpy(dtype=float)) for y in past],
-            "current": cur, "bands": bands, "target": target, "median": float(projection["median"]), "note": note}
+            "current": cur, "bands": bands, "target": target, "median": float(projection["median"]), "note": note,
+            "note_at": note_at}
 
 
 def fan_chart(
@@ -100,8 +105,8 @@ def fan_chart(
     ax.set_title(title)
     ax.annotate(
         "\n".join(layers["note"]),
-        xy=(12, projection["median"]), xytext=(-8, 0), textcoords="offset points",
-        ha="right", va="center", fontsize=8,
+        xy=(12, layers["note_at"]), xytext=(-4, 4), textcoords="offset points",
+        ha="right", va="bottom", fontsize=8,
     )
     ax.legend(fontsize=8, loc="upper left", frameon=False)
     ax.grid(axis="y", color="0.9")

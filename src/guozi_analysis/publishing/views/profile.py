@@ -554,10 +554,14 @@ def _fan_svg(layers: dict, *, title: str, unit: str) -> str:
                    f'y2="{py(layers["target"]):.1f}" {style}/>')
         legend.append((f"<line {{pos}} {style}/>", "年度目标"))
     if np.isfinite(layers["median"]):
-        y0 = min(max(py(layers["median"]), top + 8), top + plot_h - 8) - 6.5 * (len(layers["note"]) - 1)
+        # the lines end just above the note's height (the top of the 95 % band), inside the plot
+        y0 = min(max(py(layers["note_at"]) - 8 - 13 * (len(layers["note"]) - 1), top + 10), top + plot_h - 8)
         for k, line in enumerate(layers["note"]):
             out.append(f'<text x="{px(12) - 8:.1f}" y="{y0 + 13 * k + 3.5:.1f}" font-size="10" '
                        f'text-anchor="end">{html_escape(line)}</text>')
+    # the legend on a white ground: a line crossing the upper left (e.g. the target) does not run through it
+    out.append(f'<rect x="{left + 4:.0f}" y="{top + 3:.0f}" width="{36 + 11 * max((len(lbl) for _, lbl in legend), default=0):.0f}" '
+               f'height="{14 * len(legend) + 4:.0f}" fill="#fff" fill-opacity="0.9"/>')
     for k, (sample, label) in enumerate(legend):
         y = top + 12 + 14 * k
         out.append(sample.format(pos=f'x1="{left + 8:.0f}" y1="{y:.1f}" x2="{left + 30:.0f}" y2="{y:.1f}"',
