@@ -605,17 +605,9 @@ def _svg_panel(x0: float, width: float, title: str, series: list[tuple[np.ndarra
         out.append(f'<text x="{xy(k, lo).split(",")[0]}" y="{top + height + 13:.0f}" font-size="9" '
                    f'text-anchor="middle">{months[k]}</text>')
     for v, style in series:
-        run: list[str] = []
-        for k, value in enumerate([*v, np.nan]):
-            if np.isfinite(value):
-                run.append(xy(k, float(value)))
-                continue
-            if len(run) == 1:
-                cx, cy = run[0].split(",")
-                out.append(f'<circle cx="{cx}" cy="{cy}" r="1.8" fill="#333"/>')
-            elif run:
-                out.append(f'<polyline points="{" ".join(run)}" fill="none" stroke-width="1.4" {style}/>')
-            run = []
+        points = [(x0 + left + (width - left - 8) * k / n, top + height * (hi - float(value)) / (hi - lo))
+                  if np.isfinite(value) else None for k, value in enumerate(v)]
+        out.extend(_polylines(points, f'stroke-width="1.4" {style}'))
     return "".join(out)
 
 
