@@ -806,6 +806,16 @@ def test_column_widths_give_figures_their_room_and_text_the_rest():
     assert table_font([(5, 5)] * 40, 8844, 9) == 6.5
 
 
+def test_html_headings_do_not_jump_a_level():
+    from guozi_analysis.publishing.render.builtin import _html_level
+
+    # the review body: # 一、, ### （一）, ### （二）, #### 目标跟踪表; then # 二、, ## , ###, ###, ##
+    opened = [(0, 0)]
+    shown = [_html_level(opened, level) for level in (1, 3, 3, 4, 1, 2, 3, 3, 2)]
+    # 3 under 1 → 2; its sibling 3 → 2; 4 under it → 3; a level already one below its parent keeps it
+    assert shown == [1, 2, 2, 3, 1, 2, 3, 3, 2]
+
+
 def test_a_heading_takes_the_level_of_its_gongwen_number():
     from guozi_analysis.publishing.render.office import HeadingLevels, marker_level
 

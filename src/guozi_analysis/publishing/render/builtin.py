@@ -829,8 +829,10 @@ def _data_uri(path: Path) -> str:
 
 
 def _html_blocks(page: _Page, owner: dict[str, str]) -> list:
-    """A copy of the page's AST adapted for HTML: data URIs, page links, no external links, heading anchors."""
+    """A copy of the page's AST adapted for HTML: data URIs, page links, no external links, heading anchors,
+    heading levels without a jump (:func:`_html_level`)."""
     blocks = copy.deepcopy(page.blocks)
+    opened: list[tuple[int, int]] = [(0, 0)]
     for node in _walk(blocks):
         kind = node["t"]
         if kind == "Image":
@@ -846,6 +848,7 @@ def _html_blocks(page: _Page, owner: dict[str, str]) -> list:
                 slug = owner.get(target[1:], page.slug)
                 node["c"][2][0] = target if slug == page.slug else f"{slug}{target}"
         elif kind == "Header":
+            node["c"][0] = _html_level(opened, node["c"][0])
             number = dict(map(tuple, node["c"][1][2])).get("data-number")
             if number:
                 node["c"][2] = [
@@ -860,6 +863,18 @@ def _html_blocks(page: _Page, owner: dict[str, str]) -> list:
         elif kind == "Div" and "gz-pagebreak" in node["c"][0][1]:
             node["c"][1] = []
     return blocks
+
+
+def _html_level(opened: list[tuple[int, int]], level: int) -> int:
+    """The HTML level of a heading of source ``level``, fed the headings in document order with ``opened``
+    (``[(0, 0)]`` at the start of a page): one below the nearest open heading of a lower source level, at
+    most its own, so that a page's outline has no jump (the review body's ``#`` 一、 then ``###`` （一） is
+    h1 then h2, ``####`` under it h3), as screen readers and the Word draft (office.HeadingLevels) read it."""
+    while opened[-1][0] >= level:
+        opened.pop()
+    shown = min(level, opened[-1][1] + 1)
+    opened.append((level, shown))
+    return shown
 
 
 _SVG_IMG = re.compile(r'<img\b[^>]*?\bsrc="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"[^>]*>')
