@@ -20,7 +20,7 @@ import pandas as pd
 
 from guozi_analysis.base.params import load_yaml
 from guozi_analysis.publishing.display import with_notes
-from guozi_analysis.publishing.published import _ATTR as KEY_ATTR  # the key of printed cells (keyed)
+from guozi_analysis.publishing.published import take_rows  # noqa: F401 - re-exported: lists cut rows with it
 
 #: Where the rows a publication leaves out are (every enterprise, every row).
 ELSEWHERE = "企业画像（另册）和 Excel 工作簿"
@@ -44,29 +44,6 @@ def in_sentence(names: list[str], *, unit: str = "家") -> str:
     if len(names) <= int(list_settings().get("names", 12)):
         return "、".join(names)
     return "、".join(names[:bulletin_top()]) + f"等{len(names):,}{unit}"
-
-
-def take_rows(frame: pd.DataFrame, positions) -> pd.DataFrame:
-    """Rows ``positions`` of ``frame`` (in that order) with its notes, and the key of its printed cells
-    (:func:`~guozi_analysis.publishing.published.keyed`: the entity, item and unit of each row, a column's
-    entity or unit given row by row) cut to the same rows. Rows numbered 0…n−1 are numbered afresh (a
-    table prints a label index, never row numbers)."""
-    positions = [int(p) for p in positions]
-    out = frame.iloc[positions]
-    if isinstance(frame.index, pd.RangeIndex):  # a row number is no label: printed tables show none
-        out = out.reset_index(drop=True)
-    out.attrs = dict(frame.attrs)
-    key = frame.attrs.get(KEY_ATTR)
-    if key:
-        n = int(key["rows"])
-
-        def cut(values):
-            return [values[p] for p in positions] if isinstance(values, list) and len(values) == n else values
-
-        out.attrs[KEY_ATTR] = {**key, "rows": len(positions),
-                               **{f: cut(key[f]) for f in ("entities", "items", "units")},
-                               "columns": {c: [cut(v) for v in spec] for c, spec in key["columns"].items()}}
-    return out
 
 
 def shown_rows(n: int, *, keep=None, ends: str = "both", blocks=None, rows: int | None = None,

@@ -28,7 +28,7 @@ from guozi_analysis.base.periods import parse_period
 from guozi_analysis.publishing import display
 from guozi_analysis.publishing.text import Fact, _isnan, supported_text
 
-__all__ = ["METADATA_KEY", "PACE_GAP", "LIGHT", "ALIASES", "figure_period", "fact_item", "fact_figure", "keyed", "renamed", "frame_figures", "html_with_figures",
+__all__ = ["METADATA_KEY", "PACE_GAP", "LIGHT", "ALIASES", "figure_period", "fact_item", "fact_figure", "keyed", "renamed", "take_rows", "frame_figures", "html_with_figures",
            "markdown_with_figures", "install", "write_sidecar", "notebook_figures", "publication_figures",
            "write_publication_figures"]
 
@@ -114,6 +114,29 @@ def renamed(frame: pd.DataFrame, columns: Mapping[str, str]) -> pd.DataFrame:
     spec = frame.attrs.get(_ATTR)
     if spec:
         out.attrs[_ATTR] = {**spec, "columns": {columns.get(k, k): v for k, v in spec["columns"].items()}}
+    return out
+
+
+def take_rows(frame: pd.DataFrame, positions) -> pd.DataFrame:
+    """Rows ``positions`` of ``frame`` (in that order) with its notes, and the key of its printed cells
+    (:func:`keyed`: the entity, item and unit of each row, a column's entity or unit given row by row) cut
+    to the same rows, as :func:`renamed` carries it through a renaming. Rows numbered 0…n−1 are numbered afresh (a
+    table prints a label index, never row numbers)."""
+    positions = [int(p) for p in positions]
+    out = frame.iloc[positions]
+    if isinstance(frame.index, pd.RangeIndex):  # a row number is no label: printed tables show none
+        out = out.reset_index(drop=True)
+    out.attrs = dict(frame.attrs)
+    key = frame.attrs.get(_ATTR)
+    if key:
+        n = int(key["rows"])
+
+        def cut(values):
+            return [values[p] for p in positions] if isinstance(values, list) and len(values) == n else values
+
+        out.attrs[_ATTR] = {**key, "rows": len(positions),
+                            **{f: cut(key[f]) for f in ("entities", "items", "units")},
+                            "columns": {c: [cut(v) for v in spec] for c, spec in key["columns"].items()}}
     return out
 
 
