@@ -102,9 +102,13 @@ def chunked(items: list, count: int) -> list[list]:
     return [items[k:k + size] for k in range(0, len(items), size)]
 
 
+def cluster_size(client) -> int:
+    """How many workers the Dask ``client``'s scheduler has now (0 when none has joined yet)."""
+    return len(client.scheduler_info().get("workers", {}))
+
+
 def _map_on_cluster(client, func: Callable[[Any], Any], items: list, stage: str) -> list:
-    workers = max(1, len(client.scheduler_info().get("workers", {})))
-    chunks = chunked(items, workers * CHUNKS_PER_WORKER)
+    chunks = chunked(items, max(1, cluster_size(client)) * CHUNKS_PER_WORKER)
     name = getattr(func, "__name__", "task")
     futures = [client.submit(_run_chunk, func, chunk, stage, pure=False, key=f"{stage}-{name}-{k}-{os.urandom(4).hex()}")
                for k, chunk in enumerate(chunks)]

@@ -30,7 +30,7 @@ import pandas as pd
 
 from guozi_analysis import __version__
 from guozi_analysis.base import config
-from guozi_analysis.base.parallel import current_cluster, log_task, on_cluster
+from guozi_analysis.base.parallel import cluster_size, current_cluster, log_task, on_cluster
 from guozi_analysis.base.periods import parse_period, quarter_of
 from guozi_analysis.base.store import file_sha256, release_memory, write_table
 from guozi_analysis.intake.inbox import default_inbox, open_inbox, resolve_inbox
@@ -848,7 +848,7 @@ def cluster_session(scheduler: str | None = None, workers: int | None = None, *,
                 client.close()
                 raise RunnerError(f"Dask 调度器 {scheduler} 在 {CLUSTER_WORKER_WAIT} 秒内没有可用的工作进程：请至少启动一个 "
                                   f"`dask worker {scheduler}`。") from None
-            where = f"Dask 调度器 {scheduler}（{len(client.scheduler_info().get('workers', {}))} 个工作进程）"
+            where = f"Dask 调度器 {scheduler}（{cluster_size(client)} 个工作进程）"
         else:
             # the dashboard on a free port (8787 may be another run's); its address is logged below
             cluster = LocalCluster(n_workers=max(1, int(workers)), threads_per_worker=1, dashboard_address=":0",
@@ -887,7 +887,7 @@ def run_on_dask(planned: list[NotebookJob], *, client=None, scheduler: str | Non
         with cluster_session(scheduler, workers or (None if scheduler else 2), log=lambda m: None) as opened:
             return run_on_dask(planned, client=opened, units=units, on_unit=on_unit, **options)
     units = units if units is not None else plan_units(
-        planned, slots=max(1, len(client.scheduler_info().get("workers", {})) or 2))
+        planned, slots=max(1, cluster_size(client) or 2))
     futures = {client.submit(_notebook_task, unit, pure=False, key=f"notebooks-{unit[0].label}-{k}",
                              **options): unit for k, unit in enumerate(units)}
 
