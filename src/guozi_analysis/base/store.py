@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import gc
 import hashlib
 import os
@@ -92,6 +93,17 @@ def hash_tree(root: Path) -> dict[str, str]:
     }
 
 
+@functools.cache
+def _malloc_trim():
+    """glibc's ``malloc_trim``, looked up once per process (``find_library`` runs ``ldconfig``); ``None``
+    where the C library has none (musl and others) or cannot be found."""
+    libc = ctypes.util.find_library("c")
+    try:
+        return ctypes.CDLL(libc).malloc_trim if libc else None
+    except (OSError, AttributeError):
+        return None
+
+
 def release_memory() -> int:
     """Give the memory a finished step freed back to the system; returns the process's RSS after it (bytes).
 
@@ -106,12 +118,9 @@ def release_memory() -> int:
         pa.default_memory_pool().release_unused()
     except (AttributeError, NotImplementedError):  # an older pyarrow, or a pool that cannot release
         pass
-    libc = ctypes.util.find_library("c")
-    if libc:
-        try:
-            ctypes.CDLL(libc).malloc_trim(0)
-        except (OSError, AttributeError):  # musl and other libcs have no malloc_trim
-            pass
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
     try:
         with open("/proc/self/statm") as fh:
             return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
