@@ -145,3 +145,46 @@ def map_in_processes(func: Callable[[Any], Any], items: Sequence | Iterable, *, 
         return [func(item) for item in items]
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         return list(pool.map(func, items, chunksize=max(1, len(items) // (workers * 8))))
+
+
+def _adopt(settings: dict[str, Any]) -> None:
+    """In a fresh process: the caller's :mod:`guozi_analysis.base.config` paths (a test or a script may
+    have pointed them elsewhere)."""
+    from guozi_analysis.base import config
+
+    for name, value in settings.items():
+        setattr(config, name, value)
+
+
+def _call_fresh(func: Callable[..., Any], args: tuple, kwargs: dict, scheduler: str | None) -> Any:
+    """The fresh process's one task: ``func(*args, **kwargs)``, on the caller's Dask cluster when it had one."""
+    if scheduler is None:
+        return func(*args, **kwargs)
+    from distributed import Client  # deferred: heavy dependency, loaded on first use
+
+    with Client(scheduler, timeout=30) as client, on_cluster(client):
+        return func(*args, **kwargs)
+
+
+def in_fresh_process(func: Callable[..., Any], *args, **kwargs) -> Any:
+    """``func(*args, **kwargs)`` in a fresh interpreter that ends with the call, its result (or its
+    exception) returned here; ``func`` must be a module-level function (it is pickled).
+
+    For a step whose peak memory must not stay with the caller (issue 27): a process that freed a few
+    gigabytes of small frames keeps most of them as heap fragments, so a long run that did intake and the
+    shared step in its own process carried ~1.6 GB (2,000 enterprises) through its notebooks and its
+    rendering. A process that ends returns everything. The caller's ``config`` paths go with the call, and
+    inside :func:`on_cluster` the fresh process joins the same Dask scheduler, so the step's maps still go
+    to the cluster. A daemonic caller (a Dask worker) cannot start one: the call runs here.
+    """
+    if multiprocessing.current_process().daemon:
+        return func(*args, **kwargs)
+    from guozi_analysis.base import config
+
+    settings = {name: getattr(config, name) for name in dir(config) if name.isupper()}
+    client = current_cluster()
+    scheduler = client.scheduler.address if client is not None else None
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_adopt, initargs=(settings,)) as pool:
+        return pool.submit(_call_fresh, func, args, kwargs, scheduler).result()
+

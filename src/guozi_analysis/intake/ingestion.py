@@ -45,6 +45,7 @@ import shutil
 import stat
 import tempfile
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -1649,7 +1650,8 @@ def ingest(
             blocked = np.ones(len(frame), bool) if sheet_block else (np.isin(rows, list(row_errors)) | kb_rows)
             dropped_mask = np.isin(rows, list(drop_rows)) & ~blocked
             result.dropped += int(dropped_mask.sum())
-            accepted = frame[~blocked & ~dropped_mask]
+            keep_rows = ~blocked & ~dropped_mask
+            accepted = frame if keep_rows.all() else frame[keep_rows]  # the whole file's rows: no copy
             rejected = frame[blocked]
             result.accepted += len(accepted)
             result.quarantined += len(rejected)
@@ -1755,10 +1757,6 @@ def ingest(
         prepared.pop(id(item), None)
         for sh in read.sheets:
             sh.frame = sh.frame.iloc[:0]
-    for name, parts in pending.items():  # one pass per table, not one per file (issue 18)
-        old = store.get(name)
-        new = _normalise(pd.concat(parts, ignore_index=True), name, sort=False)
-        store[name] = pd.concat(([old] if old is not None and len(old) else []) + [new], ignore_index=True)
     report.files.sort(key=lambda r: position.get(id(r), 0))
     report.submissions = unit_rows.frame(_UNIT_COLUMNS)
     if not log_new and not q_new:
@@ -1783,14 +1781,22 @@ def ingest(
     q_all = q_all.drop_duplicates(subset=["source_file", "table", "source_row"], keep="last")
     q_all = q_all.sort_values(["source_file", "table", "source_row"], kind="mergesort",
                               na_position="first").reset_index(drop=True)
-    outputs = {}
-    for n in sorted(changed):
-        df = _normalise(store[n], n)
-        if original.get(n) is None or not original[n].equals(df):
-            outputs[f"{n}.parquet"] = df
-    outputs[QUARANTINE_FILE] = q_all
-    outputs[SUBMISSIONS_FILE] = log_all
-    _swap_in(outputs, processed_dir)
+    with _staged_outputs(processed_dir) as put:  # table by table: one table's copies at a time (issue 27)
+        for n in sorted(changed):
+            old = store.pop(n, None)
+            parts = pending.pop(n, None)
+            if parts:  # one pass per table, not one per file (issue 18)
+                new = _normalise(pd.concat(parts, ignore_index=True), n, sort=False)
+                del parts
+                old = pd.concat(([old] if old is not None and len(old) else []) + [new], ignore_index=True)
+                del new
+            df = _normalise(old, n)
+            del old
+            if original.get(n) is None or not original.pop(n).equals(df):
+                put(f"{n}.parquet", df)
+            del df
+        put(QUARANTINE_FILE, q_all)
+        put(SUBMISSIONS_FILE, log_all)
     return report
 
 
@@ -1937,13 +1943,17 @@ def _row_json(row: pd.Series, name: str) -> str:
     return json.dumps(values, ensure_ascii=False, sort_keys=False)
 
 
-def _swap_in(outputs: dict[str, pd.DataFrame], processed_dir: Path) -> None:
-    """Write every output into a staging folder, then move them all into place."""
+@contextmanager
+def _staged_outputs(processed_dir: Path):
+    """Yield ``put(name, frame)``, which writes ``frame`` into a staging folder at once (the caller may then
+    free it); when the block ends without an error, every file put is moved into ``processed_dir``, else
+    none is (the store stays as it was)."""
     processed_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=processed_dir))
+    staged: dict[str, Path] = {}
     try:
-        staged = {name: write_table(df, staging / name) for name, df in sorted(outputs.items())}
-        for name, path in staged.items():
+        yield lambda name, df: staged.__setitem__(name, write_table(df, staging / name))
+        for name, path in sorted(staged.items()):
             os.replace(path, processed_dir / name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

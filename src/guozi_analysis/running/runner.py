@@ -30,7 +30,7 @@ import pandas as pd
 
 from guozi_analysis import __version__
 from guozi_analysis.base import config
-from guozi_analysis.base.parallel import cluster_size, current_cluster, log_task, on_cluster
+from guozi_analysis.base.parallel import cluster_size, current_cluster, in_fresh_process, log_task, on_cluster
 from guozi_analysis.base.periods import parse_period, quarter_of
 from guozi_analysis.base.store import file_sha256, release_memory, write_table
 from guozi_analysis.intake.inbox import default_inbox, open_inbox, resolve_inbox
@@ -459,6 +459,13 @@ def roster_ids(processed_dir: Path) -> list[str]:
     return sorted(roster["enterprise_id"].astype(str))
 
 
+#: An inbox with at least this many files (a city's or a province's) has its intake and its shared step each
+#: run in a fresh process (:func:`guozi_analysis.base.parallel.in_fresh_process`) that gives all its memory
+#: back when it ends; a district's few dozen files are taken in this process, where the fresh interpreters'
+#: start-up (seconds) would cost more than they save (issue 27).
+FRESH_PROCESS_MIN_FILES = 200
+
+
 def compute_shared(period: str, *, raw_dir: Path, processed_dir: Path, log=print,
                    profiles: bool = True) -> dict[str, Path]:
     """What every notebook reads: the accepted tables and every analysis's results, written once.
@@ -466,12 +473,41 @@ def compute_shared(period: str, *, raw_dir: Path, processed_dir: Path, log=print
     With ``profiles`` (the review's run) the results are also split by entity, so that each profile
     reads only its own slice; a bulletin's run leaves that out (thousands of small files at a
     province's size), and a profile opened later splits them then (:func:`open_profile`).
+
+    For an inbox of :data:`FRESH_PROCESS_MIN_FILES` files or more, intake and the shared step run one
+    after the other in fresh processes (the second reuses the store the first wrote), so this process,
+    which goes on to run the notebooks and the rendering, never holds their peaks; their log lines are
+    logged here as each ends.
     """
-    with stage(log, "接收校验") as said:
-        inbox = open_inbox(raw_dir)
-        said(inbox.description)
+    if sum(1 for p in Path(raw_dir).rglob("*") if p.is_file()) < FRESH_PROCESS_MIN_FILES:
+        _intake_step(raw_dir, log=log)
+        return _shared_step(period, raw_dir, processed_dir, profiles, log=log)[1]
+    for line in in_fresh_process(_intake_step, raw_dir):
+        log(line)
+    lines, written = in_fresh_process(_shared_step, period, raw_dir, processed_dir, profiles)
+    for line in lines:
+        log(line)
+    return written
+
+
+def _intake_step(raw_dir: Path, *, log=None) -> list[str]:
+    """Intake of the inbox (or the reuse of its store), one log line; the lines logged when ``log`` is
+    ``None`` are returned instead (from a fresh process)."""
+    lines: list[str] = []
+    with stage(log or lines.append, "接收校验") as said:
+        said(open_inbox(raw_dir).description)
+    return lines
+
+
+def _shared_step(period: str, raw_dir: Path, processed_dir: Path, profiles: bool, *,
+                 log=None) -> tuple[list[str], dict[str, Path]]:
+    """The shared step on the stored inbox: results written table by table (and split by entity for
+    the profiles); returns the lines logged when ``log`` is ``None``, and the files written."""
+    lines: list[str] = []
+    log = log or lines.append
     written = {}
     with stage(log, "共享步骤（指标、预警、排名、考核、预测）") as said:
+        inbox = open_inbox(raw_dir)
         results = shared_results(period, inbox=inbox, workbook_dir=processed_dir / "store")
         del inbox  # the notebooks read the files written here: from now on this process holds none of it
         for name in list(results):  # write and free, table by table
@@ -481,7 +517,7 @@ def compute_shared(period: str, *, raw_dir: Path, processed_dir: Path, log=print
             split_by_entity(processed_dir)  # each profile reads only its own slice
             release_memory()  # measured at 500: the split leaves ~200 MB behind in this process
         said(f"{len(written)} 项结果 → {processed_dir}")
-    return written
+    return lines, written
 
 
 def swap_in(incoming: Path, target: Path) -> None:
