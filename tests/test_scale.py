@@ -339,3 +339,35 @@ def test_release_memory_gives_back_what_a_step_freed():
     after = release_memory()
     assert before > 0 and held > before
     assert after < held  # the dropped frames' memory is no longer resident
+
+
+def test_intake_and_shared_step_in_fresh_processes_write_what_one_process_writes(tmp_path, monkeypatch):
+    """Issue 27: a big inbox's intake and shared step each run in a fresh process (its memory goes back to
+    the system when it ends); the config paths go with them and the results are the same files."""
+    import os
+
+    from guozi_analysis.base import config
+    from guozi_analysis.base.parallel import in_fresh_process
+    from guozi_analysis.running import runner
+
+    assert in_fresh_process(os.getpid) != os.getpid()
+    inbox = tmp_path / "inbox"
+    shutil.copytree(DEMO_DIR / "raw", inbox)
+    out = {}
+    for threshold in (10**9, 1):  # in this process, then in fresh ones
+        monkeypatch.setattr(config, "PROCESSED_DIR", tmp_path / f"store{threshold}")
+        monkeypatch.setattr(runner, "FRESH_PROCESS_MIN_FILES", threshold)
+        lines: list[str] = []
+        written = runner.compute_shared("2022-11", raw_dir=inbox, processed_dir=tmp_path / f"p{threshold}",
+                                        profiles=False, log=lines.append)
+        # the intake store is where this process's config says, also when a fresh process wrote it
+        assert list((tmp_path / f"store{threshold}" / "inboxes").iterdir())
+        assert [re.sub(r"^\S+ (\S+?)[：（].*", r"\1", x) for x in lines] == ["接收校验", "共享步骤"]
+        out[threshold] = {name: pd.read_parquet(path) for name, path in written.items()}
+    assert out[1].keys() == out[10**9].keys() and len(out[1]) > 20
+    for name, frame in out[1].items():
+        pd.testing.assert_frame_equal(frame, out[10**9][name], obj=name)
+    # an error in the fresh process reaches the caller whole (its Chinese message)
+    (inbox / "roster.xlsx").unlink()
+    with pytest.raises(Exception, match="名录"):
+        runner.compute_shared("2022-11", raw_dir=inbox, processed_dir=tmp_path / "bad", log=lambda m: None)
