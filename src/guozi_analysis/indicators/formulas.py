@@ -919,32 +919,34 @@ def _reasons(func: Callable, panel: pd.DataFrame, values: pd.Series) -> pd.Serie
     nan_rows = values.isna().to_numpy()
     if not nan_rows.any():
         return reasons
-    reasons[nan_rows] = ""
+    out = reasons.to_numpy(dtype=object, copy=True)
+    out[nan_rows] = ""
     applies = getattr(func, "applies", None)
     outside = (~_call(applies, panel).astype(bool)).to_numpy() if applies is not None else np.zeros(len(panel), bool)
     zero = set(getattr(func, "blank_as_zero", ()))
     names = [n for n in inputs_of(func) if n not in _CONTEXT and n not in zero]
-    missing = pd.DataFrame({n: (panel[n].isna() if n in panel.columns else True) for n in names},
-                           index=panel.index)
+    # plain arrays, not pandas scalars: a province's history has ~10^5 rows per indicator (issue 27)
+    missing = np.column_stack([panel[n].isna().to_numpy() if n in panel.columns else np.ones(len(panel), bool)
+                               for n in names]) if names else np.zeros((len(panel), 0), bool)
     denominator = getattr(func, "denominator", None)
-    den = _call(denominator, panel) if denominator is not None else None
+    den = np.broadcast_to(_values(_call(denominator, panel)), (len(panel),)) if denominator is not None else None
     negative = getattr(func, "negative_reason", "分母为负")
     for pos in np.flatnonzero(nan_rows):
         if outside[pos]:
-            reasons.iat[pos] = func.not_applicable_reason
+            out[pos] = func.not_applicable_reason
             continue
-        row_missing = [n for n in names if bool(missing.iat[pos, names.index(n)])]
+        row_missing = [n for n, m in zip(names, missing[pos]) if m]
         if row_missing:
-            reasons.iat[pos] = _missing_reason(row_missing)
+            out[pos] = _missing_reason(row_missing)
             continue
-        d = np.nan if den is None else float(den.iat[pos])
+        d = np.nan if den is None else float(den[pos])
         if d == 0:
-            reasons.iat[pos] = getattr(func, "zero_reason", "分母为零")
+            out[pos] = getattr(func, "zero_reason", "分母为零")
         elif d < 0:
-            reasons.iat[pos] = negative
+            out[pos] = negative
         else:
-            reasons.iat[pos] = "无法计算"
-    return reasons
+            out[pos] = "无法计算"
+    return pd.Series(out, index=reasons.index, dtype=object)
 
 
 def compute_from_panel(panel: pd.DataFrame, *, catalogue: Catalogue | None = None) -> pd.DataFrame:
