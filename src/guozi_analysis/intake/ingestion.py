@@ -40,11 +40,13 @@ import hashlib
 import io
 import json
 import os
+import pickle
 import re
 import shutil
 import stat
 import tempfile
 import zipfile
+from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -204,10 +206,53 @@ def raw_name(sha256: str, original: str) -> str:
 class _Sheet:
     table: str
     sheet: str
-    frame: pd.DataFrame
+    frame: pd.DataFrame | None
     submitted: int
     dropped: int
     meta: dict | None = None  # issue 14: the 快报 header (names, codes, period, version) of a 快报-layout sheet
+    packed: bytes | None = None  # the frame pickled while the file waits in a big batch (see _Packed)
+
+
+class _Packed(Mapping):
+    """A file's tables kept pickled while a big batch waits for validation (issue 27).
+
+    A province's first ingest holds every file of the batch at once. As pandas objects a file's dozen
+    small frames cost ~350 KB (each text column of each frame is its own Arrow-backed array with its
+    wrappers: ~3 KB even for one row), 5–6 times their pickled bytes; 2,886 files held 1.3 GB. Kept as
+    bytes, a frame is unpickled when it is asked for (an exact copy), and the last one asked for is kept
+    until another table is asked for: the batch checks go table by table, so at most one table of every
+    file is unpacked at a time. Frames handed out must not be modified (none of intake's checks does).
+    """
+
+    def __init__(self, blobs: dict[str, bytes]):
+        self._blobs = blobs
+        self._last: tuple[str | None, pd.DataFrame | None] = (None, None)
+
+    @classmethod
+    def of(cls, frames: dict[str, pd.DataFrame]) -> _Packed:
+        return cls({name: _pack(df) for name, df in frames.items()})
+
+    def blob(self, name: str) -> bytes:
+        return self._blobs[name]
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if self._last[0] != name:
+            self._last = (name, None)  # the previous table's frame goes before the next one is made
+            self._last = (name, pickle.loads(self._blobs[name]))
+        return self._last[1]
+
+    def __contains__(self, name) -> bool:  # without unpacking (Mapping's default asks for the frame)
+        return name in self._blobs
+
+    def __iter__(self):
+        return iter(self._blobs)
+
+    def __len__(self) -> int:
+        return len(self._blobs)
+
+
+def _pack(df: pd.DataFrame) -> bytes:
+    return pickle.dumps(df, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _lookup_maps() -> dict[str, dict[str, str]]:
@@ -785,7 +830,12 @@ def _read_files(items: list[tuple[Path, str, bytes]], *, jobs: int | None) -> li
 
 
 def _read_file_args(item: tuple[Path, str, bytes]) -> _FileRead:
-    return _read_file(*item)
+    """:func:`_read_file` for a batch: the sheets' frames come back pickled (:class:`_Packed`), and are
+    unpacked one file at a time when the file is prepared (:func:`_prepare`)."""
+    read = _read_file(*item)
+    for sh in read.sheets:
+        sh.packed, sh.frame = _pack(sh.frame), None
+    return read
 
 
 def _read_file(path: Path, stored: str, data: bytes) -> _FileRead:
@@ -1715,7 +1765,8 @@ def ingest(
                             f"继续采用{source}中已接收的版本，直至收到通过校验的新版本",
                             file=path.name, table=name, enterprise_id=eid, period=per))
             if len(accepted) and fast:  # no stored or batch row in these units: appended once at the end
-                pending.setdefault(name, []).append(accepted)  # normalised once per table below
+                # normalised once per table below; kept packed until then (the whole file's bytes as read)
+                pending.setdefault(name, []).append(tables.blob(name) if accepted is frame else _pack(accepted))
                 changed.add(name)
             elif len(accepted):
                 new = _normalise(accepted, name, sort=False)
@@ -1756,7 +1807,7 @@ def ingest(
         # batch holds thousands of files; only the small facts about the file are used from here on)
         prepared.pop(id(item), None)
         for sh in read.sheets:
-            sh.frame = sh.frame.iloc[:0]
+            sh.frame = sh.packed = None
     report.files.sort(key=lambda r: position.get(id(r), 0))
     report.submissions = unit_rows.frame(_UNIT_COLUMNS)
     if not log_new and not q_new:
@@ -1786,7 +1837,7 @@ def ingest(
             old = store.pop(n, None)
             parts = pending.pop(n, None)
             if parts:  # one pass per table, not one per file (issue 18)
-                new = _normalise(pd.concat(parts, ignore_index=True), n, sort=False)
+                new = _normalise(pd.concat([pickle.loads(b) for b in parts], ignore_index=True), n, sort=False)
                 del parts
                 old = pd.concat(([old] if old is not None and len(old) else []) + [new], ignore_index=True)
                 del new
@@ -1826,13 +1877,25 @@ class _Rows:
 
 
 def _prepare(item: _Received, store: dict[str, pd.DataFrame], roster: pd.DataFrame | None) -> tuple:
-    """Resolve enterprises and periods of one read file and assemble its tables (with row counts)."""
+    """Resolve enterprises and periods of one read file and assemble its tables (with row counts); the
+    tables come packed (:class:`_Packed`) and the sheets keep no frame."""
     read = item.read
+    for sh in read.sheets:
+        if sh.frame is None and sh.packed is not None:
+            sh.frame = pickle.loads(sh.packed)
     ros_full = roster if roster is not None else _roster_frame(
         store.get("roster"), *[sh.frame for sh in read.sheets if sh.table == "roster"])
     _resolve_enterprises(read, item.path, ros_full)
     _check_periods(read, item.path)
-    return _assemble(read)
+    tables, counts = _assemble(read)
+    # a table read from one sheet that nothing changed (not 快报: its enterprise code is set above) keeps
+    # the sheet's bytes; the others are packed now
+    same = {sh.table: sh.packed for sh in read.sheets
+            if sh.packed is not None and sh.meta is None and sum(o.table == sh.table for o in read.sheets) == 1}
+    packed = _Packed({name: same.get(name) or _pack(df) for name, df in tables.items()})
+    for sh in read.sheets:
+        sh.frame, sh.packed = None, None
+    return packed, counts
 
 
 def _validate_rest(rest: list[_Received], prepared: dict[int, tuple], *, store: dict[str, pd.DataFrame],
