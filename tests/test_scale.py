@@ -371,3 +371,21 @@ def test_intake_and_shared_step_in_fresh_processes_write_what_one_process_writes
     (inbox / "roster.xlsx").unlink()
     with pytest.raises(Exception, match="名录"):
         runner.compute_shared("2022-11", raw_dir=inbox, processed_dir=tmp_path / "bad", log=lambda m: None)
+
+
+def test_packed_tables_give_back_exact_frames_one_table_at_a_time():
+    """Issue 27: a big batch's files wait pickled; a check gets an exact copy of the table it asks for,
+    and only the last table asked for is kept unpacked."""
+    from guozi_analysis.intake.ingestion import _Packed
+
+    a = pd.DataFrame({"enterprise_id": pd.array(["G01", None], dtype="str"), "v": [1.5, float("nan")],
+                      "n": pd.array([1, None], dtype="Int64")})
+    b = pd.DataFrame({"period": pd.array(["2022-11"], dtype="str")})
+    packed = _Packed.of({"financials": a, "debts": b})
+    assert "financials" in packed and "roster" not in packed and packed._last == (None, None)  # nothing unpacked
+    assert list(packed) == ["financials", "debts"] and len(packed) == 2
+    pd.testing.assert_frame_equal(packed["financials"], a)
+    assert packed["financials"] is packed["financials"]  # asked again: the same frame, not a new copy
+    pd.testing.assert_frame_equal(packed["debts"], b)
+    assert packed._last[0] == "debts"  # financials' frame is gone with the switch
+    assert packed.get("roster") is None and dict(packed.items()).keys() == {"financials", "debts"}
