@@ -351,6 +351,8 @@ def test_intake_and_shared_step_in_fresh_processes_write_what_one_process_writes
     from guozi_analysis.running import runner
 
     assert in_fresh_process(os.getpid) != os.getpid()
+    with pytest.raises(OSError, match="接收校验所在的进程意外退出.*内存不足"):  # killed: said in Chinese
+        in_fresh_process(os._exit, 9, what="接收校验")
     inbox = tmp_path / "inbox"
     shutil.copytree(DEMO_DIR / "raw", inbox)
     out = {}

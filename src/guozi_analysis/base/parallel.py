@@ -16,6 +16,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from math import ceil
 from typing import Any
@@ -166,7 +167,11 @@ def _call_fresh(func: Callable[..., Any], args: tuple, kwargs: dict, scheduler: 
         return func(*args, **kwargs)
 
 
-def in_fresh_process(func: Callable[..., Any], *args, **kwargs) -> Any:
+class StepProcessLost(OSError):
+    """The fresh process of :func:`in_fresh_process` ended without an answer (killed, out of memory)."""
+
+
+def in_fresh_process(func: Callable[..., Any], *args, what: str = "", **kwargs) -> Any:
     """``func(*args, **kwargs)`` in a fresh interpreter that ends with the call, its result (or its
     exception) returned here; ``func`` must be a module-level function (it is pickled).
 
@@ -175,7 +180,9 @@ def in_fresh_process(func: Callable[..., Any], *args, **kwargs) -> Any:
     shared step in its own process carried ~1.6 GB (2,000 enterprises) through its notebooks and its
     rendering. A process that ends returns everything. The caller's ``config`` paths go with the call, and
     inside :func:`on_cluster` the fresh process joins the same Dask scheduler, so the step's maps still go
-    to the cluster. A daemonic caller (a Dask worker) cannot start one: the call runs here.
+    to the cluster. A daemonic caller (a Dask worker) cannot start one: the call runs here. A fresh process
+    that ends without answering (the system killed it, e.g. out of memory) raises :class:`StepProcessLost`
+    in Chinese, naming ``what`` (the step).
     """
     if multiprocessing.current_process().daemon:
         return func(*args, **kwargs)
@@ -186,5 +193,9 @@ def in_fresh_process(func: Callable[..., Any], *args, **kwargs) -> Any:
     scheduler = client.scheduler.address if client is not None else None
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
                              initializer=_adopt, initargs=(settings,)) as pool:
-        return pool.submit(_call_fresh, func, args, kwargs, scheduler).result()
+        try:
+            return pool.submit(_call_fresh, func, args, kwargs, scheduler).result()
+        except BrokenProcessPool:
+            raise StepProcessLost(f"{what or '这一步'}所在的进程意外退出，没有结果（常见原因：内存不足被系统终止）；"
+                                  "上次发布的结果保持不变。") from None
 

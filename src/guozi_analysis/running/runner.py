@@ -482,9 +482,9 @@ def compute_shared(period: str, *, raw_dir: Path, processed_dir: Path, log=print
     if sum(1 for p in Path(raw_dir).rglob("*") if p.is_file()) < FRESH_PROCESS_MIN_FILES:
         _intake_step(raw_dir, log=log)
         return _shared_step(period, raw_dir, processed_dir, profiles, log=log)[1]
-    for line in in_fresh_process(_intake_step, raw_dir):
+    for line in in_fresh_process(_intake_step, raw_dir, what="接收校验"):
         log(line)
-    lines, written = in_fresh_process(_shared_step, period, raw_dir, processed_dir, profiles)
+    lines, written = in_fresh_process(_shared_step, period, raw_dir, processed_dir, profiles, what="共享步骤")
     for line in lines:
         log(line)
     return written
