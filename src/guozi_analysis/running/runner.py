@@ -459,10 +459,10 @@ def roster_ids(processed_dir: Path) -> list[str]:
     return sorted(roster["enterprise_id"].astype(str))
 
 
-#: An inbox with at least this many files (a city's or a province's) has its intake and its shared step each
-#: run in a fresh process (:func:`guozi_analysis.base.parallel.in_fresh_process`) that gives all its memory
-#: back when it ends; a district's few dozen files are taken in this process, where the fresh interpreters'
-#: start-up (seconds) would cost more than they save (issue 27).
+#: An inbox with at least this many files (a city's or a province's) has its intake, its shared step and the
+#: split by entity each run in a fresh process (:func:`guozi_analysis.base.parallel.in_fresh_process`) that
+#: gives all its memory back when it ends; a district's few dozen files are taken in this process, where the
+#: fresh interpreters' start-up (seconds) would cost more than they save (issue 27).
 FRESH_PROCESS_MIN_FILES = 200
 
 
@@ -474,50 +474,42 @@ def compute_shared(period: str, *, raw_dir: Path, processed_dir: Path, log=print
     reads only its own slice; a bulletin's run leaves that out (thousands of small files at a
     province's size), and a profile opened later splits them then (:func:`open_profile`).
 
-    For an inbox of :data:`FRESH_PROCESS_MIN_FILES` files or more, intake and the shared step run one
-    after the other in fresh processes (the second reuses the store the first wrote), so this process,
-    which goes on to run the notebooks and the rendering, never holds their peaks; their log lines are
-    logged here as each ends.
+    For an inbox of :data:`FRESH_PROCESS_MIN_FILES` files or more, intake, the shared step and the split
+    run one after the other, each in a fresh process (the shared step reuses the store intake wrote, the
+    split reads the files the shared step wrote), so none carries another's heap and this process, which
+    goes on to run the notebooks and the rendering, holds none of them. Each stage logs one timed line.
     """
-    if sum(1 for p in Path(raw_dir).rglob("*") if p.is_file()) < FRESH_PROCESS_MIN_FILES:
-        _intake_step(raw_dir, log=log)
-        return _shared_step(period, raw_dir, processed_dir, profiles, log=log)[1]
-    for line in in_fresh_process(_intake_step, raw_dir, what="接收校验"):
-        log(line)
-    lines, written = in_fresh_process(_shared_step, period, raw_dir, processed_dir, profiles, what="共享步骤")
-    for line in lines:
-        log(line)
+    fresh = sum(1 for p in Path(raw_dir).rglob("*") if p.is_file()) >= FRESH_PROCESS_MIN_FILES
+
+    def step(func, *args, what: str):
+        if fresh:
+            return in_fresh_process(func, *args, what=what)
+        out = func(*args)
+        release_memory()  # the next step, the notebooks, Typst and the volume do not stack on this one's peak
+        return out
+
+    with stage(log, "接收校验") as said:
+        said(step(_intake_step, raw_dir, what="接收校验"))
+    with stage(log, "共享步骤（指标、预警、排名、考核、预测）") as said:
+        written = step(_shared_step, period, raw_dir, processed_dir, what="共享步骤")
+        if profiles:  # each profile reads only its own slice
+            step(split_by_entity, processed_dir, what="按企业拆分共享结果")
+        said(f"{len(written)} 项结果 → {processed_dir}")
     return written
 
 
-def _intake_step(raw_dir: Path, *, log=None) -> list[str]:
-    """Intake of the inbox (or the reuse of its store), one log line; the lines logged when ``log`` is
-    ``None`` are returned instead (from a fresh process)."""
-    lines: list[str] = []
-    with stage(log or lines.append, "接收校验") as said:
-        said(open_inbox(raw_dir).description)
-    return lines
+def _intake_step(raw_dir: Path) -> str:
+    """Intake of the inbox (or the reuse of its store); what it did, in one line."""
+    return open_inbox(raw_dir).description
 
 
-def _shared_step(period: str, raw_dir: Path, processed_dir: Path, profiles: bool, *,
-                 log=None) -> tuple[list[str], dict[str, Path]]:
-    """The shared step on the stored inbox: results written table by table (and split by entity for
-    the profiles); returns the lines logged when ``log`` is ``None``, and the files written."""
-    lines: list[str] = []
-    log = log or lines.append
+def _shared_step(period: str, raw_dir: Path, processed_dir: Path) -> dict[str, Path]:
+    """The shared step on the stored inbox, its results written and freed table by table; the files."""
+    results = shared_results(period, inbox=open_inbox(raw_dir), workbook_dir=processed_dir / "store")
     written = {}
-    with stage(log, "共享步骤（指标、预警、排名、考核、预测）") as said:
-        inbox = open_inbox(raw_dir)
-        results = shared_results(period, inbox=inbox, workbook_dir=processed_dir / "store")
-        del inbox  # the notebooks read the files written here: from now on this process holds none of it
-        for name in list(results):  # write and free, table by table
-            written[name] = write_table(results.pop(name), processed_dir / f"{name}.parquet")
-        release_memory()  # the slices below, the notebooks, Typst and the volume do not stack on this step's peak
-        if profiles:
-            split_by_entity(processed_dir)  # each profile reads only its own slice
-            release_memory()  # measured at 500: the split leaves ~200 MB behind in this process
-        said(f"{len(written)} 项结果 → {processed_dir}")
-    return lines, written
+    for name in list(results):
+        written[name] = write_table(results.pop(name), processed_dir / f"{name}.parquet")
+    return written
 
 
 def swap_in(incoming: Path, target: Path) -> None:
