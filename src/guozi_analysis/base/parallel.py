@@ -21,6 +21,8 @@ from contextlib import contextmanager
 from math import ceil
 from typing import Any
 
+from guozi_analysis.base import config
+
 #: At most this many worker processes by default (the steps that use them are memory-light, but
 #: beyond four the parent collecting results becomes the bottleneck).
 MAX_DEFAULT_WORKERS = 4
@@ -151,8 +153,6 @@ def map_in_processes(func: Callable[[Any], Any], items: Sequence | Iterable, *, 
 def _adopt(settings: dict[str, Any]) -> None:
     """In a fresh process: the caller's :mod:`guozi_analysis.base.config` paths (a test or a script may
     have pointed them elsewhere)."""
-    from guozi_analysis.base import config
-
     for name, value in settings.items():
         setattr(config, name, value)
 
@@ -186,8 +186,6 @@ def in_fresh_process(func: Callable[..., Any], *args, what: str = "", **kwargs) 
     """
     if multiprocessing.current_process().daemon:
         return func(*args, **kwargs)
-    from guozi_analysis.base import config
-
     settings = {name: getattr(config, name) for name in dir(config) if name.isupper()}
     client = current_cluster()
     scheduler = client.scheduler.address if client is not None else None
