@@ -281,3 +281,42 @@ def test_calamine_hidden_sheets_are_seen():
     assert _calamine_hidden(SimpleNamespace(visible=pc.SheetVisibleEnum.Hidden))
     assert _calamine_hidden(SimpleNamespace(visible=pc.SheetVisibleEnum.VeryHidden))
     assert not _calamine_hidden(SimpleNamespace())  # metadata without the field: visible
+
+
+def test_batch_validation_gives_what_file_by_file_validation_gives(tmp_path, monkeypatch):
+    """Issue 27: the batch checks (one pass per table, duplicates proved absent by the batch's keys) give
+    every file the findings and the store that validating the files one after another gives."""
+    from guozi_analysis.base.config import DEMO_DIR
+
+    engaged = []
+    real = ing.validate_batch
+
+    def spy(*args, **kwargs):
+        out = real(*args, **kwargs)
+        engaged.append(out is not None)
+        return out
+
+    # rows the batch must place in their file: an enterprise not in the roster, a period after today
+    fin = ing.read_submission(DEMO_DIR / "raw" / "2022-11" / "G01_澜海城投集团.xlsx")[0]["financials"]
+    rows = fin.drop(columns=["source_file", "source_sheet", "source_row"]).head(2).copy()
+    rows["enterprise_id"] = ["G99", "G99"]
+    rows["period"] = ["2022-11", "2023-05"]
+    extra = write_submission(tmp_path / "extra.xlsx", {"financials": rows})
+    paths = [DEMO_DIR / "raw", extra]
+    monkeypatch.setattr(ing, "validate_batch", spy)
+    batch = ing.ingest(paths, raw_store=tmp_path / "r1", processed_dir=tmp_path / "p1", today=TODAY)
+    assert any(engaged)
+    monkeypatch.setattr(ing, "validate_batch", lambda *a, **k: None)
+    single = ing.ingest(paths, raw_store=tmp_path / "r2", processed_dir=tmp_path / "p2", today=TODAY)
+
+    def seen(report):
+        return [(f.file, f.sheet, f.row, f.column, f.rule, f.message) for f in report.findings]
+
+    assert seen(batch) == seen(single) and len(seen(batch)) > 0
+    assert [(f.stored_as, f.accepted) for f in batch.files] == [(f.stored_as, f.accepted) for f in single.files]
+    names = sorted(p.name for p in (tmp_path / "p1").glob("*.parquet"))
+    assert names == sorted(p.name for p in (tmp_path / "p2").glob("*.parquet")) and names
+    for name in names:
+        left, right = (pd.read_parquet(tmp_path / p / name).drop(columns="received_at", errors="ignore")
+                       for p in ("p1", "p2"))  # the log's clock time differs, nothing else may
+        pd.testing.assert_frame_equal(left, right)

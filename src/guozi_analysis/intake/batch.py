@@ -30,7 +30,6 @@ from guozi_analysis.intake.validate import (
     YTD_RULES,
     Finding,
     check_cross_table,
-    check_duplicates,
     check_enterprises,
     check_identities,
     check_ledgers,
@@ -82,36 +81,43 @@ def _dispatch(findings: list[Finding], pos_of: dict[str, int]) -> dict[int, list
     return out
 
 
-def _history_ok(items: list[BatchItem], history: dict[str, pd.DataFrame]) -> bool:
-    """No unit or key of the batch in the store or in two files; every frame locates its rows."""
-    for name in contract.INTAKE_TABLES:
-        frames = [(i, it.tables[name]) for i, it in enumerate(items) if name in it.tables]
-        if not frames:
-            continue
-        t = contract.table(name)
-        for i, df in frames:
-            if not {"source_file", "source_row"} <= set(df.columns) or df["source_file"].ne(items[i].stored).any():
-                return False
-            if not set(t.key) <= set(df.columns):
-                return False
-        cat = pd.concat([df[list(dict.fromkeys([*t.key, *_unit_cols(name)]))] for _, df in frames],
-                        ignore_index=True)
-        keys = _text_key(cat, list(t.key))
-        if keys.duplicated().any():
+def _history_ok(name: str, frames: list[tuple[int, pd.DataFrame]], items: list[BatchItem],
+                history: dict[str, pd.DataFrame]) -> bool:
+    """For one table: no unit or key of the batch in the store or in two files; every frame locates its
+    rows. (Keys unique across the batch also means no key repeats within a file: the batch needs no
+    per-file duplicate check.)"""
+    t = contract.table(name)
+    for _, df in frames:
+        if not {"source_file", "source_row", *t.key} <= set(df.columns):
             return False
-        units = _text_key(cat, _unit_cols(name))
-        owner = np.repeat([i for i, _ in frames], [len(df) for _, df in frames])
-        per_unit = pd.Series(owner).groupby(units.to_numpy()).nunique()
-        if (per_unit > 1).any():
-            return False
-        old = history.get(name)
-        if old is not None and len(old):
+    # column by column (a Series per frame costs little; a sub-frame per frame of a big batch did)
+    cols = list(dict.fromkeys([*t.key, *_unit_cols(name), "source_file"]))
+    cat = pd.DataFrame({c: pd.concat([df[c] for _, df in frames], ignore_index=True) for c in cols})
+    stored = np.repeat(np.array([items[i].stored for i, _ in frames], dtype=object), [len(df) for _, df in frames])
+    if cat["source_file"].ne(pd.Series(stored, index=cat.index)).any():
+        return False
+    keys = _text_key(cat, list(t.key))
+    if keys.duplicated().any():
+        return False
+    units = _text_key(cat, _unit_cols(name))
+    owner = np.repeat([i for i, _ in frames], [len(df) for _, df in frames])
+    per_unit = pd.Series(owner).groupby(units.to_numpy()).nunique()
+    if (per_unit > 1).any():
+        return False
+    old = history.get(name)
+    if old is not None and len(old):
+        # only the stored rows of the batch's enterprises can share a key or a unit with it (the key and
+        # the unit both start with the enterprise): the text keys are made for those rows, not the store
+        first = _unit_cols(name)[0]
+        if first in old.columns and first == t.key[0] and first in cat.columns:
+            old = old[old[first].isin(cat[first].dropna().unique()) | old[first].isna()]
+        if len(old):
             if keys.isin(_text_key(old, list(t.key))).any():
                 return False
             if units.isin(_text_key(old, _unit_cols(name))).any():
                 return False
-        if name == "financials" and cat["period"].astype("str").str.endswith("-01").any():
-            return False  # January rows: the continuity check treats them specially
+    if name == "financials" and cat["period"].astype("str").str.endswith("-01").any():
+        return False  # January rows: the continuity check treats them specially
     return True
 
 
@@ -183,14 +189,17 @@ def validate_batch(items: list[BatchItem], *, history: dict[str, pd.DataFrame] |
     """Per item, the findings :func:`guozi_analysis.intake.validate.validate_tables` gives it when the
     items are ingested one after another; ``None`` when the batch needs file-by-file validation."""
     history = history or {}
-    if not items or not _history_ok(items, history):
+    if not items:
         return None
     pos_of = {it.stored: i for i, it in enumerate(items)}
     per: list[list[Finding]] = [[] for _ in items]
     for name in contract.INTAKE_TABLES:
+        # each file's frame of the table is unpacked once (see ingestion._Packed) for both passes below
         frames = [(i, it.tables[name]) for i, it in enumerate(items) if name in it.tables]
         if not frames:
             continue
+        if not _history_ok(name, frames, items, history):
+            return None  # findings of the tables before are dropped: file by file gives them all again
         by_sig: dict[tuple, list[tuple[int, pd.DataFrame]]] = {}
         for i, df in frames:
             by_sig.setdefault(tuple(df.columns), []).append((i, df))
@@ -212,8 +221,7 @@ def validate_batch(items: list[BatchItem], *, history: dict[str, pd.DataFrame] |
 
             run(lambda d: check_schema(d, name), per_file=lambda d: check_schema(d, name))
             _whole_null_per_file(got, group, name)
-            for i, df in group:  # no duplicate key in the batch (checked above)
-                got.setdefault(i, []).extend(check_duplicates(df, name))
+            # no duplicate key in the batch (_history_ok), so none within a file: check_duplicates finds nothing
             run(lambda d: check_periods(d, name, today=today), per_file=lambda d: check_periods(d, name, today=today))
             run(lambda d: check_enterprises(d, name, roster), per_file=lambda d: check_enterprises(d, name, roster))
             run(lambda d: check_identities(d, name), per_file=lambda d: check_identities(d, name))

@@ -1718,10 +1718,10 @@ def ingest(
             result.dropped += int(dropped_mask.sum())
             keep_rows = ~blocked & ~dropped_mask
             accepted = frame if keep_rows.all() else frame[keep_rows]  # the whole file's rows: no copy
-            rejected = frame[blocked]
+            rejected = frame[blocked] if blocked.any() else None  # most files reject nothing: no empty copy
             result.accepted += len(accepted)
-            result.quarantined += len(rejected)
-            for idx in rejected.index:
+            result.quarantined += int(blocked.sum())
+            for idx in (rejected.index if rejected is not None else ()):
                 r = int(rejected.at[idx, "source_row"])
                 sh_title = str(rejected.at[idx, "source_sheet"])
                 errs = sheet_block + row_errors.get(r, []) + \

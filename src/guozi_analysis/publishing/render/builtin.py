@@ -24,7 +24,6 @@ render leaves the last good book untouched.
 from __future__ import annotations
 
 import base64
-import copy
 import datetime as dt
 import functools
 import hashlib
@@ -33,6 +32,7 @@ import json
 import logging
 import mimetypes
 import os
+import pickle
 import re
 import shutil
 import subprocess
@@ -118,15 +118,29 @@ def _str_inlines(text: str) -> list[dict]:
 
 
 def _walk(node: Any) -> Iterator[dict]:
-    """Every AST element (dict with ``t``) under ``node``, depth first."""
-    if isinstance(node, dict):
-        if "t" in node:
-            yield node
-        for value in node.values():
-            yield from _walk(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _walk(item)
+    """Every AST element (dict with ``t``) under ``node``, depth first.
+
+    An explicit stack, not nested generators (a profile's AST has ~20,000 nodes; ``yield from`` passes
+    each one up through every level above it). An element's children are read after the caller has
+    seen it, so a caller may replace what an element holds (``node["c"] = …``) and the walk goes on
+    into the new content.
+    """
+    stack = [node]
+    pop, push = stack.pop, stack.extend
+    while stack:
+        item = pop()
+        if isinstance(item, dict):
+            if "t" in item:
+                yield item
+            push([v for v in reversed(item.values()) if isinstance(v, (dict, list))])
+        elif isinstance(item, list):
+            push([v for v in reversed(item) if isinstance(v, (dict, list))])
+
+
+def _copy_ast(blocks: list) -> list:
+    """A deep copy of AST blocks (plain lists, dicts and strings): a pickle round trip, several times
+    faster than :func:`copy.deepcopy` on a profile's ~20,000 nodes."""
+    return pickle.loads(pickle.dumps(blocks, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _plain_text(node: Any) -> str:
@@ -831,7 +845,7 @@ def _data_uri(path: Path) -> str:
 def _html_blocks(page: _Page, owner: dict[str, str]) -> list:
     """A copy of the page's AST adapted for HTML: data URIs, page links, no external links, heading anchors,
     heading levels without a jump (:func:`_html_level`)."""
-    blocks = copy.deepcopy(page.blocks)
+    blocks = _copy_ast(page.blocks)
     opened: list[tuple[int, int]] = [(0, 0)]
     for node in _walk(blocks):
         kind = node["t"]
@@ -1152,7 +1166,7 @@ def _typst_blocks(pages: list[_Page], work: Path) -> list:
         if page.chapter.part and page.chapter.part != part:
             part = page.chapter.part
             blocks.append(_raw_typst(f"#book-part({_typst_str(part)})"))
-        chapter_blocks = copy.deepcopy(page.blocks)
+        chapter_blocks = _copy_ast(page.blocks)
         for node in _walk(chapter_blocks):
             if node["t"] == "Image":
                 target = node["c"][2][0]
@@ -1359,7 +1373,7 @@ def _docx_blocks(pages: list[_Page], work: Path, *, numbered: bool, compact: boo
     levels = office.HeadingLevels()
     appendix = False
     for page in pages:
-        chapter_blocks = copy.deepcopy(page.blocks)
+        chapter_blocks = _copy_ast(page.blocks)
         if page.chapter.appendix and not appendix:  # the appendices start on a new page, in their own section
             blocks.append({"t": "RawBlock", "c": ["openxml", office.SECTION_BREAK]})
             appendix = True
