@@ -42,9 +42,11 @@ from guozi_analysis.running.batch import BASELINE
 from guozi_analysis.running.shared import default_profile_entities, shared_results
 
 PROFILE_NOTEBOOK = "90_enterprise_profile.ipynb"
-#: Most profiles executed on one kernel (one task of a Dask cluster): enough to spread the kernel
-#: start over many, few enough that the batches spread over the workers.
-PROFILE_BATCH_MAX = 50
+#: Most profiles executed on one kernel (one task of a Dask cluster): enough to spread the batch's
+#: start over many (~5 CPU s: the batch process imports nbformat, whose jsonschema compiles a grammar
+#: for 2 s, the kernel starts and imports the library, the first profile warms the caches), few enough
+#: that the batches spread over the workers (at 2,000 profiles: 10 batches; 50 cost 40 starts).
+PROFILE_BATCH_MAX = 200
 #: What a half-month run (YYYY-MM-H1/H2) executes: the 晾晒 workbook and its 通报, no profiles.
 HALF_MONTH_NOTEBOOKS = ("60_half_month_ranking.ipynb", "bulletins/half_month.ipynb")
 #: The publications (see :func:`publication_kind`): what each executes besides the review's chapters,
