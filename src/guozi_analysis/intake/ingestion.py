@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import functools
 import hashlib
 import io
 import json
@@ -630,6 +631,20 @@ class _Reader:
                         plain &= np.floor(arr) == arr
                     out[plain] = arr[plain]
                     rest = np.flatnonzero(~plain & ~np.isnan(arr)).tolist()
+                elif self.is_csv and col_fmts is None:
+                    # a CSV's cells are all text: the plain decimals (what parse_number reads as float() of
+                    # the text, with nothing to say about them in a CSV) are taken as a whole; every other
+                    # cell, and those a rule speaks about, go cell by cell as before
+                    match = _CSV_DECIMAL.match
+                    arr = np.array([float(v) if type(v) is str and match(v) else np.nan for v in values],
+                                   dtype="float64")
+                    plain = ~np.isnan(arr)
+                    if pct_field:
+                        plain &= ~((arr > 0) & (arr <= 1))
+                    if f.dtype == "int":
+                        plain &= np.floor(arr) == arr
+                    out[plain] = arr[plain]
+                    rest = [i for i in np.flatnonzero(~plain).tolist() if values[i] is not None]
                 for i in rest:
                     v = values[i]
                     if v is _FORMULA_ERROR or v is None:
@@ -686,10 +701,11 @@ class _Reader:
                     out[i] = x
                 if f.name in factors and factors[f.name] != 1.0:
                     out = out * factors[f.name]
-                data[f.name] = pd.array(out, dtype="Float64").astype("float64") if f.dtype == "float" else \
-                    pd.array(np.where(np.isnan(out), np.nan, out), dtype="Float64").astype("Int64")
+                # a float column is the array itself (NaN for an empty cell); an int column the nullable ints
+                data[f.name] = out if f.dtype == "float" else pd.array(out, dtype=_FLOAT64).astype(_INT64)
                 continue
             parser = {"bool": _parse_bool, "date": _parse_date, "str": _parse_str}.get(f.dtype)
+            date_memo: dict = {}
             out_list = []
             for i, v in enumerate(values):
                 if v is _FORMULA_ERROR:
@@ -713,6 +729,11 @@ class _Reader:
                         self._note(ctx, f, "period_numeric", numbers[i],
                                    f"「{f.label_zh}」以数值填写（如 {v}），已读作 {x}；请改为文本 YYYY-MM",
                                    cell={"value": v, "enterprise_id": _s(eids[i]), "period": x})
+                elif f.dtype == "date" and type(v) is str:  # a CSV's date column repeats its dates
+                    try:
+                        x, issue = date_memo[v]
+                    except KeyError:
+                        x, issue = date_memo[v] = parser(v)
                 else:
                     x, issue = parser(v)
                 if issue == "bad":
@@ -721,10 +742,7 @@ class _Reader:
                              enterprise_id=_s(eids[i]), period=_s(pers[i]), **ctx)
                 out_list.append(x)
             data[f.name] = out_list
-        frame = _frame_from_lists(data, t, n)
-        frame["source_file"] = pd.Series([self.stored] * n, dtype="str")
-        frame["source_sheet"] = pd.Series([sheet] * n, dtype="str")
-        frame["source_row"] = pd.array(numbers, dtype="Int64")
+        frame = _frame_from_lists(data, t, n, source=(self.stored, sheet, numbers))
         self._flush_notes()
         return frame
 
@@ -745,6 +763,8 @@ class _Reader:
 
 
 _FORMULA_ERROR = object()
+#: Text a CSV numeric cell most often holds: a plain decimal, read as ``float(text)`` (parse_number's reading)
+_CSV_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?\Z")
 #: Cell value types a numeric column can take as a whole (None is an empty cell; bool is not a number here).
 _PLAIN_NUMBER_TYPES = frozenset({float, int, type(None)})
 
@@ -764,26 +784,61 @@ def _ref_min_row(ref: str) -> int:
     return int(m.group(1)) if m else 0
 
 
-def _frame_from_lists(data: dict, t: contract.Table, n: int) -> pd.DataFrame:
+#: dtypes resolved once: pandas looks a dtype given by name up in its registry, 7–19 µs a call, and
+#: a month workbook's dozen small sheets asked for it some thousand times
+_FLOAT64 = pd.Float64Dtype()
+_INT64 = pd.Int64Dtype()
+_BOOLEAN = pd.BooleanDtype()
+_STR = pd.api.types.pandas_dtype("str")
+_NS = np.dtype("datetime64[ns]")
+
+
+def _frame_from_lists(data: dict, t: contract.Table, n: int, *, source: tuple | None = None) -> pd.DataFrame:
+    """A sheet's typed columns as one frame (``source``: its ``source_file``, ``source_sheet`` and the rows'
+    Excel numbers, added as the last three columns)."""
+    if not n:
+        frame = _empty_frame(t)
+        if source is not None:
+            frame["source_file"] = pd.Series([], dtype=_STR)
+            frame["source_sheet"] = pd.Series([], dtype=_STR)
+            frame["source_row"] = pd.array([], dtype=_INT64)
+        return frame
     cols = {}
     for f in t.fields:
         v = data[f.name]
         if f.dtype in ("float", "int"):
-            cols[f.name] = v if not isinstance(v, list) else pd.array([np.nan] * n, dtype="Float64").astype(
-                "float64" if f.dtype == "float" else "Int64")
+            cols[f.name] = v if not isinstance(v, list) else (
+                np.full(n, np.nan) if f.dtype == "float" else pd.array(np.full(n, np.nan), dtype=_FLOAT64).astype(_INT64))
         elif f.dtype == "bool":
-            cols[f.name] = pd.array(v, dtype="boolean")
+            cols[f.name] = pd.array(v, dtype=_BOOLEAN)
         elif f.dtype == "date":
-            cols[f.name] = pd.to_datetime(pd.Series(v, dtype="object")).astype("datetime64[ns]")
+            cols[f.name] = pd.to_datetime(pd.Series(v, dtype=object)).astype(_NS).to_numpy()
+        elif all(x is None for x in v):
+            # a column without any text: the object array of NaN the frame has always been given (its
+            # dtype is what the frame infers from it)
+            cols[f.name] = np.full(n, np.nan, dtype=object)
+        elif all(x is None or type(x) is str for x in v):  # what the cell parsers give: text or nothing
+            cols[f.name] = pd.array(v, dtype=_STR)
         else:
-            cols[f.name] = pd.Series(v, dtype="object").astype("str")
-    return pd.DataFrame({k: (c.to_numpy() if isinstance(c, pd.Series) else c) for k, c in cols.items()}, index=range(n)) \
-        if n else _empty_frame(t)
+            cols[f.name] = pd.Series(v, dtype=object).astype(_STR).array
+    if source is not None:
+        stored, sheet, numbers = source
+        cols["source_file"] = pd.array([stored] * n, dtype=_STR)
+        cols["source_sheet"] = pd.array([sheet] * n, dtype=_STR)
+        cols["source_row"] = pd.array(numbers, dtype=_INT64)
+    return pd.DataFrame(cols, index=range(n))
+
+
+@functools.lru_cache(maxsize=None)
+def _empty_frame_of(name: str) -> pd.DataFrame:
+    t = contract.table(name)
+    dtypes = {"float": "float64", "int": "Int64", "bool": "boolean", "date": "datetime64[ns]"}
+    return pd.DataFrame({f.name: pd.Series([], dtype=dtypes.get(f.dtype, "str")) for f in t.fields})
 
 
 def _empty_frame(t: contract.Table) -> pd.DataFrame:
-    dtypes = {"float": "float64", "int": "Int64", "bool": "boolean", "date": "datetime64[ns]"}
-    return pd.DataFrame({f.name: pd.Series([], dtype=dtypes.get(f.dtype, "str")) for f in t.fields})
+    """A table's frame without rows (a copy: callers add columns)."""
+    return _empty_frame_of(t.name).copy()
 
 
 class _LazyLookup(dict):

@@ -28,7 +28,7 @@ RESET = ("_gz_ip = get_ipython()\n"
 #: The batch kernel keeps no input history (an SQLite write per cell, in a thread that takes the GIL
 #: from the cells: ~15 % of a profile's kernel time) and no output cache (``Out``/``_N`` would hold every
 #: profile's tables until the batch ends). Kept on a restart (jupyter_client reuses the launch arguments).
-KERNEL_ARGS = ("--HistoryManager.enabled=False", "--InteractiveShell.cache_size=0")
+KERNEL_ARGS = ("--HistoryManager.enabled=False", "--InteractiveShell.cache_size=0", "--IPKernelApp.capture_fd_output=False")
 #: Label of the baseline line in the results file (an empty notebook on the same kernel).
 BASELINE = "__empty_notebook__"
 
