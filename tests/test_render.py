@@ -879,3 +879,38 @@ def test_word_draft_has_a_table_of_contents_and_starts_the_appendices_on_a_new_p
     assert last_of_body == [""]  # the break is an empty paragraph of its own
     appendix = next(k for k, p in enumerate(word_draft.paragraphs) if p.text.startswith("附录A"))
     assert word_draft.paragraphs[appendix - 1]._p.pPr.sectPr is not None
+
+
+def test_reader_tables_are_read_without_pandoc_into_the_ast_pandoc_gives():
+    """Issue 27: the reader tables of a notebook's outputs become AST without a pandoc call (55 ms a profile
+    page); the AST is pandoc's, and anything else still goes to pandoc."""
+    from guozi_analysis.publishing.display import reader_html
+    from guozi_analysis.publishing.render import builtin
+
+    frame = pd.DataFrame({"指标": ["利润总额", "资产负债率", "说明 A&B <x>"], "单位": ["亿元", "%", ""],
+                          "本企业": [1319.91, None, 0.5], "备注": ["‘引号’ \"双引号\" 'x'", "两  个空格", " 首尾 "]})
+    fragments = [
+        reader_html(frame),
+        reader_html(frame.iloc[:0]),  # no rows: a sentence
+        '<table class="dataframe reader-table"><thead><tr><th>项目 A&amp;B</th><th></th></tr></thead><tbody>'
+        "<tr><td>企业  名称 x </td><td></td></tr><tr><td> a&lt;b&gt;c &quot;d&quot; &#x27;e&#x27;</td>"
+        '<td>1,234.00</td></tr></tbody></table>\n<p class="table-note">注：— 表示 缺失</p>\n<p class="table-note">二</p>',
+        '<table class="dataframe reader-table"><thead><tr><th>a</th></tr></thead><tbody><tr><td>x\u3000y</td></tr>'
+        "</tbody></table>",  # an ideographic space: pandoc reads it
+        '<table class="dataframe reader-table"><thead><tr><th>a</th></tr></thead><tbody><tr><td>&nbsp;x</td></tr>'
+        "</tbody></table>",  # another entity: pandoc reads it
+        "<div><b>粗体</b></div>",
+    ]
+    fast = [builtin._reader_table_blocks(f) for f in fragments]
+    assert [b is not None for b in fast] == [True, True, True, False, False, False]
+    wrapped = "".join(f'<div id="gzraw{k}">\n{f}\n</div>\n' for k, f in enumerate(fragments))
+    blocks = json.loads(builtin._pandoc(["-f", "html", "-t", "json"], stdin=wrapped))["blocks"]
+    by_pandoc = [next(b["c"][1] for b in blocks if b["c"][0][0] == f"gzraw{k}") for k in range(len(fragments))]
+    for k in range(3):
+        assert fast[k] == by_pandoc[k]
+    assert builtin._html_to_blocks(fragments, cwd=Path(".")) == by_pandoc
+    # every node its own attributes: a later pass that sets one cell's class sets no other
+    table = fast[0][0]
+    head_cells = table["c"][3][1][0][1]
+    head_cells[0][0][1].append("x")
+    assert head_cells[1][0] == ["", [], []]

@@ -241,16 +241,85 @@ def _read_chapter_ast(chapter: Chapter, media_dir: Path) -> tuple[list, dict]:
 
 
 def _html_to_blocks(fragments: list[str], *, cwd: Path) -> list[list | None]:
-    """Parse several HTML fragments in one pandoc call; ``None`` where one could not be found."""
-    if not fragments:
-        return []
-    wrapped = "".join(f'<div id="gzraw{k}">\n{frag}\n</div>\n' for k, frag in enumerate(fragments))
+    """Parse several HTML fragments in one pandoc call; ``None`` where one could not be found.
+
+    The reader tables our views print (:func:`guozi_analysis.publishing.display.reader_html`) are read
+    without pandoc (:func:`_reader_table_blocks`, the same AST); pandoc reads the others.
+    """
+    out: list[list | None] = [_reader_table_blocks(frag) for frag in fragments]
+    rest = [k for k, blocks in enumerate(out) if blocks is None]
+    if not rest:
+        return out
+    wrapped = "".join(f'<div id="gzraw{k}">\n{fragments[k]}\n</div>\n' for k in rest)
     blocks = json.loads(_pandoc(["-f", "html", "-t", "json"], stdin=wrapped, cwd=cwd))["blocks"]
     found: dict[str, list] = {}
     for block in blocks:
         if block["t"] == "Div" and block["c"][0][0].startswith("gzraw"):
             found[block["c"][0][0]] = block["c"][1]
-    return [found.get(f"gzraw{k}") for k in range(len(fragments))]
+    for k in rest:
+        out[k] = found.get(f"gzraw{k}")
+    return out
+
+
+_READER_TABLE = re.compile(r'<table class="dataframe reader-table"><thead><tr>((?:<th>[^<>]*</th>)+)</tr></thead>'
+                           r"<tbody>((?:<tr>(?:<td>[^<>]*</td>)+</tr>)+)</tbody></table>")
+_READER_NOTE = re.compile(r'\n?<p class="table-note">([^<>]*)</p>')
+_CELL = re.compile(r"<t[hd]>([^<>]*)</t[hd]>")
+_ROW = re.compile(r"<tr>(.*?)</tr>")
+_ENTITIES = {"&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#x27;": "'", "&#39;": "'"}
+_ENTITY = re.compile(r"&[^;\s]*;?")
+
+
+def _reader_inlines(text: str) -> list[dict] | None:
+    """pandoc's inlines for the text of a reader-table cell or note (words and single spaces); ``None``
+    for text this shortcut does not cover (other whitespace, other entities)."""
+    if any(ch.isspace() and ch != " " for ch in text):
+        return None
+    if "&" in text:
+        if any(m.group(0) not in _ENTITIES for m in _ENTITY.finditer(text)):
+            return None
+        text = _ENTITY.sub(lambda m: _ENTITIES[m.group(0)], text)
+    inlines: list[dict] = []
+    for word in text.split():  # runs of spaces are one Space, none at either end (as pandoc reads HTML)
+        if inlines:
+            inlines.append({"t": "Space"})
+        inlines.append({"t": "Str", "c": word})
+    return inlines
+
+
+def _reader_table_blocks(fragment: str) -> list | None:
+    """The AST pandoc's HTML reader gives a reader table (a header row, body rows of text cells, then
+    notes as paragraphs), or ``None`` when the fragment is anything else (then pandoc reads it)."""
+    pos = 0
+    blocks: list = []
+    table = _READER_TABLE.match(fragment)
+    if table:
+        plain = lambda text: [] if not text else [{"t": "Plain", "c": text}]  # noqa: E731 - an empty cell has no block
+        head = [_reader_inlines(t) for t in _CELL.findall(table.group(1))]
+        rows = [[_reader_inlines(t) for t in _CELL.findall(row)] for row in _ROW.findall(table.group(2))]
+        if any(c is None for c in head) or any(c is None for row in rows for c in row) or \
+                any(len(row) != len(head) for row in rows):
+            return None
+        def attr() -> list:  # a new list each time: later passes set ids and classes node by node
+            return ["", [], []]
+
+        def cells(texts):
+            return [attr(), [[attr(), {"t": "AlignDefault"}, 1, 1, plain(t)] for t in texts]]
+        blocks.append({"t": "Table", "c": [
+            ["", ["dataframe", "reader-table"], []], [None, []],
+            [[{"t": "AlignDefault"}, {"t": "ColWidthDefault"}] for _ in head],
+            [attr(), [cells(head)]], [[attr(), 0, [], [cells(r) for r in rows]]], [attr(), []]]})
+        pos = table.end()
+    while pos < len(fragment):
+        note = _READER_NOTE.match(fragment, pos)
+        if not note:
+            return None
+        inlines = _reader_inlines(note.group(1))
+        if not inlines:
+            return None
+        blocks.append({"t": "Para", "c": inlines})
+        pos = note.end()
+    return blocks or None
 
 
 def _clean_output(div: dict, raw_html: list[dict]) -> dict | None:
