@@ -117,6 +117,10 @@ def _str_inlines(text: str) -> list[dict]:
     return inlines
 
 
+#: AST elements with nothing inside to walk into
+_LEAVES = frozenset({"Str", "Space", "SoftBreak", "LineBreak"})
+
+
 def _walk(node: Any) -> Iterator[dict]:
     """Every AST element (dict with ``t``) under ``node``, depth first.
 
@@ -129,12 +133,15 @@ def _walk(node: Any) -> Iterator[dict]:
     pop, push = stack.pop, stack.extend
     while stack:
         item = pop()
-        if isinstance(item, dict):
+        kind = type(item)  # the AST is JSON: plain dicts, lists, strings and numbers
+        if kind is dict:
             if "t" in item:
                 yield item
-            push([v for v in reversed(item.values()) if isinstance(v, (dict, list))])
-        elif isinstance(item, list):
-            push([v for v in reversed(item) if isinstance(v, (dict, list))])
+                if item["t"] in _LEAVES:  # read after the caller saw it: a leaf it rewrote is walked into
+                    continue
+            push([v for v in reversed(item.values()) if type(v) is list or type(v) is dict])
+        elif kind is list:
+            push(item[::-1])  # strings and numbers among them are dropped when popped
 
 
 def _copy_ast(blocks: list) -> list:
