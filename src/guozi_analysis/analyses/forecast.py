@@ -267,12 +267,17 @@ def _slots(row: np.ndarray) -> np.ndarray:
 
 def _history(mat: pd.DataFrame, year: int, history_years: int) -> pd.DataFrame:
     """Complete prior years (Feb..Dec all reported), contiguous, ending at ``year - 1``."""
+    # positions, not labels: a backtest asks this for every origin and method (issue 27)
+    index = mat.index
+    feb_dec = mat.iloc[:, mat.columns.slice_indexer(2, 12)].to_numpy(dtype=float)
     rows = []
     for y in range(year - 1, year - 1 - history_years, -1):
-        if y not in mat.index or mat.loc[y, 2:12].isna().any():
+        if y not in index:
+            break
+        if np.isnan(feb_dec[index.get_loc(y)]).any():
             break
         rows.append(y)
-    return mat.loc[sorted(rows)]
+    return mat.iloc[[index.get_loc(y) for y in sorted(rows)]]
 
 
 def _allocate(total: np.ndarray, weights: np.ndarray) -> np.ndarray:
