@@ -26,9 +26,10 @@ RESET = ("_gz_ip = get_ipython()\n"
          " if _gz_k not in _gz_ip.user_ns_hidden and not _gz_k.startswith('_')]\n"
          "import matplotlib.pyplot as _gz_plt\n_gz_plt.close('all')\ndel _gz_ip, _gz_plt")
 #: The batch kernel keeps no input history (an SQLite write per cell, in a thread that takes the GIL
-#: from the cells: ~15 % of a profile's kernel time) and no output cache (``Out``/``_N`` would hold every
-#: profile's tables until the batch ends). Kept on a restart (jupyter_client reuses the launch arguments).
-KERNEL_ARGS = ("--HistoryManager.enabled=False", "--InteractiveShell.cache_size=0", "--IPKernelApp.capture_fd_output=False")
+#: from the cells: ~13 % of a profile batch's kernel samples) and no output cache (``Out``/``_N`` would hold
+#: every profile's tables until the batch ends). Kept on a restart (jupyter_client reuses the launch
+#: arguments).
+KERNEL_ARGS = ("--HistoryManager.enabled=False", "--InteractiveShell.cache_size=0")
 #: Label of the baseline line in the results file (an empty notebook on the same kernel).
 BASELINE = "__empty_notebook__"
 
