@@ -624,11 +624,7 @@ class _Reader:
                     # the common case, a column of plain numbers: taken as a whole; only the cells a rule
                     # speaks about (a 0–1 in a percent column, a fraction in an integer column) go cell by cell
                     arr = np.array(values, dtype="float64")  # None → NaN
-                    plain = ~np.isnan(arr)
-                    if pct_field:
-                        plain &= ~((arr > 0) & (arr <= 1))
-                    if f.dtype == "int":
-                        plain &= np.floor(arr) == arr
+                    plain = _plain_cells(arr, percent=pct_field, integer=f.dtype == "int")
                     out[plain] = arr[plain]
                     rest = np.flatnonzero(~plain & ~np.isnan(arr)).tolist()
                 elif self.is_csv and col_fmts is None:
@@ -638,11 +634,7 @@ class _Reader:
                     match = _CSV_DECIMAL.match
                     arr = np.array([float(v) if type(v) is str and match(v) else np.nan for v in values],
                                    dtype="float64")
-                    plain = ~np.isnan(arr)
-                    if pct_field:
-                        plain &= ~((arr > 0) & (arr <= 1))
-                    if f.dtype == "int":
-                        plain &= np.floor(arr) == arr
+                    plain = _plain_cells(arr, percent=pct_field, integer=f.dtype == "int")
                     out[plain] = arr[plain]
                     rest = [i for i in np.flatnonzero(~plain).tolist() if values[i] is not None]
                 for i in rest:
@@ -763,6 +755,19 @@ class _Reader:
 
 
 _FORMULA_ERROR = object()
+
+
+def _plain_cells(arr: np.ndarray, *, percent: bool, integer: bool) -> np.ndarray:
+    """The cells of a numeric column taken as a whole: a number no rule speaks about (not a 0–1 in a
+    percent column, not a fraction in an integer column); the others go cell by cell."""
+    plain = ~np.isnan(arr)
+    if percent:
+        plain &= ~((arr > 0) & (arr <= 1))
+    if integer:
+        plain &= np.floor(arr) == arr
+    return plain
+
+
 #: Text a CSV numeric cell most often holds: a plain decimal, read as ``float(text)`` (parse_number's reading)
 _CSV_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?\Z")
 #: Cell value types a numeric column can take as a whole (None is an empty cell; bool is not a number here).
