@@ -93,14 +93,15 @@ def _history_ok(name: str, frames: list[tuple[int, pd.DataFrame]], items: list[B
     # column by column (a Series per frame costs little; a sub-frame per frame of a big batch did)
     cols = list(dict.fromkeys([*t.key, *_unit_cols(name), "source_file"]))
     cat = pd.DataFrame({c: pd.concat([df[c] for _, df in frames], ignore_index=True) for c in cols})
-    stored = np.repeat(np.array([items[i].stored for i, _ in frames], dtype=object), [len(df) for _, df in frames])
+    lengths = [len(df) for _, df in frames]
+    stored = np.repeat(np.array([items[i].stored for i, _ in frames], dtype=object), lengths)
     if cat["source_file"].ne(pd.Series(stored, index=cat.index)).any():
         return False
     keys = _text_key(cat, list(t.key))
     if keys.duplicated().any():
         return False
     units = _text_key(cat, _unit_cols(name))
-    owner = np.repeat([i for i, _ in frames], [len(df) for _, df in frames])
+    owner = np.repeat([i for i, _ in frames], lengths)
     per_unit = pd.Series(owner).groupby(units.to_numpy()).nunique()
     if (per_unit > 1).any():
         return False

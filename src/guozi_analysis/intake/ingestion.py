@@ -836,9 +836,7 @@ def _frame_from_lists(data: dict, t: contract.Table, n: int, *, source: tuple | 
 
 @functools.lru_cache(maxsize=None)
 def _empty_frame_of(name: str) -> pd.DataFrame:
-    t = contract.table(name)
-    dtypes = {"float": "float64", "int": "Int64", "bool": "boolean", "date": "datetime64[ns]"}
-    return pd.DataFrame({f.name: pd.Series([], dtype=dtypes.get(f.dtype, "str")) for f in t.fields})
+    return pd.DataFrame({f.name: pd.Series([], dtype=_DTYPE.get(f.dtype, "str")) for f in contract.table(name).fields})
 
 
 def _empty_frame(t: contract.Table) -> pd.DataFrame:
@@ -1778,10 +1776,10 @@ def ingest(
             result.dropped += int(dropped_mask.sum())
             keep_rows = ~blocked & ~dropped_mask
             accepted = frame if keep_rows.all() else frame[keep_rows]  # the whole file's rows: no copy
-            rejected = frame[blocked] if blocked.any() else None  # most files reject nothing: no empty copy
+            rejected = frame[blocked] if blocked.any() else frame.iloc[:0]  # most files reject nothing: no copy
             result.accepted += len(accepted)
-            result.quarantined += int(blocked.sum())
-            for idx in (rejected.index if rejected is not None else ()):
+            result.quarantined += len(rejected)
+            for idx in rejected.index:
                 r = int(rejected.at[idx, "source_row"])
                 sh_title = str(rejected.at[idx, "source_sheet"])
                 errs = sheet_block + row_errors.get(r, []) + \

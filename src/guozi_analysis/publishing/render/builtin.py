@@ -286,12 +286,7 @@ def _reader_inlines(text: str) -> list[dict] | None:
         if any(m.group(0) not in _ENTITIES for m in _ENTITY.finditer(text)):
             return None
         text = _ENTITY.sub(lambda m: _ENTITIES[m.group(0)], text)
-    inlines: list[dict] = []
-    for word in text.split():  # runs of spaces are one Space, none at either end (as pandoc reads HTML)
-        if inlines:
-            inlines.append({"t": "Space"})
-        inlines.append({"t": "Str", "c": word})
-    return inlines
+    return _str_inlines(" ".join(text.split()))  # runs of spaces are one, none at either end (as pandoc reads HTML)
 
 
 def _reader_table_blocks(fragment: str) -> list | None:
@@ -301,17 +296,18 @@ def _reader_table_blocks(fragment: str) -> list | None:
     blocks: list = []
     table = _READER_TABLE.match(fragment)
     if table:
-        plain = lambda text: [] if not text else [{"t": "Plain", "c": text}]  # noqa: E731 - an empty cell has no block
         head = [_reader_inlines(t) for t in _CELL.findall(table.group(1))]
         rows = [[_reader_inlines(t) for t in _CELL.findall(row)] for row in _ROW.findall(table.group(2))]
         if any(c is None for c in head) or any(c is None for row in rows for c in row) or \
                 any(len(row) != len(head) for row in rows):
             return None
+
         def attr() -> list:  # a new list each time: later passes set ids and classes node by node
             return ["", [], []]
 
-        def cells(texts):
-            return [attr(), [[attr(), {"t": "AlignDefault"}, 1, 1, plain(t)] for t in texts]]
+        def cells(texts: list[list[dict]]) -> list:  # an empty cell has no block
+            return [attr(), [[attr(), {"t": "AlignDefault"}, 1, 1, [{"t": "Plain", "c": t}] if t else []]
+                             for t in texts]]
         blocks.append({"t": "Table", "c": [
             ["", ["dataframe", "reader-table"], []], [None, []],
             [[{"t": "AlignDefault"}, {"t": "ColWidthDefault"}] for _ in head],
