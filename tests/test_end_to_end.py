@@ -510,7 +510,7 @@ def test_a_failing_profile_leaves_the_others_and_the_last_publication_intact(pub
                                   publish_to=executed, force=True, log=lambda m: None)
     assert not summary.ok and not summary.published
     failed = [r for r in summary.results if r.status != "成功"]
-    assert [r.label for r in failed] == ["profile_G99"]
+    assert [r.label for r in failed] == ["profile_G99"], summary.table(failed_only=True)
     assert failed[0].failed_cell == 2 and "G99" in failed[0].error  # the open_context cell, in Chinese
     assert "profile_G99" in summary.table()
     assert all(r.status == "成功" for r in summary.results if r.label != "profile_G99")

@@ -255,6 +255,38 @@ def test_kernel_start_timeouts_are_told_from_cell_timeouts():
     assert not pipeline.is_kernel_start_timeout(RuntimeError("Kernel died before replying to kernel_info"))
 
 
+def test_a_kernel_that_dies_before_it_answers_is_a_start_failure_and_a_cell_error_is_not():
+    def wait_for_ready():  # named as jupyter_client's kernel-start wait, which raises this when the kernel exits
+        raise RuntimeError("Kernel died before replying to kernel_info")
+
+    def run_cell():
+        raise RuntimeError("Kernel died before replying to kernel_info")
+
+    def caught(func):
+        try:
+            func()
+        except RuntimeError as exc:
+            return exc
+
+    assert pipeline.is_kernel_start_failure(caught(wait_for_ready))
+    assert not pipeline.is_kernel_start_timeout(caught(wait_for_ready))
+    assert pipeline.is_kernel_start_failure(RuntimeError("Kernel didn't respond in 60 seconds"))
+    assert not pipeline.is_kernel_start_failure(caught(run_cell))
+    assert not pipeline.is_kernel_start_failure(ValueError("单元格出错"))
+
+
+def test_a_notebook_whose_kernel_died_at_start_is_tried_again_and_then_said_so(tmp_path):
+    died = (pipeline.KERNEL_START_EXIT, "内核启动失败：Kernel died before replying to kernel_info\n")
+    launch = FakeLaunch(died, (0, ""))
+    result = pipeline.execute_job(_job(tmp_path), launch=launch)
+    assert (result.status, result.attempts) == ("成功", 2)
+    launch = FakeLaunch(died, died)
+    result = pipeline.execute_job(_job(tmp_path), launch=launch)
+    assert (result.status, result.attempts) == ("失败", 2)
+    assert result.error == ("内核启动失败：Kernel died before replying to kernel_info；"
+                            "重试一次仍未启动（机器负载过高或端口冲突时可再运行一次）")
+
+
 def test_notebook_subprocess_exits_with_the_retry_code_when_the_kernel_is_slow(monkeypatch, tmp_path):
     import papermill
 
@@ -276,6 +308,12 @@ def test_notebook_subprocess_exits_with_the_retry_code_when_the_kernel_is_slow(m
     monkeypatch.setattr(papermill, "execute_notebook", cell_fails)
     with pytest.raises(ValueError, match="单元格出错"):
         pipeline._run_one(spec)
+
+    def wait_for_ready(*args, **kwargs):  # the kernel process exited before it answered
+        raise RuntimeError("Kernel died before replying to kernel_info")
+
+    monkeypatch.setattr(papermill, "execute_notebook", wait_for_ready)
+    assert pipeline._run_one(spec) == pipeline.KERNEL_START_EXIT
 
 
 # ------------------------------------------------------------------------------------------------

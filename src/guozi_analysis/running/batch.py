@@ -106,8 +106,11 @@ def run_batch(spec: dict) -> int:
                             allow_errors=False, record_timing=False)
     try:
         client.start_new_kernel_client()
-    except Exception as exc:  # noqa: BLE001 - the kernel did not answer in time
-        print(f"内核启动超时（{spec.get('start_timeout', 60)} 秒）：{exc}", file=sys.stderr)
+    except Exception as exc:  # noqa: BLE001 - the kernel did not answer in time, or died first
+        if isinstance(exc, TimeoutError) or "didn't respond" in str(exc):
+            print(f"内核启动超时（{spec.get('start_timeout', 60)} 秒）：{exc}", file=sys.stderr)
+        else:  # the runner's KERNEL_DIED_MARK
+            print(f"内核启动失败：{exc}", file=sys.stderr)
         km.shutdown_kernel(now=True)
         return 75
     scratch = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(RESET)])

@@ -77,9 +77,10 @@ def publication_kind(period: str, *, review: bool = False) -> str:
     if quarter_of(period):
         return "quarterly"
     return "review" if review else "monthly"
-#: Exit code of the notebook subprocess when the kernel did not start in time (EX_TEMPFAIL: worth a retry).
+#: Exit code of the notebook subprocess when the kernel did not start: not in time, or it died before it
+#: answered (EX_TEMPFAIL: worth a retry; on a loaded machine both happen, the notebook is not at fault).
 KERNEL_START_EXIT = 75
-#: How many times a notebook whose kernel was slow to start is tried in all.
+#: How many times a notebook whose kernel did not start is tried in all.
 KERNEL_START_ATTEMPTS = 2
 _KERNEL_START_TIMEOUT = re.compile(r"Kernel didn't respond in \d+ seconds")
 #: Frames of jupyter_client/nbclient that only run while a kernel is starting.
@@ -284,15 +285,14 @@ def execute_job(
         except subprocess.TimeoutExpired:
             return JobResult(job.label, str(job.output), "超时", time.perf_counter() - start,
                              f"超过整本时限 {notebook_timeout} 秒", attempts=attempt)
-        if not kernel_start_timed_out(proc):
+        if not kernel_not_started(proc):
             break
     seconds = time.perf_counter() - start
     if proc.returncode == 0:
         return JobResult(job.label, str(job.output), "成功", seconds, attempts=attempt)
-    if kernel_start_timed_out(proc):
-        return JobResult(job.label, str(job.output), "失败", seconds,
-                         f"内核启动超时：{start_timeout} 秒内没有响应，重试一次仍未启动"
-                         "（机器负载过高时可用 --kernel-start-timeout 放宽时限）", attempts=attempt)
+    if kernel_not_started(proc):
+        return JobResult(job.label, str(job.output), "失败", seconds, not_started_reason(proc, start_timeout),
+                         attempts=attempt)
     cell, message = _failure_from_output(job.output, proc.stderr)
     return JobResult(job.label, str(job.output), "失败", seconds, message, cell, attempts=attempt)
 
@@ -333,7 +333,7 @@ def execute_batch(
             except subprocess.TimeoutExpired:
                 reason = f"超过整批时限 {notebook_timeout * len(batch)} 秒"
                 break
-            if not kernel_start_timed_out(proc):
+            if not kernel_not_started(proc):
                 break
         lines = results_file.read_text("utf-8").splitlines() if results_file.exists() else []
     done = {}
@@ -341,9 +341,8 @@ def execute_batch(
         item = json.loads(line)
         done[item["label"]] = item
     if proc is not None and proc.returncode != 0 and not reason:
-        if kernel_start_timed_out(proc):
-            reason = (f"内核启动超时：{start_timeout} 秒内没有响应，重试一次仍未启动"
-                      "（机器负载过高时可用 --kernel-start-timeout 放宽时限）")
+        if kernel_not_started(proc):
+            reason = not_started_reason(proc, start_timeout)
         else:
             tail = [ln for ln in (proc.stderr or "").strip().splitlines() if ln.strip()]
             reason = f"批量执行进程异常退出：{tail[-1] if tail else proc.returncode}"
@@ -375,11 +374,30 @@ def launch_notebook(spec: dict, timeout: int) -> subprocess.CompletedProcess:
     )
 
 
-def kernel_start_timed_out(proc: subprocess.CompletedProcess) -> bool:
-    """Whether an attempt failed because the kernel did not start in time (worth one retry)."""
+def kernel_not_started(proc: subprocess.CompletedProcess) -> bool:
+    """Whether an attempt failed because the kernel did not start, in time or at all (worth one retry)."""
     if proc.returncode == 0:
         return False
     return proc.returncode == KERNEL_START_EXIT or bool(_KERNEL_START_TIMEOUT.search(proc.stderr or ""))
+
+
+#: What the notebook subprocess prints when its kernel died before it answered (see :func:`_run_one`).
+KERNEL_DIED_MARK = "内核启动失败"
+
+
+def not_started_reason(proc: subprocess.CompletedProcess, start_timeout: int) -> str:
+    """The analyst's reason for a notebook whose kernel did not start in two attempts."""
+    died = [ln for ln in (proc.stderr or "").splitlines() if ln.startswith(KERNEL_DIED_MARK)]
+    if died:
+        return f"{died[-1]}；重试一次仍未启动（机器负载过高或端口冲突时可再运行一次）"
+    return (f"内核启动超时：{start_timeout} 秒内没有响应，重试一次仍未启动"
+            "（机器负载过高时可用 --kernel-start-timeout 放宽时限）")
+
+
+def _in_kernel_start(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised in jupyter_client's or nbclient's kernel-start frames."""
+    frames = {frame.name for frame in traceback.extract_tb(exc.__traceback__)}
+    return bool(frames & _KERNEL_START_FRAMES)
 
 
 def is_kernel_start_timeout(exc: BaseException) -> bool:
@@ -390,10 +408,15 @@ def is_kernel_start_timeout(exc: BaseException) -> bool:
     """
     if isinstance(exc, RuntimeError) and _KERNEL_START_TIMEOUT.search(str(exc)):
         return True
-    if not isinstance(exc, TimeoutError):
-        return False
-    frames = {frame.name for frame in traceback.extract_tb(exc.__traceback__)}
-    return bool(frames & _KERNEL_START_FRAMES)
+    return isinstance(exc, TimeoutError) and _in_kernel_start(exc)
+
+
+def is_kernel_start_failure(exc: BaseException) -> bool:
+    """Whether ``exc`` says the kernel never ran a cell: a start timeout, or any error raised while the
+    kernel started (jupyter_client's 「Kernel died before replying to kernel_info」 when the kernel process
+    exits first, e.g. a port taken meanwhile by another kernel on a busy machine). A notebook's own
+    error, raised while a cell runs, is not."""
+    return is_kernel_start_timeout(exc) or _in_kernel_start(exc)
 
 
 def _failure_from_output(output: Path, stderr: str) -> tuple[int | None, str]:
@@ -419,8 +442,8 @@ def _failure_from_output(output: Path, stderr: str) -> tuple[int | None, str]:
 def _run_one(spec: dict) -> int:
     """Subprocess body: execute one notebook with papermill's Python API.
 
-    Returns the process exit code: 0, or :data:`KERNEL_START_EXIT` when the kernel did not start
-    in time (the parent then tries once more); any other failure raises.
+    Returns the process exit code: 0, or :data:`KERNEL_START_EXIT` when the kernel did not start, in
+    time or at all (the parent then tries once more); any other failure raises.
     """
     import papermill as pm  # deferred: heavy dependency, loaded on first use
 
@@ -438,9 +461,12 @@ def _run_one(spec: dict) -> int:
             log_output=False,
         )
     except Exception as exc:
-        if not is_kernel_start_timeout(exc):
+        if is_kernel_start_timeout(exc):
+            print(f"内核启动超时（{spec.get('start_timeout', 60)} 秒）：{exc}", file=sys.stderr)
+        elif is_kernel_start_failure(exc):
+            print(f"{KERNEL_DIED_MARK}：{exc}", file=sys.stderr)
+        else:
             raise
-        print(f"内核启动超时（{spec.get('start_timeout', 60)} 秒）：{exc}", file=sys.stderr)
         return KERNEL_START_EXIT
     return 0
 
