@@ -844,3 +844,24 @@ def test_challenger_shrinks_towards_its_ratio_on_the_other_series_of_the_set():
                                    prior=worse)["method"] == "hist_share"
     assert fc.choose_from_backtest(nine, year=2022, candidates=SEL, month=9, settings=set_cfg,
                                    prior=worse)["method"] == "seasonal_naive"
+
+
+def test_each_series_prior_pools_the_other_series_in_one_pass():
+    """The prior of each series is the pooled score of the others: a mean per candidate over the series that
+    have it, candidates in the order they first appear among the others, None below set_min_series."""
+    a = pd.Series([1.0, 2.0, 6.0], index=["ets", "hist_share", "combo_x"])
+    b = pd.Series([3.0, np.nan], index=["hist_share", "ets"])  # another order; ets not scored here
+    c = pd.Series([5.0, 4.0], index=["ets", "hist_share"])
+    scores = [a, None, b, c]
+    cfg = {"selection": {"set_min_series": 2}}
+    got = fc.pooled_without_each(scores, settings=cfg)
+    # without a: b then c → hist_share first (b's order), mean (3+4)/2; ets only c's 5; no combo_x
+    assert list(got[0].index) == ["hist_share", "ets"] and got[0].tolist() == [3.5, 5.0]
+    # without the series that has no scores: all three, in a's order
+    assert list(got[1].index) == ["ets", "hist_share", "combo_x"] and got[1].tolist() == [3.0, 3.0, 6.0]
+    assert list(got[2].index) == ["ets", "hist_share", "combo_x"] and got[2].tolist() == [3.0, 3.0, 6.0]
+    assert list(got[3].index) == ["ets", "hist_share", "combo_x"] and got[3].tolist() == [1.0, 2.5, 6.0]
+    for k in range(4):  # the same as pooling the others afresh
+        others = [s for j, s in enumerate(scores) if j != k]
+        pd.testing.assert_series_equal(got[k], fc.pooled_scores(others, settings=cfg))
+    assert fc.pooled_without_each([a, b], settings={"selection": {"set_min_series": 2}}) == [None, None]

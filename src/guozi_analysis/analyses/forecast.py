@@ -1018,10 +1018,55 @@ def series_scores(bt: pd.DataFrame | None, *, candidates: Sequence[str] | None =
 def pooled_default(scores: Sequence[pd.Series | None], *, settings: Mapping | None = None) -> str | None:
     """The single candidate with the smallest mean of the series' :func:`series_scores` (each series alike),
     or ``None`` when fewer than ``selection.set_min_series`` series give evidence."""
-    pooled = pooled_scores(scores, settings=settings)
+    return _best_single(pooled_scores(scores, settings=settings))
+
+
+def _best_single(pooled: pd.Series | None) -> str | None:
+    """The single (not combined) candidate of smallest pooled score, or ``None`` without pooled scores."""
     if pooled is None:
         return None
     return str(pooled[[c for c in pooled.index if not str(c).startswith("combo")]].idxmin())
+
+
+def pooled_without_each(scores: Sequence[pd.Series | None], *,
+                        settings: Mapping | None = None) -> list[pd.Series | None]:
+    """For each series, :func:`pooled_scores` of all the *other* series (``scores`` without its own entry),
+    in one pass: the set's sums and counts per candidate less the series' own (a province has over a thousand
+    groups; pooling the others afresh for each would cost the square of that, issue 27). Same candidates in
+    the same order as :func:`pooled_scores` of the others (the order they first appear in); the means may
+    differ from it in the last bit (another order of summation)."""
+    minimum = int(_settings(settings)["selection"].get("set_min_series", 2))
+    rows = [k for k, sc in enumerate(scores) if sc is not None]
+    labels: dict = {}  # candidate → column, in the order of first appearance
+    seen: dict = {}  # candidate → the first two (row, place) it appears at
+    for r, k in enumerate(rows):
+        for place, label in enumerate(scores[k].index):
+            labels.setdefault(label, len(labels))
+            if len(seen.setdefault(label, [])) < 2:
+                seen[label].append((r, place))
+    values = np.full((len(rows), len(labels)), np.nan)
+    for r, k in enumerate(rows):
+        values[r, [labels[c] for c in scores[k].index]] = scores[k].to_numpy(dtype=float)
+    counted = ~np.isnan(values)
+    sums, counts = np.where(counted, values, 0.0).sum(axis=0), counted.sum(axis=0)
+    row_of = {k: r for r, k in enumerate(rows)}
+    out: list[pd.Series | None] = []
+    for k in range(len(scores)):
+        r = row_of.get(k)
+        if len(rows) - (r is not None) < minimum:
+            out.append(None)
+            continue
+        s, c = sums, counts
+        if r is not None:
+            s, c = sums - np.where(counted[r], values[r], 0.0), counts - counted[r]
+        # the others' candidates, ordered as pooled_scores' union orders them (first appearance among them)
+        keys = {label: next(((rr, pl) for rr, pl in seen[label] if rr != r), None) for label in labels}
+        order = sorted((key, label) for label, key in keys.items() if key is not None)
+        columns = [labels[label] for _key, label in order]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = np.where(c[columns] > 0, s[columns] / c[columns], np.nan)
+        out.append(pd.Series(means, index=[label for _key, label in order], dtype=float))
+    return out
 
 
 def pooled_scores(scores: Sequence[pd.Series | None], *, settings: Mapping | None = None) -> pd.Series | None:
@@ -1597,14 +1642,15 @@ def _with_set_defaults(tasks: list[tuple], *, jobs: int | None, settings: Mappin
     scores = [series_scores(bt, candidates=options.get("methods"), month=_parse_as_of(options["as_of"])[1],
                             year=_parse_as_of(options["as_of"])[0], settings=settings, combos=True)
               if on and bt is not None else None for (_e, _i, _s, _t, options), bt in zip(tasks, backtests)]
-    out = []
-    for i, (eid, item, series, target, options) in enumerate(tasks):
-        others = [sc for j, (t, sc) in enumerate(zip(tasks, scores)) if j != i and t[1] == item]
-        prior = pooled_scores(others, settings=settings) if on else None
-        default = pooled_default(others, settings=settings) if on else None
-        out.append((eid, item, series, target, {**options, "backtest": backtests[i], "default": default,
-                                                 "prior": prior}))
-    return out
+    priors: list[pd.Series | None] = [None] * len(tasks)
+    if on:  # each series' prior: the pooled scores of the other series of its item
+        for item in dict.fromkeys(t[1] for t in tasks):
+            mine = [i for i, t in enumerate(tasks) if t[1] == item]
+            for i, pooled in zip(mine, pooled_without_each([scores[i] for i in mine], settings=settings)):
+                priors[i] = pooled
+    return [(eid, item, series, target, {**options, "backtest": backtests[i], "default": _best_single(priors[i]),
+                                         "prior": priors[i]})
+            for i, (eid, item, series, target, options) in enumerate(tasks)]
 
 
 def _backtest_task(task: tuple) -> pd.DataFrame | None:
