@@ -582,9 +582,21 @@ def _tree(roster: pd.DataFrame, entity_id: str) -> list[str]:
     return sorted(tree.subtree(entity_id), key=tree.depth)
 
 
-def _financial_series(tables: Mapping[str, pd.DataFrame], entity_id: str, item: str) -> pd.Series:
+def _positions_by_entity(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Each enterprise's row positions in ``frame`` (ascending), found in one pass: a loop over the groups
+    looks its rows up instead of scanning the whole table once per group (issue 27)."""
+    ids = frame["enterprise_id"].astype(str).to_numpy()
+    return pd.Series(np.arange(len(ids))).groupby(ids, sort=False).indices
+
+
+def _financial_series(tables: Mapping[str, pd.DataFrame], entity_id: str, item: str, *,
+                      positions: Mapping[str, np.ndarray] | None = None) -> pd.Series:
+    """One enterprise's 快报 ``item`` by month (``positions``: :func:`_positions_by_entity` of the 快报)."""
     fin = tables["financials"]
-    rows = fin.loc[fin["enterprise_id"].astype(str) == entity_id]
+    if positions is None:
+        rows = fin.loc[fin["enterprise_id"].astype(str) == entity_id]
+    else:
+        rows = fin.iloc[positions.get(entity_id, np.empty(0, dtype=np.intp))]
     values = pd.to_numeric(rows[item], errors="coerce").astype(float).to_numpy()
     return pd.Series(values, index=_period_text(rows).str[:7].to_numpy()).sort_index()
 
@@ -712,13 +724,14 @@ def assessment_values(tables: Mapping[str, pd.DataFrame], *, year: int, scheme: 
     if is_projected:
         flows = [c for c in needed if c in FLOW_ITEMS and not c.startswith("state_capital_objective")]
         flows += [c for c in needed if c in _PROJECTABLE_DETAIL]
+        positions = _positions_by_entity(tables["financials"]) if flows and "financials" in tables else None
         for pos, eid in enumerate(panel["entity_id"].astype(str)):
             notes = {}
             for col in flows:
                 if (eid, col) in overridden:
                     continue
                 series = (_project_series(tables, roster, eid) if col in _PROJECTABLE_DETAIL
-                          else _financial_series(tables, eid, col))
+                          else _financial_series(tables, eid, col, positions=positions))
                 ytd = panel.at[pos, col]
                 if _isnan(ytd):
                     continue
@@ -1107,13 +1120,14 @@ def _with_size_classes(tables: Mapping[str, pd.DataFrame], roster: pd.DataFrame,
     rules = load_size_rules()
     months = int(month[5:7])
     ids = out["enterprise_id"].astype(str)
+    positions = _positions_by_entity(fin)
     for e in scheme["enterprises"]:
         eid = e["enterprise_id"]
         at = (ids == eid).to_numpy()
         if e.get("size_class") or not at.any() or not _isnan(out.loc[at, "size_class"].iloc[0]):
             continue
-        headcount = _financial_series(tables, eid, "headcount_end").get(month, np.nan)
-        revenue = _financial_series(tables, eid, "revenue").get(month, np.nan) * 12.0 / months
+        headcount = _financial_series(tables, eid, "headcount_end", positions=positions).get(month, np.nan)
+        revenue = _financial_series(tables, eid, "revenue", positions=positions).get(month, np.nan) * 12.0 / months
         industry = str(out.loc[at, "industry_class"].iloc[0]) if "industry_class" in out.columns else ""
         out.loc[at, "size_class"] = size_class_for(industry, headcount=headcount, revenue=revenue, rules=rules)
     return out
@@ -1155,10 +1169,11 @@ def propose_targets(tables: Mapping[str, pd.DataFrame], *, year: int, as_of: str
     groups = roster.loc[roster["enterprise_id"].astype(str).str.strip().isin(
         EnterpriseTree.from_roster(roster).groups).to_numpy()]
     rows = []
+    positions = _positions_by_entity(tables["financials"])
     for g in groups.itertuples(index=False):
         eid = str(g.enterprise_id)
         for item in items:
-            series = _financial_series(tables, eid, item)
+            series = _financial_series(tables, eid, item, positions=positions)
             ytd = series.get(month, np.nan)
             projected = int(month[5:7]) < 12
             if _isnan(ytd):

@@ -438,15 +438,19 @@ def _fall_rows(rows: list[dict], tables, groups: list[str], month: str) -> None:
     if fin is None or not len(fin):
         return
     before = f"{int(month[:4]) - 1}{month[4:]}"
-    fin = fin.assign(period=fin["period"].astype(str).str.slice(0, 7))
+    periods = fin["period"].astype(str).str.slice(0, 7)
+    keep = (periods.isin([month, before]) & fin["enterprise_id"].isin(groups)).to_numpy()
+    fin = fin.loc[keep].assign(period=periods[keep])
+    by_group = dict(iter(fin.groupby(fin["enterprise_id"].astype(str), sort=False)))  # one pass, not one per group
     for g in groups:
+        own = by_group.get(g, fin.iloc[:0])
         try:
-            bridge = attribution.item_bridge(fin, entity_id=g, total="total_profit", items=attribution.PROFIT_BRIDGE,
+            bridge = attribution.item_bridge(own, entity_id=g, total="total_profit", items=attribution.PROFIT_BRIDGE,
                                              now=month, before=before)
         except KeyError:  # a year without the group's 快报: nothing to explain
             continue
         change = bridge.attrs["total"]
-        at = fin.loc[(fin["enterprise_id"] == g) & (fin["period"] == before), "total_profit"]
+        at = own.loc[own["period"] == before, "total_profit"]
         ly = float(pd.to_numeric(at, errors="coerce").iloc[-1]) if len(at) else float("nan")
         if _isnan(change) or change >= 0 or not attribution.is_notable(ly + change, ly):
             continue
