@@ -233,45 +233,35 @@ def test_a_notebook_error_is_not_retried(tmp_path):
     assert len(launch.specs) == 1
 
 
+def _raised_in(name: str, exc: Exception) -> Exception:
+    """``exc`` as raised inside a function called ``name`` (its traceback holds that frame, as jupyter_client's)."""
+
+    def raiser():
+        raise exc
+
+    raiser.__code__ = raiser.__code__.replace(co_name=name)
+    try:
+        raiser()
+    except Exception as caught:  # noqa: BLE001 - the test's own exception
+        return caught
+
+
 def test_kernel_start_timeouts_are_told_from_cell_timeouts():
     from nbclient.exceptions import CellTimeoutError
 
-    def wait_for_ready():  # named as jupyter_client's kernel-start wait
-        raise TimeoutError("Timeout waiting for reply")
-
-    def run_cell():
-        raise TimeoutError("Timeout waiting for reply")
-
-    def caught(func):
-        try:
-            func()
-        except TimeoutError as exc:
-            return exc
-
     assert pipeline.is_kernel_start_timeout(RuntimeError("Kernel didn't respond in 60 seconds"))
-    assert pipeline.is_kernel_start_timeout(caught(wait_for_ready))
-    assert not pipeline.is_kernel_start_timeout(caught(run_cell))
+    assert pipeline.is_kernel_start_timeout(_raised_in("wait_for_ready", TimeoutError("Timeout waiting for reply")))
+    assert not pipeline.is_kernel_start_timeout(_raised_in("run_cell", TimeoutError("Timeout waiting for reply")))
     assert not pipeline.is_kernel_start_timeout(CellTimeoutError("A cell timed out while it was being executed"))
     assert not pipeline.is_kernel_start_timeout(RuntimeError("Kernel died before replying to kernel_info"))
 
 
 def test_a_kernel_that_dies_before_it_answers_is_a_start_failure_and_a_cell_error_is_not():
-    def wait_for_ready():  # named as jupyter_client's kernel-start wait, which raises this when the kernel exits
-        raise RuntimeError("Kernel died before replying to kernel_info")
-
-    def run_cell():
-        raise RuntimeError("Kernel died before replying to kernel_info")
-
-    def caught(func):
-        try:
-            func()
-        except RuntimeError as exc:
-            return exc
-
-    assert pipeline.is_kernel_start_failure(caught(wait_for_ready))
-    assert not pipeline.is_kernel_start_timeout(caught(wait_for_ready))
+    died = "Kernel died before replying to kernel_info"  # jupyter_client, when the kernel process exits first
+    assert pipeline.is_kernel_start_failure(_raised_in("wait_for_ready", RuntimeError(died)))
+    assert not pipeline.is_kernel_start_timeout(_raised_in("wait_for_ready", RuntimeError(died)))
     assert pipeline.is_kernel_start_failure(RuntimeError("Kernel didn't respond in 60 seconds"))
-    assert not pipeline.is_kernel_start_failure(caught(run_cell))
+    assert not pipeline.is_kernel_start_failure(_raised_in("run_cell", RuntimeError(died)))
     assert not pipeline.is_kernel_start_failure(ValueError("单元格出错"))
 
 
