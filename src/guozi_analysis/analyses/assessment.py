@@ -601,18 +601,28 @@ def _financial_series(tables: Mapping[str, pd.DataFrame], entity_id: str, item: 
     return pd.Series(values, index=_period_text(rows).str[:7].to_numpy()).sort_index()
 
 
-def _project_series(tables: Mapping[str, pd.DataFrame], roster: pd.DataFrame, entity_id: str) -> pd.Series:
-    """本年完成投资 of the entity's whole tree by month (H2 snapshots, active projects)."""
-    proj = tables.get("projects")
-    if proj is None or not len(proj):
-        return pd.Series(dtype=float)
+def _active_projects(proj: pd.DataFrame) -> tuple[pd.Series, np.ndarray, dict[str, np.ndarray]]:
+    """The 本年完成投资 of the active projects' H2 snapshots, their months, and each enterprise's positions
+    among them (:func:`_positions_by_entity`): what :func:`_project_series` reads, found once for a loop."""
     labels = _period_text(proj)
     keep = (labels.str.endswith("-H2").fillna(False).to_numpy()
-            & proj["enterprise_id"].astype(str).isin(_tree(roster, entity_id)).to_numpy()
             & proj["status"].astype("string").isin(_ACTIVE_PROJECT_STATUS).fillna(False).to_numpy())
     rows = proj.loc[keep]
     done = pd.to_numeric(rows["completed_ytd"], errors="coerce").astype(float)
-    return done.groupby(labels[keep].str[:7].to_numpy()).sum(min_count=1).sort_index()
+    return done, labels[keep].str[:7].to_numpy(), _positions_by_entity(rows)
+
+
+def _project_series(tables: Mapping[str, pd.DataFrame], roster: pd.DataFrame, entity_id: str, *,
+                    active: tuple[pd.Series, np.ndarray, dict[str, np.ndarray]] | None = None) -> pd.Series:
+    """本年完成投资 of the entity's whole tree by month (H2 snapshots, active projects; ``active``:
+    :func:`_active_projects` of the projects table, when a loop has it)."""
+    proj = tables.get("projects")
+    if proj is None or not len(proj):
+        return pd.Series(dtype=float)
+    done, months, positions = active if active is not None else _active_projects(proj)
+    members = [positions[e] for e in _tree(roster, entity_id) if e in positions]
+    at = np.sort(np.concatenate(members)) if members else np.empty(0, dtype=np.intp)  # the table's order
+    return done.iloc[at].groupby(months[at]).sum(min_count=1).sort_index()
 
 
 def _hist_share(series: pd.Series, *, year: int, month: int) -> tuple[float, str]:
@@ -725,12 +735,15 @@ def assessment_values(tables: Mapping[str, pd.DataFrame], *, year: int, scheme: 
         flows = [c for c in needed if c in FLOW_ITEMS and not c.startswith("state_capital_objective")]
         flows += [c for c in needed if c in _PROJECTABLE_DETAIL]
         positions = _positions_by_entity(tables["financials"]) if flows and "financials" in tables else None
+        proj = tables.get("projects")
+        active = (_active_projects(proj) if proj is not None and len(proj)
+                  and any(c in _PROJECTABLE_DETAIL for c in flows) else None)
         for pos, eid in enumerate(panel["entity_id"].astype(str)):
             notes = {}
             for col in flows:
                 if (eid, col) in overridden:
                     continue
-                series = (_project_series(tables, roster, eid) if col in _PROJECTABLE_DETAIL
+                series = (_project_series(tables, roster, eid, active=active) if col in _PROJECTABLE_DETAIL
                           else _financial_series(tables, eid, col, positions=positions))
                 ytd = panel.at[pos, col]
                 if _isnan(ytd):

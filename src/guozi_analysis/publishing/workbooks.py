@@ -493,14 +493,17 @@ def write_proposed_targets(proposals: pd.DataFrame, *, path: Path | str | None =
 
 
 def write_quality_workbook(path, report_or_findings, *, period: str, roster: pd.DataFrame | None = None,
-                           financials: pd.DataFrame | None = None) -> Path:
+                           financials: pd.DataFrame | None = None, summary: pd.DataFrame | None = None) -> Path:
     """Excel workbook: 概况 (by enterprise), 问题清单 (every finding), 文件统计 (rows per file), 未报送.
 
     ``financials`` (the processed 财务快报) decides the missing submissions; without it the
-    sheet lists the roster's enterprises with no 财务快报 in this report.
+    sheet lists the roster's enterprises with no 财务快报 in this report. ``summary``: the
+    :func:`~guozi_analysis.intake.quality.quality_report` of the same report, period and roster, when the
+    caller has it (the 概况 sheet is that frame).
     """
     findings, units, files = _split(report_or_findings)
-    summary = quality_report(report_or_findings, period=period, roster=roster)
+    if summary is None:
+        summary = quality_report(report_or_findings, period=period, roster=roster)
     if financials is None and units is not None:
         fin_units = units[units["table"] == "financials"]
         financials = fin_units.rename(columns={})[["enterprise_id", "period"]] if len(fin_units) else None

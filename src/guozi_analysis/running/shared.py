@@ -72,10 +72,12 @@ def quality_frames(report, tables: dict[str, pd.DataFrame], *, period: str) -> d
     """The data-quality page's inputs: findings, the per-enterprise summary and the rendered page."""
 
     roster = tables.get("roster")
+    summary = quality_report(report, period=period, roster=roster)  # once: the page and the workbook show it
     return {
         "quality_findings": findings_frame(report.findings, chinese=True).astype(str),
-        "quality_summary": quality_report(report, period=period, roster=roster),
-        "quality_page": pd.DataFrame({"markdown": [quality_markdown(report, period=period, roster=roster)]}),
+        "quality_summary": summary,
+        "quality_page": pd.DataFrame({"markdown": [quality_markdown(report, period=period, roster=roster,
+                                                                    summary=summary)]}),
     }
 
 
@@ -91,7 +93,8 @@ def shared_results(period: str, *, inbox: Inbox, workbook_dir: Path | None = Non
     quality = quality_frames(inbox.report, tables, period=period)
     if workbook_dir is not None:
         write_quality_workbook(Path(workbook_dir) / QUALITY_WORKBOOK.format(period=period), inbox.report,
-                               period=period, roster=tables.get("roster"), financials=tables.get("financials"))
+                               period=period, roster=tables.get("roster"), financials=tables.get("financials"),
+                               summary=quality["quality_summary"])
     results = {f"table_{name}": frame for name, frame in tables.items()} | quality
     # who reported, known before anything is published: every publication says who is missing
     results["coverage"] = coverage_frame(tables, period=period)
