@@ -1637,11 +1637,9 @@ def _with_set_defaults(tasks: list[tuple], *, jobs: int | None, settings: Mappin
     """The tasks of :func:`project_items` with each series' backtest, the set-wide default of its item
     (:func:`set_default` over the *other* series of the same item) and the pooled scores of those other series
     (:func:`pooled_scores`, the prior of :func:`choose_from_backtest`) in its options."""
-    backtests = map_in_processes(_backtest_task, tasks, jobs=jobs, min_items=PARALLEL_MIN_SERIES, stage="shared")
+    done = map_in_processes(_backtest_task, tasks, jobs=jobs, min_items=PARALLEL_MIN_SERIES, stage="shared")
+    backtests, scores = [bt for bt, _ in done], [sc for _, sc in done]
     on = settings["selection"].get("set_default", False)
-    scores = [series_scores(bt, candidates=options.get("methods"), month=_parse_as_of(options["as_of"])[1],
-                            year=_parse_as_of(options["as_of"])[0], settings=settings, combos=True)
-              if on and bt is not None else None for (_e, _i, _s, _t, options), bt in zip(tasks, backtests)]
     priors: list[pd.Series | None] = [None] * len(tasks)
     if on:  # each series' prior: the pooled scores of the other series of its item
         for item in dict.fromkeys(t[1] for t in tasks):
@@ -1653,14 +1651,21 @@ def _with_set_defaults(tasks: list[tuple], *, jobs: int | None, settings: Mappin
             for i, (eid, item, series, target, options) in enumerate(tasks)]
 
 
-def _backtest_task(task: tuple) -> pd.DataFrame | None:
-    """One series' backtest for :func:`_with_set_defaults` (None when the series has no usable history)."""
+def _backtest_task(task: tuple) -> tuple[pd.DataFrame | None, pd.Series | None]:
+    """One series' backtest for :func:`_with_set_defaults` and, when the set-wide default is on, its evidence for
+    it (:func:`series_scores`, in the worker too: a province's groups give thousands); ``(None, None)`` when the
+    series has no usable history."""
     _eid, _item, series, _target, options = task
+    cfg = options["settings"]
     try:
-        return series_backtest(series, as_of=options["as_of"], methods=options.get("methods"), seed=options["seed"],
-                               history_years=options["history_years"], settings=options["settings"])
+        bt = series_backtest(series, as_of=options["as_of"], methods=options.get("methods"), seed=options["seed"],
+                             history_years=options["history_years"], settings=cfg)
     except (ValueError, KeyError):
-        return None
+        return None, None
+    if not cfg["selection"].get("set_default", False):
+        return bt, None
+    year, month = _parse_as_of(options["as_of"])
+    return bt, series_scores(bt, candidates=options.get("methods"), month=month, year=year, settings=cfg, combos=True)
 
 
 #: Fewer series than this are projected in this process (a worker costs more than a few projections).
