@@ -302,27 +302,31 @@ def test_profile_page_answers_with_its_characters_not_its_text(tmp_path, monkeyp
     assert len(chars) < len(page)  # a set: each character once however often the page prints it
 
 
-def test_concat_compact_is_concat_with_the_same_values_and_dtypes():
-    """Issue 27: the indicator history's 24 monthly parts are joined through category codes; the result
-    is what ``pd.concat`` gives, row for row and dtype for dtype (missing text stays missing)."""
-    import numpy as np
+def test_the_indicator_history_is_each_months_indicators_in_turn(demo_tables):
+    """Issue 27: the history's months are computed stacked, in one pass per indicator; the result is each
+    month's own indicators one month after the other, row for row and dtype for dtype."""
+    from guozi_analysis.indicators.formulas import compute_indicators
+    from guozi_analysis.running.shared import indicator_history
 
-    from guozi_analysis.running.shared import concat_compact
+    got = indicator_history(demo_tables, period="2022-11", months=3)
+    expected = pd.concat([compute_indicators(demo_tables, period=p, roster=demo_tables["roster"])
+                          for p in ("2022-09", "2022-10", "2022-11")], ignore_index=True)
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    assert got["period"].unique().tolist() == ["2022-09", "2022-10", "2022-11"]  # month after month
+    # by hand: G01's debt-to-asset ratio of October is its 负债合计 / 资产总计 of October, in %
+    fin = demo_tables["financials"]
+    row = fin.loc[(fin["enterprise_id"] == "G01") & (fin["period"].astype(str).str[:7] == "2022-10")].iloc[-1]
+    at = got.loc[(got["entity_id"] == "G01") & (got["period"] == "2022-10") & (got["indicator_id"] == "debt_to_asset_ratio")]
+    assert at["value"].item() == pytest.approx(float(row["total_liabilities"]) / float(row["total_assets"]) * 100)
 
-    a = pd.DataFrame({"entity_id": pd.array(["G01", "G02", None], dtype="string"), "value": [1.5, np.nan, 3.0],
-                      "period": pd.array(["2022-01"] * 3, dtype="string")})
-    b = pd.DataFrame({"entity_id": pd.array(["G03", None, "G01"], dtype="string"), "value": [4.0, 5.0, np.nan],
-                      "period": pd.array(["2022-02"] * 3, dtype="string")})
-    expected = pd.concat([a, b], ignore_index=True)
-    got = concat_compact([a.copy(), b.copy()])
-    pd.testing.assert_frame_equal(got, expected)
-    # by hand: the six rows in order, the two missing codes and the two missing values where they were
-    assert got["entity_id"].tolist() == ["G01", "G02", pd.NA, "G03", pd.NA, "G01"]
-    assert got["period"].tolist() == ["2022-01"] * 3 + ["2022-02"] * 3
-    assert got["value"].isna().tolist() == [False, True, False, False, False, True]
-    # parts whose columns differ are left to pandas' own concat
-    c = a.rename(columns={"value": "other"})
-    pd.testing.assert_frame_equal(concat_compact([a.copy(), c.copy()]), pd.concat([a, c], ignore_index=True))
+
+def test_blocks_must_cover_the_panel():
+    from guozi_analysis.indicators.formulas import compute_from_panel
+
+    panel = pd.DataFrame({"entity_id": ["G01", "G02"], "entity_name": ["甲", "乙"], "level": ["集团", "集团"],
+                          "period": ["2022-11", "2022-11"]})
+    with pytest.raises(ValueError, match="blocks 的行数之和（3）与面板行数（2）不符"):
+        compute_from_panel(panel, blocks=[1, 2])
 
 
 def test_release_memory_gives_back_what_a_step_freed():

@@ -21,7 +21,7 @@ Conventions shared by every function
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -949,10 +949,18 @@ def _reasons(func: Callable, panel: pd.DataFrame, values: pd.Series) -> pd.Serie
     return pd.Series(out, index=reasons.index, dtype=object)
 
 
-def compute_from_panel(panel: pd.DataFrame, *, catalogue: Catalogue | None = None) -> pd.DataFrame:
-    """Tidy indicator values for every enabled catalogue indicator from a line-item panel."""
+def compute_from_panel(panel: pd.DataFrame, *, catalogue: Catalogue | None = None,
+                       blocks: Sequence[int] | None = None) -> pd.DataFrame:
+    """Tidy indicator values for every enabled catalogue indicator from a line-item panel.
+
+    ``blocks``: the panel's rows come in consecutive blocks of these lengths (e.g. one panel per month,
+    stacked); the result lists them block by block, each as this function gives that block alone (the
+    formulas are row by row), so many months cost one pass per indicator, not one per indicator and month.
+    """
     catalogue = catalogue or load_catalogue()
     panel = panel.reset_index(drop=True)
+    if blocks is not None and sum(blocks) != len(panel):
+        raise ValueError(f"blocks 的行数之和（{sum(blocks)}）与面板行数（{len(panel)}）不符")
     columns = ["entity_id", "entity_name", "level", "period", "indicator_id", "name_zh", "table", "value",
                "unit", "reason", "basis"]  # basis: issue 14, where a growth rate's 上年同期数 came from
     specs = catalogue.enabled()
@@ -970,12 +978,20 @@ def compute_from_panel(panel: pd.DataFrame, *, catalogue: Catalogue | None = Non
         reasons.append(_reasons(func, panel, pd.Series(raw, index=panel.index)).to_numpy())
         bases.append(np.where(np.isnan(raw), "", ly_basis(panel, inputs_of(func)).to_numpy()))  # issue 14
     k = len(specs)
+    bounds = np.cumsum([0, *(blocks if blocks is not None else [n])])
+    spans = list(zip(bounds[:-1], bounds[1:]))
+
+    def by_block(per_indicator):  # indicator-major within each block, block after block
+        matrix = np.stack(per_indicator)
+        return np.concatenate([matrix[:, a:b].ravel() for a, b in spans])
 
     def per_spec(attr):
-        return pd.array(np.repeat([getattr(s, attr) for s in specs], n), dtype="string")
+        names = np.array([getattr(s, attr) for s in specs], dtype=object)
+        return pd.array(np.concatenate([np.repeat(names, b - a) for a, b in spans]), dtype="string")
 
     def per_entity(col):
-        return pd.array(np.tile(panel[col].astype("string").to_numpy(dtype=object), k), dtype="string")
+        cells = panel[col].astype("string").to_numpy(dtype=object)
+        return pd.array(np.concatenate([np.tile(cells[a:b], k) for a, b in spans]), dtype="string")
 
     out = pd.DataFrame({
         "entity_id": per_entity("entity_id"),
@@ -985,10 +1001,10 @@ def compute_from_panel(panel: pd.DataFrame, *, catalogue: Catalogue | None = Non
         "indicator_id": per_spec("id"),
         "name_zh": per_spec("name_zh"),
         "table": per_spec("table"),
-        "value": np.concatenate(values),
+        "value": by_block(values),
         "unit": per_spec("unit"),
-        "reason": pd.array(np.concatenate(reasons), dtype="string"),
-        "basis": pd.array(np.concatenate(bases), dtype="string"),
+        "reason": pd.array(by_block(reasons), dtype="string"),
+        "basis": pd.array(by_block(bases), dtype="string"),
     })
     return out[columns]
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from pandas.api.types import union_categoricals
 
 from guozi_analysis.analyses import assessment, contracts, forecast, peers, ranking, risk
 from guozi_analysis.analyses.coverage import coverage_frame
 from guozi_analysis.base.entities import EnterpriseTree
 from guozi_analysis.base.periods import parse_period
-from guozi_analysis.indicators.formulas import compute_indicators
+from guozi_analysis.indicators.formulas import compute_from_panel, compute_indicators
+from guozi_analysis.indicators.panel import line_items
 from guozi_analysis.intake.inbox import Inbox, require_period
 from guozi_analysis.intake.quality import QUALITY_WORKBOOK, quality_markdown, quality_report
 from guozi_analysis.intake.validate import findings_frame
@@ -33,39 +33,12 @@ def history_periods(period: str, *, months: int = 24) -> list[str]:
 
 
 def indicator_history(tables: dict[str, pd.DataFrame], *, period: str, months: int = 24) -> pd.DataFrame:
-    """Indicators for every month of the trailing window (January rows stay NaN: not reported)."""
-
-    frames = [
-        compute_indicators(tables, period=p, roster=tables["roster"])
-        for p in history_periods(period, months=months)
-    ]
-    return concat_compact(frames)
-
-
-def concat_compact(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """``pd.concat(frames, ignore_index=True)`` (same values, same dtypes) that holds its text columns as
-    category codes until the end: a long frame repeats a few names, codes and periods in every row, so the
-    parts cost a fifth of their text, and the peak is the result plus the codes, not the parts plus the
-    result (issue 27: 24 months of indicators at 2,000 enterprises are ~650 MB of text). ``frames`` is
-    consumed: its parts are replaced and emptied as they are copied into the result."""
-    if not frames:
-        return pd.DataFrame()
-    dtypes = frames[0].dtypes
-    if any(not f.dtypes.equals(dtypes) or not f.columns.equals(frames[0].columns) for f in frames[1:]):
-        return pd.concat(frames, ignore_index=True)  # mixed parts: pandas' own rules decide the dtypes
-    text = [c for c, dt in dtypes.items() if isinstance(dt, pd.StringDtype)]
-    for k, frame in enumerate(frames):  # part by part: each part's text is dropped as soon as it is coded
-        frames[k] = frame.astype({c: "category" for c in text})
-    columns = {}
-    for c in frames[0].columns:
-        if c in text:
-            codes = union_categoricals([f[c].array for f in frames])
-            columns[c] = pd.array(codes.astype(object), dtype=dtypes[c])
-        else:
-            columns[c] = pd.concat([f[c] for f in frames], ignore_index=True).array
-        for f in frames:  # the parts' column is in the result now
-            del f[c]
-    return pd.DataFrame(columns)
+    """Indicators for every month of the trailing window (January rows stay NaN: not reported), month after
+    month, each as :func:`compute_indicators` gives it: the months' line-item panels stacked and computed in
+    one pass per indicator (:func:`compute_from_panel` by blocks)."""
+    panels = [line_items(tables, period=p, roster=tables["roster"]) for p in history_periods(period, months=months)]
+    sizes = [len(p) for p in panels]
+    return compute_from_panel(pd.concat(panels, ignore_index=True), blocks=sizes)
 
 
 def quality_frames(report, tables: dict[str, pd.DataFrame], *, period: str) -> dict[str, pd.DataFrame]:
