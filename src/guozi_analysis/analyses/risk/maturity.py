@@ -75,12 +75,15 @@ def maturity_scopes(tables: Mapping[str, pd.DataFrame], *, period: str, months: 
     walls = walls.loc[walls["basis"] == OWN_BASIS]
     window = _window(debts, scope, months)
     tree_rows = window.merge(scope.pairs, left_on="owner", right_on="member")
+    # each entity's rows found in one pass, not a scan of every row per entity (issue 27)
+    own_of = dict(iter(window.groupby("owner", sort=False)))
+    tree_of = dict(iter(tree_rows.groupby("entity_id", sort=False)))
     rows = []
     for eid, wall in walls.iterrows():
         if eid not in scope.tree or not scope.tree.descendants(eid):
             continue  # no subsidiaries (or the district): one scope only
-        own = window.loc[window["owner"] == eid]
-        tree = tree_rows.loc[tree_rows["entity_id"] == eid]
+        own = own_of.get(eid, window.iloc[:0])
+        tree = tree_of.get(eid, tree_rows.iloc[:0])
         month_own = float(own.loc[own["month"] == wall["month"], "balance"].sum())
         month_tree = float(tree.loc[tree["month"] == wall["month"], "balance"].sum())
         window_own, window_tree = float(own["balance"].sum()), float(tree["balance"].sum())
@@ -117,25 +120,33 @@ def maturity_profile(tables: Mapping[str, pd.DataFrame], *, period: str, months:
     tree = debts.merge(scope.pairs, left_on="owner", right_on="member")[["entity_id", "month", "balance"]]
     district = debts.assign(entity_id=DISTRICT_ID)[["entity_id", "month", "balance"]]
     sums = pd.concat([district, tree]).groupby(["entity_id", "month"])["balance"].sum()
-    frames = []
     present = set(sums.index.get_level_values(0))  # once: a lookup per entity was quadratic in their number
-    for eid in [e for e in scope.entities.index if e in present]:
-        own = sums.loc[eid]
-        order = ([OVERDUE_LABEL] if OVERDUE_LABEL in own.index else []) + labels
-        values = own.reindex(order).fillna(0.0)
-        in_window = values.drop(OVERDUE_LABEL, errors="ignore")
-        total = float(in_window.sum())
-        share = in_window / total * 100.0 if total > 0 else in_window * float("nan")
-        frames.append(pd.DataFrame({
-            "entity_id": eid,
-            "entity_name": scope.entities.at[eid, "entity_name"],
-            "level": scope.entities.at[eid, "level"],
-            "period": scope.period,
-            "month": order,
-            "balance": values.to_numpy(dtype=float),
-            "share_pct": share.reindex(order).to_numpy(dtype=float),
-            "cumulative": values.cumsum().to_numpy(dtype=float),
-        }))
-    if not frames:
+    overdue = set(sums.index.get_level_values(0)[sums.index.get_level_values(1) == OVERDUE_LABEL])
+    entities = [e for e in scope.entities.index if e in present]
+    if not entities:
         return pd.DataFrame(columns=PROFILE_COLUMNS)
-    return pd.concat(frames, ignore_index=True)[PROFILE_COLUMNS]
+    # every entity's months in one frame: the 已到期未还 row first where there is one, then the window's months
+    orders = [([OVERDUE_LABEL] if e in overdue else []) + labels for e in entities]
+    ids = np.repeat(np.array(entities, dtype=object), [len(o) for o in orders])
+    months_of = [m for order in orders for m in order]
+    balance = sums.reindex(pd.MultiIndex.from_arrays([ids, months_of])).fillna(0.0).to_numpy(dtype=float)
+    share, cumulative = np.full(len(balance), np.nan), np.empty(len(balance))
+    start = 0
+    for e, order in zip(entities, orders):  # numpy on each entity's slice (sums in the order pandas sums them)
+        stop = start + len(order)
+        window = slice(start + (e in overdue), stop)
+        total = float(balance[window].sum())
+        share[window] = balance[window] / total * 100.0 if total > 0 else balance[window] * float("nan")
+        cumulative[start:stop] = balance[start:stop].cumsum()
+        start = stop
+    facts = scope.entities.loc[ids]
+    return pd.DataFrame({
+        "entity_id": ids,
+        "entity_name": facts["entity_name"].to_numpy(dtype=object),
+        "level": facts["level"].to_numpy(dtype=object),
+        "period": scope.period,
+        "month": np.array(months_of, dtype=object),
+        "balance": balance,
+        "share_pct": share,
+        "cumulative": cumulative,
+    })[PROFILE_COLUMNS]
