@@ -262,6 +262,8 @@ def test_a_kernel_that_dies_before_it_answers_is_a_start_failure_and_a_cell_erro
     assert not pipeline.is_kernel_start_timeout(_raised_in("wait_for_ready", RuntimeError(died)))
     assert pipeline.is_kernel_start_failure(RuntimeError("Kernel didn't respond in 60 seconds"))
     assert not pipeline.is_kernel_start_failure(_raised_in("run_cell", RuntimeError(died)))
+    # a kernel that cannot start at all is not a passing failure: it is reported at once, not retried
+    assert not pipeline.is_kernel_start_failure(_raised_in("start_kernel", FileNotFoundError("python3")))
     assert not pipeline.is_kernel_start_failure(ValueError("单元格出错"))
 
 

@@ -735,16 +735,19 @@ def assessment_values(tables: Mapping[str, pd.DataFrame], *, year: int, scheme: 
         flows = [c for c in needed if c in FLOW_ITEMS and not c.startswith("state_capital_objective")]
         flows += [c for c in needed if c in _PROJECTABLE_DETAIL]
         positions = _positions_by_entity(tables["financials"]) if flows and "financials" in tables else None
-        proj = tables.get("projects")
-        active = (_active_projects(proj) if proj is not None and len(proj)
-                  and any(c in _PROJECTABLE_DETAIL for c in flows) else None)
+        active = None  # the active projects, found when a group's investment is first projected
         for pos, eid in enumerate(panel["entity_id"].astype(str)):
             notes = {}
             for col in flows:
                 if (eid, col) in overridden:
                     continue
-                series = (_project_series(tables, roster, eid, active=active) if col in _PROJECTABLE_DETAIL
-                          else _financial_series(tables, eid, col, positions=positions))
+                if col in _PROJECTABLE_DETAIL:
+                    proj = tables.get("projects")
+                    if active is None and proj is not None and len(proj):
+                        active = _active_projects(proj)
+                    series = _project_series(tables, roster, eid, active=active)
+                else:
+                    series = _financial_series(tables, eid, col, positions=positions)
                 ytd = panel.at[pos, col]
                 if _isnan(ytd):
                     continue

@@ -1033,8 +1033,9 @@ def pooled_without_each(scores: Sequence[pd.Series | None], *,
     """For each series, :func:`pooled_scores` of all the *other* series (``scores`` without its own entry),
     in one pass: the set's sums and counts per candidate less the series' own (a province has over a thousand
     groups; pooling the others afresh for each would cost the square of that, issue 27). Same candidates in
-    the same order as :func:`pooled_scores` of the others (the order they first appear in); the means may
-    differ from it in the last bit (another order of summation)."""
+    the same order as :func:`pooled_scores` of the others (the order they first appear in); the others' sum is
+    the sum of the series before it plus the sum of those after it (never the total less its own, whose
+    rounding would grow with the series' own score), so the means may differ from it in the last bit only."""
     minimum = int(_settings(settings)["selection"].get("set_min_series", 2))
     rows = [k for k, sc in enumerate(scores) if sc is not None]
     labels: dict = {}  # candidate → column, in the order of first appearance
@@ -1048,7 +1049,11 @@ def pooled_without_each(scores: Sequence[pd.Series | None], *,
     for r, k in enumerate(rows):
         values[r, [labels[c] for c in scores[k].index]] = scores[k].to_numpy(dtype=float)
     counted = ~np.isnan(values)
-    sums, counts = np.where(counted, values, 0.0).sum(axis=0), counted.sum(axis=0)
+    filled = np.where(counted, values, 0.0)
+    zero = np.zeros((1, len(labels)))
+    before = np.concatenate([zero, np.cumsum(filled, axis=0)])  # before[r]: the sum of rows < r
+    after = np.concatenate([np.cumsum(filled[::-1], axis=0)[::-1], zero])  # after[r]: the sum of rows ≥ r
+    counts = counted.sum(axis=0)
     row_of = {k: r for r, k in enumerate(rows)}
     out: list[pd.Series | None] = []
     for k in range(len(scores)):
@@ -1056,9 +1061,9 @@ def pooled_without_each(scores: Sequence[pd.Series | None], *,
         if len(rows) - (r is not None) < minimum:
             out.append(None)
             continue
-        s, c = sums, counts
+        s, c = before[-1], counts
         if r is not None:
-            s, c = sums - np.where(counted[r], values[r], 0.0), counts - counted[r]
+            s, c = before[r] + after[r + 1], counts - counted[r]
         # the others' candidates, ordered as pooled_scores' union orders them (first appearance among them)
         keys = {label: next(((rr, pl) for rr, pl in seen[label] if rr != r), None) for label in labels}
         order = sorted((key, label) for label, key in keys.items() if key is not None)

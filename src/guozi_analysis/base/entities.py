@@ -20,6 +20,7 @@ groups in roster order, each followed by its subtree depth-first (children in ro
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -35,6 +36,7 @@ DISTRICT_ID = "DISTRICT"
 #: hundreds of times, ~25 ms each).
 _TREES: dict[tuple, EnterpriseTree] = {}
 _TREES_KEPT = 8
+_TREES_LOCK = threading.Lock()
 
 _BLANK = {"", "nan", "none", "null", "<na>", "nat"}
 _TRUE = {"true", "1", "1.0", "是", "y", "yes", "t"}
@@ -162,16 +164,18 @@ class EnterpriseTree:
         # what the tree depends on: codes and parents (and, when checked, levels and group flags as read)
         key = (tuple(ids), tuple(parents), check_levels and tuple(map(_number, levels)),
                check_levels and tuple(map(_flag, flags)))
-        tree = _TREES.get(key)
+        with _TREES_LOCK:  # a Dask worker's threads share the cache
+            tree = _TREES.get(key)
         if tree is not None:  # the same roster again: a loop over a province's groups builds it once
             return tree
         problems = roster_problems(roster, check_levels=check_levels)
         if problems:
             raise EnterpriseTreeError(problems)
         tree = cls._build(ids, parents)
-        if len(_TREES) >= _TREES_KEPT:
-            _TREES.pop(next(iter(_TREES)))
-        _TREES[key] = tree
+        with _TREES_LOCK:
+            while len(_TREES) >= _TREES_KEPT:
+                _TREES.pop(next(iter(_TREES)))
+            _TREES[key] = tree
         return tree
 
     @classmethod

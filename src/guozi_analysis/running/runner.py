@@ -411,12 +411,17 @@ def is_kernel_start_timeout(exc: BaseException) -> bool:
     return isinstance(exc, TimeoutError) and _in_kernel_start(exc)
 
 
+#: jupyter_client's words when the kernel process exits before it answers (e.g. a port taken meanwhile by
+#: another kernel on a busy machine).
+_KERNEL_DIED = re.compile(r"Kernel died before replying")
+
+
 def is_kernel_start_failure(exc: BaseException) -> bool:
-    """Whether ``exc`` says the kernel never ran a cell: a start timeout, or any error raised while the
-    kernel started (jupyter_client's 「Kernel died before replying to kernel_info」 when the kernel process
-    exits first, e.g. a port taken meanwhile by another kernel on a busy machine). A notebook's own
-    error, raised while a cell runs, is not."""
-    return is_kernel_start_timeout(exc) or _in_kernel_start(exc)
+    """Whether ``exc`` says the kernel never ran a cell for a passing reason: a start timeout, or a kernel
+    that died while it started (:data:`_KERNEL_DIED`, raised in the kernel-start frames). A notebook's own
+    error, raised while a cell runs, and a kernel that cannot start at all (no such kernel, no executable:
+    another error) are not."""
+    return is_kernel_start_timeout(exc) or (bool(_KERNEL_DIED.search(str(exc))) and _in_kernel_start(exc))
 
 
 def _failure_from_output(output: Path, stderr: str) -> tuple[int | None, str]:

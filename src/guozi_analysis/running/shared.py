@@ -37,6 +37,8 @@ def indicator_history(tables: dict[str, pd.DataFrame], *, period: str, months: i
     month, each as :func:`compute_indicators` gives it: the months' line-item panels stacked and computed in
     one pass per indicator (:func:`compute_from_panel` by blocks)."""
     panels = [line_items(tables, period=p, roster=tables["roster"]) for p in history_periods(period, months=months)]
+    if not panels:
+        return pd.DataFrame()
     sizes = [len(p) for p in panels]
     return compute_from_panel(pd.concat(panels, ignore_index=True), blocks=sizes)
 
