@@ -375,7 +375,8 @@ def launch_notebook(spec: dict, timeout: int) -> subprocess.CompletedProcess:
 
 
 def kernel_not_started(proc: subprocess.CompletedProcess) -> bool:
-    """Whether an attempt failed because the kernel did not start, in time or at all (worth one retry)."""
+    """Whether an attempt failed because the kernel did not start: not in time, or it died before it answered
+    (worth one retry; see :func:`is_kernel_start_failure`)."""
     if proc.returncode == 0:
         return False
     return proc.returncode == KERNEL_START_EXIT or bool(_KERNEL_START_TIMEOUT.search(proc.stderr or ""))
@@ -447,8 +448,8 @@ def _failure_from_output(output: Path, stderr: str) -> tuple[int | None, str]:
 def _run_one(spec: dict) -> int:
     """Subprocess body: execute one notebook with papermill's Python API.
 
-    Returns the process exit code: 0, or :data:`KERNEL_START_EXIT` when the kernel did not start, in
-    time or at all (the parent then tries once more); any other failure raises.
+    Returns the process exit code: 0, or :data:`KERNEL_START_EXIT` when the kernel did not start in time
+    or died before it answered (the parent then tries once more); any other failure raises.
     """
     import papermill as pm  # deferred: heavy dependency, loaded on first use
 
