@@ -296,12 +296,18 @@ def test_batch_validation_gives_what_file_by_file_validation_gives(tmp_path, mon
         engaged.append(out is not None)
         return out
 
-    # rows the batch must place in their file: an enterprise not in the roster, a period after today
+    # rows the batch must place in their file: an enterprise not in the roster, a period after today; and
+    # a 上市培育 row of an enterprise that reports none beside a bad one (the file is partly accepted: the
+    # store takes the good row from the batch's rows of the table)
     fin = ing.read_submission(DEMO_DIR / "raw" / "2022-11" / "G01_澜海城投集团.xlsx")[0]["financials"]
     rows = fin.drop(columns=["source_file", "source_sheet", "source_row"]).head(2).copy()
     rows["enterprise_id"] = ["G99", "G99"]
     rows["period"] = ["2022-11", "2023-05"]
-    extra = write_submission(tmp_path / "extra.xlsx", {"financials": rows})
+    listed = ing.read_submission(DEMO_DIR / "raw" / "2022-11" / "G03_澜海产发集团.xlsx")[0]["listings"]
+    listings = listed.drop(columns=["source_file", "source_sheet", "source_row"]).head(2).copy()
+    listings["item_id"] = ["SS-X1", "SS-X2"]
+    listings["enterprise_id"] = ["G99", "G01-01"]
+    extra = write_submission(tmp_path / "extra.xlsx", {"financials": rows, "listings": listings})
     paths = [DEMO_DIR / "raw", extra]
     monkeypatch.setattr(ing, "validate_batch", spy)
     batch = ing.ingest(paths, raw_store=tmp_path / "r1", processed_dir=tmp_path / "p1", today=TODAY)
@@ -313,6 +319,11 @@ def test_batch_validation_gives_what_file_by_file_validation_gives(tmp_path, mon
         return [(f.file, f.sheet, f.row, f.column, f.rule, f.message) for f in report.findings]
 
     assert seen(batch) == seen(single) and len(seen(batch)) > 0
+    extra_file = next(f for f in batch.files if f.file == str(extra))
+    assert (extra_file.accepted, extra_file.quarantined) == (1, 3)
+    stored = pd.read_parquet(tmp_path / "p1" / "listings.parquet")
+    assert stored.loc[stored["item_id"] == "SS-X1"].empty
+    assert stored.loc[stored["item_id"] == "SS-X2", "enterprise_id"].tolist() == ["G01-01"]
     assert [(f.stored_as, f.accepted) for f in batch.files] == [(f.stored_as, f.accepted) for f in single.files]
     names = sorted(p.name for p in (tmp_path / "p1").glob("*.parquet"))
     assert names == sorted(p.name for p in (tmp_path / "p2").glob("*.parquet")) and names

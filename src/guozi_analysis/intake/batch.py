@@ -81,27 +81,22 @@ def _dispatch(findings: list[Finding], pos_of: dict[str, int]) -> dict[int, list
     return out
 
 
-def _history_ok(name: str, frames: list[tuple[int, pd.DataFrame]], items: list[BatchItem],
+def _history_ok(name: str, cat: pd.DataFrame, owner: np.ndarray, items: list[BatchItem],
                 history: dict[str, pd.DataFrame]) -> bool:
-    """For one table: no unit or key of the batch in the store or in two files; every frame locates its
-    rows. (Keys unique across the batch also means no key repeats within a file: the batch needs no
-    per-file duplicate check.)"""
+    """For one table (``cat``: the batch's frames of it one after another, ``owner``: each row's item): no
+    unit or key of the batch in the store or in two files; every frame locates its rows. (Keys unique
+    across the batch also means no key repeats within a file: the batch needs no per-file duplicate
+    check.)"""
     t = contract.table(name)
-    for _, df in frames:
-        if not {"source_file", "source_row", *t.key} <= set(df.columns):
-            return False
-    # column by column (a Series per frame costs little; a sub-frame per frame of a big batch did)
-    cols = list(dict.fromkeys([*t.key, *_unit_cols(name), "source_file"]))
-    cat = pd.DataFrame({c: pd.concat([df[c] for _, df in frames], ignore_index=True) for c in cols})
-    lengths = [len(df) for _, df in frames]
-    stored = np.repeat(np.array([items[i].stored for i, _ in frames], dtype=object), lengths)
+    if not {"source_file", "source_row", *t.key} <= set(cat.columns):
+        return False
+    stored = np.array([it.stored for it in items], dtype=object)[owner]
     if cat["source_file"].ne(pd.Series(stored, index=cat.index)).any():
         return False
     keys = _text_key(cat, list(t.key))
     if keys.duplicated().any():
         return False
     units = _text_key(cat, _unit_cols(name))
-    owner = np.repeat([i for i, _ in frames], lengths)
     per_unit = pd.Series(owner).groupby(units.to_numpy()).nunique()
     if (per_unit > 1).any():
         return False
@@ -124,6 +119,8 @@ def _history_ok(name: str, frames: list[tuple[int, pd.DataFrame]], items: list[B
 
 def _blocked(frame: pd.DataFrame, name: str, findings: list[Finding], kb_titles: set[str]) -> np.ndarray:
     """Rows ingest will quarantine (same rules as :func:`guozi_analysis.intake.ingestion.ingest`)."""
+    if not any(f.is_error for f in findings):
+        return np.zeros(len(frame), bool)  # most files of a batch: nothing to look up row by row
     if any(f.is_error and f.row is None and f.table == name for f in findings):
         return np.ones(len(frame), bool)
     if any(f.is_error and f.rule.startswith("file_") for f in findings):
@@ -186,90 +183,93 @@ class _Previous:
 
 
 def validate_batch(items: list[BatchItem], *, history: dict[str, pd.DataFrame] | None, roster,
-                   today: date | None) -> list[list[Finding]] | None:
+                   today: date | None, on_table=None) -> list[list[Finding]] | None:
     """Per item, the findings :func:`guozi_analysis.intake.validate.validate_tables` gives it when the
-    items are ingested one after another; ``None`` when the batch needs file-by-file validation."""
+    items are ingested one after another; ``None`` when the batch needs file-by-file validation.
+
+    ``on_table(name, rows, owner)``, when given, is called once per table whose checks are done, with the
+    batch's rows of it (the items' frames one after another) and each row's item index: the caller's own
+    bookkeeping on them costs one pass, not one per file. Its calls count only if the batch is not ``None``.
+    """
     history = history or {}
     if not items:
         return None
     pos_of = {it.stored: i for i, it in enumerate(items)}
     per: list[list[Finding]] = [[] for _ in items]
+    cross_tables: dict[str, pd.DataFrame] = {}
     for name in contract.INTAKE_TABLES:
         # each file's frame of the table is unpacked once (see ingestion._Packed) for both passes below
         frames = [(i, it.tables[name]) for i, it in enumerate(items) if name in it.tables]
         if not frames:
             continue
-        if not _history_ok(name, frames, items, history):
-            return None  # findings of the tables before are dropped: file by file gives them all again
-        by_sig: dict[tuple, list[tuple[int, pd.DataFrame]]] = {}
-        for i, df in frames:
-            by_sig.setdefault(tuple(df.columns), []).append((i, df))
-        if len(by_sig) > 1:
+        if len({tuple(df.columns) for _, df in frames}) > 1:
             return None  # files of one table with different columns: file by file
+        # one frame of the table for the whole batch: the history check and every rule below read it
+        owner = np.repeat([i for i, _ in frames], [len(df) for _, df in frames])
+        cat = pd.concat([df for _, df in frames], ignore_index=True)
+        if not _history_ok(name, cat, owner, items, history):
+            return None  # findings of the tables before are dropped: file by file gives them all again
         hist = history.get(name)
         stored_rows = hist is not None and len(hist) > 0
-        for group in by_sig.values():
-            owner = np.repeat([i for i, _ in group], [len(df) for _, df in group])
-            cat = pd.concat([df for _, df in group], ignore_index=True)
-            got: dict[int, list[Finding]] = {}
+        group = frames
+        got: dict[int, list[Finding]] = {}
 
-            def run(check, *, per_file, got=got, group=group, cat=cat):
-                found = _dispatch(check(cat), pos_of)
-                if found is None:
-                    found = {i: per_file(df) for i, df in group}
-                for i, fs in found.items():
-                    got.setdefault(i, []).extend(fs)
+        def run(check, *, per_file, got=got, group=group, cat=cat):
+            found = _dispatch(check(cat), pos_of)
+            if found is None:
+                found = {i: per_file(df) for i, df in group}
+            for i, fs in found.items():
+                got.setdefault(i, []).extend(fs)
 
-            run(lambda d: check_schema(d, name), per_file=lambda d: check_schema(d, name))
-            _whole_null_per_file(got, group, name)
-            # no duplicate key in the batch (_history_ok), so none within a file: check_duplicates finds nothing
-            run(lambda d: check_periods(d, name, today=today), per_file=lambda d: check_periods(d, name, today=today))
-            run(lambda d: check_enterprises(d, name, roster), per_file=lambda d: check_enterprises(d, name, roster))
-            run(lambda d: check_identities(d, name), per_file=lambda d: check_identities(d, name))
-            blocked = np.concatenate([_blocked(df, name, items[i].reader_findings + got.get(i, []), items[i].kb_titles)
-                                      for i, df in group]) if len(group) else np.zeros(0, bool)
-            if name in YTD_RULES or name in _CUMULATIVE:
-                prev = _Previous(cat, owner, hist, blocked)
-                ytd = _dispatch(check_ytd_monotonic(cat, name, previous=prev), pos_of)
-                if ytd is None or prev.failed:
-                    return None
-                for i, fs in ytd.items():
-                    got.setdefault(i, []).extend(fs)
-                    # a row quarantined for a falling YTD figure must not be a later file's previous row
-                    bad = {f.row for f in fs if f.is_error}
-                    sel = owner == i
-                    blocked[sel] |= cat.loc[sel, "source_row"].astype("int64").isin(list(bad)).to_numpy()
-                check_again = _Previous(cat, owner, hist, blocked)
-                key = (YTD_RULES.get(name) or (("project_id",),))[0]
-                check_again(key, [])
-                if check_again.failed:
-                    return None
-            if name == "financials" and {"enterprise_id", "period"} <= set(cat.columns):
-                text = cat["period"].astype("str")
-                valid = text.str.fullmatch(r"\d{4}-(0[1-9]|1[0-2])").fillna(False)
-                prev = _Previous(cat, owner, hist, blocked, periods=valid & ~text.str.endswith("-01"))
-                cont = _dispatch(check_period_continuity(cat, name, previous=prev), pos_of)
-                if cont is None or prev.failed:
-                    return None
-                for i, fs in cont.items():
-                    got.setdefault(i, []).extend(fs)
-            if contract.money_fields(name):
-                accepted_before = _accepted_before(group, blocked, owner, stored_rows)
-                prev = _Previous(cat, owner, hist, blocked, has_history=accepted_before)
-                jumps = _dispatch(check_unit_jumps(cat, name, previous=prev), pos_of)
-                if jumps is None or prev.failed:
-                    return None
-                for i, fs in jumps.items():
-                    got.setdefault(i, []).extend(fs)
-            run(lambda d: check_optional_items(d, name), per_file=lambda d: check_optional_items(d, name))
-            for i, fs in got.items():
-                per[i].extend(fs)
+        run(lambda d: check_schema(d, name), per_file=lambda d: check_schema(d, name))
+        _whole_null_per_file(got, group, name)
+        # no duplicate key in the batch (_history_ok), so none within a file: check_duplicates finds nothing
+        run(lambda d: check_periods(d, name, today=today), per_file=lambda d: check_periods(d, name, today=today))
+        run(lambda d: check_enterprises(d, name, roster), per_file=lambda d: check_enterprises(d, name, roster))
+        run(lambda d: check_identities(d, name), per_file=lambda d: check_identities(d, name))
+        blocked = np.concatenate([_blocked(df, name, items[i].reader_findings + got.get(i, []), items[i].kb_titles)
+                                  for i, df in group]) if len(group) else np.zeros(0, bool)
+        if name in YTD_RULES or name in _CUMULATIVE:
+            prev = _Previous(cat, owner, hist, blocked)
+            ytd = _dispatch(check_ytd_monotonic(cat, name, previous=prev), pos_of)
+            if ytd is None or prev.failed:
+                return None
+            for i, fs in ytd.items():
+                got.setdefault(i, []).extend(fs)
+                # a row quarantined for a falling YTD figure must not be a later file's previous row
+                bad = {f.row for f in fs if f.is_error}
+                sel = owner == i
+                blocked[sel] |= cat.loc[sel, "source_row"].astype("int64").isin(list(bad)).to_numpy()
+            check_again = _Previous(cat, owner, hist, blocked)
+            key = (YTD_RULES.get(name) or (("project_id",),))[0]
+            check_again(key, [])
+            if check_again.failed:
+                return None
+        if name == "financials" and {"enterprise_id", "period"} <= set(cat.columns):
+            text = cat["period"].astype("str")
+            valid = text.str.fullmatch(r"\d{4}-(0[1-9]|1[0-2])").fillna(False)
+            prev = _Previous(cat, owner, hist, blocked, periods=valid & ~text.str.endswith("-01"))
+            cont = _dispatch(check_period_continuity(cat, name, previous=prev), pos_of)
+            if cont is None or prev.failed:
+                return None
+            for i, fs in cont.items():
+                got.setdefault(i, []).extend(fs)
+        if contract.money_fields(name):
+            accepted_before = _accepted_before(group, blocked, owner, stored_rows)
+            prev = _Previous(cat, owner, hist, blocked, has_history=accepted_before)
+            jumps = _dispatch(check_unit_jumps(cat, name, previous=prev), pos_of)
+            if jumps is None or prev.failed:
+                return None
+            for i, fs in jumps.items():
+                got.setdefault(i, []).extend(fs)
+        run(lambda d: check_optional_items(d, name), per_file=lambda d: check_optional_items(d, name))
+        for i, fs in got.items():
+            per[i].extend(fs)
+        if on_table is not None:
+            on_table(name, cat, owner)
+        if name in ("projects", "guarantees"):
+            cross_tables[name] = cat  # the cross-table checks below read the same rows
     # cross-table checks: rows of 项目 and 担保 on their own (no column-level finding)
-    cross_tables = {}
-    for name in ("projects", "guarantees"):
-        parts = [it.tables[name] for it in items if name in it.tables]
-        if parts:
-            cross_tables[name] = pd.concat(parts, ignore_index=True)
     cross = _dispatch(check_cross_table(cross_tables, roster=roster), pos_of) if cross_tables else {}
     if cross is None:
         return None

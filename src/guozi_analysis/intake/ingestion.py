@@ -236,7 +236,15 @@ class _Packed(Mapping):
     def blob(self, name: str) -> bytes:
         return self._blobs[name]
 
+    def release(self, name: str) -> None:
+        """Free a table's bytes that will not be asked for again (its name stays listed)."""
+        self._blobs[name] = None
+        if self._last[0] == name:
+            self._last = (None, None)
+
     def __getitem__(self, name: str) -> pd.DataFrame:
+        if self._blobs[name] is None:
+            raise LookupError(f"{name}: released (see _Packed.release)")
         if self._last[0] != name:
             self._last = (name, None)  # the previous table's frame goes before the next one is made
             self._last = (name, pickle.loads(self._blobs[name]))
@@ -1067,6 +1075,11 @@ def _expected_period(path: Path) -> tuple[str | None, str | None]:
     return folder, name
 
 
+def _period_differs(value, expected: str) -> bool:
+    """A 期间 cell that is given and names another month than ``expected``."""
+    return not _blank(value) and str(value) not in ("None", "nan") and str(value)[:7] != expected
+
+
 def _check_periods(read: _FileRead, path: Path) -> None:
     """Period in the cells vs file name vs folder: any disagreement is an error for every table of the file."""
     folder, in_name = _expected_period(path)
@@ -1086,9 +1099,11 @@ def _check_periods(read: _FileRead, path: Path) -> None:
         t = contract.table(sh.table)
         if "period" not in t.field_names or t.frequency not in ("monthly", "half_monthly") or not len(sh.frame):
             continue
+        if not any(_period_differs(p, expected) for p in dict.fromkeys(sh.frame["period"].tolist())):
+            continue  # the usual case: every cell gives the expected month (a few distinct values to test)
         cells = [(row, str(p), eid) for p, row, eid in zip(sh.frame["period"], sh.frame["source_row"],
                                                              sh.frame.get("enterprise_id", [None] * len(sh.frame)))
-                 if not _blank(p) and str(p) not in ("None", "nan") and str(p)[:7] != expected]
+                 if _period_differs(p, expected)]
         if not cells:
             continue
         other = sorted({p[:7] for _, p, _ in cells})
@@ -1719,8 +1734,10 @@ def ingest(
     in_force: dict[tuple, _Received] = {}
     #: the rest of the batch once no file carries a roster: prepared and validated together (issue 18)
     prepared: dict[int, tuple] = {}
-    batch: dict[int, list[Finding]] | None = None
-    pending: dict[str, list[pd.DataFrame]] = {}
+    batch: _Validated | None = None
+    #: per table, the accepted rows of the batch's files waiting to be stored together: (file, rows kept
+    #: or None for all) when the batch holds the table's rows (_Validated.tables), else the rows' pickle
+    pending: dict[str, list] = {}
     for n_item, item in enumerate(received):
         path, sha, stored, read = item.path, item.sha, item.stored, item.read
         mtime_text = datetime.fromtimestamp(item.mtime).isoformat(timespec="seconds")  # one text per file, not per unit
@@ -1730,16 +1747,16 @@ def ingest(
             tables, counts = prepared[id(item)]
         else:
             tables, counts = _prepare(item, store, roster)
-        fast = batch is not None and id(item) in batch
+        fast = batch is not None and id(item) in batch.findings
         findings = list(read.reader.findings)
         ros = roster
-        if ros is None:
+        if ros is None and not fast:  # a batch was validated against the store's roster (never empty)
             parts = [df for df in (store.get("roster"), tables.get("roster")) if df is not None and len(df)]
             ros = pd.concat([p[["enterprise_id"]] for p in parts], ignore_index=True) if parts else None
             if ros is None and any(n != "roster" for n in tables):
                 findings.append(make_finding("roster_unavailable", "未找到企业名录（请先导入企业名录），未核对企业编码",
                                              file=path.name))
-        vfind = batch[id(item)] if fast else validate_tables(tables, history=store, roster=ros, today=day)
+        vfind = batch.findings[id(item)] if fast else validate_tables(tables, history=store, roster=ros, today=day)
         for f in vfind:
             f.file = path.name
         findings = _dedupe(findings + vfind)
@@ -1754,8 +1771,13 @@ def ingest(
                           "rules": "；".join(f.rule for f in fatal), "reasons": "；".join(f.message for f in fatal),
                           "values_json": None})
         extra: list[Finding] = []
-        for name, frame in tables.items():
-            submitted, dropped = counts.get(name, (len(frame), 0))
+        known_units = batch.units.get(id(item), {}) if fast else {}
+        for name in tables:
+            known = known_units.get(name)  # the unit keys the batch made for this file's rows of the table
+            # the rows themselves only when a finding may take some of them out (most files of a batch: none)
+            frame = tables[name] if known is None or _needs_rows(findings, name, kb_titles) else None
+            n_rows = len(known) if frame is None else len(frame)
+            submitted, dropped = counts.get(name, (n_rows, 0))
             result.submitted += submitted
             result.dropped += dropped
             sheet_block = [f for f in findings if f.is_error and f.row is None and f.table == name]
@@ -1768,18 +1790,22 @@ def ingest(
                     row_errors.setdefault(f.row, []).append(f)
                 elif f.rule in DROP_RULES:
                     drop_rows.add(f.row)
-            rows = frame["source_row"].astype("int64").to_numpy()
-            sheets_col = frame["source_sheet"].astype("str").to_numpy()
-            kb_rows = np.isin(sheets_col, list(kb_bad)) if kb_bad else np.zeros(len(frame), bool)
-            blocked = np.ones(len(frame), bool) if sheet_block else (np.isin(rows, list(row_errors)) | kb_rows)
-            dropped_mask = np.isin(rows, list(drop_rows)) & ~blocked
+            # rows and sheets are looked up only when a finding names some (most files of a batch: none)
+            rows = frame["source_row"].astype("int64").to_numpy() if row_errors or drop_rows else None
+            kb_rows = np.isin(frame["source_sheet"].astype("str").to_numpy(), list(kb_bad)) if kb_bad \
+                else np.zeros(n_rows, bool)
+            blocked = np.ones(n_rows, bool) if sheet_block else \
+                ((np.isin(rows, list(row_errors)) if row_errors else np.zeros(n_rows, bool)) | kb_rows)
+            dropped_mask = (np.isin(rows, list(drop_rows)) if drop_rows else np.zeros(n_rows, bool)) & ~blocked
             result.dropped += int(dropped_mask.sum())
             keep_rows = ~blocked & ~dropped_mask
-            accepted = frame if keep_rows.all() else frame[keep_rows]  # the whole file's rows: no copy
-            rejected = frame[blocked] if blocked.any() else frame.iloc[:0]  # most files reject nothing: no copy
-            result.accepted += len(accepted)
-            result.quarantined += len(rejected)
-            for idx in rejected.index:
+            whole = bool(keep_rows.all())  # the whole file's rows: no copy
+            accepted = frame if frame is None or whole else frame[keep_rows]
+            n_accepted = int(keep_rows.sum())
+            rejected = frame[blocked] if blocked.any() else None  # most files reject nothing: no copy
+            result.accepted += n_accepted
+            result.quarantined += 0 if rejected is None else len(rejected)
+            for idx in (() if rejected is None else rejected.index):
                 r = int(rejected.at[idx, "source_row"])
                 sh_title = str(rejected.at[idx, "source_sheet"])
                 errs = sheet_block + row_errors.get(r, []) + \
@@ -1796,7 +1822,7 @@ def ingest(
                 })
             # submission units: counts and supersede
             ufields = _unit_fields(name)
-            ukeys = _unit_keys(frame, ufields)
+            ukeys = known if known is not None else _unit_keys(frame, ufields)
             ok_mask = ~blocked & ~dropped_mask
             acc_keys = ukeys[ok_mask]
             groups: dict[tuple, list[int]] = {}
@@ -1838,11 +1864,14 @@ def ingest(
                             "correction_kept_previous", f"{unit_text}：{path.name} 中该期数据未通过校验（见同文件的错误），"
                             f"继续采用{source}中已接收的版本，直至收到通过校验的新版本",
                             file=path.name, table=name, enterprise_id=eid, period=per))
-            if len(accepted) and fast:  # no stored or batch row in these units: appended once at the end
-                # normalised once per table below; kept packed until then (the whole file's bytes as read)
-                pending.setdefault(name, []).append(tables.blob(name) if accepted is frame else _pack(accepted))
+            if n_accepted and fast:  # no stored or batch row in these units: appended once at the end
+                # normalised once per table below: from the batch's rows of the table, else kept packed
+                # until then (the whole file's bytes as read)
+                pending.setdefault(name, []).append(
+                    (id(item), None if whole else keep_rows) if name in batch.tables
+                    else tables.blob(name) if whole else _pack(accepted))
                 changed.add(name)
-            elif len(accepted):
+            elif n_accepted:
                 new = _normalise(accepted, name, sort=False)
                 if old is not None and len(old):
                     drop_old = _in_units(old, ufields, set(acc_keys))
@@ -1911,7 +1940,8 @@ def ingest(
             old = store.pop(n, None)
             parts = pending.pop(n, None)
             if parts:  # one pass per table, not one per file (issue 18)
-                new = _normalise(pd.concat([pickle.loads(b) for b in parts], ignore_index=True), n, sort=False)
+                new = _normalise(_pending_rows(parts, batch.tables.pop(n, None) if batch is not None else None),
+                                 n, sort=False)
                 del parts
                 old = pd.concat(([old] if old is not None and len(old) else []) + [new], ignore_index=True)
                 del new
@@ -1950,15 +1980,23 @@ class _Rows:
         return pd.DataFrame({c: self.columns.get(c, [None] * self.n) for c in columns}, columns=columns)
 
 
-def _prepare(item: _Received, store: dict[str, pd.DataFrame], roster: pd.DataFrame | None) -> tuple:
+def _prepare(item: _Received, store: dict[str, pd.DataFrame], roster: pd.DataFrame | None, *,
+             store_roster: pd.DataFrame | None = None) -> tuple:
     """Resolve enterprises and periods of one read file and assemble its tables (with row counts); the
-    tables come packed (:class:`_Packed`) and the sheets keep no frame."""
+    tables come packed (:class:`_Packed`) and the sheets keep no frame. ``store_roster`` is
+    ``_roster_frame(store["roster"])`` when the caller already has it (a file without a roster sheet
+    then resolves against it as it is)."""
     read = item.read
     for sh in read.sheets:
         if sh.frame is None and sh.packed is not None:
             sh.frame = pickle.loads(sh.packed)
-    ros_full = roster if roster is not None else _roster_frame(
-        store.get("roster"), *[sh.frame for sh in read.sheets if sh.table == "roster"])
+    own = [sh.frame for sh in read.sheets if sh.table == "roster"]
+    if roster is not None:
+        ros_full = roster
+    elif store_roster is not None and not own:
+        ros_full = store_roster
+    else:
+        ros_full = _roster_frame(store.get("roster"), *own)
     _resolve_enterprises(read, item.path, ros_full)
     _check_periods(read, item.path)
     tables, counts = _assemble(read)
@@ -1972,25 +2010,79 @@ def _prepare(item: _Received, store: dict[str, pd.DataFrame], roster: pd.DataFra
     return packed, counts
 
 
+def _pending_rows(parts: list, held: tuple[bytes, dict[int, tuple[int, int]]] | None) -> pd.DataFrame:
+    """The accepted rows waiting for one table, in file order: from the batch's rows of the table when
+    it holds them (``held``: its pickle and each file's place; ``parts``: each file and its rows kept,
+    ``None`` for all), else the files' pickles one after another."""
+    if held is None:
+        return pd.concat([pickle.loads(b) for b in parts], ignore_index=True)
+    blob, places = held
+    rows = pickle.loads(blob)
+    take = np.zeros(len(rows), bool)
+    for key, kept in parts:
+        start, stop = places[key]
+        take[start:stop] = True if kept is None else kept
+    return rows if take.all() else rows[take].reset_index(drop=True)
+
+
+@dataclass
+class _Validated:
+    """What the batch validation hands to the file loop of :func:`ingest` (empty: validate file by file).
+
+    ``findings``: each file's findings (by ``id`` of its :class:`_Received`). ``units``: each file's
+    submission-unit keys per table, made once per table over the batch. ``tables``: each table's rows of
+    the whole batch as one pickle, with each file's ``(start, stop)`` in them: the store takes a file's
+    accepted rows from there, so a file's tables are unpacked only when a finding names one of its rows.
+    """
+    findings: dict[int, list[Finding]] = field(default_factory=dict)
+    units: dict[int, dict[str, np.ndarray]] = field(default_factory=dict)
+    tables: dict[str, tuple[bytes, dict[int, tuple[int, int]]]] = field(default_factory=dict)
+
+
+def _needs_rows(findings: list[Finding], name: str, kb_titles: set[str]) -> bool:
+    """Whether the file loop must look at a table's rows of a file: some rows of it may be quarantined
+    or dropped (an error on the table, a dropping rule on one of its rows, an error on a 快报 sheet)."""
+    return any((f.table == name and (f.is_error or (f.row is not None and f.rule in DROP_RULES)))
+               or (f.is_error and f.sheet in kb_titles) for f in findings)
+
+
 def _validate_rest(rest: list[_Received], prepared: dict[int, tuple], *, store: dict[str, pd.DataFrame],
-                   roster: pd.DataFrame | None, today: date) -> dict[int, list[Finding]]:
+                   roster: pd.DataFrame | None, today: date) -> _Validated:
     """Prepare the files of ``rest`` (none carries a roster, so the roster no longer changes) and validate
-    them as one batch (:func:`guozi_analysis.intake.batch.validate_batch`); ``{}`` when they must be
+    them as one batch (:func:`guozi_analysis.intake.batch.validate_batch`); empty when they must be
     validated file by file."""
+    store_roster = _roster_frame(store.get("roster")) if roster is None else None  # made once, not per file
     for item in rest:
-        prepared[id(item)] = _prepare(item, store, roster)
+        prepared[id(item)] = _prepare(item, store, roster, store_roster=store_roster)
     ros = roster
     if ros is None:
         ros = store.get("roster")
         if ros is None or not len(ros):
-            return {}
+            return _Validated()
         ros = ros[["enterprise_id"]]
     items = [BatchItem(it.stored, prepared[id(it)][0], list(it.read.reader.findings),
                        {sh.sheet for sh in it.read.sheets if sh.meta is not None}) for it in rest]
-    found = validate_batch(items, history=store, roster=ros, today=today)
+    out = _Validated()
+
+    def keep(name: str, cat: pd.DataFrame, owner: np.ndarray) -> None:
+        ukeys = _unit_keys(cat, _unit_fields(name))
+        places = {}
+        for i in np.unique(owner):
+            start, stop = (int(x) for x in np.searchsorted(owner, [i, i + 1]))
+            places[id(rest[i])] = (start, stop)
+            out.units.setdefault(id(rest[i]), {})[name] = ukeys[start:stop]
+        out.tables[name] = (_pack(cat), places)
+
+    found = validate_batch(items, history=store, roster=ros, today=today, on_table=keep)
     if found is None:
-        return {}
-    return {id(it): fs for it, fs in zip(rest, found)}
+        return _Validated()
+    out.findings = {id(it): fs for it, fs in zip(rest, found)}
+    # a file's own bytes of a table are kept only where the file loop will read its rows
+    for it, batch_item, fs in zip(rest, items, found):
+        for name in out.units.get(id(it), {}):
+            if not _needs_rows(batch_item.reader_findings + fs, name, batch_item.kb_titles):
+                batch_item.tables.release(name)
+    return out
 
 
 def _why_later(item: _Received, earlier: _Received) -> str:
@@ -2041,7 +2133,10 @@ def _unit_keys(frame: pd.DataFrame, ufields: list[str]) -> np.ndarray:
         s = frame[c] if c in frame.columns else pd.Series([None] * len(frame), index=frame.index)
         if pd.api.types.is_datetime64_any_dtype(s):
             s = s.dt.strftime("%Y-%m-%d")
-        cols.append([None if _blank(v) or (not isinstance(v, str) and pd.isna(v)) else str(v) for v in s])
+        # each distinct value made text once (a batch's table has a million rows and a few thousand units)
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+        text = [None if _blank(v) or (not isinstance(v, str) and pd.isna(v)) else str(v) for v in uniques]
+        cols.append(np.array([*text, None], dtype=object)[codes])  # code -1 (missing) takes the last: None
     keys = np.empty(len(frame), dtype=object)
     keys[:] = list(zip(*cols)) if cols else [()] * len(frame)
     return keys
