@@ -477,16 +477,17 @@ def _rng(seed: int, year: int, month: int, method: str) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence([int(seed), int(year), int(month), key]))
 
 
-def _origin(mat, year, month, method, *, n_sims, seed, history_years):
-    """Paths of remaining monthly flows at one origin, or raise :class:`_Unavailable`."""
+def _origin(mat, year, month, method, *, n_sims, seed, history_years, known=None):
+    """Paths of remaining monthly flows at one origin, or raise :class:`_Unavailable`. ``known``: the
+    year's row and its history (:func:`_history`) as arrays, when the caller has them for several origins."""
     if method not in _IMPL:
         raise ValueError(f"未知的预测方法：{method}")
     if year not in mat.index:
         raise _Unavailable("当年无数据")
-    cur = mat.loc[year].to_numpy(dtype=float)
+    cur = mat.loc[year].to_numpy(dtype=float) if known is None else known[0].copy()
     if np.isnan(cur[1 : month]).any():
         raise _Unavailable("本年已报月份有缺失")
-    hist = _history(mat, year, history_years).to_numpy(dtype=float)
+    hist = _history(mat, year, history_years).to_numpy(dtype=float) if known is None else known[1].copy()
     paths, note = _IMPL[method](hist, cur, month, n_sims, _rng(seed, year, month, method))
     return cur[month - 1], paths, note
 
@@ -694,23 +695,28 @@ def backtest_year_end(
     rows = []
     for y in chosen_years:
         actual = float(mat.loc[y, 12])
-        depth = len(_history(mat, y, history_years))
+        history = _history(mat, y, history_years)
+        depth = len(history)
+        # the year's row and history, its origins' growth and level: once, not once per method (issue 27)
+        known = (mat.loc[y].to_numpy(dtype=float), history.to_numpy(dtype=float))
         for m in months:
             _check_month(m)
+            growth = ytd_growth(mat, y, m)
+            level = None
             for method in methods:
                 row = {"year": y, "month": m, "method": method, "actual": actual, "history": depth,
-                       "growth": ytd_growth(mat, y, m)}
+                       "growth": growth}
                 try:
                     a, paths, note = _origin(
-                        mat, y, m, method, n_sims=n_sims, seed=seed, history_years=history_years
+                        mat, y, m, method, n_sims=n_sims, seed=seed, history_years=history_years, known=known
                     )
                 except _Unavailable as exc:
                     row.update(available=False, note=str(exc))
                     rows.append(row)
                     continue
                 totals = a + paths.sum(axis=1)
-                row.update(available=True, note=note, ytd=float(a),
-                           level=_level(mat, y, m), **_summary(totals))
+                level = _level(mat, y, m) if level is None else level
+                row.update(available=True, note=note, ytd=float(a), level=level, **_summary(totals))
                 if keep_samples:
                     row["samples"] = totals
                 rows.append(row)
