@@ -212,6 +212,7 @@ class _Sheet:
     dropped: int
     meta: dict | None = None  # issue 14: the 快报 header (names, codes, period, version) of a 快报-layout sheet
     packed: bytes | None = None  # the frame pickled while the file waits in a big batch (see _Packed)
+    periods: tuple | None = None  # the distinct 期间 cells of the packed frame (checked without unpacking it)
 
 
 class _Packed(Mapping):
@@ -900,6 +901,7 @@ def _read_file_args(item: tuple[Path, str, bytes]) -> _FileRead:
     unpacked one file at a time when the file is prepared (:func:`_prepare`)."""
     read = _read_file(*item)
     for sh in read.sheets:
+        sh.periods = tuple(dict.fromkeys(sh.frame["period"].tolist())) if "period" in sh.frame.columns else ()
         sh.packed, sh.frame = _pack(sh.frame), None
     return read
 
@@ -1097,10 +1099,16 @@ def _check_periods(read: _FileRead, path: Path) -> None:
     others: list[str] = []
     for sh in read.sheets:
         t = contract.table(sh.table)
-        if "period" not in t.field_names or t.frequency not in ("monthly", "half_monthly") or not len(sh.frame):
+        if "period" not in t.field_names or t.frequency not in ("monthly", "half_monthly") or \
+                (sh.frame is not None and not len(sh.frame)):
             continue
-        if not any(_period_differs(p, expected) for p in dict.fromkeys(sh.frame["period"].tolist())):
+        if sh.frame is None and sh.periods is None:  # packed without its periods: read them from the rows
+            sh.frame = pickle.loads(sh.packed)
+        values = sh.periods if sh.frame is None else dict.fromkeys(sh.frame["period"].tolist())
+        if not any(_period_differs(p, expected) for p in values):
             continue  # the usual case: every cell gives the expected month (a few distinct values to test)
+        if sh.frame is None:
+            sh.frame = pickle.loads(sh.packed)
         cells = [(row, str(p), eid) for p, row, eid in zip(sh.frame["period"], sh.frame["source_row"],
                                                              sh.frame.get("enterprise_id", [None] * len(sh.frame)))
                  if _period_differs(p, expected)]
@@ -1987,8 +1995,9 @@ def _prepare(item: _Received, store: dict[str, pd.DataFrame], roster: pd.DataFra
     ``_roster_frame(store["roster"])`` when the caller already has it (a file without a roster sheet
     then resolves against it as it is)."""
     read = item.read
-    for sh in read.sheets:
-        if sh.frame is None and sh.packed is not None:
+    for sh in read.sheets:  # unpacked only where this step reads or changes the rows (most sheets: not)
+        if sh.frame is None and sh.packed is not None and (
+                sh.table == "roster" or sh.meta is not None or sum(o.table == sh.table for o in read.sheets) > 1):
             sh.frame = pickle.loads(sh.packed)
     own = [sh.frame for sh in read.sheets if sh.table == "roster"]
     if roster is not None:
