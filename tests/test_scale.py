@@ -395,3 +395,17 @@ def test_packed_tables_give_back_exact_frames_one_table_at_a_time():
     pd.testing.assert_frame_equal(packed["debts"], b)
     assert packed._last[0] == "debts"  # financials' frame is gone with the switch
     assert packed.get("roster") is None and dict(packed.items()).keys() == {"financials", "debts"}
+
+
+def test_rows_by_gives_each_keys_rows_and_an_empty_slice_for_a_missing_key():
+    """Issue 27: each key's rows from one grouping (used wherever a loop over enterprises reads their rows)."""
+    from guozi_analysis.base.frames import rows_by
+
+    frame = pd.DataFrame({"eid": ["G01", "G02", "G01"], "v": [1.0, 2.0, 3.0]})
+    of = rows_by(frame, "eid")
+    pd.testing.assert_frame_equal(of("G01"), frame.iloc[[0, 2]])
+    pd.testing.assert_frame_equal(of("G02"), frame.iloc[[1]])
+    missing = of("G99")
+    assert missing.empty and list(missing.columns) == ["eid", "v"] and missing.dtypes.equals(frame.dtypes)
+    by_array = rows_by(frame, frame["eid"].str.slice(0, 2).to_numpy())  # a key made from the rows
+    assert len(by_array("G0")) == 3

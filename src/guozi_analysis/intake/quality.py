@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from guozi_analysis.base.frames import rows_by
 from guozi_analysis.base.periods import closed_month
 from guozi_analysis.intake.validate import ERROR, FINDING_LABELS_ZH, RULES, Finding, errors_first, findings_frame
 
@@ -94,20 +95,18 @@ def quality_report(report_or_findings, *, period: str, roster: pd.DataFrame | No
     names = {}
     if roster is not None and "name" in roster.columns:
         names = dict(zip(roster["enterprise_id"].astype("str"), roster["name"]))
-    # each enterprise's findings and submissions found in one pass (not a scan of every row per enterprise:
-    # at a province's size that was the square of the number of enterprises, issue 27)
-    by_finding = dict(iter(fdf.groupby(fdf["enterprise_id"].to_numpy(), sort=False)))
+    by_finding = rows_by(fdf, fdf["enterprise_id"].to_numpy())
     if u is not None:
-        by_unit = dict(iter(u.groupby(u["enterprise_id"].fillna(_NO_ENTERPRISE).astype("str").to_numpy(), sort=False)))
+        by_unit = rows_by(u, u["enterprise_id"].fillna(_NO_ENTERPRISE).astype("str").to_numpy())
     rows = []
     for eid in sorted(ids, key=lambda x: (x == _NO_ENTERPRISE, x)):
-        sub = by_finding.get(eid, fdf.iloc[:0])
+        sub = by_finding(eid)
         counts = sub["rule"].value_counts()
         top = "；".join(f"{RULES.get(r, ('', r))[1]}×{n}" for r, n in counts.head(3).items())
         rec = {"enterprise_id": eid, "name": names.get(eid), "errors": int((sub["severity"] == ERROR).sum()),
                "warnings": int((sub["severity"] != ERROR).sum())}
         if u is not None:
-            mine = by_unit.get(eid, u.iloc[:0])
+            mine = by_unit(eid)
             rec.update(submitted=int(mine["submitted"].sum()), accepted=int(mine["accepted"].sum()),
                        quarantined=int(mine["quarantined"].sum()),
                        financials_submitted=bool((mine["table"] == "financials").any()))

@@ -40,6 +40,7 @@ from guozi_analysis.analyses.risk.maturity import wall_months
 from guozi_analysis.analyses.risk.rules import load_rules
 from guozi_analysis.base import config, contract
 from guozi_analysis.base.entities import EnterpriseTree
+from guozi_analysis.base.frames import rows_by
 from guozi_analysis.base.params import load_yaml
 from guozi_analysis.base.periods import as_of_date, closed_month, elapsed_share, parse_period
 from guozi_analysis.base.store import read_shared
@@ -441,9 +442,9 @@ def _fall_rows(rows: list[dict], tables, groups: list[str], month: str) -> None:
     periods = fin["period"].astype(str).str.slice(0, 7)
     keep = (periods.isin([month, before]) & fin["enterprise_id"].isin(groups)).to_numpy()
     fin = fin.loc[keep].assign(period=periods[keep])
-    by_group = dict(iter(fin.groupby(fin["enterprise_id"].astype(str), sort=False)))  # one pass, not one per group
+    by_group = rows_by(fin, fin["enterprise_id"].astype(str))
     for g in groups:
-        own = by_group.get(g, fin.iloc[:0])
+        own = by_group(g)
         try:
             bridge = attribution.item_bridge(own, entity_id=g, total="total_profit", items=attribution.PROFIT_BRIDGE,
                                              now=month, before=before)

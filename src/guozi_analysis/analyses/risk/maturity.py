@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from guozi_analysis.analyses.risk.data import DISTRICT_ID, Scope, debt_rows, make_scope
+from guozi_analysis.base.frames import rows_by
 
 __all__ = ["OVERDUE_LABEL", "PROFILE_COLUMNS", "OWN_BASIS", "TREE_BASIS", "SCOPE_COLUMNS", "maturity_profile",
            "wall_months", "maturity_scopes"]
@@ -75,15 +76,12 @@ def maturity_scopes(tables: Mapping[str, pd.DataFrame], *, period: str, months: 
     walls = walls.loc[walls["basis"] == OWN_BASIS]
     window = _window(debts, scope, months)
     tree_rows = window.merge(scope.pairs, left_on="owner", right_on="member")
-    # each entity's rows found in one pass, not a scan of every row per entity (issue 27)
-    own_of = dict(iter(window.groupby("owner", sort=False)))
-    tree_of = dict(iter(tree_rows.groupby("entity_id", sort=False)))
+    own_of, tree_of = rows_by(window, "owner"), rows_by(tree_rows, "entity_id")
     rows = []
     for eid, wall in walls.iterrows():
         if eid not in scope.tree or not scope.tree.descendants(eid):
             continue  # no subsidiaries (or the district): one scope only
-        own = own_of.get(eid, window.iloc[:0])
-        tree = tree_of.get(eid, tree_rows.iloc[:0])
+        own, tree = own_of(eid), tree_of(eid)
         month_own = float(own.loc[own["month"] == wall["month"], "balance"].sum())
         month_tree = float(tree.loc[tree["month"] == wall["month"], "balance"].sum())
         window_own, window_tree = float(own["balance"].sum()), float(tree["balance"].sum())
