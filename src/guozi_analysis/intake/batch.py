@@ -198,7 +198,7 @@ def validate_batch(items: list[BatchItem], *, history: dict[str, pd.DataFrame] |
     per: list[list[Finding]] = [[] for _ in items]
     cross_tables: dict[str, pd.DataFrame] = {}
     for name in contract.INTAKE_TABLES:
-        # each file's frame of the table is unpacked once (see ingestion._Packed) for both passes below
+        # each file's frame of the table is unpacked once (see ingestion._Packed), for the batch's frame below
         frames = [(i, it.tables[name]) for i, it in enumerate(items) if name in it.tables]
         if not frames:
             continue
@@ -211,24 +211,23 @@ def validate_batch(items: list[BatchItem], *, history: dict[str, pd.DataFrame] |
             return None  # findings of the tables before are dropped: file by file gives them all again
         hist = history.get(name)
         stored_rows = hist is not None and len(hist) > 0
-        group = frames
         got: dict[int, list[Finding]] = {}
 
-        def run(check, *, per_file, got=got, group=group, cat=cat):
+        def run(check, *, got=got, frames=frames, cat=cat):  # on the batch's frame, else file by file
             found = _dispatch(check(cat), pos_of)
             if found is None:
-                found = {i: per_file(df) for i, df in group}
+                found = {i: check(df) for i, df in frames}
             for i, fs in found.items():
                 got.setdefault(i, []).extend(fs)
 
-        run(lambda d: check_schema(d, name), per_file=lambda d: check_schema(d, name))
-        _whole_null_per_file(got, group, name)
+        run(lambda d: check_schema(d, name))
+        _whole_null_per_file(got, frames, name)
         # no duplicate key in the batch (_history_ok), so none within a file: check_duplicates finds nothing
-        run(lambda d: check_periods(d, name, today=today), per_file=lambda d: check_periods(d, name, today=today))
-        run(lambda d: check_enterprises(d, name, roster), per_file=lambda d: check_enterprises(d, name, roster))
-        run(lambda d: check_identities(d, name), per_file=lambda d: check_identities(d, name))
+        run(lambda d: check_periods(d, name, today=today))
+        run(lambda d: check_enterprises(d, name, roster))
+        run(lambda d: check_identities(d, name))
         blocked = np.concatenate([_blocked(df, name, items[i].reader_findings + got.get(i, []), items[i].kb_titles)
-                                  for i, df in group]) if len(group) else np.zeros(0, bool)
+                                  for i, df in frames])
         if name in YTD_RULES or name in _CUMULATIVE:
             prev = _Previous(cat, owner, hist, blocked)
             ytd = _dispatch(check_ytd_monotonic(cat, name, previous=prev), pos_of)
@@ -255,14 +254,14 @@ def validate_batch(items: list[BatchItem], *, history: dict[str, pd.DataFrame] |
             for i, fs in cont.items():
                 got.setdefault(i, []).extend(fs)
         if contract.money_fields(name):
-            accepted_before = _accepted_before(group, blocked, owner, stored_rows)
+            accepted_before = _accepted_before(frames, blocked, owner, stored_rows)
             prev = _Previous(cat, owner, hist, blocked, has_history=accepted_before)
             jumps = _dispatch(check_unit_jumps(cat, name, previous=prev), pos_of)
             if jumps is None or prev.failed:
                 return None
             for i, fs in jumps.items():
                 got.setdefault(i, []).extend(fs)
-        run(lambda d: check_optional_items(d, name), per_file=lambda d: check_optional_items(d, name))
+        run(lambda d: check_optional_items(d, name))
         for i, fs in got.items():
             per[i].extend(fs)
         if on_table is not None:

@@ -47,6 +47,7 @@ import shutil
 import stat
 import tempfile
 import zipfile
+from collections import Counter
 from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -213,6 +214,12 @@ class _Sheet:
     meta: dict | None = None  # issue 14: the 快报 header (names, codes, period, version) of a 快报-layout sheet
     packed: bytes | None = None  # the frame pickled while the file waits in a big batch (see _Packed)
     periods: tuple | None = None  # the distinct 期间 cells of the packed frame (checked without unpacking it)
+
+    def unpack(self) -> pd.DataFrame:
+        """The sheet's frame, unpickled from ``packed`` the first time it is asked for."""
+        if self.frame is None and self.packed is not None:
+            self.frame = pickle.loads(self.packed)
+        return self.frame
 
 
 class _Packed(Mapping):
@@ -1102,13 +1109,11 @@ def _check_periods(read: _FileRead, path: Path) -> None:
         if "period" not in t.field_names or t.frequency not in ("monthly", "half_monthly") or \
                 (sh.frame is not None and not len(sh.frame)):
             continue
-        if sh.frame is None and sh.periods is None:  # packed without its periods: read them from the rows
-            sh.frame = pickle.loads(sh.packed)
-        values = sh.periods if sh.frame is None else dict.fromkeys(sh.frame["period"].tolist())
+        values = sh.periods if sh.frame is None and sh.periods is not None \
+            else dict.fromkeys(sh.unpack()["period"].tolist())
         if not any(_period_differs(p, expected) for p in values):
             continue  # the usual case: every cell gives the expected month (a few distinct values to test)
-        if sh.frame is None:
-            sh.frame = pickle.loads(sh.packed)
+        sh.unpack()
         cells = [(row, str(p), eid) for p, row, eid in zip(sh.frame["period"], sh.frame["source_row"],
                                                              sh.frame.get("enterprise_id", [None] * len(sh.frame)))
                  if _period_differs(p, expected)]
@@ -1808,7 +1813,7 @@ def ingest(
             result.dropped += int(dropped_mask.sum())
             keep_rows = ~blocked & ~dropped_mask
             whole = bool(keep_rows.all())  # the whole file's rows: no copy
-            accepted = frame if frame is None or whole else frame[keep_rows]
+            accepted = frame if whole else frame[keep_rows]  # frame is None only when whole
             n_accepted = int(keep_rows.sum())
             rejected = frame[blocked] if blocked.any() else None  # most files reject nothing: no copy
             result.accepted += n_accepted
@@ -1995,10 +2000,10 @@ def _prepare(item: _Received, store: dict[str, pd.DataFrame], roster: pd.DataFra
     ``_roster_frame(store["roster"])`` when the caller already has it (a file without a roster sheet
     then resolves against it as it is)."""
     read = item.read
+    sheets_of = Counter(sh.table for sh in read.sheets)
     for sh in read.sheets:  # unpacked only where this step reads or changes the rows (most sheets: not)
-        if sh.frame is None and sh.packed is not None and (
-                sh.table == "roster" or sh.meta is not None or sum(o.table == sh.table for o in read.sheets) > 1):
-            sh.frame = pickle.loads(sh.packed)
+        if sh.table == "roster" or sh.meta is not None or sheets_of[sh.table] > 1:
+            sh.unpack()
     own = [sh.frame for sh in read.sheets if sh.table == "roster"]
     if roster is not None:
         ros_full = roster
@@ -2012,7 +2017,7 @@ def _prepare(item: _Received, store: dict[str, pd.DataFrame], roster: pd.DataFra
     # a table read from one sheet that nothing changed (not 快报: its enterprise code is set above) keeps
     # the sheet's bytes; the others are packed now
     same = {sh.table: sh.packed for sh in read.sheets
-            if sh.packed is not None and sh.meta is None and sum(o.table == sh.table for o in read.sheets) == 1}
+            if sh.packed is not None and sh.meta is None and sheets_of[sh.table] == 1}
     packed = _Packed({name: same.get(name) or _pack(df) for name, df in tables.items()})
     for sh in read.sheets:
         sh.frame, sh.packed = None, None

@@ -866,12 +866,11 @@ def check_periods(df: pd.DataFrame, name: str, *, today: date | None = None) -> 
     # the rows of a future period only (a province's batch has a million valid rows and none in the future)
     for idx in (df.index[(valid & text.isin(list(future))).to_numpy()] if future else ()):
         p = text.at[idx]
-        if as_of[p] > today:
-            findings.append(loc.finding(
-                idx, "future_period",
-                f"{loc.where(idx)}期间 {p} 截至 {as_of[p].isoformat()}，晚于本次处理的参考日期 {today.isoformat()}，"
-                "不能报送未来期间",
-                field="period", value=p))
+        findings.append(loc.finding(
+            idx, "future_period",
+            f"{loc.where(idx)}期间 {p} 截至 {as_of[p].isoformat()}，晚于本次处理的参考日期 {today.isoformat()}，"
+            "不能报送未来期间",
+            field="period", value=p))
     return findings
 
 
